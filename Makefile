@@ -1,0 +1,40 @@
+# Hankinta: `make run` starts the whole system with demo data; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/hankinta
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test venv deps services lint schema clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+deps:
+	./scripts/system-deps.sh
+
+services:
+	./scripts/services.sh
+
+run: deps venv
+	./scripts/run.sh
+
+test: deps venv services
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+schema: venv
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --file var/openapi.yaml --validate
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,1 @@
+"""Bids are deliberately not in the admin: their content is sealed until the opening."""

@@ -1,0 +1,64 @@
+"""Developer defaults for `make run`: SQLite and a Celery transport that needs no server."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY", "local-development-only-not-secret")
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "hankinta.sqlite3",
+            # The web server, the worker and beat share the file: wait for locks and write up front.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+
+def _redis_answers(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+_redis_url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
+if _redis_url and _redis_answers(_redis_url):
+    CELERY_BROKER_URL = _redis_url
+else:
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+
+SCAN_INTERVAL_SECONDS = 10.0
+CELERY_BEAT_SCHEDULE["tenders-close-due"]["schedule"] = SCAN_INTERVAL_SECONDS
+CELERY_BEAT_SCHEDULE["tenders-close-due"]["options"] = {"expires": SCAN_INTERVAL_SECONDS}
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SILENCED_SYSTEM_CHECKS = ["models.W047"]  # SQLite only: the PostgreSQL constraint still applies in production
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,41 @@
+"""Top-level URLs: the API under /api/v1/, its schema and docs, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from bids.api.views import BidViewSet
+from documents.api import GeneratedDocumentViewSet
+from evaluation import api as evaluation_api
+from procurement.api.auth import TokenView
+from procurement.api.views import ContractingAuthorityViewSet, MeView, ProviderOrganisationViewSet
+from tenders.api.views import TenderViewSet
+
+router = DefaultRouter()
+router.register("authorities", ContractingAuthorityViewSet, basename="authority")
+router.register("providers", ProviderOrganisationViewSet, basename="provider")
+router.register("tenders", TenderViewSet, basename="tender")
+router.register("bids", BidViewSet, basename="bid")
+router.register("documents", GeneratedDocumentViewSet, basename="document")
+
+api_v1 = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("tenders/<int:pk>/open/", evaluation_api.TenderOpenView.as_view(), name="tender-open"),
+    path("tenders/<int:pk>/bids/", evaluation_api.TenderBidsView.as_view(), name="tender-bids"),
+    path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
+    path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
+    path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),
+    path("tenders/<int:pk>/decide/", evaluation_api.TenderDecideView.as_view(), name="tender-decide"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

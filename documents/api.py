@@ -1,0 +1,68 @@
+"""HTTP endpoints for generated documents: status and download (always as an attachment)."""
+
+import django_filters
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+
+from .models import GeneratedDocument
+from .services import document_download, document_get, documents_visible_to
+
+
+class GeneratedDocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GeneratedDocument
+        fields = [
+            "id",
+            "kind",
+            "tender",
+            "version",
+            "language",
+            "status",
+            "filename",
+            "sha256",
+            "size",
+            "template_version",
+            "renderer",
+            "created_at",
+            "rendered_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, document) -> str | None:
+        if document.status != "ready":
+            return None
+        return f"/api/v1/documents/{document.pk}/download/"
+
+
+class DocumentFilter(django_filters.FilterSet):
+    class Meta:
+        model = GeneratedDocument
+        fields = ["tender", "kind", "status"]
+
+
+class GeneratedDocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = GeneratedDocumentSerializer
+    filterset_class = DocumentFilter
+
+    def get_queryset(self):
+        return documents_visible_to(user=self.request.user).order_by("-created_at", "-id")
+
+    def get_object(self):
+        return document_get(user=self.request.user, document_id=self.kwargs["pk"])
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = document_download(user=request.user, document_id=pk, ip_address=request.META.get("REMOTE_ADDR"))
+        response = FileResponse(
+            document.file.open("rb"), as_attachment=True, filename=document.filename, content_type="application/pdf"
+        )
+        response["X-Content-SHA256"] = document.sha256
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

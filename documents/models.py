@@ -1,0 +1,51 @@
+"""A generated document: rendered once per (kind, call, version), stored with its SHA-256, never overwritten."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenders.models import Tender
+
+
+class DocumentKind(models.TextChoices):
+    DECISION = "decision", _("Procurement decision")
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class GeneratedDocument(models.Model):
+    kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
+    version = models.PositiveIntegerField(default=1)
+    language = models.CharField(max_length=2, default="fi")
+    status = models.CharField(_("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED)
+    file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    template_version = models.CharField(max_length=20, blank=True)
+    renderer = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("generated document")
+        verbose_name_plural = _("generated documents")
+        ordering = ["tender", "kind", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "tender", "version"], name="one_document_per_kind_tender_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.tender_id} v{self.version} ({self.status})"

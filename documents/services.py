@@ -1,0 +1,119 @@
+"""Requesting, rendering and handing out generated documents."""
+
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bids.models import BidStatus
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.errors import Conflict, NotFound
+from tenders.models import Tender
+
+from .models import DocumentStatus, GeneratedDocument
+from .renderer import RENDERER, render_pdf
+
+logger = logging.getLogger(__name__)
+
+
+def document_request(*, kind: str, tender: Tender, actor=None, version: int = 1) -> GeneratedDocument:
+    """Record that a document is wanted and queue its rendering once the transaction commits."""
+    from .tasks import render_document
+
+    document, created = GeneratedDocument.objects.get_or_create(
+        kind=kind,
+        tender=tender,
+        version=version,
+        defaults={"language": tender.language, "requested_by": actor},
+    )
+    if created:
+        audit_record(action="document.request", actor=actor, obj=document, tender_id=tender.pk, detail={"kind": kind})
+    if document.status != DocumentStatus.READY:
+        transaction.on_commit(lambda: render_document.delay(document.pk))
+    return document
+
+
+def document_render(*, document_id: int) -> GeneratedDocument | None:
+    """Render and store a document once; running it again for a ready document changes nothing."""
+    from .context import BUILDERS
+
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().filter(pk=document_id).first()
+        if document is None:
+            logger.warning("Document %s no longer exists; nothing to render.", document_id)
+            return None
+        if document.status == DocumentStatus.READY:
+            return document
+        document.status = DocumentStatus.RENDERING
+        document.attempts += 1
+        document.save(update_fields=["status", "attempts"])
+
+    template, build_context, template_version = BUILDERS[document.kind]
+    try:
+        document = GeneratedDocument.objects.select_related("tender__authority").get(pk=document_id)
+        pdf = render_pdf(template=template, context=build_context(document), language=document.language)
+    except Exception as exc:
+        GeneratedDocument.objects.filter(pk=document_id).exclude(status=DocumentStatus.READY).update(
+            status=DocumentStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+
+    digest = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if document.status == DocumentStatus.READY:
+            return document
+        filename = f"{document.kind}-{document.tender_id}-v{document.version}.pdf"
+        document.file.save(
+            f"{document.kind}-{document.tender_id}-v{document.version}-{digest[:16]}.pdf", ContentFile(pdf), save=False
+        )
+        document.filename = filename
+        document.sha256 = digest
+        document.size = len(pdf)
+        document.status = DocumentStatus.READY
+        document.error = ""
+        document.template_version = template_version
+        document.renderer = RENDERER
+        document.rendered_at = timezone.now()
+        document.save()
+        audit_record(action="document.rendered", obj=document, tender_id=document.tender_id, detail={"sha256": digest})
+    return document
+
+
+def documents_visible_to(*, user):
+    """Authority users see the documents of their authorities' calls; bidders see those of calls they bid in."""
+    roles = roles_of(user)
+    queryset = GeneratedDocument.objects.select_related("tender")
+    if roles.auditor_of_all:
+        return queryset
+    visible = Q(tender__authority_id__in=roles.officer_of | roles.evaluator_of | roles.auditor_of)
+    if roles.provider_of:
+        visible |= Q(tender__bids__provider_id__in=roles.provider_of, tender__bids__status=BidStatus.SUBMITTED)
+    return queryset.filter(visible).distinct()
+
+
+def document_get(*, user, document_id) -> GeneratedDocument:
+    try:
+        return documents_visible_to(user=user).get(pk=document_id)
+    except (GeneratedDocument.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
+def document_download(*, user, document_id, ip_address: str | None = None) -> GeneratedDocument:
+    document = document_get(user=user, document_id=document_id)
+    if document.status != DocumentStatus.READY:
+        raise Conflict(_("The document is not ready yet."), code="document_not_ready", status=document.status)
+    audit_record(
+        action="document.download",
+        actor=user,
+        obj=document,
+        tender_id=document.tender_id,
+        detail={"sha256": document.sha256},
+        ip_address=ip_address,
+    )
+    return document

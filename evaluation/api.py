@@ -1,0 +1,124 @@
+"""HTTP endpoints for opening, scoring, ranking and deciding a call."""
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bids.api.serializers import BidSerializer
+from bids.selectors import tender_bids
+from tenders.api.serializers import TenderDetailSerializer
+from tenders.selectors import tender_get
+
+from . import services
+from .models import AwardDecision, LotAward
+from .selectors import lot_results
+
+
+class QualityScoreInputSerializer(serializers.Serializer):
+    lot_offer = serializers.IntegerField()
+    criterion = serializers.IntegerField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0"))
+    reason = serializers.CharField(max_length=10000)
+
+
+class ScoresInputSerializer(serializers.Serializer):
+    scores = QualityScoreInputSerializer(many=True, allow_empty=False)
+
+
+class LotResultSerializer(serializers.Serializer):
+    lot = serializers.IntegerField(source="lot_id")
+    lot_number = serializers.IntegerField(source="lot.number")
+    lot_offer = serializers.IntegerField(source="lot_offer_id")
+    bid = serializers.IntegerField(source="lot_offer.bid_id")
+    provider = serializers.CharField(source="lot_offer.bid.provider.name")
+    comparison_price = serializers.DecimalField(source="lot_offer.comparison_price", max_digits=16, decimal_places=2)
+    price_points = serializers.DecimalField(max_digits=8, decimal_places=2)
+    quality_points = serializers.DecimalField(max_digits=8, decimal_places=2)
+    total_points = serializers.DecimalField(max_digits=8, decimal_places=2)
+    rank = serializers.IntegerField()
+    calculation = serializers.JSONField()
+
+
+class LotAwardSerializer(serializers.ModelSerializer):
+    lot_number = serializers.IntegerField(source="lot.number")
+    winner_bid = serializers.IntegerField(source="winner.bid_id", allow_null=True)
+    winner_provider = serializers.CharField(source="winner.bid.provider.name", allow_null=True)
+
+    class Meta:
+        model = LotAward
+        fields = ["lot", "lot_number", "winner", "winner_bid", "winner_provider"]
+
+
+class AwardDecisionSerializer(serializers.ModelSerializer):
+    lot_awards = LotAwardSerializer(many=True)
+
+    class Meta:
+        model = AwardDecision
+        fields = [
+            "id",
+            "tender",
+            "decided_by",
+            "decided_at",
+            "regime",
+            "standstill_ends_on",
+            "appeal_ends_on",
+            "self_correction_ends_on",
+            "lot_awards",
+        ]
+
+
+def _tender_response(request, tender_id) -> Response:
+    tender = tender_get(user=request.user, tender_id=tender_id)
+    return Response(TenderDetailSerializer(tender, context={"request": request}).data)
+
+
+class TenderOpenView(APIView):
+    @extend_schema(request=None, responses=TenderDetailSerializer, summary="Open the bids of a closed call")
+    def post(self, request, pk):
+        services.tender_open(actor=request.user, tender_id=pk)
+        return _tender_response(request, pk)
+
+
+class TenderBidsView(APIView):
+    @extend_schema(responses=BidSerializer(many=True), summary="The submitted bids of a call, after the opening")
+    def get(self, request, pk):
+        return Response(BidSerializer(tender_bids(user=request.user, tender_id=pk), many=True).data)
+
+
+class TenderScoresView(APIView):
+    @extend_schema(request=ScoresInputSerializer, responses=None, summary="Record the panel's quality scores")
+    def post(self, request, pk):
+        serializer = ScoresInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = services.quality_scores_record(
+            actor=request.user, tender_id=pk, scores=serializer.validated_data["scores"]
+        )
+        return Response({"saved": len(saved)})
+
+
+class TenderEvaluateView(APIView):
+    @extend_schema(
+        request=None, responses=TenderDetailSerializer, summary="Compute the ranking and finish the evaluation"
+    )
+    def post(self, request, pk):
+        services.tender_evaluate(actor=request.user, tender_id=pk)
+        return _tender_response(request, pk)
+
+
+class TenderResultsView(APIView):
+    @extend_schema(responses=LotResultSerializer(many=True), summary="The ranking of every lot")
+    def get(self, request, pk):
+        return Response(LotResultSerializer(lot_results(user=request.user, tender_id=pk), many=True).data)
+
+
+class TenderDecideView(APIView):
+    @extend_schema(request=None, responses=AwardDecisionSerializer, summary="Decide the award; queues the decision PDF")
+    def post(self, request, pk):
+        decision = services.tender_decide(actor=request.user, tender_id=pk)
+        decision = AwardDecision.objects.prefetch_related("lot_awards__lot", "lot_awards__winner__bid__provider").get(
+            pk=decision.pk
+        )
+        return Response(AwardDecisionSerializer(decision).data, status=201)

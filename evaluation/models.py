@@ -1,0 +1,89 @@
+"""Quality scores, the computed ranking per lot, and the award decision."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bids.models import LotOffer
+from procurement.rules import Regime
+from tenders.models import Lot, QualityCriterion, Tender
+
+
+class QualityScore(models.Model):
+    """The panel's (consensus) score of one quality criterion for one lot offer, with its reason."""
+
+    lot_offer = models.ForeignKey(LotOffer, on_delete=models.CASCADE, related_name="quality_scores")
+    criterion = models.ForeignKey(QualityCriterion, on_delete=models.PROTECT, related_name="scores")
+    points = models.DecimalField(
+        _("points"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    reason = models.TextField(_("reason"))
+    scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quality score")
+        verbose_name_plural = _("quality scores")
+        constraints = [models.UniqueConstraint(fields=["lot_offer", "criterion"], name="one_score_per_offer_criterion")]
+
+    def __str__(self) -> str:
+        return f"{self.lot_offer_id}/{self.criterion_id}: {self.points}"
+
+
+class LotResult(models.Model):
+    """The computed points and rank of one lot offer, with the calculation step by step."""
+
+    lot_offer = models.OneToOneField(LotOffer, on_delete=models.CASCADE, related_name="result")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="results")
+    price_points = models.DecimalField(max_digits=8, decimal_places=2)
+    quality_points = models.DecimalField(max_digits=8, decimal_places=2)
+    total_points = models.DecimalField(max_digits=8, decimal_places=2)
+    rank = models.PositiveIntegerField()
+    calculation = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lot result")
+        verbose_name_plural = _("lot results")
+        ordering = ["lot__number", "rank"]
+        constraints = [models.UniqueConstraint(fields=["lot", "rank"], name="one_offer_per_rank")]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} #{self.rank}: {self.total_points}"
+
+
+class AwardDecision(models.Model):
+    """The procurement decision (hankintapäätös) of a call."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="award_decision")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    regime = models.CharField(max_length=10, choices=Regime.choices)
+    standstill_ends_on = models.DateField(_("standstill ends on"), null=True, blank=True)
+    appeal_ends_on = models.DateField(_("appeal period ends on"), null=True, blank=True)
+    self_correction_ends_on = models.DateField(_("self-correction request period ends on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("award decision")
+        verbose_name_plural = _("award decisions")
+
+    def __str__(self) -> str:
+        return f"Decision on {self.tender}"
+
+
+class LotAward(models.Model):
+    decision = models.ForeignKey(AwardDecision, on_delete=models.CASCADE, related_name="lot_awards")
+    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="award")
+    winner = models.ForeignKey(LotOffer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("lot award")
+        verbose_name_plural = _("lot awards")
+        ordering = ["lot__number"]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} → {self.winner_id or '-'}"

@@ -1,0 +1,21 @@
+"""Reading scores and rankings."""
+
+from django.db.models import QuerySet
+
+from procurement.access import roles_of
+from procurement.errors import Forbidden
+from tenders.selectors import tender_get
+
+from .models import LotResult
+
+
+def lot_results(*, user, tender_id) -> QuerySet[LotResult]:
+    """The ranking of every lot, for the authority after the evaluation."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise Forbidden()
+    return (
+        LotResult.objects.filter(lot__tender=tender)
+        .select_related("lot", "lot_offer__bid__provider")
+        .order_by("lot__number", "rank")
+    )

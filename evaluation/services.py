@@ -1,0 +1,184 @@
+"""Opening the bids, recording quality scores, ranking the lots and deciding the award."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bids.models import BidStatus, LotOffer
+from documents.models import DocumentKind
+from documents.services import document_request
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.errors import Conflict, Forbidden, ValidationFailed
+from procurement.fsm import transition_run
+from procurement.periods import local_date, period_end
+from procurement.rules import Regime, rules_on
+from tenders.models import Tender, TenderStatus
+from tenders.selectors import tender_get
+
+from .models import AwardDecision, LotAward, LotResult, QualityScore
+from .scoring import Criterion, Offer, rank_lot
+
+
+def _submitted_offers(tender: Tender):
+    return LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED).select_related("bid", "lot")
+
+
+def tender_open(*, actor, tender_id: int) -> Tender:
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        count = tender.bids.filter(status=BidStatus.SUBMITTED).count()
+        return transition_run(
+            obj=tender,
+            action="open",
+            actor=actor,
+            audit_action="tender.open",
+            detail={"submitted_bids": count},
+            by=actor,
+        )
+
+
+def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[QualityScore]:
+    """Record or correct the panel's quality scores; only while the bids are being evaluated."""
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        roles = roles_of(actor)
+        if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
+            raise Forbidden()
+        if tender.status != TenderStatus.OPENED:
+            raise Conflict(
+                _("Scores can be recorded only after the opening and before the evaluation is finished."),
+                code="not_scoring",
+                status=tender.status,
+            )
+        offers = {o.pk: o for o in _submitted_offers(tender)}
+        criteria = {c.pk: c for c in tender.criteria.all()}
+        errors: list[dict] = []
+        for index, item in enumerate(scores):
+            criterion = criteria.get(item["criterion"])
+            if item["lot_offer"] not in offers:
+                errors.append({"index": index, "code": "unknown_offer", "message": _("No such offer in this call.")})
+            elif criterion is None:
+                errors.append(
+                    {"index": index, "code": "unknown_criterion", "message": _("No such criterion in this call.")}
+                )
+            elif item["points"] > criterion.max_points:
+                errors.append(
+                    {
+                        "index": index,
+                        "code": "points_over_max",
+                        "message": _("At most %(max)s points.") % {"max": criterion.max_points.normalize()},
+                    }
+                )
+        if errors:
+            raise ValidationFailed(errors={"scores": errors})
+        saved = []
+        for item in scores:
+            score, _created = QualityScore.objects.update_or_create(
+                lot_offer_id=item["lot_offer"],
+                criterion_id=item["criterion"],
+                defaults={
+                    "points": item["points"],
+                    "reason": item["reason"],
+                    "scored_by": actor,
+                    "scored_at": timezone.now(),
+                },
+            )
+            saved.append(score)
+        audit_record(
+            action="evaluation.score",
+            actor=actor,
+            obj=tender,
+            after={
+                "scores": [
+                    {"lot_offer": s.lot_offer_id, "criterion": s.criterion_id, "points": s.points} for s in saved
+                ]
+            },
+        )
+    return saved
+
+
+def _compute_results(tender: Tender) -> list[LotResult]:
+    criteria = [Criterion(key=c.pk, weight=c.weight, max_points=c.max_points) for c in tender.criteria.all()]
+    offers_by_lot: dict[int, list[Offer]] = defaultdict(list)
+    offer_rows = list(_submitted_offers(tender))
+    scores: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for lot_offer_id, criterion_id, points in QualityScore.objects.filter(lot_offer__in=offer_rows).values_list(
+        "lot_offer_id", "criterion_id", "points"
+    ):
+        scores[lot_offer_id][criterion_id] = points
+    missing = [
+        {"lot_offer": o.pk, "criterion": c.key} for o in offer_rows for c in criteria if c.key not in scores[o.pk]
+    ]
+    if missing:
+        raise ValidationFailed(
+            _("Every quality criterion of every offer must be scored first."),
+            code="scores_missing",
+            errors={"scores": [{"code": "missing", "message": str(m)} for m in missing[:50]]},
+        )
+    for o in offer_rows:
+        offers_by_lot[o.lot_id].append(
+            Offer(key=o.pk, price=o.comparison_price, quality=scores[o.pk], submitted_at=o.bid.submitted_at)
+        )
+    results = []
+    for lot_id, offers in offers_by_lot.items():
+        for scored in rank_lot(
+            offers=offers, criteria=criteria, price_weight=tender.price_weight, method=tender.price_method
+        ):
+            results.append(
+                LotResult(
+                    lot_offer_id=scored.key,
+                    lot_id=lot_id,
+                    price_points=scored.price_points,
+                    quality_points=scored.quality_points,
+                    total_points=scored.total_points,
+                    rank=scored.rank,
+                    calculation=scored.calculation,
+                )
+            )
+    LotResult.objects.filter(lot__tender=tender).delete()
+    return LotResult.objects.bulk_create(results)
+
+
+def tender_evaluate(*, actor, tender_id: int) -> Tender:
+    """Compute the price points and the ranking of every lot and finish the evaluation."""
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        if tender.status == TenderStatus.OPENED and roles_of(actor).is_officer(tender.authority_id):
+            _compute_results(tender)
+        return transition_run(obj=tender, action="evaluate", actor=actor, audit_action="tender.evaluate")
+
+
+def tender_decide(*, actor, tender_id: int) -> AwardDecision:
+    """Award each lot to its best-ranked offer, set the statutory periods and queue the decision PDF."""
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        transition_run(obj=tender, action="decide", actor=actor, audit_action="tender.decide")
+        today = local_date(timezone.now())
+        rules = rules_on(today)
+        regime = rules.regime_for(tender.estimated_value)
+        under_act = regime != Regime.SMALL
+        decision = AwardDecision.objects.create(
+            tender=tender,
+            decided_by=actor,
+            regime=regime,
+            standstill_ends_on=period_end(today, rules.standstill_days) if under_act else None,
+            appeal_ends_on=period_end(today, rules.appeal_days) if under_act else None,
+            self_correction_ends_on=period_end(today, rules.self_correction_days),
+        )
+        winners = {r.lot_id: r.lot_offer_id for r in LotResult.objects.filter(lot__tender=tender, rank=1)}
+        LotAward.objects.bulk_create(
+            LotAward(decision=decision, lot=lot, winner_id=winners.get(lot.pk)) for lot in tender.lots.all()
+        )
+        audit_record(
+            action="decision.create",
+            actor=actor,
+            obj=decision,
+            tender_id=tender.pk,
+            after={"winners": winners, "standstill_ends_on": decision.standstill_ends_on, "regime": regime},
+        )
+        document_request(kind=DocumentKind.DECISION, tender=tender, actor=actor)
+    return decision

@@ -1,0 +1,47 @@
+"""Admin for organisations, users and the (read-only) audit log."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import AuditEvent, ContractingAuthority, Membership, ProviderOrganisation, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fk_name = "user"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [MembershipInline]
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Hankinta", {"fields": ("preferred_language",)}))
+
+
+@admin.register(ContractingAuthority)
+class ContractingAuthorityAdmin(admin.ModelAdmin):
+    list_display = ["name_fi", "business_id", "kind", "language_status", "region", "valid_from", "valid_to"]
+    list_filter = ["kind", "language_status", "region"]
+    search_fields = ["name_fi", "name_sv", "business_id"]
+
+
+@admin.register(ProviderOrganisation)
+class ProviderOrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "business_id", "email", "preferred_language"]
+    search_fields = ["name", "business_id"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_name", "action", "outcome", "object_type", "object_id", "tender_id"]
+    list_filter = ["outcome", "action"]
+    search_fields = ["actor_name", "action", "object_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,80 @@
+"""One JSON shape for every error: {"code", "detail", "errors"?, ...}, with translated sentences."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+from procurement.audit import audit_record
+from procurement.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def _field_errors(data) -> dict | list:
+    """Turn DRF's nested ErrorDetail structures into {field: [{"code", "message"}]}."""
+    if isinstance(data, dict):
+        return {key: _field_errors(value) for key, value in data.items()}
+    if isinstance(data, list):
+        if all(isinstance(item, exceptions.ErrorDetail) for item in data):
+            return [{"code": item.code, "message": str(item)} for item in data]
+        return [_field_errors(item) for item in data]
+    if isinstance(data, exceptions.ErrorDetail):
+        return [{"code": data.code, "message": str(data)}]
+    return data
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def exception_handler(exc, context):
+    request = context.get("request")
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "detail": str(exc.message)}
+        if exc.errors:
+            body["errors"] = _field_errors(exc.errors)
+        body.update(exc.extra)
+        status_code = exc.status_code
+    elif isinstance(exc, exceptions.ValidationError):
+        body = {"code": "invalid", "detail": _("Some fields are not valid."), "errors": _field_errors(exc.detail)}
+        status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        codes = exc.get_codes()
+        body = {
+            "code": codes if isinstance(codes, str) else exc.default_code,
+            "detail": str(detail) if not isinstance(detail, dict | list) else str(exc.default_detail),
+        }
+        status_code = exc.status_code
+    else:
+        return None
+
+    if status_code == status.HTTP_403_FORBIDDEN and request is not None:
+        user = getattr(request, "user", None)
+        audit_record(
+            action="access.denied",
+            actor=user if user is not None and user.is_authenticated else None,
+            detail={"method": request.method, "path": request.path, "code": body["code"]},
+            denied=True,
+            ip_address=_client_ip(request),
+        )
+    headers = {}
+    if isinstance(exc, exceptions.APIException):
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+    return Response(body, status=status_code, headers=headers)

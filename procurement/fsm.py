@@ -1,0 +1,98 @@
+"""Running django-fsm transitions the same way everywhere: permission, state and guards, save, audit."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from .audit import audit_record
+from .errors import Conflict, Forbidden, TransitionNotAllowed
+
+
+def guard(message, code: str) -> Callable[[Callable], Callable]:
+    """Mark a transition condition with the error a user sees when it does not hold."""
+
+    def decorate(predicate: Callable) -> Callable:
+        predicate.message = message
+        predicate.code = code
+        return predicate
+
+    return decorate
+
+
+def _transition_for(obj: models.Model, action: str):
+    method = getattr(type(obj), action, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        raise ValueError(f"{type(obj).__name__}.{action} is not a transition")
+    return meta
+
+
+def _permission_of(meta) -> Callable | None:
+    for transition in meta.transitions.values():
+        return transition.permission
+    return None
+
+
+def allowed_actions(obj: models.Model, actor, field: str = "status") -> list[str]:
+    """The transitions this actor may run on the object now (state, guards and permission)."""
+    getter = getattr(obj, f"get_available_{field}_transitions")
+    return sorted({t.name for t in getter() if t.has_perm(obj, actor)})
+
+
+def transition_run(
+    *,
+    obj: models.Model,
+    action: str,
+    actor,
+    audit_action: str | None = None,
+    field: str = "status",
+    detail: dict | None = None,
+    **kwargs: Any,
+) -> models.Model:
+    """Run `action` on a row the caller has locked inside transaction.atomic()."""
+    meta = _transition_for(obj, action)
+    permission = _permission_of(meta)
+    if permission is not None and actor is not None and not permission(obj, actor):
+        audit_record(action=audit_action or f"{obj._meta.model_name}.{action}", actor=actor, obj=obj, denied=True)
+        raise Forbidden()
+
+    state = getattr(obj, field)
+    bound = getattr(obj, action)
+    if not can_proceed(bound):
+        transition = meta.get_transition(state)
+        message, code = None, None
+        if transition is not None:
+            for condition in transition.conditions:
+                if not condition(obj):
+                    message = getattr(condition, "message", None)
+                    code = getattr(condition, "code", None)
+                    break
+        allowed = allowed_actions(obj, actor, field) if actor is not None else []
+        raise TransitionNotAllowed(
+            action=action,
+            state=state,
+            state_label=dict(obj._meta.get_field(field).choices or ()).get(state, state),
+            allowed=allowed,
+            message=message,
+            code=code,
+        )
+
+    bound(**kwargs)
+    try:
+        obj.save()
+    except ConcurrentTransition as exc:
+        raise Conflict(
+            _("Someone else changed this at the same moment. Reload and try again."), code="concurrent_transition"
+        ) from exc
+    audit_record(
+        action=audit_action or f"{obj._meta.model_name}.{action}",
+        actor=actor,
+        obj=obj,
+        before={field: state},
+        after={field: getattr(obj, field)},
+        detail=detail,
+    )
+    return obj

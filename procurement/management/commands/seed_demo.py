@@ -1,0 +1,211 @@
+"""Demo data: the historical Pohjois-Savo ELY centre and its successor, providers, users and one call per state."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from bids.models import Bid
+from bids.services import bid_create, bid_submit
+from evaluation.models import AwardDecision
+from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_open
+from procurement.models import ContractingAuthority, Membership, ProviderOrganisation, Role, User
+from tenders.models import Tender
+from tenders.services import tender_cancel, tender_close, tender_complete, tender_create, tender_publish
+
+LOTS = [
+    {
+        "number": 1,
+        "title": "Kotoutumiskoulutus, perustaso (Kuopio)",
+        "municipality": "Kuopio",
+        "volume": Decimal("32"),
+        "pricing_unit": "per_student",
+    },
+    {
+        "number": 2,
+        "title": "Kotoutumiskoulutus, hidas polku (Iisalmi)",
+        "municipality": "Iisalmi",
+        "volume": Decimal("16"),
+        "pricing_unit": "per_student",
+    },
+]
+CRITERIA = [
+    {"number": 1, "name": "Toteutussuunnitelma ja pedagogiikka", "weight": Decimal("25"), "max_points": Decimal("10")},
+    {
+        "number": 2,
+        "name": "Yhteistyö työnantajien kanssa ja työssäoppiminen",
+        "weight": Decimal("15"),
+        "max_points": Decimal("10"),
+    },
+]
+DESCRIPTION = (
+    "Työvoimakoulutuksena hankittava kotoutumiskoulutus aikuisille maahanmuuttajille "
+    "(OPH:n opetussuunnitelman perusteet 2022, tavoitetaso B1.1)."
+)
+SCORE_REASON = "Suunnitelma vastaa tarjouspyynnön vaatimuksia; perustelut arviointimuistiossa."
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent: does nothing if the demo users exist)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo users with the password 'demo' are created only when DEBUG is on.")
+        if User.objects.filter(username="officer").exists():
+            self.stdout.write("Demo data is already loaded.")
+            return
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data loaded. Users: officer, officer2, evaluator, provider1, provider2, auditor (password: demo)."
+            )
+        )
+
+    def _user(self, username, first, last, **membership):
+        password = settings.HANKINTA["DEMO_PASSWORD"]
+        user = User.objects.create_user(
+            username=username, password=password, first_name=first, last_name=last, email=f"{username}@example.invalid"
+        )
+        Membership.objects.create(user=user, **membership)
+        return user
+
+    def _seed(self):
+        ely = ContractingAuthority.objects.create(
+            name_fi="Pohjois-Savon elinkeino-, liikenne- ja ympäristökeskus",
+            name_sv="Närings-, trafik- och miljöcentralen i Norra Savolax",
+            name_en="Centre for Economic Development, Transport and the Environment for North Savo",
+            business_id="2296962-1",
+            kind="state_authority",
+            language_status="fi",
+            region="Pohjois-Savo",
+            email="kirjaamo.pohjois-savo@ely-keskus.fi",
+            valid_from=date(2010, 1, 1),
+            valid_to=date(2025, 12, 31),
+        )
+        successor = ContractingAuthority.objects.create(
+            name_fi="Itä-Suomen elinvoimakeskus",
+            name_sv="Livskraftscentralen i Östra Finland",
+            name_en="Eastern Finland Centre for Vitality",
+            business_id="3387765-0",
+            kind="state_authority",
+            language_status="fi",
+            region="Pohjois-Savo",
+            email="kirjaamo@elinvoimakeskus.example",
+            address="Kuopio",
+            valid_from=date(2026, 1, 1),
+        )
+        ely.successor = successor
+        ely.save(update_fields=["successor"])
+        providers = [
+            ProviderOrganisation.objects.create(
+                name="Savon Kieliopisto Oy", business_id="3012345-8", email="tarjoukset@kieliopisto.example"
+            ),
+            ProviderOrganisation.objects.create(
+                name="Kotoutumisen Tuki ry", business_id="3123456-3", email="toimisto@kotoutumisentuki.example"
+            ),
+            ProviderOrganisation.objects.create(
+                name="Opintie Koulutus Oy", business_id="3234567-9", email="myynti@opintie.example"
+            ),
+        ]
+        officer = self._user("officer", "Olli", "Hankkija", role=Role.OFFICER, authority=successor)
+        Membership.objects.create(user=officer, role=Role.OFFICER, authority=ely)
+        officer2 = self._user("officer2", "Outi", "Toinen", role=Role.OFFICER, authority=successor)
+        self._user("evaluator", "Eeva", "Arvioija", role=Role.EVALUATOR, authority=successor)
+        p1 = self._user("provider1", "Pekka", "Tarjoaja", role=Role.PROVIDER_ADMIN, provider=providers[0])
+        p2 = self._user("provider2", "Paula", "Tarjoaja", role=Role.PROVIDER_ADMIN, provider=providers[1])
+        p3 = self._user("provider3", "Pirjo", "Kolmas", role=Role.PROVIDER_ADMIN, provider=providers[2])
+        self._user("auditor", "Aino", "Tarkastaja", role=Role.AUDITOR)
+
+        titles = {
+            "draft": "Kotoutumiskoulutus 2027, Ylä-Savo (luonnos)",
+            "published": "Kotoutumiskoulutus 2027, Kuopion seutu",
+            "closed": "Suomen kielen kotoutumiskoulutus, kevät 2027",
+            "opened": "Kotoutumiskoulutus, nopea polku 2027",
+            "evaluated": "Kotoutumiskoulutus, hidas polku 2026–2027",
+            "decided": "Kotoutumiskoulutus, perustaso 2026",
+            "completed": "Kotoutumiskoulutus 2025 (Pohjois-Savon ELY-keskus)",
+            "cancelled": "Työelämävalmiuksien koulutus 2026 (keskeytetty)",
+        }
+        now = timezone.now()
+        for position, (state, title) in enumerate(titles.items(), start=1):
+            authority = ely if state == "completed" else successor
+            tender = tender_create(
+                actor=officer,
+                authority=authority,
+                fields={
+                    "title": title,
+                    "reference": f"DEMO-{position:03d}",
+                    "description": DESCRIPTION,
+                    "estimated_value": Decimal("850000") if position % 2 else Decimal("420000"),
+                    "price_weight": Decimal("60"),
+                    "submission_deadline": now + timedelta(days=21),
+                },
+                lots=[dict(lot) for lot in LOTS],
+                criteria=[dict(c) for c in CRITERIA],
+            )
+            if state == "draft":
+                continue
+            tender_publish(actor=officer, tender_id=tender.pk)
+            if state == "published":
+                bid_create(
+                    actor=p1,
+                    tender_id=tender.pk,
+                    lot_offers=[{"lot": tender.lots.get(number=1).pk, "unit_price": Decimal("9800")}],
+                    received_at=now,
+                )
+                continue
+            if state == "cancelled":
+                tender_cancel(
+                    actor=officer,
+                    tender_id=tender.pk,
+                    reason="Hankinnan tarve muuttui olennaisesti määrärahojen vähennyksen vuoksi.",
+                )
+                continue
+            for user, base in ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, Decimal("10200"))):
+                bid = bid_create(
+                    actor=user,
+                    tender_id=tender.pk,
+                    received_at=now,
+                    lot_offers=[{"lot": lot.pk, "unit_price": base + lot.number * 150} for lot in tender.lots.all()],
+                )
+                bid_submit(actor=user, bid_id=bid.pk, received_at=now)
+            # History: move the deadline into the past, as if three weeks had gone by.
+            Tender.objects.filter(pk=tender.pk).update(
+                submission_deadline=now - timedelta(hours=1), next_check=now - timedelta(hours=1)
+            )
+            tender_close(actor=officer, tender_id=tender.pk)
+            if state == "closed":
+                continue
+            tender_open(actor=officer, tender_id=tender.pk)
+            if state == "opened":
+                continue
+            scores = []
+            for bid in Bid.objects.filter(tender=tender).prefetch_related("lot_offers"):
+                for offer in bid.lot_offers.all():
+                    for criterion in tender.criteria.all():
+                        points = Decimal(5 + (bid.provider_id + criterion.number) % 5)
+                        scores.append(
+                            {
+                                "lot_offer": offer.pk,
+                                "criterion": criterion.pk,
+                                "points": points,
+                                "reason": SCORE_REASON,
+                            }
+                        )
+            quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
+            tender_evaluate(actor=officer, tender_id=tender.pk)
+            if state == "evaluated":
+                continue
+            decision = tender_decide(actor=officer2 if state == "decided" else officer, tender_id=tender.pk)
+            if state == "decided":
+                continue
+            AwardDecision.objects.filter(pk=decision.pk).update(
+                decided_at=now - timedelta(days=40),
+                standstill_ends_on=(now - timedelta(days=25)).date(),
+                appeal_ends_on=(now - timedelta(days=25)).date(),
+            )
+            tender_complete(actor=officer, tender_id=tender.pk)

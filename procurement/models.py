@@ -1,0 +1,206 @@
+"""Organisations, users and their roles, and the append-only audit log."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_business_id
+
+
+class Language(models.TextChoices):
+    FINNISH = "fi", _("Finnish")
+    SWEDISH = "sv", _("Swedish")
+    ENGLISH = "en", _("English")
+
+
+class User(AbstractUser):
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.FINNISH
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class ContractingAuthority(models.Model):
+    """A buyer: an ELY centre, an elinvoimakeskus, a municipality, an employment area…"""
+
+    class Kind(models.TextChoices):
+        STATE_AUTHORITY = "state_authority", _("State authority")
+        MUNICIPALITY = "municipality", _("Municipality")
+        EMPLOYMENT_AREA = "employment_area", _("Employment area")
+        JOINT_MUNICIPAL_AUTHORITY = "joint_municipal_authority", _("Joint municipal authority")
+        OTHER = "other", _("Other")
+
+    class LanguageStatus(models.TextChoices):
+        FINNISH = "fi", _("Finnish")
+        SWEDISH = "sv", _("Swedish")
+        BILINGUAL = "bilingual", _("Bilingual")
+
+    name_fi = models.CharField(_("name in Finnish"), max_length=200)
+    name_sv = models.CharField(_("name in Swedish"), max_length=200, blank=True)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    business_id = models.CharField(_("business ID"), max_length=9, unique=True, validators=[validate_business_id])
+    kind = models.CharField(_("type"), max_length=32, choices=Kind.choices)
+    language_status = models.CharField(_("language status"), max_length=10, choices=LanguageStatus.choices)
+    region = models.CharField(_("region"), max_length=100)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+
+    class Meta:
+        verbose_name = _("contracting authority")
+        verbose_name_plural = _("contracting authorities")
+        ordering = ["name_fi"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="authority_valid_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        lang = get_language() or "fi"
+        return getattr(self, f"name_{lang[:2]}", "") or self.name_fi
+
+    def is_active_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class ProviderOrganisation(models.Model):
+    """A training provider: a company, a foundation or an association."""
+
+    name = models.CharField(_("name"), max_length=200)
+    business_id = models.CharField(_("business ID"), max_length=9, unique=True, validators=[validate_business_id])
+    email = models.EmailField(_("e-mail for notifications"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.FINNISH
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("provider organisation")
+        verbose_name_plural = _("provider organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Procurement officer")
+    EVALUATOR = "evaluator", _("Evaluator")
+    PROVIDER_ADMIN = "provider_admin", _("Provider administrator")
+    PROVIDER_MEMBER = "provider_member", _("Provider member")
+    AUDITOR = "auditor", _("Auditor")
+
+
+AUTHORITY_ROLES = {Role.OFFICER, Role.EVALUATOR}
+PROVIDER_ROLES = {Role.PROVIDER_ADMIN, Role.PROVIDER_MEMBER}
+
+
+class Membership(models.Model):
+    """A role a user holds in an authority or a provider; an auditor without an authority audits everything."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    authority = models.ForeignKey(
+        ContractingAuthority, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    provider = models.ForeignKey(
+        ProviderOrganisation, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_role_matches_organisation",
+                condition=(
+                    Q(role__in=["officer", "evaluator"], authority__isnull=False, provider__isnull=True)
+                    | Q(role__in=["provider_admin", "provider_member"], provider__isnull=False, authority__isnull=True)
+                    | Q(role="auditor", provider__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "authority", "provider"],
+                name="membership_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.authority or self.provider or _('all')}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: a transition, a change, a read of sealed data, or a refused attempt."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("Done")
+        DENIED = "denied", _("Refused")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    tender_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")

@@ -1,0 +1,9 @@
+"""Calls for tenders: lots, criteria, timeline and the tender state machine."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TendersConfig(AppConfig):
+    name = "tenders"
+    verbose_name = _("Calls for tenders")

@@ -1,0 +1,81 @@
+"""Shared fixtures: API clients signed in as each kind of user, and a real Celery worker."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture
+def authority(db):
+    return factories.AuthorityFactory()
+
+
+@pytest.fixture
+def other_authority(db):
+    return factories.AuthorityFactory()
+
+
+@pytest.fixture
+def officer(authority):
+    return factories.officer_of(authority)
+
+
+@pytest.fixture
+def officer2(authority):
+    return factories.officer_of(authority)
+
+
+@pytest.fixture
+def provider_a(db):
+    return factories.ProviderFactory()
+
+
+@pytest.fixture
+def provider_b(db):
+    return factories.ProviderFactory()
+
+
+@pytest.fixture
+def member_a(provider_a):
+    return factories.provider_member_of(provider_a)
+
+
+@pytest.fixture
+def member_b(provider_b):
+    return factories.provider_member_of(provider_b)
+
+
+@pytest.fixture
+def auditor_user(db):
+    return factories.auditor()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) → an APIClient signed in with a token, as an API user would be."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            from rest_framework.authtoken.models import Token
+
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def celery_worker_redis(transactional_db):
+    """A real Celery worker thread consuming from the Redis broker of the test settings."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery_app import app
+
+    app.control.purge()
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ) as worker:
+        yield worker
