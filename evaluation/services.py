@@ -70,7 +70,8 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[
                     {
                         "index": index,
                         "code": "points_over_max",
-                        "message": _("At most %(max)s points.") % {"max": criterion.max_points.normalize()},
+                        "message": _("At most %(max)s points.")
+                        % {"max": format(criterion.max_points.normalize(), "f")},
                     }
                 )
         if errors:

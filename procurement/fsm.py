@@ -56,7 +56,7 @@ def transition_run(
     meta = _transition_for(obj, action)
     permission = _permission_of(meta)
     if permission is not None and actor is not None and not permission(obj, actor):
-        audit_record(action=audit_action or f"{obj._meta.model_name}.{action}", actor=actor, obj=obj, denied=True)
+        # The refusal is logged by the API's error handler, outside this (rolled-back) transaction.
         raise Forbidden()
 
     state = getattr(obj, field)

@@ -41,7 +41,7 @@ def _check_structure(*, price_weight: Decimal, lots: list[dict], criteria: list[
                 "message": _(
                     "The price weight and the quality weights must add up to 100; now they add up to %(total)s."
                 )
-                % {"total": total.normalize()},
+                % {"total": format(total.normalize(), "f")},
             }
         ]
     for key, items in (("lots", lots), ("criteria", criteria)):

@@ -82,6 +82,7 @@ def auditor(authority=None, **kwargs) -> User:
 class TenderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tender
+        skip_postgeneration_save = True
 
     authority = factory.SubFactory(AuthorityFactory)
     title = factory.Sequence(lambda n: f"Kotoutumiskoulutus {n}")

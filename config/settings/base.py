@@ -137,7 +137,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "TenderStatusEnum": "tenders.models.TenderStatus",
+        "BidStatusEnum": "bids.models.BidStatus",
+        "DocumentStatusEnum": "documents.models.DocumentStatus",
+        "LanguageEnum": "procurement.models.Language",
+    },
 }
 
 # Celery. The database is the source of truth for deadlines: beat only triggers periodic scans.

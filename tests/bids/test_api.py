@@ -1,0 +1,223 @@
+"""The tender box through the API: own bids only, sealed until opening, the server's receipt time decides."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bids.models import Bid, BidStatus, LotOffer
+from procurement.models import AuditEvent
+from tenders.models import Tender, TenderStatus
+from tests import factories
+
+
+@pytest.fixture
+def open_tender(authority):
+    return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+
+
+def make_bid(client, tender, price="9000.00", lot_number=1):
+    lot = tender.lots.get(number=lot_number)
+    response = client.post(
+        "/api/v1/bids/", {"tender": tender.pk, "lot_offers": [{"lot": lot.pk, "unit_price": price}]}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_provider_submits_and_sees_comparison_price(open_tender, member_a, client_for):
+    client = client_for(member_a)
+    bid = make_bid(client, open_tender, price="9000.00")
+    assert bid["status"] == "draft"
+    assert bid["lot_offers"][0]["comparison_price"] == "180000.00"  # 9000 × 20 students
+
+    response = client.post(f"/api/v1/bids/{bid['id']}/submit/")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "submitted"
+    assert response.json()["submitted_at"]
+
+
+def test_provider_cannot_read_or_change_another_providers_bid(open_tender, member_a, member_b, client_for):
+    bid = make_bid(client_for(member_a), open_tender)
+    other = client_for(member_b)
+
+    assert other.get(f"/api/v1/bids/{bid['id']}/").status_code == 404
+    assert other.post(f"/api/v1/bids/{bid['id']}/submit/").status_code == 404
+    assert other.post(f"/api/v1/bids/{bid['id']}/withdraw/").status_code == 404
+    assert other.patch(f"/api/v1/bids/{bid['id']}/", {"lot_offers": []}, format="json").status_code in (400, 404)
+    assert other.get("/api/v1/bids/").json()["results"] == []
+    assert Bid.objects.get(pk=bid["id"]).status == BidStatus.DRAFT
+
+
+@pytest.mark.parametrize("role", ["officer", "auditor"])
+def test_authority_cannot_read_bids_before_opening(role, open_tender, officer, auditor_user, member_a, client_for):
+    bid = make_bid(client_for(member_a), open_tender)
+    client_for(member_a).post(f"/api/v1/bids/{bid['id']}/submit/")
+    reader = {"officer": officer, "auditor": auditor_user}[role]
+    client = client_for(reader)
+
+    for path in (f"/api/v1/bids/{bid['id']}/", f"/api/v1/tenders/{open_tender.pk}/bids/"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert response.json()["code"] == "bids_sealed"
+        assert "9000" not in response.content.decode()
+    assert AuditEvent.objects.filter(action="bid.read_sealed", actor=reader, outcome="denied").count() == 2
+
+
+def test_officer_reads_bids_after_opening_and_the_read_is_logged(open_tender, officer, member_a, client_for):
+    provider = client_for(member_a)
+    bid = make_bid(provider, open_tender)
+    provider.post(f"/api/v1/bids/{bid['id']}/submit/")
+    Tender.objects.filter(pk=open_tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
+    client = client_for(officer)
+    assert client.post(f"/api/v1/tenders/{open_tender.pk}/close/").status_code == 200
+    assert client.get(f"/api/v1/tenders/{open_tender.pk}/bids/").status_code == 403  # closed is still sealed
+    assert client.post(f"/api/v1/tenders/{open_tender.pk}/open/").status_code == 200
+
+    response = client.get(f"/api/v1/bids/{bid['id']}/")
+
+    assert response.status_code == 200
+    assert response.json()["lot_offers"][0]["unit_price"] == "9000.00"
+    assert AuditEvent.objects.filter(action="bid.read", actor=officer, object_id=str(bid["id"])).exists()
+
+
+def test_officer_of_another_authority_sees_nothing(open_tender, other_authority, member_a, client_for):
+    bid = make_bid(client_for(member_a), open_tender)
+    stranger = factories.officer_of(other_authority)
+
+    assert client_for(stranger).get(f"/api/v1/bids/{bid['id']}/").status_code == 404
+
+
+def test_submission_after_deadline_is_refused_before_the_scheduler_closes(open_tender, member_a, client_for):
+    # given a drafted bid, and a deadline that passed a moment ago (the call is still "published")
+    client = client_for(member_a)
+    bid = make_bid(client, open_tender)
+    Tender.objects.filter(pk=open_tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
+
+    # when the provider submits
+    response = client.post(f"/api/v1/bids/{bid['id']}/submit/")
+
+    # then the server refuses, saying the deadline and when it received the request
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "deadline_passed"
+    assert body["deadline"] and body["received_at"]
+    assert Bid.objects.get(pk=bid["id"]).status == BidStatus.DRAFT
+
+
+def test_receipt_time_decides_not_processing_time(open_tender, member_a):
+    from bids.services import bid_create, bid_submit
+
+    deadline = open_tender.submission_deadline
+    early = bid_create(
+        actor=member_a,
+        tender_id=open_tender.pk,
+        received_at=timezone.now(),
+        lot_offers=[{"lot": open_tender.lots.first().pk, "unit_price": "100"}],
+    )
+
+    bid_submit(actor=member_a, bid_id=early.pk, received_at=deadline - timedelta(seconds=1))
+    assert Bid.objects.get(pk=early.pk).status == BidStatus.SUBMITTED
+
+    from bids.services import bid_reopen
+    from procurement.errors import Conflict
+
+    with pytest.raises(Conflict) as refused:
+        bid_reopen(actor=member_a, bid_id=early.pk, received_at=deadline + timedelta(seconds=1))
+    assert refused.value.code == "deadline_passed"
+
+
+@pytest.mark.parametrize(
+    ("price", "code"),
+    [
+        ("-5", "min_value"),
+        ("0", "min_value"),
+        ("abc", "invalid"),
+        ("1e400", "max_digits"),
+        ("99999999999", "max_whole_digits"),
+        ("10000000", "max_value"),
+        ("12.345", "max_decimal_places"),
+    ],
+)
+def test_bad_prices_are_refused_and_nothing_is_stored(price, code, open_tender, member_a, client_for):
+    lot = open_tender.lots.first()
+
+    response = client_for(member_a).post(
+        "/api/v1/bids/", {"tender": open_tender.pk, "lot_offers": [{"lot": lot.pk, "unit_price": price}]}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]["lot_offers"]["0"]["unit_price"][0]["code"] == code
+    assert not Bid.objects.exists() and not LotOffer.objects.exists()
+
+
+def test_offer_for_a_lot_of_another_call_is_refused(open_tender, member_a, client_for):
+    other_lot = factories.TenderFactory().lots.first()
+
+    response = client_for(member_a).post(
+        "/api/v1/bids/",
+        {"tender": open_tender.pk, "lot_offers": [{"lot": other_lot.pk, "unit_price": "10"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["lot_offers"][0]["code"] == "unknown_lot"
+    assert not Bid.objects.exists()
+
+
+def test_second_bid_for_the_same_call_points_to_the_first(open_tender, member_a, client_for):
+    client = client_for(member_a)
+    first = make_bid(client, open_tender)
+
+    response = client.post(
+        "/api/v1/bids/",
+        {"tender": open_tender.pk, "lot_offers": [{"lot": open_tender.lots.first().pk, "unit_price": "1"}]},
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {**response.json(), "code": "bid_exists", "bid": first["id"]}
+
+
+def test_nobody_bids_on_a_draft_call(authority, member_a, client_for):
+    draft = factories.TenderFactory(authority=authority)
+
+    response = client_for(member_a).post(
+        "/api/v1/bids/",
+        {"tender": draft.pk, "lot_offers": [{"lot": draft.lots.first().pk, "unit_price": "1"}]},
+        format="json",
+    )
+
+    assert response.status_code == 404
+
+
+def test_officer_cannot_bid(open_tender, officer, client_for):
+    response = client_for(officer).post(
+        "/api/v1/bids/",
+        {"tender": open_tender.pk, "lot_offers": [{"lot": open_tender.lots.first().pk, "unit_price": "1"}]},
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+def test_withdraw_and_reopen_before_deadline(open_tender, member_a, client_for):
+    client = client_for(member_a)
+    bid = make_bid(client, open_tender)
+    client.post(f"/api/v1/bids/{bid['id']}/submit/")
+
+    assert client.post(f"/api/v1/bids/{bid['id']}/withdraw/").json()["status"] == "withdrawn"
+    assert client.post(f"/api/v1/bids/{bid['id']}/withdraw/").status_code == 409
+    assert client.post(f"/api/v1/bids/{bid['id']}/reopen/").json()["status"] == "draft"
+    lot2 = open_tender.lots.get(number=2)
+    response = client.patch(
+        f"/api/v1/bids/{bid['id']}/", {"lot_offers": [{"lot": lot2.pk, "unit_price": "50"}]}, format="json"
+    )
+    assert response.status_code == 200
+    assert [o["lot_number"] for o in response.json()["lot_offers"]] == [2]
+
+
+def test_anonymous_gets_401(open_tender, client_for):
+    response = client_for().get("/api/v1/bids/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"

@@ -1,0 +1,86 @@
+"""The decision document: its content, rendered once, and who may download it."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
+from documents.services import document_render
+from procurement.models import AuditEvent
+from tests import factories
+from tests.helpers import decided_call
+
+
+def pdf_text(document: GeneratedDocument) -> str:
+    with document.file.open("rb") as handle:
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def decided(authority, officer, member_a, member_b, provider_b):
+    return decided_call(
+        officer=officer,
+        authority=authority,
+        bidders=[(member_a, "9000"), (member_b, "9500")],
+        quality={provider_b.pk: 9},
+        title='Kotoutumiskoulutus <img src="file:///etc/passwd">',
+    )
+
+
+def test_decision_is_rendered_with_what_the_law_asks(decided, provider_b):
+    document = GeneratedDocument.objects.get(tender=decided, kind=DocumentKind.DECISION)
+    assert document.status == DocumentStatus.QUEUED  # queued by the decision, rendered by the worker
+
+    document = document_render(document_id=document.pk)
+
+    assert document.status == DocumentStatus.READY and len(document.sha256) == 64
+    text = pdf_text(document)
+    decision = decided.award_decision
+    assert f"Valittu palveluntuottaja: {provider_b.name}" in text
+    assert "Vertailuperusteet" in text and "Oikaisuohje" in text and "Valitusosoitus markkinaoikeuteen" in text
+    assert f"Odotusaika päättyy {decision.standstill_ends_on:%-d.%-m.%Y}" in text
+    assert "klo 16.15" in text
+    assert '<img src="file:///etc/passwd">' in text  # markup prints as text
+
+
+def test_rendering_twice_stores_one_document(decided):
+    document = GeneratedDocument.objects.get(tender=decided)
+    first = document_render(document_id=document.pk)
+
+    again = document_render(document_id=document.pk)
+
+    assert (again.sha256, again.file.name, again.attempts) == (first.sha256, first.file.name, 1)
+    assert GeneratedDocument.objects.filter(tender=decided).count() == 1
+    assert AuditEvent.objects.filter(action="document.rendered", object_id=str(document.pk)).count() == 1
+
+
+def test_small_procurement_has_no_standstill_or_appeal(authority, officer, member_a):
+    tender = decided_call(
+        officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
+    )
+    document = document_render(document_id=GeneratedDocument.objects.get(tender=tender).pk)
+
+    text = pdf_text(document)
+    assert tender.award_decision.standstill_ends_on is None
+    assert "Odotusaika" not in text and "markkinaoikeuteen" not in text
+    assert "Oikaisuohje" in text
+
+
+def test_who_may_download_the_decision(decided, officer, member_a, other_authority, client_for):
+    document = GeneratedDocument.objects.get(tender=decided)
+    url = f"/api/v1/documents/{document.pk}/download/"
+    assert client_for(member_a).get(url).status_code == 409  # not rendered yet
+    document_render(document_id=document.pk)
+    outsider = factories.provider_member_of(factories.ProviderFactory())
+    other_officer = factories.officer_of(other_authority)
+
+    assert client_for(member_a).get(url).status_code == 200
+    assert client_for(officer).get(url).status_code == 200
+    assert client_for(factories.auditor()).get(url).status_code == 200
+    assert client_for(outsider).get(url).status_code == 404
+    assert client_for(other_officer).get(url).status_code == 404
+    assert client_for(outsider).get("/api/v1/documents/").json()["results"] == []
+    assert AuditEvent.objects.filter(action="document.download", object_id=str(document.pk)).count() == 3

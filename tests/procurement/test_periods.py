@@ -1,0 +1,40 @@
+"""Statutory periods (150/1930) against hand-worked cases, with the Finnish holiday calendar."""
+
+from datetime import date
+from decimal import Decimal
+
+from procurement.periods import is_working_day, period_end
+from procurement.rules import Regime, rules_on
+
+
+def test_plain_period_of_fourteen_days():
+    # notified Monday 2.11.2026; the day itself is not counted → Monday 16.11.2026
+    assert period_end(date(2026, 11, 2), 14) == date(2026, 11, 16)
+
+
+def test_period_ending_on_midsummer_eve_moves_to_monday():
+    # 5.6.2026 + 14 = Friday 19.6.2026, Midsummer Eve → Sat Midsummer Day, Sun → Monday 22.6.2026
+    assert period_end(date(2026, 6, 5), 14) == date(2026, 6, 22)
+
+
+def test_period_ending_on_christmas_eve_moves_past_christmas():
+    # 10.12.2026 + 14 = Thursday 24.12 (Christmas Eve) → 25.12, 26.12 holidays, 27.12 Sunday → Monday 28.12.2026
+    assert period_end(date(2026, 12, 10), 14) == date(2026, 12, 28)
+
+
+def test_period_ending_on_easter_monday_moves_to_tuesday():
+    # Easter 2027 is 28.3; 15.3.2027 + 14 = Monday 29.3.2027, Easter Monday → Tuesday 30.3.2027
+    assert period_end(date(2027, 3, 15), 14) == date(2027, 3, 30)
+
+
+def test_weekend_is_not_a_working_day():
+    assert not is_working_day(date(2026, 11, 28))  # Saturday
+    assert not is_working_day(date(2026, 12, 6))  # Independence Day, a Sunday
+    assert is_working_day(date(2026, 11, 27))
+
+
+def test_regime_follows_the_dated_thresholds():
+    rules = rules_on(date(2026, 11, 27))
+    assert rules.regime_for(Decimal("399999.99")) == Regime.SMALL
+    assert rules.regime_for(Decimal("400000")) == Regime.NATIONAL
+    assert rules.regime_for(Decimal("750000")) == Regime.EU

@@ -1,0 +1,30 @@
+"""The demo data: one call in each state, loaded once."""
+
+from django.core.management import call_command
+
+from procurement.models import ContractingAuthority, User
+from tenders.models import Tender, TenderStatus
+
+
+def test_seed_demo_builds_one_call_per_state(db, settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run changes nothing
+
+    assert sorted(Tender.objects.values_list("status", flat=True)) == sorted(TenderStatus.values)
+    for name in ("officer", "officer2", "evaluator", "provider1", "provider2", "auditor"):
+        assert User.objects.get(username=name).check_password("demo")
+    ely = ContractingAuthority.objects.get(business_id="2296962-1")
+    assert ely.successor.name_fi == "Itä-Suomen elinvoimakeskus"
+    assert Tender.objects.get(status=TenderStatus.COMPLETED).authority == ely  # old records keep the old authority
+
+
+def test_seed_demo_refuses_without_debug(db, settings):
+    import pytest
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not User.objects.exists()

@@ -1,0 +1,135 @@
+"""Drafting and listing calls through the API: validation, visibility and query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tenders.models import Tender, TenderStatus
+from tests import factories
+
+
+def call_payload(authority, **overrides):
+    payload = {
+        "authority": authority.pk,
+        "title": "Kotoutumiskoulutus 2027",
+        "estimated_value": "480000",
+        "price_weight": "60",
+        "submission_deadline": (timezone.now() + timedelta(days=30)).isoformat(),
+        "lots": [{"number": 1, "title": "Kuopio", "volume": "20"}],
+        "criteria": [{"number": 1, "name": "Toteutussuunnitelma", "weight": "40", "max_points": "10"}],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def test_officer_drafts_a_call(authority, officer, client_for):
+    response = client_for(officer).post("/api/v1/tenders/", call_payload(authority), format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "draft"
+    assert body["regime"] == "national"
+    assert body["allowed_actions"] == ["cancel", "publish"]
+
+
+def test_weights_that_do_not_add_up_are_refused(authority, officer, client_for):
+    payload = call_payload(authority, price_weight="50")
+
+    response = client_for(officer).post("/api/v1/tenders/", payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["criteria"][0]["code"] == "weights_not_100"
+    assert not Tender.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"lots": []}, "lots"),
+        ({"lots": [{"number": 1, "title": "Kuopio", "volume": "0"}]}, "lots"),
+        ({"submission_deadline": "2020-01-01T12:00:00+02:00"}, "submission_deadline"),
+        ({"estimated_value": "-1"}, "estimated_value"),
+        ({"criteria": [{"number": 1, "name": "x", "weight": "40", "max_points": "0"}]}, "criteria"),
+        ({"title": ""}, "title"),
+    ],
+)
+def test_bad_call_data_is_refused_field_by_field(override, field, authority, officer, client_for):
+    response = client_for(officer).post("/api/v1/tenders/", call_payload(authority, **override), format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Tender.objects.exists()
+
+
+def test_only_the_authoritys_officers_draft_its_calls(authority, other_authority, member_a, client_for):
+    stranger = factories.officer_of(other_authority)
+    for user in (member_a, stranger):
+        response = client_for(user).post("/api/v1/tenders/", call_payload(authority), format="json")
+        assert response.status_code == 403
+    assert not Tender.objects.exists()
+
+
+def test_providers_see_published_calls_only(authority, member_a, client_for):
+    draft = factories.TenderFactory(authority=authority)
+    published = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    client = client_for(member_a)
+
+    listed = [t["id"] for t in client.get("/api/v1/tenders/").json()["results"]]
+
+    assert listed == [published.pk]
+    assert client.get(f"/api/v1/tenders/{draft.pk}/").status_code == 404
+
+
+def test_a_published_call_cannot_be_edited(authority, officer, client_for):
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+
+    response = client_for(officer).patch(f"/api/v1/tenders/{tender.pk}/", {"title": "Uusi"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_editable"
+
+
+def test_cancel_needs_a_reason(authority, officer, client_for):
+    tender = factories.TenderFactory(authority=authority)
+
+    response = client_for(officer).post(f"/api/v1/tenders/{tender.pk}/cancel/", {"reason": "  "}, format="json")
+
+    assert response.status_code == 400
+    tender.refresh_from_db()
+    assert tender.status == TenderStatus.DRAFT
+
+
+def test_errors_are_translated(authority, officer, client_for):
+    client = client_for(officer)
+    payload = call_payload(authority, price_weight="50")
+
+    finnish = client.post("/api/v1/tenders/", payload, format="json", HTTP_ACCEPT_LANGUAGE="fi").json()
+    swedish = client.post("/api/v1/tenders/", payload, format="json", HTTP_ACCEPT_LANGUAGE="sv").json()
+    english = client.post("/api/v1/tenders/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert finnish["code"] == swedish["code"] == english["code"] == "invalid"
+    assert english["errors"]["criteria"][0]["message"].startswith("The price weight")
+    assert finnish["errors"]["criteria"][0]["message"].startswith("Hinnan painoarvo")
+    assert swedish["errors"]["criteria"][0]["message"].startswith("Prisets vikt")
+
+
+def test_call_list_query_count_does_not_grow_with_calls(authority, officer, client_for):
+    client = client_for(officer)
+
+    def count_queries() -> int:
+        client.get("/api/v1/tenders/?limit=500")  # warm the token and role caches alike
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/tenders/?limit=500").status_code == 200
+        return len(queries)
+
+    for _ in range(10):
+        factories.TenderFactory(authority=authority)
+    with_10 = count_queries()
+    for _ in range(40):
+        factories.TenderFactory(authority=authority)
+    with_50 = count_queries()
+
+    assert with_10 == with_50
