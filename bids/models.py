@@ -39,6 +39,9 @@ class Bid(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when a corrigendum sent a submitted bid back to draft: its owner must resubmit.
+    returned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    returned_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("bid")
@@ -55,6 +58,16 @@ class Bid(ConcurrentTransitionMixin, models.Model):
         self.submitted_at = received_at
         self.submitted_by = by
         self.withdrawn_at = None
+        self.returned_at = None
+        self.returned_reason = ""
+
+    @transition(field=status, source=BidStatus.SUBMITTED, target=BidStatus.DRAFT)
+    def send_back(self, *, reason: str) -> None:
+        """The call changed under the bid (a corrigendum): the provider must check it and submit again."""
+        self.submitted_at = None
+        self.submitted_by = None
+        self.returned_at = timezone.now()
+        self.returned_reason = reason
 
     @transition(
         field=status,

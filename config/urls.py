@@ -9,7 +9,12 @@ from bids.api.views import BidViewSet
 from documents.api import GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
 from procurement.api.auth import TokenView
-from procurement.api.views import ContractingAuthorityViewSet, MeView, ProviderOrganisationViewSet
+from procurement.api.views import (
+    ContractingAuthorityViewSet,
+    MeView,
+    NotificationViewSet,
+    ProviderOrganisationViewSet,
+)
 from tenders.api.views import TenderViewSet
 
 router = DefaultRouter()
@@ -18,6 +23,7 @@ router.register("providers", ProviderOrganisationViewSet, basename="provider")
 router.register("tenders", TenderViewSet, basename="tender")
 router.register("bids", BidViewSet, basename="bid")
 router.register("documents", GeneratedDocumentViewSet, basename="document")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -1,15 +1,21 @@
 """What each kind of document shows, gathered from the records in a fixed number of queries."""
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from bids.models import BidStatus
 from evaluation.models import AwardDecision, LotResult
 from procurement.periods import HELSINKI, at_local_time
 from procurement.rules import Regime, rules_on
+from tenders.cpv import cpv_name
+from tenders.models import TenderVersion
 
 from .models import DocumentKind, GeneratedDocument
+
+TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
 TEMPLATE_VERSION = "decision-1"
 
@@ -49,6 +55,45 @@ def decision_context(document: GeneratedDocument) -> dict:
     }
 
 
+def _moment(value):
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def call_context(document: GeneratedDocument) -> dict:
+    """The call as it stood in the version this document records, from the stored snapshot."""
+    tender = document.tender
+    version = TenderVersion.objects.select_related("created_by").get(tender=tender, number=document.version)
+    snapshot = version.snapshot
+    timeline = {name: _moment(snapshot.get(name)) for name in TIMELINE}
+    sections = [
+        {
+            "language": lang,
+            "title": snapshot.get(f"title_{lang}") or snapshot.get("title_fi") or snapshot.get("title_sv"),
+            "description": snapshot.get(f"description_{lang}") or "",
+            "cpv_main_name": cpv_name(snapshot["cpv_main"], lang),
+            "cpv_additional": [(code, cpv_name(code, lang)) for code in snapshot.get("cpv_additional") or []],
+        }
+        for lang in tender.document_languages
+    ]
+    day = (tender.published_at or timezone.now()).astimezone(HELSINKI).date()
+    rules = rules_on(day)
+    return {
+        "tender": tender,
+        "authority": tender.authority,
+        "co_purchasers": list(tender.co_purchasers.all()),
+        "version": version,
+        "snapshot": snapshot,
+        "timeline": timeline,
+        "sections": sections,
+        "lots": snapshot["lots"],
+        "criteria": snapshot["criteria"],
+        "regime": rules.regime_for(Decimal(str(snapshot["estimated_value"]))),
+        "generated_at": timezone.now(),
+        "document": document,
+    }
+
+
 BUILDERS = {
+    DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),
     DocumentKind.DECISION: ("documents/decision.html", decision_context, TEMPLATE_VERSION),
 }

@@ -9,6 +9,7 @@ from tenders.models import Tender
 
 
 class DocumentKind(models.TextChoices):
+    CALL = "call", _("Call for tenders")
     DECISION = "decision", _("Procurement decision")
 
 

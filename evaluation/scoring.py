@@ -53,8 +53,15 @@ class Scored:
     calculation: dict = field(default_factory=dict)
 
 
-def rank_lot(*, offers: list[Offer], criteria: list[Criterion], price_weight: Decimal, method: str) -> list[Scored]:
-    """Score and rank the offers of one lot. Ties: higher quality points, then lower price, then earlier receipt."""
+def rank_lot(
+    *,
+    offers: list[Offer],
+    criteria: list[Criterion],
+    price_weight: Decimal,
+    method: str,
+    tie_break: str = "quality_price_receipt",
+) -> list[Scored]:
+    """Score and rank the offers of one lot; equal totals are ordered by the call's published tie-break rule."""
     if not offers:
         return []
     formula = PRICE_FORMULAS[method]
@@ -99,7 +106,10 @@ def rank_lot(*, offers: list[Offer], criteria: list[Criterion], price_weight: De
         moment = submitted[key]
         return moment.timestamp() if moment is not None else 0.0
 
-    scored.sort(key=lambda s: (-s.total_points, -s.quality_points, s.price, receipt(s.key), s.key))
+    if tie_break == "price_quality_receipt":
+        scored.sort(key=lambda s: (-s.total_points, s.price, -s.quality_points, receipt(s.key), s.key))
+    else:
+        scored.sort(key=lambda s: (-s.total_points, -s.quality_points, s.price, receipt(s.key), s.key))
     for position, item in enumerate(scored, start=1):
         item.rank = position
     return scored

@@ -61,7 +61,7 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[
             criterion = criteria.get(item["criterion"])
             if item["lot_offer"] not in offers:
                 errors.append({"index": index, "code": "unknown_offer", "message": _("No such offer in this call.")})
-            elif criterion is None:
+            elif criterion is None or criterion.lot_id not in (None, offers[item["lot_offer"]].lot_id):
                 errors.append(
                     {"index": index, "code": "unknown_criterion", "message": _("No such criterion in this call.")}
                 )
@@ -103,7 +103,15 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[
 
 
 def _compute_results(tender: Tender) -> list[LotResult]:
-    criteria = [Criterion(key=c.pk, weight=c.weight, max_points=c.max_points) for c in tender.criteria.all()]
+    all_criteria = list(tender.criteria.all())
+    criteria_of = {
+        lot.pk: [
+            Criterion(key=c.pk, weight=c.weight, max_points=c.max_points)
+            for c in all_criteria
+            if c.lot_id in (None, lot.pk)
+        ]
+        for lot in tender.lots.all()
+    }
     offers_by_lot: dict[int, list[Offer]] = defaultdict(list)
     offer_rows = list(_submitted_offers(tender))
     scores: dict[int, dict[int, Decimal]] = defaultdict(dict)
@@ -112,7 +120,10 @@ def _compute_results(tender: Tender) -> list[LotResult]:
     ):
         scores[lot_offer_id][criterion_id] = points
     missing = [
-        {"lot_offer": o.pk, "criterion": c.key} for o in offer_rows for c in criteria if c.key not in scores[o.pk]
+        {"lot_offer": o.pk, "criterion": c.key}
+        for o in offer_rows
+        for c in criteria_of[o.lot_id]
+        if c.key not in scores[o.pk]
     ]
     if missing:
         raise ValidationFailed(
@@ -127,7 +138,11 @@ def _compute_results(tender: Tender) -> list[LotResult]:
     results = []
     for lot_id, offers in offers_by_lot.items():
         for scored in rank_lot(
-            offers=offers, criteria=criteria, price_weight=tender.price_weight, method=tender.price_method
+            offers=offers,
+            criteria=criteria_of[lot_id],
+            price_weight=tender.price_weight,
+            method=tender.price_method,
+            tie_break=tender.tie_break,
         ):
             results.append(
                 LotResult(

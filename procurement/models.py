@@ -204,3 +204,37 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class Notification(models.Model):
+    """A message to a provider organisation or a user, shown in the in-app inbox; one per (kind, key, recipient)."""
+
+    kind = models.CharField(max_length=50)
+    # What makes this notification unique for its recipient, e.g. "tender:12:version:3".
+    key = models.CharField(max_length=120)
+    provider = models.ForeignKey(
+        ProviderOrganisation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    tender_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(provider__isnull=False) | Q(user__isnull=False), name="notification_has_recipient"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "key", "provider", "user"], name="notification_once", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → {self.provider_id or self.user_id}"

@@ -26,6 +26,8 @@ class RuleSet:
     appeal_last_time: str  # by this wall time of the last day, Europe/Helsinki
     answers_min_days_before_deadline: int
     eu_open_procedure_min_days: int
+    # Annex E sets no minimum; practice is 3–7 weeks, so a shorter period gets a warning.
+    recommended_min_tender_days: int
 
     def regime_for(self, estimated_value: Decimal) -> Regime:
         if estimated_value >= self.eu_threshold:
@@ -47,6 +49,7 @@ RULE_SETS: tuple[RuleSet, ...] = (
         appeal_last_time="16:15",
         answers_min_days_before_deadline=6,
         eu_open_procedure_min_days=30,
+        recommended_min_tender_days=21,
     ),
 )
 

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -19,6 +21,8 @@ from procurement.rules import Regime, rules_on
 
 class TenderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    PENDING_APPROVAL = "pending_approval", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
     PUBLISHED = "published", _("Published")
     CLOSED = "closed", _("Closed")
     OPENED = "opened", _("Opened")
@@ -26,11 +30,22 @@ class TenderStatus(models.TextChoices):
     DECIDED = "decided", _("Decided")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
 
 
 class PriceMethod(models.TextChoices):
     RATIO_TO_LOWEST = "ratio_to_lowest", _("Ratio to the lowest price")
     LINEAR = "linear", _("Linear")
+
+
+class Procedure(models.TextChoices):
+    OPEN = "open", _("Open procedure")
+    LIGHT_REGIME = "light_regime", _("Light-regime procedure described in the call")
+
+
+class TieBreak(models.TextChoices):
+    QUALITY_FIRST = "quality_price_receipt", _("Higher quality points, then lower price, then earlier receipt")
+    PRICE_FIRST = "price_quality_receipt", _("Lower price, then higher quality points, then earlier receipt")
 
 
 class PricingUnit(models.TextChoices):
@@ -41,6 +56,11 @@ class PricingUnit(models.TextChoices):
 
 def is_officer(tender: "Tender", user) -> bool:
     return roles_of(user).is_officer(tender.authority_id)
+
+
+def is_second_officer(tender: "Tender", user) -> bool:
+    """Four eyes: an officer of the authority other than the author and the one who asked for approval."""
+    return is_officer(tender, user) and user.pk not in (tender.created_by_id, tender.submitted_for_approval_by_id)
 
 
 @guard(_("The tender deadline has already passed."), "deadline_passed")
@@ -65,11 +85,31 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     authority = models.ForeignKey(
         ContractingAuthority, verbose_name=_("contracting authority"), on_delete=models.PROTECT, related_name="tenders"
     )
+    co_purchasers = models.ManyToManyField(
+        ContractingAuthority, verbose_name=_("co-purchasers"), blank=True, related_name="joint_tenders"
+    )
     reference = models.CharField(_("reference"), max_length=40, blank=True)
-    title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    title_fi = models.CharField(_("title in Finnish"), max_length=300, blank=True)
+    title_sv = models.CharField(_("title in Swedish"), max_length=300, blank=True)
+    title_en = models.CharField(_("title in English"), max_length=300, blank=True)
+    description_fi = models.TextField(_("description in Finnish"), blank=True)
+    description_sv = models.TextField(_("description in Swedish"), blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
+    # The language the documents of the call are written in first; a bilingual authority writes both fi and sv.
     language = models.CharField(_("language of the call"), max_length=2, choices=Language.choices, default="fi")
+    bid_languages = models.JSONField(_("languages bids may be written in"), default=list)
+    procedure = models.CharField(
+        _("procedure"), max_length=20, choices=Procedure.choices, default=Procedure.LIGHT_REGIME
+    )
+    is_framework = models.BooleanField(_("framework agreement"), default=False)
+    framework_providers_per_lot = models.PositiveSmallIntegerField(
+        _("providers per lot in the framework"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    max_lots_per_provider = models.PositiveSmallIntegerField(
+        _("lots one provider may bid for"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     cpv_main = models.CharField(_("main CPV code"), max_length=10, default="80400000-8")
+    cpv_additional = models.JSONField(_("additional CPV codes"), default=list, blank=True)
     estimated_value = models.DecimalField(
         _("estimated value without VAT"),
         max_digits=14,
@@ -85,17 +125,35 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     price_method = models.CharField(
         _("price scoring method"), max_length=20, choices=PriceMethod.choices, default=PriceMethod.RATIO_TO_LOWEST
     )
+    tie_break = models.CharField(
+        _("tie-break rule"), max_length=30, choices=TieBreak.choices, default=TieBreak.QUALITY_FIRST
+    )
     tender_validity_months = models.PositiveSmallIntegerField(
         _("tender validity (months)"), default=6, validators=[MinValueValidator(1), MaxValueValidator(24)]
     )
+    planned_publication = models.DateTimeField(_("planned publication"), null=True, blank=True)
+    questions_deadline = models.DateTimeField(_("questions deadline"), null=True, blank=True)
+    answers_by = models.DateTimeField(_("answers published by"), null=True, blank=True)
     submission_deadline = models.DateTimeField(_("tender deadline"))
+    opening_at = models.DateTimeField(_("opening time"), null=True, blank=True)
     status = FSMField(_("status"), default=TenderStatus.DRAFT, choices=TenderStatus.choices, protected=True)
+    # The number of the call's current version; a corrigendum makes a new one.
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
     # When the periodic scan should next look at this call; null when nothing is pending.
     next_check = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    submitted_for_approval_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    submitted_for_approval_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approval_comment = models.TextField(_("comment of the approver"), blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -107,6 +165,7 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancel_reason = models.TextField(_("reason for cancellation"), blank=True, editable=False)
+    unsuccessful_reason = models.TextField(_("why the call was unsuccessful"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("call for tenders")
@@ -120,6 +179,30 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference or self.pk}: {self.title}"
+
+    @property
+    def title(self) -> str:
+        return self._localised("title")
+
+    @property
+    def description(self) -> str:
+        return self._localised("description")
+
+    def _localised(self, name: str) -> str:
+        lang = (get_language() or self.language)[:2]
+        for code in (lang, self.language, "fi", "sv", "en"):
+            value = getattr(self, f"{name}_{code}", "")
+            if value:
+                return value
+        return ""
+
+    @property
+    def document_languages(self) -> list[str]:
+        """Decisions bind in Finnish or Swedish; a bilingual authority gets both."""
+        status = self.authority.language_status
+        if status == "bilingual":
+            return ["fi", "sv"]
+        return [status]
 
     @property
     def regime(self) -> Regime:
@@ -141,9 +224,38 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     # --- edges of the state machine -------------------------------------------------------------
 
+    @transition(field=status, source=TenderStatus.DRAFT, target=TenderStatus.PENDING_APPROVAL, permission=is_officer)
+    def submit_for_approval(self, *, by) -> None:
+        self.submitted_for_approval_by = by
+        self.submitted_for_approval_at = timezone.now()
+        self.approval_comment = ""
+
     @transition(
         field=status,
-        source=TenderStatus.DRAFT,
+        source=TenderStatus.PENDING_APPROVAL,
+        target=TenderStatus.APPROVED,
+        conditions=[deadline_in_future],
+        permission=is_second_officer,
+    )
+    def approve(self, *, by, comment: str = "") -> None:
+        self.approved_by = by
+        self.approved_at = timezone.now()
+        self.approval_comment = comment
+
+    @transition(
+        field=status,
+        source=[TenderStatus.PENDING_APPROVAL, TenderStatus.APPROVED],
+        target=TenderStatus.DRAFT,
+        permission=is_officer,
+    )
+    def return_to_draft(self, *, comment: str) -> None:
+        self.approval_comment = comment
+        self.approved_by = None
+        self.approved_at = None
+
+    @transition(
+        field=status,
+        source=TenderStatus.APPROVED,
         target=TenderStatus.PUBLISHED,
         conditions=[deadline_in_future],
         permission=is_officer,
@@ -190,6 +302,8 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[
             TenderStatus.DRAFT,
+            TenderStatus.PENDING_APPROVAL,
+            TenderStatus.APPROVED,
             TenderStatus.PUBLISHED,
             TenderStatus.CLOSED,
             TenderStatus.OPENED,
@@ -202,6 +316,16 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     def cancel(self, *, reason: str) -> None:
         self.cancelled_at = timezone.now()
         self.cancel_reason = reason
+        self.next_check = None
+
+    @transition(
+        field=status,
+        source=[TenderStatus.CLOSED, TenderStatus.OPENED, TenderStatus.EVALUATED],
+        target=TenderStatus.UNSUCCESSFUL,
+        permission=is_officer,
+    )
+    def declare_unsuccessful(self, *, reason: str) -> None:
+        self.unsuccessful_reason = reason
         self.next_check = None
 
 
@@ -230,6 +354,8 @@ class Lot(models.Model):
 
 class QualityCriterion(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
+    # A criterion of one lot only; null: it applies to every lot of the call.
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.CASCADE, related_name="criteria")
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     name = models.CharField(_("name"), max_length=300)
     weight = models.DecimalField(
@@ -255,3 +381,96 @@ class QualityCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name} ({self.weight} %)"
+
+
+class AnswerBulletin(models.Model):
+    """A bundle of answers published to every interested provider at once, in the same words."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="bulletins")
+    number = models.PositiveSmallIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    deadline_before = models.DateTimeField(null=True, blank=True)
+    deadline_after = models.DateTimeField(null=True, blank=True)
+    late_answer_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("answer bulletin")
+        verbose_name_plural = _("answer bulletins")
+        ordering = ["tender", "number"]
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="bulletin_number_unique_per_tender")]
+
+    def __str__(self) -> str:
+        return f"{self.tender_id} Q&A {self.number}"
+
+
+class Question(models.Model):
+    """A provider's additional question (lisäkysymys); who asked is seen only by the authority."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveSmallIntegerField()
+    provider = models.ForeignKey("procurement.ProviderOrganisation", on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(_("question"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    bulletin = models.ForeignKey(
+        AnswerBulletin, null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
+    )
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["tender", "number"]
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="question_number_unique_per_tender")]
+        indexes = [models.Index(fields=["tender", "bulletin"])]
+
+    def __str__(self) -> str:
+        return f"{self.tender_id} Q{self.number}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.bulletin_id is not None
+
+
+class TenderVersion(models.Model):
+    """The call as it was published, and as each corrigendum changed it; old versions stay readable."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason for the change"), blank=True)
+    changed_fields = models.JSONField(default=list)
+    snapshot = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("version of a call")
+        verbose_name_plural = _("versions of calls")
+        ordering = ["tender", "number"]
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="version_number_unique_per_tender")]
+
+    def __str__(self) -> str:
+        return f"{self.tender_id} v{self.number}"
+
+
+class TenderInterest(models.Model):
+    """The register of providers interested in a call: who viewed it, who follows it."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="interests")
+    provider = models.ForeignKey("procurement.ProviderOrganisation", on_delete=models.CASCADE, related_name="+")
+    first_viewed_at = models.DateTimeField(default=timezone.now)
+    following = models.BooleanField(default=False)
+    followed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interested provider")
+        verbose_name_plural = _("interested providers")
+        constraints = [models.UniqueConstraint(fields=["tender", "provider"], name="one_interest_per_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} → {self.tender_id}"

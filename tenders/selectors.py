@@ -3,9 +3,9 @@
 from django.db.models import Q, QuerySet
 
 from procurement.access import roles_of
-from procurement.errors import NotFound
+from procurement.errors import Forbidden, NotFound
 
-from .models import Tender
+from .models import Question, Tender
 
 
 def tenders_visible_to(user) -> QuerySet[Tender]:
@@ -24,7 +24,7 @@ def tender_list(*, user) -> QuerySet[Tender]:
     return (
         tenders_visible_to(user)
         .select_related("authority")
-        .prefetch_related("lots", "criteria")
+        .prefetch_related("lots", "criteria__lot", "co_purchasers")
         .order_by("-created_at", "-id")
     )
 
@@ -37,3 +37,22 @@ def tender_get(*, user, tender_id, for_update: bool = False) -> Tender:
         return queryset.get(pk=tender_id)
     except (Tender.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
+
+
+def questions_for(*, user, tender_id) -> tuple[list, bool]:
+    """Published Q&A for everyone, plus a provider's own pending questions; the authority sees every question
+    with its asker. The second value says whether the asker may be shown."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    roles = roles_of(user)
+    base = Question.objects.filter(tender=tender).select_related("bulletin").order_by("number")
+    if roles.reads_authority(tender.authority_id):
+        return list(base.select_related("provider", "asked_by")), True
+    return list(base.filter(Q(bulletin__isnull=False) | Q(provider_id__in=roles.provider_of))), False
+
+
+def tender_interests(*, user, tender_id):
+    """The register of interested providers, for the authority only."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise Forbidden()
+    return tender.interests.select_related("provider").order_by("first_viewed_at")

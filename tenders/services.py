@@ -1,128 +1,312 @@
-"""Changing calls for tenders: drafting, publication, closing, completion and cancellation."""
+"""Changing calls for tenders: drafting, four-eyes approval, publication, questions, closing and cancellation."""
 
-from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bids.models import Bid, BidStatus, LotOffer
+from documents.models import DocumentKind
+from documents.services import document_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
-from procurement.errors import Conflict, Forbidden, ValidationFailed
-from procurement.fsm import transition_run
+from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.fsm import allowed_actions, transition_run
 from procurement.models import ContractingAuthority
+from procurement.notifications import notify_providers
+from procurement.periods import HELSINKI
+from procurement.rules import rules_on
 
-from .models import Lot, QualityCriterion, Tender, TenderStatus
+from .cpv import is_known_cpv
+from .models import AnswerBulletin, Lot, QualityCriterion, Question, Tender, TenderInterest, TenderStatus, TenderVersion
+from .rules_check import tender_findings
 from .selectors import tender_get
 
 EDITABLE_FIELDS = (
     "reference",
-    "title",
-    "description",
+    "title_fi",
+    "title_sv",
+    "title_en",
+    "description_fi",
+    "description_sv",
+    "description_en",
     "language",
+    "bid_languages",
+    "procedure",
+    "is_framework",
+    "framework_providers_per_lot",
+    "max_lots_per_provider",
     "cpv_main",
+    "cpv_additional",
     "estimated_value",
     "price_weight",
     "price_method",
+    "tie_break",
     "tender_validity_months",
+    "planned_publication",
+    "questions_deadline",
+    "answers_by",
     "submission_deadline",
+    "opening_at",
 )
+TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
+EDITABLE_STATES = (TenderStatus.DRAFT,)
 
 
-def _check_structure(*, price_weight: Decimal, lots: list[dict], criteria: list[dict]) -> None:
-    """The rules a call must meet to be published; drafts may be incomplete only in having no lots yet."""
+def _error(code: str, message) -> list[dict]:
+    return [{"code": code, "message": str(message)}]
+
+
+def _check_call(*, authority: ContractingAuthority, fields: dict, lots: list[dict], criteria: list[dict]) -> None:
+    """Every rule a draft must meet; raises one ValidationFailed with all the field errors."""
     errors: dict[str, list] = {}
-    total = Decimal(price_weight) + sum((Decimal(c["weight"]) for c in criteria), Decimal("0"))
-    if total != Decimal("100"):
-        errors["criteria"] = [
-            {
-                "code": "weights_not_100",
-                "message": _(
-                    "The price weight and the quality weights must add up to 100; now they add up to %(total)s."
-                )
-                % {"total": format(total.normalize(), "f")},
-            }
-        ]
-    for key, items in (("lots", lots), ("criteria", criteria)):
-        numbers = [item["number"] for item in items]
-        if len(numbers) != len(set(numbers)):
-            errors.setdefault(key, []).append(
-                {"code": "duplicate_number", "message": _("Each one needs its own number.")}
+
+    # The call is written in the authority's language(s).
+    required = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
+    for lang in required:
+        if not (fields.get(f"title_{lang}") or "").strip():
+            errors[f"title_{lang}"] = _error("required", _("The title is needed in this authority's language."))
+    bid_languages = fields.get("bid_languages") or []
+    if not bid_languages:
+        errors["bid_languages"] = _error("required", _("Say in which languages bids may be written."))
+
+    # CPV codes from the shipped list.
+    for name, codes in (("cpv_main", [fields.get("cpv_main")]), ("cpv_additional", fields.get("cpv_additional") or [])):
+        unknown = [code for code in codes if not is_known_cpv(code or "")]
+        if unknown:
+            errors[name] = _error(
+                "unknown_cpv", _("Unknown CPV code: %(codes)s.") % {"codes": ", ".join(str(c) for c in unknown)}
             )
+
+    if fields.get("is_framework") and not fields.get("framework_providers_per_lot"):
+        errors["framework_providers_per_lot"] = _error(
+            "required", _("A framework agreement states how many providers are chosen per lot.")
+        )
+    if not fields.get("is_framework") and fields.get("framework_providers_per_lot"):
+        errors["framework_providers_per_lot"] = _error(
+            "not_a_framework", _("Only a framework agreement chooses several providers per lot.")
+        )
+
+    # Weights: for every lot, the price and the quality criteria that apply to it make 100.
+    lot_numbers = [lot["number"] for lot in lots]
+    for key, numbers in (("lots", lot_numbers), ("criteria", [c["number"] for c in criteria])):
+        if len(numbers) != len(set(numbers)):
+            errors.setdefault(key, []).extend(_error("duplicate_number", _("Each one needs its own number.")))
+    unknown_lots = {c.get("lot_number") for c in criteria if c.get("lot_number") is not None} - set(lot_numbers)
+    if unknown_lots:
+        errors.setdefault("criteria", []).extend(
+            _error("unknown_lot", _("A criterion refers to a lot that the call does not have."))
+        )
+    for lot_number in lot_numbers or [None]:
+        total = Decimal(fields["price_weight"]) + sum(
+            (Decimal(c["weight"]) for c in criteria if c.get("lot_number") in (None, lot_number)), Decimal("0")
+        )
+        if total != Decimal("100"):
+            errors.setdefault("criteria", []).extend(
+                _error(
+                    "weights_not_100",
+                    _("The price weight and the quality weights must add up to 100; now they add up to %(total)s.")
+                    % {"total": format(total.normalize(), "f")},
+                )
+            )
+            break
+    if fields.get("max_lots_per_provider") and lots and fields["max_lots_per_provider"] > len(lots):
+        errors["max_lots_per_provider"] = _error("too_many", _("The call has fewer lots than that."))
+
+    # The timeline runs forward: publication, questions, answers, tenders, opening.
+    previous_name, previous = None, None
+    for name in TIMELINE:
+        value = fields.get(name)
+        if value is None:
+            continue
+        if previous is not None and value < previous:
+            errors[name] = _error(
+                "timeline_order",
+                _("This must come after “%(previous)s”.")
+                % {"previous": Tender._meta.get_field(previous_name).verbose_name},
+            )
+        previous_name, previous = name, value
     if errors:
         raise ValidationFailed(errors=errors)
 
 
-def _replace_children(tender: Tender, lots: Iterable[dict] | None, criteria: Iterable[dict] | None) -> None:
+def _replace_children(tender: Tender, lots: list[dict] | None, criteria: list[dict] | None) -> None:
     if lots is not None:
+        tender.criteria.all().delete()
         tender.lots.all().delete()
         Lot.objects.bulk_create(Lot(tender=tender, **lot) for lot in lots)
     if criteria is not None:
         tender.criteria.all().delete()
-        QualityCriterion.objects.bulk_create(QualityCriterion(tender=tender, **c) for c in criteria)
+        by_number = {lot.number: lot for lot in tender.lots.all()}
+        QualityCriterion.objects.bulk_create(
+            QualityCriterion(
+                tender=tender,
+                lot=by_number.get(c.get("lot_number")),
+                **{k: v for k, v in c.items() if k != "lot_number"},
+            )
+            for c in criteria
+        )
+
+
+def _children(tender: Tender) -> tuple[list[dict], list[dict]]:
+    lots = list(tender.lots.order_by("number").values("number", "title", "municipality", "volume", "pricing_unit"))
+    criteria = [
+        {
+            "number": c.number,
+            "name": c.name,
+            "weight": c.weight,
+            "max_points": c.max_points,
+            "lot_number": c.lot.number if c.lot_id else None,
+        }
+        for c in tender.criteria.select_related("lot").order_by("number")
+    ]
+    return lots, criteria
 
 
 def _snapshot(tender: Tender) -> dict:
-    data = {name: getattr(tender, name) for name in EDITABLE_FIELDS}
-    data["lots"] = list(
-        tender.lots.order_by("number").values("number", "title", "municipality", "volume", "pricing_unit")
-    )
-    data["criteria"] = list(tender.criteria.order_by("number").values("number", "name", "weight", "max_points"))
-    return data
+    lots, criteria = _children(tender)
+    return {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, "lots": lots, "criteria": criteria}
+
+
+def _ensure_officer(actor, tender: Tender) -> None:
+    if not roles_of(actor).is_officer(tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers can change its calls."))
 
 
 def tender_create(
-    *, actor, authority: ContractingAuthority, fields: dict, lots: list[dict], criteria: list[dict]
+    *,
+    actor,
+    authority: ContractingAuthority,
+    fields: dict,
+    lots: list[dict],
+    criteria: list[dict],
+    co_purchasers: list[ContractingAuthority] | None = None,
 ) -> Tender:
     if not roles_of(actor).is_officer(authority.pk):
         raise Forbidden(_("Only the authority's procurement officers can draft its calls."))
-    _check_structure(price_weight=fields["price_weight"], lots=lots, criteria=criteria)
+    if not fields.get("bid_languages"):
+        fields["bid_languages"] = (
+            ["fi", "sv"] if authority.language_status == "bilingual" else [authority.language_status]
+        )
+    if authority.language_status in ("fi", "sv"):
+        fields.setdefault("language", authority.language_status)
+    fields.setdefault("cpv_main", Tender._meta.get_field("cpv_main").default)
+    _check_call(authority=authority, fields=fields, lots=lots, criteria=criteria)
     with transaction.atomic():
         tender = Tender.objects.create(authority=authority, created_by=actor, **fields)
+        if co_purchasers:
+            tender.co_purchasers.set(co_purchasers)
         _replace_children(tender, lots, criteria)
         audit_record(action="tender.create", actor=actor, obj=tender, after=_snapshot(tender))
     return tender
 
 
 def tender_update(
-    *, actor, tender_id: int, fields: dict, lots: list[dict] | None = None, criteria: list[dict] | None = None
+    *,
+    actor,
+    tender_id: int,
+    fields: dict,
+    lots: list[dict] | None = None,
+    criteria: list[dict] | None = None,
+    co_purchasers: list[ContractingAuthority] | None = None,
 ) -> Tender:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        if not roles_of(actor).is_officer(tender.authority_id):
-            raise Forbidden()
-        if tender.status != TenderStatus.DRAFT:
-            raise Conflict(_("Only a draft can be edited."), code="not_editable", status=tender.status)
+        _ensure_officer(actor, tender)
+        if tender.status not in EDITABLE_STATES:
+            raise Conflict(
+                _("Only a draft can be edited; return it to draft first."), code="not_editable", status=tender.status
+            )
         before = _snapshot(tender)
+        merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
+        current_lots, current_criteria = _children(tender)
+        if lots is not None and criteria is None:
+            # New lots invalidate lot-specific criteria; call-wide ones carry over.
+            criteria = [c for c in current_criteria if c["lot_number"] is None]
+        _check_call(
+            authority=tender.authority,
+            fields=merged,
+            lots=lots if lots is not None else current_lots,
+            criteria=criteria if criteria is not None else current_criteria,
+        )
         for name, value in fields.items():
             setattr(tender, name, value)
-        _check_structure(
-            price_weight=tender.price_weight,
-            lots=lots if lots is not None else list(tender.lots.values("number")),
-            criteria=criteria if criteria is not None else list(tender.criteria.values("number", "weight")),
-        )
         tender.save()
+        if co_purchasers is not None:
+            tender.co_purchasers.set(co_purchasers)
         _replace_children(tender, lots, criteria)
         audit_record(action="tender.update", actor=actor, obj=tender, before=before, after=_snapshot(tender))
     return tender
 
 
-def tender_publish(*, actor, tender_id: int) -> Tender:
+def _ensure_publishable(tender: Tender) -> None:
+    lots, criteria = _children(tender)
+    if not lots:
+        raise ValidationFailed(errors={"lots": _error("no_lots", _("A call needs at least one lot."))})
+    _check_call(
+        authority=tender.authority,
+        fields={name: getattr(tender, name) for name in EDITABLE_FIELDS},
+        lots=lots,
+        criteria=criteria,
+    )
+    errors, _warnings = tender_findings(tender)
+    if errors:
+        raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
+
+
+def tender_submit_for_approval(*, actor, tender_id: int) -> Tender:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         if tender.status == TenderStatus.DRAFT and roles_of(actor).is_officer(tender.authority_id):
-            lots = list(tender.lots.values("number"))
-            if not lots:
-                raise ValidationFailed(
-                    errors={"lots": [{"code": "no_lots", "message": _("A call needs at least one lot.")}]}
-                )
-            _check_structure(
-                price_weight=tender.price_weight,
-                lots=lots,
-                criteria=list(tender.criteria.values("number", "weight")),
-            )
-        return transition_run(obj=tender, action="publish", actor=actor, audit_action="tender.publish")
+            _ensure_publishable(tender)
+        return transition_run(
+            obj=tender, action="submit_for_approval", actor=actor, audit_action="tender.submit_for_approval", by=actor
+        )
+
+
+def tender_approve(*, actor, tender_id: int, comment: str = "") -> Tender:
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        if (
+            tender.status == TenderStatus.PENDING_APPROVAL
+            and roles_of(actor).is_officer(tender.authority_id)
+            and actor.pk in (tender.created_by_id, tender.submitted_for_approval_by_id)
+        ):
+            raise Forbidden(_("Another officer of the authority must approve the call: four eyes."), code="four_eyes")
+        return transition_run(
+            obj=tender,
+            action="approve",
+            actor=actor,
+            audit_action="tender.approve",
+            detail={"comment": comment},
+            by=actor,
+            comment=comment,
+        )
+
+
+def tender_return_to_draft(*, actor, tender_id: int, comment: str) -> Tender:
+    return _reasoned(actor, tender_id, "return_to_draft", comment, field="comment")
+
+
+def tender_publish(*, actor, tender_id: int) -> Tender:
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        warnings = []
+        if tender.status == TenderStatus.APPROVED and roles_of(actor).is_officer(tender.authority_id):
+            _ensure_publishable(tender)
+            warnings = tender_findings(tender)[1]
+        transition_run(
+            obj=tender,
+            action="publish",
+            actor=actor,
+            audit_action="tender.publish",
+            detail={"warnings": [w.as_dict() for w in warnings]},
+        )
+        _record_version(tender, actor=actor)
+        return tender
 
 
 def tender_close(*, actor, tender_id: int) -> Tender:
@@ -154,19 +338,348 @@ def tender_complete(*, actor, tender_id: int) -> Tender:
         return transition_run(obj=tender, action="complete", actor=actor, audit_action="tender.complete")
 
 
-def tender_cancel(*, actor, tender_id: int, reason: str) -> Tender:
-    reason = (reason or "").strip()
+def _reasoned(actor, tender_id: int, action: str, text: str, *, field: str = "reason") -> Tender:
+    """A transition that needs a written reason (or comment): refused with 400 only when it is otherwise possible."""
+    text = (text or "").strip()
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        if not reason and roles_of(actor).is_officer(tender.authority_id):
-            raise ValidationFailed(
-                errors={"reason": [{"code": "required", "message": _("Give the reason for the cancellation.")}]}
-            )
+        if not text and action in allowed_actions(tender, actor):
+            raise ValidationFailed(errors={field: _error("required", _("Give the reason."))})
         return transition_run(
             obj=tender,
-            action="cancel",
+            action=action,
             actor=actor,
-            audit_action="tender.cancel",
-            detail={"reason": reason},
-            reason=reason,
+            audit_action=f"tender.{action}",
+            detail={field: text},
+            **{field: text},
         )
+
+
+def tender_cancel(*, actor, tender_id: int, reason: str) -> Tender:
+    """Interrupt (keskeyttää) the procurement for a real, stated reason; bidders and followers are told."""
+    with transaction.atomic():
+        tender = _reasoned(actor, tender_id, "cancel", reason)
+        if tender.published_at is not None:
+            notify_providers(
+                kind="tender.cancelled",
+                key=f"tender:{tender.pk}",
+                provider_ids=interested_provider_ids(tender),
+                tender_id=tender.pk,
+                payload={"reason": tender.cancel_reason},
+            )
+    return tender
+
+
+def tender_declare_unsuccessful(*, actor, tender_id: int, reason: str) -> Tender:
+    """No bids, or none acceptable."""
+    return _reasoned(actor, tender_id, "declare_unsuccessful", reason)
+
+
+# --- questions and answers ---------------------------------------------------------------------
+
+
+def question_ask(
+    *, actor, tender_id: int, text: str, received_at: datetime, provider_id: int | None = None
+) -> Question:
+    providers = roles_of(actor).provider_of
+    if not providers:
+        raise Forbidden(_("Only members of a training provider can ask questions."))
+    if provider_id is None:
+        provider_id = min(providers)
+    elif provider_id not in providers:
+        raise Forbidden(_("You can ask only for your own organisation."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(errors={"text": _error("required", _("Write the question."))})
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        closes = tender.questions_deadline or tender.submission_deadline
+        if tender.status != TenderStatus.PUBLISHED or received_at >= closes:
+            raise Conflict(
+                _("Questions could be asked until %(deadline)s.")
+                % {"deadline": closes.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M")},
+                code="questions_closed",
+            )
+        number = (tender.questions.aggregate(n=Max("number"))["n"] or 0) + 1
+        question = Question.objects.create(
+            tender=tender, number=number, provider_id=provider_id, asked_by=actor, asked_at=received_at, text=text
+        )
+        audit_record(action="question.ask", actor=actor, obj=question, after={"number": number})
+    return question
+
+
+def question_answer(*, actor, tender_id: int, question_id: int, answer: str) -> Question:
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationFailed(errors={"answer": _error("required", _("Write the answer."))})
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        _ensure_officer(actor, tender)
+        question = tender.questions.filter(pk=question_id).first()
+        if question is None:
+            raise NotFound()
+        if question.is_published:
+            raise Conflict(
+                _("This answer is already published; publish a correction as a new answer."), code="already_published"
+            )
+        before = {"answer": question.answer}
+        question.answer, question.answered_by, question.answered_at = answer, actor, timezone.now()
+        question.save(update_fields=["answer", "answered_by", "answered_at"])
+        audit_record(action="question.answer", actor=actor, obj=question, before=before, after={"answer": answer})
+    return question
+
+
+def answers_publish(
+    *, actor, tender_id: int, new_deadline: datetime | None = None, late_answer_reason: str = ""
+) -> AnswerBulletin:
+    """Publish every answered, unpublished question at once, the same words for everyone, without the asker.
+
+    Answers published less than the rule set's days before the deadline require a later deadline, or an explicit,
+    logged reason for keeping it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        _ensure_officer(actor, tender)
+        if tender.status != TenderStatus.PUBLISHED:
+            raise Conflict(_("Answers are published while the call is open."), code="tender_not_open")
+        pending = list(tender.questions.filter(bulletin__isnull=True).exclude(answer=""))
+        if not pending:
+            raise Conflict(_("There are no answered questions to publish."), code="nothing_to_publish")
+        rules = rules_on(now.astimezone(HELSINKI).date())
+        minimum = timedelta(days=rules.answers_min_days_before_deadline)
+        deadline_before = tender.submission_deadline
+        late = deadline_before - now < minimum
+        if new_deadline is not None:
+            if new_deadline - now < minimum or new_deadline <= deadline_before:
+                raise ValidationFailed(
+                    errors={
+                        "new_deadline": _error(
+                            "deadline_too_early",
+                            _("The new deadline must be later than the current one and at least %(days)s days away.")
+                            % {"days": rules.answers_min_days_before_deadline},
+                        )
+                    }
+                )
+            tender.submission_deadline = new_deadline
+            tender.next_check = new_deadline
+            if tender.opening_at and tender.opening_at < new_deadline:
+                tender.opening_at = new_deadline
+            tender.save(update_fields=["submission_deadline", "next_check", "opening_at", "updated_at"])
+            audit_record(
+                action="tender.deadline_extended",
+                actor=actor,
+                obj=tender,
+                before={"submission_deadline": deadline_before},
+                after={"submission_deadline": new_deadline},
+                detail={"reason": "answers_published_late"},
+            )
+        elif late and not late_answer_reason.strip():
+            raise Conflict(
+                _(
+                    "Answers published less than %(days)s days before the deadline require a later deadline "
+                    "(new_deadline), or a reason for keeping it (late_answer_reason)."
+                )
+                % {"days": rules.answers_min_days_before_deadline},
+                code="deadline_extension_required",
+                deadline=deadline_before.isoformat(),
+            )
+        number = (tender.bulletins.aggregate(n=Max("number"))["n"] or 0) + 1
+        bulletin = AnswerBulletin.objects.create(
+            tender=tender,
+            number=number,
+            published_at=now,
+            published_by=actor,
+            deadline_before=deadline_before,
+            deadline_after=tender.submission_deadline,
+            late_answer_reason=late_answer_reason.strip(),
+        )
+        Question.objects.filter(pk__in=[q.pk for q in pending]).update(bulletin=bulletin)
+        notify_providers(
+            kind="answers.published",
+            key=f"tender:{tender.pk}:bulletin:{number}",
+            provider_ids=interested_provider_ids(tender),
+            tender_id=tender.pk,
+            payload={"bulletin": number, "questions": len(pending), "deadline": tender.submission_deadline},
+        )
+        audit_record(
+            action="answers.publish",
+            actor=actor,
+            obj=bulletin,
+            tender_id=tender.pk,
+            after={"questions": [q.number for q in pending], "deadline": tender.submission_deadline},
+            detail={"late_answer_reason": late_answer_reason.strip()} if late_answer_reason.strip() else {},
+        )
+    return bulletin
+
+
+# --- publication record, corrigenda and the register of interested providers --------------------
+
+
+def _record_version(tender: Tender, *, actor, reason: str = "", changed: list[str] | None = None) -> TenderVersion:
+    version = TenderVersion.objects.create(
+        tender=tender,
+        number=tender.version,
+        created_by=actor,
+        reason=reason,
+        changed_fields=changed or [],
+        snapshot=_snapshot(tender),
+    )
+    document_request(kind=DocumentKind.CALL, tender=tender, actor=actor, version=tender.version)
+    return version
+
+
+def _sync_lots(tender: Tender, lots: list[dict]) -> None:
+    """Update lots in place by number, so that bids keep their offers on lots that still exist."""
+    existing = {lot.number: lot for lot in tender.lots.all()}
+    wanted = {lot["number"]: lot for lot in lots}
+    removed = [lot for number, lot in existing.items() if number not in wanted]
+    if removed:
+        LotOffer.objects.filter(lot__in=removed).delete()
+        Lot.objects.filter(pk__in=[lot.pk for lot in removed]).delete()
+    for number, data in wanted.items():
+        if number in existing:
+            Lot.objects.filter(pk=existing[number].pk).update(**data)
+        else:
+            Lot.objects.create(tender=tender, **data)
+
+
+def interested_provider_ids(tender: Tender) -> set[int]:
+    return set(tender.interests.values_list("provider_id", flat=True)) | set(
+        Bid.objects.filter(tender=tender).values_list("provider_id", flat=True)
+    )
+
+
+def tender_amend(
+    *,
+    actor,
+    tender_id: int,
+    reason: str,
+    fields: dict,
+    lots: list[dict] | None = None,
+    criteria: list[dict] | None = None,
+) -> Tender:
+    """A corrigendum: a new numbered version of a published call, announced to every interested provider.
+
+    Bids already submitted go back to draft: their owners must check them against the new version and resubmit.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(errors={"reason": _error("required", _("A change to a published call needs a reason."))})
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        _ensure_officer(actor, tender)
+        now = timezone.now()
+        if tender.status != TenderStatus.PUBLISHED or tender.submission_deadline <= now:
+            raise Conflict(
+                _("A call can be changed by a corrigendum only while it is open for tenders."),
+                code="not_amendable",
+                status=tender.status,
+            )
+        before = _snapshot(tender)
+        current_lots, current_criteria = _children(tender)
+        if lots is not None and criteria is None:
+            kept = {lot["number"] for lot in lots}
+            criteria = [c for c in current_criteria if c["lot_number"] is None or c["lot_number"] in kept]
+        merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
+        _check_call(
+            authority=tender.authority,
+            fields=merged,
+            lots=lots if lots is not None else current_lots,
+            criteria=criteria if criteria is not None else current_criteria,
+        )
+        for name, value in fields.items():
+            setattr(tender, name, value)
+        errors, _warnings = tender_findings(tender)
+        if errors:
+            raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
+        if lots is not None:
+            _sync_lots(tender, lots)
+        if criteria is not None:
+            tender.criteria.all().delete()
+            by_number = {lot.number: lot for lot in tender.lots.all()}
+            QualityCriterion.objects.bulk_create(
+                QualityCriterion(
+                    tender=tender,
+                    lot=by_number.get(c.get("lot_number")),
+                    **{k: v for k, v in c.items() if k != "lot_number"},
+                )
+                for c in criteria
+            )
+        after = _snapshot(tender)
+        changed = [key for key in after if after[key] != before[key]]
+        if not changed:
+            raise ValidationFailed(_("The corrigendum changes nothing."), code="nothing_changed", errors={})
+        tender.version += 1
+        tender.next_check = tender.submission_deadline
+        tender.save()
+        _record_version(tender, actor=actor, reason=reason, changed=changed)
+        audit_record(
+            action="tender.amend",
+            actor=actor,
+            obj=tender,
+            before=before,
+            after=after,
+            detail={"reason": reason, "version": tender.version, "changed": changed},
+        )
+        if {"submission_deadline", "opening_at"} & set(changed):
+            audit_record(
+                action="tender.timeline_changed",
+                actor=actor,
+                obj=tender,
+                before={k: before[k] for k in ("submission_deadline", "opening_at")},
+                after={k: after[k] for k in ("submission_deadline", "opening_at")},
+                detail={"reason": reason},
+            )
+        sent_back = []
+        for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
+            transition_run(
+                obj=bid,
+                action="send_back",
+                actor=None,
+                audit_action="bid.sent_back",
+                detail={"reason": reason, "version": tender.version},
+                reason=reason,
+            )
+            sent_back.append(bid.provider_id)
+        key = f"tender:{tender.pk}:version:{tender.version}"
+        notify_providers(
+            kind="tender.amended",
+            key=key,
+            provider_ids=interested_provider_ids(tender),
+            tender_id=tender.pk,
+            payload={"version": tender.version, "reason": reason, "changed": changed},
+        )
+        notify_providers(
+            kind="bid.sent_back",
+            key=key,
+            provider_ids=sent_back,
+            tender_id=tender.pk,
+            payload={"version": tender.version, "reason": reason},
+        )
+    return tender
+
+
+def tender_view_register(*, user, tender: Tender) -> None:
+    """Note that a provider viewed a published call: it joins the register used for notifications."""
+    providers = roles_of(user).provider_of
+    if not providers or tender.published_at is None:
+        return
+    known = set(tender.interests.filter(provider_id__in=providers).values_list("provider_id", flat=True))
+    TenderInterest.objects.bulk_create(
+        [TenderInterest(tender=tender, provider_id=pid) for pid in providers - known], ignore_conflicts=True
+    )
+
+
+def tender_follow(*, actor, tender_id: int, following: bool) -> TenderInterest:
+    providers = roles_of(actor).provider_of
+    if not providers:
+        raise Forbidden(_("Only training providers follow calls."))
+    tender = tender_get(user=actor, tender_id=tender_id)
+    provider_id = min(providers)
+    interest, _created = TenderInterest.objects.get_or_create(tender=tender, provider_id=provider_id)
+    interest.following = following
+    interest.followed_at = timezone.now() if following else None
+    interest.save(update_fields=["following", "followed_at"])
+    audit_record(action="tender.follow" if following else "tender.unfollow", actor=actor, obj=tender)
+    return interest

@@ -85,7 +85,8 @@ class TenderFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     authority = factory.SubFactory(AuthorityFactory)
-    title = factory.Sequence(lambda n: f"Kotoutumiskoulutus {n}")
+    title_fi = factory.Sequence(lambda n: f"Kotoutumiskoulutus {n}")
+    bid_languages = factory.LazyFunction(lambda: ["fi"])
     estimated_value = Decimal("450000")
     price_weight = Decimal("60")
     submission_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=21))

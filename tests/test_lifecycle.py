@@ -44,18 +44,19 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     factories.auditor(username="aino")
     password = "correct horse battery staple"
     officer_api = token_client(client_for, "olli", password)
+    outi = token_client(client_for, "outi", password)
     pekka = token_client(client_for, "pekka", password)
     paula = token_client(client_for, "paula", password)
     auditor_api = token_client(client_for, "aino", password)
 
     # when: the officer drafts and publishes a call whose deadline is a few seconds away
-    deadline = timezone.now() + timedelta(seconds=6)
+    deadline = timezone.now() + timedelta(seconds=8)
     response = officer_api.post(
         "/api/v1/tenders/",
         {
             "authority": authority.pk,
-            "title": "Kotoutumiskoulutus 2027, Kuopio",
-            "description": "Suomen kielen kotoutumiskoulutus aikuisille maahanmuuttajille.",
+            "title_fi": "Kotoutumiskoulutus 2027, Kuopio",
+            "description_fi": "Suomen kielen kotoutumiskoulutus aikuisille maahanmuuttajille.",
             "estimated_value": "480000.00",
             "price_weight": "60",
             "submission_deadline": deadline.isoformat(),
@@ -71,6 +72,9 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     tender = response.json()
     assert tender["status"] == "draft" and tender["regime"] == "national"
     tender_id, lot_id = tender["id"], tender["lots"][0]["id"]
+    assert officer_api.post(f"/api/v1/tenders/{tender_id}/submit_for_approval/").status_code == 200
+    assert officer_api.post(f"/api/v1/tenders/{tender_id}/approve/").status_code == 403  # four eyes
+    assert outi.post(f"/api/v1/tenders/{tender_id}/approve/", {"comment": "Hyvä."}, format="json").status_code == 200
     response = officer_api.post(f"/api/v1/tenders/{tender_id}/publish/")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "published"
@@ -154,6 +158,8 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     actions = list(AuditEvent.objects.filter(tender_id=tender_id).values_list("action", flat=True))
     for expected in (
         "tender.create",
+        "tender.submit_for_approval",
+        "tender.approve",
         "tender.publish",
         "bid.submit",
         "tender.close",

@@ -1,13 +1,16 @@
 """Read endpoints for organisations and the signed-in user's roles."""
 
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.access import roles_of
-from procurement.models import ContractingAuthority, Membership, ProviderOrganisation
+from procurement.errors import NotFound
+from procurement.models import ContractingAuthority, Membership, Notification, ProviderOrganisation
 
 
 class ContractingAuthoritySerializer(serializers.ModelSerializer):
@@ -86,3 +89,33 @@ class MeView(APIView):
                 "memberships": MembershipSerializer(memberships, many=True).data,
             }
         )
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "key", "tender_id", "payload", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in user's inbox: their own notifications and those of their provider organisations."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        roles = roles_of(self.request.user)
+        return Notification.objects.filter(Q(user=self.request.user) | Q(provider_id__in=roles.provider_of)).order_by(
+            "-created_at", "-id"
+        )
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self.get_queryset().filter(pk=pk).first()
+        if notification is None:
+            raise NotFound()
+        if notification.read_at is None:
+            Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
+            notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)

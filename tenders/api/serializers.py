@@ -4,10 +4,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from procurement.access import roles_of
 from procurement.fsm import allowed_actions
-from procurement.models import ContractingAuthority
+from procurement.models import ContractingAuthority, Language
+from procurement.walltime import HelsinkiDateTimeField
 
-from ..models import Lot, QualityCriterion, Tender
+from ..cpv import cpv_name
+from ..models import Lot, QualityCriterion, Question, Tender
+from ..rules_check import tender_findings
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -18,18 +22,44 @@ class LotSerializer(serializers.ModelSerializer):
 
 
 class QualityCriterionSerializer(serializers.ModelSerializer):
+    lot_number = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The lot this criterion applies to; empty: every lot."
+    )
+
     class Meta:
         model = QualityCriterion
-        fields = ["id", "number", "name", "weight", "max_points", "guidance"]
+        fields = ["id", "number", "name", "weight", "max_points", "guidance", "lot_number"]
         read_only_fields = ["id"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["lot_number"] = instance.lot.number if instance.lot_id else None
+        return data
+
+
+TIMELINE_FIELDS = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
 
 class TenderSerializer(serializers.ModelSerializer):
     authority = serializers.PrimaryKeyRelatedField(queryset=ContractingAuthority.objects.all())
     authority_name = serializers.CharField(source="authority.name", read_only=True)
+    co_purchasers = serializers.PrimaryKeyRelatedField(
+        queryset=ContractingAuthority.objects.all(), many=True, required=False
+    )
+    title = serializers.CharField(read_only=True)
+    bid_languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices), required=False, max_length=3
+    )
+    cpv_additional = serializers.ListField(child=serializers.CharField(max_length=10), required=False, max_length=20)
+    cpv_main_name = serializers.SerializerMethodField()
     lots = LotSerializer(many=True)
     criteria = QualityCriterionSerializer(many=True)
     regime = serializers.CharField(read_only=True)
+    planned_publication = HelsinkiDateTimeField(required=False, allow_null=True)
+    questions_deadline = HelsinkiDateTimeField(required=False, allow_null=True)
+    answers_by = HelsinkiDateTimeField(required=False, allow_null=True)
+    submission_deadline = HelsinkiDateTimeField()
+    opening_at = HelsinkiDateTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Tender
@@ -37,17 +67,31 @@ class TenderSerializer(serializers.ModelSerializer):
             "id",
             "authority",
             "authority_name",
+            "co_purchasers",
             "reference",
             "title",
-            "description",
+            "title_fi",
+            "title_sv",
+            "title_en",
+            "description_fi",
+            "description_sv",
+            "description_en",
             "language",
+            "bid_languages",
+            "procedure",
+            "is_framework",
+            "framework_providers_per_lot",
+            "max_lots_per_provider",
             "cpv_main",
+            "cpv_main_name",
+            "cpv_additional",
             "estimated_value",
             "regime",
             "price_weight",
             "price_method",
+            "tie_break",
             "tender_validity_months",
-            "submission_deadline",
+            *TIMELINE_FIELDS,
             "status",
             "published_at",
             "closed_at",
@@ -57,6 +101,7 @@ class TenderSerializer(serializers.ModelSerializer):
             "completed_at",
             "cancelled_at",
             "cancel_reason",
+            "unsuccessful_reason",
             "lots",
             "criteria",
         ]
@@ -70,7 +115,11 @@ class TenderSerializer(serializers.ModelSerializer):
             "completed_at",
             "cancelled_at",
             "cancel_reason",
+            "unsuccessful_reason",
         ]
+
+    def get_cpv_main_name(self, tender) -> str:
+        return cpv_name(tender.cpv_main)
 
     def validate_lots(self, lots):
         if not lots:
@@ -92,13 +141,136 @@ class TenderSerializer(serializers.ModelSerializer):
 
 class TenderDetailSerializer(TenderSerializer):
     allowed_actions = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField()
+    approval = serializers.SerializerMethodField()
 
     class Meta(TenderSerializer.Meta):
-        fields = [*TenderSerializer.Meta.fields, "allowed_actions"]
+        fields = [*TenderSerializer.Meta.fields, "allowed_actions", "warnings", "approval"]
+
+    def _is_authority_user(self, tender) -> bool:
+        return roles_of(self.context["request"].user).reads_authority(tender.authority_id)
 
     def get_allowed_actions(self, tender) -> list[str]:
         return allowed_actions(tender, self.context["request"].user)
 
+    def get_warnings(self, tender) -> list[dict]:
+        if not self._is_authority_user(tender):
+            return []
+        errors, warnings = tender_findings(tender)
+        return [f.as_dict() for f in (*errors, *warnings)]
 
-class CancelSerializer(serializers.Serializer):
+    def get_approval(self, tender) -> dict | None:
+        if not self._is_authority_user(tender):
+            return None
+        return {
+            "submitted_by": tender.submitted_for_approval_by_id,
+            "submitted_at": tender.submitted_for_approval_at,
+            "approved_by": tender.approved_by_id,
+            "approved_at": tender.approved_at,
+            "comment": tender.approval_comment,
+        }
+
+
+class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """What every provider sees: the question and the published answer, never who asked."""
+
+    published_at = serializers.DateTimeField(source="bulletin.published_at", read_only=True, allow_null=True)
+    bulletin = serializers.IntegerField(source="bulletin.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Question
+        fields = ["id", "number", "text", "answer", "bulletin", "published_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not instance.is_published:
+            data["answer"] = ""  # a drafted answer is the authority's until it is published
+        return data
+
+
+class QuestionForAuthoritySerializer(QuestionSerializer):
+    provider = serializers.IntegerField(source="provider_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    asked_by = serializers.CharField(source="asked_by.username", read_only=True)
+
+    class Meta(QuestionSerializer.Meta):
+        fields = [*QuestionSerializer.Meta.fields, "provider", "provider_name", "asked_by", "asked_at", "answered_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        return serializers.ModelSerializer.to_representation(self, instance)
+
+
+class QuestionAskSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000)
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=20000)
+
+
+class AnswersPublishSerializer(serializers.Serializer):
+    new_deadline = HelsinkiDateTimeField(required=False, allow_null=True)
+    late_answer_reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class AmendSerializer(TenderSerializer):
+    """A corrigendum: the fields that change, and why."""
+
+    reason = serializers.CharField(max_length=4000)
+
+    class Meta(TenderSerializer.Meta):
+        fields = [
+            "reason",
+            "title_fi",
+            "title_sv",
+            "title_en",
+            "description_fi",
+            "description_sv",
+            "description_en",
+            "bid_languages",
+            "is_framework",
+            "framework_providers_per_lot",
+            "max_lots_per_provider",
+            "cpv_main",
+            "cpv_additional",
+            "estimated_value",
+            "price_weight",
+            "price_method",
+            "tie_break",
+            "tender_validity_months",
+            "questions_deadline",
+            "answers_by",
+            "submission_deadline",
+            "opening_at",
+            "lots",
+            "criteria",
+        ]
+
+
+class TenderVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    snapshot = serializers.JSONField()
+
+
+class FollowSerializer(serializers.Serializer):
+    following = serializers.BooleanField(default=True)
+
+
+class InterestSerializer(serializers.Serializer):
+    provider = serializers.IntegerField(source="provider_id")
+    provider_name = serializers.CharField(source="provider.name")
+    first_viewed_at = serializers.DateTimeField()
+    following = serializers.BooleanField()

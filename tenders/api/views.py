@@ -1,31 +1,73 @@
 """HTTP endpoints for calls for tenders: parse, call one service or selector, render."""
 
 import django_filters
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from procurement.middleware import received_at
+
 from .. import selectors, services
 from ..models import Tender, TenderStatus
-from .serializers import CancelSerializer, TenderDetailSerializer, TenderSerializer
+from .serializers import (
+    AmendSerializer,
+    AnswerSerializer,
+    AnswersPublishSerializer,
+    CommentSerializer,
+    FollowSerializer,
+    InterestSerializer,
+    QuestionAskSerializer,
+    QuestionForAuthoritySerializer,
+    QuestionSerializer,
+    ReasonSerializer,
+    TenderDetailSerializer,
+    TenderSerializer,
+    TenderVersionSerializer,
+)
 
 
 class TenderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=TenderStatus.choices)
     deadline_after = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
     deadline_before = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains")
+    region = django_filters.CharFilter(field_name="authority__region", lookup_expr="iexact")
+    municipality = django_filters.CharFilter(method="filter_municipality")
+    cpv = django_filters.CharFilter(method="filter_cpv")
+    bid_language = django_filters.CharFilter(method="filter_bid_language")
+    q = django_filters.CharFilter(method="filter_search")
 
     class Meta:
         model = Tender
-        fields = ["authority", "language", "status"]
+        fields = ["authority", "language", "status", "procedure", "is_framework"]
+
+    def filter_municipality(self, queryset, name, value):
+        return queryset.filter(lots__municipality__iexact=value).distinct()
+
+    def filter_cpv(self, queryset, name, value):
+        # A match on the JSON text works on PostgreSQL and on the embedded SQLite alike.
+        return queryset.filter(Q(cpv_main=value) | Q(cpv_additional__icontains=f'"{value}"'))
+
+    def filter_bid_language(self, queryset, name, value):
+        return queryset.filter(bid_languages__icontains=f'"{value}"')
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(title_fi__icontains=value)
+            | Q(title_sv__icontains=value)
+            | Q(title_en__icontains=value)
+            | Q(description_fi__icontains=value)
+            | Q(description_sv__icontains=value)
+            | Q(reference__iexact=value)
+        )
 
 
-def _split(validated: dict) -> tuple[dict, list | None, list | None]:
+def _split(validated: dict) -> tuple[dict, list | None, list | None, list | None]:
     lots = validated.pop("lots", None)
     criteria = validated.pop("criteria", None)
-    return validated, lots, criteria
+    co_purchasers = validated.pop("co_purchasers", None)
+    return validated, lots, criteria, co_purchasers
 
 
 class TenderViewSet(viewsets.ModelViewSet):
@@ -36,24 +78,31 @@ class TenderViewSet(viewsets.ModelViewSet):
         return selectors.tender_list(user=self.request.user)
 
     def get_serializer_class(self):
-        if self.action in ("retrieve", "partial_update", "create") or self.action in TRANSITIONS:
-            return TenderDetailSerializer
-        return TenderSerializer
+        if self.action == "list":
+            return TenderSerializer
+        return TenderDetailSerializer
 
     def _render(self, tender: Tender, status: int = 200) -> Response:
         tender = selectors.tender_get(user=self.request.user, tender_id=tender.pk)
         return Response(TenderDetailSerializer(tender, context=self.get_serializer_context()).data, status=status)
 
     def retrieve(self, request, *args, **kwargs):
-        return self._render(selectors.tender_get(user=request.user, tender_id=kwargs["pk"]))
+        tender = selectors.tender_get(user=request.user, tender_id=kwargs["pk"])
+        services.tender_view_register(user=request.user, tender=tender)
+        return self._render(tender)
 
     def create(self, request, *args, **kwargs):
         serializer = TenderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        fields, lots, criteria = _split(dict(serializer.validated_data))
+        fields, lots, criteria, co_purchasers = _split(dict(serializer.validated_data))
         authority = fields.pop("authority")
         tender = services.tender_create(
-            actor=request.user, authority=authority, fields=fields, lots=lots, criteria=criteria
+            actor=request.user,
+            authority=authority,
+            fields=fields,
+            lots=lots,
+            criteria=criteria,
+            co_purchasers=co_purchasers,
         )
         return self._render(tender, status=201)
 
@@ -61,12 +110,38 @@ class TenderViewSet(viewsets.ModelViewSet):
         tender = selectors.tender_get(user=request.user, tender_id=kwargs["pk"])
         serializer = TenderSerializer(tender, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        fields, lots, criteria = _split(dict(serializer.validated_data))
+        fields, lots, criteria, co_purchasers = _split(dict(serializer.validated_data))
         fields.pop("authority", None)
         tender = services.tender_update(
-            actor=request.user, tender_id=tender.pk, fields=fields, lots=lots, criteria=criteria
+            actor=request.user,
+            tender_id=tender.pk,
+            fields=fields,
+            lots=lots,
+            criteria=criteria,
+            co_purchasers=co_purchasers,
         )
         return self._render(tender)
+
+    @extend_schema(request=None, responses=TenderDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit_for_approval(self, request, pk=None):
+        return self._render(services.tender_submit_for_approval(actor=request.user, tender_id=pk))
+
+    @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        serializer = CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._render(services.tender_approve(actor=request.user, tender_id=pk, **serializer.validated_data))
+
+    @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def return_to_draft(self, request, pk=None):
+        serializer = CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._render(
+            services.tender_return_to_draft(actor=request.user, tender_id=pk, **serializer.validated_data)
+        )
 
     @extend_schema(request=None, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -83,12 +158,92 @@ class TenderViewSet(viewsets.ModelViewSet):
     def complete(self, request, pk=None):
         return self._render(services.tender_complete(actor=request.user, tender_id=pk))
 
-    @extend_schema(request=CancelSerializer, responses=TenderDetailSerializer)
+    @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        serializer = CancelSerializer(data=request.data)
+        serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._render(services.tender_cancel(actor=request.user, tender_id=pk, **serializer.validated_data))
 
+    @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def declare_unsuccessful(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._render(
+            services.tender_declare_unsuccessful(actor=request.user, tender_id=pk, **serializer.validated_data)
+        )
 
-TRANSITIONS = {"publish", "close", "complete", "cancel"}
+    # --- questions and answers -----------------------------------------------------------------
+
+    @extend_schema(methods=["get"], responses=QuestionSerializer(many=True))
+    @extend_schema(methods=["post"], request=QuestionAskSerializer, responses={201: QuestionSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def questions(self, request, pk=None):
+        if request.method == "POST":
+            serializer = QuestionAskSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            question = services.question_ask(
+                actor=request.user,
+                tender_id=pk,
+                text=serializer.validated_data["text"],
+                received_at=received_at(request),
+            )
+            return Response(QuestionSerializer(question).data, status=201)
+        questions, for_authority = selectors.questions_for(user=request.user, tender_id=pk)
+        serializer_class = QuestionForAuthoritySerializer if for_authority else QuestionSerializer
+        return Response(serializer_class(questions, many=True).data)
+
+    @extend_schema(request=AnswerSerializer, responses=QuestionForAuthoritySerializer)
+    @action(detail=True, methods=["post"], url_path=r"questions/(?P<question_id>\d+)/answer")
+    def answer(self, request, pk=None, question_id=None):
+        serializer = AnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        question = services.question_answer(
+            actor=request.user, tender_id=pk, question_id=int(question_id), answer=serializer.validated_data["answer"]
+        )
+        return Response(QuestionForAuthoritySerializer(question).data)
+
+    @extend_schema(request=AnswersPublishSerializer, responses=QuestionSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="answers/publish")
+    def publish_answers(self, request, pk=None):
+        serializer = AnswersPublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        bulletin = services.answers_publish(actor=request.user, tender_id=pk, **serializer.validated_data)
+        return Response(QuestionSerializer(bulletin.questions.select_related("bulletin"), many=True).data, status=201)
+
+    # --- corrigenda, versions and interested providers --------------------------------------
+
+    @extend_schema(request=AmendSerializer, responses=TenderDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        tender = selectors.tender_get(user=request.user, tender_id=pk)
+        serializer = AmendSerializer(tender, data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        fields, lots, criteria, _co = _split(data)
+        return self._render(
+            services.tender_amend(
+                actor=request.user, tender_id=pk, reason=reason, fields=fields, lots=lots, criteria=criteria
+            )
+        )
+
+    @extend_schema(responses=TenderVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        tender = selectors.tender_get(user=request.user, tender_id=pk)
+        return Response(TenderVersionSerializer(tender.versions.order_by("number"), many=True).data)
+
+    @extend_schema(request=FollowSerializer, responses=InterestSerializer)
+    @action(detail=True, methods=["post"])
+    def follow(self, request, pk=None):
+        serializer = FollowSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        interest = services.tender_follow(actor=request.user, tender_id=pk, **serializer.validated_data)
+        return Response(InterestSerializer(interest).data)
+
+    @extend_schema(responses=InterestSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def interested(self, request, pk=None):
+        return Response(InterestSerializer(selectors.tender_interests(user=request.user, tender_id=pk), many=True).data)

@@ -26,7 +26,7 @@ def decided(authority, officer, member_a, member_b, provider_b):
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "9500")],
         quality={provider_b.pk: 9},
-        title='Kotoutumiskoulutus <img src="file:///etc/passwd">',
+        title_fi='Kotoutumiskoulutus <img src="file:///etc/passwd">',
     )
 
 

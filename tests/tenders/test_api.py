@@ -14,7 +14,7 @@ from tests import factories
 def call_payload(authority, **overrides):
     payload = {
         "authority": authority.pk,
-        "title": "Kotoutumiskoulutus 2027",
+        "title_fi": "Kotoutumiskoulutus 2027",
         "estimated_value": "480000",
         "price_weight": "60",
         "submission_deadline": (timezone.now() + timedelta(days=30)).isoformat(),
@@ -32,7 +32,7 @@ def test_officer_drafts_a_call(authority, officer, client_for):
     body = response.json()
     assert body["status"] == "draft"
     assert body["regime"] == "national"
-    assert body["allowed_actions"] == ["cancel", "publish"]
+    assert body["allowed_actions"] == ["cancel", "submit_for_approval"]
 
 
 def test_weights_that_do_not_add_up_are_refused(authority, officer, client_for):
@@ -53,7 +53,7 @@ def test_weights_that_do_not_add_up_are_refused(authority, officer, client_for):
         ({"submission_deadline": "2020-01-01T12:00:00+02:00"}, "submission_deadline"),
         ({"estimated_value": "-1"}, "estimated_value"),
         ({"criteria": [{"number": 1, "name": "x", "weight": "40", "max_points": "0"}]}, "criteria"),
-        ({"title": ""}, "title"),
+        ({"title_fi": ""}, "title_fi"),
     ],
 )
 def test_bad_call_data_is_refused_field_by_field(override, field, authority, officer, client_for):
@@ -86,7 +86,7 @@ def test_providers_see_published_calls_only(authority, member_a, client_for):
 def test_a_published_call_cannot_be_edited(authority, officer, client_for):
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
 
-    response = client_for(officer).patch(f"/api/v1/tenders/{tender.pk}/", {"title": "Uusi"}, format="json")
+    response = client_for(officer).patch(f"/api/v1/tenders/{tender.pk}/", {"title_fi": "Uusi"}, format="json")
 
     assert response.status_code == 409
     assert response.json()["code"] == "not_editable"

@@ -12,17 +12,32 @@ from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tests import factories
 
-ACTIONS = ["publish", "close", "open", "evaluate", "decide", "complete", "cancel"]
+ACTIONS = [
+    "submit_for_approval",
+    "approve",
+    "return_to_draft",
+    "publish",
+    "close",
+    "open",
+    "evaluate",
+    "decide",
+    "complete",
+    "cancel",
+    "declare_unsuccessful",
+]
 # What is legal from each state when every guard holds; all the rest must answer 409.
 LEGAL = {
-    TenderStatus.DRAFT: {"publish", "cancel"},
+    TenderStatus.DRAFT: {"submit_for_approval", "cancel"},
+    TenderStatus.PENDING_APPROVAL: {"approve", "return_to_draft", "cancel"},
+    TenderStatus.APPROVED: {"publish", "return_to_draft", "cancel"},
     TenderStatus.PUBLISHED: {"cancel"},  # close waits for the deadline, which is in the future here
-    TenderStatus.CLOSED: {"open", "cancel"},
-    TenderStatus.OPENED: {"evaluate", "cancel"},
-    TenderStatus.EVALUATED: {"decide", "cancel"},
+    TenderStatus.CLOSED: {"open", "cancel", "declare_unsuccessful"},
+    TenderStatus.OPENED: {"evaluate", "cancel", "declare_unsuccessful"},
+    TenderStatus.EVALUATED: {"decide", "cancel", "declare_unsuccessful"},
     TenderStatus.DECIDED: {"cancel"},  # complete waits for the standstill
     TenderStatus.COMPLETED: set(),
     TenderStatus.CANCELLED: set(),
+    TenderStatus.UNSUCCESSFUL: set(),
 }
 
 
@@ -76,14 +91,14 @@ def test_stale_instance_cannot_overwrite_a_transition(authority):
     # given two copies of one draft, loaded before either changes
     tender = factories.TenderFactory(authority=authority)
     first, second = Tender.objects.get(pk=tender.pk), Tender.objects.get(pk=tender.pk)
-    first.publish()
+    first.submit_for_approval(by=first.created_by)
     first.save()
 
     # when the stale copy makes its own transition, then saving it fails
     second.cancel(reason="Keskeytys")
     with pytest.raises(ConcurrentTransition), transaction.atomic():
         second.save()
-    assert Tender.objects.get(pk=tender.pk).status == TenderStatus.PUBLISHED
+    assert Tender.objects.get(pk=tender.pk).status == TenderStatus.PENDING_APPROVAL
 
 
 @pytest.mark.django_db(transaction=True)
@@ -91,7 +106,9 @@ def test_two_concurrent_transitions_do_not_both_succeed(client_for):
     # given a draft and two officers who act on it at the same moment
     authority = factories.AuthorityFactory()
     officers = [factories.officer_of(authority), factories.officer_of(authority)]
-    tender = factories.TenderFactory(authority=authority, submission_deadline=timezone.now() + timedelta(days=30))
+    tender = factories.TenderFactory(
+        authority=authority, submission_deadline=timezone.now() + timedelta(days=30), status=TenderStatus.APPROVED
+    )
     clients = [client_for(o) for o in officers]
     barrier = threading.Barrier(2)
     results: dict[str, int] = {}

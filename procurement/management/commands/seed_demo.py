@@ -14,7 +14,19 @@ from evaluation.models import AwardDecision
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_open
 from procurement.models import ContractingAuthority, Membership, ProviderOrganisation, Role, User
 from tenders.models import Tender
-from tenders.services import tender_cancel, tender_close, tender_complete, tender_create, tender_publish
+from tenders.services import (
+    answers_publish,
+    question_answer,
+    question_ask,
+    tender_approve,
+    tender_cancel,
+    tender_close,
+    tender_complete,
+    tender_create,
+    tender_declare_unsuccessful,
+    tender_publish,
+    tender_submit_for_approval,
+)
 
 LOTS = [
     {
@@ -114,6 +126,7 @@ class Command(BaseCommand):
         officer = self._user("officer", "Olli", "Hankkija", role=Role.OFFICER, authority=successor)
         Membership.objects.create(user=officer, role=Role.OFFICER, authority=ely)
         officer2 = self._user("officer2", "Outi", "Toinen", role=Role.OFFICER, authority=successor)
+        Membership.objects.create(user=officer2, role=Role.OFFICER, authority=ely)
         self._user("evaluator", "Eeva", "Arvioija", role=Role.EVALUATOR, authority=successor)
         p1 = self._user("provider1", "Pekka", "Tarjoaja", role=Role.PROVIDER_ADMIN, provider=providers[0])
         p2 = self._user("provider2", "Paula", "Tarjoaja", role=Role.PROVIDER_ADMIN, provider=providers[1])
@@ -122,6 +135,8 @@ class Command(BaseCommand):
 
         titles = {
             "draft": "Kotoutumiskoulutus 2027, Ylä-Savo (luonnos)",
+            "pending_approval": "Ruotsinkielinen kotoutumiskoulutus 2027 (hyväksyttävänä)",
+            "approved": "Kotoutumiskoulutus, työelämäpainotteinen 2027 (hyväksytty)",
             "published": "Kotoutumiskoulutus 2027, Kuopion seutu",
             "closed": "Suomen kielen kotoutumiskoulutus, kevät 2027",
             "opened": "Kotoutumiskoulutus, nopea polku 2027",
@@ -129,6 +144,7 @@ class Command(BaseCommand):
             "decided": "Kotoutumiskoulutus, perustaso 2026",
             "completed": "Kotoutumiskoulutus 2025 (Pohjois-Savon ELY-keskus)",
             "cancelled": "Työelämävalmiuksien koulutus 2026 (keskeytetty)",
+            "unsuccessful": "Kotoutumiskoulutus, Varkaus 2026 (ei hyväksyttäviä tarjouksia)",
         }
         now = timezone.now()
         for position, (state, title) in enumerate(titles.items(), start=1):
@@ -137,9 +153,9 @@ class Command(BaseCommand):
                 actor=officer,
                 authority=authority,
                 fields={
-                    "title": title,
+                    "title_fi": title,
                     "reference": f"DEMO-{position:03d}",
-                    "description": DESCRIPTION,
+                    "description_fi": DESCRIPTION,
                     "estimated_value": Decimal("850000") if position % 2 else Decimal("420000"),
                     "price_weight": Decimal("60"),
                     "submission_deadline": now + timedelta(days=21),
@@ -149,8 +165,27 @@ class Command(BaseCommand):
             )
             if state == "draft":
                 continue
+            tender_submit_for_approval(actor=officer, tender_id=tender.pk)
+            if state == "pending_approval":
+                continue
+            tender_approve(actor=officer2, tender_id=tender.pk, comment="Tarkistettu.")
+            if state == "approved":
+                continue
             tender_publish(actor=officer, tender_id=tender.pk)
             if state == "published":
+                question = question_ask(
+                    actor=p2,
+                    tender_id=tender.pk,
+                    received_at=now,
+                    text="Voiko osan 2 opetuksen toteuttaa osittain etäopetuksena?",
+                )
+                question_answer(
+                    actor=officer,
+                    tender_id=tender.pk,
+                    question_id=question.pk,
+                    answer="Enintään 20 % lähiopetustunneista voi toteuttaa etäopetuksena.",
+                )
+                answers_publish(actor=officer, tender_id=tender.pk)
                 bid_create(
                     actor=p1,
                     tender_id=tender.pk,
@@ -182,6 +217,13 @@ class Command(BaseCommand):
                 continue
             tender_open(actor=officer, tender_id=tender.pk)
             if state == "opened":
+                continue
+            if state == "unsuccessful":
+                tender_declare_unsuccessful(
+                    actor=officer,
+                    tender_id=tender.pk,
+                    reason="Kaikki tarjoukset ylittivät hankintaan varatun määrärahan.",
+                )
                 continue
             scores = []
             for bid in Bid.objects.filter(tender=tender).prefetch_related("lot_offers"):

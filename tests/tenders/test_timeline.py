@@ -1,0 +1,105 @@
+"""Wall times in Europe/Helsinki, the order of the timeline and the rule set's period checks."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from tenders.models import Tender
+from tests.tenders.test_api import call_payload
+
+
+def post(client, authority, **overrides):
+    return client.post("/api/v1/tenders/", call_payload(authority, **overrides), format="json")
+
+
+def test_wall_time_is_read_in_helsinki(authority, officer, client_for):
+    response = post(client_for(officer), authority, submission_deadline="2027-03-30T12:00:00")
+
+    assert response.status_code == 201, response.content
+    stored = Tender.objects.get().submission_deadline
+    assert stored == datetime(2027, 3, 30, 9, 0, tzinfo=UTC)  # EEST, UTC+3
+    assert response.json()["submission_deadline"] == "2027-03-30T12:00:00+03:00"
+
+
+def test_spring_forward_gap_is_refused(authority, officer, client_for):
+    # 28.3.2027 the clocks go from 03:00 to 04:00: 03:30 does not exist
+    response = post(client_for(officer), authority, submission_deadline="2027-03-28T03:30")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["submission_deadline"][0]["code"] == "nonexistent_time"
+    assert not Tender.objects.exists()
+
+
+def test_autumn_overlap_is_refused_unless_the_offset_is_given(authority, officer, client_for):
+    # 31.10.2027 the clocks go from 04:00 back to 03:00: 03:30 happens twice
+    client = client_for(officer)
+    response = post(client, authority, submission_deadline="2027-10-31T03:30")
+    assert response.status_code == 400
+    assert response.json()["errors"]["submission_deadline"][0]["code"] == "ambiguous_time"
+
+    response = post(client, authority, submission_deadline="2027-10-31T03:30+02:00")
+    assert response.status_code == 201
+    assert Tender.objects.get().submission_deadline == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+
+
+def test_timeline_must_run_forward(authority, officer, client_for):
+    deadline = timezone.now() + timedelta(days=30)
+    response = post(
+        client_for(officer),
+        authority,
+        submission_deadline=deadline.isoformat(),
+        questions_deadline=(deadline + timedelta(days=1)).isoformat(),
+        opening_at=(deadline - timedelta(hours=1)).isoformat(),
+    )
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["submission_deadline"][0]["code"] == "timeline_order"
+    assert errors["opening_at"][0]["code"] == "timeline_order"
+
+
+def test_eu_open_procedure_under_30_days_is_an_error(authority, officer, officer2, client_for):
+    # given an EU-value call as a standard open procedure with 20 days for tenders
+    client = client_for(officer)
+    response = post(
+        client,
+        authority,
+        estimated_value="900000",
+        procedure="open",
+        submission_deadline=(timezone.now() + timedelta(days=20)).isoformat(),
+    )
+    assert response.status_code == 201
+    tender = response.json()
+    assert tender["regime"] == "eu"
+    assert tender["warnings"][0]["code"] == "tender_period_too_short"
+
+    # when it is sent for approval, then it is refused
+    response = client.post(f"/api/v1/tenders/{tender['id']}/submit_for_approval/")
+    assert response.status_code == 400
+    assert response.json()["errors"]["submission_deadline"][0]["code"] == "tender_period_too_short"
+
+
+@pytest.mark.parametrize(("days", "warned"), [(14, True), (28, False)])
+def test_light_regime_short_period_is_only_a_warning(days, warned, authority, officer, client_for):
+    response = post(
+        client_for(officer),
+        authority,
+        estimated_value="500000",
+        submission_deadline=(timezone.now() + timedelta(days=days)).isoformat(),
+    )
+
+    assert response.status_code == 201
+    codes = [w["code"] for w in response.json()["warnings"]]
+    assert ("short_tender_period" in codes) is warned
+
+
+def test_small_procurement_has_no_period_warning(authority, officer, client_for):
+    response = post(
+        client_for(officer),
+        authority,
+        estimated_value="50000",
+        submission_deadline=(timezone.now() + timedelta(days=7)).isoformat(),
+    )
+    assert response.json()["regime"] == "small"
+    assert response.json()["warnings"] == []
