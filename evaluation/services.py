@@ -16,7 +16,7 @@ from procurement.errors import Conflict, Forbidden, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.periods import local_date, period_end
 from procurement.rules import Regime, rules_on
-from tenders.models import Tender, TenderStatus
+from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .models import AwardDecision, LotAward, LotResult, QualityScore
@@ -24,7 +24,10 @@ from .scoring import Criterion, Offer, rank_lot
 
 
 def _submitted_offers(tender: Tender):
-    return LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED).select_related("bid", "lot")
+    """The offers under evaluation: submitted bids, lots that are still open."""
+    return LotOffer.objects.filter(
+        bid__tender=tender, bid__status=BidStatus.SUBMITTED, lot__status=LotStatus.OPEN
+    ).select_related("bid", "lot")
 
 
 def tender_open(*, actor, tender_id: int) -> Tender:
@@ -110,7 +113,7 @@ def _compute_results(tender: Tender) -> list[LotResult]:
             for c in all_criteria
             if c.lot_id in (None, lot.pk)
         ]
-        for lot in tender.lots.all()
+        for lot in tender.lots.filter(status=LotStatus.OPEN)
     }
     offers_by_lot: dict[int, list[Offer]] = defaultdict(list)
     offer_rows = list(_submitted_offers(tender))
@@ -186,9 +189,13 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
             self_correction_ends_on=period_end(today, rules.self_correction_days),
         )
         winners = {r.lot_id: r.lot_offer_id for r in LotResult.objects.filter(lot__tender=tender, rank=1)}
+        open_lots = list(tender.lots.filter(status=LotStatus.OPEN))
         LotAward.objects.bulk_create(
-            LotAward(decision=decision, lot=lot, winner_id=winners.get(lot.pk)) for lot in tender.lots.all()
+            LotAward(decision=decision, lot=lot, winner_id=winners.get(lot.pk)) for lot in open_lots
         )
+        for lot in open_lots:
+            lot.status = LotStatus.AWARDED if lot.pk in winners else LotStatus.UNSUCCESSFUL
+        Lot.objects.bulk_update(open_lots, ["status"])
         audit_record(
             action="decision.create",
             actor=actor,

@@ -48,6 +48,26 @@ class TieBreak(models.TextChoices):
     PRICE_FIRST = "price_quality_receipt", _("Lower price, then higher quality points, then earlier receipt")
 
 
+class StudyPath(models.TextChoices):
+    SLOW = "slow", _("Slow path")
+    BASIC = "basic", _("Basic path")
+    FAST = "fast", _("Fast path")
+    OTHER = "other", _("Other")
+
+
+class LotStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CANCELLED = "cancelled", _("Cancelled")
+    AWARDED = "awarded", _("Awarded")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+
+
+class SuitabilityKind(models.TextChoices):
+    REGISTRATION = "registration", _("Registration in trade, prepayment and employer registers")
+    ECONOMIC = "economic", _("Economic and financial standing")
+    TECHNICAL = "technical", _("Technical and professional ability")
+
+
 class PricingUnit(models.TextChoices):
     PER_STUDENT = "per_student", _("Price per student (whole training)")
     PER_STUDENT_DAY = "per_student_day", _("Price per student-day")
@@ -110,6 +130,8 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     )
     cpv_main = models.CharField(_("main CPV code"), max_length=10, default="80400000-8")
     cpv_additional = models.JSONField(_("additional CPV codes"), default=list, blank=True)
+    # Codes of procurement.exclusion.EXCLUSION_GROUNDS the provider must declare; every mandatory one at least.
+    exclusion_grounds = models.JSONField(_("exclusion grounds to declare"), default=list, blank=True)
     estimated_value = models.DecimalField(
         _("estimated value without VAT"),
         max_digits=14,
@@ -334,10 +356,28 @@ class Lot(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     title = models.CharField(_("title"), max_length=300)
     municipality = models.CharField(_("location (municipality)"), max_length=100, blank=True)
-    # The volume stated in the call: comparison price = unit price × volume.
-    volume = models.DecimalField(
-        _("volume"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    language_of_instruction = models.CharField(
+        _("language of instruction"), max_length=2, choices=Language.choices, default=Language.FINNISH
     )
+    study_path = models.CharField(_("study path"), max_length=10, choices=StudyPath.choices, default=StudyPath.BASIC)
+    students = models.PositiveIntegerField(_("students"), validators=[MinValueValidator(1)])
+    groups = models.PositiveSmallIntegerField(_("groups"), null=True, blank=True, validators=[MinValueValidator(1)])
+    training_days = models.PositiveSmallIntegerField(
+        _("training days"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    credits = models.DecimalField(
+        _("credits"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("80"))],
+    )
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    # The volume stated in the call, from the pricing unit: comparison price = unit price × volume.
+    volume = models.DecimalField(_("volume"), max_digits=12, decimal_places=2, editable=False)
+    status = models.CharField(_("status"), max_length=15, choices=LotStatus.choices, default=LotStatus.OPEN)
+    status_reason = models.TextField(blank=True, editable=False)
     pricing_unit = models.CharField(
         _("pricing unit"), max_length=20, choices=PricingUnit.choices, default=PricingUnit.PER_STUDENT
     )
@@ -350,6 +390,36 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
+
+
+def lot_volume(*, pricing_unit: str, students: int, training_days: int | None, groups: int | None) -> Decimal | None:
+    """The quantity a unit price is multiplied by; None when the lot lacks what its pricing unit needs."""
+    if pricing_unit == PricingUnit.PER_STUDENT:
+        return Decimal(students)
+    if pricing_unit == PricingUnit.PER_STUDENT_DAY:
+        return Decimal(students) * training_days if training_days else None
+    return Decimal(groups) if groups else None
+
+
+class SuitabilityRequirement(models.Model):
+    """A pass/fail requirement on the provider, with the evidence the call asks for."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="requirements")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    kind = models.CharField(_("kind"), max_length=15, choices=SuitabilityKind.choices)
+    text = models.TextField(_("requirement"))
+    evidence = models.TextField(_("evidence asked"), blank=True)
+
+    class Meta:
+        verbose_name = _("suitability requirement")
+        verbose_name_plural = _("suitability requirements")
+        ordering = ["tender", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "number"], name="requirement_number_unique_per_tender")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text[:60]}"
 
 
 class QualityCriterion(models.Model):

@@ -24,7 +24,7 @@ def tender_list(*, user) -> QuerySet[Tender]:
     return (
         tenders_visible_to(user)
         .select_related("authority")
-        .prefetch_related("lots", "criteria__lot", "co_purchasers")
+        .prefetch_related("lots", "criteria__lot", "co_purchasers", "requirements")
         .order_by("-created_at", "-id")
     )
 

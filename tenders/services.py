@@ -14,6 +14,7 @@ from documents.services import document_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.exclusion import EXCLUSION_CODES, MANDATORY_CODES
 from procurement.fsm import allowed_actions, transition_run
 from procurement.models import ContractingAuthority
 from procurement.notifications import notify_providers
@@ -21,11 +22,25 @@ from procurement.periods import HELSINKI
 from procurement.rules import rules_on
 
 from .cpv import is_known_cpv
-from .models import AnswerBulletin, Lot, QualityCriterion, Question, Tender, TenderInterest, TenderStatus, TenderVersion
+from .models import (
+    AnswerBulletin,
+    Lot,
+    LotStatus,
+    PricingUnit,
+    QualityCriterion,
+    Question,
+    SuitabilityRequirement,
+    Tender,
+    TenderInterest,
+    TenderStatus,
+    TenderVersion,
+    lot_volume,
+)
 from .rules_check import tender_findings
 from .selectors import tender_get
 
 EDITABLE_FIELDS = (
+    "exclusion_grounds",
     "reference",
     "title_fi",
     "title_sv",
@@ -60,46 +75,49 @@ def _error(code: str, message) -> list[dict]:
     return [{"code": code, "message": str(message)}]
 
 
-def _check_call(*, authority: ContractingAuthority, fields: dict, lots: list[dict], criteria: list[dict]) -> None:
-    """Every rule a draft must meet; raises one ValidationFailed with all the field errors."""
-    errors: dict[str, list] = {}
+CHILDREN = ("lots", "criteria", "requirements")
+LOT_FIELDS = (
+    "number",
+    "title",
+    "municipality",
+    "language_of_instruction",
+    "study_path",
+    "students",
+    "groups",
+    "training_days",
+    "credits",
+    "planned_start",
+    "pricing_unit",
+)
 
-    # The call is written in the authority's language(s).
-    required = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
-    for lang in required:
-        if not (fields.get(f"title_{lang}") or "").strip():
-            errors[f"title_{lang}"] = _error("required", _("The title is needed in this authority's language."))
-    bid_languages = fields.get("bid_languages") or []
-    if not bid_languages:
-        errors["bid_languages"] = _error("required", _("Say in which languages bids may be written."))
 
-    # CPV codes from the shipped list.
-    for name, codes in (("cpv_main", [fields.get("cpv_main")]), ("cpv_additional", fields.get("cpv_additional") or [])):
-        unknown = [code for code in codes if not is_known_cpv(code or "")]
-        if unknown:
-            errors[name] = _error(
-                "unknown_cpv", _("Unknown CPV code: %(codes)s.") % {"codes": ", ".join(str(c) for c in unknown)}
-            )
-
-    if fields.get("is_framework") and not fields.get("framework_providers_per_lot"):
-        errors["framework_providers_per_lot"] = _error(
-            "required", _("A framework agreement states how many providers are chosen per lot.")
-        )
-    if not fields.get("is_framework") and fields.get("framework_providers_per_lot"):
-        errors["framework_providers_per_lot"] = _error(
-            "not_a_framework", _("Only a framework agreement chooses several providers per lot.")
-        )
-
-    # Weights: for every lot, the price and the quality criteria that apply to it make 100.
-    lot_numbers = [lot["number"] for lot in lots]
-    for key, numbers in (("lots", lot_numbers), ("criteria", [c["number"] for c in criteria])):
+def _check_children(fields: dict, children: dict[str, list[dict]], errors: dict[str, list]) -> None:
+    lots, criteria = children["lots"], children["criteria"]
+    for key in CHILDREN:
+        numbers = [item["number"] for item in children[key]]
         if len(numbers) != len(set(numbers)):
             errors.setdefault(key, []).extend(_error("duplicate_number", _("Each one needs its own number.")))
-    unknown_lots = {c.get("lot_number") for c in criteria if c.get("lot_number") is not None} - set(lot_numbers)
-    if unknown_lots:
+    for lot in lots:
+        volume = lot_volume(
+            pricing_unit=lot.get("pricing_unit", PricingUnit.PER_STUDENT),
+            students=lot["students"],
+            training_days=lot.get("training_days"),
+            groups=lot.get("groups"),
+        )
+        if volume is None:
+            errors.setdefault("lots", []).extend(
+                _error(
+                    "volume_missing",
+                    _("Lot %(number)s: its pricing unit needs the number of training days or of groups.")
+                    % {"number": lot["number"]},
+                )
+            )
+    lot_numbers = [lot["number"] for lot in lots]
+    if {c.get("lot_number") for c in criteria if c.get("lot_number") is not None} - set(lot_numbers):
         errors.setdefault("criteria", []).extend(
             _error("unknown_lot", _("A criterion refers to a lot that the call does not have."))
         )
+    # Weights: for every lot, the price and the quality criteria that apply to it make 100.
     for lot_number in lot_numbers or [None]:
         total = Decimal(fields["price_weight"]) + sum(
             (Decimal(c["weight"]) for c in criteria if c.get("lot_number") in (None, lot_number)), Decimal("0")
@@ -115,6 +133,46 @@ def _check_call(*, authority: ContractingAuthority, fields: dict, lots: list[dic
             break
     if fields.get("max_lots_per_provider") and lots and fields["max_lots_per_provider"] > len(lots):
         errors["max_lots_per_provider"] = _error("too_many", _("The call has fewer lots than that."))
+
+
+def _check_call(*, authority: ContractingAuthority, fields: dict, children: dict[str, list[dict]]) -> None:
+    """Every rule a draft must meet; raises one ValidationFailed with all the field errors."""
+    errors: dict[str, list] = {}
+
+    # The call is written in the authority's language(s).
+    required = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
+    for lang in required:
+        if not (fields.get(f"title_{lang}") or "").strip():
+            errors[f"title_{lang}"] = _error("required", _("The title is needed in this authority's language."))
+    if not fields.get("bid_languages"):
+        errors["bid_languages"] = _error("required", _("Say in which languages bids may be written."))
+
+    # CPV codes from the shipped list.
+    for name, codes in (("cpv_main", [fields.get("cpv_main")]), ("cpv_additional", fields.get("cpv_additional") or [])):
+        unknown = [code for code in codes if not is_known_cpv(code or "")]
+        if unknown:
+            errors[name] = _error(
+                "unknown_cpv", _("Unknown CPV code: %(codes)s.") % {"codes": ", ".join(str(c) for c in unknown)}
+            )
+
+    grounds = fields.get("exclusion_grounds") or []
+    if set(grounds) - set(EXCLUSION_CODES):
+        errors["exclusion_grounds"] = _error("unknown_ground", _("Unknown exclusion ground."))
+    elif set(MANDATORY_CODES) - set(grounds):
+        errors["exclusion_grounds"] = _error(
+            "mandatory_ground_missing", _("Every mandatory exclusion ground (section 80) must be declared.")
+        )
+
+    if fields.get("is_framework") and not fields.get("framework_providers_per_lot"):
+        errors["framework_providers_per_lot"] = _error(
+            "required", _("A framework agreement states how many providers are chosen per lot.")
+        )
+    if not fields.get("is_framework") and fields.get("framework_providers_per_lot"):
+        errors["framework_providers_per_lot"] = _error(
+            "not_a_framework", _("Only a framework agreement chooses several providers per lot.")
+        )
+
+    _check_children(fields, children, errors)
 
     # The timeline runs forward: publication, questions, answers, tenders, opening.
     previous_name, previous = None, None
@@ -133,11 +191,33 @@ def _check_call(*, authority: ContractingAuthority, fields: dict, lots: list[dic
         raise ValidationFailed(errors=errors)
 
 
-def _replace_children(tender: Tender, lots: list[dict] | None, criteria: list[dict] | None) -> None:
+def _lot_row(lot: dict) -> dict:
+    data = {name: lot[name] for name in LOT_FIELDS if name in lot}
+    data["volume"] = lot_volume(
+        pricing_unit=lot.get("pricing_unit", PricingUnit.PER_STUDENT),
+        students=lot["students"],
+        training_days=lot.get("training_days"),
+        groups=lot.get("groups"),
+    )
+    return data
+
+
+def _write_children(tender: Tender, children: dict[str, list[dict] | None]) -> None:
+    """Write the lots (in place by number, so bids keep offers on lots that remain), criteria and requirements."""
+    lots = children.get("lots")
     if lots is not None:
-        tender.criteria.all().delete()
-        tender.lots.all().delete()
-        Lot.objects.bulk_create(Lot(tender=tender, **lot) for lot in lots)
+        existing = {lot.number: lot for lot in tender.lots.all()}
+        wanted = {lot["number"]: _lot_row(lot) for lot in lots}
+        removed = [lot.pk for number, lot in existing.items() if number not in wanted]
+        if removed:
+            LotOffer.objects.filter(lot_id__in=removed).delete()
+            Lot.objects.filter(pk__in=removed).delete()
+        for number, row in wanted.items():
+            if number in existing:
+                Lot.objects.filter(pk=existing[number].pk).update(**row)
+            else:
+                Lot.objects.create(tender=tender, **row)
+    criteria = children.get("criteria")
     if criteria is not None:
         tender.criteria.all().delete()
         by_number = {lot.number: lot for lot in tender.lots.all()}
@@ -149,26 +229,45 @@ def _replace_children(tender: Tender, lots: list[dict] | None, criteria: list[di
             )
             for c in criteria
         )
+    requirements = children.get("requirements")
+    if requirements is not None:
+        tender.requirements.all().delete()
+        SuitabilityRequirement.objects.bulk_create(SuitabilityRequirement(tender=tender, **r) for r in requirements)
 
 
-def _children(tender: Tender) -> tuple[list[dict], list[dict]]:
-    lots = list(tender.lots.order_by("number").values("number", "title", "municipality", "volume", "pricing_unit"))
+def _children(tender: Tender) -> dict[str, list[dict]]:
+    lots = [
+        {**{name: getattr(lot, name) for name in LOT_FIELDS}, "volume": lot.volume}
+        for lot in tender.lots.order_by("number")
+    ]
     criteria = [
         {
             "number": c.number,
             "name": c.name,
             "weight": c.weight,
             "max_points": c.max_points,
+            "guidance": c.guidance,
             "lot_number": c.lot.number if c.lot_id else None,
         }
         for c in tender.criteria.select_related("lot").order_by("number")
     ]
-    return lots, criteria
+    requirements = list(tender.requirements.order_by("number").values("number", "kind", "text", "evidence"))
+    return {"lots": lots, "criteria": criteria, "requirements": requirements}
+
+
+def _merged_children(tender: Tender, given: dict[str, list[dict] | None]) -> dict[str, list[dict]]:
+    """The children the call will have: what was given, else what it has; new lots drop criteria of lost lots."""
+    current = _children(tender)
+    merged = {key: given[key] if given.get(key) is not None else current[key] for key in CHILDREN}
+    if given.get("lots") is not None and given.get("criteria") is None:
+        kept = {lot["number"] for lot in given["lots"]}
+        merged["criteria"] = [c for c in current["criteria"] if c["lot_number"] is None or c["lot_number"] in kept]
+        given["criteria"] = merged["criteria"]
+    return merged
 
 
 def _snapshot(tender: Tender) -> dict:
-    lots, criteria = _children(tender)
-    return {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, "lots": lots, "criteria": criteria}
+    return {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **_children(tender)}
 
 
 def _ensure_officer(actor, tender: Tender) -> None:
@@ -181,8 +280,7 @@ def tender_create(
     actor,
     authority: ContractingAuthority,
     fields: dict,
-    lots: list[dict],
-    criteria: list[dict],
+    children: dict[str, list[dict] | None],
     co_purchasers: list[ContractingAuthority] | None = None,
 ) -> Tender:
     if not roles_of(actor).is_officer(authority.pk):
@@ -194,12 +292,14 @@ def tender_create(
     if authority.language_status in ("fi", "sv"):
         fields.setdefault("language", authority.language_status)
     fields.setdefault("cpv_main", Tender._meta.get_field("cpv_main").default)
-    _check_call(authority=authority, fields=fields, lots=lots, criteria=criteria)
+    fields.setdefault("exclusion_grounds", list(EXCLUSION_CODES))
+    children = {key: children.get(key) or [] for key in CHILDREN}
+    _check_call(authority=authority, fields=fields, children=children)
     with transaction.atomic():
         tender = Tender.objects.create(authority=authority, created_by=actor, **fields)
         if co_purchasers:
             tender.co_purchasers.set(co_purchasers)
-        _replace_children(tender, lots, criteria)
+        _write_children(tender, children)
         audit_record(action="tender.create", actor=actor, obj=tender, after=_snapshot(tender))
     return tender
 
@@ -209,8 +309,7 @@ def tender_update(
     actor,
     tender_id: int,
     fields: dict,
-    lots: list[dict] | None = None,
-    criteria: list[dict] | None = None,
+    children: dict[str, list[dict] | None],
     co_purchasers: list[ContractingAuthority] | None = None,
 ) -> Tender:
     with transaction.atomic():
@@ -222,35 +321,25 @@ def tender_update(
             )
         before = _snapshot(tender)
         merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-        current_lots, current_criteria = _children(tender)
-        if lots is not None and criteria is None:
-            # New lots invalidate lot-specific criteria; call-wide ones carry over.
-            criteria = [c for c in current_criteria if c["lot_number"] is None]
-        _check_call(
-            authority=tender.authority,
-            fields=merged,
-            lots=lots if lots is not None else current_lots,
-            criteria=criteria if criteria is not None else current_criteria,
-        )
+        _check_call(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
         for name, value in fields.items():
             setattr(tender, name, value)
         tender.save()
         if co_purchasers is not None:
             tender.co_purchasers.set(co_purchasers)
-        _replace_children(tender, lots, criteria)
+        _write_children(tender, children)
         audit_record(action="tender.update", actor=actor, obj=tender, before=before, after=_snapshot(tender))
     return tender
 
 
 def _ensure_publishable(tender: Tender) -> None:
-    lots, criteria = _children(tender)
-    if not lots:
+    children = _children(tender)
+    if not children["lots"]:
         raise ValidationFailed(errors={"lots": _error("no_lots", _("A call needs at least one lot."))})
     _check_call(
         authority=tender.authority,
         fields={name: getattr(tender, name) for name in EDITABLE_FIELDS},
-        lots=lots,
-        criteria=criteria,
+        children=children,
     )
     errors, _warnings = tender_findings(tender)
     if errors:
@@ -529,21 +618,6 @@ def _record_version(tender: Tender, *, actor, reason: str = "", changed: list[st
     return version
 
 
-def _sync_lots(tender: Tender, lots: list[dict]) -> None:
-    """Update lots in place by number, so that bids keep their offers on lots that still exist."""
-    existing = {lot.number: lot for lot in tender.lots.all()}
-    wanted = {lot["number"]: lot for lot in lots}
-    removed = [lot for number, lot in existing.items() if number not in wanted]
-    if removed:
-        LotOffer.objects.filter(lot__in=removed).delete()
-        Lot.objects.filter(pk__in=[lot.pk for lot in removed]).delete()
-    for number, data in wanted.items():
-        if number in existing:
-            Lot.objects.filter(pk=existing[number].pk).update(**data)
-        else:
-            Lot.objects.create(tender=tender, **data)
-
-
 def interested_provider_ids(tender: Tender) -> set[int]:
     return set(tender.interests.values_list("provider_id", flat=True)) | set(
         Bid.objects.filter(tender=tender).values_list("provider_id", flat=True)
@@ -556,8 +630,7 @@ def tender_amend(
     tender_id: int,
     reason: str,
     fields: dict,
-    lots: list[dict] | None = None,
-    criteria: list[dict] | None = None,
+    children: dict[str, list[dict] | None],
 ) -> Tender:
     """A corrigendum: a new numbered version of a published call, announced to every interested provider.
 
@@ -577,35 +650,14 @@ def tender_amend(
                 status=tender.status,
             )
         before = _snapshot(tender)
-        current_lots, current_criteria = _children(tender)
-        if lots is not None and criteria is None:
-            kept = {lot["number"] for lot in lots}
-            criteria = [c for c in current_criteria if c["lot_number"] is None or c["lot_number"] in kept]
         merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-        _check_call(
-            authority=tender.authority,
-            fields=merged,
-            lots=lots if lots is not None else current_lots,
-            criteria=criteria if criteria is not None else current_criteria,
-        )
+        _check_call(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
         for name, value in fields.items():
             setattr(tender, name, value)
         errors, _warnings = tender_findings(tender)
         if errors:
             raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
-        if lots is not None:
-            _sync_lots(tender, lots)
-        if criteria is not None:
-            tender.criteria.all().delete()
-            by_number = {lot.number: lot for lot in tender.lots.all()}
-            QualityCriterion.objects.bulk_create(
-                QualityCriterion(
-                    tender=tender,
-                    lot=by_number.get(c.get("lot_number")),
-                    **{k: v for k, v in c.items() if k != "lot_number"},
-                )
-                for c in criteria
-            )
+        _write_children(tender, children)
         after = _snapshot(tender)
         changed = [key for key in after if after[key] != before[key]]
         if not changed:
@@ -683,3 +735,33 @@ def tender_follow(*, actor, tender_id: int, following: bool) -> TenderInterest:
     interest.save(update_fields=["following", "followed_at"])
     audit_record(action="tender.follow" if following else "tender.unfollow", actor=actor, obj=tender)
     return interest
+
+
+LOT_CANCELLABLE = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.OPENED, TenderStatus.EVALUATED)
+
+
+def lot_cancel(*, actor, tender_id: int, lot_number: int, reason: str) -> Lot:
+    """Interrupt one lot; the others go on. Its bidders are told."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        _ensure_officer(actor, tender)
+        lot = tender.lots.filter(number=lot_number).first()
+        if lot is None:
+            raise NotFound()
+        if tender.status not in LOT_CANCELLABLE or lot.status != LotStatus.OPEN:
+            raise Conflict(_("This lot cannot be cancelled now."), code="lot_not_cancellable", status=lot.status)
+        if not reason:
+            raise ValidationFailed(errors={"reason": _error("required", _("Give the reason."))})
+        lot.status, lot.status_reason = LotStatus.CANCELLED, reason
+        lot.save(update_fields=["status", "status_reason"])
+        audit_record(action="lot.cancel", actor=actor, obj=lot, tender_id=tender.pk, detail={"reason": reason})
+        bidders = Bid.objects.filter(tender=tender, lot_offers__lot=lot).values_list("provider_id", flat=True)
+        notify_providers(
+            kind="lot.cancelled",
+            key=f"lot:{lot.pk}",
+            provider_ids=set(bidders) | interested_provider_ids(tender),
+            tender_id=tender.pk,
+            payload={"lot": lot.number, "reason": reason},
+        )
+    return lot

@@ -6,8 +6,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from procurement.exclusion import EXCLUSION_CODES
 from procurement.models import ContractingAuthority, Membership, ProviderOrganisation, Role, User
-from tenders.models import Lot, QualityCriterion, Tender
+from tenders.models import Lot, QualityCriterion, SuitabilityRequirement, Tender
 
 # Valid business IDs (python-stdnum accepts them); none of them is a real organisation's.
 BUSINESS_IDS = ["3012345-8", "3123456-3", "3234567-9", "3345678-4", "0123456-2", "2946781-9", "3387765-0", "2296962-1"]
@@ -87,6 +88,7 @@ class TenderFactory(factory.django.DjangoModelFactory):
     authority = factory.SubFactory(AuthorityFactory)
     title_fi = factory.Sequence(lambda n: f"Kotoutumiskoulutus {n}")
     bid_languages = factory.LazyFunction(lambda: ["fi"])
+    exclusion_grounds = factory.LazyFunction(lambda: list(EXCLUSION_CODES))
     estimated_value = Decimal("450000")
     price_weight = Decimal("60")
     submission_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=21))
@@ -96,9 +98,19 @@ class TenderFactory(factory.django.DjangoModelFactory):
     def with_structure(obj, create, extracted, **kwargs):
         if not create or extracted is False:
             return
-        Lot.objects.create(tender=obj, number=1, title="Kuopio, perustaso", municipality="Kuopio", volume=Decimal("20"))
         Lot.objects.create(
-            tender=obj, number=2, title="Iisalmi, hidas polku", municipality="Iisalmi", volume=Decimal("15")
+            tender=obj, number=1, title="Kuopio, perustaso", municipality="Kuopio", students=20, volume=Decimal("20")
+        )
+        Lot.objects.create(
+            tender=obj,
+            number=2,
+            title="Iisalmi, hidas polku",
+            municipality="Iisalmi",
+            students=15,
+            volume=Decimal("15"),
+        )
+        SuitabilityRequirement.objects.create(
+            tender=obj, number=1, kind="technical", text="Vastuuopettajalla 5 vuoden kokemus", evidence="CV"
         )
         QualityCriterion.objects.create(tender=obj, number=1, name="Toteutussuunnitelma", weight=Decimal("25"))
         QualityCriterion.objects.create(tender=obj, number=2, name="Työelämäyhteistyö", weight=Decimal("15"))

@@ -60,7 +60,7 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
             "estimated_value": "480000.00",
             "price_weight": "60",
             "submission_deadline": deadline.isoformat(),
-            "lots": [{"number": 1, "title": "Kuopio, perustaso", "municipality": "Kuopio", "volume": "20"}],
+            "lots": [{"number": 1, "title": "Kuopio, perustaso", "municipality": "Kuopio", "students": 20}],
             "criteria": [
                 {"number": 1, "name": "Toteutussuunnitelma", "weight": "25", "max_points": "10"},
                 {"number": 2, "name": "Työelämäyhteistyö", "weight": "15", "max_points": "10"},

@@ -5,19 +5,43 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from procurement.access import roles_of
+from procurement.exclusion import EXCLUSION_CODES
 from procurement.fsm import allowed_actions
 from procurement.models import ContractingAuthority, Language
 from procurement.walltime import HelsinkiDateTimeField
 
 from ..cpv import cpv_name
-from ..models import Lot, QualityCriterion, Question, Tender
+from ..models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 from ..rules_check import tender_findings
 
 
 class LotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
-        fields = ["id", "number", "title", "municipality", "volume", "pricing_unit"]
+        fields = [
+            "id",
+            "number",
+            "title",
+            "municipality",
+            "language_of_instruction",
+            "study_path",
+            "students",
+            "groups",
+            "training_days",
+            "credits",
+            "planned_start",
+            "pricing_unit",
+            "volume",
+            "status",
+            "status_reason",
+        ]
+        read_only_fields = ["id", "volume", "status", "status_reason"]
+
+
+class SuitabilityRequirementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SuitabilityRequirement
+        fields = ["id", "number", "kind", "text", "evidence"]
         read_only_fields = ["id"]
 
 
@@ -54,6 +78,10 @@ class TenderSerializer(serializers.ModelSerializer):
     cpv_main_name = serializers.SerializerMethodField()
     lots = LotSerializer(many=True)
     criteria = QualityCriterionSerializer(many=True)
+    requirements = SuitabilityRequirementSerializer(many=True, required=False)
+    exclusion_grounds = serializers.ListField(
+        child=serializers.ChoiceField(choices=EXCLUSION_CODES), required=False, max_length=len(EXCLUSION_CODES)
+    )
     regime = serializers.CharField(read_only=True)
     planned_publication = HelsinkiDateTimeField(required=False, allow_null=True)
     questions_deadline = HelsinkiDateTimeField(required=False, allow_null=True)
@@ -102,8 +130,10 @@ class TenderSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "cancel_reason",
             "unsuccessful_reason",
+            "exclusion_grounds",
             "lots",
             "criteria",
+            "requirements",
         ]
         read_only_fields = [
             "status",
@@ -252,8 +282,10 @@ class AmendSerializer(TenderSerializer):
             "answers_by",
             "submission_deadline",
             "opening_at",
+            "exclusion_grounds",
             "lots",
             "criteria",
+            "requirements",
         ]
 
 

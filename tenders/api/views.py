@@ -63,11 +63,14 @@ class TenderFilter(django_filters.FilterSet):
         )
 
 
-def _split(validated: dict) -> tuple[dict, list | None, list | None, list | None]:
-    lots = validated.pop("lots", None)
-    criteria = validated.pop("criteria", None)
+CHILD_KEYS = ("lots", "criteria", "requirements")
+
+
+def _split(validated: dict) -> tuple[dict, dict, list | None]:
+    """(plain fields, children {lots, criteria, requirements}: None where not given, co-purchasers)."""
+    children = {key: validated.pop(key, None) for key in CHILD_KEYS}
     co_purchasers = validated.pop("co_purchasers", None)
-    return validated, lots, criteria, co_purchasers
+    return validated, children, co_purchasers
 
 
 class TenderViewSet(viewsets.ModelViewSet):
@@ -94,14 +97,13 @@ class TenderViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = TenderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        fields, lots, criteria, co_purchasers = _split(dict(serializer.validated_data))
+        fields, children, co_purchasers = _split(dict(serializer.validated_data))
         authority = fields.pop("authority")
         tender = services.tender_create(
             actor=request.user,
             authority=authority,
             fields=fields,
-            lots=lots,
-            criteria=criteria,
+            children=children,
             co_purchasers=co_purchasers,
         )
         return self._render(tender, status=201)
@@ -110,14 +112,13 @@ class TenderViewSet(viewsets.ModelViewSet):
         tender = selectors.tender_get(user=request.user, tender_id=kwargs["pk"])
         serializer = TenderSerializer(tender, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        fields, lots, criteria, co_purchasers = _split(dict(serializer.validated_data))
+        fields, children, co_purchasers = _split(dict(serializer.validated_data))
         fields.pop("authority", None)
         tender = services.tender_update(
             actor=request.user,
             tender_id=tender.pk,
             fields=fields,
-            lots=lots,
-            criteria=criteria,
+            children=children,
             co_purchasers=co_purchasers,
         )
         return self._render(tender)
@@ -222,11 +223,9 @@ class TenderViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         reason = data.pop("reason", "")
-        fields, lots, criteria, _co = _split(data)
+        fields, children, _co = _split(data)
         return self._render(
-            services.tender_amend(
-                actor=request.user, tender_id=pk, reason=reason, fields=fields, lots=lots, criteria=criteria
-            )
+            services.tender_amend(actor=request.user, tender_id=pk, reason=reason, fields=fields, children=children)
         )
 
     @extend_schema(responses=TenderVersionSerializer(many=True))
@@ -247,3 +246,13 @@ class TenderViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def interested(self, request, pk=None):
         return Response(InterestSerializer(selectors.tender_interests(user=request.user, tender_id=pk), many=True).data)
+
+    @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
+    @action(detail=True, methods=["post"], url_path=r"lots/(?P<lot_number>\d+)/cancel")
+    def cancel_lot(self, request, pk=None, lot_number=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.lot_cancel(
+            actor=request.user, tender_id=pk, lot_number=int(lot_number), reason=serializer.validated_data["reason"]
+        )
+        return self._render(selectors.tender_get(user=request.user, tender_id=pk))

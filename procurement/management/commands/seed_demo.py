@@ -33,15 +33,43 @@ LOTS = [
         "number": 1,
         "title": "Kotoutumiskoulutus, perustaso (Kuopio)",
         "municipality": "Kuopio",
-        "volume": Decimal("32"),
+        "study_path": "basic",
+        "students": 32,
+        "groups": 2,
+        "credits": Decimal("60"),
+        "planned_start": date(2027, 1, 11),
         "pricing_unit": "per_student",
     },
     {
         "number": 2,
         "title": "Kotoutumiskoulutus, hidas polku (Iisalmi)",
         "municipality": "Iisalmi",
-        "volume": Decimal("16"),
+        "study_path": "slow",
+        "students": 16,
+        "groups": 1,
+        "training_days": 180,
+        "planned_start": date(2027, 2, 1),
         "pricing_unit": "per_student",
+    },
+]
+REQUIREMENTS = [
+    {
+        "number": 1,
+        "kind": "registration",
+        "text": "Tarjoaja on merkitty kaupparekisteriin, ennakkoperintärekisteriin ja työnantajarekisteriin.",
+        "evidence": "Tilaajavastuulain mukaiset selvitykset.",
+    },
+    {
+        "number": 2,
+        "kind": "economic",
+        "text": "Liikevaihto vähintään 300 000 € kahtena viime tilikautena.",
+        "evidence": "Tilinpäätökset.",
+    },
+    {
+        "number": 3,
+        "kind": "technical",
+        "text": "Vastuuopettajalla vähintään viiden vuoden kokemus aikuisten maahanmuuttajien opettamisesta.",
+        "evidence": "CV ja todistukset.",
     },
 ]
 CRITERIA = [
@@ -160,8 +188,11 @@ class Command(BaseCommand):
                     "price_weight": Decimal("60"),
                     "submission_deadline": now + timedelta(days=21),
                 },
-                lots=[dict(lot) for lot in LOTS],
-                criteria=[dict(c) for c in CRITERIA],
+                children={
+                    "lots": [dict(lot) for lot in LOTS],
+                    "criteria": [dict(c) for c in CRITERIA],
+                    "requirements": [dict(r) for r in REQUIREMENTS],
+                },
             )
             if state == "draft":
                 continue
