@@ -11,7 +11,7 @@ from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.periods import HELSINKI
-from tenders.models import Tender
+from tenders.models import LotStatus, Tender
 from tenders.selectors import tender_get
 
 from .models import Bid, BidStatus, LotOffer
@@ -62,6 +62,14 @@ def _write_offers(bid: Bid, offers: list[dict]) -> None:
         elif lot_id in seen:
             errors.append({"code": "duplicate_lot", "message": _("Each lot can be offered only once.")})
         seen.add(lot_id)
+    limit = bid.tender.max_lots_per_provider
+    if limit and len(seen) > limit:
+        errors.append(
+            {"code": "too_many_lots", "message": _("This call allows offers for at most %(n)s lots.") % {"n": limit}}
+        )
+    closed = [lots[lot_id].number for lot_id in seen if lot_id in lots and lots[lot_id].status != LotStatus.OPEN]
+    if closed:
+        errors.append({"code": "lot_closed", "message": _("A cancelled lot cannot be offered.")})
     if errors:
         raise ValidationFailed(errors={"lot_offers": errors})
     bid.lot_offers.all().delete()

@@ -15,7 +15,7 @@ from procurement.audit import audit_record
 from procurement.errors import Conflict, NotFound
 from tenders.models import Tender
 
-from .models import DocumentStatus, GeneratedDocument
+from .models import DocumentKind, DocumentStatus, GeneratedDocument
 from .renderer import RENDERER, render_pdf
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,9 @@ def documents_visible_to(*, user):
     queryset = GeneratedDocument.objects.select_related("tender")
     if roles.auditor_of_all:
         return queryset
-    visible = Q(tender__authority_id__in=roles.officer_of | roles.evaluator_of | roles.auditor_of)
+    # The call document of a published call is public; the rest belongs to the authority and the bidders.
+    visible = Q(kind=DocumentKind.CALL, tender__published_at__isnull=False)
+    visible |= Q(tender__authority_id__in=roles.officer_of | roles.evaluator_of | roles.auditor_of)
     if roles.provider_of:
         visible |= Q(tender__bids__provider_id__in=roles.provider_of, tender__bids__status=BidStatus.SUBMITTED)
     return queryset.filter(visible).distinct()

@@ -221,3 +221,16 @@ def test_anonymous_gets_401(open_tender, client_for):
     response = client_for().get("/api/v1/bids/")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_offers_beyond_the_lot_limit_are_refused(open_tender, member_a, client_for):
+    Tender.objects.filter(pk=open_tender.pk).update(max_lots_per_provider=1)
+    offers = [{"lot": lot.pk, "unit_price": "100"} for lot in open_tender.lots.all()]
+
+    response = client_for(member_a).post(
+        "/api/v1/bids/", {"tender": open_tender.pk, "lot_offers": offers}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["lot_offers"][0]["code"] == "too_many_lots"
+    assert not Bid.objects.exists()

@@ -75,3 +75,10 @@ def test_unknown_tender_is_404_json(db, client_for):
     response = client_for(user).get("/api/v1/tenders/999999/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_schema_generates_without_warnings(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").stat().st_size > 10_000
