@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/hankinta
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv deps services lint schema clean
+.PHONY: run test venv deps services lint schema messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON))"; exit 1; }
@@ -26,6 +26,7 @@ run: deps venv
 	./scripts/run.sh
 
 test: deps venv services
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -35,6 +36,10 @@ lint: venv
 
 schema: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --file var/openapi.yaml --validate
+
+messages: venv
+	$(PY) manage.py makemessages -l fi -l sv --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf var/ .pytest_cache

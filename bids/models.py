@@ -99,7 +99,7 @@ class LotOffer(models.Model):
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
     # unit price × the lot's volume: what the price points are computed from.
-    comparison_price = models.DecimalField(_("comparison price"), max_digits=16, decimal_places=2, editable=False)
+    comparison_price = models.DecimalField(_("comparison price"), max_digits=20, decimal_places=2, editable=False)
 
     class Meta:
         verbose_name = _("lot offer")

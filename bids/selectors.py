@@ -40,7 +40,8 @@ def bid_get(*, user, bid_id) -> Bid:
     roles = roles_of(user)
     if bid.provider_id in roles.provider_of:
         return bid
-    if _authority_may_read(user, bid.tender) and bid.status != BidStatus.DRAFT:
+    # The authority reads what was submitted, and only after the opening; drafts and withdrawals stay private.
+    if _authority_may_read(user, bid.tender) and bid.status == BidStatus.SUBMITTED:
         if bid.tender.bids_are_sealed:
             _refuse_sealed(user, bid.tender, bid)
         audit_record(action="bid.read", actor=user, obj=bid)

@@ -12,7 +12,7 @@ from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.periods import HELSINKI
 from tenders.models import LotStatus, Tender
-from tenders.selectors import tender_get
+from tenders.selectors import tender_get, tender_lock_shared
 
 from .models import Bid, BidStatus, LotOffer
 
@@ -49,12 +49,12 @@ def _provider_for(actor, provider_id: int | None) -> int:
     return provider_id
 
 
-def _write_offers(bid: Bid, offers: list[dict]) -> None:
-    lots = {lot.pk: lot for lot in bid.tender.lots.all()}
+def _offer_errors(tender: Tender, lot_ids: list[int]) -> list[dict]:
+    """What is wrong with offering these lots of the call as it stands now."""
+    lots = {lot.pk: lot for lot in tender.lots.all()}
     errors = []
     seen = set()
-    for offer in offers:
-        lot_id = offer["lot"]
+    for lot_id in lot_ids:
         if lot_id not in lots:
             errors.append(
                 {"code": "unknown_lot", "message": _("Lot %(lot)s is not part of this call.") % {"lot": lot_id}}
@@ -62,7 +62,7 @@ def _write_offers(bid: Bid, offers: list[dict]) -> None:
         elif lot_id in seen:
             errors.append({"code": "duplicate_lot", "message": _("Each lot can be offered only once.")})
         seen.add(lot_id)
-    limit = bid.tender.max_lots_per_provider
+    limit = tender.max_lots_per_provider
     if limit and len(seen) > limit:
         errors.append(
             {"code": "too_many_lots", "message": _("This call allows offers for at most %(n)s lots.") % {"n": limit}}
@@ -70,8 +70,14 @@ def _write_offers(bid: Bid, offers: list[dict]) -> None:
     closed = [lots[lot_id].number for lot_id in seen if lot_id in lots and lots[lot_id].status != LotStatus.OPEN]
     if closed:
         errors.append({"code": "lot_closed", "message": _("A cancelled lot cannot be offered.")})
+    return errors
+
+
+def _write_offers(bid: Bid, offers: list[dict]) -> None:
+    errors = _offer_errors(bid.tender, [o["lot"] for o in offers])
     if errors:
         raise ValidationFailed(errors={"lot_offers": errors})
+    lots = {lot.pk: lot for lot in bid.tender.lots.all()}
     bid.lot_offers.all().delete()
     LotOffer.objects.bulk_create(
         LotOffer(
@@ -93,7 +99,7 @@ def bid_create(
 ) -> Bid:
     provider_id = _provider_for(actor, provider_id)
     with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id)
+        tender = tender_lock_shared(tender_id=tender_get(user=actor, tender_id=tender_id).pk)
         _ensure_box_open(tender, received_at)
         try:
             with transaction.atomic():
@@ -112,14 +118,15 @@ def bid_create(
 
 
 def _locked_own_bid(actor, bid_id) -> Bid:
+    """The actor's own bid, locked, with its call held still (FOR SHARE) for the rest of the transaction."""
+    own = Bid.objects.filter(provider_id__in=roles_of(actor).provider_of)
     try:
-        bid = (
-            Bid.objects.select_for_update(of=("self",))
-            .select_related("tender")
-            .get(pk=bid_id, provider_id__in=roles_of(actor).provider_of)
-        )
+        tender_id = own.values_list("tender_id", flat=True).get(pk=bid_id)
     except (Bid.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
+    tender = tender_lock_shared(tender_id=tender_id)
+    bid = own.select_for_update().get(pk=bid_id)
+    bid.tender = tender
     return bid
 
 
@@ -145,12 +152,16 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime) -> Bid:
     with transaction.atomic():
         bid = _locked_own_bid(actor, bid_id)
         _ensure_box_open(bid.tender, received_at)
-        if bid.status == BidStatus.DRAFT and not bid.lot_offers.exists():
-            raise ValidationFailed(
-                errors={
-                    "lot_offers": [{"code": "no_offers", "message": _("Offer at least one lot before submitting.")}]
-                }
+        if bid.status == BidStatus.DRAFT:
+            offered = list(bid.lot_offers.values_list("lot_id", flat=True))
+            # The call may have changed since the offers were written (a corrigendum): check them again.
+            errors = (
+                _offer_errors(bid.tender, offered)
+                if offered
+                else [{"code": "no_offers", "message": _("Offer at least one lot before submitting.")}]
             )
+            if errors:
+                raise ValidationFailed(errors={"lot_offers": errors})
         return transition_run(
             obj=bid,
             action="submit",

@@ -47,6 +47,7 @@ class DocumentFilter(django_filters.FilterSet):
 
 
 class GeneratedDocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"
     serializer_class = GeneratedDocumentSerializer
     filterset_class = DocumentFilter
 

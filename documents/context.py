@@ -11,7 +11,7 @@ from evaluation.models import AwardDecision, LotResult
 from procurement.periods import HELSINKI, at_local_time
 from procurement.rules import Regime, rules_on
 from tenders.cpv import cpv_name
-from tenders.models import TenderVersion
+from tenders.models import PricingUnit, TenderVersion
 
 from .models import DocumentKind, GeneratedDocument
 
@@ -85,7 +85,8 @@ def call_context(document: GeneratedDocument) -> dict:
         "snapshot": snapshot,
         "timeline": timeline,
         "sections": sections,
-        "lots": snapshot["lots"],
+        "lots": [{**lot, "pricing_unit_label": PricingUnit(lot["pricing_unit"]).label} for lot in snapshot["lots"]],
+        "estimated_value": Decimal(str(snapshot["estimated_value"])),
         "criteria": snapshot["criteria"],
         "regime": rules.regime_for(Decimal(str(snapshot["estimated_value"]))),
         "generated_at": timezone.now(),

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from procurement.access import roles_of
+from procurement.audit import audit_record
 from procurement.errors import Forbidden
 from tenders.selectors import tender_get
 
@@ -14,6 +15,7 @@ def lot_results(*, user, tender_id) -> QuerySet[LotResult]:
     tender = tender_get(user=user, tender_id=tender_id)
     if not roles_of(user).reads_authority(tender.authority_id):
         raise Forbidden()
+    audit_record(action="evaluation.results_read", actor=user, obj=tender)
     return (
         LotResult.objects.filter(lot__tender=tender)
         .select_related("lot", "lot_offer__bid__provider")

@@ -188,8 +188,8 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
             appeal_ends_on=period_end(today, rules.appeal_days) if under_act else None,
             self_correction_ends_on=period_end(today, rules.self_correction_days),
         )
-        winners = {r.lot_id: r.lot_offer_id for r in LotResult.objects.filter(lot__tender=tender, rank=1)}
         open_lots = list(tender.lots.filter(status=LotStatus.OPEN))
+        winners = {r.lot_id: r.lot_offer_id for r in LotResult.objects.filter(lot__in=open_lots, rank=1)}
         LotAward.objects.bulk_create(
             LotAward(decision=decision, lot=lot, winner_id=winners.get(lot.pk)) for lot in open_lots
         )

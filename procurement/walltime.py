@@ -37,7 +37,10 @@ class HelsinkiDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip())
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # well-formed but impossible, e.g. 30 February
+                self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM]")
             if parsed is not None and parsed.tzinfo is None:
                 return helsinki_wall_time(parsed)
         return super().to_internal_value(value)

@@ -1,18 +1,27 @@
-"""Admin for calls; the status changes only through the transitions, never here."""
+"""Admin for calls, read-only: calls change only through the services (versions, audit, corrigenda)."""
 
 from django.contrib import admin
 
 from .models import Lot, QualityCriterion, Tender
 
 
-class LotInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LotInline(ReadOnlyInline):
     model = Lot
-    extra = 0
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(ReadOnlyInline):
     model = QualityCriterion
-    extra = 0
 
 
 @admin.register(Tender)
@@ -20,5 +29,13 @@ class TenderAdmin(admin.ModelAdmin):
     list_display = ["id", "reference", "title", "authority", "status", "submission_deadline"]
     list_filter = ["status", "authority"]
     search_fields = ["title", "reference"]
-    readonly_fields = ["status"]
     inlines = [LotInline, CriterionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -93,6 +93,16 @@ def deadline_passed(tender: "Tender") -> bool:
     return tender.submission_deadline is not None and tender.submission_deadline <= timezone.now()
 
 
+@guard(_("The bids cannot be opened before the opening time stated in the call."), "opening_time_not_reached")
+def opening_time_reached(tender: "Tender") -> bool:
+    return tender.opening_at is None or tender.opening_at <= timezone.now()
+
+
+@guard(_("Open the bids first: a call with bids is judged only after its opening."), "bids_not_opened")
+def no_bids_left_unopened(tender: "Tender") -> bool:
+    return tender.opened_at is not None or not tender.bids.filter(status="submitted").exists()
+
+
 @guard(_("The standstill period has not ended yet."), "standstill_not_ended")
 def standstill_over(tender: "Tender") -> bool:
     decision = getattr(tender, "award_decision", None)
@@ -240,9 +250,8 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     @property
     def bids_are_sealed(self) -> bool:
-        return self.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED) or (
-            self.status == TenderStatus.CANCELLED and self.opened_at is None
-        )
+        """Bids stay sealed until the recorded opening, whatever happens to the call otherwise."""
+        return self.opened_at is None
 
     # --- edges of the state machine -------------------------------------------------------------
 
@@ -297,7 +306,13 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         self.closed_at = timezone.now()
         self.next_check = None
 
-    @transition(field=status, source=TenderStatus.CLOSED, target=TenderStatus.OPENED, permission=is_officer)
+    @transition(
+        field=status,
+        source=TenderStatus.CLOSED,
+        target=TenderStatus.OPENED,
+        conditions=[opening_time_reached],
+        permission=is_officer,
+    )
     def open(self, *, by) -> None:
         self.opened_at = timezone.now()
         self.opened_by = by
@@ -344,6 +359,7 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[TenderStatus.CLOSED, TenderStatus.OPENED, TenderStatus.EVALUATED],
         target=TenderStatus.UNSUCCESSFUL,
+        conditions=[no_bids_left_unopened],
         permission=is_officer,
     )
     def declare_unsuccessful(self, *, reason: str) -> None:
@@ -360,10 +376,12 @@ class Lot(models.Model):
         _("language of instruction"), max_length=2, choices=Language.choices, default=Language.FINNISH
     )
     study_path = models.CharField(_("study path"), max_length=10, choices=StudyPath.choices, default=StudyPath.BASIC)
-    students = models.PositiveIntegerField(_("students"), validators=[MinValueValidator(1)])
-    groups = models.PositiveSmallIntegerField(_("groups"), null=True, blank=True, validators=[MinValueValidator(1)])
+    students = models.PositiveIntegerField(_("students"), validators=[MinValueValidator(1), MaxValueValidator(100_000)])
+    groups = models.PositiveSmallIntegerField(
+        _("groups"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10_000)]
+    )
     training_days = models.PositiveSmallIntegerField(
-        _("training days"), null=True, blank=True, validators=[MinValueValidator(1)]
+        _("training days"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3_650)]
     )
     credits = models.DecimalField(
         _("credits"),

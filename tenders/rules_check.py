@@ -23,7 +23,10 @@ class Finding:
 
 def tender_findings(tender: Tender, *, publication=None) -> tuple[list[Finding], list[Finding]]:
     """(errors, warnings) for the call as it stands, published at `publication` (default: now)."""
-    publication = publication or tender.published_at or tender.planned_publication or timezone.now()
+    # Before publication the period runs from now at the earliest: a planned date in the past proves nothing.
+    publication = (
+        publication or tender.published_at or max(timezone.now(), tender.planned_publication or timezone.now())
+    )
     rules = rules_on(local_date(publication))
     regime = rules.regime_for(tender.estimated_value)
     # The start day is not counted: a deadline on the 30th day after publication is 30 days.

@@ -1,5 +1,6 @@
 """Reading calls for tenders: who sees which calls."""
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from procurement.access import roles_of
@@ -18,6 +19,15 @@ def tenders_visible_to(user) -> QuerySet[Tender]:
     if authorities:
         visible |= Q(authority_id__in=authorities)
     return Tender.objects.filter(visible)
+
+
+def tender_lock_shared(*, tender_id: int) -> Tender:
+    """Hold the call still while a bid changes: FOR SHARE lets bids proceed side by side, but waits for (and
+    makes wait) a corrigendum or the opening, which lock the call FOR UPDATE."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM tenders_tender WHERE id = %s FOR SHARE", [tender_id])
+    return Tender.objects.get(pk=tender_id)
 
 
 def tender_list(*, user) -> QuerySet[Tender]:

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -215,6 +215,10 @@ def _write_children(tender: Tender, children: dict[str, list[dict] | None]) -> N
         for number, row in wanted.items():
             if number in existing:
                 Lot.objects.filter(pk=existing[number].pk).update(**row)
+                # Offers already written follow the lot's new volume.
+                LotOffer.objects.filter(lot_id=existing[number].pk).update(
+                    comparison_price=F("unit_price") * row["volume"]
+                )
             else:
                 Lot.objects.create(tender=tender, **row)
     criteria = children.get("criteria")

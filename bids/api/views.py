@@ -14,6 +14,7 @@ from .serializers import BidCreateSerializer, BidSerializer, LotOffersInputSeria
 class BidViewSet(viewsets.GenericViewSet):
     """A provider's own bids. Authority users read a bid only after the opening."""
 
+    lookup_value_regex = r"\d+"
     serializer_class = BidSerializer
 
     def get_queryset(self):

@@ -62,10 +62,12 @@ def exception_handler(exc, context):
     else:
         return None
 
-    if status_code == status.HTTP_403_FORBIDDEN and request is not None:
+    if status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND) and request is not None:
+        # Every refusal, and every look-up of something that is not there or not the caller's, is on record
+        # (Annex IV g). It is written here, after the service's transaction has rolled back.
         user = getattr(request, "user", None)
         audit_record(
-            action="access.denied",
+            action="access.denied" if status_code == status.HTTP_403_FORBIDDEN else "access.not_found",
             actor=user if user is not None and user.is_authenticated else None,
             detail={"method": request.method, "path": request.path, "code": body["code"]},
             denied=True,

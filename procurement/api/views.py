@@ -45,6 +45,7 @@ class ProviderOrganisationSerializer(serializers.ModelSerializer):
 class ContractingAuthorityViewSet(viewsets.ReadOnlyModelViewSet):
     """Contracting authorities are public information."""
 
+    lookup_value_regex = r"\d+"
     serializer_class = ContractingAuthoritySerializer
     queryset = ContractingAuthority.objects.order_by("name_fi")
     filterset_fields = ["kind", "language_status", "region"]
@@ -53,6 +54,7 @@ class ContractingAuthorityViewSet(viewsets.ReadOnlyModelViewSet):
 class ProviderOrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A provider sees its own organisation; authority users see every provider."""
 
+    lookup_value_regex = r"\d+"
     serializer_class = ProviderOrganisationSerializer
 
     def get_queryset(self):
@@ -101,6 +103,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in user's inbox: their own notifications and those of their provider organisations."""
 
+    lookup_value_regex = r"\d+"
     serializer_class = NotificationSerializer
     queryset = Notification.objects.none()
 

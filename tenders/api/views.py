@@ -74,6 +74,7 @@ def _split(validated: dict) -> tuple[dict, dict, list | None]:
 
 
 class TenderViewSet(viewsets.ModelViewSet):
+    lookup_value_regex = r"\d+"
     filterset_class = TenderFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 

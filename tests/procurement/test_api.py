@@ -82,3 +82,12 @@ def test_schema_generates_without_warnings(db, tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert (tmp_path / "schema.yaml").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/notifications/abc/read/", "/api/v1/tenders/abc/", "/api/v1/bids/1e5/", "/api/v1/documents/x/"]
+)
+def test_non_numeric_ids_are_404(path, db, client_for):
+    client = client_for(factories.UserFactory())
+    response = client.post(path) if path.endswith("read/") else client.get(path)
+    assert response.status_code == 404

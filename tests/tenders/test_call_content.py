@@ -139,3 +139,14 @@ def test_cancelling_a_call_tells_bidders_and_followers(authority, officer, membe
     assert response.json()["status"] == "cancelled"
     inbox = client_for(member_a).get("/api/v1/notifications/").json()["results"]
     assert [(n["kind"], n["payload"]["reason"]) for n in inbox] == [("tender.cancelled", "Määrärahat eivät riitä.")]
+
+
+def test_absurd_volumes_are_refused(authority, officer, client_for):
+    lots = [
+        {"number": 1, "title": "A", "students": 1_000_000, "training_days": 30_000, "pricing_unit": "per_student_day"}
+    ]
+
+    response = post(client_for(officer), authority, lots=lots)
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]["lots"]["0"]) == {"students", "training_days"}

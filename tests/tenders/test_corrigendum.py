@@ -123,3 +123,45 @@ def test_follow_and_interest_register(published, officer, member_a, client_for):
 
     assert [(r["provider"], r["following"]) for r in register] == [(member_a.memberships.get().provider_id, True)]
     assert client.get(f"/api/v1/tenders/{published.pk}/interested/").status_code == 403
+
+
+def test_changed_volume_changes_the_comparison_price(published, officer, member_a):
+    from tenders.services import tender_amend
+
+    bid = submit(member_a, published)  # 9000 × 20 students
+    lot = published.lots.get(number=1)
+    tender_amend(
+        actor=officer,
+        tender_id=published.pk,
+        reason="Opiskelijamäärä kasvaa.",
+        fields={},
+        children={
+            "lots": [{"number": 1, "title": lot.title, "students": 40}, {"number": 2, "title": "B", "students": 15}]
+        },
+    )
+
+    assert Bid.objects.get(pk=bid.pk).lot_offers.get().comparison_price == 360000  # 9000 × 40
+
+
+def test_resubmission_is_checked_against_the_new_version(published, officer, member_a):
+    from procurement.errors import ValidationFailed
+    from tenders.services import tender_amend
+
+    bid = bid_create(
+        actor=member_a,
+        tender_id=published.pk,
+        received_at=timezone.now(),
+        lot_offers=[{"lot": lot.pk, "unit_price": "100"} for lot in published.lots.all()],
+    )
+    bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+    tender_amend(
+        actor=officer,
+        tender_id=published.pk,
+        reason="Yksi osa per tarjoaja.",
+        fields={"max_lots_per_provider": 1},
+        children={},
+    )
+
+    with pytest.raises(ValidationFailed) as error:
+        bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+    assert error.value.errors["lot_offers"][0]["code"] == "too_many_lots"

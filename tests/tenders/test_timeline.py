@@ -103,3 +103,43 @@ def test_small_procurement_has_no_period_warning(authority, officer, client_for)
     )
     assert response.json()["regime"] == "small"
     assert response.json()["warnings"] == []
+
+
+def test_a_past_planned_publication_does_not_shorten_the_eu_minimum(authority, officer, client_for):
+    response = post(
+        client_for(officer),
+        authority,
+        estimated_value="900000",
+        procedure="open",
+        planned_publication=(timezone.now() - timedelta(days=60)).isoformat(),
+        submission_deadline=(timezone.now() + timedelta(days=5)).isoformat(),
+    )
+
+    assert response.status_code == 201
+    assert response.json()["warnings"][0]["code"] == "tender_period_too_short"
+    assert client_for(officer).post(f"/api/v1/tenders/{response.json()['id']}/submit_for_approval/").status_code == 400
+
+
+def test_impossible_dates_are_400(authority, officer, client_for):
+    for value in ("2030-02-30T12:00:00", "2031-04-31T10:00", "not a date", "10000-01-01T00:00:00"):
+        response = post(client_for(officer), authority, submission_deadline=value)
+        assert response.status_code == 400, value
+        assert response.json()["errors"]["submission_deadline"][0]["code"] in {"invalid", "date"}
+
+
+def test_bids_are_not_opened_before_the_opening_time(authority, officer, client_for):
+    tender = Tender.objects.create(
+        authority=authority,
+        created_by=officer,
+        title_fi="x",
+        estimated_value=1000,
+        price_weight=100,
+        submission_deadline=timezone.now() - timedelta(hours=1),
+        opening_at=timezone.now() + timedelta(days=1),
+        status="closed",
+        bid_languages=["fi"],
+    )
+
+    response = client_for(officer).post(f"/api/v1/tenders/{tender.pk}/open/")
+
+    assert response.status_code == 409 and response.json()["code"] == "opening_time_not_reached"
