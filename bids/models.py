@@ -1,5 +1,7 @@
-"""A provider's bid for one call, with a price offer per lot, and the edges of its state machine."""
+"""The sealed tender box: a provider's bid for one call, its submitted versions and attachments (all encrypted
+until the opening), the lot offers unsealed at the opening, and the edges of the bid's state machine."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,7 +15,24 @@ from procurement.access import roles_of
 from procurement.models import ProviderOrganisation
 from tenders.models import Lot, Tender
 
-MAX_UNIT_PRICE = Decimal("9999999.99")
+MAX_UNIT_PRICE = Decimal(settings.HANKINTA["MAX_UNIT_PRICE"])
+VAT_RATES = (Decimal("0"), Decimal("10"), Decimal("14"), Decimal("25.5"))
+
+
+class TenderKey(models.Model):
+    """The data key of one call, wrapped by the key-encryption key named by kek_id."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="sealing_key")
+    kek_id = models.CharField(max_length=40)
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("data key of a call")
+        verbose_name_plural = _("data keys of calls")
+
+    def __str__(self) -> str:
+        return f"key of {self.tender_id} ({self.kek_id})"
 
 
 class BidStatus(models.TextChoices):
@@ -39,6 +58,10 @@ class Bid(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The draft's content (offers, answers, declarations, contact, business secrets), sealed with the call's key.
+    sealed_draft = models.BinaryField(null=True, editable=False)
+    # The number of the latest submitted version (0: never submitted).
+    version = models.PositiveSmallIntegerField(default=0, editable=False)
     # Set when a corrigendum sent a submitted bid back to draft: its owner must resubmit.
     returned_at = models.DateTimeField(null=True, blank=True, editable=False)
     returned_reason = models.TextField(blank=True, editable=False)
@@ -89,7 +112,74 @@ class Bid(ConcurrentTransitionMixin, models.Model):
         self.withdrawn_at = received_at
 
 
+class BidVersion(models.Model):
+    """A submission, frozen: its manifest lists every field and every attachment's SHA-256, sealed until the
+    opening; the manifest's own SHA-256 is on the receipt."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    received_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sealed_manifest = models.BinaryField()
+    manifest_sha256 = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bid version")
+        verbose_name_plural = _("bid versions")
+        ordering = ["bid", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["bid", "number"], name="bid_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["bid", "idempotency_key"], name="bid_submit_idempotent",
+                condition=models.Q(idempotency_key__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bid_id} v{self.number}"
+
+
+class AttachmentStatus(models.TextChoices):
+    UPLOADING = "uploading", _("Uploading")
+    READY = "ready", _("Ready")
+
+
+class BidAttachment(models.Model):
+    """A file of a bid, uploaded in chunks that are stored encrypted; checked by its content when complete."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="attachments")
+    # What the file answers: "criterion:<id>", "requirement:<id>" or "other".
+    purpose = models.CharField(max_length=40, default="other")
+    filename = models.CharField(max_length=200)
+    declared_size = models.PositiveBigIntegerField()
+    received_bytes = models.PositiveBigIntegerField(default=0)
+    chunks = models.PositiveIntegerField(default=0)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=AttachmentStatus.choices, default=AttachmentStatus.UPLOADING)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["bid", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    def chunk_name(self, number: int) -> str:
+        return f"sealed/{self.bid.tender_id}/{self.bid_id}/{self.pk}/{number:06d}.bin"
+
+
 class LotOffer(models.Model):
+    """A price offer, unsealed from the submitted version at the opening; evaluation works on these rows."""
+
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="lot_offers")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="offers")
     unit_price = models.DecimalField(
@@ -98,6 +188,8 @@ class LotOffer(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
+    vat_rate = models.DecimalField(_("VAT rate %"), max_digits=4, decimal_places=1, default=Decimal("0"))
+    version = models.ForeignKey(BidVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # unit price × the lot's volume: what the price points are computed from.
     comparison_price = models.DecimalField(_("comparison price"), max_digits=20, decimal_places=2, editable=False)
 

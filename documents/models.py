@@ -10,6 +10,7 @@ from tenders.models import Tender
 
 class DocumentKind(models.TextChoices):
     CALL = "call", _("Call for tenders")
+    RECEIPT = "receipt", _("Bid receipt")
     DECISION = "decision", _("Procurement decision")
 
 
@@ -24,6 +25,12 @@ class GeneratedDocument(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
     version = models.PositiveIntegerField(default=1)
+    # What the document is about within the call, when not the call itself, e.g. "bid-version:12".
+    subject = models.CharField(max_length=60, blank=True, default="")
+    # A document that belongs to one provider (a receipt, a letter): only it and the authority see it.
+    provider = models.ForeignKey(
+        "procurement.ProviderOrganisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     language = models.CharField(max_length=2, default="fi")
     status = models.CharField(_("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED)
     file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
@@ -45,7 +52,9 @@ class GeneratedDocument(models.Model):
         verbose_name_plural = _("generated documents")
         ordering = ["tender", "kind", "version"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "tender", "version"], name="one_document_per_kind_tender_version")
+            models.UniqueConstraint(
+                fields=["kind", "tender", "version", "subject"], name="one_document_per_kind_tender_version"
+            )
         ]
 
     def __str__(self) -> str:

@@ -193,4 +193,13 @@ HANKINTA = {
     "TOTAL_POINTS": 100,
     # Demo users with the password "demo" are created only when DEBUG is on.
     "DEMO_PASSWORD": "demo",
+    # The tender box: attachment limits, and the ceiling of a plausible unit price.
+    "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)),
+    "BID_ATTACHMENTS_MAX_BYTES": int(os.environ.get("BID_ATTACHMENTS_MAX_BYTES", 200 * 1024 * 1024)),
+    "ATTACHMENT_CHUNK_BYTES": int(os.environ.get("ATTACHMENT_CHUNK_BYTES", 5 * 1024 * 1024)),
+    "MAX_UNIT_PRICE": os.environ.get("MAX_UNIT_PRICE", "9999999.99"),
 }
+
+# The key-encryption key of the tender box (32 bytes, base64): it wraps one data key per call.
+# Rotate by adding a new id and keeping the old key readable: HANKINTA_KEKS = "id1:key1,id2:key2", newest first.
+HANKINTA_KEKS = os.environ.get("HANKINTA_KEKS", "")

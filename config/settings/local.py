@@ -8,6 +8,8 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
+# A fixed development key: never use it for real bids.
+HANKINTA_KEKS = os.environ.get("HANKINTA_KEKS", "dev1:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcmVhbC11c2U=")
 SECRET_KEY = os.environ.get("SECRET_KEY", "local-development-only-not-secret")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
