@@ -130,6 +130,22 @@ def _locked_own_bid(actor, bid_id) -> Bid:
     return bid
 
 
+def own_bid_for_change(*, actor, bid_id, received_at: datetime) -> Bid:
+    """The actor's own draft bid, locked, while its call accepts bids at the request's receipt time.
+
+    404 if it is not the actor's; 409 after the deadline or when the bid is not a draft."""
+    bid = _locked_own_bid(actor, bid_id)
+    _ensure_box_open(bid.tender, received_at)
+    if bid.status != BidStatus.DRAFT:
+        raise Conflict(
+            _("A submitted bid cannot be edited; reopen it as a draft first."),
+            code="not_editable",
+            status=bid.status,
+            allowed_actions=["reopen", "withdraw"],
+        )
+    return bid
+
+
 def bid_update(*, actor, bid_id: int, lot_offers: list[dict], received_at: datetime) -> Bid:
     with transaction.atomic():
         bid = _locked_own_bid(actor, bid_id)

@@ -1,0 +1,3 @@
+"""URLs of bid attachments (upload in chunks, complete, download, delete)."""
+
+urlpatterns: list = []
