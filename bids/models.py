@@ -132,7 +132,8 @@ class BidVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bid", "number"], name="bid_version_number_unique"),
             models.UniqueConstraint(
-                fields=["bid", "idempotency_key"], name="bid_submit_idempotent",
+                fields=["bid", "idempotency_key"],
+                name="bid_submit_idempotent",
                 condition=models.Q(idempotency_key__isnull=False),
             ),
         ]

@@ -1,5 +1,6 @@
 """Encryption at rest of the tender box: one data key per call, wrapped by a key-encryption key from the
 environment, AES-256-GCM with associated data that binds each ciphertext to the row it belongs to."""
+
 import base64
 import json
 import os

@@ -6,20 +6,44 @@ from django.utils.translation import gettext_lazy as _
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Forbidden, NotFound
-from tenders.models import Tender
+from tenders.models import Lot, Tender
 from tenders.selectors import tender_get
 
-from .models import Bid, BidStatus, LotOffer
+from .content import draft_content, version_manifest
+from .models import Bid, BidStatus, BidVersion
 
 
-def _with_offers(queryset: QuerySet[Bid]) -> QuerySet[Bid]:
+def _with_relations(queryset: QuerySet[Bid]) -> QuerySet[Bid]:
     return queryset.select_related("provider", "tender").prefetch_related(
-        Prefetch("lot_offers", queryset=LotOffer.objects.select_related("lot").order_by("lot__number"))
+        Prefetch("tender__lots", queryset=Lot.objects.order_by("number"))
     )
 
 
-def bids_of_provider(*, user) -> QuerySet[Bid]:
-    return _with_offers(Bid.objects.filter(provider_id__in=roles_of(user).provider_of)).order_by("-created_at", "-id")
+def _latest_version(bid: Bid) -> BidVersion | None:
+    return bid.versions.order_by("-number").first()
+
+
+def _as_owner(bid: Bid) -> Bid:
+    bid.content = draft_content(bid)
+    return bid
+
+
+def _as_authority(bid: Bid) -> Bid:
+    """The submitted version as the authority reads it after the opening, with the ids of the unsealed offers."""
+    version = _latest_version(bid)
+    content = version_manifest(version)["content"]
+    rows = {offer.lot_id: offer.pk for offer in bid.lot_offers.all()}
+    content["lot_offers"] = [{**offer, "lot_offer": rows.get(offer["lot"])} for offer in content["lot_offers"]]
+    bid.content = content
+    bid.manifest_sha256 = version.manifest_sha256
+    return bid
+
+
+def bids_of_provider(*, user) -> list[Bid]:
+    bids = _with_relations(Bid.objects.filter(provider_id__in=roles_of(user).provider_of)).order_by(
+        "-created_at", "-id"
+    )
+    return [_as_owner(bid) for bid in bids]
 
 
 def _authority_may_read(user, tender: Tender) -> bool:
@@ -34,18 +58,18 @@ def _refuse_sealed(user, tender: Tender, obj=None):
 def bid_get(*, user, bid_id) -> Bid:
     """A bid for its own provider; for the authority, only after the opening, and every read is logged."""
     try:
-        bid = _with_offers(Bid.objects.all()).get(pk=bid_id)
+        bid = _with_relations(Bid.objects.all()).get(pk=bid_id)
     except (Bid.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
     roles = roles_of(user)
     if bid.provider_id in roles.provider_of:
-        return bid
+        return _as_owner(bid)
     # The authority reads what was submitted, and only after the opening; drafts and withdrawals stay private.
     if _authority_may_read(user, bid.tender) and bid.status == BidStatus.SUBMITTED:
         if bid.tender.bids_are_sealed:
             _refuse_sealed(user, bid.tender, bid)
         audit_record(action="bid.read", actor=user, obj=bid)
-        return bid
+        return _as_authority(bid)
     raise NotFound()
 
 
@@ -56,6 +80,11 @@ def tender_bids(*, user, tender_id) -> list[Bid]:
         raise Forbidden()
     if tender.bids_are_sealed:
         _refuse_sealed(user, tender)
-    bids = list(_with_offers(tender.bids.filter(status=BidStatus.SUBMITTED)).order_by("submitted_at", "id"))
+    bids = list(_with_relations(tender.bids.filter(status=BidStatus.SUBMITTED)).order_by("submitted_at", "id"))
     audit_record(action="bid.read_all", actor=user, obj=tender, detail={"bids": [b.pk for b in bids]})
-    return bids
+    return [_as_authority(bid) for bid in bids]
+
+
+def bid_versions(*, user, bid_id) -> list[BidVersion]:
+    bid = bid_get(user=user, bid_id=bid_id)
+    return list(bid.versions.order_by("number"))

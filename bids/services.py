@@ -1,20 +1,34 @@
-"""Preparing, submitting, reopening and withdrawing bids; the server's receipt time decides."""
+"""Preparing, submitting, reopening and withdrawing bids; the server's receipt time decides, and the content
+stays sealed until the opening."""
 
+import hashlib
+import secrets
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from documents.models import DocumentKind
+from documents.services import document_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.periods import HELSINKI
-from tenders.models import LotStatus, Tender
+from tenders.models import Tender
 from tenders.selectors import tender_get, tender_lock_shared
 
-from .models import Bid, BidStatus, LotOffer
+from .content import (
+    EMPTY_CONTENT,
+    completeness_errors,
+    content_errors,
+    draft_content,
+    ready_attachments,
+    store_draft,
+    version_context,
+)
+from .models import Bid, BidStatus, BidVersion
+from .sealing import canonical_json, seal
 
 
 def _fmt(moment: datetime) -> str:
@@ -49,54 +63,22 @@ def _provider_for(actor, provider_id: int | None) -> int:
     return provider_id
 
 
-def _offer_errors(tender: Tender, lot_ids: list[int]) -> list[dict]:
-    """What is wrong with offering these lots of the call as it stands now."""
-    lots = {lot.pk: lot for lot in tender.lots.all()}
-    errors = []
-    seen = set()
-    for lot_id in lot_ids:
-        if lot_id not in lots:
-            errors.append(
-                {"code": "unknown_lot", "message": _("Lot %(lot)s is not part of this call.") % {"lot": lot_id}}
-            )
-        elif lot_id in seen:
-            errors.append({"code": "duplicate_lot", "message": _("Each lot can be offered only once.")})
-        seen.add(lot_id)
-    limit = tender.max_lots_per_provider
-    if limit and len(seen) > limit:
-        errors.append(
-            {"code": "too_many_lots", "message": _("This call allows offers for at most %(n)s lots.") % {"n": limit}}
-        )
-    closed = [lots[lot_id].number for lot_id in seen if lot_id in lots and lots[lot_id].status != LotStatus.OPEN]
-    if closed:
-        errors.append({"code": "lot_closed", "message": _("A cancelled lot cannot be offered.")})
-    return errors
-
-
-def _write_offers(bid: Bid, offers: list[dict]) -> None:
-    errors = _offer_errors(bid.tender, [o["lot"] for o in offers])
+def _write_content(bid: Bid, changes: dict) -> dict:
+    """Merge the given parts into the draft, check them against the call, and seal the result."""
+    content = {**draft_content(bid), **{key: value for key, value in changes.items() if key in EMPTY_CONTENT}}
+    errors = content_errors(bid.tender, content)
     if errors:
-        raise ValidationFailed(errors={"lot_offers": errors})
-    lots = {lot.pk: lot for lot in bid.tender.lots.all()}
-    bid.lot_offers.all().delete()
-    LotOffer.objects.bulk_create(
-        LotOffer(
-            bid=bid,
-            lot=lots[o["lot"]],
-            unit_price=o["unit_price"],
-            comparison_price=(Decimal(o["unit_price"]) * lots[o["lot"]].volume).quantize(Decimal("0.01")),
-        )
-        for o in offers
-    )
+        raise ValidationFailed(errors=errors)
+    store_draft(bid, content)
+    return content
 
 
-def _snapshot(bid: Bid) -> dict:
-    return {"status": bid.status, "lots": sorted(bid.lot_offers.values_list("lot_id", flat=True))}
+def _summary(content: dict) -> dict:
+    # The log records what changed in shape, never what the bid says.
+    return {"lots": sorted(o["lot"] for o in content["lot_offers"]), "answers": len(content["quality_answers"])}
 
 
-def bid_create(
-    *, actor, tender_id: int, lot_offers: list[dict], received_at: datetime, provider_id: int | None = None
-) -> Bid:
+def bid_create(*, actor, tender_id: int, content: dict, received_at: datetime, provider_id: int | None = None) -> Bid:
     provider_id = _provider_for(actor, provider_id)
     with transaction.atomic():
         tender = tender_lock_shared(tender_id=tender_get(user=actor, tender_id=tender_id).pk)
@@ -111,9 +93,10 @@ def bid_create(
                 code="bid_exists",
                 bid=existing,
             ) from exc
-        _write_offers(bid, lot_offers)
-        # The content of a bid is sealed: the log records that it changed, not what it says.
-        audit_record(action="bid.create", actor=actor, obj=bid, after=_snapshot(bid))
+        bid.tender = tender
+        written = _write_content(bid, content)
+        bid.save(update_fields=["sealed_draft"])
+        audit_record(action="bid.create", actor=actor, obj=bid, after=_summary(written))
     return bid
 
 
@@ -146,47 +129,89 @@ def own_bid_for_change(*, actor, bid_id, received_at: datetime) -> Bid:
     return bid
 
 
-def bid_update(*, actor, bid_id: int, lot_offers: list[dict], received_at: datetime) -> Bid:
+def bid_update(*, actor, bid_id: int, content: dict, received_at: datetime) -> Bid:
     with transaction.atomic():
-        bid = _locked_own_bid(actor, bid_id)
-        _ensure_box_open(bid.tender, received_at)
-        if bid.status != BidStatus.DRAFT:
-            raise Conflict(
-                _("A submitted bid cannot be edited; reopen it as a draft first."),
-                code="not_editable",
-                status=bid.status,
-                allowed_actions=["reopen", "withdraw"],
-            )
-        before = _snapshot(bid)
-        _write_offers(bid, lot_offers)
-        bid.save(update_fields=["updated_at"])
-        audit_record(action="bid.update", actor=actor, obj=bid, before=before, after=_snapshot(bid))
+        bid = own_bid_for_change(actor=actor, bid_id=bid_id, received_at=received_at)
+        before = _summary(draft_content(bid))
+        written = _write_content(bid, content)
+        bid.save(update_fields=["sealed_draft", "updated_at"])
+        audit_record(action="bid.update", actor=actor, obj=bid, before=before, after=_summary(written))
     return bid
 
 
-def bid_submit(*, actor, bid_id: int, received_at: datetime) -> Bid:
+def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: str | None = None) -> BidVersion:
+    """Freeze the draft as a new version with its manifest, and queue the receipt.
+
+    A retry with the same Idempotency-Key returns the version the first request made, changing nothing."""
     with transaction.atomic():
         bid = _locked_own_bid(actor, bid_id)
+        if idempotency_key:
+            done = BidVersion.objects.filter(bid=bid, idempotency_key=idempotency_key).first()
+            if done is not None:
+                return done
         _ensure_box_open(bid.tender, received_at)
-        if bid.status == BidStatus.DRAFT:
-            offered = list(bid.lot_offers.values_list("lot_id", flat=True))
-            # The call may have changed since the offers were written (a corrigendum): check them again.
-            errors = (
-                _offer_errors(bid.tender, offered)
-                if offered
-                else [{"code": "no_offers", "message": _("Offer at least one lot before submitting.")}]
+        if bid.status != BidStatus.DRAFT:
+            raise Conflict(
+                _("The bid is already submitted; reopen it to change it."),
+                code="transition_not_allowed",
+                status=bid.status,
+                allowed_actions=["reopen", "withdraw"],
             )
-            if errors:
-                raise ValidationFailed(errors={"lot_offers": errors})
-        return transition_run(
+        content = draft_content(bid)
+        attachments = ready_attachments(bid)
+        # The call may have changed since the draft was written (a corrigendum): check it again, and in full.
+        errors = content_errors(bid.tender, content)
+        for field, problems in completeness_errors(bid.tender, content, {a["purpose"] for a in attachments}).items():
+            errors.setdefault(field, []).extend(problems)
+        if errors:
+            raise ValidationFailed(_("The bid is not complete."), code="bid_incomplete", errors=errors)
+        number = bid.version + 1
+        manifest = {
+            "bid": bid.pk,
+            "tender": bid.tender_id,
+            "call_version": bid.tender.version,
+            "provider": bid.provider_id,
+            "version": number,
+            "received_at": received_at.isoformat(),
+            "content": content,
+            "attachments": attachments,
+            # A random part, so that the published hash cannot be used to guess the prices.
+            "nonce": secrets.token_hex(16),
+        }
+        raw = canonical_json(manifest)
+        version = BidVersion.objects.create(
+            bid=bid,
+            number=number,
+            received_at=received_at,
+            submitted_by=actor,
+            sealed_manifest=seal(bid.tender_id, raw, version_context(bid.pk, number)),
+            manifest_sha256=hashlib.sha256(raw).hexdigest(),
+            idempotency_key=idempotency_key or None,
+        )
+        bid.version = number
+        transition_run(
             obj=bid,
             action="submit",
             actor=actor,
             audit_action="bid.submit",
-            detail={"received_at": received_at.isoformat()},
+            detail={
+                "received_at": received_at.isoformat(),
+                "version": number,
+                "manifest_sha256": version.manifest_sha256,
+            },
             by=actor,
             received_at=received_at,
         )
+        document_request(
+            kind=DocumentKind.RECEIPT,
+            tender=bid.tender,
+            actor=actor,
+            version=bid.tender.version,
+            subject=f"bid-version:{version.pk}",
+            provider=bid.provider,
+            language=bid.provider.preferred_language,
+        )
+    return version
 
 
 def bid_reopen(*, actor, bid_id: int, received_at: datetime) -> Bid:
@@ -208,3 +233,37 @@ def bid_withdraw(*, actor, bid_id: int, received_at: datetime) -> Bid:
             detail={"received_at": received_at.isoformat()},
             received_at=received_at,
         )
+
+
+def receipt_email_send(*, document_id: int) -> bool:
+    """E-mail a rendered receipt to the provider and the submitter, once (the version remembers it was sent)."""
+    from django.core.mail import EmailMessage
+    from django.utils import timezone, translation
+
+    from documents.models import DocumentStatus, GeneratedDocument
+
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_related("tender", "provider").get(pk=document_id)
+        if document.kind != DocumentKind.RECEIPT or document.status != DocumentStatus.READY:
+            return False
+        version = (
+            BidVersion.objects.select_for_update()
+            .select_related("submitted_by")
+            .get(pk=int(document.subject.split(":")[1]))
+        )
+        if version.emailed_at is not None:
+            return False
+        recipients = sorted({document.provider.email, version.submitted_by.email} - {""})
+        with translation.override(document.language):
+            subject = _("Receipt of your bid: %(title)s") % {"title": document.tender.title}
+            body = _(
+                "Your bid was received at %(received)s. The receipt is attached; its manifest SHA-256 is %(sha)s."
+            ) % {"received": _fmt(version.received_at), "sha": version.manifest_sha256}
+        message = EmailMessage(subject=str(subject), body=str(body), to=recipients)
+        with document.file.open("rb") as handle:
+            message.attach(document.filename, handle.read(), "application/pdf")
+        message.send()
+        version.emailed_at = timezone.now()
+        version.save(update_fields=["emailed_at"])
+        audit_record(action="receipt.emailed", obj=version, tender_id=document.tender_id, detail={"to": recipients})
+    return True

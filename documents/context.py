@@ -1,6 +1,7 @@
 """What each kind of document shows, gathered from the records in a fixed number of queries."""
 
 from collections import defaultdict
+from datetime import UTC
 from decimal import Decimal
 
 from django.utils import timezone
@@ -94,7 +95,35 @@ def call_context(document: GeneratedDocument) -> dict:
     }
 
 
+def receipt_context(document: GeneratedDocument) -> dict:
+    from bids.content import version_manifest
+    from bids.models import BidVersion
+
+    version_id = int(document.subject.split(":")[1])
+    version = BidVersion.objects.select_related("bid__provider", "bid__tender__authority", "submitted_by").get(
+        pk=version_id
+    )
+    manifest = version_manifest(version)
+    lots = {lot.pk: lot for lot in version.bid.tender.lots.all()}
+    offered = sorted(
+        (lots[o["lot"]] for o in manifest["content"]["lot_offers"] if o["lot"] in lots), key=lambda lot: lot.number
+    )
+    return {
+        "tender": version.bid.tender,
+        "authority": version.bid.tender.authority,
+        "provider": version.bid.provider,
+        "version": version,
+        "received_local": version.received_at.astimezone(HELSINKI),
+        "received_utc": version.received_at.astimezone(UTC),
+        "lots": offered,
+        "attachments": manifest["attachments"],
+        "generated_at": timezone.now(),
+        "document": document,
+    }
+
+
 BUILDERS = {
+    DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-1"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),
     DocumentKind.DECISION: ("documents/decision.html", decision_context, TEMPLATE_VERSION),
 }

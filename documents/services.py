@@ -21,7 +21,16 @@ from .renderer import RENDERER, render_pdf
 logger = logging.getLogger(__name__)
 
 
-def document_request(*, kind: str, tender: Tender, actor=None, version: int = 1) -> GeneratedDocument:
+def document_request(
+    *,
+    kind: str,
+    tender: Tender,
+    actor=None,
+    version: int = 1,
+    subject: str = "",
+    provider=None,
+    language: str | None = None,
+) -> GeneratedDocument:
     """Record that a document is wanted and queue its rendering once the transaction commits."""
     from .tasks import render_document
 
@@ -29,7 +38,8 @@ def document_request(*, kind: str, tender: Tender, actor=None, version: int = 1)
         kind=kind,
         tender=tender,
         version=version,
-        defaults={"language": tender.language, "requested_by": actor},
+        subject=subject,
+        defaults={"language": language or tender.language, "requested_by": actor, "provider": provider},
     )
     if created:
         audit_record(action="document.request", actor=actor, obj=document, tender_id=tender.pk, detail={"kind": kind})
@@ -90,12 +100,20 @@ def documents_visible_to(*, user):
     roles = roles_of(user)
     queryset = GeneratedDocument.objects.select_related("tender")
     if roles.auditor_of_all:
-        return queryset
+        return queryset.filter(Q(provider__isnull=True) | Q(tender__opened_at__isnull=False))
     # The call document of a published call is public; the rest belongs to the authority and the bidders.
+    # A provider's own documents (receipts) are its own, and the authority's only after the opening.
     visible = Q(kind=DocumentKind.CALL, tender__published_at__isnull=False)
-    visible |= Q(tender__authority_id__in=roles.officer_of | roles.evaluator_of | roles.auditor_of)
+    visible |= Q(tender__authority_id__in=roles.officer_of | roles.evaluator_of | roles.auditor_of) & (
+        Q(provider__isnull=True) | Q(tender__opened_at__isnull=False)
+    )
     if roles.provider_of:
-        visible |= Q(tender__bids__provider_id__in=roles.provider_of, tender__bids__status=BidStatus.SUBMITTED)
+        visible |= Q(provider_id__in=roles.provider_of)
+        visible |= Q(
+            provider__isnull=True,
+            tender__bids__provider_id__in=roles.provider_of,
+            tender__bids__status=BidStatus.SUBMITTED,
+        )
     return queryset.filter(visible).distinct()
 
 

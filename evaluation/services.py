@@ -1,5 +1,7 @@
 """Opening the bids, recording quality scores, ranking the lots and deciding the award."""
 
+import hashlib
+import json
 from collections import defaultdict
 from decimal import Decimal
 
@@ -7,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bids.content import comparison_price, version_context
 from bids.models import BidStatus, LotOffer
+from bids.sealing import SealBroken, unseal
 from documents.models import DocumentKind
 from documents.services import document_request
 from procurement.access import roles_of
@@ -30,18 +34,65 @@ def _submitted_offers(tender: Tender):
     ).select_related("bid", "lot")
 
 
+def _unseal_bids(tender: Tender) -> list[dict]:
+    """Open every submitted bid's latest version: check its manifest against the hash on its receipt and write its
+    lot offers as rows for the evaluation."""
+    opened = []
+    lots = {lot.pk: lot for lot in tender.lots.all()}
+    offers = []
+    for bid in tender.bids.filter(status=BidStatus.SUBMITTED).select_related("provider"):
+        version = bid.versions.order_by("-number").first()
+        raw = unseal(tender.pk, version.sealed_manifest, version_context(bid.pk, version.number))
+        if hashlib.sha256(raw).hexdigest() != version.manifest_sha256:
+            raise SealBroken(f"bid {bid.pk} version {version.number}")
+        manifest = json.loads(raw)
+        for offer in manifest["content"]["lot_offers"]:
+            lot = lots.get(offer["lot"])
+            if lot is None or lot.status != LotStatus.OPEN:
+                continue  # a lot cancelled after the submission is not evaluated
+            offers.append(
+                LotOffer(
+                    bid=bid,
+                    lot=lot,
+                    version=version,
+                    unit_price=Decimal(offer["unit_price"]),
+                    vat_rate=Decimal(offer.get("vat_rate", "0")),
+                    comparison_price=comparison_price(offer["unit_price"], lot.volume),
+                )
+            )
+        opened.append(
+            {
+                "bid": bid.pk,
+                "provider": bid.provider.name,
+                "version": version.number,
+                "received_at": version.received_at,
+                "manifest_sha256": version.manifest_sha256,
+            }
+        )
+    LotOffer.objects.filter(bid__tender=tender).delete()
+    LotOffer.objects.bulk_create(offers)
+    return opened
+
+
 def tender_open(*, actor, tender_id: int) -> Tender:
+    """Open the tender box: the bids are unsealed and become readable to the evaluation team, on the record."""
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        count = tender.bids.filter(status=BidStatus.SUBMITTED).count()
-        return transition_run(
-            obj=tender,
-            action="open",
+        transition_run(obj=tender, action="open", actor=actor, audit_action="tender.open", by=actor)
+        try:
+            opened = _unseal_bids(tender)
+        except SealBroken as exc:
+            raise Conflict(
+                _("A sealed bid does not match its receipt; the opening was stopped. Report this to the auditors."),
+                code="seal_broken",
+            ) from exc
+        audit_record(
+            action="tender.bids_unsealed",
             actor=actor,
-            audit_action="tender.open",
-            detail={"submitted_bids": count},
-            by=actor,
+            obj=tender,
+            detail={"bids": opened, "count": len(opened)},
         )
+    return tender
 
 
 def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[QualityScore]:

@@ -4,11 +4,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bids.models import Bid, BidStatus, LotOffer
+from bids.models import Bid, BidStatus
 from documents.models import DocumentKind
 from documents.services import document_request
 from procurement.access import roles_of
@@ -203,22 +203,17 @@ def _lot_row(lot: dict) -> dict:
 
 
 def _write_children(tender: Tender, children: dict[str, list[dict] | None]) -> None:
-    """Write the lots (in place by number, so bids keep offers on lots that remain), criteria and requirements."""
+    """Write the lots (in place by number: sealed drafts refer to them by id), criteria and requirements."""
     lots = children.get("lots")
     if lots is not None:
         existing = {lot.number: lot for lot in tender.lots.all()}
         wanted = {lot["number"]: _lot_row(lot) for lot in lots}
         removed = [lot.pk for number, lot in existing.items() if number not in wanted]
         if removed:
-            LotOffer.objects.filter(lot_id__in=removed).delete()
             Lot.objects.filter(pk__in=removed).delete()
         for number, row in wanted.items():
             if number in existing:
                 Lot.objects.filter(pk=existing[number].pk).update(**row)
-                # Offers already written follow the lot's new volume.
-                LotOffer.objects.filter(lot_id=existing[number].pk).update(
-                    comparison_price=F("unit_price") * row["volume"]
-                )
             else:
                 Lot.objects.create(tender=tender, **row)
     criteria = children.get("criteria")

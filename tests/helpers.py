@@ -12,18 +12,35 @@ from tenders.services import tender_close
 from tests import factories
 
 
+def full_content(tender: Tender, price="9000", lots=None) -> dict:
+    """A complete bid for the call: offers, an answer per criterion, the declaration, evidence, a contact."""
+    lots = list(tender.lots.all()) if lots is None else lots
+    return {
+        "lot_offers": [{"lot": lot.pk, "unit_price": str(price), "vat_rate": "0"} for lot in lots],
+        "quality_answers": [
+            {"criterion": c.pk, "text": f"Vastaus kriteeriin {c.number}."} for c in tender.criteria.all()
+        ],
+        "exclusion_declaration": dict.fromkeys(tender.exclusion_grounds, False),
+        "suitability_evidence": [{"requirement": r.pk, "text": "Liitteenä."} for r in tender.requirements.all()],
+        "contact": {"name": "Pekka Tarjoaja", "email": "pekka@provider.example", "phone": ""},
+        "business_secrets": [],
+    }
+
+
+def submit_bid(member, tender, price="9000", lots=None):
+    bid = bid_create(
+        actor=member, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender, price, lots)
+    )
+    bid_submit(actor=member, bid_id=bid.pk, received_at=timezone.now())
+    return bid
+
+
 def submitted_call(*, bidders: list[tuple], **tender_fields) -> Tender:
     """A published call with a submitted bid per (member, unit price), its deadline just passed."""
     tender = factories.TenderFactory(status=TenderStatus.PUBLISHED, published_at=timezone.now(), **tender_fields)
-    now = timezone.now()
     for member, price in bidders:
-        bid = bid_create(
-            actor=member,
-            tender_id=tender.pk,
-            received_at=now,
-            lot_offers=[{"lot": lot.pk, "unit_price": Decimal(price)} for lot in tender.lots.all()],
-        )
-        bid_submit(actor=member, bid_id=bid.pk, received_at=now)
+        submit_bid(member, tender, price)
+    now = timezone.now()
     Tender.objects.filter(pk=tender.pk).update(
         submission_deadline=now - timedelta(seconds=1), next_check=now - timedelta(seconds=1)
     )

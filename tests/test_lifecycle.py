@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.core import mail
 from pypdf import PdfReader
 
 from procurement.models import AuditEvent
@@ -50,7 +51,7 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     auditor_api = token_client(client_for, "aino", password)
 
     # when: the officer drafts and publishes a call whose deadline is a few seconds away
-    deadline = timezone.now() + timedelta(seconds=8)
+    deadline = timezone.now() + timedelta(seconds=10)
     response = officer_api.post(
         "/api/v1/tenders/",
         {
@@ -81,15 +82,21 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
 
     # and two providers submit their bids
     bids = {}
-    for client, price in ((pekka, "9000.00"), (paula, "10000.00")):
-        response = client.post(
-            "/api/v1/bids/", {"tender": tender_id, "lot_offers": [{"lot": lot_id, "unit_price": price}]}, format="json"
-        )
+    call = response.json()
+    for client, price, name in ((pekka, "9000.00", "Pekka"), (paula, "10000.00", "Paula")):
+        bid = {
+            "tender": tender_id,
+            "lot_offers": [{"lot": lot_id, "unit_price": price, "vat_rate": "0"}],
+            "quality_answers": [{"criterion": c["id"], "text": "Suunnitelma liitteenä."} for c in call["criteria"]],
+            "exclusion_declaration": dict.fromkeys(call["exclusion_grounds"], False),
+            "contact": {"name": name, "email": f"{name.lower()}@provider.example"},
+        }
+        response = client.post("/api/v1/bids/", bid, format="json")
         assert response.status_code == 201, response.content
         bid_id = response.json()["id"]
-        response = client.post(f"/api/v1/bids/{bid_id}/submit/")
+        response = client.post(f"/api/v1/bids/{bid_id}/submit/", HTTP_IDEMPOTENCY_KEY=f"submit-{name}")
         assert response.status_code == 200, response.content
-        assert response.json()["status"] == "submitted"
+        assert len(response.json()["manifest_sha256"]) == 64
         bids[client] = bid_id
 
     # and before the deadline the officer cannot read them
@@ -113,7 +120,7 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     assert {b["provider_name"] for b in submitted} == {"Savon Kieliopisto Oy", "Kotoutumisen Tuki ry"}
     criteria = officer_api.get(f"/api/v1/tenders/{tender_id}/").json()["criteria"]
     points = {"Savon Kieliopisto Oy": "6", "Kotoutumisen Tuki ry": "9"}
-    offer_of = {b["provider_name"]: b["lot_offers"][0]["id"] for b in submitted}
+    offer_of = {b["provider_name"]: b["content"]["lot_offers"][0]["lot_offer"] for b in submitted}
     scores = [
         {"lot_offer": offer_of[name], "criterion": c["id"], "points": p, "reason": "Perusteltu arviointimuistiossa."}
         for name, p in points.items()
@@ -153,6 +160,13 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
         assert "HANKINTAPÄÄTÖS" in text
         assert "Valittu palveluntuottaja: Kotoutumisen Tuki ry" in text
         assert "Valitusosoitus markkinaoikeuteen" in text
+
+    # and each bidder got its receipt by e-mail, with the PDF
+    receipts = [m for m in mail.outbox if m.attachments and m.attachments[0][0].startswith("receipt-")]
+    assert sorted(address for m in receipts for address in m.to) == sorted(
+        ["paula@example.invalid", "pekka@example.invalid", provider_a.email, provider_b.email]
+    )
+    assert all(m.attachments[0][2] == "application/pdf" for m in receipts)
 
     # and the audit log holds the whole story
     actions = list(AuditEvent.objects.filter(tender_id=tender_id).values_list("action", flat=True))

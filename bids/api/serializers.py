@@ -1,11 +1,12 @@
-"""Serialisers of bids: separate input and output shapes; the status and receipt time are read-only."""
+"""Serialisers of bids: the content's input shape, and the bid as its reader may see it."""
 
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import MAX_UNIT_PRICE, Bid, LotOffer
+from ..content import comparison_price
+from ..models import MAX_UNIT_PRICE, VAT_RATES, Bid, BidVersion
 
 
 class LotOfferInputSerializer(serializers.Serializer):
@@ -20,37 +21,61 @@ class LotOfferInputSerializer(serializers.Serializer):
             "max_value": _("The price is larger than any plausible price (at most {max_value})."),
         },
     )
+    vat_rate = serializers.ChoiceField(choices=[str(rate) for rate in VAT_RATES], default="0")
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        # Stored as strings so that the sealed JSON keeps the exact decimals.
+        return {**value, "unit_price": str(value["unit_price"]), "vat_rate": str(value["vat_rate"])}
 
 
-class LotOffersInputSerializer(serializers.Serializer):
-    lot_offers = LotOfferInputSerializer(many=True)
-
-    def validate_lot_offers(self, value):
-        if not value:
-            raise serializers.ValidationError(_("Offer at least one lot."), code="no_offers")
-        return value
+class QualityAnswerSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField()
+    text = serializers.CharField(max_length=50_000, allow_blank=True)
 
 
-class BidCreateSerializer(LotOffersInputSerializer):
+class EvidenceSerializer(serializers.Serializer):
+    requirement = serializers.IntegerField()
+    text = serializers.CharField(max_length=20_000, allow_blank=True)
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField()
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class BidContentSerializer(serializers.Serializer):
+    """Every part is optional in a draft; a submission needs them all (checked by the service)."""
+
+    lot_offers = LotOfferInputSerializer(many=True, required=False, max_length=200)
+    quality_answers = QualityAnswerSerializer(many=True, required=False, max_length=200)
+    exclusion_declaration = serializers.DictField(
+        child=serializers.BooleanField(),
+        required=False,
+        help_text="For each exclusion ground of the call: does it apply to the provider (true) or not (false).",
+    )
+    suitability_evidence = EvidenceSerializer(many=True, required=False, max_length=200)
+    contact = ContactSerializer(required=False)
+    business_secrets = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        max_length=500,
+        help_text='Parts marked as business secrets: "quality:<criterion>", "evidence:<requirement>", '
+        '"attachment:<id>" or "contact". Prices never are.',
+    )
+
+
+class BidCreateSerializer(BidContentSerializer):
     tender = serializers.IntegerField()
     provider = serializers.IntegerField(required=False, help_text="Needed only by a member of several providers.")
-
-
-class LotOfferSerializer(serializers.ModelSerializer):
-    lot = serializers.IntegerField(source="lot_id", read_only=True)
-    lot_number = serializers.IntegerField(source="lot.number", read_only=True)
-
-    class Meta:
-        model = LotOffer
-        fields = ["id", "lot", "lot_number", "unit_price", "comparison_price"]
-        read_only_fields = fields
 
 
 class BidSerializer(serializers.ModelSerializer):
     tender = serializers.IntegerField(source="tender_id", read_only=True)
     provider = serializers.IntegerField(source="provider_id", read_only=True)
     provider_name = serializers.CharField(source="provider.name", read_only=True)
-    lot_offers = LotOfferSerializer(many=True, read_only=True)
+    content = serializers.SerializerMethodField()
 
     class Meta:
         model = Bid
@@ -60,10 +85,47 @@ class BidSerializer(serializers.ModelSerializer):
             "provider",
             "provider_name",
             "status",
-            "lot_offers",
+            "version",
+            "content",
             "created_at",
             "updated_at",
             "submitted_at",
             "withdrawn_at",
+            "returned_at",
+            "returned_reason",
         ]
         read_only_fields = fields
+
+    def get_content(self, bid) -> dict:
+        content = dict(bid.content)
+        lots = {lot.pk: lot for lot in bid.tender.lots.all()}
+        content["lot_offers"] = [
+            {
+                **offer,
+                "lot_number": lots[offer["lot"]].number if offer["lot"] in lots else None,
+                "comparison_price": str(comparison_price(offer["unit_price"], lots[offer["lot"]].volume))
+                if offer["lot"] in lots
+                else None,
+            }
+            for offer in content["lot_offers"]
+        ]
+        return content
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    bid = serializers.IntegerField(source="bid_id")
+    receipt_document = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BidVersion
+        fields = ["bid", "number", "received_at", "manifest_sha256", "receipt_document"]
+        read_only_fields = fields
+
+    def get_receipt_document(self, version) -> int | None:
+        from documents.models import GeneratedDocument
+
+        return (
+            GeneratedDocument.objects.filter(kind="receipt", subject=f"bid-version:{version.pk}")
+            .values_list("pk", flat=True)
+            .first()
+        )

@@ -1,6 +1,6 @@
 """HTTP endpoints of the tender box."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -8,7 +8,8 @@ from rest_framework.response import Response
 from procurement.middleware import received_at
 
 from .. import selectors, services
-from .serializers import BidCreateSerializer, BidSerializer, LotOffersInputSerializer
+from ..models import Bid
+from .serializers import BidContentSerializer, BidCreateSerializer, BidSerializer, ReceiptSerializer
 
 
 class BidViewSet(viewsets.GenericViewSet):
@@ -16,16 +17,15 @@ class BidViewSet(viewsets.GenericViewSet):
 
     lookup_value_regex = r"\d+"
     serializer_class = BidSerializer
-
-    def get_queryset(self):
-        return selectors.bids_of_provider(user=self.request.user)
+    queryset = Bid.objects.none()  # for the schema; every read goes through the selectors
 
     def _render(self, bid, status: int = 200) -> Response:
         bid = selectors.bid_get(user=self.request.user, bid_id=bid.pk)
         return Response(BidSerializer(bid).data, status=status)
 
     def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        bids = selectors.bids_of_provider(user=request.user)
+        page = self.paginate_queryset(bids)
         return self.get_paginated_response(BidSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
@@ -35,32 +35,51 @@ class BidViewSet(viewsets.GenericViewSet):
     def create(self, request):
         serializer = BidCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = dict(serializer.validated_data)
+        tender_id, provider_id = data.pop("tender"), data.pop("provider", None)
         bid = services.bid_create(
             actor=request.user,
-            tender_id=data["tender"],
-            provider_id=data.get("provider"),
-            lot_offers=data["lot_offers"],
+            tender_id=tender_id,
+            provider_id=provider_id,
+            content=data,
             received_at=received_at(request),
         )
         return self._render(bid, status=201)
 
-    @extend_schema(request=LotOffersInputSerializer, responses=BidSerializer)
+    @extend_schema(request=BidContentSerializer, responses=BidSerializer)
     def partial_update(self, request, pk=None):
-        serializer = LotOffersInputSerializer(data=request.data)
+        serializer = BidContentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         bid = services.bid_update(
-            actor=request.user,
-            bid_id=pk,
-            lot_offers=serializer.validated_data["lot_offers"],
-            received_at=received_at(request),
+            actor=request.user, bid_id=pk, content=dict(serializer.validated_data), received_at=received_at(request)
         )
         return self._render(bid)
 
-    @extend_schema(request=None, responses=BidSerializer)
+    @extend_schema(
+        request=None,
+        responses=ReceiptSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Repeat a submission safely: the same key returns the same receipt.",
+            )
+        ],
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._render(services.bid_submit(actor=request.user, bid_id=pk, received_at=received_at(request)))
+        key = (request.headers.get("Idempotency-Key") or "").strip()[:200] or None
+        version = services.bid_submit(
+            actor=request.user, bid_id=pk, received_at=received_at(request), idempotency_key=key
+        )
+        return Response(ReceiptSerializer(version).data)
+
+    @extend_schema(responses=ReceiptSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        return Response(ReceiptSerializer(selectors.bid_versions(user=request.user, bid_id=pk), many=True).data)
 
     @extend_schema(request=None, responses=BidSerializer)
     @action(detail=True, methods=["post"])

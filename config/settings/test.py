@@ -6,7 +6,7 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR
 
 DEBUG = False
-HANKINTA_KEKS = "test1:dGVzdC1vbmx5LWtleS1mb3ItdGhlLXRlc3Qtc3VpdGU="  # noqa: S105
+HANKINTA_KEKS = "test1:dGVzdC1vbmx5LWtleS1mb3ItdGhlLXRlc3Qtc3VpdGU="
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

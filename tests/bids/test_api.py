@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bids.models import Bid, BidStatus, LotOffer
+from bids.models import Bid, BidStatus, BidVersion, LotOffer
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tests import factories
+from tests.helpers import full_content
 
 
 @pytest.fixture
@@ -16,26 +17,75 @@ def open_tender(authority):
     return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
 
 
-def make_bid(client, tender, price="9000.00", lot_number=1):
-    lot = tender.lots.get(number=lot_number)
-    response = client.post(
-        "/api/v1/bids/", {"tender": tender.pk, "lot_offers": [{"lot": lot.pk, "unit_price": price}]}, format="json"
-    )
+def make_bid(client, tender, price="9000.00", **content):
+    payload = {"tender": tender.pk, **full_content(tender, price, lots=[tender.lots.get(number=1)]), **content}
+    response = client.post("/api/v1/bids/", payload, format="json")
     assert response.status_code == 201, response.content
     return response.json()
 
 
-def test_provider_submits_and_sees_comparison_price(open_tender, member_a, client_for):
+def test_provider_submits_and_gets_a_receipt(open_tender, member_a, client_for):
     client = client_for(member_a)
     bid = make_bid(client, open_tender, price="9000.00")
     assert bid["status"] == "draft"
-    assert bid["lot_offers"][0]["comparison_price"] == "180000.00"  # 9000 × 20 students
+    assert bid["content"]["lot_offers"][0]["comparison_price"] == "180000.00"  # 9000 × 20 students
 
     response = client.post(f"/api/v1/bids/{bid['id']}/submit/")
 
-    assert response.status_code == 200
-    assert response.json()["status"] == "submitted"
-    assert response.json()["submitted_at"]
+    assert response.status_code == 200, response.content
+    receipt = response.json()
+    assert receipt["number"] == 1 and len(receipt["manifest_sha256"]) == 64 and receipt["received_at"]
+    assert receipt["receipt_document"]
+    assert client.get(f"/api/v1/bids/{bid['id']}/").json()["status"] == "submitted"
+
+
+def test_an_incomplete_bid_is_not_submitted(open_tender, member_a, client_for):
+    client = client_for(member_a)
+    lot = open_tender.lots.get(number=1)
+    bid = client.post(
+        "/api/v1/bids/",
+        {"tender": open_tender.pk, "lot_offers": [{"lot": lot.pk, "unit_price": "10"}]},
+        format="json",
+    ).json()
+
+    response = client.post(f"/api/v1/bids/{bid['id']}/submit/")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "bid_incomplete"
+    assert set(body["errors"]) == {"quality_answers", "exclusion_declaration", "suitability_evidence", "contact"}
+    assert not BidVersion.objects.exists()
+
+
+def test_idempotent_retry_returns_the_same_receipt(open_tender, member_a, client_for):
+    client = client_for(member_a)
+    bid = make_bid(client, open_tender)
+
+    first = client.post(f"/api/v1/bids/{bid['id']}/submit/", HTTP_IDEMPOTENCY_KEY="abc-123")
+    again = client.post(f"/api/v1/bids/{bid['id']}/submit/", HTTP_IDEMPOTENCY_KEY="abc-123")
+
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert BidVersion.objects.filter(bid_id=bid["id"]).count() == 1
+    assert client.post(f"/api/v1/bids/{bid['id']}/submit/", HTTP_IDEMPOTENCY_KEY="other").status_code == 409
+
+
+def test_resubmission_makes_a_new_version_and_keeps_the_old(open_tender, member_a, client_for):
+    client = client_for(member_a)
+    bid = make_bid(client, open_tender, price="9000")
+    first = client.post(f"/api/v1/bids/{bid['id']}/submit/").json()
+    client.post(f"/api/v1/bids/{bid['id']}/reopen/")
+    client.patch(
+        f"/api/v1/bids/{bid['id']}/",
+        {"lot_offers": [{"lot": open_tender.lots.get(number=1).pk, "unit_price": "8500"}]},
+        format="json",
+    )
+    second = client.post(f"/api/v1/bids/{bid['id']}/submit/").json()
+
+    versions = client.get(f"/api/v1/bids/{bid['id']}/versions/").json()
+    assert [v["number"] for v in versions] == [1, 2]
+    assert first["manifest_sha256"] != second["manifest_sha256"]
+    assert Bid.objects.get(pk=bid["id"]).version == 2
 
 
 def test_provider_cannot_read_or_change_another_providers_bid(open_tender, member_a, member_b, client_for):
@@ -45,7 +95,13 @@ def test_provider_cannot_read_or_change_another_providers_bid(open_tender, membe
     assert other.get(f"/api/v1/bids/{bid['id']}/").status_code == 404
     assert other.post(f"/api/v1/bids/{bid['id']}/submit/").status_code == 404
     assert other.post(f"/api/v1/bids/{bid['id']}/withdraw/").status_code == 404
-    assert other.patch(f"/api/v1/bids/{bid['id']}/", {"lot_offers": []}, format="json").status_code in (400, 404)
+    assert other.get(f"/api/v1/bids/{bid['id']}/versions/").status_code == 404
+    assert (
+        other.patch(
+            f"/api/v1/bids/{bid['id']}/", {"contact": {"name": "x", "email": "x@x.fi"}}, format="json"
+        ).status_code
+        == 404
+    )
     assert other.get("/api/v1/bids/").json()["results"] == []
     assert Bid.objects.get(pk=bid["id"]).status == BidStatus.DRAFT
 
@@ -63,23 +119,29 @@ def test_authority_cannot_read_bids_before_opening(role, open_tender, officer, a
         assert response.json()["code"] == "bids_sealed"
         assert "9000" not in response.content.decode()
     assert AuditEvent.objects.filter(action="bid.read_sealed", actor=reader, outcome="denied").count() == 2
+    assert client.get(f"/api/v1/documents/?tender={open_tender.pk}&kind=receipt").json()["results"] == []
 
 
 def test_officer_reads_bids_after_opening_and_the_read_is_logged(open_tender, officer, member_a, client_for):
     provider = client_for(member_a)
     bid = make_bid(provider, open_tender)
-    provider.post(f"/api/v1/bids/{bid['id']}/submit/")
+    receipt = provider.post(f"/api/v1/bids/{bid['id']}/submit/").json()
     Tender.objects.filter(pk=open_tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
     client = client_for(officer)
     assert client.post(f"/api/v1/tenders/{open_tender.pk}/close/").status_code == 200
     assert client.get(f"/api/v1/tenders/{open_tender.pk}/bids/").status_code == 403  # closed is still sealed
+    assert not LotOffer.objects.exists()  # no price exists in plain form before the opening
     assert client.post(f"/api/v1/tenders/{open_tender.pk}/open/").status_code == 200
 
     response = client.get(f"/api/v1/bids/{bid['id']}/")
 
     assert response.status_code == 200
-    assert response.json()["lot_offers"][0]["unit_price"] == "9000.00"
+    offer = response.json()["content"]["lot_offers"][0]
+    assert offer["unit_price"] == "9000.00" and offer["lot_offer"] == LotOffer.objects.get().pk
+    assert LotOffer.objects.get().comparison_price == 180000
     assert AuditEvent.objects.filter(action="bid.read", actor=officer, object_id=str(bid["id"])).exists()
+    unsealed = AuditEvent.objects.get(action="tender.bids_unsealed")
+    assert unsealed.detail["bids"][0]["manifest_sha256"] == receipt["manifest_sha256"]
 
 
 def test_officer_of_another_authority_sees_nothing(open_tender, other_authority, member_a, client_for):
@@ -106,25 +168,25 @@ def test_submission_after_deadline_is_refused_before_the_scheduler_closes(open_t
     assert Bid.objects.get(pk=bid["id"]).status == BidStatus.DRAFT
 
 
-def test_receipt_time_decides_not_processing_time(open_tender, member_a):
+def test_one_second_before_the_deadline_counts_one_second_after_does_not(open_tender, member_a):
     from bids.services import bid_create, bid_submit
-
-    deadline = open_tender.submission_deadline
-    early = bid_create(
-        actor=member_a,
-        tender_id=open_tender.pk,
-        received_at=timezone.now(),
-        lot_offers=[{"lot": open_tender.lots.first().pk, "unit_price": "100"}],
-    )
-
-    bid_submit(actor=member_a, bid_id=early.pk, received_at=deadline - timedelta(seconds=1))
-    assert Bid.objects.get(pk=early.pk).status == BidStatus.SUBMITTED
-
-    from bids.services import bid_reopen
     from procurement.errors import Conflict
 
+    deadline = open_tender.submission_deadline
+    on_time = bid_create(
+        actor=member_a, tender_id=open_tender.pk, received_at=timezone.now(), content=full_content(open_tender)
+    )
+    version = bid_submit(actor=member_a, bid_id=on_time.pk, received_at=deadline - timedelta(seconds=1))
+    assert version.received_at == deadline - timedelta(seconds=1)
+
+    late = bid_create(
+        actor=factories.provider_member_of(factories.ProviderFactory()),
+        tender_id=open_tender.pk,
+        received_at=timezone.now(),
+        content=full_content(open_tender),
+    )
     with pytest.raises(Conflict) as refused:
-        bid_reopen(actor=member_a, bid_id=early.pk, received_at=deadline + timedelta(seconds=1))
+        bid_submit(actor=late.created_by, bid_id=late.pk, received_at=deadline + timedelta(seconds=1))
     assert refused.value.code == "deadline_passed"
 
 
@@ -149,7 +211,7 @@ def test_bad_prices_are_refused_and_nothing_is_stored(price, code, open_tender, 
 
     assert response.status_code == 400, response.content
     assert response.json()["errors"]["lot_offers"]["0"]["unit_price"][0]["code"] == code
-    assert not Bid.objects.exists() and not LotOffer.objects.exists()
+    assert not Bid.objects.exists()
 
 
 def test_offer_for_a_lot_of_another_call_is_refused(open_tender, member_a, client_for):
@@ -166,38 +228,32 @@ def test_offer_for_a_lot_of_another_call_is_refused(open_tender, member_a, clien
     assert not Bid.objects.exists()
 
 
+def test_prices_cannot_be_marked_secret(open_tender, member_a, client_for):
+    response = client_for(member_a).post(
+        "/api/v1/bids/", {"tender": open_tender.pk, "business_secrets": ["lot_offers"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["business_secrets"][0]["code"] == "not_a_secret_part"
+
+
 def test_second_bid_for_the_same_call_points_to_the_first(open_tender, member_a, client_for):
     client = client_for(member_a)
     first = make_bid(client, open_tender)
 
-    response = client.post(
-        "/api/v1/bids/",
-        {"tender": open_tender.pk, "lot_offers": [{"lot": open_tender.lots.first().pk, "unit_price": "1"}]},
-        format="json",
-    )
+    response = client.post("/api/v1/bids/", {"tender": open_tender.pk}, format="json")
 
     assert response.status_code == 409
-    assert response.json() == {**response.json(), "code": "bid_exists", "bid": first["id"]}
+    assert response.json()["code"] == "bid_exists" and response.json()["bid"] == first["id"]
 
 
 def test_nobody_bids_on_a_draft_call(authority, member_a, client_for):
     draft = factories.TenderFactory(authority=authority)
-
-    response = client_for(member_a).post(
-        "/api/v1/bids/",
-        {"tender": draft.pk, "lot_offers": [{"lot": draft.lots.first().pk, "unit_price": "1"}]},
-        format="json",
-    )
-
+    response = client_for(member_a).post("/api/v1/bids/", {"tender": draft.pk}, format="json")
     assert response.status_code == 404
 
 
 def test_officer_cannot_bid(open_tender, officer, client_for):
-    response = client_for(officer).post(
-        "/api/v1/bids/",
-        {"tender": open_tender.pk, "lot_offers": [{"lot": open_tender.lots.first().pk, "unit_price": "1"}]},
-        format="json",
-    )
+    response = client_for(officer).post("/api/v1/bids/", {"tender": open_tender.pk}, format="json")
     assert response.status_code == 403
 
 
@@ -214,7 +270,7 @@ def test_withdraw_and_reopen_before_deadline(open_tender, member_a, client_for):
         f"/api/v1/bids/{bid['id']}/", {"lot_offers": [{"lot": lot2.pk, "unit_price": "50"}]}, format="json"
     )
     assert response.status_code == 200
-    assert [o["lot_number"] for o in response.json()["lot_offers"]] == [2]
+    assert [o["lot_number"] for o in response.json()["content"]["lot_offers"]] == [2]
 
 
 def test_anonymous_gets_401(open_tender, client_for):

@@ -13,7 +13,7 @@ from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import submitted_call
+from tests.helpers import full_content, submitted_call
 
 
 def test_a_call_with_bids_cannot_skip_the_opening(authority, officer, member_a, client_for):
@@ -87,12 +87,7 @@ def test_a_submit_waits_for_a_corrigendum_in_progress(transactional_db):
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     from bids.services import bid_create
 
-    bid = bid_create(
-        actor=member,
-        tender_id=tender.pk,
-        received_at=timezone.now(),
-        lot_offers=[{"lot": tender.lots.first().pk, "unit_price": "100"}],
-    )
+    bid = bid_create(actor=member, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
     locked, released = threading.Event(), {}
 
     def corrigendum_in_progress():

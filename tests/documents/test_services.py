@@ -47,13 +47,13 @@ def test_decision_is_rendered_with_what_the_law_asks(decided, provider_b):
 
 
 def test_rendering_twice_stores_one_document(decided):
-    document = GeneratedDocument.objects.get(tender=decided)
+    document = GeneratedDocument.objects.get(tender=decided, kind="decision")
     first = document_render(document_id=document.pk)
 
     again = document_render(document_id=document.pk)
 
     assert (again.sha256, again.file.name, again.attempts) == (first.sha256, first.file.name, 1)
-    assert GeneratedDocument.objects.filter(tender=decided).count() == 1
+    assert GeneratedDocument.objects.filter(tender=decided, kind="decision").count() == 1
     assert AuditEvent.objects.filter(action="document.rendered", object_id=str(document.pk)).count() == 1
 
 
@@ -61,7 +61,7 @@ def test_small_procurement_has_no_standstill_or_appeal(authority, officer, membe
     tender = decided_call(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
-    document = document_render(document_id=GeneratedDocument.objects.get(tender=tender).pk)
+    document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="decision").pk)
 
     text = pdf_text(document)
     assert tender.award_decision.standstill_ends_on is None
@@ -77,7 +77,7 @@ def status_of(client, url) -> int:
 
 
 def test_who_may_download_the_decision(decided, officer, member_a, other_authority, client_for):
-    document = GeneratedDocument.objects.get(tender=decided)
+    document = GeneratedDocument.objects.get(tender=decided, kind="decision")
     url = f"/api/v1/documents/{document.pk}/download/"
     assert status_of(client_for(member_a), url) == 409  # not rendered yet
     document_render(document_id=document.pk)

@@ -30,13 +30,16 @@ def test_evaluation_needs_every_score(authority, officer, member_a):
 def test_scores_are_checked_against_the_criterion(authority, officer, member_a):
     tender = submitted_call(authority=authority, bidders=[(member_a, "100")])
     tender_close(actor=officer, tender_id=tender.pk)
-    offer = tender.bids.get().lot_offers.first()
     criterion = tender.criteria.first()
-    score = {"lot_offer": offer.pk, "criterion": criterion.pk, "points": Decimal("11"), "reason": "x"}
-
     with pytest.raises(Conflict):  # not opened yet
-        quality_scores_record(actor=officer, tender_id=tender.pk, scores=[score])
+        quality_scores_record(
+            actor=officer,
+            tender_id=tender.pk,
+            scores=[{"lot_offer": 1, "criterion": criterion.pk, "points": Decimal("1"), "reason": "x"}],
+        )
     tender_open(actor=officer, tender_id=tender.pk)
+    offer = tender.bids.get().lot_offers.first()  # offers exist as rows only after the opening
+    score = {"lot_offer": offer.pk, "criterion": criterion.pk, "points": Decimal("11"), "reason": "x"}
     with pytest.raises(ValidationFailed) as error:
         quality_scores_record(actor=officer, tender_id=tender.pk, scores=[score])
     assert error.value.errors["scores"][0]["code"] == "points_over_max"

@@ -113,6 +113,25 @@ class Command(BaseCommand):
         Membership.objects.create(user=user, **membership)
         return user
 
+    def _content(self, tender, user, base: Decimal) -> dict:
+        """A complete demo bid: a price per lot, an answer per criterion, the declarations and the evidence."""
+        return {
+            "lot_offers": [
+                {"lot": lot.pk, "unit_price": str(base + lot.number * 150), "vat_rate": "0"}
+                for lot in tender.lots.all()
+            ],
+            "quality_answers": [
+                {"criterion": c.pk, "text": "Toteutussuunnitelma ja menetelmät kuvataan liitteessä."}
+                for c in tender.criteria.all()
+            ],
+            "exclusion_declaration": dict.fromkeys(tender.exclusion_grounds, False),
+            "suitability_evidence": [
+                {"requirement": r.pk, "text": "Selvitykset liitteenä."} for r in tender.requirements.all()
+            ],
+            "contact": {"name": user.get_full_name(), "email": user.email, "phone": "+358 40 123 4567"},
+            "business_secrets": [],
+        }
+
     def _seed(self):
         ely = ContractingAuthority.objects.create(
             name_fi="Pohjois-Savon elinkeino-, liikenne- ja ympäristökeskus",
@@ -220,7 +239,9 @@ class Command(BaseCommand):
                 bid_create(
                     actor=p1,
                     tender_id=tender.pk,
-                    lot_offers=[{"lot": tender.lots.get(number=1).pk, "unit_price": Decimal("9800")}],
+                    content={
+                        "lot_offers": [{"lot": tender.lots.get(number=1).pk, "unit_price": "9800", "vat_rate": "0"}]
+                    },
                     received_at=now,
                 )
                 continue
@@ -233,10 +254,7 @@ class Command(BaseCommand):
                 continue
             for user, base in ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, Decimal("10200"))):
                 bid = bid_create(
-                    actor=user,
-                    tender_id=tender.pk,
-                    received_at=now,
-                    lot_offers=[{"lot": lot.pk, "unit_price": base + lot.number * 150} for lot in tender.lots.all()],
+                    actor=user, tender_id=tender.pk, received_at=now, content=self._content(tender, user, base)
                 )
                 bid_submit(actor=user, bid_id=bid.pk, received_at=now)
             # History: move the deadline into the past, as if three weeks had gone by.

@@ -1,0 +1,153 @@
+"""The content of a bid (offers, answers, declarations, evidence, contact, business secrets): its checks against
+the call, and its sealed storage. Before the opening it exists only as ciphertext."""
+
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from tenders.models import LotStatus, Tender
+
+from .models import AttachmentStatus, Bid, BidVersion
+from .sealing import seal_json, unseal_json
+
+EMPTY_CONTENT: dict = {
+    "lot_offers": [],
+    "quality_answers": [],
+    "exclusion_declaration": {},
+    "suitability_evidence": [],
+    "contact": {},
+    "business_secrets": [],
+}
+SECRET_KEY_PATTERN = re.compile(r"^(quality:\d+|evidence:\d+|attachment:[0-9a-f-]{36}|contact)$")
+
+
+def draft_context(bid: Bid) -> str:
+    return f"bid-draft:{bid.pk}"
+
+
+def version_context(bid_id: int, number: int) -> str:
+    return f"bid-version:{bid_id}:{number}"
+
+
+def draft_content(bid: Bid) -> dict:
+    if not bid.sealed_draft:
+        return {key: type(value)() for key, value in EMPTY_CONTENT.items()}
+    return {**EMPTY_CONTENT, **unseal_json(bid.tender_id, bid.sealed_draft, draft_context(bid))}
+
+
+def store_draft(bid: Bid, content: dict) -> None:
+    bid.sealed_draft = seal_json(bid.tender_id, content, draft_context(bid))
+
+
+def version_manifest(version: BidVersion) -> dict:
+    return unseal_json(version.bid.tender_id, version.sealed_manifest, version_context(version.bid_id, version.number))
+
+
+def _err(code: str, message) -> dict:
+    return {"code": code, "message": str(message)}
+
+
+def content_errors(tender: Tender, content: dict) -> dict[str, list]:
+    """What in the content does not fit the call as it stands; for drafts and submissions alike."""
+    errors: dict[str, list] = {}
+    lots = {lot.pk: lot for lot in tender.lots.all()}
+    offered = [o["lot"] for o in content["lot_offers"]]
+    offer_errors = []
+    for lot_id in offered:
+        if lot_id not in lots:
+            offer_errors.append(_err("unknown_lot", _("Lot %(lot)s is not part of this call.") % {"lot": lot_id}))
+        elif lots[lot_id].status != LotStatus.OPEN:
+            offer_errors.append(_err("lot_closed", _("A cancelled lot cannot be offered.")))
+    if len(offered) != len(set(offered)):
+        offer_errors.append(_err("duplicate_lot", _("Each lot can be offered only once.")))
+    limit = tender.max_lots_per_provider
+    if limit and len(set(offered)) > limit:
+        offer_errors.append(_err("too_many_lots", _("This call allows offers for at most %(n)s lots.") % {"n": limit}))
+    if offer_errors:
+        errors["lot_offers"] = offer_errors
+
+    criteria = {c.pk for c in tender.criteria.all()}
+    if {a["criterion"] for a in content["quality_answers"]} - criteria:
+        errors["quality_answers"] = [_err("unknown_criterion", _("No such criterion in this call."))]
+    requirements = {r.pk for r in tender.requirements.all()}
+    if {e["requirement"] for e in content["suitability_evidence"]} - requirements:
+        errors["suitability_evidence"] = [_err("unknown_requirement", _("No such requirement in this call."))]
+    if set(content["exclusion_declaration"]) - set(tender.exclusion_grounds):
+        errors["exclusion_declaration"] = [_err("unknown_ground", _("Unknown exclusion ground."))]
+    bad_secrets = [key for key in content["business_secrets"] if not SECRET_KEY_PATTERN.match(key)]
+    if bad_secrets:
+        errors["business_secrets"] = [
+            _err(
+                "not_a_secret_part",
+                _(
+                    "Only answers, evidence, attachments and the contact can be marked as business secrets; "
+                    "prices never are."
+                ),
+            )
+        ]
+    return errors
+
+
+def completeness_errors(tender: Tender, content: dict, attachment_purposes: set[str]) -> dict[str, list]:
+    """What a submission still lacks: an offer, an answer to each criterion of the offered lots, the whole
+    exclusion declaration, evidence for each requirement, a contact person."""
+    errors: dict[str, list] = {}
+    if not content["lot_offers"]:
+        errors["lot_offers"] = [_err("no_offers", _("Offer at least one lot before submitting."))]
+    offered = {o["lot"] for o in content["lot_offers"]}
+    answered = {a["criterion"] for a in content["quality_answers"] if a["text"].strip()}
+    missing = [
+        c.number
+        for c in tender.criteria.all()
+        if (c.lot_id is None or c.lot_id in offered)
+        and c.pk not in answered
+        and f"criterion:{c.pk}" not in attachment_purposes
+    ]
+    if missing:
+        errors["quality_answers"] = [
+            _err(
+                "answer_missing",
+                _("Answer the quality criteria %(numbers)s.") % {"numbers": ", ".join(map(str, missing))},
+            )
+        ]
+    declared = content["exclusion_declaration"]
+    if set(tender.exclusion_grounds) - set(declared):
+        errors["exclusion_declaration"] = [
+            _err("declaration_incomplete", _("Declare for every exclusion ground whether it applies."))
+        ]
+    evidenced = {e["requirement"] for e in content["suitability_evidence"] if e["text"].strip()}
+    lacking = [
+        r.number
+        for r in tender.requirements.all()
+        if r.pk not in evidenced and f"requirement:{r.pk}" not in attachment_purposes
+    ]
+    if lacking:
+        errors["suitability_evidence"] = [
+            _err(
+                "evidence_missing",
+                _("Give evidence for the requirements %(numbers)s.") % {"numbers": ", ".join(map(str, lacking))},
+            )
+        ]
+    contact = content["contact"]
+    if not (contact.get("name") and contact.get("email")):
+        errors["contact"] = [_err("required", _("Name the contact person and their e-mail."))]
+    return errors
+
+
+def ready_attachments(bid: Bid) -> list[dict]:
+    return [
+        {
+            "id": str(a.pk),
+            "filename": a.filename,
+            "purpose": a.purpose,
+            "size": a.size,
+            "sha256": a.sha256,
+            "content_type": a.content_type,
+        }
+        for a in bid.attachments.filter(status=AttachmentStatus.READY).order_by("created_at")
+    ]
+
+
+def comparison_price(unit_price, volume) -> Decimal:
+    return (Decimal(unit_price) * volume).quantize(Decimal("0.01"))

@@ -1,0 +1,10 @@
+"""Celery entry points of the tender box."""
+
+from celery import shared_task
+
+from .services import receipt_email_send
+
+
+@shared_task(name="bids.send_receipt", acks_late=True, autoretry_for=(OSError,), retry_backoff=10, ignore_result=True)
+def send_receipt(document_id: int) -> None:
+    receipt_email_send(document_id=document_id)
