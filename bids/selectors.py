@@ -1,12 +1,13 @@
 """Reading bids: providers read their own; the authority reads them only after the opening, on the record."""
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Forbidden, NotFound
-from tenders.models import Lot, Tender
+from tenders.models import Lot, Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .content import draft_content, version_manifest
@@ -88,3 +89,15 @@ def tender_bids(*, user, tender_id) -> list[Bid]:
 def bid_versions(*, user, bid_id) -> list[BidVersion]:
     bid = bid_get(user=user, bid_id=bid_id)
     return list(bid.versions.order_by("number"))
+
+
+def tender_bid_count(*, user, tender_id) -> int:
+    """How many bids were submitted: all the authority may know of a sealed box, and only after the deadline."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not _authority_may_read(user, tender):
+        raise Forbidden()
+    if tender.status in (TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, TenderStatus.APPROVED) or (
+        tender.submission_deadline > timezone.now()
+    ):
+        _refuse_sealed(user, tender)
+    return tender.bids.filter(status=BidStatus.SUBMITTED).count()

@@ -11,9 +11,11 @@ from evaluation import api as evaluation_api
 from procurement.api.auth import TokenView
 from procurement.api.views import (
     ContractingAuthorityViewSet,
+    InvitationAcceptView,
     MeView,
     NotificationViewSet,
     ProviderOrganisationViewSet,
+    ProviderRegisterView,
 )
 from tenders.api.views import TenderViewSet
 
@@ -28,8 +30,11 @@ router.register("notifications", NotificationViewSet, basename="notification")
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    path("providers/register/", ProviderRegisterView.as_view(), name="provider-register"),
+    path("invitations/accept/", InvitationAcceptView.as_view(), name="invitation-accept"),
     path("tenders/<int:pk>/open/", evaluation_api.TenderOpenView.as_view(), name="tender-open"),
     path("tenders/<int:pk>/bids/", evaluation_api.TenderBidsView.as_view(), name="tender-bids"),
+    path("tenders/<int:pk>/bid_count/", evaluation_api.TenderBidCountView.as_view(), name="tender-bid-count"),
     path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),

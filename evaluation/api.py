@@ -2,13 +2,13 @@
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bids.api.serializers import BidSerializer
-from bids.selectors import tender_bids
+from bids.selectors import tender_bid_count, tender_bids
 from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
@@ -86,6 +86,15 @@ class TenderBidsView(APIView):
     @extend_schema(responses=BidSerializer(many=True), summary="The submitted bids of a call, after the opening")
     def get(self, request, pk):
         return Response(BidSerializer(tender_bids(user=request.user, tender_id=pk), many=True).data)
+
+
+class TenderBidCountView(APIView):
+    @extend_schema(
+        responses=inline_serializer("BidCount", {"count": serializers.IntegerField()}),
+        summary="How many bids were submitted (after the deadline)",
+    )
+    def get(self, request, pk):
+        return Response({"count": tender_bid_count(user=request.user, tender_id=pk)})
 
 
 class TenderScoresView(APIView):

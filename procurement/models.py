@@ -238,3 +238,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} → {self.provider_id or self.user_id}"
+
+
+class Invitation(models.Model):
+    """An invitation to join a provider organisation; only the SHA-256 of its token is stored."""
+
+    provider = models.ForeignKey(ProviderOrganisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=20,
+        choices=[(Role.PROVIDER_MEMBER, Role.PROVIDER_MEMBER.label), (Role.PROVIDER_ADMIN, Role.PROVIDER_ADMIN.label)],
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.provider}"

@@ -5,8 +5,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django.core import mail
+from django.utils import timezone
 from pypdf import PdfReader
 
 from procurement.models import AuditEvent

@@ -5,12 +5,23 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.access import roles_of
+from procurement.api.auth import LoginThrottle
 from procurement.errors import NotFound
-from procurement.models import ContractingAuthority, Membership, Notification, ProviderOrganisation
+from procurement.models import (
+    ContractingAuthority,
+    Invitation,
+    Language,
+    Membership,
+    Notification,
+    ProviderOrganisation,
+    Role,
+)
+from procurement.services import invitation_accept, invitation_create, provider_register
 
 
 class ContractingAuthoritySerializer(serializers.ModelSerializer):
@@ -42,6 +53,21 @@ class ProviderOrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=[Role.PROVIDER_MEMBER, Role.PROVIDER_ADMIN], default=Role.PROVIDER_MEMBER)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "created_at", "expires_at", "accepted_at"]
+        read_only_fields = ["id", "created_at", "expires_at", "accepted_at"]
+
+
+class MemberSerializer(serializers.Serializer):
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="user.get_full_name")
+    role = serializers.CharField()
+
+
 class ContractingAuthorityViewSet(viewsets.ReadOnlyModelViewSet):
     """Contracting authorities are public information."""
 
@@ -63,6 +89,30 @@ class ProviderOrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         if roles.is_authority_user:
             return queryset
         return queryset.filter(id__in=roles.provider_of)
+
+    @extend_schema(methods=["get"], responses=InvitationSerializer(many=True))
+    @extend_schema(methods=["post"], request=InvitationSerializer, responses={201: InvitationSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def invitations(self, request, pk=None):
+        provider = self.get_object()
+        if request.method == "POST":
+            serializer = InvitationSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            invitation, _token = invitation_create(
+                actor=request.user, provider_id=provider.pk, **serializer.validated_data
+            )
+            return Response(InvitationSerializer(invitation).data, status=201)
+        if provider.pk not in roles_of(request.user).provider_admin_of:
+            raise NotFound()
+        return Response(InvitationSerializer(provider.invitations.all(), many=True).data)
+
+    @extend_schema(responses=MemberSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def members(self, request, pk=None):
+        provider = self.get_object()
+        if provider.pk not in roles_of(request.user).provider_of:
+            raise NotFound()
+        return Response(MemberSerializer(provider.memberships.select_related("user"), many=True).data)
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -125,3 +175,71 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
             notification.refresh_from_db()
         return Response(NotificationSerializer(notification).data)
+
+
+class OrganisationInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    business_id = serializers.CharField(max_length=20)
+    email = serializers.EmailField()
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    preferred_language = serializers.ChoiceField(choices=Language.choices, default=Language.FINNISH)
+
+
+class NewUserSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class AdminUserSerializer(NewUserSerializer):
+    email = serializers.EmailField()
+
+
+class ProviderRegistrationSerializer(serializers.Serializer):
+    organisation = OrganisationInputSerializer()
+    admin = AdminUserSerializer()
+
+
+class ProviderRegisterView(APIView):
+    """A training provider registers itself with its business ID, and its first administrator."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=ProviderRegistrationSerializer, responses={201: ProviderOrganisationSerializer})
+    def post(self, request):
+        serializer = ProviderRegistrationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        provider, _user = provider_register(
+            organisation=dict(serializer.validated_data["organisation"]),
+            admin=dict(serializer.validated_data["admin"]),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        return Response(ProviderOrganisationSerializer(provider).data, status=201)
+
+
+class InvitationAcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150, required=False)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True, required=False)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class InvitationAcceptView(APIView):
+    """Accept an invitation, as the signed-in user or as a new user."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=InvitationAcceptSerializer, responses={201: MembershipSerializer})
+    def post(self, request):
+        serializer = InvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        token = data.pop("token")
+        new_user = data if data.get("username") and data.get("password") else None
+        membership = invitation_accept(token=token, user=request.user, new_user=new_user)
+        return Response(MembershipSerializer(membership).data, status=201)

@@ -113,3 +113,17 @@ def test_a_submit_waits_for_a_corrigendum_in_progress(transactional_db):
     # then the submission waited until the call was released
     assert submitted_at >= released["at"]
     assert Bid.objects.get(pk=bid.pk).status == BidStatus.SUBMITTED
+
+
+def test_the_authority_learns_only_the_count_after_the_deadline(authority, officer, member_a, client_for):
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    from tests.helpers import submit_bid
+
+    submit_bid(member_a, tender)
+    client = client_for(officer)
+    assert client.get(f"/api/v1/tenders/{tender.pk}/bid_count/").status_code == 403
+    assert client_for(member_a).get(f"/api/v1/tenders/{tender.pk}/bid_count/").status_code == 403
+
+    Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
+
+    assert client.get(f"/api/v1/tenders/{tender.pk}/bid_count/").json() == {"count": 1}

@@ -12,7 +12,7 @@ from procurement.models import AuditEvent, Notification
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
 from tests import factories
-from tests.helpers import full_content, submit_bid
+from tests.helpers import submit_bid
 
 
 @pytest.fixture
