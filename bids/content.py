@@ -4,6 +4,7 @@ the call, and its sealed storage. Before the opening it exists only as ciphertex
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tenders.models import LotStatus, Tender
@@ -59,6 +60,18 @@ def content_errors(tender: Tender, content: dict) -> dict[str, list]:
             offer_errors.append(_err("unknown_lot", _("Lot %(lot)s is not part of this call.") % {"lot": lot_id}))
         elif lots[lot_id].status != LotStatus.OPEN:
             offer_errors.append(_err("lot_closed", _("A cancelled lot cannot be offered.")))
+    ceilings = settings.HANKINTA["PLAUSIBLE_UNIT_PRICE"]
+    for offer in content["lot_offers"]:
+        lot = lots.get(offer["lot"])
+        ceiling = Decimal(ceilings.get(lot.pricing_unit, "Infinity")) if lot else None
+        if ceiling is not None and Decimal(offer["unit_price"]) > ceiling:
+            offer_errors.append(
+                _err(
+                    "price_implausible",
+                    _("Lot %(lot)s: a unit price above %(ceiling)s € is not plausible for this pricing unit.")
+                    % {"lot": lot.number, "ceiling": ceiling},
+                )
+            )
     if len(offered) != len(set(offered)):
         offer_errors.append(_err("duplicate_lot", _("Each lot can be offered only once.")))
     limit = tender.max_lots_per_provider

@@ -198,6 +198,12 @@ HANKINTA = {
     "BID_ATTACHMENTS_MAX_BYTES": int(os.environ.get("BID_ATTACHMENTS_MAX_BYTES", 200 * 1024 * 1024)),
     "ATTACHMENT_CHUNK_BYTES": int(os.environ.get("ATTACHMENT_CHUNK_BYTES", 5 * 1024 * 1024)),
     "MAX_UNIT_PRICE": os.environ.get("MAX_UNIT_PRICE", "9999999.99"),
+    # A unit price above these (euros without VAT) is refused as implausible, by pricing unit.
+    "PLAUSIBLE_UNIT_PRICE": {
+        "per_student": os.environ.get("PLAUSIBLE_PRICE_PER_STUDENT", "60000"),
+        "per_student_day": os.environ.get("PLAUSIBLE_PRICE_PER_STUDENT_DAY", "1000"),
+        "per_group": os.environ.get("PLAUSIBLE_PRICE_PER_GROUP", "1500000"),
+    },
 }
 
 # The key-encryption key of the tender box (32 bytes, base64): it wraps one data key per call.

@@ -290,3 +290,17 @@ def test_offers_beyond_the_lot_limit_are_refused(open_tender, member_a, client_f
     assert response.status_code == 400
     assert response.json()["errors"]["lot_offers"][0]["code"] == "too_many_lots"
     assert not Bid.objects.exists()
+
+
+def test_implausible_price_for_the_pricing_unit_is_refused(open_tender, member_a, client_for):
+    lot = open_tender.lots.get(number=1)  # priced per student
+
+    response = client_for(member_a).post(
+        "/api/v1/bids/",
+        {"tender": open_tender.pk, "lot_offers": [{"lot": lot.pk, "unit_price": "75000"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["lot_offers"][0]["code"] == "price_implausible"
+    assert not Bid.objects.exists()

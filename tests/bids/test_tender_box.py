@@ -23,7 +23,7 @@ from tenders.services import tender_close
 from tests import factories
 from tests.helpers import full_content
 
-PRICE = "987654.32"
+PRICE = "54321.98"
 ANSWER = "SALAINEN-VASTAUS-7Q2X"
 
 
@@ -54,7 +54,7 @@ def test_nothing_readable_is_stored_before_the_opening(authority, officer, membe
     # then neither the database nor the files show the price or the answer
     dump = _database_text()
     files = _media_bytes()
-    for secret in (PRICE, ANSWER, "987654"):
+    for secret in (PRICE, ANSWER, "54321"):
         assert secret not in dump
         assert secret.encode() not in files
 
