@@ -125,9 +125,11 @@ def _family(data: bytes) -> str | None:
             return "png"
         if match.mime_type == "image/jpeg":
             return "jpeg"
-        # A ZIP that starts with anything but a local file header (a self-extracting program) is not accepted.
-        if match.mime_type.startswith(_ZIP_MEDIA_PREFIXES) and data.startswith(b"PK\x03\x04"):
-            return "zip"
+    # For a ZIP the library's guesses among office formats vary; the contents decide below. One that does not start
+    # with a local file header (a self-extracting program, say) is not accepted.
+    zip_based = any(match.mime_type.startswith(_ZIP_MEDIA_PREFIXES) for match in matches)
+    if zip_based and data.startswith(b"PK\x03\x04"):
+        return "zip"
     return None
 
 
@@ -289,6 +291,8 @@ def _stream_content(raw: bytes, dictionary: bytes, budget: list[int]) -> Iterabl
     if object_stream and predictor and int(predictor.group(1)) > 1:
         # Objects behind a predictor would have to be un-predicted to be read; producers of documents never do that.
         raise _uninspectable()
+    if object_stream and re.search(rb"/(Filter|DecodeParms)\s*\d", dictionary):
+        raise _uninspectable()  # its filters are stored elsewhere in the file (an indirect reference)
     found = _FILTER.search(dictionary)
     filters = _FILTER_NAME.findall(found.group(1)) if found else []
     content = raw

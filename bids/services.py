@@ -27,7 +27,7 @@ from .content import (
     store_draft,
     version_context,
 )
-from .models import Bid, BidStatus, BidVersion
+from .models import AttachmentStatus, Bid, BidStatus, BidVersion
 from .sealing import canonical_json, seal
 
 
@@ -156,6 +156,11 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
                 code="transition_not_allowed",
                 status=bid.status,
                 allowed_actions=["reopen", "withdraw"],
+            )
+        if bid.attachments.filter(status=AttachmentStatus.UPLOADING).exists():
+            raise Conflict(
+                _("An attachment is still uploading: finish or delete it before submitting."),
+                code="uploads_in_progress",
             )
         content = draft_content(bid)
         attachments = ready_attachments(bid)

@@ -167,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
         "options": {"expires": SCAN_INTERVAL_SECONDS},
     },
+    "bids-purge-abandoned-uploads": {
+        "task": "bids.purge_abandoned_uploads",
+        "schedule": schedule(timedelta(hours=1)),
+        "options": {"expires": 3600},
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
