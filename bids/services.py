@@ -143,6 +143,7 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
     """Freeze the draft as a new version with its manifest, and queue the receipt.
 
     A retry with the same Idempotency-Key returns the version the first request made, changing nothing."""
+    _record_if_late(actor, bid_id, received_at, idempotency_key)
     with transaction.atomic():
         bid = _locked_own_bid(actor, bid_id)
         if idempotency_key:
@@ -217,6 +218,29 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
             language=bid.provider.preferred_language,
         )
     return version
+
+
+def _record_if_late(actor, bid_id, received_at: datetime, idempotency_key: str | None) -> None:
+    """A submission after the deadline is refused, and the attempt is kept on record for the opening record.
+
+    Checked before the transaction, so that the record survives the refusal."""
+    bid = (
+        Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(actor).provider_of).select_related("tender").first()
+        if str(bid_id).isdigit()
+        else None
+    )
+    if bid is None or received_at < bid.tender.submission_deadline:
+        return
+    if idempotency_key and bid.versions.filter(idempotency_key=idempotency_key).exists():
+        return  # a retry of a submission that was in time
+    audit_record(
+        action="bid.late_refused",
+        actor=actor,
+        obj=bid,
+        denied=True,
+        detail={"received_at": received_at.isoformat(), "deadline": bid.tender.submission_deadline.isoformat()},
+    )
+    _ensure_box_open(bid.tender, received_at)
 
 
 def bid_reopen(*, actor, bid_id: int, received_at: datetime) -> Bid:

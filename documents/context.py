@@ -122,7 +122,44 @@ def receipt_context(document: GeneratedDocument) -> dict:
     }
 
 
+def opening_record_context(document: GeneratedDocument) -> dict:
+    from bids.models import Bid, BidStatus, LotOffer
+    from evaluation.models import OpeningRequest
+    from procurement.models import AuditEvent
+
+    tender = document.tender
+    opening = (
+        OpeningRequest.objects.select_related("requested_by", "confirmed_by")
+        .filter(tender=tender, confirmed_at__isnull=False)
+        .latest("confirmed_at")
+    )
+    offers = defaultdict(list)
+    for offer in LotOffer.objects.filter(bid__tender=tender).select_related("lot").order_by("lot__number"):
+        offers[offer.bid_id].append(offer)
+    submitted = []
+    for bid in Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("provider"):
+        version = bid.versions.order_by("-number").first()
+        submitted.append({"bid": bid, "version": version, "offers": offers[bid.pk]})
+    submitted.sort(key=lambda item: item["version"].received_at)
+    withdrawn = list(Bid.objects.filter(tender=tender, status=BidStatus.WITHDRAWN).select_related("provider"))
+    late = [
+        {"provider": e.actor_name, "at": parse_datetime(e.detail["received_at"])}
+        for e in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at")
+    ]
+    return {
+        "tender": tender,
+        "authority": tender.authority,
+        "opening": opening,
+        "submitted": submitted,
+        "withdrawn": withdrawn,
+        "late": late,
+        "generated_at": timezone.now(),
+        "document": document,
+    }
+
+
 BUILDERS = {
+    DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-1"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-1"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),
     DocumentKind.DECISION: ("documents/decision.html", decision_context, TEMPLATE_VERSION),

@@ -11,6 +11,7 @@ from tenders.models import Tender
 class DocumentKind(models.TextChoices):
     CALL = "call", _("Call for tenders")
     RECEIPT = "receipt", _("Bid receipt")
+    OPENING_RECORD = "opening_record", _("Opening record")
     DECISION = "decision", _("Procurement decision")
 
 

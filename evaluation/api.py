@@ -13,7 +13,7 @@ from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
 from . import services
-from .models import AwardDecision, LotAward
+from .models import AwardDecision, LotAward, OpeningRequest
 from .selectors import lot_results
 
 
@@ -75,10 +75,22 @@ def _tender_response(request, tender_id) -> Response:
     return Response(TenderDetailSerializer(tender, context={"request": request}).data)
 
 
+class OpeningRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpeningRequest
+        fields = ["requested_by", "requested_at", "expires_at", "confirmed_by", "confirmed_at"]
+
+
 class TenderOpenView(APIView):
-    @extend_schema(request=None, responses=TenderDetailSerializer, summary="Open the bids of a closed call")
+    @extend_schema(
+        request=None,
+        responses={202: OpeningRequestSerializer, 200: TenderDetailSerializer},
+        summary="Open the bids of a closed call: one officer asks (202), a second confirms and the bids open (200)",
+    )
     def post(self, request, pk):
-        services.tender_open(actor=request.user, tender_id=pk)
+        opening = services.tender_open(actor=request.user, tender_id=pk)
+        if opening.confirmed_at is None:
+            return Response(OpeningRequestSerializer(opening).data, status=202)
         return _tender_response(request, pk)
 
 

@@ -87,3 +87,29 @@ class LotAward(models.Model):
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} → {self.winner_id or '-'}"
+
+
+class OpeningRequest(models.Model):
+    """The first officer's request to open the bids; a second officer's confirmation within the window opens them.
+
+    Annex IV: the data is accessed only by simultaneous action of authorised persons."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="opening_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("opening request")
+        verbose_name_plural = _("opening requests")
+        ordering = ["tender", "-requested_at"]
+
+    def __str__(self) -> str:
+        return f"opening of {self.tender_id} requested by {self.requested_by_id}"
+
+    def is_pending(self, moment) -> bool:
+        return self.confirmed_at is None and moment < self.expires_at

@@ -3,11 +3,14 @@
 import hashlib
 import json
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
 
 from bids.content import comparison_price, version_context
 from bids.models import BidStatus, LotOffer
@@ -23,7 +26,7 @@ from procurement.rules import Regime, rules_on
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
-from .models import AwardDecision, LotAward, LotResult, QualityScore
+from .models import AwardDecision, LotAward, LotResult, OpeningRequest, QualityScore
 from .scoring import Criterion, Offer, rank_lot
 
 
@@ -74,11 +77,41 @@ def _unseal_bids(tender: Tender) -> list[dict]:
     return opened
 
 
-def tender_open(*, actor, tender_id: int) -> Tender:
-    """Open the tender box: the bids are unsealed and become readable to the evaluation team, on the record."""
+def tender_open(*, actor, tender_id: int) -> OpeningRequest:
+    """Two officers open the tender box: the first asks, a second confirms within the window.
+
+    Called by the first officer it records the request; by another officer while the request is pending, it opens
+    the bids: they are unsealed and become readable to the evaluation team, on the record."""
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        transition_run(obj=tender, action="open", actor=actor, audit_action="tender.open", by=actor)
+        now = timezone.now()
+        pending = tender.opening_requests.filter(confirmed_at__isnull=True, expires_at__gt=now).first()
+        if pending is None:
+            if can_proceed(tender.open) and roles_of(actor).is_officer(tender.authority_id):
+                window = timedelta(minutes=settings.HANKINTA["OPENING_CONFIRMATION_MINUTES"])
+                request = OpeningRequest.objects.create(tender=tender, requested_by=actor, expires_at=now + window)
+                audit_record(
+                    action="tender.open_requested", actor=actor, obj=tender, detail={"expires_at": request.expires_at}
+                )
+                return request
+            # Not possible now, or not theirs: the transition says which, with the actions allowed.
+            transition_run(obj=tender, action="open", actor=actor, by=actor)
+        if pending.requested_by_id == actor.pk:
+            raise Conflict(
+                _("Another officer of the authority must confirm the opening: two people open the bids together."),
+                code="second_officer_required",
+                expires_at=pending.expires_at.isoformat(),
+            )
+        transition_run(
+            obj=tender,
+            action="open",
+            actor=actor,
+            audit_action="tender.open",
+            by=actor,
+            detail={"requested_by": pending.requested_by_id, "confirmed_by": actor.pk},
+        )
+        pending.confirmed_by, pending.confirmed_at = actor, now
+        pending.save(update_fields=["confirmed_by", "confirmed_at"])
         try:
             opened = _unseal_bids(tender)
         except SealBroken as exc:
@@ -92,7 +125,8 @@ def tender_open(*, actor, tender_id: int) -> Tender:
             obj=tender,
             detail={"bids": opened, "count": len(opened)},
         )
-    return tender
+        document_request(kind=DocumentKind.OPENING_RECORD, tender=tender, actor=actor)
+    return pending
 
 
 def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[QualityScore]:

@@ -51,7 +51,7 @@ def decided_call(*, officer, bidders: list[tuple], quality: dict | None = None, 
     """Run a call through closing, opening, scoring, evaluation and decision."""
     tender = submitted_call(bidders=bidders, **tender_fields)
     tender_close(actor=officer, tender_id=tender.pk)
-    tender_open(actor=officer, tender_id=tender.pk)
+    open_bids(tender, officer)
     quality = quality or {}
     scores = [
         {
@@ -68,3 +68,10 @@ def decided_call(*, officer, bidders: list[tuple], quality: dict | None = None, 
     tender_evaluate(actor=officer, tender_id=tender.pk)
     tender_decide(actor=officer, tender_id=tender.pk)
     return Tender.objects.get(pk=tender.pk)
+
+
+def open_bids(tender: Tender, officer, second_officer=None) -> None:
+    """Two officers open the bids: one asks, the other confirms."""
+    second_officer = second_officer or factories.officer_of(tender.authority)
+    tender_open(actor=officer, tender_id=tender.pk)
+    tender_open(actor=second_officer, tender_id=tender.pk)

@@ -115,7 +115,9 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     wait_until(lambda: officer_api.get(f"/api/v1/tenders/{tender_id}/").json()["status"] == "closed")
 
     # when: the officer opens the bids, scores them, evaluates and decides
-    assert officer_api.post(f"/api/v1/tenders/{tender_id}/open/").json()["status"] == "opened"
+    assert officer_api.post(f"/api/v1/tenders/{tender_id}/open/").status_code == 202  # one officer asks…
+    assert officer_api.post(f"/api/v1/tenders/{tender_id}/open/").json()["code"] == "second_officer_required"
+    assert outi.post(f"/api/v1/tenders/{tender_id}/open/").json()["status"] == "opened"  # …a second confirms
     submitted = officer_api.get(f"/api/v1/tenders/{tender_id}/bids/").json()
     assert {b["provider_name"] for b in submitted} == {"Savon Kieliopisto Oy", "Kotoutumisen Tuki ry"}
     criteria = officer_api.get(f"/api/v1/tenders/{tender_id}/").json()["criteria"]

@@ -203,6 +203,8 @@ HANKINTA = {
     "BID_ATTACHMENTS_MAX_BYTES": int(os.environ.get("BID_ATTACHMENTS_MAX_BYTES", 200 * 1024 * 1024)),
     "ATTACHMENT_CHUNK_BYTES": int(os.environ.get("ATTACHMENT_CHUNK_BYTES", 5 * 1024 * 1024)),
     "MAX_UNIT_PRICE": os.environ.get("MAX_UNIT_PRICE", "9999999.99"),
+    # The second officer confirms an opening within this many minutes of the first one's request.
+    "OPENING_CONFIRMATION_MINUTES": int(os.environ.get("OPENING_CONFIRMATION_MINUTES", "30")),
     # A unit price above these (euros without VAT) is refused as implausible, by pricing unit.
     "PLAUSIBLE_UNIT_PRICE": {
         "per_student": os.environ.get("PLAUSIBLE_PRICE_PER_STUDENT", "60000"),

@@ -131,7 +131,9 @@ def test_officer_reads_bids_after_opening_and_the_read_is_logged(open_tender, of
     assert client.post(f"/api/v1/tenders/{open_tender.pk}/close/").status_code == 200
     assert client.get(f"/api/v1/tenders/{open_tender.pk}/bids/").status_code == 403  # closed is still sealed
     assert not LotOffer.objects.exists()  # no price exists in plain form before the opening
-    assert client.post(f"/api/v1/tenders/{open_tender.pk}/open/").status_code == 200
+    assert client.post(f"/api/v1/tenders/{open_tender.pk}/open/").status_code == 202  # one asks…
+    second = client_for(factories.officer_of(open_tender.authority))
+    assert second.post(f"/api/v1/tenders/{open_tender.pk}/open/").status_code == 200  # …another confirms
 
     response = client.get(f"/api/v1/bids/{bid['id']}/")
 

@@ -19,12 +19,11 @@ from bids.attachments import AttachmentDamaged
 from bids.filetypes import FileRefused, detect
 from bids.models import AttachmentStatus, Bid, BidAttachment
 from bids.services import bid_create, bid_submit
-from evaluation.services import tender_open
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import full_content
+from tests.helpers import full_content, open_bids
 
 CHUNK = 1024
 MAX_FILE = 200_000
@@ -575,7 +574,7 @@ def test_the_authority_reads_ready_attachments_only_after_the_opening(
     # when the call is closed and opened
     Tender.objects.filter(pk=open_tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
     tender_close(actor=officer, tender_id=open_tender.pk)
-    tender_open(actor=officer, tender_id=open_tender.pk)
+    open_bids(open_tender, officer)
 
     # then the officer lists the finished attachment, downloads the same bytes, and the read is on record
     listed = authority.get(base(bid.pk))

@@ -46,6 +46,7 @@ def test_withdrawn_bid_is_not_read_after_opening(authority, officer, member_a, m
     client = client_for(officer)
     client.post(f"/api/v1/tenders/{tender.pk}/close/")
     client.post(f"/api/v1/tenders/{tender.pk}/open/")
+    client_for(factories.officer_of(authority)).post(f"/api/v1/tenders/{tender.pk}/open/")
 
     response = client.get(f"/api/v1/bids/{withdrawn.pk}/")
 

@@ -16,12 +16,11 @@ from bids.models import Bid, BidStatus, BidVersion
 from bids.services import bid_create, bid_submit, receipt_email_send
 from documents.models import GeneratedDocument
 from documents.services import document_render
-from evaluation.services import tender_open
 from procurement.errors import Conflict
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import full_content
+from tests.helpers import full_content, open_bids
 
 PRICE = "54321.98"
 ANSWER = "SALAINEN-VASTAUS-7Q2X"
@@ -61,7 +60,7 @@ def test_nothing_readable_is_stored_before_the_opening(authority, officer, membe
     # and after the opening the price is there for the evaluation
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
     tender_close(actor=officer, tender_id=tender.pk)
-    tender_open(actor=officer, tender_id=tender.pk)
+    open_bids(tender, officer)
     assert PRICE in _database_text()
 
 
@@ -108,7 +107,7 @@ def test_a_tampered_bid_stops_the_opening(authority, officer, member_a, member_b
     tender_close(actor=officer, tender_id=tender.pk)
 
     with pytest.raises(Conflict) as refused:
-        tender_open(actor=officer, tender_id=tender.pk)
+        open_bids(tender, officer)
 
     assert refused.value.code == "seal_broken"
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.CLOSED

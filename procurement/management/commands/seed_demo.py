@@ -264,7 +264,8 @@ class Command(BaseCommand):
             tender_close(actor=officer, tender_id=tender.pk)
             if state == "closed":
                 continue
-            tender_open(actor=officer, tender_id=tender.pk)
+            tender_open(actor=officer, tender_id=tender.pk)  # two officers open the bids together
+            tender_open(actor=officer2, tender_id=tender.pk)
             if state == "opened":
                 continue
             if state == "unsuccessful":
