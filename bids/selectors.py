@@ -4,6 +4,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from evaluation.panel import panel_access_check
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Forbidden, NotFound
@@ -69,6 +70,7 @@ def bid_get(*, user, bid_id) -> Bid:
     if _authority_may_read(user, bid.tender) and bid.status == BidStatus.SUBMITTED:
         if bid.tender.bids_are_sealed:
             _refuse_sealed(user, bid.tender, bid)
+        panel_access_check(user=user, tender=bid.tender)
         audit_record(action="bid.read", actor=user, obj=bid)
         return _as_authority(bid)
     raise NotFound()
@@ -81,6 +83,7 @@ def tender_bids(*, user, tender_id) -> list[Bid]:
         raise Forbidden()
     if tender.bids_are_sealed:
         _refuse_sealed(user, tender)
+    panel_access_check(user=user, tender=tender)
     bids = list(_with_relations(tender.bids.filter(status=BidStatus.SUBMITTED)).order_by("submitted_at", "id"))
     audit_record(action="bid.read_all", actor=user, obj=tender, detail={"bids": [b.pk for b in bids]})
     return [_as_authority(bid) for bid in bids]

@@ -13,8 +13,9 @@ from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
 from . import services
-from .models import AwardDecision, LotAward, OpeningRequest
-from .selectors import lot_results
+from .models import AwardDecision, LotAward, OpeningRequest, PanelMember
+from .panel import panel_add, panel_declare
+from .selectors import lot_results, panel_of
 
 
 class QualityScoreInputSerializer(serializers.Serializer):
@@ -107,6 +108,44 @@ class TenderBidCountView(APIView):
     )
     def get(self, request, pk):
         return Response({"count": tender_bid_count(user=request.user, tender_id=pk)})
+
+
+class PanelMemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = PanelMember
+        fields = ["user", "username", "added_at", "declared_at", "has_conflict", "statement"]
+        read_only_fields = ["added_at", "declared_at", "has_conflict", "statement"]
+
+
+class DeclarationSerializer(serializers.Serializer):
+    has_conflict = serializers.BooleanField()
+    statement = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class TenderPanelView(APIView):
+    @extend_schema(responses=PanelMemberSerializer(many=True), summary="The evaluation panel of a call")
+    def get(self, request, pk):
+        return Response(PanelMemberSerializer(panel_of(user=request.user, tender_id=pk), many=True).data)
+
+    @extend_schema(request=PanelMemberSerializer, responses={201: PanelMemberSerializer}, summary="Name an evaluator")
+    def post(self, request, pk):
+        serializer = PanelMemberSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = panel_add(actor=request.user, tender_id=pk, user_id=serializer.validated_data["user"].pk)
+        return Response(PanelMemberSerializer(member).data, status=201)
+
+
+class TenderDeclarationView(APIView):
+    @extend_schema(
+        request=DeclarationSerializer, responses=PanelMemberSerializer, summary="Declare on conflicts of interest"
+    )
+    def post(self, request, pk):
+        serializer = DeclarationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = panel_declare(actor=request.user, tender_id=pk, **serializer.validated_data)
+        return Response(PanelMemberSerializer(member).data)
 
 
 class TenderScoresView(APIView):

@@ -113,3 +113,28 @@ class OpeningRequest(models.Model):
 
     def is_pending(self, moment) -> bool:
         return self.confirmed_at is None and moment < self.expires_at
+
+
+class PanelMember(models.Model):
+    """A person named to evaluate a call, and their declaration on conflicts of interest (esteellisyys)."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="panel")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="panels")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    declared_at = models.DateTimeField(null=True, blank=True)
+    has_conflict = models.BooleanField(null=True)
+    statement = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation panel member")
+        verbose_name_plural = _("evaluation panel members")
+        ordering = ["tender", "added_at"]
+        constraints = [models.UniqueConstraint(fields=["tender", "user"], name="one_panel_seat_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.tender_id}"
+
+    @property
+    def may_evaluate(self) -> bool:
+        return self.declared_at is not None and self.has_conflict is False

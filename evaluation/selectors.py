@@ -8,6 +8,7 @@ from procurement.errors import Forbidden
 from tenders.selectors import tender_get
 
 from .models import LotResult
+from .panel import panel_access_check
 
 
 def lot_results(*, user, tender_id) -> QuerySet[LotResult]:
@@ -15,9 +16,17 @@ def lot_results(*, user, tender_id) -> QuerySet[LotResult]:
     tender = tender_get(user=user, tender_id=tender_id)
     if not roles_of(user).reads_authority(tender.authority_id):
         raise Forbidden()
+    panel_access_check(user=user, tender=tender)
     audit_record(action="evaluation.results_read", actor=user, obj=tender)
     return (
         LotResult.objects.filter(lot__tender=tender)
         .select_related("lot", "lot_offer__bid__provider")
         .order_by("lot__number", "rank")
     )
+
+
+def panel_of(*, user, tender_id):
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise Forbidden()
+    return tender.panel.select_related("user")

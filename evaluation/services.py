@@ -27,6 +27,7 @@ from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .models import AwardDecision, LotAward, LotResult, OpeningRequest, QualityScore
+from .panel import panel_access_check
 from .scoring import Criterion, Offer, rank_lot
 
 
@@ -136,6 +137,7 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[
         roles = roles_of(actor)
         if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
             raise Forbidden()
+        panel_access_check(user=actor, tender=tender)
         if tender.status != TenderStatus.OPENED:
             raise Conflict(
                 _("Scores can be recorded only after the opening and before the evaluation is finished."),

@@ -51,6 +51,7 @@ def decided_call(*, officer, bidders: list[tuple], quality: dict | None = None, 
     """Run a call through closing, opening, scoring, evaluation and decision."""
     tender = submitted_call(bidders=bidders, **tender_fields)
     tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
     open_bids(tender, officer)
     quality = quality or {}
     scores = [
@@ -75,3 +76,12 @@ def open_bids(tender: Tender, officer, second_officer=None) -> None:
     second_officer = second_officer or factories.officer_of(tender.authority)
     tender_open(actor=officer, tender_id=tender.pk)
     tender_open(actor=second_officer, tender_id=tender.pk)
+
+
+def seat_panel(tender: Tender, officer, *others) -> None:
+    """Name the officer (and others) to the call's panel; each declares no conflict of interest."""
+    from evaluation.panel import panel_add, panel_declare
+
+    for user in (officer, *others):
+        panel_add(actor=officer, tender_id=tender.pk, user_id=user.pk)
+        panel_declare(actor=user, tender_id=tender.pk, has_conflict=False)

@@ -114,7 +114,12 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     close_due_tenders.delay()
     wait_until(lambda: officer_api.get(f"/api/v1/tenders/{tender_id}/").json()["status"] == "closed")
 
-    # when: the officer opens the bids, scores them, evaluates and decides
+    # when: the officer names the panel, which declares no conflict of interest, then two officers open the bids
+    olli_id = officer.pk
+    assert officer_api.post(f"/api/v1/tenders/{tender_id}/panel/", {"user": olli_id}, format="json").status_code == 201
+    assert officer_api.get(f"/api/v1/tenders/{tender_id}/bids/").status_code == 403  # still sealed
+    declared = officer_api.post(f"/api/v1/tenders/{tender_id}/declaration/", {"has_conflict": False}, format="json")
+    assert declared.status_code == 200 and declared.json()["has_conflict"] is False
     assert officer_api.post(f"/api/v1/tenders/{tender_id}/open/").status_code == 202  # one officer asks…
     assert officer_api.post(f"/api/v1/tenders/{tender_id}/open/").json()["code"] == "second_officer_required"
     assert outi.post(f"/api/v1/tenders/{tender_id}/open/").json()["status"] == "opened"  # …a second confirms
@@ -186,4 +191,4 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
         "document.download",
     ):
         assert expected in actions
-    assert AuditEvent.objects.filter(action="bid.read_sealed", outcome="denied", actor=officer).count() == 2
+    assert AuditEvent.objects.filter(action="bid.read_sealed", outcome="denied", actor=officer).count() == 3

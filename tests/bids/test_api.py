@@ -9,7 +9,7 @@ from bids.models import Bid, BidStatus, BidVersion, LotOffer
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tests import factories
-from tests.helpers import full_content
+from tests.helpers import full_content, seat_panel
 
 
 @pytest.fixture
@@ -135,6 +135,8 @@ def test_officer_reads_bids_after_opening_and_the_read_is_logged(open_tender, of
     second = client_for(factories.officer_of(open_tender.authority))
     assert second.post(f"/api/v1/tenders/{open_tender.pk}/open/").status_code == 200  # …another confirms
 
+    assert client.get(f"/api/v1/bids/{bid['id']}/").json()["code"] == "not_on_panel"
+    seat_panel(open_tender, officer)
     response = client.get(f"/api/v1/bids/{bid['id']}/")
 
     assert response.status_code == 200

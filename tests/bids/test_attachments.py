@@ -23,7 +23,7 @@ from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import full_content, open_bids
+from tests.helpers import full_content, open_bids, seat_panel
 
 CHUNK = 1024
 MAX_FILE = 200_000
@@ -574,6 +574,7 @@ def test_the_authority_reads_ready_attachments_only_after_the_opening(
     # when the call is closed and opened
     Tender.objects.filter(pk=open_tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
     tender_close(actor=officer, tender_id=open_tender.pk)
+    seat_panel(open_tender, officer)
     open_bids(open_tender, officer)
 
     # then the officer lists the finished attachment, downloads the same bytes, and the read is on record

@@ -13,7 +13,7 @@ from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import full_content, submitted_call
+from tests.helpers import full_content, seat_panel, submitted_call
 
 
 def test_a_call_with_bids_cannot_skip_the_opening(authority, officer, member_a, client_for):
@@ -44,6 +44,7 @@ def test_withdrawn_bid_is_not_read_after_opening(authority, officer, member_a, m
     bid_withdraw(actor=member_b, bid_id=withdrawn.pk, received_at=timezone.now())
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
     client = client_for(officer)
+    seat_panel(tender, officer)
     client.post(f"/api/v1/tenders/{tender.pk}/close/")
     client.post(f"/api/v1/tenders/{tender.pk}/open/")
     client_for(factories.officer_of(authority)).post(f"/api/v1/tenders/{tender.pk}/open/")

@@ -11,7 +11,7 @@ from procurement.errors import Conflict, Forbidden, ValidationFailed
 from tenders.models import TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import decided_call, open_bids, submitted_call
+from tests.helpers import decided_call, open_bids, seat_panel, submitted_call
 
 
 def test_evaluation_needs_every_score(authority, officer, member_a):
@@ -38,6 +38,7 @@ def test_scores_are_checked_against_the_criterion(authority, officer, member_a):
             scores=[{"lot_offer": 1, "criterion": criterion.pk, "points": Decimal("1"), "reason": "x"}],
         )
     open_bids(tender, officer)
+    seat_panel(tender, officer)
     offer = tender.bids.get().lot_offers.first()  # offers exist as rows only after the opening
     score = {"lot_offer": offer.pk, "criterion": criterion.pk, "points": Decimal("11"), "reason": "x"}
     with pytest.raises(ValidationFailed) as error:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from bids.models import Bid
 from bids.services import bid_create, bid_submit
 from evaluation.models import AwardDecision
+from evaluation.panel import panel_add, panel_declare
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_open
 from procurement.models import ContractingAuthority, Membership, ProviderOrganisation, Role, User
 from tenders.models import Tender
@@ -174,7 +175,7 @@ class Command(BaseCommand):
         Membership.objects.create(user=officer, role=Role.OFFICER, authority=ely)
         officer2 = self._user("officer2", "Outi", "Toinen", role=Role.OFFICER, authority=successor)
         Membership.objects.create(user=officer2, role=Role.OFFICER, authority=ely)
-        self._user("evaluator", "Eeva", "Arvioija", role=Role.EVALUATOR, authority=successor)
+        evaluator = self._user("evaluator", "Eeva", "Arvioija", role=Role.EVALUATOR, authority=successor)
         p1 = self._user("provider1", "Pekka", "Tarjoaja", role=Role.PROVIDER_ADMIN, provider=providers[0])
         p2 = self._user("provider2", "Paula", "Tarjoaja", role=Role.PROVIDER_ADMIN, provider=providers[1])
         p3 = self._user("provider3", "Pirjo", "Kolmas", role=Role.PROVIDER_ADMIN, provider=providers[2])
@@ -264,6 +265,12 @@ class Command(BaseCommand):
             tender_close(actor=officer, tender_id=tender.pk)
             if state == "closed":
                 continue
+            # The panel is named and declares no conflict of interest before anyone sees a bid.
+            panel_add(actor=officer, tender_id=tender.pk, user_id=officer.pk)
+            panel_declare(actor=officer, tender_id=tender.pk, has_conflict=False)
+            if authority == successor:
+                panel_add(actor=officer, tender_id=tender.pk, user_id=evaluator.pk)
+                panel_declare(actor=evaluator, tender_id=tender.pk, has_conflict=False)
             tender_open(actor=officer, tender_id=tender.pk)  # two officers open the bids together
             tender_open(actor=officer2, tender_id=tender.pk)
             if state == "opened":
