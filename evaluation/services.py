@@ -137,13 +137,13 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[
         roles = roles_of(actor)
         if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
             raise Forbidden()
-        panel_access_check(user=actor, tender=tender)
         if tender.status != TenderStatus.OPENED:
             raise Conflict(
                 _("Scores can be recorded only after the opening and before the evaluation is finished."),
                 code="not_scoring",
                 status=tender.status,
             )
+        panel_access_check(user=actor, tender=tender)
         offers = {o.pk: o for o in _submitted_offers(tender)}
         criteria = {c.pk: c for c in tender.criteria.all()}
         errors: list[dict] = []
