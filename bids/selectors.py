@@ -67,9 +67,11 @@ def bid_get(*, user, bid_id) -> Bid:
     if bid.provider_id in roles.provider_of:
         return _as_owner(bid)
     # The authority reads what was submitted, and only after the opening; drafts and withdrawals stay private.
+    if _authority_may_read(user, bid.tender) and bid.tender.bids_are_sealed:
+        # Before the opening every bid id answers alike (404): its existence and state are sealed too.
+        audit_record(action="bid.read_sealed", actor=user, obj=bid, tender_id=bid.tender_id, denied=True)
+        raise NotFound()
     if _authority_may_read(user, bid.tender) and bid.status == BidStatus.SUBMITTED:
-        if bid.tender.bids_are_sealed:
-            _refuse_sealed(user, bid.tender, bid)
         panel_access_check(user=user, tender=bid.tender)
         audit_record(action="bid.read", actor=user, obj=bid)
         return _as_authority(bid)

@@ -74,8 +74,8 @@ def _write_content(bid: Bid, changes: dict) -> dict:
 
 
 def _summary(content: dict) -> dict:
-    # The log records what changed in shape, never what the bid says.
-    return {"lots": sorted(o["lot"] for o in content["lot_offers"]), "answers": len(content["quality_answers"])}
+    # The log records that the bid changed, never what it says, nor which lots it offers.
+    return {"parts": sorted(key for key, value in content.items() if value)}
 
 
 def bid_create(*, actor, tender_id: int, content: dict, received_at: datetime, provider_id: int | None = None) -> Bid:
@@ -149,7 +149,15 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
         if idempotency_key:
             done = BidVersion.objects.filter(bid=bid, idempotency_key=idempotency_key).first()
             if done is not None:
-                return done
+                if done.number == bid.version and bid.status == BidStatus.SUBMITTED:
+                    return done
+                raise Conflict(
+                    _(
+                        "This Idempotency-Key belongs to an earlier submission; the bid has changed since. "
+                        "Use a new key."
+                    ),
+                    code="idempotency_key_reused",
+                )
         _ensure_box_open(bid.tender, received_at)
         if bid.status != BidStatus.DRAFT:
             raise Conflict(
@@ -229,8 +237,8 @@ def _record_if_late(actor, bid_id, received_at: datetime, idempotency_key: str |
         if str(bid_id).isdigit()
         else None
     )
-    if bid is None or received_at < bid.tender.submission_deadline:
-        return
+    if bid is None or received_at < bid.tender.submission_deadline or bid.status == BidStatus.SUBMITTED:
+        return  # in time, or a retry of a bid that is already in: nothing late to record
     if idempotency_key and bid.versions.filter(idempotency_key=idempotency_key).exists():
         return  # a retry of a submission that was in time
     audit_record(

@@ -109,8 +109,10 @@ def documents_visible_to(*, user):
     )
     if roles.provider_of:
         visible |= Q(provider_id__in=roles.provider_of)
+        # The bidders see the call's own records only after the decision (the opening record lists every price).
         visible |= Q(
             provider__isnull=True,
+            tender__decided_at__isnull=False,
             tender__bids__provider_id__in=roles.provider_of,
             tender__bids__status=BidStatus.SUBMITTED,
         )

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -29,6 +30,8 @@ from tenders.selectors import tender_get
 from .models import AwardDecision, LotAward, LotResult, OpeningRequest, QualityScore
 from .panel import panel_access_check
 from .scoring import Criterion, Offer, rank_lot
+
+logger = logging.getLogger(__name__)
 
 
 def _submitted_offers(tender: Tender):
@@ -79,6 +82,21 @@ def _unseal_bids(tender: Tender) -> list[dict]:
 
 
 def tender_open(*, actor, tender_id: int) -> OpeningRequest:
+    try:
+        return _tender_open(actor=actor, tender_id=tender_id)
+    except SealBroken as exc:
+        # Everything the opening did is rolled back; the infringement is recorded after it, so that it stays.
+        logger.error("Seal broken at the opening of call %s: %s", tender_id, exc)
+        audit_record(
+            action="bid.seal_broken", actor=actor, tender_id=int(tender_id), denied=True, detail={"bid": str(exc)}
+        )
+        raise Conflict(
+            _("A sealed bid does not match its receipt; the opening was stopped. Report this to the auditors."),
+            code="seal_broken",
+        ) from exc
+
+
+def _tender_open(*, actor, tender_id: int) -> OpeningRequest:
     """Two officers open the tender box: the first asks, a second confirms within the window.
 
     Called by the first officer it records the request; by another officer while the request is pending, it opens
@@ -113,13 +131,7 @@ def tender_open(*, actor, tender_id: int) -> OpeningRequest:
         )
         pending.confirmed_by, pending.confirmed_at = actor, now
         pending.save(update_fields=["confirmed_by", "confirmed_at"])
-        try:
-            opened = _unseal_bids(tender)
-        except SealBroken as exc:
-            raise Conflict(
-                _("A sealed bid does not match its receipt; the opening was stopped. Report this to the auditors."),
-                code="seal_broken",
-            ) from exc
+        opened = _unseal_bids(tender)
         audit_record(
             action="tender.bids_unsealed",
             actor=actor,

@@ -45,6 +45,10 @@ def roles_of(user) -> Roles:
             buckets[role].add(provider_id)
         else:
             buckets[role].add(authority_id)
+    authority_side = bool(buckets[Role.OFFICER] or buckets[Role.EVALUATOR] or buckets[Role.AUDITOR] or auditor_all)
+    if authority_side:
+        # An official never acts for a bidder: provider roles of an authority user are ignored.
+        buckets[Role.PROVIDER_MEMBER] = buckets[Role.PROVIDER_ADMIN] = set()
     roles = Roles(
         officer_of=frozenset(buckets[Role.OFFICER]),
         evaluator_of=frozenset(buckets[Role.EVALUATOR]),

@@ -7,9 +7,19 @@ from .models import AuditEvent, ContractingAuthority, Membership, ProviderOrgani
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only: memberships change through the audited services (registration, invitations), so that nobody
+    can, for instance, make an official a member of a bidder and read its sealed bid as its own."""
+
     model = Membership
     extra = 0
     fk_name = "user"
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)

@@ -26,6 +26,7 @@ def _err(code: str, message) -> list[dict]:
 
 def _new_user(*, username: str, email: str, password: str, first_name: str = "", last_name: str = "", language="fi"):
     errors: dict[str, list] = {}
+    username = User.normalize_username(username)
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = _err("username_taken", _("This username is taken."))
     candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
@@ -132,7 +133,12 @@ def invitation_accept(*, token: str, user=None, new_user: dict | None = None) ->
             raise ValidationFailed(
                 errors={"token": _err("invalid_invitation", _("The invitation is not valid or has expired."))}
             )
-        if user is None or not user.is_authenticated:
+        if user is not None and user.is_authenticated:
+            if roles_of(user).is_authority_user:
+                raise Forbidden(_("An official of a contracting authority cannot join a training provider."))
+            if user.email.strip().lower() != invitation.email.strip().lower():
+                raise Forbidden(_("The invitation was sent to another e-mail address."), code="invitation_not_yours")
+        else:
             if not new_user:
                 raise ValidationFailed(errors={"username": _err("required", _("Choose a username and a password."))})
             user = _new_user(email=invitation.email, language=invitation.provider.preferred_language, **new_user)

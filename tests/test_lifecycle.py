@@ -101,7 +101,7 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
 
     # and before the deadline the officer cannot read them
     assert officer_api.get(f"/api/v1/tenders/{tender_id}/bids/").status_code == 403
-    assert officer_api.get(f"/api/v1/bids/{bids[pekka]}/").status_code == 403
+    assert officer_api.get(f"/api/v1/bids/{bids[pekka]}/").status_code == 404
 
     # then: once the deadline has passed, a late submission is refused, although the call is not closed yet
     wait_until(lambda: timezone.now() > deadline + timedelta(milliseconds=200), timeout=15)

@@ -113,11 +113,12 @@ def test_authority_cannot_read_bids_before_opening(role, open_tender, officer, a
     reader = {"officer": officer, "auditor": auditor_user}[role]
     client = client_for(reader)
 
-    for path in (f"/api/v1/bids/{bid['id']}/", f"/api/v1/tenders/{open_tender.pk}/bids/"):
-        response = client.get(path)
-        assert response.status_code == 403
-        assert response.json()["code"] == "bids_sealed"
-        assert "9000" not in response.content.decode()
+    # a bid's own address answers as if it did not exist: even its existence is sealed
+    response = client.get(f"/api/v1/bids/{bid['id']}/")
+    assert response.status_code == 404 and "9000" not in response.content.decode()
+    response = client.get(f"/api/v1/tenders/{open_tender.pk}/bids/")
+    assert response.status_code == 403 and response.json()["code"] == "bids_sealed"
+    assert "9000" not in response.content.decode()
     assert AuditEvent.objects.filter(action="bid.read_sealed", actor=reader, outcome="denied").count() == 2
     assert client.get(f"/api/v1/documents/?tender={open_tender.pk}&kind=receipt").json()["results"] == []
 
