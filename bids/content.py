@@ -5,8 +5,10 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.rules import vat_rates_on
 from tenders.models import LotStatus, Tender
 
 from .models import AttachmentStatus, Bid, BidVersion
@@ -80,15 +82,34 @@ def content_errors(tender: Tender, content: dict) -> dict[str, list]:
     if offer_errors:
         errors["lot_offers"] = offer_errors
 
+    rates = vat_rates_on(timezone.localdate())
+    if any(Decimal(offer.get("vat_rate", "0")) not in rates for offer in content["lot_offers"]):
+        errors.setdefault("lot_offers", []).append(
+            _err(
+                "invalid_vat_rate",
+                _("The VAT rate must be one of %(rates)s %%.") % {"rates": ", ".join(map(str, rates))},
+            )
+        )
     criteria = {c.pk for c in tender.criteria.all()}
-    if {a["criterion"] for a in content["quality_answers"]} - criteria:
+    answered = [a["criterion"] for a in content["quality_answers"]]
+    if set(answered) - criteria:
         errors["quality_answers"] = [_err("unknown_criterion", _("No such criterion in this call."))]
+    elif len(answered) != len(set(answered)):
+        errors["quality_answers"] = [_err("duplicate_answer", _("Answer each criterion once."))]
     requirements = {r.pk for r in tender.requirements.all()}
-    if {e["requirement"] for e in content["suitability_evidence"]} - requirements:
+    evidenced = [e["requirement"] for e in content["suitability_evidence"]]
+    if set(evidenced) - requirements:
         errors["suitability_evidence"] = [_err("unknown_requirement", _("No such requirement in this call."))]
+    elif len(evidenced) != len(set(evidenced)):
+        errors["suitability_evidence"] = [_err("duplicate_evidence", _("Give evidence for each requirement once."))]
     if set(content["exclusion_declaration"]) - set(tender.exclusion_grounds):
         errors["exclusion_declaration"] = [_err("unknown_ground", _("Unknown exclusion ground."))]
-    bad_secrets = [key for key in content["business_secrets"] if not SECRET_KEY_PATTERN.match(key)]
+    known_parts = {"contact"} | {f"quality:{pk}" for pk in criteria} | {f"evidence:{pk}" for pk in requirements}
+    bad_secrets = [
+        key
+        for key in content["business_secrets"]
+        if not SECRET_KEY_PATTERN.match(key) or (not key.startswith("attachment:") and key not in known_parts)
+    ]
     if bad_secrets:
         errors["business_secrets"] = [
             _err(

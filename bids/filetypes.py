@@ -171,7 +171,10 @@ def _zip_kinds(data: bytes, max_file_bytes: int) -> list[FileKind]:
             kinds.append(DOCX)
         if "xl/workbook.xml" in names:
             kinds.append(XLSX)
-        if kinds and any(name.lower().endswith("vbaproject.bin") for name in names):
+        lowered = [name.lower() for name in names]
+        if kinds and any(
+            name.endswith("vbaproject.bin") or "/activex/" in name or "/embeddings/" in name for name in lowered
+        ):
             raise FileRefused(
                 "active_content",
                 _("The document contains macros; save it without macros (as .docx or .xlsx) and upload it again."),
@@ -183,6 +186,11 @@ def _zip_kinds(data: bytes, max_file_bytes: int) -> list[FileKind]:
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, EOFError, OSError, zlib.error):
             raise _corrupt() from None
         if mimetype in _ODF_MIMETYPES:
+            if any(name.startswith(("Basic/", "Scripts/")) for name in names):
+                raise FileRefused(
+                    "active_content",
+                    _("The document contains macros or scripts; save it without them and upload it again."),
+                )
             kinds.append(_ODF_MIMETYPES[mimetype])
     return kinds
 
@@ -190,7 +198,7 @@ def _zip_kinds(data: bytes, max_file_bytes: int) -> list[FileKind]:
 # --- PDF: actions that run code -----------------------------------------------------------------------------
 
 # A name token (/Name) that could spell one of the names looked for (#xx escapes are decoded before comparing).
-_NAME = re.compile(rb"/((?:[JLE]|#[0-9A-Fa-f]{2})[^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_NAME = re.compile(rb"/((?:[JLERX]|#[0-9A-Fa-f]{2})[^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
 _ANY_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 # "stream" after a dictionary, then the end of line that the format requires.
@@ -199,9 +207,9 @@ _ENDSTREAM = re.compile(rb"endstream")
 _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
 _FILTER_NAME = re.compile(rb"/([^\s/\[\]<>()]+)")
 _PREDICTOR = re.compile(rb"/Predictor\s*(\d+)")
-_ACTIVE = {b"JavaScript", b"JS", b"Launch"}
+_ACTIVE = {b"JavaScript", b"JS", b"Launch", b"XFA", b"EmbeddedFile", b"RichMedia"}
 # Names long enough never to occur by chance in compressed bytes; /JS, three letters, does now and then.
-_LONG_ACTIVE = {b"JavaScript", b"Launch"}
+_LONG_ACTIVE = {b"JavaScript", b"Launch", b"EmbeddedFile", b"RichMedia"}
 _IMAGE_FILTERS = {b"DCTDecode", b"DCT", b"JPXDecode", b"CCITTFaxDecode", b"CCF", b"JBIG2Decode"}
 # Decoded streams are scanned in windows of this size, overlapping by the longest name looked for (escaped).
 _WINDOW = 1024 * 1024

@@ -16,7 +16,6 @@ from procurement.models import ProviderOrganisation
 from tenders.models import Lot, Tender
 
 MAX_UNIT_PRICE = Decimal(settings.HANKINTA["MAX_UNIT_PRICE"])
-VAT_RATES = (Decimal("0"), Decimal("10"), Decimal("14"), Decimal("25.5"))
 
 
 class TenderKey(models.Model):

@@ -106,3 +106,18 @@ def tender_bid_count(*, user, tender_id) -> int:
     ):
         _refuse_sealed(user, tender)
     return tender.bids.filter(status=BidStatus.SUBMITTED).count()
+
+
+def own_version_manifest(*, user, bid_id, number) -> bytes:
+    """The exact manifest of one of the provider's own submissions, so that it can check the hash on its receipt."""
+    from .sealing import unseal
+
+    bid = (
+        Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).first()
+        if str(bid_id).isdigit()
+        else None
+    )
+    version = bid.versions.filter(number=number).first() if bid else None
+    if version is None:
+        raise NotFound()
+    return unseal(bid.tender_id, version.sealed_manifest, f"bid-version:{bid.pk}:{version.number}")

@@ -117,6 +117,7 @@ def receipt_context(document: GeneratedDocument) -> dict:
         "received_utc": version.received_at.astimezone(UTC),
         "lots": offered,
         "attachments": manifest["attachments"],
+        "call_version": manifest["call_version"],  # the version submitted against, not the one of today
         "generated_at": timezone.now(),
         "document": document,
     }

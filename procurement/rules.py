@@ -54,6 +54,19 @@ RULE_SETS: tuple[RuleSet, ...] = (
 )
 
 
+# Finnish VAT rates (%), by the day they took effect: the general rate rose to 25.5 on 1.9.2024 and the
+# reduced 14 % rate fell to 13.5 on 1.1.2026. Education services are usually exempt (0 %).
+VAT_RATE_SETS: tuple[tuple[date, tuple[Decimal, ...]], ...] = (
+    (date(2013, 1, 1), (Decimal("0"), Decimal("10"), Decimal("14"), Decimal("24"))),
+    (date(2024, 9, 1), (Decimal("0"), Decimal("10"), Decimal("14"), Decimal("25.5"))),
+    (date(2026, 1, 1), (Decimal("0"), Decimal("10"), Decimal("13.5"), Decimal("25.5"))),
+)
+
+
+def vat_rates_on(day: date) -> tuple[Decimal, ...]:
+    return max((s for s in VAT_RATE_SETS if s[0] <= day), key=lambda s: s[0])[1]
+
+
 def rules_on(day: date) -> RuleSet:
     """The rule set in force on the given day."""
     applicable = [r for r in RULE_SETS if r.valid_from <= day]

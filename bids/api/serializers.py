@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..content import comparison_price
-from ..models import MAX_UNIT_PRICE, VAT_RATES, Bid, BidVersion
+from ..models import MAX_UNIT_PRICE, Bid, BidVersion
 
 
 class LotOfferInputSerializer(serializers.Serializer):
@@ -21,7 +21,14 @@ class LotOfferInputSerializer(serializers.Serializer):
             "max_value": _("The price is larger than any plausible price (at most {max_value})."),
         },
     )
-    vat_rate = serializers.ChoiceField(choices=[str(rate) for rate in VAT_RATES], default="0")
+    vat_rate = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        default=Decimal("0"),
+        help_text="A Finnish VAT rate in force (checked against the dated rates); education is usually 0.",
+    )
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)

@@ -1,5 +1,7 @@
 """HTTP endpoints of the tender box."""
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -90,3 +92,14 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._render(services.bid_withdraw(actor=request.user, bid_id=pk, received_at=received_at(request)))
+
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiTypes.BINARY},
+        summary="The exact manifest of one of your own submissions (its SHA-256 is on the receipt)",
+    )
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/manifest")
+    def manifest(self, request, pk=None, number=None):
+        raw = selectors.own_version_manifest(user=request.user, bid_id=pk, number=int(number))
+        response = HttpResponse(raw, content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="bid-{pk}-v{number}-manifest.json"'
+        return response
