@@ -37,6 +37,9 @@ api_v1 = [
     path("tenders/<int:pk>/bid_count/", evaluation_api.TenderBidCountView.as_view(), name="tender-bid-count"),
     path("tenders/<int:pk>/panel/", evaluation_api.TenderPanelView.as_view(), name="tender-panel"),
     path("tenders/<int:pk>/declaration/", evaluation_api.TenderDeclarationView.as_view(), name="tender-declaration"),
+    path(
+        "tenders/<int:pk>/qualification/", evaluation_api.TenderQualificationView.as_view(), name="tender-qualification"
+    ),
     path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),

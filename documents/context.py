@@ -36,6 +36,14 @@ def decision_context(document: GeneratedDocument) -> dict:
     lots = []
     for award in decision.lot_awards.all():
         lots.append({"lot": award.lot, "winner": award.winner, "results": results.get(award.lot_id, [])})
+    from bids.models import Bid
+    from evaluation.qualification import qualification_state
+
+    _qualified, failed, _missing = qualification_state(tender)
+    rejected = [
+        {"provider": bid.provider, "reasons": failed[bid.pk]}
+        for bid in Bid.objects.filter(pk__in=failed).select_related("provider").order_by("provider__name")
+    ]
     rules = rules_on(decision.decided_at.astimezone(HELSINKI).date())
     appeal_deadline = (
         at_local_time(decision.appeal_ends_on, rules.appeal_last_time) if decision.appeal_ends_on else None
@@ -45,6 +53,7 @@ def decision_context(document: GeneratedDocument) -> dict:
         "authority": tender.authority,
         "decision": decision,
         "lots": lots,
+        "rejected": rejected,
         "criteria": list(tender.criteria.all()),
         "bid_count": tender.bids.filter(status=BidStatus.SUBMITTED).count(),
         "under_act": decision.regime != Regime.SMALL,

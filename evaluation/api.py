@@ -15,7 +15,8 @@ from tenders.selectors import tender_get
 from . import services
 from .models import AwardDecision, LotAward, OpeningRequest, PanelMember
 from .panel import panel_add, panel_declare
-from .selectors import lot_results, panel_of
+from .qualification import qualification_record
+from .selectors import lot_results, panel_of, qualification_checks
 
 
 class QualityScoreInputSerializer(serializers.Serializer):
@@ -146,6 +147,41 @@ class TenderDeclarationView(APIView):
         serializer.is_valid(raise_exception=True)
         member = panel_declare(actor=request.user, tender_id=pk, **serializer.validated_data)
         return Response(PanelMemberSerializer(member).data)
+
+
+class QualificationCheckSerializer(serializers.Serializer):
+    bid = serializers.IntegerField()
+    subject = serializers.CharField(max_length=40, help_text='"exclusion" or "requirement:<id>"')
+    passed = serializers.BooleanField()
+    reason = serializers.CharField(max_length=10_000)
+
+
+class QualificationInputSerializer(serializers.Serializer):
+    checks = QualificationCheckSerializer(many=True, allow_empty=False, max_length=5000)
+
+
+class TenderQualificationView(APIView):
+    @extend_schema(responses=QualificationCheckSerializer(many=True), summary="The qualification of the bids")
+    def get(self, request, pk):
+        return Response(
+            QualificationCheckSerializer(qualification_checks(user=request.user, tender_id=pk), many=True).data
+        )
+
+    @extend_schema(
+        request=QualificationInputSerializer,
+        responses=QualificationCheckSerializer(many=True),
+        summary="Record pass/fail, with reasons, for exclusion and suitability",
+    )
+    def post(self, request, pk):
+        serializer = QualificationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = qualification_record(actor=request.user, tender_id=pk, checks=serializer.validated_data["checks"])
+        return Response(
+            QualificationCheckSerializer(
+                [{"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason} for c in saved],
+                many=True,
+            ).data
+        )
 
 
 class TenderScoresView(APIView):

@@ -138,3 +138,24 @@ class PanelMember(models.Model):
     @property
     def may_evaluate(self) -> bool:
         return self.declared_at is not None and self.has_conflict is False
+
+
+class QualificationCheck(models.Model):
+    """Pass or fail, with the reason, for one bid: its exclusion-grounds declaration, or one suitability
+    requirement ("requirement:<id>")."""
+
+    bid = models.ForeignKey("bids.Bid", on_delete=models.PROTECT, related_name="qualification_checks")
+    subject = models.CharField(max_length=40)
+    passed = models.BooleanField()
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("qualification check")
+        verbose_name_plural = _("qualification checks")
+        ordering = ["bid", "subject"]
+        constraints = [models.UniqueConstraint(fields=["bid", "subject"], name="one_check_per_bid_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.bid_id} {self.subject}: {'pass' if self.passed else 'fail'}"

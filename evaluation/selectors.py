@@ -30,3 +30,17 @@ def panel_of(*, user, tender_id):
     if not roles_of(user).reads_authority(tender.authority_id):
         raise Forbidden()
     return tender.panel.select_related("user")
+
+
+def qualification_checks(*, user, tender_id):
+    """The pass/fail results with reasons, for the panel (and auditors) after the opening."""
+    from .models import QualificationCheck
+
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise Forbidden()
+    panel_access_check(user=user, tender=tender)
+    return [
+        {"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason}
+        for c in QualificationCheck.objects.filter(bid__tender=tender).order_by("bid_id", "subject")
+    ]

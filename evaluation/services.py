@@ -29,6 +29,7 @@ from tenders.selectors import tender_get
 
 from .models import AwardDecision, LotAward, LotResult, OpeningRequest, QualityScore
 from .panel import panel_access_check
+from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
 
 logger = logging.getLogger(__name__)
@@ -156,7 +157,8 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[
                 status=tender.status,
             )
         panel_access_check(user=actor, tender=tender)
-        offers = {o.pk: o for o in _submitted_offers(tender)}
+        qualified, _failed, _missing = qualification_state(tender)
+        offers = {o.pk: o for o in _submitted_offers(tender) if o.bid_id in qualified}
         criteria = {c.pk: c for c in tender.criteria.all()}
         errors: list[dict] = []
         for index, item in enumerate(scores):
@@ -215,7 +217,15 @@ def _compute_results(tender: Tender) -> list[LotResult]:
         for lot in tender.lots.filter(status=LotStatus.OPEN)
     }
     offers_by_lot: dict[int, list[Offer]] = defaultdict(list)
-    offer_rows = list(_submitted_offers(tender))
+    qualified, _failed, missing = qualification_state(tender)
+    if missing:
+        raise ValidationFailed(
+            _("Every bid must be qualified (exclusion declaration and each requirement) first."),
+            code="qualification_incomplete",
+            errors={"qualification": [{"code": "missing", "message": str(m)} for m in missing[:50]]},
+        )
+    # Only the bids that passed qualification are compared.
+    offer_rows = [o for o in _submitted_offers(tender) if o.bid_id in qualified]
     scores: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for lot_offer_id, criterion_id, points in QualityScore.objects.filter(lot_offer__in=offer_rows).values_list(
         "lot_offer_id", "criterion_id", "points"

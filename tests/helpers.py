@@ -53,6 +53,7 @@ def decided_call(*, officer, bidders: list[tuple], quality: dict | None = None, 
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
+    qualify_all(tender, officer)
     quality = quality or {}
     scores = [
         {
@@ -85,3 +86,22 @@ def seat_panel(tender: Tender, officer, *others) -> None:
     for user in (officer, *others):
         panel_add(actor=officer, tender_id=tender.pk, user_id=user.pk)
         panel_declare(actor=user, tender_id=tender.pk, has_conflict=False)
+
+
+def qualify_all(tender: Tender, officer, failing: set[int] | None = None) -> None:
+    """Record the qualification of every submitted bid: passed, except the bids in `failing`."""
+    from bids.models import BidStatus
+    from evaluation.qualification import qualification_record, required_subjects
+
+    failing = failing or set()
+    checks = [
+        {
+            "bid": bid.pk,
+            "subject": subject,
+            "passed": bid.pk not in failing,
+            "reason": "Selvitys puuttuu." if bid.pk in failing else "Täyttää vaatimuksen.",
+        }
+        for bid in tender.bids.filter(status=BidStatus.SUBMITTED)
+        for subject in required_subjects(tender)
+    ]
+    qualification_record(actor=officer, tender_id=tender.pk, checks=checks)

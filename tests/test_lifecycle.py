@@ -128,6 +128,12 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     criteria = officer_api.get(f"/api/v1/tenders/{tender_id}/").json()["criteria"]
     points = {"Savon Kieliopisto Oy": "6", "Kotoutumisen Tuki ry": "9"}
     offer_of = {b["provider_name"]: b["content"]["lot_offers"][0]["lot_offer"] for b in submitted}
+    checks = [
+        {"bid": b["id"], "subject": "exclusion", "passed": True, "reason": "Ei poissulkemisperusteita."}
+        for b in submitted
+    ]
+    response = officer_api.post(f"/api/v1/tenders/{tender_id}/qualification/", {"checks": checks}, format="json")
+    assert response.status_code == 200, response.content
     scores = [
         {"lot_offer": offer_of[name], "criterion": c["id"], "points": p, "reason": "Perusteltu arviointimuistiossa."}
         for name, p in points.items()

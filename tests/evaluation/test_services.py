@@ -11,13 +11,15 @@ from procurement.errors import Conflict, Forbidden, ValidationFailed
 from tenders.models import TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import decided_call, open_bids, seat_panel, submitted_call
+from tests.helpers import decided_call, open_bids, qualify_all, seat_panel, submitted_call
 
 
 def test_evaluation_needs_every_score(authority, officer, member_a):
     tender = submitted_call(authority=authority, bidders=[(member_a, "100")])
     tender_close(actor=officer, tender_id=tender.pk)
     open_bids(tender, officer)
+    seat_panel(tender, officer)
+    qualify_all(tender, officer)
 
     with pytest.raises(ValidationFailed) as error:
         tender_evaluate(actor=officer, tender_id=tender.pk)
@@ -39,6 +41,7 @@ def test_scores_are_checked_against_the_criterion(authority, officer, member_a):
         )
     open_bids(tender, officer)
     seat_panel(tender, officer)
+    qualify_all(tender, officer)
     offer = tender.bids.get().lot_offers.first()  # offers exist as rows only after the opening
     score = {"lot_offer": offer.pk, "criterion": criterion.pk, "points": Decimal("11"), "reason": "x"}
     with pytest.raises(ValidationFailed) as error:

@@ -12,6 +12,7 @@ from bids.models import Bid
 from bids.services import bid_create, bid_submit
 from evaluation.models import AwardDecision
 from evaluation.panel import panel_add, panel_declare
+from evaluation.qualification import qualification_record, required_subjects
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_open
 from procurement.models import ContractingAuthority, Membership, ProviderOrganisation, Role, User
 from tenders.models import Tender
@@ -295,6 +296,20 @@ class Command(BaseCommand):
                                 "reason": SCORE_REASON,
                             }
                         )
+            qualification_record(
+                actor=officer,
+                tender_id=tender.pk,
+                checks=[
+                    {
+                        "bid": bid.pk,
+                        "subject": subject,
+                        "passed": True,
+                        "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
+                    }
+                    for bid in Bid.objects.filter(tender=tender)
+                    for subject in required_subjects(tender)
+                ],
+            )
             quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
             tender_evaluate(actor=officer, tender_id=tender.pk)
             if state == "evaluated":

@@ -1,0 +1,97 @@
+"""Qualification: each bid's exclusion declaration and suitability requirements pass or fail, with reasons."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bids.models import Bid, BidStatus
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.errors import Conflict, Forbidden, ValidationFailed
+from tenders.models import Tender, TenderStatus
+from tenders.selectors import tender_get
+
+from .models import QualificationCheck
+from .panel import panel_access_check
+
+EXCLUSION = "exclusion"
+
+
+def required_subjects(tender: Tender) -> list[str]:
+    return [
+        EXCLUSION,
+        *(f"requirement:{pk}" for pk in tender.requirements.order_by("number").values_list("pk", flat=True)),
+    ]
+
+
+def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[QualificationCheck]:
+    """Record (or correct, until the evaluation is finished) pass/fail results with their reasons."""
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        if (
+            not roles_of(actor).is_officer(tender.authority_id)
+            and tender.authority_id not in roles_of(actor).evaluator_of
+        ):
+            raise Forbidden()
+        if tender.status != TenderStatus.OPENED:
+            raise Conflict(
+                _("Qualification is recorded after the opening and before the evaluation is finished."),
+                code="not_qualifying",
+                status=tender.status,
+            )
+        panel_access_check(user=actor, tender=tender)
+        bids = set(tender.bids.filter(status=BidStatus.SUBMITTED).values_list("pk", flat=True))
+        subjects = set(required_subjects(tender))
+        errors = []
+        for index, check in enumerate(checks):
+            if check["bid"] not in bids:
+                errors.append({"index": index, "code": "unknown_bid", "message": str(_("No such bid in this call."))})
+            elif check["subject"] not in subjects:
+                errors.append(
+                    {"index": index, "code": "unknown_subject", "message": str(_("No such requirement in this call."))}
+                )
+            elif not check["reason"].strip():
+                errors.append({"index": index, "code": "reason_required", "message": str(_("Give the reason."))})
+        if errors:
+            raise ValidationFailed(errors={"checks": errors})
+        saved = []
+        for check in checks:
+            row, _created = QualificationCheck.objects.update_or_create(
+                bid_id=check["bid"],
+                subject=check["subject"],
+                defaults={
+                    "passed": check["passed"],
+                    "reason": check["reason"].strip(),
+                    "decided_by": actor,
+                    "decided_at": timezone.now(),
+                },
+            )
+            saved.append(row)
+        audit_record(
+            action="evaluation.qualify",
+            actor=actor,
+            obj=tender,
+            after={"checks": [{"bid": c.bid_id, "subject": c.subject, "passed": c.passed} for c in saved]},
+        )
+    return saved
+
+
+def qualification_state(tender: Tender) -> tuple[set[int], dict[int, list[str]], list[dict]]:
+    """(qualified bid ids, reasons of failure by bid id, what is still unchecked)."""
+    subjects = required_subjects(tender)
+    checks: dict[int, dict[str, QualificationCheck]] = {}
+    for check in QualificationCheck.objects.filter(bid__tender=tender):
+        checks.setdefault(check.bid_id, {})[check.subject] = check
+    qualified, failed, missing = set(), {}, []
+    for bid_id in Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).values_list("pk", flat=True):
+        mine = checks.get(bid_id, {})
+        unchecked = [s for s in subjects if s not in mine]
+        if unchecked:
+            missing.append({"bid": bid_id, "subjects": unchecked})
+            continue
+        reasons = [mine[s].reason for s in subjects if not mine[s].passed]
+        if reasons:
+            failed[bid_id] = reasons
+        else:
+            qualified.add(bid_id)
+    return qualified, failed, missing
