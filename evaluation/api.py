@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -13,6 +15,7 @@ from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
 from . import services
+from .exports import comparison_workbook
 from .models import AwardDecision, LotAward, OpeningRequest, PanelMember
 from .panel import panel_add, panel_declare
 from .qualification import qualification_record
@@ -208,6 +211,23 @@ class TenderResultsView(APIView):
     @extend_schema(responses=LotResultSerializer(many=True), summary="The ranking of every lot")
     def get(self, request, pk):
         return Response(LotResultSerializer(lot_results(user=request.user, tender_id=pk), many=True).data)
+
+
+class TenderResultsXlsxView(APIView):
+    @extend_schema(
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+        summary="The comparison table of every lot as an XLSX workbook",
+    )
+    def get(self, request, pk):
+        results = list(lot_results(user=request.user, tender_id=pk))
+        tender = tender_get(user=request.user, tender_id=pk)
+        response = HttpResponse(
+            comparison_workbook(tender=tender, results=results),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="comparison-{tender.pk}.xlsx"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class TenderDecideView(APIView):

@@ -88,3 +88,36 @@ def test_qualification_waits_for_the_opening(authority, officer, member_a):
     check = {"bid": tender.bids.first().pk, "subject": "exclusion", "passed": True, "reason": "x"}
     with pytest.raises(Conflict):
         qualification_record(actor=officer, tender_id=tender.pk, checks=[check])
+
+
+def test_comparison_table_xlsx_holds_the_api_numbers(opened, officer, client_for):
+    import openpyxl
+
+    qualify_all(opened, officer)
+    score_all(opened, officer)
+    tender_evaluate(actor=officer, tender_id=opened.pk)
+    client = client_for(officer)
+    api = client.get(f"/api/v1/tenders/{opened.pk}/results/").json()
+
+    response = client.get(f"/api/v1/tenders/{opened.pk}/results/xlsx/")
+
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = [
+        (sheet.title, r[0], r[1], f"{r[3]:.2f}", f"{r[4]:.2f}", f"{r[5]:.2f}", f"{r[6]:.2f}")
+        for sheet in workbook.worksheets
+        for r in sheet.iter_rows(min_row=3, values_only=True)
+    ]
+    expected = [
+        (
+            f"Osa {r['lot_number']}",
+            r["rank"],
+            r["provider"],
+            r["comparison_price"],
+            r["price_points"],
+            r["quality_points"],
+            r["total_points"],
+        )
+        for r in api
+    ]
+    assert sorted(rows) == sorted(expected) and len(rows) == 4
