@@ -40,6 +40,11 @@ api_v1 = [
     path(
         "tenders/<int:pk>/qualification/", evaluation_api.TenderQualificationView.as_view(), name="tender-qualification"
     ),
+    path(
+        "tenders/<int:pk>/scores/individual/",
+        evaluation_api.TenderIndividualScoresView.as_view(),
+        name="tender-scores-individual",
+    ),
     path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),

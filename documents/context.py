@@ -34,8 +34,13 @@ def decision_context(document: GeneratedDocument) -> dict:
     ):
         results[result.lot_id].append(result)
     lots = []
+    awards: dict[int, list] = {}
     for award in decision.lot_awards.all():
-        lots.append({"lot": award.lot, "winner": award.winner, "results": results.get(award.lot_id, [])})
+        awards.setdefault(award.lot_id, []).append(award)
+    for lot_awards in awards.values():
+        lot = lot_awards[0].lot
+        winners = [a.winner for a in lot_awards if a.winner is not None]
+        lots.append({"lot": lot, "winners": winners, "results": results.get(lot.pk, [])})
     from bids.models import Bid
     from evaluation.qualification import qualification_state
 

@@ -54,7 +54,7 @@ class LotAwardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LotAward
-        fields = ["lot", "lot_number", "winner", "winner_bid", "winner_provider"]
+        fields = ["lot", "lot_number", "rank", "winner", "winner_bid", "winner_provider"]
 
 
 class AwardDecisionSerializer(serializers.ModelSerializer):
@@ -188,14 +188,24 @@ class TenderQualificationView(APIView):
 
 
 class TenderScoresView(APIView):
-    @extend_schema(request=ScoresInputSerializer, responses=None, summary="Record the panel's quality scores")
+    individual = False
+
+    @extend_schema(
+        request=ScoresInputSerializer,
+        responses=inline_serializer("ScoresSaved", {"saved": serializers.IntegerField()}),
+        summary="Record quality scores: the panel's consensus (/scores/) or your own (/scores/individual/)",
+    )
     def post(self, request, pk):
         serializer = ScoresInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved = services.quality_scores_record(
-            actor=request.user, tender_id=pk, scores=serializer.validated_data["scores"]
+            actor=request.user, tender_id=pk, scores=serializer.validated_data["scores"], individual=self.individual
         )
         return Response({"saved": len(saved)})
+
+
+class TenderIndividualScoresView(TenderScoresView):
+    individual = True
 
 
 class TenderEvaluateView(APIView):

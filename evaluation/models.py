@@ -76,14 +76,19 @@ class AwardDecision(models.Model):
 
 
 class LotAward(models.Model):
+    """A lot's result in the decision: its winner, or its winners ranked 1..N in a framework agreement;
+    a lot with no acceptable bid has one row without a winner."""
+
     decision = models.ForeignKey(AwardDecision, on_delete=models.CASCADE, related_name="lot_awards")
-    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="award")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="awards")
+    rank = models.PositiveSmallIntegerField(default=1)
     winner = models.ForeignKey(LotOffer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("lot award")
         verbose_name_plural = _("lot awards")
-        ordering = ["lot__number"]
+        ordering = ["lot__number", "rank"]
+        constraints = [models.UniqueConstraint(fields=["decision", "lot", "rank"], name="one_award_per_lot_rank")]
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} → {self.winner_id or '-'}"
@@ -159,3 +164,25 @@ class QualificationCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bid_id} {self.subject}: {'pass' if self.passed else 'fail'}"
+
+
+class IndividualScore(models.Model):
+    """One evaluator's own score of a criterion for an offer, with a reason; the panel's consensus score
+    (QualityScore) is what counts, and the individual ones stay on record beside it."""
+
+    lot_offer = models.ForeignKey(LotOffer, on_delete=models.CASCADE, related_name="individual_scores")
+    criterion = models.ForeignKey(QualityCriterion, on_delete=models.PROTECT, related_name="individual_scores")
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    reason = models.TextField()
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("individual score")
+        verbose_name_plural = _("individual scores")
+        constraints = [
+            models.UniqueConstraint(fields=["lot_offer", "criterion", "evaluator"], name="one_individual_score")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator_id}: {self.lot_offer_id}/{self.criterion_id} = {self.points}"

@@ -27,7 +27,7 @@ from procurement.rules import Regime, rules_on
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
-from .models import AwardDecision, LotAward, LotResult, OpeningRequest, QualityScore
+from .models import AwardDecision, IndividualScore, LotAward, LotResult, OpeningRequest, QualityScore
 from .panel import panel_access_check
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
@@ -143,8 +143,9 @@ def _tender_open(*, actor, tender_id: int) -> OpeningRequest:
     return pending
 
 
-def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[QualityScore]:
-    """Record or correct the panel's quality scores; only while the bids are being evaluated."""
+def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individual: bool = False) -> list:
+    """Record or correct quality scores while the bids are being evaluated: the panel's consensus scores (which
+    count), or with individual=True the actor's own scores, which stay on record beside them."""
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         roles = roles_of(actor)
@@ -182,19 +183,20 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict]) -> list[
             raise ValidationFailed(errors={"scores": errors})
         saved = []
         for item in scores:
-            score, _created = QualityScore.objects.update_or_create(
-                lot_offer_id=item["lot_offer"],
-                criterion_id=item["criterion"],
-                defaults={
-                    "points": item["points"],
-                    "reason": item["reason"],
-                    "scored_by": actor,
-                    "scored_at": timezone.now(),
-                },
-            )
+            values = {"points": item["points"], "reason": item["reason"], "scored_at": timezone.now()}
+            if individual:
+                score, _created = IndividualScore.objects.update_or_create(
+                    lot_offer_id=item["lot_offer"], criterion_id=item["criterion"], evaluator=actor, defaults=values
+                )
+            else:
+                score, _created = QualityScore.objects.update_or_create(
+                    lot_offer_id=item["lot_offer"],
+                    criterion_id=item["criterion"],
+                    defaults={**values, "scored_by": actor},
+                )
             saved.append(score)
         audit_record(
-            action="evaluation.score",
+            action="evaluation.score_individual" if individual else "evaluation.score",
             actor=actor,
             obj=tender,
             after={
@@ -298,9 +300,17 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
             self_correction_ends_on=period_end(today, rules.self_correction_days),
         )
         open_lots = list(tender.lots.filter(status=LotStatus.OPEN))
-        winners = {r.lot_id: r.lot_offer_id for r in LotResult.objects.filter(lot__in=open_lots, rank=1)}
+        # A framework agreement takes the N best of each lot, in their order; otherwise the best one.
+        places = tender.framework_providers_per_lot if tender.is_framework else 1
+        winners: dict[int, list[int]] = {}
+        for result in LotResult.objects.filter(lot__in=open_lots, rank__lte=places).order_by("lot_id", "rank"):
+            winners.setdefault(result.lot_id, []).append(result.lot_offer_id)
         LotAward.objects.bulk_create(
-            LotAward(decision=decision, lot=lot, winner_id=winners.get(lot.pk)) for lot in open_lots
+            [
+                LotAward(decision=decision, lot=lot, rank=position, winner_id=offer_id)
+                for lot in open_lots
+                for position, offer_id in enumerate(winners.get(lot.pk) or [None], start=1)
+            ]
         )
         for lot in open_lots:
             lot.status = LotStatus.AWARDED if lot.pk in winners else LotStatus.UNSUCCESSFUL
