@@ -45,6 +45,15 @@ api_v1 = [
         evaluation_api.TenderIndividualScoresView.as_view(),
         name="tender-scores-individual",
     ),
+    path("tenders/<int:pk>/requests/", evaluation_api.TenderRequestsView.as_view(), name="tender-requests"),
+    path(
+        "tenders/<int:pk>/abnormally_low/",
+        evaluation_api.TenderAbnormallyLowView.as_view(),
+        name="tender-abnormally-low",
+    ),
+    path(
+        "tenders/<int:pk>/offers/<int:offer_id>/reject/", evaluation_api.OfferRejectView.as_view(), name="offer-reject"
+    ),
     path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),

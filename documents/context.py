@@ -49,6 +49,14 @@ def decision_context(document: GeneratedDocument) -> dict:
         {"provider": bid.provider, "reasons": failed[bid.pk]}
         for bid in Bid.objects.filter(pk__in=failed).select_related("provider").order_by("provider__name")
     ]
+    from evaluation.models import PriceRejection
+
+    rejected += [
+        {"provider": r.lot_offer.bid.provider, "reasons": [f"{r.lot_offer.lot.number}: {r.reason}"]}
+        for r in PriceRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
+            "lot_offer__bid__provider", "lot_offer__lot"
+        )
+    ]
     rules = rules_on(decision.decided_at.astimezone(HELSINKI).date())
     appeal_deadline = (
         at_local_time(decision.appeal_ends_on, rules.appeal_last_time) if decision.appeal_ends_on else None

@@ -11,15 +11,17 @@ from rest_framework.views import APIView
 
 from bids.api.serializers import BidSerializer
 from bids.selectors import tender_bid_count, tender_bids
+from procurement.walltime import HelsinkiDateTimeField
 from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
 from . import services
 from .exports import comparison_workbook
-from .models import AwardDecision, LotAward, OpeningRequest, PanelMember
+from .models import AwardDecision, LotAward, OpeningRequest, PanelMember, ProviderRequest
 from .panel import panel_add, panel_declare
 from .qualification import qualification_record
-from .selectors import lot_results, panel_of, qualification_checks
+from .requests import offer_reject_for_price, provider_request_create
+from .selectors import abnormally_low, lot_results, panel_of, qualification_checks
 
 
 class QualityScoreInputSerializer(serializers.Serializer):
@@ -185,6 +187,68 @@ class TenderQualificationView(APIView):
                 many=True,
             ).data
         )
+
+
+class ProviderRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProviderRequest
+        fields = ["id", "bid", "kind", "message", "deadline", "requested_at", "answer", "answered_at"]
+        read_only_fields = ["id", "requested_at", "answer", "answered_at"]
+
+    bid = serializers.IntegerField(source="bid_id")
+    deadline = HelsinkiDateTimeField()
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=10_000)
+
+
+class TenderRequestsView(APIView):
+    @extend_schema(
+        request=ProviderRequestSerializer,
+        responses={201: ProviderRequestSerializer},
+        summary="Ask a bidder for a clarification or for an explanation of an abnormally low price",
+    )
+    def post(self, request, pk):
+        serializer = ProviderRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        created = provider_request_create(
+            actor=request.user,
+            tender_id=pk,
+            bid_id=data["bid_id"],
+            kind=data["kind"],
+            message=data["message"],
+            deadline=data["deadline"],
+        )
+        return Response(ProviderRequestSerializer(created).data, status=201)
+
+
+class TenderAbnormallyLowView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "AbnormallyLow",
+            {
+                "lot_offer": serializers.IntegerField(),
+                "mean_of_others": serializers.CharField(),
+                "below_percent": serializers.CharField(),
+            },
+            many=True,
+        ),
+        summary="Offers flagged as abnormally low",
+    )
+    def get(self, request, pk):
+        flagged = abnormally_low(user=request.user, tender_id=pk)
+        return Response([{"lot_offer": offer_id, **details} for offer_id, details in sorted(flagged.items())])
+
+
+class OfferRejectView(APIView):
+    @extend_schema(request=ReasonInputSerializer, responses=None, summary="Reject an offer for its price")
+    def post(self, request, pk, offer_id):
+        serializer = ReasonInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer_reject_for_price(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
+        return Response(status=204)
 
 
 class TenderScoresView(APIView):

@@ -186,3 +186,48 @@ class IndividualScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluator_id}: {self.lot_offer_id}/{self.criterion_id} = {self.points}"
+
+
+class ProviderRequest(models.Model):
+    """A question to a bidder after the opening: a clarification of its bid (which may complete it but never
+    improve it), or an explanation of an abnormally low price (§96)."""
+
+    class Kind(models.TextChoices):
+        CLARIFICATION = "clarification", _("Clarification request")
+        PRICE_EXPLANATION = "price_explanation", _("Explanation of an abnormally low price")
+
+    bid = models.ForeignKey("bids.Bid", on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    deadline = models.DateTimeField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to a bidder")
+        verbose_name_plural = _("requests to bidders")
+        ordering = ["bid", "requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to bid {self.bid_id}"
+
+
+class PriceRejection(models.Model):
+    """An offer rejected for its price; an abnormally low one only after its explanation was asked and answered."""
+
+    lot_offer = models.OneToOneField(LotOffer, on_delete=models.PROTECT, related_name="price_rejection")
+    reason = models.TextField()
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rejected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("price rejection")
+        verbose_name_plural = _("price rejections")
+
+    def __str__(self) -> str:
+        return f"offer {self.lot_offer_id} rejected for its price"

@@ -44,3 +44,13 @@ def qualification_checks(*, user, tender_id):
         {"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason}
         for c in QualificationCheck.objects.filter(bid__tender=tender).order_by("bid_id", "subject")
     ]
+
+
+def abnormally_low(*, user, tender_id) -> dict:
+    from .requests import abnormally_low_offers
+
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise Forbidden()
+    panel_access_check(user=user, tender=tender)
+    return abnormally_low_offers(tender)

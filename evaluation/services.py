@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 def _submitted_offers(tender: Tender):
     """The offers under evaluation: submitted bids, lots that are still open."""
     return LotOffer.objects.filter(
-        bid__tender=tender, bid__status=BidStatus.SUBMITTED, lot__status=LotStatus.OPEN
+        bid__tender=tender, bid__status=BidStatus.SUBMITTED, lot__status=LotStatus.OPEN, price_rejection__isnull=True
     ).select_related("bid", "lot")
 
 

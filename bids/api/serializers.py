@@ -136,3 +136,17 @@ class ReceiptSerializer(serializers.ModelSerializer):
             .values_list("pk", flat=True)
             .first()
         )
+
+
+class ProviderRequestOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    message = serializers.CharField()
+    deadline = serializers.DateTimeField()
+    requested_at = serializers.DateTimeField()
+    answer = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=50_000)

@@ -11,7 +11,14 @@ from procurement.middleware import received_at
 
 from .. import selectors, services
 from ..models import Bid
-from .serializers import BidContentSerializer, BidCreateSerializer, BidSerializer, ReceiptSerializer
+from .serializers import (
+    AnswerInputSerializer,
+    BidContentSerializer,
+    BidCreateSerializer,
+    BidSerializer,
+    ProviderRequestOutSerializer,
+    ReceiptSerializer,
+)
 
 
 class BidViewSet(viewsets.GenericViewSet):
@@ -103,3 +110,27 @@ class BidViewSet(viewsets.GenericViewSet):
         response = HttpResponse(raw, content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="bid-{pk}-v{number}-manifest.json"'
         return response
+
+    @extend_schema(responses=ProviderRequestOutSerializer(many=True), summary="Requests to your bid from the authority")
+    @action(detail=True, methods=["get"])
+    def requests(self, request, pk=None):
+        from evaluation.models import ProviderRequest
+
+        bid = selectors.bid_get(user=request.user, bid_id=pk)
+        return Response(ProviderRequestOutSerializer(ProviderRequest.objects.filter(bid=bid), many=True).data)
+
+    @extend_schema(request=AnswerInputSerializer, responses=ProviderRequestOutSerializer, summary="Answer a request")
+    @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>\d+)/answer")
+    def answer_request(self, request, pk=None, request_id=None):
+        from evaluation.requests import provider_request_answer
+
+        serializer = AnswerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        answered = provider_request_answer(
+            actor=request.user,
+            bid_id=pk,
+            request_id=int(request_id),
+            answer=serializer.validated_data["answer"],
+            received_at=received_at(request),
+        )
+        return Response(ProviderRequestOutSerializer(answered).data)

@@ -142,6 +142,9 @@ SPECTACULAR_SETTINGS = {
         "BidStatusEnum": "bids.models.BidStatus",
         "DocumentStatusEnum": "documents.models.DocumentStatus",
         "LanguageEnum": "procurement.models.Language",
+        "ProviderRequestKindEnum": "evaluation.models.ProviderRequest.Kind",
+        "SuitabilityKindEnum": "tenders.models.SuitabilityKind",
+        "DocumentKindEnum": "documents.models.DocumentKind",
     },
 }
 
@@ -203,6 +206,8 @@ HANKINTA = {
     "BID_ATTACHMENTS_MAX_BYTES": int(os.environ.get("BID_ATTACHMENTS_MAX_BYTES", 200 * 1024 * 1024)),
     "ATTACHMENT_CHUNK_BYTES": int(os.environ.get("ATTACHMENT_CHUNK_BYTES", 5 * 1024 * 1024)),
     "MAX_UNIT_PRICE": os.environ.get("MAX_UNIT_PRICE", "9999999.99"),
+    # An offer this many per cent below the mean of the lot's other offers is flagged as abnormally low.
+    "ABNORMALLY_LOW_PERCENT": int(os.environ.get("ABNORMALLY_LOW_PERCENT", "20")),
     # The second officer confirms an opening within this many minutes of the first one's request.
     "OPENING_CONFIRMATION_MINUTES": int(os.environ.get("OPENING_CONFIRMATION_MINUTES", "30")),
     # A unit price above these (euros without VAT) is refused as implausible, by pricing unit.

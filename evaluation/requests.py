@@ -1,0 +1,140 @@
+"""Questions to bidders after the opening, abnormally low prices (§96), and rejections for price."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bids.models import Bid, BidStatus, LotOffer
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.notifications import notify_providers
+from tenders.models import Tender, TenderStatus
+from tenders.selectors import tender_get
+
+from .models import PriceRejection, ProviderRequest
+from .panel import panel_access_check
+
+
+def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
+    """Offers priced more than the configured percentage below the mean of the other offers of their lot."""
+    percent = Decimal(settings.HANKINTA["ABNORMALLY_LOW_PERCENT"])
+    by_lot: dict[int, list[LotOffer]] = {}
+    for offer in LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED):
+        by_lot.setdefault(offer.lot_id, []).append(offer)
+    flagged = {}
+    for offers in by_lot.values():
+        for offer in offers:
+            others = [o.comparison_price for o in offers if o.pk != offer.pk]
+            if not others:
+                continue
+            mean = sum(others, Decimal("0")) / len(others)
+            if offer.comparison_price < mean * (1 - percent / 100):
+                flagged[offer.pk] = {
+                    "mean_of_others": str(mean.quantize(Decimal("0.01"))),
+                    "below_percent": str(((mean - offer.comparison_price) / mean * 100).quantize(Decimal("0.1"))),
+                }
+    return flagged
+
+
+def _panel_tender(actor, tender_id) -> Tender:
+    tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+    roles = roles_of(actor)
+    if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
+        raise Forbidden()
+    if tender.status != TenderStatus.OPENED:
+        raise Conflict(
+            _("This is done after the opening and before the evaluation is finished."), code="not_evaluating"
+        )
+    panel_access_check(user=actor, tender=tender)
+    return tender
+
+
+def provider_request_create(
+    *, actor, tender_id: int, bid_id: int, kind: str, message: str, deadline: datetime
+) -> ProviderRequest:
+    if deadline <= timezone.now():
+        raise ValidationFailed(
+            errors={"deadline": [{"code": "deadline_in_past", "message": str(_("Give a deadline in the future."))}]}
+        )
+    with transaction.atomic():
+        tender = _panel_tender(actor, tender_id)
+        bid = Bid.objects.filter(pk=bid_id, tender=tender, status=BidStatus.SUBMITTED).first()
+        if bid is None:
+            raise NotFound()
+        request = ProviderRequest.objects.create(
+            bid=bid, kind=kind, message=message.strip(), deadline=deadline, requested_by=actor
+        )
+        audit_record(action=f"request.{kind}", actor=actor, obj=bid, after={"request": request.pk})
+        notify_providers(
+            kind=f"request.{kind}",
+            key=f"request:{request.pk}",
+            provider_ids=[bid.provider_id],
+            tender_id=tender.pk,
+            payload={"request": request.pk, "deadline": deadline, "message": request.message},
+        )
+    return request
+
+
+def provider_request_answer(
+    *, actor, bid_id: int, request_id: int, answer: str, received_at: datetime
+) -> ProviderRequest:
+    """The bidder's answer, kept on record; it completes or explains the bid but does not change it."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationFailed(errors={"answer": [{"code": "required", "message": str(_("Write the answer."))}]})
+    with transaction.atomic():
+        request = (
+            ProviderRequest.objects.select_for_update()
+            .select_related("bid")
+            .filter(pk=request_id, bid_id=bid_id, bid__provider_id__in=roles_of(actor).provider_of)
+            .first()
+        )
+        if request is None:
+            raise NotFound()
+        if request.answered_at is not None:
+            raise Conflict(_("This request is already answered."), code="already_answered")
+        if received_at > request.deadline:
+            raise Conflict(_("The deadline of this request has passed."), code="deadline_passed")
+        request.answer, request.answered_by, request.answered_at = answer, actor, received_at
+        request.save(update_fields=["answer", "answered_by", "answered_at"])
+        audit_record(action="request.answer", actor=actor, obj=request.bid, after={"request": request.pk})
+    return request
+
+
+def offer_reject_for_price(*, actor, tender_id: int, lot_offer_id: int, reason: str) -> PriceRejection:
+    """Reject an offer for its price; an abnormally low one only once its explanation was asked and answered."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(errors={"reason": [{"code": "required", "message": str(_("Give the reason."))}]})
+    with transaction.atomic():
+        tender = _panel_tender(actor, tender_id)
+        offer = LotOffer.objects.filter(pk=lot_offer_id, bid__tender=tender, bid__status=BidStatus.SUBMITTED).first()
+        if offer is None:
+            raise NotFound()
+        if offer.pk in abnormally_low_offers(tender):
+            answered = ProviderRequest.objects.filter(
+                bid=offer.bid, kind=ProviderRequest.Kind.PRICE_EXPLANATION, answered_at__isnull=False
+            ).exists()
+            if not answered:
+                raise Conflict(
+                    _(
+                        "An abnormally low price may be rejected only after the bidder was asked to explain it and "
+                        "its answer is on record (section 96)."
+                    ),
+                    code="explanation_required",
+                )
+        if PriceRejection.objects.filter(lot_offer=offer).exists():
+            raise Conflict(_("This offer is already rejected."), code="already_rejected")
+        rejection = PriceRejection.objects.create(lot_offer=offer, reason=reason, rejected_by=actor)
+        audit_record(
+            action="evaluation.reject_for_price",
+            actor=actor,
+            obj=offer.bid,
+            detail={"lot_offer": offer.pk, "reason": reason},
+        )
+    return rejection
