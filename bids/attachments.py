@@ -400,7 +400,8 @@ def attachments_of_bid(*, user, bid_id) -> list[BidAttachment]:
     attachments = BidAttachment.objects.filter(bid=bid).order_by("created_at", "pk")
     if not is_provider_member(bid, user):
         attachments = attachments.filter(status=AttachmentStatus.READY)
-    return list(attachments)
+    hidden = getattr(bid, "hidden_attachments", set())  # business secrets, when another bidder reads
+    return [a for a in attachments if str(a.pk) not in hidden]
 
 
 def attachment_chunks_for_read(*, user, bid_id, attachment_id) -> tuple[BidAttachment, Iterator[bytes]]:
@@ -412,6 +413,8 @@ def attachment_chunks_for_read(*, user, bid_id, attachment_id) -> tuple[BidAttac
     except (BidAttachment.DoesNotExist, ValueError, TypeError, DjangoValidationError) as exc:
         raise NotFound() from exc
     if attachment.status != AttachmentStatus.READY and not is_provider_member(bid, user):
+        raise NotFound()
+    if str(attachment.pk) in getattr(bid, "hidden_attachments", set()):
         raise NotFound()
     attachment.bid = bid
     audit_record(

@@ -41,6 +41,23 @@ def _as_authority(bid: Bid) -> Bid:
     return bid
 
 
+def _as_competitor(bid: Bid) -> Bid:
+    """The submitted version with every part the bidder marked as a business secret removed (never the prices)."""
+    _as_authority(bid)
+    content = dict(bid.content)
+    secrets = set(content.get("business_secrets", []))
+    content["quality_answers"] = [a for a in content["quality_answers"] if f"quality:{a['criterion']}" not in secrets]
+    content["suitability_evidence"] = [
+        e for e in content["suitability_evidence"] if f"evidence:{e['requirement']}" not in secrets
+    ]
+    if "contact" in secrets:
+        content["contact"] = {}
+    content["lot_offers"] = [{k: v for k, v in o.items() if k != "lot_offer"} for o in content["lot_offers"]]
+    bid.content = content
+    bid.hidden_attachments = {key.split(":", 1)[1] for key in secrets if key.startswith("attachment:")}
+    return bid
+
+
 def bids_of_provider(*, user) -> list[Bid]:
     bids = _with_relations(Bid.objects.filter(provider_id__in=roles_of(user).provider_of)).order_by(
         "-created_at", "-id"
@@ -66,6 +83,16 @@ def bid_get(*, user, bid_id) -> Bid:
     roles = roles_of(user)
     if bid.provider_id in roles.provider_of:
         return _as_owner(bid)
+    # After the decision the other bidders of the call read a submitted bid, without its business secrets.
+    if (
+        bid.status == BidStatus.SUBMITTED
+        and bid.tender.decided_at is not None
+        and Bid.objects.filter(
+            tender=bid.tender, provider_id__in=roles.provider_of, status=BidStatus.SUBMITTED
+        ).exists()
+    ):
+        audit_record(action="bid.read_by_bidder", actor=user, obj=bid)
+        return _as_competitor(bid)
     # The authority reads what was submitted, and only after the opening; drafts and withdrawals stay private.
     if _authority_may_read(user, bid.tender) and bid.tender.bids_are_sealed:
         # Before the opening every bid id answers alike (404): its existence and state are sealed too.

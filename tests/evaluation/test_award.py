@@ -1,7 +1,9 @@
 """The award: a framework takes the N best of each lot; individual scores stay beside the consensus."""
 
+from datetime import timedelta
 from decimal import Decimal
 
+from bids.models import LotOffer
 from evaluation.models import IndividualScore, LotAward, QualityScore
 from evaluation.services import quality_scores_record
 from tenders.services import tender_close
@@ -58,3 +60,56 @@ def test_individual_scores_stay_beside_the_consensus(authority, officer, member_
 
     assert sorted(IndividualScore.objects.values_list("points", flat=True)) == [Decimal("6"), Decimal("8")]
     assert QualityScore.objects.get().points == Decimal("7")
+
+
+def test_after_the_decision_bidders_read_each_other_without_business_secrets(
+    authority, officer, member_a, member_b, client_for
+):
+    from django.utils import timezone
+
+    from bids.services import bid_create, bid_submit
+    from tenders.models import TenderStatus
+    from tests.helpers import full_content
+
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    content = full_content(tender, "8000")
+    secret_criterion = tender.criteria.first()
+    content["quality_answers"][0]["text"] = "Menetelmämme on liikesalaisuus XYZ."
+    content["business_secrets"] = [f"quality:{secret_criterion.pk}", "contact"]
+    secret_bid = bid_create(actor=member_b, tender_id=tender.pk, received_at=timezone.now(), content=content)
+    bid_submit(actor=member_b, bid_id=secret_bid.pk, received_at=timezone.now())
+    from tests.helpers import submit_bid
+
+    submit_bid(member_a, tender, "9000")
+    reader = client_for(member_a)
+    assert reader.get(f"/api/v1/bids/{secret_bid.pk}/").status_code == 404  # before the decision
+
+    from evaluation.services import tender_decide, tender_evaluate
+    from tenders.models import Tender
+    from tenders.services import tender_close
+    from tests.helpers import decided_call  # noqa: F401  (the same path, driven by hand below)
+
+    Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    qualify_all(tender, officer)
+    quality_scores_record(
+        actor=officer,
+        tender_id=tender.pk,
+        scores=[
+            {"lot_offer": o.pk, "criterion": c.pk, "points": Decimal("5"), "reason": "x"}
+            for o in LotOffer.objects.filter(bid__tender=tender)
+            for c in tender.criteria.all()
+        ],
+    )
+    tender_evaluate(actor=officer, tender_id=tender.pk)
+    tender_decide(actor=officer, tender_id=tender.pk)
+
+    response = reader.get(f"/api/v1/bids/{secret_bid.pk}/")
+
+    assert response.status_code == 200
+    body = response.json()["content"]
+    assert body["lot_offers"][0]["unit_price"] == "8000"  # prices are never secret
+    assert "XYZ" not in response.content.decode() and body["contact"] == {}
+    assert [a["criterion"] for a in body["quality_answers"]] == [c.pk for c in tender.criteria.all()[1:]]
