@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/hankinta
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv deps services lint schema messages clean
+.PHONY: run test bench venv deps services lint schema messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON))"; exit 1; }
@@ -29,6 +29,10 @@ test: deps venv services
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: deps venv services
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
+	  $(PY) tests/benchmarks/bench_ranking.py
 
 lint: venv
 	$(VENV)/bin/ruff check .
