@@ -229,9 +229,9 @@ def _compute_results(tender: Tender) -> list[LotResult]:
     # Only the bids that passed qualification are compared.
     offer_rows = [o for o in _submitted_offers(tender) if o.bid_id in qualified]
     scores: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for lot_offer_id, criterion_id, points in QualityScore.objects.filter(lot_offer__in=offer_rows).values_list(
-        "lot_offer_id", "criterion_id", "points"
-    ):
+    for lot_offer_id, criterion_id, points in QualityScore.objects.filter(
+        lot_offer__bid__tender=tender
+    ).values_list("lot_offer_id", "criterion_id", "points"):
         scores[lot_offer_id][criterion_id] = points
     missing = [
         {"lot_offer": o.pk, "criterion": c.key}
