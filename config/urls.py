@@ -58,6 +58,7 @@ api_v1 = [
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),
     path("tenders/<int:pk>/results/xlsx/", evaluation_api.TenderResultsXlsxView.as_view(), name="tender-results-xlsx"),
+    path("tenders/<int:pk>/propose/", evaluation_api.TenderProposeView.as_view(), name="tender-propose"),
     path("tenders/<int:pk>/decide/", evaluation_api.TenderDecideView.as_view(), name="tender-decide"),
     path("", include("bids.api.attachment_urls")),
     path("", include(router.urls)),

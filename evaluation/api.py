@@ -304,6 +304,25 @@ class TenderResultsXlsxView(APIView):
         return response
 
 
+class ProposalInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class TenderProposeView(APIView):
+    @extend_schema(
+        request=ProposalInputSerializer,
+        responses=inline_serializer(
+            "AwardProposal", {"winners": serializers.JSONField(), "note": serializers.CharField()}
+        ),
+        summary="Propose the award on the ranking (an officer); a decision-maker then decides",
+    )
+    def post(self, request, pk):
+        serializer = ProposalInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        proposal = services.tender_propose(actor=request.user, tender_id=pk, **serializer.validated_data)
+        return Response({"winners": proposal.winners, "note": proposal.note}, status=201)
+
+
 class TenderDecideView(APIView):
     @extend_schema(request=None, responses=AwardDecisionSerializer, summary="Decide the award; queues the decision PDF")
     def post(self, request, pk):

@@ -231,3 +231,20 @@ class PriceRejection(models.Model):
 
     def __str__(self) -> str:
         return f"offer {self.lot_offer_id} rejected for its price"
+
+
+class AwardProposal(models.Model):
+    """The officer's proposal of the award, on the ranking of each lot; the decision-maker decides on it."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="award_proposal")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    winners = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("award proposal")
+        verbose_name_plural = _("award proposals")
+
+    def __str__(self) -> str:
+        return f"proposal for {self.tender_id}"

@@ -27,7 +27,7 @@ from procurement.rules import Regime, rules_on
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
-from .models import AwardDecision, IndividualScore, LotAward, LotResult, OpeningRequest, QualityScore
+from .models import AwardDecision, AwardProposal, IndividualScore, LotAward, LotResult, OpeningRequest, QualityScore
 from .panel import panel_access_check
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
@@ -229,9 +229,9 @@ def _compute_results(tender: Tender) -> list[LotResult]:
     # Only the bids that passed qualification are compared.
     offer_rows = [o for o in _submitted_offers(tender) if o.bid_id in qualified]
     scores: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for lot_offer_id, criterion_id, points in QualityScore.objects.filter(
-        lot_offer__bid__tender=tender
-    ).values_list("lot_offer_id", "criterion_id", "points"):
+    for lot_offer_id, criterion_id, points in QualityScore.objects.filter(lot_offer__bid__tender=tender).values_list(
+        "lot_offer_id", "criterion_id", "points"
+    ):
         scores[lot_offer_id][criterion_id] = points
     missing = [
         {"lot_offer": o.pk, "criterion": c.key}
@@ -280,6 +280,26 @@ def tender_evaluate(*, actor, tender_id: int) -> Tender:
         if tender.status == TenderStatus.OPENED and roles_of(actor).is_officer(tender.authority_id):
             _compute_results(tender)
         return transition_run(obj=tender, action="evaluate", actor=actor, audit_action="tender.evaluate")
+
+
+def tender_propose(*, actor, tender_id: int, note: str = "") -> AwardProposal:
+    """The officer proposes the award: the best-ranked offer(s) of each lot, for the decision-maker to decide."""
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        if not roles_of(actor).is_officer(tender.authority_id):
+            raise Forbidden(_("Only the authority's procurement officers propose the award."))
+        if tender.status != TenderStatus.EVALUATED:
+            raise Conflict(_("The award is proposed after the evaluation."), code="not_evaluated", status=tender.status)
+        places = tender.framework_providers_per_lot if tender.is_framework else 1
+        winners: dict[str, list[int]] = {}
+        for result in LotResult.objects.filter(lot__tender=tender, rank__lte=places).order_by("lot__number", "rank"):
+            winners.setdefault(str(result.lot_id), []).append(result.lot_offer_id)
+        proposal, _created = AwardProposal.objects.update_or_create(
+            tender=tender,
+            defaults={"proposed_by": actor, "proposed_at": timezone.now(), "note": note, "winners": winners},
+        )
+        audit_record(action="decision.propose", actor=actor, obj=tender, after={"winners": winners, "note": note})
+    return proposal
 
 
 def tender_decide(*, actor, tender_id: int) -> AwardDecision:

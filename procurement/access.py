@@ -13,10 +13,13 @@ class Roles:
     provider_admin_of: frozenset[int] = field(default_factory=frozenset)
     auditor_of: frozenset[int] = field(default_factory=frozenset)
     auditor_of_all: bool = False
+    decision_maker_of: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_authority_user(self) -> bool:
-        return bool(self.officer_of or self.evaluator_of or self.auditor_of or self.auditor_of_all)
+        return bool(
+            self.officer_of or self.evaluator_of or self.decision_maker_of or self.auditor_of or self.auditor_of_all
+        )
 
     def audits(self, authority_id: int) -> bool:
         return self.auditor_of_all or authority_id in self.auditor_of
@@ -25,7 +28,12 @@ class Roles:
         return authority_id in self.officer_of
 
     def reads_authority(self, authority_id: int) -> bool:
-        return authority_id in self.officer_of or authority_id in self.evaluator_of or self.audits(authority_id)
+        return (
+            authority_id in self.officer_of
+            or authority_id in self.evaluator_of
+            or authority_id in self.decision_maker_of
+            or self.audits(authority_id)
+        )
 
 
 def roles_of(user) -> Roles:
@@ -45,7 +53,13 @@ def roles_of(user) -> Roles:
             buckets[role].add(provider_id)
         else:
             buckets[role].add(authority_id)
-    authority_side = bool(buckets[Role.OFFICER] or buckets[Role.EVALUATOR] or buckets[Role.AUDITOR] or auditor_all)
+    authority_side = bool(
+        buckets[Role.OFFICER]
+        or buckets[Role.EVALUATOR]
+        or buckets[Role.DECISION_MAKER]
+        or buckets[Role.AUDITOR]
+        or auditor_all
+    )
     if authority_side:
         # An official never acts for a bidder: provider roles of an authority user are ignored.
         buckets[Role.PROVIDER_MEMBER] = buckets[Role.PROVIDER_ADMIN] = set()
@@ -56,6 +70,7 @@ def roles_of(user) -> Roles:
         provider_admin_of=frozenset(buckets[Role.PROVIDER_ADMIN]),
         auditor_of=frozenset(buckets[Role.AUDITOR]),
         auditor_of_all=auditor_all,
+        decision_maker_of=frozenset(buckets[Role.DECISION_MAKER]),
     )
     user._hankinta_roles = roles
     return roles

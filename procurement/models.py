@@ -55,6 +55,8 @@ class ContractingAuthority(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # Whether a procurement officer may also make the award decision, or only a decision-maker of the authority.
+    officers_may_decide = models.BooleanField(_("officers may make award decisions"), default=True)
     successor = models.ForeignKey(
         "self",
         verbose_name=_("successor"),
@@ -111,12 +113,13 @@ class ProviderOrganisation(models.Model):
 class Role(models.TextChoices):
     OFFICER = "officer", _("Procurement officer")
     EVALUATOR = "evaluator", _("Evaluator")
+    DECISION_MAKER = "decision_maker", _("Decision-maker")
     PROVIDER_ADMIN = "provider_admin", _("Provider administrator")
     PROVIDER_MEMBER = "provider_member", _("Provider member")
     AUDITOR = "auditor", _("Auditor")
 
 
-AUTHORITY_ROLES = {Role.OFFICER, Role.EVALUATOR}
+AUTHORITY_ROLES = {Role.OFFICER, Role.EVALUATOR, Role.DECISION_MAKER}
 PROVIDER_ROLES = {Role.PROVIDER_ADMIN, Role.PROVIDER_MEMBER}
 
 
@@ -140,7 +143,11 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_role_matches_organisation",
                 condition=(
-                    Q(role__in=["officer", "evaluator"], authority__isnull=False, provider__isnull=True)
+                    Q(
+                        role__in=["officer", "evaluator", "decision_maker"],
+                        authority__isnull=False,
+                        provider__isnull=True,
+                    )
                     | Q(role__in=["provider_admin", "provider_member"], provider__isnull=False, authority__isnull=True)
                     | Q(role="auditor", provider__isnull=True)
                 ),

@@ -78,6 +78,14 @@ def is_officer(tender: "Tender", user) -> bool:
     return roles_of(user).is_officer(tender.authority_id)
 
 
+def may_decide(tender: "Tender", user) -> bool:
+    """A decision-maker of the authority, or an officer where the authority lets officers decide."""
+    roles = roles_of(user)
+    return tender.authority_id in roles.decision_maker_of or (
+        roles.is_officer(tender.authority_id) and tender.authority.officers_may_decide
+    )
+
+
 def is_second_officer(tender: "Tender", user) -> bool:
     """Four eyes: an officer of the authority other than the author and the one who asked for approval."""
     return is_officer(tender, user) and user.pk not in (tender.created_by_id, tender.submitted_for_approval_by_id)
@@ -101,6 +109,11 @@ def opening_time_reached(tender: "Tender") -> bool:
 @guard(_("Open the bids first: a call with bids is judged only after its opening."), "bids_not_opened")
 def no_bids_left_unopened(tender: "Tender") -> bool:
     return tender.opened_at is not None or not tender.bids.filter(status="submitted").exists()
+
+
+@guard(_("An officer must first propose the award."), "award_not_proposed")
+def award_proposed(tender: "Tender") -> bool:
+    return hasattr(tender, "award_proposal")
 
 
 @guard(_("The standstill period has not ended yet."), "standstill_not_ended")
@@ -321,7 +334,13 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     def evaluate(self) -> None:
         self.evaluated_at = timezone.now()
 
-    @transition(field=status, source=TenderStatus.EVALUATED, target=TenderStatus.DECIDED, permission=is_officer)
+    @transition(
+        field=status,
+        source=TenderStatus.EVALUATED,
+        target=TenderStatus.DECIDED,
+        conditions=[award_proposed],
+        permission=may_decide,
+    )
     def decide(self) -> None:
         self.decided_at = timezone.now()
 

@@ -6,7 +6,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from bids.services import bid_create, bid_submit
-from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_open
+from evaluation.services import (
+    quality_scores_record,
+    tender_decide,
+    tender_evaluate,
+    tender_open,
+    tender_propose,
+)
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
@@ -68,6 +74,7 @@ def decided_call(*, officer, bidders: list[tuple], quality: dict | None = None, 
     ]
     quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
     tender_evaluate(actor=officer, tender_id=tender.pk)
+    tender_propose(actor=officer, tender_id=tender.pk)
     tender_decide(actor=officer, tender_id=tender.pk)
     return Tender.objects.get(pk=tender.pk)
 

@@ -148,6 +148,11 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
         ("Kotoutumisen Tuki ry", "90.00"),
         ("Savon Kieliopisto Oy", "84.00"),
     ]
+    assert officer_api.post(f"/api/v1/tenders/{tender_id}/decide/").json()["code"] == "award_not_proposed"
+    assert (
+        officer_api.post(f"/api/v1/tenders/{tender_id}/propose/", {"note": "Ehdotus."}, format="json").status_code
+        == 201
+    )
     response = officer_api.post(f"/api/v1/tenders/{tender_id}/decide/")
     assert response.status_code == 201, response.content
     decision = response.json()

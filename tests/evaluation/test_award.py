@@ -3,6 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from bids.models import LotOffer
 from evaluation.models import IndividualScore, LotAward, QualityScore
 from evaluation.services import quality_scores_record
@@ -84,7 +86,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
     reader = client_for(member_a)
     assert reader.get(f"/api/v1/bids/{secret_bid.pk}/").status_code == 404  # before the decision
 
-    from evaluation.services import tender_decide, tender_evaluate
+    from evaluation.services import tender_decide, tender_evaluate, tender_propose
     from tenders.models import Tender
     from tenders.services import tender_close
     from tests.helpers import decided_call  # noqa: F401  (the same path, driven by hand below)
@@ -104,6 +106,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
         ],
     )
     tender_evaluate(actor=officer, tender_id=tender.pk)
+    tender_propose(actor=officer, tender_id=tender.pk)
     tender_decide(actor=officer, tender_id=tender.pk)
 
     response = reader.get(f"/api/v1/bids/{secret_bid.pk}/")
@@ -113,3 +116,37 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
     assert body["lot_offers"][0]["unit_price"] == "8000"  # prices are never secret
     assert "XYZ" not in response.content.decode() and body["contact"] == {}
     assert [a["criterion"] for a in body["quality_answers"]] == [c.pk for c in tender.criteria.all()[1:]]
+
+
+def test_where_officers_may_not_decide_only_a_decision_maker_does(authority, officer, member_a):
+    from evaluation.services import tender_decide, tender_evaluate, tender_propose
+    from procurement.errors import Forbidden
+    from procurement.models import Membership
+    from tenders.models import Tender, TenderStatus
+
+    authority.officers_may_decide = False
+    authority.save()
+    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    qualify_all(tender, officer)
+    quality_scores_record(
+        actor=officer,
+        tender_id=tender.pk,
+        scores=[
+            {"lot_offer": o.pk, "criterion": c.pk, "points": Decimal("5"), "reason": "x"}
+            for o in LotOffer.objects.filter(bid__tender=tender)
+            for c in tender.criteria.all()
+        ],
+    )
+    tender_evaluate(actor=officer, tender_id=tender.pk)
+    tender_propose(actor=officer, tender_id=tender.pk)
+
+    with pytest.raises(Forbidden):
+        tender_decide(actor=officer, tender_id=tender.pk)
+    head = factories.UserFactory()
+    Membership.objects.create(user=head, role="decision_maker", authority=authority)
+    decision = tender_decide(actor=head, tender_id=tender.pk)
+
+    assert decision.decided_by == head and Tender.objects.get(pk=tender.pk).status == TenderStatus.DECIDED

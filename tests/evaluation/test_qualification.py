@@ -10,7 +10,7 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from evaluation.models import LotResult
 from evaluation.qualification import qualification_record
-from evaluation.services import quality_scores_record, tender_decide, tender_evaluate
+from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from tenders.services import tender_close
 from tests import factories
@@ -52,6 +52,7 @@ def test_a_failed_bid_is_not_compared_and_the_decision_says_why(opened, officer,
 
     # when the evaluation and the decision are made
     tender_evaluate(actor=officer, tender_id=opened.pk)
+    tender_propose(actor=officer, tender_id=opened.pk)
     tender_decide(actor=officer, tender_id=opened.pk)
 
     # then only the qualified bid is ranked, and the decision names the rejected one with its reason

@@ -33,7 +33,7 @@ LEGAL = {
     TenderStatus.PUBLISHED: {"cancel"},  # close waits for the deadline, which is in the future here
     TenderStatus.CLOSED: {"open", "cancel", "declare_unsuccessful"},
     TenderStatus.OPENED: {"evaluate", "cancel", "declare_unsuccessful"},
-    TenderStatus.EVALUATED: {"decide", "cancel", "declare_unsuccessful"},
+    TenderStatus.EVALUATED: {"cancel", "declare_unsuccessful"},  # decide waits for the officer's proposal
     TenderStatus.DECIDED: {"cancel"},  # complete waits for the standstill
     TenderStatus.COMPLETED: set(),
     TenderStatus.CANCELLED: set(),
@@ -52,7 +52,12 @@ def test_illegal_transition_answers_409_with_allowed_actions(state, action, auth
 
     assert response.status_code == 409, response.content
     body = response.json()
-    assert body["code"] in {"transition_not_allowed", "deadline_not_passed", "standstill_not_ended"}
+    assert body["code"] in {
+        "transition_not_allowed",
+        "deadline_not_passed",
+        "standstill_not_ended",
+        "award_not_proposed",
+    }
     assert set(body["allowed_actions"]) == LEGAL[state]
     tender.refresh_from_db()
     assert tender.status == state

@@ -13,7 +13,13 @@ from bids.services import bid_create, bid_submit
 from evaluation.models import AwardDecision
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
-from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_open
+from evaluation.services import (
+    quality_scores_record,
+    tender_decide,
+    tender_evaluate,
+    tender_open,
+    tender_propose,
+)
 from procurement.models import ContractingAuthority, Membership, ProviderOrganisation, Role, User
 from tenders.models import Tender
 from tenders.services import (
@@ -314,6 +320,7 @@ class Command(BaseCommand):
             tender_evaluate(actor=officer, tender_id=tender.pk)
             if state == "evaluated":
                 continue
+            tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
             decision = tender_decide(actor=officer2 if state == "decided" else officer, tender_id=tender.pk)
             if state == "decided":
                 continue
