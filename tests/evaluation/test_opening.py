@@ -98,3 +98,30 @@ def test_opening_record_lists_received_withdrawn_and_late(authority, officer, of
     assert "9 000,00" in text.replace("\xa0", " ") or "9000,00" in text
     assert "Perutut tarjoukset" in text and withdrawn.provider.name in text
     assert "Myöhästyneinä hylätyt" in text and "myohassa" in text
+
+
+def test_an_evaluator_without_a_declaration_sees_no_bid(authority, officer, officer2, member_a, client_for):
+    from procurement.models import Membership
+
+    evaluator = factories.UserFactory()
+    Membership.objects.create(user=evaluator, role="evaluator", authority=authority)
+    tender = closed_call(authority, officer, [(member_a, "9000")])
+    client_for(officer).post(f"/api/v1/tenders/{tender.pk}/panel/", {"user": evaluator.pk}, format="json")
+    client_for(officer).post(f"/api/v1/tenders/{tender.pk}/open/")
+    client_for(officer2).post(f"/api/v1/tenders/{tender.pk}/open/")
+    client = client_for(evaluator)
+
+    refused = client.get(f"/api/v1/tenders/{tender.pk}/bids/")
+    assert refused.status_code == 403 and refused.json()["code"] == "declaration_required"
+    assert "9000" not in refused.content.decode()
+
+    # a declared conflict keeps the evaluator out for good
+    client.post(
+        f"/api/v1/tenders/{tender.pk}/declaration/",
+        {"has_conflict": True, "statement": "Entinen työnantaja."},
+        format="json",
+    )
+    excluded = client.get(f"/api/v1/tenders/{tender.pk}/bids/")
+    assert excluded.status_code == 403 and excluded.json()["code"] == "conflict_of_interest"
+    again = client.post(f"/api/v1/tenders/{tender.pk}/declaration/", {"has_conflict": False}, format="json")
+    assert again.status_code == 409

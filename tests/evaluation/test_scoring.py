@@ -60,3 +60,19 @@ def test_tie_is_broken_by_quality_then_price_then_receipt():
     ]
     ranked = rank_lot(offers=same, criteria=criteria, price_weight=D("50"), method="linear")
     assert [s.key for s in ranked] == [8, 7]
+
+
+def test_tie_broken_by_the_price_first_rule_when_the_call_says_so():
+    criteria = [Criterion(key=1, weight=D("50"), max_points=D("10"))]
+    # A: price 50 + quality 25 = 75; B: price 25 + quality 50 = 75 → with price first, A (cheaper) wins
+    offers = [Offer(key=1, price=D("100"), quality={1: D("5")}), Offer(key=2, price=D("200"), quality={1: D("10")})]
+
+    ranked = rank_lot(
+        offers=offers,
+        criteria=criteria,
+        price_weight=D("50"),
+        method="ratio_to_lowest",
+        tie_break="price_quality_receipt",
+    )
+
+    assert [s.key for s in ranked] == [1, 2]
