@@ -10,6 +10,7 @@ from documents.api import GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
 from procurement.api.auth import TokenView
 from procurement.api.views import (
+    AuditEventViewSet,
     ContractingAuthorityViewSet,
     InvitationAcceptView,
     MeView,
@@ -26,6 +27,7 @@ router.register("tenders", TenderViewSet, basename="tender")
 router.register("bids", BidViewSet, basename="bid")
 router.register("documents", GeneratedDocumentViewSet, basename="document")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("audit/events", AuditEventViewSet, basename="audit-event")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -2,8 +2,10 @@
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
+from .auditchain import FIELDS, GENESIS, event_hash, lock_chain
 from .models import AuditEvent
 
 
@@ -27,15 +29,28 @@ def audit_record(
 ) -> AuditEvent:
     if tender_id is None and obj is not None:
         tender_id = getattr(obj, "tender_id", None) or (obj.pk if obj._meta.model_name == "tender" else None)
-    return AuditEvent.objects.create(
-        action=action,
-        outcome=AuditEvent.Outcome.DENIED if denied else AuditEvent.Outcome.OK,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        tender_id=tender_id,
-        before=before,
-        after=after,
-        detail=detail or {},
-        ip_address=ip_address,
-        **_actor_fields(actor),
-    )
+    with transaction.atomic():
+        lock_chain()
+        last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+        sequence, prev_hash = (last["sequence"] + 1, last["hash"]) if last else (1, GENESIS)
+        actor_fields = _actor_fields(actor)
+        event = AuditEvent(
+            sequence=sequence,
+            prev_hash=prev_hash,
+            at=timezone.now(),
+            action=action,
+            outcome=AuditEvent.Outcome.DENIED if denied else AuditEvent.Outcome.OK,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            tender_id=tender_id,
+            before=before,
+            after=after,
+            detail=detail or {},
+            ip_address=AuditEvent._meta.get_field("ip_address").get_prep_value(ip_address),
+            **actor_fields,
+        )
+        fields = {name: getattr(event, name) for name in FIELDS if name != "actor_id"}
+        fields["actor_id"] = actor_fields["actor"].pk if actor_fields["actor"] is not None else None
+        event.hash = event_hash(prev_hash, fields)
+        event.save()
+    return event

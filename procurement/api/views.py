@@ -1,7 +1,9 @@
 """Read endpoints for organisations and the signed-in user's roles."""
 
+import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -11,8 +13,11 @@ from rest_framework.views import APIView
 
 from procurement.access import roles_of
 from procurement.api.auth import LoginThrottle
-from procurement.errors import NotFound
+from procurement.audit import audit_record
+from procurement.auditchain import verify_chain
+from procurement.errors import Forbidden, NotFound
 from procurement.models import (
+    AuditEvent,
     ContractingAuthority,
     Invitation,
     Language,
@@ -243,3 +248,77 @@ class InvitationAcceptView(APIView):
         new_user = data if data.get("username") and data.get("password") else None
         membership = invitation_accept(token=token, user=request.user, new_user=new_user)
         return Response(MembershipSerializer(membership).data, status=201)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "sequence",
+            "at",
+            "actor",
+            "actor_name",
+            "action",
+            "outcome",
+            "object_type",
+            "object_id",
+            "tender_id",
+            "before",
+            "after",
+            "detail",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    class Meta:
+        model = AuditEvent
+        fields = ["tender_id", "action", "outcome", "object_type", "object_id"]
+
+
+def _auditor_authorities(user):
+    roles = roles_of(user)
+    if not (roles.auditor_of_all or roles.auditor_of):
+        raise Forbidden(_("Only auditors read the audit log."))
+    return roles
+
+
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The audit log, for auditors: everything for an auditor of all, else the events of their authorities' calls."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    queryset = AuditEvent.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEvent.objects.none()
+        roles = _auditor_authorities(self.request.user)
+        events = AuditEvent.objects.order_by("sequence")
+        if roles.auditor_of_all:
+            return events
+        from tenders.models import Tender
+
+        return events.filter(tender_id__in=Tender.objects.filter(authority_id__in=roles.auditor_of).values("pk"))
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AuditChainReport",
+            {
+                "intact": serializers.BooleanField(),
+                "length": serializers.IntegerField(),
+                "head_hash": serializers.CharField(),
+                "first_broken_sequence": serializers.IntegerField(allow_null=True),
+                "problem": serializers.CharField(),
+            },
+        ),
+        summary="Verify the hash chain of the whole audit log",
+    )
+    @action(detail=False, methods=["get"])
+    def verify(self, request):
+        _auditor_authorities(request.user)
+        report = verify_chain()
+        audit_record(action="audit.verify", actor=request.user, detail=report.as_dict(), denied=not report.intact)
+        return Response(report.as_dict())

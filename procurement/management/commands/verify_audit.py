@@ -1,0 +1,34 @@
+"""Walk the audit log's hash chain and report the first broken link, or that the chain is whole."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from procurement.audit import audit_record
+from procurement.auditchain import verify_chain
+
+
+class Command(BaseCommand):
+    help = "Verify the hash chain of the audit log."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+
+    def handle(self, *args, **options):
+        report = verify_chain()
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict()))
+        elif report.intact:
+            self.stdout.write(
+                self.style.SUCCESS(f"The audit chain is whole: {report.length} events, head {report.head_hash}.")
+            )
+        else:
+            self.stdout.write(
+                self.style.ERROR(
+                    f"The audit chain is broken at event {report.first_broken_sequence}: {report.problem} "
+                    f"({report.length} events verified before it)."
+                )
+            )
+        audit_record(action="audit.verify", detail=report.as_dict(), denied=not report.intact)
+        if not report.intact:
+            raise CommandError("audit chain broken", returncode=2)

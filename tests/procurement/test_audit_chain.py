@@ -1,0 +1,102 @@
+"""The audit log is a hash chain: whole when untouched, broken at the first changed or missing event."""
+
+import itertools
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from procurement.audit import audit_record
+from procurement.auditchain import GENESIS, verify_chain
+from procurement.models import AuditEvent
+from tests import factories
+
+
+def _tamper(sql: str, params: list) -> None:
+    """What someone with superuser rights on the database could do: bypass the triggers and change rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def test_events_link_into_a_whole_chain(db):
+    for n in range(5):
+        audit_record(action="test.event", detail={"n": n, "price": "9 000,00 €", "when": "2026-11-27"})
+
+    events = list(AuditEvent.objects.order_by("sequence"))
+    report = verify_chain()
+
+    assert events[0].prev_hash == GENESIS
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
+    assert report.intact and report.length == 5 and report.head_hash == events[-1].hash
+
+
+def test_the_database_refuses_to_change_or_delete_an_event(db):
+    event = audit_record(action="test.event")
+    for sql in (
+        "UPDATE procurement_auditevent SET action = 'x' WHERE id = %s",
+        "DELETE FROM procurement_auditevent WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+
+
+def test_a_changed_event_is_found_by_verify_audit(db):
+    events = [audit_record(action="tender.publish", detail={"n": n}) for n in range(4)]
+    _tamper("UPDATE procurement_auditevent SET detail = %s WHERE id = %s", ['{"n": 99}', events[2].pk])
+
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+
+    assert f"broken at event {events[2].sequence}" in out.getvalue()
+    assert verify_chain().first_broken_sequence == events[2].sequence
+
+
+def test_a_deleted_event_is_found(db):
+    events = [audit_record(action="bid.submit") for _ in range(3)]
+    _tamper("DELETE FROM procurement_auditevent WHERE id = %s", [events[1].pk])
+
+    report = verify_chain()
+
+    assert not report.intact and report.first_broken_sequence == events[1].sequence
+    assert report.problem == "an event is missing"
+
+
+def test_auditors_verify_through_the_api_others_cannot(db, client_for, auditor_user, authority):
+    audit_record(action="test.event")
+    officer = factories.officer_of(authority)
+
+    response = client_for(auditor_user).get("/api/v1/audit/events/verify/")
+
+    assert response.status_code == 200 and response.json()["intact"] is True
+    assert client_for(officer).get("/api/v1/audit/events/verify/").status_code == 403
+    assert client_for(auditor_user).get("/api/v1/audit/events/").json()["count"] >= 1
+    assert client_for(officer).get("/api/v1/audit/events/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_chain():
+    barrier = threading.Barrier(6)
+
+    def write(n):
+        try:
+            barrier.wait()
+            for i in range(10):
+                audit_record(action="test.concurrent", detail={"writer": n, "i": i})
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    report = verify_chain()
+    assert report.intact and report.length == AuditEvent.objects.count() >= 60
