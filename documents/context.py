@@ -61,7 +61,35 @@ def decision_context(document: GeneratedDocument) -> dict:
     appeal_deadline = (
         at_local_time(decision.appeal_ends_on, rules.appeal_last_time) if decision.appeal_ends_on else None
     )
+    source_data = {
+        "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
+        "decided_at": decision.decided_at,
+        "regime": decision.regime,
+        "standstill_ends_on": decision.standstill_ends_on,
+        "appeal_ends_on": decision.appeal_ends_on,
+        "lots": [
+            {
+                "number": item["lot"].number,
+                "winners": [w.bid.provider.business_id for w in item["winners"]],
+                "results": [
+                    {
+                        "rank": r.rank,
+                        "provider": r.lot_offer.bid.provider.business_id,
+                        "comparison_price": r.lot_offer.comparison_price,
+                        "price_points": r.price_points,
+                        "quality_points": r.quality_points,
+                        "total_points": r.total_points,
+                        "calculation": r.calculation,
+                    }
+                    for r in item["results"]
+                ],
+            }
+            for item in lots
+        ],
+        "rejected": [{"provider": r["provider"].business_id, "reasons": r["reasons"]} for r in rejected],
+    }
     return {
+        "source_data": source_data,
         "tender": tender,
         "authority": tender.authority,
         "decision": decision,
@@ -101,6 +129,7 @@ def call_context(document: GeneratedDocument) -> dict:
     day = (tender.published_at or timezone.now()).astimezone(HELSINKI).date()
     rules = rules_on(day)
     return {
+        "source_data": {"version": version.number, "reason": version.reason, "call": snapshot},
         "tender": tender,
         "authority": tender.authority,
         "co_purchasers": list(tender.co_purchasers.all()),
@@ -131,6 +160,15 @@ def receipt_context(document: GeneratedDocument) -> dict:
         (lots[o["lot"]] for o in manifest["content"]["lot_offers"] if o["lot"] in lots), key=lambda lot: lot.number
     )
     return {
+        "source_data": {
+            "bid": version.bid_id,
+            "version": version.number,
+            "received_at": version.received_at,
+            "manifest_sha256": version.manifest_sha256,
+            "provider": version.bid.provider.business_id,
+            "lots": [lot.number for lot in offered],
+            "attachments": manifest["attachments"],
+        },
         "tender": version.bid.tender,
         "authority": version.bid.tender.authority,
         "provider": version.bid.provider,
@@ -169,7 +207,26 @@ def opening_record_context(document: GeneratedDocument) -> dict:
         {"provider": e.actor_name, "at": parse_datetime(e.detail["received_at"])}
         for e in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at")
     ]
+    source_data = {
+        "requested": {"by": opening.requested_by.username, "at": opening.requested_at},
+        "confirmed": {"by": opening.confirmed_by.username, "at": opening.confirmed_at},
+        "bids": [
+            {
+                "provider": item["bid"].provider.business_id,
+                "received_at": item["version"].received_at,
+                "manifest_sha256": item["version"].manifest_sha256,
+                "offers": [
+                    {"lot": o.lot.number, "unit_price": o.unit_price, "comparison_price": o.comparison_price}
+                    for o in item["offers"]
+                ],
+            }
+            for item in submitted
+        ],
+        "withdrawn": [b.provider.business_id for b in withdrawn],
+        "late": late,
+    }
     return {
+        "source_data": source_data,
         "tender": tender,
         "authority": tender.authority,
         "opening": opening,

@@ -66,7 +66,20 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
     template, build_context, template_version = BUILDERS[document.kind]
     try:
         document = GeneratedDocument.objects.select_related("tender__authority").get(pk=document_id)
-        pdf = render_pdf(template=template, context=build_context(document), language=document.language)
+        context = build_context(document)
+        context["source"] = {
+            "document": {
+                "kind": document.kind,
+                "tender": document.tender_id,
+                "version": document.version,
+                "subject": document.subject,
+                "language": document.language,
+                "template_version": template_version,
+                "renderer": RENDERER,
+            },
+            "data": context.get("source_data"),
+        }
+        pdf = render_pdf(template=template, context=context, language=document.language)
     except Exception as exc:
         GeneratedDocument.objects.filter(pk=document_id).exclude(status=DocumentStatus.READY).update(
             status=DocumentStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]

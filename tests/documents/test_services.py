@@ -91,3 +91,26 @@ def test_who_may_download_the_decision(decided, officer, member_a, other_authori
     assert status_of(client_for(other_officer), url) == 404
     assert client_for(outsider).get("/api/v1/documents/").json()["results"] == []
     assert AuditEvent.objects.filter(action="document.download", object_id=str(document.pk)).count() == 3
+
+
+def test_documents_are_pdf_a_3b_with_their_source_data(decided, provider_b):
+    import json
+
+    document = document_render(document_id=GeneratedDocument.objects.get(tender=decided, kind="decision").pk)
+
+    with document.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    xmp = reader.xmp_metadata
+    xml = xmp.rdf_root.toxml()
+    assert 'pdfaid:part="3"' in xml and 'pdfaid:conformance="B"' in xml  # PDF/A-3b
+    source = json.loads(reader.attachments["source.json"][0])
+    assert source["document"] == {
+        "kind": "decision",
+        "tender": decided.pk,
+        "version": 1,
+        "subject": "",
+        "language": "fi",
+        "template_version": document.template_version,
+        "renderer": document.renderer,
+    }
+    assert source["data"]["lots"][0]["winners"] == [provider_b.business_id]
