@@ -6,9 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from .models import GeneratedDocument
-from .services import document_download, document_get, documents_visible_to
+from .services import document_download, document_get, document_retry, documents_visible_to
 
 
 class GeneratedDocumentSerializer(serializers.ModelSerializer):
@@ -28,6 +29,8 @@ class GeneratedDocumentSerializer(serializers.ModelSerializer):
             "size",
             "template_version",
             "renderer",
+            "error",
+            "attempts",
             "created_at",
             "rendered_at",
             "download_url",
@@ -56,6 +59,11 @@ class GeneratedDocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self):
         return document_get(user=self.request.user, document_id=self.kwargs["pk"])
+
+    @extend_schema(request=None, responses=GeneratedDocumentSerializer, summary="Queue a failed document again")
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        return Response(GeneratedDocumentSerializer(document_retry(actor=request.user, document_id=pk)).data)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from bids.models import BidStatus
 from procurement.access import roles_of
 from procurement.audit import audit_record
-from procurement.errors import Conflict, NotFound
+from procurement.errors import Conflict, Forbidden, NotFound
 from tenders.models import Tender
 
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
@@ -151,4 +151,26 @@ def document_download(*, user, document_id, ip_address: str | None = None) -> Ge
         detail={"sha256": document.sha256},
         ip_address=ip_address,
     )
+    return document
+
+
+def document_retry(*, actor, document_id) -> GeneratedDocument:
+    """An officer puts a failed document back in the queue."""
+    from .tasks import render_document
+
+    with transaction.atomic():
+        document = document_get(user=actor, document_id=document_id)
+        if not roles_of(actor).is_officer(document.tender.authority_id):
+            raise Forbidden(_("Only the authority's procurement officers can render a document again."))
+        document = GeneratedDocument.objects.select_for_update().get(pk=document.pk)
+        if document.status != DocumentStatus.FAILED:
+            raise Conflict(
+                _("Only a document whose rendering failed can be queued again."),
+                code="not_failed",
+                status=document.status,
+            )
+        document.status, document.error = DocumentStatus.QUEUED, ""
+        document.save(update_fields=["status", "error"])
+        audit_record(action="document.retry", actor=actor, obj=document, tender_id=document.tender_id)
+        transaction.on_commit(lambda: render_document.delay(document.pk))
     return document

@@ -9,7 +9,7 @@ $PY/python manage.py migrate --noinput -v 0
 $PY/python manage.py seed_demo
 mkdir -p var/log
 $PY/celery -A config worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler \
-  --concurrency 2 --loglevel INFO --logfile var/log/celery.log &
+  --queues default,documents --concurrency 2 --max-tasks-per-child 50 --loglevel INFO --logfile var/log/celery.log &
 CELERY_PID=$!
 trap 'kill $CELERY_PID 2>/dev/null; wait $CELERY_PID 2>/dev/null' EXIT INT TERM
 echo "Celery worker and beat are running (log: var/log/celery.log)."

@@ -76,6 +76,12 @@ def celery_worker_redis(transactional_db):
 
     app.control.purge()
     with start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+        app,
+        queues=["default", "documents"],
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
     ) as worker:
         yield worker

@@ -114,3 +114,16 @@ def test_documents_are_pdf_a_3b_with_their_source_data(decided, provider_b):
         "renderer": document.renderer,
     }
     assert source["data"]["lots"][0]["winners"] == [provider_b.business_id]
+
+
+def test_a_failed_document_is_queued_again_by_an_officer(decided, officer, member_a, client_for):
+    document = GeneratedDocument.objects.get(tender=decided, kind="decision")
+    GeneratedDocument.objects.filter(pk=document.pk).update(status="failed", error="RuntimeError: font missing")
+    url = f"/api/v1/documents/{document.pk}/retry/"
+
+    assert client_for(member_a).post(url).status_code in (403, 404)
+    response = client_for(officer).post(url)
+
+    assert response.status_code == 200 and response.json()["status"] == "queued" and response.json()["error"] == ""
+    assert client_for(officer).post(url).status_code == 409  # only a failed one
+    assert document_render(document_id=document.pk).status == "ready"
