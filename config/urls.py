@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from bids.api.views import BidViewSet
-from documents.api import GeneratedDocumentViewSet
+from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
 from procurement.api.auth import TokenView
 from procurement.api.views import (
@@ -56,6 +56,7 @@ api_v1 = [
     path(
         "tenders/<int:pk>/offers/<int:offer_id>/reject/", evaluation_api.OfferRejectView.as_view(), name="offer-reject"
     ),
+    path("tenders/<int:pk>/evidence/", EvidenceBundleView.as_view(), name="tender-evidence"),
     path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),

@@ -1,13 +1,15 @@
 """HTTP endpoints for generated documents: status and download (always as an attachment)."""
 
 import django_filters
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from .evidence import evidence_bundle
 from .models import GeneratedDocument
 from .services import document_download, document_get, document_retry, documents_visible_to
 
@@ -73,5 +75,18 @@ class GeneratedDocumentViewSet(viewsets.ReadOnlyModelViewSet):
             document.file.open("rb"), as_attachment=True, filename=document.filename, content_type="application/pdf"
         )
         response["X-Content-SHA256"] = document.sha256
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class EvidenceBundleView(APIView):
+    @extend_schema(
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+        summary="Every PDF of a call, its audit events and a manifest of SHA-256 hashes (auditors)",
+    )
+    def get(self, request, pk):
+        filename, data = evidence_bundle(user=request.user, tender_id=pk)
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -127,3 +127,48 @@ def test_a_failed_document_is_queued_again_by_an_officer(decided, officer, membe
     assert response.status_code == 200 and response.json()["status"] == "queued" and response.json()["error"] == ""
     assert client_for(officer).post(url).status_code == 409  # only a failed one
     assert document_render(document_id=document.pk).status == "ready"
+
+
+def test_the_evidence_bundle_holds_what_its_manifest_says(decided, auditor_user, officer, client_for):
+    import hashlib
+    import json
+    import zipfile
+
+    for document in GeneratedDocument.objects.filter(tender=decided):
+        document_render(document_id=document.pk)
+
+    response = client_for(auditor_user).get(f"/api/v1/tenders/{decided.pk}/evidence/")
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["audit_chain"]["intact"] is True
+    names = {f["name"] for f in manifest["files"]}
+    assert "audit-events.json" in names and any(n.startswith("documents/decision-") for n in names)
+    for entry in manifest["files"]:
+        assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
+    events = json.loads(archive.read("audit-events.json"))
+    assert {"tender.decide", "tender.bids_unsealed"} <= {e["action"] for e in events}
+    assert client_for(officer).get(f"/api/v1/tenders/{decided.pk}/evidence/").status_code == 403
+
+
+def test_auditors_change_nothing(decided, auditor_user, client_for):
+    from tests.tenders.test_api import call_payload
+
+    client = client_for(auditor_user)
+    writes = [
+        ("post", f"/api/v1/tenders/{decided.pk}/cancel/", {"reason": "x"}),
+        ("patch", f"/api/v1/tenders/{decided.pk}/", {"title_fi": "x"}),
+        ("post", f"/api/v1/tenders/{decided.pk}/complete/", {}),
+        (
+            "post",
+            f"/api/v1/tenders/{decided.pk}/scores/",
+            {"scores": [{"lot_offer": 1, "criterion": 1, "points": 1, "reason": "x"}]},
+        ),
+        ("post", "/api/v1/tenders/", call_payload(decided.authority)),
+        ("post", "/api/v1/bids/", {"tender": decided.pk}),
+        ("post", f"/api/v1/tenders/{decided.pk}/panel/", {"user": auditor_user.pk}),
+    ]
+    for method, path, data in writes:
+        response = getattr(client, method)(path, data, format="json")
+        assert response.status_code == 403, (path, response.status_code, response.content)

@@ -1,0 +1,78 @@
+"""The evidence bundle of a call for auditors: every PDF, the call's audit events, and a manifest of hashes."""
+
+import hashlib
+import io
+import json
+import zipfile
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.auditchain import verify_chain
+from procurement.errors import Forbidden
+from procurement.models import AuditEvent
+from tenders.selectors import tender_get
+
+from .models import DocumentStatus
+from .services import documents_visible_to
+
+EVENT_FIELDS = (
+    "sequence",
+    "at",
+    "actor_name",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "tender_id",
+    "before",
+    "after",
+    "detail",
+    "prev_hash",
+    "hash",
+)
+
+
+def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).audits(tender.authority_id):
+        raise Forbidden(_("The evidence bundle is for auditors."))
+    files: list[tuple[str, bytes]] = []
+    documents = (
+        documents_visible_to(user=user)
+        .filter(tender=tender, status=DocumentStatus.READY)
+        .order_by("kind", "version", "pk")
+    )
+    for document in documents:
+        with document.file.open("rb") as handle:
+            files.append((f"documents/{document.kind}-{document.pk}-v{document.version}.pdf", handle.read()))
+    events = list(AuditEvent.objects.filter(tender_id=tender.pk).order_by("sequence").values(*EVENT_FIELDS))
+    files.append(
+        ("audit-events.json", json.dumps(events, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode())
+    )
+    chain = verify_chain()
+    manifest = {
+        "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
+        "generated_at": timezone.now(),
+        "generated_by": user.get_username(),
+        "audit_chain": chain.as_dict(),
+        "files": [
+            {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in files
+        ],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+        archive.writestr("manifest.json", json.dumps(manifest, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1))
+    data = buffer.getvalue()
+    audit_record(
+        action="evidence.download",
+        actor=user,
+        obj=tender,
+        detail={"sha256": hashlib.sha256(data).hexdigest(), "files": len(files), "chain_intact": chain.intact},
+    )
+    return f"evidence-{tender.pk}-{timezone.now():%Y%m%d-%H%M%S}.zip", data
