@@ -90,6 +90,8 @@ def decision_context(document: GeneratedDocument) -> dict:
     }
     return {
         "source_data": source_data,
+        # Decisions bind in Finnish or Swedish: a bilingual authority's decision has both, one after the other.
+        "languages": tender.document_languages,
         "tender": tender,
         "authority": tender.authority,
         "decision": decision,

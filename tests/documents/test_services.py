@@ -172,3 +172,48 @@ def test_auditors_change_nothing(decided, auditor_user, client_for):
     for method, path, data in writes:
         response = getattr(client, method)(path, data, format="json")
         assert response.status_code == 403, (path, response.status_code, response.content)
+
+
+@pytest.mark.parametrize(
+    ("language_status", "present", "absent"),
+    [
+        (
+            "bilingual",
+            [
+                "HANKINTAPÄÄTÖS",
+                "UPPHANDLINGSBESLUT",
+                "Besvärsanvisning till marknadsdomstolen",
+                "Valitusosoitus markkinaoikeuteen",
+                "Avtalsspärren löper ut",
+            ],
+            [],
+        ),
+        (
+            "sv",
+            ["UPPHANDLINGSBESLUT", "Anvisning om upphandlingsrättelse", "Vald tjänsteleverantör"],
+            ["HANKINTAPÄÄTÖS"],
+        ),
+    ],
+)
+def test_the_decision_binds_in_the_authoritys_languages(
+    language_status, present, absent, authority, officer, member_a, member_b
+):
+    authority.language_status = language_status
+    authority.name_sv = "Testkommun"
+    authority.save()
+    tender = decided_call(
+        officer=officer,
+        authority=authority,
+        bidders=[(member_a, "9000"), (member_b, "9500")],
+        title_sv="Integrationsutbildning",
+        language="sv" if language_status == "sv" else "fi",
+    )
+    document = GeneratedDocument.objects.get(tender=tender, kind="decision")
+
+    text = pdf_text(document_render(document_id=document.pk))
+
+    for phrase in present:
+        assert phrase in text, phrase
+    for phrase in absent:
+        assert phrase not in text, phrase
+    assert "kl. 16.15" in text  # the Market Court's closing time on the last day
