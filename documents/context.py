@@ -240,7 +240,61 @@ def opening_record_context(document: GeneratedDocument) -> dict:
     }
 
 
+def letter_context(document: GeneratedDocument) -> dict:
+    from bids.models import Bid
+    from evaluation.models import PriceRejection
+    from evaluation.qualification import qualification_state
+
+    context = decision_context(document)
+    bid = Bid.objects.select_related("provider").get(pk=int(document.subject.split(":")[1]))
+    _qualified, failed, _missing = qualification_state(context["tender"])
+    own = []
+    for item in context["lots"]:
+        mine = [r for r in item["results"] if r.lot_offer.bid_id == bid.pk]
+        if mine or any(o.lot_id == item["lot"].pk for o in bid.lot_offers.all()):
+            own.append(
+                {
+                    "lot": item["lot"],
+                    "result": mine[0] if mine else None,
+                    "offers": len(item["results"]),
+                    "won": any(w.bid_id == bid.pk for w in item["winners"]),
+                    "winners": item["winners"],
+                }
+            )
+    price_rejections = [
+        f"{r.lot_offer.lot.number}: {r.reason}"
+        for r in PriceRejection.objects.filter(lot_offer__bid=bid).select_related("lot_offer__lot")
+    ]
+    decision_document = GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION).first()
+    context.update(
+        {
+            "bid": bid,
+            "provider": bid.provider,
+            "own": own,
+            "rejection_reasons": failed.get(bid.pk, []) + price_rejections,
+            "decision_document": decision_document,
+            "source_data": {
+                "bid": bid.pk,
+                "provider": bid.provider.business_id,
+                "lots": [
+                    {
+                        "number": o["lot"].number,
+                        "won": o["won"],
+                        "rank": o["result"].rank if o["result"] else None,
+                        "total_points": o["result"].total_points if o["result"] else None,
+                    }
+                    for o in own
+                ],
+                "rejection_reasons": failed.get(bid.pk, []) + price_rejections,
+                "decision": context["source_data"],
+            },
+        }
+    )
+    return context
+
+
 BUILDERS = {
+    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-1"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-1"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-1"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),

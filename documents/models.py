@@ -12,6 +12,7 @@ class DocumentKind(models.TextChoices):
     CALL = "call", _("Call for tenders")
     RECEIPT = "receipt", _("Bid receipt")
     OPENING_RECORD = "opening_record", _("Opening record")
+    LETTER = "letter", _("Notification letter to a bidder")
     DECISION = "decision", _("Procurement decision")
 
 

@@ -343,4 +343,15 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
             after={"winners": winners, "standstill_ends_on": decision.standstill_ends_on, "regime": regime},
         )
         document_request(kind=DocumentKind.DECISION, tender=tender, actor=actor)
+        # Each bidder gets its own letter: its result, its points and rank, why it lost or was rejected.
+        for bid in tender.bids.filter(status=BidStatus.SUBMITTED).select_related("provider"):
+            language = bid.provider.preferred_language
+            document_request(
+                kind=DocumentKind.LETTER,
+                tender=tender,
+                actor=actor,
+                subject=f"bid:{bid.pk}",
+                provider=bid.provider,
+                language=language if language in tender.document_languages else tender.document_languages[0],
+            )
     return decision

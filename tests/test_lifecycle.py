@@ -161,7 +161,7 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
 
     # then: the worker renders the decision PDF, which a bidder and the auditor can download
     def ready_document():
-        documents = paula.get(f"/api/v1/documents/?tender={tender_id}").json()["results"]
+        documents = paula.get(f"/api/v1/documents/?tender={tender_id}&kind=decision").json()["results"]
         return documents[0] if documents and documents[0]["status"] == "ready" else None
 
     document = wait_until(ready_document, timeout=60)

@@ -217,3 +217,19 @@ def test_the_decision_binds_in_the_authoritys_languages(
     for phrase in absent:
         assert phrase not in text, phrase
     assert "kl. 16.15" in text  # the Market Court's closing time on the last day
+
+
+def test_each_bidder_gets_its_own_letter(decided, provider_a, provider_b, member_a, member_b, client_for):
+    letters = {d.provider_id: d for d in GeneratedDocument.objects.filter(tender=decided, kind="letter")}
+    assert set(letters) == {provider_a.pk, provider_b.pk}
+
+    text_a = pdf_text(document_render(document_id=letters[provider_a.pk].pk))
+    text_b = pdf_text(document_render(document_id=letters[provider_b.pk].pk))
+
+    assert "ILMOITUS HANKINTAPÄÄTÖKSESTÄ" in text_a and provider_a.name in text_a
+    assert "Tarjouksenne ei tullut valituksi" in text_a and f"Valittu palveluntuottaja: {provider_b.name}" in text_a
+    assert "Tarjouksenne valittiin." in text_b
+    assert "Odotusaika päättyy" in text_a and "klo 16.15" in text_a
+    # a letter is its bidder's own
+    assert client_for(member_b).get(f"/api/v1/documents/{letters[provider_a.pk].pk}/").status_code == 404
+    assert client_for(member_a).get(f"/api/v1/documents/{letters[provider_a.pk].pk}/").status_code == 200
