@@ -293,7 +293,36 @@ def letter_context(document: GeneratedDocument) -> dict:
     return context
 
 
+def interruption_context(document: GeneratedDocument) -> dict:
+    from procurement.periods import local_date, period_end
+
+    tender = document.tender
+    day = local_date(tender.cancelled_at)
+    rules = rules_on(day)
+    regime = rules.regime_for(tender.estimated_value)
+    under_act = regime != Regime.SMALL
+    appeal_ends_on = period_end(day, rules.appeal_days) if under_act else None
+    return {
+        "source_data": {
+            "tender": tender.pk,
+            "cancelled_at": tender.cancelled_at,
+            "reason": tender.cancel_reason,
+            "regime": regime,
+        },
+        "languages": tender.document_languages,
+        "tender": tender,
+        "authority": tender.authority,
+        "rules": rules,
+        "under_act": under_act,
+        "self_correction_ends_on": period_end(day, rules.self_correction_days),
+        "appeal_deadline": at_local_time(appeal_ends_on, rules.appeal_last_time) if appeal_ends_on else None,
+        "generated_at": timezone.now(),
+        "document": document,
+    }
+
+
 BUILDERS = {
+    DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-1"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-1"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-1"),

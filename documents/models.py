@@ -13,6 +13,7 @@ class DocumentKind(models.TextChoices):
     RECEIPT = "receipt", _("Bid receipt")
     OPENING_RECORD = "opening_record", _("Opening record")
     LETTER = "letter", _("Notification letter to a bidder")
+    INTERRUPTION = "interruption", _("Decision to interrupt the procurement")
     DECISION = "decision", _("Procurement decision")
 
 

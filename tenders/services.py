@@ -448,6 +448,10 @@ def tender_cancel(*, actor, tender_id: int, reason: str) -> Tender:
     with transaction.atomic():
         tender = _reasoned(actor, tender_id, "cancel", reason)
         if tender.published_at is not None:
+            # Interrupting a published call is a decision of its own, with the same instructions for redress.
+            document_request(
+                kind=DocumentKind.INTERRUPTION, tender=tender, actor=actor, language=tender.document_languages[0]
+            )
             notify_providers(
                 kind="tender.cancelled",
                 key=f"tender:{tender.pk}",

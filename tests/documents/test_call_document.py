@@ -69,3 +69,21 @@ def test_every_provider_may_download_a_published_call(authority, officer, member
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_an_interrupted_call_gets_its_decision_with_instructions(authority, officer, client_for):
+    import io as _io
+
+    tender = factories.TenderFactory(authority=authority, created_by=officer, status=TenderStatus.APPROVED)
+    tender_publish(actor=officer, tender_id=tender.pk)
+
+    response = client_for(officer).post(
+        f"/api/v1/tenders/{tender.pk}/cancel/", {"reason": "Määrärahat eivät riitä hankintaan."}, format="json"
+    )
+
+    assert response.status_code == 200
+    document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="interruption").pk)
+    with document.file.open("rb") as handle:
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(_io.BytesIO(handle.read())).pages).split())
+    assert "PÄÄTÖS HANKINNAN KESKEYTTÄMISESTÄ" in text and "Määrärahat eivät riitä hankintaan." in text
+    assert "Valitusosoitus markkinaoikeuteen" in text and "klo 16.15" in text
