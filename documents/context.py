@@ -321,7 +321,82 @@ def interruption_context(document: GeneratedDocument) -> dict:
     }
 
 
+# The events that tell the procedure; reads, downloads and refusals stay in the audit log and the evidence bundle.
+PROCEDURE_ACTIONS = (
+    "tender.create",
+    "tender.submit_for_approval",
+    "tender.approve",
+    "tender.return_to_draft",
+    "tender.publish",
+    "tender.amend",
+    "tender.timeline_changed",
+    "answers.publish",
+    "tender.deadline_extended",
+    "tender.close",
+    "tender.open_requested",
+    "tender.open",
+    "tender.bids_unsealed",
+    "panel.add",
+    "panel.declare",
+    "evaluation.qualify",
+    "request.clarification",
+    "request.price_explanation",
+    "request.answer",
+    "evaluation.reject_for_price",
+    "tender.evaluate",
+    "decision.propose",
+    "tender.decide",
+    "decision.create",
+    "lot.cancel",
+    "tender.cancel",
+    "tender.declare_unsuccessful",
+    "tender.complete",
+    "bid.submit",
+    "bid.withdraw",
+    "bid.late_refused",
+    "bid.seal_broken",
+)
+
+
+def procedure_report_context(document: GeneratedDocument) -> dict:
+    from bids.models import Bid, BidStatus
+    from evaluation.models import AwardDecision, OpeningRequest, PanelMember
+    from procurement.models import AuditEvent
+
+    tender = document.tender
+    events = list(AuditEvent.objects.filter(tender_id=tender.pk, action__in=PROCEDURE_ACTIONS).order_by("sequence"))
+    decision = AwardDecision.objects.filter(tender=tender).select_related("decided_by").first()
+    return {
+        "source_data": {
+            "tender": tender.pk,
+            "status": tender.status,
+            "events": [
+                {"sequence": e.sequence, "at": e.at, "action": e.action, "actor": e.actor_name, "hash": e.hash}
+                for e in events
+            ],
+        },
+        "tender": tender,
+        "authority": tender.authority,
+        "versions": list(tender.versions.order_by("number")),
+        "bulletins": list(tender.bulletins.order_by("number")),
+        "bids": list(Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("provider")),
+        "withdrawn": Bid.objects.filter(tender=tender, status=BidStatus.WITHDRAWN).count(),
+        "opening": OpeningRequest.objects.filter(tender=tender, confirmed_at__isnull=False)
+        .select_related("requested_by", "confirmed_by")
+        .first(),
+        "panel": list(PanelMember.objects.filter(tender=tender).select_related("user")),
+        "decision": decision,
+        "regime": rules_on((tender.published_at or timezone.now()).astimezone(HELSINKI).date()).regime_for(
+            tender.estimated_value
+        ),
+        "events": events,
+        "generated_at": timezone.now(),
+        "document": document,
+    }
+
+
 BUILDERS = {
+    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-1"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-1"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-1"),

@@ -14,6 +14,7 @@ class DocumentKind(models.TextChoices):
     OPENING_RECORD = "opening_record", _("Opening record")
     LETTER = "letter", _("Notification letter to a bidder")
     INTERRUPTION = "interruption", _("Decision to interrupt the procurement")
+    PROCEDURE_REPORT = "procedure_report", _("Procedure report")
     DECISION = "decision", _("Procurement decision")
 
 

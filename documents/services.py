@@ -174,3 +174,15 @@ def document_retry(*, actor, document_id) -> GeneratedDocument:
         audit_record(action="document.retry", actor=actor, obj=document, tender_id=document.tender_id)
         transaction.on_commit(lambda: render_document.delay(document.pk))
     return document
+
+
+def procedure_report_request(*, tender: Tender, actor=None) -> GeneratedDocument:
+    """A new edition of the procedure report (section 124) each time the procedure reaches an end point."""
+    editions = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.PROCEDURE_REPORT).count()
+    return document_request(
+        kind=DocumentKind.PROCEDURE_REPORT,
+        tender=tender,
+        actor=actor,
+        version=editions + 1,
+        language=tender.document_languages[0],
+    )

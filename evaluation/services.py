@@ -17,7 +17,7 @@ from bids.content import comparison_price, version_context
 from bids.models import BidStatus, LotOffer
 from bids.sealing import SealBroken, unseal
 from documents.models import DocumentKind
-from documents.services import document_request
+from documents.services import document_request, procedure_report_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
@@ -343,6 +343,7 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
             after={"winners": winners, "standstill_ends_on": decision.standstill_ends_on, "regime": regime},
         )
         document_request(kind=DocumentKind.DECISION, tender=tender, actor=actor)
+        procedure_report_request(tender=tender, actor=actor)
         # Each bidder gets its own letter: its result, its points and rank, why it lost or was rejected.
         for bid in tender.bids.filter(status=BidStatus.SUBMITTED).select_related("provider"):
             language = bid.provider.preferred_language

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus
 from documents.models import DocumentKind
-from documents.services import document_request
+from documents.services import document_request, procedure_report_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -452,6 +452,7 @@ def tender_cancel(*, actor, tender_id: int, reason: str) -> Tender:
             document_request(
                 kind=DocumentKind.INTERRUPTION, tender=tender, actor=actor, language=tender.document_languages[0]
             )
+            procedure_report_request(tender=tender, actor=actor)
             notify_providers(
                 kind="tender.cancelled",
                 key=f"tender:{tender.pk}",

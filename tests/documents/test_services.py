@@ -233,3 +233,13 @@ def test_each_bidder_gets_its_own_letter(decided, provider_a, provider_b, member
     # a letter is its bidder's own
     assert client_for(member_b).get(f"/api/v1/documents/{letters[provider_a.pk].pk}/").status_code == 404
     assert client_for(member_a).get(f"/api/v1/documents/{letters[provider_a.pk].pk}/").status_code == 200
+
+
+def test_the_procedure_report_tells_the_procedure_in_order(decided):
+    report = GeneratedDocument.objects.get(tender=decided, kind="procedure_report")
+
+    text = pdf_text(document_render(document_id=report.pk))
+
+    assert "MENETTELYKERTOMUS" in text and "124 §" in text
+    order = [text.find(action) for action in ("tender.close", "tender.open", "tender.evaluate", "tender.decide")]
+    assert all(position >= 0 for position in order) and order == sorted(order)
