@@ -33,6 +33,8 @@ test: deps venv services
 bench: deps venv services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
 	  $(PY) tests/benchmarks/bench_ranking.py
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
+	  $(PY) tests/benchmarks/bench_decision_pdf.py
 
 lint: venv
 	$(VENV)/bin/ruff check .
