@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages WeasyPrint and the PDF tests need; installed only where missing (needs root).
+# Debian packages the project needs (venv for a system Python, WeasyPrint's libraries and fonts, poppler for the
+# PDF checks, gettext for the translations); installed only where missing (needs root).
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils gettext)
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils gettext)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
