@@ -395,7 +395,37 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
     }
 
 
+def comparison_context(document: GeneratedDocument) -> dict:
+    from tenders.models import Lot
+
+    lot = Lot.objects.select_related("tender__authority").get(pk=int(document.subject.split(":")[1]))
+    results = list(LotResult.objects.filter(lot=lot).select_related("lot_offer__bid__provider").order_by("rank"))
+    criteria = [c for c in lot.tender.criteria.all() if c.lot_id in (None, lot.pk)]
+    return {
+        "source_data": {
+            "lot": lot.number,
+            "results": [
+                {
+                    "rank": r.rank,
+                    "provider": r.lot_offer.bid.provider.business_id,
+                    "calculation": r.calculation,
+                    "total_points": r.total_points,
+                }
+                for r in results
+            ],
+        },
+        "tender": lot.tender,
+        "authority": lot.tender.authority,
+        "lot": lot,
+        "criteria": criteria,
+        "results": results,
+        "generated_at": timezone.now(),
+        "document": document,
+    }
+
+
 BUILDERS = {
+    DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-1"),
     DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-1"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-1"),

@@ -15,6 +15,7 @@ class DocumentKind(models.TextChoices):
     LETTER = "letter", _("Notification letter to a bidder")
     INTERRUPTION = "interruption", _("Decision to interrupt the procurement")
     PROCEDURE_REPORT = "procedure_report", _("Procedure report")
+    COMPARISON = "comparison", _("Comparison report of a lot")
     DECISION = "decision", _("Procurement decision")
 
 

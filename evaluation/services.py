@@ -279,7 +279,16 @@ def tender_evaluate(*, actor, tender_id: int) -> Tender:
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         if tender.status == TenderStatus.OPENED and roles_of(actor).is_officer(tender.authority_id):
             _compute_results(tender)
-        return transition_run(obj=tender, action="evaluate", actor=actor, audit_action="tender.evaluate")
+        transition_run(obj=tender, action="evaluate", actor=actor, audit_action="tender.evaluate")
+        for lot in tender.lots.filter(status=LotStatus.OPEN):
+            document_request(
+                kind=DocumentKind.COMPARISON,
+                tender=tender,
+                actor=actor,
+                subject=f"lot:{lot.pk}",
+                language=tender.document_languages[0],
+            )
+        return tender
 
 
 def tender_propose(*, actor, tender_id: int, note: str = "") -> AwardProposal:

@@ -243,3 +243,13 @@ def test_the_procedure_report_tells_the_procedure_in_order(decided):
     assert "MENETTELYKERTOMUS" in text and "124 §" in text
     order = [text.find(action) for action in ("tender.close", "tender.open", "tender.evaluate", "tender.decide")]
     assert all(position >= 0 for position in order) and order == sorted(order)
+
+
+def test_each_lot_gets_a_comparison_report_with_its_calculation(decided, provider_b):
+    reports = GeneratedDocument.objects.filter(tender=decided, kind="comparison")
+    assert reports.count() == decided.lots.count()
+
+    text = pdf_text(document_render(document_id=reports.order_by("pk").first().pk))
+
+    assert "Osan vertailuraportti" in text
+    assert provider_b.name in text and "→" in text
