@@ -8,7 +8,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from procurement.models import Membership, Role
-from tenders.models import Tender
+from tenders.models import Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .models import PanelMember
@@ -85,3 +85,18 @@ def panel_access_check(*, user, tender: Tender) -> None:
         )
     if member.has_conflict:
         raise Forbidden(_("You declared a conflict of interest in this call."), code="conflict_of_interest")
+
+
+def evaluating_tender(*, actor, tender_id: int, message, code: str) -> Tender:
+    """The call, locked, for a panel member's work between the opening and the end of the evaluation.
+
+    403 for anyone but the authority's officers and evaluators, 409 (with `message` and `code`) outside that
+    stage, 403 again without a clean declaration on conflicts of interest."""
+    tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+    roles = roles_of(actor)
+    if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
+        raise Forbidden()
+    if tender.status != TenderStatus.OPENED:
+        raise Conflict(message, code=code, status=tender.status)
+    panel_access_check(user=actor, tender=tender)
+    return tender

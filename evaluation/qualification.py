@@ -5,14 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus
-from procurement.access import roles_of
 from procurement.audit import audit_record
-from procurement.errors import Conflict, Forbidden, ValidationFailed
-from tenders.models import Tender, TenderStatus
-from tenders.selectors import tender_get
+from procurement.errors import ValidationFailed
+from tenders.models import Tender
 
 from .models import QualificationCheck
-from .panel import panel_access_check
+from .panel import evaluating_tender
 
 EXCLUSION = "exclusion"
 
@@ -27,19 +25,12 @@ def required_subjects(tender: Tender) -> list[str]:
 def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[QualificationCheck]:
     """Record (or correct, until the evaluation is finished) pass/fail results with their reasons."""
     with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        if (
-            not roles_of(actor).is_officer(tender.authority_id)
-            and tender.authority_id not in roles_of(actor).evaluator_of
-        ):
-            raise Forbidden()
-        if tender.status != TenderStatus.OPENED:
-            raise Conflict(
-                _("Qualification is recorded after the opening and before the evaluation is finished."),
-                code="not_qualifying",
-                status=tender.status,
-            )
-        panel_access_check(user=actor, tender=tender)
+        tender = evaluating_tender(
+            actor=actor,
+            tender_id=tender_id,
+            message=_("Qualification is recorded after the opening and before the evaluation is finished."),
+            code="not_qualifying",
+        )
         bids = set(tender.bids.filter(status=BidStatus.SUBMITTED).values_list("pk", flat=True))
         subjects = set(required_subjects(tender))
         errors = []

@@ -11,13 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from bids.models import Bid, BidStatus, LotOffer
 from procurement.access import roles_of
 from procurement.audit import audit_record
-from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.notifications import notify_providers
-from tenders.models import Tender, TenderStatus
-from tenders.selectors import tender_get
+from tenders.models import Tender
 
 from .models import PriceRejection, ProviderRequest
-from .panel import panel_access_check
+from .panel import evaluating_tender
 
 
 def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
@@ -42,16 +41,12 @@ def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
 
 
 def _panel_tender(actor, tender_id) -> Tender:
-    tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-    roles = roles_of(actor)
-    if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
-        raise Forbidden()
-    if tender.status != TenderStatus.OPENED:
-        raise Conflict(
-            _("This is done after the opening and before the evaluation is finished."), code="not_evaluating"
-        )
-    panel_access_check(user=actor, tender=tender)
-    return tender
+    return evaluating_tender(
+        actor=actor,
+        tender_id=tender_id,
+        message=_("This is done after the opening and before the evaluation is finished."),
+        code="not_evaluating",
+    )
 
 
 def provider_request_create(

@@ -28,7 +28,7 @@ from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .models import AwardDecision, AwardProposal, IndividualScore, LotAward, LotResult, OpeningRequest, QualityScore
-from .panel import panel_access_check
+from .panel import evaluating_tender
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
 
@@ -147,17 +147,12 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individu
     """Record or correct quality scores while the bids are being evaluated: the panel's consensus scores (which
     count), or with individual=True the actor's own scores, which stay on record beside them."""
     with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        roles = roles_of(actor)
-        if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
-            raise Forbidden()
-        if tender.status != TenderStatus.OPENED:
-            raise Conflict(
-                _("Scores can be recorded only after the opening and before the evaluation is finished."),
-                code="not_scoring",
-                status=tender.status,
-            )
-        panel_access_check(user=actor, tender=tender)
+        tender = evaluating_tender(
+            actor=actor,
+            tender_id=tender_id,
+            message=_("Scores can be recorded only after the opening and before the evaluation is finished."),
+            code="not_scoring",
+        )
         qualified, _failed, _missing = qualification_state(tender)
         offers = {o.pk: o for o in _submitted_offers(tender) if o.bid_id in qualified}
         criteria = {c.pk: c for c in tender.criteria.all()}

@@ -13,28 +13,13 @@ from procurement.walltime import HelsinkiDateTimeField
 from ..cpv import cpv_name
 from ..models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 from ..rules_check import tender_findings
+from ..services import LOT_FIELDS
 
 
 class LotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
-        fields = [
-            "id",
-            "number",
-            "title",
-            "municipality",
-            "language_of_instruction",
-            "study_path",
-            "students",
-            "groups",
-            "training_days",
-            "credits",
-            "planned_start",
-            "pricing_unit",
-            "volume",
-            "status",
-            "status_reason",
-        ]
+        fields = ["id", *LOT_FIELDS, "volume", "status", "status_reason"]
         read_only_fields = ["id", "volume", "status", "status_reason"]
 
 
