@@ -21,6 +21,14 @@ TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submissi
 TEMPLATE_VERSION = "decision-1"
 
 
+def document_languages(document: GeneratedDocument) -> list[str]:
+    """The document's own language first; a bilingual authority's documents carry the other one as well."""
+    languages = document.tender.document_languages
+    if document.language not in languages:
+        return [document.language]
+    return [document.language] + [lang for lang in languages if lang != document.language]
+
+
 def decision_context(document: GeneratedDocument) -> dict:
     tender = document.tender
     decision = (
@@ -268,6 +276,8 @@ def letter_context(document: GeneratedDocument) -> dict:
     decision_document = GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION).first()
     context.update(
         {
+            # The bidder's own language first (the decision's order is the authority's).
+            "languages": document_languages(document),
             "bid": bid,
             "provider": bid.provider,
             "own": own,
@@ -425,12 +435,12 @@ def comparison_context(document: GeneratedDocument) -> dict:
 
 
 BUILDERS = {
-    DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-1"),
-    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-1"),
+    DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-2"),
+    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-2"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
-    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-1"),
-    DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-1"),
-    DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-1"),
+    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-2"),
+    DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
+    DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-2"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),
     DocumentKind.DECISION: ("documents/decision.html", decision_context, TEMPLATE_VERSION),
 }

@@ -50,7 +50,7 @@ def document_request(
 
 def document_render(*, document_id: int) -> GeneratedDocument | None:
     """Render and store a document once; running it again for a ready document changes nothing."""
-    from .context import BUILDERS
+    from .context import BUILDERS, document_languages
 
     with transaction.atomic():
         document = GeneratedDocument.objects.select_for_update().filter(pk=document_id).first()
@@ -67,6 +67,7 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
     try:
         document = GeneratedDocument.objects.select_related("tender__authority").get(pk=document_id)
         context = build_context(document)
+        context.setdefault("languages", document_languages(document))
         context["source"] = {
             "document": {
                 "kind": document.kind,

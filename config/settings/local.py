@@ -43,13 +43,15 @@ if _redis_url and _redis_answers(_redis_url):
     CELERY_BROKER_URL = _redis_url
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcast (remote control) exchanges; without this, kombu writes them into the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 

@@ -253,3 +253,36 @@ def test_each_lot_gets_a_comparison_report_with_its_calculation(decided, provide
 
     assert "Osan vertailuraportti" in text
     assert provider_b.name in text and "→" in text
+
+
+def test_a_bilingual_authoritys_documents_carry_both_languages(authority, officer, member_a, member_b, provider_b):
+    authority.language_status = "bilingual"
+    authority.name_sv = "Testkommun"
+    authority.save()
+    provider_b.preferred_language = "sv"
+    provider_b.save()
+    tender = decided_call(
+        officer=officer,
+        authority=authority,
+        bidders=[(member_a, "9000"), (member_b, "9500")],
+        title_sv="Integrationsutbildning",
+    )
+    headings = {
+        "receipt": ("TARJOUKSEN VASTAANOTTOKUITTAUS", "MOTTAGNINGSKVITTO FÖR ANBUD"),
+        "opening_record": ("AVAUSPÖYTÄKIRJA", "PROTOKOLL ÖVER ÖPPNANDET AV ANBUD"),
+        "comparison": ("Osan vertailuraportti", "Jämförelserapport för delområde"),
+        "procedure_report": ("MENETTELYKERTOMUS", "REDOGÖRELSE FÖR FÖRFARANDET"),
+        "letter": ("ILMOITUS HANKINTAPÄÄTÖKSESTÄ", "MEDDELANDE OM UPPHANDLINGSBESLUT"),
+    }
+    for kind, (finnish, swedish) in headings.items():
+        document = GeneratedDocument.objects.filter(tender=tender, kind=kind).order_by("pk").first()
+        text = pdf_text(document_render(document_id=document.pk))
+        assert finnish in text and swedish in text, kind
+        # The recipient's own language comes first.
+        first, second = (swedish, finnish) if document.language == "sv" else (finnish, swedish)
+        assert text.index(first) < text.index(second), kind
+    letter_b = GeneratedDocument.objects.get(tender=tender, kind="letter", provider=provider_b)
+    assert letter_b.language == "sv"
+    text = pdf_text(document_render(document_id=letter_b.pk))
+    assert text.index("MEDDELANDE OM UPPHANDLINGSBESLUT") < text.index("ILMOITUS HANKINTAPÄÄTÖKSESTÄ")
+    assert "Integrationsutbildning" in text
