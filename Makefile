@@ -35,6 +35,8 @@ bench: deps venv services
 	  $(PY) tests/benchmarks/bench_ranking.py
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
 	  $(PY) tests/benchmarks/bench_decision_pdf.py
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
+	  $(PY) tests/benchmarks/bench_letters.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -25,7 +25,7 @@ from django.utils import timezone, translation  # noqa: E402
 LOTS, BIDDERS, RUNS = 10, 100, 3
 
 
-def build():
+def build(lots_count: int = LOTS, bidders: int = BIDDERS):
     from bids.models import Bid, BidStatus, BidVersion, LotOffer
     from documents.models import DocumentKind, GeneratedDocument
     from evaluation.models import AwardDecision, LotAward, LotResult
@@ -47,7 +47,8 @@ def build():
         bid_languages=["fi"],
     )
     lots = Lot.objects.bulk_create(
-        Lot(tender=tender, number=n, title=f"Osa {n}", students=20, volume=Decimal(20)) for n in range(1, LOTS + 1)
+        Lot(tender=tender, number=n, title=f"Osa {n}", students=20, volume=Decimal(20))
+        for n in range(1, lots_count + 1)
     )
     QualityCriterion.objects.bulk_create(
         QualityCriterion(tender=tender, number=n, name=f"Laatukriteeri {n}", weight=Decimal("10")) for n in range(1, 5)
@@ -61,7 +62,7 @@ def build():
             submitted_at=timezone.now(),
             version=1,
         )
-        for _ in range(BIDDERS)
+        for _ in range(bidders)
     )
     versions = BidVersion.objects.bulk_create(
         BidVersion(
@@ -85,8 +86,8 @@ def build():
             lot=o.lot,
             price_points=Decimal("50"),
             quality_points=Decimal("30"),
-            total_points=Decimal("80") - Decimal(index % BIDDERS) / 100,
-            rank=index % BIDDERS + 1,
+            total_points=Decimal("80") - Decimal(index % bidders) / 100,
+            rank=index % bidders + 1,
             calculation={},
         )
         for index, o in enumerate(sorted(offers, key=lambda o: (o.lot_id, o.pk)))
