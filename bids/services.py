@@ -14,6 +14,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
+from procurement.notifications import notify
 from procurement.periods import HELSINKI
 from tenders.models import Tender
 from tenders.selectors import tender_get, tender_lock_shared
@@ -216,7 +217,7 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
             by=actor,
             received_at=received_at,
         )
-        document_request(
+        receipt = document_request(
             kind=DocumentKind.RECEIPT,
             tender=bid.tender,
             actor=actor,
@@ -224,6 +225,16 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
             subject=f"bid-version:{version.pk}",
             provider=bid.provider,
             language=bid.provider.preferred_language,
+        )
+        # E-mailed to the organisation and to the person who submitted, once the receipt is rendered.
+        notify(
+            kind="bid.receipt",
+            key=f"bid-version:{version.pk}",
+            tender_id=bid.tender_id,
+            providers=[bid.provider],
+            cc=[actor.email],
+            documents=[receipt.pk],
+            payload={"received": received_at, "sha": version.manifest_sha256, "bid": bid.pk, "version": version.number},
         )
     return version
 
@@ -270,37 +281,3 @@ def bid_withdraw(*, actor, bid_id: int, received_at: datetime) -> Bid:
             detail={"received_at": received_at.isoformat()},
             received_at=received_at,
         )
-
-
-def receipt_email_send(*, document_id: int) -> bool:
-    """E-mail a rendered receipt to the provider and the submitter, once (the version remembers it was sent)."""
-    from django.core.mail import EmailMessage
-    from django.utils import timezone, translation
-
-    from documents.models import DocumentStatus, GeneratedDocument
-
-    with transaction.atomic():
-        document = GeneratedDocument.objects.select_related("tender", "provider").get(pk=document_id)
-        if document.kind != DocumentKind.RECEIPT or document.status != DocumentStatus.READY:
-            return False
-        version = (
-            BidVersion.objects.select_for_update()
-            .select_related("submitted_by")
-            .get(pk=int(document.subject.split(":")[1]))
-        )
-        if version.emailed_at is not None:
-            return False
-        recipients = sorted({document.provider.email, version.submitted_by.email} - {""})
-        with translation.override(document.language):
-            subject = _("Receipt of your bid: %(title)s") % {"title": document.tender.title}
-            body = _(
-                "Your bid was received at %(received)s. The receipt is attached; its manifest SHA-256 is %(sha)s."
-            ) % {"received": _fmt(version.received_at), "sha": version.manifest_sha256}
-        message = EmailMessage(subject=str(subject), body=str(body), to=recipients)
-        with document.file.open("rb") as handle:
-            message.attach(document.filename, handle.read(), "application/pdf")
-        message.send()
-        version.emailed_at = timezone.now()
-        version.save(update_fields=["emailed_at"])
-        audit_record(action="receipt.emailed", obj=version, tender_id=document.tender_id, detail={"to": recipients})
-    return True

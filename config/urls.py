@@ -14,11 +14,13 @@ from procurement.api.views import (
     ContractingAuthorityViewSet,
     InvitationAcceptView,
     MeView,
+    NotificationResendView,
     NotificationViewSet,
     ProviderOrganisationViewSet,
     ProviderRegisterView,
+    TenderNotificationsView,
 )
-from tenders.api.views import TenderViewSet
+from tenders.api.views import CallAlertViewSet, TenderViewSet
 
 router = DefaultRouter()
 router.register("authorities", ContractingAuthorityViewSet, basename="authority")
@@ -27,6 +29,7 @@ router.register("tenders", TenderViewSet, basename="tender")
 router.register("bids", BidViewSet, basename="bid")
 router.register("documents", GeneratedDocumentViewSet, basename="document")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("alerts", CallAlertViewSet, basename="alert")
 router.register("audit/events", AuditEventViewSet, basename="audit-event")
 
 api_v1 = [
@@ -63,6 +66,21 @@ api_v1 = [
     path("tenders/<int:pk>/results/xlsx/", evaluation_api.TenderResultsXlsxView.as_view(), name="tender-results-xlsx"),
     path("tenders/<int:pk>/propose/", evaluation_api.TenderProposeView.as_view(), name="tender-propose"),
     path("tenders/<int:pk>/decide/", evaluation_api.TenderDecideView.as_view(), name="tender-decide"),
+    path("tenders/<int:pk>/notifications/", TenderNotificationsView.as_view(), name="tender-notifications"),
+    path("notifications/<int:pk>/resend/", NotificationResendView.as_view(), name="notification-resend"),
+    path("tenders/<int:pk>/contracts/", evaluation_api.TenderContractsView.as_view(), name="tender-contracts"),
+    path("contracts/<int:pk>/appeals/", evaluation_api.ContractAppealsView.as_view(), name="contract-appeals"),
+    path(
+        "contracts/<int:pk>/appeals/<int:appeal_id>/resolve/",
+        evaluation_api.AppealResolveView.as_view(),
+        name="contract-appeal-resolve",
+    ),
+    path(
+        "contracts/<int:pk>/liability-documents/",
+        evaluation_api.ContractLiabilityView.as_view(),
+        name="contract-liability-documents",
+    ),
+    path("contracts/<int:pk>/sign/", evaluation_api.ContractSignView.as_view(), name="contract-sign"),
     path("", include("bids.api.attachment_urls")),
     path("", include(router.urls)),
 ]

@@ -18,7 +18,7 @@ from .models import DocumentKind, GeneratedDocument
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
-TEMPLATE_VERSION = "decision-1"
+TEMPLATE_VERSION = "decision-2"
 
 
 def document_languages(document: GeneratedDocument) -> list[str]:
@@ -65,16 +65,16 @@ def decision_context(document: GeneratedDocument) -> dict:
             "lot_offer__bid__provider", "lot_offer__lot"
         )
     ]
-    rules = rules_on(decision.decided_at.astimezone(HELSINKI).date())
-    appeal_deadline = (
-        at_local_time(decision.appeal_ends_on, rules.appeal_last_time) if decision.appeal_ends_on else None
-    )
+    from evaluation.periods import expected_periods
+
+    # The periods run from the notification: the sending that counts, or today's if the decision is still unsent.
+    periods = expected_periods(decision)
+    rules = rules_on(periods.notified_on)
     source_data = {
         "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
         "decided_at": decision.decided_at,
         "regime": decision.regime,
-        "standstill_ends_on": decision.standstill_ends_on,
-        "appeal_ends_on": decision.appeal_ends_on,
+        "periods": periods.as_dict(),
         "lots": [
             {
                 "number": item["lot"].number,
@@ -110,7 +110,8 @@ def decision_context(document: GeneratedDocument) -> dict:
         "under_act": decision.regime != Regime.SMALL,
         "eu": decision.regime == Regime.EU,
         "rules": rules,
-        "appeal_deadline": appeal_deadline,
+        "periods": periods,
+        "appeal_deadline": periods.appeal_deadline,
         "generated_at": timezone.now(),
         "document": document,
     }
@@ -273,11 +274,20 @@ def letter_context(document: GeneratedDocument) -> dict:
         f"{r.lot_offer.lot.number}: {r.reason}"
         for r in PriceRejection.objects.filter(lot_offer__bid=bid).select_related("lot_offer__lot")
     ]
-    decision_document = GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION).first()
+    decision_document = (
+        GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION)
+        .order_by("version")
+        .first()
+    )
+    from evaluation.periods import expected_periods
+
+    periods = expected_periods(context["decision"], lot_ids={item["lot"].pk for item in own})
     context.update(
         {
             # The bidder's own language first (the decision's order is the authority's).
             "languages": document_languages(document),
+            "periods": periods,
+            "appeal_deadline": periods.appeal_deadline,
             "bid": bid,
             "provider": bid.provider,
             "own": own,
@@ -438,7 +448,7 @@ BUILDERS = {
     DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-2"),
     DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-2"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
-    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-2"),
+    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-3"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-2"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),

@@ -13,6 +13,8 @@ from bids.models import BidStatus
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound
+from procurement.notifications import notifications_wake_for_document
+from procurement.outbox import outbox_enqueue
 from tenders.models import Tender
 
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
@@ -31,9 +33,7 @@ def document_request(
     provider=None,
     language: str | None = None,
 ) -> GeneratedDocument:
-    """Record that a document is wanted and queue its rendering once the transaction commits."""
-    from .tasks import render_document
-
+    """Record that a document is wanted and queue its rendering with the transaction (through the outbox)."""
     document, created = GeneratedDocument.objects.get_or_create(
         kind=kind,
         tender=tender,
@@ -43,8 +43,7 @@ def document_request(
     )
     if created:
         audit_record(action="document.request", actor=actor, obj=document, tender_id=tender.pk, detail={"kind": kind})
-    if document.status != DocumentStatus.READY:
-        transaction.on_commit(lambda: render_document.delay(document.pk))
+        outbox_enqueue("documents.render", document.pk)
     return document
 
 
@@ -106,6 +105,7 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         document.rendered_at = timezone.now()
         document.save()
         audit_record(action="document.rendered", obj=document, tender_id=document.tender_id, detail={"sha256": digest})
+        notifications_wake_for_document(document=document)
     return document
 
 
@@ -157,8 +157,6 @@ def document_download(*, user, document_id, ip_address: str | None = None) -> Ge
 
 def document_retry(*, actor, document_id) -> GeneratedDocument:
     """An officer puts a failed document back in the queue."""
-    from .tasks import render_document
-
     with transaction.atomic():
         document = document_get(user=actor, document_id=document_id)
         if not roles_of(actor).is_officer(document.tender.authority_id):
@@ -173,7 +171,7 @@ def document_retry(*, actor, document_id) -> GeneratedDocument:
         document.status, document.error = DocumentStatus.QUEUED, ""
         document.save(update_fields=["status", "error"])
         audit_record(action="document.retry", actor=actor, obj=document, tender_id=document.tender_id)
-        transaction.on_commit(lambda: render_document.delay(document.pk))
+        outbox_enqueue("documents.render", document.pk)
     return document
 
 

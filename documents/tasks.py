@@ -2,7 +2,6 @@
 
 from celery import shared_task
 
-from .models import DocumentKind
 from .services import document_render
 
 
@@ -17,8 +16,4 @@ from .services import document_render
     ignore_result=True,
 )
 def render_document(document_id: int) -> None:
-    document = document_render(document_id=document_id)
-    if document is not None and document.kind == DocumentKind.RECEIPT:
-        from bids.tasks import send_receipt
-
-        send_receipt.delay(document.pk)
+    document_render(document_id=document_id)

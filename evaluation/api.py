@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,9 +15,20 @@ from procurement.walltime import HelsinkiDateTimeField
 from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
-from . import services
+from . import contracts, services
 from .exports import comparison_workbook
-from .models import AwardDecision, LotAward, OpeningRequest, PanelMember, ProviderRequest
+from .models import (
+    Appeal,
+    AwardDecision,
+    ContractStatus,
+    LiabilityDocument,
+    LiabilityDocumentKind,
+    LotAward,
+    LotContract,
+    OpeningRequest,
+    PanelMember,
+    ProviderRequest,
+)
 from .panel import panel_add, panel_declare
 from .qualification import qualification_record
 from .requests import offer_reject_for_price, provider_request_create
@@ -331,3 +342,142 @@ class TenderDecideView(APIView):
             pk=decision.pk
         )
         return Response(AwardDecisionSerializer(decision).data, status=201)
+
+
+# ---- After the decision: the contract step ----------------------------------------------------------------------
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Appeal
+        fields = ["id", "filed_on", "reference", "registered_at", "outcome", "resolved_on"]
+        read_only_fields = fields
+
+
+class LiabilityDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LiabilityDocument
+        fields = ["id", "kind", "issued_on", "note", "added_at"]
+        read_only_fields = fields
+
+
+class LotContractSerializer(serializers.ModelSerializer):
+    lot_number = serializers.IntegerField(source="lot.number", read_only=True)
+    appeals = AppealSerializer(many=True, read_only=True)
+    liability_documents = LiabilityDocumentSerializer(many=True, read_only=True)
+    notified_at = HelsinkiDateTimeField(read_only=True)
+    appeal_deadline = HelsinkiDateTimeField(read_only=True)
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LotContract
+        fields = [
+            "id",
+            "lot",
+            "lot_number",
+            "status",
+            "notified_at",
+            "standstill_ends_on",
+            "self_correction_ends_on",
+            "appeal_deadline",
+            "signed_on",
+            "signatories",
+            "contract_reference",
+            "appeals",
+            "liability_documents",
+            "warnings",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        inline_serializer(
+            "ContractWarning", fields={"code": serializers.CharField(), "message": serializers.CharField()}, many=True
+        )
+    )
+    def get_warnings(self, contract) -> list[dict]:
+        from django.utils import timezone
+
+        if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
+            return []
+        return [w.as_dict() for w in contracts.liability_warnings(contract, on=timezone.localdate())]
+
+
+class TenderContractsView(APIView):
+    @extend_schema(responses=LotContractSerializer(many=True), summary="The awarded lots after the decision")
+    def get(self, request, pk):
+        rows = contracts.contracts_of_tender(user=request.user, tender_id=pk)
+        return Response(LotContractSerializer(rows, many=True).data)
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _contract_data(request, contract_id) -> dict:
+    contract = contracts._contract_for(request.user, contract_id)
+    contract = (
+        LotContract.objects.prefetch_related("appeals", "liability_documents").select_related("lot").get(pk=contract.pk)
+    )
+    return LotContractSerializer(contract).data
+
+
+class AppealInput(serializers.Serializer):
+    filed_on = serializers.DateField()
+    reference = serializers.CharField(max_length=60)
+
+
+class ContractAppealsView(APIView):
+    @extend_schema(request=AppealInput, responses=LotContractSerializer, summary="Register a Market Court appeal")
+    def post(self, request, pk):
+        data = validated(AppealInput, request.data)
+        contracts.appeal_register(actor=request.user, contract_id=pk, **data)
+        return Response(_contract_data(request, pk), status=201)
+
+
+class AppealResolveInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Appeal.Outcome.choices)
+    resolved_on = serializers.DateField()
+
+
+class AppealResolveView(APIView):
+    @extend_schema(request=AppealResolveInput, responses=LotContractSerializer, summary="Record an appeal's outcome")
+    def post(self, request, pk, appeal_id):
+        data = validated(AppealResolveInput, request.data)
+        contracts.appeal_resolve(actor=request.user, contract_id=pk, appeal_id=appeal_id, **data)
+        return Response(_contract_data(request, pk))
+
+
+class LiabilityDocumentInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LiabilityDocumentKind.choices)
+    issued_on = serializers.DateField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ContractLiabilityView(APIView):
+    @extend_schema(
+        request=LiabilityDocumentInput,
+        responses=LotContractSerializer,
+        summary="Record a contractor-liability document",
+    )
+    def post(self, request, pk):
+        data = validated(LiabilityDocumentInput, request.data)
+        contracts.liability_document_add(actor=request.user, contract_id=pk, **data)
+        return Response(_contract_data(request, pk), status=201)
+
+
+class SignInput(serializers.Serializer):
+    signed_on = serializers.DateField()
+    signatories = serializers.ListField(child=serializers.CharField(max_length=120), min_length=1, max_length=10)
+    reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class ContractSignView(APIView):
+    @extend_schema(request=SignInput, responses=LotContractSerializer, summary="Record the signing of the contract")
+    def post(self, request, pk):
+        data = validated(SignInput, request.data)
+        _contract, warnings = contracts.contract_sign(actor=request.user, contract_id=pk, **data)
+        body = _contract_data(request, pk)
+        body["warnings"] = [w.as_dict() for w in warnings]
+        return Response(body)

@@ -7,8 +7,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from bids.models import LotOffer
+from procurement.access import roles_of
 from procurement.rules import Regime
 from tenders.models import Lot, QualityCriterion, Tender
 
@@ -248,3 +250,160 @@ class AwardProposal(models.Model):
 
     def __str__(self) -> str:
         return f"proposal for {self.tender_id}"
+
+
+class ContractStatus(models.TextChoices):
+    NOTIFYING = "notifying", _("Decision being notified")
+    STANDSTILL = "standstill", _("Standstill")
+    SUSPENDED = "suspended", _("Suspended by a Market Court appeal")
+    CONTRACTING = "contracting", _("Ready for contracting")
+    SIGNED = "signed", _("Contract signed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+def is_officer_of_contract(contract: "LotContract", user) -> bool:
+    return roles_of(user).is_officer(contract.lot.tender.authority_id)
+
+
+class LotContract(ConcurrentTransitionMixin, models.Model):
+    """An awarded lot after the decision: notification, standstill, appeals, and the signing of the contract.
+
+    The periods run from the moment the decision was notified: the latest sending to the lot's bidders."""
+
+    decision = models.ForeignKey(AwardDecision, on_delete=models.PROTECT, related_name="lot_contracts")
+    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="contract")
+    status = FSMField(_("status"), default=ContractStatus.NOTIFYING, choices=ContractStatus.choices, protected=True)
+    notified_at = models.DateTimeField(_("decision notified at"), null=True, blank=True)
+    standstill_ends_on = models.DateField(_("standstill ends on"), null=True, blank=True)
+    appeal_deadline = models.DateTimeField(_("appeal deadline"), null=True, blank=True)
+    self_correction_ends_on = models.DateField(_("self-correction request period ends on"), null=True, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signatories = models.JSONField(_("signatories"), default=list, blank=True)
+    contract_reference = models.CharField(_("contract reference"), max_length=60, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lot contract")
+        verbose_name_plural = _("lot contracts")
+        ordering = ["lot__tender", "lot__number"]
+
+    def __str__(self) -> str:
+        return f"contract of lot {self.lot_id} ({self.status})"
+
+    @transition(field=status, source=ContractStatus.NOTIFYING, target=ContractStatus.STANDSTILL)
+    def notified(self) -> None:
+        """Every bidder of the lot has been sent the decision: the standstill runs."""
+
+    @transition(field=status, source=ContractStatus.NOTIFYING, target=ContractStatus.CONTRACTING)
+    def notified_without_standstill(self) -> None:
+        """Below the national thresholds there is no standstill."""
+
+    @transition(
+        field=status, source=[ContractStatus.STANDSTILL, ContractStatus.CONTRACTING], target=ContractStatus.STANDSTILL
+    )
+    def renotified(self) -> None:
+        """The decision was sent again (e.g. to a corrected address): the standstill runs again from the new sending."""
+
+    @transition(field=status, source=ContractStatus.STANDSTILL, target=ContractStatus.CONTRACTING)
+    def standstill_end(self) -> None:
+        """The standstill ended with no appeal registered."""
+
+    @transition(
+        field=status,
+        source=[ContractStatus.NOTIFYING, ContractStatus.STANDSTILL, ContractStatus.CONTRACTING],
+        target=ContractStatus.SUSPENDED,
+        permission=is_officer_of_contract,
+    )
+    def suspend(self) -> None:
+        """A Market Court appeal was registered: no contract until it is resolved."""
+
+    @transition(
+        field=status,
+        source=ContractStatus.SUSPENDED,
+        target=ContractStatus.CONTRACTING,
+        permission=is_officer_of_contract,
+    )
+    def resume(self) -> None:
+        """The appeal was dismissed or withdrawn."""
+
+    @transition(
+        field=status,
+        source=ContractStatus.SUSPENDED,
+        target=ContractStatus.CANCELLED,
+        permission=is_officer_of_contract,
+    )
+    def cancel(self) -> None:
+        """The Market Court annulled the decision for this lot: a new decision is needed."""
+
+    @transition(
+        field=status, source=ContractStatus.CONTRACTING, target=ContractStatus.SIGNED, permission=is_officer_of_contract
+    )
+    def sign(self, *, signed_on, signatories, reference, by) -> None:
+        self.signed_on, self.signatories, self.contract_reference, self.signed_by = (
+            signed_on,
+            signatories,
+            reference,
+            by,
+        )
+
+
+class Appeal(models.Model):
+    """A Market Court appeal against the decision on a lot, as registered by an officer."""
+
+    class Outcome(models.TextChoices):
+        DISMISSED = "dismissed", _("Dismissed or rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        ANNULLED = "annulled", _("Decision annulled")
+
+    contract = models.ForeignKey(LotContract, on_delete=models.PROTECT, related_name="appeals")
+    filed_on = models.DateField(_("filed on"))
+    reference = models.CharField(_("Market Court reference"), max_length=60)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Market Court appeal")
+        verbose_name_plural = _("Market Court appeals")
+        ordering = ["contract", "registered_at"]
+        constraints = [models.UniqueConstraint(fields=["contract", "reference"], name="one_appeal_per_reference")]
+
+    def __str__(self) -> str:
+        return f"appeal {self.reference} on {self.contract_id}"
+
+
+class LiabilityDocumentKind(models.TextChoices):
+    """The certificates of the Act on the Contractor's Obligations and Liability (1233/2006), section 5."""
+
+    TRADE_REGISTER = "trade_register", _("Extract from the Trade Register")
+    TAX_REGISTERS = "tax_registers", _("Prepayment, employer and VAT register entries")
+    TAX_DEBT = "tax_debt", _("Tax debt certificate")
+    PENSION_INSURANCE = "pension_insurance", _("Pension insurance certificate")
+    COLLECTIVE_AGREEMENT = "collective_agreement", _("Applicable collective agreement or terms of employment")
+    OCCUPATIONAL_HEALTH = "occupational_health", _("Occupational health care arrangement")
+    ACCIDENT_INSURANCE = "accident_insurance", _("Statutory accident insurance")
+
+
+class LiabilityDocument(models.Model):
+    """A contractor-liability certificate of the winner, with its date; at signing it may be at most 3 months old."""
+
+    contract = models.ForeignKey(LotContract, on_delete=models.PROTECT, related_name="liability_documents")
+    kind = models.CharField(_("kind"), max_length=30, choices=LiabilityDocumentKind.choices)
+    issued_on = models.DateField(_("issued on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contractor-liability document")
+        verbose_name_plural = _("contractor-liability documents")
+        ordering = ["contract", "kind", "-issued_on"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issued_on} for {self.contract_id}"

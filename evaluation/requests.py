@@ -12,7 +12,8 @@ from bids.models import Bid, BidStatus, LotOffer
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, NotFound, ValidationFailed
-from procurement.notifications import notify_providers
+from procurement.notifications import notify, notify_providers
+from procurement.timers import officers_of
 from tenders.models import Tender
 
 from .models import PriceRejection, ProviderRequest
@@ -98,6 +99,18 @@ def provider_request_answer(
         request.answer, request.answered_by, request.answered_at = answer, actor, received_at
         request.save(update_fields=["answer", "answered_by", "answered_at"])
         audit_record(action="request.answer", actor=actor, obj=request.bid, after={"request": request.pk})
+        tender = request.bid.tender
+        notify(
+            kind="request.answered",
+            key=f"request:{request.pk}:answer",
+            tender_id=tender.pk,
+            users=officers_of(tender.authority_id) | {request.requested_by_id},
+            payload={
+                "request": request.pk,
+                "provider": request.bid.provider.name,
+                "requested": request.requested_at,
+            },
+        )
     return request
 
 

@@ -22,13 +22,25 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from procurement.fsm import transition_run
+from procurement.notifications import notify
 from procurement.periods import local_date, period_end
 from procurement.rules import Regime, rules_on
+from procurement.timers import evaluation_timer_schedule
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
-from .models import AwardDecision, AwardProposal, IndividualScore, LotAward, LotResult, OpeningRequest, QualityScore
+from .models import (
+    AwardDecision,
+    AwardProposal,
+    IndividualScore,
+    LotAward,
+    LotContract,
+    LotResult,
+    OpeningRequest,
+    QualityScore,
+)
 from .panel import evaluating_tender
+from .periods import decision_key
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
 
@@ -140,6 +152,7 @@ def _tender_open(*, actor, tender_id: int) -> OpeningRequest:
             detail={"bids": opened, "count": len(opened)},
         )
         document_request(kind=DocumentKind.OPENING_RECORD, tender=tender, actor=actor)
+        evaluation_timer_schedule(tender)
     return pending
 
 
@@ -346,17 +359,30 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
             tender_id=tender.pk,
             after={"winners": winners, "standstill_ends_on": decision.standstill_ends_on, "regime": regime},
         )
-        document_request(kind=DocumentKind.DECISION, tender=tender, actor=actor)
+        LotContract.objects.bulk_create(
+            LotContract(decision=decision, lot=lot) for lot in open_lots if lot.pk in winners
+        )
+        decision_document = document_request(kind=DocumentKind.DECISION, tender=tender, actor=actor)
         procedure_report_request(tender=tender, actor=actor)
-        # Each bidder gets its own letter: its result, its points and rank, why it lost or was rejected.
+        # Each bidder gets its own letter (its result, its points and rank, why it lost or was rejected),
+        # e-mailed with the decision; the sending starts the standstill and the appeal period.
         for bid in tender.bids.filter(status=BidStatus.SUBMITTED).select_related("provider"):
             language = bid.provider.preferred_language
-            document_request(
+            language = language if language in tender.document_languages else tender.document_languages[0]
+            letter = document_request(
                 kind=DocumentKind.LETTER,
                 tender=tender,
                 actor=actor,
                 subject=f"bid:{bid.pk}",
                 provider=bid.provider,
-                language=language if language in tender.document_languages else tender.document_languages[0],
+                language=language,
+            )
+            notify(
+                kind="decision",
+                key=decision_key(decision),
+                tender_id=tender.pk,
+                providers=[bid.provider],
+                documents=[letter.pk, decision_document.pk],
+                languages={bid.provider_id: language},
             )
     return decision

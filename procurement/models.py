@@ -218,12 +218,23 @@ class AuditEvent(models.Model):
         raise PermissionError("The audit log is append-only.")
 
 
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    INBOX_ONLY = "inbox_only", _("In the inbox only (no e-mail address)")
+
+
 class Notification(models.Model):
-    """A message to a provider organisation or a user, shown in the in-app inbox; one per (kind, key, recipient)."""
+    """A message to a provider organisation or a user: shown in the in-app inbox and sent by e-mail.
+
+    One per (kind, key, recipient): a repeated scan or a retried task finds the row and sends nothing twice.
+    The row is written in the transaction of the change that causes it, so it is never lost (it is its own outbox);
+    the relay hands pending ones to Celery."""
 
     kind = models.CharField(max_length=50)
     # What makes this notification unique for its recipient, e.g. "tender:12:version:3".
-    key = models.CharField(max_length=120)
+    key = models.CharField(max_length=160)
     provider = models.ForeignKey(
         ProviderOrganisation, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -232,6 +243,18 @@ class Notification(models.Model):
     )
     tender_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.FINNISH)
+    channel = models.CharField(max_length=10, default="email")
+    email_to = models.JSONField(default=list, blank=True)
+    # Generated documents sent with the e-mail (their ids); the e-mail waits until they are rendered.
+    documents = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # How many times it has been sent: an officer re-sends to a corrected address.
+    sends = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_result = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -247,9 +270,61 @@ class Notification(models.Model):
                 fields=["kind", "key", "provider", "user"], name="notification_once", nulls_distinct=False
             ),
         ]
+        indexes = [
+            # The relay's scan reads only what is waiting, so its cost does not grow with what has been sent.
+            models.Index(fields=["next_attempt_at"], name="notification_pending", condition=Q(status="pending")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} → {self.provider_id or self.user_id}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to run, written in the transaction of the change that wants it.
+
+    If the broker is down when the transaction commits, the message waits here and the relay sends it later."""
+
+    task = models.CharField(max_length=80)
+    args = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_pending", condition=Q(dispatched_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args} ({'sent' if self.dispatched_at else 'pending'})"
+
+
+class Timer(models.Model):
+    """Something to do at a moment: a deadline reminder, the end of a standstill, an overdue evaluation.
+
+    The periodic scan reads the due ones through a partial index (what is done is not in it), so its cost
+    depends on what is due, not on how many calls there are. Rescheduling replaces the pending timers of a kind."""
+
+    kind = models.CharField(max_length=40)
+    # What the timer is about, e.g. "tender:12" or "lot-contract:7"; with `kind` and `due_at` it is unique.
+    key = models.CharField(max_length=80)
+    tender_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timer")
+        verbose_name_plural = _("timers")
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "due_at"], name="one_timer_per_moment")]
+        indexes = [models.Index(fields=["due_at"], name="timer_pending", condition=Q(done_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} at {self.due_at:%Y-%m-%d %H:%M}"
 
 
 class Invitation(models.Model):

@@ -1,14 +1,440 @@
-"""Recording notifications for the in-app inbox; a repeated call for the same event changes nothing."""
+"""Notifications: stored with the change that causes them, shown in the inbox, e-mailed once in the recipient's
+language, with the documents attached and, for deadlines, a calendar entry.
 
+A notification is unique per (kind, key, recipient): a repeated scan or a retried task finds the existing row.
+The row is its own outbox: it is written in the transaction of the change, and its delivery is handed to Celery
+after the commit (and again by the relay if the broker was down)."""
+
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from .models import Notification
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_record
+from .models import DeliveryStatus, Notification, ProviderOrganisation, User
+from .outbox import outbox_enqueue
+from .periods import HELSINKI
+
+logger = logging.getLogger(__name__)
+
+RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720)
+DOCUMENT_WAIT_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class Kind:
+    subject: str
+    body: str
+    # Deadline notifications carry an iCalendar entry for this payload field.
+    calendar: str = ""
+    calendar_summary: str = ""
+
+
+KINDS: dict[str, Kind] = {
+    "tender.published": Kind(
+        _("New call for tenders: %(title)s"),
+        _(
+            "%(authority)s has published a call for tenders that matches your alerts: %(title)s. "
+            "The tender deadline is %(deadline)s."
+        ),
+        calendar="deadline",
+        calendar_summary=_("Tender deadline: %(title)s"),
+    ),
+    "tender.amended": Kind(
+        _("The call for tenders has changed: %(title)s"),
+        _("The call for tenders %(title)s has been changed (version %(version)s). Reason: %(reason)s"),
+    ),
+    "answers.published": Kind(
+        _("Answers to questions: %(title)s"),
+        _(
+            "The answers to %(questions)s questions about %(title)s have been published (bulletin %(bulletin)s). "
+            "The tender deadline is %(deadline)s."
+        ),
+    ),
+    "bid.sent_back": Kind(
+        _("Your bid was sent back to draft: %(title)s"),
+        _(
+            "The call for tenders %(title)s was changed (version %(version)s), so your submitted bid was sent back "
+            "to draft. Check it against the new version and submit it again before the deadline."
+        ),
+    ),
+    "bid.receipt": Kind(
+        _("Receipt of your bid: %(title)s"),
+        _("Your bid was received at %(received)s. The receipt is attached; its manifest SHA-256 is %(sha)s."),
+    ),
+    "deadline.reminder": Kind(
+        _("Tender deadline approaching: %(title)s"),
+        _(
+            "The tender deadline of %(title)s is %(deadline)s. Bids are accepted only until then; "
+            "a calendar entry is attached."
+        ),
+        calendar="deadline",
+        calendar_summary=_("Tender deadline: %(title)s"),
+    ),
+    "questions.reminder": Kind(
+        _("Questions deadline approaching: %(title)s"),
+        _("Questions about %(title)s can be asked until %(deadline)s. A calendar entry is attached."),
+        calendar="deadline",
+        calendar_summary=_("Questions deadline: %(title)s"),
+    ),
+    "tender.closed": Kind(
+        _("Bids ready to be opened: %(title)s"),
+        _(
+            "The tender deadline of %(title)s passed at %(deadline)s. %(bids)s bids were received; "
+            "two officers can now open them."
+        ),
+    ),
+    "request.clarification": Kind(
+        _("Request for clarification: %(title)s"),
+        _("The contracting authority asks you to clarify your bid by %(deadline)s: %(message)s"),
+        calendar="deadline",
+        calendar_summary=_("Clarification due: %(title)s"),
+    ),
+    "request.price_explanation": Kind(
+        _("Request to explain your price: %(title)s"),
+        _("The contracting authority asks you to explain your price by %(deadline)s: %(message)s"),
+        calendar="deadline",
+        calendar_summary=_("Price explanation due: %(title)s"),
+    ),
+    "request.answered": Kind(
+        _("A bidder has answered: %(title)s"),
+        _("%(provider)s has answered the request of %(requested)s."),
+    ),
+    "evaluation.overdue": Kind(
+        _("Evaluation overdue: %(title)s"),
+        _(
+            "The bids of %(title)s were opened on %(opened)s and no decision has been made in %(days)s days. "
+            "The bids are binding only until %(validity)s."
+        ),
+    ),
+    "decision": Kind(
+        _("Procurement decision: %(title)s"),
+        _(
+            "The contracting authority has decided on %(title)s. Your notification letter with your result, "
+            "the decision with its appeal instructions, and their dates are attached."
+        ),
+    ),
+    "standstill.ended": Kind(
+        _("Standstill ended: %(title)s, lot %(lot)s"),
+        _(
+            "The standstill of lot %(lot)s of %(title)s ended on %(ended)s with no appeal registered. "
+            "The contract can be signed."
+        ),
+    ),
+    "tender.cancelled": Kind(
+        _("The procurement was interrupted: %(title)s"),
+        _("The contracting authority has interrupted the procurement %(title)s. Reason: %(reason)s"),
+    ),
+    "lot.cancelled": Kind(
+        _("A lot was cancelled: %(title)s"),
+        _("Lot %(lot)s of %(title)s was cancelled. Reason: %(reason)s"),
+    ),
+}
+
+
+def notify(
+    *,
+    kind: str,
+    key: str,
+    tender_id: int | None,
+    payload: dict | None = None,
+    providers: Iterable = (),
+    users: Iterable = (),
+    cc: Iterable[str] = (),
+    documents: Iterable[int] = (),
+    languages: dict | None = None,
+) -> int:
+    """Record one notification per recipient for this event and send them after the commit; a repeat adds nothing.
+
+    `providers` and `users` are objects or ids. `languages` may fix the language per provider id."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    payload = payload or {}
+    documents = sorted(set(documents))
+    provider_ids = sorted({getattr(p, "pk", p) for p in providers})
+    user_ids = sorted({getattr(u, "pk", u) for u in users})
+    rows = []
+    for provider in ProviderOrganisation.objects.filter(pk__in=provider_ids).order_by("pk"):
+        language = (languages or {}).get(provider.pk) or provider.preferred_language
+        to = [provider.email, *cc]
+        rows.append(_row(kind, key, tender_id, payload, documents, language, to, provider=provider))
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+        rows.append(_row(kind, key, tender_id, payload, documents, user.preferred_language, [user.email], user=user))
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        outbox_enqueue("notifications.deliver_event", kind, key)
+    return len(created)
+
+
+def _row(kind, key, tender_id, payload, documents, language, to, *, provider=None, user=None) -> Notification:
+    addresses = sorted({address for address in to if address})
+    return Notification(
+        kind=kind,
+        key=key,
+        provider=provider,
+        user=user,
+        tender_id=tender_id,
+        payload=payload,
+        documents=documents,
+        language=language,
+        email_to=addresses,
+        status=DeliveryStatus.PENDING if addresses else DeliveryStatus.INBOX_ONLY,
+        next_attempt_at=timezone.now(),
+    )
 
 
 def notify_providers(*, kind: str, key: str, provider_ids: Iterable[int], tender_id: int | None, payload: dict) -> int:
-    rows = [
-        Notification(kind=kind, key=key, provider_id=pid, tender_id=tender_id, payload=payload)
-        for pid in sorted(set(provider_ids))
+    return notify(kind=kind, key=key, tender_id=tender_id, payload=payload, providers=provider_ids)
+
+
+def deliver_event(*, kind: str, key: str) -> int:
+    ids = list(
+        Notification.objects.filter(kind=kind, key=key, status=DeliveryStatus.PENDING).values_list("pk", flat=True)
+    )
+    return sum(1 for pk in ids if notification_deliver(notification_id=pk) == "sent")
+
+
+def notifications_relay(*, now=None, limit: int = 100) -> int:
+    """Deliver what is waiting and due: retries, e-mails waiting for their documents, anything the broker missed."""
+    now = now or timezone.now()
+    due = list(
+        Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in due if notification_deliver(notification_id=pk, now=now) == "sent")
+
+
+def notification_deliver(*, notification_id: int, now=None) -> str:
+    """Send one notification's e-mail once. Returns what happened: sent, waiting, retry, failed or skipped.
+
+    The row is locked while sending, so two workers cannot both send it; skip_locked lets the other one move on."""
+    from documents.models import DocumentStatus, GeneratedDocument
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("provider", "user")
+            .filter(pk=notification_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return "skipped"
+        documents = list(GeneratedDocument.objects.filter(pk__in=notification.documents).order_by("kind", "pk"))
+        if any(d.status != DocumentStatus.READY for d in documents):
+            # The e-mail waits for its attachments; a rendered document wakes it up, the relay is the safety net.
+            notification.next_attempt_at = now + timedelta(seconds=DOCUMENT_WAIT_SECONDS)
+            notification.save(update_fields=["next_attempt_at"])
+            return "waiting"
+        try:
+            message = _message(notification, documents)
+            message.send()
+        except Exception as exc:
+            return _delivery_failed(notification, exc, now)
+        notification.status = DeliveryStatus.SENT
+        notification.sent_at = now
+        notification.sends += 1
+        notification.attempts += 1
+        notification.delivery_result = f"accepted for {', '.join(notification.email_to)}"
+        notification.save(update_fields=["status", "sent_at", "sends", "attempts", "delivery_result"])
+        audit_record(
+            action="notification.sent",
+            obj=notification,
+            tender_id=notification.tender_id,
+            detail={
+                "kind": notification.kind,
+                "to": notification.email_to,
+                "documents": {d.pk: d.sha256 for d in documents},
+                "sends": notification.sends,
+            },
+        )
+        _after_sent(notification)
+    return "sent"
+
+
+def _delivery_failed(notification: Notification, exc: Exception, now: datetime) -> str:
+    notification.attempts += 1
+    notification.delivery_result = f"{type(exc).__name__}: {exc}"[:1000]
+    if notification.attempts >= settings.HANKINTA["EMAIL_MAX_ATTEMPTS"]:
+        notification.status = DeliveryStatus.FAILED
+    else:
+        minutes = RETRY_MINUTES[min(notification.attempts - 1, len(RETRY_MINUTES) - 1)]
+        notification.next_attempt_at = now + timedelta(minutes=minutes)
+    notification.save(update_fields=["attempts", "delivery_result", "status", "next_attempt_at"])
+    logger.warning("E-mail of %s not delivered: %s", notification, notification.delivery_result)
+    if notification.status == DeliveryStatus.FAILED:
+        audit_record(
+            action="notification.failed",
+            obj=notification,
+            tender_id=notification.tender_id,
+            detail={"kind": notification.kind, "to": notification.email_to, "error": notification.delivery_result},
+        )
+        return "failed"
+    return "retry"
+
+
+def _after_sent(notification: Notification) -> None:
+    """What the sending itself sets going: the decision's notification starts the statutory periods."""
+    if notification.kind == "decision":
+        from evaluation.periods import lot_periods_recompute
+
+        lot_periods_recompute(tender_id=notification.tender_id)
+    elif notification.kind == "bid.receipt":
+        from bids.models import BidVersion
+
+        BidVersion.objects.filter(pk=int(notification.key.split(":")[1]), emailed_at__isnull=True).update(
+            emailed_at=notification.sent_at
+        )
+
+
+def notifications_wake_for_document(*, document) -> int:
+    """A document is ready: the e-mails waiting for it go now rather than at the next relay round."""
+    waiting = [
+        n.pk
+        for n in Notification.objects.filter(tender_id=document.tender_id, status=DeliveryStatus.PENDING).only(
+            "pk", "documents"
+        )
+        if document.pk in n.documents
     ]
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+    for pk in waiting:
+        outbox_enqueue("notifications.deliver", pk)
+    return len(waiting)
+
+
+def notification_resend(*, actor, notification_id: int, email: str = "") -> Notification:
+    """An officer sends a notification again, e.g. to a corrected address. A decision's periods then run anew."""
+    from procurement.access import roles_of
+    from procurement.errors import Conflict, Forbidden, NotFound
+    from tenders.models import Tender
+
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        tender = Tender.objects.filter(pk=getattr(notification, "tender_id", None)).first()
+        if notification is None or tender is None or not roles_of(actor).reads_authority(tender.authority_id):
+            raise NotFound()
+        if not roles_of(actor).is_officer(tender.authority_id):
+            raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
+        if notification.status == DeliveryStatus.PENDING:
+            raise Conflict(_("The notification is still waiting to be sent."), code="notification_pending")
+        before = {"status": notification.status, "email_to": notification.email_to, "sent_at": notification.sent_at}
+        if email:
+            notification.email_to = [email]
+        if not notification.email_to:
+            raise Conflict(_("The recipient has no e-mail address; give one."), code="no_address")
+        notification.status = DeliveryStatus.PENDING
+        notification.attempts = 0
+        notification.next_attempt_at = timezone.now()
+        notification.delivery_result = ""
+        notification.save(update_fields=["email_to", "status", "attempts", "next_attempt_at", "delivery_result"])
+        if notification.kind == "decision":
+            from evaluation.periods import letter_for_resend
+
+            letter_for_resend(notification=notification, actor=actor)
+        audit_record(
+            action="notification.resend",
+            actor=actor,
+            obj=notification,
+            tender_id=tender.pk,
+            before=before,
+            after={"email_to": notification.email_to},
+        )
+        outbox_enqueue("notifications.deliver", notification.pk)
+    return notification
+
+
+def notifications_visible_to(user):
+    from procurement.access import roles_of
+
+    roles = roles_of(user)
+    return Notification.objects.filter(Q(user=user) | Q(provider_id__in=roles.provider_of))
+
+
+# ---- The e-mail itself -------------------------------------------------------------------------------------------
+
+
+def _context(notification: Notification) -> dict:
+    from tenders.models import Tender
+
+    values = {key: _display(value) for key, value in notification.payload.items()}
+    tender = Tender.objects.select_related("authority").filter(pk=notification.tender_id).first()
+    if tender is not None:
+        values.setdefault("title", tender.title)
+        values.setdefault("reference", tender.reference)
+        values.setdefault("authority", tender.authority.name)
+        values.setdefault("deadline", _display(tender.submission_deadline))
+    values.setdefault("title", "")
+    return {"values": values, "tender": tender}
+
+
+def _display(value):
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _recipient_name(notification: Notification) -> str:
+    if notification.provider is not None:
+        return notification.provider.name
+    user = notification.user
+    return user.get_full_name() or user.username
+
+
+class _Safe(dict):
+    def __missing__(self, key):
+        return "–"
+
+
+def _message(notification: Notification, documents) -> EmailMessage:
+    kind = KINDS[notification.kind]
+    with translation.override(notification.language):
+        context = _context(notification)
+        values = _Safe(context["values"])
+        subject = str(kind.subject) % values
+        body = render_to_string(
+            "notifications/email.txt",
+            {
+                "body": str(kind.body) % values,
+                "recipient_name": _recipient_name(notification),
+                "link": f"{settings.HANKINTA['PUBLIC_URL']}/api/v1/notifications/",
+                "tender": context["tender"],
+                "documents": documents,
+            },
+        )
+        message = EmailMessage(subject=" ".join(subject.split()), body=body, to=notification.email_to)
+        for document in documents:
+            with document.file.open("rb") as handle:
+                message.attach(document.filename, handle.read(), "application/pdf")
+        if kind.calendar:
+            from .calendar import deadline_event
+
+            moment = notification.payload.get(kind.calendar)
+            if moment is None and context["tender"] is not None:
+                moment = context["tender"].submission_deadline
+            if moment is not None:
+                message.attach(
+                    "deadline.ics",
+                    deadline_event(
+                        uid=f"{notification.kind}-{notification.key}@hankinta",
+                        summary=str(kind.calendar_summary) % values,
+                        moment=moment,
+                        description=str(kind.body) % values,
+                    ),
+                    "text/calendar",
+                )
+    return message

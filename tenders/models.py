@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -581,3 +581,35 @@ class TenderInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} → {self.tender_id}"
+
+
+class CallAlert(models.Model):
+    """A provider's standing interest: it is told of every new call whose CPV codes (and authority) match."""
+
+    provider = models.ForeignKey("procurement.ProviderOrganisation", on_delete=models.CASCADE, related_name="alerts")
+    # A CPV code's leading digits, e.g. "8058" for language courses; empty matches every call.
+    cpv_prefix = models.CharField(_("CPV prefix"), max_length=8, blank=True, validators=[RegexValidator(r"^\d{0,8}$")])
+    authority = models.ForeignKey(
+        "procurement.ContractingAuthority", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call alert")
+        verbose_name_plural = _("call alerts")
+        ordering = ["provider", "cpv_prefix"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "cpv_prefix", "authority"], name="one_alert_per_match", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}: {self.cpv_prefix or '*'}"
+
+    def matches(self, tender: "Tender") -> bool:
+        if self.authority_id and self.authority_id != tender.authority_id:
+            return False
+        codes = [tender.cpv_main, *(tender.cpv_additional or [])]
+        return any(code.replace("-", "").startswith(self.cpv_prefix) for code in codes)

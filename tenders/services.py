@@ -17,13 +17,15 @@ from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.exclusion import EXCLUSION_CODES, MANDATORY_CODES
 from procurement.fsm import allowed_actions, transition_run
 from procurement.models import ContractingAuthority
-from procurement.notifications import notify_providers
+from procurement.notifications import notify, notify_providers
 from procurement.periods import HELSINKI
 from procurement.rules import rules_on
+from procurement.timers import officers_of, tender_timers_clear, tender_timers_schedule
 
 from .cpv import is_known_cpv
 from .models import (
     AnswerBulletin,
+    CallAlert,
     Lot,
     LotStatus,
     PricingUnit,
@@ -394,13 +396,40 @@ def tender_publish(*, actor, tender_id: int) -> Tender:
             detail={"warnings": [w.as_dict() for w in warnings]},
         )
         _record_version(tender, actor=actor)
+        _alert_followers(tender)
         return tender
+
+
+def _alert_followers(tender: Tender) -> int:
+    """Providers whose alerts match the new call are told of it."""
+    matching = {alert.provider_id for alert in CallAlert.objects.all() if alert.matches(tender)}
+    return notify(
+        kind="tender.published",
+        key=f"tender:{tender.pk}",
+        tender_id=tender.pk,
+        providers=matching,
+        payload={"deadline": tender.submission_deadline},
+    )
+
+
+def _tell_officers_closed(tender: Tender) -> None:
+    """The deadline passed: the officers learn that the bids are ready to be opened."""
+    tender_timers_clear(tender)
+    notify(
+        kind="tender.closed",
+        key=f"tender:{tender.pk}:closed",
+        tender_id=tender.pk,
+        users=officers_of(tender.authority_id),
+        payload={"bids": tender.bids.filter(status=BidStatus.SUBMITTED).count()},
+    )
 
 
 def tender_close(*, actor, tender_id: int) -> Tender:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        return transition_run(obj=tender, action="close", actor=actor, audit_action="tender.close")
+        transition_run(obj=tender, action="close", actor=actor, audit_action="tender.close")
+        _tell_officers_closed(tender)
+        return tender
 
 
 def tenders_close_due(*, now=None, limit: int = 500) -> list[int]:
@@ -416,6 +445,7 @@ def tenders_close_due(*, now=None, limit: int = 500) -> list[int]:
         for tender in due:
             if tender.submission_deadline <= now:
                 transition_run(obj=tender, action="close", actor=None, audit_action="tender.close")
+                _tell_officers_closed(tender)
                 closed.append(tender.pk)
     return closed
 
@@ -449,16 +479,18 @@ def tender_cancel(*, actor, tender_id: int, reason: str) -> Tender:
         tender = _reasoned(actor, tender_id, "cancel", reason)
         if tender.published_at is not None:
             # Interrupting a published call is a decision of its own, with the same instructions for redress.
-            document_request(
+            interruption = document_request(
                 kind=DocumentKind.INTERRUPTION, tender=tender, actor=actor, language=tender.document_languages[0]
             )
             procedure_report_request(tender=tender, actor=actor)
-            notify_providers(
+            tender_timers_clear(tender)
+            notify(
                 kind="tender.cancelled",
                 key=f"tender:{tender.pk}",
-                provider_ids=interested_provider_ids(tender),
+                providers=interested_provider_ids(tender),
                 tender_id=tender.pk,
                 payload={"reason": tender.cancel_reason},
+                documents=[interruption.pk],
             )
     return tender
 
@@ -559,6 +591,7 @@ def answers_publish(
             if tender.opening_at and tender.opening_at < new_deadline:
                 tender.opening_at = new_deadline
             tender.save(update_fields=["submission_deadline", "next_check", "opening_at", "updated_at"])
+            tender_timers_schedule(tender)
             audit_record(
                 action="tender.deadline_extended",
                 actor=actor,
@@ -619,6 +652,7 @@ def _record_version(tender: Tender, *, actor, reason: str = "", changed: list[st
         snapshot=_snapshot(tender),
     )
     document_request(kind=DocumentKind.CALL, tender=tender, actor=actor, version=tender.version)
+    tender_timers_schedule(tender)
     return version
 
 

@@ -145,6 +145,11 @@ SPECTACULAR_SETTINGS = {
         "ProviderRequestKindEnum": "evaluation.models.ProviderRequest.Kind",
         "SuitabilityKindEnum": "tenders.models.SuitabilityKind",
         "DocumentKindEnum": "documents.models.DocumentKind",
+        "AppealOutcomeEnum": "evaluation.models.Appeal.Outcome",
+        "AuditOutcomeEnum": "procurement.models.AuditEvent.Outcome",
+        "ContractStatusEnum": "evaluation.models.ContractStatus",
+        "DeliveryStatusEnum": "procurement.models.DeliveryStatus",
+        "LiabilityDocumentKindEnum": "evaluation.models.LiabilityDocumentKind",
     },
 }
 
@@ -172,6 +177,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenders.close_due",
         "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
         "options": {"expires": SCAN_INTERVAL_SECONDS},
+    },
+    "timers-run-due": {
+        "task": "timers.run_due",
+        "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
+        "options": {"expires": SCAN_INTERVAL_SECONDS},
+    },
+    "notifications-relay": {
+        "task": "notifications.relay",
+        "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
+        "options": {"expires": SCAN_INTERVAL_SECONDS},
+    },
+    "outbox-purge": {
+        "task": "outbox.purge",
+        "schedule": schedule(timedelta(days=1)),
+        "options": {"expires": 3600},
     },
     "bids-purge-abandoned-uploads": {
         "task": "bids.purge_abandoned_uploads",
@@ -219,6 +239,17 @@ HANKINTA = {
         "per_student_day": os.environ.get("PLAUSIBLE_PRICE_PER_STUDENT_DAY", "1000"),
         "per_group": os.environ.get("PLAUSIBLE_PRICE_PER_GROUP", "1500000"),
     },
+    # Links in e-mails point here.
+    "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
+    # Reminders before the tender deadline, and before the questions deadline (hours before).
+    "DEADLINE_REMINDER_HOURS": (7 * 24, 24, 2),
+    "QUESTIONS_REMINDER_HOURS": (24,),
+    # The evaluation is overdue when no decision has been made this many days after the opening.
+    "EVALUATION_TARGET_DAYS": int(os.environ.get("EVALUATION_TARGET_DAYS", "30")),
+    # Delivery attempts of an e-mail before it is marked failed (an officer can send it again).
+    "EMAIL_MAX_ATTEMPTS": int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8")),
+    # Contractor-liability certificates (Act 1233/2006) may be at most this many months old at signing.
+    "LIABILITY_DOCUMENT_MAX_MONTHS": 3,
 }
 
 # The key-encryption key of the tender box (32 bytes, base64): it wraps one data key per call.

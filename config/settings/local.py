@@ -56,8 +56,9 @@ else:
     }
 
 SCAN_INTERVAL_SECONDS = 10.0
-CELERY_BEAT_SCHEDULE["tenders-close-due"]["schedule"] = SCAN_INTERVAL_SECONDS
-CELERY_BEAT_SCHEDULE["tenders-close-due"]["options"] = {"expires": SCAN_INTERVAL_SECONDS}
+for _name in ("tenders-close-due", "timers-run-due", "notifications-relay"):
+    CELERY_BEAT_SCHEDULE[_name]["schedule"] = SCAN_INTERVAL_SECONDS
+    CELERY_BEAT_SCHEDULE[_name]["options"] = {"expires": SCAN_INTERVAL_SECONDS}
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STORAGES = {
     **STORAGES,

@@ -26,6 +26,7 @@ from procurement.models import (
     ProviderOrganisation,
     Role,
 )
+from procurement.notifications import notification_resend
 from procurement.services import invitation_accept, invitation_create, provider_register
 
 
@@ -151,8 +152,70 @@ class MeView(APIView):
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "kind", "key", "tender_id", "payload", "created_at", "read_at"]
+        fields = [
+            "id",
+            "kind",
+            "key",
+            "tender_id",
+            "payload",
+            "language",
+            "channel",
+            "email_to",
+            "documents",
+            "status",
+            "attempts",
+            "sends",
+            "sent_at",
+            "delivery_result",
+            "created_at",
+            "read_at",
+        ]
         read_only_fields = fields
+
+
+class DeliveryLogSerializer(NotificationSerializer):
+    recipient = serializers.SerializerMethodField()
+
+    class Meta(NotificationSerializer.Meta):
+        fields = [*NotificationSerializer.Meta.fields, "provider", "user", "recipient"]
+        read_only_fields = fields
+
+    def get_recipient(self, notification) -> str:
+        if notification.provider_id:
+            return notification.provider.name
+        return notification.user.get_full_name() or notification.user.username
+
+
+class TenderNotificationsView(APIView):
+    """What the call's notifications did: to whom, when, with which result (the authority's delivery log)."""
+
+    @extend_schema(responses=DeliveryLogSerializer(many=True), summary="The delivery log of a call's notifications")
+    def get(self, request, pk):
+        from tenders.selectors import tender_get
+
+        tender = tender_get(user=request.user, tender_id=pk)
+        if not roles_of(request.user).reads_authority(tender.authority_id):
+            raise NotFound()
+        rows = Notification.objects.filter(tender_id=tender.pk).select_related("provider", "user").order_by("pk")
+        return Response(DeliveryLogSerializer(rows, many=True).data)
+
+
+class ResendInput(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+class NotificationResendView(APIView):
+    @extend_schema(
+        request=ResendInput,
+        responses=DeliveryLogSerializer,
+        summary="Send a notification again, e.g. to a corrected address (a decision's periods run anew)",
+    )
+    def post(self, request, pk):
+        serializer = ResendInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notification = notification_resend(actor=request.user, notification_id=pk, **serializer.validated_data)
+        notification = Notification.objects.select_related("provider", "user").get(pk=notification.pk)
+        return Response(DeliveryLogSerializer(notification).data, status=202)
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -2,15 +2,18 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from procurement.access import roles_of
+from procurement.audit import audit_record
 from procurement.middleware import received_at
 
 from .. import selectors, services
-from ..models import Tender, TenderStatus
+from ..models import CallAlert, Tender, TenderStatus
 from .serializers import (
     AmendSerializer,
     AnswerSerializer,
@@ -257,3 +260,47 @@ class TenderViewSet(viewsets.ModelViewSet):
             actor=request.user, tender_id=pk, lot_number=int(lot_number), reason=serializer.validated_data["reason"]
         )
         return self._render(selectors.tender_get(user=request.user, tender_id=pk))
+
+
+class CallAlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallAlert
+        fields = ["id", "provider", "cpv_prefix", "authority", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_provider(self, provider):
+        # Another organisation's alerts are not the user's to set: as if it did not exist.
+        if provider.pk not in roles_of(self.context["request"].user).provider_of:
+            raise serializers.ValidationError(_("Choose one of your own organisations."), code="not_member")
+        return provider
+
+    def validate(self, attrs):
+        exists = CallAlert.objects.filter(
+            provider=attrs["provider"], cpv_prefix=attrs.get("cpv_prefix", ""), authority=attrs.get("authority")
+        ).exists()
+        if exists:
+            raise serializers.ValidationError({"cpv_prefix": _("This alert exists already.")}, code="duplicate")
+        return attrs
+
+
+class CallAlertViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """A provider's alerts: it is told of every new call whose CPV codes (and authority) match."""
+
+    serializer_class = CallAlertSerializer
+    queryset = CallAlert.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CallAlert.objects.none()
+        return CallAlert.objects.filter(provider_id__in=roles_of(self.request.user).provider_of).order_by("pk")
+
+    def perform_create(self, serializer):
+        alert = serializer.save(created_by=self.request.user)
+        audit_record(action="alert.create", actor=self.request.user, obj=alert, after=serializer.data)
+
+    def perform_destroy(self, instance):
+        audit_record(action="alert.delete", actor=self.request.user, obj=instance)
+        instance.delete()

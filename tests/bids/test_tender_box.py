@@ -13,10 +13,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from bids.models import Bid, BidStatus, BidVersion
-from bids.services import bid_create, bid_submit, receipt_email_send
+from bids.services import bid_create, bid_submit
 from documents.models import GeneratedDocument
 from documents.services import document_render
 from procurement.errors import Conflict
+from procurement.models import Notification
+from procurement.notifications import notification_deliver
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
@@ -85,14 +87,20 @@ def test_receipt_is_emailed_once(authority, member_a):
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     bid = bid_create(actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
     version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
-    document = document_render(document_id=GeneratedDocument.objects.get(subject=f"bid-version:{version.pk}").pk)
+    notification = Notification.objects.get(kind="bid.receipt", key=f"bid-version:{version.pk}")
+    assert notification_deliver(notification_id=notification.pk) == "waiting"  # the receipt is not rendered yet
+    document_render(document_id=GeneratedDocument.objects.get(subject=f"bid-version:{version.pk}").pk)
 
-    assert receipt_email_send(document_id=document.pk) is True
-    assert receipt_email_send(document_id=document.pk) is False
+    assert notification_deliver(notification_id=notification.pk) == "sent", Notification.objects.get(
+        pk=notification.pk
+    ).delivery_result
+    assert notification_deliver(notification_id=notification.pk) == "skipped"
 
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {bid.provider.email, member_a.email}
     assert mail.outbox[0].attachments[0][1].startswith(b"%PDF-")
+    version.refresh_from_db()
+    assert version.emailed_at is not None
 
 
 def test_a_tampered_bid_stops_the_opening(authority, officer, member_a, member_b):

@@ -1,0 +1,201 @@
+"""After the decision: Market Court appeals, the contractor-liability documents, and the signing of the contract."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.fsm import transition_run
+
+from .models import Appeal, ContractStatus, LiabilityDocument, LiabilityDocumentKind, LotContract
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": str(self.message)}
+
+
+def _error(field: str, code: str, message) -> ValidationFailed:
+    return ValidationFailed(errors={field: [{"code": code, "message": str(message)}]})
+
+
+def contracts_of_tender(*, user, tender_id: int):
+    from tenders.selectors import tender_get
+
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise NotFound()
+    return (
+        LotContract.objects.filter(lot__tender=tender)
+        .select_related("lot", "decision")
+        .prefetch_related("appeals", "liability_documents")
+    )
+
+
+def _contract_for(user, contract_id: int, *, for_update: bool = False) -> LotContract:
+    queryset = LotContract.objects.select_related("lot__tender")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    contract = queryset.filter(pk=contract_id).first()
+    if contract is None or not roles_of(user).reads_authority(contract.lot.tender.authority_id):
+        raise NotFound()
+    return contract
+
+
+def _officer_contract(user, contract_id: int) -> LotContract:
+    """The contract, locked, for a write by the authority's officer: 404 to outsiders, 403 to other readers."""
+    contract = _contract_for(user, contract_id, for_update=True)
+    if not roles_of(user).is_officer(contract.lot.tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers can change the contract step."))
+    return contract
+
+
+def appeal_register(*, actor, contract_id: int, filed_on: date, reference: str) -> Appeal:
+    """An officer registers a Market Court appeal: the lot is suspended until the appeal is resolved."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise _error("reference", "required", _("Give the Market Court's reference."))
+    if filed_on > timezone.localdate():
+        raise _error("filed_on", "in_future", _("An appeal cannot be filed in the future."))
+    with transaction.atomic():
+        contract = _officer_contract(actor, contract_id)
+        if contract.appeals.filter(reference=reference).exists():
+            raise Conflict(_("This appeal is already registered."), code="appeal_exists")
+        if contract.status != ContractStatus.SUSPENDED:
+            transition_run(obj=contract, action="suspend", actor=actor, audit_action="contract.suspend")
+        appeal = Appeal.objects.create(contract=contract, filed_on=filed_on, reference=reference, registered_by=actor)
+        audit_record(
+            action="appeal.register",
+            actor=actor,
+            obj=appeal,
+            tender_id=contract.lot.tender_id,
+            after={"contract": contract.pk, "filed_on": filed_on, "reference": reference},
+        )
+    return appeal
+
+
+def appeal_resolve(*, actor, contract_id: int, appeal_id: int, outcome: str, resolved_on: date) -> Appeal:
+    """Dismissed or withdrawn: the lot goes on to contracting once no appeal is open. Annulled: the lot is
+    cancelled, and the authority must decide again."""
+    if outcome not in Appeal.Outcome.values:
+        raise _error("outcome", "invalid_choice", _("Choose the outcome of the appeal."))
+    with transaction.atomic():
+        contract = _officer_contract(actor, contract_id)
+        appeal = contract.appeals.select_for_update().filter(pk=appeal_id).first()
+        if appeal is None:
+            raise NotFound()
+        if appeal.resolved_on is not None:
+            raise Conflict(_("This appeal is already resolved."), code="appeal_resolved")
+        if resolved_on < appeal.filed_on:
+            raise _error("resolved_on", "before_filing", _("An appeal cannot be resolved before it was filed."))
+        appeal.outcome, appeal.resolved_on, appeal.resolved_by = outcome, resolved_on, actor
+        appeal.save(update_fields=["outcome", "resolved_on", "resolved_by"])
+        if outcome == Appeal.Outcome.ANNULLED:
+            transition_run(obj=contract, action="cancel", actor=actor, audit_action="contract.cancel")
+        elif not contract.appeals.filter(resolved_on__isnull=True).exists():
+            transition_run(obj=contract, action="resume", actor=actor, audit_action="contract.resume")
+        audit_record(
+            action="appeal.resolve",
+            actor=actor,
+            obj=appeal,
+            tender_id=contract.lot.tender_id,
+            after={"outcome": outcome, "resolved_on": resolved_on},
+        )
+    return appeal
+
+
+def liability_document_add(*, actor, contract_id: int, kind: str, issued_on: date, note: str = "") -> LiabilityDocument:
+    if kind not in LiabilityDocumentKind.values:
+        raise _error("kind", "invalid_choice", _("Choose the kind of the document."))
+    if issued_on > timezone.localdate():
+        raise _error("issued_on", "in_future", _("A certificate cannot be dated in the future."))
+    with transaction.atomic():
+        contract = _officer_contract(actor, contract_id)
+        if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
+            raise Conflict(
+                _("The contract is already signed or cancelled."), code="contract_closed", status=contract.status
+            )
+        document = LiabilityDocument.objects.create(
+            contract=contract, kind=kind, issued_on=issued_on, note=(note or "").strip()[:200], added_by=actor
+        )
+        audit_record(
+            action="contract.liability_document",
+            actor=actor,
+            obj=contract,
+            tender_id=contract.lot.tender_id,
+            after={"kind": kind, "issued_on": issued_on},
+        )
+    return document
+
+
+def _months_before(day: date, months: int) -> date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for candidate in range(day.day, 0, -1):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def liability_warnings(contract: LotContract, *, on: date) -> list[Warning]:
+    """Certificates missing, or older than allowed on the signing day (Act 1233/2006: at most 3 months)."""
+    months = settings.HANKINTA["LIABILITY_DOCUMENT_MAX_MONTHS"]
+    oldest_allowed = _months_before(on, months)
+    latest: dict[str, date] = {}
+    for document in contract.liability_documents.all():
+        latest[document.kind] = max(latest.get(document.kind, document.issued_on), document.issued_on)
+    warnings = []
+    for kind in LiabilityDocumentKind:
+        if kind not in latest:
+            warnings.append(Warning("liability_missing", _("Missing: %(kind)s.") % {"kind": kind.label}))
+        elif latest[kind] < oldest_allowed:
+            warnings.append(
+                Warning(
+                    "liability_too_old",
+                    _("%(kind)s is dated %(date)s, more than %(months)s months before the signing.")
+                    % {"kind": kind.label, "date": latest[kind].strftime("%d.%m.%Y"), "months": months},
+                )
+            )
+    return warnings
+
+
+def contract_sign(
+    *, actor, contract_id: int, signed_on: date, signatories: list[str], reference: str = ""
+) -> tuple[LotContract, list[Warning]]:
+    """Record the signing. It is possible only after the standstill with no open appeal; stale or missing
+    contractor-liability documents do not stop it but are warned of and kept on record."""
+    signatories = [name.strip() for name in signatories or [] if name and name.strip()]
+    if not signatories:
+        raise _error("signatories", "required", _("Name the signatories."))
+    if signed_on > timezone.localdate():
+        raise _error("signed_on", "in_future", _("A contract cannot be signed in the future."))
+    with transaction.atomic():
+        contract = _officer_contract(actor, contract_id)
+        if contract.standstill_ends_on and signed_on <= contract.standstill_ends_on:
+            raise _error("signed_on", "in_standstill", _("The contract cannot be signed before the standstill ends."))
+        warnings = liability_warnings(contract, on=signed_on)
+        transition_run(
+            obj=contract,
+            action="sign",
+            actor=actor,
+            audit_action="contract.sign",
+            detail={"signatories": signatories, "warnings": [w.as_dict() for w in warnings]},
+            signed_on=signed_on,
+            signatories=signatories,
+            reference=(reference or "").strip()[:60],
+            by=actor,
+        )
+    return contract, warnings

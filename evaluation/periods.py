@@ -1,0 +1,196 @@
+"""The statutory periods of a decision, run from the moment it was notified to each bidder.
+
+An e-mailed decision counts as notified on the day it was sent (Procurement Act, section 127). For a lot, the
+latest sending to its bidders counts. Until every bidder of a lot has been sent the decision, the documents show
+the dates the periods will have if it is sent on the day they are rendered; when a notification is sent again
+(a corrected address), the lot's periods run anew from that sending and the decision gets a new edition."""
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from procurement.audit import audit_record
+from procurement.fsm import transition_run
+from procurement.models import DeliveryStatus, Notification, Timer
+from procurement.periods import HELSINKI, at_local_time, local_date, period_end
+from procurement.rules import Regime, rules_on
+
+
+@dataclass(frozen=True)
+class Periods:
+    notified_on: date
+    standstill_ends_on: date | None
+    appeal_ends_on: date | None
+    appeal_deadline: datetime | None
+    self_correction_ends_on: date
+
+    def as_dict(self) -> dict:
+        return {key: value.isoformat() if value else None for key, value in asdict(self).items()}
+
+
+def periods_from(notified_on: date, regime: str) -> Periods:
+    rules = rules_on(notified_on)
+    under_act = regime != Regime.SMALL
+    appeal_ends_on = period_end(notified_on, rules.appeal_days) if under_act else None
+    return Periods(
+        notified_on=notified_on,
+        standstill_ends_on=period_end(notified_on, rules.standstill_days) if under_act else None,
+        appeal_ends_on=appeal_ends_on,
+        appeal_deadline=at_local_time(appeal_ends_on, rules.appeal_last_time) if appeal_ends_on else None,
+        self_correction_ends_on=period_end(notified_on, rules.self_correction_days),
+    )
+
+
+def decision_notifications(decision) -> dict[int, Notification]:
+    return {
+        n.provider_id: n
+        for n in Notification.objects.filter(kind="decision", key=decision_key(decision), provider__isnull=False)
+    }
+
+
+def decision_key(decision) -> str:
+    return f"decision:{decision.pk}"
+
+
+def _lot_bidders(decision) -> dict[int, set[int]]:
+    from bids.models import BidStatus, LotOffer
+
+    bidders: dict[int, set[int]] = {}
+    for lot_id, provider_id in LotOffer.objects.filter(
+        bid__tender_id=decision.tender_id, bid__status=BidStatus.SUBMITTED
+    ).values_list("lot_id", "bid__provider_id"):
+        bidders.setdefault(lot_id, set()).add(provider_id)
+    return bidders
+
+
+def expected_notified_on(decision, *, lot_ids=None, sending_on: date | None = None) -> date:
+    """The notification day that counts for these lots (all when None) if what is unsent goes out on `sending_on`."""
+    sending_on = sending_on or local_date(timezone.now())
+    notifications = decision_notifications(decision)
+    bidders = _lot_bidders(decision)
+    latest = None
+    for lot_id, providers in bidders.items():
+        if lot_ids is not None and lot_id not in lot_ids:
+            continue
+        for provider_id in providers:
+            n = notifications.get(provider_id)
+            day = local_date(n.sent_at) if n and n.status == DeliveryStatus.SENT and n.sent_at else sending_on
+            latest = day if latest is None else max(latest, day)
+    return latest or sending_on
+
+
+def expected_periods(decision, *, lot_ids=None, sending_on: date | None = None) -> Periods:
+    return periods_from(expected_notified_on(decision, lot_ids=lot_ids, sending_on=sending_on), decision.regime)
+
+
+def standstill_end_moment(contract) -> datetime:
+    """The standstill's last day is whole: the contract can be signed from the start of the next day."""
+    return datetime.combine(contract.standstill_ends_on + timedelta(days=1), time(0, 0), tzinfo=HELSINKI)
+
+
+def lot_periods_recompute(*, tender_id: int) -> list[int]:
+    """After a sending: each lot whose bidders have all been sent the decision gets its periods from the latest
+    sending, moves into its standstill, and has its end scheduled. Returns the lots whose periods changed."""
+    from documents.models import DocumentKind, GeneratedDocument
+    from documents.services import document_request
+
+    from .models import AwardDecision, ContractStatus, LotContract
+
+    with transaction.atomic():
+        decision = AwardDecision.objects.select_for_update().filter(tender_id=tender_id).first()
+        if decision is None:
+            return []
+        notifications = decision_notifications(decision)
+        bidders = _lot_bidders(decision)
+        changed = []
+        for contract in LotContract.objects.select_for_update().filter(decision=decision).select_related("lot"):
+            sent = [notifications.get(p) for p in bidders.get(contract.lot_id, ())]
+            if not sent or any(n is None or n.status != DeliveryStatus.SENT for n in sent):
+                continue
+            notified_at = max(n.sent_at for n in sent)
+            if contract.notified_at == notified_at:
+                continue
+            periods = periods_from(local_date(notified_at), decision.regime)
+            before = {"notified_at": contract.notified_at, "standstill_ends_on": contract.standstill_ends_on}
+            contract.notified_at = notified_at
+            contract.standstill_ends_on = periods.standstill_ends_on
+            contract.appeal_deadline = periods.appeal_deadline
+            contract.self_correction_ends_on = periods.self_correction_ends_on
+            if contract.status == ContractStatus.NOTIFYING:
+                action = "notified" if periods.standstill_ends_on else "notified_without_standstill"
+            elif (
+                contract.status in (ContractStatus.STANDSTILL, ContractStatus.CONTRACTING)
+                and periods.standstill_ends_on
+            ):
+                action = "renotified"
+            else:
+                action = None
+            if action:
+                transition_run(obj=contract, action=action, actor=None, audit_action=f"contract.{action}")
+            else:
+                contract.save()
+            audit_record(
+                action="contract.periods",
+                obj=contract,
+                tender_id=tender_id,
+                before=before,
+                after={"notified_at": notified_at, **periods.as_dict()},
+            )
+            Timer.objects.filter(
+                kind="standstill.end", key=f"lot-contract:{contract.pk}", done_at__isnull=True
+            ).delete()
+            if periods.standstill_ends_on:
+                Timer.objects.get_or_create(
+                    kind="standstill.end",
+                    key=f"lot-contract:{contract.pk}",
+                    due_at=standstill_end_moment(contract),
+                    defaults={"tender_id": tender_id},
+                )
+            changed.append(contract.lot_id)
+        if not changed:
+            return changed
+        # The decision's own dates are the latest of its lots; a change gives the decision a new edition.
+        latest = expected_periods(decision)
+        fields = {
+            "standstill_ends_on": latest.standstill_ends_on,
+            "appeal_ends_on": latest.appeal_ends_on,
+            "self_correction_ends_on": latest.self_correction_ends_on,
+        }
+        if any(getattr(decision, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(decision, name, value)
+            decision.save(update_fields=list(fields))
+            editions = GeneratedDocument.objects.filter(tender_id=tender_id, kind=DocumentKind.DECISION).count()
+            document_request(kind=DocumentKind.DECISION, tender=decision.tender, version=editions + 1)
+        return changed
+
+
+def letter_for_resend(*, notification, actor) -> None:
+    """A re-sent decision carries a new letter with the dates that the new sending gives."""
+    from bids.models import Bid
+    from documents.models import DocumentKind, GeneratedDocument
+    from documents.services import document_request
+
+    bid = Bid.objects.select_related("provider").get(tender_id=notification.tender_id, provider=notification.provider)
+    subject = f"bid:{bid.pk}"
+    version = GeneratedDocument.objects.filter(
+        tender_id=bid.tender_id, kind=DocumentKind.LETTER, subject=subject
+    ).count()
+    letter = document_request(
+        kind=DocumentKind.LETTER,
+        tender=bid.tender,
+        actor=actor,
+        version=version + 1,
+        subject=subject,
+        provider=bid.provider,
+        language=notification.language if notification.language in bid.tender.document_languages else None,
+    )
+    old_letters = set(
+        GeneratedDocument.objects.filter(tender_id=bid.tender_id, kind=DocumentKind.LETTER, subject=subject)
+        .exclude(pk=letter.pk)
+        .values_list("pk", flat=True)
+    )
+    notification.documents = sorted({d for d in notification.documents if d not in old_letters} | {letter.pk})
+    notification.save(update_fields=["documents"])

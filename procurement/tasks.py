@@ -1,0 +1,40 @@
+"""Celery entry points for notifications, the outbox relay and the timers."""
+
+import logging
+
+from celery import shared_task
+
+from .notifications import deliver_event, notification_deliver, notifications_relay
+from .outbox import outbox_dispatch, outbox_purge
+from .timers import timers_run_due
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.deliver_event", acks_late=True, ignore_result=True)
+def deliver_event_task(kind: str, key: str) -> int:
+    return deliver_event(kind=kind, key=key)
+
+
+@shared_task(name="notifications.deliver", acks_late=True, ignore_result=True)
+def deliver_task(notification_id: int) -> str:
+    return notification_deliver(notification_id=notification_id)
+
+
+@shared_task(name="notifications.relay", acks_late=True, ignore_result=True)
+def relay_task() -> dict:
+    """What the broker missed or what waits for a retry: outbox messages first, then pending e-mails."""
+    result = {"outbox": outbox_dispatch(), "notifications": notifications_relay()}
+    if any(result.values()):
+        logger.info("Relay: %s", result)
+    return result
+
+
+@shared_task(name="timers.run_due", acks_late=True, ignore_result=True)
+def timers_task() -> int:
+    return timers_run_due()
+
+
+@shared_task(name="outbox.purge", ignore_result=True)
+def outbox_purge_task() -> int:
+    return outbox_purge()
