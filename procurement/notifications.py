@@ -168,10 +168,12 @@ def notify(
         rows.append(_row(kind, key, tender_id, payload, documents, language, to, provider=provider))
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
         rows.append(_row(kind, key, tender_id, payload, documents, user.preferred_language, [user.email], user=user))
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
-        outbox_enqueue("notifications.deliver_event", kind, key)
-    return len(created)
+    if not rows:
+        return 0
+    existing = Notification.objects.filter(kind=kind, key=key).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    outbox_enqueue("notifications.deliver_event", kind, key)
+    return Notification.objects.filter(kind=kind, key=key).count() - existing
 
 
 def _row(kind, key, tender_id, payload, documents, language, to, *, provider=None, user=None) -> Notification:

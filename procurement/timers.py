@@ -114,6 +114,11 @@ def _hours_before(timer: Timer, moment: datetime) -> int:
     return round((moment - timer.due_at).total_seconds() / 3600)
 
 
+def _too_late(timer: Timer, now: datetime, hours: int) -> bool:
+    """A reminder that comes a quarter of its lead time late (the scan was down) is dropped, not sent stale."""
+    return now - timer.due_at > timedelta(hours=hours) / 4
+
+
 @handles("deadline.reminder")
 def _deadline_reminder(timer: Timer, now: datetime) -> None:
     from bids.models import Bid, BidStatus
@@ -127,6 +132,8 @@ def _deadline_reminder(timer: Timer, now: datetime) -> None:
     drafting = set(Bid.objects.filter(tender=tender, status=BidStatus.DRAFT).values_list("provider_id", flat=True))
     following = set(TenderInterest.objects.filter(tender=tender, following=True).values_list("provider_id", flat=True))
     hours = _hours_before(timer, tender.submission_deadline)
+    if _too_late(timer, now, hours):
+        return
     notify(
         kind="deadline.reminder",
         # Once per deadline and reminder: a moved deadline gets its own reminders.
@@ -152,6 +159,8 @@ def _questions_reminder(timer: Timer, now: datetime) -> None:
     interested = set(TenderInterest.objects.filter(tender=tender).values_list("provider_id", flat=True))
     drafting = set(Bid.objects.filter(tender=tender, status=BidStatus.DRAFT).values_list("provider_id", flat=True))
     hours = _hours_before(timer, tender.questions_deadline)
+    if _too_late(timer, now, hours):
+        return
     notify(
         kind="questions.reminder",
         key=f"tender:{tender.pk}:questions:{tender.questions_deadline.isoformat()}:{hours}h",

@@ -38,3 +38,31 @@ def test_regime_follows_the_dated_thresholds():
     assert rules.regime_for(Decimal("399999.99")) == Regime.SMALL
     assert rules.regime_for(Decimal("400000")) == Regime.NATIONAL
     assert rules.regime_for(Decimal("750000")) == Regime.EU
+
+
+def test_a_period_counts_from_the_finnish_day_of_the_sending_across_a_dst_change():
+    from datetime import UTC, datetime
+
+    from evaluation.periods import periods_from
+    from procurement.periods import local_date
+
+    # Sent at 22:30 UTC on Saturday 28.3.2026: already Sunday 29.3 in Helsinki, the day summer time begins.
+    sent = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
+    assert local_date(sent) == date(2026, 3, 29)
+    periods = periods_from(local_date(sent), Regime.EU)
+    # 29.3 + 14 = Sunday 12.4.2026 → Monday 13.4 (Easter Monday was a week earlier, 6.4)
+    assert periods.standstill_ends_on == date(2026, 4, 13)
+    # The Market Court's 16:15 on the last day is in summer time: 13:15 UTC.
+    assert periods.appeal_deadline.astimezone(UTC) == datetime(2026, 4, 13, 13, 15, tzinfo=UTC)
+    # In October the clocks go back: 16:15 on Monday 9.11.2026 is 14:15 UTC.
+    autumn = periods_from(date(2026, 10, 26), Regime.EU)
+    assert autumn.appeal_ends_on == date(2026, 11, 9)
+    assert autumn.appeal_deadline.astimezone(UTC) == datetime(2026, 11, 9, 14, 15, tzinfo=UTC)
+
+
+def test_a_small_procurement_has_no_standstill_but_a_self_correction_period():
+    from evaluation.periods import periods_from
+
+    periods = periods_from(date(2026, 11, 2), Regime.SMALL)
+    assert periods.standstill_ends_on is None and periods.appeal_deadline is None
+    assert periods.self_correction_ends_on == date(2026, 11, 16)
