@@ -37,6 +37,8 @@ bench: deps venv services
 	  $(PY) tests/benchmarks/bench_decision_pdf.py
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
 	  $(PY) tests/benchmarks/bench_letters.py
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
+	  $(PY) tests/benchmarks/bench_scan.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -51,13 +51,13 @@ def populate(first: int, count: int, now) -> None:
                 status=TenderStatus.PUBLISHED,
                 published_at=now - timedelta(days=10),
                 # The first DUE calls close tomorrow; the rest in 1 to 60 days' time.
-                submission_deadline=now + timedelta(hours=23, minutes=30)
+                submission_deadline=now + timedelta(hours=23, minutes=45)
                 if start + i < DUE
                 else now + timedelta(days=1 + (start + i) % 60, hours=2),
                 questions_deadline=now + timedelta(days=30),
                 next_check=now + timedelta(days=1 + (start + i) % 60, hours=2)
                 if start + i >= DUE
-                else now + timedelta(hours=23, minutes=30),
+                else now + timedelta(hours=23, minutes=45),
                 bid_languages=["fi"],
             )
             for i in range(size)
