@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/hankinta
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test bench venv deps services lint schema messages clean
+.PHONY: run test bench venv deps browser-deps services lint schema messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON))"; exit 1; }
@@ -19,26 +19,23 @@ venv: $(VENV)/.installed
 deps:
 	./scripts/system-deps.sh
 
+browser-deps:
+	./scripts/browser-deps.sh
+
 services:
 	./scripts/services.sh
 
 run: deps venv
 	./scripts/run.sh
 
-test: deps venv services
+test: deps browser-deps venv services
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: deps venv services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
-	  $(PY) tests/benchmarks/bench_ranking.py
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
-	  $(PY) tests/benchmarks/bench_decision_pdf.py
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
-	  $(PY) tests/benchmarks/bench_letters.py
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \
-	  $(PY) tests/benchmarks/bench_scan.py
+	  $(PY) tests/benchmarks/run_all.py $(BENCH)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "procurement.portal.PortalErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "procurement.portal.navigation",
             ],
         },
     },
@@ -101,6 +104,28 @@ USE_TZ = True
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 LANGUAGE_CODE = "fi"
+LANGUAGE_COOKIE_NAME = "hankinta_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:login"
+
+# Content-Security-Policy: no inline scripts or styles, nothing from another origin (no CDN).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
@@ -112,6 +137,30 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Attachments and generated documents go through Django's storage API: the local file system by default, or an
+# S3-compatible object store (AWS S3, MinIO, …) when S3_BUCKET is set, so that web servers and Celery workers on
+# different machines share them.
+if os.environ.get("S3_BUCKET"):
+    _s3_endpoint = os.environ.get("S3_ENDPOINT_URL") or None
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": _s3_endpoint,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("S3_REGION", "eu-north-1"),
+            "location": os.environ.get("S3_PREFIX", ""),
+            # MinIO and other self-hosted stores are addressed by path, not by a bucket sub-domain.
+            "addressing_style": "path" if _s3_endpoint else None,
+            "signature_version": "s3v4",
+            # Objects are private, never overwritten (a document is stored once), and read through the web
+            # application, which checks who may see them and logs the download.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,138 @@
+"""The portal's shared machinery: running a service from a form, domain errors as pages, the navigation.
+
+Portal views call the same services as the API. A service's ValidationFailed is shown next to the form's fields
+(the user's input is kept), a Conflict above the form with status 409; Forbidden and NotFound become the 403 and
+404 pages, audited like the API's refusals."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .access import roles_of
+from .audit import audit_record
+from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+
+
+def _messages_of(value) -> list[str]:
+    """Error entries of a service ({"code", "message"} dicts, lists of them, or plain strings) as sentences."""
+    if isinstance(value, dict) and "message" in value:
+        return [str(value["message"])]
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _messages_of(v)]
+    if isinstance(value, list | tuple):
+        return [m for v in value for m in _messages_of(v)]
+    return [str(value)]
+
+
+def apply_errors(form: forms.Form, error: DomainError) -> None:
+    """Put a service's errors on the form: on the field they name (nested names too), or above the form."""
+    placed = []
+
+    def place(name, value):
+        if isinstance(value, dict) and "message" not in value:
+            for inner, inner_value in value.items():
+                place(inner, inner_value)
+            return
+        for message in _messages_of(value):
+            form.add_error(name if name in form.fields else None, message)
+            placed.append(message)
+
+    for name, value in (error.errors or {}).items():
+        place(name, value)
+    if not placed or not isinstance(error, ValidationFailed):
+        form.add_error(None, str(error.message))
+
+
+def run_service(form: forms.Form, call: Callable[[], object]) -> tuple[object | None, int]:
+    """Run `call()` for a valid form. Returns (result, 200), or (None, status) with the errors on the form.
+
+    Forbidden and NotFound are not form errors: they propagate and become the 403/404 page."""
+    try:
+        return call(), 200
+    except (Forbidden, NotFound):
+        raise
+    except (ValidationFailed, Conflict) as error:
+        apply_errors(form, error)
+        return None, error.status_code
+
+
+def render_form(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    form = context.get("form")
+    if form is not None and form.errors and status == 200:
+        status = 400
+    return render(request, template, context, status=status)
+
+
+def done(request: HttpRequest, message) -> None:
+    messages.success(request, message)
+
+
+class PortalErrorMiddleware:
+    """Domain errors raised by portal views become pages with the right status, and refusals are audited."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if request.path.startswith("/api/") or not isinstance(exception, DomainError):
+            return None
+        status = exception.status_code
+        if status in (403, 404):
+            user = getattr(request, "user", None)
+            audit_record(
+                action="access.denied" if status == 403 else "access.not_found",
+                actor=user if user is not None and user.is_authenticated else None,
+                detail={"method": request.method, "path": request.path, "code": exception.code},
+                denied=True,
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+        return render(
+            request,
+            "portal/error.html",
+            {"status": status, "message": exception.message, "code": exception.code},
+            status=status,
+        )
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url: str
+    label: str
+
+
+def _link(name: str, label) -> NavLink | None:
+    try:
+        return NavLink(reverse(name), label)
+    except Exception:  # a part of the portal that is not installed
+        return None
+
+
+def navigation(request) -> dict:
+    """The links of the header, by the user's roles (a context processor)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        links = [_link("tenders:search", _("Calls for tenders"))]
+        return {"nav_links": [x for x in links if x], "portal_roles": roles_of(None)}
+    roles = roles_of(user)
+    links = [_link("portal:home", _("Front page"))]
+    if roles.provider_of:
+        links += [
+            _link("tenders:search", _("Calls for tenders")),
+            _link("bids:mine", _("My bids")),
+            _link("portal:organisation", _("Organisation")),
+        ]
+    if roles.officer_of or roles.evaluator_of or roles.decision_maker_of:
+        links += [_link("tenders:dashboard", _("Our calls"))]
+    if roles.auditor_of or roles.auditor_of_all:
+        links += [_link("documents:audit", _("Audit"))]
+    links.append(_link("portal:inbox", _("Notifications")))
+    return {"nav_links": [x for x in links if x], "portal_roles": roles}
