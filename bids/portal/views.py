@@ -1,0 +1,326 @@
+"""Portal pages of the tender box for providers: their bids, preparing one (with attachments), submitting it and
+its receipt, withdrawing and reopening, and answering the authority's requests. Every change goes through the
+same services as the API; a bid that is not the user's own is 404."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from documents.models import DocumentKind, DocumentStatus
+from documents.services import documents_visible_to
+from evaluation.models import ProviderRequest
+from evaluation.requests import provider_request_answer
+from procurement.access import roles_of
+from procurement.errors import Conflict, NotFound, ValidationFailed
+from procurement.middleware import received_at
+from procurement.models import ProviderOrganisation
+from procurement.portal import done, render_form, run_service
+from tenders.selectors import tender_get
+
+from .. import attachments as attachment_services
+from ..models import AttachmentStatus, Bid, BidStatus
+from ..selectors import bid_get, bids_of_provider
+from ..services import bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
+from .forms import AnswerForm, AttachmentForm, BidForm
+
+TEMPLATES = "bids/portal/"
+
+
+def _own_bid(request, pk) -> Bid:
+    """The user's own bid (the selector decides), never another provider's: that is 404."""
+    # Checked before the selector, which would let another bidder read the bid after the decision.
+    if not Bid.objects.filter(pk=pk, provider_id__in=roles_of(request.user).provider_of).exists():
+        raise NotFound()
+    return bid_get(user=request.user, bid_id=pk)
+
+
+def _receipt_of(user, version):
+    return (
+        documents_visible_to(user=user)
+        .filter(kind=DocumentKind.RECEIPT, subject=f"bid-version:{version.pk}")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _provider_choices(user) -> list | None:
+    providers = roles_of(user).provider_of
+    if len(providers) < 2:
+        return None
+    return list(ProviderOrganisation.objects.filter(pk__in=providers).order_by("name").values_list("pk", "name"))
+
+
+@login_required
+def mine(request):
+    """The provider's bids, with their calls, deadlines and latest receipts."""
+    if not roles_of(request.user).provider_of:
+        raise NotFound()
+    now = timezone.now()
+    rows = []
+    for bid in bids_of_provider(user=request.user):
+        latest = bid.versions.order_by("-number").first()
+        rows.append(
+            {
+                "bid": bid,
+                "latest": latest,
+                "open": bid.tender.accepts_bids_at(now),
+            }
+        )
+    return render(request, f"{TEMPLATES}mine.html", {"rows": rows})
+
+
+@login_required
+def prepare(request, tender_pk: int):
+    """Start a bid for a call: the same form as for a draft; saving creates the bid."""
+    tender = tender_get(user=request.user, tender_id=tender_pk)
+    roles = roles_of(request.user)
+    if not roles.provider_of:
+        raise NotFound()
+    existing = Bid.objects.filter(tender=tender, provider_id__in=roles.provider_of).values_list("pk", flat=True)
+    if len(roles.provider_of) == 1 and existing:
+        return redirect("bids:bid", pk=existing[0])
+    form = BidForm(request.POST or None, tender=tender, providers=_provider_choices(request.user))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        content = form.content()
+        try:
+            bid = bid_create(
+                actor=request.user,
+                tender_id=tender.pk,
+                content=content,
+                provider_id=form.cleaned_data.get("provider"),
+                received_at=received_at(request),
+            )
+        except (ValidationFailed, Conflict) as error:
+            form.place_errors(error, content)
+            status = error.status_code
+        else:
+            done(request, _("Your bid is saved as a draft. It is not submitted yet."))
+            return redirect("bids:bid", pk=bid.pk)
+    context = {
+        "tender": tender,
+        "form": form,
+        "editable": tender.accepts_bids_at(timezone.now()),
+        "bid": None,
+    }
+    return render_form(request, f"{TEMPLATES}bid.html", context, status)
+
+
+def _bid_context(request, bid, form=None) -> dict:
+    tender = bid.tender
+    submit_key = f"portal-{uuid.uuid4()}"
+    now = timezone.now()
+    editable = bid.status == BidStatus.DRAFT and tender.accepts_bids_at(now)
+    attachments = attachment_services.attachments_of_bid(user=request.user, bid_id=bid.pk)
+    if form is None:
+        form = BidForm(initial=BidForm.data_from_content(bid.content), tender=tender, attachments=attachments)
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    for attachment in attachments:
+        name = f"secret_attachment_{attachment.pk}"
+        attachment.secret_field = form[name] if name in form.fields else None
+    versions = list(bid.versions.order_by("-number"))
+    for version in versions:
+        version.receipt = _receipt_of(request.user, version)
+    documents = (
+        documents_visible_to(user=request.user)
+        .filter(tender=tender, status=DocumentStatus.READY)
+        .exclude(kind__in=[DocumentKind.CALL, DocumentKind.RECEIPT])
+        .order_by("created_at")
+    )
+    return {
+        "submit_key": submit_key,
+        "bid": bid,
+        "tender": tender,
+        "form": form,
+        "editable": editable,
+        "accepts_bids": tender.accepts_bids_at(now),
+        "attachments": attachments,
+        "upload_form": AttachmentForm(tender=tender),
+        "versions": versions,
+        "requests": list(ProviderRequest.objects.filter(bid=bid).order_by("requested_at")),
+        "documents": list(documents),
+        "now": now,
+    }
+
+
+@login_required
+def bid_page(request, pk: int):
+    """A bid: its content (a form while it is a draft and the box is open), attachments, versions, requests."""
+    bid = _own_bid(request, pk)
+    if request.GET.get("part") == "attachments":
+        return render(request, f"{TEMPLATES}_attachments.html", _bid_context(request, bid))
+    status = 200
+    form = None
+    if request.method == "POST":
+        attachments = attachment_services.attachments_of_bid(user=request.user, bid_id=bid.pk)
+        form = BidForm(request.POST, tender=bid.tender, attachments=attachments)
+        if form.is_valid():
+            content = form.content()
+            try:
+                bid_update(actor=request.user, bid_id=bid.pk, content=content, received_at=received_at(request))
+            except (ValidationFailed, Conflict) as error:
+                form.place_errors(error, content)
+                status = error.status_code
+            else:
+                done(request, _("Your changes are saved. The bid is not submitted until you submit it."))
+                return redirect("bids:bid", pk=bid.pk)
+    return render_form(request, f"{TEMPLATES}bid.html", _bid_context(request, bid, form), status)
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    bid = _own_bid(request, pk)
+    # The form carries a key made when it was shown: a double click or a resent form gives the same receipt.
+    key = (request.POST.get("idempotency_key") or "").strip()[:200] or None
+    try:
+        version = bid_submit(actor=request.user, bid_id=bid.pk, received_at=received_at(request), idempotency_key=key)
+    except (ValidationFailed, Conflict) as error:
+        # Shown on the bid's page, next to the parts that are missing.
+        attachments = attachment_services.attachments_of_bid(user=request.user, bid_id=bid.pk)
+        form = BidForm.bound_to_content(bid.content, tender=bid.tender, attachments=attachments)
+        purposes = {a.purpose for a in attachments if a.status == AttachmentStatus.READY}
+        form.place_errors(error, bid.content, purposes)
+        context = _bid_context(request, bid, form)
+        context["submit_failed"] = True
+        return render(request, f"{TEMPLATES}bid.html", context, status=error.status_code)
+    done(request, _("Your bid is submitted. Keep the receipt."))
+    return redirect("bids:receipt", pk=bid.pk, number=version.number)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk: int):
+    bid = _own_bid(request, pk)
+    try:
+        bid_withdraw(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
+    except Conflict as error:
+        messages.error(request, str(error.message))
+    else:
+        done(request, _("Your bid is withdrawn. You can reopen it until the tender deadline."))
+    return redirect("bids:bid", pk=bid.pk)
+
+
+@login_required
+@require_POST
+def reopen(request, pk: int):
+    bid = _own_bid(request, pk)
+    try:
+        bid_reopen(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
+    except Conflict as error:
+        messages.error(request, str(error.message))
+    else:
+        done(request, _("Your bid is a draft again: change it and submit it before the deadline."))
+    return redirect("bids:bid", pk=bid.pk)
+
+
+@login_required
+def receipt(request, pk: int, number: int):
+    """The receipt of a submission: when it was received, the manifest's SHA-256, and the receipt PDF."""
+    bid = _own_bid(request, pk)
+    version = bid.versions.filter(number=number).first()
+    if version is None:
+        raise NotFound()
+    context = {"bid": bid, "tender": bid.tender, "version": version, "document": _receipt_of(request.user, version)}
+    if request.headers.get("HX-Request"):
+        return render(request, f"{TEMPLATES}_receipt_document.html", context)
+    return render(request, f"{TEMPLATES}receipt.html", context)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    """Without script, the file comes in one request and is passed to the attachment services chunk by chunk,
+    as the API would be called."""
+    bid = _own_bid(request, pk)
+    form = AttachmentForm(request.POST, request.FILES, tender=bid.tender)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("bids:bid", pk=bid.pk)
+    upload = form.cleaned_data["file"]
+    moment = received_at(request)
+    try:
+        attachment = attachment_services.attachment_start(
+            actor=request.user,
+            bid_id=bid.pk,
+            filename=upload.name,
+            size=upload.size,
+            purpose=form.cleaned_data["purpose"],
+            received_at=moment,
+        )
+        chunk_size = int(settings.HANKINTA["ATTACHMENT_CHUNK_BYTES"])
+        for number, chunk in enumerate(upload.chunks(chunk_size)):
+            attachment_services.attachment_put_chunk(
+                actor=request.user,
+                bid_id=bid.pk,
+                attachment_id=attachment.pk,
+                number=number,
+                data=chunk,
+                received_at=moment,
+            )
+        attachment_services.attachment_complete(
+            actor=request.user, bid_id=bid.pk, attachment_id=attachment.pk, received_at=moment
+        )
+    except (ValidationFailed, Conflict) as error:
+        messages.error(request, str(error.message))
+    else:
+        done(request, _("The file %(name)s is attached.") % {"name": attachment.filename})
+    return redirect("bids:bid", pk=bid.pk)
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk: int, attachment_id):
+    bid = _own_bid(request, pk)
+    try:
+        attachment_services.attachment_delete(
+            actor=request.user, bid_id=bid.pk, attachment_id=attachment_id, received_at=received_at(request)
+        )
+    except Conflict as error:
+        messages.error(request, str(error.message))
+    else:
+        done(request, _("The attachment is removed."))
+    return redirect("bids:bid", pk=bid.pk)
+
+
+@login_required
+def request_answer(request, pk: int, request_id: int):
+    """Answer a clarification request or a request to explain an abnormally low price."""
+    bid = _own_bid(request, pk)
+    provider_request = ProviderRequest.objects.filter(bid=bid, pk=request_id).first()
+    if provider_request is None:
+        raise NotFound()
+    form = AnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result, status = run_service(
+            form,
+            lambda: provider_request_answer(
+                actor=request.user,
+                bid_id=bid.pk,
+                request_id=provider_request.pk,
+                answer=form.cleaned_data["answer"],
+                received_at=received_at(request),
+            ),
+        )
+        if result is not None:
+            done(request, _("Your answer was sent to the contracting authority."))
+            return redirect("bids:bid", pk=bid.pk)
+    context = {
+        "bid": bid,
+        "tender": bid.tender,
+        "provider_request": provider_request,
+        "form": form,
+        "open": provider_request.answered_at is None and timezone.now() <= provider_request.deadline,
+    }
+    return render_form(request, f"{TEMPLATES}request.html", context, status)
