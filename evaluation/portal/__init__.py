@@ -1,0 +1,26 @@
+"""Portal pages of the opening, the evaluation, the award and the contract step."""
+
+from django.urls import path
+
+from . import assessment, award, opening
+
+urlpatterns: list = [
+    path("<int:pk>/opening/", opening.opening, name="opening"),
+    path("<int:pk>/panel/", opening.panel, name="panel"),
+    path("<int:pk>/panel/declaration/", opening.declare, name="declare"),
+    path("<int:pk>/qualification/", assessment.qualification, name="qualification"),
+    path("<int:pk>/scores/", assessment.scores, name="scores"),
+    path("<int:pk>/evaluate/", assessment.evaluate, name="evaluate"),
+    path("<int:pk>/results/", award.results, name="results"),
+    path("<int:pk>/propose/", award.propose, name="propose"),
+    path("<int:pk>/decision/", award.decision, name="decision"),
+    path("<int:pk>/decide/", award.decide, name="decide"),
+    path("<int:pk>/contracts/<int:contract_id>/appeals/", award.appeal_register, name="appeal"),
+    path(
+        "<int:pk>/contracts/<int:contract_id>/appeals/<int:appeal_id>/resolve/",
+        award.appeal_resolve,
+        name="appeal_resolve",
+    ),
+    path("<int:pk>/contracts/<int:contract_id>/liability-documents/", award.liability_add, name="liability"),
+    path("<int:pk>/contracts/<int:contract_id>/sign/", award.contract_sign, name="sign"),
+]

@@ -1,0 +1,325 @@
+"""Portal pages of the panel's work after the opening: qualification (pass/fail with reasons) and quality scores."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from bids.models import LotOffer
+from bids.selectors import tender_bids
+from procurement.errors import Forbidden
+from procurement.exclusion import EXCLUSION_GROUNDS
+from procurement.portal import _messages_of, done
+from tenders.models import LotStatus, TenderStatus
+from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
+
+from ..models import QualityScore
+from ..qualification import EXCLUSION, qualification_record, qualification_state, required_subjects
+from ..selectors import qualification_checks
+from ..services import quality_scores_record, tender_evaluate
+
+RESULT_CHOICES = [("pass", _("Pass")), ("fail", _("Fail"))]
+GROUND_LABELS = {g.code: g.label for g in EXCLUSION_GROUNDS}
+
+
+def _blocked(request, tender, error, current):
+    """The panel's pages need a seat on the panel and a clean declaration: say so, with the way there."""
+    context = {"tender": tender, "call_nav": call_nav(request, tender, current), "error": error}
+    return render(request, "evaluation/portal/blocked.html", context, status=error.status_code)
+
+
+def _bids(request, tender):
+    """The submitted bids as the panel reads them (audited; refused before the opening or without a declaration)."""
+    return tender_bids(user=request.user, tender_id=tender.pk)
+
+
+# --- qualification ----------------------------------------------------------------------------------------------
+
+
+def _qualification_rows(tender, bids):
+    requirements = {f"requirement:{r.pk}": r for r in tender.requirements.order_by("number")}
+    rows = []
+    for bid in bids:
+        evidence = {e["requirement"]: e.get("text", "") for e in bid.content.get("suitability_evidence", [])}
+        declared = [code for code, value in bid.content.get("exclusion_declaration", {}).items() if value]
+        for subject in required_subjects(tender):
+            if subject == EXCLUSION:
+                label = _("Exclusion grounds")
+                shown = (
+                    _("Declares: %(grounds)s") % {"grounds": ", ".join(str(GROUND_LABELS.get(g, g)) for g in declared)}
+                    if declared
+                    else _("Declares that no exclusion ground applies.")
+                )
+            else:
+                requirement = requirements[subject]
+                label = f"{requirement.number}. {requirement.text}"
+                shown = evidence.get(requirement.pk) or _("No evidence given.")
+            rows.append(
+                {
+                    "key": f"{bid.pk}-{subject.replace(':', '-')}",
+                    "bid": bid,
+                    "subject": subject,
+                    "label": label,
+                    "shown": shown,
+                }
+            )
+    return rows
+
+
+class QualificationForm(forms.Form):
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            self.fields[f"result_{row['key']}"] = forms.ChoiceField(
+                label=_("Result"), choices=RESULT_CHOICES, widget=forms.RadioSelect, required=False
+            )
+            self.fields[f"reason_{row['key']}"] = forms.CharField(
+                label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+            )
+
+    def checks(self) -> list[dict]:
+        checks = []
+        for row in self.rows:
+            result = self.cleaned_data.get(f"result_{row['key']}")
+            reason = self.cleaned_data.get(f"reason_{row['key']}", "")
+            if not result:
+                if reason:
+                    self.add_error(f"result_{row['key']}", _("Choose pass or fail."))
+                continue
+            checks.append(
+                {"bid": row["bid"].pk, "subject": row["subject"], "passed": result == "pass", "reason": reason}
+            )
+            row["index"] = len(checks) - 1
+        return checks
+
+
+def _index_errors(form, error, rows, field_prefix, list_key):
+    """A service's errors by index of the list it was given, put next to that row's field."""
+    by_index = {row["index"]: row for row in rows if "index" in row}
+    rest = dict(error.errors or {})
+    items = rest.pop(list_key, None)
+    placed = False
+    if isinstance(items, list):
+        for item in items:
+            row = by_index.get(item.get("index")) if isinstance(item, dict) else None
+            if row is not None:
+                form.add_error(f"{field_prefix}{row['key']}", str(item.get("message", "")))
+                placed = True
+            else:
+                for message in _messages_of(item):
+                    form.add_error(None, message)
+                    placed = True
+    if rest or not placed:
+        error.errors = rest
+        place_errors(form, error)
+
+
+@login_required
+def qualification(request, pk: int):
+    tender = our_tender(request, pk)
+    bids, error = attempt(lambda: _bids(request, tender))
+    if error is not None:
+        return _blocked(request, tender, error, "evaluation:qualification")
+    rows = _qualification_rows(tender, bids)
+    existing = {(c["bid"], c["subject"]): c for c in qualification_checks(user=request.user, tender_id=tender.pk)}
+    initial = {}
+    for row in rows:
+        check = existing.get((row["bid"].pk, row["subject"]))
+        if check is not None:
+            initial[f"result_{row['key']}"] = "pass" if check["passed"] else "fail"
+            initial[f"reason_{row['key']}"] = check["reason"]
+    form = QualificationForm(request.POST or None, rows=rows, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        checks = form.checks()
+        if not checks and not form.errors:
+            form.add_error(None, _("Choose pass or fail for at least one requirement."))
+        if not form.errors:
+            _saved, error = attempt(
+                lambda: qualification_record(actor=request.user, tender_id=tender.pk, checks=checks)
+            )
+            if error is None:
+                done(request, _("The qualification was recorded."))
+                return redirect("evaluation:qualification", tender.pk)
+            _index_errors(form, error, rows, "reason_", "checks")
+            status = error.status_code
+        else:
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    for row in rows:
+        row["result"] = form[f"result_{row['key']}"]
+        row["reason"] = form[f"reason_{row['key']}"]
+        check = existing.get((row["bid"].pk, row["subject"]))
+        row["recorded"] = check
+    qualified, failed, missing = qualification_state(tender)
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "evaluation:qualification"),
+        "form": form,
+        "rows": rows,
+        "editable": tender.status == TenderStatus.OPENED,
+        "summary": [
+            {
+                "bid": bid,
+                "state": "passed" if bid.pk in qualified else "failed" if bid.pk in failed else "open",
+                "reasons": failed.get(bid.pk, []),
+            }
+            for bid in bids
+        ],
+        "missing": len(missing),
+    }
+    if status == 200 and form.errors:
+        status = 400
+    return render(request, "evaluation/portal/qualification.html", context, status=status)
+
+
+# --- quality scores ---------------------------------------------------------------------------------------------
+
+
+class ScoresForm(forms.Form):
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            criterion = row["criterion"]
+            self.fields[f"points_{row['key']}"] = forms.DecimalField(
+                label=_("Points"),
+                required=False,
+                min_value=Decimal("0"),
+                max_value=criterion.max_points,
+                max_digits=6,
+                decimal_places=2,
+            )
+            self.fields[f"reason_{row['key']}"] = forms.CharField(
+                label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+            )
+
+    def scores(self) -> list[dict]:
+        scores = []
+        for row in self.rows:
+            points = self.cleaned_data.get(f"points_{row['key']}")
+            reason = (self.cleaned_data.get(f"reason_{row['key']}") or "").strip()
+            if points is None:
+                continue
+            if not reason:
+                self.add_error(f"reason_{row['key']}", _("Give the reason."))
+                continue
+            scores.append(
+                {"lot_offer": row["offer"].pk, "criterion": row["criterion"].pk, "points": points, "reason": reason}
+            )
+            row["index"] = len(scores) - 1
+        return scores
+
+
+def _score_rows(tender, bids):
+    qualified, failed, _missing = qualification_state(tender)
+    criteria = list(tender.criteria.order_by("number"))
+    offers = (
+        LotOffer.objects.filter(
+            bid_id__in=[b.pk for b in bids if b.pk in qualified],
+            price_rejection__isnull=True,
+            lot__status=LotStatus.OPEN,
+        )
+        .select_related("lot", "bid__provider")
+        .order_by("lot__number", "bid__provider__name")
+    )
+    answers = {
+        bid.pk: {a["criterion"]: a.get("text", "") for a in bid.content.get("quality_answers", [])} for bid in bids
+    }
+    existing = {(s.lot_offer_id, s.criterion_id): s for s in QualityScore.objects.filter(lot_offer__bid__tender=tender)}
+    rows = []
+    for offer in offers:
+        for criterion in criteria:
+            if criterion.lot_id not in (None, offer.lot_id):
+                continue
+            rows.append(
+                {
+                    "key": f"{offer.pk}-{criterion.pk}",
+                    "offer": offer,
+                    "criterion": criterion,
+                    "answer": answers.get(offer.bid_id, {}).get(criterion.pk, ""),
+                    "existing": existing.get((offer.pk, criterion.pk)),
+                }
+            )
+    not_compared = [b for b in bids if b.pk not in qualified]
+    return rows, not_compared, failed
+
+
+def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=None, status=200):
+    if rows is None:
+        rows, not_compared, failed = _score_rows(tender, bids)
+    else:
+        _rows, not_compared, failed = _score_rows(tender, bids)
+    if form is None:
+        initial = {}
+        for row in rows:
+            if row["existing"] is not None:
+                initial[f"points_{row['key']}"] = row["existing"].points
+                initial[f"reason_{row['key']}"] = row["existing"].reason
+        form = ScoresForm(rows=rows, initial=initial)
+    for row in rows:
+        row["points"] = form[f"points_{row['key']}"]
+        row["reason"] = form[f"reason_{row['key']}"]
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "evaluation:scores"),
+        "form": form,
+        "rows": rows,
+        "not_compared": [{"bid": b, "failed": b.pk in failed} for b in not_compared],
+        "editable": tender.status == TenderStatus.OPENED,
+        "is_officer": may_act_as_officer(request, tender),
+        "evaluate_error": evaluate_error,
+        "evaluate_details": _messages_of(evaluate_error.errors)[:10]
+        if evaluate_error is not None and evaluate_error.errors
+        else [],
+    }
+    return render(request, "evaluation/portal/scores.html", context, status=status)
+
+
+@login_required
+def scores(request, pk: int):
+    tender = our_tender(request, pk)
+    bids, error = attempt(lambda: _bids(request, tender))
+    if error is not None:
+        return _blocked(request, tender, error, "evaluation:scores")
+    if request.method != "POST":
+        return _scores_page(request, tender, bids)
+    rows, _not_compared, _failed = _score_rows(tender, bids)
+    form = ScoresForm(request.POST, rows=rows)
+    status = 400
+    if form.is_valid():
+        items = form.scores()
+        if not items and not form.errors:
+            form.add_error(None, _("Give points and a reason for at least one criterion."))
+        if not form.errors:
+            _saved, error = attempt(
+                lambda: quality_scores_record(actor=request.user, tender_id=tender.pk, scores=items)
+            )
+            if error is None:
+                done(request, _("The consensus scores were recorded."))
+                return redirect("evaluation:scores", tender.pk)
+            _index_errors(form, error, rows, "points_", "scores")
+            status = error.status_code
+    return _scores_page(request, tender, bids, form=form, rows=rows, status=status)
+
+
+@login_required
+@require_POST
+def evaluate(request, pk: int):
+    tender = our_tender(request, pk)
+    _result, error = attempt(lambda: tender_evaluate(actor=request.user, tender_id=tender.pk))
+    if error is None:
+        done(request, _("The evaluation is finished: the ranking of every lot was computed."))
+        return redirect("evaluation:results", tender.pk)
+    tender.refresh_from_db()
+    bids, read_error = attempt(lambda: _bids(request, tender))
+    if read_error is not None:
+        if isinstance(error, Forbidden):
+            return _blocked(request, tender, error, "evaluation:scores")
+        return _blocked(request, tender, read_error, "evaluation:scores")
+    return _scores_page(request, tender, bids, evaluate_error=error, status=error.status_code)

@@ -1,0 +1,358 @@
+"""Portal pages for the authority: the dashboard of calls, drafting, approval, answers, corrigenda."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from bids.selectors import tender_bid_count
+from documents.services import documents_visible_to
+from procurement.access import roles_of
+from procurement.errors import DomainError
+from procurement.fsm import allowed_actions
+from procurement.portal import _messages_of, done, render_form
+
+from .. import services
+from ..models import TenderStatus
+from ..rules_check import tender_findings
+from ..selectors import questions_for, tender_list
+from . import officer_draft
+from .officer_common import (
+    HelsinkiDateTimeField,
+    attempt,
+    call_nav,
+    may_act_as_officer,
+    our_tender,
+    place_errors,
+)
+
+STATE_ORDER = [
+    TenderStatus.DRAFT,
+    TenderStatus.PENDING_APPROVAL,
+    TenderStatus.APPROVED,
+    TenderStatus.PUBLISHED,
+    TenderStatus.CLOSED,
+    TenderStatus.OPENED,
+    TenderStatus.EVALUATED,
+    TenderStatus.DECIDED,
+    TenderStatus.COMPLETED,
+    TenderStatus.UNSUCCESSFUL,
+    TenderStatus.CANCELLED,
+]
+
+
+def next_deadline(tender, now):
+    """The next of the call's deadlines still ahead: questions, tenders, opening."""
+    for label, moment in (
+        (_("Questions deadline"), tender.questions_deadline),
+        (_("Tender deadline"), tender.submission_deadline),
+        (_("Opening time"), tender.opening_at),
+    ):
+        if moment is not None and moment > now:
+            return {"label": label, "at": moment}
+    return None
+
+
+@login_required
+def dashboard(request):
+    """The calls of the user's authorities, grouped by state, each with its next deadline."""
+    roles = roles_of(request.user)
+    authorities = roles.officer_of | roles.evaluator_of | roles.decision_maker_of
+    now = timezone.now()
+    tenders = list(tender_list(user=request.user).filter(authority_id__in=authorities))
+    groups = []
+    labels = dict(TenderStatus.choices)
+    for state in STATE_ORDER:
+        rows = [{"tender": t, "next": next_deadline(t, now)} for t in tenders if t.status == state]
+        if rows:
+            groups.append({"state": state, "label": labels[state], "rows": rows})
+    return render(
+        request,
+        "tenders/portal/officer/dashboard.html",
+        {"groups": groups, "may_draft": bool(roles.officer_of), "has_roles": bool(authorities)},
+    )
+
+
+# --- one call: overview and transitions -----------------------------------------------------------------------
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+ACTIONS = {
+    "submit_for_approval": (None, _("The call was sent for approval.")),
+    "approve": (CommentForm, _("The call was approved.")),
+    "return_to_draft": (CommentForm, _("The call was returned to draft.")),
+    "publish": (None, _("The call was published.")),
+    "close": (None, _("The call was closed.")),
+    "cancel": (ReasonForm, _("The procurement was interrupted.")),
+}
+
+
+def _run_action(request, tender, action, data):
+    actor, tender_id = request.user, tender.pk
+    if action == "submit_for_approval":
+        return services.tender_submit_for_approval(actor=actor, tender_id=tender_id)
+    if action == "approve":
+        return services.tender_approve(actor=actor, tender_id=tender_id, comment=data.get("comment", ""))
+    if action == "return_to_draft":
+        return services.tender_return_to_draft(actor=actor, tender_id=tender_id, comment=data.get("comment", ""))
+    if action == "publish":
+        return services.tender_publish(actor=actor, tender_id=tender_id)
+    if action == "close":
+        return services.tender_close(actor=actor, tender_id=tender_id)
+    return services.tender_cancel(actor=actor, tender_id=tender_id, reason=data.get("reason", ""))
+
+
+def _call_documents(request, tender):
+    return list(documents_visible_to(user=request.user).filter(tender=tender).order_by("kind", "version", "id"))
+
+
+def _overview(request, tender, *, error: DomainError | None = None, forms_bound: dict | None = None, status=200):
+    allowed = set(allowed_actions(tender, request.user))
+    officer = may_act_as_officer(request, tender)
+    if officer and tender.status == TenderStatus.PENDING_APPROVAL:
+        allowed.add("approve")  # shown to every officer; the service explains four eyes to the author
+    bound = forms_bound or {}
+    action_forms = [
+        {
+            "name": name,
+            "form": bound.get(name) or (form_class(prefix=name) if form_class else None),
+        }
+        for name, (form_class, _message) in ACTIONS.items()
+        if name in allowed
+    ]
+    errors, warnings = tender_findings(tender) if tender.status not in (TenderStatus.CANCELLED,) else ([], [])
+    bid_count = None
+    if tender.submission_deadline <= timezone.now() and tender.published_at is not None:
+        bid_count, _error = attempt(lambda: tender_bid_count(user=request.user, tender_id=tender.pk))
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "tenders:officer_call"),
+        "action_forms": action_forms,
+        "findings": [*errors, *warnings],
+        "action_error": error,
+        "action_error_details": _messages_of(error.errors) if error is not None and error.errors else [],
+        "bid_count": bid_count,
+        "documents": _call_documents(request, tender),
+        "lots": tender.lots.order_by("number"),
+        "criteria": tender.criteria.select_related("lot").order_by("number"),
+        "requirements": tender.requirements.order_by("number"),
+        "is_officer": officer,
+    }
+    return render(request, "tenders/portal/officer/call.html", context, status=status)
+
+
+@login_required
+def call_overview(request, pk: int):
+    return _overview(request, our_tender(request, pk))
+
+
+@login_required
+@require_POST
+def call_action(request, pk: int, action: str):
+    tender = our_tender(request, pk)
+    if action not in ACTIONS:
+        return redirect("tenders:officer_call", tender.pk)
+    form_class, message = ACTIONS[action]
+    form = form_class(request.POST, prefix=action) if form_class else None
+    if form is not None and not form.is_valid():
+        return _overview(request, tender, forms_bound={action: form}, status=400)
+    data = form.cleaned_data if form is not None else {}
+    _result, error = attempt(lambda: _run_action(request, tender, action, data))
+    if error is None:
+        done(request, message)
+        return redirect("tenders:officer_call", tender.pk)
+    if form is not None:
+        place_errors(form, error)
+    tender.refresh_from_db()
+    return _overview(
+        request, tender, error=error, forms_bound={action: form} if form else None, status=error.status_code
+    )
+
+
+# --- questions and answers --------------------------------------------------------------------------------------
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+
+
+class AnswersPublishForm(forms.Form):
+    new_deadline = HelsinkiDateTimeField(
+        label=_("New tender deadline"),
+        required=False,
+        help_text=_("Needed when the answers come later than the rule set allows before the deadline."),
+    )
+    late_answer_reason = forms.CharField(
+        label=_("Reason for keeping the deadline"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+    )
+
+
+def _questions_page(request, tender, *, answer_forms=None, publish_form=None, status=200):
+    questions, _for_authority = questions_for(user=request.user, tender_id=tender.pk)
+    answer_forms = answer_forms or {}
+    rows = [
+        {
+            "question": q,
+            "form": answer_forms.get(q.pk) or AnswerForm(prefix=f"q{q.pk}", initial={"answer": q.answer})
+            if not q.is_published
+            else None,
+        }
+        for q in questions
+    ]
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "tenders:officer_questions"),
+        "rows": rows,
+        "pending": [q for q in questions if not q.is_published and q.answer],
+        "publish_form": publish_form or AnswersPublishForm(prefix="publish"),
+        "is_officer": may_act_as_officer(request, tender),
+    }
+    return render(request, "tenders/portal/officer/questions.html", context, status=status)
+
+
+@login_required
+def questions(request, pk: int):
+    return _questions_page(request, our_tender(request, pk))
+
+
+@login_required
+@require_POST
+def question_answer(request, pk: int, question_id: int):
+    tender = our_tender(request, pk)
+    form = AnswerForm(request.POST, prefix=f"q{question_id}")
+    status = 400
+    if form.is_valid():
+        _result, error = attempt(
+            lambda: services.question_answer(
+                actor=request.user, tender_id=tender.pk, question_id=question_id, answer=form.cleaned_data["answer"]
+            )
+        )
+        if error is None:
+            done(request, _("The answer was saved. Publish the answers to send them to everyone."))
+            return redirect("tenders:officer_questions", tender.pk)
+        place_errors(form, error)
+        status = error.status_code
+    return _questions_page(request, tender, answer_forms={question_id: form}, status=status)
+
+
+@login_required
+@require_POST
+def answers_publish(request, pk: int):
+    tender = our_tender(request, pk)
+    form = AnswersPublishForm(request.POST, prefix="publish")
+    status = 400
+    if form.is_valid():
+        _result, error = attempt(
+            lambda: services.answers_publish(
+                actor=request.user,
+                tender_id=tender.pk,
+                new_deadline=form.cleaned_data["new_deadline"],
+                late_answer_reason=form.cleaned_data["late_answer_reason"],
+            )
+        )
+        if error is None:
+            done(request, _("The answers were published to every interested provider."))
+            return redirect("tenders:officer_questions", tender.pk)
+        place_errors(form, error)
+        status = error.status_code
+    return _questions_page(request, tender, publish_form=form, status=status)
+
+
+# --- corrigendum ------------------------------------------------------------------------------------------------
+
+
+class AmendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 3}))
+    title_fi = forms.CharField(label=_("Title in Finnish"), max_length=300, required=False)
+    title_sv = forms.CharField(label=_("Title in Swedish"), max_length=300, required=False)
+    description_fi = forms.CharField(label=_("Description in Finnish"), widget=forms.Textarea, required=False)
+    description_sv = forms.CharField(label=_("Description in Swedish"), widget=forms.Textarea, required=False)
+    estimated_value = forms.DecimalField(
+        label=_("Estimated value without VAT (EUR)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
+    )
+    tender_validity_months = forms.IntegerField(label=_("Tender validity (months)"), min_value=1, max_value=24)
+    questions_deadline = HelsinkiDateTimeField(label=_("Questions deadline"), required=False)
+    answers_by = HelsinkiDateTimeField(label=_("Answers published by"), required=False)
+    submission_deadline = HelsinkiDateTimeField(label=_("Tender deadline"))
+    opening_at = HelsinkiDateTimeField(label=_("Opening time"), required=False)
+
+    def __init__(self, *args, authority, **kwargs):
+        super().__init__(*args, **kwargs)
+        wanted = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
+        for lang in ("fi", "sv"):
+            if lang not in wanted:
+                del self.fields[f"title_{lang}"]
+                del self.fields[f"description_{lang}"]
+
+
+def _same(given, current) -> bool:
+    """The form shows times to the minute: an unchanged time is not a change, whatever its seconds."""
+    if isinstance(given, datetime) and isinstance(current, datetime):
+        return given == current.replace(second=0, microsecond=0)
+    return given == current
+
+
+@login_required
+def amend(request, pk: int):
+    tender = our_tender(request, pk)
+    names = [n for n in AmendForm.base_fields if n != "reason"]
+    form = AmendForm(
+        request.POST or None,
+        authority=tender.authority,
+        initial={name: getattr(tender, name) for name in names},
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        fields = {name: value for name, value in data.items() if not _same(value, getattr(tender, name))}
+        result, error = attempt(
+            lambda: services.tender_amend(
+                actor=request.user, tender_id=tender.pk, reason=reason, fields=fields, children={}
+            )
+        )
+        if error is None:
+            done(
+                request,
+                _("Version %(version)s of the call was published; bidders were told.") % {"version": result.version},
+            )
+            return redirect("tenders:officer_call", tender.pk)
+        place_errors(form, error)
+        status = error.status_code
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "tenders:officer_amend"),
+        "form": form,
+        "versions": tender.versions.order_by("number"),
+    }
+    return render_form(request, "tenders/portal/officer/amend.html", context, status)
+
+
+urlpatterns = [
+    path("ours/", dashboard, name="dashboard"),
+    path("ours/new/", officer_draft.draft_new, name="officer_new"),
+    path("ours/<int:pk>/", call_overview, name="officer_call"),
+    path("ours/<int:pk>/draft/", officer_draft.draft_edit, name="officer_draft"),
+    path("ours/<int:pk>/draft/<slug:step>/", officer_draft.draft_step, name="officer_step"),
+    path("ours/<int:pk>/do/<slug:action>/", call_action, name="officer_action"),
+    path("ours/<int:pk>/questions/", questions, name="officer_questions"),
+    path("ours/<int:pk>/questions/<int:question_id>/answer/", question_answer, name="officer_answer"),
+    path("ours/<int:pk>/answers/publish/", answers_publish, name="officer_answers_publish"),
+    path("ours/<int:pk>/amend/", amend, name="officer_amend"),
+]

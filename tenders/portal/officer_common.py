@@ -1,0 +1,128 @@
+"""Shared parts of the authority's portal pages: finding our call, Helsinki wall times, errors, the call's tabs."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from procurement.access import roles_of
+from procurement.errors import Conflict, DomainError, NotFound, ValidationFailed
+from procurement.periods import HELSINKI
+from procurement.portal import _messages_of, apply_errors
+from procurement.walltime import helsinki_wall_time
+from tenders.models import Tender, TenderStatus
+from tenders.selectors import tender_get
+
+
+def our_tender(request, pk) -> Tender:
+    """The call, if it belongs to an authority the user works for; anyone else gets 404, as in the API."""
+    tender = tender_get(user=request.user, tender_id=pk)
+    roles = roles_of(request.user)
+    if not (roles.reads_authority(tender.authority_id) or tender.authority_id in roles.decision_maker_of):
+        raise NotFound()
+    return tender
+
+
+def attempt(call: Callable[[], object]) -> tuple[object | None, DomainError | None]:
+    """Run a service; (result, None), or (None, error) for a refusal the page shows. NotFound stays a 404 page."""
+    try:
+        return call(), None
+    except NotFound:
+        raise
+    except DomainError as error:
+        return None, error
+
+
+def place_errors(form: forms.Form, error: DomainError, children: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Put a service's errors next to the form's fields; errors about child rows (lots, criteria, requirements)
+    are returned by child, to be shown above their table."""
+    child_errors: dict[str, list[str]] = {}
+    rest = {}
+    for key, value in (error.errors or {}).items():
+        if key in children:
+            child_errors[key] = _messages_of(value)
+        else:
+            rest[key] = value
+    if rest or not child_errors or not isinstance(error, ValidationFailed):
+        copy = (
+            ValidationFailed(error.message, code=error.code, errors=rest)
+            if isinstance(error, ValidationFailed)
+            else Conflict(error.message, code=error.code, errors=rest)
+        )
+        apply_errors(form, copy)
+    return child_errors
+
+
+class HelsinkiDateTimeField(forms.DateTimeField):
+    """A wall time in Europe/Helsinki; a time that does not exist or happens twice at a DST change is refused."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+        kwargs.setdefault("help_text", _("Finnish time (Europe/Helsinki)."))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        for fmt in self.input_formats:
+            try:
+                naive = datetime.strptime(text, fmt)  # noqa: DTZ007 - a wall time, read in Helsinki below
+                break
+            except ValueError:
+                continue
+        else:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return helsinki_wall_time(naive)
+        except serializers.ValidationError as exc:
+            raise forms.ValidationError([str(m) for m in exc.detail], code="wall_time") from exc
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(HELSINKI)
+        return value
+
+
+@dataclass(frozen=True)
+class CallLink:
+    url: str
+    label: str
+    current: bool
+
+
+def call_nav(request, tender: Tender, current: str) -> list[CallLink]:
+    """The tabs of one call for the authority: what exists at its stage."""
+    status = tender.status
+    after_opening = tender.opened_at is not None
+    links = [("tenders:officer_call", _("Overview"))]
+    if status == TenderStatus.DRAFT:
+        links.append(("tenders:officer_draft", _("Edit the draft")))
+    if tender.published_at is not None:
+        links.append(("tenders:officer_questions", _("Questions")))
+    if status == TenderStatus.PUBLISHED:
+        links.append(("tenders:officer_amend", _("Corrigendum")))
+    if status in (TenderStatus.CLOSED, TenderStatus.OPENED) or after_opening:
+        links.append(("evaluation:opening", _("Opening")))
+    if after_opening:
+        links += [
+            ("evaluation:panel", _("Panel")),
+            ("evaluation:qualification", _("Qualification")),
+            ("evaluation:scores", _("Scores")),
+            ("evaluation:results", _("Comparison")),
+        ]
+    if tender.decided_at is not None or status == TenderStatus.EVALUATED:
+        links.append(("evaluation:decision", _("Decision and contracts")))
+    return [CallLink(reverse(name, args=[tender.pk]), label, name == current) for name, label in links]
+
+
+def may_act_as_officer(request, tender: Tender) -> bool:
+    return roles_of(request.user).is_officer(tender.authority_id)

@@ -1,0 +1,400 @@
+"""Drafting a call step by step: basics, lots, criteria, timeline, documents; each step saved through the service."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procurement.access import roles_of
+from procurement.errors import Forbidden
+from procurement.exclusion import EXCLUSION_GROUNDS, MANDATORY_CODES
+from procurement.models import ContractingAuthority, Language
+from procurement.periods import HELSINKI
+from procurement.portal import done, render_form
+
+from .. import services
+from ..cpv import cpv_codes, cpv_name
+from ..models import (
+    PriceMethod,
+    PricingUnit,
+    Procedure,
+    StudyPath,
+    SuitabilityKind,
+    TenderStatus,
+    TieBreak,
+)
+from .officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
+
+STEPS = (
+    ("basics", _("Basics")),
+    ("lots", _("Lots")),
+    ("criteria", _("Criteria")),
+    ("timeline", _("Timeline")),
+    ("documents", _("Documents")),
+)
+STEP_NAMES = [name for name, _label in STEPS]
+
+
+def _cpv_choices():
+    return [(code, f"{code} {cpv_name(code)}".strip()) for code in sorted(cpv_codes())]
+
+
+class BasicsForm(forms.Form):
+    reference = forms.CharField(label=_("Reference"), max_length=40, required=False)
+    title_fi = forms.CharField(label=_("Title in Finnish"), max_length=300, required=False)
+    title_sv = forms.CharField(label=_("Title in Swedish"), max_length=300, required=False)
+    title_en = forms.CharField(label=_("Title in English"), max_length=300, required=False)
+    description_fi = forms.CharField(
+        label=_("Description in Finnish"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    description_sv = forms.CharField(
+        label=_("Description in Swedish"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    description_en = forms.CharField(
+        label=_("Description in English"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    procedure = forms.ChoiceField(label=_("Procedure"), choices=Procedure.choices)
+    is_framework = forms.BooleanField(label=_("Framework agreement"), required=False)
+    framework_providers_per_lot = forms.IntegerField(
+        label=_("Providers per lot in the framework"), min_value=1, required=False
+    )
+    max_lots_per_provider = forms.IntegerField(label=_("Lots one provider may bid for"), min_value=1, required=False)
+    estimated_value = forms.DecimalField(
+        label=_("Estimated value without VAT (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("The applicable rules follow from it: small procurement, national light regime, or EU."),
+    )
+    cpv_main = forms.ChoiceField(label=_("Main CPV code"))
+    cpv_additional = forms.MultipleChoiceField(
+        label=_("Additional CPV codes"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    bid_languages = forms.MultipleChoiceField(
+        label=_("Languages bids may be written in"), choices=Language.choices, widget=forms.CheckboxSelectMultiple
+    )
+    tender_validity_months = forms.IntegerField(
+        label=_("Tender validity (months)"), min_value=1, max_value=24, initial=6
+    )
+    price_method = forms.ChoiceField(label=_("Price scoring method"), choices=PriceMethod.choices)
+    tie_break = forms.ChoiceField(label=_("Tie-break rule"), choices=TieBreak.choices)
+
+    def __init__(self, *args, authority: ContractingAuthority, authorities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cpv_main"].choices = _cpv_choices()
+        self.fields["cpv_additional"].choices = _cpv_choices()
+        wanted = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
+        for lang in ("fi", "sv"):
+            if lang not in wanted:
+                del self.fields[f"title_{lang}"]
+                del self.fields[f"description_{lang}"]
+            else:
+                self.fields[f"title_{lang}"].help_text = _("Needed in this authority's language.")
+        if authorities and len(authorities) > 1:
+            self.fields = {
+                "authority": forms.ModelChoiceField(
+                    label=_("Contracting authority"), queryset=authorities, initial=authority.pk
+                ),
+                **self.fields,
+            }
+
+
+class LotForm(forms.Form):
+    number = forms.IntegerField(label=_("Number"), min_value=1)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    municipality = forms.CharField(label=_("Location (municipality)"), max_length=100, required=False)
+    language_of_instruction = forms.ChoiceField(
+        label=_("Language of instruction"), choices=Language.choices, initial=Language.FINNISH
+    )
+    study_path = forms.ChoiceField(label=_("Study path"), choices=StudyPath.choices, initial=StudyPath.BASIC)
+    students = forms.IntegerField(label=_("Students"), min_value=1, max_value=100_000)
+    pricing_unit = forms.ChoiceField(
+        label=_("Pricing unit"), choices=PricingUnit.choices, initial=PricingUnit.PER_STUDENT
+    )
+    training_days = forms.IntegerField(label=_("Training days"), min_value=1, max_value=3650, required=False)
+    groups = forms.IntegerField(label=_("Groups"), min_value=1, max_value=10_000, required=False)
+    credits = forms.DecimalField(
+        label=_("Credits"), max_digits=5, decimal_places=1, min_value=1, max_value=80, required=False
+    )
+    planned_start = forms.DateField(
+        label=_("Planned start"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class CriteriaForm(forms.Form):
+    price_weight = forms.DecimalField(
+        label=_("Price weight (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        help_text=_("The price weight and the quality weights that apply to each lot must add up to 100."),
+    )
+
+
+class CriterionForm(forms.Form):
+    number = forms.IntegerField(label=_("Number"), min_value=1)
+    name = forms.CharField(label=_("Name"), max_length=300)
+    weight = forms.DecimalField(label=_("Weight (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0.01"))
+    max_points = forms.DecimalField(
+        label=_("Maximum points"), max_digits=6, decimal_places=2, min_value=Decimal("0.01"), initial=Decimal("10")
+    )
+    lot_number = forms.TypedChoiceField(label=_("Applies to"), coerce=int, empty_value=None, required=False, initial="")
+    guidance = forms.CharField(label=_("Scoring guidance"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, lots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot_number"].choices = [("", _("Every lot"))] + [
+            (lot.number, _("Lot %(number)s") % {"number": lot.number}) for lot in lots
+        ]
+
+
+class TimelineForm(forms.Form):
+    planned_publication = HelsinkiDateTimeField(label=_("Planned publication"), required=False)
+    questions_deadline = HelsinkiDateTimeField(label=_("Questions deadline"), required=False)
+    answers_by = HelsinkiDateTimeField(label=_("Answers published by"), required=False)
+    submission_deadline = HelsinkiDateTimeField(label=_("Tender deadline"))
+    opening_at = HelsinkiDateTimeField(label=_("Opening time"), required=False)
+
+    def clean_submission_deadline(self):
+        value = self.cleaned_data["submission_deadline"]
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError(_("The tender deadline must be in the future."), code="deadline_in_past")
+        return value
+
+
+class DocumentsForm(forms.Form):
+    exclusion_grounds = forms.MultipleChoiceField(
+        label=_("Exclusion grounds the bidders declare"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Every mandatory ground (section 80) must be declared."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exclusion_grounds"].choices = [
+            (g.code, f"{g.label} ({g.section}{', ' + str(_('mandatory')) if g.mandatory else ''})")
+            for g in EXCLUSION_GROUNDS
+        ]
+
+
+class RequirementForm(forms.Form):
+    number = forms.IntegerField(label=_("Number"), min_value=1)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SuitabilityKind.choices, initial=SuitabilityKind.TECHNICAL)
+    text = forms.CharField(label=_("Requirement"), widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(label=_("Evidence asked"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+LotFormSet = forms.formset_factory(LotForm, extra=1, can_delete=True)
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=1, can_delete=True)
+RequirementFormSet = forms.formset_factory(RequirementForm, extra=1, can_delete=True)
+
+
+def _rows(formset) -> list[dict]:
+    """The rows the user filled in and did not remove."""
+    rows = []
+    for index, form in enumerate(formset.forms):
+        is_new = index >= formset.initial_form_count()
+        if (is_new and not form.has_changed()) or form.cleaned_data.get("DELETE"):
+            continue
+        rows.append({k: v for k, v in form.cleaned_data.items() if k != "DELETE"})
+    return rows
+
+
+def _default_deadline() -> datetime:
+    """Six weeks from today at noon, Finnish time: a placeholder until the Timeline step sets the real one."""
+    day = timezone.now().astimezone(HELSINKI).date() + timedelta(days=42)
+    return datetime.combine(day, time(12, 0), tzinfo=HELSINKI)
+
+
+def _officer_authorities(request):
+    ids = roles_of(request.user).officer_of
+    return ContractingAuthority.objects.filter(pk__in=ids).order_by("name_fi")
+
+
+def _step_context(request, tender, step, **extra) -> dict:
+    steps = [
+        {
+            "name": name,
+            "label": label,
+            "url": reverse("tenders:officer_step", args=[tender.pk, name]) if tender else None,
+            "current": name == step,
+        }
+        for name, label in STEPS
+    ]
+    context = {"tender": tender, "steps": steps, "step": step, "step_label": dict(STEPS)[step], **extra}
+    if tender is not None:
+        context["call_nav"] = call_nav(request, tender, "tenders:officer_draft")
+    return context
+
+
+def _next(tender, step):
+    index = STEP_NAMES.index(step)
+    if index + 1 < len(STEP_NAMES):
+        return redirect("tenders:officer_step", tender.pk, STEP_NAMES[index + 1])
+    return redirect("tenders:officer_call", tender.pk)
+
+
+TEMPLATE = "tenders/portal/officer/draft_step.html"
+
+
+@login_required
+def draft_new(request):
+    """Step 1 of a new call: its basics. The draft is created through the service; the next steps complete it."""
+    authorities = _officer_authorities(request)
+    if not authorities:
+        raise Forbidden(_("Only the authority's procurement officers can draft its calls."))
+    chosen = authorities.filter(pk=request.POST.get("authority") or 0).first() or authorities[0]
+    form = BasicsForm(
+        request.POST or None,
+        authority=chosen,
+        authorities=authorities,
+        initial={"bid_languages": ["sv"] if chosen.language_status == "sv" else ["fi"], "cpv_main": "80400000-8"},
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        authority = fields.pop("authority", chosen)
+        # Price and quality weights are set together in the Criteria step; until then the price weighs 100.
+        fields.update(price_weight=Decimal("100"), submission_deadline=_default_deadline())
+        tender, error = attempt(
+            lambda: services.tender_create(actor=request.user, authority=authority, fields=fields, children={})
+        )
+        if error is None:
+            done(request, _("The draft was saved."))
+            return _next(tender, "basics")
+        place_errors(form, error)
+        status = error.status_code
+    return render_form(request, TEMPLATE, _step_context(request, None, "basics", form=form), status)
+
+
+@login_required
+def draft_edit(request, pk: int):
+    tender = our_tender(request, pk)
+    first = "basics" if tender.status == TenderStatus.DRAFT else None
+    if first is None:
+        return redirect("tenders:officer_call", tender.pk)
+    return redirect("tenders:officer_step", tender.pk, first)
+
+
+def _initial_basics(tender) -> dict:
+    names = [
+        "reference",
+        "title_fi",
+        "title_sv",
+        "title_en",
+        "description_fi",
+        "description_sv",
+        "description_en",
+        "procedure",
+        "is_framework",
+        "framework_providers_per_lot",
+        "max_lots_per_provider",
+        "estimated_value",
+        "cpv_main",
+        "cpv_additional",
+        "bid_languages",
+        "tender_validity_months",
+        "price_method",
+        "tie_break",
+    ]
+    return {name: getattr(tender, name) for name in names}
+
+
+@login_required
+def draft_step(request, pk: int, step: str):
+    tender = our_tender(request, pk)
+    if step not in STEP_NAMES:
+        return redirect("tenders:officer_step", tender.pk, "basics")
+    if tender.status != TenderStatus.DRAFT:
+        return redirect("tenders:officer_call", tender.pk)
+    data = request.POST if request.method == "POST" else None
+    lots = list(tender.lots.order_by("number"))
+    formset = None
+    children_key = None
+    if step == "basics":
+        form = BasicsForm(data, authority=tender.authority, initial=_initial_basics(tender))
+    elif step == "lots":
+        form = forms.Form(data)
+        children_key = "lots"
+        formset = LotFormSet(
+            data,
+            prefix="lots",
+            initial=[
+                {name: getattr(lot, name) for name in services.LOT_FIELDS if name in LotForm.base_fields}
+                for lot in lots
+            ],
+        )
+    elif step == "criteria":
+        form = CriteriaForm(data, initial={"price_weight": tender.price_weight})
+        children_key = "criteria"
+        formset = CriterionFormSet(
+            data,
+            prefix="criteria",
+            form_kwargs={"lots": lots},
+            initial=[
+                {
+                    "number": c.number,
+                    "name": c.name,
+                    "weight": c.weight,
+                    "max_points": c.max_points,
+                    "lot_number": c.lot.number if c.lot_id else "",
+                    "guidance": c.guidance,
+                }
+                for c in tender.criteria.select_related("lot").order_by("number")
+            ],
+        )
+    elif step == "timeline":
+        form = TimelineForm(
+            data,
+            initial={name: getattr(tender, name) for name in TimelineForm.base_fields},
+        )
+    else:
+        form = DocumentsForm(data, initial={"exclusion_grounds": tender.exclusion_grounds})
+        children_key = "requirements"
+        formset = RequirementFormSet(
+            data,
+            prefix="requirements",
+            initial=list(tender.requirements.order_by("number").values("number", "kind", "text", "evidence")),
+        )
+
+    status = 200
+    child_errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        valid = form.is_valid()
+        valid = (formset.is_valid() if formset is not None else True) and valid
+        if valid:
+            fields = dict(form.cleaned_data)
+            children = {}
+            if formset is not None:
+                children[children_key] = _rows(formset)
+            _saved, error = attempt(
+                lambda: services.tender_update(
+                    actor=request.user, tender_id=tender.pk, fields=fields, children=children
+                )
+            )
+            if error is None:
+                done(request, _("The step “%(step)s” was saved.") % {"step": dict(STEPS)[step]})
+                return _next(tender, step)
+            child_errors = place_errors(form, error, children=(children_key,) if children_key else ())
+            status = error.status_code
+        else:
+            status = 400
+    context = _step_context(
+        request,
+        tender,
+        step,
+        form=form,
+        formset=formset,
+        child_errors=child_errors.get(children_key, []) if children_key else [],
+        mandatory_grounds=MANDATORY_CODES,
+    )
+    if status == 200 and (form.errors or child_errors):
+        status = 400
+    return render_form(request, TEMPLATE, context, status)
