@@ -1,0 +1,136 @@
+"""Portal pages of documents and of the audit: a call's records with their rendering status, the auditor's view.
+
+Auditors read everything of their authorities and change nothing: these pages have no form that writes, except
+an officer's re-queueing of a failed document and the chain verification (a read that is itself logged)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.auditchain import verify_chain
+from procurement.errors import Conflict, Forbidden, NotFound
+from procurement.models import AuditEvent, ContractingAuthority
+from procurement.portal import done
+from tenders.models import TenderStatus
+from tenders.selectors import tender_get, tenders_visible_to
+
+from ..models import DocumentStatus
+from ..services import document_retry, documents_visible_to
+
+
+def _auditor(user):
+    roles = roles_of(user)
+    if not (roles.auditor_of_all or roles.auditor_of):
+        raise NotFound()
+    return roles
+
+
+@login_required
+def audit(request):
+    """The auditor's front page: the authorities they audit, their calls in every state, the chain check."""
+    roles = _auditor(request.user)
+    authorities = ContractingAuthority.objects.order_by("name_fi")
+    if not roles.auditor_of_all:
+        authorities = authorities.filter(pk__in=roles.auditor_of)
+    chosen = request.GET.get("authority", "")
+    status = request.GET.get("status", "")
+    calls = (
+        tenders_visible_to(request.user)
+        .filter(authority__in=authorities)
+        .select_related("authority")
+        .order_by("-created_at", "-id")
+    )
+    if chosen.isdigit():
+        calls = calls.filter(authority_id=int(chosen))
+    if status in TenderStatus.values:
+        calls = calls.filter(status=status)
+    page = Paginator(calls, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "documents/portal/audit.html",
+        {
+            "authorities": authorities,
+            "page": page,
+            "chosen": chosen,
+            "status": status,
+            "statuses": TenderStatus.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def audit_verify(request):
+    """Walk the whole hash chain now and show the result; the verification is itself on record."""
+    _auditor(request.user)
+    report = verify_chain()
+    audit_record(action="audit.verify", actor=request.user, detail=report.as_dict(), denied=not report.intact)
+    return render(request, "documents/portal/verify.html", {"report": report}, status=200 if report.intact else 409)
+
+
+@login_required
+def call_records(request, tender_id: int):
+    """A call's documents with their rendering status; officers re-queue a failed one, auditors take the bundle."""
+    tender = tender_get(user=request.user, tender_id=tender_id)
+    roles = roles_of(request.user)
+    documents = list(
+        documents_visible_to(user=request.user)
+        .filter(tender=tender)
+        .select_related("provider")
+        .order_by("kind", "subject", "version", "pk")
+    )
+    context = {
+        "tender": tender,
+        "documents": documents,
+        "pending": any(d.status in (DocumentStatus.QUEUED, DocumentStatus.RENDERING) for d in documents),
+        "is_officer": roles.is_officer(tender.authority_id),
+        "is_auditor": roles.audits(tender.authority_id),
+    }
+    template = "documents/portal/_documents.html" if request.headers.get("HX-Request") else "documents/portal/call.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def retry(request, document_id: int):
+    try:
+        document = document_retry(actor=request.user, document_id=document_id)
+    except Conflict as error:
+        from django.contrib import messages
+
+        messages.error(request, error.message)
+        document = documents_visible_to(user=request.user).filter(pk=document_id).first()
+        if document is None:
+            raise NotFound() from error
+        return redirect("documents:call", tender_id=document.tender_id)
+    done(request, _("The document is queued for rendering again."))
+    return redirect("documents:call", tender_id=document.tender_id)
+
+
+@login_required
+def call_audit(request, tender_id: int):
+    """The audit events of one call, in order, for its auditors."""
+    roles = _auditor(request.user)
+    tender = tender_get(user=request.user, tender_id=tender_id)
+    if not roles.audits(tender.authority_id):
+        raise Forbidden(_("Only the authority's auditors read its audit log."))
+    events = AuditEvent.objects.filter(tender_id=tender.pk).select_related("actor").order_by("sequence")
+    action = request.GET.get("action", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "documents/portal/call_audit.html", {"tender": tender, "page": page, "action": action})
+
+
+urlpatterns = [
+    path("audit/", audit, name="audit"),
+    path("audit/verify/", audit_verify, name="audit-verify"),
+    path("calls/<int:tender_id>/", call_records, name="call"),
+    path("calls/<int:tender_id>/audit/", call_audit, name="call-audit"),
+    path("documents/<int:document_id>/retry/", retry, name="retry"),
+]
