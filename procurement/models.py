@@ -278,6 +278,13 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.key} → {self.provider_id or self.user_id}"
 
+    @property
+    def summary(self) -> str:
+        """The notification's subject line in the active language, as the inbox shows it."""
+        from .notifications import notification_summary
+
+        return notification_summary(self)
+
 
 class OutboxMessage(models.Model):
     """A Celery task to run, written in the transaction of the change that wants it.

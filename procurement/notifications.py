@@ -363,11 +363,21 @@ def notifications_visible_to(user):
 # ---- The e-mail itself -------------------------------------------------------------------------------------------
 
 
+def notification_summary(notification: Notification) -> str:
+    kind = KINDS.get(notification.kind)
+    if kind is None:
+        return notification.kind
+    return " ".join((str(kind.subject) % _Safe(_context(notification)["values"])).split())
+
+
 def _context(notification: Notification) -> dict:
     from tenders.models import Tender
 
     values = {key: _display(value) for key, value in notification.payload.items()}
-    tender = Tender.objects.select_related("authority").filter(pk=notification.tender_id).first()
+    # A list of notifications may have attached its calls (`_tender`) to spare a query per row.
+    tender = getattr(notification, "_tender", None)
+    if tender is None and notification.tender_id:
+        tender = Tender.objects.select_related("authority").filter(pk=notification.tender_id).first()
     if tender is not None:
         values.setdefault("title", tender.title)
         values.setdefault("reference", tender.reference)
