@@ -90,7 +90,7 @@ class TenderViewSet(viewsets.ModelViewSet):
         return TenderDetailSerializer
 
     def _render(self, tender: Tender, status: int = 200) -> Response:
-        tender = selectors.tender_get(user=self.request.user, tender_id=tender.pk)
+        tender = selectors.tender_detail(user=self.request.user, tender_id=tender.pk)
         return Response(TenderDetailSerializer(tender, context=self.get_serializer_context()).data, status=status)
 
     def retrieve(self, request, *args, **kwargs):
