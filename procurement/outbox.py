@@ -27,8 +27,32 @@ def outbox_enqueue(task: str, *args, eta=None) -> OutboxMessage:
     """Queue `task(*args)` with the current transaction; it is sent only if the transaction commits."""
     message = OutboxMessage.objects.create(task=task, args=list(args), next_attempt_at=eta or timezone.now())
     if eta is None:
-        transaction.on_commit(lambda: _dispatch_quietly([message.pk]))
+        _send_after_commit(message.pk)
     return message
+
+
+class _Batch:
+    """The messages of one transaction, sent together after its commit (one round trip instead of one each)."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+
+    def flush(self) -> None:
+        _dispatch_quietly(self.ids)
+
+
+def _send_after_commit(message_id: int) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _dispatch_quietly([message_id])
+        return
+    batch = getattr(connection, "_hankinta_outbox_batch", None)
+    # A batch whose hook went with a rolled-back transaction or savepoint is not reused.
+    if batch is None or not any(hook == batch.flush for _ids, hook, _robust in connection.run_on_commit):
+        batch = _Batch()
+        connection._hankinta_outbox_batch = batch
+        transaction.on_commit(batch.flush)
+    batch.ids.append(message_id)
 
 
 def _send(message: OutboxMessage) -> None:

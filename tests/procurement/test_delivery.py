@@ -160,3 +160,31 @@ def test_a_bid_submitted_while_redis_is_down_gets_its_receipt_when_redis_is_back
             assert _wait_for(lambda: any("receipt-" in a[0] for m in mail.outbox for a in m.attachments))
     assert not OutboxMessage.objects.filter(dispatched_at__isnull=True, task="documents.render").exists()
     assert Notification.objects.get(kind="bid.receipt").status == DeliveryStatus.SENT
+
+
+def test_the_messages_of_one_transaction_go_to_the_broker_together(transactional_db):
+    from django.db import transaction
+
+    from config.celery_app import app
+    from procurement import outbox
+
+    app.control.purge()
+    outbox._broker_up()
+    with transaction.atomic():
+        first = outbox.outbox_enqueue("outbox.purge")
+        second = outbox.outbox_enqueue("outbox.purge")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                outbox.outbox_enqueue("outbox.purge")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        third = outbox.outbox_enqueue("outbox.purge")
+
+    rows = {m.pk: m for m in OutboxMessage.objects.all()}
+    assert set(rows) == {first.pk, second.pk, third.pk}  # the rolled-back one was never written
+    assert all(m.dispatched_at is not None for m in rows.values())
+    # one dispatch for the first transaction's two messages, another for the second's
+    assert rows[first.pk].dispatched_at == rows[second.pk].dispatched_at != rows[third.pk].dispatched_at
+    app.control.purge()
