@@ -134,8 +134,14 @@ def main() -> None:
             transaction.set_rollback(True)
         f, a = statistics.median(full), statistics.median(alone)
         print(f"Decision PDF, {LOTS} lots × {BIDDERS} bidders ({len(pdf) // 1024} KiB), median of {RUNS} runs:")
-        print(f"  the project's rendering (data, template, WeasyPrint): {f * 1000:8.0f} ms")
-        print(f"  WeasyPrint alone on the same HTML:                   {a * 1000:8.0f} ms")
+        print(
+            f"  the project's rendering (data, template, WeasyPrint): {f * 1000:8.0f} ms"
+            f" (spread {min(full) * 1000:.0f}–{max(full) * 1000:.0f})"
+        )
+        print(
+            f"  WeasyPrint alone on the same HTML:                   {a * 1000:8.0f} ms"
+            f" (spread {min(alone) * 1000:.0f}–{max(alone) * 1000:.0f})"
+        )
         print(f"  ratio (the project's overhead): {f / a:.2f}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -92,7 +92,7 @@ def populate(first: int, count: int, now) -> None:
         cursor.execute("ANALYZE")
 
 
-def measure(now) -> tuple[float, int, int]:
+def measure(now) -> tuple[float, int, int, float, float]:
     from procurement.timers import timers_run_due
     from tenders.services import tenders_close_due
 
@@ -106,7 +106,7 @@ def measure(now) -> tuple[float, int, int]:
                 timings.append(time.perf_counter() - start)
             queries = len(captured)
             transaction.set_rollback(True)  # the next run finds the same timers due
-    return statistics.median(timings), queries, done
+    return statistics.median(timings), queries, done, min(timings), max(timings)
 
 
 def main() -> None:
@@ -127,8 +127,11 @@ def main() -> None:
             print(f"  {Tender.objects.count():>7} calls, {pending} pending timers", flush=True)
             results[size] = measure(now)
         print(f"Periodic scan (timers and closing), {DUE} calls due, median of {RUNS} runs:")
-        for size, (seconds, queries, done) in results.items():
-            print(f"  {size:>7} calls: {seconds * 1000:7.1f} ms, {queries} queries, {done} timers done")
+        for size, (seconds, queries, done, low, high) in results.items():
+            print(
+                f"  {size:>7} calls: {seconds * 1000:7.1f} ms (spread {low * 1000:.1f}–{high * 1000:.1f}),"
+                f" {queries} queries, {done} timers done"
+            )
         small, large = results[SIZES[0]][0], results[SIZES[-1]][0]
         print(f"  ratio {SIZES[-1]:,} / {SIZES[0]:,}: {large / small:.2f}")
     finally:
