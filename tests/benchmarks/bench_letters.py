@@ -56,6 +56,9 @@ def start_worker(processes: int, database_url: str) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=env,
+        # The figures go to stdout; the servers' banners and logs do not.
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     from config.celery_app import app
 

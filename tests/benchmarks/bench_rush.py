@@ -112,6 +112,9 @@ def start_servers(database_url: str) -> list[subprocess.Popen]:
         ],
         cwd=ROOT,
         env=env,
+        # The figures go to stdout; the servers' banners and logs do not.
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     worker = subprocess.Popen(  # noqa: S603
         [
@@ -130,6 +133,9 @@ def start_servers(database_url: str) -> list[subprocess.Popen]:
         ],
         cwd=ROOT,
         env=env,
+        # The figures go to stdout; the servers' banners and logs do not.
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
