@@ -23,7 +23,7 @@ def test_an_auditor_browses_calls_and_verifies_the_chain(client, decided, author
     events = client.get(f"/records/calls/{decided.pk}/audit/")
     assert events.status_code == 200 and "tender.decide" in events.content.decode()
 
-    verified = client.post("/records/audit/verify/")
+    verified = client.post("/records/audit/verify/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert verified.status_code == 200 and "intact" in verified.content.decode()
     assert AuditEvent.objects.filter(action="audit.verify", actor=auditor).exists()
