@@ -384,7 +384,9 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
     from procurement.models import AuditEvent
 
     tender = document.tender
-    events = list(AuditEvent.objects.filter(tender_id=tender.pk, action__in=PROCEDURE_ACTIONS).order_by("sequence"))
+    events = list(
+        AuditEvent.objects.filter(tender_id=tender.pk, action__in=PROCEDURE_ACTIONS).order_by("sequence", "id")
+    )
     decision = AwardDecision.objects.filter(tender=tender).select_related("decided_by").first()
     return {
         "source_data": {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.access import roles_of
 from procurement.audit import audit_record
-from procurement.auditchain import verify_chain
+from procurement.auditchain import chain_link, verify_chain
 from procurement.errors import Forbidden
 from procurement.models import AuditEvent
 from tenders.selectors import tender_get
@@ -40,6 +40,7 @@ def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
     tender = tender_get(user=user, tender_id=tender_id)
     if not roles_of(user).audits(tender.authority_id):
         raise Forbidden(_("The evidence bundle is for auditors."))
+    chain_link()  # every committed event of the call is in the chain before it is exported
     files: list[tuple[str, bytes]] = []
     documents = (
         documents_visible_to(user=user)
@@ -49,7 +50,7 @@ def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
     for document in documents:
         with document.file.open("rb") as handle:
             files.append((f"documents/{document.kind}-{document.pk}-v{document.version}.pdf", handle.read()))
-    events = list(AuditEvent.objects.filter(tender_id=tender.pk).order_by("sequence").values(*EVENT_FIELDS))
+    events = list(AuditEvent.objects.filter(tender_id=tender.pk).order_by("sequence", "id").values(*EVENT_FIELDS))
     files.append(
         ("audit-events.json", json.dumps(events, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode())
     )

@@ -1,12 +1,15 @@
 """Writing the audit log: every transition, every change, every read of sealed data and every refusal."""
 
+import logging
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from .auditchain import FIELDS, GENESIS, event_hash, lock_chain
+from .auditchain import chain_link
 from .models import AuditEvent
+
+logger = logging.getLogger(__name__)
 
 
 def _actor_fields(actor) -> dict[str, Any]:
@@ -29,28 +32,31 @@ def audit_record(
 ) -> AuditEvent:
     if tender_id is None and obj is not None:
         tender_id = getattr(obj, "tender_id", None) or (obj.pk if obj._meta.model_name == "tender" else None)
-    with transaction.atomic():
-        lock_chain()
-        last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-        sequence, prev_hash = (last["sequence"] + 1, last["hash"]) if last else (1, GENESIS)
-        actor_fields = _actor_fields(actor)
-        event = AuditEvent(
-            sequence=sequence,
-            prev_hash=prev_hash,
-            at=timezone.now(),
-            action=action,
-            outcome=AuditEvent.Outcome.DENIED if denied else AuditEvent.Outcome.OK,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            tender_id=tender_id,
-            before=before,
-            after=after,
-            detail=detail or {},
-            ip_address=AuditEvent._meta.get_field("ip_address").get_prep_value(ip_address),
-            **actor_fields,
-        )
-        fields = {name: getattr(event, name) for name in FIELDS if name != "actor_id"}
-        fields["actor_id"] = actor_fields["actor"].pk if actor_fields["actor"] is not None else None
-        event.hash = event_hash(prev_hash, fields)
-        event.save()
+    actor_fields = _actor_fields(actor)
+    event = AuditEvent(
+        at=timezone.now(),
+        action=action,
+        outcome=AuditEvent.Outcome.DENIED if denied else AuditEvent.Outcome.OK,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        tender_id=tender_id,
+        before=before,
+        after=after,
+        detail=detail or {},
+        ip_address=AuditEvent._meta.get_field("ip_address").get_prep_value(ip_address),
+        **actor_fields,
+    )
+    # Written with the change it records (and rolled back with it); linked into the hash chain right after the
+    # commit, so that no request holds the chain's lock while it does the rest of its work.
+    event.save()
+    connection = transaction.get_connection()
+    if not any(hook is _link_quietly for _ids, hook, _robust in connection.run_on_commit):
+        transaction.on_commit(_link_quietly)
     return event
+
+
+def _link_quietly() -> None:
+    try:
+        chain_link()
+    except Exception:  # the periodic linker (audit.link) links it later; the event itself is committed
+        logger.warning("Audit events could not be linked now; the periodic linker will.", exc_info=True)

@@ -164,8 +164,13 @@ class Membership(models.Model):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    LINK_FIELDS = frozenset({"sequence", "prev_hash", "hash"})
+
     def update(self, **kwargs):
-        raise PermissionError("The audit log is append-only.")
+        # The only change there is: linking an event into the chain, once (the database checks it as well).
+        if set(kwargs) != self.LINK_FIELDS or self.filter(sequence__isnull=False).exists():
+            raise PermissionError("The audit log is append-only.")
+        return super().update(**kwargs)
 
     def delete(self):
         raise PermissionError("The audit log is append-only.")
@@ -193,18 +198,24 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # The hash chain: each event's hash covers its content and the previous event's hash, so that changing or
-    # deleting a row breaks every link after it (procurement/auditchain.py verifies it).
-    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
+    # deleting a row breaks every link after it (procurement/auditchain.py links and verifies it). An event is
+    # written with its change and linked right after the commit, so that the chain's lock is never held by a
+    # request's transaction; until then these three are empty (and the database refuses any other change).
+    sequence = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        ordering = ["sequence"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["sequence", "id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The linker reads only the events that wait for their link.
+            models.Index(fields=["id"], name="auditevent_unlinked", condition=Q(sequence__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action} {self.object_type}#{self.object_id}"

@@ -35,6 +35,14 @@ def timers_task() -> int:
     return timers_run_due()
 
 
+@shared_task(name="audit.link", acks_late=True, ignore_result=True)
+def audit_link_task() -> int:
+    """The safety net of the audit chain: links what a process could not link right after its commit."""
+    from .auditchain import chain_link
+
+    return chain_link()
+
+
 @shared_task(name="outbox.purge", ignore_result=True)
 def outbox_purge_task() -> int:
     return outbox_purge()

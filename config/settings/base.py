@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
         "options": {"expires": SCAN_INTERVAL_SECONDS},
     },
+    "audit-link": {
+        "task": "audit.link",
+        "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
+        "options": {"expires": SCAN_INTERVAL_SECONDS},
+    },
     "outbox-purge": {
         "task": "outbox.purge",
         "schedule": schedule(timedelta(days=1)),

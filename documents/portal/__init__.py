@@ -119,7 +119,7 @@ def call_audit(request, tender_id: int):
     tender = tender_get(user=request.user, tender_id=tender_id)
     if not roles.audits(tender.authority_id):
         raise Forbidden(_("Only the authority's auditors read its audit log."))
-    events = AuditEvent.objects.filter(tender_id=tender.pk).select_related("actor").order_by("sequence")
+    events = AuditEvent.objects.filter(tender_id=tender.pk).select_related("actor").order_by("sequence", "id")
     action = request.GET.get("action", "").strip()
     if action:
         events = events.filter(action__startswith=action)

@@ -359,7 +359,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return AuditEvent.objects.none()
         roles = _auditor_authorities(self.request.user)
-        events = AuditEvent.objects.order_by("sequence")
+        events = AuditEvent.objects.order_by("sequence", "id")
         if roles.auditor_of_all:
             return events
         from tenders.models import Tender

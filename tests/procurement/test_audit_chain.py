@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from procurement.audit import audit_record
-from procurement.auditchain import GENESIS, verify_chain
+from procurement.auditchain import GENESIS, chain_link, verify_chain
 from procurement.models import AuditEvent
 from tests import factories
 
@@ -23,11 +23,20 @@ def _tamper(sql: str, params: list) -> None:
         cursor.execute("SET LOCAL session_replication_role = origin")
 
 
-def test_events_link_into_a_whole_chain(db):
-    for n in range(5):
-        audit_record(action="test.event", detail={"n": n, "price": "9 000,00 €", "when": "2026-11-27"})
+def _linked(events):
+    """Link the events (after a commit this happens by itself) and read them back with their links."""
+    chain_link()
+    return [AuditEvent.objects.get(pk=e.pk) for e in events]
 
-    events = list(AuditEvent.objects.order_by("sequence"))
+
+def test_events_link_into_a_whole_chain(db):
+    written = [
+        audit_record(action="test.event", detail={"n": n, "price": "9 000,00 €", "when": "2026-11-27"})
+        for n in range(5)
+    ]
+    assert all(e.sequence is None for e in written)  # linked after the commit, not inside the transaction
+
+    events = _linked(written)
     report = verify_chain()
 
     assert events[0].prev_hash == GENESIS
@@ -46,8 +55,23 @@ def test_the_database_refuses_to_change_or_delete_an_event(db):
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
 
 
+def test_an_event_is_linked_once_and_its_content_never_changes(db):
+    event = audit_record(action="test.event", detail={"n": 1})
+    # Before its link, the content cannot be changed either, not even together with a link.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE procurement_auditevent SET sequence = 999, hash = 'x', detail = '{}' WHERE id = %s", [event.pk]
+        )
+    [event] = _linked([event])
+    assert event.sequence is not None and len(event.hash) == 64
+    # Once linked, the link cannot be redone.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE procurement_auditevent SET sequence = sequence + 1000 WHERE id = %s", [event.pk])
+    assert verify_chain().intact
+
+
 def test_a_changed_event_is_found_by_verify_audit(db):
-    events = [audit_record(action="tender.publish", detail={"n": n}) for n in range(4)]
+    events = _linked([audit_record(action="tender.publish", detail={"n": n}) for n in range(4)])
     _tamper("UPDATE procurement_auditevent SET detail = %s WHERE id = %s", ['{"n": 99}', events[2].pk])
 
     out = StringIO()
@@ -59,7 +83,7 @@ def test_a_changed_event_is_found_by_verify_audit(db):
 
 
 def test_a_deleted_event_is_found(db):
-    events = [audit_record(action="bid.submit") for _ in range(3)]
+    events = _linked([audit_record(action="bid.submit") for _ in range(3)])
     _tamper("DELETE FROM procurement_auditevent WHERE id = %s", [events[1].pk])
 
     report = verify_chain()
