@@ -26,6 +26,33 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # The same limit as the API's token sign-in: guessing passwords is slowed down, whichever door is used.
+        from .api.auth import LoginThrottle
+
+        throttle = LoginThrottle()
+        if not throttle.allow_request(request, self):
+            audit_record(
+                action="auth.login_throttled",
+                detail={"username": (request.POST.get("username") or "")[:150], "channel": "portal"},
+                denied=True,
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+            wait = int(throttle.wait() or 60)
+            response = render(
+                request,
+                "portal/error.html",
+                {
+                    "status": 429,
+                    "code": "throttled",
+                    "message": _("Too many sign-in attempts. Try again in %(seconds)s seconds.") % {"seconds": wait},
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         # The interface follows the user's own language from the first page after signing in.

@@ -85,3 +85,12 @@ def celery_worker_redis(transactional_db):
         shutdown_timeout=30,
     ) as worker:
         yield worker
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate limits (sign-in) count one test's requests, not the suite's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

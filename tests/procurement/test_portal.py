@@ -17,6 +17,22 @@ def test_a_failed_sign_in_is_audited_and_keeps_the_username(client, db):
     assert AuditEvent.objects.filter(action="auth.login_failed", detail__username="olli").exists()
 
 
+def test_signing_in_is_throttled_like_the_api(client, db):
+    from django.core.cache import cache
+
+    factories.UserFactory(username="arvaaja")
+    cache.clear()  # earlier tests signed in from the same address
+    try:
+        statuses = [
+            client.post("/sign-in/", {"username": "arvaaja", "password": f"x{n}"}).status_code for n in range(25)
+        ]
+    finally:
+        cache.clear()  # the next tests sign in from the same address
+
+    assert statuses[:20] == [200] * 20 and set(statuses[20:]) == {429}
+    assert AuditEvent.objects.filter(action="auth.login_throttled").count() == 5
+
+
 def test_signing_in_takes_the_users_language(client, db):
     factories.UserFactory(username="sven", preferred_language="sv")
 
