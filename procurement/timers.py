@@ -119,55 +119,43 @@ def _too_late(timer: Timer, now: datetime, hours: int) -> bool:
     return now - timer.due_at > timedelta(hours=hours) / 4
 
 
-@handles("deadline.reminder")
-def _deadline_reminder(timer: Timer, now: datetime) -> None:
+def _remind(timer: Timer, now: datetime, *, kind: str, deadline_field: str, followers_only: bool) -> None:
+    """A reminder before one of a published call's deadlines, to the providers with a draft and those interested
+    (only those who follow the call, for the tender deadline). Once per deadline and lead time: a moved deadline
+    gets its own reminders."""
     from bids.models import Bid, BidStatus
     from tenders.models import TenderInterest, TenderStatus
 
     from .notifications import notify
 
     tender = _tender_for(timer)
-    if tender is None or tender.status != TenderStatus.PUBLISHED or tender.submission_deadline <= now:
+    deadline = getattr(tender, deadline_field, None) if tender is not None else None
+    if tender is None or tender.status != TenderStatus.PUBLISHED or deadline is None or deadline <= now:
         return
-    drafting = set(Bid.objects.filter(tender=tender, status=BidStatus.DRAFT).values_list("provider_id", flat=True))
-    following = set(TenderInterest.objects.filter(tender=tender, following=True).values_list("provider_id", flat=True))
-    hours = _hours_before(timer, tender.submission_deadline)
+    hours = _hours_before(timer, deadline)
     if _too_late(timer, now, hours):
         return
+    interests = TenderInterest.objects.filter(tender=tender)
+    if followers_only:
+        interests = interests.filter(following=True)
+    drafting = Bid.objects.filter(tender=tender, status=BidStatus.DRAFT).values_list("provider_id", flat=True)
     notify(
-        kind="deadline.reminder",
-        # Once per deadline and reminder: a moved deadline gets its own reminders.
-        key=f"tender:{tender.pk}:deadline:{tender.submission_deadline.isoformat()}:{hours}h",
+        kind=kind,
+        key=f"tender:{tender.pk}:{deadline_field}:{deadline.isoformat()}:{hours}h",
         tender_id=tender.pk,
-        providers=drafting | following,
-        payload={"deadline": tender.submission_deadline, "hours_before": hours},
+        providers=set(drafting) | set(interests.values_list("provider_id", flat=True)),
+        payload={"deadline": deadline, "hours_before": hours},
     )
+
+
+@handles("deadline.reminder")
+def _deadline_reminder(timer: Timer, now: datetime) -> None:
+    _remind(timer, now, kind="deadline.reminder", deadline_field="submission_deadline", followers_only=True)
 
 
 @handles("questions.reminder")
 def _questions_reminder(timer: Timer, now: datetime) -> None:
-    from bids.models import Bid, BidStatus
-    from tenders.models import TenderInterest, TenderStatus
-
-    from .notifications import notify
-
-    tender = _tender_for(timer)
-    if tender is None or tender.status != TenderStatus.PUBLISHED or not tender.questions_deadline:
-        return
-    if tender.questions_deadline <= now:
-        return
-    interested = set(TenderInterest.objects.filter(tender=tender).values_list("provider_id", flat=True))
-    drafting = set(Bid.objects.filter(tender=tender, status=BidStatus.DRAFT).values_list("provider_id", flat=True))
-    hours = _hours_before(timer, tender.questions_deadline)
-    if _too_late(timer, now, hours):
-        return
-    notify(
-        kind="questions.reminder",
-        key=f"tender:{tender.pk}:questions:{tender.questions_deadline.isoformat()}:{hours}h",
-        tender_id=tender.pk,
-        providers=interested | drafting,
-        payload={"deadline": tender.questions_deadline, "hours_before": hours},
-    )
+    _remind(timer, now, kind="questions.reminder", deadline_field="questions_deadline", followers_only=False)
 
 
 @handles("evaluation.overdue")
