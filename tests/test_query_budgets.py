@@ -13,7 +13,16 @@ from bids.models import Bid, BidStatus
 from documents.models import GeneratedDocument
 from procurement.audit import audit_record
 from procurement.models import Notification
-from tenders.models import CallAlert, Lot, QualityCriterion, Tender, TenderStatus
+from tenders.models import (
+    CallAlert,
+    Lot,
+    QualityCriterion,
+    Question,
+    Tender,
+    TenderInterest,
+    TenderStatus,
+    TenderVersion,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +127,43 @@ def _setup_providers(ctx, n):
     return ctx["officer"], "/api/v1/providers/?limit=1000"
 
 
+def _setup_questions(ctx, n):
+    tender = _tenders(ctx["authority"], ctx["officer"], 1)[0]
+    askers = [factories.ProviderFactory() for _ in range(3)]
+    Question.objects.bulk_create(
+        Question(tender=tender, number=i + 1, provider=askers[i % 3], asked_by=ctx["member"], text=f"Kysymys {i}")
+        for i in range(n)
+    )
+    return ctx["officer"], f"/api/v1/tenders/{tender.pk}/questions/"
+
+
+def _setup_versions(ctx, n):
+    tender = _tenders(ctx["authority"], ctx["officer"], 1)[0]
+    TenderVersion.objects.bulk_create(
+        TenderVersion(tender=tender, number=i + 1, created_by=ctx["officer"], snapshot={"n": i}) for i in range(n)
+    )
+    return ctx["officer"], f"/api/v1/tenders/{tender.pk}/versions/"
+
+
+def _setup_interested(ctx, n):
+    tender = _tenders(ctx["authority"], ctx["officer"], 1)[0]
+    TenderInterest.objects.bulk_create(
+        TenderInterest(tender=tender, provider=factories.ProviderFactory(), following=i % 2 == 0) for i in range(n)
+    )
+    return ctx["officer"], f"/api/v1/tenders/{tender.pk}/interested/"
+
+
+def _setup_authorities(ctx, n):
+    for _ in range(n):
+        factories.AuthorityFactory()
+    return ctx["officer"], "/api/v1/authorities/?limit=1000"
+
+
 CASES = {
+    "questions": _setup_questions,
+    "versions": _setup_versions,
+    "interested": _setup_interested,
+    "authorities": _setup_authorities,
     "tenders": _setup_tenders,
     "tender-detail": _setup_tender_detail,
     "bids": _setup_bids,
