@@ -128,6 +128,7 @@ def navigation(request) -> dict:
         links += [
             _link("tenders:search", _("Calls for tenders")),
             _link("bids:mine", _("My bids")),
+            _link("tenders:alerts", _("Alerts")),
             _link("portal:organisation", _("Organisation")),
         ]
     if roles.officer_of or roles.evaluator_of or roles.decision_maker_of:

@@ -803,3 +803,35 @@ def lot_cancel(*, actor, tender_id: int, lot_number: int, reason: str) -> Lot:
             payload={"lot": lot.number, "reason": reason},
         )
     return lot
+
+
+def call_alert_create(*, actor, provider_id: int, cpv_prefix: str = "", authority_id: int | None = None) -> CallAlert:
+    """A provider asks to be told of new calls whose CPV code begins with the prefix (and of one authority)."""
+    if provider_id not in roles_of(actor).provider_of:
+        raise NotFound()
+    prefix = (cpv_prefix or "").replace("-", "").strip()
+    if (not prefix.isdigit() and prefix != "") or len(prefix) > 8:
+        raise ValidationFailed(
+            errors={"cpv_prefix": _error("invalid_cpv_prefix", _("Give the first digits of a CPV code, e.g. 8058."))}
+        )
+    if authority_id is not None and not ContractingAuthority.objects.filter(pk=authority_id).exists():
+        raise ValidationFailed(errors={"authority": _error("invalid_choice", _("Choose a contracting authority."))})
+    with transaction.atomic():
+        if CallAlert.objects.filter(provider_id=provider_id, cpv_prefix=prefix, authority_id=authority_id).exists():
+            raise Conflict(_("This alert exists already."), code="duplicate")
+        alert = CallAlert.objects.create(
+            provider_id=provider_id, cpv_prefix=prefix, authority_id=authority_id, created_by=actor
+        )
+        audit_record(
+            action="alert.create", actor=actor, obj=alert, after={"cpv_prefix": prefix, "authority": authority_id}
+        )
+    return alert
+
+
+def call_alert_delete(*, actor, alert_id: int) -> None:
+    with transaction.atomic():
+        alert = CallAlert.objects.filter(pk=alert_id, provider_id__in=roles_of(actor).provider_of).first()
+        if alert is None:
+            raise NotFound()
+        audit_record(action="alert.delete", actor=actor, obj=alert)
+        alert.delete()

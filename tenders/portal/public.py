@@ -211,8 +211,65 @@ def document(request, pk: int, document_id: int):
     return response
 
 
+class AlertForm(forms.Form):
+    cpv_prefix = forms.CharField(
+        label=_("CPV code begins with"),
+        max_length=10,
+        required=False,
+        help_text=_("For example 8058 for language courses; leave empty for every call."),
+    )
+    authority = forms.ModelChoiceField(
+        label=_("Contracting authority"),
+        queryset=ContractingAuthority.objects.order_by("name_fi"),
+        required=False,
+        empty_label=_("Any"),
+    )
+
+
+@login_required
+def alerts(request):
+    """A provider's alerts: it is told of every new call that matches one (in the inbox and by e-mail)."""
+    from ..models import CallAlert
+    from ..services import call_alert_create
+
+    roles = roles_of(request.user)
+    if not roles.provider_of:
+        raise NotFound()
+    provider_id = min(roles.provider_of)
+    form = AlertForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        authority = form.cleaned_data["authority"]
+        result, status = run_service(
+            form,
+            lambda: call_alert_create(
+                actor=request.user,
+                provider_id=provider_id,
+                cpv_prefix=form.cleaned_data["cpv_prefix"],
+                authority_id=authority.pk if authority else None,
+            ),
+        )
+        if result is not None:
+            done(request, _("The alert is saved."))
+            return redirect("tenders:alerts")
+    rows = CallAlert.objects.filter(provider_id__in=roles.provider_of).select_related("authority").order_by("pk")
+    return render_form(request, "tenders/portal/public/alerts.html", {"form": form, "alerts": rows}, status)
+
+
+@login_required
+@require_POST
+def alert_delete(request, alert_id: int):
+    from ..services import call_alert_delete
+
+    call_alert_delete(actor=request.user, alert_id=alert_id)
+    done(request, _("The alert is removed."))
+    return redirect("tenders:alerts")
+
+
 urlpatterns = [
     path("", search, name="search"),
+    path("alerts/", alerts, name="alerts"),
+    path("alerts/<int:alert_id>/delete/", alert_delete, name="alert-delete"),
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/follow/", follow, name="follow"),
     path("<int:pk>/documents/<int:document_id>/", document, name="document"),
