@@ -169,7 +169,10 @@ def completeness_errors(tender: Tender, content: dict, attachment_purposes: set[
     return errors
 
 
-def ready_attachments(bid: Bid) -> list[dict]:
+def ready_attachments(bid: Bid, attachments=None) -> list[dict]:
+    """The manifest entries of the bid's finished attachments (from `attachments` when already loaded)."""
+    if attachments is None:
+        attachments = bid.attachments.filter(status=AttachmentStatus.READY).order_by("created_at")
     return [
         {
             "id": str(a.pk),
@@ -179,7 +182,8 @@ def ready_attachments(bid: Bid) -> list[dict]:
             "sha256": a.sha256,
             "content_type": a.content_type,
         }
-        for a in bid.attachments.filter(status=AttachmentStatus.READY).order_by("created_at")
+        for a in attachments
+        if a.status == AttachmentStatus.READY
     ]
 
 

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import DocumentKind
@@ -167,13 +168,16 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
                 status=bid.status,
                 allowed_actions=["reopen", "withdraw"],
             )
-        if bid.attachments.filter(status=AttachmentStatus.UPLOADING).exists():
+        # One read of the attachments and of the call's children serves every check below.
+        files = list(bid.attachments.order_by("created_at"))
+        if any(a.status == AttachmentStatus.UPLOADING for a in files):
             raise Conflict(
                 _("An attachment is still uploading: finish or delete it before submitting."),
                 code="uploads_in_progress",
             )
+        prefetch_related_objects([bid.tender], "lots", "criteria", "requirements")
         content = draft_content(bid)
-        attachments = ready_attachments(bid)
+        attachments = ready_attachments(bid, files)
         # The call may have changed since the draft was written (a corrigendum): check it again, and in full.
         errors = content_errors(bid.tender, content)
         for field, problems in completeness_errors(bid.tender, content, {a["purpose"] for a in attachments}).items():
@@ -235,6 +239,7 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
             cc=[actor.email],
             documents=[receipt.pk],
             payload={"received": received_at, "sha": version.manifest_sha256, "bid": bid.pk, "version": version.number},
+            count=False,
         )
     return version
 

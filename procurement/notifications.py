@@ -151,10 +151,12 @@ def notify(
     cc: Iterable[str] = (),
     documents: Iterable[int] = (),
     languages: dict | None = None,
+    count: bool = True,
 ) -> int:
     """Record one notification per recipient for this event and send them after the commit; a repeat adds nothing.
 
-    `providers` and `users` are objects or ids. `languages` may fix the language per provider id."""
+    `providers` and `users` are objects or ids. `languages` may fix the language per provider id. Returns how many
+    were new (with count=False, how many were offered: a hot path spares the two counting queries)."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}")
     payload = payload or {}
@@ -170,10 +172,10 @@ def notify(
         rows.append(_row(kind, key, tender_id, payload, documents, user.preferred_language, [user.email], user=user))
     if not rows:
         return 0
-    existing = Notification.objects.filter(kind=kind, key=key).count()
+    existing = Notification.objects.filter(kind=kind, key=key).count() if count else 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     outbox_enqueue("notifications.deliver_event", kind, key)
-    return Notification.objects.filter(kind=kind, key=key).count() - existing
+    return Notification.objects.filter(kind=kind, key=key).count() - existing if count else len(rows)
 
 
 def _row(kind, key, tender_id, payload, documents, language, to, *, provider=None, user=None) -> Notification:

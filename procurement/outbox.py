@@ -75,7 +75,7 @@ def outbox_dispatch(*, ids: list[int] | None = None, now=None, limit: int = 200)
     """Send pending messages (the given ones, or every due one); safe to run in parallel (skip_locked)."""
     global _broker_down_until
     now = now or timezone.now()
-    sent = 0
+    sent, done = 0, []
     with transaction.atomic():
         pending = OutboxMessage.objects.select_for_update(skip_locked=True).filter(dispatched_at__isnull=True)
         pending = pending.filter(pk__in=ids) if ids is not None else pending.filter(next_attempt_at__lte=now)
@@ -92,9 +92,10 @@ def outbox_dispatch(*, ids: list[int] | None = None, now=None, limit: int = 200)
                 )
                 logger.warning("Broker unavailable, %s stays in the outbox: %s", message, exc)
                 break  # the broker is down: the others would fail the same way
-            OutboxMessage.objects.filter(pk=message.pk).update(dispatched_at=now, attempts=F("attempts") + 1)
+            done.append(message.pk)
             sent += 1
-        if sent:
+        if done:
+            OutboxMessage.objects.filter(pk__in=done).update(dispatched_at=now, attempts=F("attempts") + 1)
             _broker_up()
     return sent
 
