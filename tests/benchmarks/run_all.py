@@ -32,12 +32,14 @@ FINDINGS = """## What the figures showed, and what changed
   of calls. The benchmark settles its freshly inserted rows (VACUUM ANALYZE, CHECKPOINT) before measuring:
   without that, autovacuum and the checkpointer working on the 390 000 new rows made the 100 000-call figure up to
   twice as slow in some runs, with the same 116 queries.
-- **Not met: the deadline rush.** A submission costs about 47 queries and ~80 ms of work (profiled in process),
-  against a handful for the floor endpoint, so on 2 cores the submissions reach about 0.11–0.12 of the floor's
-  throughput, with p99 around 2.5–3.4 s instead of the goal of 0.5 and 500 ms. Nothing was lost or doubled, and
-  every receipt was rendered. Rendering the receipts in a low-priority worker changed nothing either. The next
-  steps: read the call's children and its key once per submission (both are read twice now), and create the
-  receipt document and its notification in an after-submit task from the outbox message.
+- **Not met: the deadline rush.** A submission cost 47 queries and ~80 ms of work (profiled in process). Reading
+  the attachments and the call's children once, skipping the receipt notification's counting queries and marking a
+  dispatched outbox batch in one update brought that to 41 queries and ~60 ms. The submissions still reach only
+  about 0.11–0.13 of the floor's throughput on 2 cores, with p99 around 2.5–3.4 s, against goals of 0.5 and
+  500 ms. Nothing was lost or doubled, and every receipt was rendered. A low-priority worker rendering the receipts
+  changed nothing. The next steps: read the call's key once per submission, and create the receipt document and
+  its notification in an after-submit task from the outbox message. Beyond that, the goal needs a submission path
+  of a handful of queries.
 """
 
 
