@@ -65,11 +65,15 @@ def _lot_bidders(decision) -> dict[int, set[int]]:
     return bidders
 
 
-def expected_notified_on(decision, *, lot_ids=None, sending_on: date | None = None) -> date:
-    """The notification day that counts for these lots (all when None) if what is unsent goes out on `sending_on`."""
+def expected_notified_on(
+    decision, *, lot_ids=None, sending_on: date | None = None, notifications=None, bidders=None
+) -> date:
+    """The notification day that counts for these lots (all when None) if what is unsent goes out on `sending_on`.
+
+    A caller that has already read the decision's notifications and the lots' bidders passes them in."""
     sending_on = sending_on or local_date(timezone.now())
-    notifications = decision_notifications(decision)
-    bidders = _lot_bidders(decision)
+    notifications = decision_notifications(decision) if notifications is None else notifications
+    bidders = _lot_bidders(decision) if bidders is None else bidders
     latest = None
     for lot_id, providers in bidders.items():
         if lot_ids is not None and lot_id not in lot_ids:
@@ -81,8 +85,10 @@ def expected_notified_on(decision, *, lot_ids=None, sending_on: date | None = No
     return latest or sending_on
 
 
-def expected_periods(decision, *, lot_ids=None, sending_on: date | None = None) -> Periods:
-    return periods_from(expected_notified_on(decision, lot_ids=lot_ids, sending_on=sending_on), decision.regime)
+def expected_periods(decision, *, lot_ids=None, sending_on: date | None = None, **loaded) -> Periods:
+    return periods_from(
+        expected_notified_on(decision, lot_ids=lot_ids, sending_on=sending_on, **loaded), decision.regime
+    )
 
 
 def standstill_end_moment(contract) -> datetime:
@@ -152,7 +158,7 @@ def lot_periods_recompute(*, tender_id: int) -> list[int]:
         if not changed:
             return changed
         # The decision's own dates are the latest of its lots; a change gives the decision a new edition.
-        latest = expected_periods(decision)
+        latest = expected_periods(decision, notifications=notifications, bidders=bidders)
         fields = {
             "standstill_ends_on": latest.standstill_ends_on,
             "appeal_ends_on": latest.appeal_ends_on,

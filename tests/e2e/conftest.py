@@ -37,14 +37,19 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+def _context(browser, live_server):
     # The browser asks for English, so that selectors do not depend on the translations; tests that check the
     # Finnish or Swedish interface switch the language as a user would.
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", timezone_id="Europe/Helsinki", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = _context(browser, live_server)
     page = context.new_page()
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -59,8 +64,7 @@ def pages(browser, live_server):
     contexts = []
 
     def make():
-        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/Helsinki")
-        context.set_default_timeout(15_000)
+        context = _context(browser, live_server)
         contexts.append(context)
         return context.new_page()
 
