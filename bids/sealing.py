@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 NONCE_BYTES = 12
 
@@ -53,9 +53,19 @@ def decrypt(key: bytes, blob: bytes, context: str) -> bytes:
         raise SealBroken(context) from exc
 
 
+# The wrapped data keys (never the unwrapped ones) of recent calls: a row is written once and never changes, so
+# that a process need not read it again for each seal in the deadline rush.
+_WRAPPED: dict[tuple[str, int], tuple[str, bytes]] = {}
+_WRAPPED_MAX = 256
+
+
 def _data_key(tender_id: int) -> bytes:
     from .models import TenderKey
 
+    slot = (connection.settings_dict["NAME"], tender_id)
+    cached = _WRAPPED.get(slot)
+    if cached is not None:
+        return _unwrap(tender_id, *cached)
     row = TenderKey.objects.filter(tender_id=tender_id).first()
     if row is None:
         kek_id, kek = _current_kek()
@@ -68,10 +78,24 @@ def _data_key(tender_id: int) -> bytes:
             return key
         except IntegrityError:  # another request created it first
             row = TenderKey.objects.get(tender_id=tender_id)
+    key = _unwrap(tender_id, row.kek_id, bytes(row.wrapped_key))
+    wrapped = (row.kek_id, bytes(row.wrapped_key))
+    # Kept only once committed: a key made in a transaction that rolls back must not outlive it.
+    transaction.on_commit(lambda: _remember(slot, wrapped))
+    return key
+
+
+def _remember(slot, wrapped: tuple[str, bytes]) -> None:
+    if len(_WRAPPED) >= _WRAPPED_MAX:
+        _WRAPPED.clear()
+    _WRAPPED[slot] = wrapped
+
+
+def _unwrap(tender_id: int, kek_id: str, wrapped: bytes) -> bytes:
     keys = _keks(settings.HANKINTA_KEKS)
-    if row.kek_id not in keys:
-        raise ImproperlyConfigured(f"The key {row.kek_id!r} that wraps this call's data key is not configured.")
-    return decrypt(keys[row.kek_id], row.wrapped_key, f"tender-key:{tender_id}")
+    if kek_id not in keys:
+        raise ImproperlyConfigured(f"The key {kek_id!r} that wraps this call's data key is not configured.")
+    return decrypt(keys[kek_id], wrapped, f"tender-key:{tender_id}")
 
 
 def seal(tender_id: int, plaintext: bytes, context: str) -> bytes:

@@ -6,19 +6,20 @@ import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
-from documents.models import DocumentKind
+from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_request
 from procurement.access import roles_of
-from procurement.audit import audit_record
+from procurement.audit import audit_link_deferred, audit_record
+from procurement.auditchain import chain_link
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.notifications import notify
+from procurement.outbox import outbox_enqueue
 from procurement.periods import HELSINKI
 from tenders.models import Tender
-from tenders.selectors import tender_get, tender_lock_shared
+from tenders.selectors import tender_get, tender_lock_shared, tender_lock_shared_with_rules
 
 from .content import (
     EMPTY_CONTENT,
@@ -142,12 +143,28 @@ def bid_update(*, actor, bid_id: int, content: dict, received_at: datetime) -> B
 
 
 def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: str | None = None) -> BidVersion:
-    """Freeze the draft as a new version with its manifest, and queue the receipt.
+    """Freeze the draft as a new version with its manifest; the receipt follows from a task.
 
-    A retry with the same Idempotency-Key returns the version the first request made, changing nothing."""
-    _record_if_late(actor, bid_id, received_at, idempotency_key)
-    with transaction.atomic():
-        bid = _locked_own_bid(actor, bid_id)
+    A retry with the same Idempotency-Key returns the version the first request made, changing nothing.
+
+    This is the request of the deadline rush, so it does only what must be atomic with the submission: the
+    version, the bid's state, the audit event and one outbox message. The receipt (its PDF and its e-mail) and the
+    linking of the audit events into the chain are done by `bids.after_submit`, which that message starts after
+    the commit; the relay sends it later if the broker is down, so nothing is lost."""
+    try:
+        found = (
+            Bid.objects.filter(provider_id__in=roles_of(actor).provider_of)
+            .select_related("tender")
+            .only("id", "tender_id", "status", "tender__status", "tender__submission_deadline")
+            .get(pk=bid_id)
+        )
+    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    _record_if_late(actor, found, received_at, idempotency_key)
+    with transaction.atomic(), audit_link_deferred():
+        tender = tender_lock_shared_with_rules(tender_id=found.tender_id)
+        bid = Bid.objects.select_for_update().get(pk=found.pk)
+        bid.tender = tender
         if idempotency_key:
             done = BidVersion.objects.filter(bid=bid, idempotency_key=idempotency_key).first()
             if done is not None:
@@ -160,7 +177,7 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
                     ),
                     code="idempotency_key_reused",
                 )
-        _ensure_box_open(bid.tender, received_at)
+        _ensure_box_open(tender, received_at)
         if bid.status != BidStatus.DRAFT:
             raise Conflict(
                 _("The bid is already submitted; reopen it to change it."),
@@ -175,12 +192,11 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
                 _("An attachment is still uploading: finish or delete it before submitting."),
                 code="uploads_in_progress",
             )
-        prefetch_related_objects([bid.tender], "lots", "criteria", "requirements")
         content = draft_content(bid)
         attachments = ready_attachments(bid, files)
         # The call may have changed since the draft was written (a corrigendum): check it again, and in full.
-        errors = content_errors(bid.tender, content)
-        for field, problems in completeness_errors(bid.tender, content, {a["purpose"] for a in attachments}).items():
+        errors = content_errors(tender, content)
+        for field, problems in completeness_errors(tender, content, {a["purpose"] for a in attachments}).items():
             errors.setdefault(field, []).extend(problems)
         if errors:
             raise ValidationFailed(_("The bid is not complete."), code="bid_incomplete", errors=errors)
@@ -188,7 +204,7 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
         manifest = {
             "bid": bid.pk,
             "tender": bid.tender_id,
-            "call_version": bid.tender.version,
+            "call_version": tender.version,
             "provider": bid.provider_id,
             "version": number,
             "received_at": received_at.isoformat(),
@@ -220,12 +236,37 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
             },
             by=actor,
             received_at=received_at,
+            # not the sealed draft, which the submission does not change
+            update_fields=[
+                "version",
+                "submitted_at",
+                "submitted_by",
+                "withdrawn_at",
+                "returned_at",
+                "returned_reason",
+                "updated_at",
+            ],
         )
+        outbox_enqueue("bids.after_submit", version.pk, tender.version)
+    version.receipt_queued = False  # the receipt's document does not exist before the task that follows the commit
+    return version
+
+
+def submission_receipt(*, version_id: int, call_version: int | None = None) -> GeneratedDocument | None:
+    """The receipt of a submission: its PDF queued, its e-mail to the organisation and to the person who
+    submitted; then the submission's audit events are linked into the chain. Running it again adds nothing."""
+    version = (
+        BidVersion.objects.select_related("bid__tender", "bid__provider", "submitted_by").filter(pk=version_id).first()
+    )
+    if version is None:
+        return None
+    bid = version.bid
+    with transaction.atomic():
         receipt = document_request(
             kind=DocumentKind.RECEIPT,
             tender=bid.tender,
-            actor=actor,
-            version=bid.tender.version,
+            actor=version.submitted_by,
+            version=call_version or bid.tender.version,
             subject=f"bid-version:{version.pk}",
             provider=bid.provider,
             language=bid.provider.preferred_language,
@@ -236,24 +277,25 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
             key=f"bid-version:{version.pk}",
             tender_id=bid.tender_id,
             providers=[bid.provider],
-            cc=[actor.email],
+            cc=[version.submitted_by.email] if version.submitted_by else [],
             documents=[receipt.pk],
-            payload={"received": received_at, "sha": version.manifest_sha256, "bid": bid.pk, "version": version.number},
+            payload={
+                "received": version.received_at,
+                "sha": version.manifest_sha256,
+                "bid": bid.pk,
+                "version": version.number,
+            },
             count=False,
         )
-    return version
+    chain_link()
+    return receipt
 
 
-def _record_if_late(actor, bid_id, received_at: datetime, idempotency_key: str | None) -> None:
+def _record_if_late(actor, bid: Bid, received_at: datetime, idempotency_key: str | None) -> None:
     """A submission after the deadline is refused, and the attempt is kept on record for the opening record.
 
     Checked before the transaction, so that the record survives the refusal."""
-    bid = (
-        Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(actor).provider_of).select_related("tender").first()
-        if str(bid_id).isdigit()
-        else None
-    )
-    if bid is None or received_at < bid.tender.submission_deadline or bid.status == BidStatus.SUBMITTED:
+    if received_at < bid.tender.submission_deadline or bid.status == BidStatus.SUBMITTED:
         return  # in time, or a retry of a bid that is already in: nothing late to record
     if idempotency_key and bid.versions.filter(idempotency_key=idempotency_key).exists():
         return  # a retry of a submission that was in time

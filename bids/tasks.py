@@ -8,3 +8,19 @@ def purge_abandoned_uploads() -> int:
     from .attachments import attachments_purge_abandoned
 
     return attachments_purge_abandoned()
+
+
+@shared_task(
+    name="bids.after_submit",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=None,
+)
+def after_submit(version_id: int, call_version: int | None = None) -> None:
+    """What follows a submission, out of the deadline rush's request: the receipt, its e-mail, the audit chain."""
+    from .services import submission_receipt
+
+    submission_receipt(version_id=version_id, call_version=call_version)

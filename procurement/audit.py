@@ -1,6 +1,7 @@
 """Writing the audit log: every transition, every change, every read of sealed data and every refusal."""
 
 import logging
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models, transaction
@@ -50,9 +51,27 @@ def audit_record(
     # commit, so that no request holds the chain's lock while it does the rest of its work.
     event.save()
     connection = transaction.get_connection()
+    if getattr(connection, "_hankinta_link_deferred", False):
+        return event
     if not any(hook is _link_quietly for _ids, hook, _robust in connection.run_on_commit):
         transaction.on_commit(_link_quietly)
     return event
+
+
+@contextmanager
+def audit_link_deferred():
+    """Within this block, the events written are linked into the chain by a task, not by the request's commit.
+
+    For the hot paths (a submission in the deadline rush): the caller queues a task that links (it ends with
+    `chain_link`), and the periodic linker (audit.link) is the safety net. The events are written all the same,
+    in the transaction of their change, and the database refuses any change to them while they wait."""
+    connection = transaction.get_connection()
+    previous = getattr(connection, "_hankinta_link_deferred", False)
+    connection._hankinta_link_deferred = True
+    try:
+        yield
+    finally:
+        connection._hankinta_link_deferred = previous
 
 
 def _link_quietly() -> None:

@@ -50,9 +50,12 @@ def transition_run(
     audit_action: str | None = None,
     field: str = "status",
     detail: dict | None = None,
+    update_fields: list[str] | None = None,
     **kwargs: Any,
 ) -> models.Model:
-    """Run `action` on a row the caller has locked inside transaction.atomic()."""
+    """Run `action` on a row the caller has locked inside transaction.atomic().
+
+    `update_fields` limits the UPDATE to the columns the transition changes (the state is always written)."""
     meta = _transition_for(obj, action)
     permission = _permission_of(meta)
     if permission is not None and actor is not None and not permission(obj, actor):
@@ -82,7 +85,7 @@ def transition_run(
 
     bound(**kwargs)
     try:
-        obj.save()
+        obj.save(update_fields=None if update_fields is None else sorted({field, *update_fields}))
     except ConcurrentTransition as exc:
         raise Conflict(
             _("Someone else changed this at the same moment. Reload and try again."), code="concurrent_transition"

@@ -4,11 +4,12 @@ When the broker is down, the commit still succeeds; the message stays pending an
 any later commit) sends it when the broker is back. Every task behind the outbox is idempotent, so a message that
 is sent twice (the relay and the commit hook racing) does no harm."""
 
+import contextlib
 import logging
 import time
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ def outbox_enqueue(task: str, *args, eta=None) -> OutboxMessage:
     """Queue `task(*args)` with the current transaction; it is sent only if the transaction commits."""
     message = OutboxMessage.objects.create(task=task, args=list(args), next_attempt_at=eta or timezone.now())
     if eta is None:
-        _send_after_commit(message.pk)
+        _send_after_commit(message)
     return message
 
 
@@ -35,16 +36,16 @@ class _Batch:
     """The messages of one transaction, sent together after its commit (one round trip instead of one each)."""
 
     def __init__(self):
-        self.ids: list[int] = []
+        self.messages: list[OutboxMessage] = []
 
     def flush(self) -> None:
-        _dispatch_quietly(self.ids)
+        _dispatch_quietly(self.messages)
 
 
-def _send_after_commit(message_id: int) -> None:
+def _send_after_commit(message: OutboxMessage) -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        _dispatch_quietly([message_id])
+        _dispatch_quietly([message])
         return
     batch = getattr(connection, "_hankinta_outbox_batch", None)
     # A batch whose hook went with a rolled-back transaction or savepoint is not reused.
@@ -52,7 +53,7 @@ def _send_after_commit(message_id: int) -> None:
         batch = _Batch()
         connection._hankinta_outbox_batch = batch
         transaction.on_commit(batch.flush)
-    batch.ids.append(message_id)
+    batch.messages.append(message)
 
 
 def _send(message: OutboxMessage) -> None:
@@ -62,13 +63,36 @@ def _send(message: OutboxMessage) -> None:
     app.send_task(message.task, args=message.args, retry=False)
 
 
-def _dispatch_quietly(ids: list[int]) -> None:
+def _dispatch_quietly(messages: list[OutboxMessage]) -> None:
+    """Send the messages a transaction just committed: claimed and marked in one statement, sent while the claim
+    holds their rows, so that a parallel relay skips them; on a failure the claim rolls back for the relay."""
+    global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return
+    now = timezone.now()
     try:
-        outbox_dispatch(ids=ids)
-    except Exception:  # the relay will try again; the change itself is committed
-        logger.warning("The outbox could not reach the broker; the relay will send %s later.", ids, exc_info=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {OutboxMessage._meta.db_table} SET dispatched_at = %s, attempts = attempts + 1 "  # noqa: S608
+                "WHERE id = ANY(%s) AND dispatched_at IS NULL RETURNING id",
+                [now, [m.pk for m in messages]],
+            )
+            claimed = {row[0] for row in cursor.fetchall()}
+            for message in messages:
+                if message.pk in claimed:
+                    _send(message)
+    except Exception as exc:  # the relay will try again; the change itself is committed
+        _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
+        logger.warning("The outbox could not reach the broker; the relay will send %s later.", messages, exc_info=True)
+        # If the database is gone too, the relay finds the messages due as they are.
+        with contextlib.suppress(Exception):
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], dispatched_at__isnull=True).update(
+                attempts=F("attempts") + 1,
+                next_attempt_at=now + timedelta(seconds=RETRY_DELAYS[0]),
+                last_error=f"{type(exc).__name__}: {exc}"[:1000],
+            )
+    else:
+        _broker_up()
 
 
 def outbox_dispatch(*, ids: list[int] | None = None, now=None, limit: int = 200) -> int:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from bids.services import bid_create, bid_submit
+from bids.services import bid_create, bid_submit, submission_receipt
 from evaluation.services import (
     quality_scores_record,
     tender_decide,
@@ -37,8 +37,25 @@ def submit_bid(member, tender, price="9000", lots=None):
     bid = bid_create(
         actor=member, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender, price, lots)
     )
-    bid_submit(actor=member, bid_id=bid.pk, received_at=timezone.now())
+    version = bid_submit(actor=member, bid_id=bid.pk, received_at=timezone.now())
+    # What the worker does after the commit (bids.after_submit): the receipt and its e-mail.
+    submission_receipt(version_id=version.pk)
     return bid
+
+
+def run_outbox(*tasks: str) -> int:
+    """Run in this process, as a worker would, the outbox messages of the given tasks that are still waiting.
+
+    In a test inside a transaction, nothing is dispatched after a commit, so the messages wait here."""
+    from config.celery_app import app
+    from procurement.models import OutboxMessage
+
+    app.loader.import_default_modules()  # the apps' tasks modules, as a worker imports them at start
+    messages = list(OutboxMessage.objects.filter(task__in=tasks, dispatched_at__isnull=True).order_by("pk"))
+    for message in messages:
+        app.tasks[message.task].apply(args=message.args, throw=True)
+        OutboxMessage.objects.filter(pk=message.pk).update(dispatched_at=timezone.now())
+    return len(messages)
 
 
 def submitted_call(*, bidders: list[tuple], **tender_fields) -> Tender:

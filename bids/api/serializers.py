@@ -131,6 +131,8 @@ class ReceiptSerializer(serializers.ModelSerializer):
     def get_receipt_document(self, version) -> int | None:
         from documents.models import GeneratedDocument
 
+        if getattr(version, "receipt_queued", None) is False:
+            return None  # a submission just made: its receipt is queued by the task that follows the commit
         return (
             GeneratedDocument.objects.filter(kind="receipt", subject=f"bid-version:{version.pk}")
             .values_list("pk", flat=True)

@@ -22,7 +22,7 @@ from procurement.notifications import notification_deliver
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import full_content, open_bids
+from tests.helpers import full_content, open_bids, run_outbox
 
 PRICE = "54321.98"
 ANSWER = "SALAINEN-VASTAUS-7Q2X"
@@ -50,6 +50,7 @@ def test_nothing_readable_is_stored_before_the_opening(authority, officer, membe
     content["quality_answers"][0]["text"] = ANSWER
     bid = bid_create(actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=content)
     version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+    run_outbox("bids.after_submit")  # the receipt, as the worker makes it after the commit
     document_render(document_id=GeneratedDocument.objects.get(subject=f"bid-version:{version.pk}").pk)
 
     # then neither the database nor the files show the price or the answer
@@ -71,6 +72,7 @@ def test_receipt_states_the_time_to_the_second_and_the_manifest_hash(authority, 
     bid = bid_create(actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
     received = timezone.now().replace(microsecond=0)
     version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=received)
+    run_outbox("bids.after_submit")  # the receipt, as the worker makes it after the commit
 
     document = document_render(document_id=GeneratedDocument.objects.get(subject=f"bid-version:{version.pk}").pk)
 
@@ -87,6 +89,7 @@ def test_receipt_is_emailed_once(authority, member_a):
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     bid = bid_create(actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
     version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+    run_outbox("bids.after_submit")  # the receipt, as the worker makes it after the commit
     notification = Notification.objects.get(kind="bid.receipt", key=f"bid-version:{version.pk}")
     assert notification_deliver(notification_id=notification.pk) == "waiting"  # the receipt is not rendered yet
     document_render(document_id=GeneratedDocument.objects.get(subject=f"bid-version:{version.pk}").pk)

@@ -1,0 +1,116 @@
+"""The submission's lean path (the deadline rush): what the request does itself, what follows from its task, and
+the shortcuts it takes (the call's rules in one statement, the wrapped data key kept after a commit) staying true."""
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from bids import sealing
+from bids.models import Bid, BidStatus
+from bids.services import bid_create, bid_submit
+from documents.models import DocumentKind, GeneratedDocument
+from procurement.auditchain import verify_chain
+from procurement.errors import ValidationFailed
+from procurement.models import AuditEvent, Notification, OutboxMessage
+from tenders.models import Lot, LotStatus, TenderStatus
+from tenders.selectors import tender_lock_shared_with_rules
+from tenders.services import lot_cancel
+from tests import factories
+from tests.helpers import full_content, run_outbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tender(authority):
+    return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+
+
+def _draft(member, tender, lots=None):
+    return bid_create(
+        actor=member, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender, lots=lots)
+    )
+
+
+def test_the_request_writes_the_submission_and_one_message_and_the_task_the_receipt_once(tender, member_a):
+    bid = _draft(member_a, tender)
+    version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="k1")
+
+    # the request: the version, the state, the audit event, and one message for what follows
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.SUBMITTED
+    assert list(OutboxMessage.objects.values_list("task", "args")) == [
+        ("bids.after_submit", [version.pk, tender.version])
+    ]
+    assert not GeneratedDocument.objects.filter(kind=DocumentKind.RECEIPT).exists()
+    submitted = AuditEvent.objects.get(action="bid.submit", object_id=str(bid.pk))
+    assert submitted.sequence is None  # written with the change, linked by the task
+
+    # the task: the receipt queued, its e-mail recorded, the events linked into the chain
+    assert run_outbox("bids.after_submit") == 1
+    receipt = GeneratedDocument.objects.get(kind=DocumentKind.RECEIPT)
+    assert receipt.subject == f"bid-version:{version.pk}" and receipt.provider_id == bid.provider_id
+    notification = Notification.objects.get(kind="bid.receipt")
+    assert notification.documents == [receipt.pk] and member_a.email in notification.email_to
+    assert AuditEvent.objects.get(pk=submitted.pk).sequence is not None
+    assert verify_chain().intact
+
+    # a second delivery of the same message (the relay racing the commit hook) adds nothing
+    OutboxMessage.objects.update(dispatched_at=None)
+    assert run_outbox("bids.after_submit") == 1
+    assert GeneratedDocument.objects.filter(kind=DocumentKind.RECEIPT).count() == 1
+    assert Notification.objects.filter(kind="bid.receipt").count() == 1
+
+    # a retry with the same key returns the same version and writes nothing more
+    OutboxMessage.objects.all().delete()
+    again = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="k1")
+    assert again.pk == version.pk and not OutboxMessage.objects.exists()
+
+
+def test_the_rules_read_with_the_lock_are_the_calls_own_and_load_the_rest_on_access(tender, django_assert_num_queries):
+    Lot.objects.create(tender=tender, number=7, title="Seitsemäs", municipality="Kuopio", students=10, volume=10)
+    with transaction.atomic(), django_assert_num_queries(1):
+        locked = tender_lock_shared_with_rules(tender_id=tender.pk)
+        lots = list(locked.lots.all())
+        criteria = list(locked.criteria.all())
+        requirements = list(locked.requirements.all())
+    assert [lot.pk for lot in lots] == list(tender.lots.order_by("number").values_list("pk", flat=True))
+    assert [c.pk for c in criteria] == list(tender.criteria.order_by("number").values_list("pk", flat=True))
+    assert [r.pk for r in requirements] == list(tender.requirements.order_by("number").values_list("pk", flat=True))
+    assert all(lot.status == LotStatus.OPEN for lot in lots)
+    # a field the checks do not read is loaded when it is used, never left empty
+    assert lots[-1].title == "Seitsemäs"
+
+
+def test_a_lot_cancelled_during_the_call_cannot_be_offered_in_a_submission(tender, member_a, officer):
+    lot = tender.lots.get(number=1)
+    bid = _draft(member_a, tender, lots=[lot])
+    lot_cancel(actor=officer, tender_id=tender.pk, lot_number=lot.number, reason="Ei ryhmää.")
+
+    with pytest.raises(ValidationFailed) as refused:
+        bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+
+    assert refused.value.code == "bid_incomplete"
+    assert [e["code"] for e in refused.value.errors["lot_offers"]] == ["lot_closed"]
+    assert (
+        Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT
+        and not OutboxMessage.objects.filter(task="bids.after_submit").exists()
+    )
+
+
+def test_a_data_key_is_remembered_only_once_its_transaction_commits(authority, django_capture_on_commit_callbacks):
+    rolled_back = factories.TenderFactory(authority=authority)
+    committed = factories.TenderFactory(authority=authority)
+    sealing._WRAPPED.clear()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        sealing.seal(rolled_back.pk, b"x", "test")
+        sealing.seal(rolled_back.pk, b"x", "test")  # read back in its own transaction
+        raise RuntimeError
+    assert not any(tender_id == rolled_back.pk for _db, tender_id in sealing._WRAPPED)
+
+    blob = sealing.seal(committed.pk, b"secret", "test")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sealing.unseal(committed.pk, blob, "test") == b"secret"
+    assert any(tender_id == committed.pk for _db, tender_id in sealing._WRAPPED)
+    # and what is remembered opens what was sealed
+    assert sealing.unseal(committed.pk, blob, "test") == b"secret"
