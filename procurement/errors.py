@@ -53,3 +53,7 @@ class NotFound(DomainError):
     status_code = 404
     default_code = "not_found"
     default_message = _("Not found.")
+
+
+# What a user is told when the database connection is lost during a request (HTTP 503, code database_unavailable).
+DATABASE_UNAVAILABLE = _("The database could not be reached just now. Try again in a moment.")

@@ -4,19 +4,24 @@ Portal views call the same services as the API. A service's ValidationFailed is 
 (the user's input is kept), a Conflict above the form with status 409; Forbidden and NotFound become the 403 and
 404 pages, audited like the API's refusals."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .access import roles_of
 from .audit import audit_record
-from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from .errors import DATABASE_UNAVAILABLE, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 
 def _messages_of(value) -> list[str]:
@@ -83,7 +88,11 @@ class PortalErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if request.path.startswith("/api/") or not isinstance(exception, DomainError):
+        if request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, OperationalError | InterfaceError):
+            return _database_unavailable(request, exception)
+        if not isinstance(exception, DomainError):
             return None
         status = exception.status_code
         if status in (403, 404):
@@ -101,6 +110,16 @@ class PortalErrorMiddleware:
             {"status": status, "message": exception.message, "code": exception.code},
             status=status,
         )
+
+
+def _database_unavailable(request, exception) -> HttpResponse:
+    """The database connection was lost: a 503 page that needs no database (no navigation, session or messages).
+
+    The request's transaction was rolled back unless its commit had already succeeded, so sending the form again
+    is safe (a submission carries its idempotency key)."""
+    logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
+    context = {"status": 503, "message": DATABASE_UNAVAILABLE, "code": "database_unavailable"}
+    return HttpResponse(render_to_string("portal/error.html", context), status=503, headers={"Retry-After": "5"})
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task taken by a worker that then died outright (SIGKILL, power loss) goes back to the queue after this long; it
+# must stay above the longest retry countdown (300 s) and the render's time limit (180 s), or tasks run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900"))}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # PDFs render on a queue of their own, so that a burst of documents never delays deadlines and receipts.
 CELERY_TASK_DEFAULT_QUEUE = "default"

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from procurement.audit import audit_record
-from procurement.errors import DomainError
+from procurement.errors import DATABASE_UNAVAILABLE, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,18 @@ def _client_ip(request) -> str | None:
 
 def exception_handler(exc, context):
     request = context.get("request")
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The connection to the database was lost (a restart, a fail-over, a dropped connection): the request's
+        # transaction was rolled back unless its commit had already succeeded, so repeating the request is safe
+        # (a submission with the same Idempotency-Key gives the same receipt).
+        logger.error(
+            "Database unavailable: %s %s", getattr(request, "method", ""), getattr(request, "path", ""), exc_info=exc
+        )
+        return Response(
+            {"code": "database_unavailable", "detail": str(DATABASE_UNAVAILABLE)},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, Http404):
