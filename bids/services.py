@@ -19,7 +19,7 @@ from procurement.notifications import notify
 from procurement.outbox import outbox_enqueue
 from procurement.periods import HELSINKI
 from tenders.models import Tender
-from tenders.selectors import tender_get, tender_lock_shared, tender_lock_shared_with_rules
+from tenders.selectors import bid_call_lock_shared_with_rules, tender_get, tender_lock_shared
 
 from .content import (
     EMPTY_CONTENT,
@@ -142,6 +142,13 @@ def bid_update(*, actor, bid_id: int, content: dict, received_at: datetime) -> B
     return bid
 
 
+class _LateSubmission(Exception):
+    """Raised inside the submission's transaction, so that the refusal is recorded after its rollback."""
+
+    def __init__(self, bid: Bid, tender: Tender):
+        self.bid, self.tender = bid, tender
+
+
 def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: str | None = None) -> BidVersion:
     """Freeze the draft as a new version with its manifest; the receipt follows from a task.
 
@@ -152,102 +159,129 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
     linking of the audit events into the chain are done by `bids.after_submit`, which that message starts after
     the commit; the relay sends it later if the broker is down, so nothing is lost."""
     try:
-        found = (
-            Bid.objects.filter(provider_id__in=roles_of(actor).provider_of)
-            .select_related("tender")
-            .only("id", "tender_id", "status", "tender__status", "tender__submission_deadline")
-            .get(pk=bid_id)
-        )
-    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound() from exc
-    _record_if_late(actor, found, received_at, idempotency_key)
-    with transaction.atomic(), audit_link_deferred():
-        tender = tender_lock_shared_with_rules(tender_id=found.tender_id)
-        bid = Bid.objects.select_for_update().get(pk=found.pk)
-        bid.tender = tender
-        if idempotency_key:
-            done = BidVersion.objects.filter(bid=bid, idempotency_key=idempotency_key).first()
-            if done is not None:
-                if done.number == bid.version and bid.status == BidStatus.SUBMITTED:
-                    return done
-                raise Conflict(
-                    _(
-                        "This Idempotency-Key belongs to an earlier submission; the bid has changed since. "
-                        "Use a new key."
-                    ),
-                    code="idempotency_key_reused",
-                )
-        _ensure_box_open(tender, received_at)
-        if bid.status != BidStatus.DRAFT:
-            raise Conflict(
-                _("The bid is already submitted; reopen it to change it."),
-                code="transition_not_allowed",
-                status=bid.status,
-                allowed_actions=["reopen", "withdraw"],
-            )
-        # One read of the attachments and of the call's children serves every check below.
-        files = list(bid.attachments.order_by("created_at"))
-        if any(a.status == AttachmentStatus.UPLOADING for a in files):
-            raise Conflict(
-                _("An attachment is still uploading: finish or delete it before submitting."),
-                code="uploads_in_progress",
-            )
-        content = draft_content(bid)
-        attachments = ready_attachments(bid, files)
-        # The call may have changed since the draft was written (a corrigendum): check it again, and in full.
-        errors = content_errors(tender, content)
-        for field, problems in completeness_errors(tender, content, {a["purpose"] for a in attachments}).items():
-            errors.setdefault(field, []).extend(problems)
-        if errors:
-            raise ValidationFailed(_("The bid is not complete."), code="bid_incomplete", errors=errors)
-        number = bid.version + 1
-        manifest = {
-            "bid": bid.pk,
-            "tender": bid.tender_id,
-            "call_version": tender.version,
-            "provider": bid.provider_id,
-            "version": number,
-            "received_at": received_at.isoformat(),
-            "content": content,
-            "attachments": attachments,
-            # A random part, so that the published hash cannot be used to guess the prices.
-            "nonce": secrets.token_hex(16),
-        }
-        raw = canonical_json(manifest)
-        version = BidVersion.objects.create(
-            bid=bid,
-            number=number,
-            received_at=received_at,
-            submitted_by=actor,
-            sealed_manifest=seal(bid.tender_id, raw, version_context(bid.pk, number)),
-            manifest_sha256=hashlib.sha256(raw).hexdigest(),
-            idempotency_key=idempotency_key or None,
-        )
-        bid.version = number
-        transition_run(
-            obj=bid,
-            action="submit",
+        with transaction.atomic(), audit_link_deferred():
+            return _submit(actor, bid_id, received_at, idempotency_key)
+    except _LateSubmission as late:
+        # Kept on record for the opening record, outside the rolled-back transaction.
+        audit_record(
+            action="bid.late_refused",
             actor=actor,
-            audit_action="bid.submit",
+            obj=late.bid,
+            denied=True,
             detail={
                 "received_at": received_at.isoformat(),
-                "version": number,
-                "manifest_sha256": version.manifest_sha256,
+                "deadline": late.tender.submission_deadline.isoformat(),
             },
-            by=actor,
-            received_at=received_at,
-            # not the sealed draft, which the submission does not change
-            update_fields=[
-                "version",
-                "submitted_at",
-                "submitted_by",
-                "withdrawn_at",
-                "returned_at",
-                "returned_reason",
-                "updated_at",
-            ],
         )
-        outbox_enqueue("bids.after_submit", version.pk, tender.version)
+        _ensure_box_open(late.tender, received_at)
+        raise  # not reached: the box is closed
+    except IntegrityError as exc:
+        if IDEMPOTENCY_CONSTRAINT not in str(exc):
+            raise
+        raise _key_reused() from exc
+
+
+IDEMPOTENCY_CONSTRAINT = "bid_submit_idempotent"  # the unique (bid, idempotency_key) of BidVersion
+
+
+def _key_reused() -> Conflict:
+    return Conflict(
+        _("This Idempotency-Key belongs to an earlier submission; the bid has changed since. Use a new key."),
+        code="idempotency_key_reused",
+    )
+
+
+def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -> BidVersion:
+    try:
+        # The call is locked (FOR SHARE) before the bid, as everywhere, and read with its rules in one statement.
+        tender = bid_call_lock_shared_with_rules(bid_id=int(bid_id), provider_ids=roles_of(actor).provider_of)
+    except (Tender.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    bid = Bid.objects.select_for_update().get(pk=bid_id)
+    bid.tender = tender
+    in_time = tender.accepts_bids_at(received_at)
+    if idempotency_key and (bid.status != BidStatus.DRAFT or not in_time):
+        # A retry: the first request's version. (A key spent on an earlier version of a draft in time is refused by
+        # the database's unique constraint when the new version is written.)
+        done = BidVersion.objects.filter(bid=bid, idempotency_key=idempotency_key).first()
+        if done is not None:
+            if done.number == bid.version and bid.status == BidStatus.SUBMITTED:
+                return done
+            raise _key_reused()
+    if not in_time:
+        if received_at >= tender.submission_deadline and bid.status != BidStatus.SUBMITTED:
+            raise _LateSubmission(bid, tender)
+        _ensure_box_open(tender, received_at)
+    if bid.status != BidStatus.DRAFT:
+        raise Conflict(
+            _("The bid is already submitted; reopen it to change it."),
+            code="transition_not_allowed",
+            status=bid.status,
+            allowed_actions=["reopen", "withdraw"],
+        )
+    # One read of the attachments and of the call's children serves every check below.
+    files = list(bid.attachments.order_by("created_at"))
+    if any(a.status == AttachmentStatus.UPLOADING for a in files):
+        raise Conflict(
+            _("An attachment is still uploading: finish or delete it before submitting."),
+            code="uploads_in_progress",
+        )
+    content = draft_content(bid)
+    attachments = ready_attachments(bid, files)
+    # The call may have changed since the draft was written (a corrigendum): check it again, and in full.
+    errors = content_errors(tender, content)
+    for field, problems in completeness_errors(tender, content, {a["purpose"] for a in attachments}).items():
+        errors.setdefault(field, []).extend(problems)
+    if errors:
+        raise ValidationFailed(_("The bid is not complete."), code="bid_incomplete", errors=errors)
+    number = bid.version + 1
+    manifest = {
+        "bid": bid.pk,
+        "tender": bid.tender_id,
+        "call_version": tender.version,
+        "provider": bid.provider_id,
+        "version": number,
+        "received_at": received_at.isoformat(),
+        "content": content,
+        "attachments": attachments,
+        # A random part, so that the published hash cannot be used to guess the prices.
+        "nonce": secrets.token_hex(16),
+    }
+    raw = canonical_json(manifest)
+    version = BidVersion.objects.create(
+        bid=bid,
+        number=number,
+        received_at=received_at,
+        submitted_by=actor,
+        sealed_manifest=seal(bid.tender_id, raw, version_context(bid.pk, number)),
+        manifest_sha256=hashlib.sha256(raw).hexdigest(),
+        idempotency_key=idempotency_key or None,
+    )
+    bid.version = number
+    transition_run(
+        obj=bid,
+        action="submit",
+        actor=actor,
+        audit_action="bid.submit",
+        detail={
+            "received_at": received_at.isoformat(),
+            "version": number,
+            "manifest_sha256": version.manifest_sha256,
+        },
+        by=actor,
+        received_at=received_at,
+        # not the sealed draft, which the submission does not change
+        update_fields=[
+            "version",
+            "submitted_at",
+            "submitted_by",
+            "withdrawn_at",
+            "returned_at",
+            "returned_reason",
+            "updated_at",
+        ],
+    )
+    outbox_enqueue("bids.after_submit", version.pk, tender.version)
     version.receipt_queued = False  # the receipt's document does not exist before the task that follows the commit
     return version
 
@@ -289,24 +323,6 @@ def submission_receipt(*, version_id: int, call_version: int | None = None) -> G
         )
     chain_link()
     return receipt
-
-
-def _record_if_late(actor, bid: Bid, received_at: datetime, idempotency_key: str | None) -> None:
-    """A submission after the deadline is refused, and the attempt is kept on record for the opening record.
-
-    Checked before the transaction, so that the record survives the refusal."""
-    if received_at < bid.tender.submission_deadline or bid.status == BidStatus.SUBMITTED:
-        return  # in time, or a retry of a bid that is already in: nothing late to record
-    if idempotency_key and bid.versions.filter(idempotency_key=idempotency_key).exists():
-        return  # a retry of a submission that was in time
-    audit_record(
-        action="bid.late_refused",
-        actor=actor,
-        obj=bid,
-        denied=True,
-        detail={"received_at": received_at.isoformat(), "deadline": bid.tender.submission_deadline.isoformat()},
-    )
-    _ensure_box_open(bid.tender, received_at)
 
 
 def bid_reopen(*, actor, bid_id: int, received_at: datetime) -> Bid:

@@ -44,9 +44,9 @@ _BID_RULES = {
 }
 
 
-@lru_cache(maxsize=1)
-def _rules_sql() -> str:
-    """Built once from the models' own metadata (no input reaches it; the call's id is a parameter)."""
+@lru_cache(maxsize=2)
+def _rules_sql(of_bid: bool) -> str:
+    """Built once from the models' own metadata (no input reaches it; the ids are parameters)."""
     parts = []
     for name, (model, fields) in _BID_RULES.items():
         columns = ", ".join(f'c."{model._meta.get_field(f).column}"' for f in fields)
@@ -54,7 +54,8 @@ def _rules_sql() -> str:
             f"(SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY c.\"number\"), '[]') "  # noqa: S608
             f'FROM "{model._meta.db_table}" c WHERE c."tender_id" = t."id") AS "rules_{name}"'
         )
-    return f"SELECT t.*, {', '.join(parts)} FROM tenders_tender t WHERE t.id = %s FOR SHARE OF t"  # noqa: S608
+    which = "(SELECT b.tender_id FROM bids_bid b WHERE b.id = %s AND b.provider_id = ANY(%s))" if of_bid else "%s"
+    return f"SELECT t.*, {', '.join(parts)} FROM tenders_tender t WHERE t.id = {which} FOR SHARE OF t"  # noqa: S608
 
 
 def tender_lock_shared_with_rules(*, tender_id: int) -> Tender:
@@ -64,9 +65,26 @@ def tender_lock_shared_with_rules(*, tender_id: int) -> Tender:
         tender = tender_lock_shared(tender_id=tender_id)
         prefetch_related_objects([tender], *_BID_RULES)
         return tender
-    locked = list(Tender.objects.raw(_rules_sql(), [tender_id]))
+    return _with_rules(Tender.objects.raw(_rules_sql(of_bid=False), [tender_id]), tender_id)
+
+
+def bid_call_lock_shared_with_rules(*, bid_id: int, provider_ids) -> Tender:
+    """The same for the call of a bid of one of the providers, found in the same statement (DoesNotExist if the
+    bid is not theirs)."""
+    if connection.vendor != "postgresql":
+        from bids.models import Bid
+
+        tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=provider_ids).values_list("tender_id", flat=True)
+        if not tender_id:
+            raise Tender.DoesNotExist(bid_id)
+        return tender_lock_shared_with_rules(tender_id=tender_id[0])
+    return _with_rules(Tender.objects.raw(_rules_sql(of_bid=True), [bid_id, sorted(provider_ids)]), bid_id)
+
+
+def _with_rules(raw, key) -> Tender:
+    locked = list(raw)
     if not locked:
-        raise Tender.DoesNotExist(tender_id)
+        raise Tender.DoesNotExist(key)
     tender = locked[0]
     cache = getattr(tender, "_prefetched_objects_cache", None)
     if cache is None:

@@ -10,7 +10,7 @@ from bids.models import Bid, BidStatus
 from bids.services import bid_create, bid_submit
 from documents.models import DocumentKind, GeneratedDocument
 from procurement.auditchain import verify_chain
-from procurement.errors import ValidationFailed
+from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.models import AuditEvent, Notification, OutboxMessage
 from tenders.models import Lot, LotStatus, TenderStatus
 from tenders.selectors import tender_lock_shared_with_rules
@@ -114,3 +114,45 @@ def test_a_data_key_is_remembered_only_once_its_transaction_commits(authority, d
     assert any(tender_id == committed.pk for _db, tender_id in sealing._WRAPPED)
     # and what is remembered opens what was sealed
     assert sealing.unseal(committed.pk, blob, "test") == b"secret"
+
+
+def test_a_key_spent_on_an_earlier_version_is_refused_by_the_database_and_nothing_is_written(tender, member_a):
+    from bids.services import bid_reopen
+
+    bid = _draft(member_a, tender)
+    bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="first")
+    bid_reopen(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+    messages = OutboxMessage.objects.count()
+
+    with pytest.raises(Conflict) as refused:
+        bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="first")
+
+    assert refused.value.code == "idempotency_key_reused"
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT and bid.versions.count() == 1
+    assert OutboxMessage.objects.count() == messages
+
+
+def test_a_late_submission_is_refused_and_its_attempt_stays_on_record(tender, member_a):
+    from datetime import timedelta
+
+    bid = _draft(member_a, tender)
+    late = tender.submission_deadline + timedelta(seconds=1)
+
+    with pytest.raises(Conflict) as refused:
+        bid_submit(actor=member_a, bid_id=bid.pk, received_at=late, idempotency_key="late")
+
+    assert refused.value.code == "deadline_passed"
+    event = AuditEvent.objects.get(action="bid.late_refused", object_id=str(bid.pk))
+    assert event.outcome == "denied" and event.detail["received_at"] == late.isoformat()
+    assert not bid.versions.exists() and not OutboxMessage.objects.filter(task="bids.after_submit").exists()
+
+
+@pytest.mark.parametrize("which", ["other", "missing", "text"])
+def test_a_bid_that_is_not_ones_own_is_not_found(which, tender, member_a, member_b):
+    bid = _draft(member_b, tender)
+    bid_id = {"other": bid.pk, "missing": bid.pk + 1000, "text": "1 OR 1=1"}[which]
+
+    with pytest.raises(NotFound):
+        bid_submit(actor=member_a, bid_id=bid_id, received_at=timezone.now())
+
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT
