@@ -34,9 +34,14 @@ from django.utils import timezone  # noqa: E402
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 PROVIDERS, CLIENTS, FLOOR_REQUESTS = 200, 32, 2000
+# Each run: the floor, then a rush of PROVIDERS fresh bids (all runs' bids are made first, on the same call).
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+# As the floor is warmed up with 200 requests, the submission path is warmed up with two bids per gunicorn worker
+# (not measured): each worker's first submission imports and prepares what the later ones reuse.
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+WARMUP = 2 * GUNICORN_WORKERS
 
 
 def populate() -> list[tuple[str, int]]:
@@ -62,7 +67,7 @@ def populate() -> list[tuple[str, int]]:
     Lot.objects.create(tender=tender, number=3, title="Varkaus", municipality="Varkaus", students=12, volume=12)
     pdf = pdf_bytes(text="Toteutussuunnitelma", lines=40)
     clients = []
-    for i in range(PROVIDERS):
+    for i in range(WARMUP + PROVIDERS * RUNS):
         provider = factories.ProviderFactory()
         member = factories.provider_member_of(provider)
         now = timezone.now()
@@ -206,6 +211,17 @@ def cpu_report(name: str, before: dict, after: dict, requests: int) -> None:
     print(f"  processor time per {name} request (ms): " + " · ".join(parts))
 
 
+def _submits(clients: list[tuple[str, int]]) -> list[tuple[str, str, dict]]:
+    return [
+        (
+            "POST",
+            f"/api/v1/bids/{bid_id}/submit/",
+            {"Authorization": f"Token {token}", "Idempotency-Key": f"rush-{bid_id}"},
+        )
+        for token, bid_id in clients
+    ]
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -263,34 +279,43 @@ def main() -> None:
         clients = populate()
         connection.close()
         processes = start_servers(database_url)
-        floor = [
-            ("GET", "/api/v1/me/", {"Authorization": f"Token {clients[i % len(clients)][0]}"})
-            for i in range(FLOOR_REQUESTS)
-        ]
-        submits = [
-            (
-                "POST",
-                f"/api/v1/bids/{bid_id}/submit/",
-                {"Authorization": f"Token {token}", "Idempotency-Key": f"rush-{bid_id}"},
-            )
-            for token, bid_id in clients
-        ]
-        asyncio.run(_load(floor[:200]))  # warm up the workers
-        cpu_start = cpu_seconds()
-        floor_wall, floor_lat, floor_status = asyncio.run(_load(floor))
-        cpu_floor = cpu_seconds()
-        rush_wall, rush_lat, rush_status = asyncio.run(_load(submits))
-        cpu_rush = cpu_seconds()
         print(
             f"Deadline rush: {PROVIDERS} bids × 3 lots + 1 attachment, {CLIENTS} concurrent clients, "
-            f"gunicorn {GUNICORN_WORKERS} workers, {os.cpu_count()} cores, DEBUG off:"
+            f"gunicorn {GUNICORN_WORKERS} workers, {os.cpu_count()} cores, DEBUG off; {RUNS} runs:"
         )
-        floor_tp = report("floor (GET /api/v1/me/)", floor_wall, floor_lat, floor_status, {200})
-        rush_tp = report("submit", rush_wall, rush_lat, rush_status, {200})
-        print(f"  submit throughput / floor throughput: {rush_tp / floor_tp:.2f}")
-        cpu_report("floor", cpu_start, cpu_floor, len(floor))
-        cpu_report("submit", cpu_floor, cpu_rush, len(submits))
-        check_outcome([bid_id for _token, bid_id in clients], sum(1 for s in rush_status if s == 200))
+        warmup, clients = clients[:WARMUP], clients[WARMUP:]
+        asyncio.run(_load(_submits(warmup)))
+        runs, accepted = [], 0
+        for run in range(RUNS):
+            batch = clients[run * PROVIDERS : (run + 1) * PROVIDERS]
+            floor = [
+                ("GET", "/api/v1/me/", {"Authorization": f"Token {batch[i % len(batch)][0]}"})
+                for i in range(FLOOR_REQUESTS)
+            ]
+            submits = _submits(batch)
+            asyncio.run(_load(floor[:200]))  # warm up the workers
+            cpu_start = cpu_seconds()
+            floor_wall, floor_lat, floor_status = asyncio.run(_load(floor))
+            cpu_floor = cpu_seconds()
+            rush_wall, rush_lat, rush_status = asyncio.run(_load(submits))
+            cpu_rush = cpu_seconds()
+            print(f" run {run + 1}:")
+            floor_tp = report("floor (GET /api/v1/me/)", floor_wall, floor_lat, floor_status, {200})
+            rush_tp = report("submit", rush_wall, rush_lat, rush_status, {200})
+            print(f"  submit throughput / floor throughput: {rush_tp / floor_tp:.2f}")
+            cpu_report("floor", cpu_start, cpu_floor, len(floor))
+            cpu_report("submit", cpu_floor, cpu_rush, len(submits))
+            runs.append((rush_tp / floor_tp, _percentile(rush_lat, 99) * 1000, rush_tp, floor_tp))
+            accepted += sum(1 for status in rush_status if status == 200)
+        ratios, p99s, submit_tps, floor_tps = zip(*runs, strict=True)
+        print(
+            f" over {RUNS} runs (median, min–max): ratio {statistics.median(ratios):.2f} "
+            f"({min(ratios):.2f}–{max(ratios):.2f}) · submit p99 {statistics.median(p99s):.0f} ms "
+            f"({min(p99s):.0f}–{max(p99s):.0f}) · submit {statistics.median(submit_tps):.1f}/s "
+            f"({min(submit_tps):.1f}–{max(submit_tps):.1f}) · floor {statistics.median(floor_tps):.1f}/s "
+            f"({min(floor_tps):.1f}–{max(floor_tps):.1f})"
+        )
+        check_outcome([bid_id for _token, bid_id in clients], accepted)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
