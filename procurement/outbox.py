@@ -9,7 +9,7 @@ import logging
 import time
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -88,8 +88,9 @@ def _dispatch_quietly(messages: list[OutboxMessage]) -> None:
                 if message.pk in claimed:
                     _send(message)
     except Exception as exc:  # the relay will try again; the change itself is committed
-        _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
-        logger.warning("The outbox could not reach the broker; the relay will send %s later.", messages, exc_info=True)
+        if not isinstance(exc, DatabaseError):  # the broker, not the database, failed: let requests stop trying
+            _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
+        logger.warning("The outbox could not dispatch; the relay will send %s later.", messages, exc_info=True)
         # If the database is gone too, the relay finds the messages due as they are.
         with contextlib.suppress(Exception):
             OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], dispatched_at__isnull=True).update(
