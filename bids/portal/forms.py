@@ -42,7 +42,12 @@ class BidForm(forms.Form):
             self.fields["provider"] = forms.TypedChoiceField(
                 label=_("Organisation you bid for"), choices=providers, coerce=int
             )
-        self.lots = [lot for lot in tender.lots.order_by("number") if lot.status == LotStatus.OPEN]
+        # The open lots, and any lot the bid already offers: a submitted bid still shows its offers after the
+        # award, and a draft shows an offer for a lot cancelled since (which the service then refuses).
+        offered = {
+            int(key.split("_")[1]) for key, value in (self.initial or {}).items() if key.endswith("_offer") and value
+        }
+        self.lots = [lot for lot in tender.lots.order_by("number") if lot.status == LotStatus.OPEN or lot.pk in offered]
         self.criteria = list(tender.criteria.select_related("lot").order_by("number"))
         self.requirements = list(tender.requirements.order_by("number"))
         grounds = {g.code: g for g in EXCLUSION_GROUNDS}

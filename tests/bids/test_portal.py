@@ -274,3 +274,6 @@ def test_after_the_decision_the_bid_page_links_the_decision_and_the_own_letter_o
     for letter in other_letter:
         assert f"/documents/{letter.pk}/" not in page
         assert client.get(f"/calls/{tender.pk}/documents/{letter.pk}/").status_code == 404
+    # the bid is shown as it was submitted, offers and prices included, and no longer said to be sealed
+    assert "have been opened" in page and "sealed until the opening" not in page
+    assert 'value="9000' in page and "We bid for lot 1" in page
