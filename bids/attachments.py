@@ -96,9 +96,9 @@ def filename_clean(raw) -> tuple[str, list[dict]]:
 
 
 def _size_errors(bid: Bid, size) -> list[dict]:
-    if isinstance(size, bool) or not isinstance(size, int):
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         return _error("invalid", _("Give the file's size in bytes."))
-    if size <= 0:
+    if size == 0:
         return _error("empty_file", _("The file is empty."))
     per_file = _limit("ATTACHMENT_MAX_BYTES")
     if size > per_file:

@@ -4,6 +4,7 @@ import base64
 import binascii
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -165,6 +166,9 @@ def _zip_kinds(data: bytes, max_file_bytes: int) -> list[FileKind]:
     # The sizes in the central directory are what zipfile will stop at, so their sum bounds what unpacking makes.
     if sum(entry.file_size for entry in entries) > unpack_limit(len(data), max_file_bytes):
         raise _bomb()
+    for entry in entries:
+        # Other readers trust the data rather than the directory: each entry must unpack to what it declares.
+        _check_member(data, entry)
     kinds = []
     if "[Content_Types].xml" in names:
         if "word/document.xml" in names:
@@ -193,6 +197,45 @@ def _zip_kinds(data: bytes, max_file_bytes: int) -> list[FileKind]:
                 )
             kinds.append(_ODF_MIMETYPES[mimetype])
     return kinds
+
+
+def _check_member(data: bytes, entry: zipfile.ZipInfo) -> None:
+    """The entry's data unpacks to exactly its declared size and checksum; never more is unpacked than declared,
+    so a directory that understates what its data unpacks to (a bomb for readers that trust the data) is caught
+    before it does harm here."""
+    start = entry.header_offset
+    header = data[start : start + 30]
+    if len(header) < 30 or not header.startswith(b"PK\x03\x04") or entry.flag_bits & 0x1:
+        raise _corrupt()  # no local header where the directory points, or an encrypted entry
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    offset = start + 30 + name_length + extra_length
+    raw = data[offset : offset + entry.compress_size]
+    if len(raw) != entry.compress_size:
+        raise _corrupt()
+    if entry.compress_type == zipfile.ZIP_STORED:
+        size, crc = len(raw), zlib.crc32(raw)
+    elif entry.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        size, crc, pending = 0, 0, raw
+        try:
+            while not inflater.eof:
+                # One byte more than declared is enough to know that the entry understates its size.
+                piece = inflater.decompress(pending, min(_WINDOW, entry.file_size - size + 1))
+                if not piece and len(inflater.unconsumed_tail) == len(pending):
+                    break  # the data ends before the stream does
+                pending = inflater.unconsumed_tail
+                size += len(piece)
+                if size > entry.file_size:
+                    raise _bomb()
+                crc = zlib.crc32(piece, crc)
+        except zlib.error:
+            raise _corrupt() from None
+        if not inflater.eof:
+            raise _corrupt()
+    else:
+        raise _corrupt()  # office documents are stored or deflated, nothing else
+    if size != entry.file_size or crc != entry.CRC:
+        raise _corrupt()
 
 
 # --- PDF: actions that run code -----------------------------------------------------------------------------

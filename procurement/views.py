@@ -20,6 +20,7 @@ from .models import Invitation, Language, Membership, Notification, ProviderOrga
 from .notifications import notifications_visible_to
 from .portal import done, render_form, run_service
 from .services import invitation_accept, invitation_create, provider_register
+from .validators import NameFormField
 
 
 class LoginView(auth_views.LoginView):
@@ -139,14 +140,14 @@ def inbox_read(request, pk: int):
 
 
 class RegisterForm(forms.Form):
-    name = forms.CharField(label=_("Name of the organisation"), max_length=200)
+    name = NameFormField(label=_("Name of the organisation"), max_length=200)
     business_id = forms.CharField(label=_("Business ID"), max_length=20, help_text=_("For example 1234567-8."))
     email = forms.EmailField(label=_("E-mail for notifications"))
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     preferred_language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     username = forms.RegexField(label=_("Your username"), regex=r"^[\w.@+-]{3,150}$", max_length=150)
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = NameFormField(label=_("First name"), max_length=150, required=False)
+    last_name = NameFormField(label=_("Last name"), max_length=150, required=False)
     admin_email = forms.EmailField(label=_("Your e-mail"))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=False), max_length=4096)
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from procurement.validators import NameField
+
 from ..content import comparison_price
 from ..models import MAX_UNIT_PRICE, Bid, BidVersion
 
@@ -47,7 +49,7 @@ class EvidenceSerializer(serializers.Serializer):
 
 
 class ContactSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = NameField(max_length=200)
     email = serializers.EmailField()
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 

@@ -1,12 +1,14 @@
 """HTTP endpoints of the tender box."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from procurement.errors import ValidationFailed
 from procurement.middleware import received_at
 
 from .. import selectors, services
@@ -80,6 +82,11 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         key = (request.headers.get("Idempotency-Key") or "").strip()[:200] or None
+        if key is not None and not key.isprintable():
+            # NUL and other control characters: no key a client makes has them, and the database refuses NUL.
+            raise ValidationFailed(
+                _("The Idempotency-Key header can hold only printable characters."), code="invalid_idempotency_key"
+            )
         version = services.bid_submit(
             actor=request.user, bid_id=pk, received_at=received_at(request), idempotency_key=key
         )
@@ -101,7 +108,7 @@ class BidViewSet(viewsets.GenericViewSet):
         return self._render(services.bid_withdraw(actor=request.user, bid_id=pk, received_at=received_at(request)))
 
     @extend_schema(
-        responses={(200, "application/json"): OpenApiTypes.BINARY},
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
         summary="The exact manifest of one of your own submissions (its SHA-256 is on the receipt)",
     )
     @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)/manifest")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.errors import DomainError, ValidationFailed
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.rules import vat_rates_on
+from procurement.validators import NameFormField
 from tenders.models import LotStatus, Tender
 
 from ..content import EMPTY_CONTENT, content_errors
@@ -107,7 +108,7 @@ class BidForm(forms.Form):
             self.fields[f"secret_evidence_{requirement.pk}"] = forms.BooleanField(
                 label=_("Evidence %(number)s is a business secret") % {"number": requirement.number}, required=False
             )
-        self.fields["contact_name"] = forms.CharField(label=_("Contact person"), required=False, max_length=200)
+        self.fields["contact_name"] = NameFormField(label=_("Contact person"), required=False, max_length=200)
         self.fields["contact_email"] = forms.EmailField(label=_("Contact e-mail"), required=False)
         self.fields["contact_phone"] = forms.CharField(label=_("Contact phone"), required=False, max_length=40)
         self.fields["secret_contact"] = forms.BooleanField(

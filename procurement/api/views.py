@@ -28,6 +28,7 @@ from procurement.models import (
 )
 from procurement.notifications import notification_resend
 from procurement.services import invitation_accept, invitation_create, provider_register
+from procurement.validators import NameField
 
 
 class ContractingAuthoritySerializer(serializers.ModelSerializer):
@@ -246,7 +247,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class OrganisationInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = NameField(max_length=200)
     business_id = serializers.CharField(max_length=20)
     email = serializers.EmailField()
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -256,8 +257,8 @@ class OrganisationInputSerializer(serializers.Serializer):
 class NewUserSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    first_name = NameField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = NameField(max_length=150, required=False, allow_blank=True, default="")
 
 
 class AdminUserSerializer(NewUserSerializer):
@@ -292,8 +293,8 @@ class InvitationAcceptSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200)
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150, required=False)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True, required=False)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    first_name = NameField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = NameField(max_length=150, required=False, allow_blank=True, default="")
 
 
 class InvitationAcceptView(APIView):
