@@ -9,6 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement.api.schema import ErrorSerializer
+
 from .evidence import evidence_bundle
 from .models import GeneratedDocument
 from .services import document_download, document_get, document_retry, documents_visible_to
@@ -67,7 +69,7 @@ class GeneratedDocumentViewSet(viewsets.ReadOnlyModelViewSet):
     def retry(self, request, pk=None):
         return Response(GeneratedDocumentSerializer(document_retry(actor=request.user, document_id=pk)).data)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: ErrorSerializer})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         document = document_download(user=request.user, document_id=pk, ip_address=request.META.get("REMOTE_ADDR"))

@@ -254,7 +254,7 @@ class TenderAbnormallyLowView(APIView):
 
 
 class OfferRejectView(APIView):
-    @extend_schema(request=ReasonInputSerializer, responses=None, summary="Reject an offer for its price")
+    @extend_schema(request=ReasonInputSerializer, responses={204: None}, summary="Reject an offer for its price")
     def post(self, request, pk, offer_id):
         serializer = ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -348,6 +348,8 @@ class TenderDecideView(APIView):
 
 
 class AppealSerializer(serializers.ModelSerializer):
+    outcome = serializers.ChoiceField(choices=Appeal.Outcome.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = Appeal
         fields = ["id", "filed_on", "reference", "registered_at", "outcome", "resolved_on"]
@@ -365,8 +367,8 @@ class LotContractSerializer(serializers.ModelSerializer):
     lot_number = serializers.IntegerField(source="lot.number", read_only=True)
     appeals = AppealSerializer(many=True, read_only=True)
     liability_documents = LiabilityDocumentSerializer(many=True, read_only=True)
-    notified_at = HelsinkiDateTimeField(read_only=True)
-    appeal_deadline = HelsinkiDateTimeField(read_only=True)
+    notified_at = HelsinkiDateTimeField(read_only=True, allow_null=True)
+    appeal_deadline = HelsinkiDateTimeField(read_only=True, allow_null=True)
     warnings = serializers.SerializerMethodField()
 
     class Meta:
@@ -429,7 +431,9 @@ class AppealInput(serializers.Serializer):
 
 
 class ContractAppealsView(APIView):
-    @extend_schema(request=AppealInput, responses=LotContractSerializer, summary="Register a Market Court appeal")
+    @extend_schema(
+        request=AppealInput, responses={201: LotContractSerializer}, summary="Register a Market Court appeal"
+    )
     def post(self, request, pk):
         data = validated(AppealInput, request.data)
         contracts.appeal_register(actor=request.user, contract_id=pk, **data)
@@ -458,7 +462,7 @@ class LiabilityDocumentInput(serializers.Serializer):
 class ContractLiabilityView(APIView):
     @extend_schema(
         request=LiabilityDocumentInput,
-        responses=LotContractSerializer,
+        responses={201: LotContractSerializer},
         summary="Record a contractor-liability document",
     )
     def post(self, request, pk):

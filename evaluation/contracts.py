@@ -184,6 +184,8 @@ def contract_sign(
         raise _error("signed_on", "in_future", _("A contract cannot be signed in the future."))
     with transaction.atomic():
         contract = _officer_contract(actor, contract_id)
+        if signed_on < timezone.localdate(contract.decision.decided_at):
+            raise _error("signed_on", "before_decision", _("A contract cannot be signed before the award decision."))
         if contract.standstill_ends_on and signed_on <= contract.standstill_ends_on:
             raise _error("signed_on", "in_standstill", _("The contract cannot be signed before the standstill ends."))
         warnings = liability_warnings(contract, on=signed_on)

@@ -1,6 +1,9 @@
 """HTTP endpoints for calls for tenders: parse, call one service or selector, render."""
 
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -31,10 +34,28 @@ from .serializers import (
 )
 
 
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time read in UTC: PostgreSQL refuses the offsets beyond ±15:59 that Python accepts (+23:34), and
+    a time that is not one in UTC (year 1 or 9999 with an offset) is invalid, not an error of the database."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class TenderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=TenderStatus.choices)
-    deadline_after = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
-    deadline_before = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
+    deadline_after = UtcIsoDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
+    deadline_before = UtcIsoDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
     region = django_filters.CharFilter(field_name="authority__region", lookup_expr="iexact")
     municipality = django_filters.CharFilter(method="filter_municipality")
     cpv = django_filters.CharFilter(method="filter_cpv")
@@ -209,7 +230,7 @@ class TenderViewSet(viewsets.ModelViewSet):
         )
         return Response(QuestionForAuthoritySerializer(question).data)
 
-    @extend_schema(request=AnswersPublishSerializer, responses=QuestionSerializer(many=True))
+    @extend_schema(request=AnswersPublishSerializer, responses={201: QuestionSerializer(many=True)})
     @action(detail=True, methods=["post"], url_path="answers/publish")
     def publish_answers(self, request, pk=None):
         serializer = AnswersPublishSerializer(data=request.data)
