@@ -38,6 +38,10 @@ class Kind:
     calendar_summary: str = ""
 
 
+# Notifications about a provider's own bid (its receipt, its bid sent back by a corrigendum): the authority does
+# not see them before the opening, since they say who bid.
+SEALED_KIND_PREFIX = "bid."
+
 KINDS: dict[str, Kind] = {
     "tender.published": Kind(
         _("New call for tenders: %(title)s"),
@@ -325,6 +329,8 @@ def notification_resend(*, actor, notification_id: int, email: str = "") -> Noti
         tender = Tender.objects.filter(pk=getattr(notification, "tender_id", None)).first()
         if notification is None or tender is None or not roles_of(actor).reads_authority(tender.authority_id):
             raise NotFound()
+        if tender.bids_are_sealed and notification.kind.startswith(SEALED_KIND_PREFIX):
+            raise NotFound()  # a bid's notification says who bid: sealed until the opening, as in the delivery log
         if not roles_of(actor).is_officer(tender.authority_id):
             raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
         if notification.status == DeliveryStatus.PENDING:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from bids.models import LotOffer
 from bids.selectors import tender_bids
-from procurement.errors import Forbidden
+from procurement.errors import Conflict, Forbidden
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.portal import _messages_of, done
 from tenders.models import LotStatus, TenderStatus
@@ -319,7 +319,8 @@ def evaluate(request, pk: int):
     tender.refresh_from_db()
     bids, read_error = attempt(lambda: _bids(request, tender))
     if read_error is not None:
-        if isinstance(error, Forbidden):
-            return _blocked(request, tender, error, "evaluation:scores")
-        return _blocked(request, tender, read_error, "evaluation:scores")
+        # The evaluation's own refusal comes first (no right: 403; not at this stage: 409, as in the API), else
+        # why the bids cannot be shown.
+        shown = error if isinstance(error, Forbidden | Conflict) else read_error
+        return _blocked(request, tender, shown, "evaluation:scores")
     return _scores_page(request, tender, bids, evaluate_error=error, status=error.status_code)

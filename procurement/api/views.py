@@ -26,7 +26,7 @@ from procurement.models import (
     ProviderOrganisation,
     Role,
 )
-from procurement.notifications import notification_resend
+from procurement.notifications import SEALED_KIND_PREFIX, notification_resend
 from procurement.services import invitation_accept, invitation_create, provider_register
 from procurement.validators import NameField
 
@@ -198,6 +198,9 @@ class TenderNotificationsView(APIView):
         if not roles_of(request.user).reads_authority(tender.authority_id):
             raise NotFound()
         rows = Notification.objects.filter(tender_id=tender.pk).select_related("provider", "user").order_by("pk")
+        if tender.bids_are_sealed:
+            # Who bid is sealed until the opening too: the receipts (and bids sent back) are not shown before it.
+            rows = rows.exclude(kind__startswith=SEALED_KIND_PREFIX)
         return Response(DeliveryLogSerializer(rows, many=True).data)
 
 

@@ -1,0 +1,585 @@
+"""The declared expectations of the authorisation matrix (tests/security/test_matrix.py), and the bodies it sends."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+ROLES = (
+    "anonymous",
+    "member_a",
+    "member_b",
+    "admin_a",
+    "officer_x",
+    "officer_y",
+    "evaluator_named",
+    "evaluator_unnamed",
+    "auditor_x",
+    "auditor_y",
+    "superuser",
+)
+STATES = ("before_deadline", "after_opening", "after_decision")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+SIGN_IN = "sign-in"  # a redirect to the sign-in page
+Observed = int | str
+
+# Not in the matrix: Django's admin (staff only, no role of the product), the OpenAPI schema and its two
+# documentation pages (public by design), and static files.
+EXCLUDED_PREFIXES = ("/admin/", "/api/schema/", "/api/docs/", "/api/redoc/", "/static/")
+
+OK, CREATED, NO_CONTENT = 200, 201, 204
+FOUND = 302  # a redirect elsewhere than to the sign-in page: the portal's answer to a form it took
+BAD, UNAUTHENTICATED, DENIED, HIDDEN, CONFLICT = 400, 401, 403, 404, 409
+
+
+@dataclass(frozen=True)
+class ByState:
+    """An outcome that depends on the call's state."""
+
+    before_deadline: object
+    after_opening: object
+    after_decision: object
+
+
+def by_state(before, opened, decided) -> ByState:
+    return ByState(before, opened, decided)
+
+
+# Groups of roles; a rule applies its entries in order, so a later entry (a role) overrides an earlier (a group).
+GROUPS = {
+    "everyone": ROLES,
+    "signed_in": ROLES[1:],
+    "providers": ("member_a", "admin_a", "member_b"),
+    "owner": ("member_a", "admin_a"),  # provider A: the world's bid, attachment, question, alert are A's
+    "authority": ("officer_x", "evaluator_named", "evaluator_unnamed", "auditor_x"),  # of the call's authority X
+    "panel": ("officer_x", "evaluator_named"),  # named on the call, declared no conflict of interest
+    "evaluators": ("evaluator_named", "evaluator_unnamed"),
+}
+
+
+def _outcomes(value) -> frozenset:
+    return frozenset(value) if isinstance(value, set | frozenset | tuple) else frozenset([value])
+
+
+def rule(**cells) -> dict:
+    """{role: {state: outcomes}} from group and role entries; every role must be covered."""
+    expanded: dict[str, dict[str, frozenset]] = {}
+    for name, value in cells.items():
+        for role in GROUPS.get(name, (name,)):
+            assert role in ROLES, f"unknown role or group {name!r}"
+            if isinstance(value, ByState):
+                expanded[role] = {state: _outcomes(getattr(value, state)) for state in STATES}
+            else:
+                expanded[role] = dict.fromkeys(STATES, _outcomes(value))
+    missing = set(ROLES) - set(expanded)
+    assert not missing, f"no expectation for {sorted(missing)}"
+    return expanded
+
+
+def api(**cells) -> dict:
+    """An API endpoint: without a token, 401."""
+    return rule(anonymous=UNAUTHENTICATED, **cells)
+
+
+def page(**cells) -> dict:
+    """A portal page behind the sign-in."""
+    return rule(anonymous=SIGN_IN, **cells)
+
+
+# --- rules used by several routes ---
+
+# A's bid as the API reads it: A always; the panel and the auditor after the opening (the evaluator who is not on
+# the panel is refused, existence known); B after the decision; nobody else, and before the opening nobody but A,
+# ever (404: its existence is sealed too).
+BID_READ = api(
+    signed_in=HIDDEN,
+    owner=OK,
+    panel=by_state(HIDDEN, OK, OK),
+    auditor_x=by_state(HIDDEN, OK, OK),
+    evaluator_unnamed=by_state(HIDDEN, DENIED, DENIED),
+    member_b=by_state(HIDDEN, HIDDEN, OK),
+)
+# A change to A's bid: A only (a submitted bid, then a closed box: 409); to anyone else it does not exist.
+BID_WRITE = api(signed_in=HIDDEN, owner=CONFLICT)
+# Reads of the call for the authority X: its readers, not the others (the call is published: 403, not 404).
+AUTHORITY_READ = api(signed_in=DENIED, authority=OK)
+# What only the panel reads (the auditor too): the bids' qualification, the flagged offers, the ranking.
+PANEL_READ = api(signed_in=DENIED, panel=OK, auditor_x=OK)
+
+
+# Transitions and other officer-only changes of the call: officer X (whose answer depends on the state), 403 else.
+def officer_action(outcome) -> dict:
+    return api(signed_in=DENIED, officer_x=outcome)
+
+
+# The panel's work between the opening and the evaluation: before the opening and after it 409 for X's officers
+# and evaluators; while it is open, the panel (200) and nobody else (403).
+def panel_work(outcome) -> dict:
+    return api(
+        signed_in=DENIED,
+        panel=by_state(CONFLICT, outcome, CONFLICT),
+        evaluator_unnamed=by_state(CONFLICT, DENIED, CONFLICT),
+    )
+
+
+# A contract step (after the decision; before it the contract does not exist): officer X; the other readers of X
+# are refused (403), everyone else is not told it exists (404).
+def contract_action(outcome) -> dict:
+    return api(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, outcome),
+    )
+
+
+# A portal page of the authority's side of the call: X's readers, 404 for everyone else (as in the API).
+def our_page(outcome=OK, **cells) -> dict:
+    return page(signed_in=HIDDEN, authority=outcome, **cells)
+
+
+# A form of an officer on such a page: officer X; the other readers of X are refused (403).
+def our_form(outcome) -> dict:
+    return page(signed_in=HIDDEN, authority=DENIED, officer_x=outcome)
+
+
+# The contract step in the portal: as in the API, on the decision's page of the call (404 to those without it).
+def contract_form(outcome) -> dict:
+    return page(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, outcome),
+    )
+
+
+# A portal page of A's bid: A only; 404 for everyone else, before and after the decision.
+def own_bid_page(outcome) -> dict:
+    return page(signed_in=HIDDEN, owner=outcome)
+
+
+# Documents of the call, by document: the call document is public; A's receipt and letter are A's, and the
+# authority's after the opening; the opening record is the authority's after the opening, the bidders' after
+# the decision. A document that does not exist yet in a state answers 404 like one that is not yours.
+DOCUMENT_READ = {
+    "call": OK,
+    "receipt_a": {"owner": OK, "authority": by_state(HIDDEN, OK, OK)},
+    "opening_record": {"authority": by_state(HIDDEN, OK, OK), "providers": by_state(HIDDEN, HIDDEN, OK)},
+    "letter_a": {"owner": by_state(HIDDEN, HIDDEN, OK), "authority": by_state(HIDDEN, HIDDEN, OK)},
+}
+
+
+def document(which: str, *, portal: bool = False) -> dict:
+    """The API asks everyone to sign in; the portal's document link is open, and hides what is not public."""
+    readers = DOCUMENT_READ[which]
+    if not isinstance(readers, dict):
+        return rule(anonymous=OK if portal else UNAUTHENTICATED, signed_in=readers)
+    return rule(anonymous=HIDDEN if portal else UNAUTHENTICATED, signed_in=HIDDEN, **readers)
+
+
+TABLE: dict[tuple, dict] = {
+    # --- API: signing in, the signed-in user, organisations -------------------------------------------------------
+    ("POST", "/api/v1/auth/token/"): rule(everyone=OK),  # A's password: a token whoever asks
+    ("GET", "/api/v1/me/"): api(signed_in=OK),
+    ("POST", "/api/v1/providers/register/"): rule(everyone=CREATED),  # anyone registers a new organisation
+    # A's invitation to kutsuttu@a.example: a newcomer must choose a username (400); nobody else may take it (403),
+    # an official never joins a provider (403).
+    ("POST", "/api/v1/invitations/accept/"): rule(anonymous=BAD, signed_in=DENIED),
+    ("GET", "/api/v1/"): api(signed_in=OK),
+    ("GET", "/api/v1/authorities/"): api(signed_in=OK),
+    ("GET", "/api/v1/authorities/{pk}/"): api(signed_in=OK),
+    ("GET", "/api/v1/providers/"): api(signed_in=OK),  # filtered: own organisations, or all for officials
+    ("GET", "/api/v1/providers/{pk}/"): api(signed_in=OK, member_b=HIDDEN, superuser=HIDDEN),
+    ("GET", "/api/v1/providers/{pk}/invitations/"): api(signed_in=HIDDEN, admin_a=OK),
+    ("POST", "/api/v1/providers/{pk}/invitations/"): api(signed_in=HIDDEN, member_a=DENIED, admin_a=CREATED),
+    ("GET", "/api/v1/providers/{pk}/members/"): api(signed_in=HIDDEN, owner=OK),
+    # --- API: calls ------------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/tenders/"): api(signed_in=OK),
+    ("POST", "/api/v1/tenders/"): api(signed_in=DENIED, officer_x=CREATED),  # a new draft of authority X
+    ("GET", "/api/v1/tenders/{pk}/"): api(signed_in=OK),  # published
+    ("PATCH", "/api/v1/tenders/{pk}/"): officer_action(CONFLICT),  # only a draft changes
+    ("POST", "/api/v1/tenders/{pk}/submit_for_approval/"): officer_action(CONFLICT),
+    # Officer X drafted the call: four eyes refuse its approval by X, whatever the state.
+    ("POST", "/api/v1/tenders/{pk}/approve/"): officer_action(DENIED),
+    ("POST", "/api/v1/tenders/{pk}/return_to_draft/"): officer_action(CONFLICT),
+    ("POST", "/api/v1/tenders/{pk}/publish/"): officer_action(CONFLICT),
+    ("POST", "/api/v1/tenders/{pk}/close/"): officer_action(CONFLICT),  # the deadline has not passed, or closed
+    ("POST", "/api/v1/tenders/{pk}/complete/"): officer_action(CONFLICT),
+    ("POST", "/api/v1/tenders/{pk}/cancel/"): officer_action(OK),
+    ("POST", "/api/v1/tenders/{pk}/declare_unsuccessful/"): officer_action(by_state(CONFLICT, OK, CONFLICT)),
+    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/cancel/"): officer_action(by_state(OK, OK, CONFLICT)),
+    ("POST", "/api/v1/tenders/{pk}/amend/"): officer_action(by_state(OK, CONFLICT, CONFLICT)),
+    ("GET", "/api/v1/tenders/{pk}/versions/"): api(signed_in=OK),
+    ("POST", "/api/v1/tenders/{pk}/follow/"): api(signed_in=DENIED, providers=OK),
+    ("GET", "/api/v1/tenders/{pk}/interested/"): AUTHORITY_READ,
+    ("GET", "/api/v1/tenders/{pk}/questions/"): api(signed_in=OK),  # the asker shown to X only (its serializer)
+    ("POST", "/api/v1/tenders/{pk}/questions/"): api(signed_in=DENIED, providers=by_state(CREATED, CONFLICT, CONFLICT)),
+    ("POST", "/api/v1/tenders/{pk}/questions/{question_id}/answer/"): officer_action(OK),
+    ("POST", "/api/v1/tenders/{pk}/answers/publish/"): officer_action(CONFLICT),  # no answer yet, or not open
+    # The delivery log, for X's readers; without the bids' own notifications before the opening.
+    ("GET", "/api/v1/tenders/{pk}/notifications/"): api(signed_in=HIDDEN, authority=OK),
+    ("GET", "/api/v1/alerts/"): api(signed_in=OK),  # filtered: the own organisation's
+    # Another organisation's alert is refused by validation: "choose one of your own organisations".
+    ("POST", "/api/v1/alerts/"): api(signed_in=BAD, owner=CREATED),
+    ("DELETE", "/api/v1/alerts/{pk}/"): api(signed_in=HIDDEN, owner=NO_CONTENT),
+    # --- API: the tender box ---------------------------------------------------------------------------------------
+    ("GET", "/api/v1/bids/"): api(signed_in=OK),  # filtered: the own organisation's
+    ("POST", "/api/v1/bids/"): api(signed_in=DENIED, providers=CONFLICT),  # each has its bid already
+    ("GET", "/api/v1/bids/{pk}/"): BID_READ,
+    ("PATCH", "/api/v1/bids/{pk}/"): BID_WRITE,
+    ("POST", "/api/v1/bids/{pk}/submit/"): BID_WRITE,
+    ("POST", "/api/v1/bids/{pk}/reopen/"): api(signed_in=HIDDEN, owner=by_state(OK, CONFLICT, CONFLICT)),
+    ("POST", "/api/v1/bids/{pk}/withdraw/"): api(signed_in=HIDDEN, owner=by_state(OK, CONFLICT, CONFLICT)),
+    ("GET", "/api/v1/bids/{pk}/versions/"): BID_READ,
+    ("GET", "/api/v1/bids/{pk}/versions/{number}/manifest/"): api(signed_in=HIDDEN, owner=OK),
+    ("GET", "/api/v1/bids/{pk}/requests/"): BID_READ,
+    # The request to A (made after the opening): A answers it; before the opening there is none.
+    ("POST", "/api/v1/bids/{pk}/requests/{request_id}/answer/"): api(signed_in=HIDDEN, owner=by_state(HIDDEN, OK, OK)),
+    ("GET", "/api/v1/bids/{bid_id}/attachments/"): BID_READ,
+    ("POST", "/api/v1/bids/{bid_id}/attachments/"): BID_WRITE,
+    ("DELETE", "/api/v1/bids/{bid_id}/attachments/{attachment_id}/"): BID_WRITE,
+    ("PUT", "/api/v1/bids/{bid_id}/attachments/{attachment_id}/chunks/{number}/"): BID_WRITE,
+    ("POST", "/api/v1/bids/{bid_id}/attachments/{attachment_id}/complete/"): BID_WRITE,
+    ("GET", "/api/v1/bids/{bid_id}/attachments/{attachment_id}/download/"): BID_READ,
+    # --- API: opening, evaluation, award ---------------------------------------------------------------------------
+    # The count only, to X's readers after the deadline; refused as sealed before it.
+    ("GET", "/api/v1/tenders/{pk}/bid_count/"): api(signed_in=DENIED, authority=by_state(DENIED, OK, OK)),
+    ("POST", "/api/v1/tenders/{pk}/open/"): officer_action(CONFLICT),  # not closed, or opened already
+    ("GET", "/api/v1/tenders/{pk}/bids/"): api(
+        signed_in=DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    ("GET", "/api/v1/tenders/{pk}/panel/"): AUTHORITY_READ,
+    ("POST", "/api/v1/tenders/{pk}/panel/"): officer_action(CREATED),  # names the other evaluator
+    ("POST", "/api/v1/tenders/{pk}/declaration/"): api(signed_in=DENIED, panel=CONFLICT),  # declared already
+    # Empty before the opening (nothing is qualified, flagged or ranked yet).
+    ("GET", "/api/v1/tenders/{pk}/qualification/"): PANEL_READ,
+    ("POST", "/api/v1/tenders/{pk}/qualification/"): panel_work(OK),
+    ("POST", "/api/v1/tenders/{pk}/requests/"): panel_work(CREATED),
+    ("GET", "/api/v1/tenders/{pk}/abnormally_low/"): PANEL_READ,
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reject/"): panel_work(NO_CONTENT),
+    ("POST", "/api/v1/tenders/{pk}/scores/"): panel_work(OK),
+    ("POST", "/api/v1/tenders/{pk}/scores/individual/"): panel_work(OK),
+    # Only an officer evaluates: after the opening the consensus scores are missing (400).
+    ("POST", "/api/v1/tenders/{pk}/evaluate/"): officer_action(by_state(CONFLICT, BAD, CONFLICT)),
+    ("GET", "/api/v1/tenders/{pk}/results/"): PANEL_READ,
+    ("GET", "/api/v1/tenders/{pk}/results/xlsx/"): PANEL_READ,
+    ("POST", "/api/v1/tenders/{pk}/propose/"): officer_action(CONFLICT),
+    ("POST", "/api/v1/tenders/{pk}/decide/"): officer_action(CONFLICT),
+    ("GET", "/api/v1/tenders/{pk}/contracts/"): api(signed_in=HIDDEN, authority=OK),  # empty before the decision
+    ("POST", "/api/v1/contracts/{pk}/appeals/"): contract_action(CREATED),
+    ("POST", "/api/v1/contracts/{pk}/appeals/{appeal_id}/resolve/"): contract_action(OK),
+    ("POST", "/api/v1/contracts/{pk}/liability-documents/"): contract_action(CREATED),
+    ("POST", "/api/v1/contracts/{pk}/sign/"): contract_action(CONFLICT),  # the decision is not yet sent
+    # --- API: documents, notifications, audit ------------------------------------------------------------------------
+    ("GET", "/api/v1/documents/"): api(signed_in=OK),  # filtered: the documents each may see
+    **{("GET", "/api/v1/documents/{pk}/", which): document(which) for which in DOCUMENT_READ},
+    **{("GET", "/api/v1/documents/{pk}/download/", which): document(which) for which in DOCUMENT_READ},
+    # Only a failed document is queued again (these are ready: 409), by officer X; A sees its receipt but may not.
+    ("POST", "/api/v1/documents/{pk}/retry/", "call"): officer_action(CONFLICT),
+    ("POST", "/api/v1/documents/{pk}/retry/", "receipt_a"): api(
+        signed_in=HIDDEN,
+        owner=DENIED,
+        officer_x=by_state(HIDDEN, CONFLICT, CONFLICT),
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        auditor_x=by_state(HIDDEN, DENIED, DENIED),
+    ),
+    ("GET", "/api/v1/tenders/{pk}/evidence/"): api(signed_in=DENIED, auditor_x=OK),
+    ("GET", "/api/v1/notifications/"): api(signed_in=OK),  # filtered: the own inbox
+    ("POST", "/api/v1/notifications/{pk}/read/"): api(signed_in=HIDDEN, owner=OK),  # A's receipt notification
+    # A's receipt is sealed before the opening (404); then officer X may send it again (it waits: 409).
+    ("POST", "/api/v1/notifications/{pk}/resend/"): api(
+        signed_in=HIDDEN,
+        officer_x=by_state(HIDDEN, CONFLICT, CONFLICT),
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        auditor_x=by_state(HIDDEN, DENIED, DENIED),
+    ),
+    ("GET", "/api/v1/audit/events/"): api(signed_in=DENIED, auditor_x=OK, auditor_y=OK),  # Y's auditor: Y's events
+    ("GET", "/api/v1/audit/events/verify/"): api(signed_in=DENIED, auditor_x=OK, auditor_y=OK),
+    # --- portal: everyone ---------------------------------------------------------------------------------------------
+    ("GET", "/"): rule(everyone=FOUND, superuser=OK),  # each role to its own front page; no role: a plain page
+    ("GET", "/sign-in/"): rule(anonymous=OK, signed_in=FOUND),
+    ("POST", "/sign-in/"): rule(everyone=FOUND),  # signs A's member in; the signed-in are sent on
+    ("PUT", "/sign-in/"): rule(anonymous=OK, signed_in=FOUND),  # as POST, without a form: shown again
+    ("POST", "/sign-out/"): rule(everyone=SIGN_IN),
+    ("POST", "/language/"): rule(everyone=FOUND),
+    ("POST", "/i18n/setlang/"): rule(everyone=FOUND),
+    ("GET", "/inbox/"): page(signed_in=OK),
+    ("POST", "/inbox/{pk}/read/"): page(signed_in=HIDDEN, owner=FOUND),
+    ("GET", "/register/"): rule(everyone=OK),
+    ("POST", "/register/"): rule(everyone=FOUND),  # a new organisation, whose administrator is signed in
+    ("GET", "/organisation/"): page(signed_in=HIDDEN, providers=OK),
+    ("POST", "/organisation/"): page(signed_in=HIDDEN, providers=DENIED, admin_a=FOUND),  # only an admin invites
+    ("GET", "/invitation/"): rule(everyone=OK),
+    ("POST", "/invitation/"): rule(anonymous=BAD, signed_in=DENIED),  # as in the API
+    # --- portal: calls, for everyone and for providers ----------------------------------------------------------------
+    ("GET", "/calls/"): rule(everyone=OK),
+    ("GET", "/calls/alerts/"): page(signed_in=HIDDEN, providers=OK),
+    ("POST", "/calls/alerts/"): page(signed_in=HIDDEN, providers=FOUND),
+    ("POST", "/calls/alerts/{alert_id}/delete/"): page(signed_in=HIDDEN, owner=FOUND),
+    ("GET", "/calls/{pk}/"): rule(everyone=OK),
+    ("POST", "/calls/{pk}/"): page(signed_in=DENIED, providers=by_state(FOUND, CONFLICT, CONFLICT)),  # a question
+    ("POST", "/calls/{pk}/follow/"): page(signed_in=DENIED, providers=FOUND),
+    **{("GET", "/calls/{pk}/documents/{document_id}/", which): document(which, portal=True) for which in DOCUMENT_READ},
+    # --- portal: the authority's calls -----------------------------------------------------------------------------
+    ("GET", "/calls/ours/"): page(signed_in=OK),  # the calls of the user's authorities (none for the others)
+    ("GET", "/calls/ours/new/"): page(signed_in=DENIED, officer_x=OK, officer_y=OK),  # each drafts for its own
+    ("POST", "/calls/ours/new/"): page(signed_in=DENIED, officer_x=OK, officer_y=OK),  # an empty form is shown
+    ("GET", "/calls/ours/{pk}/"): our_page(),
+    ("GET", "/calls/ours/{pk}/draft/"): our_page(FOUND),  # not a draft: to the overview
+    ("GET", "/calls/ours/{pk}/draft/{step}/"): our_page(FOUND),
+    ("POST", "/calls/ours/{pk}/draft/{step}/"): our_page(FOUND),  # not a draft: to the overview, nothing saved
+    ("POST", "/calls/ours/{pk}/do/{action}/"): our_form(FOUND),  # interrupts the call
+    ("GET", "/calls/ours/{pk}/questions/"): our_page(),
+    ("POST", "/calls/ours/{pk}/questions/{question_id}/answer/"): our_form(FOUND),
+    ("POST", "/calls/ours/{pk}/answers/publish/"): our_form(CONFLICT),
+    ("GET", "/calls/ours/{pk}/amend/"): our_page(),
+    ("POST", "/calls/ours/{pk}/amend/"): our_form(by_state(FOUND, CONFLICT, CONFLICT)),
+    # --- portal: the tender box ---------------------------------------------------------------------------------------
+    ("GET", "/bids/"): page(signed_in=HIDDEN, providers=OK),
+    ("GET", "/bids/new/{tender_pk}/"): page(signed_in=HIDDEN, providers=FOUND),  # to the bid each has already
+    ("POST", "/bids/new/{tender_pk}/"): page(signed_in=HIDDEN, providers=FOUND),
+    ("GET", "/bids/{pk}/"): own_bid_page(OK),  # never another bidder's, even after the decision
+    ("POST", "/bids/{pk}/"): own_bid_page(CONFLICT),
+    ("POST", "/bids/{pk}/submit/"): own_bid_page(CONFLICT),
+    ("POST", "/bids/{pk}/withdraw/"): own_bid_page(FOUND),  # back to the bid, with the outcome as a message
+    ("POST", "/bids/{pk}/reopen/"): own_bid_page(FOUND),
+    ("GET", "/bids/{pk}/receipts/{number}/"): own_bid_page(OK),
+    ("POST", "/bids/{pk}/attachments/"): own_bid_page(FOUND),
+    ("POST", "/bids/{pk}/attachments/{attachment_id}/delete/"): own_bid_page(FOUND),
+    ("GET", "/bids/{pk}/requests/{request_id}/"): own_bid_page(by_state(HIDDEN, OK, OK)),
+    ("POST", "/bids/{pk}/requests/{request_id}/"): own_bid_page(by_state(HIDDEN, FOUND, FOUND)),
+    # --- portal: opening, evaluation, award, contracts -------------------------------------------------------------
+    ("GET", "/evaluation/{pk}/opening/"): our_page(),
+    ("POST", "/evaluation/{pk}/opening/"): our_form(CONFLICT),
+    ("GET", "/evaluation/{pk}/panel/"): our_page(),
+    ("POST", "/evaluation/{pk}/panel/"): our_form(FOUND),
+    ("POST", "/evaluation/{pk}/panel/declaration/"): our_page(DENIED, panel=CONFLICT),  # declared already
+    # The panel's pages show the bids: to the panel and the auditor after the opening; sealed before it (403).
+    ("GET", "/evaluation/{pk}/qualification/"): our_page(
+        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    ("POST", "/evaluation/{pk}/qualification/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
+    ("GET", "/evaluation/{pk}/scores/"): our_page(
+        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    # After the decision no offer is open to scoring: the form has nothing to take (400), nothing changes.
+    ("POST", "/evaluation/{pk}/scores/"): our_page(
+        DENIED, panel=by_state(DENIED, FOUND, BAD), auditor_x=by_state(DENIED, DENIED, BAD)
+    ),
+    ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
+    ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=OK),
+    ("POST", "/evaluation/{pk}/propose/"): our_form(CONFLICT),
+    ("GET", "/evaluation/{pk}/decision/"): our_page(),
+    ("POST", "/evaluation/{pk}/decide/"): our_form(CONFLICT),
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): contract_form(FOUND),
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/{appeal_id}/resolve/"): contract_form(FOUND),
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/liability-documents/"): contract_form(FOUND),
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/sign/"): contract_form(CONFLICT),  # not yet sent
+    # --- portal: records and the audit --------------------------------------------------------------------------------
+    ("GET", "/records/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),
+    ("POST", "/records/audit/verify/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),  # a read, logged
+    ("GET", "/records/calls/{tender_id}/"): page(signed_in=OK),  # the documents each may see
+    ("GET", "/records/calls/{tender_id}/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=DENIED),
+    ("POST", "/records/documents/{document_id}/retry/", "call"): page(signed_in=DENIED, officer_x=FOUND),
+    ("POST", "/records/documents/{document_id}/retry/", "receipt_a"): page(
+        signed_in=HIDDEN,
+        owner=DENIED,
+        officer_x=by_state(HIDDEN, FOUND, FOUND),
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        auditor_x=by_state(HIDDEN, DENIED, DENIED),
+    ),
+}
+
+
+# --- path parameters: which object of the world fills them -----------------------------------------------------------
+
+# By the route's beginning: what its {pk} is.
+_PK_BY_PREFIX = (
+    ("/api/v1/tenders/", "tender"),
+    ("/api/v1/bids/", "bid_a"),
+    ("/api/v1/contracts/", "contract"),
+    ("/api/v1/notifications/", "notification_a"),
+    ("/api/v1/providers/", "provider_a"),
+    ("/api/v1/authorities/", "authority_x"),
+    ("/api/v1/alerts/", "alert_a"),
+    ("/calls/", "tender"),
+    ("/bids/", "bid_a"),
+    ("/evaluation/", "tender"),
+    ("/inbox/", "notification_a"),
+)
+PARAMS = {
+    "bid_id": "bid_a",
+    "attachment_id": "attachment_a",
+    "number": "version",
+    "offer_id": "offer_a",
+    "appeal_id": "appeal",
+    "question_id": "question_a",
+    "lot_number": "lot_number",
+    "request_id": "request_a",
+    "alert_id": "alert_a",
+    "tender_pk": "tender",
+    "tender_id": "tender",
+    "contract_id": "contract",
+    "step": "draft_step",
+    "action": "call_action",
+}
+_DOCUMENTS = {
+    "call": "doc_call",
+    "receipt_a": "doc_receipt_a",
+    "opening_record": "doc_opening",
+    "letter_a": "doc_letter_a",
+}
+
+
+def route_params(key: tuple) -> dict[str, str]:
+    _method, path, *variant = key
+    params = dict(PARAMS)
+    params["pk"] = next((name for prefix, name in _PK_BY_PREFIX if path.startswith(prefix)), "tender")
+    if variant:  # a document route: which document
+        params["document_id"] = _DOCUMENTS[variant[0]]
+        if path.startswith("/api/v1/documents/"):
+            params["pk"] = _DOCUMENTS[variant[0]]
+    if "/chunks/" in path:
+        params["number"] = "chunk"
+    if "/appeals/{appeal_id}/" in path:  # the appeal is on the second lot's contract
+        params["contract_id"] = "appealed_contract"
+        if path.startswith("/api/v1/contracts/"):
+            params["pk"] = "appealed_contract"
+    return params
+
+
+# --- bodies of the unsafe requests: valid ones, so that a refusal is the refusal and not a validation error --------
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _call_payload(w) -> dict:
+    return {
+        "authority": w.ids["authority_x"],
+        "title_fi": "Kotoutumiskoulutus 2028",
+        "estimated_value": "480000",
+        "price_weight": "60",
+        "submission_deadline": (timezone.now() + timedelta(days=40)).isoformat(),
+        "lots": [{"number": 1, "title": "Kuopio", "students": 20}],
+        "criteria": [{"number": 1, "name": "Toteutussuunnitelma", "weight": "40", "max_points": "10"}],
+    }
+
+
+def _offer(w) -> dict:
+    return {"lot_offers": [{"lot": w.tender.lots.order_by("number").first().pk, "unit_price": "7000", "vat_rate": "0"}]}
+
+
+BODIES = {
+    ("POST", "/api/v1/auth/token/"): lambda w: {"username": w.users["member_a"].username, "password": PASSWORD},
+    ("POST", "/api/v1/providers/register/"): lambda w: {
+        "organisation": {"name": "Uusi Koulutus Oy", "business_id": "3012345-8", "email": "uusi@provider.example"},
+        "admin": {"username": "uusi-admin", "password": "Pitkä-salasana-2028", "email": "admin@uusi.example"},
+    },
+    ("POST", "/api/v1/invitations/accept/"): lambda w: {"token": w.invitation_token},
+    ("POST", "/api/v1/providers/{pk}/invitations/"): lambda w: {"email": "uusi@a.example", "role": "provider_member"},
+    ("POST", "/api/v1/tenders/"): _call_payload,
+    ("PATCH", "/api/v1/tenders/{pk}/"): lambda w: {"title_fi": "Muutettu otsikko"},
+    ("POST", "/api/v1/tenders/{pk}/approve/"): lambda w: {"comment": ""},
+    ("POST", "/api/v1/tenders/{pk}/return_to_draft/"): lambda w: {"comment": "Korjattavaa."},
+    ("POST", "/api/v1/tenders/{pk}/cancel/"): lambda w: {"reason": "Määrärahat loppuivat."},
+    ("POST", "/api/v1/tenders/{pk}/declare_unsuccessful/"): lambda w: {"reason": "Ei hyväksyttäviä tarjouksia."},
+    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/cancel/"): lambda w: {"reason": "Osa ei toteudu."},
+    ("POST", "/api/v1/tenders/{pk}/amend/"): lambda w: {"reason": "Korjaus.", "title_fi": "Korjattu otsikko"},
+    ("POST", "/api/v1/tenders/{pk}/follow/"): lambda w: {"following": True},
+    ("POST", "/api/v1/tenders/{pk}/questions/"): lambda w: {"text": "Voiko osiin tarjota erikseen?"},
+    ("POST", "/api/v1/tenders/{pk}/questions/{question_id}/answer/"): lambda w: {"answer": "Ei ole."},
+    ("POST", "/api/v1/tenders/{pk}/answers/publish/"): lambda w: {},
+    ("POST", "/api/v1/alerts/"): lambda w: {"provider": w.ids["provider_a"], "cpv_prefix": "8059"},
+    ("POST", "/api/v1/bids/"): lambda w: {"tender": w.ids["tender"], **_offer(w)},
+    ("PATCH", "/api/v1/bids/{pk}/"): _offer,
+    ("POST", "/api/v1/bids/{pk}/requests/{request_id}/answer/"): lambda w: {"answer": "Tarkennus liitteenä."},
+    ("POST", "/api/v1/bids/{bid_id}/attachments/"): lambda w: {"filename": "cv.pdf", "size": 1000, "purpose": "other"},
+    ("PUT", "/api/v1/bids/{bid_id}/attachments/{attachment_id}/chunks/{number}/"): lambda w: b"%PDF-1.4\n",
+    ("POST", "/api/v1/tenders/{pk}/panel/"): lambda w: {"user": w.ids["evaluator_unnamed"]},
+    ("POST", "/api/v1/tenders/{pk}/declaration/"): lambda w: {"has_conflict": False},
+    ("POST", "/api/v1/tenders/{pk}/qualification/"): lambda w: {
+        "checks": [{"bid": w.ids["bid_a"], "subject": "exclusion", "passed": True, "reason": "Kunnossa."}]
+    },
+    ("POST", "/api/v1/tenders/{pk}/requests/"): lambda w: {
+        "bid": w.ids["bid_a"],
+        "kind": "clarification",
+        "message": "Tarkentakaa.",
+        "deadline": (timezone.now() + timedelta(days=3)).isoformat(),
+    },
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reject/"): lambda w: {"reason": "Poikkeuksellisen alhainen."},
+    ("POST", "/api/v1/tenders/{pk}/scores/"): lambda w: {
+        "scores": [{"lot_offer": w.ids["offer_a"], "criterion": w.ids["criterion"], "points": "6", "reason": "Hyvä."}]
+    },
+    ("POST", "/api/v1/tenders/{pk}/scores/individual/"): lambda w: {
+        "scores": [{"lot_offer": w.ids["offer_a"], "criterion": w.ids["criterion"], "points": "6", "reason": "Hyvä."}]
+    },
+    ("POST", "/api/v1/tenders/{pk}/propose/"): lambda w: {"note": ""},
+    ("POST", "/api/v1/contracts/{pk}/appeals/"): lambda w: {"filed_on": _today(), "reference": "MAO:200/2026"},
+    ("POST", "/api/v1/contracts/{pk}/appeals/{appeal_id}/resolve/"): lambda w: {
+        "outcome": "dismissed",
+        "resolved_on": _today(),
+    },
+    ("POST", "/api/v1/contracts/{pk}/liability-documents/"): lambda w: {"kind": "tax_debt", "issued_on": _today()},
+    ("POST", "/api/v1/contracts/{pk}/sign/"): lambda w: {"signed_on": _today(), "signatories": ["Anna Hankkija"]},
+    ("POST", "/api/v1/notifications/{pk}/resend/"): lambda w: {"email": "korjattu@provider.example"},
+    # portal forms
+    ("POST", "/sign-in/"): lambda w: {"username": w.users["member_a"].username, "password": PASSWORD},
+    ("POST", "/language/"): lambda w: {"language": "sv", "next": "/calls/"},
+    ("POST", "/i18n/setlang/"): lambda w: {"language": "sv", "next": "/calls/"},
+    ("POST", "/register/"): lambda w: {
+        "name": "Uusi Koulutus Oy",
+        "business_id": "3012345-8",
+        "email": "uusi@provider.example",
+        "preferred_language": "fi",
+        "username": "uusi-admin",
+        "admin_email": "admin@uusi.example",
+        "password": "Pitkä-salasana-2028",
+    },
+    ("POST", "/organisation/"): lambda w: {"email": "uusi@a.example", "role": "provider_member"},
+    ("POST", "/invitation/"): lambda w: {"token": w.invitation_token},
+    ("POST", "/calls/alerts/"): lambda w: {"cpv_prefix": "8059"},
+    ("POST", "/calls/{pk}/"): lambda w: {"text": "Voiko osiin tarjota erikseen?"},
+    ("POST", "/calls/{pk}/follow/"): lambda w: {"following": "1"},
+    ("POST", "/calls/ours/{pk}/do/{action}/"): lambda w: {"cancel-reason": "Määrärahat loppuivat."},
+    ("POST", "/calls/ours/{pk}/amend/"): lambda w: {
+        "reason": "Korjaus.",
+        "title_fi": "Korjattu otsikko",
+        "estimated_value": "450000",
+        "tender_validity_months": str(w.tender.tender_validity_months),
+        "submission_deadline": timezone.localtime(timezone.now() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"),
+    },
+    ("POST", "/calls/ours/{pk}/questions/{question_id}/answer/"): lambda w: {f"q{w.ids['question_a']}-answer": "Ei."},
+    ("POST", "/bids/{pk}/requests/{request_id}/"): lambda w: {"answer": "Tarkennus liitteenä."},
+    ("POST", "/evaluation/{pk}/panel/"): lambda w: {"add-user": w.ids["evaluator_unnamed"]},
+    ("POST", "/evaluation/{pk}/panel/declaration/"): lambda w: {"declare-has_conflict": "no"},
+    ("POST", "/evaluation/{pk}/qualification/"): lambda w: {
+        f"result_{w.ids['bid_a']}-exclusion": "pass",
+        f"reason_{w.ids['bid_a']}-exclusion": "Kunnossa.",
+    },
+    ("POST", "/evaluation/{pk}/scores/"): lambda w: {
+        f"points_{w.ids['offer_a']}-{w.ids['criterion']}": "6",
+        f"reason_{w.ids['offer_a']}-{w.ids['criterion']}": "Hyvä.",
+    },
+    ("POST", "/evaluation/{pk}/propose/"): lambda w: {"note": ""},
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): lambda w: {
+        f"appeal-{w.ids['contract']}-filed_on": _today(),
+        f"appeal-{w.ids['contract']}-reference": "MAO:300/2026",
+    },
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/{appeal_id}/resolve/"): lambda w: {
+        f"resolve-{w.ids['appealed_contract']}-{w.ids['appeal']}-outcome": "dismissed",
+        f"resolve-{w.ids['appealed_contract']}-{w.ids['appeal']}-resolved_on": _today(),
+    },
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/liability-documents/"): lambda w: {
+        f"liability-{w.ids['contract']}-kind": "tax_debt",
+        f"liability-{w.ids['contract']}-issued_on": _today(),
+    },
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/sign/"): lambda w: {
+        f"sign-{w.ids['contract']}-signed_on": _today(),
+        f"sign-{w.ids['contract']}-signatories": "Anna Hankkija",
+    },
+}
+
+
+def expected_for(expectation: dict, role: str, state: str) -> frozenset:
+    return expectation[role][state]
