@@ -100,3 +100,6 @@ urlpatterns = [
     path("records/", include("documents.urls")),
     path("", include("procurement.urls")),
 ]
+
+# A URL that matches no route: under /api/ the API's JSON error (code not_found), elsewhere Django's page.
+handler404 = "procurement.api.errors.page_not_found"

@@ -5,8 +5,9 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -93,3 +94,19 @@ def exception_handler(exc, context):
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
     return Response(body, status=status_code, headers=headers)
+
+
+def page_not_found(request, exception=None):
+    """Django's answer to a URL that matches no route (handler404): under /api/ the API's JSON error, on record
+    like the API's other look-ups of what is not there; elsewhere Django's page."""
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    user = getattr(request, "user", None)
+    audit_record(
+        action="access.not_found",
+        actor=user if user is not None and user.is_authenticated else None,
+        detail={"method": request.method, "path": request.path[:500], "code": "not_found"},
+        denied=True,
+        ip_address=_client_ip(request),
+    )
+    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
