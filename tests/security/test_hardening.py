@@ -24,7 +24,8 @@ def _production(code: str = "", *, args: list[str] | None = None, drop: tuple[st
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "HANKINTA_KEKS", "DEBUG"}
+        # not the test process's own settings (the browser tests allow Django's ORM under Playwright's event loop)
+        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "HANKINTA_KEKS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
