@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.middleware import received_at
+from procurement.models import ProviderOrganisation
 
 from .. import selectors, services
 from ..models import CallAlert, Tender, TenderStatus
@@ -289,11 +290,15 @@ class CallAlertSerializer(serializers.ModelSerializer):
         fields = ["id", "provider", "cpv_prefix", "authority", "created_at"]
         read_only_fields = ["id", "created_at"]
 
-    def validate_provider(self, provider):
-        # Another organisation's alerts are not the user's to set: as if it did not exist.
-        if provider.pk not in roles_of(self.context["request"].user).provider_of:
-            raise serializers.ValidationError(_("Choose one of your own organisations."), code="not_member")
-        return provider
+    def get_fields(self):
+        # Another organisation's alerts are not the user's to set: its id is answered as if it did not exist, with
+        # the same code and sentence as an id that does not exist, so that ids cannot be probed here.
+        fields = super().get_fields()
+        request = self.context.get("request")
+        own = roles_of(request.user).provider_of if request is not None else ()
+        fields["provider"].queryset = ProviderOrganisation.objects.filter(pk__in=own)
+        fields["provider"].error_messages["does_not_exist"] = _("Choose one of your own organisations.")
+        return fields
 
     def validate(self, attrs):
         exists = CallAlert.objects.filter(

@@ -133,3 +133,22 @@ def test_call_list_query_count_does_not_grow_with_calls(authority, officer, clie
     with_200 = count_queries()
 
     assert with_10 == with_200
+
+
+def test_an_alert_is_set_for_ones_own_organisation_and_other_ids_cannot_be_probed(
+    member_a, provider_a, provider_b, client_for
+):
+    from tenders.models import CallAlert
+
+    client = client_for(member_a)
+
+    own = client.post("/api/v1/alerts/", {"provider": provider_a.pk, "cpv_prefix": "8053"}, format="json")
+    other = client.post("/api/v1/alerts/", {"provider": provider_b.pk, "cpv_prefix": "8053"}, format="json")
+    missing = client.post("/api/v1/alerts/", {"provider": provider_b.pk + 1000, "cpv_prefix": "8053"}, format="json")
+
+    assert own.status_code == 201 and own.json()["provider"] == provider_a.pk
+    # another organisation's id and an id that does not exist get the same answer
+    assert other.status_code == missing.status_code == 400
+    assert other.json()["errors"] == missing.json()["errors"]
+    assert other.json()["errors"]["provider"][0]["code"] == "does_not_exist"
+    assert list(CallAlert.objects.values_list("provider_id", flat=True)) == [provider_a.pk]
