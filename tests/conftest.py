@@ -52,6 +52,24 @@ def auditor_user(db):
 
 
 @pytest.fixture
+def open_tender(authority):
+    """A published call of `authority` that accepts bids (three weeks to its deadline)."""
+    from django.utils import timezone
+
+    from tenders.models import TenderStatus
+
+    return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+
+
+@pytest.fixture
+def bid(open_tender, provider_a, member_a):
+    """An empty draft bid of provider A on `open_tender`."""
+    from bids.models import Bid
+
+    return Bid.objects.create(tender=open_tender, provider=provider_a, created_by=member_a)
+
+
+@pytest.fixture
 def client_for():
     """client_for(user) → an APIClient signed in with a token, as an API user would be."""
 

@@ -7,14 +7,9 @@ from django.utils import timezone
 
 from bids.models import Bid, BidStatus, BidVersion, LotOffer
 from procurement.models import AuditEvent
-from tenders.models import Tender, TenderStatus
+from tenders.models import Tender
 from tests import factories
 from tests.helpers import full_content, run_outbox, seat_panel
-
-
-@pytest.fixture
-def open_tender(authority):
-    return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
 
 
 def make_bid(client, tender, price="9000.00", **content):

@@ -17,10 +17,10 @@ from PIL import Image
 
 from bids.attachments import AttachmentDamaged
 from bids.filetypes import FileRefused, detect
-from bids.models import AttachmentStatus, Bid, BidAttachment
+from bids.models import AttachmentStatus, BidAttachment
 from bids.services import bid_create, bid_submit
 from procurement.models import AuditEvent
-from tenders.models import Tender, TenderStatus
+from tenders.models import Tender
 from tenders.services import tender_close
 from tests import factories
 from tests.helpers import full_content, open_bids, seat_panel
@@ -143,16 +143,6 @@ def storage(settings, tmp_path) -> Path:
 
 def stored_files(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-@pytest.fixture
-def open_tender(authority):
-    return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
-
-
-@pytest.fixture
-def bid(open_tender, provider_a, member_a):
-    return Bid.objects.create(tender=open_tender, provider=provider_a, created_by=member_a)
 
 
 def base(bid_id) -> str:

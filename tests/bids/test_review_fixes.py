@@ -14,11 +14,6 @@ from tests import factories
 from tests.helpers import full_content, submit_bid
 
 
-@pytest.fixture
-def open_tender(authority):
-    return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
-
-
 def test_an_official_made_a_provider_member_reads_no_bid(open_tender, officer, provider_a, member_a, client_for):
     bid = submit_bid(member_a, open_tender)
     Membership.objects.create(user=officer, role="provider_member", provider=provider_a)  # e.g. through the shell

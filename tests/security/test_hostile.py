@@ -32,11 +32,12 @@ from documents.services import document_render
 from evaluation.models import ProviderRequest, QualityScore
 from procurement.auditchain import verify_chain
 from procurement.models import AuditEvent, ProviderOrganisation, User
-from tenders.models import Question, Tender, TenderStatus
+from tenders.models import Question, Tender
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
 from tests import factories
-from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_bytes, zip_bytes
+from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_bytes, stored_files, zip_bytes
 from tests.helpers import full_content, open_bids, qualify_all, seat_panel, submitted_call
+from tests.tenders.test_api import call_payload
 
 CHUNK = 256 * 1024
 MAX_FILE = 2 * 1024 * 1024
@@ -323,20 +324,6 @@ def storage(settings, tmp_path) -> Path:
     return tmp_path
 
 
-def files_under(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-@pytest.fixture
-def open_tender(authority):
-    return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
-
-
-@pytest.fixture
-def bid(open_tender, provider_a, member_a):
-    return Bid.objects.create(tender=open_tender, provider=provider_a, created_by=member_a)
-
-
 def attachments_url(bid_id) -> str:
     return f"/api/v1/bids/{bid_id}/attachments/"
 
@@ -405,8 +392,8 @@ def test_hostile_uploads_are_refused_and_leave_nothing(
     # then it is refused with its reason, in a sentence, and nothing of it remains: no row, no chunk, no temp file
     assert_refused(response, case.status, case.code)
     assert not BidAttachment.objects.exists()
-    assert files_under(storage / "media") == []
-    assert files_under(storage / "uploads") == []
+    assert stored_files(storage / "media") == []
+    assert stored_files(storage / "uploads") == []
     # a refusal of the content is on record, and the audit chain is whole
     if case.make is not None:
         assert AuditEvent.objects.filter(action="attachment.refuse", outcome="denied", detail__code=case.code).exists()
@@ -424,7 +411,7 @@ def test_hostile_file_names_are_sanitised_and_never_reach_a_path_or_a_header(
     assert response.status_code == 200, response.content
     assert response.json()["filename"] == stored
     # the stored chunks are named by the attachment's id, never by the name the provider gave
-    for path in files_under(storage / "media"):
+    for path in stored_files(storage / "media"):
         assert stored not in str(path.relative_to(storage)) and "passwd" not in str(path)
     # the download's header carries the name as one quoted ASCII value and an encoded UTF-8 one, nothing more
     downloaded = client.get(f"{attachments_url(bid.pk)}{response.json()['id']}/download/")
@@ -475,8 +462,8 @@ def test_hostile_uploads_through_the_portal_are_refused_and_leave_nothing(
     errors = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
     assert len(errors) == 1 and errors[0].strip()
     assert not BidAttachment.objects.exists()
-    assert files_under(storage / "media") == []
-    assert files_under(storage / "uploads") == []
+    assert stored_files(storage / "media") == []
+    assert stored_files(storage / "uploads") == []
     assert chain_is_intact()
 
 
@@ -492,7 +479,7 @@ def test_a_path_in_a_portal_upload_name_is_dropped(bid, member_a, storage):
     assert response.status_code == 302
     assert BidAttachment.objects.get().filename == "passwd.pdf"
     assert not (storage / "etc").exists()
-    assert files_under(storage / "uploads") == []
+    assert stored_files(storage / "uploads") == []
 
 
 # --- numbers, dates and bodies in the API -----------------------------------------------------------------------
@@ -572,20 +559,6 @@ FIELDS = [
 ]
 
 
-def _call_payload(authority, **overrides) -> dict:
-    payload = {
-        "authority": authority.pk,
-        "title_fi": "Kotoutumiskoulutus 2027",
-        "estimated_value": "480000",
-        "price_weight": "60",
-        "submission_deadline": (timezone.now() + timedelta(days=30)).isoformat(),
-        "lots": [{"number": 1, "title": "Kuopio", "students": 20}],
-        "criteria": [{"number": 1, "name": "Toteutussuunnitelma", "weight": "40", "max_points": "10"}],
-    }
-    payload.update(overrides)
-    return payload
-
-
 def _with_literal(payload: dict, placeholder: str, literal: str) -> str:
     text = json.dumps(payload)
     assert text.count(f'"{placeholder}"') == 1
@@ -614,7 +587,7 @@ def send(case: Field, *, provider, officer, tender, authority):
     if case.target in ("students", "lot_number"):
         lot = {"number": 1, "title": "Kuopio", "students": 20}
         lot["students" if case.target == "students" else "number"] = put
-        body = _call_payload(authority, lots=[lot])
+        body = call_payload(authority, lots=[lot])
         if case.raw:
             return officer.post(
                 "/api/v1/tenders/", _with_literal(body, placeholder, value), content_type="application/json"
@@ -627,7 +600,7 @@ def send(case: Field, *, provider, officer, tender, authority):
         return provider.post(f"/api/v1/bids/{bid['id']}/submit/", HTTP_IDEMPOTENCY_KEY=value)
     if case.target in ("limit", "offset"):
         return provider.get(f"/api/v1/tenders/?{case.target}={value}")
-    return officer.post("/api/v1/tenders/", _call_payload(authority, **{case.target: value}), format="json")
+    return officer.post("/api/v1/tenders/", call_payload(authority, **{case.target: value}), format="json")
 
 
 def stored_counts() -> dict[str, int]:
@@ -926,7 +899,7 @@ def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and
     # an officer drafts a call with hostile text in each field, and it is approved and published
     created = officers.post(
         "/api/v1/tenders/",
-        _call_payload(
+        call_payload(
             authority,
             title_fi=payload("title"),
             description_fi=payload("description") + "\n" + payload("description"),
@@ -1054,7 +1027,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, *args):
-        pass
+        """Quiet: the test reads the recorded requests, not the server's log."""
 
 
 @pytest.fixture
@@ -1135,7 +1108,7 @@ def test_urls_in_a_call_description_reach_the_pdf_as_text_and_are_never_fetched(
     description = "\n".join(markup for _path, markup in fetch_vectors(base))
     created = client_for(officer).post(
         "/api/v1/tenders/",
-        _call_payload(authority, description_fi=description, title_fi=f"Ks. {base}/title.png ja file:///etc/passwd"),
+        call_payload(authority, description_fi=description, title_fi=f"Ks. {base}/title.png ja file:///etc/passwd"),
         format="json",
     )
     assert created.status_code == 201, created.content
