@@ -1,16 +1,21 @@
 """The transactional outbox: a task is written with the change that wants it and sent to Celery after the commit.
 
-When the broker is down, the commit still succeeds; the message stays pending and the relay (a beat task, and
-any later commit) sends it when the broker is back. Every task behind the outbox is idempotent, so a message that
-is sent twice (the relay and the commit hook racing) does no harm."""
+Who sends it: by default the process that committed, right after its commit; with OUTBOX_RELAY the relay process
+(`manage.py outbox_relay`), which a trigger on the table wakes through PostgreSQL's LISTEN/NOTIFY when the
+transaction commits, so that requests never wait for the broker. When the broker is down, the commit still
+succeeds; the message stays pending and is sent when the broker is back (by the relay process, or by the beat task
+`notifications.relay`). Every task behind the outbox is idempotent, so a message that is sent twice (two senders
+racing) does no harm."""
 
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 
 from .models import OutboxMessage
@@ -43,6 +48,8 @@ class _Batch:
 
 
 def _send_after_commit(message: OutboxMessage) -> None:
+    if settings.OUTBOX_RELAY:
+        return  # the relay process sends it, woken by the commit (migration 0005's trigger)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _dispatch_quietly([message])
@@ -56,11 +63,18 @@ def _send_after_commit(message: OutboxMessage) -> None:
     batch.messages.append(message)
 
 
-def _send(message: OutboxMessage) -> None:
+def _send(message: OutboxMessage, producer=None) -> None:
     from config.celery_app import app
 
     # No retries here: a broker that is down must not hold up the request that committed the change.
-    app.send_task(message.task, args=message.args, retry=False)
+    app.send_task(message.task, args=message.args, retry=False, producer=producer)
+
+
+def _producer():
+    """One broker connection for a batch of messages, instead of one taken from the pool for each."""
+    from config.celery_app import app
+
+    return app.producer_or_acquire()
 
 
 def _dispatch_quietly(messages: list[OutboxMessage]) -> None:
@@ -84,9 +98,10 @@ def _dispatch_quietly(messages: list[OutboxMessage]) -> None:
                 [now, [m.pk for m in messages]],
             )
             claimed = {row[0] for row in cursor.fetchall()}
-            for message in messages:
-                if message.pk in claimed:
-                    _send(message)
+            with _producer() as producer:
+                for message in messages:
+                    if message.pk in claimed:
+                        _send(message, producer)
     except Exception as exc:  # the relay will try again; the change itself is committed
         if not isinstance(exc, DatabaseError):  # the broker, not the database, failed: let requests stop trying
             _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
@@ -117,25 +132,83 @@ def outbox_dispatch(*, ids: list[int] | None = None, now=None, limit: int = 200)
     with transaction.atomic():
         pending = OutboxMessage.objects.select_for_update(skip_locked=True).filter(dispatched_at__isnull=True)
         pending = pending.filter(pk__in=ids) if ids is not None else pending.filter(next_attempt_at__lte=now)
-        for message in pending.order_by("next_attempt_at")[:limit]:
-            try:
-                _send(message)
-            except Exception as exc:
-                _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
-                delay = RETRY_DELAYS[min(message.attempts, len(RETRY_DELAYS) - 1)]
-                OutboxMessage.objects.filter(pk=message.pk).update(
-                    attempts=F("attempts") + 1,
-                    next_attempt_at=now + timedelta(seconds=delay),
-                    last_error=f"{type(exc).__name__}: {exc}"[:1000],
-                )
-                logger.warning("Broker unavailable, %s stays in the outbox: %s", message, exc)
-                break  # the broker is down: the others would fail the same way
-            done.append(message.pk)
-            sent += 1
+        with _producer() as producer:
+            for message in pending.order_by("next_attempt_at")[:limit]:
+                try:
+                    _send(message, producer)
+                except Exception as exc:
+                    _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
+                    delay = RETRY_DELAYS[min(message.attempts, len(RETRY_DELAYS) - 1)]
+                    OutboxMessage.objects.filter(pk=message.pk).update(
+                        attempts=F("attempts") + 1,
+                        next_attempt_at=now + timedelta(seconds=delay),
+                        last_error=f"{type(exc).__name__}: {exc}"[:1000],
+                    )
+                    logger.warning("Broker unavailable, %s stays in the outbox: %s", message, exc)
+                    break  # the broker is down: the others would fail the same way
+                done.append(message.pk)
+                sent += 1
         if done:
             OutboxMessage.objects.filter(pk__in=done).update(dispatched_at=now, attempts=F("attempts") + 1)
             _broker_up()
     return sent
+
+
+RELAY_CHANNEL = "hankinta_outbox"  # notified by migration 0005's trigger when outbox messages are committed
+RELAY_BATCH = 500
+
+
+def outbox_relay_run(*, idle: float = 5.0, stop: Callable[[], bool] = lambda: False) -> None:
+    """The relay process (`manage.py outbox_relay`): sends the outbox's messages as their transactions commit.
+
+    It listens on RELAY_CHANNEL (on PostgreSQL; elsewhere it polls), sends everything due in batches, then waits for
+    the next commit, for the next delayed message to fall due, or `idle` seconds, whichever comes first. A lost
+    database connection is opened again; several relays may run at once, as each message is claimed by one."""
+    listening = None
+    while not stop():
+        try:
+            if connection.vendor == "postgresql" and (listening is None or listening is not connection.connection):
+                connection.close()  # whatever a broken connection left: LISTEN on a fresh one
+                with connection.cursor() as cursor:
+                    cursor.execute(f"LISTEN {RELAY_CHANNEL}")
+                listening = connection.connection
+            while outbox_dispatch(limit=RELAY_BATCH) == RELAY_BATCH and not stop():
+                pass
+            _relay_wait(listening, _seconds_to_next_due(idle), stop)
+        except DatabaseError:
+            logger.warning("The outbox relay lost the database; it connects again.", exc_info=True)
+            listening = None
+            time.sleep(min(idle, 1.0))
+
+
+def _seconds_to_next_due(idle: float) -> float:
+    due = OutboxMessage.objects.filter(dispatched_at__isnull=True).aggregate(due=Min("next_attempt_at"))["due"]
+    if due is None:
+        return idle
+    return max(0.0, min(idle, (due - timezone.now()).total_seconds()))
+
+
+def _relay_wait(listening, seconds: float, stop: Callable[[], bool]) -> None:
+    """Wait for a commit's notification, `seconds` at most, looking at `stop` every second (a signal to stop the
+    process does not interrupt the wait itself)."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while not stop():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        if listening is None:
+            time.sleep(min(left, 1.0))
+            continue
+        try:
+            if any(True for _ in listening.notifies(timeout=min(left, 1.0), stop_after=1)):
+                # The commits that came meanwhile are served by the same batch: their notifications are spent.
+                for _notification in listening.notifies(timeout=0):
+                    pass
+                return
+        except psycopg.Error as exc:  # raised outside Django's wrappers
+            raise DatabaseError(str(exc)) from exc
 
 
 def _broker_up() -> None:

@@ -1,5 +1,6 @@
 """Driving a call through the services to a given stage, as the users would."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -129,3 +130,13 @@ def qualify_all(tender: Tender, officer, failing: set[int] | None = None) -> Non
         for subject in required_subjects(tender)
     ]
     qualification_record(actor=officer, tender_id=tender.pk, checks=checks)
+
+
+def wait_for(predicate, seconds: float = 30.0) -> bool:
+    """Whether `predicate()` comes true within `seconds` (for work done by another process or thread)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return bool(predicate())

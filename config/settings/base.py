@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"documents.render": {"queue": "documents"}}
 SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "30"))
+# Who hands the outbox's messages to the broker: each web process right after its commit (the default: nothing more
+# to run), or the relay process `manage.py outbox_relay` (OUTBOX_RELAY=true), woken by the commit through
+# PostgreSQL's LISTEN/NOTIFY. The relay takes the broker out of the requests, so that under the deadline rush a
+# submission only writes to the database; it sends what piles up in batches, on one broker connection.
+OUTBOX_RELAY = env_bool("OUTBOX_RELAY")
 # The one place where the periodic work is scheduled.
 CELERY_BEAT_SCHEDULE = {
     "tenders-close-due": {

@@ -102,6 +102,9 @@ def start_servers(database_url: str) -> list[subprocess.Popen]:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "LOG_LEVEL": "WARNING",
+        # As in production (README, deployment): the web processes only write outbox messages; the relay process
+        # hands them to the broker.
+        "OUTBOX_RELAY": "true",
     }
     bin_dir = Path(sys.executable).parent
     web = subprocess.Popen(  # noqa: S603 (our own virtual environment's gunicorn)
@@ -121,9 +124,10 @@ def start_servers(database_url: str) -> list[subprocess.Popen]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    # The worker renders the receipts on the same cores; in production it runs on machines of its own (see the
-    # README's deployment section), so here it yields the processor to the web server (nice 19) and catches up
-    # after the rush. BENCH_WORKER_NICE=0 measures it competing at equal priority.
+    # The worker renders the receipts and the relay hands the outbox's messages to the broker on the same cores; in
+    # production they run on machines of their own (see the README's deployment section), so here they yield the
+    # processor to the web server (nice 19) and catch up after the rush. BENCH_WORKER_NICE=0 measures them competing
+    # at equal priority.
     nice = ["nice", "-n", os.environ.get("BENCH_WORKER_NICE", "19")]
     worker = subprocess.Popen(  # noqa: S603
         [
@@ -147,11 +151,18 @@ def start_servers(database_url: str) -> list[subprocess.Popen]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    relay = subprocess.Popen(  # noqa: S603
+        [*nice, sys.executable, "manage.py", "outbox_relay"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{PORT}/api/schema/", timeout=2).status_code < 500:
-                return [web, worker]
+                return [web, worker, relay]
         except httpx.HTTPError:
             time.sleep(0.3)
     raise SystemExit("gunicorn did not start")
@@ -182,11 +193,11 @@ async def _load(requests: list[tuple[str, str, dict]]) -> tuple[float, list[floa
         return time.perf_counter() - start, latencies, statuses
 
 
-GROUPS = ("gunicorn", "postgres", "celery", "redis-server")
+GROUPS = ("gunicorn", "postgres", "celery", "outbox_relay", "redis-server")
 
 
 def cpu_seconds() -> dict[str, float]:
-    """Processor time used so far by the web server, PostgreSQL, the worker, Redis and this load client."""
+    """Processor time used so far by the web server, PostgreSQL, the worker, the relay, Redis and this load client."""
     ticks = os.sysconf("SC_CLK_TCK")
     used = dict.fromkeys((*GROUPS, "load client"), 0.0)
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -16,22 +16,13 @@ from bids.services import bid_create, bid_submit
 from procurement.models import DeliveryStatus, Notification, OutboxMessage
 from tenders.models import TenderStatus
 from tests import factories
-from tests.helpers import full_content
+from tests.helpers import full_content, wait_for
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _wait_for(predicate, seconds: float = 90.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 class Inbox:
@@ -70,13 +61,15 @@ def test_a_worker_over_redis_delivers_the_receipt_to_a_real_smtp_server(
     bid, version = _submit(member_a, authority)
 
     # The worker renders the receipt, which wakes its e-mail, which the worker sends through SMTP.
-    assert _wait_for(lambda: smtp_server.messages), "no e-mail reached the SMTP server"
+    assert wait_for(lambda: smtp_server.messages, 90), "no e-mail reached the SMTP server"
     envelope = smtp_server.messages[0]
     assert sorted(envelope.rcpt_tos) == sorted([bid.provider.email, member_a.email])
     raw = envelope.content.decode("utf-8", "replace")
     assert "application/pdf" in raw and version.manifest_sha256 in raw
-    notification = Notification.objects.get(kind="bid.receipt", key=f"bid-version:{version.pk}")
-    assert notification.status == DeliveryStatus.SENT and notification.sends == 1
+    notification = Notification.objects.filter(kind="bid.receipt", key=f"bid-version:{version.pk}")
+    # The worker marks it sent just after the SMTP server has answered.
+    assert wait_for(lambda: notification.get().status == DeliveryStatus.SENT, 30)
+    assert notification.get().sends == 1
     time.sleep(1)
     assert len(smtp_server.messages) == 1  # once
 
@@ -98,7 +91,7 @@ def _redis_on(port: int):
         stdout=subprocess.DEVNULL,
     )
     try:
-        assert _wait_for(lambda: _answers(port), 10), "redis-server did not start"
+        assert wait_for(lambda: _answers(port), 10), "redis-server did not start"
         yield
     finally:
         server.terminate()
@@ -158,7 +151,7 @@ def test_a_bid_submitted_while_redis_is_down_gets_its_receipt_when_redis_is_back
             app, queues=["default", "documents"], pool="solo", perform_ping_check=False, shutdown_timeout=30
         ):
             relay_task.delay()  # what beat does every few seconds
-            assert _wait_for(lambda: any("receipt-" in a[0] for m in mail.outbox for a in m.attachments))
+            assert wait_for(lambda: any("receipt-" in a[0] for m in mail.outbox for a in m.attachments), 90)
     assert not OutboxMessage.objects.filter(dispatched_at__isnull=True, task="documents.render").exists()
     assert Notification.objects.get(kind="bid.receipt").status == DeliveryStatus.SENT
 
