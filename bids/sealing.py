@@ -75,6 +75,8 @@ def _data_key(tender_id: int) -> bytes:
                 row = TenderKey.objects.create(
                     tender_id=tender_id, kek_id=kek_id, wrapped_key=encrypt(kek, key, f"tender-key:{tender_id}")
                 )
+            wrapped = (row.kek_id, bytes(row.wrapped_key))
+            transaction.on_commit(lambda: _remember(slot, wrapped))
             return key
         except IntegrityError:  # another request created it first
             row = TenderKey.objects.get(tender_id=tender_id)

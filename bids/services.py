@@ -5,19 +5,21 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
 
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_request
 from procurement.access import roles_of
-from procurement.audit import audit_link_deferred, audit_record
+from procurement.audit import audit_event, audit_link_deferred, audit_record
 from procurement.auditchain import chain_link
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from procurement.fsm import transition_run
+from procurement.fsm import concurrent_change, transition_apply, transition_run
 from procurement.notifications import notify
-from procurement.outbox import outbox_enqueue
+from procurement.outbox import outbox_message, outbox_send_after_commit
 from procurement.periods import HELSINKI
+from procurement.statements import Insert, Update, write_together
 from tenders.models import Tender
 from tenders.selectors import bid_call_lock_shared_with_rules, tender_get, tender_lock_shared
 
@@ -32,6 +34,7 @@ from .content import (
 )
 from .models import AttachmentStatus, Bid, BidStatus, BidVersion
 from .sealing import canonical_json, seal
+from .selectors import bid_lock_with_attachments
 
 
 def _fmt(moment: datetime) -> str:
@@ -197,7 +200,7 @@ def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -
         tender = bid_call_lock_shared_with_rules(bid_id=int(bid_id), provider_ids=roles_of(actor).provider_of)
     except (Tender.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
-    bid = Bid.objects.select_for_update().get(pk=bid_id)
+    bid = bid_lock_with_attachments(bid_id=bid_id)
     bid.tender = tender
     in_time = tender.accepts_bids_at(received_at)
     if idempotency_key and (bid.status != BidStatus.DRAFT or not in_time):
@@ -219,8 +222,8 @@ def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -
             status=bid.status,
             allowed_actions=["reopen", "withdraw"],
         )
-    # One read of the attachments and of the call's children serves every check below.
-    files = list(bid.attachments.order_by("created_at"))
+    # One read of the attachments (with the bid, oldest first) and of the call's children serves every check below.
+    files = list(bid.attachments.all())
     if any(a.status == AttachmentStatus.UPLOADING for a in files):
         raise Conflict(
             _("An attachment is still uploading: finish or delete it before submitting."),
@@ -248,7 +251,7 @@ def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -
         "nonce": secrets.token_hex(16),
     }
     raw = canonical_json(manifest)
-    version = BidVersion.objects.create(
+    version = BidVersion(
         bid=bid,
         number=number,
         received_at=received_at,
@@ -258,32 +261,59 @@ def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -
         idempotency_key=idempotency_key or None,
     )
     bid.version = number
-    transition_run(
-        obj=bid,
-        action="submit",
+    before = transition_apply(obj=bid, action="submit", actor=actor, by=actor, received_at=received_at)
+    event = audit_event(
+        action="bid.submit",
         actor=actor,
-        audit_action="bid.submit",
-        detail={
-            "received_at": received_at.isoformat(),
-            "version": number,
-            "manifest_sha256": version.manifest_sha256,
-        },
-        by=actor,
-        received_at=received_at,
-        # not the sealed draft, which the submission does not change
-        update_fields=[
-            "version",
-            "submitted_at",
-            "submitted_by",
-            "withdrawn_at",
-            "returned_at",
-            "returned_reason",
-            "updated_at",
-        ],
+        obj=bid,
+        before={"status": before},
+        after={"status": bid.status},
+        detail={"received_at": received_at.isoformat(), "version": number, "manifest_sha256": version.manifest_sha256},
     )
-    outbox_enqueue("bids.after_submit", version.pk, tender.version)
+    # The receipt's task: its first argument is the version's id, known once the version is written.
+    message = outbox_message("bids.after_submit", None, tender.version)
+    _write_submission(bid, version, event, message)
+    outbox_send_after_commit(message)
     version.receipt_queued = False  # the receipt's document does not exist before the task that follows the commit
     return version
+
+
+# What the submission changes in the bid's row (not the sealed draft, which it leaves as it is).
+SUBMISSION_FIELDS = [
+    "status",
+    "version",
+    "submitted_at",
+    "submitted_by",
+    "withdrawn_at",
+    "returned_at",
+    "returned_reason",
+    "updated_at",
+]
+
+
+def _write_submission(bid: Bid, version: BidVersion, event, message) -> None:
+    """The version, the bid's new state, the audit event and the outbox message: in one statement on PostgreSQL
+    (one round trip in the deadline rush), one by one elsewhere. The bid is locked: its state cannot have changed,
+    and the update is conditional all the same, as a django-fsm concurrent transition is."""
+    if connection.vendor != "postgresql":
+        version.save()
+        try:
+            bid.save(update_fields=SUBMISSION_FIELDS)
+        except ConcurrentTransition as exc:
+            raise concurrent_change() from exc
+        event.save()
+        message.args[0] = version.pk
+        message.save()
+        return
+    written = write_together(
+        Insert("version", version),
+        Update("bid", bid, SUBMISSION_FIELDS, where={"status": BidStatus.DRAFT}),
+        Insert("event", event),
+        Insert("message", message, {"args": ("jsonb_build_array((SELECT id FROM version), %s)", [message.args[1]])}),
+    )
+    if written["bid"] != 1:
+        raise concurrent_change()
+    message.args[0] = version.pk
 
 
 def submission_receipt(*, version_id: int, call_version: int | None = None) -> GeneratedDocument | None:

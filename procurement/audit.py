@@ -19,7 +19,27 @@ def _actor_fields(actor) -> dict[str, Any]:
     return {"actor": actor, "actor_name": actor.get_username()}
 
 
-def audit_record(
+def audit_record(**fields: Any) -> AuditEvent:
+    """Record an event (the arguments are `audit_event`'s) with the change it is about."""
+    event = audit_event(**fields)
+    # Written with the change it records (and rolled back with it); linked into the hash chain right after the
+    # commit, so that no request holds the chain's lock while it does the rest of its work.
+    event.save()
+    audit_link_after_commit()
+    return event
+
+
+def audit_link_after_commit() -> None:
+    """Link what this transaction writes into the chain right after its commit (unless a task does it, see
+    `audit_link_deferred`)."""
+    connection = transaction.get_connection()
+    if getattr(connection, "_hankinta_link_deferred", False):
+        return
+    if not any(hook is _link_quietly for _ids, hook, _robust in connection.run_on_commit):
+        transaction.on_commit(_link_quietly)
+
+
+def audit_event(
     *,
     action: str,
     actor=None,
@@ -31,10 +51,10 @@ def audit_record(
     denied: bool = False,
     ip_address: str | None = None,
 ) -> AuditEvent:
+    """The event, not yet saved (`audit_record` saves it; a hot path may write it with its change)."""
     if tender_id is None and obj is not None:
         tender_id = getattr(obj, "tender_id", None) or (obj.pk if obj._meta.model_name == "tender" else None)
-    actor_fields = _actor_fields(actor)
-    event = AuditEvent(
+    return AuditEvent(
         at=timezone.now(),
         action=action,
         outcome=AuditEvent.Outcome.DENIED if denied else AuditEvent.Outcome.OK,
@@ -45,17 +65,8 @@ def audit_record(
         after=after,
         detail=detail or {},
         ip_address=AuditEvent._meta.get_field("ip_address").get_prep_value(ip_address),
-        **actor_fields,
+        **_actor_fields(actor),
     )
-    # Written with the change it records (and rolled back with it); linked into the hash chain right after the
-    # commit, so that no request holds the chain's lock while it does the rest of its work.
-    event.save()
-    connection = transaction.get_connection()
-    if getattr(connection, "_hankinta_link_deferred", False):
-        return event
-    if not any(hook is _link_quietly for _ids, hook, _robust in connection.run_on_commit):
-        transaction.on_commit(_link_quietly)
-    return event
 
 
 @contextmanager

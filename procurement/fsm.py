@@ -42,20 +42,9 @@ def allowed_actions(obj: models.Model, actor, field: str = "status") -> list[str
     return sorted({t.name for t in getter() if t.has_perm(obj, actor)})
 
 
-def transition_run(
-    *,
-    obj: models.Model,
-    action: str,
-    actor,
-    audit_action: str | None = None,
-    field: str = "status",
-    detail: dict | None = None,
-    update_fields: list[str] | None = None,
-    **kwargs: Any,
-) -> models.Model:
-    """Run `action` on a row the caller has locked inside transaction.atomic().
-
-    `update_fields` limits the UPDATE to the columns the transition changes (the state is always written)."""
+def transition_apply(*, obj: models.Model, action: str, actor, field: str = "status", **kwargs: Any) -> str:
+    """Check that `actor` may run `action` on the object now (permission, state, guards) and run it in memory;
+    answers the state before. Saving and auditing are the caller's (`transition_run` does both)."""
     meta = _transition_for(obj, action)
     permission = _permission_of(meta)
     if permission is not None and actor is not None and not permission(obj, actor):
@@ -82,14 +71,35 @@ def transition_run(
             message=message,
             code=code,
         )
-
     bound(**kwargs)
+    return state
+
+
+def concurrent_change() -> Conflict:
+    return Conflict(
+        _("Someone else changed this at the same moment. Reload and try again."), code="concurrent_transition"
+    )
+
+
+def transition_run(
+    *,
+    obj: models.Model,
+    action: str,
+    actor,
+    audit_action: str | None = None,
+    field: str = "status",
+    detail: dict | None = None,
+    update_fields: list[str] | None = None,
+    **kwargs: Any,
+) -> models.Model:
+    """Run `action` on a row the caller has locked inside transaction.atomic().
+
+    `update_fields` limits the UPDATE to the columns the transition changes (the state is always written)."""
+    state = transition_apply(obj=obj, action=action, actor=actor, field=field, **kwargs)
     try:
         obj.save(update_fields=None if update_fields is None else sorted({field, *update_fields}))
     except ConcurrentTransition as exc:
-        raise Conflict(
-            _("Someone else changed this at the same moment. Reload and try again."), code="concurrent_transition"
-        ) from exc
+        raise concurrent_change() from exc
     audit_record(
         action=audit_action or f"{obj._meta.model_name}.{action}",
         actor=actor,

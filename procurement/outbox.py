@@ -31,10 +31,16 @@ _broker_down_until = 0.0
 
 def outbox_enqueue(task: str, *args, eta=None) -> OutboxMessage:
     """Queue `task(*args)` with the current transaction; it is sent only if the transaction commits."""
-    message = OutboxMessage.objects.create(task=task, args=list(args), next_attempt_at=eta or timezone.now())
+    message = outbox_message(task, *args, eta=eta)
+    message.save()
     if eta is None:
-        _send_after_commit(message)
+        outbox_send_after_commit(message)
     return message
+
+
+def outbox_message(task: str, *args, eta=None) -> OutboxMessage:
+    """The message, not yet saved: a hot path writes it with its change, then calls `outbox_send_after_commit`."""
+    return OutboxMessage(task=task, args=list(args), next_attempt_at=eta or timezone.now())
 
 
 class _Batch:
@@ -47,7 +53,8 @@ class _Batch:
         _dispatch_quietly(self.messages)
 
 
-def _send_after_commit(message: OutboxMessage) -> None:
+def outbox_send_after_commit(message: OutboxMessage) -> None:
+    """Hand the saved message to the broker when the transaction commits (or leave it to the relay process)."""
     if settings.OUTBOX_RELAY:
         return  # the relay process sends it, woken by the commit (migration 0005's trigger)
     connection = transaction.get_connection()

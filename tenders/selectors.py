@@ -1,5 +1,6 @@
 """Reading calls for tenders: who sees which calls."""
 
+import json
 from functools import lru_cache
 
 from django.db import connection
@@ -7,6 +8,7 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from procurement.access import roles_of
 from procurement.errors import Forbidden, NotFound
+from procurement.statements import from_row
 
 from .models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 
@@ -65,7 +67,7 @@ def tender_lock_shared_with_rules(*, tender_id: int) -> Tender:
         tender = tender_lock_shared(tender_id=tender_id)
         prefetch_related_objects([tender], *_BID_RULES)
         return tender
-    return _with_rules(Tender.objects.raw(_rules_sql(of_bid=False), [tender_id]), tender_id)
+    return _lock_with_rules(_rules_sql(of_bid=False), [tender_id], tender_id)
 
 
 def bid_call_lock_shared_with_rules(*, bid_id: int, provider_ids) -> Tender:
@@ -78,20 +80,24 @@ def bid_call_lock_shared_with_rules(*, bid_id: int, provider_ids) -> Tender:
         if not tender_id:
             raise Tender.DoesNotExist(bid_id)
         return tender_lock_shared_with_rules(tender_id=tender_id[0])
-    return _with_rules(Tender.objects.raw(_rules_sql(of_bid=True), [bid_id, sorted(provider_ids)]), bid_id)
+    return _lock_with_rules(_rules_sql(of_bid=True), [bid_id, sorted(provider_ids)], bid_id)
 
 
-def _with_rules(raw, key) -> Tender:
-    locked = list(raw)
-    if not locked:
+def _lock_with_rules(sql: str, params: list, key) -> Tender:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        columns = [column.name for column in cursor.description]
+    if row is None:
         raise Tender.DoesNotExist(key)
-    tender = locked[0]
-    cache = getattr(tender, "_prefetched_objects_cache", None)
-    if cache is None:
-        cache = tender._prefetched_objects_cache = {}
+    tender = from_row(Tender, columns, row)
+    cache = tender._prefetched_objects_cache = {}
     for name, (model, fields) in _BID_RULES.items():
         order = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
-        rows = [dict(zip(fields, row, strict=True)) for row in getattr(tender, f"rules_{name}")]
+        rows = row[columns.index(f"rules_{name}")]
+        if isinstance(rows, str):
+            rows = json.loads(rows)
+        rows = [dict(zip(fields, values, strict=True)) for values in rows]
         queryset = getattr(tender, name).all()
         queryset._result_cache = [model.from_db(tender._state.db, order, [r[a] for a in order]) for r in rows]
         queryset._prefetch_done = True

@@ -206,7 +206,8 @@ def cpu_seconds() -> dict[str, float]:
             command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        # with the children it has reaped (a database connection closed, a pool process replaced)
+        seconds = sum(int(value) for value in fields[11:15]) / ticks
         if int(stat.parent.name) == os.getpid():
             used["load client"] += seconds
             continue
@@ -249,29 +250,53 @@ def report(name: str, wall: float, latencies: list[float], statuses: list[int], 
     return throughput
 
 
-def check_outcome(bid_ids: list[int], accepted: int) -> None:
-    from bids.models import Bid, BidStatus, BidVersion
+def _receipts(bid_ids: list[int]) -> tuple[int, int]:
+    """(receipts rendered, versions) of these bids."""
+    from bids.models import BidVersion
     from documents.models import DocumentStatus, GeneratedDocument
 
-    versions = BidVersion.objects.filter(bid_id__in=bid_ids)
+    versions = BidVersion.objects.filter(bid_id__in=bid_ids).values_list("pk", flat=True)
+    subjects = [f"bid-version:{pk}" for pk in versions]
+    ready = GeneratedDocument.objects.filter(kind="receipt", subject__in=subjects, status=DocumentStatus.READY)
+    return ready.count(), len(subjects)
+
+
+def wait_for_receipts(bid_ids: list[int], seconds: float = 600) -> int:
+    """Wait until the receipts of these bids' submissions are rendered; answers how many are."""
+    deadline = time.monotonic() + seconds
+    while True:
+        ready, expected = _receipts(bid_ids)
+        if ready == expected or time.monotonic() > deadline:
+            return ready
+        time.sleep(0.5)
+
+
+def wait_until_quiet(bid_ids: list[int]) -> None:
+    """Before a measurement: the receipts of the submissions so far rendered, and the worker and the relay done
+    with what follows them (e-mails), so that they take nothing from the processor while it is measured."""
+    wait_for_receipts(bid_ids)
+    deadline, last = time.monotonic() + 300, None
+    while time.monotonic() < deadline:
+        used = cpu_seconds()
+        busy = used["celery"] + used["outbox_relay"]
+        if last is not None and busy - last < 0.02:
+            return
+        last = busy
+        time.sleep(1.0)
+
+
+def check_outcome(bid_ids: list[int], accepted: int) -> None:
+    from bids.models import Bid, BidStatus, BidVersion
+
     per_bid = {}
-    for bid_id in versions.values_list("bid_id", flat=True):
+    for bid_id in BidVersion.objects.filter(bid_id__in=bid_ids).values_list("bid_id", flat=True):
         per_bid[bid_id] = per_bid.get(bid_id, 0) + 1
     doubled = [b for b, n in per_bid.items() if n > 1]
     submitted = Bid.objects.filter(pk__in=bid_ids, status=BidStatus.SUBMITTED).count()
-    subjects = [f"bid-version:{pk}" for pk in versions.values_list("pk", flat=True)]
-    deadline = time.monotonic() + 600
-    ready = 0
-    while time.monotonic() < deadline:
-        ready = GeneratedDocument.objects.filter(
-            kind="receipt", subject__in=subjects, status=DocumentStatus.READY
-        ).count()
-        if ready == len(subjects):
-            break
-        time.sleep(1)
+    ready = wait_for_receipts(bid_ids)
     print(
         f"  outcome: {accepted} accepted, {submitted} bids submitted, {len(per_bid)} with a version, "
-        f"{len(doubled)} doubled, {accepted - len(per_bid)} lost; receipts rendered {ready}/{len(subjects)}"
+        f"{len(doubled)} doubled, {accepted - len(per_bid)} lost; receipts rendered {ready}/{len(per_bid)}"
     )
 
 
@@ -296,9 +321,13 @@ def main() -> None:
         )
         warmup, clients = clients[:WARMUP], clients[WARMUP:]
         asyncio.run(_load(_submits(warmup)))
-        runs, accepted = [], 0
+        runs, accepted, done = [], 0, [bid_id for _token, bid_id in warmup]
         for run in range(RUNS):
+            # The worker is done with the submissions so far before the floor is measured: it would otherwise take
+            # some of the processor from it.
+            wait_until_quiet(done)
             batch = clients[run * PROVIDERS : (run + 1) * PROVIDERS]
+            done += [bid_id for _token, bid_id in batch]
             floor = [
                 ("GET", "/api/v1/me/", {"Authorization": f"Token {batch[i % len(batch)][0]}"})
                 for i in range(FLOOR_REQUESTS)

@@ -156,3 +156,59 @@ def test_a_bid_that_is_not_ones_own_is_not_found(which, tender, member_a, member
         bid_submit(actor=member_a, bid_id=bid_id, received_at=timezone.now())
 
     assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT
+
+
+def _statements(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"] not in {"BEGIN", "COMMIT"}]
+
+
+@pytest.mark.django_db(transaction=True)  # committed as in production, where the call's data key is then cached
+def test_a_submission_is_three_statements_its_four_rows_written_in_one(tender, member_a, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from procurement.access import roles_of
+
+    settings.OUTBOX_RELAY = True  # as in production: the relay process sends the message
+    bid = _draft(member_a, tender)
+    roles_of(member_a)  # as the API's permission check has done before the service runs
+    with CaptureQueriesContext(connection) as captured:
+        version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="k1")
+
+    statements = _statements(captured)
+    # the call with its rules (locked), the bid with its attachments (locked), and the writes
+    assert len(statements) == 3, "\n".join(s[:150] for s in statements)
+    write = statements[-1]
+    for table in ("bids_bidversion", "bids_bid", "procurement_auditevent", "procurement_outboxmessage"):
+        assert f'"{table}"' in write
+    event = AuditEvent.objects.get(action="bid.submit", object_id=str(bid.pk))
+    assert (event.actor_id, event.actor_name, event.tender_id, event.object_type) == (
+        member_a.pk,
+        member_a.username,
+        tender.pk,
+        "bids.bid",
+    )
+    assert (event.before, event.after) == ({"status": "draft"}, {"status": "submitted"})
+    assert event.detail["manifest_sha256"] == version.manifest_sha256 and event.detail["version"] == 1
+    stored = Bid.objects.get(pk=bid.pk)
+    assert (stored.status, stored.version, stored.submitted_by_id) == (BidStatus.SUBMITTED, 1, member_a.pk)
+    assert stored.sealed_draft == bid.sealed_draft  # the draft is left as it was
+
+
+def test_elsewhere_than_on_postgresql_the_rows_are_saved_one_by_one_with_the_same_outcome(
+    tender, member_a, monkeypatch
+):
+    from django.db import connection
+
+    bid = _draft(member_a, tender)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="k1")
+    monkeypatch.undo()
+
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.SUBMITTED
+    assert list(OutboxMessage.objects.values_list("task", "args")) == [
+        ("bids.after_submit", [version.pk, tender.version])
+    ]
+    assert AuditEvent.objects.filter(action="bid.submit", object_id=str(bid.pk)).count() == 1
+    again = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="k1")
+    assert again.pk == version.pk

@@ -80,7 +80,7 @@ def _queries_of_a_submission(client, bid_id: int, key: str) -> tuple[list[str], 
             continue
         statements.append(sql)
     assert begin is not None and commit is not None and begin < commit, captured.captured_queries
-    assert any(s.startswith('INSERT INTO "bids_bidversion"') for s in statements[begin - 1 : commit])
+    assert any('INSERT INTO "bids_bidversion"' in s for s in statements[begin - 1 : commit])
     return statements, begin, commit
 
 

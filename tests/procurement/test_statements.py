@@ -1,0 +1,130 @@
+"""The hand-written statements of the submission: instances read as a queryset reads them, and several rows
+written in one statement exactly as save() writes them."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from procurement.audit import audit_event
+from procurement.models import AuditEvent, OutboxMessage
+from procurement.statements import Insert, Update, from_json, from_row, write_together
+from tenders.models import Tender, TenderStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(instance: Model) -> dict:
+    row = type(instance).objects.filter(pk=instance.pk).values().get()
+    row.pop("id")
+    return row
+
+
+def _event(actor, tender) -> AuditEvent:
+    return audit_event(
+        action="test.write",
+        actor=actor,
+        obj=tender,
+        before={"status": "draft"},
+        after={"status": "published", "lista": [1, "kaksi", None]},
+        detail={"ääkköset": "Åbo", "määrä": 3.5, "tyhjä": {}},
+        ip_address="2001:db8::1",
+    )
+
+
+def test_the_rows_are_those_save_writes_in_one_statement(officer):
+    tender = factories.TenderFactory()
+    by_orm, together = _event(officer, tender), _event(officer, tender)
+    together.at = by_orm.at
+    by_orm.save()
+    message = OutboxMessage(task="outbox.purge", args=[None, 7])
+
+    with CaptureQueriesContext(connection) as captured:
+        written = write_together(
+            Insert("event", together),
+            Insert("message", message, {"args": ("jsonb_build_array((SELECT id FROM event), %s)", [7])}),
+        )
+
+    assert len(captured.captured_queries) == 1
+    assert written == {"event": together.pk, "message": message.pk}
+    assert not together._state.adding and together.pk != by_orm.pk
+    assert _row(together) == _row(by_orm)
+    # an expression can read an earlier part's row
+    assert OutboxMessage.objects.get(pk=message.pk).args == [together.pk, 7]
+
+
+def test_an_update_writes_only_its_fields_and_only_where_the_condition_still_holds():
+    tender = factories.TenderFactory(status=TenderStatus.DRAFT, title_fi="Ennen")
+    stale = Tender.objects.get(pk=tender.pk)
+    stale.title_fi, stale.title_sv = "Jälkeen", "Efter"
+    before = stale.updated_at
+
+    assert write_together(Update("tender", stale, ["title_fi", "updated_at"], where={"status": "published"})) == {
+        "tender": 0
+    }
+    assert Tender.objects.get(pk=tender.pk).title_fi == "Ennen"
+
+    assert write_together(Update("tender", stale, ["title_fi", "updated_at"], where={"status": "draft"})) == {
+        "tender": 1
+    }
+    now = Tender.objects.get(pk=tender.pk)
+    assert now.title_fi == "Jälkeen" and now.title_sv != "Efter"  # only the named fields
+    assert now.updated_at > before  # auto_now, as save() sets it
+
+
+def test_a_failing_part_writes_nothing_at_all(officer):
+    tender = factories.TenderFactory()
+    first = _event(officer, tender)
+    first.save()
+    duplicate = OutboxMessage(task="outbox.purge", args=[])
+    clash = _event(officer, tender)
+    clash.pk = first.pk  # the same primary key: the whole statement is refused
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_together(Insert("message", duplicate), Insert("event", clash))
+    assert not OutboxMessage.objects.exists()
+    assert AuditEvent.objects.filter(action="test.write").count() == 1
+
+
+def test_part_names_are_names():
+    tender = factories.TenderFactory()
+    with pytest.raises(ValueError, match="not a name"):
+        write_together(Update("x; DROP TABLE tenders_tender; --", tender, ["title_fi"]))
+    assert Tender.objects.filter(pk=tender.pk).exists()
+
+
+def _fields(instance: Model) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
+    from bids.models import BidAttachment
+    from bids.selectors import bid_lock_with_attachments
+    from bids.services import bid_create
+    from tests.helpers import full_content
+
+    tender = factories.TenderFactory(
+        status=TenderStatus.PUBLISHED, published_at=timezone.now(), cpv_additional=["80580000-3"], bid_languages=["fi"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 AS extra, t.* FROM tenders_tender t WHERE t.id = %s", [tender.pk])
+        row, columns = cursor.fetchone(), [c.name for c in cursor.description]
+    read = from_row(Tender, columns, row)
+    assert _fields(read) == _fields(Tender.objects.get(pk=tender.pk))  # JSON fields decoded, columns in order
+    assert not read._state.adding
+
+    member = factories.provider_member_of(factories.ProviderFactory())
+    bid = bid_create(actor=member, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
+    for name in ("b.pdf", "a.pdf"):
+        BidAttachment.objects.create(bid=bid, filename=name, declared_size=10, size=10, uploaded_by=member)
+    with transaction.atomic():
+        locked = bid_lock_with_attachments(bid_id=bid.pk)
+        with CaptureQueriesContext(connection) as captured:
+            attachments = list(locked.attachments.all())
+    assert not captured.captured_queries  # read with the bid
+    assert _fields(locked) == _fields(type(bid).objects.get(pk=bid.pk))
+    expected = list(BidAttachment.objects.filter(bid=bid).order_by("created_at", "id"))
+    assert [_fields(a) for a in attachments] == [_fields(a) for a in expected]
+    assert [a.filename for a in attachments] == ["b.pdf", "a.pdf"]  # oldest first
+    assert from_json(BidAttachment, "[]") == []
