@@ -163,6 +163,7 @@ def outbox_dispatch(*, ids: list[int] | None = None, now=None, limit: int = 200)
 
 RELAY_CHANNEL = "hankinta_outbox"  # notified by migration 0005's trigger when outbox messages are committed
 RELAY_BATCH = 500
+RELAY_LINGER = 0.05  # seconds between a commit's notification and the batch it starts
 
 
 def outbox_relay_run(*, idle: float = 5.0, stop: Callable[[], bool] = lambda: False) -> None:
@@ -210,7 +211,9 @@ def _relay_wait(listening, seconds: float, stop: Callable[[], bool]) -> None:
             continue
         try:
             if any(True for _ in listening.notifies(timeout=min(left, 1.0), stop_after=1)):
-                # The commits that came meanwhile are served by the same batch: their notifications are spent.
+                # Commits come in bursts (a deadline rush): a moment's wait lets one batch serve the commits that
+                # follow, whose notifications are then spent.
+                time.sleep(RELAY_LINGER)
                 for _notification in listening.notifies(timeout=0):
                     pass
                 return

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from procurement.validators import NameField
 
 from ..content import comparison_price
-from ..models import MAX_UNIT_PRICE, Bid, BidVersion
+from ..models import MAX_UNIT_PRICE, Bid
 
 
 class LotOfferInputSerializer(serializers.Serializer):
@@ -121,14 +121,14 @@ class BidSerializer(serializers.ModelSerializer):
         return content
 
 
-class ReceiptSerializer(serializers.ModelSerializer):
+# Declared field by field: it answers every submission of the deadline rush, and a model serializer would build
+# its fields again for each.
+class ReceiptSerializer(serializers.Serializer):
     bid = serializers.IntegerField(source="bid_id")
+    number = serializers.IntegerField(read_only=True)
+    received_at = serializers.DateTimeField(read_only=True)
+    manifest_sha256 = serializers.CharField(read_only=True)
     receipt_document = serializers.SerializerMethodField()
-
-    class Meta:
-        model = BidVersion
-        fields = ["bid", "number", "received_at", "manifest_sha256", "receipt_document"]
-        read_only_fields = fields
 
     def get_receipt_document(self, version) -> int | None:
         from documents.models import GeneratedDocument
