@@ -177,3 +177,17 @@ def test_a_submission_gets_its_receipt_through_the_relay_and_a_real_worker(
         assert wait_for(receipt.exists, 120)
     versions = client.get(f"/api/v1/bids/{bid.json()['id']}/versions/").json()
     assert [v["receipt_document"] for v in versions] == [receipt.get().pk]
+
+
+@pytest.mark.parametrize("idle", ["-5", "0", "nan", "inf", "soon"])
+def test_the_relay_refuses_an_idle_time_it_could_not_keep(idle):
+    result = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, "manage.py", "outbox_relay", "--idle", idle],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "give a number of seconds from 0.1 to 3600" in result.stderr

@@ -1,5 +1,6 @@
 """`manage.py outbox_relay`: the process that hands the outbox's messages to the broker (with OUTBOX_RELAY=true)."""
 
+import argparse
 import signal
 import threading
 
@@ -7,6 +8,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from procurement.outbox import outbox_relay_run
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError("give a number of seconds from 0.1 to 3600")
+    return value
 
 
 class Command(BaseCommand):
@@ -18,7 +29,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--idle",
-            type=float,
+            type=_seconds,
             default=5.0,
             help="Seconds to wait at most between two looks at the outbox when nothing wakes the relay (default 5).",
         )
