@@ -43,7 +43,12 @@ def pdf_bytes(*, text: str = MARKER, lines: int = 1, catalog_extra: bytes = b"")
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
     ]
-    out = b"%PDF-1.4\n"
+    return pdf_assemble(objects)
+
+
+def pdf_assemble(objects: list[bytes], version: bytes = b"1.4") -> bytes:
+    """A PDF file of these objects (numbered from 1, the first being the catalog), with its cross-reference table."""
+    out = b"%PDF-" + version + b"\n"
     offsets = []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))

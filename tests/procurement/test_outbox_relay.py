@@ -125,12 +125,9 @@ def test_a_rolled_back_transaction_sends_nothing_and_a_delayed_message_is_sent_w
         assert wait_for(_relay_is_waiting)
         with transaction.atomic():
             delayed = outbox.outbox_enqueue("outbox.purge", eta=timezone.now() + timedelta(seconds=2))
-        try:
-            with transaction.atomic():
-                outbox.outbox_enqueue("outbox.purge")
-                raise RuntimeError("rolled back")
-        except RuntimeError:
-            pass
+        with pytest.raises(RuntimeError, match="rolled back"), transaction.atomic():
+            outbox.outbox_enqueue("outbox.purge")
+            raise RuntimeError("rolled back")
         time.sleep(0.5)
         assert not _sent(delayed) and _queued() == 0
         assert wait_for(lambda: _sent(delayed))

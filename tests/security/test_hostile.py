@@ -35,7 +35,7 @@ from procurement.models import AuditEvent, ProviderOrganisation, User
 from tenders.models import Question, Tender
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
 from tests import factories
-from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_bytes, stored_files, zip_bytes
+from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
 from tests.helpers import full_content, open_bids, qualify_all, seat_panel, submitted_call
 from tests.tenders.test_api import call_payload
 
@@ -166,16 +166,7 @@ def _pdf_objects(catalog_extra: bytes, extra: list[bytes]) -> bytes:
         b"<< /Length 0 >>\nstream\n\nendstream",
         *extra,
     ]
-    out = b"%PDF-1.7\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
+    return pdf_assemble(objects, version=b"1.7")
 
 
 def pdf_flate_bomb() -> bytes:

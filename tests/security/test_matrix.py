@@ -44,6 +44,7 @@ from procurement.services import invitation_create
 from tenders.models import Tender, TenderStatus
 from tenders.services import call_alert_create, question_ask, tender_close
 from tests import factories
+from tests.bids.test_attachments import pdf_bytes
 from tests.helpers import open_bids, qualify_all, seat_panel
 
 from .matrix_table import (
@@ -130,22 +131,7 @@ def forbidden_patterns(world, role: str, state: str) -> dict[str, list[str]]:
 
 def _pdf(text: str) -> bytes:
     """A small well-formed PDF whose (uncompressed) page shows the text."""
-    content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET\n" % text.encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
+    return pdf_bytes(text=text)
 
 
 def _content(tender: Tender, *, price: str, marker: str, secret: str | None = None) -> dict:
