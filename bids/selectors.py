@@ -1,5 +1,6 @@
 """Reading bids: providers read their own; the authority reads them only after the opening, on the record."""
 
+import json
 from functools import lru_cache
 
 from django.db import connection
@@ -8,12 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.panel import panel_access_check
-from procurement.access import roles_of
+from procurement.access import memberships_sql, provider_of_sql, roles_of, roles_remember
 from procurement.audit import audit_record
 from procurement.errors import Forbidden, NotFound
-from procurement.statements import from_json, from_row
+from procurement.statements import fetch_together, from_json, from_row
 from tenders.models import Lot, Tender, TenderStatus
-from tenders.selectors import tender_get
+from tenders.selectors import (
+    bid_call_lock_shared_with_rules,
+    bid_call_rules_statement,
+    tender_from_rules_row,
+    tender_get,
+)
 
 from .content import draft_content, version_manifest
 from .models import Bid, BidAttachment, BidStatus, BidVersion
@@ -156,34 +162,45 @@ def own_version_manifest(*, user, bid_id, number) -> bytes:
 
 @lru_cache(maxsize=1)
 def _bid_lock_sql() -> str:
-    """Built once from the models' own metadata (no input reaches it; the id is a parameter)."""
+    """Built once from the models' own metadata (no input reaches it; the ids are parameters). The bid's own
+    columns by name (not `b.*`): the prepared statement stays valid when a column is added."""
     bids, attachments = Bid._meta.db_table, BidAttachment._meta.db_table
+    own = ", ".join(f'b."{f.column}"' for f in Bid._meta.concrete_fields)
     return (
-        f"SELECT b.*, (SELECT coalesce(json_agg(to_json(a) ORDER BY a.created_at, a.id), '[]') "  # noqa: S608
-        f'FROM "{attachments}" a WHERE a.bid_id = b.id) AS "attachments_json" '
-        f'FROM "{bids}" b WHERE b.id = %s FOR UPDATE OF b'
+        f"SELECT {own}, (SELECT coalesce(json_agg(to_json(a) ORDER BY a.created_at, a.id), '[]') "  # noqa: S608
+        f'FROM "{attachments}" a WHERE a.bid_id = b.id) AS "attachments_json", '
+        f'({memberships_sql()}) AS "memberships_json" '
+        f'FROM "{bids}" b WHERE b.id = %s AND b.provider_id IN ({provider_of_sql()}) FOR UPDATE OF b'
     )
 
 
-def bid_lock_with_attachments(*, bid_id: int) -> Bid:
-    """The bid locked FOR UPDATE, with its attachments (oldest first) as its prefetched `attachments`: one round
-    trip for the deadline rush's submission. The caller has locked the call first (FOR SHARE), as everywhere."""
+def bid_lock_with_call(*, bid_id: int, user) -> tuple[Tender, Bid]:
+    """For the deadline rush's submission: the call of one of the user's bids locked FOR SHARE with its rules
+    (`tender_lock_shared_with_rules`), then the bid locked FOR UPDATE with its attachments (oldest first) as its
+    prefetched `attachments`. The call is locked before the bid, as everywhere; on PostgreSQL both statements go
+    in one round trip, and neither finds (nor locks) a bid that is not the user's: Bid.DoesNotExist. The user's
+    roles are read with the bid and kept for the request (`roles_of`)."""
     if connection.vendor != "postgresql":
+        try:
+            tender = bid_call_lock_shared_with_rules(bid_id=bid_id, user=user)
+        except Tender.DoesNotExist as exc:
+            raise Bid.DoesNotExist(bid_id) from exc
         oldest_first = BidAttachment.objects.order_by("created_at", "id")
-        return (
-            Bid.objects.select_for_update()
-            .prefetch_related(Prefetch("attachments", queryset=oldest_first))
-            .get(pk=bid_id)
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(_bid_lock_sql(), [bid_id])
-        row = cursor.fetchone()
-        columns = [column.name for column in cursor.description]
-    if row is None:
+        bids = Bid.objects.select_for_update().prefetch_related(Prefetch("attachments", queryset=oldest_first))
+        bid = bids.get(pk=bid_id)
+        bid.tender = tender
+        return tender, bid
+    (call_columns, call), (columns, row) = fetch_together(
+        (bid_call_rules_statement(), [bid_id, user.pk]), (_bid_lock_sql(), [user.pk, bid_id, user.pk])
+    )
+    if call is None or row is None:
         raise Bid.DoesNotExist(bid_id)
+    memberships = row[columns.index("memberships_json")]
+    roles_remember(user, json.loads(memberships) if isinstance(memberships, str) else memberships)
     bid = from_row(Bid, columns, row)
     attachments = bid.attachments.all()
     attachments._result_cache = from_json(BidAttachment, row[columns.index("attachments_json")])
     attachments._prefetch_done = True
     bid._prefetched_objects_cache = {"attachments": attachments}
-    return bid
+    bid.tender = tender_from_rules_row(call_columns, call)
+    return bid.tender, bid

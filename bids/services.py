@@ -21,7 +21,7 @@ from procurement.outbox import outbox_message, outbox_send_after_commit
 from procurement.periods import HELSINKI
 from procurement.statements import Insert, Update, write_together
 from tenders.models import Tender
-from tenders.selectors import bid_call_lock_shared_with_rules, tender_get, tender_lock_shared
+from tenders.selectors import tender_get, tender_lock_shared
 
 from .content import (
     EMPTY_CONTENT,
@@ -34,7 +34,7 @@ from .content import (
 )
 from .models import AttachmentStatus, Bid, BidStatus, BidVersion
 from .sealing import canonical_json, seal
-from .selectors import bid_lock_with_attachments
+from .selectors import bid_lock_with_call
 
 
 def _fmt(moment: datetime) -> str:
@@ -196,12 +196,10 @@ def _key_reused() -> Conflict:
 
 def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -> BidVersion:
     try:
-        # The call is locked (FOR SHARE) before the bid, as everywhere, and read with its rules in one statement.
-        tender = bid_call_lock_shared_with_rules(bid_id=int(bid_id), provider_ids=roles_of(actor).provider_of)
-    except (Tender.DoesNotExist, ValueError, TypeError) as exc:
+        # The call locked (FOR SHARE) with its rules, then the bid (FOR UPDATE) with its attachments: one round trip.
+        tender, bid = bid_lock_with_call(bid_id=int(bid_id), user=actor)
+    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
-    bid = bid_lock_with_attachments(bid_id=bid_id)
-    bid.tender = tender
     in_time = tender.accepts_bids_at(received_at)
     if idempotency_key and (bid.status != BidStatus.DRAFT or not in_time):
         # A retry: the first request's version. (A key spent on an earlier version of a draft in time is refused by

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .models import Membership, Role
+from .models import PROVIDER_ROLES, Membership, Role
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,16 @@ def roles_of(user) -> Roles:
     cached = getattr(user, "_hankinta_roles", None)
     if cached is not None:
         return cached
+    memberships = Membership.objects.filter(user=user).values_list("role", "authority_id", "provider_id")
+    roles = user._hankinta_roles = roles_from_memberships(memberships)
+    return roles
+
+
+def roles_from_memberships(memberships) -> Roles:
+    """The roles of a user with these memberships, as (role, authority id, provider id)."""
     buckets: dict[str, set[int]] = {r: set() for r in Role.values}
     auditor_all = False
-    for role, authority_id, provider_id in Membership.objects.filter(user=user).values_list(
-        "role", "authority_id", "provider_id"
-    ):
+    for role, authority_id, provider_id in memberships:
         if role == Role.AUDITOR and authority_id is None:
             auditor_all = True
         elif role in (Role.PROVIDER_ADMIN, Role.PROVIDER_MEMBER):
@@ -63,7 +68,7 @@ def roles_of(user) -> Roles:
     if authority_side:
         # An official never acts for a bidder: provider roles of an authority user are ignored.
         buckets[Role.PROVIDER_MEMBER] = buckets[Role.PROVIDER_ADMIN] = set()
-    roles = Roles(
+    return Roles(
         officer_of=frozenset(buckets[Role.OFFICER]),
         evaluator_of=frozenset(buckets[Role.EVALUATOR]),
         provider_of=frozenset(buckets[Role.PROVIDER_MEMBER] | buckets[Role.PROVIDER_ADMIN]),
@@ -72,5 +77,34 @@ def roles_of(user) -> Roles:
         auditor_of_all=auditor_all,
         decision_maker_of=frozenset(buckets[Role.DECISION_MAKER]),
     )
-    user._hankinta_roles = roles
-    return roles
+
+
+def memberships_sql() -> str:
+    """A user's memberships (the one parameter is the user's id) as one JSON array of [role, authority id,
+    provider id], for a statement that reads them beside its own row; `roles_remember` takes them."""
+    columns = 'm."role", m."authority_id", m."provider_id"'
+    table = Membership._meta.db_table  # the table's name, from the code
+    return f'SELECT coalesce(json_agg(json_build_array({columns})), \'[]\') FROM "{table}" m WHERE m."user_id" = %s'  # noqa: S608
+
+
+def roles_remember(user, memberships) -> Roles:
+    """Keep the roles read with `memberships_sql` for the rest of the request, as `roles_of` would (roles already
+    looked up stay as they are)."""
+    cached = getattr(user, "_hankinta_roles", None)
+    if cached is None:
+        cached = user._hankinta_roles = roles_from_memberships(memberships)
+    return cached
+
+
+def provider_of_sql() -> str:
+    """`roles_of(user).provider_of` as a subquery, for a statement that checks in the database that a row is the
+    user's (the one parameter is the user's id): the providers the user is a member or an administrator of, and
+    none if the user holds any other role (an official never acts for a bidder). `test_access` holds it to
+    `roles_of` for every combination of roles."""
+    table = Membership._meta.db_table
+    provider_roles = ", ".join(f"'{role}'" for role in sorted(PROVIDER_ROLES))
+    return (
+        f'SELECT m."provider_id" FROM "{table}" m WHERE m."user_id" = %s '  # noqa: S608 (names and roles from the code)
+        f'AND m."role" IN ({provider_roles}) AND NOT EXISTS '
+        f'(SELECT 1 FROM "{table}" o WHERE o."user_id" = m."user_id" AND o."role" NOT IN ({provider_roles}))'
+    )

@@ -6,9 +6,9 @@ from functools import lru_cache
 from django.db import connection
 from django.db.models import Q, QuerySet, prefetch_related_objects
 
-from procurement.access import roles_of
+from procurement.access import provider_of_sql, roles_of
 from procurement.errors import Forbidden, NotFound
-from procurement.statements import from_row
+from procurement.statements import fetch_together, from_row
 
 from .models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 
@@ -56,40 +56,50 @@ def _rules_sql(of_bid: bool) -> str:
             f"(SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY c.\"number\"), '[]') "  # noqa: S608
             f'FROM "{model._meta.db_table}" c WHERE c."tender_id" = t."id") AS "rules_{name}"'
         )
-    which = "(SELECT b.tender_id FROM bids_bid b WHERE b.id = %s AND b.provider_id = ANY(%s))" if of_bid else "%s"
-    return f"SELECT t.*, {', '.join(parts)} FROM tenders_tender t WHERE t.id = {which} FOR SHARE OF t"  # noqa: S608
+    # The call's own columns by name (not `t.*`): the prepared statement stays valid when a column is added.
+    own = ", ".join(f't."{f.column}"' for f in Tender._meta.concrete_fields)
+    which = (
+        f"(SELECT b.tender_id FROM bids_bid b WHERE b.id = %s AND b.provider_id IN ({provider_of_sql()}))"  # noqa: S608
+        if of_bid
+        else "%s"
+    )
+    return f"SELECT {own}, {', '.join(parts)} FROM tenders_tender t WHERE t.id = {which} FOR SHARE OF t"  # noqa: S608
 
 
 def tender_lock_shared_with_rules(*, tender_id: int) -> Tender:
     """`tender_lock_shared`, with the lots, criteria and requirements read in the same statement and set as the
-    call's prefetched relations: the deadline rush's submission makes one round trip for them instead of four."""
+    call's prefetched relations: one round trip for them instead of four."""
     if connection.vendor != "postgresql":
         tender = tender_lock_shared(tender_id=tender_id)
         prefetch_related_objects([tender], *_BID_RULES)
         return tender
-    return _lock_with_rules(_rules_sql(of_bid=False), [tender_id], tender_id)
-
-
-def bid_call_lock_shared_with_rules(*, bid_id: int, provider_ids) -> Tender:
-    """The same for the call of a bid of one of the providers, found in the same statement (DoesNotExist if the
-    bid is not theirs)."""
-    if connection.vendor != "postgresql":
-        from bids.models import Bid
-
-        tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=provider_ids).values_list("tender_id", flat=True)
-        if not tender_id:
-            raise Tender.DoesNotExist(bid_id)
-        return tender_lock_shared_with_rules(tender_id=tender_id[0])
-    return _lock_with_rules(_rules_sql(of_bid=True), [bid_id, sorted(provider_ids)], bid_id)
-
-
-def _lock_with_rules(sql: str, params: list, key) -> Tender:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        columns = [column.name for column in cursor.description]
+    [(columns, row)] = fetch_together((_rules_sql(of_bid=False), [tender_id]))
     if row is None:
-        raise Tender.DoesNotExist(key)
+        raise Tender.DoesNotExist(tender_id)
+    return tender_from_rules_row(columns, row)
+
+
+def bid_call_rules_statement() -> str:
+    """The statement of `tender_lock_shared_with_rules` for the call of a bid, found only if the bid is one of the
+    user's (parameters: the bid's id, the user's id), for `fetch_together`; `tender_from_rules_row` reads its row.
+    The deadline rush's submission sends it with the bid's own lock in one round trip."""
+    return _rules_sql(of_bid=True)
+
+
+def bid_call_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
+    """The same without PostgreSQL, through the ORM."""
+    from bids.models import Bid
+
+    tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).values_list(
+        "tender_id", flat=True
+    )
+    if not tender_id:
+        raise Tender.DoesNotExist(bid_id)
+    return tender_lock_shared_with_rules(tender_id=tender_id[0])
+
+
+def tender_from_rules_row(columns: list[str], row) -> Tender:
+    """The call in a row of the rules statement, with its rules as prefetched relations."""
     tender = from_row(Tender, columns, row)
     cache = tender._prefetched_objects_cache = {}
     for name, (model, fields) in _BID_RULES.items():

@@ -107,6 +107,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a statement on its 5th use in a connection, but only the statements sent with server-side
+    # binding: the deadline rush's submission (`procurement.statements`); Django's own queries bind on the client
+    # and are never prepared. DB_PREPARE_THRESHOLD=off turns it off, for a pooler in transaction mode that does
+    # not keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
+    _threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if _threshold in {"", "off", "none"} else int(_threshold)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "procurement.User"
 

@@ -167,17 +167,16 @@ def test_a_submission_is_three_statements_its_four_rows_written_in_one(tender, m
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from procurement.access import roles_of
-
     settings.OUTBOX_RELAY = True  # as in production: the relay process sends the message
     bid = _draft(member_a, tender)
-    roles_of(member_a)  # as the API's permission check has done before the service runs
+    actor = type(member_a).objects.get(pk=member_a.pk)  # as a request sees the user: no roles looked up yet
     with CaptureQueriesContext(connection) as captured:
-        version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="k1")
+        version = bid_submit(actor=actor, bid_id=bid.pk, received_at=timezone.now(), idempotency_key="k1")
 
     statements = _statements(captured)
-    # the call with its rules (locked), the bid with its attachments (locked), and the writes
+    # the call with its rules (locked), the bid with its attachments and the user's roles (locked), and the writes
     assert len(statements) == 3, "\n".join(s[:150] for s in statements)
+    assert "procurement_membership" in statements[1] and "procurement_membership" not in statements[2]
     write = statements[-1]
     for table in ("bids_bidversion", "bids_bid", "procurement_auditevent", "procurement_outboxmessage"):
         assert f'"{table}"' in write

@@ -100,7 +100,7 @@ def _fields(instance: Model) -> dict:
 
 def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     from bids.models import BidAttachment
-    from bids.selectors import bid_lock_with_attachments
+    from bids.selectors import bid_lock_with_call
     from bids.services import bid_create
     from tests.helpers import full_content
 
@@ -119,7 +119,7 @@ def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     for name in ("b.pdf", "a.pdf"):
         BidAttachment.objects.create(bid=bid, filename=name, declared_size=10, size=10, uploaded_by=member)
     with transaction.atomic():
-        locked = bid_lock_with_attachments(bid_id=bid.pk)
+        call, locked = bid_lock_with_call(bid_id=bid.pk, user=member)
         with CaptureQueriesContext(connection) as captured:
             attachments = list(locked.attachments.all())
     assert not captured.captured_queries  # read with the bid
@@ -127,4 +127,5 @@ def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     expected = list(BidAttachment.objects.filter(bid=bid).order_by("created_at", "id"))
     assert [_fields(a) for a in attachments] == [_fields(a) for a in expected]
     assert [a.filename for a in attachments] == ["b.pdf", "a.pdf"]  # oldest first
+    assert _fields(call) == _fields(Tender.objects.get(pk=tender.pk)) and locked.tender is call
     assert from_json(BidAttachment, "[]") == []
