@@ -46,6 +46,9 @@ class GeneratedDocument(models.Model):
     renderer = models.CharField(max_length=40, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the document was last queued or began to render: one that stays queued or rendering much longer has lost
+    # its message or its worker, and `documents_rescue_stuck` queues it again.
+    status_changed_at = models.DateTimeField(default=timezone.now)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -59,6 +62,14 @@ class GeneratedDocument(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "tender", "version", "subject"], name="one_document_per_kind_tender_version"
+            )
+        ]
+        indexes = [
+            # The rescue's scan reads only the documents not yet finished.
+            models.Index(
+                fields=["status_changed_at"],
+                name="document_unfinished",
+                condition=models.Q(status__in=["queued", "rendering"]),
             )
         ]
 

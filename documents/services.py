@@ -2,7 +2,9 @@
 
 import hashlib
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -59,8 +61,9 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         if document.status == DocumentStatus.READY:
             return document
         document.status = DocumentStatus.RENDERING
+        document.status_changed_at = timezone.now()
         document.attempts += 1
-        document.save(update_fields=["status", "attempts"])
+        document.save(update_fields=["status", "status_changed_at", "attempts"])
 
     template, build_context, template_version = BUILDERS[document.kind]
     try:
@@ -168,11 +171,50 @@ def document_retry(*, actor, document_id) -> GeneratedDocument:
                 code="not_failed",
                 status=document.status,
             )
-        document.status, document.error = DocumentStatus.QUEUED, ""
-        document.save(update_fields=["status", "error"])
+        document.status, document.error, document.status_changed_at = DocumentStatus.QUEUED, "", timezone.now()
+        document.save(update_fields=["status", "error", "status_changed_at"])
         audit_record(action="document.retry", actor=actor, obj=document, tender_id=document.tender_id)
         outbox_enqueue("documents.render", document.pk)
     return document
+
+
+def documents_rescue_stuck(*, now=None, batch: int = 100) -> dict[str, int]:
+    """Queue again the documents that have stayed queued or rendering for longer than DOCUMENT_STUCK_MINUTES: their
+    message was lost (a broker restarted without its data) or their worker died (a machine gone; Redis gives the
+    message back only after its visibility timeout, and only if it still has it). Rendering is idempotent, so a
+    document that was only slow is rendered once and the extra message finds it ready. A document that has begun to
+    render DOCUMENT_RENDER_MAX_ATTEMPTS times is marked failed instead, with the reason, for an officer to look at
+    and queue again (`document_retry`): it may be what stops the worker. Answers how many were queued and failed."""
+    now = now or timezone.now()
+    stuck_before = now - timedelta(minutes=settings.DOCUMENT_STUCK_MINUTES)
+    done = {"requeued": 0, "failed": 0}
+    with transaction.atomic():
+        stuck = list(
+            GeneratedDocument.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[DocumentStatus.QUEUED, DocumentStatus.RENDERING], status_changed_at__lt=stuck_before)
+            .order_by("status_changed_at")[:batch]
+        )
+        for document in stuck:
+            was, since = document.status, document.status_changed_at
+            detail = {"was": was, "since": since.isoformat(), "attempts": document.attempts}
+            if document.attempts >= settings.DOCUMENT_RENDER_MAX_ATTEMPTS:
+                document.status = DocumentStatus.FAILED
+                document.error = (
+                    f"Rendering did not finish after {document.attempts} attempts; stuck {was} since "
+                    f"{since.isoformat()}."
+                )
+                document.save(update_fields=["status", "error"])
+                audit_record(action="document.stuck_failed", obj=document, tender_id=document.tender_id, detail=detail)
+                done["failed"] += 1
+                continue
+            document.status, document.status_changed_at = DocumentStatus.QUEUED, now
+            document.save(update_fields=["status", "status_changed_at"])
+            audit_record(action="document.requeued", obj=document, tender_id=document.tender_id, detail=detail)
+            outbox_enqueue("documents.render", document.pk)
+            done["requeued"] += 1
+    if stuck:
+        logger.warning("Stuck documents: %(requeued)s queued again, %(failed)s marked failed.", done)
+    return done
 
 
 def procedure_report_request(*, tender: Tender, actor=None) -> GeneratedDocument:

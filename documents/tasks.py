@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import document_render
+from .services import document_render, documents_rescue_stuck
 
 
 @shared_task(
@@ -17,3 +17,8 @@ from .services import document_render
 )
 def render_document(document_id: int) -> None:
     document_render(document_id=document_id)
+
+
+@shared_task(name="documents.rescue_stuck", ignore_result=True)
+def rescue_stuck_documents() -> dict[str, int]:
+    return documents_rescue_stuck()

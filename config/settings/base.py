@@ -259,6 +259,12 @@ SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "30"))
 # PostgreSQL's LISTEN/NOTIFY. The relay takes the broker out of the requests, so that under the deadline rush a
 # submission only writes to the database; it sends what piles up in batches, on one broker connection.
 OUTBOX_RELAY = env_bool("OUTBOX_RELAY")
+# A document still queued or rendering after this long has lost its message or its worker and is queued again: above
+# the render's own time limit (3 min, with retries) and the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT),
+# and above the longest wait the documents queue is expected to have.
+DOCUMENT_STUCK_MINUTES = int(os.environ.get("DOCUMENT_STUCK_MINUTES", "20"))
+# After this many starts a document that never finishes is marked failed for an officer instead.
+DOCUMENT_RENDER_MAX_ATTEMPTS = int(os.environ.get("DOCUMENT_RENDER_MAX_ATTEMPTS", "5"))
 # The one place where the periodic work is scheduled.
 CELERY_BEAT_SCHEDULE = {
     "tenders-close-due": {
@@ -285,6 +291,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.purge",
         "schedule": schedule(timedelta(days=1)),
         "options": {"expires": 3600},
+    },
+    "documents-rescue-stuck": {
+        "task": "documents.rescue_stuck",
+        "schedule": schedule(timedelta(minutes=5)),
+        "options": {"expires": 300},
     },
     "bids-purge-abandoned-uploads": {
         "task": "bids.purge_abandoned_uploads",
