@@ -100,6 +100,48 @@ def _unwrap(tender_id: int, kek_id: str, wrapped: bytes) -> bytes:
     return decrypt(keys[kek_id], wrapped, f"tender-key:{tender_id}")
 
 
+def data_keys_rewrap(*, dry_run: bool = False) -> dict[str, int]:
+    """Wrap every call's data key with the newest key-encryption key (the first of HANKINTA_KEKS), so that the older
+    ones can be retired. The data keys themselves do not change, so nothing sealed with them is touched and the
+    wrapped keys that processes keep stay good while the old key is still configured. Each key is re-wrapped in a
+    transaction of its own, with an audit event; a key whose key-encryption key is missing stops the run before
+    anything is written (ImproperlyConfigured). Answers how many keys were re-wrapped (or would be) by old key id."""
+    from procurement.audit import audit_record
+
+    from .models import TenderKey
+
+    keys = _keks(settings.HANKINTA_KEKS)
+    newest_id, newest = _current_kek()
+    stale = TenderKey.objects.exclude(kek_id=newest_id)
+    missing = sorted(set(stale.values_list("kek_id", flat=True)) - set(keys))
+    if missing:
+        raise ImproperlyConfigured(
+            f"HANKINTA_KEKS lacks the key-encryption keys {', '.join(map(repr, missing))} that wrap some calls' data "
+            "keys; add them back (after the newest) to re-wrap those keys."
+        )
+    counts: dict[str, int] = {}
+    for pk in stale.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            row = TenderKey.objects.select_for_update().filter(pk=pk).exclude(kek_id=newest_id).first()
+            if row is None:  # re-wrapped meanwhile by another run
+                continue
+            counts[row.kek_id] = counts.get(row.kek_id, 0) + 1
+            if dry_run:
+                continue
+            key = _unwrap(row.tender_id, row.kek_id, bytes(row.wrapped_key))
+            old_id = row.kek_id
+            row.kek_id, row.wrapped_key = newest_id, encrypt(newest, key, f"tender-key:{row.tender_id}")
+            row.save(update_fields=["kek_id", "wrapped_key"])
+            audit_record(
+                action="tender_key.rewrap",
+                obj=row,
+                tender_id=row.tender_id,
+                before={"kek_id": old_id},
+                after={"kek_id": newest_id},
+            )
+    return counts
+
+
 def seal(tender_id: int, plaintext: bytes, context: str) -> bytes:
     return encrypt(_data_key(tender_id), plaintext, context)
 
