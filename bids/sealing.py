@@ -53,8 +53,9 @@ def decrypt(key: bytes, blob: bytes, context: str) -> bytes:
         raise SealBroken(context) from exc
 
 
-# The wrapped data keys (never the unwrapped ones) of recent calls: a row is written once and never changes, so
-# that a process need not read it again for each seal in the deadline rush.
+# The wrapped data keys (never the unwrapped ones) of recent calls, so that a process need not read the row again
+# for each seal in the deadline rush. A row changes only when `data_keys_rewrap` wraps the same data key anew, and
+# the wrapping kept here stays good as long as its key-encryption key is configured (removing one means a restart).
 _WRAPPED: dict[tuple[str, int], tuple[str, bytes]] = {}
 _WRAPPED_MAX = 256
 
