@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import schedule
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -17,6 +18,20 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int, minimum: int) -> int:
+    """A whole number from the environment; anything else stops the start with the variable's name."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return number
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -112,9 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # binding: the deadline rush's submission (`procurement.statements`); Django's own queries bind on the client
     # and are never prepared. DB_PREPARE_THRESHOLD=off turns it off, for a pooler in transaction mode that does
     # not keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
-    _threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        None if _threshold in {"", "off", "none"} else int(_threshold)
+        None
+        if os.environ.get("DB_PREPARE_THRESHOLD", "").strip().lower() in {"off", "none"}
+        else env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "procurement.User"
@@ -262,9 +278,9 @@ OUTBOX_RELAY = env_bool("OUTBOX_RELAY")
 # A document still queued or rendering after this long has lost its message or its worker and is queued again: above
 # the render's own time limit (3 min, with retries) and the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT),
 # and above the longest wait the documents queue is expected to have.
-DOCUMENT_STUCK_MINUTES = int(os.environ.get("DOCUMENT_STUCK_MINUTES", "20"))
+DOCUMENT_STUCK_MINUTES = env_int("DOCUMENT_STUCK_MINUTES", 20, minimum=1)
 # After this many starts a document that never finishes is marked failed for an officer instead.
-DOCUMENT_RENDER_MAX_ATTEMPTS = int(os.environ.get("DOCUMENT_RENDER_MAX_ATTEMPTS", "5"))
+DOCUMENT_RENDER_MAX_ATTEMPTS = env_int("DOCUMENT_RENDER_MAX_ATTEMPTS", 5, minimum=1)
 # The one place where the periodic work is scheduled.
 CELERY_BEAT_SCHEDULE = {
     "tenders-close-due": {

@@ -132,3 +132,29 @@ def test_passwords_are_checked_by_djangos_validators(password, code, client_for)
     from procurement.models import ProviderOrganisation, User
 
     assert not User.objects.filter(username="olga-opintie").exists() and not ProviderOrganisation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DB_PREPARE_THRESHOLD", "five"),
+        ("DB_PREPARE_THRESHOLD", "-1"),
+        ("DOCUMENT_STUCK_MINUTES", "0"),
+        ("DOCUMENT_STUCK_MINUTES", "1.5"),
+        ("DOCUMENT_RENDER_MAX_ATTEMPTS", "many"),
+    ],
+)
+def test_a_setting_that_is_not_a_number_it_can_use_stops_the_start_with_its_name(name, value):
+    result = _production("import django; django.setup()", **{name: value})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and f"{name} must be a whole number" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_prepared_statements_can_be_turned_off_for_a_pooler():
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.DATABASES['default']['OPTIONS']['prepare_threshold'], s.DOCUMENT_STUCK_MINUTES)"
+    assert _production(code, DB_PREPARE_THRESHOLD="off").stdout.split() == ["None", "20"]
+    assert _production(code, DB_PREPARE_THRESHOLD="0", DOCUMENT_STUCK_MINUTES="45").stdout.split() == ["0", "45"]
