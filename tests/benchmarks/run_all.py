@@ -62,8 +62,9 @@ FINDINGS = """## What the figures showed, and what changed
 - **The deadline rush**, third pass (this report). PostgreSQL still spent ~2.2 ms on a submission (0.4 on a floor
   request), and each of the 7 round trips (token, BEGIN, the user's roles, the call, the bid, the write, COMMIT)
   cost the web server its own work:
-  - the call's and the bid's locking reads go to the server together, with the BEGIN, in one round trip
-    (psycopg's pipeline mode; the server still runs them in order, the call first, as everywhere);
+  - the call's and the bid's locking reads go to the server together, in one round trip (psycopg's pipeline
+    mode; the server still runs them in order, the call first, as everywhere). psycopg still sends the BEGIN on
+    its own before them;
   - the user's roles, which the transition's permission check used to look up with a query of their own, are read
     with the bid; both reads find only a bid of a provider the user acts for, so another provider's bid is not even
     locked (`provider_of_sql`, held to `roles_of` by a test for every kind of membership);
@@ -72,7 +73,7 @@ FINDINGS = """## What the figures showed, and what changed
     subqueries on every submission. They name their columns, so a prepared statement stays valid when another
     process's migration adds one (tested: with `SELECT *` the server refuses it). Django's other queries are not
     prepared.
-  A submission is now 4 round trips (token, the reads, the write, COMMIT). Measured in one process on one
+  A submission is now 5 round trips (token, BEGIN, the reads, the write, COMMIT). Measured in one process on one
   connection, alternating three times with the previous commit: PostgreSQL 1.4–1.7 ms a submission (was
   1.9–3.1), the Django process 5.2–6.0 ms (was 5.3–7.6), wall 6.8–7.7 ms (was 7.7–11.2).
   **Ratio 0.61 (0.61–0.64) in this report, and 0.56 (0.55–0.61) in a three-run run before it: the goal of 0.5 is
