@@ -1,6 +1,5 @@
 """Reading bids: providers read their own; the authority reads them only after the opening, on the record."""
 
-import json
 from functools import lru_cache
 
 from django.db import connection
@@ -12,7 +11,7 @@ from evaluation.panel import panel_access_check
 from procurement.access import memberships_sql, provider_of_sql, roles_of, roles_remember
 from procurement.audit import audit_record
 from procurement.errors import Forbidden, NotFound
-from procurement.statements import fetch_together, from_json, from_row
+from procurement.statements import fetch_together, from_json, from_row, json_column
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.selectors import (
     bid_call_lock_shared_with_rules,
@@ -195,8 +194,7 @@ def bid_lock_with_call(*, bid_id: int, user) -> tuple[Tender, Bid]:
     )
     if call is None or row is None:
         raise Bid.DoesNotExist(bid_id)
-    memberships = row[columns.index("memberships_json")]
-    roles_remember(user, json.loads(memberships) if isinstance(memberships, str) else memberships)
+    roles_remember(user, json_column(row[columns.index("memberships_json")]))
     bid = from_row(Bid, columns, row)
     attachments = bid.attachments.all()
     attachments._result_cache = from_json(BidAttachment, row[columns.index("attachments_json")])

@@ -83,11 +83,15 @@ def from_row(model: type[Model], columns: list[str], row) -> Model:
     return model.from_db(connection.alias, attnames, values)
 
 
+def json_column(value):
+    """A JSON column of a result as Python values (it may come as its text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def from_json(model: type[Model], rows) -> list[Model]:
     """Instances of `model` from rows aggregated as JSON objects by column (`json_agg(to_json(c))`): each value
     is read by its field as a form's value would be (a timestamp's text, a UUID's text)."""
-    if isinstance(rows, str):
-        rows = json.loads(rows)
+    rows = json_column(rows)
     fields = model._meta.concrete_fields
     attnames = [f.attname for f in fields]
     return [

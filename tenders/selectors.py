@@ -1,6 +1,5 @@
 """Reading calls for tenders: who sees which calls."""
 
-import json
 from functools import lru_cache
 
 from django.db import connection
@@ -8,7 +7,7 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from procurement.access import provider_of_sql, roles_of
 from procurement.errors import Forbidden, NotFound
-from procurement.statements import fetch_together, from_row
+from procurement.statements import fetch_together, from_row, json_column
 
 from .models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 
@@ -104,9 +103,7 @@ def tender_from_rules_row(columns: list[str], row) -> Tender:
     cache = tender._prefetched_objects_cache = {}
     for name, (model, fields) in _BID_RULES.items():
         order = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
-        rows = row[columns.index(f"rules_{name}")]
-        if isinstance(rows, str):
-            rows = json.loads(rows)
+        rows = json_column(row[columns.index(f"rules_{name}")])
         rows = [dict(zip(fields, values, strict=True)) for values in rows]
         queryset = getattr(tender, name).all()
         queryset._result_cache = [model.from_db(tender._state.db, order, [r[a] for a in order]) for r in rows]

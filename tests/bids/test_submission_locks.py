@@ -18,6 +18,7 @@ from procurement.models import Membership, Role
 from procurement.statements import fetch_together
 from tenders.models import TenderStatus
 from tests import factories
+from tests.faults.concurrency import second_connection
 from tests.helpers import full_content
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +36,6 @@ def _draft(member, tender) -> Bid:
 def _fresh(user):
     """The user as a new request sees it: no roles looked up yet."""
     return type(user).objects.get(pk=user.pk)
-
-
-def _other_connection() -> psycopg.Connection:
-    """A connection of another process to the same database."""
-    settings = connection.settings_dict
-    return psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"], autocommit=True
-    )
 
 
 def _users_with_every_kind_of_membership(authority, other_authority) -> list:
@@ -114,7 +107,7 @@ def test_another_providers_bid_is_neither_found_nor_locked(tender, member_a, mem
             with pytest.raises(Bid.DoesNotExist):
                 bid_lock_with_call(bid_id=bid.pk, user=_fresh(stranger))
         # while this transaction is still open, another connection can lock the bid at once
-        with _other_connection() as other:
+        with second_connection(autocommit=True) as other:
             row = other.execute("SELECT status FROM bids_bid WHERE id = %s FOR UPDATE NOWAIT", [bid.pk]).fetchone()
     assert row == (BidStatus.DRAFT,)
     with pytest.raises(NotFound):
@@ -174,7 +167,7 @@ def test_the_submissions_statements_are_prepared_once_and_djangos_own_are_not(te
         Bid.objects.filter(pk=bid.pk).update(status=BidStatus.DRAFT)
         bid_submit(actor=member, bid_id=bid.pk, received_at=timezone.now())
     assert len(_prepared()) == 3
-    with _other_connection() as other:
+    with second_connection(autocommit=True) as other:
         other.execute("ALTER TABLE tenders_tender ADD COLUMN added_later integer")
         other.execute("ALTER TABLE bids_bid ADD COLUMN added_later integer")
     try:
@@ -182,7 +175,7 @@ def test_the_submissions_statements_are_prepared_once_and_djangos_own_are_not(te
         bid_submit(actor=member, bid_id=bid.pk, received_at=timezone.now())
         assert Bid.objects.get(pk=bid.pk).status == BidStatus.SUBMITTED
     finally:
-        with _other_connection() as other:
+        with second_connection(autocommit=True) as other:
             other.execute("ALTER TABLE tenders_tender DROP COLUMN added_later")
             other.execute("ALTER TABLE bids_bid DROP COLUMN added_later")
 
