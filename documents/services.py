@@ -2,16 +2,20 @@
 
 import hashlib
 import logging
+import operator
 from datetime import timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bids.models import BidStatus
+from bids.models import Bid, BidStatus
+from evaluation.models import PanelMember
+from evaluation.panel import panel_access_check
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound
@@ -112,39 +116,115 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
     return document
 
 
-def documents_visible_to(*, user):
-    """Authority users see the documents of their authorities' calls; bidders see those of calls they bid in."""
+def _document_readers(user) -> Q:
+    """Who reads which kind of document: one condition per kind, in the terms of the checks that guard the data
+    the document shows, so that a document never shows more than its reader may see elsewhere.
+
+    - A bid's content after the opening (every price, point and rank: the opening record, the comparison reports,
+      the receipts) is read as the bids are (`bids.selectors.bid_get`, `tender_bids`): by the authority's readers
+      who audit it or sit on the call's panel with a declaration of no conflict of interest
+      (`evaluation.panel.panel_access_check`), and only once the bids are opened; a receipt only while its bid
+      stands submitted (a withdrawn bid stays private). After the decision the call's bidders read the opening
+      record and the comparison, as they read each other's bids then (prices are never secret).
+    - A receipt and a letter are their provider's own; a letter is the authority's too (it sent it).
+    - The decision and the interruption are the authority's, and the bidders' once made.
+    - The procedure report names the bidders: the authority's, once the bids are opened.
+    - The call document is public once published."""
     roles = roles_of(user)
-    queryset = GeneratedDocument.objects.select_related("tender")
+    nothing = Q(pk__in=[])
     if roles.auditor_of_all:
-        return queryset.filter(Q(provider__isnull=True) | Q(tender__opened_at__isnull=False))
-    # The call document of a published call is public; the rest belongs to the authority and the bidders.
-    # A provider's own documents (receipts) are its own, and the authority's only after the opening.
-    visible = Q(kind=DocumentKind.CALL, tender__published_at__isnull=False)
-    visible |= Q(tender__authority_id__in=roles.officer_of | roles.evaluator_of | roles.auditor_of) & (
-        Q(provider__isnull=True) | Q(tender__opened_at__isnull=False)
-    )
-    if roles.provider_of:
-        visible |= Q(provider_id__in=roles.provider_of)
-        # The bidders see the call's own records only after the decision (the opening record lists every price).
-        visible |= Q(
-            provider__isnull=True,
-            tender__decided_at__isnull=False,
-            tender__bids__provider_id__in=roles.provider_of,
-            tender__bids__status=BidStatus.SUBMITTED,
+        reads = audits = Q(pk__isnull=False)
+    else:
+        authorities = roles.officer_of | roles.evaluator_of | roles.decision_maker_of | roles.auditor_of
+        reads = Q(tender__authority_id__in=authorities) if authorities else nothing
+        audits = Q(tender__authority_id__in=roles.auditor_of) if roles.auditor_of else nothing
+    opened = Q(tender__opened_at__isnull=False)
+    if not roles.is_authority_user:
+        bid_content = nothing
+    else:
+        clean_panel_seat = PanelMember.objects.filter(
+            tender_id=OuterRef("tender_id"), user_id=user.pk, declared_at__isnull=False, has_conflict=False
         )
-    return queryset.filter(visible).distinct()
+        bid_content = opened & reads & (audits | Q(Exists(clean_panel_seat)))
+    if roles.provider_of:
+        own = Q(provider_id__in=roles.provider_of)
+        bidder = Q(
+            Exists(
+                Bid.objects.filter(
+                    tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of, status=BidStatus.SUBMITTED
+                )
+            )
+        )
+    else:
+        own = bidder = nothing
+    decided = Q(tender__decided_at__isnull=False)
+    submitted = Q(
+        Exists(
+            Bid.objects.filter(
+                tender_id=OuterRef("tender_id"), provider_id=OuterRef("provider_id"), status=BidStatus.SUBMITTED
+            )
+        )
+    )
+    rules = {
+        DocumentKind.CALL: Q(tender__published_at__isnull=False) | reads,
+        DocumentKind.RECEIPT: own | (bid_content & submitted),
+        DocumentKind.OPENING_RECORD: bid_content | (decided & bidder),
+        DocumentKind.COMPARISON: bid_content | (decided & bidder),
+        DocumentKind.LETTER: own | reads,
+        DocumentKind.DECISION: reads | (decided & bidder),
+        DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & bidder),
+        DocumentKind.PROCEDURE_REPORT: opened & reads,
+    }
+    # A kind without a rule would be read by nobody: `test_every_kind_of_document_has_its_readers` holds them.
+    return reduce(operator.or_, (Q(kind=kind) & readers for kind, readers in rules.items()))
 
 
-def document_get(*, user, document_id) -> GeneratedDocument:
+# The kinds that show a bid's content: the authority reads them behind the panel's gate.
+_BEHIND_THE_PANEL = {DocumentKind.RECEIPT, DocumentKind.OPENING_RECORD, DocumentKind.COMPARISON}
+
+
+def documents_visible_to(*, user):
+    """The documents the user may read (`_document_readers`): every list and every single read starts here."""
+    return GeneratedDocument.objects.select_related("tender").filter(_document_readers(user))
+
+
+def _refuse_unreadable(*, user, document_id, tender_id: int | None) -> None:
+    """Why a document the user may not read is refused: 403 (the panel's own reason) to a reader of the authority
+    whom only the panel's gate keeps from an opened bid's content, as `tender_bids` answers; for everyone else it
+    does not exist (404), as a bid before its opening or another provider's bid."""
     try:
-        return documents_visible_to(user=user).get(pk=document_id)
+        document = GeneratedDocument.objects.select_related("tender").filter(pk=document_id).first()
+    except (ValueError, TypeError):
+        return
+    if document is None or document.kind not in _BEHIND_THE_PANEL or document.tender.bids_are_sealed:
+        return
+    if tender_id is not None and document.tender_id != tender_id:
+        return
+    if not roles_of(user).reads_authority(document.tender.authority_id):
+        return
+    if document.kind == DocumentKind.RECEIPT:
+        bids = Bid.objects.filter(tender_id=document.tender_id, provider_id=document.provider_id)
+        if not bids.filter(status=BidStatus.SUBMITTED).exists():
+            return  # a draft's or a withdrawn bid's receipt: as the bid, not found
+    panel_access_check(user=user, tender=document.tender)
+
+
+def document_get(*, user, document_id, tender_id: int | None = None) -> GeneratedDocument:
+    """A document the user may read (of the given call, if one is given); 403 or 404 otherwise."""
+    readable = documents_visible_to(user=user)
+    if tender_id is not None:
+        readable = readable.filter(tender_id=tender_id)
+    try:
+        return readable.get(pk=document_id)
     except (GeneratedDocument.DoesNotExist, ValueError, TypeError) as exc:
+        _refuse_unreadable(user=user, document_id=document_id, tender_id=tender_id)
         raise NotFound() from exc
 
 
-def document_download(*, user, document_id, ip_address: str | None = None) -> GeneratedDocument:
-    document = document_get(user=user, document_id=document_id)
+def document_download(
+    *, user, document_id, tender_id: int | None = None, ip_address: str | None = None
+) -> GeneratedDocument:
+    document = document_get(user=user, document_id=document_id, tender_id=tender_id)
     if document.status != DocumentStatus.READY:
         raise Conflict(_("The document is not ready yet."), code="document_not_ready", status=document.status)
     audit_record(

@@ -200,9 +200,10 @@ def follow(request, pk: int):
 def document(request, pk: int, document_id: int):
     """A PDF of the call (the call document, a receipt, the decision, a letter) for whoever may see it."""
     tender = tender_get(user=request.user, tender_id=pk)
-    record = document_download(user=request.user, document_id=document_id, ip_address=request.META.get("REMOTE_ADDR"))
-    if record.tender_id != tender.pk:
-        raise NotFound()
+    # A document of another call is not found here, before anything is read or logged.
+    record = document_download(
+        user=request.user, document_id=document_id, tender_id=tender.pk, ip_address=request.META.get("REMOTE_ADDR")
+    )
     response = FileResponse(
         record.file.open("rb"), as_attachment=True, filename=record.filename, content_type="application/pdf"
     )

@@ -159,11 +159,21 @@ def own_bid_page(outcome) -> dict:
 
 # Documents of the call, by document: the call document is public; A's receipt and letter are A's, and the
 # authority's after the opening; the opening record is the authority's after the opening, the bidders' after
-# the decision. A document that does not exist yet in a state answers 404 like one that is not yours.
+# the decision. The receipt and the opening record show the bids: X's readers read them as they read the bids (the
+# evaluator off the panel is refused, 403). A document that does not exist yet in a state answers 404 like one
+# that is not yours. Every kind, role, state and declaration: tests/security/test_matrix_documents.py.
 DOCUMENT_READ = {
     "call": OK,
-    "receipt_a": {"owner": OK, "authority": by_state(HIDDEN, OK, OK)},
-    "opening_record": {"authority": by_state(HIDDEN, OK, OK), "providers": by_state(HIDDEN, HIDDEN, OK)},
+    "receipt_a": {
+        "owner": OK,
+        "authority": by_state(HIDDEN, OK, OK),
+        "evaluator_unnamed": by_state(HIDDEN, DENIED, DENIED),
+    },
+    "opening_record": {
+        "authority": by_state(HIDDEN, OK, OK),
+        "evaluator_unnamed": by_state(HIDDEN, DENIED, DENIED),  # the bids' content: the panel's gate (403)
+        "providers": by_state(HIDDEN, HIDDEN, OK),
+    },
     "letter_a": {"owner": by_state(HIDDEN, HIDDEN, OK), "authority": by_state(HIDDEN, HIDDEN, OK)},
 }
 
