@@ -114,6 +114,24 @@ def provider_request_answer(
     return request
 
 
+def provider_requests_of_bid(*, user, bid_id) -> list[ProviderRequest]:
+    """The requests to a bid with their answers, which are between the authority and that bidder: the bidder reads
+    them, and the authority as it reads the bid itself (after the opening, the panel without a conflict of interest
+    and the auditors, `bid_get`). The other bidders never do, not even after the decision when they may read the bid
+    (less its business secrets): to them these do not exist (404), as the bid's own portal pages answer."""
+    from bids.selectors import bid_get
+
+    try:
+        owner_id, authority_id = Bid.objects.values_list("provider_id", "tender__authority_id").get(pk=bid_id)
+    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    roles = roles_of(user)
+    if owner_id not in roles.provider_of and not roles.reads_authority(authority_id):
+        raise NotFound()
+    bid = bid_get(user=user, bid_id=bid_id)  # the owner's, or the authority's behind the seal and the panel's gate
+    return list(ProviderRequest.objects.filter(bid=bid).order_by("requested_at", "pk"))
+
+
 def offer_reject_for_price(*, actor, tender_id: int, lot_offer_id: int, reason: str) -> PriceRejection:
     """Reject an offer for its price; an abnormally low one only once its explanation was asked and answered."""
     reason = (reason or "").strip()

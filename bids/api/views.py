@@ -121,10 +121,11 @@ class BidViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=ProviderRequestOutSerializer(many=True), summary="Requests to your bid from the authority")
     @action(detail=True, methods=["get"])
     def requests(self, request, pk=None):
-        from evaluation.models import ProviderRequest
+        from evaluation.requests import provider_requests_of_bid
 
-        bid = selectors.bid_get(user=request.user, bid_id=pk)
-        return Response(ProviderRequestOutSerializer(ProviderRequest.objects.filter(bid=bid), many=True).data)
+        return Response(
+            ProviderRequestOutSerializer(provider_requests_of_bid(user=request.user, bid_id=pk), many=True).data
+        )
 
     @extend_schema(request=AnswerInputSerializer, responses=ProviderRequestOutSerializer, summary="Answer a request")
     @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>\d+)/answer")

@@ -1,14 +1,18 @@
 """Clarifications and abnormally low prices: a flagged price is rejected only after an explanation was answered."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from bids.models import LotOffer
+from bids.models import Bid, LotOffer
 from evaluation.models import LotResult, PriceRejection
-from evaluation.services import quality_scores_record, tender_evaluate
+from evaluation.requests import provider_request_answer, provider_request_create
+from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
+from procurement.models import Membership, Role
 from tenders.services import tender_close
+from tests import factories
 from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
 
 
@@ -109,3 +113,51 @@ def test_another_provider_cannot_see_or_answer_the_request(opened, officer, memb
         other.post(f"/api/v1/bids/{bid.pk}/requests/{request.pk}/answer/", {"answer": "x"}, format="json").status_code
         == 404
     )
+
+
+def test_requests_and_answers_are_between_the_authority_and_the_bidder(
+    opened, officer, authority, provider_a, member_a, member_b, client_for
+):
+    # given the panel asked A for a clarification during the evaluation, A answered, and the call was decided
+    bid_a = Bid.objects.get(tender=opened, provider=provider_a)
+    request = provider_request_create(
+        actor=officer,
+        tender_id=opened.pk,
+        bid_id=bid_a.pk,
+        kind="clarification",
+        message="PYYNTO-7Q: tarkentakaa opettajien määrää.",
+        deadline=timezone.now() + timedelta(days=3),
+    )
+    provider_request_answer(
+        actor=member_a, bid_id=bid_a.pk, request_id=request.pk, answer="VASTAUS-7Q", received_at=timezone.now()
+    )
+    scores = [
+        {"lot_offer": offer.pk, "criterion": criterion.pk, "reason": "Perusteltu.", "points": Decimal("5")}
+        for offer in LotOffer.objects.filter(bid__tender=opened)
+        for criterion in opened.criteria.all()
+    ]
+    quality_scores_record(actor=officer, tender_id=opened.pk, scores=scores)
+    tender_evaluate(actor=officer, tender_id=opened.pk)
+    tender_propose(actor=officer, tender_id=opened.pk)
+    tender_decide(actor=officer, tender_id=opened.pk)
+    unnamed_evaluator = factories.UserFactory()
+    Membership.objects.create(user=unnamed_evaluator, role=Role.EVALUATOR, authority=authority)
+    url = f"/api/v1/bids/{bid_a.pk}/requests/"
+
+    # when each reads the requests to A's bid
+    answers = {
+        "owner": client_for(member_a).get(url),
+        "panel": client_for(officer).get(url),
+        "auditor": client_for(factories.auditor(authority)).get(url),
+        "competitor": client_for(member_b).get(url),
+        "unnamed evaluator": client_for(unnamed_evaluator).get(url),
+    }
+
+    # then A, the panel and the auditor read the request and its answer; the other bidder, which may read A's bid
+    # after the decision, does not (not even that there were any); the evaluator off the panel is refused
+    for who in ("owner", "panel", "auditor"):
+        assert answers[who].status_code == 200, who
+        assert [(r["message"][:9], r["answer"]) for r in answers[who].json()] == [("PYYNTO-7Q", "VASTAUS-7Q")], who
+    assert client_for(member_b).get(f"/api/v1/bids/{bid_a.pk}/").status_code == 200
+    assert answers["competitor"].status_code == 404 and "7Q" not in answers["competitor"].content.decode()
+    assert answers["unnamed evaluator"].status_code == 403

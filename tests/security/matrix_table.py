@@ -241,7 +241,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/bids/{pk}/withdraw/"): api(signed_in=HIDDEN, owner=by_state(OK, CONFLICT, CONFLICT)),
     ("GET", "/api/v1/bids/{pk}/versions/"): BID_READ,
     ("GET", "/api/v1/bids/{pk}/versions/{number}/manifest/"): api(signed_in=HIDDEN, owner=OK),
-    ("GET", "/api/v1/bids/{pk}/requests/"): BID_READ,
+    ("GET", "/api/v1/bids/{pk}/requests/"): {**BID_READ, "member_b": dict.fromkeys(STATES, frozenset([HIDDEN]))},
     # The request to A (made after the opening): A answers it; before the opening there is none.
     ("POST", "/api/v1/bids/{pk}/requests/{request_id}/answer/"): api(signed_in=HIDDEN, owner=by_state(HIDDEN, OK, OK)),
     ("GET", "/api/v1/bids/{bid_id}/attachments/"): BID_READ,
