@@ -51,9 +51,12 @@ def _as_authority(bid: Bid) -> Bid:
 
 
 def _as_competitor(bid: Bid) -> Bid:
-    """The submitted version with every part the bidder marked as a business secret removed (never the prices)."""
+    """The submitted version with every part the bidder marked as a business secret removed (never the prices), and
+    without its exclusion-grounds declaration: the bidder's statement about itself (convictions, taxes, insolvency)
+    is for the authority that assesses it; the others learn the outcome from the decision."""
     _as_authority(bid)
     content = dict(bid.content)
+    content.pop("exclusion_declaration", None)
     secrets = set(content.get("business_secrets", []))
     content["quality_answers"] = [a for a in content["quality_answers"] if f"quality:{a['criterion']}" not in secrets]
     content["suitability_evidence"] = [
