@@ -1,16 +1,21 @@
 """The decision document: its content, rendered once, and who may download it."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
+from bids.services import bid_withdraw
 from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
 from documents.services import document_render
 from procurement.models import AuditEvent
+from tenders.models import Tender, TenderStatus
+from tenders.services import tender_close
 from tests import factories
-from tests.helpers import decided_call
+from tests.helpers import decided_call, open_bids, seat_panel, submit_bid
 
 
 def pdf_text(document: GeneratedDocument) -> str:
@@ -286,3 +291,46 @@ def test_a_bilingual_authoritys_documents_carry_both_languages(authority, office
     text = pdf_text(document_render(document_id=letter_b.pk))
     assert text.index("MEDDELANDE OM UPPHANDLINGSBESLUT") < text.index("ILMOITUS HANKINTAPÄÄTÖKSESTÄ")
     assert "Integrationsutbildning" in text
+
+
+def test_only_an_officer_who_may_read_a_document_queues_it_again(decided, officer, authority, client_for):
+    # given the opening record failed to render, and an officer of the authority who is not on the call's panel
+    record = GeneratedDocument.objects.get(tender=decided, kind=DocumentKind.OPENING_RECORD)
+    GeneratedDocument.objects.filter(pk=record.pk).update(status=DocumentStatus.FAILED, error="Boom")
+    off_the_panel = factories.officer_of(authority)
+    url = f"/api/v1/documents/{record.pk}/retry/"
+
+    # when each asks to render it again
+    refused = client_for(off_the_panel).post(url)
+    queued = client_for(officer).post(url)
+
+    # then only the panel's officer may: the record lists every price, which the other reads as the bids, not at all
+    assert refused.status_code == 403 and refused.json()["code"] == "not_on_panel"
+    assert queued.status_code == 200 and queued.json()["status"] == DocumentStatus.QUEUED
+
+
+def test_a_withdrawn_bids_receipt_stays_its_providers_after_the_opening(
+    authority, officer, provider_a, member_a, member_b, client_for
+):
+    # given A submitted a bid (and got its receipt) but withdrew it before the deadline, and the bids were opened
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    bid_a = submit_bid(member_a, tender, "9000")
+    submit_bid(member_b, tender, "9500")
+    bid_withdraw(actor=member_a, bid_id=bid_a.pk, received_at=timezone.now())
+    past = timezone.now() - timedelta(seconds=1)
+    Tender.objects.filter(pk=tender.pk).update(submission_deadline=past, next_check=past)
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    receipt = GeneratedDocument.objects.get(tender=tender, kind=DocumentKind.RECEIPT, provider=provider_a)
+
+    # when A and the panel's officer read it
+    as_owner = client_for(member_a).get(f"/api/v1/documents/{receipt.pk}/")
+    as_panel = client_for(officer).get(f"/api/v1/documents/{receipt.pk}/")
+
+    # then it is A's; to the authority a withdrawn bid does not exist, as the bid itself answers
+    assert as_owner.status_code == 200
+    assert as_panel.status_code == 404
+    assert client_for(officer).get(f"/api/v1/bids/{bid_a.pk}/").status_code == 404
+    listed = client_for(officer).get(f"/api/v1/documents/?tender={tender.pk}").json()["results"]
+    assert receipt.pk not in {row["id"] for row in listed}
