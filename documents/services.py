@@ -175,7 +175,7 @@ def _document_readers(user) -> Q:
         DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & bidder),
         DocumentKind.PROCEDURE_REPORT: opened & reads,
     }
-    # A kind without a rule would be read by nobody: `test_every_kind_of_document_has_its_readers` holds them.
+    # A kind without a rule is read by nobody; tests/security/test_matrix_documents.py reads every kind as every role.
     return reduce(operator.or_, (Q(kind=kind) & readers for kind, readers in rules.items()))
 
 
