@@ -36,6 +36,14 @@ from tenders.models import Question, Tender
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
 from tests import factories
 from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
+from tests.bids.test_filetypes import (
+    HOSTILE_PDFS,
+    encrypted_pdf,
+    pdf_deeply_nested,
+    pdf_object_stream_bomb,
+    pdf_truncated,
+    pdf_unlisted_action,
+)
 from tests.helpers import full_content, open_bids, qualify_all, seat_panel, submitted_call
 from tests.tenders.test_api import call_payload
 
@@ -271,6 +279,18 @@ UPLOADS = [
     ),
     Upload("PDF with an embedded .exe", "paketti.pdf", pdf_with_embedded_exe, code="active_content"),
     Upload("PDF with a 1 GiB Flate stream", "pommi.pdf", pdf_flate_bomb, code="compression_bomb"),
+    # read by a PDF parser (issue 17): every object, wherever it is packed, and nothing it cannot read whole
+    *(Upload(f"PDF with {what}", "liite.pdf", make, code="active_content") for what, make in HOSTILE_PDFS),
+    Upload("PDF cut short", "katkennut.pdf", pdf_truncated, code="corrupt_file"),
+    Upload(
+        "PDF with an object left out of its cross-reference",
+        "piilo.pdf",
+        pdf_unlisted_action,
+        code="uninspectable_file",
+    ),
+    Upload("PDF nested 150 deep", "syva.pdf", pdf_deeply_nested, code="uninspectable_file"),
+    Upload("PDF whose object stream unpacks to 30 MB", "pommi2.pdf", pdf_object_stream_bomb, code="compression_bomb"),
+    Upload("PDF encrypted without a password to open", "salattu.pdf", lambda: encrypted_pdf(""), code="encrypted_file"),
     Upload("ELF executable renamed .pdf", "ohjelma.pdf", ELF, code="unsupported_type"),
     Upload("PE executable renamed .docx", "ohjelma.docx", PE, code="unsupported_type"),
     Upload("self-extracting archive named .docx", "paketti.docx", lambda: PE + docx_bytes(), code="unsupported_type"),
