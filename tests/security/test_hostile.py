@@ -1022,6 +1022,28 @@ def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and
     assert chain_is_intact()
 
 
+# --- text that a spreadsheet would run: the comparison XLSX writes it as text (issue 17) --------------------------
+
+# Providers' names that a spreadsheet takes for formulas: a link that sends a neighbouring cell (a competitor's
+# price) away, and the DDE and arithmetic forms of OWASP's CSV-injection list.
+EXPORT_NAMES = [
+    '=HYPERLINK("http://127.0.0.1:9/?p="&D4,"Avaa tarjous")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def test_formulas_in_providers_names_are_text_in_the_comparison_xlsx(authority, officer, client_for):
+    from tests.evaluation.test_exports import cells, comparison_xlsx
+
+    found = cells(comparison_xlsx(authority, officer, client_for, EXPORT_NAMES, lot_title="=1+1"))
+
+    assert [cell.coordinate for cell in found if cell.data_type == "f"] == []
+    shown = {cell.value for cell in found if cell.data_type == "s"}
+    assert set(EXPORT_NAMES) <= shown
+
+
 # --- file:// and http:// in what reaches the PDF renderer: nothing is ever fetched --------------------------------
 
 
@@ -1156,6 +1178,7 @@ def test_the_corpus_size(capsys):
         "names × (organisation, person, contact)": len(NAMES) * 3,
         "names in the portal's registration": 3,
         "text fields, each with <script>, <img onerror> and <svg onload>": len(TEXT_FIELDS),
+        "formulas as names in the comparison XLSX": len(EXPORT_NAMES),
         "fetches from what the renderer is given": len(fetch_vectors("http://127.0.0.1:9")) * 2,
     }
     total = sum(sizes.values())
