@@ -1,17 +1,18 @@
 """Recognising a bid attachment's type by its content, and refusing content that is unsafe to hand on."""
 
-import base64
-import binascii
 import io
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import puremagic
 from django.utils.translation import gettext_lazy as _
+from pypdf import PdfReader, apply_configuration
+from pypdf.errors import LimitReachedError
+from pypdf.filters import decode_stream_data
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject, StreamObject
 
 from procurement.errors import ValidationFailed
 
@@ -238,34 +239,39 @@ def _check_member(data: bytes, entry: zipfile.ZipInfo) -> None:
         raise _corrupt()
 
 
-# --- PDF: actions that run code -----------------------------------------------------------------------------
+# --- PDF: what runs or carries files, found by a PDF parser ------------------------------------------------------
 
-# A name token (/Name) that could spell one of the names looked for (#xx escapes are decoded before comparing).
-_NAME = re.compile(rb"/((?:[JLERX]|#[0-9A-Fa-f]{2})[^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
-_ANY_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
-_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-# "stream" after a dictionary, then the end of line that the format requires.
-_STREAM = re.compile(rb">>\s*stream(?:\r\n|\n|\r)")
-_ENDSTREAM = re.compile(rb"endstream")
-_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
-_FILTER_NAME = re.compile(rb"/([^\s/\[\]<>()]+)")
-_PREDICTOR = re.compile(rb"/Predictor\s*(\d+)")
-_ACTIVE = {b"JavaScript", b"JS", b"Launch", b"XFA", b"EmbeddedFile", b"RichMedia"}
-# Names long enough never to occur by chance in compressed bytes; /JS, three letters, does now and then.
-_LONG_ACTIVE = {b"JavaScript", b"Launch", b"EmbeddedFile", b"RichMedia"}
-_IMAGE_FILTERS = {b"DCTDecode", b"DCT", b"JPXDecode", b"CCITTFaxDecode", b"CCF", b"JBIG2Decode"}
-# Decoded streams are scanned in windows of this size, overlapping by the longest name looked for (escaped).
+# ZIP members (and PDF streams) are inflated in windows of this size, so that a bomb never sits in memory whole.
 _WINDOW = 1024 * 1024
-_OVERLAP = 256
 
-
-def _decoded(name: bytes) -> bytes:
-    return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
-
-
-def _names(text: bytes, *, whole: bool = True) -> set[bytes]:
-    """The names in the text; with whole=False a name running to the end of the text may be cut, so is left out."""
-    return {_decoded(m.group(1)) for m in _NAME.finditer(text) if whole or m.end() < len(text)}
+# Names that mark what a PDF may not carry, as a key or as a value, in any object: JavaScript (actions, the
+# document's name tree, form scripts), actions that start a program, XFA forms, files embedded in the document or
+# in an annotation, and rich media. Links (/URI), jumps to other files (/GoToR) and form submission stay allowed.
+_ACTIVE_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/XFA",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/EF",
+        "/FileAttachment",
+        "/RichMedia",
+        "/RichMediaExecute",
+    }
+)
+# What one upload may cost: beyond these the file is refused as one that cannot be checked. A 600-page report
+# has some 1 500 objects and 16 000 values, nested less than 10 deep.
+MAX_PDF_OBJECTS = 250_000
+MAX_PDF_VALUES = 5_000_000
+MAX_PDF_DEPTH = 100
+# No stream but an image may unpack to more than this, whatever the budget of the whole file would allow.
+MAX_PDF_STREAM_UNPACKED = 64 * 1024 * 1024
+_IMAGE_FILTERS = frozenset({"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode"})
+_FLATE = frozenset({"/FlateDecode", "/Fl"})
+# Where a numbered object starts, as pypdf looks for one that its cross-reference does not list.
+_OBJECT_HEADER = re.compile(rb"\s(\d{1,10})\s+(\d{1,5})\s+obj")
 
 
 def _active() -> FileRefused:
@@ -282,109 +288,159 @@ def _uninspectable() -> FileRefused:
     )
 
 
+def _encrypted() -> FileRefused:
+    return FileRefused("encrypted_file", _("The PDF is encrypted or password-protected; upload it without protection."))
+
+
 def _pdf_check(data: bytes, max_file_bytes: int) -> None:
-    """Refuse a PDF that can run JavaScript or start a program, or whose structure hides what it contains.
+    """Refuse a PDF that can run JavaScript or start a program, that carries files, or that cannot be read whole.
 
-    Outside streams every name is checked; inside streams, their decoded content where it can hold PDF objects.
-    Image data is not decoded: it cannot hold actions, and blank scanned pages unpack a thousandfold."""
-    names = _names(data)
-    if names & _LONG_ACTIVE:
-        raise _active()
-    if b"Encrypt" in names:
-        # Encrypted strings and object streams cannot be checked, and the authority could not read them anyway.
-        raise FileRefused(
-            "encrypted_file", _("The PDF is encrypted or password-protected; upload it without protection.")
-        )
-    budget = [unpack_limit(len(data), max_file_bytes)]
-    position = 0
-    for start in _STREAM.finditer(data):
-        if start.start() < position:
-            continue  # the keyword was inside the data of the previous stream
-        if _names(data[position : start.start()]) & _ACTIVE:
-            raise _active()
-        end = _ENDSTREAM.search(data, start.end())
-        stop = end.start() if end else len(data)
-        dictionary = _stream_dictionary(data, position, start.start())
-        if _has_active(_stream_content(data[start.end() : stop], dictionary, budget)):
-            raise _active()
-        position = end.end() if end else len(data)
-    if _names(data[position:]) & _ACTIVE:
-        raise _active()
-
-
-def _has_active(pieces: Iterable[bytes]) -> bool:
-    tail = b""
-    for piece in pieces:
-        window = tail + piece
-        if _names(window, whole=False) & _ACTIVE:
-            return True
-        tail = window[-_OVERLAP:]
-    return bool(_names(tail) & _ACTIVE)
-
-
-def _stream_dictionary(data: bytes, since: int, keyword: int) -> bytes:
-    """The dictionary of the stream whose keyword is at `keyword`, its names' #xx escapes decoded."""
-    opening = data.rfind(b"obj", since, keyword)
-    text = data[opening if opening >= 0 else max(since, keyword - 4096) : keyword + 2]
-    return _ANY_NAME.sub(lambda m: b"/" + _decoded(m.group(1)).replace(b"/", b"#2F"), text)
-
-
-def _stream_content(raw: bytes, dictionary: bytes, budget: list[int]) -> Iterable[bytes]:
-    """The decoded content of a stream, in pieces, where it can carry PDF objects; nothing where it cannot (images,
-    undecodable data: a reader cannot make objects of those either, and their raw bytes were checked for the long
-    names). An object stream that cannot be decoded is refused."""
-    object_stream = b"/ObjStm" in dictionary or bool(
-        re.search(rb"/N\s*\d", dictionary) and re.search(rb"/First\s*\d", dictionary)
-    )
-    if not object_stream and b"/Subtype/Image" in re.sub(rb"\s+", b"", dictionary):
-        return ()
-    predictor = _PREDICTOR.search(dictionary)
-    if object_stream and predictor and int(predictor.group(1)) > 1:
-        # Objects behind a predictor would have to be un-predicted to be read; producers of documents never do that.
-        raise _uninspectable()
-    if object_stream and re.search(rb"/(Filter|DecodeParms)\s*\d", dictionary):
-        raise _uninspectable()  # its filters are stored elsewhere in the file (an indirect reference)
-    found = _FILTER.search(dictionary)
-    filters = _FILTER_NAME.findall(found.group(1)) if found else []
-    content = raw
-    for index, name in enumerate(filters):
-        if name in _IMAGE_FILTERS:
-            return ()
+    pypdf reads the file in strict mode: a cross-reference that would have to be guessed (a damaged or cut file)
+    is refused, since what a reader then finds need not be what was checked. Then every object is inspected: those
+    that the cross-reference lists, those packed in object streams, and any other that a reference reaches."""
+    budget = unpack_limit(len(data), max_file_bytes)
+    limit = max(1, min(budget, MAX_PDF_STREAM_UNPACKED))  # never 0: to pypdf, 0 is no limit
+    limits = {
+        "maximum_declared_stream_length": len(data),
+        "zlib_maximum_output_length": limit,
+        "zlib_maximum_recovery_input_length": 0,  # damaged Flate data is not recovered byte by byte
+        "lzw_maximum_output_length": limit,
+        "run_length_maximum_output_length": limit,
+        "brotli_maximum_output_length": limit,
+        "array_based_stream_maximum_output_length": limit,
+        "stream_decoding_work_maximum_length": 4 * limit,
+        "jbig2dec_binary": None,  # nothing here starts a program, not even an image decoder
+    }
+    with apply_configuration(**limits):
         try:
-            if name in (b"FlateDecode", b"Fl"):
-                pieces = _inflate(content, budget, object_stream=object_stream)
-                if index == len(filters) - 1:
-                    return pieces
-                content = b"".join(pieces)
-            elif name in (b"ASCIIHexDecode", b"AHx"):
-                digits = re.sub(rb"\s+", b"", content.split(b">", 1)[0])
-                content = binascii.unhexlify(digits + b"0" * (len(digits) % 2))
-            elif name in (b"ASCII85Decode", b"A85"):
-                content = base64.a85decode(content.split(b"~>", 1)[0])
-            elif object_stream:
+            reader = PdfReader(io.BytesIO(data), strict=True)
+            encrypted = reader.is_encrypted
+        except Exception:  # on hostile input, any failure of the parser means a file it cannot read
+            raise _corrupt() from None
+        if encrypted:
+            # Encrypted strings and streams cannot be checked, and the authority could not read them anyway.
+            raise _encrypted()
+        _PdfInspection(reader, data, budget).run()
+
+
+class _PdfInspection:
+    """A bounded walk over every object of a parsed PDF, each object inspected once (a visited set)."""
+
+    def __init__(self, reader: PdfReader, data: bytes, budget: int):
+        self.reader, self.data, self.budget = reader, data, budget
+        self.object_streams = {stream for stream, _index in reader.xref_objStm.values()}
+        self.seen: set[tuple[int, int]] = set()
+        self.pending: list[tuple[int, int]] = []
+        self.values = 0
+        self._headers: set[tuple[int, int]] | None = None
+
+    def run(self) -> None:
+        reader = self.reader
+        plain = [(number, generation) for generation, entries in reader.xref.items() for number in entries]
+        listed = plain + [(number, 0) for number in reader.xref_objStm]
+        if len(listed) > MAX_PDF_OBJECTS:
+            raise _uninspectable()
+        try:
+            # First what the streams unpack to, before any object stream is unpacked to be parsed. A stream is never
+            # inside an object stream: the plain objects hold every stream.
+            for number, generation in plain:
+                found = self._resolve(number, generation)
+                if isinstance(found, StreamObject):
+                    self._unpack(found, object_stream=number in self.object_streams)
+            self._inspect(reader.trailer)
+            for reference in listed:
+                self._reach(reference)
+            while self.pending:
+                self._inspect(self._resolve(*self.pending.pop()))
+        except FileRefused:
+            raise
+        except Exception:  # on hostile input, any failure of the parser (or one of its limits) means the same
+            raise _uninspectable() from None
+
+    def _reach(self, reference: tuple[int, int]) -> None:
+        if reference not in self.seen:
+            self.seen.add(reference)
+            if len(self.seen) > MAX_PDF_OBJECTS:
                 raise _uninspectable()
+            self.pending.append(reference)
+
+    def _resolve(self, number: int, generation: int):
+        reader = self.reader
+        listed = number in reader.xref.get(generation, ()) or (generation == 0 and number in reader.xref_objStm)
+        if not listed:
+            if self._headers is None:
+                self._headers = {(int(n), int(g)) for n, g in _OBJECT_HEADER.findall(self.data)}
+            if (number, generation) in self._headers:
+                # The file holds an object that its cross-reference does not list, and a reference to it: a reader
+                # may go and find it, or not. The structure is not what it says.
+                raise _uninspectable()
+            return NullObject()  # a reference to an object that is nowhere is null
+        return reader.get_object(IndirectObject(number, generation, reader))
+
+    def _inspect(self, root) -> None:
+        stack = [(root, 0)]
+        while stack:
+            value, depth = stack.pop()
+            self.values += 1
+            if self.values > MAX_PDF_VALUES or depth > MAX_PDF_DEPTH:
+                raise _uninspectable()
+            if isinstance(value, IndirectObject):
+                self._reach((value.idnum, value.generation))
+            elif isinstance(value, NameObject):
+                if value in _ACTIVE_NAMES:
+                    raise _active()
+            elif isinstance(value, DictionaryObject):  # a stream's dictionary too
+                for key, item in dict.items(value):  # as stored: references are followed by the walk
+                    if key in _ACTIVE_NAMES:
+                        raise _active()
+                    stack.append((item, depth + 1))
+            elif isinstance(value, ArrayObject):
+                stack.extend((item, depth + 1) for item in list.__iter__(value))
+
+    def _unpack(self, stream: StreamObject, *, object_stream: bool) -> None:
+        """Count what the stream unpacks to against the file's budget, so that a bomb is refused before a reader
+        opens it. Images are not unpacked (they hold no objects, and a blank scanned page unpacks a thousandfold);
+        damaged data counts as far as it unpacks, but an object stream must unpack whole to be checked."""
+        filters = stream.get("/Filter")
+        names = [filters] if isinstance(filters, NameObject) else list(filters or ())
+        image = dict.get(stream, "/Subtype") == "/Image" or any(name in _IMAGE_FILTERS for name in names)
+        if image and not object_stream:
+            return
+        limit = min(self.budget, MAX_PDF_STREAM_UNPACKED)
+        try:
+            if not names:
+                size = len(stream._data)
+            elif len(names) == 1 and names[0] in _FLATE:
+                size = _inflated_size(stream._data, limit)
             else:
-                return ()
-        except (ValueError, binascii.Error):
+                size = len(decode_stream_data(stream))  # within the limits of the configuration
+        except LimitReachedError:
+            raise _bomb() from None
+        except Exception:  # a filter that fails on this data: nothing of it reaches a reader either
             if object_stream:
                 raise _uninspectable() from None
-            return ()
-    return (content,)
+            return
+        self.budget -= size
+        if self.budget < 0 or size > MAX_PDF_STREAM_UNPACKED:
+            raise _bomb()
 
 
-def _inflate(raw: bytes, budget: list[int], *, object_stream: bool) -> Iterator[bytes]:
-    """Inflate in windows, never past the budget that all the streams of the file share."""
+def _inflated_size(raw: bytes, limit: int) -> int:
+    """How many bytes the zlib data inflates to, one window at a time; beyond `limit`, LimitReachedError. Damaged
+    data counts as far as it inflates (a reader shows that much); data that does not inflate at all raises."""
     inflater = zlib.decompressobj()
-    pending = raw
-    try:
-        while pending and not inflater.eof:
+    size, pending = 0, raw
+    while pending and not inflater.eof:
+        try:
             piece = inflater.decompress(pending, _WINDOW)
-            pending = inflater.unconsumed_tail
-            budget[0] -= len(piece)
-            if budget[0] < 0:
-                raise _bomb()
-            yield piece
-    except zlib.error:
-        # Readers show what inflates before the damage, and so that part was checked; an object stream is refused.
-        if object_stream:
-            raise _uninspectable() from None
+        except zlib.error:
+            if size == 0:
+                raise
+            break
+        if not piece and len(inflater.unconsumed_tail) == len(pending):
+            break  # the data ends before the stream does
+        pending = inflater.unconsumed_tail
+        size += len(piece)
+        if size > limit:
+            raise LimitReachedError("The stream unpacks beyond the limit.")
+    return size

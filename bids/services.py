@@ -54,10 +54,17 @@ def _ensure_box_open(tender: Tender, received_at: datetime) -> None:
         raise Conflict(_("This call does not accept bids now."), code="tender_not_open", status=tender.status)
 
 
-def _provider_for(actor, provider_id: int | None) -> int:
+def bid_create_check(*, actor) -> frozenset[int]:
+    """Preparing a bid: only members of a training provider (403); the API asks before it reads the body. The
+    providers the actor may bid for."""
     providers = roles_of(actor).provider_of
     if not providers:
         raise Forbidden(_("Only members of a training provider can prepare bids."))
+    return providers
+
+
+def _provider_for(actor, provider_id: int | None) -> int:
+    providers = bid_create_check(actor=actor)
     if provider_id is None:
         if len(providers) > 1:
             raise ValidationFailed(
@@ -104,6 +111,17 @@ def bid_create(*, actor, tender_id: int, content: dict, received_at: datetime, p
         bid.save(update_fields=["sealed_draft"])
         audit_record(action="bid.create", actor=actor, obj=bid, after=_summary(written))
     return bid
+
+
+def own_bid_check(*, actor, bid_id) -> None:
+    """A change to a bid or its files: 404 for anyone but its provider's members (its existence is sealed too).
+    The API asks before it reads the body; the services ask again, under their locks."""
+    try:
+        own = Bid.objects.filter(provider_id__in=roles_of(actor).provider_of, pk=bid_id).exists()
+    except (ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    if not own:
+        raise NotFound()
 
 
 def _locked_own_bid(actor, bid_id) -> Bid:

@@ -29,9 +29,9 @@ from .models import (
     PanelMember,
     ProviderRequest,
 )
-from .panel import panel_add, panel_declare
-from .qualification import qualification_record
-from .requests import offer_reject_for_price, provider_request_create
+from .panel import panel_add, panel_add_check, panel_declare, panel_declare_check
+from .qualification import qualification_check, qualification_record
+from .requests import offer_reject_for_price, panel_work_check, provider_request_create
 from .selectors import abnormally_low, lot_results, panel_of, qualification_checks
 
 
@@ -148,6 +148,8 @@ class TenderPanelView(APIView):
 
     @extend_schema(request=PanelMemberSerializer, responses={201: PanelMemberSerializer}, summary="Name an evaluator")
     def post(self, request, pk):
+        # Permission first: the body's user id is never looked up for someone who may not name evaluators.
+        panel_add_check(actor=request.user, tender_id=pk)
         serializer = PanelMemberSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = panel_add(actor=request.user, tender_id=pk, user_id=serializer.validated_data["user"].pk)
@@ -159,6 +161,7 @@ class TenderDeclarationView(APIView):
         request=DeclarationSerializer, responses=PanelMemberSerializer, summary="Declare on conflicts of interest"
     )
     def post(self, request, pk):
+        panel_declare_check(actor=request.user, tender_id=pk)
         serializer = DeclarationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = panel_declare(actor=request.user, tender_id=pk, **serializer.validated_data)
@@ -189,6 +192,7 @@ class TenderQualificationView(APIView):
         summary="Record pass/fail, with reasons, for exclusion and suitability",
     )
     def post(self, request, pk):
+        qualification_check(actor=request.user, tender_id=pk)
         serializer = QualificationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved = qualification_record(actor=request.user, tender_id=pk, checks=serializer.validated_data["checks"])
@@ -221,6 +225,7 @@ class TenderRequestsView(APIView):
         summary="Ask a bidder for a clarification or for an explanation of an abnormally low price",
     )
     def post(self, request, pk):
+        panel_work_check(actor=request.user, tender_id=pk)
         serializer = ProviderRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -256,6 +261,7 @@ class TenderAbnormallyLowView(APIView):
 class OfferRejectView(APIView):
     @extend_schema(request=ReasonInputSerializer, responses={204: None}, summary="Reject an offer for its price")
     def post(self, request, pk, offer_id):
+        panel_work_check(actor=request.user, tender_id=pk)
         serializer = ReasonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         offer_reject_for_price(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
@@ -271,6 +277,7 @@ class TenderScoresView(APIView):
         summary="Record quality scores: the panel's consensus (/scores/) or your own (/scores/individual/)",
     )
     def post(self, request, pk):
+        services.quality_scores_check(actor=request.user, tender_id=pk)
         serializer = ScoresInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved = services.quality_scores_record(
@@ -328,6 +335,7 @@ class TenderProposeView(APIView):
         summary="Propose the award on the ranking (an officer); a decision-maker then decides",
     )
     def post(self, request, pk):
+        services.tender_propose_check(actor=request.user, tender_id=pk)
         serializer = ProposalInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         proposal = services.tender_propose(actor=request.user, tender_id=pk, **serializer.validated_data)
@@ -411,8 +419,10 @@ class TenderContractsView(APIView):
         return Response(LotContractSerializer(rows, many=True).data)
 
 
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
+def validated(serializer_class, request, contract_id) -> dict:
+    """The body, validated once the caller is known to be one who may write to the contract step."""
+    contracts.contract_officer_check(actor=request.user, contract_id=contract_id)
+    serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -435,7 +445,7 @@ class ContractAppealsView(APIView):
         request=AppealInput, responses={201: LotContractSerializer}, summary="Register a Market Court appeal"
     )
     def post(self, request, pk):
-        data = validated(AppealInput, request.data)
+        data = validated(AppealInput, request, pk)
         contracts.appeal_register(actor=request.user, contract_id=pk, **data)
         return Response(_contract_data(request, pk), status=201)
 
@@ -448,7 +458,7 @@ class AppealResolveInput(serializers.Serializer):
 class AppealResolveView(APIView):
     @extend_schema(request=AppealResolveInput, responses=LotContractSerializer, summary="Record an appeal's outcome")
     def post(self, request, pk, appeal_id):
-        data = validated(AppealResolveInput, request.data)
+        data = validated(AppealResolveInput, request, pk)
         contracts.appeal_resolve(actor=request.user, contract_id=pk, appeal_id=appeal_id, **data)
         return Response(_contract_data(request, pk))
 
@@ -466,7 +476,7 @@ class ContractLiabilityView(APIView):
         summary="Record a contractor-liability document",
     )
     def post(self, request, pk):
-        data = validated(LiabilityDocumentInput, request.data)
+        data = validated(LiabilityDocumentInput, request, pk)
         contracts.liability_document_add(actor=request.user, contract_id=pk, **data)
         return Response(_contract_data(request, pk), status=201)
 
@@ -480,7 +490,7 @@ class SignInput(serializers.Serializer):
 class ContractSignView(APIView):
     @extend_schema(request=SignInput, responses=LotContractSerializer, summary="Record the signing of the contract")
     def post(self, request, pk):
-        data = validated(SignInput, request.data)
+        data = validated(SignInput, request, pk)
         _contract, warnings = contracts.contract_sign(actor=request.user, contract_id=pk, **data)
         body = _contract_data(request, pk)
         body["warnings"] = [w.as_dict() for w in warnings]

@@ -52,12 +52,18 @@ def _contract_for(user, contract_id: int, *, for_update: bool = False) -> LotCon
     return contract
 
 
-def _officer_contract(user, contract_id: int) -> LotContract:
+def _officer_contract(user, contract_id: int, *, for_update: bool = True) -> LotContract:
     """The contract, locked, for a write by the authority's officer: 404 to outsiders, 403 to other readers."""
-    contract = _contract_for(user, contract_id, for_update=True)
+    contract = _contract_for(user, contract_id, for_update=for_update)
     if not roles_of(user).is_officer(contract.lot.tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can change the contract step."))
     return contract
+
+
+def contract_officer_check(*, actor, contract_id: int) -> None:
+    """A write to the contract step (404 to outsiders, 403 to other readers), as the API checks it before it reads
+    the body."""
+    _officer_contract(actor, contract_id, for_update=False)
 
 
 def appeal_register(*, actor, contract_id: int, filed_on: date, reference: str) -> Appeal:

@@ -1,4 +1,5 @@
-"""The comparison table as a spreadsheet (openpyxl): the same numbers as the API, one sheet per lot."""
+"""The comparison table as a spreadsheet (openpyxl): the same numbers as the API, one sheet per lot. Every row is
+written through procurement.spreadsheets, so that no text (a provider's name, the call's title) becomes a formula."""
 
 import io
 from decimal import Decimal
@@ -6,6 +7,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from procurement.spreadsheets import append_row
 
 
 def comparison_workbook(*, tender, results) -> bytes:
@@ -25,14 +28,15 @@ def comparison_workbook(*, tender, results) -> bytes:
     ]
     for number, rows in sorted(by_lot.items()):
         sheet = workbook.create_sheet(title=f"{_('Lot')} {number}"[:31])
-        sheet.append([f"{tender.title} – {_('Lot')} {number}: {rows[0].lot.title}"])
+        append_row(sheet, [f"{tender.title} – {_('Lot')} {number}: {rows[0].lot.title}"])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(headers)
+        append_row(sheet, headers)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for result in rows:
             provider = result.lot_offer.bid.provider
-            sheet.append(
+            append_row(
+                sheet,
                 [
                     result.rank,
                     provider.name,
@@ -41,7 +45,7 @@ def comparison_workbook(*, tender, results) -> bytes:
                     Decimal(result.price_points),
                     Decimal(result.quality_points),
                     Decimal(result.total_points),
-                ]
+                ],
             )
         for column, width in zip("ABCDEFG", (8, 40, 14, 18, 14, 14, 14), strict=True):
             sheet.column_dimensions[column].width = width

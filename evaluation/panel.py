@@ -14,12 +14,19 @@ from tenders.selectors import tender_get
 from .models import PanelMember
 
 
+def panel_add_check(*, actor, tender_id: int, for_update: bool = False) -> Tender:
+    """Naming an evaluator: 404 for a call the actor does not see, 403 for anyone but the authority's officers.
+    The API checks it before it reads the body (whose user id could otherwise be probed), the service again."""
+    tender = tender_get(user=actor, tender_id=tender_id, for_update=for_update)
+    if not roles_of(actor).is_officer(tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers name the evaluators."))
+    return tender
+
+
 def panel_add(*, actor, tender_id: int, user_id: int) -> PanelMember:
     """An officer names a colleague of the authority (or themselves) to the panel of a call."""
     with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        if not roles_of(actor).is_officer(tender.authority_id):
-            raise Forbidden(_("Only the authority's procurement officers name the evaluators."))
+        tender = panel_add_check(actor=actor, tender_id=tender_id, for_update=True)
         eligible = Membership.objects.filter(
             user_id=user_id, authority_id=tender.authority_id, role__in=[Role.OFFICER, Role.EVALUATOR]
         ).exists()
@@ -48,9 +55,7 @@ def panel_declare(*, actor, tender_id: int, has_conflict: bool, statement: str =
     statement = (statement or "").strip()
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id)
-        member = PanelMember.objects.select_for_update().filter(tender=tender, user=actor).first()
-        if member is None:
-            raise Forbidden(_("You are not on the evaluation panel of this call."), code="not_on_panel")
+        member = _own_membership(actor, tender, for_update=True)
         if member.declared_at is not None:
             raise Conflict(_("You have already made your declaration for this call."), code="already_declared")
         if has_conflict and not statement:
@@ -67,6 +72,19 @@ def panel_declare(*, actor, tender_id: int, has_conflict: bool, statement: str =
             detail={"statement": statement} if statement else {},
         )
     return member
+
+
+def _own_membership(actor, tender: Tender, *, for_update: bool) -> PanelMember:
+    members = PanelMember.objects.filter(tender=tender, user=actor)
+    member = (members.select_for_update() if for_update else members).first()
+    if member is None:
+        raise Forbidden(_("You are not on the evaluation panel of this call."), code="not_on_panel")
+    return member
+
+
+def panel_declare_check(*, actor, tender_id: int) -> None:
+    """A declaration on conflicts of interest: 404 for a call the actor does not see, 403 off its panel."""
+    _own_membership(actor, tender_get(user=actor, tender_id=tender_id), for_update=False)
 
 
 def panel_access_check(*, user, tender: Tender) -> None:
@@ -87,12 +105,12 @@ def panel_access_check(*, user, tender: Tender) -> None:
         raise Forbidden(_("You declared a conflict of interest in this call."), code="conflict_of_interest")
 
 
-def evaluating_tender(*, actor, tender_id: int, message, code: str) -> Tender:
+def evaluating_tender(*, actor, tender_id: int, message, code: str, for_update: bool = True) -> Tender:
     """The call, locked, for a panel member's work between the opening and the end of the evaluation.
 
     403 for anyone but the authority's officers and evaluators, 409 (with `message` and `code`) outside that
     stage, 403 again without a clean declaration on conflicts of interest."""
-    tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+    tender = tender_get(user=actor, tender_id=tender_id, for_update=for_update)
     roles = roles_of(actor)
     if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
         raise Forbidden()

@@ -22,15 +22,22 @@ def required_subjects(tender: Tender) -> list[str]:
     ]
 
 
+def qualification_check(*, actor, tender_id: int, for_update: bool = False) -> Tender:
+    """Who may record the qualification now (evaluating_tender's 404, 403 and 409); the API asks before it reads
+    the body."""
+    return evaluating_tender(
+        actor=actor,
+        tender_id=tender_id,
+        message=_("Qualification is recorded after the opening and before the evaluation is finished."),
+        code="not_qualifying",
+        for_update=for_update,
+    )
+
+
 def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[QualificationCheck]:
     """Record (or correct, until the evaluation is finished) pass/fail results with their reasons."""
     with transaction.atomic():
-        tender = evaluating_tender(
-            actor=actor,
-            tender_id=tender_id,
-            message=_("Qualification is recorded after the opening and before the evaluation is finished."),
-            code="not_qualifying",
-        )
+        tender = qualification_check(actor=actor, tender_id=tender_id, for_update=True)
         bids = set(tender.bids.filter(status=BidStatus.SUBMITTED).values_list("pk", flat=True))
         subjects = set(required_subjects(tender))
         errors = []

@@ -41,13 +41,20 @@ def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
     return flagged
 
 
-def _panel_tender(actor, tender_id) -> Tender:
+def _panel_tender(actor, tender_id, *, for_update: bool = True) -> Tender:
     return evaluating_tender(
         actor=actor,
         tender_id=tender_id,
         message=_("This is done after the opening and before the evaluation is finished."),
         code="not_evaluating",
+        for_update=for_update,
     )
+
+
+def panel_work_check(*, actor, tender_id: int) -> None:
+    """Who may ask a bidder or reject an offer now (evaluating_tender's 404, 403 and 409); the API asks before it
+    reads the body, whose bid and offer ids could otherwise be probed."""
+    _panel_tender(actor, tender_id, for_update=False)
 
 
 def provider_request_create(
@@ -76,6 +83,17 @@ def provider_request_create(
     return request
 
 
+def _own_request(actor, bid_id, request_id):
+    providers = roles_of(actor).provider_of
+    return ProviderRequest.objects.filter(pk=request_id, bid_id=bid_id, bid__provider_id__in=providers)
+
+
+def provider_request_answer_check(*, actor, bid_id: int, request_id: int) -> None:
+    """An answer to a request: 404 for anyone but the members of the bidder it was sent to."""
+    if not _own_request(actor, bid_id, request_id).exists():
+        raise NotFound()
+
+
 def provider_request_answer(
     *, actor, bid_id: int, request_id: int, answer: str, received_at: datetime
 ) -> ProviderRequest:
@@ -84,12 +102,7 @@ def provider_request_answer(
     if not answer:
         raise ValidationFailed(errors={"answer": [{"code": "required", "message": str(_("Write the answer."))}]})
     with transaction.atomic():
-        request = (
-            ProviderRequest.objects.select_for_update()
-            .select_related("bid")
-            .filter(pk=request_id, bid_id=bid_id, bid__provider_id__in=roles_of(actor).provider_of)
-            .first()
-        )
+        request = _own_request(actor, bid_id, request_id).select_for_update().select_related("bid").first()
         if request is None:
             raise NotFound()
         if request.answered_at is not None:

@@ -156,16 +156,22 @@ def _tender_open(*, actor, tender_id: int) -> OpeningRequest:
     return pending
 
 
+def quality_scores_check(*, actor, tender_id: int, for_update: bool = False) -> Tender:
+    """Who may record scores now (evaluating_tender's 404, 403 and 409); the API asks before it reads the body."""
+    return evaluating_tender(
+        actor=actor,
+        tender_id=tender_id,
+        message=_("Scores can be recorded only after the opening and before the evaluation is finished."),
+        code="not_scoring",
+        for_update=for_update,
+    )
+
+
 def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individual: bool = False) -> list:
     """Record or correct quality scores while the bids are being evaluated: the panel's consensus scores (which
     count), or with individual=True the actor's own scores, which stay on record beside them."""
     with transaction.atomic():
-        tender = evaluating_tender(
-            actor=actor,
-            tender_id=tender_id,
-            message=_("Scores can be recorded only after the opening and before the evaluation is finished."),
-            code="not_scoring",
-        )
+        tender = quality_scores_check(actor=actor, tender_id=tender_id, for_update=True)
         qualified, _failed, _missing = qualification_state(tender)
         offers = {o.pk: o for o in _submitted_offers(tender) if o.bid_id in qualified}
         criteria = {c.pk: c for c in tender.criteria.all()}
@@ -299,12 +305,18 @@ def tender_evaluate(*, actor, tender_id: int) -> Tender:
         return tender
 
 
+def tender_propose_check(*, actor, tender_id: int, for_update: bool = False) -> Tender:
+    """Who may propose the award: 404 for a call the actor does not see, 403 for anyone but its officers."""
+    tender = tender_get(user=actor, tender_id=tender_id, for_update=for_update)
+    if not roles_of(actor).is_officer(tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers propose the award."))
+    return tender
+
+
 def tender_propose(*, actor, tender_id: int, note: str = "") -> AwardProposal:
     """The officer proposes the award: the best-ranked offer(s) of each lot, for the decision-maker to decide."""
     with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        if not roles_of(actor).is_officer(tender.authority_id):
-            raise Forbidden(_("Only the authority's procurement officers propose the award."))
+        tender = tender_propose_check(actor=actor, tender_id=tender_id, for_update=True)
         if tender.status != TenderStatus.EVALUATED:
             raise Conflict(_("The award is proposed after the evaluation."), code="not_evaluated", status=tender.status)
         places = tender.framework_providers_per_lot if tender.is_framework else 1

@@ -42,14 +42,20 @@ def allowed_actions(obj: models.Model, actor, field: str = "status") -> list[str
     return sorted({t.name for t in getter() if t.has_perm(obj, actor)})
 
 
+def transition_permission_check(*, obj: models.Model, action: str, actor) -> None:
+    """Forbidden unless `actor` holds the permission of the transition, in whatever state the object is: what an API
+    view checks before it reads a request's body, and what `transition_apply` checks first."""
+    permission = _permission_of(_transition_for(obj, action))
+    if permission is not None and actor is not None and not permission(obj, actor):
+        # The refusal is logged by the API's error handler, outside this (rolled-back) transaction.
+        raise Forbidden()
+
+
 def transition_apply(*, obj: models.Model, action: str, actor, field: str = "status", **kwargs: Any) -> str:
     """Check that `actor` may run `action` on the object now (permission, state, guards) and run it in memory;
     answers the state before. Saving and auditing are the caller's (`transition_run` does both)."""
     meta = _transition_for(obj, action)
-    permission = _permission_of(meta)
-    if permission is not None and actor is not None and not permission(obj, actor):
-        # The refusal is logged by the API's error handler, outside this (rolled-back) transaction.
-        raise Forbidden()
+    transition_permission_check(obj=obj, action=action, actor=actor)
 
     state = getattr(obj, field)
     bound = getattr(obj, action)

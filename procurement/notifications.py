@@ -318,21 +318,31 @@ def notifications_wake_for_document(*, document) -> int:
     return len(waiting)
 
 
-def notification_resend(*, actor, notification_id: int, email: str = "") -> Notification:
-    """An officer sends a notification again, e.g. to a corrected address. A decision's periods then run anew."""
+def notification_resend_check(*, actor, notification_id: int, for_update: bool = False) -> Notification:
+    """Who may send a notification again: 404 to whoever may not see it, 403 to the authority's other readers.
+    The API asks before it reads the body; `notification_resend` asks again, under its lock."""
     from procurement.access import roles_of
-    from procurement.errors import Conflict, Forbidden, NotFound
+    from procurement.errors import Forbidden, NotFound
     from tenders.models import Tender
 
+    notifications = Notification.objects.filter(pk=notification_id)
+    notification = (notifications.select_for_update() if for_update else notifications).first()
+    tender = Tender.objects.filter(pk=getattr(notification, "tender_id", None)).first()
+    if notification is None or tender is None or not roles_of(actor).reads_authority(tender.authority_id):
+        raise NotFound()
+    if tender.bids_are_sealed and notification.kind.startswith(SEALED_KIND_PREFIX):
+        raise NotFound()  # a bid's notification says who bid: sealed until the opening, as in the delivery log
+    if not roles_of(actor).is_officer(tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
+    return notification
+
+
+def notification_resend(*, actor, notification_id: int, email: str = "") -> Notification:
+    """An officer sends a notification again, e.g. to a corrected address. A decision's periods then run anew."""
+    from procurement.errors import Conflict
+
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        tender = Tender.objects.filter(pk=getattr(notification, "tender_id", None)).first()
-        if notification is None or tender is None or not roles_of(actor).reads_authority(tender.authority_id):
-            raise NotFound()
-        if tender.bids_are_sealed and notification.kind.startswith(SEALED_KIND_PREFIX):
-            raise NotFound()  # a bid's notification says who bid: sealed until the opening, as in the delivery log
-        if not roles_of(actor).is_officer(tender.authority_id):
-            raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
+        notification = notification_resend_check(actor=actor, notification_id=notification_id, for_update=True)
         if notification.status == DeliveryStatus.PENDING:
             raise Conflict(_("The notification is still waiting to be sent."), code="notification_pending")
         before = {"status": notification.status, "email_to": notification.email_to, "sent_at": notification.sent_at}
@@ -353,7 +363,7 @@ def notification_resend(*, actor, notification_id: int, email: str = "") -> Noti
             action="notification.resend",
             actor=actor,
             obj=notification,
-            tender_id=tender.pk,
+            tender_id=notification.tender_id,
             before=before,
             after={"email_to": notification.email_to},
         )

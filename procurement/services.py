@@ -87,12 +87,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_create(*, actor, provider_id: int, email: str, role: str) -> tuple[Invitation, str]:
-    """The provider's administrator invites a colleague; the token travels only in the e-mail."""
+def invitation_create_check(*, actor, provider_id: int) -> None:
+    """Inviting to an organisation: its administrators; 403 to its other members, 404 to everyone else. The API
+    asks before it reads the body."""
     if provider_id not in roles_of(actor).provider_admin_of:
         if provider_id in roles_of(actor).provider_of:
             raise Forbidden(_("Only the organisation's administrators invite members."))
         raise NotFound()
+
+
+def invitation_create(*, actor, provider_id: int, email: str, role: str) -> tuple[Invitation, str]:
+    """The provider's administrator invites a colleague; the token travels only in the e-mail."""
+    invitation_create_check(actor=actor, provider_id=provider_id)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         provider = ProviderOrganisation.objects.get(pk=provider_id)

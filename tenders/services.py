@@ -15,7 +15,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.exclusion import EXCLUSION_CODES, MANDATORY_CODES
-from procurement.fsm import allowed_actions, transition_run
+from procurement.fsm import allowed_actions, transition_permission_check, transition_run
 from procurement.models import ContractingAuthority
 from procurement.notifications import notify, notify_providers
 from procurement.periods import HELSINKI
@@ -276,6 +276,60 @@ def _ensure_officer(actor, tender: Tender) -> None:
         raise Forbidden(_("Only the authority's procurement officers can change its calls."))
 
 
+def _ensure_four_eyes(actor, tender: Tender) -> None:
+    if (
+        tender.status == TenderStatus.PENDING_APPROVAL
+        and roles_of(actor).is_officer(tender.authority_id)
+        and actor.pk in (tender.created_by_id, tender.submitted_for_approval_by_id)
+    ):
+        raise Forbidden(_("Another officer of the authority must approve the call: four eyes."), code="four_eyes")
+
+
+# --- permission before the body: what the API views check before they validate a request's body, so that a caller
+# who may not act gets the same refusal whatever the body says. The same rules as the services below, which check
+# them again under their locks.
+
+
+def tender_create_check(*, actor, authority) -> None:
+    """Drafting a call for the authority that the body names (its id as sent): only its officers. A body that names
+    no authority of the actor's is refused as such, before anything else in it is looked at."""
+    try:
+        authority_id = None if isinstance(authority, bool) else int(authority)
+    except (TypeError, ValueError, OverflowError):
+        authority_id = None
+    if authority_id is None or not roles_of(actor).is_officer(authority_id):
+        raise Forbidden(_("Only the authority's procurement officers can draft its calls."))
+
+
+def tender_officer_check(*, actor, tender_id) -> Tender:
+    """A change that only the officers of the call's authority make: 404 for a call the actor does not see, 403
+    for anyone else."""
+    tender = tender_get(user=actor, tender_id=tender_id)
+    _ensure_officer(actor, tender)
+    return tender
+
+
+def tender_transition_check(*, actor, tender_id, action: str) -> None:
+    """A transition of the call: 404 for a call the actor does not see, 403 without the transition's permission
+    (and to the approval's author: four eyes)."""
+    tender = tender_get(user=actor, tender_id=tender_id)
+    if action == "approve":
+        _ensure_four_eyes(actor, tender)
+    transition_permission_check(obj=tender, action=action, actor=actor)
+
+
+def provider_call_check(*, actor, tender_id, refusal) -> None:
+    """What only a training provider does on a call it sees (asks a question, follows it): 403 with `refusal`
+    for everyone else, 404 for a call the provider does not see."""
+    if not roles_of(actor).provider_of:
+        raise Forbidden(refusal)
+    tender_get(user=actor, tender_id=tender_id)
+
+
+ASK_REFUSAL = _("Only members of a training provider can ask questions.")
+FOLLOW_REFUSAL = _("Only training providers follow calls.")
+
+
 def tender_create(
     *,
     actor,
@@ -284,8 +338,7 @@ def tender_create(
     children: dict[str, list[dict] | None],
     co_purchasers: list[ContractingAuthority] | None = None,
 ) -> Tender:
-    if not roles_of(actor).is_officer(authority.pk):
-        raise Forbidden(_("Only the authority's procurement officers can draft its calls."))
+    tender_create_check(actor=actor, authority=authority.pk)
     if not fields.get("bid_languages"):
         fields["bid_languages"] = (
             ["fi", "sv"] if authority.language_status == "bilingual" else [authority.language_status]
@@ -360,12 +413,7 @@ def tender_submit_for_approval(*, actor, tender_id: int) -> Tender:
 def tender_approve(*, actor, tender_id: int, comment: str = "") -> Tender:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        if (
-            tender.status == TenderStatus.PENDING_APPROVAL
-            and roles_of(actor).is_officer(tender.authority_id)
-            and actor.pk in (tender.created_by_id, tender.submitted_for_approval_by_id)
-        ):
-            raise Forbidden(_("Another officer of the authority must approve the call: four eyes."), code="four_eyes")
+        _ensure_four_eyes(actor, tender)
         return transition_run(
             obj=tender,
             action="approve",
@@ -508,7 +556,7 @@ def question_ask(
 ) -> Question:
     providers = roles_of(actor).provider_of
     if not providers:
-        raise Forbidden(_("Only members of a training provider can ask questions."))
+        raise Forbidden(ASK_REFUSAL)
     if provider_id is None:
         provider_id = min(providers)
     elif provider_id not in providers:
@@ -764,7 +812,7 @@ def tender_view_register(*, user, tender: Tender) -> None:
 def tender_follow(*, actor, tender_id: int, following: bool) -> TenderInterest:
     providers = roles_of(actor).provider_of
     if not providers:
-        raise Forbidden(_("Only training providers follow calls."))
+        raise Forbidden(FOLLOW_REFUSAL)
     tender = tender_get(user=actor, tender_id=tender_id)
     provider_id = min(providers)
     interest, _created = TenderInterest.objects.get_or_create(tender=tender, provider_id=provider_id)

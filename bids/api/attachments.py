@@ -18,6 +18,7 @@ from procurement.middleware import received_at
 
 from .. import attachments as services
 from ..models import AttachmentStatus, BidAttachment
+from ..services import own_bid_check
 
 OCTET_STREAM = "application/octet-stream"
 
@@ -116,6 +117,7 @@ class BidAttachmentListView(APIView):
         description="The content follows in chunks of at most `chunk_size` bytes, then `complete/`.",
     )
     def post(self, request, bid_id: int):
+        own_bid_check(actor=request.user, bid_id=bid_id)  # permission before the body is read
         serializer = AttachmentStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = services.attachment_start(

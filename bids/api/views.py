@@ -44,6 +44,7 @@ class BidViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=BidCreateSerializer, responses={201: BidSerializer})
     def create(self, request):
+        services.bid_create_check(actor=request.user)
         serializer = BidCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -59,6 +60,7 @@ class BidViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=BidContentSerializer, responses=BidSerializer)
     def partial_update(self, request, pk=None):
+        services.own_bid_check(actor=request.user, bid_id=pk)
         serializer = BidContentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         bid = services.bid_update(
@@ -130,8 +132,9 @@ class BidViewSet(viewsets.GenericViewSet):
     @extend_schema(request=AnswerInputSerializer, responses=ProviderRequestOutSerializer, summary="Answer a request")
     @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>\d+)/answer")
     def answer_request(self, request, pk=None, request_id=None):
-        from evaluation.requests import provider_request_answer
+        from evaluation.requests import provider_request_answer, provider_request_answer_check
 
+        provider_request_answer_check(actor=request.user, bid_id=pk, request_id=int(request_id))
         serializer = AnswerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         answered = provider_request_answer(

@@ -26,8 +26,8 @@ from procurement.models import (
     ProviderOrganisation,
     Role,
 )
-from procurement.notifications import SEALED_KIND_PREFIX, notification_resend
-from procurement.services import invitation_accept, invitation_create, provider_register
+from procurement.notifications import SEALED_KIND_PREFIX, notification_resend, notification_resend_check
+from procurement.services import invitation_accept, invitation_create, invitation_create_check, provider_register
 from procurement.validators import NameField
 
 
@@ -103,6 +103,7 @@ class ProviderOrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     def invitations(self, request, pk=None):
         provider = self.get_object()
         if request.method == "POST":
+            invitation_create_check(actor=request.user, provider_id=provider.pk)
             serializer = InvitationSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             invitation, _token = invitation_create(
@@ -215,6 +216,7 @@ class NotificationResendView(APIView):
         summary="Send a notification again, e.g. to a corrected address (a decision's periods run anew)",
     )
     def post(self, request, pk):
+        notification_resend_check(actor=request.user, notification_id=pk)
         serializer = ResendInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         notification = notification_resend(actor=request.user, notification_id=pk, **serializer.validated_data)

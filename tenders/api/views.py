@@ -98,6 +98,13 @@ def _split(validated: dict) -> tuple[dict, dict, list | None]:
     return validated, children, co_purchasers
 
 
+def _sent(request, name: str):
+    """A field of the request's body as sent, before any validation (None if the body is not an object)."""
+    return request.data.get(name) if isinstance(request.data, dict) else None
+
+
+# Every unsafe action checks the caller's permission before it validates the body (a `*_check` of the services), so
+# that a caller who may not act is refused alike whatever the body says (tests/security/test_permission_first.py).
 class TenderViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
     filterset_class = TenderFilter
@@ -121,6 +128,7 @@ class TenderViewSet(viewsets.ModelViewSet):
         return self._render(tender)
 
     def create(self, request, *args, **kwargs):
+        services.tender_create_check(actor=request.user, authority=_sent(request, "authority"))
         serializer = TenderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         fields, children, co_purchasers = _split(dict(serializer.validated_data))
@@ -135,7 +143,7 @@ class TenderViewSet(viewsets.ModelViewSet):
         return self._render(tender, status=201)
 
     def partial_update(self, request, *args, **kwargs):
-        tender = selectors.tender_get(user=request.user, tender_id=kwargs["pk"])
+        tender = services.tender_officer_check(actor=request.user, tender_id=kwargs["pk"])
         serializer = TenderSerializer(tender, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         fields, children, co_purchasers = _split(dict(serializer.validated_data))
@@ -157,6 +165,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
+        services.tender_transition_check(actor=request.user, tender_id=pk, action="approve")
         serializer = CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._render(services.tender_approve(actor=request.user, tender_id=pk, **serializer.validated_data))
@@ -164,6 +173,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def return_to_draft(self, request, pk=None):
+        services.tender_transition_check(actor=request.user, tender_id=pk, action="return_to_draft")
         serializer = CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._render(
@@ -188,6 +198,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        services.tender_transition_check(actor=request.user, tender_id=pk, action="cancel")
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._render(services.tender_cancel(actor=request.user, tender_id=pk, **serializer.validated_data))
@@ -195,6 +206,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def declare_unsuccessful(self, request, pk=None):
+        services.tender_transition_check(actor=request.user, tender_id=pk, action="declare_unsuccessful")
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._render(
@@ -208,6 +220,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get", "post"])
     def questions(self, request, pk=None):
         if request.method == "POST":
+            services.provider_call_check(actor=request.user, tender_id=pk, refusal=services.ASK_REFUSAL)
             serializer = QuestionAskSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             question = services.question_ask(
@@ -224,6 +237,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=AnswerSerializer, responses=QuestionForAuthoritySerializer)
     @action(detail=True, methods=["post"], url_path=r"questions/(?P<question_id>\d+)/answer")
     def answer(self, request, pk=None, question_id=None):
+        services.tender_officer_check(actor=request.user, tender_id=pk)
         serializer = AnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         question = services.question_answer(
@@ -234,6 +248,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=AnswersPublishSerializer, responses={201: QuestionSerializer(many=True)})
     @action(detail=True, methods=["post"], url_path="answers/publish")
     def publish_answers(self, request, pk=None):
+        services.tender_officer_check(actor=request.user, tender_id=pk)
         serializer = AnswersPublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         bulletin = services.answers_publish(actor=request.user, tender_id=pk, **serializer.validated_data)
@@ -244,7 +259,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=AmendSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
-        tender = selectors.tender_get(user=request.user, tender_id=pk)
+        tender = services.tender_officer_check(actor=request.user, tender_id=pk)
         serializer = AmendSerializer(tender, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -263,6 +278,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=FollowSerializer, responses=InterestSerializer)
     @action(detail=True, methods=["post"])
     def follow(self, request, pk=None):
+        services.provider_call_check(actor=request.user, tender_id=pk, refusal=services.FOLLOW_REFUSAL)
         serializer = FollowSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         interest = services.tender_follow(actor=request.user, tender_id=pk, **serializer.validated_data)
@@ -276,6 +292,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"], url_path=r"lots/(?P<lot_number>\d+)/cancel")
     def cancel_lot(self, request, pk=None, lot_number=None):
+        services.tender_officer_check(actor=request.user, tender_id=pk)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.lot_cancel(

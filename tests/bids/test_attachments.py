@@ -587,31 +587,33 @@ def test_the_authority_reads_ready_attachments_only_after_the_opening(
 # --- the content checks themselves -----------------------------------------------------------------------------
 
 
-def _object_stream(objects: bytes, filters: bytes = b"/FlateDecode", encode=zlib.compress) -> bytes:
-    data = encode(objects)
-    return (
-        b"%PDF-1.5\n1 0 obj\n<< /Type /Catalog /OpenAction 5 0 R >>\nendobj\n"
-        + b"6 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter "
-        + filters
-        + b" /Length %d >>\nstream\n" % len(data)
-        + data
-        + b"\nendstream\nendobj\n%%EOF\n"
-    )
+def _object_stream(packed: dict[int, bytes], filters: bytes = b"/FlateDecode", encode=zlib.compress, **more) -> bytes:
+    """A well-formed PDF whose catalog opens object 5 on opening, object 5 packed in an object stream."""
+    from tests.bids.test_filetypes import one_page, pdf_file
+
+    plain = one_page(catalog=b"/OpenAction 5 0 R ")
+    return pdf_file(plain, packed, packed_filter=filters, packed_encoding=encode, **more)
 
 
-HIDDEN_ACTION = b"5 0 << /S /JavaScript /JS (app.alert(1)) >>"
+HIDDEN_ACTION = {5: b"<< /S /JavaScript /JS (app.alert(1)) >>"}
+
+
+def _encrypted() -> bytes:
+    from tests.bids.test_filetypes import encrypted_pdf
+
+    return encrypted_pdf("")
 
 
 @pytest.mark.parametrize(
     ("data", "code"),
     [
         (_object_stream(HIDDEN_ACTION), "active_content"),
-        (_object_stream(HIDDEN_ACTION).replace(b"/Type /ObjStm", b"/Type /Obj#53tm"), "active_content"),
+        (_object_stream(HIDDEN_ACTION, packed_type=b"/Obj#53tm"), "active_content"),
         (_object_stream(HIDDEN_ACTION, b"/ASCII85Decode", lambda d: base64.a85encode(d) + b"~>"), "active_content"),
-        (_object_stream(b"5 0 << /S /Launch /F (calc) >>", b"[/ASCIIHexDecode]", binascii.hexlify), "active_content"),
-        (_object_stream(b"5 0 << >>", b"/LZWDecode", lambda d: d), "uninspectable_file"),
-        (pdf_bytes(catalog_extra=b"/Encrypt 9 0 R "), "encrypted_file"),
-        (_object_stream(b"\x00" * 8_000_000, b"/FlateDecode", lambda d: zlib.compress(d, 9)), "compression_bomb"),
+        (_object_stream({5: b"<< /S /Launch /F (calc) >>"}, b"[/ASCIIHexDecode]", binascii.hexlify), "active_content"),
+        (_object_stream({5: b"<< >>"}, b"/LZWDecode", lambda d: d), "uninspectable_file"),
+        (_encrypted(), "encrypted_file"),
+        (_object_stream({5: b"\x00" * 8_000_000}, b"/FlateDecode", lambda d: zlib.compress(d, 9)), "compression_bomb"),
     ],
 )
 def test_pdf_actions_are_found_where_they_hide(data, code):

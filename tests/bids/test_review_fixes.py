@@ -11,6 +11,7 @@ from bids.models import Bid
 from procurement.models import AuditEvent, Membership
 from tenders.models import Tender, TenderStatus
 from tests import factories
+from tests.bids.test_filetypes import pdf_xfa_form
 from tests.helpers import full_content, submit_bid
 
 
@@ -145,7 +146,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
         ("a.docx", _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>", "word/embeddings/o.bin": b"x"})),
         ("a.docx", _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>", "word/activeX/a.xml": b"x"})),
         ("a.odt", _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "Basic/Standard/M.xml": b"x"})),
-        ("a.pdf", b"%PDF-1.7\n1 0 obj << /AcroForm << /XFA 2 0 R >> >> endobj\n%%EOF"),
+        ("a.pdf", pdf_xfa_form()),
     ],
 )
 def test_active_content_is_refused(name, data):

