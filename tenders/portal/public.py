@@ -17,6 +17,7 @@ from bids.selectors import bids_of_provider
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import document_download, documents_visible_to
 from procurement.access import roles_of
+from procurement.clientip import client_ip
 from procurement.errors import NotFound
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.middleware import received_at
@@ -200,7 +201,7 @@ def follow(request, pk: int):
 def document(request, pk: int, document_id: int):
     """A PDF of the call (the call document, a receipt, the decision, a letter) for whoever may see it."""
     tender = tender_get(user=request.user, tender_id=pk)
-    record = document_download(user=request.user, document_id=document_id, ip_address=request.META.get("REMOTE_ADDR"))
+    record = document_download(user=request.user, document_id=document_id, ip_address=client_ip(request))
     if record.tender_id != tender.pk:
         raise NotFound()
     response = FileResponse(
