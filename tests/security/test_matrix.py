@@ -461,7 +461,8 @@ def _clients(world: World) -> Clients:
     tokens, sessions = {}, {}
     for role, user in world.users.items():
         token, tokens[role] = ApiToken.objects.create(user=user)
-        world.ids.setdefault("token_a", token.public_id)  # member_a's, the first role with a token
+        if role == "member_a":
+            world.ids["token_a"] = token.public_id  # the token that A may revoke, and nobody else may
         client = Client()
         client.force_login(user)
         sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
