@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from bids.api.views import BidViewSet
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
-from procurement.api.auth import TokenView
+from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
 from procurement.api.views import (
     AuditEventViewSet,
     ContractingAuthorityViewSet,
@@ -34,6 +34,9 @@ router.register("audit/events", AuditEventViewSet, basename="audit-event")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/sign-out/", SignOutView.as_view(), name="auth-sign-out"),
+    path("auth/tokens/", TokenListView.as_view(), name="auth-tokens"),
+    path("auth/tokens/<uuid:token_id>/", TokenDetailView.as_view(), name="auth-token-detail"),
     path("me/", MeView.as_view(), name="me"),
     path("providers/register/", ProviderRegisterView.as_view(), name="provider-register"),
     path("invitations/accept/", InvitationAcceptView.as_view(), name="invitation-accept"),

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api.schema import ErrorSerializer
+from procurement.clientip import client_ip
 
 from .evidence import evidence_bundle
 from .models import GeneratedDocument
@@ -72,7 +73,7 @@ class GeneratedDocumentViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: ErrorSerializer})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        document = document_download(user=request.user, document_id=pk, ip_address=request.META.get("REMOTE_ADDR"))
+        document = document_download(user=request.user, document_id=pk, ip_address=client_ip(request))
         response = FileResponse(
             document.file.open("rb"), as_attachment=True, filename=document.filename, content_type="application/pdf"
         )

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEvent, ContractingAuthority, Membership, ProviderOrganisation, User
+from .models import ApiToken, AuditEvent, ContractingAuthority, Membership, ProviderOrganisation, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,6 +26,22 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     fieldsets = (*BaseUserAdmin.fieldsets, ("Hankinta", {"fields": ("preferred_language",)}))
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: a token is made by signing in; staff may delete (revoke) one."""
+
+    list_display = ["user", "public_id", "created", "last_used_at", "expiry", "ip_address", "user_agent"]
+    search_fields = ["user__username", "public_id"]
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ContractingAuthority)

@@ -1,4 +1,6 @@
-"""Organisations, users and their roles, and the append-only audit log."""
+"""Organisations, users and their roles, API tokens, and the append-only audit log."""
+
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -8,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from .validators import validate_business_id
 
@@ -26,6 +29,25 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token of one sign-in (django-rest-knox's, which stores only a hash of it): its expiry moves forward
+    with use up to the absolute limit (settings.API_TOKEN_IDLE, API_TOKEN_LIFETIME); signing out, a new password
+    and deactivation delete it."""
+
+    # What its owner sees of it: an id to revoke it by, never the token or its hash.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    user_agent = models.CharField(_("client"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.token_key[:8]}…"  # never the hash (knox's own shows it)
 
 
 class ContractingAuthority(models.Model):

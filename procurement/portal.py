@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import roles_of
 from .audit import audit_record
+from .clientip import client_ip
 from .errors import DATABASE_UNAVAILABLE, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class PortalErrorMiddleware:
                 actor=user if user is not None and user.is_authenticated else None,
                 detail={"method": request.method, "path": request.path, "code": exception.code},
                 denied=True,
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
             )
         return render(
             request,

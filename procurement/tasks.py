@@ -46,3 +46,11 @@ def audit_link_task() -> int:
 @shared_task(name="outbox.purge", ignore_result=True)
 def outbox_purge_task() -> int:
     return outbox_purge()
+
+
+@shared_task(name="auth.tokens_purge", ignore_result=True)
+def api_tokens_purge_task() -> int:
+    """Expired API tokens no longer work; this deletes them (a token is also deleted when it is next presented)."""
+    from .tokens import api_tokens_purge
+
+    return api_tokens_purge()

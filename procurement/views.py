@@ -1,13 +1,15 @@
-"""Portal pages of the shared kernel: signing in, the language, the inbox, the provider organisation."""
+"""Portal pages of the shared kernel: signing in and out, passwords, the language, the inbox, the provider
+organisation."""
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -15,12 +17,26 @@ from django.views.decorators.http import require_POST
 
 from .access import roles_of
 from .audit import audit_record
+from .clientip import client_ip
 from .errors import NotFound
 from .models import Invitation, Language, Membership, Notification, ProviderOrganisation, Role
 from .notifications import notifications_visible_to
 from .portal import done, render_form, run_service
 from .services import invitation_accept, invitation_create, provider_register
+from .tokens import api_tokens_revoke_all
 from .validators import NameFormField
+
+
+def _throttled(request, throttle, *, action: str, detail: dict, message) -> HttpResponse | None:
+    """The portal's 429 page, on record, once the throttle's rate for this client is used up; None before."""
+    if throttle.allow_request(request, None):
+        return None
+    audit_record(action=action, detail=detail, denied=True, ip_address=client_ip(request))
+    wait = int(throttle.wait() or 60)
+    context = {"status": 429, "code": "throttled", "message": message % {"seconds": wait}}
+    response = render(request, "portal/error.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 class LoginView(auth_views.LoginView):
@@ -31,35 +47,21 @@ class LoginView(auth_views.LoginView):
         # The same limit as the API's token sign-in: guessing passwords is slowed down, whichever door is used.
         from .api.auth import LoginThrottle
 
-        throttle = LoginThrottle()
-        if not throttle.allow_request(request, self):
-            audit_record(
-                action="auth.login_throttled",
-                detail={"username": (request.POST.get("username") or "")[:150], "channel": "portal"},
-                denied=True,
-                ip_address=request.META.get("REMOTE_ADDR"),
-            )
-            wait = int(throttle.wait() or 60)
-            response = render(
-                request,
-                "portal/error.html",
-                {
-                    "status": 429,
-                    "code": "throttled",
-                    "message": _("Too many sign-in attempts. Try again in %(seconds)s seconds.") % {"seconds": wait},
-                },
-                status=429,
-            )
-            response["Retry-After"] = str(wait)
-            return response
-        return super().post(request, *args, **kwargs)
+        refusal = _throttled(
+            request,
+            LoginThrottle(),
+            action="auth.login_throttled",
+            detail={"username": (request.POST.get("username") or "")[:150], "channel": "portal"},
+            message=_("Too many sign-in attempts. Try again in %(seconds)s seconds."),
+        )
+        return refusal or super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)
         # The interface follows the user's own language from the first page after signing in.
         language = form.get_user().preferred_language
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", secure=not settings.DEBUG)
-        audit_record(action="auth.login", actor=form.get_user(), ip_address=self.request.META.get("REMOTE_ADDR"))
+        audit_record(action="auth.login", actor=form.get_user(), ip_address=client_ip(self.request))
         return response
 
     def form_invalid(self, form):
@@ -68,13 +70,133 @@ class LoginView(auth_views.LoginView):
             action="auth.login_failed",
             detail={"username": (self.request.POST.get("username") or "")[:150], "channel": "portal"},
             denied=True,
-            ip_address=self.request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(self.request),
         )
         return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
+    """Signing out of the portal signs the user out everywhere: their API tokens stop working too."""
+
     next_page = "portal:login"
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            api_tokens_revoke_all(
+                user=request.user, reason="sign_out", actor=request.user, ip_address=client_ip(request)
+            )
+        return super().post(request, *args, **kwargs)
+
+
+NEW_PASSWORD_HELP = _(
+    "At least 12 characters. Not only digits, not a commonly used password, and not too like your name, username or "
+    "e-mail address."
+)
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = NEW_PASSWORD_HELP
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = NEW_PASSWORD_HELP
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        # In the user's own language, whatever the language of the page the request came from.
+        with translation.override(context["user"].preferred_language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in user changes their password: this session stays signed in; their other sessions and every API
+    token end (the token revocation follows the new password hash, procurement.tokens)."""
+
+    form_class = PasswordChangeForm
+    template_name = "portal/password_change.html"
+    success_url = reverse_lazy("portal:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(action="auth.password_changed", actor=form.user, ip_address=client_ip(self.request))
+        done(self.request, _("Your password was changed. Your API tokens and other sessions were signed out."))
+        return response
+
+    def form_invalid(self, form):
+        return render_form(self.request, self.template_name, self.get_context_data(form=form))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Anyone asks for a link to set a new password, by e-mail address; the answer never tells whether the address
+    belongs to a user."""
+
+    form_class = PasswordResetForm
+    template_name = "portal/password_reset.html"
+    email_template_name = "portal/password_reset_email.txt"
+    subject_template_name = "portal/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:login")
+
+    @property
+    def extra_email_context(self):
+        # The link points at the public address of the portal, not at whatever Host the request named.
+        return {
+            "public_url": settings.HANKINTA["PUBLIC_URL"].rstrip("/"),
+            "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+
+    def post(self, request, *args, **kwargs):
+        from .api.auth import PasswordResetThrottle
+
+        refusal = _throttled(
+            request,
+            PasswordResetThrottle(),
+            action="auth.password_reset_throttled",
+            detail={"email": (request.POST.get("email") or "")[:254]},
+            message=_("Too many requests for a password reset. Try again in %(seconds)s seconds."),
+        )
+        return refusal or super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(
+            action="auth.password_reset_requested",
+            detail={"email": form.cleaned_data["email"]},
+            ip_address=client_ip(self.request),
+        )
+        done(
+            self.request,
+            _(
+                "If the address belongs to a user, a link to set a new password was sent to it. The link is valid "
+                "for %(minutes)s minutes."
+            )
+            % {"minutes": settings.PASSWORD_RESET_TIMEOUT // 60},
+        )
+        return response
+
+    def form_invalid(self, form):
+        return render_form(self.request, self.template_name, self.get_context_data(form=form))
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link of the e-mail: a new password, after which every session and API token of the user ends."""
+
+    form_class = SetPasswordForm
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(action="auth.password_reset", actor=form.user, ip_address=client_ip(self.request))
+        done(self.request, _("Your password was set. Sign in with the new password."))
+        return response
+
+    def form_invalid(self, form):
+        return render_form(self.request, self.template_name, self.get_context_data(form=form))
 
 
 @require_POST
@@ -175,7 +297,7 @@ def register(request):
                     "first_name": data["first_name"],
                     "last_name": data["last_name"],
                 },
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
             ),
         )
         if result is not None:

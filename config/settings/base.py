@@ -39,6 +39,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# How many reverse proxies of our own stand between the clients and the web server, each adding the address it
+# received from to X-Forwarded-For. 0 (the default): none, the header is not trusted at all and the client is the
+# socket's peer. The throttles, django-axes and the audit log take the client's address from `procurement.clientip`.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
@@ -50,7 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -88,6 +92,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+# The client's address as the throttles and the audit log take it (`procurement.clientip`), not django-axes' own.
+AXES_CLIENT_IP_CALLABLE = "procurement.clientip.client_ip"
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -115,11 +121,15 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections (CONN_MAX_AGE seconds) only where a process serves request after request in the same
+# thread: the production settings turn them on for gunicorn and the workers. Under runserver each browser connection
+# is a thread of its own that would keep its database connection open for as long as the browser keeps the socket,
+# until PostgreSQL refuses new ones.
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default="postgres://postgres@127.0.0.1:5432/hankinta",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 0, minimum=0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -151,6 +161,9 @@ LANGUAGE_COOKIE_NAME = "hankinta_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "portal:login"
+# A link to set a new password is good for this long (Django's reset token; it is void once used or the password
+# changes in any other way).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60, minimum=1) * 60
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 
@@ -207,7 +220,7 @@ if os.environ.get("S3_BUCKET"):
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "procurement.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -222,7 +235,32 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "procurement.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "procurement.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE_RATE", "20/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("LOGIN_THROTTLE_RATE", "20/min"),
+        "password_reset": os.environ.get("PASSWORD_RESET_THROTTLE_RATE", "10/hour"),
+    },
+    # DRF's own reading of X-Forwarded-For, for a throttle that does not take `procurement.clientip` (ours do).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+
+# API tokens (django-rest-knox; only a hash of each is stored): one per sign-in, ended by signing out, a new
+# password or deactivation. A token expires after API_TOKEN_IDLE_MINUTES without use (each use moves its expiry
+# forward, written at most once a minute) and API_TOKEN_LIFETIME_HOURS after the sign-in, whatever its use.
+API_TOKEN_IDLE = timedelta(minutes=env_int("API_TOKEN_IDLE_MINUTES", 60, minimum=1))
+API_TOKEN_LIFETIME = timedelta(hours=env_int("API_TOKEN_LIFETIME_HOURS", 12, minimum=1))
+if API_TOKEN_IDLE > API_TOKEN_LIFETIME:
+    raise ImproperlyConfigured("API_TOKEN_IDLE_MINUTES must not be longer than API_TOKEN_LIFETIME_HOURS.")
+KNOX_TOKEN_MODEL = "procurement.ApiToken"  # noqa: S105 (a model's name)
+# knox's migrations would create its own token table even with the model swapped for ours (procurement's
+# migration creates ours); without them nothing of knox's is created.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": API_TOKEN_IDLE,
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": API_TOKEN_LIFETIME,
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -247,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "evaluation.models.ContractStatus",
         "DeliveryStatusEnum": "procurement.models.DeliveryStatus",
         "LiabilityDocumentKindEnum": "evaluation.models.LiabilityDocumentKind",
+        "RoleEnum": "procurement.models.Role",
     },
 }
 
@@ -305,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-purge": {
         "task": "outbox.purge",
+        "schedule": schedule(timedelta(days=1)),
+        "options": {"expires": 3600},
+    },
+    "auth-tokens-purge": {
+        "task": "auth.tokens_purge",
         "schedule": schedule(timedelta(days=1)),
         "options": {"expires": 3600},
     },

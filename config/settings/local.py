@@ -13,6 +13,10 @@ HANKINTA_KEKS = os.environ.get("HANKINTA_KEKS", "dev1:ZGV2ZWxvcG1lbnQta2V5LW5vdC
 SECRET_KEY = os.environ.get("SECRET_KEY", "local-development-only-not-secret")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
+# `make run` serves with runserver, a thread for each browser connection: a persistent database connection would
+# stay open with each of them (see base), so every request closes its own, whatever CONN_MAX_AGE says.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {
         "default": {

@@ -1,25 +1,45 @@
-"""Token sign-in for API clients; a failed sign-in is answered without saying which part was wrong."""
+"""Token sign-in and sign-out for API clients, and a user's own tokens; a failed sign-in is answered without saying
+which part was wrong."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from procurement.audit import audit_record
+from procurement.clientip import client_ip
 from procurement.errors import DomainError
+from procurement.models import ApiToken
+from procurement.tokens import api_token_issue, api_token_revoke, api_tokens_of, api_tokens_revoke_all
 
 
-class LoginThrottle(AnonRateThrottle):
+class ClientAddressMixin:
+    """A throttle that counts per client address as `procurement.clientip` takes it (DRF's own reading would take
+    the whole X-Forwarded-For header, which a client writes as it likes, as the address)."""
+
+    def get_ident(self, request):
+        return client_ip(request) or ""
+
+
+class LoginThrottle(ClientAddressMixin, AnonRateThrottle):
     scope = "login"
+
+
+class PasswordResetThrottle(ClientAddressMixin, SimpleRateThrottle):
+    """Requests for a password reset e-mail, per address, signed in or not: no mailbox is flooded from one place."""
+
+    scope = "password_reset"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -34,7 +54,7 @@ def lockout_response(request, original_response=None, credentials=None):
         action="auth.locked_out",
         detail={"username": str(username)[:150], "channel": "api" if request.path.startswith("/api/") else "portal"},
         denied=True,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
     )
     if request.path.startswith("/api/"):
         response = JsonResponse({"code": "locked_out", "detail": str(message)}, status=429)
@@ -64,8 +84,20 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
-        summary="Exchange a username and password for an API token",
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {
+                    "token": serializers.CharField(),
+                    "id": serializers.UUIDField(),
+                    "expiry": serializers.DateTimeField(),
+                },
+            )
+        },
+        summary="Exchange a username and password for a new API token",
+        description="Each sign-in gives a token of its own. It expires after API_TOKEN_IDLE_MINUTES without use "
+        "(each use moves `expiry` forward) and API_TOKEN_LIFETIME_HOURS after the sign-in; signing out, a new "
+        "password and deactivation revoke it.",
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
@@ -81,11 +113,89 @@ class TokenView(APIView):
                 action="auth.login_failed",
                 detail={"username": serializer.validated_data["username"][:150]},
                 denied=True,
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
             )
             raise InvalidCredentials()
         # A sign-in like the portal's: the last login is recorded, and django-axes starts its count again.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        audit_record(action="auth.token_issued", actor=user, ip_address=request.META.get("REMOTE_ADDR"))
-        return Response({"token": token.key})
+        token, key = api_token_issue(
+            user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip_address=client_ip(request)
+        )
+        return Response({"token": key, "id": str(token.public_id), "expiry": token.expiry})
+
+
+class SignOutView(APIView):
+    @extend_schema(request=None, responses={204: None}, summary="Sign out: the token of this request stops working")
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            api_token_revoke(
+                actor=request.user, token_id=request.auth.public_id, reason="sign_out", ip_address=client_ip(request)
+            )
+        else:  # signed in with the portal's session
+            logout(request._request)
+        return Response(status=204)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    prefix = serializers.SerializerMethodField(help_text="The first characters of the token, to recognise it by.")
+    expires_at_latest = serializers.SerializerMethodField(help_text="When it expires however much it is used.")
+    current = serializers.SerializerMethodField(help_text="Whether this request was signed with it.")
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "prefix",
+            "created",
+            "last_used_at",
+            "expiry",
+            "expires_at_latest",
+            "user_agent",
+            "ip_address",
+            "current",
+        ]
+        read_only_fields = fields
+
+    def get_prefix(self, token) -> str:
+        return token.token_key[:8]
+
+    def get_expires_at_latest(self, token) -> str:
+        return serializers.DateTimeField().to_representation(token.created + settings.API_TOKEN_LIFETIME)
+
+    def get_current(self, token) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+class TokenListView(APIView):
+    """The signed-in user's own API tokens, which they may revoke one by one or all at once."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True), summary="Your own API tokens that still work")
+    def get(self, request):
+        tokens = api_tokens_of(user=request.user)
+        return Response(ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        operation_id="v1_auth_tokens_revoke_all",
+        summary="Revoke all your API tokens (sign out everywhere)",
+    )
+    def delete(self, request):
+        api_tokens_revoke_all(
+            user=request.user, reason="revoked_by_user", actor=request.user, ip_address=client_ip(request)
+        )
+        return Response(status=204)
+
+
+class TokenDetailView(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        operation_id="v1_auth_tokens_revoke",
+        summary="Revoke one of your API tokens",
+    )
+    def delete(self, request, token_id):
+        api_token_revoke(actor=request.user, token_id=token_id, reason="revoked_by_user", ip_address=client_ip(request))
+        return Response(status=204)

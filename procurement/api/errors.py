@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from procurement.audit import audit_record
+from procurement.clientip import client_ip
 from procurement.errors import DATABASE_UNAVAILABLE, DomainError
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def _field_errors(data) -> dict | list:
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_ip(request) if request is not None else None
 
 
 def exception_handler(exc, context):

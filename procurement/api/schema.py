@@ -1,6 +1,7 @@
 """The OpenAPI schema's generator: every operation also documents the errors it can answer with, in the one JSON
 shape of procurement.api.errors, so that a client (and the fuzz test) knows every status it may get."""
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 
@@ -15,6 +16,13 @@ ERROR_DESCRIPTIONS = {
     "415": "The request body is not in a media type the operation reads.",
     "429": "Too many attempts: try again after `Retry-After` seconds.",
 }
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """`Authorization: Token <token>`, as django-rest-knox's (procurement.api.authentication)."""
+
+    target_class = "procurement.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
 
 
 class ErrorSerializer(serializers.Serializer):

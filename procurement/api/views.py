@@ -15,6 +15,7 @@ from procurement.access import roles_of
 from procurement.api.auth import LoginThrottle
 from procurement.audit import audit_record
 from procurement.auditchain import verify_chain
+from procurement.clientip import client_ip
 from procurement.errors import Forbidden, NotFound
 from procurement.models import (
     AuditEvent,
@@ -27,6 +28,7 @@ from procurement.models import (
     Role,
 )
 from procurement.notifications import SEALED_KIND_PREFIX, notification_resend, notification_resend_check
+from procurement.selectors import authority_people
 from procurement.services import invitation_accept, invitation_create, invitation_create_check, provider_register
 from procurement.validators import NameField
 
@@ -75,13 +77,31 @@ class MemberSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The user's id, e.g. to name them to a call's evaluation panel.")
+    username = serializers.CharField()
+    name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), help_text="In this authority.")
+
+
 class ContractingAuthorityViewSet(viewsets.ReadOnlyModelViewSet):
-    """Contracting authorities are public information."""
+    """Contracting authorities are public information; their people are not."""
 
     lookup_value_regex = r"\d+"
     serializer_class = ContractingAuthoritySerializer
     queryset = ContractingAuthority.objects.order_by("name_fi")
     filterset_fields = ["kind", "language_status", "region"]
+
+    @extend_schema(
+        responses=PersonSerializer(many=True),
+        summary="The authority's people and their roles in it (for its officers and auditors)",
+        description="Officers and evaluators of the authority can be named to the evaluation panel of its calls "
+        "(`POST /api/v1/tenders/{id}/panel/` with the person's `id`).",
+    )
+    @action(detail=True, methods=["get"])
+    def people(self, request, pk=None):
+        people = authority_people(user=request.user, authority_id=self.get_object().pk)
+        return Response(PersonSerializer(people, many=True).data)
 
 
 class ProviderOrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -134,6 +154,7 @@ class MeView(APIView):
         responses=inline_serializer(
             "Me",
             {
+                "id": serializers.IntegerField(),
                 "username": serializers.CharField(),
                 "preferred_language": serializers.CharField(),
                 "memberships": MembershipSerializer(many=True),
@@ -144,6 +165,7 @@ class MeView(APIView):
         memberships = Membership.objects.filter(Q(user=request.user))
         return Response(
             {
+                "id": request.user.pk,
                 "username": request.user.get_username(),
                 "preferred_language": request.user.preferred_language,
                 "memberships": MembershipSerializer(memberships, many=True).data,
@@ -289,7 +311,7 @@ class ProviderRegisterView(APIView):
         provider, _user = provider_register(
             organisation=dict(serializer.validated_data["organisation"]),
             admin=dict(serializer.validated_data["admin"]),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         )
         return Response(ProviderOrganisationSerializer(provider).data, status=201)
 

@@ -17,6 +17,7 @@ from bids.selectors import bids_of_provider
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import document_download, documents_visible_to
 from procurement.access import roles_of
+from procurement.clientip import client_ip
 from procurement.errors import NotFound
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.middleware import received_at
@@ -202,7 +203,7 @@ def document(request, pk: int, document_id: int):
     tender = tender_get(user=request.user, tender_id=pk)
     # A document of another call is not found here, before anything is read or logged.
     record = document_download(
-        user=request.user, document_id=document_id, tender_id=tender.pk, ip_address=request.META.get("REMOTE_ADDR")
+        user=request.user, document_id=document_id, tender_id=tender.pk, ip_address=client_ip(request)
     )
     response = FileResponse(
         record.file.open("rb"), as_attachment=True, filename=record.filename, content_type="application/pdf"

@@ -48,10 +48,9 @@ def populate() -> list[tuple[str, int]]:
     """A published call with 3 lots; per provider a member, a token and a complete draft bid with a PDF."""
     from datetime import timedelta
 
-    from rest_framework.authtoken.models import Token
-
     from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
     from bids.services import bid_create
+    from procurement.models import ApiToken
     from tenders.models import Lot, TenderStatus
     from tests import factories
     from tests.bids.test_attachments import pdf_bytes
@@ -84,7 +83,7 @@ def populate() -> list[tuple[str, int]]:
             actor=member, bid_id=bid.pk, attachment_id=attachment.pk, number=0, data=pdf, received_at=now
         )
         attachment_complete(actor=member, bid_id=bid.pk, attachment_id=attachment.pk, received_at=now)
-        clients.append((Token.objects.create(user=member).key, bid.pk))
+        clients.append((ApiToken.objects.create(user=member)[1], bid.pk))
     return clients
 
 

@@ -15,7 +15,7 @@ def test_token_for_right_password(db, client_for):
     )
 
     assert response.status_code == 200
-    assert len(response.json()["token"]) == 40
+    assert len(response.json()["token"]) == 64  # django-rest-knox: 32 random bytes in hex
     assert (
         client_for().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {response.json()['token']}").json()["username"]
         == user.username

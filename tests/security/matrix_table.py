@@ -190,6 +190,10 @@ TABLE: dict[tuple, dict] = {
     # --- API: signing in, the signed-in user, organisations -------------------------------------------------------
     ("POST", "/api/v1/auth/token/"): rule(everyone=OK),  # A's password: a token whoever asks
     ("GET", "/api/v1/me/"): api(signed_in=OK),
+    ("POST", "/api/v1/auth/sign-out/"): api(signed_in=NO_CONTENT),  # the token of the request stops working
+    ("GET", "/api/v1/auth/tokens/"): api(signed_in=OK),  # each their own
+    ("DELETE", "/api/v1/auth/tokens/"): api(signed_in=NO_CONTENT),  # all of their own
+    ("DELETE", "/api/v1/auth/tokens/{token_id}/"): api(signed_in=HIDDEN, member_a=NO_CONTENT),  # A's token
     ("POST", "/api/v1/providers/register/"): rule(everyone=CREATED),  # anyone registers a new organisation
     # A's invitation to kutsuttu@a.example: a newcomer must choose a username (400); nobody else may take it (403),
     # an official never joins a provider (403).
@@ -197,6 +201,8 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/"): api(signed_in=OK),
     ("GET", "/api/v1/authorities/"): api(signed_in=OK),
     ("GET", "/api/v1/authorities/{pk}/"): api(signed_in=OK),
+    # X's people and their roles (to name a panel): X's officers and auditor, nobody else
+    ("GET", "/api/v1/authorities/{pk}/people/"): api(signed_in=DENIED, officer_x=OK, auditor_x=OK),
     ("GET", "/api/v1/providers/"): api(signed_in=OK),  # filtered: own organisations, or all for officials
     ("GET", "/api/v1/providers/{pk}/"): api(signed_in=OK, member_b=HIDDEN, superuser=HIDDEN),
     ("GET", "/api/v1/providers/{pk}/invitations/"): api(signed_in=HIDDEN, admin_a=OK),
@@ -310,6 +316,16 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/sign-in/"): rule(everyone=FOUND),  # signs A's member in; the signed-in are sent on
     ("PUT", "/sign-in/"): rule(anonymous=OK, signed_in=FOUND),  # as POST, without a form: shown again
     ("POST", "/sign-out/"): rule(everyone=SIGN_IN),
+    ("GET", "/password/"): page(signed_in=OK),
+    ("POST", "/password/"): page(signed_in=FOUND),  # each changes their own password
+    ("PUT", "/password/"): page(signed_in=BAD),  # as POST, without a form: refused with the form's errors
+    ("GET", "/password/reset/"): rule(everyone=OK),
+    ("POST", "/password/reset/"): rule(everyone=SIGN_IN),  # the link is sent to A; never says whether it was
+    ("PUT", "/password/reset/"): rule(everyone=BAD),
+    # A's valid link, in the e-mail: whoever holds it goes on to the form (at a URL without the token)
+    ("GET", "/password/reset/{uidb64}/{token}/"): rule(everyone=FOUND),
+    ("POST", "/password/reset/{uidb64}/{token}/"): rule(everyone=FOUND),
+    ("PUT", "/password/reset/{uidb64}/{token}/"): rule(everyone=FOUND),
     ("POST", "/language/"): rule(everyone=FOUND),
     ("POST", "/i18n/setlang/"): rule(everyone=FOUND),
     ("GET", "/inbox/"): page(signed_in=OK),
@@ -431,6 +447,9 @@ PARAMS = {
     "contract_id": "contract",
     "step": "draft_step",
     "action": "call_action",
+    "token_id": "token_a",
+    "uidb64": "reset_uid",
+    "token": "reset_token",
 }
 _DOCUMENTS = {
     "call": "doc_call",
@@ -535,6 +554,12 @@ BODIES = {
     ("POST", "/api/v1/notifications/{pk}/resend/"): lambda w: {"email": "korjattu@provider.example"},
     # portal forms
     ("POST", "/sign-in/"): lambda w: {"username": w.users["member_a"].username, "password": PASSWORD},
+    ("POST", "/password/"): lambda w: {
+        "old_password": PASSWORD,
+        "new_password1": "Uusi-salasana-2028",
+        "new_password2": "Uusi-salasana-2028",
+    },
+    ("POST", "/password/reset/"): lambda w: {"email": w.users["member_a"].email},
     ("POST", "/language/"): lambda w: {"language": "sv", "next": "/calls/"},
     ("POST", "/i18n/setlang/"): lambda w: {"language": "sv", "next": "/calls/"},
     ("POST", "/register/"): lambda w: {

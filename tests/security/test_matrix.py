@@ -21,14 +21,16 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 
 from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
 from bids.models import LotOffer
@@ -39,7 +41,7 @@ from evaluation.contracts import appeal_register
 from evaluation.models import LotContract
 from evaluation.requests import provider_request_create
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
-from procurement.models import Membership, Notification, Role
+from procurement.models import ApiToken, Membership, Notification, Role
 from procurement.services import invitation_create
 from tenders.models import Tender, TenderStatus
 from tenders.services import call_alert_create, question_ask, tender_close
@@ -458,10 +460,16 @@ def _clients(world: World) -> Clients:
     """Each role's token and session; then the digests of the world that every cell starts from."""
     tokens, sessions = {}, {}
     for role, user in world.users.items():
-        tokens[role] = Token.objects.get_or_create(user=user)[0].key
+        token, tokens[role] = ApiToken.objects.create(user=user)
+        if role == "member_a":
+            world.ids["token_a"] = token.public_id  # the token that A may revoke, and nobody else may
         client = Client()
         client.force_login(user)
         sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    # A's link to set a new password, made after the sign-ins above (a sign-in voids an earlier link)
+    member_a = world.users["member_a"]
+    world.ids["reset_uid"] = urlsafe_base64_encode(force_bytes(member_a.pk))
+    world.ids["reset_token"] = default_token_generator.make_token(type(member_a).objects.get(pk=member_a.pk))
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_stat_xact_user_tables")
         world.digests = _digests(row[0] for row in cursor.fetchall())
@@ -476,8 +484,9 @@ def _fill(path: str, params: dict[str, str], world: World) -> str:
     return re.sub(r"\{(\w+)\}", value, path)
 
 
-# Tables that a refused request may still write: the refusal itself is audited, and the session is the client's.
-WRITTEN_BY_REFUSALS = {"procurement_auditevent", "django_session"}
+# Tables that a refused request may still write: the refusal itself is audited, and the session and the API token
+# (its last use and sliding expiry) are the client's.
+WRITTEN_BY_REFUSALS = {"procurement_auditevent", "django_session", "procurement_apitoken"}
 
 
 def _touched() -> dict[str, int]:
@@ -602,6 +611,7 @@ AUDITOR_WRITES = {
     ("POST", "/language/"),
     ("POST", "/i18n/setlang/"),
     ("POST", "/records/audit/verify/"),
+    ("POST", "/password/"),  # their own password
     ("POST", "/api/v1/auth/token/"),
     ("POST", "/api/v1/providers/register/"),
     ("POST", "/register/"),
