@@ -123,6 +123,10 @@ class BidVersion(models.Model):
     manifest_sha256 = models.CharField(max_length=64)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the version no longer stood (reopened, withdrawn or submitted again) by the time the task that follows
+    # the submission came to it: no receipt PDF is rendered and no e-mail sent for it (the receipt time and the
+    # manifest's hash, answered to the submission itself, remain its receipt).
+    receipt_skipped_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("bid version")

@@ -30,6 +30,12 @@ class BidViewSet(viewsets.GenericViewSet):
     serializer_class = BidSerializer
     queryset = Bid.objects.none()  # for the schema; every read goes through the selectors
 
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, services.SubmissionsThrottled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
     def _render(self, bid, status: int = 200) -> Response:
         bid = selectors.bid_get(user=self.request.user, bid_id=bid.pk)
         return Response(BidSerializer(bid).data, status=status)
