@@ -22,6 +22,7 @@ from procurement.audit import audit_record
 from procurement.errors import Conflict, DomainError, NotFound, ValidationFailed
 from tenders.models import QualityCriterion, SuitabilityRequirement
 
+from .content import attachment_meta_seal, attachments_unseal
 from .filetypes import ALLOWED_TYPES_TEXT, FileRefused, detect, kind_for_name
 from .models import AttachmentStatus, Bid, BidAttachment, is_provider_member
 from .sealing import SealBroken, seal, unseal
@@ -205,12 +206,31 @@ def _plain_chunks(attachment: BidAttachment) -> Iterator[bytes]:
         raise AttachmentDamaged()
 
 
+def _unsealed(bid: Bid, attachments: list[BidAttachment]) -> list[BidAttachment]:
+    """The attachments with their names and purposes opened (for a reader the bid's rules have let in)."""
+    try:
+        return attachments_unseal(bid.tender_id, attachments)
+    except SealBroken as exc:
+        logger.error("The name of an attachment of bid %s does not open: %r", bid.pk, exc)
+        audit_record(
+            action="attachment.damaged", obj=bid, tender_id=bid.tender_id, detail={"part": "meta"}, denied=True
+        )
+        raise AttachmentDamaged() from exc
+
+
 def _locked_attachment(bid: Bid, attachment_id) -> BidAttachment:
     try:
         attachment = BidAttachment.objects.select_for_update().get(pk=attachment_id, bid=bid)
     except (BidAttachment.DoesNotExist, ValueError, TypeError, DjangoValidationError) as exc:
         raise NotFound() from exc
     attachment.bid = bid
+    return attachment
+
+
+def _locked_own_attachment(bid: Bid, attachment_id) -> BidAttachment:
+    """One of the owner's attachments, locked, with its name and purpose opened for the answer."""
+    attachment = _locked_attachment(bid, attachment_id)
+    _unsealed(bid, [attachment])
     return attachment
 
 
@@ -241,16 +261,17 @@ def attachment_start(
             errors["purpose"] = problems
         if errors:
             raise _refuse(errors)
-        attachment = BidAttachment.objects.create(
-            bid=bid, filename=name, declared_size=size, purpose=purpose, uploaded_by=actor, created_at=received_at
-        )
-        # The name stays out of the log: like the rest of the bid, it is nobody's business before the opening.
+        attachment = BidAttachment(bid=bid, declared_size=size, uploaded_by=actor, created_at=received_at)
+        attachment_meta_seal(attachment, bid.tender_id, filename=name, purpose=purpose)
+        attachment.save(force_insert=True)
+        # The name and the purpose stay out of the log: like the rest of the bid, they are nobody's business before
+        # the opening (the purpose would tell which criteria the bid answers with a file).
         audit_record(
             action="attachment.start",
             actor=actor,
             obj=attachment,
             tender_id=bid.tender_id,
-            after={"bid": bid.pk, "declared_size": size, "purpose": purpose},
+            after={"bid": bid.pk, "declared_size": size},
         )
     return attachment
 
@@ -264,7 +285,7 @@ def attachment_put_chunk(
     try:
         with transaction.atomic():
             bid = own_bid_for_change(actor=actor, bid_id=bid_id, received_at=received_at)
-            attachment = _locked_attachment(bid, attachment_id)
+            attachment = _locked_own_attachment(bid, attachment_id)
             _ensure_uploading(attachment)
             retry = (
                 attachment.chunks
@@ -322,7 +343,7 @@ def attachment_complete(*, actor, bid_id: int, attachment_id, received_at: datet
     refusal = None
     with transaction.atomic():
         bid = own_bid_for_change(actor=actor, bid_id=bid_id, received_at=received_at)
-        attachment = _locked_attachment(bid, attachment_id)
+        attachment = _locked_own_attachment(bid, attachment_id)
         if attachment.status == AttachmentStatus.READY:
             return attachment  # a retry of a completion that succeeded
         if attachment.received_bytes < attachment.declared_size:
@@ -401,7 +422,8 @@ def attachments_of_bid(*, user, bid_id) -> list[BidAttachment]:
     if not is_provider_member(bid, user):
         attachments = attachments.filter(status=AttachmentStatus.READY)
     hidden = getattr(bid, "hidden_attachments", set())  # business secrets, when another bidder reads
-    return [a for a in attachments if str(a.pk) not in hidden]
+    # Opened only now, when bid_get has let the reader in, and only those the reader may see.
+    return _unsealed(bid, [a for a in attachments if str(a.pk) not in hidden])
 
 
 def attachment_chunks_for_read(*, user, bid_id, attachment_id) -> tuple[BidAttachment, Iterator[bytes]]:
@@ -417,6 +439,7 @@ def attachment_chunks_for_read(*, user, bid_id, attachment_id) -> tuple[BidAttac
     if str(attachment.pk) in getattr(bid, "hidden_attachments", set()):
         raise NotFound()
     attachment.bid = bid
+    _unsealed(bid, [attachment])
     audit_record(
         action="attachment.read",
         actor=user,

@@ -1,4 +1,4 @@
-"""System check: the tender box cannot work without a valid key-encryption key."""
+"""System checks: the tender box cannot work without a valid key-encryption key, nor with unreadable limits."""
 
 import binascii
 
@@ -22,3 +22,16 @@ def sealing_keys_check(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def submission_rates_check(app_configs=None, **kwargs):
+    from .services import submission_rate
+
+    errors = []
+    for name in ("BID_SUBMISSIONS_PER_BID", "BID_SUBMISSIONS_PER_USER"):
+        try:
+            submission_rate(settings.HANKINTA[name])
+        except ImproperlyConfigured as exc:
+            errors.append(Error(f"{name} is not usable: {exc}", hint='For example "3/min".', id="bids.E002"))
+    return errors

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from procurement.rules import vat_rates_on
 from tenders.models import LotStatus, Tender
 
-from .models import AttachmentStatus, Bid, BidVersion
-from .sealing import seal_json, unseal_json
+from .models import AttachmentStatus, Bid, BidAttachment, BidVersion
+from .sealing import seal_json, unseal_json, unseal_json_many
 
 EMPTY_CONTENT: dict = {
     "lot_offers": [],
@@ -41,6 +41,28 @@ def draft_content(bid: Bid) -> dict:
 
 def store_draft(bid: Bid, content: dict) -> None:
     bid.sealed_draft = seal_json(bid.tender_id, content, draft_context(bid))
+
+
+def attachment_meta_context(attachment: BidAttachment) -> str:
+    return f"attachment-meta:{attachment.bid_id}:{attachment.pk}"
+
+
+def attachment_meta_seal(attachment: BidAttachment, tender_id: int, *, filename: str, purpose: str) -> None:
+    """Seal the name and purpose of a new attachment (its bid and id set) into its row."""
+    meta = {"filename": filename, "purpose": purpose}
+    attachment.sealed_meta = seal_json(tender_id, meta, attachment_meta_context(attachment))
+    attachment.unsealed_meta = meta
+
+
+def attachments_unseal(tender_id: int, attachments):
+    """Open the names and purposes of attachments of the call's bids, for a reader whom the bid's own rules let in
+    (its provider; the authority, or another bidder, when the selectors allow). Raises SealBroken for a row whose
+    metadata was changed or moved. Answers the attachments."""
+    pending = [a for a in attachments if "unsealed_meta" not in a.__dict__]
+    opened = unseal_json_many(tender_id, [(a.sealed_meta, attachment_meta_context(a)) for a in pending])
+    for attachment, meta in zip(pending, opened, strict=True):
+        attachment.unsealed_meta = meta
+    return attachments
 
 
 def version_manifest(version: BidVersion) -> dict:
@@ -173,6 +195,8 @@ def ready_attachments(bid: Bid, attachments=None) -> list[dict]:
     """The manifest entries of the bid's finished attachments (from `attachments` when already loaded)."""
     if attachments is None:
         attachments = bid.attachments.filter(status=AttachmentStatus.READY).order_by("created_at")
+    attachments = [a for a in attachments if a.status == AttachmentStatus.READY]
+    attachments_unseal(bid.tender_id, attachments)
     return [
         {
             "id": str(a.pk),
@@ -183,7 +207,6 @@ def ready_attachments(bid: Bid, attachments=None) -> list[dict]:
             "content_type": a.content_type,
         }
         for a in attachments
-        if a.status == AttachmentStatus.READY
     ]
 
 

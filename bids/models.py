@@ -123,6 +123,10 @@ class BidVersion(models.Model):
     manifest_sha256 = models.CharField(max_length=64)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the version no longer stood (reopened, withdrawn or submitted again) by the time the task that follows
+    # the submission came to it: no receipt PDF is rendered and no e-mail sent for it (the receipt time and the
+    # manifest's hash, answered to the submission itself, remain its receipt).
+    receipt_skipped_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("bid version")
@@ -146,14 +150,20 @@ class AttachmentStatus(models.TextChoices):
     READY = "ready", _("Ready")
 
 
+class MetaSealed(RuntimeError):
+    """An attachment's name or purpose was read without unsealing them first (a programming error)."""
+
+
 class BidAttachment(models.Model):
     """A file of a bid, uploaded in chunks that are stored encrypted; checked by its content when complete."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="attachments")
-    # What the file answers: "criterion:<id>", "requirement:<id>" or "other".
-    purpose = models.CharField(max_length=40, default="other")
-    filename = models.CharField(max_length=200)
+    # Its name and what it answers ("criterion:<id>", "requirement:<id>" or "other"), as the canonical JSON
+    # {"filename", "purpose"} sealed with the call's key and bound to this row, like the bid's content: nobody learns
+    # from the database what a bid attaches before the opening. Readers get them from `attachments_unseal` (content),
+    # called only where the bid's own access rules have let the reader in.
+    sealed_meta = models.BinaryField(editable=False)
     declared_size = models.PositiveBigIntegerField()
     received_bytes = models.PositiveBigIntegerField(default=0)
     chunks = models.PositiveIntegerField(default=0)
@@ -171,7 +181,22 @@ class BidAttachment(models.Model):
         ordering = ["bid", "created_at"]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.status})"
+        return f"{self.pk} ({self.status})"
+
+    @property
+    def filename(self) -> str:
+        return self._unsealed_meta()["filename"]
+
+    @property
+    def purpose(self) -> str:
+        return self._unsealed_meta()["purpose"]
+
+    def _unsealed_meta(self) -> dict:
+        meta = self.__dict__.get("unsealed_meta")
+        if meta is None:
+            # Not an AttributeError, which a template would turn into an empty name without a word.
+            raise MetaSealed(f"The name and purpose of attachment {self.pk} are sealed; unseal them first.")
+        return meta
 
     def chunk_name(self, number: int) -> str:
         return f"sealed/{self.bid.tender_id}/{self.bid_id}/{self.pk}/{number:06d}.bin"

@@ -159,6 +159,14 @@ def unseal_json(tender_id: int, blob: bytes, context: str) -> dict:
     return json.loads(unseal(tender_id, blob, context))
 
 
+def unseal_json_many(tender_id: int, items: list[tuple[bytes, str]]) -> list[dict]:
+    """Several (ciphertext, context) pairs of one call opened with its data key, looked up once."""
+    if not items:
+        return []
+    key = _data_key(tender_id)
+    return [json.loads(decrypt(key, blob, context)) for blob, context in items]
+
+
 def canonical_json(data: dict) -> bytes:
     """One byte sequence per content, so that its SHA-256 identifies it."""
     return json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

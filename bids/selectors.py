@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BinaryField, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -168,8 +168,14 @@ def _bid_lock_sql() -> str:
     columns by name (not `b.*`): the prepared statement stays valid when a column is added."""
     bids, attachments = Bid._meta.db_table, BidAttachment._meta.db_table
     own = ", ".join(f'b."{f.column}"' for f in Bid._meta.concrete_fields)
+    # A bytea column (the sealed name and purpose) goes into JSON as base64, which its field reads back as bytes.
+    attachment = "to_jsonb(a)" + "".join(
+        f""" || jsonb_build_object('{f.column}', encode(a."{f.column}", 'base64'))"""
+        for f in BidAttachment._meta.concrete_fields
+        if isinstance(f, BinaryField)
+    )
     return (
-        f"SELECT {own}, (SELECT coalesce(json_agg(to_json(a) ORDER BY a.created_at, a.id), '[]') "  # noqa: S608
+        f"SELECT {own}, (SELECT coalesce(json_agg({attachment} ORDER BY a.created_at, a.id), '[]') "  # noqa: S608
         f'FROM "{attachments}" a WHERE a.bid_id = b.id) AS "attachments_json", '
         f'({memberships_sql()}) AS "memberships_json" '
         f'FROM "{bids}" b WHERE b.id = %s AND b.provider_id IN ({provider_of_sql()}) FOR UPDATE OF b'

@@ -2,10 +2,17 @@
 stays sealed until the opening."""
 
 import hashlib
+import logging
+import math
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
@@ -14,7 +21,7 @@ from documents.services import document_request
 from procurement.access import roles_of
 from procurement.audit import audit_event, audit_link_deferred, audit_record
 from procurement.auditchain import chain_link
-from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import concurrent_change, transition_apply, transition_run
 from procurement.notifications import notify
 from procurement.outbox import outbox_message, outbox_send_after_commit
@@ -35,6 +42,8 @@ from .content import (
 from .models import AttachmentStatus, Bid, BidStatus, BidVersion
 from .sealing import canonical_json, seal
 from .selectors import bid_lock_with_call
+
+logger = logging.getLogger(__name__)
 
 
 def _fmt(moment: datetime) -> str:
@@ -334,47 +343,140 @@ def _write_submission(bid: Bid, version: BidVersion, event, message) -> None:
 
 def submission_receipt(*, version_id: int, call_version: int | None = None) -> GeneratedDocument | None:
     """The receipt of a submission: its PDF queued, its e-mail to the organisation and to the person who
-    submitted; then the submission's audit events are linked into the chain. Running it again adds nothing."""
+    submitted; then the submission's audit events are linked into the chain. Running it again adds nothing.
+
+    Only for a version that still stands when this task comes to it (the bid submitted, and this its latest
+    version): one that was reopened, withdrawn or submitted again meanwhile gets no PDF and no e-mail, and is marked
+    so (`receipt_skipped_at`). The bid is locked while this is decided, so that it cannot change meanwhile."""
     version = (
         BidVersion.objects.select_related("bid__tender", "bid__provider", "submitted_by").filter(pk=version_id).first()
     )
     if version is None:
         return None
     bid = version.bid
+    subject = f"bid-version:{version.pk}"
     with transaction.atomic():
-        receipt = document_request(
-            kind=DocumentKind.RECEIPT,
-            tender=bid.tender,
-            actor=version.submitted_by,
-            version=call_version or bid.tender.version,
-            subject=f"bid-version:{version.pk}",
-            provider=bid.provider,
-            language=bid.provider.preferred_language,
+        stands = (
+            Bid.objects.select_for_update(no_key=True)
+            .filter(pk=bid.pk, status=BidStatus.SUBMITTED, version=version.number)
+            .exists()
         )
-        # E-mailed to the organisation and to the person who submitted, once the receipt is rendered.
-        notify(
-            kind="bid.receipt",
-            key=f"bid-version:{version.pk}",
-            tender_id=bid.tender_id,
-            providers=[bid.provider],
-            cc=[version.submitted_by.email] if version.submitted_by else [],
-            documents=[receipt.pk],
-            payload={
-                "received": version.received_at,
-                "sha": version.manifest_sha256,
-                "bid": bid.pk,
-                "version": version.number,
-            },
-            count=False,
-        )
+        if stands:
+            receipt = _receipt_request(version, subject, call_version)
+        else:
+            # A receipt requested by an earlier run, while the version still stood, stays as it is.
+            receipt = GeneratedDocument.objects.filter(kind=DocumentKind.RECEIPT, tender=bid.tender, subject=subject)
+            receipt = receipt.first()
+            if receipt is None and version.receipt_skipped_at is None:
+                version.receipt_skipped_at = timezone.now()
+                version.save(update_fields=["receipt_skipped_at"])
+                audit_record(
+                    action="bid.receipt_skipped",
+                    obj=bid,
+                    tender_id=bid.tender_id,
+                    detail={"version": version.number, "reason": "superseded"},
+                )
     chain_link()
     return receipt
+
+
+def _receipt_request(version: BidVersion, subject: str, call_version: int | None) -> GeneratedDocument:
+    bid = version.bid
+    receipt = document_request(
+        kind=DocumentKind.RECEIPT,
+        tender=bid.tender,
+        actor=version.submitted_by,
+        version=call_version or bid.tender.version,
+        subject=subject,
+        provider=bid.provider,
+        language=bid.provider.preferred_language,
+    )
+    # E-mailed to the organisation and to the person who submitted, once the receipt is rendered.
+    notify(
+        kind="bid.receipt",
+        key=subject,
+        tender_id=bid.tender_id,
+        providers=[bid.provider],
+        cc=[version.submitted_by.email] if version.submitted_by else [],
+        documents=[receipt.pk],
+        payload={
+            "received": version.received_at,
+            "sha": version.manifest_sha256,
+            "bid": bid.pk,
+            "version": version.number,
+        },
+        count=False,
+    )
+    return receipt
+
+
+class SubmissionsThrottled(DomainError):
+    """Too many submissions of a bid, or by a user, in a short while (429, with the seconds to wait)."""
+
+    status_code = 429
+    default_code = "throttled"
+
+    def __init__(self, *, retry_after: int):
+        super().__init__(
+            _(
+                "The bid has been submitted too many times in a short while. You can reopen it again in "
+                "%(seconds)s seconds; until then it stays as it is."
+            )
+            % {"seconds": retry_after},
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@lru_cache(maxsize=8)
+def submission_rate(text: str) -> tuple[int, int]:
+    """A rate as "N/period" (s, min, h, day: the period's first letter decides, as in DRF) → (N, seconds)."""
+    number, _slash, period = str(text).strip().partition("/")
+    if not (number.strip().isdigit() and int(number) >= 1 and period.strip()[:1].lower() in _PERIODS):
+        raise ImproperlyConfigured(f'A rate of bid submissions must be "N/s", "N/min", "N/h" or "N/day", not {text!r}.')
+    return int(number), _PERIODS[period.strip()[:1].lower()]
+
+
+def _ensure_not_cycling(bid: Bid, actor, received_at: datetime) -> None:
+    """Refuse to reopen a bid that has been submitted as often as BID_SUBMISSIONS_PER_BID allows within its window,
+    or whose user has submitted as often as BID_SUBMISSIONS_PER_USER allows: each submission renders a receipt and
+    sends an e-mail, and a reopening is what a further submission needs. (Counted here rather than at the
+    submission, which is never refused for it: a provider is never left with an unsubmitted draft by the limit,
+    and the deadline rush's request does no extra work.) Counted from the submitted versions, so that every
+    process sees the same count; the bid is locked, so two reopenings of it cannot both slip through."""
+    limits = {
+        "bid": submission_rate(settings.HANKINTA["BID_SUBMISSIONS_PER_BID"]),
+        "user": submission_rate(settings.HANKINTA["BID_SUBMISSIONS_PER_USER"]),
+    }
+    since = received_at - timedelta(seconds=max(seconds for _n, seconds in limits.values()))
+    recent = list(
+        BidVersion.objects.filter(Q(bid_id=bid.pk) | Q(submitted_by_id=actor.pk), received_at__gt=since)
+        .order_by("received_at")
+        .values_list("bid_id", "submitted_by_id", "received_at")
+    )
+    waits = []
+    for scope, (limit, seconds) in limits.items():
+        start = received_at - timedelta(seconds=seconds)
+        times = [at for bid_id, user_id, at in recent if (bid_id == bid.pk if scope == "bid" else user_id == actor.pk)]
+        times = [at for at in times if at > start]
+        if len(times) >= limit:
+            # Allowed again once fewer than `limit` submissions are left in the window.
+            frees_at = times[len(times) - limit] + timedelta(seconds=seconds)
+            waits.append(max(1, math.ceil((frees_at - received_at).total_seconds())))
+    if waits:
+        logger.info("Reopening of bid %s by user %s refused: submitted too often.", bid.pk, actor.pk)
+        raise SubmissionsThrottled(retry_after=max(waits))
 
 
 def bid_reopen(*, actor, bid_id: int, received_at: datetime) -> Bid:
     with transaction.atomic():
         bid = _locked_own_bid(actor, bid_id)
         _ensure_box_open(bid.tender, received_at)
+        if bid.status != BidStatus.DRAFT:  # a draft is refused by the transition itself (409)
+            _ensure_not_cycling(bid, actor, received_at)
         return transition_run(obj=bid, action="reopen", actor=actor, audit_action="bid.reopen")
 
 

@@ -158,6 +158,10 @@ def call_context(document: GeneratedDocument) -> dict:
 
 
 def receipt_context(document: GeneratedDocument) -> dict:
+    """The receipt as it is stored (and e-mailed): what the database shows of the submission anyway (who, when, the
+    manifest's SHA-256, each attachment's SHA-256 and size), never what the bid keeps sealed until the opening (the
+    lots it offers, its attachments' names and purposes). The manifest, which the provider alone can download before
+    the opening, has the rest, and the hash on the receipt identifies it."""
     from bids.content import version_manifest
     from bids.models import BidVersion
 
@@ -166,10 +170,7 @@ def receipt_context(document: GeneratedDocument) -> dict:
         pk=version_id
     )
     manifest = version_manifest(version)
-    lots = {lot.pk: lot for lot in version.bid.tender.lots.all()}
-    offered = sorted(
-        (lots[o["lot"]] for o in manifest["content"]["lot_offers"] if o["lot"] in lots), key=lambda lot: lot.number
-    )
+    attachments = [{"sha256": a["sha256"], "size": a["size"]} for a in manifest["attachments"]]
     return {
         "source_data": {
             "bid": version.bid_id,
@@ -177,8 +178,7 @@ def receipt_context(document: GeneratedDocument) -> dict:
             "received_at": version.received_at,
             "manifest_sha256": version.manifest_sha256,
             "provider": version.bid.provider.business_id,
-            "lots": [lot.number for lot in offered],
-            "attachments": manifest["attachments"],
+            "attachments": attachments,
         },
         "tender": version.bid.tender,
         "authority": version.bid.tender.authority,
@@ -186,8 +186,7 @@ def receipt_context(document: GeneratedDocument) -> dict:
         "version": version,
         "received_local": version.received_at.astimezone(HELSINKI),
         "received_utc": version.received_at.astimezone(UTC),
-        "lots": offered,
-        "attachments": manifest["attachments"],
+        "attachments": attachments,
         "call_version": manifest["call_version"],  # the version submitted against, not the one of today
         "generated_at": timezone.now(),
         "document": document,
@@ -452,7 +451,7 @@ BUILDERS = {
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-3"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
-    DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-2"),
+    DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-3"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),
     DocumentKind.DECISION: ("documents/decision.html", decision_context, TEMPLATE_VERSION),
 }

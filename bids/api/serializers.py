@@ -129,6 +129,12 @@ class ReceiptSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(read_only=True)
     manifest_sha256 = serializers.CharField(read_only=True)
     receipt_document = serializers.SerializerMethodField()
+    receipt_skipped_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when the version no longer stood (reopened, withdrawn or submitted again) by the time its "
+        "receipt was to be made: it then has no receipt PDF and no e-mail.",
+    )
 
     def get_receipt_document(self, version) -> int | None:
         from documents.models import GeneratedDocument

@@ -3,11 +3,12 @@
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from procurement.api.schema import ErrorSerializer
 from procurement.errors import ValidationFailed
 from procurement.middleware import received_at
 
@@ -29,6 +30,12 @@ class BidViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     serializer_class = BidSerializer
     queryset = Bid.objects.none()  # for the schema; every read goes through the selectors
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, services.SubmissionsThrottled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def _render(self, bid, status: int = 200) -> Response:
         bid = selectors.bid_get(user=self.request.user, bid_id=bid.pk)
@@ -99,7 +106,17 @@ class BidViewSet(viewsets.GenericViewSet):
     def versions(self, request, pk=None):
         return Response(ReceiptSerializer(selectors.bid_versions(user=request.user, bid_id=pk), many=True).data)
 
-    @extend_schema(request=None, responses=BidSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: BidSerializer,
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Submitted too often lately (`throttled`): reopen after `Retry-After` seconds "
+                "(`retry_after`); the bid stays as it is meanwhile.",
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._render(services.bid_reopen(actor=request.user, bid_id=pk, received_at=received_at(request)))

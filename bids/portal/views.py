@@ -26,7 +26,7 @@ from tenders.selectors import tender_get
 from .. import attachments as attachment_services
 from ..models import AttachmentStatus, Bid, BidStatus
 from ..selectors import bid_get, bids_of_provider
-from ..services import bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
+from ..services import SubmissionsThrottled, bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
 from .forms import AnswerForm, AttachmentForm, BidForm
 
 TEMPLATES = "bids/portal/"
@@ -215,6 +215,12 @@ def reopen(request, pk: int):
     bid = _own_bid(request, pk)
     try:
         bid_reopen(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
+    except SubmissionsThrottled as error:
+        # The API's answer (429, Retry-After), on the bid's own page with the reason.
+        messages.error(request, str(error.message))
+        response = render(request, f"{TEMPLATES}bid.html", _bid_context(request, bid), status=error.status_code)
+        response["Retry-After"] = str(error.retry_after)
+        return response
     except Conflict as error:
         messages.error(request, str(error.message))
     else:

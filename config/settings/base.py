@@ -395,6 +395,11 @@ HANKINTA = {
     "MAX_UNIT_PRICE": os.environ.get("MAX_UNIT_PRICE", "9999999.99"),
     # An offer this many per cent below the mean of the lot's other offers is flagged as abnormally low.
     "ABNORMALLY_LOW_PERCENT": int(os.environ.get("ABNORMALLY_LOW_PERCENT", "20")),
+    # How often a bid may be submitted ("N/s", "N/min", "N/h", "N/day"), counted per bid and per submitting user from
+    # the submitted versions: beyond it the bid is not reopened (each submission renders a receipt and sends an
+    # e-mail) until the window has moved on. The submission itself is never refused for it.
+    "BID_SUBMISSIONS_PER_BID": os.environ.get("BID_SUBMISSIONS_PER_BID", "3/min"),
+    "BID_SUBMISSIONS_PER_USER": os.environ.get("BID_SUBMISSIONS_PER_USER", "10/min"),
     # The second officer confirms an opening within this many minutes of the first one's request.
     "OPENING_CONFIRMATION_MINUTES": int(os.environ.get("OPENING_CONFIRMATION_MINUTES", "30")),
     # A unit price above these (euros without VAT) is refused as implausible, by pricing unit.

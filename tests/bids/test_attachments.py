@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
@@ -218,6 +219,48 @@ def test_pdf_in_chunks_completes_with_its_sha256_and_its_owner_downloads_the_sam
     assert downloaded["Content-Disposition"].startswith("attachment;")
     assert "filename*=UTF-8''Toteutussuunnitelma.pdf" in downloaded["Content-Disposition"]
     assert downloaded["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_name_and_purpose_are_sealed_in_the_row_and_the_owner_reads_them_everywhere(
+    open_tender, member_a, member_b, client_for
+):
+    # given a draft bid with a file that answers the call's first quality criterion
+    bid = bid_create(
+        actor=member_a, tender_id=open_tender.pk, received_at=timezone.now(), content=full_content(open_tender)
+    )
+    purpose = f"criterion:{open_tender.criteria.first().pk}"
+    owner = client_for(member_a)
+    started = start(owner, bid.pk, "Työelämäyhteistyö-9QX.pdf", 500, purpose)
+    assert started.status_code == 201, started.content
+
+    # then its row holds neither the name nor the purpose, only their ciphertext
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT t::text FROM bids_bidattachment t WHERE t.id = %s", [started.json()["id"]])
+        (row,) = cursor.fetchone()
+    assert "Työelämäyhteistyö-9QX" not in row and purpose not in row and "criterion" not in row
+    assert not AuditEvent.objects.filter(action="attachment.start", after__has_key="purpose").exists()
+
+    # and the owner reads both in every answer: the announcement, each chunk, the completion, the list, the download
+    assert (started.json()["filename"], started.json()["purpose"]) == ("Työelämäyhteistyö-9QX.pdf", purpose)
+    data = pdf_bytes(lines=8)
+    announced = start(owner, bid.pk, "Työelämäyhteistyö-9QX.pdf", len(data), purpose).json()
+    chunk = put_chunk(owner, bid.pk, announced["id"], 0, data[:CHUNK]).json()
+    for number, offset in enumerate(range(CHUNK, len(data), CHUNK), 1):
+        put_chunk(owner, bid.pk, announced["id"], number, data[offset : offset + CHUNK])
+    done = complete(owner, bid.pk, announced["id"]).json()
+    listed = owner.get(base(bid.pk)).json()
+    for answer in (chunk, done, *listed):
+        assert (answer["filename"], answer["purpose"]) == ("Työelämäyhteistyö-9QX.pdf", purpose)
+    downloaded = download(owner, bid.pk, announced["id"])
+    assert "filename*=UTF-8''Ty%C3%B6el%C3%A4m%C3%A4yhteisty%C3%B6-9QX.pdf" in downloaded["Content-Disposition"]
+    # and the submission counts the file as the criterion's answer (its purpose opened from the seal)
+    content = full_content(open_tender)
+    content["quality_answers"] = [a for a in content["quality_answers"] if f"criterion:{a['criterion']}" != purpose]
+    owner.delete(f"{base(bid.pk)}{started.json()['id']}/")
+    assert owner.patch(f"/api/v1/bids/{bid.pk}/", content, format="json").status_code == 200
+    assert owner.post(f"/api/v1/bids/{bid.pk}/submit/").status_code == 200
+    # while another provider learns nothing of it
+    assert client_for(member_b).get(base(bid.pk)).status_code == 404
 
 
 def test_stored_chunks_hold_no_plaintext(bid, member_a, client_for, storage):
@@ -574,9 +617,10 @@ def test_the_authority_reads_ready_attachments_only_after_the_opening(
     # then the officer lists the finished attachment, downloads the same bytes, and the read is on record
     listed = authority.get(base(bid.pk))
     assert listed.status_code == 200
-    assert [a["id"] for a in listed.json()] == [ready["id"]]
+    assert [(a["id"], a["filename"], a["purpose"]) for a in listed.json()] == [(ready["id"], "liite.pdf", "other")]
     downloaded = download(authority, bid.pk, ready["id"])
     assert downloaded.status_code == 200
+    assert "filename*=UTF-8''liite.pdf" in downloaded["Content-Disposition"]
     assert body(downloaded) == data
     assert hashlib.sha256(data).hexdigest() == ready["sha256"]
     assert AuditEvent.objects.filter(action="attachment.read", actor=officer, object_id=ready["id"]).exists()

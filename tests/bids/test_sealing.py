@@ -129,3 +129,25 @@ def test_the_authority_learns_only_the_count_after_the_deadline(authority, offic
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
 
     assert client.get(f"/api/v1/tenders/{tender.pk}/bid_count/").json() == {"count": 1}
+
+
+def test_an_attachment_name_sealed_for_another_row_does_not_open(open_tender, member_a, client_for):
+    # given a draft bid with two files
+    from bids.models import BidAttachment
+
+    bid = Bid.objects.create(tender=open_tender, provider=member_a.memberships.get().provider, created_by=member_a)
+    client = client_for(member_a)
+    for name in ("ensimmainen.pdf", "toinen.pdf"):
+        response = client.post(
+            f"/api/v1/bids/{bid.pk}/attachments/", {"filename": name, "size": 10, "purpose": "other"}, format="json"
+        )
+        assert response.status_code == 201, response.content
+    first, second = BidAttachment.objects.filter(bid=bid).order_by("created_at", "pk")
+
+    # when someone with the database copies the first one's sealed name onto the second
+    BidAttachment.objects.filter(pk=second.pk).update(sealed_meta=first.sealed_meta)
+
+    # then it does not open as the second one's name: the list is refused as damaged, and that is on record
+    response = client.get(f"/api/v1/bids/{bid.pk}/attachments/")
+    assert response.status_code == 500 and response.json()["code"] == "attachment_damaged"
+    assert AuditEvent.objects.filter(action="attachment.damaged", object_id=str(bid.pk), outcome="denied").exists()

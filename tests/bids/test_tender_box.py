@@ -1,6 +1,8 @@
 """The tender box keeps its promises: ciphertext at rest, exact receipts, nothing lost or doubled under load."""
 
+import hashlib
 import io
+import json
 import threading
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -12,20 +14,45 @@ from django.db import connection
 from django.utils import timezone
 from pypdf import PdfReader
 
+from bids.attachments import attachments_of_bid
 from bids.models import Bid, BidStatus, BidVersion
+from bids.selectors import own_version_manifest
 from bids.services import bid_create, bid_submit
 from documents.models import GeneratedDocument
 from documents.services import document_render
 from procurement.errors import Conflict
 from procurement.models import Notification
 from procurement.notifications import notification_deliver
-from tenders.models import Tender, TenderStatus
+from tenders.models import Lot, Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import full_content, open_bids, run_outbox
+from tests.helpers import full_content, open_bids, run_outbox, seat_panel
 
 PRICE = "54321.98"
 ANSWER = "SALAINEN-VASTAUS-7Q2X"
+FILE_NAME = "Salainen-Suunnitelma-8W3V.pdf"
+LOT_TITLE = "Salainen-Osa-5M1T"
+
+
+def _attach(member, bid, purpose: str):
+    """A finished PDF attachment of the draft bid, named FILE_NAME, for `purpose`."""
+    from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
+    from tests.bids.test_attachments import pdf_bytes
+
+    data, now = pdf_bytes(text="Toteutussuunnitelma"), timezone.now()
+    attachment = attachment_start(
+        actor=member, bid_id=bid.pk, filename=FILE_NAME, size=len(data), purpose=purpose, received_at=now
+    )
+    attachment_put_chunk(actor=member, bid_id=bid.pk, attachment_id=attachment.pk, number=0, data=data, received_at=now)
+    return attachment_complete(actor=member, bid_id=bid.pk, attachment_id=attachment.pk, received_at=now)
+
+
+def _rendered_receipt(version) -> bytes:
+    """The receipt of the version as the worker renders it, read back raw from the storage."""
+    run_outbox("bids.after_submit")  # the receipt, as the worker makes it after the commit
+    document = document_render(document_id=GeneratedDocument.objects.get(subject=f"bid-version:{version.pk}").pk)
+    with document.file.open("rb") as handle:
+        return handle.read()
 
 
 def _database_text() -> str:
@@ -49,14 +76,15 @@ def test_nothing_readable_is_stored_before_the_opening(authority, officer, membe
     content = full_content(tender, PRICE)
     content["quality_answers"][0]["text"] = ANSWER
     bid = bid_create(actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=content)
+    _attach(member_a, bid, purpose=f"criterion:{tender.criteria.first().pk}")
     version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
     run_outbox("bids.after_submit")  # the receipt, as the worker makes it after the commit
     document_render(document_id=GeneratedDocument.objects.get(subject=f"bid-version:{version.pk}").pk)
 
-    # then neither the database nor the files show the price or the answer
+    # then neither the database nor the files show the price, the answer or the attachment's name
     dump = _database_text()
     files = _media_bytes()
-    for secret in (PRICE, ANSWER):  # neither can occur in hex or base64 by chance
+    for secret in (PRICE, ANSWER, FILE_NAME):  # none can occur in hex or base64 by chance
         assert secret not in dump
         assert secret.encode() not in files
 
@@ -65,6 +93,63 @@ def test_nothing_readable_is_stored_before_the_opening(authority, officer, membe
     tender_close(actor=officer, tender_id=tender.pk)
     open_bids(tender, officer)
     assert PRICE in _database_text()
+
+
+def test_the_attachment_table_holds_no_name_or_purpose_before_the_opening(authority, officer, member_a):
+    # given a submitted bid whose attachment answers a quality criterion
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    purpose = f"criterion:{tender.criteria.first().pk}"
+    bid = bid_create(actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
+    attachment = _attach(member_a, bid, purpose=purpose)
+    bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+
+    # when the attachments' table is read as a database dump reads it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT t::text FROM bids_bidattachment t")
+        rows = "\n".join(row[0] for row in cursor.fetchall())
+
+    # then it shows the file's hash and size, but neither its name nor what it answers
+    assert attachment.sha256 in rows
+    assert FILE_NAME not in rows and purpose not in rows
+    assert FILE_NAME not in _database_text() and f'"{purpose}"' not in _database_text()  # nor the audit log
+
+    # and after the opening those who may read the bid read both
+    Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    read = attachments_of_bid(user=officer, bid_id=bid.pk)
+    assert [(a.filename, a.purpose) for a in read] == [(FILE_NAME, purpose)]
+
+
+def test_the_stored_receipt_lists_attachments_by_hash_and_size_and_names_nothing_sealed(authority, member_a):
+    # given a bid for a lot with a telling title, with an attachment, submitted
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    lot = tender.lots.first()
+    Lot.objects.filter(pk=lot.pk).update(title=LOT_TITLE)
+    purpose = f"criterion:{tender.criteria.first().pk}"
+    bid = bid_create(
+        actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender, lots=[lot])
+    )
+    attachment = _attach(member_a, bid, purpose=purpose)
+    version = bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+
+    # when its receipt is rendered and read back raw from the storage
+    pdf = _rendered_receipt(version)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join("".join(page.extract_text() for page in reader.pages).split())
+    source = reader.attachments["source.json"][0].decode()
+
+    # then neither its text nor its embedded data names the file, its purpose or the lot offered
+    for sealed in (FILE_NAME, purpose, LOT_TITLE):
+        assert sealed not in text and sealed not in source and sealed.encode() not in pdf
+    # and both identify the attachment by what the manifest commits to, with the manifest's hash
+    assert attachment.sha256 in text and version.manifest_sha256 in text
+    assert json.loads(source)["data"]["attachments"] == [{"sha256": attachment.sha256, "size": attachment.size}]
+    # while the manifest, which only the provider downloads, still names the file (and its hash is on the receipt)
+    manifest = own_version_manifest(user=member_a, bid_id=bid.pk, number=version.number)
+    assert hashlib.sha256(manifest).hexdigest() == version.manifest_sha256
+    assert json.loads(manifest)["attachments"][0]["filename"] == FILE_NAME
 
 
 def test_receipt_states_the_time_to_the_second_and_the_manifest_hash(authority, member_a):

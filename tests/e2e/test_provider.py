@@ -5,6 +5,7 @@ import re
 
 from django.utils import timezone
 
+from bids.content import attachments_unseal
 from bids.models import Bid, BidAttachment, BidStatus
 from tenders.models import TenderInterest, TenderStatus
 from tests import factories
@@ -76,7 +77,7 @@ def test_a_provider_finds_a_call_prepares_a_bid_uploads_submits_and_gets_the_rec
     assert progress.is_visible()
     assert progress.evaluate("bar => bar.value === bar.max")
     page.locator("#attachments").get_by_role("link", name="ansioluettelo.pdf").wait_for()
-    stored = BidAttachment.objects.get(bid=bid)
+    (stored,) = attachments_unseal(bid.tender_id, [BidAttachment.objects.get(bid=bid)])
     assert stored.status == "ready" and stored.purpose.startswith("requirement:") and stored.chunks > 1
     assert stored.sha256 in page.locator("#attachments").inner_text()
 

@@ -99,6 +99,7 @@ def _fields(instance: Model) -> dict:
 
 
 def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
+    from bids.content import attachment_meta_seal, attachments_unseal
     from bids.models import BidAttachment
     from bids.selectors import bid_lock_with_call
     from bids.services import bid_create
@@ -117,7 +118,9 @@ def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     member = factories.provider_member_of(factories.ProviderFactory())
     bid = bid_create(actor=member, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
     for name in ("b.pdf", "a.pdf"):
-        BidAttachment.objects.create(bid=bid, filename=name, declared_size=10, size=10, uploaded_by=member)
+        attachment = BidAttachment(bid=bid, declared_size=10, size=10, uploaded_by=member)
+        attachment_meta_seal(attachment, tender.pk, filename=name, purpose="other")
+        attachment.save()
     with transaction.atomic():
         call, locked = bid_lock_with_call(bid_id=bid.pk, user=member)
         with CaptureQueriesContext(connection) as captured:
@@ -126,6 +129,7 @@ def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     assert _fields(locked) == _fields(type(bid).objects.get(pk=bid.pk))
     expected = list(BidAttachment.objects.filter(bid=bid).order_by("created_at", "id"))
     assert [_fields(a) for a in attachments] == [_fields(a) for a in expected]
-    assert [a.filename for a in attachments] == ["b.pdf", "a.pdf"]  # oldest first
+    # oldest first, and the sealed name (bytea, as base64 in the JSON) opens
+    assert [a.filename for a in attachments_unseal(tender.pk, attachments)] == ["b.pdf", "a.pdf"]
     assert _fields(call) == _fields(Tender.objects.get(pk=tender.pk)) and locked.tender is call
     assert from_json(BidAttachment, "[]") == []

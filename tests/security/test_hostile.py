@@ -25,6 +25,7 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
+from bids.content import attachments_unseal
 from bids.models import Bid, BidAttachment, BidStatus, BidVersion
 from documents.models import GeneratedDocument
 from documents.renderer import render_html
@@ -488,7 +489,8 @@ def test_a_path_in_a_portal_upload_name_is_dropped(bid, member_a, storage):
     )
 
     assert response.status_code == 302
-    assert BidAttachment.objects.get().filename == "passwd.pdf"
+    stored = BidAttachment.objects.get()
+    assert attachments_unseal(bid.tender_id, [stored])[0].filename == "passwd.pdf"
     assert not (storage / "etc").exists()
     assert stored_files(storage / "uploads") == []
 
@@ -854,7 +856,7 @@ TEXT_FIELDS = [
     # (field, where it is typed in, the portal pages that show it, the PDFs that show it)
     ("title", "officer, API", ["call"], ["call"]),
     ("description", "officer, API", ["call"], ["call"]),
-    ("lot", "officer, API", ["call"], ["call", "receipt"]),
+    ("lot", "officer, API", ["call"], ["call"]),  # the receipt does not name the lots offered: they are sealed
     ("place", "officer, API", ["call"], ["call"]),
     ("criterion", "officer, API", ["call", "scores"], ["call"]),
     ("guidance", "officer, API", ["call"], []),
@@ -867,7 +869,7 @@ TEXT_FIELDS = [
     ("quality", "provider, API bid", ["bid", "scores"], []),
     ("evidence", "provider, API bid", ["bid"], []),
     ("contact", "provider, API bid", ["bid"], []),
-    ("filename", "provider, API upload", ["bid"], ["receipt"]),
+    ("filename", "provider, API upload", ["bid"], []),  # nor the file names (sealed too)
     ("clarification", "officer, API request", ["request"], []),
     ("reply", "provider, API answer", ["request"], []),
 ]
