@@ -15,6 +15,11 @@ if not SECRET_KEY:
 if not os.environ.get("HANKINTA_KEKS"):
     raise ImproperlyConfigured("HANKINTA_KEKS must be set: the key that seals bids until their opening.")
 
+if len(os.environ.get("AUDIT_ANCHOR_KEY", "").split(",")[0].strip()) < 32:
+    raise ImproperlyConfigured(
+        "AUDIT_ANCHOR_KEY must be set (at least 32 characters): the key that signs the audit chain's anchors."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

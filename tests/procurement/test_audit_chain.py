@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from procurement.audit import audit_record
-from procurement.auditchain import GENESIS, chain_link, verify_chain
+from procurement.auditchain import FIELDS, GENESIS, chain_link, event_hash, verify_chain
 from procurement.models import AuditEvent
 from tests import factories
 
@@ -124,3 +124,65 @@ def test_concurrent_writers_keep_one_chain():
 
     report = verify_chain()
     assert report.intact and report.length == AuditEvent.objects.count() >= 60
+
+
+# --- the anchors outside the database --------------------------------------------------------------------------------
+
+
+def _anchored(events, django_capture_on_commit_callbacks):
+    """Link the events and commit, as a request's commit does: the head is anchored outside the database."""
+    with django_capture_on_commit_callbacks(execute=True):
+        chain_link()
+    return [AuditEvent.objects.get(pk=e.pk) for e in events]
+
+
+def test_deleting_the_last_events_is_found_against_the_anchor(db, settings, django_capture_on_commit_callbacks):
+    # given a chain whose head was anchored when it was linked
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    events = _anchored(
+        [audit_record(action="bid.submit", detail={"n": n}) for n in range(5)], django_capture_on_commit_callbacks
+    )
+    # when the database's owner deletes the last two events, the trigger disabled
+    _tamper("DELETE FROM procurement_auditevent WHERE id = ANY(%s)", [[events[3].pk, events[4].pk]])
+
+    report = verify_chain()
+
+    # then the chain is not whole: its anchored tail is missing
+    assert not report.intact, report
+    assert report.code == "tail_missing" and report.first_broken_sequence == events[3].sequence
+    assert report.anchor["sequence"] == events[4].sequence
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+    assert "tail is missing" in out.getvalue()
+
+
+def test_a_rewrite_with_every_later_hash_recomputed_is_found_against_the_anchor(
+    db, settings, django_capture_on_commit_callbacks
+):
+    # given a chain whose head was anchored when it was linked
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    events = _anchored(
+        [audit_record(action="bid.submit", detail={"n": n}) for n in range(5)], django_capture_on_commit_callbacks
+    )
+    # when one event is changed and every hash from it on recomputed, as the chain's own code would, trigger disabled
+    _tamper("UPDATE procurement_auditevent SET detail = %s WHERE id = %s", ['{"n": 99}', events[1].pk])
+    prev_hash = events[0].hash
+    for event in events[1:]:
+        row = AuditEvent.objects.filter(pk=event.pk).values(*FIELDS).get()
+        digest = event_hash(prev_hash, row)
+        _tamper(
+            "UPDATE procurement_auditevent SET prev_hash = %s, hash = %s WHERE id = %s", [prev_hash, digest, event.pk]
+        )
+        prev_hash = digest
+    assert AuditEvent.objects.get(pk=events[4].pk).hash != events[4].hash
+
+    report = verify_chain()
+
+    # then the links hold, but the anchored head does not: the chain was rewritten after the last good anchor
+    assert not report.intact, report
+    assert report.code == "rewritten" and report.first_broken_sequence == events[0].sequence
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+    assert "rewritten" in out.getvalue()
