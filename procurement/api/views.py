@@ -379,9 +379,22 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "head_hash": serializers.CharField(),
                 "first_broken_sequence": serializers.IntegerField(allow_null=True),
                 "problem": serializers.CharField(),
+                "code": serializers.CharField(),
+                "anchor": inline_serializer(
+                    "AuditAnchor",
+                    {
+                        "sequence": serializers.IntegerField(),
+                        "event_id": serializers.IntegerField(),
+                        "hash": serializers.CharField(),
+                        "at": serializers.CharField(),
+                        "anchored_at": serializers.CharField(),
+                    },
+                    allow_null=True,
+                ),
+                "anchors_checked": serializers.IntegerField(),
             },
         ),
-        summary="Verify the hash chain of the whole audit log",
+        summary="Verify the hash chain of the whole audit log against its signed anchors outside the database",
     )
     @action(detail=False, methods=["get"])
     def verify(self, request):

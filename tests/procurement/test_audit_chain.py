@@ -1,6 +1,8 @@
 """The audit log is a hash chain: whole when untouched, broken at the first changed or missing event."""
 
+import io
 import itertools
+import json
 import threading
 from io import StringIO
 
@@ -10,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from procurement.audit import audit_record
-from procurement.auditchain import FIELDS, GENESIS, chain_link, event_hash, verify_chain
+from procurement.auditchain import FIELDS, GENESIS, anchor_path, anchor_write, chain_link, event_hash, verify_chain
 from procurement.models import AuditEvent
 from tests import factories
 
@@ -186,3 +188,86 @@ def test_a_rewrite_with_every_later_hash_recomputed_is_found_against_the_anchor(
     with pytest.raises(CommandError):
         call_command("verify_audit", stdout=out)
     assert "rewritten" in out.getvalue()
+
+
+def test_a_whole_chain_matches_its_anchors(db, settings, django_capture_on_commit_callbacks, client_for):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    first = _anchored(
+        [audit_record(action="test.event", detail={"n": n}) for n in range(3)], django_capture_on_commit_callbacks
+    )
+    later = _anchored(
+        [audit_record(action="test.event", detail={"n": n}) for n in range(2)], django_capture_on_commit_callbacks
+    )
+
+    report = verify_chain()
+
+    assert report.intact and report.anchors_checked == 2, report
+    assert report.anchor["sequence"] == later[-1].sequence and report.anchor["hash"] == later[-1].hash
+    assert first[-1].sequence < later[-1].sequence
+    answer = client_for(factories.auditor()).get("/api/v1/audit/events/verify/").json()
+    assert answer["intact"] is True and answer["anchor"]["sequence"] == later[-1].sequence
+
+
+def test_an_anchor_without_a_valid_signature_is_reported(db, settings, django_capture_on_commit_callbacks):
+    # given an anchored chain, and a line appended by someone without the key (here: signed with another key)
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    [event] = _anchored([audit_record(action="test.event")], django_capture_on_commit_callbacks)
+    settings.AUDIT_ANCHOR_KEY = "someone-elses-key-that-is-long-enough-0123456789"
+    anchor_write({"sequence": event.sequence, "event_id": event.pk, "hash": event.hash, "at": "x"})
+    settings.AUDIT_ANCHOR_KEY = "test-only-audit-anchor-key-not-secret-0123456789"
+
+    report = verify_chain()
+
+    assert not report.intact and report.code == "anchor_invalid", report
+    assert "valid signature" in report.problem
+
+
+def test_a_deleted_anchor_file_is_reported(db, settings, django_capture_on_commit_callbacks, client_for):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    _anchored([audit_record(action="test.event")], django_capture_on_commit_callbacks)
+    anchor_path().unlink()
+
+    report = verify_chain()
+
+    assert not report.intact and report.code == "anchor_missing", report
+    client = client_for(factories.auditor())
+    assert client.get("/api/v1/audit/events/verify/").json()["code"] == "anchor_missing"
+
+
+def test_beat_anchors_the_head_when_it_moved(db, settings):
+    from procurement.tasks import audit_anchor_task
+
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    audit_record(action="test.event")
+
+    first = audit_anchor_task()  # links what waits and anchors the new head
+    again = audit_anchor_task()  # nothing new: no second line
+    audit_record(action="test.event")
+    moved = audit_anchor_task()
+
+    lines = anchor_path().read_text().splitlines()
+    assert (first, again, moved) == (1, None, 2) and len(lines) == 2
+    assert [json.loads(line)["sequence"] for line in lines] == [1, 2]
+    assert set(json.loads(lines[0])) == {"sequence", "event_id", "hash", "at", "anchored_at", "key_id", "signature"}
+    assert settings.AUDIT_ANCHOR_KEY not in anchor_path().read_text()
+    assert verify_chain().intact
+
+
+def test_every_rendered_pdf_carries_the_chain_head(open_tender, member_a):
+    from pypdf import PdfReader
+
+    from documents.models import DocumentKind, GeneratedDocument
+    from documents.services import document_render
+    from tests.helpers import submit_bid
+
+    submit_bid(member_a, open_tender)
+    document = GeneratedDocument.objects.get(tender=open_tender, kind=DocumentKind.RECEIPT)
+    chain_link()
+    head = AuditEvent.objects.filter(sequence__isnull=False).order_by("-sequence").first()
+
+    document = document_render(document_id=document.pk)
+
+    with document.file.open("rb") as handle:
+        source = json.loads(PdfReader(io.BytesIO(handle.read())).attachments["source.json"][0])
+    assert source["audit_chain"]["sequence"] == head.sequence and source["audit_chain"]["hash"] == head.hash
+    assert source["audit_chain"]["event_id"] == head.pk
