@@ -229,6 +229,38 @@ class AuditEvent(models.Model):
         raise PermissionError("The audit log is append-only.")
 
 
+class SecurityEvent(models.Model):
+    """A refusal that names no user: an anonymous request refused (401, 403, 404), a throttled sign-in, a failed sign-in
+    for a username that does not exist.
+
+    Kept apart from the audit chain, which is for what users did: anyone can send these without limit, and each would
+    take the chain's lock. At most SECURITY_LOG_PER_MINUTE rows are written per address and minute; the rest are
+    counted on the last row written (`suppressed`)."""
+
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=80)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    code = models.CharField(max_length=80, blank=True)
+    detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Events from the same address in the same minute after the limit: counted here, not written.
+    suppressed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["at"], name="securityevent_at"),
+            models.Index(fields=["ip_address", "at"], name="securityevent_address_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.ip_address or '-'} {self.action} {self.status or ''} {self.path}"
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")

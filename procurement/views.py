@@ -19,6 +19,7 @@ from .errors import NotFound
 from .models import Invitation, Language, Membership, Notification, ProviderOrganisation, Role
 from .notifications import notifications_visible_to
 from .portal import done, render_form, run_service
+from .securitylog import login_failure_record, security_record
 from .services import invitation_accept, invitation_create, provider_register
 from .validators import NameFormField
 
@@ -33,11 +34,15 @@ class LoginView(auth_views.LoginView):
 
         throttle = LoginThrottle()
         if not throttle.allow_request(request, self):
-            audit_record(
+            # Anyone can send these without limit: the security log, not the audit chain.
+            security_record(
                 action="auth.login_throttled",
-                detail={"username": (request.POST.get("username") or "")[:150], "channel": "portal"},
-                denied=True,
                 ip_address=request.META.get("REMOTE_ADDR"),
+                method=request.method,
+                path=request.path,
+                status=429,
+                code="throttled",
+                detail={"username": (request.POST.get("username") or "")[:150], "channel": "portal"},
             )
             wait = int(throttle.wait() or 60)
             response = render(
@@ -64,10 +69,9 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         # Every failed sign-in is on record (Annex IV), without saying which part was wrong.
-        audit_record(
-            action="auth.login_failed",
-            detail={"username": (self.request.POST.get("username") or "")[:150], "channel": "portal"},
-            denied=True,
+        login_failure_record(
+            username=self.request.POST.get("username") or "",
+            channel="portal",
             ip_address=self.request.META.get("REMOTE_ADDR"),
         )
         return super().form_invalid(form)

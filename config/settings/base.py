@@ -383,6 +383,10 @@ HANKINTA = {
 # Rotate by adding a new id and keeping the old key readable: HANKINTA_KEKS = "id1:key1,id2:key2", newest first.
 HANKINTA_KEKS = os.environ.get("HANKINTA_KEKS", "")
 
+# The security log (procurement/securitylog.py): refusals that name no user, at most this many rows per address and
+# minute (the rest are counted on the last row).
+SECURITY_LOG_PER_MINUTE = env_int("SECURITY_LOG_PER_MINUTE", 10, minimum=1)
+
 # The audit chain's anchors (procurement/auditchain.py): signed checkpoints of its head, written where the database's
 # owner cannot rewrite them. The key signs them (HMAC-SHA256; a random secret of at least 32 characters, never in the
 # database; to rotate, put the new one first, comma-separated, and keep the old one while its anchors are checked).

@@ -14,7 +14,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.auditchain import verify_chain
 from procurement.errors import Conflict, Forbidden, NotFound
-from procurement.models import AuditEvent, ContractingAuthority
+from procurement.models import AuditEvent, ContractingAuthority, SecurityEvent
 from procurement.portal import done
 from tenders.models import TenderStatus
 from tenders.selectors import tender_get, tenders_visible_to
@@ -127,9 +127,33 @@ def call_audit(request, tender_id: int):
     return render(request, "documents/portal/call_audit.html", {"tender": tender, "page": page, "action": action})
 
 
+@login_required
+def security_log(request):
+    """The security log, read-only, for the auditors of every authority: refusals that name no user."""
+    if not _auditor(request.user).auditor_of_all:
+        raise Forbidden(_("Only the auditors of every authority read the security log."))
+    events = SecurityEvent.objects.order_by("-at", "-id")
+    address = request.GET.get("address", "").strip()
+    if address:
+        events = events.filter(ip_address=address) if _is_address(address) else events.none()
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "documents/portal/security.html", {"page": page, "address": address})
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 urlpatterns = [
     path("audit/", audit, name="audit"),
     path("audit/verify/", audit_verify, name="audit-verify"),
+    path("audit/security/", security_log, name="audit-security"),
     path("calls/<int:tender_id>/", call_records, name="call"),
     path("calls/<int:tender_id>/audit/", call_audit, name="call-audit"),
     path("documents/<int:document_id>/retry/", retry, name="retry"),

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from procurement.audit import audit_record
 from procurement.errors import DomainError
+from procurement.securitylog import login_failure_record
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -77,10 +78,9 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
-            audit_record(
-                action="auth.login_failed",
-                detail={"username": serializer.validated_data["username"][:150]},
-                denied=True,
+            login_failure_record(
+                username=serializer.validated_data["username"],
+                channel="api",
                 ip_address=request.META.get("REMOTE_ADDR"),
             )
             raise InvalidCredentials()

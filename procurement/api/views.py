@@ -25,6 +25,7 @@ from procurement.models import (
     Notification,
     ProviderOrganisation,
     Role,
+    SecurityEvent,
 )
 from procurement.notifications import SEALED_KIND_PREFIX, notification_resend
 from procurement.services import invitation_accept, invitation_create, provider_register
@@ -402,3 +403,35 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         report = verify_chain()
         audit_record(action="audit.verify", actor=request.user, detail=report.as_dict(), denied=not report.intact)
         return Response(report.as_dict())
+
+
+class SecurityEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SecurityEvent
+        fields = ["id", "at", "action", "ip_address", "method", "path", "status", "code", "detail", "suppressed"]
+        read_only_fields = fields
+
+
+class SecurityEventFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["action", "ip_address", "status"]
+
+
+class SecurityEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The security log, for the auditors of every authority: refusals that name no user (anonymous requests,
+    throttled sign-ins, sign-ins for unknown usernames), newest first; it belongs to no authority."""
+
+    serializer_class = SecurityEventSerializer
+    filterset_class = SecurityEventFilter
+    queryset = SecurityEvent.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SecurityEvent.objects.none()
+        if not roles_of(self.request.user).auditor_of_all:
+            raise Forbidden(_("Only the auditors of every authority read the security log."))
+        return SecurityEvent.objects.order_by("-at", "-id")

@@ -294,6 +294,7 @@ TABLE: dict[tuple, dict] = {
     ),
     ("GET", "/api/v1/audit/events/"): api(signed_in=DENIED, auditor_x=OK, auditor_y=OK),  # Y's auditor: Y's events
     ("GET", "/api/v1/audit/events/verify/"): api(signed_in=DENIED, auditor_x=OK, auditor_y=OK),
+    ("GET", "/api/v1/audit/security-events/"): api(signed_in=DENIED),  # the auditors of every authority only
     # --- portal: everyone ---------------------------------------------------------------------------------------------
     ("GET", "/"): rule(everyone=FOUND, superuser=OK),  # each role to its own front page; no role: a plain page
     ("GET", "/sign-in/"): rule(anonymous=OK, signed_in=FOUND),
@@ -377,6 +378,7 @@ TABLE: dict[tuple, dict] = {
     # --- portal: records and the audit --------------------------------------------------------------------------------
     ("GET", "/records/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),
     ("POST", "/records/audit/verify/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),  # a read, logged
+    ("GET", "/records/audit/security/"): page(signed_in=HIDDEN, auditor_x=DENIED, auditor_y=DENIED),  # of every one
     ("GET", "/records/calls/{tender_id}/"): page(signed_in=OK),  # the documents each may see
     ("GET", "/records/calls/{tender_id}/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=DENIED),
     ("POST", "/records/documents/{document_id}/retry/", "call"): page(signed_in=DENIED, officer_x=FOUND),

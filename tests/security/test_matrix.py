@@ -476,8 +476,9 @@ def _fill(path: str, params: dict[str, str], world: World) -> str:
     return re.sub(r"\{(\w+)\}", value, path)
 
 
-# Tables that a refused request may still write: the refusal itself is audited, and the session is the client's.
-WRITTEN_BY_REFUSALS = {"procurement_auditevent", "django_session"}
+# Tables that a refused request may still write: the refusal itself is on record (the audit chain, or the security log
+# for an anonymous one), and the session is the client's.
+WRITTEN_BY_REFUSALS = {"procurement_auditevent", "procurement_securityevent", "django_session"}
 
 
 def _touched() -> dict[str, int]:
