@@ -27,7 +27,7 @@ from procurement.models import (
     Role,
     SecurityEvent,
 )
-from procurement.notifications import SEALED_KIND_PREFIX, notification_resend
+from procurement.notifications import notification_resend, tender_delivery_log
 from procurement.services import invitation_accept, invitation_create, provider_register
 from procurement.validators import NameField
 
@@ -193,16 +193,8 @@ class TenderNotificationsView(APIView):
 
     @extend_schema(responses=DeliveryLogSerializer(many=True), summary="The delivery log of a call's notifications")
     def get(self, request, pk):
-        from tenders.selectors import tender_get
-
-        tender = tender_get(user=request.user, tender_id=pk)
-        if not roles_of(request.user).reads_authority(tender.authority_id):
-            raise NotFound()
-        rows = Notification.objects.filter(tender_id=tender.pk).select_related("provider", "user").order_by("pk")
-        if tender.bids_are_sealed:
-            # Who bid is sealed until the opening too: the receipts (and bids sent back) are not shown before it.
-            rows = rows.exclude(kind__startswith=SEALED_KIND_PREFIX)
-        return Response(DeliveryLogSerializer(rows, many=True).data)
+        # Who bid is sealed until the opening too: no row there for a bid or a draft is shown before it.
+        return Response(DeliveryLogSerializer(tender_delivery_log(user=request.user, tender_id=pk), many=True).data)
 
 
 class ResendInput(serializers.Serializer):
