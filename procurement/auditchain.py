@@ -37,6 +37,7 @@ FIELDS = (
     "after",
     "detail",
     "ip_address",
+    "salt",
 )
 
 
@@ -46,7 +47,9 @@ def _normal(value):
 
 
 def event_hash(prev_hash: str, fields: dict) -> str:
-    content = {name: fields[name] for name in FIELDS}
+    content = {name: fields[name] for name in FIELDS if name != "salt"}
+    if fields.get("salt"):  # the events written before salts existed keep the hashes they were linked with
+        content["salt"] = fields["salt"]
     content["at"] = fields["at"].astimezone(UTC).isoformat(timespec="microseconds")
     for name in ("before", "after", "detail"):
         content[name] = _normal(content[name])

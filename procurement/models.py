@@ -1,5 +1,7 @@
 """Organisations, users and their roles, and the append-only audit log."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
@@ -163,6 +165,12 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()} – {self.authority or self.provider or _('all')}"
 
 
+def audit_salt() -> str:
+    """A random value hashed with each event and never shown: whoever sees an event's hash (in the verification, a
+    PDF, the log's sealed form) cannot find its hidden content, such as who did it, by hashing guesses."""
+    return secrets.token_hex(16)
+
+
 class AuditEventQuerySet(models.QuerySet):
     LINK_FIELDS = frozenset({"sequence", "prev_hash", "hash"})
 
@@ -197,6 +205,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Hashed with the event (auditchain.event_hash), never shown; empty for the events written before it existed.
+    salt = models.CharField(max_length=32, blank=True, default=audit_salt, editable=False)
     # The hash chain: each event's hash covers its content and the previous event's hash, so that changing or
     # deleting a row breaks every link after it (procurement/auditchain.py links and verifies it). An event is
     # written with its change and linked right after the commit, so that the chain's lock is never held by a

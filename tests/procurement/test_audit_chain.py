@@ -271,3 +271,37 @@ def test_every_rendered_pdf_carries_the_chain_head(open_tender, member_a):
         source = json.loads(PdfReader(io.BytesIO(handle.read())).attachments["source.json"][0])
     assert source["audit_chain"]["sequence"] == head.sequence and source["audit_chain"]["hash"] == head.hash
     assert source["audit_chain"]["event_id"] == head.pk
+
+
+def test_a_hash_cannot_be_matched_by_guessing_the_shown_content(db):
+    # An event's hash is seen where its content is not (a PDF's chain head, a sealed event): a random salt, never
+    # shown, is hashed with it, so that guessing the hidden fields and hashing them finds nothing.
+    [event] = _linked([audit_record(action="notification.sent", detail={"to": ["tarjoaja@provider.example"]})])
+    row = AuditEvent.objects.filter(pk=event.pk).values(*FIELDS).get()
+
+    assert len(row["salt"]) == 32
+    assert event_hash(event.prev_hash, {**row, "salt": ""}) != event.hash
+    assert event_hash(event.prev_hash, row) == event.hash
+    assert "salt" not in client_fields()
+
+
+def client_fields() -> set[str]:
+    from documents.evidence import EVENT_FIELDS
+    from procurement.api.views import AuditEventSerializer
+
+    return set(AuditEventSerializer.Meta.fields) | set(EVENT_FIELDS)
+
+
+def test_events_written_before_salts_keep_their_hashes(db):
+    # given an event as written before the salt existed (an empty one)
+    event = audit_record(action="test.event")
+    _tamper("UPDATE procurement_auditevent SET salt = '' WHERE id = %s", [event.pk])
+    [event] = _linked([event])
+
+    assert event.salt == "" and verify_chain().intact
+    # a salt stays as written: not even the linking may change it
+    waiting = audit_record(action="test.event")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE procurement_auditevent SET sequence = 999, hash = 'x', salt = '' WHERE id = %s", [waiting.pk]
+        )
