@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from procurement.access import roles_of
-from procurement.audit import audit_record
+from procurement.audit import audit_events_shown, audit_record
 from procurement.auditchain import verify_chain
 from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.models import AuditEvent, ContractingAuthority, SecurityEvent
@@ -119,10 +119,11 @@ def call_audit(request, tender_id: int):
     tender = tender_get(user=request.user, tender_id=tender_id)
     if not roles.audits(tender.authority_id):
         raise Forbidden(_("Only the authority's auditors read its audit log."))
-    events = AuditEvent.objects.filter(tender_id=tender.pk).select_related("actor").order_by("sequence", "id")
+    # Sealed until the opening: an event that would say who has a bid or a draft shows only that it happened.
+    events = audit_events_shown(AuditEvent.objects.filter(tender_id=tender.pk)).order_by("sequence", "id")
     action = request.GET.get("action", "").strip()
     if action:
-        events = events.filter(action__startswith=action)
+        events = events.filter(shown_action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "documents/portal/call_audit.html", {"tender": tender, "page": page, "action": action})
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from procurement.access import roles_of
 from procurement.api.auth import LoginThrottle
-from procurement.audit import audit_record
+from procurement.audit import audit_event_shown, audit_events_shown, audit_record
 from procurement.auditchain import verify_chain
 from procurement.errors import Forbidden, NotFound
 from procurement.models import (
@@ -311,6 +311,11 @@ class InvitationAcceptView(APIView):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    # An event that would say who has a bid or a draft in a call not yet opened is shown sealed until the opening:
+    # its action "sealed", with no actor, outcome, object or detail (procurement.audit.audit_sealed).
+    outcome = serializers.ChoiceField(choices=AuditEvent.Outcome.choices, allow_blank=True, read_only=True)
+    sealed = serializers.BooleanField(read_only=True, default=False)
+
     class Meta:
         model = AuditEvent
         fields = [
@@ -328,11 +333,25 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "detail",
             "prev_hash",
             "hash",
+            "sealed",
         ]
         read_only_fields = fields
 
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if getattr(event, "sealed", False):
+            for name, value in audit_event_shown(event, self.Meta.fields).items():
+                data[name] = None if value is None else self.fields[name].to_representation(value)
+        return data
+
 
 class AuditEventFilter(django_filters.FilterSet):
+    # On what the list shows: a sealed event is found as "sealed", never by the action, object or outcome it hides.
+    action = django_filters.CharFilter(field_name="shown_action")
+    outcome = django_filters.CharFilter(field_name="shown_outcome")
+    object_type = django_filters.CharFilter(field_name="shown_object_type")
+    object_id = django_filters.CharFilter(field_name="shown_object_id")
+
     class Meta:
         model = AuditEvent
         fields = ["tender_id", "action", "outcome", "object_type", "object_id"]
@@ -357,11 +376,11 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return AuditEvent.objects.none()
         roles = _auditor_authorities(self.request.user)
         events = AuditEvent.objects.order_by("sequence", "id")
-        if roles.auditor_of_all:
-            return events
-        from tenders.models import Tender
+        if not roles.auditor_of_all:
+            from tenders.models import Tender
 
-        return events.filter(tender_id__in=Tender.objects.filter(authority_id__in=roles.auditor_of).values("pk"))
+            events = events.filter(tender_id__in=Tender.objects.filter(authority_id__in=roles.auditor_of).values("pk"))
+        return audit_events_shown(events)
 
     @extend_schema(
         responses=inline_serializer(

@@ -104,8 +104,9 @@ BID_READ = api(
 BID_WRITE = api(signed_in=HIDDEN, owner=CONFLICT)
 # Reads of the call for the authority X: its readers, not the others (the call is published: 403, not 404).
 AUTHORITY_READ = api(signed_in=DENIED, authority=OK)
-# What only the panel reads (the auditor too): the bids' qualification, the flagged offers, the ranking.
-PANEL_READ = api(signed_in=DENIED, panel=OK, auditor_x=OK)
+# What only the panel reads (the auditor too, once the bids are opened): the bids' qualification, the flagged offers,
+# the ranking.
+PANEL_READ = api(signed_in=DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK))
 
 
 # Transitions and other officer-only changes of the call: officer X (whose answer depends on the state), 403 else.
@@ -367,7 +368,7 @@ TABLE: dict[tuple, dict] = {
         DENIED, panel=by_state(DENIED, FOUND, BAD), auditor_x=by_state(DENIED, DENIED, BAD)
     ),
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
-    ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=OK),
+    ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),
     ("POST", "/evaluation/{pk}/propose/"): our_form(CONFLICT),
     ("GET", "/evaluation/{pk}/decision/"): our_page(),
     ("POST", "/evaluation/{pk}/decide/"): our_form(CONFLICT),

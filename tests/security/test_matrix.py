@@ -102,8 +102,8 @@ def forbidden_patterns(world, role: str, state: str) -> dict[str, list[str]]:
       after the opening the panel and the auditor; after the decision the other bidder.
     - A business secret: never the other bidder.
     - A submission's manifest hash (who bid, and when): its own provider; after the opening every reader of the
-      authority (the opening record lists them); after the decision the other bidder; the authority's auditor
-      always, since the audit log records every submission (never what it says).
+      authority (the opening record lists them, and the audit log's submissions are no longer sealed); after the
+      decision the other bidder.
     - Before the decision, a provider does not learn who else bid."""
     opened = state != "before_deadline"
     decided = state == "after_decision"
@@ -116,7 +116,7 @@ def forbidden_patterns(world, role: str, state: str) -> dict[str, list[str]]:
         readers = owner | (PANEL_AND_AUDITOR if opened else set()) | (competitor if decided else set())
         if role not in readers:
             forbidden[f"{name}'s bid content"] = content
-        knowers = owner | {"auditor_x"} | (AUTHORITY_X if opened else set()) | (competitor if decided else set())
+        knowers = owner | (AUTHORITY_X if opened else set()) | (competitor if decided else set())
         if role not in knowers:
             forbidden[f"{name}'s submission (its manifest hash)"] = [world.manifests[name]]
         if role in competitor and not decided:
