@@ -3,6 +3,8 @@
 Auditors read everything of their authorities and change nothing: these pages have no form that writes, except
 an officer's re-queueing of a failed document and the chain verification (a read that is itself logged)."""
 
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -70,7 +72,9 @@ def audit_verify(request):
     _auditor(request.user)
     report = verify_chain()
     audit_record(action="audit.verify", actor=request.user, detail=report.as_dict(), denied=not report.intact)
-    return render(request, "documents/portal/verify.html", {"report": report}, status=200 if report.intact else 409)
+    anchored_at = datetime.fromisoformat(report.anchor["anchored_at"]) if report.anchor else None
+    context = {"report": report, "anchored_at": anchored_at}
+    return render(request, "documents/portal/verify.html", context, status=200 if report.intact else 409)
 
 
 @login_required
