@@ -3,6 +3,7 @@
 Auditors read everything of their authorities and change nothing: these pages have no form that writes, except
 an officer's re-queueing of a failed document and the chain verification (a read that is itself logged)."""
 
+import ipaddress
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -146,8 +147,6 @@ def security_log(request):
 
 
 def _is_address(text: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(text)
     except ValueError:
