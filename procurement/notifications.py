@@ -244,7 +244,7 @@ def notifications_relay(*, now=None, limit: int = 100) -> int:
     now = now or timezone.now()
     due = list(
         Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
+        .order_by("next_attempt_at", "pk")  # an event's rows in the order they were written, as deliver_event
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for pk in due if notification_deliver(notification_id=pk, now=now) == "sent")
