@@ -11,7 +11,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 RUN SECRET_KEY=build-only DJANGO_SETTINGS_MODULE=config.settings.production python manage.py collectstatic --noinput \
- && mkdir -p /app/var/media && chown -R hankinta /app/var
+ && mkdir -p /app/var/media /anchors && chown -R hankinta /app/var /anchors
 USER hankinta
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -18,6 +18,7 @@ from procurement.api.views import (
     NotificationViewSet,
     ProviderOrganisationViewSet,
     ProviderRegisterView,
+    SecurityEventViewSet,
     TenderNotificationsView,
 )
 from tenders.api.views import CallAlertViewSet, TenderViewSet
@@ -31,6 +32,7 @@ router.register("documents", GeneratedDocumentViewSet, basename="document")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("alerts", CallAlertViewSet, basename="alert")
 router.register("audit/events", AuditEventViewSet, basename="audit-event")
+router.register("audit/security-events", SecurityEventViewSet, basename="security-event")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

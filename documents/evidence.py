@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procurement.access import roles_of
-from procurement.audit import audit_record
+from procurement.audit import audit_event_shown, audit_events_shown, audit_record
 from procurement.auditchain import chain_link, verify_chain
 from procurement.errors import Forbidden
 from procurement.models import AuditEvent
@@ -50,7 +50,9 @@ def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
     for document in documents:
         with document.file.open("rb") as handle:
             files.append((f"documents/{document.kind}-{document.pk}-v{document.version}.pdf", handle.read()))
-    events = list(AuditEvent.objects.filter(tender_id=tender.pk).order_by("sequence", "id").values(*EVENT_FIELDS))
+    # Until the opening, an event that would say who has a bid or a draft is in the bundle sealed, as in the log.
+    shown = audit_events_shown(AuditEvent.objects.filter(tender_id=tender.pk)).order_by("sequence", "id")
+    events = [{**audit_event_shown(event, EVENT_FIELDS), "sealed": event.sealed} for event in shown]
     files.append(
         ("audit-events.json", json.dumps(events, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode())
     )

@@ -18,6 +18,7 @@ from evaluation.models import PanelMember
 from evaluation.panel import panel_access_check
 from procurement.access import roles_of
 from procurement.audit import audit_record
+from procurement.auditchain import chain_head
 from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.notifications import notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
@@ -85,6 +86,8 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
                 "renderer": RENDERER,
             },
             "data": context.get("source_data"),
+            # The audit log's head when the document was rendered: the document vouches for the log up to it.
+            "audit_chain": chain_head(),
         }
         pdf = render_pdf(template=template, context=context, language=document.language)
     except Exception as exc:

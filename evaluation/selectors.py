@@ -1,6 +1,7 @@
 """Reading scores and rankings."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from procurement.access import roles_of
 from procurement.audit import audit_record
@@ -11,12 +12,23 @@ from .models import LotResult
 from .panel import panel_access_check
 
 
+def evaluation_read_check(*, user, tender) -> None:
+    """What the evaluation makes of the bids (qualification, flagged prices, ranking) is read like the bids: by the
+    authority's officers and evaluators as declared panel members (403 otherwise), and by its auditors, who are on
+    no panel, only once the bids are opened (403 bids_sealed before it, as for the bids themselves)."""
+    roles = roles_of(user)
+    if not roles.reads_authority(tender.authority_id):
+        raise Forbidden()
+    if tender.bids_are_sealed and roles.audits(tender.authority_id):
+        audit_record(action="bid.read_sealed", actor=user, obj=tender, denied=True)
+        raise Forbidden(_("Bids are sealed until they are opened after the tender deadline."), code="bids_sealed")
+    panel_access_check(user=user, tender=tender)
+
+
 def lot_results(*, user, tender_id) -> QuerySet[LotResult]:
     """The ranking of every lot, for the authority after the evaluation."""
     tender = tender_get(user=user, tender_id=tender_id)
-    if not roles_of(user).reads_authority(tender.authority_id):
-        raise Forbidden()
-    panel_access_check(user=user, tender=tender)
+    evaluation_read_check(user=user, tender=tender)
     audit_record(action="evaluation.results_read", actor=user, obj=tender)
     return (
         LotResult.objects.filter(lot__tender=tender)
@@ -37,9 +49,7 @@ def qualification_checks(*, user, tender_id):
     from .models import QualificationCheck
 
     tender = tender_get(user=user, tender_id=tender_id)
-    if not roles_of(user).reads_authority(tender.authority_id):
-        raise Forbidden()
-    panel_access_check(user=user, tender=tender)
+    evaluation_read_check(user=user, tender=tender)
     return [
         {"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason}
         for c in QualificationCheck.objects.filter(bid__tender=tender).order_by("bid_id", "subject")
@@ -50,7 +60,5 @@ def abnormally_low(*, user, tender_id) -> dict:
     from .requests import abnormally_low_offers
 
     tender = tender_get(user=user, tender_id=tender_id)
-    if not roles_of(user).reads_authority(tender.authority_id):
-        raise Forbidden()
-    panel_access_check(user=user, tender=tender)
+    evaluation_read_check(user=user, tender=tender)
     return abnormally_low_offers(tender)

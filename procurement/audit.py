@@ -1,14 +1,18 @@
-"""Writing the audit log: every transition, every change, every read of sealed data and every refusal."""
+"""Writing the audit log (every transition, every change, every read of sealed data and every refusal of a user),
+and reading it as the authority may: an event that would say who has a bid or a draft in a call not yet opened is
+shown sealed until the opening."""
 
 import logging
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import BooleanField, Case, CharField, F, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .auditchain import chain_link
-from .models import AuditEvent
+from .models import AuditEvent, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +94,72 @@ def _link_quietly() -> None:
         chain_link()
     except Exception:  # the periodic linker (audit.link) links it later; the event itself is committed
         logger.warning("Audit events could not be linked now; the periodic linker will.", exc_info=True)
+
+
+# ---- Reading the log: sealed until the opening -------------------------------------------------------------------
+
+SEALED_ACTION = "sealed"
+
+
+def audit_sealed() -> Q:
+    """The one rule: does this event reveal who has a bid or a draft in a call whose opening has not happened?
+
+    Every event about a bid, its versions or attachments (bid.*, attachment.*: who created, changed, submitted,
+    withdrew, uploaded what); a document of a provider's own (its receipt: requested, rendered, downloaded); and a
+    notification the delivery log hides (notifications_sealed: one there for a bid or a draft). Not sealed: the
+    authority's own refused attempts on the call (bid.read_sealed of the call), and what names no bidder."""
+    from documents.models import GeneratedDocument
+    from tenders.models import Tender
+
+    from .notifications import notifications_sealed
+
+    unopened = Tender.objects.filter(opened_at__isnull=True).values("pk")
+    own_documents = (
+        GeneratedDocument.objects.filter(provider__isnull=False, tender__opened_at__isnull=True)
+        .annotate(text_id=Cast("pk", CharField()))
+        .values("text_id")
+    )
+    sealed_notifications = (
+        Notification.objects.filter(notifications_sealed()).annotate(text_id=Cast("pk", CharField())).values("text_id")
+    )
+    return Q(tender_id__in=unopened) & (
+        Q(object_type__startswith="bids.")
+        | Q(object_type="documents.generateddocument", object_id__in=own_documents)
+        | Q(object_type="procurement.notification", object_id__in=sealed_notifications)
+    )
+
+
+def audit_events_shown(events: models.QuerySet) -> models.QuerySet:
+    """The events as the authority's auditors read them: each marked `sealed` by `audit_sealed`, with the fields a
+    list filters on (shown_action, shown_outcome, shown_object_type, shown_object_id) as its sealed form shows them,
+    so that a filter cannot count what the form hides. The chain is verified over the stored rows, never these."""
+    sealed = audit_sealed()
+    return events.annotate(
+        sealed=Case(When(sealed, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        shown_action=Case(When(sealed=True, then=Value(SEALED_ACTION)), default=F("action"), output_field=CharField()),
+        shown_outcome=Case(When(sealed=True, then=Value("")), default=F("outcome"), output_field=CharField()),
+        shown_object_type=Case(When(sealed=True, then=Value("")), default=F("object_type"), output_field=CharField()),
+        shown_object_id=Case(When(sealed=True, then=Value("")), default=F("object_id"), output_field=CharField()),
+    )
+
+
+def audit_event_shown(event: AuditEvent, fields) -> dict:
+    """One event of `audit_events_shown` as a dict of `fields`: whole, or sealed (that it happened, in which call,
+    its place in the chain and the minute: not who, not what, not about which bid)."""
+    if not getattr(event, "sealed", False):
+        return {name: getattr(event, name) for name in fields}
+    sealed = {
+        "actor": None,
+        "actor_id": None,
+        "actor_name": "",
+        "action": SEALED_ACTION,
+        "outcome": "",
+        "object_type": "",
+        "object_id": "",
+        "before": None,
+        "after": None,
+        "detail": {},
+        "ip_address": None,
+        "at": event.at.replace(second=0, microsecond=0),
+    }
+    return {name: sealed[name] if name in sealed else getattr(event, name) for name in fields}

@@ -1,12 +1,23 @@
-"""The audit log's hash chain: how an event is hashed, how the next link is made, and how the chain is verified."""
+"""The audit log's hash chain: how an event is hashed, how the next link is made, how the chain is anchored outside
+the database, and how it is verified."""
 
+import fcntl
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
-from datetime import UTC
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 # Any constant: PostgreSQL's transaction-level advisory lock that makes the audit log one queue.
@@ -26,6 +37,7 @@ FIELDS = (
     "after",
     "detail",
     "ip_address",
+    "salt",
 )
 
 
@@ -35,7 +47,9 @@ def _normal(value):
 
 
 def event_hash(prev_hash: str, fields: dict) -> str:
-    content = {name: fields[name] for name in FIELDS}
+    content = {name: fields[name] for name in FIELDS if name != "salt"}
+    if fields.get("salt"):  # the events written before salts existed keep the hashes they were linked with
+        content["salt"] = fields["salt"]
     content["at"] = fields["at"].astimezone(UTC).isoformat(timespec="microseconds")
     for name in ("before", "after", "detail"):
         content[name] = _normal(content[name])
@@ -57,6 +71,12 @@ class ChainReport:
     head_hash: str
     first_broken_sequence: int | None = None
     problem: str = ""
+    # A stable name of the problem: event_missing, link_broken, event_changed (inside the chain); tail_missing,
+    # rewritten (against the anchors outside the database); anchor_invalid, anchor_missing (the anchors themselves).
+    code: str = ""
+    # The latest valid anchor the chain was checked against (sequence, event_id, hash, at, anchored_at), if any.
+    anchor: dict | None = None
+    anchors_checked: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -65,6 +85,9 @@ class ChainReport:
             "head_hash": self.head_hash,
             "first_broken_sequence": self.first_broken_sequence,
             "problem": self.problem,
+            "code": self.code,
+            "anchor": self.anchor,
+            "anchors_checked": self.anchors_checked,
         }
 
 
@@ -72,8 +95,6 @@ def chain_link(*, limit: int = 5000) -> int:
     """Link the committed events that wait for it into the chain, in the order they were written; returns how many.
 
     Runs after each commit that wrote events, and periodically; the chain's lock is held only for this."""
-    from django.db import transaction
-
     from .models import AuditEvent
 
     linked = 0
@@ -100,20 +121,36 @@ def chain_link(*, limit: int = 5000) -> int:
             )
             prev_hash = digest
             linked += 1
+        head = {"sequence": sequence, "event_id": row["id"], "hash": prev_hash, "at": _iso(row["at"])}
+        # The new head is anchored outside the database once the links are committed (never an uncommitted one,
+        # which a rollback could make a false alarm); at once if there is no outer transaction.
+        transaction.on_commit(lambda: _anchor_quietly(head))
     return linked
 
 
 def verify_chain(batch: int = 5000) -> ChainReport:
-    """Walk the whole chain in order; report the first broken link, or the length and head of a whole chain.
+    """Walk the whole chain in order and hold it to its anchors outside the database; report the first problem, or
+    the length and head of a whole chain.
 
-    What waits for its link is linked first, so the report covers every committed event."""
+    Inside the database each event must follow its predecessor and hash to its stored hash. Against the anchors,
+    every anchored position must still hold the anchored hash (else the chain was rewritten, the later hashes
+    recomputed) and the chain must reach the latest anchor (else its tail was deleted). What waits for its link is
+    linked first, so the report covers every committed event."""
     from .models import AuditEvent
 
     while chain_link() >= 5000:
         pass
 
+    anchors = anchors_read()
+    anchored: dict[int, list[dict]] = {}
+    for anchor in anchors.valid:
+        anchored.setdefault(anchor["sequence"], []).append(anchor)
+    latest = max(anchors.valid, key=lambda a: a["sequence"], default=None)
+    checked = {"anchor": _public(latest), "anchors_checked": len(anchors.valid)}
+
     expected_prev, expected_sequence, length = GENESIS, 1, 0
     last_sequence = 0
+    last_good_anchor = 0
     while True:
         rows = list(
             AuditEvent.objects.filter(sequence__gt=last_sequence)
@@ -124,15 +161,219 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             break
         for row in rows:
             if row["sequence"] != expected_sequence:
-                return ChainReport(False, length, expected_prev, expected_sequence, "an event is missing")
+                return ChainReport(
+                    False, length, expected_prev, expected_sequence, "an event is missing", "event_missing", **checked
+                )
             if row["prev_hash"] != expected_prev:
                 return ChainReport(
-                    False, length, expected_prev, row["sequence"], "the link to the previous event is broken"
+                    False,
+                    length,
+                    expected_prev,
+                    row["sequence"],
+                    "the link to the previous event is broken",
+                    "link_broken",
+                    **checked,
                 )
             if event_hash(row["prev_hash"], row) != row["hash"]:
                 return ChainReport(
-                    False, length, expected_prev, row["sequence"], "the event was changed after it was written"
+                    False,
+                    length,
+                    expected_prev,
+                    row["sequence"],
+                    "the event was changed after it was written",
+                    "event_changed",
+                    **checked,
                 )
+            for anchor in anchored.get(row["sequence"], ()):
+                if anchor["hash"] != row["hash"]:
+                    # The links hold, so every hash from the changed event on was recomputed: the change lies
+                    # after the last anchor that still matches, at or before this one.
+                    return ChainReport(
+                        False,
+                        length,
+                        expected_prev,
+                        last_good_anchor + 1,
+                        f"the chain was rewritten: event {row['sequence']} does not have the hash its anchor of "
+                        f"{anchor['anchored_at']} recorded",
+                        "rewritten",
+                        **checked,
+                    )
+                last_good_anchor = row["sequence"]
             expected_prev, expected_sequence, length = row["hash"], expected_sequence + 1, length + 1
             last_sequence = row["sequence"]
-    return ChainReport(True, length, expected_prev)
+    if latest is not None and latest["sequence"] > length:
+        return ChainReport(
+            False,
+            length,
+            expected_prev,
+            length + 1,
+            f"the chain ends at event {length}, but event {latest['sequence']} was anchored at "
+            f"{latest['anchored_at']}: its tail is missing",
+            "tail_missing",
+            **checked,
+        )
+    if anchors.invalid:
+        sequence, reason = anchors.invalid[0]
+        return ChainReport(False, length, expected_prev, sequence, reason, "anchor_invalid", **checked)
+    if anchors.missing and length and settings.AUDIT_ANCHOR_REQUIRED:
+        return ChainReport(
+            False,
+            length,
+            expected_prev,
+            None,
+            "the file of the chain's anchors is missing",
+            "anchor_missing",
+            **checked,
+        )
+    return ChainReport(True, length, expected_prev, **checked)
+
+
+# ---- Anchors: signed checkpoints of the chain's head, kept outside the database ------------------------------------
+#
+# Whoever owns the database can delete the last events, or change one and recompute every later hash with the
+# trigger disabled: the chain alone still looks whole. An anchor is a line of JSON with the head's position, event
+# id, hash and time, signed (HMAC-SHA256) with AUDIT_ANCHOR_KEY, which is in the environment and never in the
+# database, and appended to a file in AUDIT_ANCHOR_DIR, which belongs on storage the database's owner cannot
+# rewrite (another host or volume, append-only). One is written after each link and by beat (audit.anchor).
+
+ANCHOR_FILE = "audit-anchors.jsonl"
+SIGNED_FIELDS = ("sequence", "event_id", "hash", "at", "anchored_at", "key_id")
+
+
+@dataclass
+class Anchors:
+    valid: list[dict] = field(default_factory=list)
+    invalid: list[tuple[int | None, str]] = field(default_factory=list)
+    missing: bool = False
+
+
+def anchor_path() -> Path:
+    return Path(settings.AUDIT_ANCHOR_DIR) / ANCHOR_FILE
+
+
+def _keys() -> list[bytes]:
+    """The anchor keys, newest (the signing one) first; older ones only check the anchors they signed."""
+    keys = [k.strip().encode() for k in (settings.AUDIT_ANCHOR_KEY or "").split(",") if k.strip()]
+    if not keys:
+        raise ImproperlyConfigured("AUDIT_ANCHOR_KEY is empty: the audit chain cannot be anchored.")
+    return keys
+
+
+def _key_id(key: bytes) -> str:
+    return hashlib.sha256(b"hankinta-audit-anchor\n" + key).hexdigest()[:12]
+
+
+def _signature(key: bytes, anchor: dict) -> str:
+    signed = {name: anchor.get(name) for name in SIGNED_FIELDS}
+    raw = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hmac.new(key, raw, hashlib.sha256).hexdigest()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def chain_head() -> dict | None:
+    """The last linked event: its position, id, hash and time (what a rendered document records of the log)."""
+    from .models import AuditEvent
+
+    head = (
+        AuditEvent.objects.filter(sequence__isnull=False)
+        .order_by("-sequence")
+        .values("sequence", "id", "hash", "at")
+        .first()
+    )
+    if head is None:
+        return None
+    return {"sequence": head["sequence"], "event_id": head["id"], "hash": head["hash"], "at": _iso(head["at"])}
+
+
+def _append(anchor: dict) -> None:
+    path = anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(anchor, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    # Opened for appending only, and locked, so that the lines of several processes never mix.
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write(line)
+        handle.flush()
+
+
+def anchor_write(head: dict, *, now: datetime | None = None) -> dict:
+    """Sign the head and append it to the anchor file; returns the anchor."""
+    key = _keys()[0]
+    anchor = {**head, "anchored_at": _iso(now or timezone.now()), "key_id": _key_id(key)}
+    anchor["signature"] = _signature(key, anchor)
+    _append(anchor)
+    return anchor
+
+
+def _anchor_quietly(head: dict) -> None:
+    try:
+        anchor_write(head)
+    except Exception:  # the beat task (audit.anchor) anchors the head later; verification says if none exists
+        logger.error("The audit chain's head could not be anchored now; beat will.", exc_info=True)
+
+
+def _last_anchor_line(path: Path) -> str:
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - 8192))
+        lines = handle.read().decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def chain_anchor(*, now: datetime | None = None) -> dict | None:
+    """Link what waits, then anchor the head unless the latest anchor already holds it (beat's audit.anchor)."""
+    chain_link()
+    head = chain_head()
+    if head is None:
+        return None
+    path = anchor_path()
+    if path.exists():
+        try:
+            last = json.loads(_last_anchor_line(path) or "{}")
+        except ValueError:
+            last = {}
+        if last.get("sequence") == head["sequence"] and last.get("hash") == head["hash"]:
+            return None
+    return anchor_write(head, now=now)
+
+
+def _public(anchor: dict | None) -> dict | None:
+    if anchor is None:
+        return None
+    return {name: anchor[name] for name in ("sequence", "event_id", "hash", "at", "anchored_at")}
+
+
+def anchors_read() -> Anchors:
+    """Every anchor of the file, its signature checked: the valid ones, and what is wrong with the others."""
+    path = anchor_path()
+    if not path.exists():
+        return Anchors(missing=True)
+    keys = {_key_id(key): key for key in _keys()}
+    found = Anchors()
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                anchor = json.loads(line)
+                sequence = int(anchor["sequence"])
+                int(anchor["event_id"])
+                str(anchor["hash"]), str(anchor["anchored_at"])
+            except (ValueError, KeyError, TypeError):
+                found.invalid.append((None, f"line {number} of the anchor file is not an anchor"))
+                continue
+            key = keys.get(anchor.get("key_id"))
+            signature = str(anchor.get("signature", ""))
+            if key is None or not hmac.compare_digest(_signature(key, anchor), signature):
+                found.invalid.append(
+                    (sequence, f"the anchor of event {sequence} (line {number}) does not carry a valid signature")
+                )
+                continue
+            anchor["sequence"] = sequence
+            found.valid.append(anchor)
+    return found

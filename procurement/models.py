@@ -1,5 +1,6 @@
 """Organisations, users and their roles, API tokens, and the append-only audit log."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -185,6 +186,12 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()} – {self.authority or self.provider or _('all')}"
 
 
+def audit_salt() -> str:
+    """A random value hashed with each event and never shown: whoever sees an event's hash (in the verification, a
+    PDF, the log's sealed form) cannot find its hidden content, such as who did it, by hashing guesses."""
+    return secrets.token_hex(16)
+
+
 class AuditEventQuerySet(models.QuerySet):
     LINK_FIELDS = frozenset({"sequence", "prev_hash", "hash"})
 
@@ -219,6 +226,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Hashed with the event (auditchain.event_hash), never shown; empty for the events written before it existed.
+    salt = models.CharField(max_length=32, blank=True, default=audit_salt, editable=False)
     # The hash chain: each event's hash covers its content and the previous event's hash, so that changing or
     # deleting a row breaks every link after it (procurement/auditchain.py links and verifies it). An event is
     # written with its change and linked right after the commit, so that the chain's lock is never held by a
@@ -249,6 +258,38 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class SecurityEvent(models.Model):
+    """A refusal that names no user: an anonymous request refused (401, 403, 404), a throttled sign-in, a failed sign-in
+    for a username that does not exist.
+
+    Kept apart from the audit chain, which is for what users did: anyone can send these without limit, and each would
+    take the chain's lock. At most SECURITY_LOG_PER_MINUTE rows are written per address and minute; the rest are
+    counted on the last row written (`suppressed`)."""
+
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=80)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    code = models.CharField(max_length=80, blank=True)
+    detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Events from the same address in the same minute after the limit: counted here, not written.
+    suppressed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["at"], name="securityevent_at"),
+            models.Index(fields=["ip_address", "at"], name="securityevent_address_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.ip_address or '-'} {self.action} {self.status or ''} {self.path}"
 
 
 class DeliveryStatus(models.TextChoices):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -39,8 +39,10 @@ class Kind:
 
 
 # Notifications about a provider's own bid (its receipt, its bid sent back by a corrigendum): the authority does
-# not see them before the opening, since they say who bid.
+# not see them before the opening, since they say who bid (nor the others sent only to bidders, notifications_sealed).
 SEALED_KIND_PREFIX = "bid."
+# What an alert sends of a new call: before any bid exists, to the providers whose alerts match it.
+OPEN_KINDS = frozenset({"tender.published"})
 
 KINDS: dict[str, Kind] = {
     "tender.published": Kind(
@@ -167,13 +169,20 @@ def notify(
     documents = sorted(set(documents))
     provider_ids = sorted({getattr(p, "pk", p) for p in providers})
     user_ids = sorted({getattr(u, "pk", u) for u in users})
+    # One moment for the whole event, and the providers who follow the call first: a recipient the authority may not
+    # see before the opening (there for its bid or draft) leaves no gap in the ids, or in the times, of those it sees.
+    now = timezone.now()
+    following = _following(kind, tender_id, provider_ids)
     rows = []
-    for provider in ProviderOrganisation.objects.filter(pk__in=provider_ids).order_by("pk"):
+    recipients = ProviderOrganisation.objects.filter(pk__in=provider_ids)
+    for provider in sorted(recipients, key=lambda p: (p.pk not in following, p.pk)):
         language = (languages or {}).get(provider.pk) or provider.preferred_language
         to = [provider.email, *cc]
-        rows.append(_row(kind, key, tender_id, payload, documents, language, to, provider=provider))
+        rows.append(_row(kind, key, tender_id, payload, documents, language, to, now, provider=provider))
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
-        rows.append(_row(kind, key, tender_id, payload, documents, user.preferred_language, [user.email], user=user))
+        rows.append(
+            _row(kind, key, tender_id, payload, documents, user.preferred_language, [user.email], now, user=user)
+        )
     if not rows:
         return 0
     existing = Notification.objects.filter(kind=kind, key=key).count() if count else 0
@@ -182,7 +191,22 @@ def notify(
     return Notification.objects.filter(kind=kind, key=key).count() - existing if count else len(rows)
 
 
-def _row(kind, key, tender_id, payload, documents, language, to, *, provider=None, user=None) -> Notification:
+def _following(kind: str, tender_id: int | None, provider_ids: list[int]) -> set[int]:
+    """Of these providers, those who openly follow the call (all of them for what an alert sends)."""
+    if kind in OPEN_KINDS:
+        return set(provider_ids)
+    if kind.startswith(SEALED_KIND_PREFIX) or tender_id is None or len(provider_ids) < 2:
+        return set()  # a bid's own notification, or nothing to order
+    from tenders.models import TenderInterest
+
+    return set(
+        TenderInterest.objects.filter(
+            tender_id=tender_id, provider_id__in=provider_ids, following=True, followed_at__isnull=False
+        ).values_list("provider_id", flat=True)
+    )
+
+
+def _row(kind, key, tender_id, payload, documents, language, to, now, *, provider=None, user=None) -> Notification:
     addresses = sorted({address for address in to if address})
     return Notification(
         kind=kind,
@@ -195,7 +219,8 @@ def _row(kind, key, tender_id, payload, documents, language, to, *, provider=Non
         language=language,
         email_to=addresses,
         status=DeliveryStatus.PENDING if addresses else DeliveryStatus.INBOX_ONLY,
-        next_attempt_at=timezone.now(),
+        created_at=now,
+        next_attempt_at=now,
     )
 
 
@@ -204,8 +229,12 @@ def notify_providers(*, kind: str, key: str, provider_ids: Iterable[int], tender
 
 
 def deliver_event(*, kind: str, key: str) -> int:
+    # In the order they were written (followers first): the send times of those the authority sees leave no gap
+    # for a recipient it does not see.
     ids = list(
-        Notification.objects.filter(kind=kind, key=key, status=DeliveryStatus.PENDING).values_list("pk", flat=True)
+        Notification.objects.filter(kind=kind, key=key, status=DeliveryStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     return sum(1 for pk in ids if notification_deliver(notification_id=pk) == "sent")
 
@@ -215,7 +244,7 @@ def notifications_relay(*, now=None, limit: int = 100) -> int:
     now = now or timezone.now()
     due = list(
         Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
+        .order_by("next_attempt_at", "pk")  # an event's rows in the order they were written, as deliver_event
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for pk in due if notification_deliver(notification_id=pk, now=now) == "sent")
@@ -330,8 +359,8 @@ def notification_resend_check(*, actor, notification_id: int, for_update: bool =
     tender = Tender.objects.filter(pk=getattr(notification, "tender_id", None)).first()
     if notification is None or tender is None or not roles_of(actor).reads_authority(tender.authority_id):
         raise NotFound()
-    if tender.bids_are_sealed and notification.kind.startswith(SEALED_KIND_PREFIX):
-        raise NotFound()  # a bid's notification says who bid: sealed until the opening, as in the delivery log
+    if Notification.objects.filter(notifications_sealed(), pk=notification.pk).exists():
+        raise NotFound()  # it says who bid: sealed until the opening, as in the delivery log
     if not roles_of(actor).is_officer(tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
     return notification
@@ -369,6 +398,44 @@ def notification_resend(*, actor, notification_id: int, email: str = "") -> Noti
         )
         outbox_enqueue("notifications.deliver", notification.pk)
     return notification
+
+
+def notifications_sealed() -> Q:
+    """The notifications that would tell the authority who has a bid or a draft in a call not yet opened.
+
+    A bid's own (its receipt, its sending back), and every other one to a provider that did not openly follow the
+    call when it was written: the corrigenda, answers, cancellations and reminders go to the providers with a bid or
+    a draft too, so such a recipient is there for its bid. The providers who follow the call, and those an alert told
+    of it, are named: they would have been told whether or not they bid. After the opening, nothing is sealed."""
+    from tenders.models import Tender, TenderInterest
+
+    followed_before = TenderInterest.objects.filter(
+        tender_id=OuterRef("tender_id"),
+        provider_id=OuterRef("provider_id"),
+        following=True,
+        followed_at__lte=OuterRef("created_at"),
+    )
+    unopened = Tender.objects.filter(opened_at__isnull=True).values("pk")
+    return Q(tender_id__in=unopened) & (
+        Q(kind__startswith=SEALED_KIND_PREFIX)
+        | (Q(provider__isnull=False) & ~Q(kind__in=OPEN_KINDS) & ~Exists(followed_before))
+    )
+
+
+def tender_delivery_log(*, user, tender_id):
+    """What the call's notifications did, for the authority's readers: whole after the opening; before it without
+    any row that would say who has a bid or a draft (neither shown nor counted: they are simply not there)."""
+    from procurement.access import roles_of
+    from procurement.errors import NotFound
+    from tenders.selectors import tender_get
+
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise NotFound()
+    rows = Notification.objects.filter(tender_id=tender.pk).select_related("provider", "user").order_by("pk")
+    if tender.bids_are_sealed:
+        rows = rows.exclude(notifications_sealed())
+    return rows
 
 
 def notifications_visible_to(user):

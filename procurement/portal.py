@@ -2,7 +2,7 @@
 
 Portal views call the same services as the API. A service's ValidationFailed is shown next to the form's fields
 (the user's input is kept), a Conflict above the form with status 409; Forbidden and NotFound become the 403 and
-404 pages, audited like the API's refusals."""
+404 pages, on record like the API's refusals (procurement/securitylog.py)."""
 
 import logging
 from collections.abc import Callable
@@ -18,9 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .access import roles_of
-from .audit import audit_record
-from .clientip import client_ip
 from .errors import DATABASE_UNAVAILABLE, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from .securitylog import refusal_record
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +96,7 @@ class PortalErrorMiddleware:
             return None
         status = exception.status_code
         if status in (403, 404):
-            user = getattr(request, "user", None)
-            audit_record(
-                action="access.denied" if status == 403 else "access.not_found",
-                actor=user if user is not None and user.is_authenticated else None,
-                detail={"method": request.method, "path": request.path, "code": exception.code},
-                denied=True,
-                ip_address=client_ip(request),
-            )
+            refusal_record(request=request, status=status, code=exception.code)
         return render(
             request,
             "portal/error.html",

@@ -1,4 +1,4 @@
-"""Celery entry points for notifications, the outbox relay and the timers."""
+"""Celery entry points for notifications, the outbox relay, the timers and the audit chain."""
 
 import logging
 
@@ -41,6 +41,15 @@ def audit_link_task() -> int:
     from .auditchain import chain_link
 
     return chain_link()
+
+
+@shared_task(name="audit.anchor", acks_late=True, ignore_result=True)
+def audit_anchor_task() -> int | None:
+    """Anchor the audit chain's head outside the database, if it moved since the last anchor."""
+    from .auditchain import chain_anchor
+
+    anchor = chain_anchor()
+    return anchor["sequence"] if anchor else None
 
 
 @shared_task(name="outbox.purge", ignore_result=True)

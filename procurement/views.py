@@ -22,6 +22,7 @@ from .errors import NotFound
 from .models import Invitation, Language, Membership, Notification, ProviderOrganisation, Role
 from .notifications import notifications_visible_to
 from .portal import done, render_form, run_service
+from .securitylog import login_failure_record, security_record
 from .services import invitation_accept, invitation_create, provider_register
 from .tokens import api_tokens_revoke_all
 from .validators import NameFormField
@@ -31,7 +32,16 @@ def _throttled(request, throttle, *, action: str, detail: dict, message) -> Http
     """The portal's 429 page, on record, once the throttle's rate for this client is used up; None before."""
     if throttle.allow_request(request, None):
         return None
-    audit_record(action=action, detail=detail, denied=True, ip_address=client_ip(request))
+    # Anyone can send these without limit: the security log, not the audit chain.
+    security_record(
+        action=action,
+        ip_address=client_ip(request),
+        method=request.method,
+        path=request.path,
+        status=429,
+        code="throttled",
+        detail=detail,
+    )
     wait = int(throttle.wait() or 60)
     context = {"status": 429, "code": "throttled", "message": message % {"seconds": wait}}
     response = render(request, "portal/error.html", context, status=429)
@@ -66,10 +76,9 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         # Every failed sign-in is on record (Annex IV), without saying which part was wrong.
-        audit_record(
-            action="auth.login_failed",
-            detail={"username": (self.request.POST.get("username") or "")[:150], "channel": "portal"},
-            denied=True,
+        login_failure_record(
+            username=self.request.POST.get("username") or "",
+            channel="portal",
             ip_address=client_ip(self.request),
         )
         return super().form_invalid(form)

@@ -106,6 +106,12 @@ def celery_worker_redis(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_anchors(settings, tmp_path):
+    """Each test anchors the audit chain in a directory of its own: its events (and their anchors) are its own."""
+    settings.AUDIT_ANCHOR_DIR = tmp_path / "audit-anchors"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: rate limits (sign-in) count one test's requests, not the suite's."""
     from django.core.cache import cache

@@ -320,6 +320,8 @@ OUTBOX_RELAY = env_bool("OUTBOX_RELAY")
 DOCUMENT_STUCK_MINUTES = env_int("DOCUMENT_STUCK_MINUTES", 20, minimum=1)
 # After this many starts a document that never finishes is marked failed for an officer instead.
 DOCUMENT_RENDER_MAX_ATTEMPTS = env_int("DOCUMENT_RENDER_MAX_ATTEMPTS", 5, minimum=1)
+# The audit chain's head is anchored outside the database after each link and at least this often (audit.anchor).
+AUDIT_ANCHOR_INTERVAL_SECONDS = env_int("AUDIT_ANCHOR_INTERVAL_SECONDS", 60, minimum=1)
 # The one place where the periodic work is scheduled.
 CELERY_BEAT_SCHEDULE = {
     "tenders-close-due": {
@@ -361,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bids.purge_abandoned_uploads",
         "schedule": schedule(timedelta(hours=1)),
         "options": {"expires": 3600},
+    },
+    "audit-anchor": {
+        "task": "audit.anchor",
+        "schedule": schedule(timedelta(seconds=AUDIT_ANCHOR_INTERVAL_SECONDS)),
+        "options": {"expires": AUDIT_ANCHOR_INTERVAL_SECONDS},
     },
 }
 
@@ -424,3 +431,16 @@ HANKINTA = {
 # The key-encryption key of the tender box (32 bytes, base64): it wraps one data key per call.
 # Rotate by adding a new id and keeping the old key readable: HANKINTA_KEKS = "id1:key1,id2:key2", newest first.
 HANKINTA_KEKS = os.environ.get("HANKINTA_KEKS", "")
+
+# The security log (procurement/securitylog.py): refusals that name no user, at most this many rows per address and
+# minute (the rest are counted on the last row).
+SECURITY_LOG_PER_MINUTE = env_int("SECURITY_LOG_PER_MINUTE", 10, minimum=1)
+
+# The audit chain's anchors (procurement/auditchain.py): signed checkpoints of its head, written where the database's
+# owner cannot rewrite them. The key signs them (HMAC-SHA256; a random secret of at least 32 characters, never in the
+# database; to rotate, put the new one first, comma-separated, and keep the old one while its anchors are checked).
+# The directory belongs on storage of its own (another volume or host, append-only), not next to the database.
+AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "")
+AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
+# A chain with events and no anchor file is reported broken (the file was deleted, or anchoring never worked).
+AUDIT_ANCHOR_REQUIRED = env_bool("AUDIT_ANCHOR_REQUIRED", True)

@@ -11,6 +11,8 @@ DEBUG = env_bool("DEBUG", True)
 # A fixed development key: never use it for real bids.
 HANKINTA_KEKS = os.environ.get("HANKINTA_KEKS", "dev1:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcmVhbC11c2U=")
 SECRET_KEY = os.environ.get("SECRET_KEY", "local-development-only-not-secret")
+# A fixed development key for the audit chain's anchors (make run only).
+AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "local-development-audit-anchor-key-not-secret")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 # `make run` serves with runserver, a thread for each browser connection: a persistent database connection would

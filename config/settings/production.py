@@ -15,6 +15,11 @@ if not SECRET_KEY:
 if not os.environ.get("HANKINTA_KEKS"):
     raise ImproperlyConfigured("HANKINTA_KEKS must be set: the key that seals bids until their opening.")
 
+if len(os.environ.get("AUDIT_ANCHOR_KEY", "").split(",")[0].strip()) < 32:
+    raise ImproperlyConfigured(
+        "AUDIT_ANCHOR_KEY must be set (at least 32 characters): the key that signs the audit chain's anchors."
+    )
+
 # gunicorn's workers and Celery's serve one request or task after another in the same thread: each keeps its
 # database connection for CONN_MAX_AGE seconds (default 60), checked before it is used again after a request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)

@@ -8,6 +8,10 @@ from .base import VAR_DIR
 DEBUG = False
 HANKINTA_KEKS = "test1:dGVzdC1vbmx5LWtleS1mb3ItdGhlLXRlc3Qtc3VpdGU="
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
+AUDIT_ANCHOR_KEY = "test-only-audit-anchor-key-not-secret-0123456789"
+# Tests roll their transactions back, so the links they make are never committed and never anchored; each test has
+# an anchor directory of its own (tests/conftest.py), and the tests of the anchors require them.
+AUDIT_ANCHOR_REQUIRED = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"

@@ -3,6 +3,9 @@
 Auditors read everything of their authorities and change nothing: these pages have no form that writes, except
 an officer's re-queueing of a failed document and the chain verification (a read that is itself logged)."""
 
+import ipaddress
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -11,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from procurement.access import roles_of
-from procurement.audit import audit_record
+from procurement.audit import audit_events_shown, audit_record
 from procurement.auditchain import verify_chain
 from procurement.errors import Conflict, Forbidden, NotFound
-from procurement.models import AuditEvent, ContractingAuthority
+from procurement.models import AuditEvent, ContractingAuthority, SecurityEvent
 from procurement.portal import done
 from tenders.models import TenderStatus
 from tenders.selectors import tender_get, tenders_visible_to
@@ -70,7 +73,9 @@ def audit_verify(request):
     _auditor(request.user)
     report = verify_chain()
     audit_record(action="audit.verify", actor=request.user, detail=report.as_dict(), denied=not report.intact)
-    return render(request, "documents/portal/verify.html", {"report": report}, status=200 if report.intact else 409)
+    anchored_at = datetime.fromisoformat(report.anchor["anchored_at"]) if report.anchor else None
+    context = {"report": report, "anchored_at": anchored_at}
+    return render(request, "documents/portal/verify.html", context, status=200 if report.intact else 409)
 
 
 @login_required
@@ -119,17 +124,40 @@ def call_audit(request, tender_id: int):
     tender = tender_get(user=request.user, tender_id=tender_id)
     if not roles.audits(tender.authority_id):
         raise Forbidden(_("Only the authority's auditors read its audit log."))
-    events = AuditEvent.objects.filter(tender_id=tender.pk).select_related("actor").order_by("sequence", "id")
+    # Sealed until the opening: an event that would say who has a bid or a draft shows only that it happened.
+    events = audit_events_shown(AuditEvent.objects.filter(tender_id=tender.pk)).order_by("sequence", "id")
     action = request.GET.get("action", "").strip()
     if action:
-        events = events.filter(action__startswith=action)
+        events = events.filter(shown_action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "documents/portal/call_audit.html", {"tender": tender, "page": page, "action": action})
+
+
+@login_required
+def security_log(request):
+    """The security log, read-only, for the auditors of every authority: refusals that name no user."""
+    if not _auditor(request.user).auditor_of_all:
+        raise Forbidden(_("Only the auditors of every authority read the security log."))
+    events = SecurityEvent.objects.order_by("-at", "-id")
+    address = request.GET.get("address", "").strip()
+    if address:
+        events = events.filter(ip_address=address) if _is_address(address) else events.none()
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "documents/portal/security.html", {"page": page, "address": address})
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 urlpatterns = [
     path("audit/", audit, name="audit"),
     path("audit/verify/", audit_verify, name="audit-verify"),
+    path("audit/security/", security_log, name="audit-security"),
     path("calls/<int:tender_id>/", call_records, name="call"),
     path("calls/<int:tender_id>/audit/", call_audit, name="call-audit"),
     path("documents/<int:document_id>/retry/", retry, name="retry"),

@@ -18,6 +18,7 @@ from procurement.audit import audit_record
 from procurement.clientip import client_ip
 from procurement.errors import DomainError
 from procurement.models import ApiToken
+from procurement.securitylog import login_failure_record
 from procurement.tokens import api_token_issue, api_token_revoke, api_tokens_of, api_tokens_revoke_all
 
 
@@ -109,10 +110,9 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
-            audit_record(
-                action="auth.login_failed",
-                detail={"username": serializer.validated_data["username"][:150]},
-                denied=True,
+            login_failure_record(
+                username=serializer.validated_data["username"],
+                channel="api",
                 ip_address=client_ip(request),
             )
             raise InvalidCredentials()

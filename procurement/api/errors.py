@@ -12,9 +12,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from procurement.audit import audit_record
 from procurement.clientip import client_ip
 from procurement.errors import DATABASE_UNAVAILABLE, DomainError
+from procurement.securitylog import refusal_record, security_record
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ def _field_errors(data) -> dict | list:
     if isinstance(data, exceptions.ErrorDetail):
         return [{"code": data.code, "message": str(data)}]
     return data
+
+
+REFUSALS = (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND)
 
 
 def _client_ip(request) -> str | None:
@@ -77,16 +80,19 @@ def exception_handler(exc, context):
     else:
         return None
 
-    if status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND) and request is not None:
+    if status_code in REFUSALS and request is not None:
         # Every refusal, and every look-up of something that is not there or not the caller's, is on record
-        # (Annex IV g). It is written here, after the service's transaction has rolled back.
-        user = getattr(request, "user", None)
-        audit_record(
-            action="access.denied" if status_code == status.HTTP_403_FORBIDDEN else "access.not_found",
-            actor=user if user is not None and user.is_authenticated else None,
-            detail={"method": request.method, "path": request.path, "code": body["code"]},
-            denied=True,
+        # (Annex IV g): a user's in the audit chain, an anonymous one in the security log. It is written here, after
+        # the service's transaction has rolled back.
+        refusal_record(request=request, status=status_code, code=body["code"])
+    elif status_code == status.HTTP_429_TOO_MANY_REQUESTS and request is not None:
+        security_record(
+            action="access.throttled",
             ip_address=_client_ip(request),
+            method=request.method,
+            path=request.path,
+            status=status_code,
+            code=body["code"],
         )
     headers = {}
     if isinstance(exc, exceptions.APIException):
@@ -102,12 +108,5 @@ def page_not_found(request, exception=None):
     like the API's other look-ups of what is not there; elsewhere Django's page."""
     if not request.path.startswith("/api/"):
         return defaults.page_not_found(request, exception)
-    user = getattr(request, "user", None)
-    audit_record(
-        action="access.not_found",
-        actor=user if user is not None and user.is_authenticated else None,
-        detail={"method": request.method, "path": request.path[:500], "code": "not_found"},
-        denied=True,
-        ip_address=_client_ip(request),
-    )
+    refusal_record(request=request, status=404, code="not_found")
     return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from procurement.access import roles_of
 from procurement.api.auth import LoginThrottle
-from procurement.audit import audit_record
+from procurement.audit import audit_event_shown, audit_events_shown, audit_record
 from procurement.auditchain import verify_chain
 from procurement.clientip import client_ip
 from procurement.errors import Forbidden, NotFound
@@ -26,8 +26,9 @@ from procurement.models import (
     Notification,
     ProviderOrganisation,
     Role,
+    SecurityEvent,
 )
-from procurement.notifications import SEALED_KIND_PREFIX, notification_resend, notification_resend_check
+from procurement.notifications import notification_resend, notification_resend_check, tender_delivery_log
 from procurement.selectors import authority_people
 from procurement.services import invitation_accept, invitation_create, invitation_create_check, provider_register
 from procurement.validators import NameField
@@ -215,16 +216,8 @@ class TenderNotificationsView(APIView):
 
     @extend_schema(responses=DeliveryLogSerializer(many=True), summary="The delivery log of a call's notifications")
     def get(self, request, pk):
-        from tenders.selectors import tender_get
-
-        tender = tender_get(user=request.user, tender_id=pk)
-        if not roles_of(request.user).reads_authority(tender.authority_id):
-            raise NotFound()
-        rows = Notification.objects.filter(tender_id=tender.pk).select_related("provider", "user").order_by("pk")
-        if tender.bids_are_sealed:
-            # Who bid is sealed until the opening too: the receipts (and bids sent back) are not shown before it.
-            rows = rows.exclude(kind__startswith=SEALED_KIND_PREFIX)
-        return Response(DeliveryLogSerializer(rows, many=True).data)
+        # Who bid is sealed until the opening too: no row there for a bid or a draft is shown before it.
+        return Response(DeliveryLogSerializer(tender_delivery_log(user=request.user, tender_id=pk), many=True).data)
 
 
 class ResendInput(serializers.Serializer):
@@ -342,6 +335,11 @@ class InvitationAcceptView(APIView):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    # An event that would say who has a bid or a draft in a call not yet opened is shown sealed until the opening:
+    # its action "sealed", with no actor, outcome, object or detail (procurement.audit.audit_sealed).
+    outcome = serializers.ChoiceField(choices=AuditEvent.Outcome.choices, allow_blank=True, read_only=True)
+    sealed = serializers.BooleanField(read_only=True, default=False)
+
     class Meta:
         model = AuditEvent
         fields = [
@@ -359,11 +357,25 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "detail",
             "prev_hash",
             "hash",
+            "sealed",
         ]
         read_only_fields = fields
 
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if getattr(event, "sealed", False):
+            for name, value in audit_event_shown(event, self.Meta.fields).items():
+                data[name] = None if value is None else self.fields[name].to_representation(value)
+        return data
+
 
 class AuditEventFilter(django_filters.FilterSet):
+    # On what the list shows: a sealed event is found as "sealed", never by the action, object or outcome it hides.
+    action = django_filters.CharFilter(field_name="shown_action")
+    outcome = django_filters.CharFilter(field_name="shown_outcome")
+    object_type = django_filters.CharFilter(field_name="shown_object_type")
+    object_id = django_filters.CharFilter(field_name="shown_object_id")
+
     class Meta:
         model = AuditEvent
         fields = ["tender_id", "action", "outcome", "object_type", "object_id"]
@@ -388,11 +400,11 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return AuditEvent.objects.none()
         roles = _auditor_authorities(self.request.user)
         events = AuditEvent.objects.order_by("sequence", "id")
-        if roles.auditor_of_all:
-            return events
-        from tenders.models import Tender
+        if not roles.auditor_of_all:
+            from tenders.models import Tender
 
-        return events.filter(tender_id__in=Tender.objects.filter(authority_id__in=roles.auditor_of).values("pk"))
+            events = events.filter(tender_id__in=Tender.objects.filter(authority_id__in=roles.auditor_of).values("pk"))
+        return audit_events_shown(events)
 
     @extend_schema(
         responses=inline_serializer(
@@ -403,9 +415,22 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "head_hash": serializers.CharField(),
                 "first_broken_sequence": serializers.IntegerField(allow_null=True),
                 "problem": serializers.CharField(),
+                "code": serializers.CharField(),
+                "anchor": inline_serializer(
+                    "AuditAnchor",
+                    {
+                        "sequence": serializers.IntegerField(),
+                        "event_id": serializers.IntegerField(),
+                        "hash": serializers.CharField(),
+                        "at": serializers.CharField(),
+                        "anchored_at": serializers.CharField(),
+                    },
+                    allow_null=True,
+                ),
+                "anchors_checked": serializers.IntegerField(),
             },
         ),
-        summary="Verify the hash chain of the whole audit log",
+        summary="Verify the hash chain of the whole audit log against its signed anchors outside the database",
     )
     @action(detail=False, methods=["get"])
     def verify(self, request):
@@ -413,3 +438,35 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         report = verify_chain()
         audit_record(action="audit.verify", actor=request.user, detail=report.as_dict(), denied=not report.intact)
         return Response(report.as_dict())
+
+
+class SecurityEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SecurityEvent
+        fields = ["id", "at", "action", "ip_address", "method", "path", "status", "code", "detail", "suppressed"]
+        read_only_fields = fields
+
+
+class SecurityEventFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["action", "ip_address", "status"]
+
+
+class SecurityEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The security log, for the auditors of every authority: refusals that name no user (anonymous requests,
+    throttled sign-ins, sign-ins for unknown usernames), newest first; it belongs to no authority."""
+
+    serializer_class = SecurityEventSerializer
+    filterset_class = SecurityEventFilter
+    queryset = SecurityEvent.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SecurityEvent.objects.none()
+        if not roles_of(self.request.user).auditor_of_all:
+            raise Forbidden(_("Only the auditors of every authority read the security log."))
+        return SecurityEvent.objects.order_by("-at", "-id")

@@ -93,6 +93,8 @@ def start_servers(database_url: str) -> list[subprocess.Popen]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "bench-only-secret-key-with-enough-length-0123456789",
         "HANKINTA_KEKS": settings.HANKINTA_KEKS,
+        "AUDIT_ANCHOR_KEY": settings.AUDIT_ANCHOR_KEY,
+        "AUDIT_ANCHOR_DIR": str(settings.AUDIT_ANCHOR_DIR),
         "DATABASE_URL": database_url,
         "REDIS_URL": BROKER,
         "CELERY_BROKER_URL": BROKER,

@@ -1,6 +1,8 @@
 """The audit log is a hash chain: whole when untouched, broken at the first changed or missing event."""
 
+import io
 import itertools
+import json
 import threading
 from io import StringIO
 
@@ -10,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from procurement.audit import audit_record
-from procurement.auditchain import GENESIS, chain_link, verify_chain
+from procurement.auditchain import FIELDS, GENESIS, anchor_path, anchor_write, chain_link, event_hash, verify_chain
 from procurement.models import AuditEvent
 from tests import factories
 
@@ -124,3 +126,182 @@ def test_concurrent_writers_keep_one_chain():
 
     report = verify_chain()
     assert report.intact and report.length == AuditEvent.objects.count() >= 60
+
+
+# --- the anchors outside the database --------------------------------------------------------------------------------
+
+
+def _anchored(events, django_capture_on_commit_callbacks):
+    """Link the events and commit, as a request's commit does: the head is anchored outside the database."""
+    with django_capture_on_commit_callbacks(execute=True):
+        chain_link()
+    return [AuditEvent.objects.get(pk=e.pk) for e in events]
+
+
+def test_deleting_the_last_events_is_found_against_the_anchor(db, settings, django_capture_on_commit_callbacks):
+    # given a chain whose head was anchored when it was linked
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    events = _anchored(
+        [audit_record(action="bid.submit", detail={"n": n}) for n in range(5)], django_capture_on_commit_callbacks
+    )
+    # when the database's owner deletes the last two events, the trigger disabled
+    _tamper("DELETE FROM procurement_auditevent WHERE id = ANY(%s)", [[events[3].pk, events[4].pk]])
+
+    report = verify_chain()
+
+    # then the chain is not whole: its anchored tail is missing
+    assert not report.intact, report
+    assert report.code == "tail_missing" and report.first_broken_sequence == events[3].sequence
+    assert report.anchor["sequence"] == events[4].sequence
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+    assert "tail is missing" in out.getvalue()
+
+
+def test_a_rewrite_with_every_later_hash_recomputed_is_found_against_the_anchor(
+    db, settings, django_capture_on_commit_callbacks
+):
+    # given a chain whose head was anchored when it was linked
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    events = _anchored(
+        [audit_record(action="bid.submit", detail={"n": n}) for n in range(5)], django_capture_on_commit_callbacks
+    )
+    # when one event is changed and every hash from it on recomputed, as the chain's own code would, trigger disabled
+    _tamper("UPDATE procurement_auditevent SET detail = %s WHERE id = %s", ['{"n": 99}', events[1].pk])
+    prev_hash = events[0].hash
+    for event in events[1:]:
+        row = AuditEvent.objects.filter(pk=event.pk).values(*FIELDS).get()
+        digest = event_hash(prev_hash, row)
+        _tamper(
+            "UPDATE procurement_auditevent SET prev_hash = %s, hash = %s WHERE id = %s", [prev_hash, digest, event.pk]
+        )
+        prev_hash = digest
+    assert AuditEvent.objects.get(pk=events[4].pk).hash != events[4].hash
+
+    report = verify_chain()
+
+    # then the links hold, but the anchored head does not: the chain was rewritten after the last good anchor
+    assert not report.intact, report
+    assert report.code == "rewritten" and report.first_broken_sequence == events[0].sequence
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+    assert "rewritten" in out.getvalue()
+
+
+def test_a_whole_chain_matches_its_anchors(db, settings, django_capture_on_commit_callbacks, client_for):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    first = _anchored(
+        [audit_record(action="test.event", detail={"n": n}) for n in range(3)], django_capture_on_commit_callbacks
+    )
+    later = _anchored(
+        [audit_record(action="test.event", detail={"n": n}) for n in range(2)], django_capture_on_commit_callbacks
+    )
+
+    report = verify_chain()
+
+    assert report.intact and report.anchors_checked == 2, report
+    assert report.anchor["sequence"] == later[-1].sequence and report.anchor["hash"] == later[-1].hash
+    assert first[-1].sequence < later[-1].sequence
+    answer = client_for(factories.auditor()).get("/api/v1/audit/events/verify/").json()
+    assert answer["intact"] is True and answer["anchor"]["sequence"] == later[-1].sequence
+
+
+def test_an_anchor_without_a_valid_signature_is_reported(db, settings, django_capture_on_commit_callbacks):
+    # given an anchored chain, and a line appended by someone without the key (here: signed with another key)
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    [event] = _anchored([audit_record(action="test.event")], django_capture_on_commit_callbacks)
+    settings.AUDIT_ANCHOR_KEY = "someone-elses-key-that-is-long-enough-0123456789"
+    anchor_write({"sequence": event.sequence, "event_id": event.pk, "hash": event.hash, "at": "x"})
+    settings.AUDIT_ANCHOR_KEY = "test-only-audit-anchor-key-not-secret-0123456789"
+
+    report = verify_chain()
+
+    assert not report.intact and report.code == "anchor_invalid", report
+    assert "valid signature" in report.problem
+
+
+def test_a_deleted_anchor_file_is_reported(db, settings, django_capture_on_commit_callbacks, client_for):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    _anchored([audit_record(action="test.event")], django_capture_on_commit_callbacks)
+    anchor_path().unlink()
+
+    report = verify_chain()
+
+    assert not report.intact and report.code == "anchor_missing", report
+    client = client_for(factories.auditor())
+    assert client.get("/api/v1/audit/events/verify/").json()["code"] == "anchor_missing"
+
+
+def test_beat_anchors_the_head_when_it_moved(db, settings):
+    from procurement.tasks import audit_anchor_task
+
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    audit_record(action="test.event")
+
+    first = audit_anchor_task()  # links what waits and anchors the new head
+    again = audit_anchor_task()  # nothing new: no second line
+    audit_record(action="test.event")
+    moved = audit_anchor_task()
+
+    lines = anchor_path().read_text().splitlines()
+    assert (first, again, moved) == (1, None, 2) and len(lines) == 2
+    assert [json.loads(line)["sequence"] for line in lines] == [1, 2]
+    assert set(json.loads(lines[0])) == {"sequence", "event_id", "hash", "at", "anchored_at", "key_id", "signature"}
+    assert settings.AUDIT_ANCHOR_KEY not in anchor_path().read_text()
+    assert verify_chain().intact
+
+
+def test_every_rendered_pdf_carries_the_chain_head(open_tender, member_a):
+    from pypdf import PdfReader
+
+    from documents.models import DocumentKind, GeneratedDocument
+    from documents.services import document_render
+    from tests.helpers import submit_bid
+
+    submit_bid(member_a, open_tender)
+    document = GeneratedDocument.objects.get(tender=open_tender, kind=DocumentKind.RECEIPT)
+    chain_link()
+    head = AuditEvent.objects.filter(sequence__isnull=False).order_by("-sequence").first()
+
+    document = document_render(document_id=document.pk)
+
+    with document.file.open("rb") as handle:
+        source = json.loads(PdfReader(io.BytesIO(handle.read())).attachments["source.json"][0])
+    assert source["audit_chain"]["sequence"] == head.sequence and source["audit_chain"]["hash"] == head.hash
+    assert source["audit_chain"]["event_id"] == head.pk
+
+
+def test_a_hash_cannot_be_matched_by_guessing_the_shown_content(db):
+    # An event's hash is seen where its content is not (a PDF's chain head, a sealed event): a random salt, never
+    # shown, is hashed with it, so that guessing the hidden fields and hashing them finds nothing.
+    [event] = _linked([audit_record(action="notification.sent", detail={"to": ["tarjoaja@provider.example"]})])
+    row = AuditEvent.objects.filter(pk=event.pk).values(*FIELDS).get()
+
+    assert len(row["salt"]) == 32
+    assert event_hash(event.prev_hash, {**row, "salt": ""}) != event.hash
+    assert event_hash(event.prev_hash, row) == event.hash
+    assert "salt" not in client_fields()
+
+
+def client_fields() -> set[str]:
+    from documents.evidence import EVENT_FIELDS
+    from procurement.api.views import AuditEventSerializer
+
+    return set(AuditEventSerializer.Meta.fields) | set(EVENT_FIELDS)
+
+
+def test_events_written_before_salts_keep_their_hashes(db):
+    # given an event as written before the salt existed (an empty one)
+    event = audit_record(action="test.event")
+    _tamper("UPDATE procurement_auditevent SET salt = '' WHERE id = %s", [event.pk])
+    [event] = _linked([event])
+
+    assert event.salt == "" and verify_chain().intact
+    # a salt stays as written: not even the linking may change it
+    waiting = audit_record(action="test.event")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE procurement_auditevent SET sequence = 999, hash = 'x', salt = '' WHERE id = %s", [waiting.pk]
+        )

@@ -230,3 +230,86 @@ def test_the_decision_starts_the_periods_when_it_is_sent_and_again_when_re_sent(
     log = client_for(officer).get(f"/api/v1/tenders/{tender.pk}/notifications/").json()
     assert {row["kind"] for row in log} >= {"decision", "bid.receipt"}
     assert client_for(member_a).get(f"/api/v1/tenders/{tender.pk}/notifications/").status_code == 404
+
+
+@pytest.fixture
+def call_with_followers_and_bidders(authority, officer):
+    """A published call; in the order of their ids: F1 follows it, D has a draft, S has submitted a bid, F2 follows it.
+    Then answers are published, which go to all four."""
+    from bids.services import bid_create
+    from tenders.services import answers_publish, question_answer, question_ask, tender_follow
+    from tests.helpers import submit_bid
+
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    names = ("Seuraaja Yksi Oy", "Luonnostelija Oy", "Tarjoaja Oy", "Seuraaja Kaksi Oy")
+    f1, d, s, f2 = (factories.ProviderFactory(name=name) for name in names)
+    members = {p.pk: factories.provider_member_of(p) for p in (f1, d, s, f2)}
+    for follower in (f1, f2):
+        tender_follow(actor=members[follower.pk], tender_id=tender.pk, following=True)
+    bid_create(actor=members[d.pk], tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
+    submit_bid(members[s.pk], tender)
+    question = question_ask(actor=members[f1.pk], tender_id=tender.pk, text="Kysymys?", received_at=timezone.now())
+    question_answer(actor=officer, tender_id=tender.pk, question_id=question.pk, answer="Vastaus.")
+    answers_publish(actor=officer, tender_id=tender.pk)
+    return tender, {"f1": f1, "d": d, "s": s, "f2": f2}, members
+
+
+def test_the_delivery_log_names_no_bidder_before_the_opening(call_with_followers_and_bidders, officer, client_for):
+    # given answers sent to two followers, a provider with a draft and a bidder
+    tender, providers, members = call_with_followers_and_bidders
+    sealed = [providers["d"], providers["s"]]
+    evaluator = factories.UserFactory()
+    from procurement.models import Membership, Role
+
+    Membership.objects.create(user=evaluator, role=Role.EVALUATOR, authority=tender.authority)
+    url = f"/api/v1/tenders/{tender.pk}/notifications/"
+
+    for reader in (officer, evaluator, factories.auditor(tender.authority)):
+        # when the authority reads the delivery log before the opening
+        response = client_for(reader).get(url)
+
+        # then it names the followers only: not the draft's or the bid's provider, their addresses or members
+        assert response.status_code == 200
+        rows = response.json()
+        assert {row["provider"] for row in rows} == {providers["f1"].pk, providers["f2"].pk}
+        body = response.content.decode()
+        for provider in sealed:
+            assert provider.name not in body and provider.email not in body and provider.business_id not in body
+            assert members[provider.pk].email not in body
+        assert "bid.receipt" not in body
+
+    # and the rows it hides cannot be re-sent: they answer as an id that does not exist
+    hidden = Notification.objects.filter(tender_id=tender.pk, provider__in=sealed).order_by("pk")
+    before = list(hidden.values_list("status", "email_to", "attempts"))
+    assert len(before) == 3  # D's and S's answers, S's receipt
+    missing = client_for(officer).post("/api/v1/notifications/2000000000/resend/", {"email": "x@example.invalid"})
+    for row in hidden:
+        answer = client_for(officer).post(f"/api/v1/notifications/{row.pk}/resend/", {"email": "x@example.invalid"})
+        assert (answer.status_code, answer.json()) == (missing.status_code, missing.json()) == (404, missing.json())
+    assert list(hidden.values_list("status", "email_to", "attempts")) == before
+
+
+def test_the_rows_shown_before_the_opening_leave_no_gap_for_those_hidden(call_with_followers_and_bidders):
+    # given answers to F1 < D < S < F2 (by id): the followers' rows are written first, at one moment, sent first
+    tender, providers, _members = call_with_followers_and_bidders
+    rows = list(Notification.objects.filter(tender_id=tender.pk, kind="answers.published").order_by("pk"))
+
+    assert [row.provider_id for row in rows[:2]] == [providers["f1"].pk, providers["f2"].pk]
+    assert rows[1].pk == rows[0].pk + 1
+    assert len({row.created_at for row in rows}) == 1
+
+
+def test_the_delivery_log_is_whole_after_the_opening(call_with_followers_and_bidders, officer, client_for):
+    from tenders.services import tender_close
+    from tests.helpers import open_bids
+
+    tender, providers, _members = call_with_followers_and_bidders
+    past = timezone.now() - timedelta(seconds=1)
+    type(tender).objects.filter(pk=tender.pk).update(submission_deadline=past, next_check=past)
+    tender_close(actor=officer, tender_id=tender.pk)
+    open_bids(tender, officer)
+
+    rows = client_for(officer).get(f"/api/v1/tenders/{tender.pk}/notifications/").json()
+
+    assert {row["provider"] for row in rows} >= {p.pk for p in providers.values()}
+    assert {row["kind"] for row in rows} >= {"answers.published", "bid.receipt"}

@@ -104,8 +104,9 @@ BID_READ = api(
 BID_WRITE = api(signed_in=HIDDEN, owner=CONFLICT)
 # Reads of the call for the authority X: its readers, not the others (the call is published: 403, not 404).
 AUTHORITY_READ = api(signed_in=DENIED, authority=OK)
-# What only the panel reads (the auditor too): the bids' qualification, the flagged offers, the ranking.
-PANEL_READ = api(signed_in=DENIED, panel=OK, auditor_x=OK)
+# What only the panel reads (the auditor too, once the bids are opened): the bids' qualification, the flagged offers,
+# the ranking.
+PANEL_READ = api(signed_in=DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK))
 
 
 # Transitions and other officer-only changes of the call: officer X (whose answer depends on the state), 403 else.
@@ -310,6 +311,7 @@ TABLE: dict[tuple, dict] = {
     ),
     ("GET", "/api/v1/audit/events/"): api(signed_in=DENIED, auditor_x=OK, auditor_y=OK),  # Y's auditor: Y's events
     ("GET", "/api/v1/audit/events/verify/"): api(signed_in=DENIED, auditor_x=OK, auditor_y=OK),
+    ("GET", "/api/v1/audit/security-events/"): api(signed_in=DENIED),  # the auditors of every authority only
     # --- portal: everyone ---------------------------------------------------------------------------------------------
     ("GET", "/"): rule(everyone=FOUND, superuser=OK),  # each role to its own front page; no role: a plain page
     ("GET", "/sign-in/"): rule(anonymous=OK, signed_in=FOUND),
@@ -392,7 +394,7 @@ TABLE: dict[tuple, dict] = {
         DENIED, panel=by_state(DENIED, FOUND, BAD), auditor_x=by_state(DENIED, DENIED, BAD)
     ),
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
-    ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=OK),
+    ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),
     ("POST", "/evaluation/{pk}/propose/"): our_form(CONFLICT),
     ("GET", "/evaluation/{pk}/decision/"): our_page(),
     ("POST", "/evaluation/{pk}/decide/"): our_form(CONFLICT),
@@ -403,6 +405,7 @@ TABLE: dict[tuple, dict] = {
     # --- portal: records and the audit --------------------------------------------------------------------------------
     ("GET", "/records/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),
     ("POST", "/records/audit/verify/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),  # a read, logged
+    ("GET", "/records/audit/security/"): page(signed_in=HIDDEN, auditor_x=DENIED, auditor_y=DENIED),  # of every one
     ("GET", "/records/calls/{tender_id}/"): page(signed_in=OK),  # the documents each may see
     ("GET", "/records/calls/{tender_id}/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=DENIED),
     ("POST", "/records/documents/{document_id}/retry/", "call"): page(signed_in=DENIED, officer_x=FOUND),

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {
     "SECRET_KEY": "hardening-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "HANKINTA_KEKS": "k1:dGVzdC1vbmx5LWtleS1mb3ItdGhlLXRlc3Qtc3VpdGU=",
+    "AUDIT_ANCHOR_KEY": "hardening-test-audit-anchor-key-0123456789",
 }
 
 
@@ -25,7 +26,15 @@ def _production(code: str = "", *, args: list[str] | None = None, drop: tuple[st
         key: value
         for key, value in os.environ.items()
         # not the test process's own settings (the browser tests allow Django's ORM under Playwright's event loop)
-        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "HANKINTA_KEKS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "SECRET_KEY",
+            "HANKINTA_KEKS",
+            "AUDIT_ANCHOR_KEY",
+            "DEBUG",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -86,7 +95,7 @@ def test_production_answers_only_over_https_with_the_security_headers():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "HANKINTA_KEKS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "HANKINTA_KEKS", "AUDIT_ANCHOR_KEY"])
 def test_production_refuses_to_start_without_its_secrets_from_the_environment(missing):
     result = _production("import django; django.setup()", drop=(missing,))
 
@@ -100,6 +109,7 @@ def test_no_secret_is_written_in_the_settings_a_deployment_uses():
         text = (ROOT / "config" / "settings" / name).read_text()
         assert 'SECRET_KEY = os.environ.get("SECRET_KEY", "")' in text or "SECRET_KEY =" not in text
         assert 'HANKINTA_KEKS = os.environ.get("HANKINTA_KEKS", "")' in text or "HANKINTA_KEKS =" not in text
+        assert 'AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "")' in text or "AUDIT_ANCHOR_KEY =" not in text
         assert "dGVzdC1vbmx5" not in text  # the test suite's key-encryption key
 
 

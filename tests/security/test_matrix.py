@@ -104,8 +104,8 @@ def forbidden_patterns(world, role: str, state: str) -> dict[str, list[str]]:
       after the opening the panel and the auditor; after the decision the other bidder.
     - A business secret: never the other bidder.
     - A submission's manifest hash (who bid, and when): its own provider; after the opening every reader of the
-      authority (the opening record lists them); after the decision the other bidder; the authority's auditor
-      always, since the audit log records every submission (never what it says).
+      authority (the opening record lists them, and the audit log's submissions are no longer sealed); after the
+      decision the other bidder.
     - Before the decision, a provider does not learn who else bid."""
     opened = state != "before_deadline"
     decided = state == "after_decision"
@@ -118,7 +118,7 @@ def forbidden_patterns(world, role: str, state: str) -> dict[str, list[str]]:
         readers = owner | (PANEL_AND_AUDITOR if opened else set()) | (competitor if decided else set())
         if role not in readers:
             forbidden[f"{name}'s bid content"] = content
-        knowers = owner | {"auditor_x"} | (AUTHORITY_X if opened else set()) | (competitor if decided else set())
+        knowers = owner | (AUTHORITY_X if opened else set()) | (competitor if decided else set())
         if role not in knowers:
             forbidden[f"{name}'s submission (its manifest hash)"] = [world.manifests[name]]
         if role in competitor and not decided:
@@ -484,9 +484,9 @@ def _fill(path: str, params: dict[str, str], world: World) -> str:
     return re.sub(r"\{(\w+)\}", value, path)
 
 
-# Tables that a refused request may still write: the refusal itself is audited, and the session and the API token
-# (its last use and sliding expiry) are the client's.
-WRITTEN_BY_REFUSALS = {"procurement_auditevent", "django_session", "procurement_apitoken"}
+# Tables that a refused request may still write: the refusal itself is on record (the audit chain, or the security log
+# for an anonymous one), and the session and the API token (its last use and sliding expiry) are the client's.
+WRITTEN_BY_REFUSALS = {"procurement_auditevent", "procurement_securityevent", "django_session", "procurement_apitoken"}
 
 
 def _touched() -> dict[str, int]:

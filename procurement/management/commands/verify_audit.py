@@ -1,4 +1,5 @@
-"""Walk the audit log's hash chain and report the first broken link, or that the chain is whole."""
+"""Walk the audit log's hash chain, hold it to its signed anchors outside the database, and report the first problem
+(a broken link, a missing tail, a rewrite, a bad or missing anchor), or that the chain is whole."""
 
 import json
 
@@ -19,14 +20,23 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict()))
         elif report.intact:
+            anchor = report.anchor
+            against = (
+                f" It matches its {report.anchors_checked} anchors, the latest at event {anchor['sequence']} "
+                f"({anchor['anchored_at']})."
+                if anchor
+                else " It has no anchor yet."
+            )
             self.stdout.write(
-                self.style.SUCCESS(f"The audit chain is whole: {report.length} events, head {report.head_hash}.")
+                self.style.SUCCESS(
+                    f"The audit chain is whole: {report.length} events, head {report.head_hash}.{against}"
+                )
             )
         else:
             self.stdout.write(
                 self.style.ERROR(
                     f"The audit chain is broken at event {report.first_broken_sequence}: {report.problem} "
-                    f"({report.length} events verified before it)."
+                    f"[{report.code}] ({report.length} events verified before it)."
                 )
             )
         audit_record(action="audit.verify", detail=report.as_dict(), denied=not report.intact)
