@@ -22,11 +22,10 @@ import zipfile
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
 from evaluation.panel import panel_add, panel_declare
-from procurement.models import Membership, Role
+from procurement.models import ApiToken, Membership, Role
 from tenders.services import tender_cancel
 from tests import factories
 
@@ -135,7 +134,8 @@ def _owner(document, world) -> str | None:
 def _api(world, role: str) -> Client:
     client = Client()
     if role != "anonymous":
-        client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=world.users[role])[0].key}"
+        _token, key = ApiToken.objects.create(user=world.users[role])
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
     return client
 
 
