@@ -47,6 +47,7 @@ def _settings_in(module: str, tmp_path, expression: str | None = None, **env):
         "HANKINTA_VAR_DIR": str(tmp_path),
         "SECRET_KEY": "settings-test",
         "HANKINTA_KEKS": "t:dGVzdC1vbmx5LWtleS1mb3ItdGhlLXRlc3Qtc3VpdGU=",
+        "AUDIT_ANCHOR_KEY": "settings-test-anchor-key-of-32-characters",
         **env,
     }
     result = subprocess.run(  # noqa: S603 - the project's own interpreter
