@@ -23,7 +23,7 @@ from .models import Invitation, Language, Membership, Notification, ProviderOrga
 from .notifications import notifications_visible_to
 from .portal import done, render_form, run_service
 from .securitylog import login_failure_record, security_record
-from .services import invitation_accept, invitation_create, provider_register
+from .services import invitation_accept, invitation_create, invitation_create_check, provider_register
 from .tokens import api_tokens_revoke_all
 from .validators import NameFormField
 
@@ -333,6 +333,8 @@ def organisation(request):
     if not organisations:
         raise NotFound()
     current = next((o for o in organisations if str(o.pk) == request.GET.get("org")), organisations[0])
+    if request.method == "POST":
+        invitation_create_check(actor=request.user, provider_id=current.pk)  # only its administrators invite
     form = InviteForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

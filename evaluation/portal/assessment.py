@@ -17,9 +17,15 @@ from tenders.models import LotStatus, TenderStatus
 from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
 
 from ..models import QualityScore
-from ..qualification import EXCLUSION, qualification_record, qualification_state, required_subjects
+from ..qualification import (
+    EXCLUSION,
+    qualification_check,
+    qualification_record,
+    qualification_state,
+    required_subjects,
+)
 from ..selectors import qualification_checks
-from ..services import quality_scores_record, tender_evaluate
+from ..services import quality_scores_check, quality_scores_record, tender_evaluate
 
 RESULT_CHOICES = [("pass", _("Pass")), ("fail", _("Fail"))]
 GROUND_LABELS = {g.code: g.label for g in EXCLUSION_GROUNDS}
@@ -124,6 +130,9 @@ def qualification(request, pk: int):
     bids, error = attempt(lambda: _bids(request, tender))
     if error is not None:
         return _blocked(request, tender, error, "evaluation:qualification")
+    if request.method == "POST":
+        # The auditor reads the bids but records nothing: refused before the form is read, as in the API.
+        qualification_check(actor=request.user, tender_id=tender.pk)
     rows = _qualification_rows(tender, bids)
     existing = {(c["bid"], c["subject"]): c for c in qualification_checks(user=request.user, tender_id=tender.pk)}
     initial = {}
@@ -289,6 +298,7 @@ def scores(request, pk: int):
         return _blocked(request, tender, error, "evaluation:scores")
     if request.method != "POST":
         return _scores_page(request, tender, bids)
+    quality_scores_check(actor=request.user, tender_id=tender.pk)  # before the form is read, as in the API
     rows, _not_compared, _failed = _score_rows(tender, bids)
     form = ScoresForm(request.POST, rows=rows)
     status = 400

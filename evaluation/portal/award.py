@@ -17,7 +17,7 @@ from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer,
 from .. import contracts as contract_services
 from ..models import Appeal, AwardDecision, AwardProposal, ContractStatus, LiabilityDocumentKind, LotResult
 from ..selectors import lot_results
-from ..services import tender_decide, tender_propose
+from ..services import tender_decide, tender_propose, tender_propose_check
 from .assessment import _blocked
 
 
@@ -65,7 +65,7 @@ def results(request, pk: int):
 @login_required
 @require_POST
 def propose(request, pk: int):
-    tender = our_tender(request, pk)
+    tender = our_tender(request, pk, check=tender_propose_check)
     form = ProposalForm(request.POST)
     if not form.is_valid():
         return _results_page(request, tender, form=form, status=400)
@@ -192,6 +192,8 @@ def decide(request, pk: int):
 
 def _contract_action(request, pk: int, contract_id: int, kind: str, call, message, prefix=None, key=None):
     tender = our_tender(request, pk)
+    # Before the form is read: 404 for a contract the user does not see, 403 to the authority's other readers.
+    contract_services.contract_officer_check(actor=request.user, contract_id=contract_id)
     form_class = AppealResolveForm if kind == "resolve" else CONTRACT_FORMS[kind]
     form = form_class(request.POST, prefix=prefix or f"{kind}-{contract_id}")
     status = 400

@@ -14,7 +14,7 @@ from procurement.models import Membership, Role
 from procurement.portal import done
 from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
 
-from ..panel import panel_add, panel_declare
+from ..panel import panel_add, panel_add_check, panel_declare, panel_declare_check
 from ..selectors import panel_of
 from ..services import tender_open
 
@@ -111,7 +111,7 @@ def _panel_page(request, tender, *, add_form=None, declaration_form=None, status
 
 @login_required
 def panel(request, pk: int):
-    tender = our_tender(request, pk)
+    tender = our_tender(request, pk, check=panel_add_check)  # the person named is not looked up for the others
     if request.method != "POST":
         return _panel_page(request, tender)
     form = PanelAddForm(request.POST, tender=tender, prefix="add")
@@ -131,7 +131,7 @@ def panel(request, pk: int):
 @login_required
 @require_POST
 def declare(request, pk: int):
-    tender = our_tender(request, pk)
+    tender = our_tender(request, pk, check=panel_declare_check)
     form = DeclarationForm(request.POST, prefix="declare")
     status = 400
     if form.is_valid():

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -162,9 +163,9 @@ def call_overview(request, pk: int):
 @login_required
 @require_POST
 def call_action(request, pk: int, action: str):
-    tender = our_tender(request, pk)
     if action not in ACTIONS:
-        return redirect("tenders:officer_call", tender.pk)
+        return redirect("tenders:officer_call", our_tender(request, pk).pk)
+    tender = our_tender(request, pk, check=partial(services.tender_transition_check, action=action))
     form_class, message = ACTIONS[action]
     form = form_class(request.POST, prefix=action) if form_class else None
     if form is not None and not form.is_valid():
@@ -234,7 +235,7 @@ def questions(request, pk: int):
 @login_required
 @require_POST
 def question_answer(request, pk: int, question_id: int):
-    tender = our_tender(request, pk)
+    tender = our_tender(request, pk, check=services.tender_officer_check)
     form = AnswerForm(request.POST, prefix=f"q{question_id}")
     status = 400
     if form.is_valid():
@@ -254,7 +255,7 @@ def question_answer(request, pk: int, question_id: int):
 @login_required
 @require_POST
 def answers_publish(request, pk: int):
-    tender = our_tender(request, pk)
+    tender = our_tender(request, pk, check=services.tender_officer_check)
     form = AnswersPublishForm(request.POST, prefix="publish")
     status = 400
     if form.is_valid():
@@ -310,7 +311,7 @@ def _same(given, current) -> bool:
 
 @login_required
 def amend(request, pk: int):
-    tender = our_tender(request, pk)
+    tender = our_tender(request, pk, check=services.tender_officer_check)
     names = [n for n in AmendForm.base_fields if n != "reason"]
     form = AmendForm(
         request.POST or None,

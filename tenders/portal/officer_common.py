@@ -18,12 +18,18 @@ from tenders.models import Tender, TenderStatus
 from tenders.selectors import tender_get
 
 
-def our_tender(request, pk) -> Tender:
-    """The call, if it belongs to an authority the user works for; anyone else gets 404, as in the API."""
+def our_tender(request, pk, *, check: Callable[..., object] | None = None) -> Tender:
+    """The call, if it belongs to an authority the user works for; anyone else gets 404, as in the API.
+
+    `check` is the rule of the page's form, the service's `*_check(actor=, tender_id=)` that the API also asks
+    first: on a POST it runs here, before the view reads the form, so that a caller who may not send the form is
+    refused (403, 404, or 409 outside its stage, as an error page) whatever the form holds."""
     tender = tender_get(user=request.user, tender_id=pk)
     roles = roles_of(request.user)
     if not (roles.reads_authority(tender.authority_id) or tender.authority_id in roles.decision_maker_of):
         raise NotFound()
+    if check is not None and request.method == "POST":
+        check(actor=request.user, tender_id=tender.pk)
     return tender
 
 

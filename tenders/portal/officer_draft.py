@@ -314,6 +314,8 @@ def draft_step(request, pk: int, step: str):
         return redirect("tenders:officer_step", tender.pk, "basics")
     if tender.status != TenderStatus.DRAFT:
         return redirect("tenders:officer_call", tender.pk)
+    if request.method == "POST":
+        services.tender_officer_check(actor=request.user, tender_id=tender.pk)  # before the form is read
     data = request.POST if request.method == "POST" else None
     lots = list(tender.lots.order_by("number"))
     formset = None

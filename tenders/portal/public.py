@@ -28,7 +28,7 @@ from procurement.portal import done, render_form, run_service
 from ..api.views import TenderFilter
 from ..models import TenderStatus
 from ..selectors import questions_for, tender_get, tender_list
-from ..services import question_ask, tender_follow, tender_view_register
+from ..services import ASK_REFUSAL, provider_call_check, question_ask, tender_follow, tender_view_register
 
 PAGE_SIZE = 20
 
@@ -166,6 +166,7 @@ def detail(request, pk: int):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('portal:login')}?next={request.path}")
+        provider_call_check(actor=request.user, tender_id=tender.pk, refusal=ASK_REFUSAL)  # before the form
         if form.is_valid():
             result, status = run_service(
                 form,

@@ -389,10 +389,8 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/evaluation/{pk}/scores/"): our_page(
         DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
     ),
-    # After the decision no offer is open to scoring: the form has nothing to take (400), nothing changes.
-    ("POST", "/evaluation/{pk}/scores/"): our_page(
-        DENIED, panel=by_state(DENIED, FOUND, BAD), auditor_x=by_state(DENIED, DENIED, BAD)
-    ),
+    # After the decision the scoring is over (409, as in the API), refused before the form is read.
+    ("POST", "/evaluation/{pk}/scores/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
     ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),
     ("POST", "/evaluation/{pk}/propose/"): our_form(CONFLICT),
