@@ -250,7 +250,9 @@ def draft_new(request):
     authorities = _officer_authorities(request)
     if not authorities:
         raise Forbidden(_("Only the authority's procurement officers can draft its calls."))
-    chosen = authorities.filter(pk=request.POST.get("authority") or 0).first() or authorities[0]
+    # The authority whose languages the form asks for; the form itself validates the choice (a junk value is 400).
+    wanted = str(request.POST.get("authority", ""))
+    chosen = next((authority for authority in authorities if str(authority.pk) == wanted), authorities[0])
     form = BasicsForm(
         request.POST or None,
         authority=chosen,

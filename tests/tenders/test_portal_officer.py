@@ -263,3 +263,20 @@ def test_a_corrigendum_needs_a_reason_and_makes_a_new_version(authority, officer
     assert response.status_code == 302
     tender.refresh_from_db()
     assert tender.version == 2 and tender.title_fi == "Uusi otsikko"
+
+
+@pytest.mark.parametrize("authority_field", ["x", "ei kelpaa\x00"])
+def test_a_new_draft_naming_no_authority_of_the_officer_is_refused_by_the_form(
+    authority, other_authority, officer, browser_for, authority_field
+):
+    # given an officer of two authorities, so that the form asks which one drafts the call
+    from procurement.models import Membership, Role
+
+    Membership.objects.create(user=officer, role=Role.OFFICER, authority=other_authority)
+
+    response = browser_for(officer).post("/calls/ours/new/", {"authority": authority_field, "title_fi": "Luonnos"})
+
+    # then the choice is refused next to its field, nothing is drafted
+    assert response.status_code == 400
+    assert 'id="id_authority_error"' in response.content.decode()
+    assert not Tender.objects.filter(title_fi="Luonnos").exists()
