@@ -35,3 +35,20 @@ def test_the_template_filter_names_a_code_in_the_active_language():
         assert (
             Template("{{ code|cpv_name }}").render(Context({"code": "80400000-8"})) == "Vuxen- och annan undervisning"
         )
+
+
+def test_the_api_names_the_codes_in_the_users_language(authority, officer, client_for):
+    from tests.tenders.test_api import call_payload
+
+    client = client_for(officer)
+    created = client.post(
+        "/api/v1/tenders/", call_payload(authority, cpv_additional=["80580000-3"]), format="json"
+    ).json()
+
+    finnish = client.get(f"/api/v1/tenders/{created['id']}/", HTTP_ACCEPT_LANGUAGE="fi").json()
+    swedish = client.get(f"/api/v1/tenders/{created['id']}/", HTTP_ACCEPT_LANGUAGE="sv").json()
+
+    assert finnish["cpv_main_name"] == "Aikuiskoulutuspalvelut ja muut koulutuspalvelut"
+    assert finnish["cpv_additional_names"] == ["Kielikurssien järjestäminen"]
+    assert swedish["cpv_main_name"] == "Vuxen- och annan undervisning"
+    assert swedish["cpv_additional_names"] == ["Tillhandahållande av språkkurser"]
