@@ -12,8 +12,9 @@ CENT = Decimal("0.01")
 NO_BREAK_SPACE = "\xa0"
 
 
-def format_money(value, *, language: str | None = None) -> str:
-    """The amount in euros with two decimals (rounded half up), grouped as the active or given language groups."""
+def format_money(value, *, language: str | None = None, currency: bool = True) -> str:
+    """The amount in euros with two decimals (rounded half up), grouped as the active or given language groups;
+    without the euro sign where the sentence around it has one."""
     if value is None or value == "":
         return ""
     try:
@@ -22,4 +23,4 @@ def format_money(value, *, language: str | None = None) -> str:
         return str(value)
     with translation.override(language) if language else nullcontext():
         number = number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"{number}{NO_BREAK_SPACE}€"
+    return f"{number}{NO_BREAK_SPACE}€" if currency else number

@@ -27,3 +27,7 @@ def test_amounts_follow_the_languages_grouping(value, language, expected):
 def test_templates_write_amounts_with_the_money_filter_in_the_active_language():
     with translation.override("sv"):
         assert Template("{{ amount|money }}").render(Context({"amount": 420000})) == "420\xa0000,00\xa0€"
+
+
+def test_a_sentence_with_its_own_euro_sign_gets_the_number_alone():
+    assert format_money(Decimal("50000"), language="fi", currency=False) == "50\xa0000,00"
