@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.money import format_money
 from procurement.rules import vat_rates_on
 from tenders.models import LotStatus, Tender
 
@@ -93,7 +94,7 @@ def content_errors(tender: Tender, content: dict) -> dict[str, list]:
                 _err(
                     "price_implausible",
                     _("Lot %(lot)s: a unit price above %(ceiling)s € is not plausible for this pricing unit.")
-                    % {"lot": lot.number, "ceiling": ceiling},
+                    % {"lot": lot.number, "ceiling": format_money(ceiling, currency=False)},
                 )
             )
     if len(offered) != len(set(offered)):

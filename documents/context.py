@@ -5,14 +5,15 @@ from datetime import UTC
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 from bids.models import BidStatus
 from evaluation.models import AwardDecision, LotResult
+from procurement.models import Language
 from procurement.periods import HELSINKI, at_local_time
 from procurement.rules import Regime, rules_on
 from tenders.cpv import cpv_name
-from tenders.models import PricingUnit, TenderVersion
+from tenders.models import PricingUnit, StudyPath, SuitabilityKind, TenderVersion
 
 from .models import DocumentKind, GeneratedDocument
 
@@ -121,6 +122,20 @@ def _moment(value):
     return parse_datetime(value) if isinstance(value, str) else value
 
 
+def _call_lot(lot: dict) -> dict:
+    """A lot of the snapshot with what a bidder reads: labels in the section's language, dates and numbers parsed."""
+    start = lot.get("planned_start")
+    return {
+        **lot,
+        "pricing_unit_label": PricingUnit(lot["pricing_unit"]).label,
+        "language_label": Language(lot["language_of_instruction"]).label if lot.get("language_of_instruction") else "",
+        "study_path_label": StudyPath(lot["study_path"]).label if lot.get("study_path") else "",
+        "planned_start": parse_date(start) if isinstance(start, str) else start,
+        "credits": Decimal(str(lot["credits"])) if lot.get("credits") not in (None, "") else None,
+        "volume": Decimal(str(lot["volume"])) if lot.get("volume") not in (None, "") else None,
+    }
+
+
 def call_context(document: GeneratedDocument) -> dict:
     """The call as it stood in the version this document records, from the stored snapshot."""
     tender = document.tender
@@ -148,7 +163,10 @@ def call_context(document: GeneratedDocument) -> dict:
         "snapshot": snapshot,
         "timeline": timeline,
         "sections": sections,
-        "lots": [{**lot, "pricing_unit_label": PricingUnit(lot["pricing_unit"]).label} for lot in snapshot["lots"]],
+        "lots": [_call_lot(lot) for lot in snapshot["lots"]],
+        "requirements": [
+            {**r, "kind_label": SuitabilityKind(r["kind"]).label} for r in snapshot.get("requirements") or []
+        ],
         "estimated_value": Decimal(str(snapshot["estimated_value"])),
         "criteria": snapshot["criteria"],
         "regime": rules.regime_for(Decimal(str(snapshot["estimated_value"]))),

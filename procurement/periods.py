@@ -5,6 +5,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import get_language
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -14,6 +16,24 @@ def _finnish_holidays(year: int) -> holidays.HolidayBase:
     # The Finnish calendar of the holidays package includes Midsummer Eve and Christmas Eve,
     # on which, by law, a period cannot end either.
     return holidays.Finland(years=year)
+
+
+@lru_cache(maxsize=32)
+def _holiday_names(year: int, language: str) -> holidays.HolidayBase:
+    return holidays.Finland(years=year, language=language)
+
+
+# The holidays package's Finnish calendar speaks Finnish, Finland-Swedish and American English.
+HOLIDAY_LANGUAGES = {"fi": "fi", "sv": "sv_FI", "en": "en_US"}
+
+
+def day_off_name(day: date) -> str | None:
+    """Why `day` is not a working day, in the active language (a holiday's name, Midsummer Eve and Christmas Eve
+    included, or the day of the week), or None on a working day."""
+    if is_working_day(day):
+        return None
+    language = HOLIDAY_LANGUAGES.get((get_language() or "fi")[:2], "fi")
+    return _holiday_names(day.year, language).get(day) or str(WEEKDAYS[day.weekday()])
 
 
 def is_working_day(day: date) -> bool:

@@ -1,4 +1,8 @@
-"""The shipped CPV code list (the 80000000 education and training family and related codes)."""
+"""The shipped CPV code list (division 80, education and training, and related codes) with the official names.
+
+The names in English, Finnish and Swedish come from the eForms SDK 1.13.3 (CC BY 4.0, see data/NOTICE-cpv.md),
+written into data/cpv_codes.csv by scripts/vendor_cpv_names.py; nothing outside the repository is read at run time.
+"""
 
 import csv
 from functools import lru_cache
@@ -16,6 +20,7 @@ def cpv_codes() -> dict[str, dict[str, str]]:
 
 
 def cpv_name(code: str, language: str | None = None) -> str:
+    """The official name in the given (default: the active) language; English where a name is missing."""
     row = cpv_codes().get(code)
     if row is None:
         return ""

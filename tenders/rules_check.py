@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procurement.periods import local_date
+from procurement.periods import day_off_name, local_date
 from procurement.rules import Regime, rules_on
 
 from .models import Procedure, Tender
@@ -64,4 +64,34 @@ def tender_findings(tender: Tender, *, publication=None) -> tuple[list[Finding],
                 field="answers_by",
             )
         )
+    warnings += day_off_warnings(tender)
     return errors, warnings
+
+
+# The deadlines a provider or the authority must meet; one on a day off is lawful but invites trouble.
+DEADLINES = {
+    "questions_deadline": _("Questions deadline"),
+    "answers_by": _("Answers published by"),
+    "submission_deadline": _("Tender deadline"),
+}
+
+
+def day_off_warnings(tender: Tender) -> list[Finding]:
+    """A warning for each deadline on a Saturday, Sunday or public holiday (Midsummer Eve and Christmas Eve too)."""
+    warnings = []
+    for field, label in DEADLINES.items():
+        moment = getattr(tender, field)
+        if moment is None:
+            continue
+        day = local_date(moment)
+        name = day_off_name(day)
+        if name is not None:
+            warnings.append(
+                Finding(
+                    "deadline_on_day_off",
+                    _("%(deadline)s: %(date)s is a day off (%(day)s). Consider a working day.")
+                    % {"deadline": label, "date": f"{day.day}.{day.month}.{day.year}", "day": name},
+                    field=field,
+                )
+            )
+    return warnings

@@ -117,6 +117,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "procurement.portal.navigation",
             ],
+            # Every template writes amounts and CPV names one way: `{{ x|money }}`, `{{ code|cpv_name }}`.
+            "builtins": ["procurement.templatetags.money", "tenders.templatetags.cpv_names"],
         },
     },
 ]

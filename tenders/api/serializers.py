@@ -61,6 +61,7 @@ class TenderSerializer(serializers.ModelSerializer):
     )
     cpv_additional = serializers.ListField(child=serializers.CharField(max_length=10), required=False, max_length=20)
     cpv_main_name = serializers.SerializerMethodField()
+    cpv_additional_names = serializers.SerializerMethodField()
     lots = LotSerializer(many=True)
     criteria = QualityCriterionSerializer(many=True)
     requirements = SuitabilityRequirementSerializer(many=True, required=False)
@@ -98,6 +99,7 @@ class TenderSerializer(serializers.ModelSerializer):
             "cpv_main",
             "cpv_main_name",
             "cpv_additional",
+            "cpv_additional_names",
             "estimated_value",
             "regime",
             "price_weight",
@@ -134,7 +136,11 @@ class TenderSerializer(serializers.ModelSerializer):
         ]
 
     def get_cpv_main_name(self, tender) -> str:
+        """The official name (eForms SDK) in the language the user asked for."""
         return cpv_name(tender.cpv_main)
+
+    def get_cpv_additional_names(self, tender) -> list[str]:
+        return [cpv_name(code) for code in tender.cpv_additional or []]
 
     def validate_lots(self, lots):
         if not lots:

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,6 +29,7 @@ from ..models import (
     TenderStatus,
     TieBreak,
 )
+from ..rules_check import day_off_warnings, tender_findings
 from .officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
 
 STEPS = (
@@ -378,13 +380,17 @@ def draft_step(request, pk: int, step: str):
             children = {}
             if formset is not None:
                 children[children_key] = _rows(formset)
-            _saved, error = attempt(
+            saved, error = attempt(
                 lambda: services.tender_update(
                     actor=request.user, tender_id=tender.pk, fields=fields, children=children
                 )
             )
             if error is None:
                 done(request, _("The step “%(step)s” was saved.") % {"step": dict(STEPS)[step]})
+                if step == "timeline":
+                    # Lawful but unwise: the officer reads it on the next page and may come back to change it.
+                    for finding in day_off_warnings(saved):
+                        messages.warning(request, finding.message)
                 return _next(tender, step)
             child_errors = place_errors(form, error, children=(children_key,) if children_key else ())
             status = error.status_code
@@ -398,6 +404,8 @@ def draft_step(request, pk: int, step: str):
         formset=formset,
         child_errors=child_errors.get(children_key, []) if children_key else [],
         mandatory_grounds=MANDATORY_CODES,
+        # The timeline step shows what the rule checks say of the saved dates (periods, days off), without blocking.
+        findings=[finding for found in tender_findings(tender) for finding in found] if step == "timeline" else [],
     )
     if status == 200 and (form.errors or child_errors):
         status = 400

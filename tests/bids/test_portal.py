@@ -81,6 +81,7 @@ def test_an_implausible_price_is_shown_next_to_its_lot_and_the_typed_values_are_
     assert response.status_code == 400
     form = response.context["form"]
     assert "not plausible" in " ".join(form.errors[f"lot_{lot2.pk}_unit_price"])
+    assert "above 60,000.00 €" in " ".join(form.errors[f"lot_{lot2.pk}_unit_price"])
     assert f"lot_{lot1.pk}_unit_price" not in form.errors
     html = response.content.decode()
     assert f'id="id_lot_{lot2.pk}_unit_price_error"' in html

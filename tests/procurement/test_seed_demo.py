@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from procurement.models import ContractingAuthority, User
 from tenders.models import Tender, TenderStatus
+from tenders.rules_check import tender_findings
 
 
 def test_seed_demo_builds_one_call_per_state(db, settings):
@@ -18,6 +19,8 @@ def test_seed_demo_builds_one_call_per_state(db, settings):
     ely = ContractingAuthority.objects.get(business_id="2296962-1")
     assert ely.successor.name_fi == "Itä-Suomen elinvoimakeskus"
     assert Tender.objects.get(status=TenderStatus.COMPLETED).authority == ely  # old records keep the old authority
+    draft = Tender.objects.get(status=TenderStatus.DRAFT)
+    assert "deadline_on_day_off" in [w.code for w in tender_findings(draft)[1]]  # its deadline is Christmas Eve
 
 
 def test_seed_demo_refuses_without_debug(db, settings):

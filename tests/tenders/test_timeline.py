@@ -102,7 +102,8 @@ def test_small_procurement_has_no_period_warning(authority, officer, client_for)
         submission_deadline=(timezone.now() + timedelta(days=7)).isoformat(),
     )
     assert response.json()["regime"] == "small"
-    assert response.json()["warnings"] == []
+    # (the deadline is a week from today, which may be a day off: that warning is tests/tenders/test_rules_check.py's)
+    assert [w for w in response.json()["warnings"] if w["code"] != "deadline_on_day_off"] == []
 
 
 def test_a_past_planned_publication_does_not_shorten_the_eu_minimum(authority, officer, client_for):

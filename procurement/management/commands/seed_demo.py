@@ -1,6 +1,6 @@
 """Demo data: the historical Pohjois-Savo ELY centre and its successor, providers, users and one call per state."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from evaluation.services import (
     tender_propose,
 )
 from procurement.models import ContractingAuthority, Membership, ProviderOrganisation, Role, User
+from procurement.periods import HELSINKI
 from tenders.models import Tender
 from tenders.services import (
     answers_publish,
@@ -213,7 +214,8 @@ class Command(BaseCommand):
                     "description_fi": DESCRIPTION,
                     "estimated_value": Decimal("850000") if position % 2 else Decimal("420000"),
                     "price_weight": Decimal("60"),
-                    "submission_deadline": now + timedelta(days=21),
+                    # The draft's deadline falls on Christmas Eve: its timeline step shows the day-off warning.
+                    "submission_deadline": _christmas_eve_noon(now) if state == "draft" else now + timedelta(days=21),
                 },
                 children={
                     "lots": [dict(lot) for lot in LOTS],
@@ -330,3 +332,10 @@ class Command(BaseCommand):
                 appeal_ends_on=(now - timedelta(days=25)).date(),
             )
             tender_complete(actor=officer, tender_id=tender.pk)
+
+
+def _christmas_eve_noon(now) -> datetime:
+    """The next Christmas Eve at least a week away, at noon Finnish time."""
+    local = now.astimezone(HELSINKI)
+    year = local.year if local.date() <= date(local.year, 12, 17) else local.year + 1
+    return datetime.combine(date(year, 12, 24), time(12, 0), tzinfo=HELSINKI)

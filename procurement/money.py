@@ -1,0 +1,26 @@
+"""Amounts of money as the reader's locale writes them: 420 000,00 € in Finnish and Swedish."""
+
+from contextlib import nullcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils import translation
+from django.utils.formats import number_format
+
+CENT = Decimal("0.01")
+# Django's Finnish and Swedish formats group thousands with a no-break space (U+00A0) and use a decimal comma; the
+# euro sign follows after the same no-break space, so an amount never breaks across lines.
+NO_BREAK_SPACE = "\xa0"
+
+
+def format_money(value, *, language: str | None = None, currency: bool = True) -> str:
+    """The amount in euros with two decimals (rounded half up), grouped as the active or given language groups;
+    without the euro sign where the sentence around it has one."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return str(value)
+    with translation.override(language) if language else nullcontext():
+        number = number_format(amount, 2, use_l10n=True, force_grouping=True)
+    return f"{number}{NO_BREAK_SPACE}€" if currency else number

@@ -1,0 +1,85 @@
+"""The call PDF shows each lot's facts, the suitability requirements and how each criterion is scored (fi and sv)."""
+
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+from documents.models import GeneratedDocument
+from documents.services import document_render
+from tenders.models import Lot, QualityCriterion, SuitabilityRequirement, TenderStatus
+from tenders.services import tender_publish
+from tests import factories
+
+
+def pdftotext(document: GeneratedDocument) -> str:
+    with document.file.open("rb") as handle:
+        raw = handle.read()
+    command = ["pdftotext", "-enc", "UTF-8", "-", "-"]
+    text = subprocess.run(command, input=raw, capture_output=True, check=True).stdout.decode("utf-8")  # noqa: S603
+    return " ".join(text.split())
+
+
+def test_the_call_tells_a_bidder_everything_about_each_lot(authority, officer):
+    authority.language_status = "bilingual"
+    authority.name_sv = "Testkommun"
+    authority.save()
+    tender = factories.TenderFactory(
+        authority=authority,
+        created_by=officer,
+        status=TenderStatus.APPROVED,
+        title_fi="Kotoutumiskoulutus",
+        title_sv="Integrationsutbildning",
+        bid_languages=["fi", "sv"],
+        with_structure=False,
+    )
+    Lot.objects.create(
+        tender=tender,
+        number=1,
+        title="Pori, hidas polku",
+        municipality="Pori",
+        language_of_instruction="sv",
+        study_path="slow",
+        students=32,
+        groups=2,
+        training_days=180,
+        credits=Decimal("60"),
+        planned_start=date(2027, 8, 16),
+        pricing_unit="per_student_day",
+        volume=Decimal("5760"),
+    )
+    SuitabilityRequirement.objects.create(
+        tender=tender, number=1, kind="technical", text="Vastuuopettajalla 5 vuoden kokemus", evidence="CV"
+    )
+    QualityCriterion.objects.create(
+        tender=tender, number=1, name="Toteutussuunnitelma", weight=Decimal("40"), guidance="0–10: suunnitelman laatu"
+    )
+    tender_publish(actor=officer, tender_id=tender.pk)
+
+    text = pdftotext(document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk))
+
+    finnish, swedish = text.split("ANBUDSFÖRFRÅGAN", 1)
+    for expected in (
+        "Osa 1. Pori, hidas polku",
+        "Sijainti Pori",
+        "Opetuskieli ruotsi",
+        "Opintopolku hidas polku",
+        "Opiskelijamäärä 32",
+        "Ryhmät 2",
+        "Määrä 5 760",
+        "Suunniteltu alkamisaika 16.8.2027",
+        "Opintopisteet 60",
+        "Koulutuspäivät 180",
+        "Soveltuvuusvaatimukset",
+        "Vastuuopettajalla 5 vuoden kokemus",
+        "0–10: suunnitelman laatu",
+        "Pisteet = 60 × halvin hinta ÷ tarjouksen hinta.",
+    ):
+        assert expected.lower() in finnish.lower(), expected
+    for expected in (
+        "Delområde 1. Pori, hidas polku",
+        "Undervisningsspråk svenska",
+        "Planerad start 16.8.2027",
+        "Lämplighetskrav",
+        "Poäng = 60 × lägsta pris ÷ anbudets pris.",
+    ):
+        assert expected.lower() in swedish.lower(), expected
