@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from bids.models import Bid, LotOffer
 from evaluation.models import LotResult, PriceRejection
@@ -177,15 +178,25 @@ def test_requests_and_answers_are_between_the_authority_and_the_bidder(
 
 
 def _ask_price(officer, tender, offer, *, days=3):
-    return provider_request_create(
-        actor=officer,
-        tender_id=tender.pk,
-        bid_id=offer.bid_id,
-        lot_offer_id=offer.pk,
-        kind="price_explanation",
-        message="Selvittäkää hinnan muodostuminen.",
-        deadline=timezone.now() + timedelta(days=days),
+    """The officer asks, through the API, for an explanation of this offer's price within `days` days."""
+    from evaluation.models import ProviderRequest
+    from procurement.models import ApiToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=officer)[1]}")
+    asked = client.post(
+        f"/api/v1/tenders/{tender.pk}/requests/",
+        {
+            "bid": offer.bid_id,
+            "lot_offer": offer.pk,
+            "kind": "price_explanation",
+            "message": "Selvittäkää hinnan muodostuminen.",
+            "deadline": (timezone.now() + timedelta(days=days)).isoformat(),
+        },
+        format="json",
     )
+    assert asked.status_code == 201, asked.content
+    return ProviderRequest.objects.get(pk=asked.json()["id"])
 
 
 def _made_days_ago(request, *, asked: int, deadline: int):
@@ -412,3 +423,60 @@ def test_the_flag_compares_an_offer_with_the_others_of_its_own_lot(authority, of
     assert list(flagged) == [low.pk]
     assert flagged[low.pk]["below_percent"] == "33.3" and flagged[low.pk]["lot"] == lot_2.pk
     assert flagged[low.pk]["threshold_percent"] == "20"
+
+
+def _pdf_text(document) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    with document.file.open("rb") as handle:
+        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages).split())
+
+
+def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_and_swedish(
+    authority, officer, member_a, member_b, provider_b
+):
+    from documents.models import GeneratedDocument
+    from documents.services import document_render
+    from evaluation.requests import offer_reject_for_price
+
+    # given a bilingual authority's call, B (3 000 against 9 000) asked about its lot 1 price and silent past the time
+    authority.language_status = "bilingual"
+    authority.save(update_fields=["language_status"])
+    provider_b.preferred_language = "sv"
+    provider_b.save(update_fields=["preferred_language"])
+    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "3000")])
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    qualify_all(tender, officer)
+    low = LotOffer.objects.get(bid__provider=provider_b, lot__number=1)
+    _made_days_ago(_ask_price(officer, tender, low), asked=5, deadline=3)
+    offer_reject_for_price(actor=officer, tender_id=tender.pk, lot_offer_id=low.pk, reason="PERUSTE-96X")
+
+    # when the call is decided and the decision and B's letter are rendered
+    scores = [
+        {"lot_offer": offer.pk, "criterion": c.pk, "points": 5, "reason": "Perusteltu."}
+        for offer in LotOffer.objects.filter(bid__tender=tender).exclude(pk=low.pk)
+        for c in tender.criteria.all()
+    ]
+    quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
+    tender_evaluate(actor=officer, tender_id=tender.pk)
+    tender_propose(actor=officer, tender_id=tender.pk)
+    tender_decide(actor=officer, tender_id=tender.pk)
+    documents = GeneratedDocument.objects.filter(tender=tender)
+    decision = _pdf_text(document_render(document_id=documents.get(kind="decision").pk))
+    letter = _pdf_text(document_render(document_id=documents.get(kind="letter", provider=provider_b).pk))
+
+    # then each states the lot, the legal ground, that no explanation came and the officer's reason, in each language
+    finnish = (
+        "Osa 1: Poikkeuksellisen alhainen hinta (hankintalain 96 §). Tarjoaja ei antanut selvitystä asetetussa "
+        "määräajassa. PERUSTE-96X"
+    )
+    swedish = (
+        "Del 1: Onormalt lågt pris (96 § i upphandlingslagen). Anbudsgivaren lämnade ingen utredning inom utsatt tid. "
+        "PERUSTE-96X"
+    )
+    assert finnish in decision and swedish in decision
+    assert swedish in letter
