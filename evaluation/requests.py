@@ -151,7 +151,12 @@ def provider_request_answer(
             raise Conflict(_("The deadline of this request has passed."), code="deadline_passed")
         request.answer, request.answered_by, request.answered_at = answer, actor, received_at
         request.save(update_fields=["answer", "answered_by", "answered_at"])
-        audit_record(action="request.answer", actor=actor, obj=request.bid, after={"request": request.pk})
+        audit_record(
+            action="request.answer",
+            actor=actor,
+            obj=request.bid,
+            after={"request": request.pk, "kind": request.kind, "lot_offer": request.lot_offer_id},
+        )
         tender = request.bid.tender
         notify(
             kind="request.answered",
