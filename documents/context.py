@@ -60,8 +60,9 @@ def decision_context(document: GeneratedDocument) -> dict:
     ]
     from evaluation.models import PriceRejection
 
+    # A price rejection states its lot, its legal ground (§96), what became of the request and the officer's reasons.
     rejected += [
-        {"provider": r.lot_offer.bid.provider, "reasons": [f"{r.lot_offer.lot.number}: {r.reason}"]}
+        {"provider": r.lot_offer.bid.provider, "reasons": [r.statement()]}
         for r in PriceRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
             "lot_offer__bid__provider", "lot_offer__lot"
         )
@@ -95,7 +96,9 @@ def decision_context(document: GeneratedDocument) -> dict:
             }
             for item in lots
         ],
-        "rejected": [{"provider": r["provider"].business_id, "reasons": r["reasons"]} for r in rejected],
+        "rejected": [
+            {"provider": r["provider"].business_id, "reasons": [str(x) for x in r["reasons"]]} for r in rejected
+        ],
     }
     return {
         "source_data": source_data,
@@ -288,8 +291,7 @@ def letter_context(document: GeneratedDocument) -> dict:
                 }
             )
     price_rejections = [
-        f"{r.lot_offer.lot.number}: {r.reason}"
-        for r in PriceRejection.objects.filter(lot_offer__bid=bid).select_related("lot_offer__lot")
+        r.statement() for r in PriceRejection.objects.filter(lot_offer__bid=bid).select_related("lot_offer__lot")
     ]
     decision_document = (
         GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION)
@@ -322,7 +324,7 @@ def letter_context(document: GeneratedDocument) -> dict:
                     }
                     for o in own
                 ],
-                "rejection_reasons": failed.get(bid.pk, []) + price_rejections,
+                "rejection_reasons": [str(x) for x in failed.get(bid.pk, []) + price_rejections],
                 "decision": context["source_data"],
             },
         }

@@ -207,15 +207,29 @@ class TenderQualificationView(APIView):
 class ProviderRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProviderRequest
-        fields = ["id", "bid", "kind", "message", "deadline", "requested_at", "answer", "answered_at"]
+        fields = ["id", "bid", "lot_offer", "kind", "message", "deadline", "requested_at", "answer", "answered_at"]
         read_only_fields = ["id", "requested_at", "answer", "answered_at"]
 
     bid = serializers.IntegerField(source="bid_id")
-    deadline = HelsinkiDateTimeField()
+    lot_offer = serializers.IntegerField(
+        source="lot_offer_id",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The offer whose price is to be explained: required for a price explanation (section 96).",
+    )
+    deadline = HelsinkiDateTimeField(help_text="The time set for the answer.")
 
 
-class ReasonInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=10_000)
+class PriceRejectionInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=10_000, help_text="The officer's specific reason for the rejection.")
+    assessment = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the bidder's explanation does not account for the price: required when the bidder answered.",
+    )
 
 
 class TenderRequestsView(APIView):
@@ -236,6 +250,7 @@ class TenderRequestsView(APIView):
             kind=data["kind"],
             message=data["message"],
             deadline=data["deadline"],
+            lot_offer_id=data["lot_offer_id"],
         )
         return Response(ProviderRequestSerializer(created).data, status=201)
 
@@ -246,12 +261,14 @@ class TenderAbnormallyLowView(APIView):
             "AbnormallyLow",
             {
                 "lot_offer": serializers.IntegerField(),
+                "lot": serializers.IntegerField(),
+                "threshold_percent": serializers.CharField(),
                 "mean_of_others": serializers.CharField(),
                 "below_percent": serializers.CharField(),
             },
             many=True,
         ),
-        summary="Offers flagged as abnormally low",
+        summary="Offers flagged as abnormally low (a prompt to ask for an explanation; any offer may be asked)",
     )
     def get(self, request, pk):
         flagged = abnormally_low(user=request.user, tender_id=pk)
@@ -259,10 +276,15 @@ class TenderAbnormallyLowView(APIView):
 
 
 class OfferRejectView(APIView):
-    @extend_schema(request=ReasonInputSerializer, responses={204: None}, summary="Reject an offer for its price")
+    @extend_schema(
+        request=PriceRejectionInputSerializer,
+        responses={204: None},
+        summary="Reject an offer for its price (section 96): after a price explanation was asked and its time passed "
+        "unanswered, or with the officer's assessment of the answer",
+    )
     def post(self, request, pk, offer_id):
         panel_work_check(actor=request.user, tender_id=pk)
-        serializer = ReasonInputSerializer(data=request.data)
+        serializer = PriceRejectionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         offer_reject_for_price(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
         return Response(status=204)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -199,6 +200,10 @@ class ProviderRequest(models.Model):
         PRICE_EXPLANATION = "price_explanation", _("Explanation of an abnormally low price")
 
     bid = models.ForeignKey("bids.Bid", on_delete=models.PROTECT, related_name="requests")
+    # §96 asks about the price of one offer: a price explanation names the lot offer (a clarification may not).
+    lot_offer = models.ForeignKey(
+        LotOffer, null=True, blank=True, on_delete=models.PROTECT, related_name="provider_requests"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     message = models.TextField()
     deadline = models.DateTimeField()
@@ -219,11 +224,34 @@ class ProviderRequest(models.Model):
         return f"{self.get_kind_display()} to bid {self.bid_id}"
 
 
+class RejectionGround(models.TextChoices):
+    """The legal ground of a rejection, as the decision and the letters state it."""
+
+    ABNORMALLY_LOW = "abnormally_low", _("Abnormally low price (section 96 of the Act on Public Procurement)")
+
+
 class PriceRejection(models.Model):
-    """An offer rejected for its price; an abnormally low one only after its explanation was asked and answered."""
+    """An offer rejected for its price (§96): only after its bidder was asked to explain the price, and either gave
+    no explanation by the time set (the request's deadline passed) or gave one the officer assessed, with reasons,
+    as not accounting for the low price."""
+
+    class Basis(models.TextChoices):
+        NO_EXPLANATION = "no_explanation", _("The bidder gave no explanation by the time set")
+        EXPLANATION_NOT_ACCEPTED = (
+            "explanation_not_accepted",
+            _("The bidder's explanation does not account for the low price"),
+        )
 
     lot_offer = models.OneToOneField(LotOffer, on_delete=models.PROTECT, related_name="price_rejection")
+    ground = models.CharField(max_length=30, choices=RejectionGround.choices, default=RejectionGround.ABNORMALLY_LOW)
+    # The request whose deadline passed or whose answer was assessed (empty only on rows from before the rule).
+    explanation_request = models.ForeignKey(
+        ProviderRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    basis = models.CharField(max_length=30, choices=Basis.choices, blank=True)
     reason = models.TextField()
+    # The officer's assessment of the bidder's explanation, required when there is one.
+    assessment = models.TextField(blank=True)
     rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rejected_at = models.DateTimeField(default=timezone.now)
 
@@ -233,6 +261,19 @@ class PriceRejection(models.Model):
 
     def __str__(self) -> str:
         return f"offer {self.lot_offer_id} rejected for its price"
+
+    def statement(self):
+        """The rejection as the decision and the letters state it: the lot, the legal ground, what the bidder did
+        with the request, and the officer's reasons; lazy, so that each language section renders it in its own."""
+        # The choices' own labels, which stay lazy (get_FOO_display() would translate them now).
+        parts = [format_lazy(_("Lot {number}"), number=self.lot_offer.lot.number), RejectionGround(self.ground).label]
+        if self.basis:
+            parts.append(self.Basis(self.basis).label)
+        text = format_lazy("{}: {}. {}." if self.basis else "{}: {}.", *parts)
+        for officer_text in (self.assessment, self.reason):
+            if officer_text.strip():
+                text = format_lazy("{} {}", text, officer_text.strip())
+        return text
 
 
 class AwardProposal(models.Model):

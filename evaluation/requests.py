@@ -16,12 +16,13 @@ from procurement.notifications import notify, notify_providers
 from procurement.timers import officers_of
 from tenders.models import Tender
 
-from .models import PriceRejection, ProviderRequest
+from .models import PriceRejection, ProviderRequest, RejectionGround
 from .panel import evaluating_tender
 
 
 def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
-    """Offers priced more than the configured percentage below the mean of the other offers of their lot."""
+    """Offers priced more than the configured percentage below the mean of the other offers of their lot: a prompt
+    to the officer to ask for an explanation (§96), assessed per lot; never a condition for asking or rejecting."""
     percent = Decimal(settings.HANKINTA["ABNORMALLY_LOW_PERCENT"])
     by_lot: dict[int, list[LotOffer]] = {}
     for offer in LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED):
@@ -35,6 +36,8 @@ def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
             mean = sum(others, Decimal("0")) / len(others)
             if offer.comparison_price < mean * (1 - percent / 100):
                 flagged[offer.pk] = {
+                    "lot": offer.lot_id,
+                    "threshold_percent": str(percent),
                     "mean_of_others": str(mean.quantize(Decimal("0.01"))),
                     "below_percent": str(((mean - offer.comparison_price) / mean * 100).quantize(Decimal("0.1"))),
                 }
@@ -58,21 +61,58 @@ def panel_work_check(*, actor, tender_id: int) -> None:
 
 
 def provider_request_create(
-    *, actor, tender_id: int, bid_id: int, kind: str, message: str, deadline: datetime
+    *,
+    actor,
+    tender_id: int,
+    bid_id: int,
+    kind: str,
+    message: str,
+    deadline: datetime,
+    lot_offer_id: int | None = None,
 ) -> ProviderRequest:
+    """Ask a bidder: a clarification of its bid, or (§96) an explanation of the price of one of its offers, which
+    any offer may get, flagged or not; the deadline is the time set for the answer."""
     if deadline <= timezone.now():
         raise ValidationFailed(
             errors={"deadline": [{"code": "deadline_in_past", "message": str(_("Give a deadline in the future."))}]}
+        )
+    if kind == ProviderRequest.Kind.PRICE_EXPLANATION and lot_offer_id is None:
+        raise ValidationFailed(
+            errors={
+                "lot_offer": [{"code": "required", "message": str(_("Name the offer whose price is to be explained."))}]
+            }
         )
     with transaction.atomic():
         tender = _panel_tender(actor, tender_id)
         bid = Bid.objects.filter(pk=bid_id, tender=tender, status=BidStatus.SUBMITTED).first()
         if bid is None:
             raise NotFound()
+        offer = None
+        if lot_offer_id is not None:
+            offer = LotOffer.objects.filter(pk=lot_offer_id, bid=bid).select_related("lot").first()
+            if offer is None:
+                raise ValidationFailed(
+                    errors={"lot_offer": [{"code": "unknown_offer", "message": str(_("No such offer in this bid."))}]}
+                )
+            if (
+                kind == ProviderRequest.Kind.PRICE_EXPLANATION
+                and PriceRejection.objects.filter(lot_offer=offer).exists()
+            ):
+                raise Conflict(_("This offer is already rejected."), code="already_rejected")
         request = ProviderRequest.objects.create(
-            bid=bid, kind=kind, message=message.strip(), deadline=deadline, requested_by=actor
+            bid=bid, lot_offer=offer, kind=kind, message=message.strip(), deadline=deadline, requested_by=actor
         )
-        audit_record(action=f"request.{kind}", actor=actor, obj=bid, after={"request": request.pk})
+        audit_record(
+            action=f"request.{kind}",
+            actor=actor,
+            obj=bid,
+            after={
+                "request": request.pk,
+                "lot_offer": offer.pk if offer else None,
+                "lot": offer.lot.number if offer else None,
+                "deadline": deadline,
+            },
+        )
         notify_providers(
             kind=f"request.{kind}",
             key=f"request:{request.pk}",
@@ -111,7 +151,12 @@ def provider_request_answer(
             raise Conflict(_("The deadline of this request has passed."), code="deadline_passed")
         request.answer, request.answered_by, request.answered_at = answer, actor, received_at
         request.save(update_fields=["answer", "answered_by", "answered_at"])
-        audit_record(action="request.answer", actor=actor, obj=request.bid, after={"request": request.pk})
+        audit_record(
+            action="request.answer",
+            actor=actor,
+            obj=request.bid,
+            after={"request": request.pk, "kind": request.kind, "lot_offer": request.lot_offer_id},
+        )
         tender = request.bid.tender
         notify(
             kind="request.answered",
@@ -145,35 +190,111 @@ def provider_requests_of_bid(*, user, bid_id) -> list[ProviderRequest]:
     return list(ProviderRequest.objects.filter(bid=bid).order_by("requested_at", "pk"))
 
 
-def offer_reject_for_price(*, actor, tender_id: int, lot_offer_id: int, reason: str) -> PriceRejection:
-    """Reject an offer for its price; an abnormally low one only once its explanation was asked and answered."""
+def price_explanation_state(offer: LotOffer, *, now: datetime) -> dict:
+    """Where an offer stands under §96, whatever the flag says: "not_requested" (no price explanation was asked
+    for this offer), "pending" (a request is unanswered and its time has not run out), "answered" (the bidder
+    explained: a rejection needs the officer's assessment of it) or "unanswered" (every request's time ran out
+    with no answer: the offer may be rejected for its price)."""
+    requests = list(
+        ProviderRequest.objects.filter(
+            lot_offer=offer, kind=ProviderRequest.Kind.PRICE_EXPLANATION, requested_at__lte=now
+        ).order_by("requested_at", "pk")
+    )
+    if not requests:
+        return {"state": "not_requested", "request": None}
+    pending = [r for r in requests if r.answered_at is None and now <= r.deadline]
+    if pending:
+        return {"state": "pending", "request": pending[-1]}
+    answered = [r for r in requests if r.answered_at is not None]
+    if answered:
+        return {"state": "answered", "request": answered[-1]}
+    return {"state": "unanswered", "request": requests[-1]}
+
+
+def offer_reject_for_price(
+    *, actor, tender_id: int, lot_offer_id: int, reason: str, assessment: str = ""
+) -> PriceRejection:
+    """Reject an offer for its price (§96), flagged or not: only once its bidder was asked to explain that offer's
+    price, and then either let the time set pass without an answer or answered with an explanation that the officer
+    assesses, with reasons, as not accounting for the price."""
     reason = (reason or "").strip()
+    assessment = (assessment or "").strip()
     if not reason:
         raise ValidationFailed(errors={"reason": [{"code": "required", "message": str(_("Give the reason."))}]})
     with transaction.atomic():
         tender = _panel_tender(actor, tender_id)
-        offer = LotOffer.objects.filter(pk=lot_offer_id, bid__tender=tender, bid__status=BidStatus.SUBMITTED).first()
+        offer = (
+            LotOffer.objects.filter(pk=lot_offer_id, bid__tender=tender, bid__status=BidStatus.SUBMITTED)
+            .select_related("lot", "bid")
+            .first()
+        )
         if offer is None:
             raise NotFound()
-        if offer.pk in abnormally_low_offers(tender):
-            answered = ProviderRequest.objects.filter(
-                bid=offer.bid, kind=ProviderRequest.Kind.PRICE_EXPLANATION, answered_at__isnull=False
-            ).exists()
-            if not answered:
-                raise Conflict(
-                    _(
-                        "An abnormally low price may be rejected only after the bidder was asked to explain it and "
-                        "its answer is on record (section 96)."
-                    ),
-                    code="explanation_required",
-                )
         if PriceRejection.objects.filter(lot_offer=offer).exists():
             raise Conflict(_("This offer is already rejected."), code="already_rejected")
-        rejection = PriceRejection.objects.create(lot_offer=offer, reason=reason, rejected_by=actor)
+        now = timezone.now()
+        state = price_explanation_state(offer, now=now)
+        request = state["request"]
+        if state["state"] == "not_requested":
+            raise Conflict(
+                _(
+                    "An offer may be rejected for its price only after its bidder was asked to explain the price "
+                    "(section 96), whether or not the price was flagged."
+                ),
+                code="explanation_not_requested",
+            )
+        if state["state"] == "pending":
+            raise Conflict(
+                _(
+                    "The bidder may still explain its price: the offer can be rejected for it once the explanation "
+                    "has come in, or once the time set for it has passed without one."
+                ),
+                code="explanation_pending",
+                deadline=request.deadline.isoformat(),
+            )
+        if state["state"] == "answered":
+            if not assessment:
+                raise ValidationFailed(
+                    errors={
+                        "assessment": [
+                            {
+                                "code": "assessment_required",
+                                "message": str(
+                                    _(
+                                        "The bidder explained its price: say why the explanation does not account "
+                                        "for the low price."
+                                    )
+                                ),
+                            }
+                        ]
+                    }
+                )
+            basis = PriceRejection.Basis.EXPLANATION_NOT_ACCEPTED
+        else:
+            basis = PriceRejection.Basis.NO_EXPLANATION
+        rejection = PriceRejection.objects.create(
+            lot_offer=offer,
+            ground=RejectionGround.ABNORMALLY_LOW,
+            explanation_request=request,
+            basis=basis,
+            reason=reason,
+            assessment=assessment,
+            rejected_by=actor,
+        )
         audit_record(
             action="evaluation.reject_for_price",
             actor=actor,
             obj=offer.bid,
-            detail={"lot_offer": offer.pk, "reason": reason},
+            detail={
+                "lot_offer": offer.pk,
+                "lot": offer.lot.number,
+                "ground": rejection.ground,
+                "basis": basis,
+                "request": request.pk,
+                "deadline": request.deadline,
+                "flagged": offer.pk in abnormally_low_offers(tender),
+                "reason": reason,
+                "assessment": assessment,
+            },
         )
     return rejection

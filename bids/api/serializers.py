@@ -151,6 +151,9 @@ class ReceiptSerializer(serializers.Serializer):
 class ProviderRequestOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
+    # A price explanation (§96) is about one offer of the bid: which lot's.
+    lot_offer = serializers.IntegerField(source="lot_offer_id", allow_null=True)
+    lot = serializers.IntegerField(source="lot_offer.lot.number", allow_null=True)
     message = serializers.CharField()
     deadline = serializers.DateTimeField()
     requested_at = serializers.DateTimeField()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assessment, award, opening
+from . import assessment, award, opening, prices
 
 urlpatterns: list = [
     path("<int:pk>/opening/", opening.opening, name="opening"),
@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("<int:pk>/panel/declaration/", opening.declare, name="declare"),
     path("<int:pk>/qualification/", assessment.qualification, name="qualification"),
     path("<int:pk>/scores/", assessment.scores, name="scores"),
+    path("<int:pk>/prices/", prices.prices, name="prices"),
     path("<int:pk>/evaluate/", assessment.evaluate, name="evaluate"),
     path("<int:pk>/results/", award.results, name="results"),
     path("<int:pk>/propose/", award.propose, name="propose"),

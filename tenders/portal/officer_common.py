@@ -122,6 +122,7 @@ def call_nav(request, tender: Tender, current: str) -> list[CallLink]:
         links += [
             ("evaluation:panel", _("Panel")),
             ("evaluation:qualification", _("Qualification")),
+            ("evaluation:prices", _("Prices (section 96)")),
             ("evaluation:scores", _("Scores")),
             ("evaluation:results", _("Comparison")),
         ]

@@ -224,3 +224,51 @@ def test_a_decision_maker_decides_on_the_proposal(authority, officer, member_a, 
     response = client.post(f"/evaluation/{tender.pk}/decide/", follow=True)
     assert "The award was decided" in response.content.decode()
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.DECIDED
+
+
+def test_the_prices_page_asks_first_and_rejects_a_silent_bidder_after_the_time_set(
+    authority, officer, member_a, member_b, provider_b, browser_for
+):
+    from datetime import timedelta
+
+    from evaluation.models import PriceRejection, ProviderRequest
+    from tests.helpers import qualify_all
+
+    # given B's lot 1 offer (3 000 against A's 9 000) after the opening
+    tender = submitted_call(bidders=[(member_a, "9000"), (member_b, "3000")], authority=authority)
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    qualify_all(tender, officer)
+    low = LotOffer.objects.get(bid__provider=provider_b, lot__number=1)
+    browser = browser_for(officer)
+    url = f"/evaluation/{tender.pk}/prices/"
+    reject = {"action": "reject", "reject-lot_offer": low.pk, "reject-reason": "Hinta alittaa palkkakustannukset."}
+
+    # the page shows the flag as a prompt, and refuses a rejection before any request
+    page = browser.get(url)
+    assert page.status_code == 200 and "66.7 % below the mean" in page.content.decode()
+    refused = browser.post(url, reject)
+    assert refused.status_code == 409 and "only after its bidder was asked" in refused.content.decode()
+
+    # when the officer asks through the page, a rejection before the time set is refused too
+    asked = browser.post(
+        url,
+        {
+            "action": "ask",
+            "ask-lot_offer": low.pk,
+            "ask-message": "Selvittäkää hinnan muodostuminen.",
+            "ask-deadline": (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert asked.status_code == 302
+    request = ProviderRequest.objects.get(lot_offer=low, kind="price_explanation")
+    assert browser.post(url, reject).status_code == 409
+    assert not PriceRejection.objects.exists()
+
+    # then once the time set has passed with no answer, the page rejects the offer and shows the §96 ground
+    ProviderRequest.objects.filter(pk=request.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    assert browser.post(url, reject).status_code == 302
+    assert PriceRejection.objects.get(lot_offer=low).basis == "no_explanation"
+    shown = browser.get(url).content.decode()
+    assert "section 96" in shown and "Hinta alittaa palkkakustannukset." in shown

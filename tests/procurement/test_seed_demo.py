@@ -31,3 +31,16 @@ def test_seed_demo_refuses_without_debug(db, settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_shows_a_price_explanation_and_a_rejection_of_a_silent_bidder(db, settings):
+    from evaluation.models import PriceRejection, ProviderRequest
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    asked = ProviderRequest.objects.filter(kind="price_explanation")
+    assert {r.bid.tender.status for r in asked} == {TenderStatus.OPENED, TenderStatus.DECIDED}
+    rejection = PriceRejection.objects.get()
+    assert rejection.lot_offer.bid.tender.status == TenderStatus.DECIDED
+    assert (rejection.ground, rejection.basis) == ("abnormally_low", "no_explanation")

@@ -389,6 +389,13 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/evaluation/{pk}/scores/"): our_page(
         DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
     ),
+    ("GET", "/evaluation/{pk}/prices/"): our_page(
+        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    # §96 requests and rejections: the panel's work, as in the API (panel_work), on a page of the call.
+    ("POST", "/evaluation/{pk}/prices/"): our_page(
+        DENIED, panel=by_state(CONFLICT, FOUND, CONFLICT), evaluator_unnamed=by_state(CONFLICT, DENIED, CONFLICT)
+    ),
     # After the decision the scoring is over (409, as in the API), refused before the form is read.
     ("POST", "/evaluation/{pk}/scores/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
@@ -596,6 +603,12 @@ BODIES = {
     ("POST", "/evaluation/{pk}/scores/"): lambda w: {
         f"points_{w.ids['offer_a']}-{w.ids['criterion']}": "6",
         f"reason_{w.ids['offer_a']}-{w.ids['criterion']}": "Hyvä.",
+    },
+    ("POST", "/evaluation/{pk}/prices/"): lambda w: {
+        "action": "ask",
+        "ask-lot_offer": w.ids["offer_a"],
+        "ask-message": "Selvittäkää hinta.",
+        "ask-deadline": "2099-01-01T12:00",
     },
     ("POST", "/evaluation/{pk}/propose/"): lambda w: {"note": ""},
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): lambda w: {

@@ -108,6 +108,7 @@ def build_world() -> dict:
         actor=officer,
         tender_id=opened.pk,
         bid_id=low_bid.pk,
+        lot_offer_id=low_bid.lot_offers.order_by("lot__number").first().pk,
         kind=ProviderRequest.Kind.PRICE_EXPLANATION,
         message="Selvittäkää hinta.",
         deadline=timezone.now() + timedelta(days=5),

@@ -38,7 +38,7 @@ from bids.services import bid_create, bid_submit, submission_receipt
 from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
 from documents.services import document_request
 from evaluation.contracts import appeal_register
-from evaluation.models import LotContract
+from evaluation.models import LotContract, ProviderRequest
 from evaluation.requests import provider_request_create
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.models import ApiToken, Membership, Notification, Role
@@ -259,6 +259,17 @@ def build_world(state: str) -> World:
             deadline=timezone.now() + timedelta(days=5),
         )
         world.ids["request_a"] = request.pk
+        # §96: A was asked to explain its lot 1 price and let the time pass, so that its rejection can go through.
+        price_request = provider_request_create(
+            actor=officer,
+            tender_id=tender.pk,
+            bid_id=bid_a.pk,
+            lot_offer_id=LotOffer.objects.filter(bid=bid_a).order_by("lot__number").values_list("pk", flat=True)[0],
+            kind="price_explanation",
+            message="Selvittäkää hinta.",
+            deadline=timezone.now() + timedelta(days=5),
+        )
+        ProviderRequest.objects.filter(pk=price_request.pk).update(deadline=timezone.now() - timedelta(seconds=1))
         qualify_all(tender, officer)
     if state == "after_decision":
         scores = [

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from bids.models import Bid
+from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
-from evaluation.models import AwardDecision
+from evaluation.models import AwardDecision, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
 from evaluation.services import (
@@ -282,6 +282,8 @@ class Command(BaseCommand):
                 panel_declare(actor=evaluator, tender_id=tender.pk, has_conflict=False)
             tender_open(actor=officer, tender_id=tender.pk)  # two officers open the bids together
             tender_open(actor=officer2, tender_id=tender.pk)
+            if state in ("opened", "decided"):
+                self._price_explanation(tender, officer, provider=providers[1], silent=state == "decided")
             if state == "opened":
                 continue
             if state == "unsuccessful":
@@ -293,7 +295,7 @@ class Command(BaseCommand):
                 continue
             scores = []
             for bid in Bid.objects.filter(tender=tender).prefetch_related("lot_offers"):
-                for offer in bid.lot_offers.all():
+                for offer in bid.lot_offers.filter(price_rejection__isnull=True):
                     for criterion in tender.criteria.all():
                         points = Decimal(5 + (bid.provider_id + criterion.number) % 5)
                         scores.append(
@@ -332,6 +334,36 @@ class Command(BaseCommand):
                 appeal_ends_on=(now - timedelta(days=25)).date(),
             )
             tender_complete(actor=officer, tender_id=tender.pk)
+
+    def _price_explanation(self, tender, officer, *, provider, silent: bool):
+        """§96: the officer asks a bidder to explain its lot 1 price (not flagged: any offer may be asked); in the
+        decided call the bidder stayed silent past the time set and the offer was rejected for its price."""
+        from evaluation.requests import offer_reject_for_price, provider_request_create
+
+        offer = LotOffer.objects.get(bid__tender=tender, bid__provider=provider, lot__number=1)
+        request = provider_request_create(
+            actor=officer,
+            tender_id=tender.pk,
+            bid_id=offer.bid_id,
+            lot_offer_id=offer.pk,
+            kind=ProviderRequest.Kind.PRICE_EXPLANATION,
+            message="Selvittäkää, miten hinta kattaa opettajien palkat ja opetustilat koko koulutuksen ajan.",
+            deadline=timezone.now() + timedelta(days=5),
+        )
+        if not silent:
+            return
+        # History: the request was sent a week ago with five days to answer, and no answer came.
+        now = timezone.now()
+        ProviderRequest.objects.filter(pk=request.pk).update(
+            requested_at=now - timedelta(days=7), deadline=now - timedelta(days=2)
+        )
+        offer_reject_for_price(
+            actor=officer,
+            tender_id=tender.pk,
+            lot_offer_id=offer.pk,
+            reason="Hinta ei kata työehtosopimuksen mukaisia opettajien palkkoja tarjouspyynnön mukaisella "
+            "opetustuntimäärällä.",
+        )
 
 
 def _christmas_eve_noon(now) -> datetime:

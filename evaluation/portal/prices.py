@@ -1,0 +1,172 @@
+"""Portal page of abnormally low prices (§96): the flag as a prompt per lot, the requests to explain a price, and
+the rejection for price, which needs such a request for the offer, flagged or not."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bids.models import BidStatus, LotOffer
+from procurement.portal import done
+from tenders.models import LotStatus, TenderStatus
+from tenders.portal.officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
+
+from ..models import PriceRejection, ProviderRequest
+from ..requests import (
+    abnormally_low_offers,
+    offer_reject_for_price,
+    panel_work_check,
+    price_explanation_state,
+    provider_request_create,
+)
+from .assessment import _bids, _blocked
+
+STATE_LABELS = {
+    "not_requested": _("No explanation asked"),
+    "pending": _("Explanation asked, the time set runs"),
+    "answered": _("Explanation given"),
+    "unanswered": _("No explanation by the time set"),
+}
+
+
+class AskForm(forms.Form):
+    lot_offer = forms.TypedChoiceField(label=_("Offer"), coerce=int)
+    message = forms.CharField(label=_("Request"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+    deadline = HelsinkiDateTimeField(label=_("Answer by"))
+
+    def __init__(self, *args, offers, **kwargs):
+        super().__init__(*args, prefix="ask", **kwargs)
+        self.fields["lot_offer"].choices = offers
+
+
+class RejectForm(forms.Form):
+    lot_offer = forms.TypedChoiceField(label=_("Offer"), coerce=int)
+    reason = forms.CharField(label=_("Reason for the rejection"), widget=forms.Textarea(attrs={"rows": 3}))
+    assessment = forms.CharField(
+        label=_("Assessment of the bidder's explanation"),
+        help_text=_("Required when the bidder explained its price: why the explanation does not account for it."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10_000,
+    )
+
+    def __init__(self, *args, offers, **kwargs):
+        super().__init__(*args, prefix="reject", **kwargs)
+        self.fields["lot_offer"].choices = offers
+        self.fields["reason"].max_length = 10_000
+
+
+def _rows(tender):
+    """Every offer of an open lot, by lot: its price, the flag, where its §96 request stands, and its requests."""
+    flagged = abnormally_low_offers(tender)
+    now = timezone.now()
+    offers = list(
+        LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED, lot__status=LotStatus.OPEN)
+        .select_related("lot", "bid__provider")
+        .order_by("lot__number", "comparison_price", "pk")
+    )
+    requests: dict[int, list[ProviderRequest]] = {}
+    for request in ProviderRequest.objects.filter(
+        lot_offer__in=offers, kind=ProviderRequest.Kind.PRICE_EXPLANATION
+    ).order_by("requested_at"):
+        requests.setdefault(request.lot_offer_id, []).append(request)
+    rejections = {r.lot_offer_id: r for r in PriceRejection.objects.filter(lot_offer__in=offers)}
+    rows = []
+    for offer in offers:
+        state = price_explanation_state(offer, now=now)
+        rows.append(
+            {
+                "offer": offer,
+                "flag": flagged.get(offer.pk),
+                "state": state["state"],
+                "state_label": STATE_LABELS[state["state"]],
+                "deadline": state["request"].deadline if state["request"] else None,
+                "requests": requests.get(offer.pk, []),
+                "rejection": rejections.get(offer.pk),
+            }
+        )
+    return rows
+
+
+def _choices(rows):
+    return [
+        (
+            row["offer"].pk,
+            _("Lot %(lot)s: %(bidder)s, %(price)s €")
+            % {
+                "lot": row["offer"].lot.number,
+                "bidder": row["offer"].bid.provider.name,
+                "price": row["offer"].comparison_price,
+            },
+        )
+        for row in rows
+        if row["rejection"] is None
+    ]
+
+
+@login_required
+def prices(request, pk: int):
+    tender = our_tender(request, pk)
+    if request.method == "POST":
+        # Permission first: the body's offer ids are never looked up for someone who may not act on them.
+        _ok, error = attempt(lambda: panel_work_check(actor=request.user, tender_id=tender.pk))
+        if error is not None:
+            return _blocked(request, tender, error, "evaluation:prices")
+    _read, error = attempt(lambda: _bids(request, tender))
+    if error is not None:
+        return _blocked(request, tender, error, "evaluation:prices")
+    rows = _rows(tender)
+    choices = _choices(rows)
+    action = request.POST.get("action") if request.method == "POST" else None
+    ask = AskForm(request.POST if action == "ask" else None, offers=choices)
+    reject = RejectForm(request.POST if action == "reject" else None, offers=choices)
+    status = 200
+    if action == "ask":
+        status = 400
+        if ask.is_valid():
+            offer = LotOffer.objects.get(pk=ask.cleaned_data["lot_offer"])
+            _made, error = attempt(
+                lambda: provider_request_create(
+                    actor=request.user,
+                    tender_id=tender.pk,
+                    bid_id=offer.bid_id,
+                    lot_offer_id=offer.pk,
+                    kind=ProviderRequest.Kind.PRICE_EXPLANATION,
+                    message=ask.cleaned_data["message"],
+                    deadline=ask.cleaned_data["deadline"],
+                )
+            )
+            if error is None:
+                done(request, _("The request was sent to the bidder."))
+                return redirect("evaluation:prices", tender.pk)
+            place_errors(ask, error)
+            status = error.status_code
+    elif action == "reject":
+        status = 400
+        if reject.is_valid():
+            _made, error = attempt(
+                lambda: offer_reject_for_price(
+                    actor=request.user,
+                    tender_id=tender.pk,
+                    lot_offer_id=reject.cleaned_data["lot_offer"],
+                    reason=reject.cleaned_data["reason"],
+                    assessment=reject.cleaned_data["assessment"],
+                )
+            )
+            if error is None:
+                done(request, _("The offer was rejected for its price."))
+                return redirect("evaluation:prices", tender.pk)
+            place_errors(reject, error)
+            status = error.status_code
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "evaluation:prices"),
+        "rows": rows,
+        "ask": ask,
+        "reject": reject,
+        "editable": tender.status == TenderStatus.OPENED and bool(choices),
+    }
+    return render(request, "evaluation/portal/prices.html", context, status=status)
