@@ -18,6 +18,12 @@ def test_seed_demo_builds_one_call_per_state(db, settings):
     ely = ContractingAuthority.objects.get(business_id="2296962-1")
     assert ely.successor.name_fi == "Itä-Suomen elinvoimakeskus"
     assert Tender.objects.get(status=TenderStatus.COMPLETED).authority == ely  # old records keep the old authority
+    # The decided call shows a tie settled by lot, by two officers, verifiable from its record.
+    from evaluation.draws import tie_draw_verify
+    from evaluation.models import TieDraw
+
+    draws = TieDraw.objects.filter(lot__tender__status=TenderStatus.DECIDED)
+    assert draws.exists() and all(tie_draw_verify(d) and d.started_by_id != d.confirmed_by_id for d in draws)
 
 
 def test_seed_demo_refuses_without_debug(db, settings):
