@@ -401,6 +401,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
     ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),
     ("POST", "/evaluation/{pk}/propose/"): our_form(CONFLICT),
+    ("POST", "/evaluation/{pk}/lots/{lot_number}/draw/"): our_form(CONFLICT),  # not evaluated, or decided
+    ("POST", "/evaluation/{pk}/lots/{lot_number}/draw/confirm/"): our_form(CONFLICT),
     ("GET", "/evaluation/{pk}/decision/"): our_page(),
     ("POST", "/evaluation/{pk}/decide/"): our_form(CONFLICT),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): contract_form(FOUND),
