@@ -7,9 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from documents.models import DocumentKind, GeneratedDocument
+from documents.services import document_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound
@@ -182,6 +185,17 @@ def tie_draw_confirm(*, actor, tender_id: int, lot_number: int) -> TieDraw:
                 "drawn": {"draw": draw.pk, "order": draw.order},
             }
         LotResult.objects.bulk_update(results.values(), ["rank", "calculation"])
+        # The lot's comparison report made at the evaluation showed the tie: a new version shows the draw.
+        subject = f"lot:{lot.pk}"
+        made = GeneratedDocument.objects.filter(kind=DocumentKind.COMPARISON, tender=tender, subject=subject)
+        document_request(
+            kind=DocumentKind.COMPARISON,
+            tender=tender,
+            actor=actor,
+            subject=subject,
+            version=(made.aggregate(latest=Max("version"))["latest"] or 0) + 1,
+            language=tender.document_languages[0],
+        )
         audit_record(
             action="evaluation.draw_confirmed",
             actor=actor,

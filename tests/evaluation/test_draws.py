@@ -205,8 +205,20 @@ def test_a_framework_needs_a_draw_only_where_the_tie_touches_its_places(
     assert chosen[1] == draw.order[0] and draw.order[1] not in chosen
 
 
+def pdftotext(document: GeneratedDocument) -> str:
+    """The rendered PDF read back with pdftotext, whitespace collapsed."""
+    with document.file.open("rb") as handle:
+        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
+            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
+        ).stdout
+    return " ".join(text.decode().split())
+
+
+@pytest.mark.parametrize("kind", [DocumentKind.DECISION, DocumentKind.COMPARISON])
 @pytest.mark.parametrize("language", ["fi", "sv"])
-def test_the_decision_shows_the_draw(authority, officer, officer2, member_a, member_b, language):
+def test_the_decision_and_the_comparison_report_show_the_draw(
+    authority, officer, officer2, member_a, member_b, language, kind
+):
     authority.language_status = language
     authority.save()
     tender = evaluated_tie(
@@ -216,26 +228,25 @@ def test_the_decision_shows_the_draw(authority, officer, officer2, member_a, mem
     draw = draw_lots(tender, officer, officer2)[lot.pk]
     tender_propose(actor=officer, tender_id=tender.pk)
     tender_decide(actor=officer, tender_id=tender.pk)
-    document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind=DocumentKind.DECISION).pk)
-
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    text = " ".join(text.decode().split())
+    # The decision; the lot's comparison report in the version made after the draw.
+    documents = GeneratedDocument.objects.filter(tender=tender, kind=kind)
+    if kind == DocumentKind.COMPARISON:
+        documents = documents.filter(subject=f"lot:{lot.pk}")
+    text = pdftotext(document_render(document_id=documents.order_by("-version").first().pk))
     names = dict(Bid.objects.filter(tender=tender).values_list("pk", "provider__name"))
     first, second = (names[b] for b in draw.order)
 
     if language == "sv":
         assert "Lika anbud avgjordes genom lottdragning." in text
         assert f"Utlottad ordning: 1. {first}, 2. {second}." in text
-        assert "i närvaro av två tjänstemän" in text and "slutligen lottdragning" in text
+        assert "i närvaro av två tjänstemän" in text
+        assert kind == DocumentKind.COMPARISON or "slutligen lottdragning" in text  # the decision states the rule
     else:
         assert "Tasapisteet ratkaistiin arvalla." in text
         assert f"Arvottu järjestys: 1. {first}, 2. {second}." in text
-        assert "kahden viranhaltijan läsnä ollessa" in text and "lopuksi arvonta" in text
-    assert (officer.get_full_name() or officer.username) in text and (
-        officer2.get_full_name() or officer2.username
-    ) in text
+        assert "kahden viranhaltijan läsnä ollessa" in text
+        assert kind == DocumentKind.COMPARISON or "lopuksi arvonta" in text
+    assert (officer.get_full_name() or officer.username) in text
+    assert (officer2.get_full_name() or officer2.username) in text
     assert draw.seed in text.replace(" ", "") and draw.commitment in text.replace(" ", "")
     assert ALGORITHM in text
