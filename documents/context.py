@@ -306,6 +306,8 @@ def letter_context(document: GeneratedDocument) -> dict:
                     "offers": len(item["results"]),
                     "won": any(w.bid_id == bid.pk for w in item["winners"]),
                     "winners": item["winners"],
+                    # A draw of lots the bid took part in: how its place was settled.
+                    "draws": [d for d in item["draws"] if bid.pk in d["tied_bids"]],
                 }
             )
     price_rejections = [

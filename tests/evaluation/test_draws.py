@@ -250,3 +250,18 @@ def test_the_decision_and_the_comparison_report_show_the_draw(
     assert (officer2.get_full_name() or officer2.username) in text
     assert draw.seed in text.replace(" ", "") and draw.commitment in text.replace(" ", "")
     assert ALGORITHM in text
+
+
+def test_the_bidder_who_lost_the_draw_reads_it_in_its_letter(authority, officer, officer2, member_a, member_b):
+    tender = evaluated_tie(authority=authority, officer=officer, bidders=[(member_a, "9000"), (member_b, "9000")])
+    lot = tender.lots.order_by("number").first()
+    draw = draw_lots(tender, officer, officer2)[lot.pk]
+    tender_propose(actor=officer, tender_id=tender.pk)
+    tender_decide(actor=officer, tender_id=tender.pk)
+    loser = Bid.objects.get(pk=draw.order[1])
+
+    letter = GeneratedDocument.objects.get(tender=tender, kind=DocumentKind.LETTER, provider=loser.provider)
+    text = pdftotext(document_render(document_id=letter.pk))
+
+    assert "Tarjouksenne ei tullut valituksi." in text and "Tasapisteet ratkaistiin arvalla." in text
+    assert draw.seed in text.replace(" ", "")
