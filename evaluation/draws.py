@@ -177,12 +177,15 @@ def tie_draw_confirm(*, actor, tender_id: int, lot_number: int) -> TieDraw:
             for r in LotResult.objects.filter(lot=lot, rank=draw.rank).select_related("lot_offer")
             if r.lot_offer.bid_id in draw.tied_bids
         }
+        # As `rank_lot` records an order drawn: the lot offers in the order drawn, and the draw that gave it.
+        drawn = [results[bid_id].lot_offer_id for bid_id in draw.order]
         for offset, bid_id in enumerate(draw.order):
             result = results[bid_id]
             result.rank = draw.rank + offset
             result.calculation = {
                 **{k: v for k, v in result.calculation.items() if k != "tied_with"},
-                "drawn": {"draw": draw.pk, "order": draw.order},
+                "drawn": drawn,
+                "draw": draw.pk,
             }
         LotResult.objects.bulk_update(results.values(), ["rank", "calculation"])
         # The lot's comparison report made at the evaluation showed the tie: a new version shows the draw.

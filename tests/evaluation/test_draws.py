@@ -98,8 +98,10 @@ def test_two_officers_draw_lots_and_the_ranking_follows_the_order_drawn(tie, off
     assert hashlib.sha256(bytes.fromhex(record["seed"])).hexdigest() == record["commitment"]
     assert sorted(record["order"]) == record["tied_bids"] and record["verified"] is True
     assert record["started_by"] == officer.pk and record["confirmed_by"] == officer2.pk
-    ranks = {r.lot_offer.bid_id: r.rank for r in LotResult.objects.filter(lot=lot).select_related("lot_offer")}
-    assert [ranks[b] for b in record["order"]] == [1, 2]
+    results = {r.lot_offer.bid_id: r for r in LotResult.objects.filter(lot=lot).select_related("lot_offer")}
+    assert [results[b].rank for b in record["order"]] == [1, 2]
+    drawn = [results[b].lot_offer_id for b in record["order"]]
+    assert all(r.calculation["drawn"] == drawn and not r.tied_with for r in results.values())
     actions = list(AuditEvent.objects.filter(tender_id=tie.pk, action__startswith="evaluation.draw_"))
     assert [e.action for e in actions] == ["evaluation.draw_started", "evaluation.draw_confirmed"]
     assert "seed" not in actions[0].detail and actions[1].detail["seed"] == record["seed"]
