@@ -70,6 +70,12 @@ api_v1 = [
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),
     path("tenders/<int:pk>/results/xlsx/", evaluation_api.TenderResultsXlsxView.as_view(), name="tender-results-xlsx"),
     path("tenders/<int:pk>/propose/", evaluation_api.TenderProposeView.as_view(), name="tender-propose"),
+    path("tenders/<int:pk>/lots/<int:lot_number>/draw/", evaluation_api.LotDrawView.as_view(), name="lot-draw"),
+    path(
+        "tenders/<int:pk>/lots/<int:lot_number>/draw/confirm/",
+        evaluation_api.LotDrawConfirmView.as_view(),
+        name="lot-draw-confirm",
+    ),
     path("tenders/<int:pk>/decide/", evaluation_api.TenderDecideView.as_view(), name="tender-decide"),
     path("tenders/<int:pk>/notifications/", TenderNotificationsView.as_view(), name="tender-notifications"),
     path("notifications/<int:pk>/resend/", NotificationResendView.as_view(), name="notification-resend"),

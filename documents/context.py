@@ -30,6 +30,41 @@ def document_languages(document: GeneratedDocument) -> list[str]:
     return [document.language] + [lang for lang in languages if lang != document.language]
 
 
+def _person(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def lot_draws(lot_ids) -> dict[int, list[dict]]:
+    """The confirmed draws of lots, as a decision and a comparison report show them: the tied bidders, the order
+    drawn, the seed with its commitment and algorithm (to recompute the order), the two officers and the times."""
+    from bids.models import Bid
+    from evaluation.draws import confirmed_draws
+
+    draws = confirmed_draws(lot_ids)
+    bid_ids = {b for found in draws.values() for draw in found for b in draw.tied_bids}
+    names = dict(Bid.objects.filter(pk__in=bid_ids).values_list("pk", "provider__name"))
+    return {
+        lot_id: [
+            {
+                "rank": draw.rank,
+                "lot_id": draw.lot_id,
+                "tied": [names[b] for b in draw.tied_bids],
+                "tied_bids": draw.tied_bids,
+                "order": [{"bid": b, "provider": names[b], "rank": draw.rank + i} for i, b in enumerate(draw.order)],
+                "algorithm": draw.algorithm,
+                "seed": draw.seed,
+                "commitment": draw.commitment,
+                "started_by": _person(draw.started_by),
+                "started_at": draw.started_at,
+                "confirmed_by": _person(draw.confirmed_by),
+                "confirmed_at": draw.confirmed_at,
+            }
+            for draw in found
+        ]
+        for lot_id, found in draws.items()
+    }
+
+
 def decision_context(document: GeneratedDocument) -> dict:
     tender = document.tender
     decision = (
@@ -46,10 +81,13 @@ def decision_context(document: GeneratedDocument) -> dict:
     awards: dict[int, list] = {}
     for award in decision.lot_awards.all():
         awards.setdefault(award.lot_id, []).append(award)
+    draws = lot_draws(awards)
     for lot_awards in awards.values():
         lot = lot_awards[0].lot
         winners = [a.winner for a in lot_awards if a.winner is not None]
-        lots.append({"lot": lot, "winners": winners, "results": results.get(lot.pk, [])})
+        lots.append(
+            {"lot": lot, "winners": winners, "results": results.get(lot.pk, []), "draws": draws.get(lot.pk, [])}
+        )
     from bids.models import Bid
     from evaluation.qualification import qualification_state
 
@@ -93,6 +131,7 @@ def decision_context(document: GeneratedDocument) -> dict:
                     }
                     for r in item["results"]
                 ],
+                "draws": item["draws"],
             }
             for item in lots
         ],
@@ -288,6 +327,8 @@ def letter_context(document: GeneratedDocument) -> dict:
                     "offers": len(item["results"]),
                     "won": any(w.bid_id == bid.pk for w in item["winners"]),
                     "winners": item["winners"],
+                    # A draw of lots the bid took part in: how its place was settled.
+                    "draws": [d for d in item["draws"] if bid.pk in d["tied_bids"]],
                 }
             )
     price_rejections = [
@@ -442,9 +483,11 @@ def comparison_context(document: GeneratedDocument) -> dict:
     lot = Lot.objects.select_related("tender__authority").get(pk=int(document.subject.split(":")[1]))
     results = list(LotResult.objects.filter(lot=lot).select_related("lot_offer__bid__provider").order_by("rank"))
     criteria = [c for c in lot.tender.criteria.all() if c.lot_id in (None, lot.pk)]
+    draws = lot_draws([lot.pk]).get(lot.pk, [])
     return {
         "source_data": {
             "lot": lot.number,
+            "draws": draws,
             "results": [
                 {
                     "rank": r.rank,
@@ -460,6 +503,7 @@ def comparison_context(document: GeneratedDocument) -> dict:
         "lot": lot,
         "criteria": criteria,
         "results": results,
+        "draws": draws,
         "generated_at": timezone.now(),
         "document": document,
     }

@@ -16,6 +16,7 @@ from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
 from . import contracts, services
+from .draws import tie_draw_confirm, tie_draw_start, tie_draw_verify, tie_draws
 from .exports import comparison_workbook
 from .models import (
     Appeal,
@@ -28,6 +29,7 @@ from .models import (
     OpeningRequest,
     PanelMember,
     ProviderRequest,
+    TieDraw,
 )
 from .panel import panel_add, panel_add_check, panel_declare, panel_declare_check
 from .qualification import qualification_check, qualification_record
@@ -362,6 +364,66 @@ class TenderProposeView(APIView):
         serializer.is_valid(raise_exception=True)
         proposal = services.tender_propose(actor=request.user, tender_id=pk, **serializer.validated_data)
         return Response({"winners": proposal.winners, "note": proposal.note}, status=201)
+
+
+class TieDrawSerializer(serializers.ModelSerializer):
+    lot_number = serializers.IntegerField(source="lot.number")
+    seed = serializers.SerializerMethodField(help_text="Shown once the second officer has confirmed the draw.")
+    verified = serializers.SerializerMethodField(help_text="The order recomputed from the seed matches the record.")
+
+    class Meta:
+        model = TieDraw
+        fields = [
+            "id",
+            "lot",
+            "lot_number",
+            "rank",
+            "tied_bids",
+            "algorithm",
+            "commitment",
+            "seed",
+            "order",
+            "started_by",
+            "started_at",
+            "expires_at",
+            "confirmed_by",
+            "confirmed_at",
+            "verified",
+        ]
+
+    def get_seed(self, draw) -> str | None:
+        return draw.seed if draw.confirmed_at is not None else None
+
+    def get_verified(self, draw) -> bool | None:
+        return tie_draw_verify(draw) if draw.confirmed_at is not None else None
+
+
+class LotDrawView(APIView):
+    @extend_schema(responses=TieDrawSerializer(many=True), summary="The draws of lots of a lot, with their record")
+    def get(self, request, pk, lot_number):
+        return Response(
+            TieDrawSerializer(tie_draws(user=request.user, tender_id=pk, lot_number=lot_number), many=True).data
+        )
+
+    @extend_schema(
+        request=None,
+        responses={201: TieDrawSerializer},
+        summary="Start drawing lots between tied offers (an officer); the seed's commitment is recorded",
+    )
+    def post(self, request, pk, lot_number):
+        draw = tie_draw_start(actor=request.user, tender_id=pk, lot_number=lot_number)
+        return Response(TieDrawSerializer(draw).data, status=201)
+
+
+class LotDrawConfirmView(APIView):
+    @extend_schema(
+        request=None,
+        responses=TieDrawSerializer,
+        summary="Confirm the draw (a second officer): the seed is revealed and the order drawn is applied",
+    )
+    def post(self, request, pk, lot_number):
+        draw = tie_draw_confirm(actor=request.user, tender_id=pk, lot_number=lot_number)
+        return Response(TieDrawSerializer(draw).data)
 
 
 class TenderDecideView(APIView):

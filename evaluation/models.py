@@ -52,11 +52,51 @@ class LotResult(models.Model):
     class Meta:
         verbose_name = _("lot result")
         verbose_name_plural = _("lot results")
-        ordering = ["lot__number", "rank"]
-        constraints = [models.UniqueConstraint(fields=["lot", "rank"], name="one_offer_per_rank")]
+        # Offers equal under every criterion the call states share their rank until a draw of lots orders them.
+        ordering = ["lot__number", "rank", "lot_offer_id"]
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} #{self.rank}: {self.total_points}"
+
+    @property
+    def tied_with(self) -> list[int]:
+        """The lot offers this one is tied with (itself included) while no draw has ordered them."""
+        return self.calculation.get("tied_with", [])
+
+
+class TieDraw(models.Model):
+    """Drawing lots between offers still equal after the call's tie-break criteria, in the presence of two officers.
+
+    The first officer starts it: the server draws a secret seed and records its SHA-256 (the commitment); a second
+    officer's confirmation within the window reveals the seed and the order it gives (`evaluation.draws`). Anyone
+    with the seed, the lot, the tied bids and the algorithm can recompute the order, and the commitment shows that
+    the seed was fixed before the second officer confirmed."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="tie_draws")
+    rank = models.PositiveIntegerField(_("tied rank"))
+    tied_bids = models.JSONField(_("tied bids"))  # the bids' ids, ascending
+    algorithm = models.CharField(_("algorithm"), max_length=40)
+    commitment = models.CharField(_("commitment (SHA-256 of the seed)"), max_length=64)
+    seed = models.CharField(_("seed"), max_length=64)  # hex; not shown to anyone before the confirmation
+    order = models.JSONField(_("order drawn"), default=list, blank=True)  # the bids' ids, first place first
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draw of lots")
+        verbose_name_plural = _("draws of lots")
+        ordering = ["lot", "rank", "-started_at"]
+
+    def __str__(self) -> str:
+        return f"draw on lot {self.lot_id} at rank {self.rank}"
+
+    def is_pending(self, moment) -> bool:
+        return self.confirmed_at is None and moment < self.expires_at
 
 
 class AwardDecision(models.Model):

@@ -1,7 +1,9 @@
 """The price formulas Finnish tendering tools use, and the ranking of a lot; pure functions on Decimals."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
 
 TWO_PLACES = Decimal("0.01")
 ZERO = Decimal("0")
@@ -32,7 +34,6 @@ class Offer:
     key: int
     price: Decimal
     quality: dict[int, Decimal]  # criterion id → raw points
-    submitted_at: object = None
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Scored:
     total_points: Decimal
     rank: int = 0
     calculation: dict = field(default_factory=dict)
+    # The keys of the offers equal to this one under every criterion the call states (this one included), while
+    # no draw has ordered them: they share the rank.
+    tied_with: list[int] = field(default_factory=list)
 
 
 def rank_lot(
@@ -59,9 +63,13 @@ def rank_lot(
     criteria: list[Criterion],
     price_weight: Decimal,
     method: str,
-    tie_break: str = "quality_price_receipt",
+    tie_break: str = "quality_price_lot",
+    draws: Sequence[Sequence[int]] = (),
 ) -> list[Scored]:
-    """Score and rank the offers of one lot; equal totals are ordered by the call's published tie-break rule."""
+    """Score and rank the offers of one lot; equal totals are ordered by the call's published tie-break rule.
+
+    Offers still equal after it share their rank (competition ranking: 1, 1, 3) unless `draws` holds the order a
+    draw of lots gave exactly those offers."""
     if not offers:
         return []
     formula = PRICE_FORMULAS[method]
@@ -100,16 +108,32 @@ def rank_lot(
                 },
             )
         )
-    submitted = {o.key: o.submitted_at for o in offers}
+    # The call's order of criteria for equal totals; what stays equal after it is settled by drawing lots, never
+    # by the time of receipt (not a lawful criterion).
+    if tie_break.startswith("price_quality"):
 
-    def receipt(key: int) -> float:
-        moment = submitted[key]
-        return moment.timestamp() if moment is not None else 0.0
-
-    if tie_break == "price_quality_receipt":
-        scored.sort(key=lambda s: (-s.total_points, s.price, -s.quality_points, receipt(s.key), s.key))
+        def order(s: Scored) -> tuple:
+            return (-s.total_points, s.price, -s.quality_points)
     else:
-        scored.sort(key=lambda s: (-s.total_points, -s.quality_points, s.price, receipt(s.key), s.key))
-    for position, item in enumerate(scored, start=1):
-        item.rank = position
+
+        def order(s: Scored) -> tuple:
+            return (-s.total_points, -s.quality_points, s.price)
+
+    scored.sort(key=lambda s: (order(s), s.key))
+    position = 1
+    for _value, group in groupby(scored, key=order):
+        group = list(group)
+        keys = [s.key for s in group]
+        drawn = [list(o) for o in draws if set(o) == set(keys)]
+        if len(group) > 1 and drawn:
+            group.sort(key=lambda s: drawn[0].index(s.key))
+            for offset, item in enumerate(group):
+                item.rank = position + offset
+                item.calculation["drawn"] = drawn[0]
+        else:
+            for item in group:
+                item.rank = position
+                item.tied_with = keys if len(group) > 1 else []
+        position += len(group)
+    scored.sort(key=lambda s: (s.rank, s.key))
     return scored

@@ -29,6 +29,7 @@ from procurement.timers import evaluation_timer_schedule
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
+from .draws import award_places, confirmed_draws, ties_check
 from .models import (
     AwardDecision,
     AwardProposal,
@@ -260,9 +261,10 @@ def _compute_results(tender: Tender) -> list[LotResult]:
             errors={"scores": [{"code": "missing", "message": str(m)} for m in missing[:50]]},
         )
     for o in offer_rows:
-        offers_by_lot[o.lot_id].append(
-            Offer(key=o.pk, price=o.comparison_price, quality=scores[o.pk], submitted_at=o.bid.submitted_at)
-        )
+        offers_by_lot[o.lot_id].append(Offer(key=o.pk, price=o.comparison_price, quality=scores[o.pk]))
+    # A draw already made orders the same tied offers again (by bid: the rows of the offers are the ranking's own).
+    offer_of_bid = {(o.lot_id, o.bid_id): o.pk for o in offer_rows}
+    draws = confirmed_draws(offers_by_lot)
     results = []
     for lot_id, offers in offers_by_lot.items():
         for scored in rank_lot(
@@ -271,7 +273,10 @@ def _compute_results(tender: Tender) -> list[LotResult]:
             price_weight=tender.price_weight,
             method=tender.price_method,
             tie_break=tender.tie_break,
+            draws=[[offer_of_bid.get((lot_id, bid_id)) for bid_id in draw.order] for draw in draws.get(lot_id, [])],
         ):
+            if scored.tied_with:
+                scored.calculation["tied_with"] = scored.tied_with
             results.append(
                 LotResult(
                     lot_offer_id=scored.key,
@@ -319,7 +324,8 @@ def tender_propose(*, actor, tender_id: int, note: str = "") -> AwardProposal:
         tender = tender_propose_check(actor=actor, tender_id=tender_id, for_update=True)
         if tender.status != TenderStatus.EVALUATED:
             raise Conflict(_("The award is proposed after the evaluation."), code="not_evaluated", status=tender.status)
-        places = tender.framework_providers_per_lot if tender.is_framework else 1
+        ties_check(tender)
+        places = award_places(tender)
         winners: dict[str, list[int]] = {}
         for result in LotResult.objects.filter(lot__tender=tender, rank__lte=places).order_by("lot__number", "rank"):
             winners.setdefault(str(result.lot_id), []).append(result.lot_offer_id)
@@ -336,6 +342,7 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         transition_run(obj=tender, action="decide", actor=actor, audit_action="tender.decide")
+        ties_check(tender)
         today = local_date(timezone.now())
         rules = rules_on(today)
         regime = rules.regime_for(tender.estimated_value)
@@ -350,7 +357,7 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
         )
         open_lots = list(tender.lots.filter(status=LotStatus.OPEN))
         # A framework agreement takes the N best of each lot, in their order; otherwise the best one.
-        places = tender.framework_providers_per_lot if tender.is_framework else 1
+        places = award_places(tender)
         winners: dict[int, list[int]] = {}
         for result in LotResult.objects.filter(lot__in=open_lots, rank__lte=places).order_by("lot_id", "rank"):
             winners.setdefault(result.lot_id, []).append(result.lot_offer_id)

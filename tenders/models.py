@@ -44,8 +44,11 @@ class Procedure(models.TextChoices):
 
 
 class TieBreak(models.TextChoices):
-    QUALITY_FIRST = "quality_price_receipt", _("Higher quality points, then lower price, then earlier receipt")
-    PRICE_FIRST = "price_quality_receipt", _("Lower price, then higher quality points, then earlier receipt")
+    """The call's published order for equal totals; it ends in drawing lots, since the time a bid was received is
+    not a lawful criterion (the draw: evaluation.draws)."""
+
+    QUALITY_FIRST = "quality_price_lot", _("Higher quality points, then lower price, then drawing lots")
+    PRICE_FIRST = "price_quality_lot", _("Lower price, then higher quality points, then drawing lots")
 
 
 class StudyPath(models.TextChoices):

@@ -15,7 +15,16 @@ from tenders.models import TenderStatus, may_decide
 from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
 
 from .. import contracts as contract_services
-from ..models import Appeal, AwardDecision, AwardProposal, ContractStatus, LiabilityDocumentKind, LotResult
+from ..draws import tie_draw_confirm, tie_draw_start, tie_draw_verify, ties_needing_draw
+from ..models import (
+    Appeal,
+    AwardDecision,
+    AwardProposal,
+    ContractStatus,
+    LiabilityDocumentKind,
+    LotResult,
+    TieDraw,
+)
 from ..selectors import lot_results
 from ..services import tender_decide, tender_propose, tender_propose_check
 from .assessment import _blocked
@@ -31,6 +40,20 @@ def _grouped(results) -> list[dict]:
     lots: dict[int, dict] = {}
     for result in results:
         lots.setdefault(result.lot_id, {"lot": result.lot, "rows": []})["rows"].append(result)
+    now = timezone.now()
+    draws: dict[int, list] = {}
+    for draw in TieDraw.objects.filter(lot_id__in=lots).select_related("started_by", "confirmed_by"):
+        draw.pending = draw.is_pending(now)
+        draw.verified = tie_draw_verify(draw) if draw.confirmed_at else None
+        if draw.confirmed_at or draw.pending:  # an expired start that nobody confirmed drew nothing
+            draws.setdefault(draw.lot_id, []).append(draw)
+    for lot_id, group in lots.items():
+        names = {r.lot_offer.bid_id: r.lot_offer.bid.provider.name for r in group["rows"]}
+        group["tied"] = [r.lot_offer.bid.provider.name for r in group["rows"] if r.tied_with]
+        group["draws"] = draws.get(lot_id, [])
+        for draw in group["draws"]:
+            draw.order_names = [names.get(b, str(b)) for b in draw.order]
+        group["pending"] = next((d for d in group["draws"] if d.pending), None)
     return list(lots.values())
 
 
@@ -44,13 +67,19 @@ def _results_page(request, tender, *, form=None, error=None, status=200):
         result.quality_rows = [
             {"criterion": criteria.get(int(key)), **value} for key, value in sorted(quality.items(), key=lambda i: i[0])
         ]
+    lots = _grouped(results)
+    if tender.status == TenderStatus.EVALUATED:
+        needs_draw = {tie["lot"] for tie in ties_needing_draw(tender)}
+        for group in lots:
+            group["needs_draw"] = group["lot"].pk in needs_draw
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:results"),
-        "lots": _grouped(results),
+        "lots": lots,
         "xlsx_url": f"/api/v1/tenders/{tender.pk}/results/xlsx/",
         "proposal": AwardProposal.objects.filter(tender=tender).select_related("proposed_by").first(),
         "may_propose": may_act_as_officer(request, tender) and tender.status == TenderStatus.EVALUATED,
+        "me": request.user.pk,
         "form": form or ProposalForm(),
         "error": error,
     }
@@ -77,6 +106,34 @@ def propose(request, pk: int):
         return redirect("evaluation:decision", tender.pk)
     place_errors(form, error)
     return _results_page(request, tender, form=form, error=error, status=error.status_code)
+
+
+@login_required
+@require_POST
+def draw(request, pk: int, lot_number: int):
+    """The first officer starts drawing lots between the lot's tied offers; the seed's commitment is recorded."""
+    tender = our_tender(request, pk)
+    started, error = attempt(lambda: tie_draw_start(actor=request.user, tender_id=tender.pk, lot_number=lot_number))
+    if error is not None:
+        return _results_page(request, tender, error=error, status=error.status_code)
+    done(
+        request,
+        _("The draw of lots was started. Another officer must confirm it by %(time)s.")
+        % {"time": timezone.localtime(started.expires_at).strftime("%H:%M")},
+    )
+    return redirect("evaluation:results", tender.pk)
+
+
+@login_required
+@require_POST
+def draw_confirm(request, pk: int, lot_number: int):
+    """A second officer confirms the draw: the seed is revealed and the tied offers are ranked in the order drawn."""
+    tender = our_tender(request, pk)
+    _draw, error = attempt(lambda: tie_draw_confirm(actor=request.user, tender_id=tender.pk, lot_number=lot_number))
+    if error is not None:
+        return _results_page(request, tender, error=error, status=error.status_code)
+    done(request, _("Lots were drawn. The ranking follows the order drawn."))
+    return redirect("evaluation:results", tender.pk)
 
 
 # --- the decision and the contract step -------------------------------------------------------------------------

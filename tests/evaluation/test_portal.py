@@ -272,3 +272,34 @@ def test_the_prices_page_asks_first_and_rejects_a_silent_bidder_after_the_time_s
     assert PriceRejection.objects.get(lot_offer=low).basis == "no_explanation"
     shown = browser.get(url).content.decode()
     assert "section 96" in shown and "Hinta alittaa palkkakustannukset." in shown
+
+
+def test_two_officers_draw_lots_on_a_tie_through_the_results_page(
+    authority, officer, officer2, member_a, member_b, browser_for
+):
+    from evaluation.models import TieDraw
+    from evaluation.panel import panel_add, panel_declare
+    from tests.evaluation.test_draws import evaluated_tie
+
+    tender = evaluated_tie(authority=authority, officer=officer, bidders=[(member_a, "9000"), (member_b, "9000")])
+    lot = tender.lots.order_by("number").first()
+    # The witness reads the ranking on the page as a member of the panel (the API needs only an officer).
+    panel_add(actor=officer, tender_id=tender.pk, user_id=officer2.pk)
+    panel_declare(actor=officer2, tender_id=tender.pk, has_conflict=False)
+    first, second = browser_for(officer), browser_for(officer2)
+    url = f"/evaluation/{tender.pk}/results/"
+    page = first.get(url).content.decode()
+    assert "Equal under every tie-break criterion of the call" in page and "Start drawing lots" in page
+    refused = first.post(f"/evaluation/{tender.pk}/propose/", {"note": ""})
+    assert refused.status_code == 409 and "two officers must draw lots first" in refused.content.decode()
+
+    started = first.post(f"/evaluation/{tender.pk}/lots/{lot.number}/draw/", follow=True).content.decode()
+    assert "Another officer must confirm it by" in started and "Confirm the draw of lots" not in started
+    again = first.post(f"/evaluation/{tender.pk}/lots/{lot.number}/draw/confirm/")
+    assert again.status_code == 409 and "two people draw lots together" in again.content.decode()
+    assert "Confirm the draw of lots" in second.get(url).content.decode()
+    confirmed = second.post(f"/evaluation/{tender.pk}/lots/{lot.number}/draw/confirm/", follow=True)
+
+    draw = TieDraw.objects.get(lot=lot)
+    assert "Lots were drawn. The ranking follows the order drawn." in confirmed.content.decode()
+    assert draw.seed in confirmed.content.decode() and draw.confirmed_by == officer2

@@ -1,6 +1,5 @@
 """The price formulas against hand-worked examples, and the tie-break rule."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from evaluation.scoring import Criterion, Offer, price_points_linear, price_points_ratio_to_lowest, q2, rank_lot
@@ -42,7 +41,7 @@ def test_ranking_adds_weighted_quality():
     assert ranked[0].calculation["lowest_price"] == "100000"
 
 
-def test_tie_is_broken_by_quality_then_price_then_receipt():
+def test_tie_is_broken_by_quality_then_price():
     criteria = [Criterion(key=1, weight=D("50"), max_points=D("10"))]
     # A: price 50 (lowest) + quality 25 = 75; B: price 25 + quality 50 = 75 → B wins on quality
     offers = [
@@ -50,16 +49,32 @@ def test_tie_is_broken_by_quality_then_price_then_receipt():
         Offer(key=2, price=D("200"), quality={1: D("10")}),
     ]
     ranked = rank_lot(offers=offers, criteria=criteria, price_weight=D("50"), method="ratio_to_lowest")
-    assert [s.key for s in ranked] == [2, 1]
+    assert [(s.key, s.rank, s.tied_with) for s in ranked] == [(2, 1, []), (1, 2, [])]
 
-    # identical offers: the earlier receipt wins
-    early, late = datetime(2026, 3, 1, 10, 0, tzinfo=UTC), datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
-    same = [
-        Offer(key=7, price=D("100"), quality={1: D("5")}, submitted_at=late),
-        Offer(key=8, price=D("100"), quality={1: D("5")}, submitted_at=early),
+
+def test_offers_equal_under_every_stated_criterion_share_their_rank_until_a_draw():
+    criteria = [Criterion(key=1, weight=D("50"), max_points=D("10"))]
+    # Both: price 100 → 50 price points, quality 5/10 → 25: 75.00 each, the same quality, the same price.
+    # A third one: price 200 → 25 + quality 10/10 → 50 = 75.00 too, but more quality points: it is first.
+    offers = [
+        Offer(key=8, price=D("100"), quality={1: D("5")}),
+        Offer(key=7, price=D("100"), quality={1: D("5")}),
+        Offer(key=9, price=D("200"), quality={1: D("10")}),
     ]
-    ranked = rank_lot(offers=same, criteria=criteria, price_weight=D("50"), method="linear")
-    assert [s.key for s in ranked] == [8, 7]
+
+    ranked = rank_lot(offers=offers, criteria=criteria, price_weight=D("50"), method="ratio_to_lowest")
+
+    # No time of receipt decides: 7 and 8 stay tied at the 2nd place (competition ranking 1, 2, 2).
+    assert [(s.key, s.total_points, s.rank, s.tied_with) for s in ranked] == [
+        (9, D("75.00"), 1, []),
+        (7, D("75.00"), 2, [7, 8]),
+        (8, D("75.00"), 2, [7, 8]),
+    ]
+
+    drawn = rank_lot(offers=offers, criteria=criteria, price_weight=D("50"), method="ratio_to_lowest", draws=[[8, 7]])
+
+    assert [(s.key, s.rank, s.tied_with) for s in drawn] == [(9, 1, []), (8, 2, []), (7, 3, [])]
+    assert drawn[1].calculation["drawn"] == [8, 7]
 
 
 def test_tie_broken_by_the_price_first_rule_when_the_call_says_so():
@@ -72,7 +87,7 @@ def test_tie_broken_by_the_price_first_rule_when_the_call_says_so():
         criteria=criteria,
         price_weight=D("50"),
         method="ratio_to_lowest",
-        tie_break="price_quality_receipt",
+        tie_break="price_quality_lot",
     )
 
     assert [s.key for s in ranked] == [1, 2]

@@ -22,6 +22,13 @@ def test_seed_demo_builds_one_call_per_state(db, settings):
     draft = Tender.objects.get(status=TenderStatus.DRAFT)
     assert "deadline_on_day_off" in [w.code for w in tender_findings(draft)[1]]  # its deadline is Christmas Eve
 
+    # The decided call shows a tie settled by lot, by two officers, verifiable from its record.
+    from evaluation.draws import tie_draw_verify
+    from evaluation.models import TieDraw
+
+    draws = TieDraw.objects.filter(lot__tender__status=TenderStatus.DECIDED)
+    assert draws.exists() and all(tie_draw_verify(d) and d.started_by_id != d.confirmed_by_id for d in draws)
+
 
 def test_seed_demo_refuses_without_debug(db, settings):
     import pytest

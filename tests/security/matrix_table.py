@@ -281,6 +281,11 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/tenders/{pk}/results/xlsx/"): PANEL_READ,
     ("POST", "/api/v1/tenders/{pk}/propose/"): officer_action(CONFLICT),
     ("POST", "/api/v1/tenders/{pk}/decide/"): officer_action(CONFLICT),
+    # Drawing lots on a tie: only after the evaluation (409 before it and after the decision), by X's officers; the
+    # record is read like the ranking.
+    ("GET", "/api/v1/tenders/{pk}/lots/{lot_number}/draw/"): PANEL_READ,
+    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/draw/"): officer_action(CONFLICT),
+    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/draw/confirm/"): officer_action(CONFLICT),
     ("GET", "/api/v1/tenders/{pk}/contracts/"): api(signed_in=HIDDEN, authority=OK),  # empty before the decision
     ("POST", "/api/v1/contracts/{pk}/appeals/"): contract_action(CREATED),
     ("POST", "/api/v1/contracts/{pk}/appeals/{appeal_id}/resolve/"): contract_action(OK),
@@ -401,6 +406,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
     ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),
     ("POST", "/evaluation/{pk}/propose/"): our_form(CONFLICT),
+    ("POST", "/evaluation/{pk}/lots/{lot_number}/draw/"): our_form(CONFLICT),  # not evaluated, or decided
+    ("POST", "/evaluation/{pk}/lots/{lot_number}/draw/confirm/"): our_form(CONFLICT),
     ("GET", "/evaluation/{pk}/decision/"): our_page(),
     ("POST", "/evaluation/{pk}/decide/"): our_form(CONFLICT),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): contract_form(FOUND),

@@ -67,7 +67,7 @@ def test_a_draft_is_saved_step_by_step_and_errors_stay_next_to_their_fields(auth
             "bid_languages": ["fi"],
             "tender_validity_months": "6",
             "price_method": "ratio_to_lowest",
-            "tie_break": "quality_price_receipt",
+            "tie_break": "quality_price_lot",
         },
     )
     tender = Tender.objects.get(title_fi="Kotoutumiskoulutus 2027")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
+from evaluation.draws import tie_draw_confirm, tie_draw_start
 from evaluation.models import AwardDecision, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
@@ -262,7 +263,10 @@ class Command(BaseCommand):
                     reason="Hankinnan tarve muuttui olennaisesti määrärahojen vähennyksen vuoksi.",
                 )
                 continue
-            for user, base in ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, Decimal("10200"))):
+            # The decided call shows a tie settled by lot: two equal offers (price and full quality points) in each lot.
+            tie = state == "decided"
+            third = Decimal("8900") if tie else Decimal("10200")
+            for user, base in ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, third)):
                 bid = bid_create(
                     actor=user, tender_id=tender.pk, received_at=now, content=self._content(tender, user, base)
                 )
@@ -298,6 +302,8 @@ class Command(BaseCommand):
                 for offer in bid.lot_offers.filter(price_rejection__isnull=True):
                     for criterion in tender.criteria.all():
                         points = Decimal(5 + (bid.provider_id + criterion.number) % 5)
+                        if tie and bid.provider_id != providers[0].pk:
+                            points = Decimal(10)
                         scores.append(
                             {
                                 "lot_offer": offer.pk,
@@ -324,6 +330,10 @@ class Command(BaseCommand):
             tender_evaluate(actor=officer, tender_id=tender.pk)
             if state == "evaluated":
                 continue
+            for lot in tender.lots.all() if tie else ():
+                # Two officers draw lots: one starts (the seed is committed), the other confirms (it is revealed).
+                tie_draw_start(actor=officer, tender_id=tender.pk, lot_number=lot.number)
+                tie_draw_confirm(actor=officer2, tender_id=tender.pk, lot_number=lot.number)
             tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
             decision = tender_decide(actor=officer2 if state == "decided" else officer, tender_id=tender.pk)
             if state == "decided":
