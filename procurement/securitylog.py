@@ -8,8 +8,10 @@ username that does not exist) is here, so that it cannot fill the chain or hold 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from .access import roles_of
 from .clientip import client_ip
 from .models import SecurityEvent, User
 
@@ -57,8 +59,42 @@ def security_record(
     return event
 
 
+def _id_of(value) -> int | None:
+    return int(value) if str(value).isdigit() and len(str(value)) < 19 else None
+
+
+def _own_sealable_object(request, user):
+    """The bid, or the provider's own document, that a refused request's path names, when it is the user's own.
+
+    A provider's refusal on their own bid (a missing attachment, a version that is not there) says that they have a
+    bid in that call: it is tied to the bid (or the receipt), so that the audit log's sealing
+    (`procurement.audit.audit_sealed`) hides it until the opening like the bid's other events. Anyone else's refusal
+    is recorded with the path alone, tied to no call, the same whether or not the id exists: probing ids stays on
+    record, and no reader of the log learns from it which of them exist."""
+    try:
+        match = resolve(request.path)
+    except Resolver404:
+        return None
+    provider_of = roles_of(user).provider_of
+    if not provider_of:
+        return None
+    from bids.models import Bid
+    from documents.models import GeneratedDocument
+
+    name, kwargs = match.url_name or "", match.kwargs
+    if match.namespace == "bids" or name.startswith("bid-"):
+        bid_id = _id_of(kwargs.get("bid_id", kwargs.get("pk")))
+        return Bid.objects.filter(pk=bid_id, provider_id__in=provider_of).first() if bid_id else None
+    if name.startswith("document-"):
+        document_id = _id_of(kwargs.get("pk"))
+        if document_id:
+            return GeneratedDocument.objects.filter(pk=document_id, provider_id__in=provider_of).first()
+    return None
+
+
 def refusal_record(*, request, status: int, code: str) -> None:
-    """A refused request (401, 403, 404): a signed-in user's in the audit chain, an anonymous one here."""
+    """A refused request (401, 403, 404): a signed-in user's in the audit chain (tied to their own bid when its path
+    names one, see `_own_sealable_object`), an anonymous one here."""
     from .audit import audit_record
 
     user = getattr(request, "user", None)
@@ -67,6 +103,7 @@ def refusal_record(*, request, status: int, code: str) -> None:
         audit_record(
             action="access.denied" if status == 403 else "access.not_found",
             actor=user,
+            obj=_own_sealable_object(request, user),
             detail={"method": request.method, "path": request.path[:500], "code": code},
             denied=True,
             ip_address=ip_address,
