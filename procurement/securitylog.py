@@ -1,9 +1,10 @@
 """The security log: refusals that name no user, kept out of the audit chain and limited per address.
 
 Who is on record where: what a user did or tried (a refused request of a signed-in user, a failed sign-in for a
-username that exists, a lock-out) is in the audit chain, since it is about that user and an auditor follows it there;
-what anyone may send without limit (an anonymous request refused, a throttled sign-in, a failed sign-in for a
-username that does not exist) is here, so that it cannot fill the chain or hold its lock."""
+username that exists, the lock-out of one) is in the audit chain, since it is about that user and an auditor follows
+it there; what anyone may send without limit (an anonymous request refused, a throttled sign-in, a failed sign-in for
+a username that does not exist, every attempt while a lock-out lasts) is here, so that it cannot fill the chain or
+hold its lock."""
 
 from django.conf import settings
 from django.core.cache import cache
@@ -115,16 +116,62 @@ def refusal_record(*, request, status: int, code: str) -> None:
     )
 
 
-def login_failure_record(*, username: str, channel: str, ip_address: str | None) -> None:
+def lockout_state(request) -> str | None:
+    """Where a sign-in stands with django-axes: "locking" for the failed sign-in at which axes locks the pair
+    (username and address) out, its password checked and wrong; "locked" for one refused while the pair is locked
+    (no password was checked); None otherwise."""
+    if request is None or not getattr(request, "axes_locked_out", False):
+        return None
+    from axes.helpers import get_failure_limit
+
+    failures = getattr(request, "axes_failures_since_start", None)
+    return "locking" if failures == get_failure_limit(request, None) else "locked"
+
+
+def _user_exists(username: str) -> bool:
+    return bool(username) and User.objects.filter(username=username).exists()
+
+
+def login_failure_record(*, username: str, channel: str, ip_address: str | None, request=None) -> None:
     """A failed sign-in: for a username that exists, in the audit chain (someone tried that user's account, at most
-    LOGIN_THROTTLE_RATE a minute from an address before django-axes locks the pair out); else here."""
+    AXES_FAILURE_LIMIT times from an address before django-axes locks the pair out, and at most LOGIN_THROTTLE_RATE
+    a minute); else here. An attempt refused while the pair is locked out checked no password: here too, counted,
+    however many are sent (see `lockout_record`)."""
     from .audit import audit_record
 
     username = (username or "")[:150]
     detail = {"username": username, "channel": channel}
-    if username and User.objects.filter(username=username).exists():
+    locked = lockout_state(request) == "locked"
+    if not locked and _user_exists(username):
         audit_record(action="auth.login_failed", detail=detail, denied=True, ip_address=ip_address)
         return
     security_record(
-        action="auth.login_failed", ip_address=ip_address, status=400, code="invalid_credentials", detail=detail
+        action="auth.login_failed",
+        ip_address=ip_address,
+        status=429 if locked else 400,
+        code="locked_out" if locked else "invalid_credentials",
+        detail=detail,
+    )
+
+
+def lockout_record(*, request, username: str, channel: str) -> None:
+    """A sign-in answered with django-axes' lock-out: the lock itself, for a username that exists, once in the audit
+    chain (a user's account was locked from an address); every attempt while it lasts, and any lock-out of a
+    username that does not exist, here."""
+    from .audit import audit_record
+
+    username = (username or "")[:150]
+    detail = {"username": username, "channel": channel}
+    ip_address = client_ip(request)
+    if lockout_state(request) == "locking" and _user_exists(username):
+        audit_record(action="auth.locked_out", detail=detail, denied=True, ip_address=ip_address)
+        return
+    security_record(
+        action="auth.locked_out",
+        ip_address=ip_address,
+        method=request.method,
+        path=request.path,
+        status=429,
+        code="locked_out",
+        detail=detail,
     )
