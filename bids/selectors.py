@@ -107,8 +107,9 @@ def bid_get(*, user, bid_id) -> Bid:
         return _as_competitor(bid)
     # The authority reads what was submitted, and only after the opening; drafts and withdrawals stay private.
     if _authority_may_read(user, bid.tender) and bid.tender.bids_are_sealed:
-        # Before the opening every bid id answers alike (404): its existence and state are sealed too.
-        audit_record(action="bid.read_sealed", actor=user, obj=bid, tender_id=bid.tender_id, denied=True)
+        # Before the opening every bid id answers alike (404): its existence and state are sealed too, in the audit
+        # log as well. The attempt is on record as every refusal is (`refusal_record`: the path, tied to no call), the
+        # same for an id that no bid has; an event of the call here would tell its readers that the id exists.
         raise NotFound()
     if _authority_may_read(user, bid.tender) and bid.status == BidStatus.SUBMITTED:
         panel_access_check(user=user, tender=bid.tender)

@@ -21,6 +21,7 @@ from procurement.api.views import (
     SecurityEventViewSet,
     TenderNotificationsView,
 )
+from procurement.views import admin_sign_in
 from tenders.api.views import CallAlertViewSet, TenderViewSet
 
 router = DefaultRouter()
@@ -102,6 +103,9 @@ urlpatterns = [
     # The split view serves its start-up script as a file: the Content-Security-Policy allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The admin's own sign-in page would be a second door, outside the sign-in throttle and the failure records:
+    # it sends to the portal's (procurement.views.admin_sign_in).
+    path("admin/login/", admin_sign_in, name="admin-sign-in"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The portal: server-rendered pages calling the same services as the API.

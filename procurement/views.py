@@ -11,14 +11,14 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .access import roles_of
 from .audit import audit_record
 from .clientip import client_ip
-from .errors import NotFound
+from .errors import Forbidden, NotFound
 from .models import Invitation, Language, Membership, Notification, ProviderOrganisation, Role
 from .notifications import notifications_visible_to
 from .portal import done, render_form, run_service
@@ -80,8 +80,24 @@ class LoginView(auth_views.LoginView):
             username=self.request.POST.get("username") or "",
             channel="portal",
             ip_address=client_ip(self.request),
+            request=self.request,
         )
         return super().form_invalid(form)
+
+
+def admin_sign_in(request):
+    """The admin site's sign-in page (/admin/login/) is the portal's: one door, behind the sign-in throttle, django-axes
+    and the failure records of `LoginView`. The admin itself is for break-glass superusers; no password is checked
+    here, whatever is posted."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
+        next_url = reverse("admin:index")
+    if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return HttpResponseRedirect(next_url)
+        # Signed in but not staff: the admin sent them here; sending them on would go round in a circle.
+        raise Forbidden(_("Only the system's administrators use the admin site."))
+    return HttpResponseRedirect(f"{reverse('portal:login')}?{urlencode({'next': next_url})}")
 
 
 class LogoutView(auth_views.LogoutView):
@@ -172,11 +188,27 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(
-            action="auth.password_reset_requested",
-            detail={"email": form.cleaned_data["email"]},
-            ip_address=client_ip(self.request),
-        )
+        email = form.cleaned_data["email"]
+        # A link was sent to a user (the form's own choice of users): in the audit chain, about that account, like a
+        # failed sign-in for a real username. Any other address anyone may send without limit: the security log.
+        # The page answers alike either way; the logs are for the auditors, who may know who has an account.
+        users = [user.get_username() for user in form.get_users(email)]
+        if users:
+            audit_record(
+                action="auth.password_reset_requested",
+                detail={"email": email, "users": users},
+                ip_address=client_ip(self.request),
+            )
+        else:
+            security_record(
+                action="auth.password_reset_requested",
+                ip_address=client_ip(self.request),
+                method=self.request.method,
+                path=self.request.path,
+                status=302,
+                code="unknown_address",
+                detail={"email": email[:254]},
+            )
         done(
             self.request,
             _(

@@ -202,4 +202,10 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
         "document.download",
     ):
         assert expected in actions
-    assert AuditEvent.objects.filter(action="bid.read_sealed", outcome="denied", actor=officer).count() == 3
+    # the two refusals of the call's bids before the opening, tied to the call; the bid's own id answered as an id
+    # that no bid has, and was recorded as such (the path, tied to no call)
+    assert AuditEvent.objects.filter(action="bid.read_sealed", outcome="denied", actor=officer).count() == 2
+    probe = AuditEvent.objects.get(
+        action="access.not_found", actor=officer, detail__path=f"/api/v1/bids/{bids[pekka]}/"
+    )
+    assert probe.tender_id is None and probe.object_id == ""

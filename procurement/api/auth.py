@@ -14,11 +14,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
-from procurement.audit import audit_record
 from procurement.clientip import client_ip
 from procurement.errors import DomainError
 from procurement.models import ApiToken
-from procurement.securitylog import login_failure_record
+from procurement.securitylog import lockout_record, login_failure_record
 from procurement.tokens import api_token_issue, api_token_revoke, api_tokens_of, api_tokens_revoke_all
 
 
@@ -51,11 +50,8 @@ def lockout_response(request, original_response=None, credentials=None):
         "minutes": minutes
     }
     username = (credentials or {}).get("username") or request.POST.get("username") or ""
-    audit_record(
-        action="auth.locked_out",
-        detail={"username": str(username)[:150], "channel": "api" if request.path.startswith("/api/") else "portal"},
-        denied=True,
-        ip_address=client_ip(request),
+    lockout_record(
+        request=request, username=str(username), channel="api" if request.path.startswith("/api/") else "portal"
     )
     if request.path.startswith("/api/"):
         response = JsonResponse({"code": "locked_out", "detail": str(message)}, status=429)
@@ -114,6 +110,7 @@ class TokenView(APIView):
                 username=serializer.validated_data["username"],
                 channel="api",
                 ip_address=client_ip(request),
+                request=request._request,
             )
             raise InvalidCredentials()
         # A sign-in like the portal's: the last login is recorded, and django-axes starts its count again.
@@ -125,13 +122,21 @@ class TokenView(APIView):
 
 
 class SignOutView(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Sign out: the token of this request stops working")
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Sign out: with a token, that token stops working; with the portal's session, the session and every "
+        "API token of the user end, as the portal's own sign-out does",
+    )
     def post(self, request):
         if isinstance(request.auth, ApiToken):
             api_token_revoke(
                 actor=request.user, token_id=request.auth.public_id, reason="sign_out", ip_address=client_ip(request)
             )
-        else:  # signed in with the portal's session
+        else:  # signed in with the portal's session: the same as the portal's sign-out (procurement.views.LogoutView)
+            api_tokens_revoke_all(
+                user=request.user, reason="sign_out", actor=request.user, ip_address=client_ip(request)
+            )
             logout(request._request)
         return Response(status=204)
 

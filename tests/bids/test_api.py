@@ -117,7 +117,10 @@ def test_authority_cannot_read_bids_before_opening(role, open_tender, officer, a
     response = client.get(f"/api/v1/tenders/{open_tender.pk}/bids/")
     assert response.status_code == 403 and response.json()["code"] == "bids_sealed"
     assert "9000" not in response.content.decode()
-    assert AuditEvent.objects.filter(action="bid.read_sealed", actor=reader, outcome="denied").count() == 2
+    # on record: the call's refusal tied to the call, the bid's id as any id that no bid has (the path, no call)
+    assert AuditEvent.objects.filter(action="bid.read_sealed", actor=reader, outcome="denied").count() == 1
+    probe = AuditEvent.objects.get(action="access.not_found", actor=reader)
+    assert probe.detail["path"] == f"/api/v1/bids/{bid['id']}/" and probe.tender_id is None
     assert client.get(f"/api/v1/documents/?tender={open_tender.pk}&kind=receipt").json()["results"] == []
 
 

@@ -605,7 +605,8 @@ def test_the_authority_reads_ready_attachments_only_after_the_opening(
     # before the opening the officer is refused as if nothing were there, and the refusal is logged
     for response in (authority.get(base(bid.pk)), download(authority, bid.pk, ready["id"])):
         assert response.status_code == 404
-    assert AuditEvent.objects.filter(action="bid.read_sealed", actor=officer, outcome="denied").count() == 2
+    probes = AuditEvent.objects.filter(action="access.not_found", actor=officer, outcome="denied", tender_id=None)
+    assert [e.detail["path"] for e in probes.order_by("id")] == [base(bid.pk), f"{base(bid.pk)}{ready['id']}/download/"]
     assert not AuditEvent.objects.filter(action="attachment.read").exists()
 
     # when the call is closed and opened

@@ -4,6 +4,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -151,3 +152,41 @@ def test_an_attachment_name_sealed_for_another_row_does_not_open(open_tender, me
     response = client.get(f"/api/v1/bids/{bid.pk}/attachments/")
     assert response.status_code == 500 and response.json()["code"] == "attachment_damaged"
     assert AuditEvent.objects.filter(action="attachment.damaged", object_id=str(bid.pk), outcome="denied").exists()
+
+
+def _probe(client, bid_id) -> list[tuple]:
+    """The audit events written while `client` asks for bid `bid_id` at every address that reads one (404 each)."""
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    for suffix in ("", "attachments/", "versions/", "requests/"):
+        assert client.get(f"/api/v1/bids/{bid_id}/{suffix}").status_code == 404
+    return [
+        (e.action, e.outcome, e.actor_id, e.object_type, e.object_id, e.tender_id, e.detail["path"])
+        for e in AuditEvent.objects.filter(id__gt=last).order_by("id")
+    ]
+
+
+@pytest.mark.parametrize("role", ["officer", "auditor"])
+def test_an_authority_probing_bid_ids_leaves_the_same_record_whether_or_not_the_id_exists(
+    role, authority, open_tender, member_a, client_for
+):
+    # given a draft and a submitted bid in a call not yet opened, and a reader of its authority
+    draft = Bid.objects.create(tender=open_tender, provider=member_a.memberships.get().provider, created_by=member_a)
+    submitted = submitted_call(authority=authority, bidders=[(member_a, "9000")]).bids.get()
+    reader = factories.officer_of(authority) if role == "officer" else factories.auditor(authority)
+    client = client_for(reader)
+    calls = [open_tender.pk, submitted.tender_id]
+    in_the_calls = AuditEvent.objects.filter(tender_id__in=calls).count()
+
+    # when the reader asks for the bids' ids and for ids that no bid has
+    seen = {bid_id: _probe(client, bid_id) for bid_id in (draft.pk, submitted.pk, 999998, 999999)}
+
+    # then every probe is on record, and alike: the path the reader sent, tied to no call, so that no reader of the
+    # log can tell from it (or count in a call) which ids exist
+    records = {
+        bid_id: [(*event[:-1], event[-1].replace(f"/{bid_id}/", "/ID/")) for event in events]
+        for bid_id, events in seen.items()
+    }
+    assert records[draft.pk] == records[submitted.pk] == records[999998] == records[999999]
+    assert [event[0] for event in records[999999]] == ["access.not_found"] * 4
+    assert {event[5] for event in records[999999]} == {None}
+    assert AuditEvent.objects.filter(tender_id__in=calls).count() == in_the_calls

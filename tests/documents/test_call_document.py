@@ -87,3 +87,33 @@ def test_an_interrupted_call_gets_its_decision_with_instructions(authority, offi
         text = " ".join(" ".join(p.extract_text() for p in PdfReader(_io.BytesIO(handle.read())).pages).split())
     assert "PÄÄTÖS HANKINNAN KESKEYTTÄMISESTÄ" in text and "Määrärahat eivät riitä hankintaan." in text
     assert "Valitusosoitus markkinaoikeuteen" in text and "klo 16.15" in text
+
+
+def test_anonymous_downloads_of_a_public_call_write_nothing_into_the_audit_chain(authority, officer, member_a):
+    # given a published call with its document rendered
+    from django.test import Client
+
+    from procurement.models import AuditEvent
+
+    tender = factories.TenderFactory(authority=authority, created_by=officer, status=TenderStatus.APPROVED)
+    tender_publish(actor=officer, tender_id=tender.pk)
+    document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk)
+    chain = AuditEvent.objects.count()
+
+    # when anyone downloads it thirty times
+    for _n in range(30):
+        response = Client().get(f"/calls/{tender.pk}/documents/{document.pk}/")
+        assert response.status_code == 200 and response["X-Content-SHA256"] == document.sha256
+        if response.file_to_stream is not None:
+            response.file_to_stream.close()  # response.close() would also close the test's database connection
+
+    # then the chain did not grow (a public document names no one and reads nothing sealed); a signed-in reader's
+    # download is still on record
+    assert AuditEvent.objects.count() == chain
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(member_a)
+    response = client.get(f"/api/v1/documents/{document.pk}/download/")
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(action="document.download", actor=member_a).count() == 1

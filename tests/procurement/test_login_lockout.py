@@ -72,3 +72,87 @@ def test_a_successful_sign_in_starts_the_count_again(client_for):
         for n in range(LIMIT - 1):
             assert _api(client, "maija", f"guess{n}").status_code == 400
         assert _api(client, "maija", PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize("door", [_portal, _api])
+def test_a_lock_out_is_one_chain_event_and_the_attempts_while_it_lasts_are_in_the_security_log(
+    door, client_for, settings
+):
+    from procurement.models import SecurityEvent
+
+    settings.SECURITY_LOG_PER_MINUTE = 1000
+
+    factories.UserFactory(username="ritva")
+    client = client_for()
+    chain = AuditEvent.objects.count()
+
+    # when a real username fails to the lock-out and is tried ten more times while it lasts
+    statuses = [door(client, "ritva", f"guess{n}").status_code for n in range(LIMIT + 10)]
+
+    # then the chain holds the real failures and the lock itself, once
+    assert statuses[LIMIT - 1 :] == [429] * 11
+    new = AuditEvent.objects.order_by("id")[chain:]
+    assert [e.action for e in new] == ["auth.login_failed"] * LIMIT + ["auth.locked_out"]
+    # and each attempt while it lasted (no password was checked) went to the security log
+    assert SecurityEvent.objects.filter(action="auth.locked_out", detail__username="ritva").count() == 10
+
+
+@pytest.mark.parametrize("door", [_portal, _api])
+def test_locking_out_a_username_that_does_not_exist_writes_nothing_into_the_chain(door, client_for, settings):
+    from procurement.models import SecurityEvent
+
+    settings.SECURITY_LOG_PER_MINUTE = 1000
+
+    client = client_for()
+    chain = AuditEvent.objects.count()
+
+    statuses = [door(client, "nobody-here", f"guess{n}").status_code for n in range(LIMIT + 3)]
+
+    assert statuses[LIMIT - 1 :] == [429] * 4
+    assert AuditEvent.objects.count() == chain
+    assert SecurityEvent.objects.filter(action="auth.locked_out", detail__username="nobody-here").count() == 4
+
+
+def test_the_admins_sign_in_page_checks_no_password_and_sends_to_the_portals(client):
+    # given a superuser
+    factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+
+    # when thirty usernames (and the superuser's right password) are posted to the admin's sign-in page
+    answers = [
+        client.post("/admin/login/?next=/admin/", {"username": name, "password": PASSWORD}, REMOTE_ADDR="10.0.0.5")
+        for name in [f"guess{n}" for n in range(29)] + ["root"]
+    ]
+
+    # then none is checked there: each is sent to the portal's sign-in, and no one is signed in
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, "/sign-in/?next=%2Fadmin%2F")}
+    assert "_auth_user_id" not in client.session
+
+
+def test_guessing_for_the_admin_is_throttled_and_recorded_at_the_portals_door(client, settings):
+    from procurement.models import SecurityEvent
+
+    settings.SECURITY_LOG_PER_MINUTE = 1000
+    factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"].split("/")[0])
+
+    # when usernames are rotated at the door the admin's sign-in page sends to
+    statuses = [
+        client.post(
+            "/sign-in/?next=/admin/", {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="10.0.0.6"
+        ).status_code
+        for n in range(limit + 5)
+    ]
+
+    # then the sign-in throttle answers 429 within its limit, and every failure is on record
+    assert statuses[:limit] == [200] * limit and set(statuses[limit:]) == {429}
+    assert SecurityEvent.objects.filter(action="auth.login_failed", detail__channel="portal").count() == limit
+    # and the superuser signs in there and reaches the admin
+    signed_in = client.post("/sign-in/?next=/admin/", {"username": "root", "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200 and client.get("/admin/login/")["Location"] == "/admin/"
+
+
+def test_a_signed_in_user_who_is_not_staff_is_refused_at_the_admins_sign_in(client):
+    client.force_login(factories.UserFactory())
+
+    assert client.get("/admin/login/?next=/admin/").status_code == 403

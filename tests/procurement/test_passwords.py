@@ -96,7 +96,25 @@ def test_a_reset_mails_a_link_in_the_users_language_and_says_nothing_of_unknown_
     message = mail.outbox[0]
     assert message.to == ["sven@example.invalid"] and "lösenord" in message.subject
     assert "https://hankinta.example/password/reset/" in message.body and "sven" in message.body
-    assert AuditEvent.objects.filter(action="auth.password_reset_requested").count() == 2
+    assert AuditEvent.objects.filter(action="auth.password_reset_requested").count() == 1
+
+
+def test_a_reset_for_a_users_address_is_in_the_chain_and_any_other_in_the_security_log(client):
+    from procurement.models import SecurityEvent
+
+    factories.UserFactory(username="sven", email="sven@example.invalid")
+    chain = AuditEvent.objects.count()
+
+    # when anyone asks for resets for many addresses, one of which is a user's
+    for n in range(30):
+        client.post("/password/reset/", {"email": f"nobody{n}@example.invalid"}, REMOTE_ADDR=f"10.1.0.{n}")
+    client.post("/password/reset/", {"email": "sven@example.invalid"})
+
+    # then the chain holds the one that reached a user's account, and the security log the rest
+    events = list(AuditEvent.objects.order_by("id")[chain:])
+    assert [(e.action, e.detail["users"]) for e in events] == [("auth.password_reset_requested", ["sven"])]
+    unknown = SecurityEvent.objects.filter(action="auth.password_reset_requested")
+    assert unknown.count() == 30 and not unknown.filter(detail__email="sven@example.invalid").exists()
 
 
 def test_the_reset_link_sets_a_new_password_once_and_ends_every_session_and_token():

@@ -112,3 +112,41 @@ def test_only_the_auditors_of_every_authority_read_the_security_log(db, client_f
     if url.startswith("/api/"):
         assert answer.json()["results"][0]["ip_address"] == "198.51.100.7"
         assert client_for(auditor_of_all).post(url, {}).status_code == 405  # read-only
+
+
+def test_a_providers_refusal_on_its_own_bid_is_sealed_with_the_bid_until_the_opening(db, authority, client_for):
+    # given a provider's submitted bid in a call not yet opened, and an auditor of every authority
+    import uuid
+
+    from bids.models import Bid
+    from tests.helpers import open_bids, seat_panel
+
+    officer = factories.officer_of(authority)
+    member = factories.provider_member_of(factories.ProviderFactory())
+    from tests.helpers import submitted_call
+
+    tender = submitted_call(authority=authority, bidders=[(member, "9000")])
+    bid = Bid.objects.get(tender=tender)
+    auditor = client_for(factories.auditor())
+    path = f"/api/v1/bids/{bid.pk}/attachments/{uuid.uuid4()}/download/"
+
+    # when the provider asks for an attachment of its bid that is not there
+    assert client_for(member).get(path).status_code == 404
+
+    # then the refusal is tied to the bid, and the auditors see it sealed: not who, not which bid, not the path
+    event = AuditEvent.objects.get(action="access.not_found", actor=member)
+    assert (event.object_type, event.object_id, event.tender_id) == ("bids.bid", str(bid.pk), tender.pk)
+    shown = auditor.get(f"/api/v1/audit/events/?tender_id={tender.pk}&page_size=500").json()["results"]
+    assert "access.not_found" not in {e["action"] for e in shown} and path not in str(shown)
+    assert member.pk not in {e["actor"] for e in shown}
+
+    # and after the opening it is shown whole
+    from tenders.services import tender_close
+
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    shown = auditor.get(f"/api/v1/audit/events/?tender_id={tender.pk}&page_size=500").json()["results"]
+    assert [(e["actor"], e["detail"]["path"]) for e in shown if e["action"] == "access.not_found"] == [
+        (member.pk, path)
+    ]

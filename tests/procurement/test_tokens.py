@@ -83,6 +83,22 @@ def test_signing_out_of_the_portal_ends_the_users_api_tokens(client):
     assert not works(token)
 
 
+def test_signing_out_at_the_api_with_the_portals_session_ends_the_session_and_every_token(client):
+    # given a user signed in to the portal, with API tokens
+    user = factories.UserFactory(username="olli")
+    tokens = [sign_in("olli"), sign_in("olli")]
+    client.force_login(user)
+
+    # when the API's sign-out is called with the session (as the portal's own scripts would)
+    response = client.post("/api/v1/auth/sign-out/")
+
+    # then it does what the portal's sign-out does: the session and every token end
+    assert response.status_code == 204
+    assert not any(works(token) for token in tokens)
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+    assert AuditEvent.objects.filter(action="auth.tokens_revoked", detail__reason="sign_out").exists()
+
+
 def test_a_password_changed_in_the_portal_ends_every_token_but_not_this_session(client):
     user = factories.UserFactory(username="olli")
     tokens = [sign_in("olli"), sign_in("olli")]
