@@ -92,6 +92,7 @@ api_v1 = [
         evaluation_api.ContractLiabilityView.as_view(),
         name="contract-liability-documents",
     ),
+    path("contracts/<int:pk>/clear/", evaluation_api.ContractClearView.as_view(), name="contract-clear"),
     path("contracts/<int:pk>/sign/", evaluation_api.ContractSignView.as_view(), name="contract-sign"),
     path("", include("bids.api.attachment_urls")),
     path("", include(router.urls)),

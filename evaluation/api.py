@@ -461,6 +461,7 @@ class LotContractSerializer(serializers.ModelSerializer):
     liability_documents = LiabilityDocumentSerializer(many=True, read_only=True)
     notified_at = HelsinkiDateTimeField(read_only=True, allow_null=True)
     appeal_deadline = HelsinkiDateTimeField(read_only=True, allow_null=True)
+    cleared_at = HelsinkiDateTimeField(read_only=True, allow_null=True)
     warnings = serializers.SerializerMethodField()
 
     class Meta:
@@ -474,6 +475,9 @@ class LotContractSerializer(serializers.ModelSerializer):
             "standstill_ends_on",
             "self_correction_ends_on",
             "appeal_deadline",
+            "cleared_at",
+            "cleared_by",
+            "clearance_note",
             "signed_on",
             "signatories",
             "contract_reference",
@@ -563,6 +567,25 @@ class ContractLiabilityView(APIView):
         data = validated(LiabilityDocumentInput, request, pk)
         contracts.liability_document_add(actor=request.user, contract_id=pk, **data)
         return Response(_contract_data(request, pk), status=201)
+
+
+class ClearInput(serializers.Serializer):
+    confirmed = serializers.BooleanField(
+        help_text="True: no self-correction claim or Market Court appeal concerning the lot had arrived when checked."
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ContractClearView(APIView):
+    @extend_schema(
+        request=ClearInput,
+        responses=LotContractSerializer,
+        summary="Confirm, after the standstill, that no claim or appeal has arrived (needed before signing)",
+    )
+    def post(self, request, pk):
+        data = validated(ClearInput, request, pk)
+        contracts.lot_contracting_clear(actor=request.user, contract_id=pk, **data)
+        return Response(_contract_data(request, pk))
 
 
 class SignInput(serializers.Serializer):

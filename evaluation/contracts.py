@@ -120,6 +120,58 @@ def appeal_resolve(*, actor, contract_id: int, appeal_id: int, outcome: str, res
     return appeal
 
 
+def lot_contracting_clear(*, actor, contract_id: int, confirmed: bool, note: str = "") -> LotContract:
+    """An officer confirms, after the standstill, that no self-correction claim or Market Court appeal concerning
+    the lot had arrived when it was checked; only then can the contract be signed. A lot without a standstill (a
+    small procurement) needs the same confirmation, which can be given once the decision has been notified."""
+    from .periods import standstill_end_moment
+
+    if confirmed is not True:
+        raise _error(
+            "confirmed",
+            "required",
+            _("Confirm that no self-correction claim or Market Court appeal concerning the lot has arrived."),
+        )
+    note = (note or "").strip()[:500]
+    with transaction.atomic():
+        contract = _officer_contract(actor, contract_id)
+        if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
+            raise Conflict(
+                _("The contract is already signed or cancelled."), code="contract_closed", status=contract.status
+            )
+        if contract.status == ContractStatus.SUSPENDED:
+            raise Conflict(_("A Market Court appeal concerning the lot is open."), code="appeal_open")
+        if contract.status == ContractStatus.NOTIFYING or contract.notified_at is None:
+            raise Conflict(_("The decision has not yet been notified to every bidder of the lot."), code="not_notified")
+        if contract.cleared_at is not None:
+            raise Conflict(_("The check has already been recorded."), code="already_cleared")
+        now = timezone.now()
+        if contract.standstill_ends_on and now < standstill_end_moment(contract):
+            raise Conflict(
+                _("The standstill runs until %(date)s: the check can be made only after it.")
+                % {"date": contract.standstill_ends_on.strftime("%d.%m.%Y")},
+                code="standstill_running",
+                standstill_ends_on=contract.standstill_ends_on.isoformat(),
+            )
+        before = {"status": contract.status}
+        if contract.status == ContractStatus.STANDSTILL:
+            transition_run(
+                obj=contract, action="clear", actor=actor, audit_action="contract.ready", at=now, by=actor, note=note
+            )
+        else:
+            contract.cleared_at, contract.cleared_by, contract.clearance_note = now, actor, note
+            contract.save(update_fields=["cleared_at", "cleared_by", "clearance_note"])
+        audit_record(
+            action="contract.clear",
+            actor=actor,
+            obj=contract,
+            tender_id=contract.lot.tender_id,
+            before=before,
+            after={"checked_at": now, "no_claim_or_appeal": True, "note": note, "status": contract.status},
+        )
+    return contract
+
+
 def liability_document_add(*, actor, contract_id: int, kind: str, issued_on: date, note: str = "") -> LiabilityDocument:
     if kind not in LiabilityDocumentKind.values:
         raise _error("kind", "invalid_choice", _("Choose the kind of the document."))
@@ -181,7 +233,8 @@ def liability_warnings(contract: LotContract, *, on: date) -> list[Warning]:
 def contract_sign(
     *, actor, contract_id: int, signed_on: date, signatories: list[str], reference: str = ""
 ) -> tuple[LotContract, list[Warning]]:
-    """Record the signing. It is possible only after the standstill with no open appeal; stale or missing
+    """Record the signing. It is possible only after the standstill with no open appeal, once an officer has confirmed
+    that no claim or appeal arrived (`lot_contracting_clear`); stale or missing
     contractor-liability documents do not stop it but are warned of and kept on record."""
     signatories = [name.strip() for name in signatories or [] if name and name.strip()]
     if not signatories:
@@ -194,6 +247,18 @@ def contract_sign(
             raise _error("signed_on", "before_decision", _("A contract cannot be signed before the award decision."))
         if contract.standstill_ends_on and signed_on <= contract.standstill_ends_on:
             raise _error("signed_on", "in_standstill", _("The contract cannot be signed before the standstill ends."))
+        if contract.cleared_at is None:
+            raise Conflict(
+                _(
+                    "An officer must first confirm that no self-correction claim or Market Court appeal concerning "
+                    "the lot has arrived."
+                ),
+                code="contracting_not_cleared",
+            )
+        if signed_on < timezone.localdate(contract.cleared_at):
+            raise _error(
+                "signed_on", "before_check", _("A contract cannot be signed before the check for claims and appeals.")
+            )
         warnings = liability_warnings(contract, on=signed_on)
         transition_run(
             obj=contract,

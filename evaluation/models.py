@@ -358,6 +358,13 @@ class LotContract(ConcurrentTransitionMixin, models.Model):
     standstill_ends_on = models.DateField(_("standstill ends on"), null=True, blank=True)
     appeal_deadline = models.DateTimeField(_("appeal deadline"), null=True, blank=True)
     self_correction_ends_on = models.DateField(_("self-correction request period ends on"), null=True, blank=True)
+    # An officer's confirmation, after the standstill, that no self-correction claim or Market Court appeal about the
+    # lot had arrived when it was checked: the contract may be signed only after it (never by a timer).
+    cleared_at = models.DateTimeField(_("checked for claims and appeals at"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    clearance_note = models.CharField(_("note on the check"), max_length=500, blank=True)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     signatories = models.JSONField(_("signatories"), default=list, blank=True)
     contract_reference = models.CharField(_("contract reference"), max_length=60, blank=True)
@@ -385,11 +392,22 @@ class LotContract(ConcurrentTransitionMixin, models.Model):
         field=status, source=[ContractStatus.STANDSTILL, ContractStatus.CONTRACTING], target=ContractStatus.STANDSTILL
     )
     def renotified(self) -> None:
-        """The decision was sent again (e.g. to a corrected address): the standstill runs again from the new sending."""
+        """The decision was sent again (e.g. to a corrected address): the standstill runs again from the new sending,
+        and an earlier check for claims and appeals no longer counts."""
+        self._clearance_forget()
 
-    @transition(field=status, source=ContractStatus.STANDSTILL, target=ContractStatus.CONTRACTING)
-    def standstill_end(self) -> None:
-        """The standstill ended with no appeal registered."""
+    @transition(
+        field=status,
+        source=ContractStatus.STANDSTILL,
+        target=ContractStatus.CONTRACTING,
+        permission=is_officer_of_contract,
+    )
+    def clear(self, *, at, by, note) -> None:
+        """After the standstill an officer confirmed that no self-correction claim or appeal had arrived."""
+        self.cleared_at, self.cleared_by, self.clearance_note = at, by, note
+
+    def _clearance_forget(self) -> None:
+        self.cleared_at, self.cleared_by, self.clearance_note = None, None, ""
 
     @transition(
         field=status,
@@ -398,7 +416,8 @@ class LotContract(ConcurrentTransitionMixin, models.Model):
         permission=is_officer_of_contract,
     )
     def suspend(self) -> None:
-        """A Market Court appeal was registered: no contract until it is resolved."""
+        """A Market Court appeal was registered: no contract until it is resolved, and then only after a new check."""
+        self._clearance_forget()
 
     @transition(
         field=status,

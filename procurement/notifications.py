@@ -131,8 +131,9 @@ KINDS: dict[str, Kind] = {
     "standstill.ended": Kind(
         _("Standstill ended: %(title)s, lot %(lot)s"),
         _(
-            "The standstill of lot %(lot)s of %(title)s ended on %(ended)s with no appeal registered. "
-            "The contract can be signed."
+            "The standstill of lot %(lot)s of %(title)s ended on %(ended)s. Check that no self-correction claim "
+            "or Market Court appeal concerning the lot has arrived and record the check: only then can the contract "
+            "be signed."
         ),
     ),
     "tender.cancelled": Kind(

@@ -183,10 +183,12 @@ def _evaluation_overdue(timer: Timer, now: datetime) -> None:
 
 @handles("standstill.end")
 def _standstill_end(timer: Timer, now: datetime) -> None:
+    """The standstill's end only tells the officers that the check for claims and appeals is due: no lot becomes
+    ready for contracting by a timer (an officer confirms it, evaluation.contracts.lot_contracting_clear)."""
     from evaluation.models import ContractStatus, LotContract
     from evaluation.periods import standstill_end_moment
 
-    from .fsm import transition_run
+    from .audit import audit_record
     from .notifications import notify
 
     contract = (
@@ -199,7 +201,12 @@ def _standstill_end(timer: Timer, now: datetime) -> None:
         return
     if contract.appeals.filter(resolved_on__isnull=True).exists():
         return
-    transition_run(obj=contract, action="standstill_end", actor=None, audit_action="contract.standstill_end")
+    audit_record(
+        action="contract.standstill_end",
+        obj=contract,
+        tender_id=contract.lot.tender_id,
+        after={"standstill_ends_on": contract.standstill_ends_on, "check_due": True},
+    )
     tender = contract.lot.tender
     notify(
         kind="standstill.ended",

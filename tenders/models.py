@@ -127,6 +127,27 @@ def standstill_over(tender: "Tender") -> bool:
     return decision.standstill_ends_on is None or decision.standstill_ends_on < local_date(timezone.now())
 
 
+def lots_unfinished(tender: "Tender") -> list[int]:
+    """The numbers of the lots still under way: a call follows its lots, and a lot is finished only when it was
+    cancelled or found unsuccessful, or its contract was signed or cancelled (a lot still in its standstill, or not
+    yet checked for claims and appeals, is not)."""
+    finished = ("signed", "cancelled")
+    unfinished = []
+    for lot in tender.lots.select_related("contract").order_by("number"):
+        if lot.status in (LotStatus.CANCELLED, LotStatus.UNSUCCESSFUL):
+            continue
+        contract = getattr(lot, "contract", None)
+        if lot.status == LotStatus.AWARDED and contract is not None and contract.status in finished:
+            continue
+        unfinished.append(lot.number)
+    return unfinished
+
+
+@guard(_("Some lots are not yet finished: their contracts are not signed or cancelled."), "lots_not_finished")
+def lots_finished(tender: "Tender") -> bool:
+    return not lots_unfinished(tender)
+
+
 class Tender(ConcurrentTransitionMixin, models.Model):
     authority = models.ForeignKey(
         ContractingAuthority, verbose_name=_("contracting authority"), on_delete=models.PROTECT, related_name="tenders"
@@ -351,7 +372,7 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=TenderStatus.DECIDED,
         target=TenderStatus.COMPLETED,
-        conditions=[standstill_over],
+        conditions=[standstill_over, lots_finished],
         permission=is_officer,
     )
     def complete(self) -> None:

@@ -25,5 +25,6 @@ urlpatterns: list = [
         name="appeal_resolve",
     ),
     path("<int:pk>/contracts/<int:contract_id>/liability-documents/", award.liability_add, name="liability"),
+    path("<int:pk>/contracts/<int:contract_id>/clear/", award.contract_clear, name="clear"),
     path("<int:pk>/contracts/<int:contract_id>/sign/", award.contract_sign, name="sign"),
 ]

@@ -163,7 +163,15 @@ class SignForm(forms.Form):
     reference = forms.CharField(label=_("Contract reference"), max_length=60, required=False)
 
 
-CONTRACT_FORMS = {"appeal": AppealForm, "liability": LiabilityForm, "sign": SignForm}
+class ClearForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label=_("No self-correction claim or Market Court appeal concerning the lot has arrived"),
+        help_text=_("Check the authority's registry and e-mail after the standstill before you confirm."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+CONTRACT_FORMS = {"appeal": AppealForm, "liability": LiabilityForm, "clear": ClearForm, "sign": SignForm}
 
 
 def _winner_names(tender, proposal) -> list[dict]:
@@ -305,6 +313,19 @@ def liability_add(request, pk: int, contract_id: int):
         "liability",
         lambda data: contract_services.liability_document_add(actor=request.user, contract_id=contract_id, **data),
         _("The document was recorded."),
+    )
+
+
+@login_required
+@require_POST
+def contract_clear(request, pk: int, contract_id: int):
+    return _contract_action(
+        request,
+        pk,
+        contract_id,
+        "clear",
+        lambda data: contract_services.lot_contracting_clear(actor=request.user, contract_id=contract_id, **data),
+        _("The check was recorded: the contract can now be signed."),
     )
 
 

@@ -26,7 +26,7 @@ def notified(authority, officer, member_a, member_b):
     return tender
 
 
-def test_the_standstill_ends_into_contracting_unless_an_appeal_suspends_the_lot(notified, officer, client_for):
+def test_the_standstill_end_notifies_but_an_appeal_suspends_the_lot(notified, officer, client_for):
     contracts = list(LotContract.objects.filter(lot__tender=notified).order_by("lot__number"))
     assert [c.status for c in contracts] == [ContractStatus.STANDSTILL] * 2
     first, second = contracts
@@ -46,7 +46,8 @@ def test_the_standstill_ends_into_contracting_unless_an_appeal_suspends_the_lot(
     assert timers_run_due() == 0
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.status, second.status) == (ContractStatus.CONTRACTING, ContractStatus.SUSPENDED)
+    # the timer only tells the officers that the check is due; it makes no lot ready for contracting
+    assert (first.status, second.status) == (ContractStatus.STANDSTILL, ContractStatus.SUSPENDED)
     assert Notification.objects.filter(kind="standstill.ended", tender_id=notified.pk, user=officer).count() == 1
 
     appeal_id = response.json()["appeals"][0]["id"]
@@ -61,6 +62,7 @@ def test_signing_warns_of_stale_liability_documents_and_is_recorded(notified, of
     timers_run_due()
     contract = LotContract.objects.filter(lot__tender=notified).order_by("lot__number").first()
     client = client_for(officer)
+    assert client.post(f"/api/v1/contracts/{contract.pk}/clear/", {"confirmed": True}).status_code == 200
     today = timezone.localdate()
     for kind, age in (("tax_debt", 10), ("pension_insurance", 130), ("trade_register", 5)):
         response = client.post(

@@ -126,7 +126,12 @@ def test_the_panel_qualifies_scores_and_the_award_is_decided_through_the_pages(
 
 
 def test_the_contract_step_registers_an_appeal_and_signs_with_warnings(authority, officer, member_a, browser_for):
+    from datetime import timedelta
+
+    from tests.evaluation.test_contracting_check import _send_decision
+
     tender = decided_call(officer=officer, bidders=[(member_a, "9000")], authority=authority)
+    _send_decision(tender, sent=timezone.now() - timedelta(days=20))
     contract = LotContract.objects.filter(lot__tender=tender).order_by("lot__number").first()
     client = browser_for(officer)
     url = f"/evaluation/{tender.pk}/decision/"
@@ -158,6 +163,17 @@ def test_the_contract_step_registers_an_appeal_and_signs_with_warnings(authority
         {f"liability-{contract.pk}-kind": "tax_debt", f"liability-{contract.pk}-issued_on": today},
     )
     assert response.status_code == 302
+    not_checked = client.post(
+        f"/evaluation/{tender.pk}/contracts/{contract.pk}/sign/",
+        {f"sign-{contract.pk}-signed_on": today, f"sign-{contract.pk}-signatories": "Maija"},
+    )
+    assert not_checked.status_code == 409 and 'role="alert"' in not_checked.content.decode()
+    checked = client.post(
+        f"/evaluation/{tender.pk}/contracts/{contract.pk}/clear/",
+        {f"clear-{contract.pk}-confirmed": "on", f"clear-{contract.pk}-note": "Kirjaamo tarkistettu."},
+        follow=True,
+    )
+    assert "The check was recorded" in checked.content.decode() and "Kirjaamo tarkistettu." in checked.content.decode()
 
     signed = client.post(
         f"/evaluation/{tender.pk}/contracts/{contract.pk}/sign/",

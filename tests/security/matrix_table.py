@@ -290,6 +290,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/contracts/{pk}/appeals/"): contract_action(CREATED),
     ("POST", "/api/v1/contracts/{pk}/appeals/{appeal_id}/resolve/"): contract_action(OK),
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): contract_action(CREATED),
+    ("POST", "/api/v1/contracts/{pk}/clear/"): contract_action(CONFLICT),  # the decision is not yet sent
     ("POST", "/api/v1/contracts/{pk}/sign/"): contract_action(CONFLICT),  # the decision is not yet sent
     # --- API: documents, notifications, audit ------------------------------------------------------------------------
     ("GET", "/api/v1/documents/"): api(signed_in=OK),  # filtered: the documents each may see
@@ -413,6 +414,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): contract_form(FOUND),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/{appeal_id}/resolve/"): contract_form(FOUND),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/liability-documents/"): contract_form(FOUND),
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/clear/"): contract_form(CONFLICT),  # not yet sent
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/sign/"): contract_form(CONFLICT),  # not yet sent
     # --- portal: records and the audit --------------------------------------------------------------------------------
     ("GET", "/records/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),
@@ -565,6 +567,7 @@ BODIES = {
         "resolved_on": _today(),
     },
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): lambda w: {"kind": "tax_debt", "issued_on": _today()},
+    ("POST", "/api/v1/contracts/{pk}/clear/"): lambda w: {"confirmed": True, "note": "Kirjaamo tarkistettu."},
     ("POST", "/api/v1/contracts/{pk}/sign/"): lambda w: {"signed_on": _today(), "signatories": ["Anna Hankkija"]},
     ("POST", "/api/v1/notifications/{pk}/resend/"): lambda w: {"email": "korjattu@provider.example"},
     # portal forms
@@ -629,6 +632,9 @@ BODIES = {
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/liability-documents/"): lambda w: {
         f"liability-{w.ids['contract']}-kind": "tax_debt",
         f"liability-{w.ids['contract']}-issued_on": _today(),
+    },
+    ("POST", "/evaluation/{pk}/contracts/{contract_id}/clear/"): lambda w: {
+        f"clear-{w.ids['contract']}-confirmed": "on"
     },
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/sign/"): lambda w: {
         f"sign-{w.ids['contract']}-signed_on": _today(),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
 from evaluation.draws import tie_draw_confirm, tie_draw_start, ties_needing_draw
-from evaluation.models import AwardDecision, ProviderRequest
+from evaluation.models import AwardDecision, ContractStatus, LotContract, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
 from evaluation.services import (
@@ -330,11 +330,11 @@ class Command(BaseCommand):
             tender_evaluate(actor=officer, tender_id=tender.pk)
             if state == "evaluated":
                 continue
-            # Two officers draw lots where a tie stands at a place the award takes (not in a lot where the § 96
-            # rejection left one offer): one starts (the seed is committed), the other confirms (it is revealed).
-            for lot_number in sorted({t["lot_number"] for t in ties_needing_draw(tender)}) if tie else ():
-                tie_draw_start(actor=officer, tender_id=tender.pk, lot_number=lot_number)
-                tie_draw_confirm(actor=officer2, tender_id=tender.pk, lot_number=lot_number)
+            # Only the lots still tied: an offer rejected for its price (§ 96, above) can leave a lot with no tie.
+            while tie and (ties := ties_needing_draw(tender)):
+                # Two officers draw lots: one starts (the seed is committed), the other confirms (it is revealed).
+                tie_draw_start(actor=officer, tender_id=tender.pk, lot_number=ties[0]["lot_number"])
+                tie_draw_confirm(actor=officer2, tender_id=tender.pk, lot_number=ties[0]["lot_number"])
             tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
             decision = tender_decide(actor=officer2 if state == "decided" else officer, tender_id=tender.pk)
             if state == "decided":
@@ -344,7 +344,32 @@ class Command(BaseCommand):
                 standstill_ends_on=(now - timedelta(days=25)).date(),
                 appeal_ends_on=(now - timedelta(days=25)).date(),
             )
+            self._contract_each_lot(tender, officer, decided_at=now - timedelta(days=40))
             tender_complete(actor=officer, tender_id=tender.pk)
+
+    def _contract_each_lot(self, tender, officer, *, decided_at):
+        """History: the decision was notified with it, the standstill ended 25 days ago; today an officer checks that
+        no claim or appeal arrived and records the signing (a call is completed only when its lots are)."""
+        from evaluation.contracts import contract_sign, lot_contracting_clear
+
+        LotContract.objects.filter(lot__tender=tender).update(
+            status=ContractStatus.STANDSTILL,
+            notified_at=decided_at,
+            standstill_ends_on=(decided_at + timedelta(days=15)).date(),
+            appeal_deadline=decided_at + timedelta(days=15),
+            self_correction_ends_on=(decided_at + timedelta(days=15)).date(),
+        )
+        for contract in LotContract.objects.filter(lot__tender=tender).order_by("lot__number"):
+            lot_contracting_clear(
+                actor=officer, contract_id=contract.pk, confirmed=True, note="Kirjaamo ja sähköposti tarkistettu."
+            )
+            contract_sign(
+                actor=officer,
+                contract_id=contract.pk,
+                signed_on=timezone.localdate(),
+                signatories=["Olli Hankkija", "Toimittajan edustaja"],
+                reference=f"SOP-{tender.pk}-{contract.lot.number}",
+            )
 
     def _price_explanation(self, tender, officer, *, provider, silent: bool):
         """§96: the officer asks a bidder to explain its lot 1 price (not flagged: any offer may be asked); in the
