@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus
-from evaluation.models import PanelMember
+from evaluation.models import AwardDecision, PanelMember
 from evaluation.panel import panel_access_check
 from procurement.access import roles_of
 from procurement.audit import audit_record
@@ -129,8 +129,12 @@ def _document_readers(user) -> Q:
       (`evaluation.panel.panel_access_check`), and only once the bids are opened; a receipt only while its bid
       stands submitted (a withdrawn bid stays private). After the decision the call's bidders read the opening
       record and the comparison, as they read each other's bids then (prices are never secret).
-    - A receipt and a letter are their provider's own; a letter is the authority's too (it sent it).
-    - The decision and the interruption are the authority's, and the bidders' once made.
+    - A receipt is its provider's own.
+    - The decision and the letters show the whole comparison (every bidder's prices, points and ranks): the
+      authority reads them as it reads the comparison, behind the panel's gate, and so does the one who decided
+      the award (`tenders.models.may_decide`: a decision-maker, or an officer where officers decide), who signed
+      them and answers for them; the call's bidders read the decision once made, a letter only its own provider.
+    - The interruption is the authority's, and the bidders' once made.
     - The procedure report names the bidders: the authority's, once the bids are opened.
     - The call document is public once published."""
     roles = roles_of(user)
@@ -149,6 +153,11 @@ def _document_readers(user) -> Q:
             tender_id=OuterRef("tender_id"), user_id=user.pk, declared_at__isnull=False, has_conflict=False
         )
         bid_content = opened & reads & (audits | Q(Exists(clean_panel_seat)))
+    signed = (
+        Q(Exists(AwardDecision.objects.filter(tender_id=OuterRef("tender_id"), decided_by_id=user.pk)))
+        if roles.is_authority_user
+        else nothing
+    )
     if roles.provider_of:
         own = Q(provider_id__in=roles.provider_of)
         bidder = Q(
@@ -173,8 +182,8 @@ def _document_readers(user) -> Q:
         DocumentKind.RECEIPT: own | (bid_content & submitted),
         DocumentKind.OPENING_RECORD: bid_content | (decided & bidder),
         DocumentKind.COMPARISON: bid_content | (decided & bidder),
-        DocumentKind.LETTER: own | reads,
-        DocumentKind.DECISION: reads | (decided & bidder),
+        DocumentKind.LETTER: own | bid_content | (signed & reads),
+        DocumentKind.DECISION: bid_content | (signed & reads) | (decided & bidder),
         DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & bidder),
         DocumentKind.PROCEDURE_REPORT: opened & reads,
     }
@@ -183,7 +192,13 @@ def _document_readers(user) -> Q:
 
 
 # The kinds that show a bid's content: the authority reads them behind the panel's gate.
-_BEHIND_THE_PANEL = {DocumentKind.RECEIPT, DocumentKind.OPENING_RECORD, DocumentKind.COMPARISON}
+_BEHIND_THE_PANEL = {
+    DocumentKind.RECEIPT,
+    DocumentKind.OPENING_RECORD,
+    DocumentKind.COMPARISON,
+    DocumentKind.DECISION,
+    DocumentKind.LETTER,
+}
 
 
 def documents_visible_to(*, user):
