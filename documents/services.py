@@ -22,7 +22,7 @@ from procurement.auditchain import chain_head
 from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.notifications import notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
-from tenders.models import Tender
+from tenders.models import Tender, TenderInterest
 
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
 from .renderer import RENDERER, render_pdf
@@ -134,7 +134,9 @@ def _document_readers(user) -> Q:
       authority reads them as it reads the comparison, behind the panel's gate, and so does the one who decided
       the award (`tenders.models.may_decide`: a decision-maker, or an officer where officers decide), who signed
       them and answers for them; the call's bidders read the decision once made, a letter only its own provider.
-    - The interruption is the authority's, and the bidders' once made.
+    - The interruption shows the reason and the redress, nothing of a bid: the authority's, and once made every
+      provider it was notified to (`tenders.services.interested_provider_ids`: those that viewed or follow the
+      call, or have a bid or a draft in it), whom the decision concerns.
     - The procedure report names the bidders: the authority's, once the bids are opened.
     - The call document is public once published."""
     roles = roles_of(user)
@@ -167,8 +169,11 @@ def _document_readers(user) -> Q:
                 )
             )
         )
+        interested = Q(
+            Exists(TenderInterest.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of))
+        ) | Q(Exists(Bid.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
     else:
-        own = bidder = nothing
+        own = bidder = interested = nothing
     decided = Q(tender__decided_at__isnull=False)
     submitted = Q(
         Exists(
@@ -184,7 +189,7 @@ def _document_readers(user) -> Q:
         DocumentKind.COMPARISON: bid_content | (decided & bidder),
         DocumentKind.LETTER: own | bid_content | (signed & reads),
         DocumentKind.DECISION: bid_content | (signed & reads) | (decided & bidder),
-        DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & bidder),
+        DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & interested),
         DocumentKind.PROCEDURE_REPORT: opened & reads,
     }
     # A kind without a rule is read by nobody; tests/security/test_matrix_documents.py reads every kind as every role.

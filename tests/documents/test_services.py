@@ -295,6 +295,51 @@ def test_the_decision_and_the_letters_are_read_as_the_comparison_and_by_the_one_
     assert client_for(member_a).get(f"/api/v1/documents/{documents['letter', provider_b.pk]}/").status_code == 404
 
 
+def test_every_provider_told_of_an_interruption_reads_its_decision(authority, officer, client_for):
+    # given a published call that one provider viewed, one follows, one has a draft in and one a submitted bid
+    from bids.services import bid_create
+    from procurement.models import Notification
+    from tenders.models import TenderInterest
+    from tenders.services import tender_cancel
+    from tests.helpers import full_content
+
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    members = {
+        name: factories.provider_member_of(factories.ProviderFactory())
+        for name in ("viewed", "follows", "draft", "bid", "none")
+    }
+    provider = {name: member.memberships.get().provider_id for name, member in members.items()}
+    TenderInterest.objects.create(tender=tender, provider_id=provider["viewed"])
+    TenderInterest.objects.create(
+        tender=tender, provider_id=provider["follows"], following=True, followed_at=timezone.now()
+    )
+    bid_create(
+        actor=members["draft"], tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender, "9000")
+    )
+    submit_bid(members["bid"], tender)
+
+    # when the call is interrupted
+    tender_cancel(actor=officer, tender_id=tender.pk, reason="Määrärahat loppuivat.")
+
+    # then every provider the decision was sent to reads it, and no other
+    notified = set(
+        Notification.objects.filter(tender_id=tender.pk, kind="tender.cancelled").values_list("provider_id", flat=True)
+    )
+    interruption = GeneratedDocument.objects.get(tender=tender, kind=DocumentKind.INTERRUPTION)
+    assert (
+        interruption.pk
+        in Notification.objects.get(
+            tender_id=tender.pk, kind="tender.cancelled", provider_id=provider["draft"]
+        ).documents
+    )
+    answers = {
+        name: client_for(member).get(f"/api/v1/documents/{interruption.pk}/").status_code
+        for name, member in members.items()
+    }
+    assert notified == {provider[name] for name in ("viewed", "follows", "draft", "bid")}
+    assert answers == {"viewed": 200, "follows": 200, "draft": 200, "bid": 200, "none": 404}
+
+
 def test_the_procedure_report_tells_the_procedure_in_order(decided):
     report = GeneratedDocument.objects.get(tender=decided, kind="procedure_report")
 
