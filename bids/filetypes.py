@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError
 from pypdf.filters import decode_stream_data
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject, StreamObject
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from procurement.errors import ValidationFailed
 
@@ -246,7 +254,8 @@ _WINDOW = 1024 * 1024
 
 # Names that mark what a PDF may not carry, as a key or as a value, in any object: JavaScript (actions, the
 # document's name tree, form scripts), actions that start a program, XFA forms, files embedded in the document or
-# in an annotation, and rich media. Links (/URI), jumps to other files (/GoToR) and form submission stay allowed.
+# in an annotation, rich media, and 3D artwork (its /3DD stream runs JavaScript from /OnInstantiate; a tender has
+# no use for 3D). Web and mail links (/URI), jumps to other files (/GoToR) and form submission stay allowed.
 _ACTIVE_NAMES = frozenset(
     {
         "/JavaScript",
@@ -259,8 +268,18 @@ _ACTIVE_NAMES = frozenset(
         "/FileAttachment",
         "/RichMedia",
         "/RichMediaExecute",
+        "/3D",
+        "/3DD",
+        "/OnInstantiate",
     }
 )
+# A link (/URI) may lead only to a web page or a mail address (or a relative address): not to javascript:,
+# vbscript:, data: or file: addresses, nor any other scheme a viewer might hand to a program.
+_URI_SCHEMES = frozenset({"http", "https", "mailto"})
+# The keys that name a file (a file specification's, or an action's /F): a network path (\\host\share, //host,
+# file: or smb:) makes the viewer connect to that host, which hands it the user's Windows credentials' hash.
+_FILE_KEYS = frozenset({"/F", "/UF", "/DOS", "/Unix", "/Mac"})
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # What one upload may cost: beyond these the file is refused as one that cannot be checked. A 600-page report
 # has some 1 500 objects and 16 000 values, nested less than 10 deep.
 MAX_PDF_OBJECTS = 250_000
@@ -270,14 +289,22 @@ MAX_PDF_DEPTH = 100
 MAX_PDF_STREAM_UNPACKED = 64 * 1024 * 1024
 _IMAGE_FILTERS = frozenset({"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode"})
 _FLATE = frozenset({"/FlateDecode", "/Fl"})
-# Where a numbered object starts, as pypdf looks for one that its cross-reference does not list.
-_OBJECT_HEADER = re.compile(rb"\s(\d{1,10})\s+(\d{1,5})\s+obj")
 
 
 def _active() -> FileRefused:
     return FileRefused(
         "active_content",
         _("The PDF contains JavaScript or an action that starts a program; save it without them and upload again."),
+    )
+
+
+def _unsafe_link() -> FileRefused:
+    return FileRefused(
+        "unsafe_link",
+        _(
+            "The PDF has a link to a script, to a file or to a network share; "
+            "remove the link (web and e-mail links may stay) and upload again."
+        ),
     )
 
 
@@ -332,7 +359,6 @@ class _PdfInspection:
         self.seen: set[tuple[int, int]] = set()
         self.pending: list[tuple[int, int]] = []
         self.values = 0
-        self._headers: set[tuple[int, int]] | None = None
 
     def run(self) -> None:
         reader = self.reader
@@ -368,13 +394,10 @@ class _PdfInspection:
         reader = self.reader
         listed = number in reader.xref.get(generation, ()) or (generation == 0 and number in reader.xref_objStm)
         if not listed:
-            if self._headers is None:
-                self._headers = {(int(n), int(g)) for n, g in _OBJECT_HEADER.findall(self.data)}
-            if (number, generation) in self._headers:
-                # The file holds an object that its cross-reference does not list, and a reference to it: a reader
-                # may go and find it, or not. The structure is not what it says.
-                raise _uninspectable()
-            return NullObject()  # a reference to an object that is nowhere is null
+            # A reference to an object the cross-reference does not list (in use): a reader may go and find it (a
+            # header anywhere in the bytes, after whatever byte; an object stream that holds it), or not. The
+            # structure is not what it says, whether or not the object is found here.
+            raise _uninspectable()
         return reader.get_object(IndirectObject(number, generation, reader))
 
     def _inspect(self, root) -> None:
@@ -393,9 +416,27 @@ class _PdfInspection:
                 for key, item in dict.items(value):  # as stored: references are followed by the walk
                     if key in _ACTIVE_NAMES:
                         raise _active()
+                    if key == "/URI" or key in _FILE_KEYS:
+                        self._check_address(key, item)
                     stack.append((item, depth + 1))
             elif isinstance(value, ArrayObject):
                 stack.extend((item, depth + 1) for item in list.__iter__(value))
+
+    def _check_address(self, key: str, item) -> None:
+        """A link's address (/URI) or a file's name (/F and its kin), where it is a string: refused if it leads to a
+        script or a local file, or makes the viewer connect to a network share."""
+        if isinstance(item, IndirectObject):
+            item = self._resolve(item.idnum, item.generation)
+        if not isinstance(item, (TextStringObject, ByteStringObject)):
+            return  # an annotation's flags (/F 4), a file specification's dictionary (walked on its own), a URI dict
+        text = item.original_bytes.decode("latin-1") if isinstance(item, ByteStringObject) else str(item)
+        address = _CONTROL.sub("", text).lower()  # viewers and browsers drop these: "java\tscript:" is javascript:
+        if address.startswith(("\\\\", "//", "\\/", "/\\", "file:", "smb:")):
+            raise _unsafe_link()
+        if key == "/URI":
+            scheme, colon, _rest = address.partition(":")
+            if colon and not any(c in scheme for c in "/?#\\") and scheme not in _URI_SCHEMES:
+                raise _unsafe_link()
 
     def _unpack(self, stream: StreamObject, *, object_stream: bool) -> None:
         """Count what the stream unpacks to against the file's budget, so that a bomb is refused before a reader

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus
-from evaluation.models import PanelMember
+from evaluation.models import AwardDecision, PanelMember
 from evaluation.panel import panel_access_check
 from procurement.access import roles_of
 from procurement.audit import audit_record
@@ -22,7 +22,7 @@ from procurement.auditchain import chain_head
 from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.notifications import notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
-from tenders.models import Tender
+from tenders.models import Tender, TenderInterest
 
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
 from .renderer import RENDERER, render_pdf
@@ -129,8 +129,14 @@ def _document_readers(user) -> Q:
       (`evaluation.panel.panel_access_check`), and only once the bids are opened; a receipt only while its bid
       stands submitted (a withdrawn bid stays private). After the decision the call's bidders read the opening
       record and the comparison, as they read each other's bids then (prices are never secret).
-    - A receipt and a letter are their provider's own; a letter is the authority's too (it sent it).
-    - The decision and the interruption are the authority's, and the bidders' once made.
+    - A receipt is its provider's own.
+    - The decision and the letters show the whole comparison (every bidder's prices, points and ranks): the
+      authority reads them as it reads the comparison, behind the panel's gate, and so does the one who decided
+      the award (`tenders.models.may_decide`: a decision-maker, or an officer where officers decide), who signed
+      them and answers for them; the call's bidders read the decision once made, a letter only its own provider.
+    - The interruption shows the reason and the redress, nothing of a bid: the authority's, and once made every
+      provider it was notified to (`tenders.services.interested_provider_ids`: those that viewed or follow the
+      call, or have a bid or a draft in it), whom the decision concerns.
     - The procedure report names the bidders: the authority's, once the bids are opened.
     - The call document is public once published."""
     roles = roles_of(user)
@@ -149,6 +155,11 @@ def _document_readers(user) -> Q:
             tender_id=OuterRef("tender_id"), user_id=user.pk, declared_at__isnull=False, has_conflict=False
         )
         bid_content = opened & reads & (audits | Q(Exists(clean_panel_seat)))
+    signed = (
+        Q(Exists(AwardDecision.objects.filter(tender_id=OuterRef("tender_id"), decided_by_id=user.pk)))
+        if roles.is_authority_user
+        else nothing
+    )
     if roles.provider_of:
         own = Q(provider_id__in=roles.provider_of)
         bidder = Q(
@@ -158,8 +169,11 @@ def _document_readers(user) -> Q:
                 )
             )
         )
+        interested = Q(
+            Exists(TenderInterest.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of))
+        ) | Q(Exists(Bid.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
     else:
-        own = bidder = nothing
+        own = bidder = interested = nothing
     decided = Q(tender__decided_at__isnull=False)
     submitted = Q(
         Exists(
@@ -173,9 +187,9 @@ def _document_readers(user) -> Q:
         DocumentKind.RECEIPT: own | (bid_content & submitted),
         DocumentKind.OPENING_RECORD: bid_content | (decided & bidder),
         DocumentKind.COMPARISON: bid_content | (decided & bidder),
-        DocumentKind.LETTER: own | reads,
-        DocumentKind.DECISION: reads | (decided & bidder),
-        DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & bidder),
+        DocumentKind.LETTER: own | bid_content | (signed & reads),
+        DocumentKind.DECISION: bid_content | (signed & reads) | (decided & bidder),
+        DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & interested),
         DocumentKind.PROCEDURE_REPORT: opened & reads,
     }
     # A kind without a rule is read by nobody; tests/security/test_matrix_documents.py reads every kind as every role.
@@ -183,7 +197,13 @@ def _document_readers(user) -> Q:
 
 
 # The kinds that show a bid's content: the authority reads them behind the panel's gate.
-_BEHIND_THE_PANEL = {DocumentKind.RECEIPT, DocumentKind.OPENING_RECORD, DocumentKind.COMPARISON}
+_BEHIND_THE_PANEL = {
+    DocumentKind.RECEIPT,
+    DocumentKind.OPENING_RECORD,
+    DocumentKind.COMPARISON,
+    DocumentKind.DECISION,
+    DocumentKind.LETTER,
+}
 
 
 def documents_visible_to(*, user):

@@ -77,6 +77,9 @@ class ChainReport:
     # The latest valid anchor the chain was checked against (sequence, event_id, hash, at, anchored_at), if any.
     anchor: dict | None = None
     anchors_checked: int = 0
+    # Where the anchors begin: 0 when their genesis line was written for the chain's start; the head's position when
+    # an operator started the file anew (audit_anchor_init --restart), the events before it then anchored no longer.
+    anchored_from: int | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -88,6 +91,7 @@ class ChainReport:
             "code": self.code,
             "anchor": self.anchor,
             "anchors_checked": self.anchors_checked,
+            "anchored_from": self.anchored_from,
         }
 
 
@@ -145,8 +149,12 @@ def verify_chain(batch: int = 5000) -> ChainReport:
     anchored: dict[int, list[dict]] = {}
     for anchor in anchors.valid:
         anchored.setdefault(anchor["sequence"], []).append(anchor)
-    latest = max(anchors.valid, key=lambda a: a["sequence"], default=None)
-    checked = {"anchor": _public(latest), "anchors_checked": len(anchors.valid)}
+    latest = max((a for a in anchors.valid if a["event_id"] is not None), key=lambda a: a["sequence"], default=None)
+    checked = {
+        "anchor": _public(latest),
+        "anchors_checked": sum(1 for a in anchors.valid if a["event_id"] is not None),
+        "anchored_from": anchors.genesis["sequence"] if anchors.genesis else None,
+    }
 
     expected_prev, expected_sequence, length = GENESIS, 1, 0
     last_sequence = 0
@@ -215,6 +223,17 @@ def verify_chain(batch: int = 5000) -> ChainReport:
     if anchors.invalid:
         sequence, reason = anchors.invalid[0]
         return ChainReport(False, length, expected_prev, sequence, reason, "anchor_invalid", **checked)
+    if not anchors.missing and anchors.genesis is None:
+        return ChainReport(
+            False,
+            length,
+            expected_prev,
+            None,
+            "the anchor file does not begin with its genesis line: it was cut, or started anew without "
+            "audit_anchor_init",
+            "anchor_restarted",
+            **checked,
+        )
     if anchors.missing and length and settings.AUDIT_ANCHOR_REQUIRED:
         return ChainReport(
             False,
@@ -235,9 +254,23 @@ def verify_chain(batch: int = 5000) -> ChainReport:
 # id, hash and time, signed (HMAC-SHA256) with AUDIT_ANCHOR_KEY, which is in the environment and never in the
 # database, and appended to a file in AUDIT_ANCHOR_DIR, which belongs on storage the database's owner cannot
 # rewrite (another host or volume, append-only). One is written after each link and by beat (audit.anchor).
+#
+# The file is created only by an explicit step (audit_anchor_init), and begins with a signed genesis line: the head
+# when it was created (position 0 for a new chain). Each later line carries the hash of the line before it. The
+# writers never create the file: one deleted stays missing (and verification says so) until an operator starts it
+# anew, and a file cut at its start, or emptied, no longer begins with its genesis line.
 
 ANCHOR_FILE = "audit-anchors.jsonl"
-SIGNED_FIELDS = ("sequence", "event_id", "hash", "at", "anchored_at", "key_id")
+SIGNED_FIELDS = ("sequence", "event_id", "hash", "at", "anchored_at", "key_id", "kind", "prev", "reason")
+GENESIS_KIND = "genesis"
+
+
+class AnchorFileMissing(RuntimeError):
+    """The anchor file is not there (or is empty): the writers do not create it (audit_anchor_init does)."""
+
+
+class AnchorFileExists(RuntimeError):
+    """audit_anchor_init was asked to create an anchor file that exists."""
 
 
 @dataclass
@@ -245,6 +278,7 @@ class Anchors:
     valid: list[dict] = field(default_factory=list)
     invalid: list[tuple[int | None, str]] = field(default_factory=list)
     missing: bool = False
+    genesis: dict | None = None
 
 
 def anchor_path() -> Path:
@@ -269,6 +303,10 @@ def _signature(key: bytes, anchor: dict) -> str:
     return hmac.new(key, raw, hashlib.sha256).hexdigest()
 
 
+def _line_hash(line: str) -> str:
+    return hashlib.sha256(line.rstrip("\n").encode("utf-8")).hexdigest()
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
@@ -288,58 +326,105 @@ def chain_head() -> dict | None:
     return {"sequence": head["sequence"], "event_id": head["id"], "hash": head["hash"], "at": _iso(head["at"])}
 
 
-def _append(anchor: dict) -> None:
+def _signed_line(fields: dict, *, prev: str, now: datetime | None) -> tuple[dict, str]:
+    key = _keys()[0]
+    anchor = {**fields, "prev": prev, "anchored_at": _iso(now or timezone.now()), "key_id": _key_id(key)}
+    anchor["signature"] = _signature(key, anchor)
+    return anchor, json.dumps(anchor, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+def _last_line(descriptor: int) -> str:
+    size = os.fstat(descriptor).st_size
+    start = max(0, size - 8192)
+    tail = os.pread(descriptor, size - start, start).decode("utf-8", "replace")
+    lines = tail.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def _append(fields: dict, *, now: datetime | None = None) -> dict:
+    """Sign the fields as the line that follows the file's last one and append it; never creates the file."""
     path = anchor_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(anchor, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-    # Opened for appending only, and locked, so that the lines of several processes never mix.
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+    try:
+        # Opened for appending only, never created (a deleted file must stay missing), and locked, so that the
+        # lines of several processes never mix and each names the one before it.
+        descriptor = os.open(path, os.O_RDWR | os.O_APPEND)
+    except FileNotFoundError:
+        raise AnchorFileMissing(f"{path} is missing: run `manage.py audit_anchor_init`") from None
+    with os.fdopen(descriptor, "r+", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.write(line)
-        handle.flush()
+        last = _last_line(descriptor)
+        if not last:
+            raise AnchorFileMissing(f"{path} is empty: it has no genesis line")
+        anchor, line = _signed_line(fields, prev=_line_hash(last), now=now)
+        os.write(descriptor, line.encode("utf-8"))
+    return anchor
 
 
 def anchor_write(head: dict, *, now: datetime | None = None) -> dict:
-    """Sign the head and append it to the anchor file; returns the anchor."""
-    key = _keys()[0]
-    anchor = {**head, "anchored_at": _iso(now or timezone.now()), "key_id": _key_id(key)}
-    anchor["signature"] = _signature(key, anchor)
-    _append(anchor)
+    """Sign the head and append it to the anchor file; returns the anchor (AnchorFileMissing without the file)."""
+    return _append({"kind": "head", "reason": "", **head}, now=now)
+
+
+def anchor_init(*, head: dict | None, reason: str, now: datetime | None = None) -> dict:
+    """Create the anchor file with its genesis line (the given head, or position 0 for an empty chain).
+
+    Refuses (AnchorFileExists) if the file is there, whatever it holds."""
+    path = anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fields = head or {"sequence": 0, "event_id": None, "hash": GENESIS, "at": None}
+    anchor, line = _signed_line({"kind": GENESIS_KIND, "reason": reason, **fields}, prev="", now=now)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o640)
+    except FileExistsError:
+        raise AnchorFileExists(f"{path} exists") from None
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(line)
     return anchor
 
 
 def _anchor_quietly(head: dict) -> None:
     try:
         anchor_write(head)
+    except AnchorFileMissing:
+        # Never created again here: a deleted file would otherwise come back with a new history and hide it.
+        logger.error(
+            "The audit chain's anchor file is missing; nothing is anchored until an operator runs "
+            "`manage.py audit_anchor_init --restart`."
+        )
     except Exception:  # the beat task (audit.anchor) anchors the head later; verification says if none exists
         logger.error("The audit chain's head could not be anchored now; beat will.", exc_info=True)
 
 
-def _last_anchor_line(path: Path) -> str:
-    with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - 8192))
-        lines = handle.read().decode("utf-8", "replace").strip().splitlines()
-    return lines[-1] if lines else ""
-
-
 def chain_anchor(*, now: datetime | None = None) -> dict | None:
-    """Link what waits, then anchor the head unless the latest anchor already holds it (beat's audit.anchor)."""
+    """Link what waits, then anchor the head unless the latest anchor already holds it (beat's audit.anchor).
+
+    Without the anchor file nothing is written (an error is logged): the file is created only by audit_anchor_init."""
     chain_link()
     head = chain_head()
     if head is None:
         return None
     path = anchor_path()
-    if path.exists():
+    try:
+        with path.open("rb") as handle:
+            last_line = _last_line(handle.fileno())
+    except FileNotFoundError:
+        last_line = None
+    if last_line:
         try:
-            last = json.loads(_last_anchor_line(path) or "{}")
+            last = json.loads(last_line)
         except ValueError:
             last = {}
         if last.get("sequence") == head["sequence"] and last.get("hash") == head["hash"]:
             return None
-    return anchor_write(head, now=now)
+    try:
+        return anchor_write(head, now=now)
+    except AnchorFileMissing:
+        logger.error(
+            "The audit chain's anchor file %s is missing or empty: the head is not anchored. An operator "
+            "starts it anew with `manage.py audit_anchor_init --restart`.",
+            path,
+        )
+        return None
 
 
 def _public(anchor: dict | None) -> dict | None:
@@ -349,20 +434,24 @@ def _public(anchor: dict | None) -> dict | None:
 
 
 def anchors_read() -> Anchors:
-    """Every anchor of the file, its signature checked: the valid ones, and what is wrong with the others."""
+    """Every anchor of the file, its signature and its link to the line before checked: the valid ones, the genesis
+    line if the file begins with one, and what is wrong with the others."""
     path = anchor_path()
     if not path.exists():
         return Anchors(missing=True)
     keys = {_key_id(key): key for key in _keys()}
     found = Anchors()
+    previous = None
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            expected_prev, previous = ("" if previous is None else _line_hash(previous)), line
             try:
                 anchor = json.loads(line)
                 sequence = int(anchor["sequence"])
-                int(anchor["event_id"])
+                if anchor["event_id"] is not None:
+                    int(anchor["event_id"])
                 str(anchor["hash"]), str(anchor["anchored_at"])
             except (ValueError, KeyError, TypeError):
                 found.invalid.append((None, f"line {number} of the anchor file is not an anchor"))
@@ -373,6 +462,22 @@ def anchors_read() -> Anchors:
                 found.invalid.append(
                     (sequence, f"the anchor of event {sequence} (line {number}) does not carry a valid signature")
                 )
+                continue
+            genesis = anchor.get("kind") == GENESIS_KIND
+            if number == 1 and genesis:
+                found.genesis = anchor
+            elif genesis:
+                found.invalid.append((sequence, f"line {number} of the anchor file is a second genesis line"))
+                continue
+            if anchor.get("prev") != expected_prev:
+                if number > 1:  # a first line that is not the genesis line is reported as a restarted file
+                    found.invalid.append(
+                        (
+                            sequence,
+                            f"the anchor on line {number} does not follow the line before it: lines were "
+                            "removed, changed or reordered",
+                        )
+                    )
                 continue
             anchor["sequence"] = sequence
             found.valid.append(anchor)

@@ -364,12 +364,41 @@ def notification_resend_check(*, actor, notification_id: int, for_update: bool =
         raise NotFound()  # it says who bid: sealed until the opening, as in the delivery log
     if not roles_of(actor).is_officer(tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
+    if notification.documents:
+        # Sending it again hands its documents to an address: only to one who may read each of them.
+        from documents.services import documents_visible_to
+
+        carried = set(notification.documents)
+        if documents_visible_to(user=actor).filter(pk__in=carried).count() != len(carried):
+            raise Forbidden(
+                _("This notification carries a document you may not read, so you cannot send it again."),
+                code="document_not_readable",
+            )
     return notification
 
 
+def _recipient_addresses(notification: Notification) -> set[str]:
+    """The addresses a notification may be sent again to: its recipient's own, as registered now (the user's, or the
+    provider's address for notifications and its people's), never one the sender makes up."""
+    from procurement.models import Membership
+
+    addresses = set()
+    if notification.user_id:
+        addresses.add(notification.user.email)
+    if notification.provider_id:
+        addresses.add(notification.provider.email)
+        addresses |= set(
+            Membership.objects.filter(provider_id=notification.provider_id, user__is_active=True).values_list(
+                "user__email", flat=True
+            )
+        )
+    return {address.strip().lower() for address in addresses if address}
+
+
 def notification_resend(*, actor, notification_id: int, email: str = "") -> Notification:
-    """An officer sends a notification again, e.g. to a corrected address. A decision's periods then run anew."""
-    from procurement.errors import Conflict
+    """An officer sends a notification again, e.g. to a corrected address (one the recipient has registered since:
+    the user's, the provider's or one of its people's). A decision's periods then run anew."""
+    from procurement.errors import Conflict, ValidationFailed
 
     with transaction.atomic():
         notification = notification_resend_check(actor=actor, notification_id=notification_id, for_update=True)
@@ -377,6 +406,12 @@ def notification_resend(*, actor, notification_id: int, email: str = "") -> Noti
             raise Conflict(_("The notification is still waiting to be sent."), code="notification_pending")
         before = {"status": notification.status, "email_to": notification.email_to, "sent_at": notification.sent_at}
         if email:
+            if email.strip().lower() not in _recipient_addresses(notification):
+                raise ValidationFailed(
+                    _("A notification is sent again only to an address its recipient has registered."),
+                    code="address_not_recipients",
+                    errors={"email": [_("Not an address of the recipient.")]},
+                )
             notification.email_to = [email]
         if not notification.email_to:
             raise Conflict(_("The recipient has no e-mail address; give one."), code="no_address")

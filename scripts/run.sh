@@ -6,6 +6,8 @@ PY=.venv/bin
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 
 $PY/python manage.py migrate --noinput -v 0
+# The audit chain's anchor file is created here for a new log only; the writers never create it.
+$PY/python manage.py audit_anchor_init --install
 $PY/python manage.py seed_demo
 mkdir -p var/log
 $PY/celery -A config worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler \

@@ -719,6 +719,8 @@ def _record_version(tender: Tender, *, actor, reason: str = "", changed: list[st
 
 
 def interested_provider_ids(tender: Tender) -> set[int]:
+    """The providers that viewed or follow the call, or have a bid or a draft in it: told of its changes, and of its
+    interruption, whose decision they then read (`documents.services._document_readers`)."""
     return set(tender.interests.values_list("provider_id", flat=True)) | set(
         Bid.objects.filter(tender=tender).values_list("provider_id", flat=True)
     )

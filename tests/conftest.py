@@ -107,8 +107,14 @@ def celery_worker_redis(transactional_db):
 
 @pytest.fixture(autouse=True)
 def _own_audit_anchors(settings, tmp_path):
-    """Each test anchors the audit chain in a directory of its own: its events (and their anchors) are its own."""
+    """Each test anchors the audit chain in a directory of its own: its events (and their anchors) are its own.
+
+    The file is created as the installation step does (its genesis line: a chain without events); the writers never
+    create it."""
+    from procurement.auditchain import anchor_init
+
     settings.AUDIT_ANCHOR_DIR = tmp_path / "audit-anchors"
+    anchor_init(head=None, reason="install")
 
 
 @pytest.fixture(autouse=True)

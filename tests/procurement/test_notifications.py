@@ -206,7 +206,9 @@ def test_the_decision_starts_the_periods_when_it_is_sent_and_again_when_re_sent(
     editions = GeneratedDocument.objects.filter(tender=tender, kind="decision").count()
     assert editions == 2  # the first edition counted from the decision day; the sending moved the dates
 
-    # B's address was wrong: an officer sends it again; the periods run from the new sending.
+    # B's address was wrong: B corrects it, and an officer sends it again; the periods run from the new sending.
+    provider_b.email = "oikea@provider.example"
+    provider_b.save()
     response = client_for(officer).post(
         f"/api/v1/notifications/{notifications[provider_b.pk].pk}/resend/", {"email": "oikea@provider.example"}
     )
@@ -313,3 +315,61 @@ def test_the_delivery_log_is_whole_after_the_opening(call_with_followers_and_bid
 
     assert {row["provider"] for row in rows} >= {p.pk for p in providers.values()}
     assert {row["kind"] for row in rows} >= {"answers.published", "bid.receipt"}
+
+
+# --- sending again: only what the sender may read, only to the recipient -------------------------------------------
+
+
+@pytest.fixture
+def opened_call_with_receipts(authority, officer, member_a, member_b):
+    from procurement.models import DeliveryStatus
+    from tenders.services import tender_close
+    from tests.helpers import open_bids, seat_panel, submitted_call
+
+    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    receipts = Notification.objects.filter(tender_id=tender.pk, kind="bid.receipt")
+    receipts.update(status=DeliveryStatus.SENT)
+    return tender, receipts
+
+
+def test_an_officer_who_may_not_read_its_document_cannot_send_a_notification_again(
+    opened_call_with_receipts, authority, provider_a, client_for
+):
+    # given a receipt's notification after the opening, and an officer not on the panel (its download answers 403)
+    _tender, receipts = opened_call_with_receipts
+    receipt = receipts.get(provider=provider_a)
+    off_panel = factories.officer_of(authority)
+    assert client_for(off_panel).get(f"/api/v1/documents/{receipt.documents[0]}/download/").status_code == 403
+    before = list(Notification.objects.filter(pk=receipt.pk).values_list("status", "email_to", "attempts"))
+
+    # when they send it again, to their own address or to none
+    to_them = client_for(off_panel).post(
+        f"/api/v1/notifications/{receipt.pk}/resend/", {"email": "attacker@evil.example"}, format="json"
+    )
+    as_it_was = client_for(off_panel).post(f"/api/v1/notifications/{receipt.pk}/resend/")
+
+    # then both are refused, and nothing is sent anywhere
+    assert to_them.status_code == as_it_was.status_code == 403
+    assert to_them.json()["code"] == as_it_was.json()["code"] == "document_not_readable"
+    assert list(Notification.objects.filter(pk=receipt.pk).values_list("status", "email_to", "attempts")) == before
+
+
+def test_a_notification_is_sent_again_only_to_an_address_of_its_recipient(
+    opened_call_with_receipts, officer, provider_a, member_a, client_for
+):
+    _tender, receipts = opened_call_with_receipts
+    receipt = receipts.get(provider=provider_a)
+    url = f"/api/v1/notifications/{receipt.pk}/resend/"
+
+    elsewhere = client_for(officer).post(url, {"email": "attacker@evil.example"}, format="json")
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (400, "address_not_recipients")
+    assert "attacker@evil.example" not in Notification.objects.get(pk=receipt.pk).email_to
+
+    # the panel's officer reads the receipt: sent again to the provider's address, or to one of its people
+    assert client_for(officer).post(url, {"email": provider_a.email}, format="json").status_code == 202
+    Notification.objects.filter(pk=receipt.pk).update(status="sent")
+    assert client_for(officer).post(url, {"email": member_a.email.upper()}, format="json").status_code == 202
+    assert Notification.objects.get(pk=receipt.pk).email_to == [member_a.email.upper()]

@@ -159,10 +159,11 @@ def own_bid_page(outcome) -> dict:
 
 
 # Documents of the call, by document: the call document is public; A's receipt and letter are A's, and the
-# authority's after the opening; the opening record is the authority's after the opening, the bidders' after
-# the decision. The receipt and the opening record show the bids: X's readers read them as they read the bids (the
-# evaluator off the panel is refused, 403). A document that does not exist yet in a state answers 404 like one
-# that is not yours. Every kind, role, state and declaration: tests/security/test_matrix_documents.py.
+# authority's after the opening (the letter behind the panel's gate: it shows the comparison); the opening record
+# is the authority's after the opening, the bidders' after the decision. The receipt and the opening record show
+# the bids: X's readers read them as they read the bids (the evaluator off the panel is refused, 403). A document
+# that does not exist yet in a state answers 404 like one that is not yours. Every kind, role, state and
+# declaration: tests/security/test_matrix_documents.py.
 DOCUMENT_READ = {
     "call": OK,
     "receipt_a": {
@@ -175,7 +176,12 @@ DOCUMENT_READ = {
         "evaluator_unnamed": by_state(HIDDEN, DENIED, DENIED),  # the bids' content: the panel's gate (403)
         "providers": by_state(HIDDEN, HIDDEN, OK),
     },
-    "letter_a": {"owner": by_state(HIDDEN, HIDDEN, OK), "authority": by_state(HIDDEN, HIDDEN, OK)},
+    # the letter shows the whole comparison: the panel's gate, as the comparison (the decider, officer_x, is on it)
+    "letter_a": {
+        "owner": by_state(HIDDEN, HIDDEN, OK),
+        "authority": by_state(HIDDEN, HIDDEN, OK),
+        "evaluator_unnamed": by_state(HIDDEN, HIDDEN, DENIED),
+    },
 }
 
 

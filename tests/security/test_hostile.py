@@ -39,11 +39,15 @@ from tests import factories
 from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
 from tests.bids.test_filetypes import (
     HOSTILE_PDFS,
+    UNSAFE_LINKS,
     encrypted_pdf,
     pdf_deeply_nested,
     pdf_object_stream_bomb,
     pdf_truncated,
     pdf_unlisted_action,
+    pdf_unlisted_action_after_a_delimiter,
+    pdf_unlisted_action_after_nul,
+    pdf_unlisted_action_packed,
 )
 from tests.helpers import full_content, open_bids, qualify_all, seat_panel, submitted_call
 from tests.tenders.test_api import call_payload
@@ -289,6 +293,17 @@ UPLOADS = [
         pdf_unlisted_action,
         code="uninspectable_file",
     ),
+    *(
+        Upload(
+            f"PDF with an object left out of its cross-reference, {how}", "piilo.pdf", make, code="uninspectable_file"
+        )
+        for how, make in (
+            ("its header after NUL", pdf_unlisted_action_after_nul),
+            ("its header after >>", pdf_unlisted_action_after_a_delimiter),
+            ("packed in an object stream", pdf_unlisted_action_packed),
+        )
+    ),
+    *(Upload(f"PDF with {what}", "linkki.pdf", make, code="unsafe_link") for what, make in UNSAFE_LINKS),
     Upload("PDF nested 150 deep", "syva.pdf", pdf_deeply_nested, code="uninspectable_file"),
     Upload("PDF whose object stream unpacks to 30 MB", "pommi2.pdf", pdf_object_stream_bomb, code="compression_bomb"),
     Upload("PDF encrypted without a password to open", "salattu.pdf", lambda: encrypted_pdf(""), code="encrypted_file"),

@@ -11,7 +11,9 @@ What each kind shows decides who reads it (`READERS`, written from the rules of 
 an opened bid's content (the receipts, the opening record, the comparison reports) is read as the bids are, by the
 panel without a conflict of interest and the auditor, 403 to the authority's other readers (as
 `/tenders/{id}/bids/` answers them) and 404 before the opening; the call's bidders read the opening record and the
-comparison after the decision. Every answer is checked in the API's list, detail and download, the portal's
+comparison after the decision. The decision and the letters show the whole comparison too: they are read as it is
+(and by the one who decided, tests/documents/test_services.py), the decision by the bidders once made, a letter by
+its own provider. Every answer is checked in the API's list, detail and download, the portal's
 download and the call's records page, and the auditor's evidence bundle holds exactly what the auditor reads."""
 
 import io
@@ -73,8 +75,9 @@ def expected(kind: str, owner: str | None, role: str, *, opened: bool, decided: 
         DocumentKind.RECEIPT: own or _bid_content(role, opened),
         DocumentKind.OPENING_RECORD: (bidder and decided) or _bid_content(role, opened),
         DocumentKind.COMPARISON: (bidder and decided) or _bid_content(role, opened),
-        DocumentKind.LETTER: own or authority,
-        DocumentKind.DECISION: authority or (bidder and decided),
+        # the decision and the letters show the whole comparison (the matrix's officer_x, on the panel, decided)
+        DocumentKind.LETTER: own or _bid_content(role, opened),
+        DocumentKind.DECISION: (bidder and decided) or _bid_content(role, opened),
         DocumentKind.INTERRUPTION: authority or (bidder and interrupted),
         DocumentKind.PROCEDURE_REPORT: authority and opened,  # it names the bidders
     }[kind]

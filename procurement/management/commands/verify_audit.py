@@ -27,6 +27,11 @@ class Command(BaseCommand):
                 if anchor
                 else " It has no anchor yet."
             )
+            if report.anchored_from:
+                against += (
+                    f" The anchor file was started anew at event {report.anchored_from}: the events before it are "
+                    "no longer held to anchors."
+                )
             self.stdout.write(
                 self.style.SUCCESS(
                     f"The audit chain is whole: {report.length} events, head {report.head_hash}.{against}"
