@@ -22,7 +22,7 @@ from evaluation.services import quality_scores_record, tender_decide, tender_eva
 from procurement.models import AuditEvent
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
-from tenders.services import tender_cancel, tender_close
+from tenders.services import lot_cancel, tender_cancel, tender_close
 from tests import factories
 from tests.helpers import open_bids, seat_panel, submit_bid, submitted_call
 
@@ -213,6 +213,7 @@ def test_a_call_interrupted_before_the_opening_names_no_bidder(
 ):
     tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
     tender_close(actor=officer, tender_id=tender.pk)
+    lot_cancel(actor=officer, tender_id=tender.pk, lot_number=2, reason="OSA-X: tarve poistui.")
     tender_cancel(actor=officer, tender_id=tender.pk, reason="KESKEYTYS-X: määräraha poistui.")
 
     text = latest_report(tender)
@@ -229,4 +230,5 @@ def test_a_call_interrupted_before_the_opening_names_no_bidder(
         assert secret not in source
     assert "Määräaikaan mennessä saapui 2 tarjousta. Tarjouksia ei avattu" in finnish
     assert "2 anbud kom in inom tidsfristen. Anbuden öppnades inte" in swedish
+    assert "keskeytetty: OSA-X" in finnish and "avbrutet: OSA-X" in swedish  # the lot cancelled, and why
     assert "KESKEYTYS-X" in finnish and "Keskeyttämisen perusteet" in finnish and "Grunderna för avbrytandet" in swedish
