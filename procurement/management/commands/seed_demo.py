@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
-from evaluation.draws import tie_draw_confirm, tie_draw_start
+from evaluation.draws import tie_draw_confirm, tie_draw_start, ties_needing_draw
 from evaluation.models import AwardDecision, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
@@ -330,10 +330,11 @@ class Command(BaseCommand):
             tender_evaluate(actor=officer, tender_id=tender.pk)
             if state == "evaluated":
                 continue
-            for lot in tender.lots.all() if tie else ():
+            # Only the lots still tied: the silent bidder's lot 1 offer was rejected for its price (§96).
+            for lot_number in sorted({t["lot_number"] for t in ties_needing_draw(tender)}) if tie else ():
                 # Two officers draw lots: one starts (the seed is committed), the other confirms (it is revealed).
-                tie_draw_start(actor=officer, tender_id=tender.pk, lot_number=lot.number)
-                tie_draw_confirm(actor=officer2, tender_id=tender.pk, lot_number=lot.number)
+                tie_draw_start(actor=officer, tender_id=tender.pk, lot_number=lot_number)
+                tie_draw_confirm(actor=officer2, tender_id=tender.pk, lot_number=lot_number)
             tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
             decision = tender_decide(actor=officer2 if state == "decided" else officer, tender_id=tender.pk)
             if state == "decided":
