@@ -535,6 +535,25 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
         rejected += [
             {"provider": r.lot_offer.bid.provider, "ground": r.statement(), "reason": ""} for r in rejections.values()
         ]
+        # A bid refused at the box for arriving late (the event's object is the bid); named only after the opening.
+        late_at = {
+            int(e.object_id): e.at
+            for e in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at")
+            if e.object_id.isdigit()
+        }
+        for bid in Bid.objects.filter(pk__in=late_at).select_related("provider").order_by("provider__name"):
+            local = late_at[bid.pk].astimezone(HELSINKI)
+            rejected.append(
+                {
+                    "provider": bid.provider,
+                    "ground": format_lazy(
+                        _("The bid arrived after the tender deadline, on {date} at {time}, and was not accepted."),
+                        date=f"{local:%-d.%-m.%Y}",
+                        time=f"{local:%H.%M.%S}",
+                    ),
+                    "reason": "",
+                }
+            )
         flagged = abnormally_low_offers(tender)
         asked = {}
         for request in ProviderRequest.objects.filter(

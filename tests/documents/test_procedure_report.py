@@ -11,6 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from bids.models import BidStatus, LotOffer
+from bids.services import bid_create, bid_submit
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.draws import tie_draw_confirm, tie_draw_start
@@ -19,12 +20,13 @@ from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
 from evaluation.requests import offer_reject_for_price
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
+from procurement.errors import Conflict
 from procurement.models import AuditEvent
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close
 from tests import factories
-from tests.helpers import open_bids, seat_panel, submit_bid, submitted_call
+from tests.helpers import full_content, open_bids, seat_panel, submit_bid, submitted_call
 
 
 def pdftotext(document: GeneratedDocument) -> str:
@@ -70,10 +72,14 @@ def decided(bilingual, officer, officer2, providers):
     for key, price in (("Tasa", "9000"), ("Tasb", "9000"), ("Sulj", "9500")):
         submit_bid(members[key], tender, price)
     submit_bid(members["Halpa"], tender, "2000", lots=[lot_1])
+    late_member = factories.provider_member_of(factories.ProviderFactory(name="Myoh-Koulutus Oy"))
+    late = bid_create(actor=late_member, tender_id=tender.pk, received_at=timezone.now(), content=full_content(tender))
     now = timezone.now()
     Tender.objects.filter(pk=tender.pk).update(
         submission_deadline=now - timedelta(seconds=1), next_check=now - timedelta(seconds=1)
     )
+    with pytest.raises(Conflict):
+        bid_submit(actor=late_member, bid_id=late.pk, received_at=timezone.now())
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     conflicted = factories.officer_of(bilingual, first_name="Eeva", last_name="Esteellinen")
@@ -142,6 +148,8 @@ def test_the_report_states_the_exclusion_and_the_section_96_rejection_with_their
 
     assert "Sulj-Koulutus Oy" in finnish.split("Hylätyt tarjoukset ja poissuljetut tarjoajat")[1]
     assert "Poissulkemisperusteet (hankintalain 80 ja 81 §). VEROVELKA-81" in finnish
+    assert "Myoh-Koulutus Oy" in finnish and "Tarjous saapui tarjousten jättämisen määräajan jälkeen" in finnish
+    assert "Anbudet kom in efter tidsfristen för anbud" in swedish
     assert "Uteslutningsgrunder (80 och 81 § i upphandlingslagen). VEROVELKA-81" in swedish
     assert "Poikkeuksellisen alhainen hinta (hankintalain 96 §). Tarjoaja ei antanut selvitystä" in finnish
     assert "HINTA-96X" in finnish and "HINTA-96X" in swedish
