@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from bids.models import LotOffer
 from bids.services import bid_create, bid_submit, submission_receipt
 from evaluation.services import (
     quality_scores_record,
@@ -113,6 +114,21 @@ def seat_panel(tender: Tender, officer, *others) -> None:
     for user in (officer, *others):
         panel_add(actor=officer, tender_id=tender.pk, user_id=user.pk)
         panel_declare(actor=user, tender_id=tender.pk, has_conflict=False)
+
+
+def score_all(tender: Tender, officer, *, points=5, offers=None) -> None:
+    """The panel's consensus: the same points, with a reason, for every offer of the call (or `offers`) on every
+    quality criterion."""
+    offers = LotOffer.objects.filter(bid__tender=tender) if offers is None else offers
+    quality_scores_record(
+        actor=officer,
+        tender_id=tender.pk,
+        scores=[
+            {"lot_offer": offer.pk, "criterion": criterion.pk, "points": Decimal(points), "reason": "Perusteltu."}
+            for offer in offers
+            for criterion in tender.criteria.all()
+        ],
+    )
 
 
 def qualify_all(tender: Tender, officer, failing: set[int] | None = None) -> None:

@@ -5,12 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from bids.models import LotOffer
 from evaluation.models import IndividualScore, LotAward, QualityScore
 from evaluation.services import quality_scores_record
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import decided_call, open_bids, qualify_all, seat_panel, submitted_call
+from tests.helpers import decided_call, open_bids, qualify_all, score_all, seat_panel, submitted_call
 
 
 def test_a_framework_awards_the_best_n_of_each_lot_in_order(authority, officer, member_a, member_b):
@@ -96,15 +95,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
     seat_panel(tender, officer)
     open_bids(tender, officer)
     qualify_all(tender, officer)
-    quality_scores_record(
-        actor=officer,
-        tender_id=tender.pk,
-        scores=[
-            {"lot_offer": o.pk, "criterion": c.pk, "points": Decimal("5"), "reason": "x"}
-            for o in LotOffer.objects.filter(bid__tender=tender)
-            for c in tender.criteria.all()
-        ],
-    )
+    score_all(tender, officer)
     tender_evaluate(actor=officer, tender_id=tender.pk)
     tender_propose(actor=officer, tender_id=tender.pk)
     tender_decide(actor=officer, tender_id=tender.pk)
@@ -131,15 +122,7 @@ def test_where_officers_may_not_decide_only_a_decision_maker_does(authority, off
     seat_panel(tender, officer)
     open_bids(tender, officer)
     qualify_all(tender, officer)
-    quality_scores_record(
-        actor=officer,
-        tender_id=tender.pk,
-        scores=[
-            {"lot_offer": o.pk, "criterion": c.pk, "points": Decimal("5"), "reason": "x"}
-            for o in LotOffer.objects.filter(bid__tender=tender)
-            for c in tender.criteria.all()
-        ],
-    )
+    score_all(tender, officer)
     tender_evaluate(actor=officer, tender_id=tender.pk)
     tender_propose(actor=officer, tender_id=tender.pk)
 

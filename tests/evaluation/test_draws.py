@@ -5,7 +5,6 @@ import hmac
 import shutil
 import subprocess
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -15,13 +14,13 @@ from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.draws import ALGORITHM, draw_order, tie_draw_confirm, tie_draw_start, tie_draw_verify
 from evaluation.models import AwardProposal, LotAward, LotResult, TieDraw
-from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
+from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict, Forbidden
 from procurement.models import AuditEvent
 from tenders.models import Tender
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
+from tests.helpers import open_bids, qualify_all, score_all, seat_panel, submitted_call
 
 
 def evaluated_tie(*, authority, officer, bidders, **fields) -> Tender:
@@ -31,15 +30,7 @@ def evaluated_tie(*, authority, officer, bidders, **fields) -> Tender:
     seat_panel(tender, officer)
     open_bids(tender, officer)
     qualify_all(tender, officer)
-    quality_scores_record(
-        actor=officer,
-        tender_id=tender.pk,
-        scores=[
-            {"lot_offer": o.pk, "criterion": c.pk, "points": Decimal("5"), "reason": "Yhtä hyvä."}
-            for o in LotOffer.objects.filter(bid__tender=tender)
-            for c in tender.criteria.all()
-        ],
-    )
+    score_all(tender, officer)
     tender_evaluate(actor=officer, tender_id=tender.pk)
     return Tender.objects.get(pk=tender.pk)
 

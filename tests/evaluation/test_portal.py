@@ -10,7 +10,7 @@ from evaluation.qualification import required_subjects
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests import factories
-from tests.helpers import decided_call, open_bids, seat_panel, submitted_call
+from tests.helpers import decided_call, open_bids, score_all, seat_panel, submitted_call
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def test_a_foreign_authoritys_evaluation_pages_are_not_found(closed_call, other_
 
 
 def test_a_decision_maker_decides_on_the_proposal(authority, officer, member_a, browser_for):
-    from evaluation.services import quality_scores_record, tender_evaluate, tender_propose
+    from evaluation.services import tender_evaluate, tender_propose
     from procurement.models import Membership, Role
     from tests.helpers import qualify_all
 
@@ -218,15 +218,7 @@ def test_a_decision_maker_decides_on_the_proposal(authority, officer, member_a, 
     seat_panel(tender, officer)
     open_bids(tender, officer)
     qualify_all(tender, officer)
-    quality_scores_record(
-        actor=officer,
-        tender_id=tender.pk,
-        scores=[
-            {"lot_offer": o.pk, "criterion": c.pk, "points": 5, "reason": "Ok."}
-            for o in LotOffer.objects.filter(bid__tender=tender)
-            for c in tender.criteria.all()
-        ],
-    )
+    score_all(tender, officer)
     tender_evaluate(actor=officer, tender_id=tender.pk)
     tender_propose(actor=officer, tender_id=tender.pk)
     boss = factories.UserFactory()

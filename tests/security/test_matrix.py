@@ -40,14 +40,14 @@ from documents.services import document_request
 from evaluation.contracts import appeal_register
 from evaluation.models import LotContract, ProviderRequest
 from evaluation.requests import provider_request_create
-from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
+from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.models import ApiToken, Membership, Notification, Role
 from procurement.services import invitation_create
 from tenders.models import Tender, TenderStatus
 from tenders.services import call_alert_create, question_ask, tender_close
 from tests import factories
 from tests.bids.test_attachments import pdf_bytes
-from tests.helpers import open_bids, qualify_all, seat_panel
+from tests.helpers import open_bids, qualify_all, score_all, seat_panel
 
 from .matrix_table import (
     BODIES,
@@ -272,12 +272,7 @@ def build_world(state: str) -> World:
         ProviderRequest.objects.filter(pk=price_request.pk).update(deadline=timezone.now() - timedelta(seconds=1))
         qualify_all(tender, officer)
     if state == "after_decision":
-        scores = [
-            {"lot_offer": offer.pk, "criterion": criterion.pk, "reason": "Perusteltu.", "points": Decimal("5")}
-            for offer in LotOffer.objects.filter(bid__tender=tender)
-            for criterion in tender.criteria.all()
-        ]
-        quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
+        score_all(tender, officer)
         tender_evaluate(actor=officer, tender_id=tender.pk)
         tender_propose(actor=officer, tender_id=tender.pk)
         tender_decide(actor=officer, tender_id=tender.pk)

@@ -16,18 +16,17 @@ import json
 import re
 import zipfile
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from bids.models import Bid, BidAttachment, LotOffer
-from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
+from bids.models import Bid, BidAttachment
+from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.notifications import notifications_relay
 from tenders.models import Tender
 from tenders.services import answers_publish, question_answer, tender_close, tender_follow
 from tests import factories
-from tests.helpers import open_bids, qualify_all
+from tests.helpers import open_bids, qualify_all, score_all
 
 from .matrix_table import ROLES, STATES
 from .test_matrix import World, _body_bytes, _clients, build_world
@@ -64,12 +63,7 @@ def _world(state: str) -> World:
         open_bids(tender, officer)
         qualify_all(tender, officer)
     if state == "after_decision":
-        scores = [
-            {"lot_offer": offer.pk, "criterion": criterion.pk, "reason": "Perusteltu.", "points": Decimal("5")}
-            for offer in LotOffer.objects.filter(bid__tender=tender)
-            for criterion in tender.criteria.all()
-        ]
-        quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
+        score_all(tender, officer)
         tender_evaluate(actor=officer, tender_id=tender.pk)
         tender_propose(actor=officer, tender_id=tender.pk)
         tender_decide(actor=officer, tender_id=tender.pk)
