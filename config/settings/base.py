@@ -118,7 +118,11 @@ TEMPLATES = [
                 "procurement.portal.navigation",
             ],
             # Every template writes amounts and CPV names one way: `{{ x|money }}`, `{{ code|cpv_name }}`.
-            "builtins": ["procurement.templatetags.money", "tenders.templatetags.cpv_names"],
+            "builtins": [
+                "procurement.templatetags.money",
+                "procurement.templatetags.languages",
+                "tenders.templatetags.cpv_names",
+            ],
         },
     },
 ]
