@@ -42,6 +42,13 @@ class QualityScoreInputSerializer(serializers.Serializer):
     criterion = serializers.IntegerField()
     points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0"))
     reason = serializers.CharField(max_length=10000)
+    reason_sv = serializers.CharField(
+        max_length=10000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason in Swedish (consensus scores): a bilingual authority's decision needs it.",
+    )
 
 
 class ScoresInputSerializer(serializers.Serializer):
@@ -175,6 +182,13 @@ class QualificationCheckSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=40, help_text='"exclusion" or "requirement:<id>"')
     passed = serializers.BooleanField()
     reason = serializers.CharField(max_length=10_000)
+    reason_sv = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason in Swedish: a bilingual authority's decision needs it for a failed check.",
+    )
 
 
 class QualificationInputSerializer(serializers.Serializer):
@@ -200,7 +214,16 @@ class TenderQualificationView(APIView):
         saved = qualification_record(actor=request.user, tender_id=pk, checks=serializer.validated_data["checks"])
         return Response(
             QualificationCheckSerializer(
-                [{"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason} for c in saved],
+                [
+                    {
+                        "bid": c.bid_id,
+                        "subject": c.subject,
+                        "passed": c.passed,
+                        "reason": c.reason,
+                        "reason_sv": c.reason_sv,
+                    }
+                    for c in saved
+                ],
                 many=True,
             ).data
         )
@@ -231,6 +254,20 @@ class PriceRejectionInputSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="Why the bidder's explanation does not account for the price: required when the bidder answered.",
+    )
+    reason_sv = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason in Swedish: a bilingual authority's decision needs it.",
+    )
+    assessment_sv = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The assessment in Swedish: a bilingual authority's decision needs it.",
     )
 
 

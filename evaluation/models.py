@@ -6,7 +6,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -14,6 +16,15 @@ from bids.models import LotOffer
 from procurement.access import roles_of
 from procurement.rules import Regime
 from tenders.models import Lot, QualityCriterion, Tender
+
+
+def _in_section_language(main: str, swedish: str) -> str:
+    return swedish if swedish and (get_language() or "").startswith("sv") else main
+
+
+# An officer's text in the language of the section that renders it: its Swedish counterpart in a Swedish section
+# (when written), the text itself otherwise.
+in_section_language = lazy(_in_section_language, str)
 
 
 class QualityScore(models.Model):
@@ -25,6 +36,8 @@ class QualityScore(models.Model):
         _("points"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     reason = models.TextField(_("reason"))
+    # Its Swedish text: a bilingual authority's comparison, decision and letters need it (tenders.languages).
+    reason_sv = models.TextField(_("reason in Swedish"), blank=True)
     scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     scored_at = models.DateTimeField(default=timezone.now)
 
@@ -196,6 +209,7 @@ class QualificationCheck(models.Model):
     subject = models.CharField(max_length=40)
     passed = models.BooleanField()
     reason = models.TextField()
+    reason_sv = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -290,8 +304,10 @@ class PriceRejection(models.Model):
     )
     basis = models.CharField(max_length=30, choices=Basis.choices, blank=True)
     reason = models.TextField()
+    reason_sv = models.TextField(blank=True)
     # The officer's assessment of the bidder's explanation, required when there is one.
     assessment = models.TextField(blank=True)
+    assessment_sv = models.TextField(blank=True)
     rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rejected_at = models.DateTimeField(default=timezone.now)
 
@@ -310,9 +326,9 @@ class PriceRejection(models.Model):
         if self.basis:
             parts.append(self.Basis(self.basis).label)
         text = format_lazy("{}: {}. {}." if self.basis else "{}: {}.", *parts)
-        for officer_text in (self.assessment, self.reason):
+        for officer_text, swedish in ((self.assessment, self.assessment_sv), (self.reason, self.reason_sv)):
             if officer_text.strip():
-                text = format_lazy("{} {}", text, officer_text.strip())
+                text = format_lazy("{} {}", text, in_section_language(officer_text.strip(), swedish.strip()))
         return text
 
 

@@ -60,6 +60,7 @@ def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[Q
                 defaults={
                     "passed": check["passed"],
                     "reason": check["reason"].strip(),
+                    "reason_sv": (check.get("reason_sv") or "").strip(),
                     "decided_by": actor,
                     "decided_at": timezone.now(),
                 },

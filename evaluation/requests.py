@@ -212,7 +212,14 @@ def price_explanation_state(offer: LotOffer, *, now: datetime) -> dict:
 
 
 def offer_reject_for_price(
-    *, actor, tender_id: int, lot_offer_id: int, reason: str, assessment: str = ""
+    *,
+    actor,
+    tender_id: int,
+    lot_offer_id: int,
+    reason: str,
+    assessment: str = "",
+    reason_sv: str = "",
+    assessment_sv: str = "",
 ) -> PriceRejection:
     """Reject an offer for its price (§96), flagged or not: only once its bidder was asked to explain that offer's
     price, and then either let the time set pass without an answer or answered with an explanation that the officer
@@ -278,7 +285,9 @@ def offer_reject_for_price(
             explanation_request=request,
             basis=basis,
             reason=reason,
+            reason_sv=(reason_sv or "").strip(),
             assessment=assessment,
+            assessment_sv=(assessment_sv or "").strip(),
             rejected_by=actor,
         )
         audit_record(
@@ -295,6 +304,8 @@ def offer_reject_for_price(
                 "flagged": offer.pk in abnormally_low_offers(tender),
                 "reason": reason,
                 "assessment": assessment,
+                "reason_sv": rejection.reason_sv,
+                "assessment_sv": rejection.assessment_sv,
             },
         )
     return rejection

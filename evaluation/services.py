@@ -26,6 +26,7 @@ from procurement.notifications import notify
 from procurement.periods import local_date, period_end
 from procurement.rules import Regime, rules_on
 from procurement.timers import evaluation_timer_schedule
+from tenders.languages import Stage, swedish_texts_check
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
@@ -204,10 +205,12 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individu
                     lot_offer_id=item["lot_offer"], criterion_id=item["criterion"], evaluator=actor, defaults=values
                 )
             else:
+                # The panel's reason goes into the decision and the letters: with its Swedish text for a bilingual
+                # authority (a correction without one leaves none, so that no stale translation stays).
                 score, _created = QualityScore.objects.update_or_create(
                     lot_offer_id=item["lot_offer"],
                     criterion_id=item["criterion"],
-                    defaults={**values, "scored_by": actor},
+                    defaults={**values, "reason_sv": (item.get("reason_sv") or "").strip(), "scored_by": actor},
                 )
             saved.append(score)
         audit_record(
@@ -298,6 +301,8 @@ def tender_evaluate(*, actor, tender_id: int) -> Tender:
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         if tender.status == TenderStatus.OPENED and roles_of(actor).is_officer(tender.authority_id):
             _compute_results(tender)
+            # The comparison reports made now show each lot's criteria and the panel's reasons in both languages.
+            swedish_texts_check(tender, stage=Stage.COMPARISON)
         transition_run(obj=tender, action="evaluate", actor=actor, audit_action="tender.evaluate")
         for lot in tender.lots.filter(status=LotStatus.OPEN):
             document_request(
@@ -325,6 +330,7 @@ def tender_propose(*, actor, tender_id: int, note: str = "") -> AwardProposal:
         if tender.status != TenderStatus.EVALUATED:
             raise Conflict(_("The award is proposed after the evaluation."), code="not_evaluated", status=tender.status)
         ties_check(tender)
+        swedish_texts_check(tender, stage=Stage.DECISION)
         places = award_places(tender)
         winners: dict[str, list[int]] = {}
         for result in LotResult.objects.filter(lot__tender=tender, rank__lte=places).order_by("lot__number", "rank"):
@@ -343,6 +349,8 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         transition_run(obj=tender, action="decide", actor=actor, audit_action="tender.decide")
         ties_check(tender)
+        # The decision and the letters bind in Finnish and Swedish for a bilingual authority: every reason in both.
+        swedish_texts_check(tender, stage=Stage.DECISION)
         today = local_date(timezone.now())
         rules = rules_on(today)
         regime = rules.regime_for(tender.estimated_value)

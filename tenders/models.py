@@ -234,7 +234,11 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancel_reason = models.TextField(_("reason for cancellation"), blank=True, editable=False)
+    cancel_reason_sv = models.TextField(_("reason for cancellation in Swedish"), blank=True, editable=False)
     unsuccessful_reason = models.TextField(_("why the call was unsuccessful"), blank=True, editable=False)
+    unsuccessful_reason_sv = models.TextField(
+        _("why the call was unsuccessful, in Swedish"), blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("call for tenders")
@@ -393,9 +397,10 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         target=TenderStatus.CANCELLED,
         permission=is_officer,
     )
-    def cancel(self, *, reason: str) -> None:
+    def cancel(self, *, reason: str, reason_sv: str = "") -> None:
         self.cancelled_at = timezone.now()
         self.cancel_reason = reason
+        self.cancel_reason_sv = reason_sv
         self.next_check = None
 
     @transition(
@@ -405,8 +410,9 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         conditions=[no_bids_left_unopened],
         permission=is_officer,
     )
-    def declare_unsuccessful(self, *, reason: str) -> None:
+    def declare_unsuccessful(self, *, reason: str, reason_sv: str = "") -> None:
         self.unsuccessful_reason = reason
+        self.unsuccessful_reason_sv = reason_sv
         self.next_check = None
 
 
@@ -414,6 +420,9 @@ class Lot(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     title = models.CharField(_("title"), max_length=300)
+    # The Swedish counterpart of an officer-written text (`<field>_sv`): a bilingual authority's call, decision and
+    # letters need it (tenders.languages); for a one-language authority the main field holds the call's language.
+    title_sv = models.CharField(_("title in Swedish"), max_length=300, blank=True)
     municipality = models.CharField(_("location (municipality)"), max_length=100, blank=True)
     language_of_instruction = models.CharField(
         _("language of instruction"), max_length=2, choices=Language.choices, default=Language.FINNISH
@@ -439,6 +448,7 @@ class Lot(models.Model):
     volume = models.DecimalField(_("volume"), max_digits=12, decimal_places=2, editable=False)
     status = models.CharField(_("status"), max_length=15, choices=LotStatus.choices, default=LotStatus.OPEN)
     status_reason = models.TextField(blank=True, editable=False)
+    status_reason_sv = models.TextField(blank=True, editable=False)
     pricing_unit = models.CharField(
         _("pricing unit"), max_length=20, choices=PricingUnit.choices, default=PricingUnit.PER_STUDENT
     )
@@ -469,7 +479,9 @@ class SuitabilityRequirement(models.Model):
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     kind = models.CharField(_("kind"), max_length=15, choices=SuitabilityKind.choices)
     text = models.TextField(_("requirement"))
+    text_sv = models.TextField(_("requirement in Swedish"), blank=True)
     evidence = models.TextField(_("evidence asked"), blank=True)
+    evidence_sv = models.TextField(_("evidence asked, in Swedish"), blank=True)
 
     class Meta:
         verbose_name = _("suitability requirement")
@@ -489,6 +501,7 @@ class QualityCriterion(models.Model):
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.CASCADE, related_name="criteria")
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     name = models.CharField(_("name"), max_length=300)
+    name_sv = models.CharField(_("name in Swedish"), max_length=300, blank=True)
     weight = models.DecimalField(
         _("weight"),
         max_digits=5,
@@ -503,6 +516,7 @@ class QualityCriterion(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     guidance = models.TextField(_("scoring guidance"), blank=True)
+    guidance_sv = models.TextField(_("scoring guidance in Swedish"), blank=True)
 
     class Meta:
         verbose_name = _("quality criterion")

@@ -23,6 +23,7 @@ from procurement.rules import rules_on
 from procurement.timers import officers_of, tender_timers_clear, tender_timers_schedule
 
 from .cpv import is_known_cpv
+from .languages import Stage, swedish_reason_check, swedish_texts_check
 from .models import (
     AnswerBulletin,
     CallAlert,
@@ -83,6 +84,7 @@ CHILDREN = ("lots", "criteria", "requirements")
 LOT_FIELDS = (
     "number",
     "title",
+    "title_sv",
     "municipality",
     "language_of_instruction",
     "study_path",
@@ -247,14 +249,18 @@ def _children(tender: Tender) -> dict[str, list[dict]]:
         {
             "number": c.number,
             "name": c.name,
+            "name_sv": c.name_sv,
             "weight": c.weight,
             "max_points": c.max_points,
             "guidance": c.guidance,
+            "guidance_sv": c.guidance_sv,
             "lot_number": c.lot.number if c.lot_id else None,
         }
         for c in tender.criteria.select_related("lot").order_by("number")
     ]
-    requirements = list(tender.requirements.order_by("number").values("number", "kind", "text", "evidence"))
+    requirements = list(
+        tender.requirements.order_by("number").values("number", "kind", "text", "text_sv", "evidence", "evidence_sv")
+    )
     return {"lots": lots, "criteria": criteria, "requirements": requirements}
 
 
@@ -400,6 +406,8 @@ def _ensure_publishable(tender: Tender) -> None:
     errors, _warnings = tender_findings(tender)
     if errors:
         raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
+    # A bilingual authority's call is published in both languages: every text needs its Swedish counterpart.
+    swedish_texts_check(tender, stage=Stage.CALL)
 
 
 def tender_submit_for_approval(*, actor, tender_id: int) -> Tender:
@@ -416,6 +424,8 @@ def tender_approve(*, actor, tender_id: int, comment: str = "") -> Tender:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         _ensure_four_eyes(actor, tender)
+        if tender.status == TenderStatus.PENDING_APPROVAL and roles_of(actor).is_officer(tender.authority_id):
+            swedish_texts_check(tender, stage=Stage.CALL)
         return transition_run(
             obj=tender,
             action="approve",
@@ -518,27 +528,36 @@ def tender_complete(*, actor, tender_id: int) -> Tender:
         return transition_run(obj=tender, action="complete", actor=actor, audit_action="tender.complete")
 
 
-def _reasoned(actor, tender_id: int, action: str, text: str, *, field: str = "reason") -> Tender:
-    """A transition that needs a written reason (or comment): refused with 400 only when it is otherwise possible."""
+def _reasoned(
+    actor, tender_id: int, action: str, text: str, *, field: str = "reason", text_sv: str | None = None
+) -> Tender:
+    """A transition that needs a written reason (or comment): refused with 400 only when it is otherwise possible.
+    `text_sv`: the reason's Swedish text, which a bilingual authority's decision needs (None: not a decision's)."""
     text = (text or "").strip()
+    swedish = {} if text_sv is None else {f"{field}_sv": (text_sv or "").strip()}
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        if not text and action in allowed_actions(tender, actor):
-            raise ValidationFailed(errors={field: _error("required", _("Give the reason."))})
+        if action in allowed_actions(tender, actor):
+            if not text:
+                raise ValidationFailed(errors={field: _error("required", _("Give the reason."))})
+            # A draft's cancellation is no decision: only a published call's interruption goes to bidders.
+            if text_sv is not None and tender.published_at is not None:
+                swedish_reason_check(tender, reason=text, reason_sv=swedish[f"{field}_sv"], field=f"{field}_sv")
         return transition_run(
             obj=tender,
             action=action,
             actor=actor,
             audit_action=f"tender.{action}",
-            detail={field: text},
+            detail={field: text, **swedish},
             **{field: text},
+            **swedish,
         )
 
 
-def tender_cancel(*, actor, tender_id: int, reason: str) -> Tender:
+def tender_cancel(*, actor, tender_id: int, reason: str, reason_sv: str = "") -> Tender:
     """Interrupt (keskeyttää) the procurement for a real, stated reason; bidders and followers are told."""
     with transaction.atomic():
-        tender = _reasoned(actor, tender_id, "cancel", reason)
+        tender = _reasoned(actor, tender_id, "cancel", reason, text_sv=reason_sv)
         if tender.published_at is not None:
             # Interrupting a published call is a decision of its own, with the same instructions for redress.
             interruption = document_request(
@@ -557,9 +576,9 @@ def tender_cancel(*, actor, tender_id: int, reason: str) -> Tender:
     return tender
 
 
-def tender_declare_unsuccessful(*, actor, tender_id: int, reason: str) -> Tender:
+def tender_declare_unsuccessful(*, actor, tender_id: int, reason: str, reason_sv: str = "") -> Tender:
     """No bids, or none acceptable."""
-    return _reasoned(actor, tender_id, "declare_unsuccessful", reason)
+    return _reasoned(actor, tender_id, "declare_unsuccessful", reason, text_sv=reason_sv)
 
 
 # --- questions and answers ---------------------------------------------------------------------
@@ -760,6 +779,7 @@ def tender_amend(
         if errors:
             raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
         _write_children(tender, children)
+        swedish_texts_check(tender, stage=Stage.CALL)
         after = _snapshot(tender)
         changed = [key for key in after if after[key] != before[key]]
         if not changed:
@@ -842,9 +862,10 @@ def tender_follow(*, actor, tender_id: int, following: bool) -> TenderInterest:
 LOT_CANCELLABLE = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.OPENED, TenderStatus.EVALUATED)
 
 
-def lot_cancel(*, actor, tender_id: int, lot_number: int, reason: str) -> Lot:
+def lot_cancel(*, actor, tender_id: int, lot_number: int, reason: str, reason_sv: str = "") -> Lot:
     """Interrupt one lot; the others go on. Its bidders are told."""
     reason = (reason or "").strip()
+    reason_sv = (reason_sv or "").strip()
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         _ensure_officer(actor, tender)
@@ -855,9 +876,16 @@ def lot_cancel(*, actor, tender_id: int, lot_number: int, reason: str) -> Lot:
             raise Conflict(_("This lot cannot be cancelled now."), code="lot_not_cancellable", status=lot.status)
         if not reason:
             raise ValidationFailed(errors={"reason": _error("required", _("Give the reason."))})
-        lot.status, lot.status_reason = LotStatus.CANCELLED, reason
-        lot.save(update_fields=["status", "status_reason"])
-        audit_record(action="lot.cancel", actor=actor, obj=lot, tender_id=tender.pk, detail={"reason": reason})
+        swedish_reason_check(tender, reason=reason, reason_sv=reason_sv)
+        lot.status, lot.status_reason, lot.status_reason_sv = LotStatus.CANCELLED, reason, reason_sv
+        lot.save(update_fields=["status", "status_reason", "status_reason_sv"])
+        audit_record(
+            action="lot.cancel",
+            actor=actor,
+            obj=lot,
+            tender_id=tender.pk,
+            detail={"reason": reason, "reason_sv": reason_sv},
+        )
         bidders = Bid.objects.filter(tender=tender, lot_offers__lot=lot).values_list("provider_id", flat=True)
         notify_providers(
             kind="lot.cancelled",

@@ -87,6 +87,14 @@ class TenderFactory(factory.django.DjangoModelFactory):
 
     authority = factory.SubFactory(AuthorityFactory)
     title_fi = factory.Sequence(lambda n: f"Kotoutumiskoulutus {n}")
+    # A bilingual authority's call has its Swedish title (tenders.languages); others need none.
+    title_sv = factory.LazyAttribute(
+        lambda t: (
+            t.title_fi.replace("Kotoutumiskoulutus", "Integrationsutbildning")
+            if t.authority.language_status == "bilingual"
+            else ""
+        )
+    )
     bid_languages = factory.LazyFunction(lambda: ["fi"])
     exclusion_grounds = factory.LazyFunction(lambda: list(EXCLUSION_CODES))
     estimated_value = Decimal("450000")
@@ -98,19 +106,37 @@ class TenderFactory(factory.django.DjangoModelFactory):
     def with_structure(obj, create, extracted, **kwargs):
         if not create or extracted is False:
             return
+        # Every officer-written text with its Swedish counterpart, as a bilingual authority's call needs them.
         Lot.objects.create(
-            tender=obj, number=1, title="Kuopio, perustaso", municipality="Kuopio", students=20, volume=Decimal("20")
+            tender=obj,
+            number=1,
+            title="Kuopio, perustaso",
+            title_sv="Kuopio, grundläggande stig",
+            municipality="Kuopio",
+            students=20,
+            volume=Decimal("20"),
         )
         Lot.objects.create(
             tender=obj,
             number=2,
             title="Iisalmi, hidas polku",
+            title_sv="Idensalmi, långsam stig",
             municipality="Iisalmi",
             students=15,
             volume=Decimal("15"),
         )
         SuitabilityRequirement.objects.create(
-            tender=obj, number=1, kind="technical", text="Vastuuopettajalla 5 vuoden kokemus", evidence="CV"
+            tender=obj,
+            number=1,
+            kind="technical",
+            text="Vastuuopettajalla 5 vuoden kokemus",
+            text_sv="Den ansvariga läraren har 5 års erfarenhet",
+            evidence="CV",
+            evidence_sv="CV",
         )
-        QualityCriterion.objects.create(tender=obj, number=1, name="Toteutussuunnitelma", weight=Decimal("25"))
-        QualityCriterion.objects.create(tender=obj, number=2, name="Työelämäyhteistyö", weight=Decimal("15"))
+        QualityCriterion.objects.create(
+            tender=obj, number=1, name="Toteutussuunnitelma", name_sv="Genomförandeplan", weight=Decimal("25")
+        )
+        QualityCriterion.objects.create(
+            tender=obj, number=2, name="Työelämäyhteistyö", name_sv="Samarbete med arbetslivet", weight=Decimal("15")
+        )

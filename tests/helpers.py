@@ -87,6 +87,7 @@ def decided_call(
             "lot_offer": offer.pk,
             "criterion": criterion.pk,
             "reason": "Perusteltu.",
+            "reason_sv": "Motiverat.",
             "points": Decimal(quality.get(offer.bid.provider_id, 5)),
         }
         for bid in tender.bids.prefetch_related("lot_offers__bid")
@@ -124,7 +125,13 @@ def score_all(tender: Tender, officer, *, points=5, offers=None) -> None:
         actor=officer,
         tender_id=tender.pk,
         scores=[
-            {"lot_offer": offer.pk, "criterion": criterion.pk, "points": Decimal(points), "reason": "Perusteltu."}
+            {
+                "lot_offer": offer.pk,
+                "criterion": criterion.pk,
+                "points": Decimal(points),
+                "reason": "Perusteltu.",
+                "reason_sv": "Motiverat.",
+            }
             for offer in offers
             for criterion in tender.criteria.all()
         ],
@@ -143,6 +150,7 @@ def qualify_all(tender: Tender, officer, failing: set[int] | None = None) -> Non
             "subject": subject,
             "passed": bid.pk not in failing,
             "reason": "Selvitys puuttuu." if bid.pk in failing else "Täyttää vaatimuksen.",
+            "reason_sv": "Utredning saknas." if bid.pk in failing else "Uppfyller kravet.",
         }
         for bid in tender.bids.filter(status=BidStatus.SUBMITTED)
         for subject in required_subjects(tender)

@@ -19,14 +19,14 @@ from ..services import LOT_FIELDS
 class LotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
-        fields = ["id", *LOT_FIELDS, "volume", "status", "status_reason"]
-        read_only_fields = ["id", "volume", "status", "status_reason"]
+        fields = ["id", *LOT_FIELDS, "volume", "status", "status_reason", "status_reason_sv"]
+        read_only_fields = ["id", "volume", "status", "status_reason", "status_reason_sv"]
 
 
 class SuitabilityRequirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = SuitabilityRequirement
-        fields = ["id", "number", "kind", "text", "evidence"]
+        fields = ["id", "number", "kind", "text", "text_sv", "evidence", "evidence_sv"]
         read_only_fields = ["id"]
 
 
@@ -37,7 +37,7 @@ class QualityCriterionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = QualityCriterion
-        fields = ["id", "number", "name", "weight", "max_points", "guidance", "lot_number"]
+        fields = ["id", "number", "name", "name_sv", "weight", "max_points", "guidance", "guidance_sv", "lot_number"]
         read_only_fields = ["id"]
 
     def to_representation(self, instance):
@@ -116,7 +116,9 @@ class TenderSerializer(serializers.ModelSerializer):
             "completed_at",
             "cancelled_at",
             "cancel_reason",
+            "cancel_reason_sv",
             "unsuccessful_reason",
+            "unsuccessful_reason_sv",
             "exclusion_grounds",
             "lots",
             "criteria",
@@ -132,7 +134,9 @@ class TenderSerializer(serializers.ModelSerializer):
             "completed_at",
             "cancelled_at",
             "cancel_reason",
+            "cancel_reason_sv",
             "unsuccessful_reason",
+            "unsuccessful_reason_sv",
         ]
 
     def get_cpv_main_name(self, tender) -> str:
@@ -194,6 +198,13 @@ class TenderDetailSerializer(TenderSerializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000)
+    reason_sv = serializers.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason in Swedish: needed from a bilingual authority once the call is published.",
+    )
 
 
 class CommentSerializer(serializers.Serializer):

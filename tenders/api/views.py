@@ -295,9 +295,7 @@ class TenderViewSet(viewsets.ModelViewSet):
         services.tender_officer_check(actor=request.user, tender_id=pk)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.lot_cancel(
-            actor=request.user, tender_id=pk, lot_number=int(lot_number), reason=serializer.validated_data["reason"]
-        )
+        services.lot_cancel(actor=request.user, tender_id=pk, lot_number=int(lot_number), **serializer.validated_data)
         return self._render(selectors.tender_get(user=request.user, tender_id=pk))
 
 
