@@ -647,11 +647,22 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
 
 
 def comparison_context(document: GeneratedDocument) -> dict:
+    """A lot's ranking with each offer's points and the panel's reason for each quality score. A bilingual
+    authority's report has a Swedish section with the Swedish texts: the evaluation that requests the report is
+    refused while one is missing (tenders.languages), so the report never shows a gap."""
+    from evaluation.models import QualityScore
     from tenders.models import Lot
 
     lot = Lot.objects.select_related("tender__authority").get(pk=int(document.subject.split(":")[1]))
     results = list(LotResult.objects.filter(lot=lot).select_related("lot_offer__bid__provider").order_by("rank"))
     criteria = [c for c in lot.tender.criteria.all() if c.lot_id in (None, lot.pk)]
+    scores = defaultdict(list)
+    for score in (
+        QualityScore.objects.filter(lot_offer__in=[r.lot_offer_id for r in results])
+        .select_related("criterion")
+        .order_by("criterion__number")
+    ):
+        scores[score.lot_offer_id].append(score)
     draws = lot_draws([lot.pk]).get(lot.pk, [])
     return {
         "source_data": {
@@ -663,10 +674,20 @@ def comparison_context(document: GeneratedDocument) -> dict:
                     "provider": r.lot_offer.bid.provider.business_id,
                     "calculation": r.calculation,
                     "total_points": r.total_points,
+                    "scores": [
+                        {
+                            "criterion": s.criterion.number,
+                            "points": s.points,
+                            "reason": s.reason,
+                            "reason_sv": s.reason_sv,
+                        }
+                        for s in scores[r.lot_offer_id]
+                    ],
                 }
                 for r in results
             ],
         },
+        "rows": [{"result": r, "scores": scores[r.lot_offer_id]} for r in results],
         "tender": lot.tender,
         "authority": lot.tender.authority,
         "lot": lot,
@@ -679,12 +700,12 @@ def comparison_context(document: GeneratedDocument) -> dict:
 
 
 BUILDERS = {
-    DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-2"),
+    DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-3"),
     DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-3"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-3"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-3"),
-    DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),
+    DocumentKind.CALL: ("documents/call.html", call_context, "call-2"),
     DocumentKind.DECISION: ("documents/decision.html", decision_context, TEMPLATE_VERSION),
 }

@@ -13,6 +13,7 @@ from bids.selectors import tender_bids
 from procurement.errors import Conflict, Forbidden
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.portal import _messages_of, done
+from tenders.languages import Stage, is_bilingual, swedish_texts_missing
 from tenders.models import LotStatus, TenderStatus
 from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
 
@@ -75,10 +76,19 @@ def _qualification_rows(tender, bids):
     return rows
 
 
+def _swedish_reason_field() -> forms.CharField:
+    """The reason's Swedish text, asked of a bilingual authority: its decision and letters give every reason in
+    Swedish too (tenders.languages)."""
+    return forms.CharField(
+        label=_("Reason in Swedish"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+    )
+
+
 class QualificationForm(forms.Form):
-    def __init__(self, *args, rows, **kwargs):
+    def __init__(self, *args, rows, bilingual: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
+        self.bilingual = bilingual
         for row in rows:
             self.fields[f"result_{row['key']}"] = forms.ChoiceField(
                 label=_("Result"), choices=RESULT_CHOICES, widget=forms.RadioSelect, required=False
@@ -86,6 +96,8 @@ class QualificationForm(forms.Form):
             self.fields[f"reason_{row['key']}"] = forms.CharField(
                 label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
             )
+            if bilingual:
+                self.fields[f"reason_sv_{row['key']}"] = _swedish_reason_field()
 
     def checks(self) -> list[dict]:
         checks = []
@@ -97,7 +109,13 @@ class QualificationForm(forms.Form):
                     self.add_error(f"result_{row['key']}", _("Choose pass or fail."))
                 continue
             checks.append(
-                {"bid": row["bid"].pk, "subject": row["subject"], "passed": result == "pass", "reason": reason}
+                {
+                    "bid": row["bid"].pk,
+                    "subject": row["subject"],
+                    "passed": result == "pass",
+                    "reason": reason,
+                    "reason_sv": self.cleaned_data.get(f"reason_sv_{row['key']}", ""),
+                }
             )
             row["index"] = len(checks) - 1
         return checks
@@ -141,7 +159,9 @@ def qualification(request, pk: int):
         if check is not None:
             initial[f"result_{row['key']}"] = "pass" if check["passed"] else "fail"
             initial[f"reason_{row['key']}"] = check["reason"]
-    form = QualificationForm(request.POST or None, rows=rows, initial=initial)
+            initial[f"reason_sv_{row['key']}"] = check["reason_sv"]
+    bilingual = is_bilingual(tender)
+    form = QualificationForm(request.POST or None, rows=rows, initial=initial, bilingual=bilingual)
     status = 200
     if request.method == "POST" and form.is_valid():
         checks = form.checks()
@@ -163,6 +183,7 @@ def qualification(request, pk: int):
     for row in rows:
         row["result"] = form[f"result_{row['key']}"]
         row["reason"] = form[f"reason_{row['key']}"]
+        row["reason_sv"] = form[f"reason_sv_{row['key']}"] if bilingual else None
         check = existing.get((row["bid"].pk, row["subject"]))
         row["recorded"] = check
     qualified, failed, missing = qualification_state(tender)
@@ -191,9 +212,10 @@ def qualification(request, pk: int):
 
 
 class ScoresForm(forms.Form):
-    def __init__(self, *args, rows, **kwargs):
+    def __init__(self, *args, rows, bilingual: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
+        self.bilingual = bilingual
         for row in rows:
             criterion = row["criterion"]
             self.fields[f"points_{row['key']}"] = forms.DecimalField(
@@ -207,6 +229,8 @@ class ScoresForm(forms.Form):
             self.fields[f"reason_{row['key']}"] = forms.CharField(
                 label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
             )
+            if bilingual:
+                self.fields[f"reason_sv_{row['key']}"] = _swedish_reason_field()
 
     def scores(self) -> list[dict]:
         scores = []
@@ -219,7 +243,13 @@ class ScoresForm(forms.Form):
                 self.add_error(f"reason_{row['key']}", _("Give the reason."))
                 continue
             scores.append(
-                {"lot_offer": row["offer"].pk, "criterion": row["criterion"].pk, "points": points, "reason": reason}
+                {
+                    "lot_offer": row["offer"].pk,
+                    "criterion": row["criterion"].pk,
+                    "points": points,
+                    "reason": reason,
+                    "reason_sv": (self.cleaned_data.get(f"reason_sv_{row['key']}") or "").strip(),
+                }
             )
             row["index"] = len(scores) - 1
         return scores
@@ -270,18 +300,24 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
             if row["existing"] is not None:
                 initial[f"points_{row['key']}"] = row["existing"].points
                 initial[f"reason_{row['key']}"] = row["existing"].reason
-        form = ScoresForm(rows=rows, initial=initial)
+                initial[f"reason_sv_{row['key']}"] = row["existing"].reason_sv
+        form = ScoresForm(rows=rows, initial=initial, bilingual=is_bilingual(tender))
+    editable = tender.status == TenderStatus.OPENED
+    is_officer = may_act_as_officer(request, tender)
     for row in rows:
         row["points"] = form[f"points_{row['key']}"]
         row["reason"] = form[f"reason_{row['key']}"]
+        row["reason_sv"] = form[f"reason_sv_{row['key']}"] if form.bilingual else None
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:scores"),
         "form": form,
         "rows": rows,
         "not_compared": [{"bid": b, "failed": b.pk in failed} for b in not_compared],
-        "editable": tender.status == TenderStatus.OPENED,
-        "is_officer": may_act_as_officer(request, tender),
+        "editable": editable,
+        "is_officer": is_officer,
+        # What the comparison reports of a bilingual authority still lack in Swedish, before the officer evaluates.
+        "swedish_missing": swedish_texts_missing(tender, stage=Stage.COMPARISON) if editable and is_officer else [],
         "evaluate_error": evaluate_error,
         "evaluate_details": _messages_of(evaluate_error.errors)[:10]
         if evaluate_error is not None and evaluate_error.errors
@@ -300,7 +336,7 @@ def scores(request, pk: int):
         return _scores_page(request, tender, bids)
     quality_scores_check(actor=request.user, tender_id=tender.pk)  # before the form is read, as in the API
     rows, _not_compared, _failed = _score_rows(tender, bids)
-    form = ScoresForm(request.POST, rows=rows)
+    form = ScoresForm(request.POST, rows=rows, bilingual=is_bilingual(tender))
     status = 400
     if form.is_valid():
         items = form.scores()

@@ -11,6 +11,7 @@ from documents.models import DocumentKind
 from documents.services import documents_visible_to
 from procurement.access import roles_of
 from procurement.portal import done
+from tenders.languages import Stage, swedish_texts_missing
 from tenders.models import TenderStatus, may_decide
 from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
 
@@ -68,6 +69,7 @@ def _results_page(request, tender, *, form=None, error=None, status=200):
             {"criterion": criteria.get(int(key)), **value} for key, value in sorted(quality.items(), key=lambda i: i[0])
         ]
     lots = _grouped(results)
+    may_propose = may_act_as_officer(request, tender) and tender.status == TenderStatus.EVALUATED
     if tender.status == TenderStatus.EVALUATED:
         needs_draw = {tie["lot"] for tie in ties_needing_draw(tender)}
         for group in lots:
@@ -78,7 +80,9 @@ def _results_page(request, tender, *, form=None, error=None, status=200):
         "lots": lots,
         "xlsx_url": f"/api/v1/tenders/{tender.pk}/results/xlsx/",
         "proposal": AwardProposal.objects.filter(tender=tender).select_related("proposed_by").first(),
-        "may_propose": may_act_as_officer(request, tender) and tender.status == TenderStatus.EVALUATED,
+        "may_propose": may_propose,
+        # What a bilingual authority's decision still lacks in Swedish: named before the officer proposes.
+        "swedish_missing": swedish_texts_missing(tender, stage=Stage.DECISION) if may_propose else [],
         "me": request.user.pk,
         "form": form or ProposalForm(),
         "error": error,
@@ -223,13 +227,15 @@ def _decision_page(request, tender, *, bound=None, error=None, status=200):
     documents = documents_visible_to(user=request.user).filter(
         tender=tender, kind__in=[DocumentKind.DECISION, DocumentKind.COMPARISON, DocumentKind.LETTER]
     )
+    deciding = decision is None and tender.status == TenderStatus.EVALUATED and may_decide(tender, request.user)
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:decision"),
         "proposal": proposal,
         "proposed": _winner_names(tender, proposal),
         "decision": decision,
-        "may_decide": tender.status == TenderStatus.EVALUATED and may_decide(tender, request.user),
+        "may_decide": deciding,
+        "swedish_missing": swedish_texts_missing(tender, stage=Stage.DECISION) if deciding else [],
         "is_officer": may_act_as_officer(request, tender),
         "contracts": contract_rows,
         "documents": documents.order_by("kind", "subject", "language"),

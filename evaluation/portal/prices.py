@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus, LotOffer
 from procurement.portal import done
+from tenders.languages import is_bilingual
 from tenders.models import LotStatus, TenderStatus
 from tenders.portal.officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
 
@@ -51,10 +52,26 @@ class RejectForm(forms.Form):
         max_length=10_000,
     )
 
-    def __init__(self, *args, offers, **kwargs):
+    reason_sv = forms.CharField(
+        label=_("Reason for the rejection, in Swedish"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10_000,
+    )
+    assessment_sv = forms.CharField(
+        label=_("Assessment of the bidder's explanation, in Swedish"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10_000,
+    )
+
+    def __init__(self, *args, offers, bilingual: bool = False, **kwargs):
         super().__init__(*args, prefix="reject", **kwargs)
         self.fields["lot_offer"].choices = offers
         self.fields["reason"].max_length = 10_000
+        if not bilingual:  # a bilingual authority's decision gives the reasons in Swedish too (tenders.languages)
+            del self.fields["reason_sv"]
+            del self.fields["assessment_sv"]
 
 
 def _rows(tender):
@@ -120,7 +137,7 @@ def prices(request, pk: int):
     choices = _choices(rows)
     action = request.POST.get("action") if request.method == "POST" else None
     ask = AskForm(request.POST if action == "ask" else None, offers=choices)
-    reject = RejectForm(request.POST if action == "reject" else None, offers=choices)
+    reject = RejectForm(request.POST if action == "reject" else None, offers=choices, bilingual=is_bilingual(tender))
     status = 200
     if action == "ask":
         status = 400
@@ -152,6 +169,8 @@ def prices(request, pk: int):
                     lot_offer_id=reject.cleaned_data["lot_offer"],
                     reason=reject.cleaned_data["reason"],
                     assessment=reject.cleaned_data["assessment"],
+                    reason_sv=reject.cleaned_data.get("reason_sv", ""),
+                    assessment_sv=reject.cleaned_data.get("assessment_sv", ""),
                 )
             )
             if error is None:

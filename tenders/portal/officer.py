@@ -20,6 +20,7 @@ from procurement.fsm import allowed_actions
 from procurement.portal import _messages_of, done, render_form
 
 from .. import services
+from ..languages import Stage, is_bilingual, swedish_texts_missing
 from ..models import TenderStatus
 from ..rules_check import tender_findings
 from ..selectors import questions_for, tender_list
@@ -89,6 +90,20 @@ class CommentForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason_sv = forms.CharField(
+        label=_("Reason in Swedish"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("A bilingual authority's decision gives the reason in Swedish too."),
+    )
+
+
+def _action_form(form_class, tender, *args, **kwargs):
+    """An action's form; the Swedish text of a reason is asked of a bilingual authority only."""
+    form = form_class(*args, **kwargs)
+    if not is_bilingual(tender):
+        form.fields.pop("reason_sv", None)
+    return form
 
 
 ACTIONS = {
@@ -113,11 +128,17 @@ def _run_action(request, tender, action, data):
         return services.tender_publish(actor=actor, tender_id=tender_id)
     if action == "close":
         return services.tender_close(actor=actor, tender_id=tender_id)
-    return services.tender_cancel(actor=actor, tender_id=tender_id, reason=data.get("reason", ""))
+    return services.tender_cancel(
+        actor=actor, tender_id=tender_id, reason=data.get("reason", ""), reason_sv=data.get("reason_sv", "")
+    )
 
 
 def _call_documents(request, tender):
     return list(documents_visible_to(user=request.user).filter(tender=tender).order_by("kind", "version", "id"))
+
+
+# The states whose next step (submit, approve, publish) refuses a bilingual authority's call without its Swedish texts.
+SWEDISH_CHECKED_STATES = (TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, TenderStatus.APPROVED)
 
 
 def _overview(request, tender, *, error: DomainError | None = None, forms_bound: dict | None = None, status=200):
@@ -129,7 +150,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
     action_forms = [
         {
             "name": name,
-            "form": bound.get(name) or (form_class(prefix=name) if form_class else None),
+            "form": bound.get(name) or (_action_form(form_class, tender, prefix=name) if form_class else None),
         }
         for name, (form_class, _message) in ACTIONS.items()
         if name in allowed
@@ -143,6 +164,10 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         "call_nav": call_nav(request, tender, "tenders:officer_call"),
         "action_forms": action_forms,
         "findings": [*errors, *warnings],
+        # What a bilingual authority's call still lacks in Swedish: named before the officer submits or publishes.
+        "swedish_missing": swedish_texts_missing(tender, stage=Stage.CALL)
+        if officer and tender.status in SWEDISH_CHECKED_STATES
+        else [],
         "action_error": error,
         "action_error_details": _messages_of(error.errors) if error is not None and error.errors else [],
         "bid_count": bid_count,
@@ -167,7 +192,7 @@ def call_action(request, pk: int, action: str):
         return redirect("tenders:officer_call", our_tender(request, pk).pk)
     tender = our_tender(request, pk, check=partial(services.tender_transition_check, action=action))
     form_class, message = ACTIONS[action]
-    form = form_class(request.POST, prefix=action) if form_class else None
+    form = _action_form(form_class, tender, request.POST, prefix=action) if form_class else None
     if form is not None and not form.is_valid():
         return _overview(request, tender, forms_bound={action: form}, status=400)
     data = form.cleaned_data if form is not None else {}

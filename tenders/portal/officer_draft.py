@@ -20,6 +20,7 @@ from procurement.portal import done, render_form
 
 from .. import services
 from ..cpv import cpv_codes, cpv_name
+from ..languages import is_bilingual
 from ..models import (
     PriceMethod,
     PricingUnit,
@@ -106,9 +107,25 @@ class BasicsForm(forms.Form):
             }
 
 
-class LotForm(forms.Form):
+class SwedishTextsForm(forms.Form):
+    """A row whose officer-written texts have Swedish counterparts (`<field>_sv`): shown to a bilingual authority,
+    whose call needs them before it is submitted (tenders.languages); others write only the call's language."""
+
+    swedish_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, bilingual: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not bilingual:
+            for name in self.swedish_fields:
+                del self.fields[name]
+
+
+class LotForm(SwedishTextsForm):
+    swedish_fields = ("title_sv",)
+
     number = forms.IntegerField(label=_("Number"), min_value=1)
     title = forms.CharField(label=_("Title"), max_length=300)
+    title_sv = forms.CharField(label=_("Title in Swedish"), max_length=300, required=False)
     municipality = forms.CharField(label=_("Location (municipality)"), max_length=100, required=False)
     language_of_instruction = forms.ChoiceField(
         label=_("Language of instruction"), choices=Language.choices, initial=Language.FINNISH
@@ -139,15 +156,21 @@ class CriteriaForm(forms.Form):
     )
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(SwedishTextsForm):
+    swedish_fields = ("name_sv", "guidance_sv")
+
     number = forms.IntegerField(label=_("Number"), min_value=1)
     name = forms.CharField(label=_("Name"), max_length=300)
+    name_sv = forms.CharField(label=_("Name in Swedish"), max_length=300, required=False)
     weight = forms.DecimalField(label=_("Weight (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0.01"))
     max_points = forms.DecimalField(
         label=_("Maximum points"), max_digits=6, decimal_places=2, min_value=Decimal("0.01"), initial=Decimal("10")
     )
     lot_number = forms.TypedChoiceField(label=_("Applies to"), coerce=int, empty_value=None, required=False, initial="")
     guidance = forms.CharField(label=_("Scoring guidance"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    guidance_sv = forms.CharField(
+        label=_("Scoring guidance in Swedish"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, lots=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,11 +209,19 @@ class DocumentsForm(forms.Form):
         ]
 
 
-class RequirementForm(forms.Form):
+class RequirementForm(SwedishTextsForm):
+    swedish_fields = ("text_sv", "evidence_sv")
+
     number = forms.IntegerField(label=_("Number"), min_value=1)
     kind = forms.ChoiceField(label=_("Kind"), choices=SuitabilityKind.choices, initial=SuitabilityKind.TECHNICAL)
     text = forms.CharField(label=_("Requirement"), widget=forms.Textarea(attrs={"rows": 2}))
+    text_sv = forms.CharField(
+        label=_("Requirement in Swedish"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     evidence = forms.CharField(label=_("Evidence asked"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_sv = forms.CharField(
+        label=_("Evidence asked, in Swedish"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 LotFormSet = forms.formset_factory(LotForm, extra=1, can_delete=True)
@@ -322,6 +353,7 @@ def draft_step(request, pk: int, step: str):
         services.tender_officer_check(actor=request.user, tender_id=tender.pk)  # before the form is read
     data = request.POST if request.method == "POST" else None
     lots = list(tender.lots.order_by("number"))
+    bilingual = is_bilingual(tender)
     formset = None
     children_key = None
     if step == "basics":
@@ -332,6 +364,7 @@ def draft_step(request, pk: int, step: str):
         formset = LotFormSet(
             data,
             prefix="lots",
+            form_kwargs={"bilingual": bilingual},
             initial=[
                 {name: getattr(lot, name) for name in services.LOT_FIELDS if name in LotForm.base_fields}
                 for lot in lots
@@ -343,15 +376,17 @@ def draft_step(request, pk: int, step: str):
         formset = CriterionFormSet(
             data,
             prefix="criteria",
-            form_kwargs={"lots": lots},
+            form_kwargs={"lots": lots, "bilingual": bilingual},
             initial=[
                 {
                     "number": c.number,
                     "name": c.name,
+                    "name_sv": c.name_sv,
                     "weight": c.weight,
                     "max_points": c.max_points,
                     "lot_number": c.lot.number if c.lot_id else "",
                     "guidance": c.guidance,
+                    "guidance_sv": c.guidance_sv,
                 }
                 for c in tender.criteria.select_related("lot").order_by("number")
             ],
@@ -367,7 +402,12 @@ def draft_step(request, pk: int, step: str):
         formset = RequirementFormSet(
             data,
             prefix="requirements",
-            initial=list(tender.requirements.order_by("number").values("number", "kind", "text", "evidence")),
+            form_kwargs={"bilingual": bilingual},
+            initial=list(
+                tender.requirements.order_by("number").values(
+                    "number", "kind", "text", "text_sv", "evidence", "evidence_sv"
+                )
+            ),
         )
 
     status = 200

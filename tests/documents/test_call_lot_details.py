@@ -36,6 +36,7 @@ def test_the_call_tells_a_bidder_everything_about_each_lot(authority, officer):
         tender=tender,
         number=1,
         title="Pori, hidas polku",
+        title_sv="Björneborg, långsam stig",
         municipality="Pori",
         language_of_instruction="sv",
         study_path="slow",
@@ -48,10 +49,22 @@ def test_the_call_tells_a_bidder_everything_about_each_lot(authority, officer):
         volume=Decimal("5760"),
     )
     SuitabilityRequirement.objects.create(
-        tender=tender, number=1, kind="technical", text="Vastuuopettajalla 5 vuoden kokemus", evidence="CV"
+        tender=tender,
+        number=1,
+        kind="technical",
+        text="Vastuuopettajalla 5 vuoden kokemus",
+        text_sv="Den ansvariga läraren har 5 års erfarenhet",
+        evidence="CV",
+        evidence_sv="CV",
     )
     QualityCriterion.objects.create(
-        tender=tender, number=1, name="Toteutussuunnitelma", weight=Decimal("40"), guidance="0–10: suunnitelman laatu"
+        tender=tender,
+        number=1,
+        name="Toteutussuunnitelma",
+        name_sv="Genomförandeplan",
+        weight=Decimal("40"),
+        guidance="0–10: suunnitelman laatu",
+        guidance_sv="0–10: planens kvalitet",
     )
     tender_publish(actor=officer, tender_id=tender.pk)
 
@@ -76,7 +89,10 @@ def test_the_call_tells_a_bidder_everything_about_each_lot(authority, officer):
     ):
         assert expected.lower() in finnish.lower(), expected
     for expected in (
-        "Delområde 1. Pori, hidas polku",
+        "Delområde 1. Björneborg, långsam stig",
+        "Den ansvariga läraren har 5 års erfarenhet",
+        "Genomförandeplan",
+        "0–10: planens kvalitet",
         "Undervisningsspråk svenska",
         "Planerad start 16.8.2027",
         "Lämplighetskrav",

@@ -100,6 +100,9 @@ def decided(bilingual, officer, officer2, providers):
                 "reason": "VEROVELKA-81: verovelkaa 40 000 euroa."
                 if bid.pk == excluded.pk and subject == "exclusion"
                 else "Täyttää vaatimuksen.",
+                "reason_sv": "SKATTESKULD-81: skatteskuld 40 000 euro."
+                if bid.pk == excluded.pk and subject == "exclusion"
+                else "Uppfyller kravet.",
             }
             for bid in tender.bids.filter(status=BidStatus.SUBMITTED)
             for subject in required_subjects(tender)
@@ -115,12 +118,20 @@ def decided(bilingual, officer, officer2, providers):
         requested_at=now - timedelta(days=5),
         deadline=now - timedelta(days=2),
     )
-    offer_reject_for_price(actor=officer, tender_id=tender.pk, lot_offer_id=low.pk, reason="HINTA-96X")
+    offer_reject_for_price(
+        actor=officer, tender_id=tender.pk, lot_offer_id=low.pk, reason="HINTA-96X", reason_sv="PRIS-96X"
+    )
     quality_scores_record(
         actor=officer,
         tender_id=tender.pk,
         scores=[
-            {"lot_offer": o.pk, "criterion": c.pk, "points": Decimal("5"), "reason": "Yhtä hyvä."}
+            {
+                "lot_offer": o.pk,
+                "criterion": c.pk,
+                "points": Decimal("5"),
+                "reason": "Yhtä hyvä.",
+                "reason_sv": "Lika bra.",
+            }
             for o in LotOffer.objects.filter(bid__tender=tender).exclude(pk=low.pk).exclude(bid=excluded)
             for c in tender.criteria.all()
         ],
@@ -152,7 +163,7 @@ def test_the_report_states_the_exclusion_and_the_section_96_rejection_with_their
     assert "Anbudet kom in efter tidsfristen för anbud" in swedish
     assert "Uteslutningsgrunder (80 och 81 § i upphandlingslagen). VEROVELKA-81" in swedish
     assert "Poikkeuksellisen alhainen hinta (hankintalain 96 §). Tarjoaja ei antanut selvitystä" in finnish
-    assert "HINTA-96X" in finnish and "HINTA-96X" in swedish
+    assert "HINTA-96X" in finnish and "PRIS-96X" in swedish  # the officer's reason in each language
     assert "Onormalt lågt pris (96 § i upphandlingslagen)" in swedish
 
 
@@ -221,8 +232,15 @@ def test_a_call_interrupted_before_the_opening_names_no_bidder(
 ):
     tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
     tender_close(actor=officer, tender_id=tender.pk)
-    lot_cancel(actor=officer, tender_id=tender.pk, lot_number=2, reason="OSA-X: tarve poistui.")
-    tender_cancel(actor=officer, tender_id=tender.pk, reason="KESKEYTYS-X: määräraha poistui.")
+    lot_cancel(
+        actor=officer, tender_id=tender.pk, lot_number=2, reason="OSA-X: tarve poistui.", reason_sv="OSA-X: behovet."
+    )
+    tender_cancel(
+        actor=officer,
+        tender_id=tender.pk,
+        reason="KESKEYTYS-X: määräraha poistui.",
+        reason_sv="KESKEYTYS-X: anslaget drogs in.",
+    )
 
     text = latest_report(tender)
     finnish, swedish = sections(text)

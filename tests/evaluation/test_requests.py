@@ -454,11 +454,13 @@ def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_a
     qualify_all(tender, officer)
     low = LotOffer.objects.get(bid__provider=provider_b, lot__number=1)
     _made_days_ago(_ask_price(officer, tender, low), asked=5, deadline=3)
-    offer_reject_for_price(actor=officer, tender_id=tender.pk, lot_offer_id=low.pk, reason="PERUSTE-96X")
+    offer_reject_for_price(
+        actor=officer, tender_id=tender.pk, lot_offer_id=low.pk, reason="PERUSTE-96X", reason_sv="GRUND-96X"
+    )
 
     # when the call is decided and the decision and B's letter are rendered
     scores = [
-        {"lot_offer": offer.pk, "criterion": c.pk, "points": 5, "reason": "Perusteltu."}
+        {"lot_offer": offer.pk, "criterion": c.pk, "points": 5, "reason": "Perusteltu.", "reason_sv": "Motiverat."}
         for offer in LotOffer.objects.filter(bid__tender=tender).exclude(pk=low.pk)
         for c in tender.criteria.all()
     ]
@@ -477,7 +479,7 @@ def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_a
     )
     swedish = (
         "Del 1: Onormalt lågt pris (96 § i upphandlingslagen). Anbudsgivaren lämnade ingen utredning inom utsatt tid. "
-        "PERUSTE-96X"
+        "GRUND-96X"  # the officer's reason in Swedish, in the Swedish section
     )
     assert finnish in decision and swedish in decision
     assert swedish in letter
