@@ -301,8 +301,9 @@ def tender_evaluate(*, actor, tender_id: int) -> Tender:
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         if tender.status == TenderStatus.OPENED and roles_of(actor).is_officer(tender.authority_id):
             _compute_results(tender)
-            # The comparison reports made now show each lot's criteria and the panel's reasons in both languages.
-            swedish_texts_check(tender, stage=Stage.COMPARISON)
+            # The comparison reports made now, and the decision later, show the panel's reasons and those of every
+            # rejection in both languages; none of them can be corrected once the evaluation is finished.
+            swedish_texts_check(tender, stage=Stage.DECISION)
         transition_run(obj=tender, action="evaluate", actor=actor, audit_action="tender.evaluate")
         for lot in tender.lots.filter(status=LotStatus.OPEN):
             document_request(

@@ -6,8 +6,11 @@ and the Swedish one the counterpart of the same name with `_sv` appended (`title
 Swedish sections read it with `{{ obj|sv:"field" }}`. A one-language authority writes its call's language in the main
 fields and needs no counterpart (a Swedish-only authority's `title` is Swedish), so nothing here applies to it.
 
-The checks run where a document is made: publishing the call (and submitting it for approval, and approving it),
-finishing the evaluation (which makes the comparison report of each lot), proposing and deciding the award."""
+The checks run where a document is made: publishing the call (and submitting it for approval, approving it, and a
+corrigendum), finishing the evaluation, proposing and deciding the award. The evaluation asks for everything the
+decision will state: it makes the comparison reports, and once it is finished the scores, the qualification and the
+price rejections can no longer be corrected, so a Swedish text missing then could not be added before the decision.
+The comparison reports are thus refused rather than made with a gap."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,8 +27,9 @@ CODE = "swedish_text_missing"
 
 class Stage(StrEnum):
     CALL = "call"  # the call for tenders: title, description, lots, criteria, requirements
-    COMPARISON = "comparison"  # the comparison report of each lot: its title, criteria and the panel's reasons
-    DECISION = "decision"  # the decision and the letters: the comparison's texts and every reason of a rejection
+    # The comparison reports, the decision and the letters: titles, criteria names, the panel's reasons and every
+    # reason of a rejection or an interruption.
+    DECISION = "decision"
 
 
 @dataclass(frozen=True)
@@ -195,13 +199,9 @@ def swedish_texts_missing(tender: Tender, *, stage: str) -> list[MissingText]:
     """Every Swedish text the documents of `stage` need and do not have yet; empty for a one-language authority."""
     if not is_bilingual(tender):
         return []
-    stage = Stage(stage)
-    if stage == Stage.CALL:
+    if Stage(stage) == Stage.CALL:
         return _call_texts(tender, full=True)
-    found = _call_texts(tender, full=False) + _score_reasons(tender)
-    if stage == Stage.DECISION:
-        found += _rejection_reasons(tender)
-    return found
+    return _call_texts(tender, full=False) + _score_reasons(tender) + _rejection_reasons(tender)
 
 
 REFUSAL = _(

@@ -316,8 +316,9 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
         "not_compared": [{"bid": b, "failed": b.pk in failed} for b in not_compared],
         "editable": editable,
         "is_officer": is_officer,
-        # What the comparison reports of a bilingual authority still lack in Swedish, before the officer evaluates.
-        "swedish_missing": swedish_texts_missing(tender, stage=Stage.COMPARISON) if editable and is_officer else [],
+        # What a bilingual authority's comparison reports and decision still lack in Swedish, before the officer
+        # finishes the evaluation (which fixes the scores, the qualification and the price rejections).
+        "swedish_missing": swedish_texts_missing(tender, stage=Stage.DECISION) if editable and is_officer else [],
         "evaluate_error": evaluate_error,
         "evaluate_details": _messages_of(evaluate_error.errors)[:10]
         if evaluate_error is not None and evaluate_error.errors
