@@ -42,6 +42,7 @@ LOTS = [
     {
         "number": 1,
         "title": "Kotoutumiskoulutus, perustaso (Kuopio)",
+        "title_sv": "Integrationsutbildning, grundläggande nivå (Kuopio)",
         "municipality": "Kuopio",
         "study_path": "basic",
         "students": 32,
@@ -53,6 +54,7 @@ LOTS = [
     {
         "number": 2,
         "title": "Kotoutumiskoulutus, hidas polku (Iisalmi)",
+        "title_sv": "Integrationsutbildning, långsam stig (Idensalmi)",
         "municipality": "Iisalmi",
         "study_path": "slow",
         "students": 16,
@@ -67,26 +69,39 @@ REQUIREMENTS = [
         "number": 1,
         "kind": "registration",
         "text": "Tarjoaja on merkitty kaupparekisteriin, ennakkoperintärekisteriin ja työnantajarekisteriin.",
+        "text_sv": "Anbudsgivaren är införd i handelsregistret, förskottsuppbördsregistret och arbetsgivarregistret.",
         "evidence": "Tilaajavastuulain mukaiset selvitykset.",
+        "evidence_sv": "Utredningar enligt lagen om beställarens utredningsskyldighet.",
     },
     {
         "number": 2,
         "kind": "economic",
         "text": "Liikevaihto vähintään 300 000 € kahtena viime tilikautena.",
+        "text_sv": "Omsättningen minst 300 000 € under de två senaste räkenskapsperioderna.",
         "evidence": "Tilinpäätökset.",
+        "evidence_sv": "Bokslut.",
     },
     {
         "number": 3,
         "kind": "technical",
         "text": "Vastuuopettajalla vähintään viiden vuoden kokemus aikuisten maahanmuuttajien opettamisesta.",
+        "text_sv": "Den ansvariga läraren har minst fem års erfarenhet av att undervisa vuxna invandrare.",
         "evidence": "CV ja todistukset.",
+        "evidence_sv": "CV och intyg.",
     },
 ]
 CRITERIA = [
-    {"number": 1, "name": "Toteutussuunnitelma ja pedagogiikka", "weight": Decimal("25"), "max_points": Decimal("10")},
+    {
+        "number": 1,
+        "name": "Toteutussuunnitelma ja pedagogiikka",
+        "name_sv": "Genomförandeplan och pedagogik",
+        "weight": Decimal("25"),
+        "max_points": Decimal("10"),
+    },
     {
         "number": 2,
         "name": "Yhteistyö työnantajien kanssa ja työssäoppiminen",
+        "name_sv": "Samarbete med arbetsgivare och lärande i arbetet",
         "weight": Decimal("15"),
         "max_points": Decimal("10"),
     },
@@ -95,7 +110,15 @@ DESCRIPTION = (
     "Työvoimakoulutuksena hankittava kotoutumiskoulutus aikuisille maahanmuuttajille "
     "(OPH:n opetussuunnitelman perusteet 2022, tavoitetaso B1.1)."
 )
+# A bilingual authority's calls have their Swedish title and description too (tenders.languages).
+SWEDISH_TITLE = "Integrationsutbildning 2027"
+DESCRIPTION_SV = (
+    "Integrationsutbildning för vuxna invandrare som upphandlas som arbetskraftsutbildning "
+    "(Utbildningsstyrelsens läroplansgrunder 2022, målnivå B1.1)."
+)
 SCORE_REASON = "Suunnitelma vastaa tarjouspyynnön vaatimuksia; perustelut arviointimuistiossa."
+# Every officer-written text has its Swedish counterpart, which a bilingual authority's documents need.
+SCORE_REASON_SV = "Planen motsvarar kraven i anbudsförfrågan; motiveringen finns i bedömningspromemorian."
 
 
 class Command(BaseCommand):
@@ -213,6 +236,11 @@ class Command(BaseCommand):
                     "title_fi": title,
                     "reference": f"DEMO-{position:03d}",
                     "description_fi": DESCRIPTION,
+                    **(
+                        {"title_sv": SWEDISH_TITLE, "description_sv": DESCRIPTION_SV}
+                        if authority.language_status == "bilingual"
+                        else {}
+                    ),
                     "estimated_value": Decimal("850000") if position % 2 else Decimal("420000"),
                     "price_weight": Decimal("60"),
                     # The draft's deadline falls on Christmas Eve: its timeline step shows the day-off warning.
@@ -261,6 +289,7 @@ class Command(BaseCommand):
                     actor=officer,
                     tender_id=tender.pk,
                     reason="Hankinnan tarve muuttui olennaisesti määrärahojen vähennyksen vuoksi.",
+                    reason_sv="Upphandlingsbehovet ändrades väsentligt på grund av minskade anslag.",
                 )
                 continue
             # The decided call shows a tie settled by lot: two equal offers (price and full quality points) in each lot.
@@ -295,6 +324,7 @@ class Command(BaseCommand):
                     actor=officer,
                     tender_id=tender.pk,
                     reason="Kaikki tarjoukset ylittivät hankintaan varatun määrärahan.",
+                    reason_sv="Alla anbud överskred det anslag som reserverats för upphandlingen.",
                 )
                 continue
             scores = []
@@ -310,6 +340,7 @@ class Command(BaseCommand):
                                 "criterion": criterion.pk,
                                 "points": points,
                                 "reason": SCORE_REASON,
+                                "reason_sv": SCORE_REASON_SV,
                             }
                         )
             qualification_record(
@@ -321,6 +352,7 @@ class Command(BaseCommand):
                         "subject": subject,
                         "passed": True,
                         "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
+                        "reason_sv": "Kravet uppfylls; utredningen har kontrollerats.",
                     }
                     for bid in Bid.objects.filter(tender=tender)
                     for subject in required_subjects(tender)
@@ -399,6 +431,8 @@ class Command(BaseCommand):
             lot_offer_id=offer.pk,
             reason="Hinta ei kata työehtosopimuksen mukaisia opettajien palkkoja tarjouspyynnön mukaisella "
             "opetustuntimäärällä.",
+            reason_sv="Priset täcker inte lärarlönerna enligt kollektivavtalet med det antal undervisningstimmar "
+            "som anbudsförfrågan anger.",
         )
 
 
