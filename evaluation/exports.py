@@ -4,6 +4,7 @@ written through procurement.spreadsheets, so that no text (a provider's name, th
 import io
 from decimal import Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -28,7 +29,10 @@ def comparison_workbook(*, tender, results) -> bytes:
     ]
     for number, rows in sorted(by_lot.items()):
         sheet = workbook.create_sheet(title=f"{_('Lot')} {number}"[:31])
-        append_row(sheet, [f"{tender.title} – {_('Lot')} {number}: {rows[0].lot.title}"])
+        lot = rows[0].lot
+        # The sheet in the user's language: a lot's Swedish title when written (the call's language otherwise).
+        lot_title = (lot.title_sv if (get_language() or "").startswith("sv") else "") or lot.title
+        append_row(sheet, [f"{tender.title} – {_('Lot')} {number}: {lot_title}"])
         sheet["A1"].font = Font(bold=True)
         append_row(sheet, headers)
         for cell in sheet[2]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import ValidationFailed
@@ -45,6 +46,14 @@ class MissingText:
 
 def is_bilingual(tender: Tender) -> bool:
     return tender.authority.language_status == "bilingual"
+
+
+def in_language(obj, field: str, language: str | None = None) -> str:
+    """An officer's text for a reader of `language` (default: the active one): its Swedish counterpart for a Swedish
+    reader when written, the text itself otherwise (as `{{ obj|sv:"field" }}` does in a document's Swedish section)."""
+    language = language or get_language() or ""
+    swedish = getattr(obj, f"{field}_sv", "") if language.startswith("sv") else ""
+    return swedish or getattr(obj, field, "") or ""
 
 
 def _missing(main: str, swedish: str) -> bool:

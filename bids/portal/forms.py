@@ -11,6 +11,7 @@ from procurement.errors import DomainError, ValidationFailed
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.rules import vat_rates_on
 from procurement.validators import NameFormField
+from tenders.languages import in_language
 from tenders.models import LotStatus, Tender
 
 from ..content import EMPTY_CONTENT, content_errors
@@ -82,11 +83,11 @@ class BidForm(forms.Form):
         for criterion in self.criteria:
             self.fields[f"criterion_{criterion.pk}"] = forms.CharField(
                 label=_("%(number)s. %(name)s (weight %(weight)s %%)")
-                % {"number": criterion.number, "name": criterion.name, "weight": criterion.weight},
+                % {"number": criterion.number, "name": in_language(criterion, "name"), "weight": criterion.weight},
                 required=False,
                 max_length=50_000,
                 widget=forms.Textarea(attrs={"rows": 5}),
-                help_text=criterion.guidance,
+                help_text=in_language(criterion, "guidance"),
             )
             self.fields[f"secret_quality_{criterion.pk}"] = forms.BooleanField(
                 label=_("Answer %(number)s is a business secret") % {"number": criterion.number}, required=False
@@ -97,11 +98,12 @@ class BidForm(forms.Form):
             )
         for requirement in self.requirements:
             self.fields[f"requirement_{requirement.pk}"] = forms.CharField(
-                label=_("Requirement %(number)s: %(text)s") % {"number": requirement.number, "text": requirement.text},
+                label=_("Requirement %(number)s: %(text)s")
+                % {"number": requirement.number, "text": in_language(requirement, "text")},
                 required=False,
                 max_length=20_000,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                help_text=_("Evidence asked: %(evidence)s") % {"evidence": requirement.evidence}
+                help_text=_("Evidence asked: %(evidence)s") % {"evidence": in_language(requirement, "evidence")}
                 if requirement.evidence
                 else "",
             )
