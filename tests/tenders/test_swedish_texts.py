@@ -318,3 +318,36 @@ def test_the_portal_draft_asks_a_bilingual_authority_for_the_lots_swedish_title(
     page = client.get(f"/calls/ours/{tender.pk}/draft/lots/").content.decode()
 
     assert 'name="lots-0-title_sv"' in page and 'value="Kuopio, grundläggande stig"' in page
+
+
+def test_the_panel_writes_each_reason_in_swedish_on_the_scores_page_before_evaluating(
+    bilingual, officer, member_a, member_b, provider_a
+):
+    # given a bilingual authority's opened and qualified call, and the officer on the scores page
+    tender = opened(bilingual, officer, member_a, member_b)
+    qualify_all(tender, officer)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(officer)
+    keys = [
+        f"{offer.pk}-{criterion.pk}"
+        for offer in LotOffer.objects.filter(bid__tender=tender)
+        for criterion in tender.criteria.all()
+    ]
+    finnish = {**{f"points_{k}": "6" for k in keys}, **{f"reason_{k}": "Perusteltu." for k in keys}}
+
+    # when the reasons are recorded in Finnish only: recorded, but the page names what the evaluation still needs
+    assert client.post(f"/evaluation/{tender.pk}/scores/", finnish).status_code == 302
+    page = client.get(f"/evaluation/{tender.pk}/scores/").content.decode()
+    assert 'id="swedish-missing"' in page and f"the quality score of {provider_a.name} on criterion 1" in page
+    refused = client.post(f"/evaluation/{tender.pk}/evaluate/")
+    assert refused.status_code == 400 and "write the missing Swedish texts first" in refused.content.decode()
+
+    # then with the Swedish reasons the evaluation goes through
+    swedish = {**finnish, **{f"reason_sv_{k}": "Motiverat." for k in keys}}
+    assert client.post(f"/evaluation/{tender.pk}/scores/", swedish).status_code == 302
+    assert set(QualityScore.objects.filter(lot_offer__bid__tender=tender).values_list("reason_sv", flat=True)) == {
+        "Motiverat."
+    }
+    assert 'id="swedish-missing"' not in client.get(f"/evaluation/{tender.pk}/scores/").content.decode()
+    assert client.post(f"/evaluation/{tender.pk}/evaluate/").status_code == 302
+    assert Tender.objects.get(pk=tender.pk).status == TenderStatus.EVALUATED
