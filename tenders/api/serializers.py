@@ -196,6 +196,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000)
 
 
+class InterruptionSerializer(ReasonSerializer):
+    """An interruption decision's reason, with its Swedish text for a bilingual authority's decision."""
+
+    reason_sv = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
