@@ -488,6 +488,7 @@ COURSE_SENTENCES = {
     "decision.propose": _("The award was proposed on {date} at {time}."),
     "tender.decide": _("The procurement decision was made on {date} at {time}."),
     "lot.cancel": _("A lot was cancelled on {date} at {time}."),
+    "lot.declare_unsuccessful": _("A lot was found unsuccessful on {date} at {time}."),
     "tender.cancel": _("The procurement was interrupted on {date} at {time}."),
     "tender.declare_unsuccessful": _("The call for tenders was declared unsuccessful on {date} at {time}."),
     "tender.complete": _("The procedure was completed on {date} at {time}."),
@@ -545,7 +546,7 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
     )
     from evaluation.requests import abnormally_low_offers
     from procurement.models import AuditEvent
-    from tenders.models import LotStatus
+    from tenders.models import InterruptionDecision, LotStatus
 
     tender = document.tender
     events = list(
@@ -685,6 +686,12 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
         "abnormal": abnormal,
         "panel": panel,
         "conflicts": [m for m in panel if m.has_conflict],
+        # The interruption decisions, each with its kind, lot, reason, maker and the notification that counts.
+        "interruptions": list(
+            InterruptionDecision.objects.filter(tender=tender)
+            .select_related("lot", "decided_by")
+            .order_by("decided_at", "pk")
+        ),
         "decision": decision,
         "regime": rules_on((tender.published_at or timezone.now()).astimezone(HELSINKI).date()).regime_for(
             tender.estimated_value
@@ -731,7 +738,7 @@ def comparison_context(document: GeneratedDocument) -> dict:
 
 BUILDERS = {
     DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-2"),
-    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-3"),
+    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-4"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-2"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-3"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),

@@ -320,17 +320,17 @@ def interruption_periods_recompute(*, decision_id: int) -> bool:
             after={"notified_at": notified_at, **periods.as_dict()},
         )
         latest = _editions(decision).order_by("-version").first()
-        # An edition rendered on the day of the sending, or after it, shows these dates; an earlier one does not.
-        if latest is not None and latest.rendered_at is not None:
-            shown = local_date(latest.rendered_at) == periods.notified_on or latest.rendered_at >= notified_at
-            if not shown:
-                document_request(
-                    kind=DocumentKind.INTERRUPTION,
-                    tender=decision.tender,
-                    version=latest.version + 1,
-                    subject=decision.key,
-                    language=latest.language,
-                )
+        # An edition rendered on the day of the sending that counts shows these dates (one rendered before it counted
+        # the unsent as sent on its own day); any other gets a new edition. One still queued will show them.
+        rendered_on = local_date(latest.rendered_at) if latest is not None and latest.rendered_at else None
+        if rendered_on is not None and rendered_on != periods.notified_on:
+            document_request(
+                kind=DocumentKind.INTERRUPTION,
+                tender=decision.tender,
+                version=latest.version + 1,
+                subject=decision.key,
+                language=latest.language,
+            )
         return True
 
 
