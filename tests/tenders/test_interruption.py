@@ -426,3 +426,44 @@ def test_the_portal_finds_a_lot_unsuccessful_and_shows_a_refusal_on_the_call_pag
     other = Client(HTTP_ACCEPT_LANGUAGE="en")
     other.force_login(factories.auditor(opened_call.authority))
     assert other.post(f"/calls/ours/{opened_call.pk}/lots/2/cancel/", {"lot2-cancel-reason": "x"}).status_code == 403
+
+
+def test_the_demo_notifies_its_unsuccessful_call_and_shows_an_interrupted_lot(db, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    # the unsuccessful call, whose bids were opened, notified nobody before: now every bidder gets the decision
+    unsuccessful = Tender.objects.get(status=TenderStatus.UNSUCCESSFUL)
+    decision = InterruptionDecision.objects.get(tender=unsuccessful)
+    bidders = set(unsuccessful.bids.filter(status="submitted").values_list("provider_id", flat=True))
+    told = Notification.objects.filter(kind="tender.unsuccessful", key=decision.key)
+    assert bidders and set(told.values_list("provider_id", flat=True)) == bidders
+    assert all(n.documents == [editions(decision).get().pk] for n in told)
+    # the opened call has lot 2 found unsuccessful by its own decision, lot 1 goes on
+    opened = Tender.objects.get(status=TenderStatus.OPENED)
+    lot_decision = InterruptionDecision.objects.get(tender=opened)
+    assert (lot_decision.kind, lot_decision.lot.number) == (InterruptionKind.LOT_UNSUCCESSFUL, 2)
+    assert list(opened.lots.order_by("number").values_list("status", flat=True)) == ["open", "unsuccessful"]
+    assert "Alla anbud för delområde 2" in render_latest(lot_decision)
+
+
+def test_the_procedure_report_gives_each_interruption_with_its_reason(opened_call, officer, client_for):
+    client = client_for(officer)
+    client.post(
+        f"/api/v1/tenders/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        {"reason": "OSA1-SYY: ei hyväksyttäviä.", "reason_sv": "DEL1-SKÄL: inga godtagbara."},
+    )
+    client.post(
+        f"/api/v1/tenders/{opened_call.pk}/cancel/",
+        {"reason": "KESKEYTYS-SYY: rahoitus loppui.", "reason_sv": "AVBROTT-SKÄL: finansieringen tog slut."},
+    )
+
+    report = GeneratedDocument.objects.filter(tender=opened_call, kind=DocumentKind.PROCEDURE_REPORT).last()
+    text = pdftotext(document_render(document_id=report.pk))
+    finnish, swedish = text.split("Grunderna för avbrytandet")
+    assert "Osa keskeytetty: ei hyväksyttäviä tarjouksia (osa 1)" in finnish and "OSA1-SYY" in finnish
+    assert "Hankinta keskeytetty." in finnish and "KESKEYTYS-SYY: rahoitus loppui." in finnish
+    assert "Delområdet avbrutet: inga godtagbara anbud (delområde 1)" in swedish and "DEL1-SKÄL" in swedish
+    assert "AVBROTT-SKÄL: finansieringen tog slut." in swedish
