@@ -446,7 +446,7 @@ def test_the_demo_notifies_its_unsuccessful_call_and_shows_an_interrupted_lot(db
     lot_decision = InterruptionDecision.objects.get(tender=opened)
     assert (lot_decision.kind, lot_decision.lot.number) == (InterruptionKind.LOT_UNSUCCESSFUL, 2)
     assert list(opened.lots.order_by("number").values_list("status", flat=True)) == ["open", "unsuccessful"]
-    assert "Alla anbud för delområde 2" in render_latest(lot_decision)
+    assert "Kaikki osan 2 tarjoukset ylittivät osalle varatun määrärahan" in render_latest(lot_decision)
 
 
 def test_the_procedure_report_gives_each_interruption_with_its_reason(opened_call, officer, client_for):
