@@ -467,3 +467,19 @@ def test_the_procedure_report_gives_each_interruption_with_its_reason(opened_cal
     assert "Hankinta keskeytetty." in finnish and "KESKEYTYS-SYY: rahoitus loppui." in finnish
     assert "Delområdet avbrutet: inga godtagbara anbud (delområde 1)" in swedish and "DEL1-SKÄL" in swedish
     assert "AVBROTT-SKÄL: finansieringen tog slut." in swedish
+
+
+def test_a_small_procurement_interrupted_gets_the_below_threshold_instructions(authority, officer, client_for):
+    # 100 000 € is below the national threshold of 400 000 €: no procurement-law remedy, the authority's own rules
+    tender = factories.TenderFactory(
+        authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now(), estimated_value=100000
+    )
+
+    client_for(officer).post(f"/api/v1/tenders/{tender.pk}/lots/1/cancel/", {"reason": "Ryhmää ei saada kokoon."})
+
+    decision = InterruptionDecision.objects.get(tender=tender)
+    assert decision.regime == "small"
+    text = render_latest(decision)
+    assert "PÄÄTÖS HANKINNAN KESKEYTTÄMISESTÄ OSAN 1 OSALTA" in text and "Ryhmää ei saada kokoon." in text
+    assert "alittaa hankintalain kansallisen kynnysarvon" in text and "Valitusosoitus" not in text
+    assert "125 §" not in text  # the Procurement Act's section on interruption does not apply
