@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from bids.models import BidStatus
 from evaluation.models import AwardDecision, LotResult
 from procurement.models import Language
-from procurement.periods import HELSINKI, at_local_time
+from procurement.periods import HELSINKI
 from procurement.rules import Regime, rules_on
 from tenders.cpv import cpv_name
 from tenders.models import PricingUnit, StudyPath, SuitabilityKind, TenderVersion
@@ -378,28 +378,79 @@ def letter_context(document: GeneratedDocument) -> dict:
 
 
 def interruption_context(document: GeneratedDocument) -> dict:
-    from procurement.periods import local_date, period_end
+    """A decision to interrupt the call or a lot (`tenders.interruption`): the authority, the call, the lot, what is
+    decided and why, the bidders and offers it concerns (after the opening only: before it the bids stay sealed), and
+    the redress with its periods, counted from the sending (today's while it is unsent).
+
+    The redress sections of the templates read `periods` (an `evaluation.periods.Periods`, no standstill), `rules`,
+    `under_act`, `eu` and `authority`, as the award decision's do."""
+    from bids.models import LotOffer
+    from evaluation.models import PriceRejection
+    from evaluation.qualification import qualification_state
+    from tenders.interruption import KEY_PREFIX, expected_interruption_periods
+    from tenders.models import InterruptionDecision
 
     tender = document.tender
-    day = local_date(tender.cancelled_at)
-    rules = rules_on(day)
-    regime = rules.regime_for(tender.estimated_value)
-    under_act = regime != Regime.SMALL
-    appeal_ends_on = period_end(day, rules.appeal_days) if under_act else None
+    decisions = InterruptionDecision.objects.select_related("lot", "decided_by").filter(tender=tender)
+    if document.subject.startswith(KEY_PREFIX):
+        decision = decisions.get(pk=int(document.subject.removeprefix(KEY_PREFIX)))
+    else:  # an edition requested before the decisions were recorded: the call's own
+        decision = decisions.get(lot__isnull=True)
+    periods = expected_interruption_periods(decision)
+    rules = rules_on(periods.notified_on)
+    # The bids were opened before the decision: it names the bidders and the offers it concerns.
+    opened = tender.opened_at is not None and tender.opened_at <= decision.decided_at
+    offers = []
+    if opened:
+        rows = LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED).select_related(
+            "bid__provider", "lot"
+        )
+        if decision.lot_id is not None:
+            rows = rows.filter(lot_id=decision.lot_id)
+        _qualified, failed, _missing = qualification_state(tender)
+        rejections = {
+            r.lot_offer_id: r
+            for r in PriceRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
+        }
+        for offer in rows.order_by("lot__number", "bid__provider__name", "pk"):
+            grounds = [str(reason) for reason in failed.get(offer.bid_id, [])]
+            if offer.pk in rejections:
+                grounds.append(rejections[offer.pk].statement())
+            offers.append({"offer": offer, "provider": offer.bid.provider, "lot": offer.lot, "grounds": grounds})
     return {
         "source_data": {
+            "decision": decision.pk,
+            "kind": decision.kind,
             "tender": tender.pk,
-            "cancelled_at": tender.cancelled_at,
-            "reason": tender.cancel_reason,
-            "regime": regime,
+            "lot": decision.lot.number if decision.lot else None,
+            "reason": decision.reason,
+            "reason_sv": decision.reason_sv,
+            "decided_at": decision.decided_at,
+            "regime": decision.regime,
+            "award_withdrawn": decision.award_withdrawn,
+            "periods": periods.as_dict(),
+            "offers": [
+                {
+                    "lot": item["lot"].number,
+                    "provider": item["provider"].business_id,
+                    "comparison_price": item["offer"].comparison_price,
+                }
+                for item in offers
+            ],
         },
+        # Decisions bind in Finnish or Swedish: a bilingual authority's has both, one after the other.
         "languages": tender.document_languages,
         "tender": tender,
         "authority": tender.authority,
+        "decision": decision,
+        "lot": decision.lot,
+        "opened": opened,
+        "offers": offers,
+        "under_act": decision.regime != Regime.SMALL,
+        "eu": decision.regime == Regime.EU,
         "rules": rules,
-        "under_act": under_act,
-        "self_correction_ends_on": period_end(day, rules.self_correction_days),
-        "appeal_deadline": at_local_time(appeal_ends_on, rules.appeal_last_time) if appeal_ends_on else None,
+        "periods": periods,
+        "appeal_deadline": periods.appeal_deadline,
         "generated_at": timezone.now(),
         "document": document,
     }
@@ -437,6 +488,7 @@ COURSE_SENTENCES = {
     "decision.propose": _("The award was proposed on {date} at {time}."),
     "tender.decide": _("The procurement decision was made on {date} at {time}."),
     "lot.cancel": _("A lot was cancelled on {date} at {time}."),
+    "lot.declare_unsuccessful": _("A lot was found unsuccessful on {date} at {time}."),
     "tender.cancel": _("The procurement was interrupted on {date} at {time}."),
     "tender.declare_unsuccessful": _("The call for tenders was declared unsuccessful on {date} at {time}."),
     "tender.complete": _("The procedure was completed on {date} at {time}."),
@@ -494,7 +546,7 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
     )
     from evaluation.requests import abnormally_low_offers
     from procurement.models import AuditEvent
-    from tenders.models import LotStatus
+    from tenders.models import InterruptionDecision, LotStatus
 
     tender = document.tender
     events = list(
@@ -634,6 +686,12 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
         "abnormal": abnormal,
         "panel": panel,
         "conflicts": [m for m in panel if m.has_conflict],
+        # The interruption decisions, each with its kind, lot, reason, maker and the notification that counts.
+        "interruptions": list(
+            InterruptionDecision.objects.filter(tender=tender)
+            .select_related("lot", "decided_by")
+            .order_by("decided_at", "pk")
+        ),
         "decision": decision,
         "regime": rules_on((tender.published_at or timezone.now()).astimezone(HELSINKI).date()).regime_for(
             tender.estimated_value
@@ -701,8 +759,8 @@ def comparison_context(document: GeneratedDocument) -> dict:
 
 BUILDERS = {
     DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-3"),
-    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-3"),
-    DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
+    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-4"),
+    DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-2"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-3"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-3"),

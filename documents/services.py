@@ -20,7 +20,8 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.auditchain import chain_head
 from procurement.errors import Conflict, Forbidden, NotFound
-from procurement.notifications import notifications_wake_for_document
+from procurement.models import Notification
+from procurement.notifications import INTERRUPTION_KINDS, notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
 from tenders.models import Tender, TenderInterest
 
@@ -134,9 +135,11 @@ def _document_readers(user) -> Q:
       authority reads them as it reads the comparison, behind the panel's gate, and so does the one who decided
       the award (`tenders.models.may_decide`: a decision-maker, or an officer where officers decide), who signed
       them and answers for them; the call's bidders read the decision once made, a letter only its own provider.
-    - The interruption shows the reason and the redress, nothing of a bid: the authority's, and once made every
-      provider it was notified to (`tenders.services.interested_provider_ids`: those that viewed or follow the
-      call, or have a bid or a draft in it), whom the decision concerns.
+    - The interruption shows the reason, the redress and, after the opening, the bidders it concerns: the
+      authority's, and every provider it was notified to (`tenders.interruption.concerned_providers`), whom the
+      decision concerns (its notification's key is the document's subject). One made before the decisions were
+      recorded (no subject) is read, once the call is cancelled, by every provider that viewed or follows the call,
+      or has a bid or a draft in it.
     - The procedure report names the bidders: the authority's, once the bids are opened.
     - The call document is public once published."""
     roles = roles_of(user)
@@ -172,8 +175,15 @@ def _document_readers(user) -> Q:
         interested = Q(
             Exists(TenderInterest.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of))
         ) | Q(Exists(Bid.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
+        told = Q(
+            Exists(
+                Notification.objects.filter(
+                    key=OuterRef("subject"), kind__in=INTERRUPTION_KINDS, provider_id__in=roles.provider_of
+                )
+            )
+        )
     else:
-        own = bidder = interested = nothing
+        own = bidder = interested = told = nothing
     decided = Q(tender__decided_at__isnull=False)
     submitted = Q(
         Exists(
@@ -189,7 +199,9 @@ def _document_readers(user) -> Q:
         DocumentKind.COMPARISON: bid_content | (decided & bidder),
         DocumentKind.LETTER: own | bid_content | (signed & reads),
         DocumentKind.DECISION: bid_content | (signed & reads) | (decided & bidder),
-        DocumentKind.INTERRUPTION: reads | (Q(tender__cancelled_at__isnull=False) & interested),
+        DocumentKind.INTERRUPTION: reads
+        | (Q(subject__startswith="interruption:") & told)
+        | (Q(subject="") & Q(tender__cancelled_at__isnull=False) & interested),
         DocumentKind.PROCEDURE_REPORT: opened & reads,
     }
     # A kind without a rule is read by nobody; tests/security/test_matrix_documents.py reads every kind as every role.

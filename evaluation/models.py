@@ -454,6 +454,22 @@ class LotContract(ConcurrentTransitionMixin, models.Model):
         """The Market Court annulled the decision for this lot: a new decision is needed."""
 
     @transition(
+        field=status,
+        source=[
+            ContractStatus.NOTIFYING,
+            ContractStatus.STANDSTILL,
+            ContractStatus.SUSPENDED,
+            ContractStatus.CONTRACTING,
+        ],
+        target=ContractStatus.CANCELLED,
+        permission=is_officer_of_contract,
+    )
+    def withdraw(self) -> None:
+        """The lot (or the call) was interrupted by a decision before the contract was signed: the award of the lot
+        is withdrawn and no contract is made (`tenders.interruption`)."""
+        self._clearance_forget()
+
+    @transition(
         field=status, source=ContractStatus.CONTRACTING, target=ContractStatus.SIGNED, permission=is_officer_of_contract
     )
     def sign(self, *, signed_on, signatories, reference, by) -> None:

@@ -41,6 +41,8 @@ class Kind:
 # Notifications about a provider's own bid (its receipt, its bid sent back by a corrigendum): the authority does
 # not see them before the opening, since they say who bid (nor the others sent only to bidders, notifications_sealed).
 SEALED_KIND_PREFIX = "bid."
+# The notifications of an interruption decision (tenders.interruption): their sending starts its periods.
+INTERRUPTION_KINDS = frozenset({"lot.cancelled", "lot.unsuccessful", "tender.unsuccessful", "tender.cancelled"})
 # What an alert sends of a new call: before any bid exists, to the providers whose alerts match it.
 OPEN_KINDS = frozenset({"tender.published"})
 
@@ -143,6 +145,20 @@ KINDS: dict[str, Kind] = {
     "lot.cancelled": Kind(
         _("A lot was cancelled: %(title)s"),
         _("Lot %(lot)s of %(title)s was cancelled. Reason: %(reason)s"),
+    ),
+    "lot.unsuccessful": Kind(
+        _("A lot was found unsuccessful: %(title)s"),
+        _(
+            "Lot %(lot)s of %(title)s was found unsuccessful: no acceptable bids. The decision, with its "
+            "instructions for redress and their dates, is attached. Reason: %(reason)s"
+        ),
+    ),
+    "tender.unsuccessful": Kind(
+        _("The procurement was found unsuccessful: %(title)s"),
+        _(
+            "The procurement %(title)s was interrupted: no acceptable bids. The decision, with its instructions "
+            "for redress and their dates, is attached. Reason: %(reason)s"
+        ),
     ),
 }
 
@@ -326,6 +342,10 @@ def _after_sent(notification: Notification) -> None:
         from evaluation.periods import lot_periods_recompute
 
         lot_periods_recompute(tender_id=notification.tender_id)
+    elif notification.kind in INTERRUPTION_KINDS:
+        from tenders.interruption import interruption_after_sent
+
+        interruption_after_sent(notification)
     elif notification.kind == "bid.receipt":
         from bids.models import BidVersion
 
@@ -424,6 +444,10 @@ def notification_resend(*, actor, notification_id: int, email: str = "") -> Noti
             from evaluation.periods import letter_for_resend
 
             letter_for_resend(notification=notification, actor=actor)
+        elif notification.kind in INTERRUPTION_KINDS:
+            from tenders.interruption import interruption_for_resend
+
+            interruption_for_resend(notification=notification, actor=actor)
         audit_record(
             action="notification.resend",
             actor=actor,

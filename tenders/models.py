@@ -143,6 +143,14 @@ def lots_unfinished(tender: "Tender") -> list[int]:
     return unfinished
 
 
+@guard(
+    _("A contract has been signed for a lot of this call: the procurement can no longer be interrupted."),
+    "contract_signed",
+)
+def no_contract_signed(tender: "Tender") -> bool:
+    return not tender.lots.filter(contract__status="signed").exists()
+
+
 @guard(_("Some lots are not yet finished: their contracts are not signed or cancelled."), "lots_not_finished")
 def lots_finished(tender: "Tender") -> bool:
     return not lots_unfinished(tender)
@@ -395,6 +403,7 @@ class Tender(ConcurrentTransitionMixin, models.Model):
             TenderStatus.DECIDED,
         ],
         target=TenderStatus.CANCELLED,
+        conditions=[no_contract_signed],
         permission=is_officer,
     )
     def cancel(self, *, reason: str, reason_sv: str = "") -> None:
@@ -651,3 +660,69 @@ class CallAlert(models.Model):
             return False
         codes = [tender.cpv_main, *(tender.cpv_additional or [])]
         return any(code.replace("-", "").startswith(self.cpv_prefix) for code in codes)
+
+
+class InterruptionKind(models.TextChoices):
+    LOT_CANCELLED = "lot_cancelled", _("Lot cancelled")
+    LOT_UNSUCCESSFUL = "lot_unsuccessful", _("Lot unsuccessful: no acceptable bids")
+    CALL_UNSUCCESSFUL = "call_unsuccessful", _("Call unsuccessful: no acceptable bids")
+    CALL_CANCELLED = "call_cancelled", _("Call cancelled")
+
+
+class InterruptionDecision(models.Model):
+    """A decision to interrupt (keskeyttää) the procurement or one of its lots, for a real and stated reason.
+
+    It is notified to every provider it concerns with its PDF (`tenders.interruption`); its periods for redress run
+    from the sending, as an award decision's do: the latest sending to its recipients counts, and a sending again
+    (a corrected address) starts them anew. There is no standstill: nothing is awarded."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="interruptions")
+    # Null: the whole call.
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="interruptions")
+    kind = models.CharField(_("kind"), max_length=20, choices=InterruptionKind.choices)
+    reason = models.TextField(_("reason"))
+    # A bilingual authority's decision binds in Swedish too (`{{ decision|sv:"reason" }}`).
+    reason_sv = models.TextField(_("reason in Swedish"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    # The rules of the call (those in force when it was published) at the time of the decision.
+    regime = models.CharField(_("regime"), max_length=10, choices=Regime.choices)
+    # The call's status when it was decided: before the opening, the decision names no bidder.
+    tender_status = models.CharField(max_length=20, choices=TenderStatus.choices)
+    # The award of the lot (or of the call's lots) that this decision withdrew, during the standstill.
+    award_withdrawn = models.BooleanField(default=False)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    self_correction_ends_on = models.DateField(_("self-correction request period ends on"), null=True, blank=True)
+    appeal_ends_on = models.DateField(_("appeal period ends on"), null=True, blank=True)
+    appeal_deadline = models.DateTimeField(_("appeal deadline"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interruption decision")
+        verbose_name_plural = _("interruption decisions")
+        ordering = ["tender", "decided_at", "id"]
+        constraints = [
+            # One decision per lot, and one for the whole call.
+            models.UniqueConstraint(fields=["lot"], name="one_interruption_per_lot", condition=Q(lot__isnull=False)),
+            models.UniqueConstraint(fields=["tender"], name="one_interruption_per_call", condition=Q(lot__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.tender_id}/{self.lot_id or '-'}"
+
+    @property
+    def key(self) -> str:
+        """The notification's key, and the subject of its PDF's editions."""
+        return f"interruption:{self.pk}"
+
+    @property
+    def notification_kind(self) -> str:
+        return INTERRUPTION_NOTIFICATIONS[self.kind]
+
+
+# The notification kind of each decision (procurement.notifications.KINDS).
+INTERRUPTION_NOTIFICATIONS = {
+    InterruptionKind.LOT_CANCELLED: "lot.cancelled",
+    InterruptionKind.LOT_UNSUCCESSFUL: "lot.unsuccessful",
+    InterruptionKind.CALL_UNSUCCESSFUL: "tender.unsuccessful",
+    InterruptionKind.CALL_CANCELLED: "tender.cancelled",
+}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus
 from documents.models import DocumentKind
-from documents.services import document_request, procedure_report_request
+from documents.services import document_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -27,8 +27,8 @@ from .languages import Stage, swedish_reason_check, swedish_texts_check
 from .models import (
     AnswerBulletin,
     CallAlert,
+    InterruptionKind,
     Lot,
-    LotStatus,
     PricingUnit,
     QualityCriterion,
     Question,
@@ -529,14 +529,21 @@ def tender_complete(*, actor, tender_id: int) -> Tender:
 
 
 def _reasoned(
-    actor, tender_id: int, action: str, text: str, *, field: str = "reason", text_sv: str | None = None
+    actor,
+    tender_id: int,
+    action: str,
+    text: str,
+    *,
+    field: str = "reason",
+    text_sv: str | None = None,
+    tender=None,
 ) -> Tender:
     """A transition that needs a written reason (or comment): refused with 400 only when it is otherwise possible.
     `text_sv`: the reason's Swedish text, which a bilingual authority's decision needs (None: not a decision's)."""
     text = (text or "").strip()
     swedish = {} if text_sv is None else {f"{field}_sv": (text_sv or "").strip()}
     with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        tender = tender or tender_get(user=actor, tender_id=tender_id, for_update=True)
         if action in allowed_actions(tender, actor):
             if not text:
                 raise ValidationFailed(errors={field: _error("required", _("Give the reason."))})
@@ -555,30 +562,48 @@ def _reasoned(
 
 
 def tender_cancel(*, actor, tender_id: int, reason: str, reason_sv: str = "") -> Tender:
-    """Interrupt (keskeyttää) the procurement for a real, stated reason; bidders and followers are told."""
+    """Interrupt (keskeyttää) the procurement for a real, stated reason. A published call's interruption is a decision
+    (`tenders.interruption`): its PDF with the redress goes to every provider concerned (the bidders, and before the
+    opening every provider with a draft or that follows the call). Refused once a lot's contract is signed; the
+    awards of the lots not yet contracted are withdrawn. A draft never published needs no decision."""
+    from .interruption import call_interruption_record
+
     with transaction.atomic():
-        tender = _reasoned(actor, tender_id, "cancel", reason, text_sv=reason_sv)
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        status_before = tender.status
+        _reasoned(actor, tender_id, "cancel", reason, text_sv=reason_sv, tender=tender)
+        tender_timers_clear(tender)
         if tender.published_at is not None:
-            # Interrupting a published call is a decision of its own, with the same instructions for redress.
-            interruption = document_request(
-                kind=DocumentKind.INTERRUPTION, tender=tender, actor=actor, language=tender.document_languages[0]
-            )
-            procedure_report_request(tender=tender, actor=actor)
-            tender_timers_clear(tender)
-            notify(
-                kind="tender.cancelled",
-                key=f"tender:{tender.pk}",
-                providers=interested_provider_ids(tender),
-                tender_id=tender.pk,
-                payload={"reason": tender.cancel_reason},
-                documents=[interruption.pk],
+            call_interruption_record(
+                actor=actor,
+                tender=tender,
+                kind=InterruptionKind.CALL_CANCELLED,
+                reason=tender.cancel_reason,
+                reason_sv=reason_sv,
+                status_before=status_before,
             )
     return tender
 
 
 def tender_declare_unsuccessful(*, actor, tender_id: int, reason: str, reason_sv: str = "") -> Tender:
-    """No bids, or none acceptable."""
-    return _reasoned(actor, tender_id, "declare_unsuccessful", reason, text_sv=reason_sv)
+    """No bids, or none acceptable: a decision with its reason and the redress, notified to the bidders (before the
+    opening, when no bid came, to every provider with a draft or that follows the call)."""
+    from .interruption import call_interruption_record
+
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        status_before = tender.status
+        _reasoned(actor, tender_id, "declare_unsuccessful", reason, text_sv=reason_sv, tender=tender)
+        tender_timers_clear(tender)
+        call_interruption_record(
+            actor=actor,
+            tender=tender,
+            kind=InterruptionKind.CALL_UNSUCCESSFUL,
+            reason=tender.unsuccessful_reason,
+            reason_sv=reason_sv,
+            status_before=status_before,
+        )
+    return tender
 
 
 # --- questions and answers ---------------------------------------------------------------------
@@ -859,42 +884,33 @@ def tender_follow(*, actor, tender_id: int, following: bool) -> TenderInterest:
     return interest
 
 
-LOT_CANCELLABLE = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.OPENED, TenderStatus.EVALUATED)
-
-
 def lot_cancel(*, actor, tender_id: int, lot_number: int, reason: str, reason_sv: str = "") -> Lot:
-    """Interrupt one lot; the others go on. Its bidders are told."""
-    reason = (reason or "").strip()
-    reason_sv = (reason_sv or "").strip()
-    with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        _ensure_officer(actor, tender)
-        lot = tender.lots.filter(number=lot_number).first()
-        if lot is None:
-            raise NotFound()
-        if tender.status not in LOT_CANCELLABLE or lot.status != LotStatus.OPEN:
-            raise Conflict(_("This lot cannot be cancelled now."), code="lot_not_cancellable", status=lot.status)
-        if not reason:
-            raise ValidationFailed(errors={"reason": _error("required", _("Give the reason."))})
-        swedish_reason_check(tender, reason=reason, reason_sv=reason_sv)
-        lot.status, lot.status_reason, lot.status_reason_sv = LotStatus.CANCELLED, reason, reason_sv
-        lot.save(update_fields=["status", "status_reason", "status_reason_sv"])
-        audit_record(
-            action="lot.cancel",
-            actor=actor,
-            obj=lot,
-            tender_id=tender.pk,
-            detail={"reason": reason, "reason_sv": reason_sv},
-        )
-        bidders = Bid.objects.filter(tender=tender, lot_offers__lot=lot).values_list("provider_id", flat=True)
-        notify_providers(
-            kind="lot.cancelled",
-            key=f"lot:{lot.pk}",
-            provider_ids=set(bidders) | interested_provider_ids(tender),
-            tender_id=tender.pk,
-            payload={"lot": lot.number, "reason": reason},
-        )
-    return lot
+    """Interrupt one lot by a decision; the others go on (`tenders.interruption.lot_interrupt`)."""
+    from .interruption import lot_interrupt
+
+    return lot_interrupt(
+        actor=actor,
+        tender_id=tender_id,
+        lot_number=lot_number,
+        reason=reason,
+        reason_sv=reason_sv,
+        kind=InterruptionKind.LOT_CANCELLED,
+    )
+
+
+def lot_declare_unsuccessful(*, actor, tender_id: int, lot_number: int, reason: str, reason_sv: str = "") -> Lot:
+    """Find one lot unsuccessful (no acceptable bids) by a decision, after the opening (before it only when the call
+    got no bids); the others go on."""
+    from .interruption import lot_interrupt
+
+    return lot_interrupt(
+        actor=actor,
+        tender_id=tender_id,
+        lot_number=lot_number,
+        reason=reason,
+        reason_sv=reason_sv,
+        kind=InterruptionKind.LOT_UNSUCCESSFUL,
+    )
 
 
 def call_alert_create(*, actor, provider_id: int, cpv_prefix: str = "", authority_id: int | None = None) -> CallAlert:

@@ -207,6 +207,10 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
+class InterruptionSerializer(ReasonSerializer):
+    """An interruption decision's reason, with its Swedish text for a bilingual authority's decision."""
+
+
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 

@@ -25,10 +25,10 @@ from .serializers import (
     CommentSerializer,
     FollowSerializer,
     InterestSerializer,
+    InterruptionSerializer,
     QuestionAskSerializer,
     QuestionForAuthoritySerializer,
     QuestionSerializer,
-    ReasonSerializer,
     TenderDetailSerializer,
     TenderSerializer,
     TenderVersionSerializer,
@@ -195,19 +195,19 @@ class TenderViewSet(viewsets.ModelViewSet):
     def complete(self, request, pk=None):
         return self._render(services.tender_complete(actor=request.user, tender_id=pk))
 
-    @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
+    @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         services.tender_transition_check(actor=request.user, tender_id=pk, action="cancel")
-        serializer = ReasonSerializer(data=request.data)
+        serializer = InterruptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._render(services.tender_cancel(actor=request.user, tender_id=pk, **serializer.validated_data))
 
-    @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
+    @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def declare_unsuccessful(self, request, pk=None):
         services.tender_transition_check(actor=request.user, tender_id=pk, action="declare_unsuccessful")
-        serializer = ReasonSerializer(data=request.data)
+        serializer = InterruptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._render(
             services.tender_declare_unsuccessful(actor=request.user, tender_id=pk, **serializer.validated_data)
@@ -289,13 +289,24 @@ class TenderViewSet(viewsets.ModelViewSet):
     def interested(self, request, pk=None):
         return Response(InterestSerializer(selectors.tender_interests(user=request.user, tender_id=pk), many=True).data)
 
-    @extend_schema(request=ReasonSerializer, responses=TenderDetailSerializer)
+    @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"], url_path=r"lots/(?P<lot_number>\d+)/cancel")
     def cancel_lot(self, request, pk=None, lot_number=None):
+        """Cancel one lot by a decision (its PDF notified to the providers it concerns)."""
+        return self._lot_interruption(request, pk, lot_number, services.lot_cancel)
+
+    @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
+    @action(detail=True, methods=["post"], url_path=r"lots/(?P<lot_number>\d+)/declare-unsuccessful")
+    def declare_lot_unsuccessful(self, request, pk=None, lot_number=None):
+        """Find one lot unsuccessful (no acceptable bids) by a decision: after the opening, or before it when the call
+        got no bids."""
+        return self._lot_interruption(request, pk, lot_number, services.lot_declare_unsuccessful)
+
+    def _lot_interruption(self, request, pk, lot_number, service):
         services.tender_officer_check(actor=request.user, tender_id=pk)
-        serializer = ReasonSerializer(data=request.data)
+        serializer = InterruptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.lot_cancel(actor=request.user, tender_id=pk, lot_number=int(lot_number), **serializer.validated_data)
+        service(actor=request.user, tender_id=pk, lot_number=int(lot_number), **serializer.validated_data)
         return self._render(selectors.tender_get(user=request.user, tender_id=pk))
 
 

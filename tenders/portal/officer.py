@@ -106,13 +106,34 @@ def _action_form(form_class, tender, *args, **kwargs):
     return form
 
 
+class InterruptionForm(ReasonForm):
+    """An interruption is a decision: its specific reason, in Swedish too for a bilingual authority's decision."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("The real, specific reason: it is written into the decision sent to the bidders."),
+    )
+
+
 ACTIONS = {
     "submit_for_approval": (None, _("The call was sent for approval.")),
     "approve": (CommentForm, _("The call was approved.")),
     "return_to_draft": (CommentForm, _("The call was returned to draft.")),
     "publish": (None, _("The call was published.")),
     "close": (None, _("The call was closed.")),
-    "cancel": (ReasonForm, _("The procurement was interrupted.")),
+    "declare_unsuccessful": (InterruptionForm, _("The call was found unsuccessful; the decision goes to the bidders.")),
+    "cancel": (InterruptionForm, _("The procurement was interrupted.")),
+}
+
+# What an officer does to one lot, by a decision (tenders.interruption).
+LOT_ACTIONS = {
+    "cancel": (services.lot_cancel, _("The lot was cancelled; the decision goes to the providers it concerns.")),
+    "declare-unsuccessful": (
+        services.lot_declare_unsuccessful,
+        _("The lot was found unsuccessful; the decision goes to its bidders."),
+    ),
 }
 
 
@@ -128,6 +149,10 @@ def _run_action(request, tender, action, data):
         return services.tender_publish(actor=actor, tender_id=tender_id)
     if action == "close":
         return services.tender_close(actor=actor, tender_id=tender_id)
+    if action == "declare_unsuccessful":
+        return services.tender_declare_unsuccessful(
+            actor=actor, tender_id=tender_id, reason=data.get("reason", ""), reason_sv=data.get("reason_sv", "")
+        )
     return services.tender_cancel(
         actor=actor, tender_id=tender_id, reason=data.get("reason", ""), reason_sv=data.get("reason_sv", "")
     )
@@ -173,11 +198,68 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         "bid_count": bid_count,
         "documents": _call_documents(request, tender),
         "lots": tender.lots.order_by("number"),
+        "lot_forms": _lot_forms(tender, officer, forms_bound=bound.get("lot")),
         "criteria": tender.criteria.select_related("lot").order_by("number"),
         "requirements": tender.requirements.order_by("number"),
         "is_officer": officer,
     }
     return render(request, "tenders/portal/officer/call.html", context, status=status)
+
+
+def _lot_forms(tender, officer: bool, *, forms_bound=None) -> list[dict]:
+    """Per lot still under way, the forms of the interruption decisions an officer may make now (the services say
+    why one is refused)."""
+    from ..interruption import LOT_INTERRUPTIBLE
+
+    if not officer or tender.status not in LOT_INTERRUPTIBLE:
+        return []
+    number, bound_action, bound = forms_bound or (None, None, None)
+    rows = []
+    for lot in tender.lots.order_by("number"):
+        if lot.status not in ("open", "awarded"):
+            continue
+        actions = [name for name in LOT_ACTIONS if name == "cancel" or lot.status == "open"]
+        rows += [
+            {
+                "lot": lot,
+                "action": name,
+                "form": bound
+                if (lot.number, name) == (number, bound_action)
+                else _action_form(InterruptionForm, tender, prefix=f"lot{lot.number}-{name}"),
+            }
+            for name in actions
+        ]
+    return rows
+
+
+@login_required
+@require_POST
+def lot_action(request, pk: int, lot_number: int, action: str):
+    """Cancel a lot or find it unsuccessful, by a decision; refusals are shown on the call's page."""
+    if action not in LOT_ACTIONS:
+        return redirect("tenders:officer_call", our_tender(request, pk).pk)
+    tender = our_tender(request, pk, check=services.tender_officer_check)
+    service, message = LOT_ACTIONS[action]
+    form = _action_form(InterruptionForm, tender, request.POST, prefix=f"lot{lot_number}-{action}")
+    if not form.is_valid():
+        return _overview(request, tender, forms_bound={"lot": (lot_number, action, form)}, status=400)
+    _result, error = attempt(
+        lambda: service(
+            actor=request.user,
+            tender_id=tender.pk,
+            lot_number=lot_number,
+            reason=form.cleaned_data["reason"],
+            reason_sv=form.cleaned_data.get("reason_sv", ""),
+        )
+    )
+    if error is None:
+        done(request, message)
+        return redirect("tenders:officer_call", tender.pk)
+    place_errors(form, error)
+    tender.refresh_from_db()
+    return _overview(
+        request, tender, error=error, forms_bound={"lot": (lot_number, action, form)}, status=error.status_code
+    )
 
 
 @login_required
@@ -377,6 +459,7 @@ urlpatterns = [
     path("ours/<int:pk>/draft/", officer_draft.draft_edit, name="officer_draft"),
     path("ours/<int:pk>/draft/<slug:step>/", officer_draft.draft_step, name="officer_step"),
     path("ours/<int:pk>/do/<slug:action>/", call_action, name="officer_action"),
+    path("ours/<int:pk>/lots/<int:lot_number>/<slug:action>/", lot_action, name="officer_lot_action"),
     path("ours/<int:pk>/questions/", questions, name="officer_questions"),
     path("ours/<int:pk>/questions/<int:question_id>/answer/", question_answer, name="officer_answer"),
     path("ours/<int:pk>/answers/publish/", answers_publish, name="officer_answers_publish"),

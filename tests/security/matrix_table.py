@@ -229,7 +229,12 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/tenders/{pk}/complete/"): officer_action(CONFLICT),
     ("POST", "/api/v1/tenders/{pk}/cancel/"): officer_action(OK),
     ("POST", "/api/v1/tenders/{pk}/declare_unsuccessful/"): officer_action(by_state(CONFLICT, OK, CONFLICT)),
-    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/cancel/"): officer_action(by_state(OK, OK, CONFLICT)),
+    # after the decision the lot's award is withdrawn while its contract is not signed (tenders.interruption)
+    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/cancel/"): officer_action(OK),
+    # after the deadline, opened; an awarded lot is cancelled instead (lot_decided)
+    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/declare-unsuccessful/"): officer_action(
+        by_state(CONFLICT, OK, CONFLICT)
+    ),
     ("POST", "/api/v1/tenders/{pk}/amend/"): officer_action(by_state(OK, CONFLICT, CONFLICT)),
     ("GET", "/api/v1/tenders/{pk}/versions/"): api(signed_in=OK),
     ("POST", "/api/v1/tenders/{pk}/follow/"): api(signed_in=DENIED, providers=OK),
@@ -368,6 +373,7 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/calls/ours/{pk}/draft/{step}/"): our_page(FOUND),
     ("POST", "/calls/ours/{pk}/draft/{step}/"): our_page(FOUND),  # not a draft: to the overview, nothing saved
     ("POST", "/calls/ours/{pk}/do/{action}/"): our_form(FOUND),  # interrupts the call
+    ("POST", "/calls/ours/{pk}/lots/{lot_number}/{action}/"): our_form(FOUND),  # cancels the lot, by a decision
     ("GET", "/calls/ours/{pk}/questions/"): our_page(),
     ("POST", "/calls/ours/{pk}/questions/{question_id}/answer/"): our_form(FOUND),
     ("POST", "/calls/ours/{pk}/answers/publish/"): our_form(CONFLICT),
@@ -537,6 +543,9 @@ BODIES = {
     ("POST", "/api/v1/tenders/{pk}/cancel/"): lambda w: {"reason": "Määrärahat loppuivat."},
     ("POST", "/api/v1/tenders/{pk}/declare_unsuccessful/"): lambda w: {"reason": "Ei hyväksyttäviä tarjouksia."},
     ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/cancel/"): lambda w: {"reason": "Osa ei toteudu."},
+    ("POST", "/api/v1/tenders/{pk}/lots/{lot_number}/declare-unsuccessful/"): lambda w: {
+        "reason": "Ei hyväksyttäviä tarjouksia."
+    },
     ("POST", "/api/v1/tenders/{pk}/amend/"): lambda w: {"reason": "Korjaus.", "title_fi": "Korjattu otsikko"},
     ("POST", "/api/v1/tenders/{pk}/follow/"): lambda w: {"following": True},
     ("POST", "/api/v1/tenders/{pk}/questions/"): lambda w: {"text": "Voiko osiin tarjota erikseen?"},
@@ -601,6 +610,7 @@ BODIES = {
     ("POST", "/calls/{pk}/"): lambda w: {"text": "Voiko osiin tarjota erikseen?"},
     ("POST", "/calls/{pk}/follow/"): lambda w: {"following": "1"},
     ("POST", "/calls/ours/{pk}/do/{action}/"): lambda w: {"cancel-reason": "Määrärahat loppuivat."},
+    ("POST", "/calls/ours/{pk}/lots/{lot_number}/{action}/"): lambda w: {"lot1-cancel-reason": "Osa ei toteudu."},
     ("POST", "/calls/ours/{pk}/amend/"): lambda w: {
         "reason": "Korjaus.",
         "title_fi": "Korjattu otsikko",

@@ -26,6 +26,7 @@ from procurement.periods import HELSINKI
 from tenders.models import Tender
 from tenders.services import (
     answers_publish,
+    lot_declare_unsuccessful,
     question_answer,
     question_ask,
     tender_approve,
@@ -318,6 +319,15 @@ class Command(BaseCommand):
             if state in ("opened", "decided"):
                 self._price_explanation(tender, officer, provider=providers[1], silent=state == "decided")
             if state == "opened":
+                # An interrupted lot: every offer for lot 2 was over its budget; the decision goes to its bidders.
+                lot_declare_unsuccessful(
+                    actor=officer,
+                    tender_id=tender.pk,
+                    lot_number=2,
+                    reason="Kaikki osan 2 tarjoukset ylittivät osalle varatun määrärahan (110 000 €).",
+                    reason_sv="Alla anbud för delområde 2 överskred det anslag som reserverats för delområdet "
+                    "(110 000 €).",
+                )
                 continue
             if state == "unsuccessful":
                 tender_declare_unsuccessful(
