@@ -409,11 +409,23 @@ def test_the_portal_finds_a_lot_unsuccessful_and_shows_a_refusal_on_the_call_pag
     assert f"/calls/ours/{opened_call.pk}/lots/1/declare-unsuccessful/" in page.content.decode()
     assert f"/calls/ours/{opened_call.pk}/do/declare_unsuccessful/" in page.content.decode()
 
-    done = browser.post(
+    # a bilingual authority's decision needs the reason in Swedish too: refused, nothing decided
+    refused = browser.post(
         f"/calls/ours/{opened_call.pk}/lots/1/declare-unsuccessful/",
         {"lot1-declare-unsuccessful-reason": "Ei hyväksyttäviä tarjouksia.", "lot1-declare-unsuccessful-reason_sv": ""},
     )
+    assert refused.status_code == 400
+    assert not InterruptionDecision.objects.filter(tender=opened_call).exists()
+    done = browser.post(
+        f"/calls/ours/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        {
+            "lot1-declare-unsuccessful-reason": "Ei hyväksyttäviä tarjouksia.",
+            "lot1-declare-unsuccessful-reason_sv": "Inga godtagbara anbud.",
+        },
+    )
     assert done.status_code == 302
+    lot = opened_call.lots.get(number=1)
+    assert (lot.status_reason, lot.status_reason_sv) == ("Ei hyväksyttäviä tarjouksia.", "Inga godtagbara anbud.")
     assert InterruptionDecision.objects.get(tender=opened_call).lot.number == 1
 
     # the lot is interrupted already: its forms are gone, and a form sent again is refused on the page (409)
