@@ -33,7 +33,12 @@ from .models import (
 )
 from .panel import panel_add, panel_add_check, panel_declare, panel_declare_check
 from .qualification import qualification_check, qualification_record
-from .requests import offer_reject_for_price, panel_work_check, provider_request_create
+from .requests import (
+    offer_reject_for_price,
+    offer_reject_nonconforming,
+    panel_work_check,
+    provider_request_create,
+)
 from .selectors import abnormally_low, lot_results, panel_of, qualification_checks
 
 
@@ -42,6 +47,14 @@ class QualityScoreInputSerializer(serializers.Serializer):
     criterion = serializers.IntegerField()
     points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0"))
     reason = serializers.CharField(max_length=10000)
+    public_reason = serializers.CharField(
+        max_length=10000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A summary of the reason for the other bidders, shown in the decision when the bidder marked its "
+        "answer to the criterion as a business secret (consensus scores only); the bidder's letter has the reason.",
+    )
 
 
 class ScoresInputSerializer(serializers.Serializer):
@@ -175,6 +188,22 @@ class QualificationCheckSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=40, help_text='"exclusion" or "requirement:<id>"')
     passed = serializers.BooleanField()
     reason = serializers.CharField(max_length=10_000)
+    ground = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A failed exclusion check: the exclusion ground (a code the call asks to declare, e.g. "
+        '"unpaid_taxes", section 80, or "bankruptcy", section 81). Required then; empty for any other check.',
+    )
+    public_reason = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A summary of the reason for the other bidders, shown in the decision when the reason concerns "
+        "evidence the bidder marked as a business secret; the bidder's letter has the reason.",
+    )
 
 
 class QualificationInputSerializer(serializers.Serializer):
@@ -200,7 +229,17 @@ class TenderQualificationView(APIView):
         saved = qualification_record(actor=request.user, tender_id=pk, checks=serializer.validated_data["checks"])
         return Response(
             QualificationCheckSerializer(
-                [{"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason} for c in saved],
+                [
+                    {
+                        "bid": c.bid_id,
+                        "subject": c.subject,
+                        "passed": c.passed,
+                        "reason": c.reason,
+                        "ground": c.ground,
+                        "public_reason": c.public_reason,
+                    }
+                    for c in saved
+                ],
                 many=True,
             ).data
         )
@@ -289,6 +328,29 @@ class OfferRejectView(APIView):
         serializer = PriceRejectionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         offer_reject_for_price(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
+        return Response(status=204)
+
+
+class ConformityRejectionInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=10_000, help_text="Specifically, in what the offer does not conform to the call for tenders."
+    )
+
+
+class OfferRejectNonconformingView(APIView):
+    @extend_schema(
+        request=ConformityRejectionInputSerializer,
+        responses={204: None},
+        summary="Reject an offer as not conforming to the call for tenders, with the specific reason (before the "
+        "evaluation is finished); it is left out of the scoring and the ranking",
+    )
+    def post(self, request, pk, offer_id):
+        panel_work_check(actor=request.user, tender_id=pk)
+        serializer = ConformityRejectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer_reject_nonconforming(
+            actor=request.user, tender_id=pk, lot_offer_id=offer_id, reason=serializer.validated_data["reason"]
+        )
         return Response(status=204)
 
 

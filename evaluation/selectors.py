@@ -51,7 +51,14 @@ def qualification_checks(*, user, tender_id):
     tender = tender_get(user=user, tender_id=tender_id)
     evaluation_read_check(user=user, tender=tender)
     return [
-        {"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason}
+        {
+            "bid": c.bid_id,
+            "subject": c.subject,
+            "passed": c.passed,
+            "reason": c.reason,
+            "ground": c.ground,
+            "public_reason": c.public_reason,
+        }
         for c in QualificationCheck.objects.filter(bid__tender=tender).order_by("bid_id", "subject")
     ]
 

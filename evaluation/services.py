@@ -49,9 +49,14 @@ logger = logging.getLogger(__name__)
 
 
 def _submitted_offers(tender: Tender):
-    """The offers under evaluation: submitted bids, lots that are still open."""
+    """The offers under evaluation: submitted bids, lots that are still open, offers not rejected (for their price
+    under §96 or as not conforming to the call)."""
     return LotOffer.objects.filter(
-        bid__tender=tender, bid__status=BidStatus.SUBMITTED, lot__status=LotStatus.OPEN, price_rejection__isnull=True
+        bid__tender=tender,
+        bid__status=BidStatus.SUBMITTED,
+        lot__status=LotStatus.OPEN,
+        price_rejection__isnull=True,
+        conformity_rejection__isnull=True,
     ).select_related("bid", "lot")
 
 
@@ -204,10 +209,11 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individu
                     lot_offer_id=item["lot_offer"], criterion_id=item["criterion"], evaluator=actor, defaults=values
                 )
             else:
+                public_reason = (item.get("public_reason") or "").strip()
                 score, _created = QualityScore.objects.update_or_create(
                     lot_offer_id=item["lot_offer"],
                     criterion_id=item["criterion"],
-                    defaults={**values, "scored_by": actor},
+                    defaults={**values, "public_reason": public_reason, "scored_by": actor},
                 )
             saved.append(score)
         audit_record(

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -63,6 +64,8 @@ def _qualification_rows(tender, bids):
                 requirement = requirements[subject]
                 label = f"{requirement.number}. {requirement.text}"
                 shown = evidence.get(requirement.pk) or _("No evidence given.")
+                if f"evidence:{requirement.pk}" in bid.content.get("business_secrets", []):
+                    shown = format_lazy("{} ({})", shown, _("marked as a business secret"))
             rows.append(
                 {
                     "key": f"{bid.pk}-{subject.replace(':', '-')}",
@@ -75,8 +78,15 @@ def _qualification_rows(tender, bids):
     return rows
 
 
+def _ground_choices(tender) -> list[tuple[str, str]]:
+    """The exclusion grounds the call asks to declare, with their section: the choice when an exclusion check fails."""
+    return [("", "–")] + [
+        (g.code, f"{g.section}: {g.label}") for g in EXCLUSION_GROUNDS if g.code in tender.exclusion_grounds
+    ]
+
+
 class QualificationForm(forms.Form):
-    def __init__(self, *args, rows, **kwargs):
+    def __init__(self, *args, rows, grounds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
         for row in rows:
@@ -85,6 +95,16 @@ class QualificationForm(forms.Form):
             )
             self.fields[f"reason_{row['key']}"] = forms.CharField(
                 label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+            )
+            if row["subject"] == EXCLUSION:
+                self.fields[f"ground_{row['key']}"] = forms.ChoiceField(
+                    label=_("Exclusion ground (when it fails)"), choices=grounds, required=False
+                )
+            self.fields[f"public_reason_{row['key']}"] = forms.CharField(
+                label=_("Reason for the other bidders (if the reason reveals a business secret)"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 1}),
+                max_length=10_000,
             )
 
     def checks(self) -> list[dict]:
@@ -97,7 +117,14 @@ class QualificationForm(forms.Form):
                     self.add_error(f"result_{row['key']}", _("Choose pass or fail."))
                 continue
             checks.append(
-                {"bid": row["bid"].pk, "subject": row["subject"], "passed": result == "pass", "reason": reason}
+                {
+                    "bid": row["bid"].pk,
+                    "subject": row["subject"],
+                    "passed": result == "pass",
+                    "reason": reason,
+                    "ground": self.cleaned_data.get(f"ground_{row['key']}", "") if result == "fail" else "",
+                    "public_reason": self.cleaned_data.get(f"public_reason_{row['key']}", ""),
+                }
             )
             row["index"] = len(checks) - 1
         return checks
@@ -141,7 +168,9 @@ def qualification(request, pk: int):
         if check is not None:
             initial[f"result_{row['key']}"] = "pass" if check["passed"] else "fail"
             initial[f"reason_{row['key']}"] = check["reason"]
-    form = QualificationForm(request.POST or None, rows=rows, initial=initial)
+            initial[f"ground_{row['key']}"] = check["ground"]
+            initial[f"public_reason_{row['key']}"] = check["public_reason"]
+    form = QualificationForm(request.POST or None, rows=rows, grounds=_ground_choices(tender), initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         checks = form.checks()
@@ -163,8 +192,12 @@ def qualification(request, pk: int):
     for row in rows:
         row["result"] = form[f"result_{row['key']}"]
         row["reason"] = form[f"reason_{row['key']}"]
+        row["ground"] = form[f"ground_{row['key']}"] if row["subject"] == EXCLUSION else None
+        row["public_reason"] = form[f"public_reason_{row['key']}"]
         check = existing.get((row["bid"].pk, row["subject"]))
         row["recorded"] = check
+        if check is not None and check["ground"]:
+            row["ground_label"] = GROUND_LABELS.get(check["ground"], check["ground"])
     qualified, failed, missing = qualification_state(tender)
     context = {
         "tender": tender,
@@ -207,6 +240,12 @@ class ScoresForm(forms.Form):
             self.fields[f"reason_{row['key']}"] = forms.CharField(
                 label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
             )
+            self.fields[f"public_reason_{row['key']}"] = forms.CharField(
+                label=_("Reason for the other bidders (if the reason reveals a business secret)"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 1}),
+                max_length=10_000,
+            )
 
     def scores(self) -> list[dict]:
         scores = []
@@ -219,7 +258,13 @@ class ScoresForm(forms.Form):
                 self.add_error(f"reason_{row['key']}", _("Give the reason."))
                 continue
             scores.append(
-                {"lot_offer": row["offer"].pk, "criterion": row["criterion"].pk, "points": points, "reason": reason}
+                {
+                    "lot_offer": row["offer"].pk,
+                    "criterion": row["criterion"].pk,
+                    "points": points,
+                    "reason": reason,
+                    "public_reason": (self.cleaned_data.get(f"public_reason_{row['key']}") or "").strip(),
+                }
             )
             row["index"] = len(scores) - 1
         return scores
@@ -232,6 +277,7 @@ def _score_rows(tender, bids):
         LotOffer.objects.filter(
             bid_id__in=[b.pk for b in bids if b.pk in qualified],
             price_rejection__isnull=True,
+            conformity_rejection__isnull=True,
             lot__status=LotStatus.OPEN,
         )
         .select_related("lot", "bid__provider")
@@ -240,6 +286,7 @@ def _score_rows(tender, bids):
     answers = {
         bid.pk: {a["criterion"]: a.get("text", "") for a in bid.content.get("quality_answers", [])} for bid in bids
     }
+    secrets = {bid.pk: set(bid.content.get("business_secrets", [])) for bid in bids}
     existing = {(s.lot_offer_id, s.criterion_id): s for s in QualityScore.objects.filter(lot_offer__bid__tender=tender)}
     rows = []
     for offer in offers:
@@ -252,6 +299,8 @@ def _score_rows(tender, bids):
                     "offer": offer,
                     "criterion": criterion,
                     "answer": answers.get(offer.bid_id, {}).get(criterion.pk, ""),
+                    # The bidder marked the answer as a business secret: the decision shows the public reason.
+                    "secret": f"quality:{criterion.pk}" in secrets.get(offer.bid_id, set()),
                     "existing": existing.get((offer.pk, criterion.pk)),
                 }
             )
@@ -270,10 +319,12 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
             if row["existing"] is not None:
                 initial[f"points_{row['key']}"] = row["existing"].points
                 initial[f"reason_{row['key']}"] = row["existing"].reason
+                initial[f"public_reason_{row['key']}"] = row["existing"].public_reason
         form = ScoresForm(rows=rows, initial=initial)
     for row in rows:
         row["points"] = form[f"points_{row['key']}"]
         row["reason"] = form[f"reason_{row['key']}"]
+        row["public_reason"] = form[f"public_reason_{row['key']}"]
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:scores"),
