@@ -112,7 +112,7 @@ def opened(bilingual, officer, providers):
         content=full_content(tender, "20000", lots=[lot_1]),
     )
     lot_cancel(
-        actor=officer, tender_id=tender.pk, lot_number=2, reason="PERUUTUS-2: Iisalmen ryhmää ei saada kokoon 2027."
+        actor=officer, tender_id=tender.pk, lot_number=2, reason="PERUUTUS_2: Iisalmen ryhmää ei saada kokoon 2027."
     )
     now = timezone.now()
     Tender.objects.filter(pk=tender.pk).update(
@@ -154,16 +154,16 @@ def decided(opened, officer, providers, client_for):
             exclusion |= {
                 "passed": False,
                 "ground": "unpaid_taxes",
-                "reason": "VERO-80X: Verohallinnon lainvoimainen päätös 12.9.2026, verovelkaa 48 200 euroa.",
+                "reason": "VERO_80X: Verohallinnon lainvoimainen päätös 12.9.2026, verovelkaa 48 200 euroa.",
             }
         if name == "Eklund":
-            suitability |= {"passed": False, "reason": "SALAINEN-CV-E: vastuuopettajan kokemus on 3 vuotta 2 kk."}
+            suitability |= {"passed": False, "reason": "SALAINEN_CV_E: vastuuopettajan kokemus on 3 vuotta 2 kk."}
         checks += [exclusion, suitability]
     response = client.post(f"/api/v1/tenders/{tender.pk}/qualification/", {"checks": checks}, format="json")
     assert response.status_code == 200, response.content
     response = client.post(
         f"/api/v1/tenders/{tender.pk}/offers/{_offer(tender, providers, 'Forsman').pk}/reject-nonconforming/",
-        {"reason": "EPÄMUKAINEN-F: tarjous kattaa 15 opiskelijaa, tarjouspyyntö edellyttää 20 opiskelijaa."},
+        {"reason": "EPÄMUKAINEN_F: tarjous kattaa 15 opiskelijaa, tarjouspyyntö edellyttää 20 opiskelijaa."},
         format="json",
     )
     assert response.status_code == 204, response.content
@@ -182,20 +182,20 @@ def decided(opened, officer, providers, client_for):
         actor=officer,
         tender_id=tender.pk,
         lot_offer_id=low.pk,
-        reason="HINTA-96X: 9 000 € ei kata opettajien palkkoja.",
+        reason="HINTA_96X: 9 000 € ei kata opettajien palkkoja.",
     )
     k1, k2 = tender.criteria.order_by("number")
     scores = []
     for name, (p1, p2) in POINTS.items():
         offer = _offer(tender, providers, name)
-        first = {"lot_offer": offer.pk, "criterion": k1.pk, "points": p1, "reason": f"PERUSTE-{name}-K1: suunnitelma."}
-        second = {"lot_offer": offer.pk, "criterion": k2.pk, "points": p2, "reason": f"PERUSTE-{name}-K2: yhteistyö."}
+        first = {"lot_offer": offer.pk, "criterion": k1.pk, "points": p1, "reason": f"PERUSTE_{name}_K1: suunnitelma."}
+        second = {"lot_offer": offer.pk, "criterion": k2.pk, "points": p2, "reason": f"PERUSTE_{name}_K2: yhteistyö."}
         if name == "Berg":
-            first["reason"] = "SALAISUUS-B1: Bergin oma kielitaidon pikatestimenetelmä."
+            first["reason"] = "SALAISUUS_B1: Bergin oma kielitaidon pikatestimenetelmä."
         if name == "Castren":
             second |= {
-                "reason": "SALAISUUS-C2: sopimukset 14 yrityksen kanssa.",
-                "public_reason": "JULKINEN-C2: laaja.",
+                "reason": "SALAISUUS_C2: sopimukset 14 yrityksen kanssa.",
+                "public_reason": "JULKINEN_C2: laaja.",
             }
         scores += [first, second]
     response = client.post(f"/api/v1/tenders/{tender.pk}/scores/", {"scores": scores}, format="json")
@@ -236,17 +236,17 @@ def test_the_decision_shows_each_offers_points_per_criterion_with_the_panels_rea
     # each score with its points, its weighted points and the panel's reason
     assert (
         "Laatukriteeri 1 Toteutussuunnitelma (painoarvo 25 %): 6 / 10 pistettä → 15,00 vertailupistettä. "
-        "Arviointiryhmän perustelu: PERUSTE-Aalto-K1: suunnitelma."
+        "Arviointiryhmän perustelu: PERUSTE_Aalto_K1: suunnitelma."
     ) in finnish
     assert "Laatukriteeri 2 Työelämäyhteistyö (painoarvo 15 %): 5 / 10 pistettä → 7,50" in finnish
-    assert "PERUSTE-Aalto-K2: yhteistyö." in finnish and "PERUSTE-Berg-K2: yhteistyö." in finnish
+    assert "PERUSTE_Aalto_K2: yhteistyö." in finnish and "PERUSTE_Berg_K2: yhteistyö." in finnish
     assert (
         "3. Aalto Koulutus Oy: hintapisteet 60,00 / 60, laatupisteet 22,50, yhteensä 82,50 pistettä, sija 3." in finnish
     )
     assert "1 Berg Koulutus Oy 450 000,00 € 56,00 22,50 12,00 34,50 90,50" in swedish
     assert (
         "Kvalitetskriterium 1 Toteutussuunnitelma (vikt 25 %): 6 / 10 poäng → 15,00 jämförelsepoäng. "
-        "Bedömningsgruppens motivering: PERUSTE-Aalto-K1: suunnitelma."
+        "Bedömningsgruppens motivering: PERUSTE_Aalto_K1: suunnitelma."
     ) in swedish
 
 
@@ -257,24 +257,24 @@ def test_the_decision_states_each_rejection_with_its_ground_and_the_officers_rea
     assert "tarjous on hylätty, koska se ei täyttänyt tarjouspyynnön vaatimuksia" not in finnish
     assert (
         "Tarjoaja on suljettu tarjouskilpailun ulkopuolelle hankintalain 80 §:n pakollisella poissulkemisperusteella: "
-        "Verojen tai sosiaaliturvamaksujen maksamisen laiminlyönti (lainvoimainen päätös). Perustelu: VERO-80X"
+        "Verojen tai sosiaaliturvamaksujen maksamisen laiminlyönti (lainvoimainen päätös). Perustelu: VERO_80X"
     ) in rejected_fi
     assert "Tarjoaja ei täytä soveltuvuusvaatimusta 1 (Vastuuopettajalla 5 vuoden kokemus)" in rejected_fi
     assert (
-        "Tarjous ei ole tarjouspyynnön mukainen, joten se on hylätty. Perustelu: EPÄMUKAINEN-F: tarjous kattaa 15 "
+        "Tarjous ei ole tarjouspyynnön mukainen, joten se on hylätty. Perustelu: EPÄMUKAINEN_F: tarjous kattaa 15 "
         "opiskelijaa"
     ) in rejected_fi
     assert "Tarjous on hylätty poikkeuksellisen alhaisena (hankintalain 96 §)" in rejected_fi
-    assert "Tarjoaja ei antanut selvitystä asetetussa määräajassa. Perustelu: HINTA-96X" in rejected_fi
+    assert "Tarjoaja ei antanut selvitystä asetetussa määräajassa. Perustelu: HINTA_96X" in rejected_fi
     for name in ("Dahl", "Eklund", "Forsman", "Grönlund"):
         assert f"{name} Koulutus Oy" in rejected_fi
     assert (
         "på en obligatorisk uteslutningsgrund enligt 80 § i upphandlingslagen: "
         "Obetalda skatter eller socialförsäkringsavgifter (lagakraftvunnet beslut)"
     ) in swedish
-    assert "Motivering: VERO-80X" in swedish
+    assert "Motivering: VERO_80X" in swedish
     assert "Anbudsgivaren uppfyller inte lämplighetskravet 1" in swedish
-    assert "Anbudet motsvarar inte anbudsförfrågan och har därför förkastats. Motivering: EPÄMUKAINEN-F" in swedish
+    assert "Anbudet motsvarar inte anbudsförfrågan och har därför förkastats. Motivering: EPÄMUKAINEN_F" in swedish
     assert "Anbudet har förkastats som onormalt lågt (96 § i upphandlingslagen)" in swedish
 
 
@@ -282,8 +282,8 @@ def test_the_decision_shows_the_cancelled_lot_and_the_late_bid(decided):
     finnish, swedish = fi_sv(rendered(decided, DocumentKind.DECISION), "UPPHANDLINGSBESLUT")
 
     lot_2 = finnish.split("Osa 2: Iisalmi, hidas polku", 1)[1]
-    assert "Hankinta on tämän osan osalta keskeytetty. Perustelut: PERUUTUS-2" in lot_2
-    assert "Upphandlingen har avbrutits för detta delområde. Motivering: PERUUTUS-2" in swedish
+    assert "Hankinta on tämän osan osalta keskeytetty. Perustelut: PERUUTUS_2" in lot_2
+    assert "Upphandlingen har avbrutits för detta delområde. Motivering: PERUUTUS_2" in swedish
     late = finnish.split("Määräajan jälkeen saapuneet tarjoukset", 1)[1]
     assert "Hallberg Koulutus Oy" in late and "Myöhästynyttä tarjousta ei ole otettu vastaan eikä käsitelty." in late
     assert "Hallberg Koulutus Oy" in swedish.split("Anbud som inkommit efter utsatt tid", 1)[1]
@@ -297,9 +297,9 @@ def test_a_secret_answers_reason_stays_out_of_the_decision_and_the_other_bidders
 
     # then the decision and the other bidders' letters carry the public reason, or say it is withheld, never the secret
     for text in (decision, *others):
-        assert "SALAISUUS-B1" not in text
-    assert "SALAISUUS-C2" not in decision and "SALAINEN-CV-E" not in decision
-    assert "JULKINEN-C2: laaja." in decision
+        assert "SALAISUUS_B1" not in text
+    assert "SALAISUUS_C2" not in decision and "SALAINEN_CV_E" not in decision
+    assert "JULKINEN_C2: laaja." in decision
     finnish, swedish = fi_sv(decision, "UPPHANDLINGSBESLUT")
     berg_k1 = finnish.split("1. Berg Koulutus Oy", 1)[1].split("Laatukriteeri 2", 1)[0]
     assert WITHHELD_FI in berg_k1 and "621/1999, 24 §:n 1 momentin 20 kohta" in berg_k1
@@ -319,17 +319,17 @@ def test_each_bidder_reads_its_own_whole_reasons_and_the_winners_points(decided,
     aalto = rendered(decided, DocumentKind.LETTER, providers["Aalto"])
     eklund = rendered(decided, DocumentKind.LETTER, providers["Eklund"])
 
-    assert "SALAISUUS-B1: Bergin oma kielitaidon pikatestimenetelmä." in berg and "Tarjouksenne valittiin." in berg
-    assert "SALAISUUS-C2: sopimukset 14 yrityksen kanssa." in castren
-    assert "SALAINEN-CV-E: vastuuopettajan kokemus on 3 vuotta 2 kk." in eklund
+    assert "SALAISUUS_B1: Bergin oma kielitaidon pikatestimenetelmä." in berg and "Tarjouksenne valittiin." in berg
+    assert "SALAISUUS_C2: sopimukset 14 yrityksen kanssa." in castren
+    assert "SALAINEN_CV_E: vastuuopettajan kokemus on 3 vuotta 2 kk." in eklund
     # Aalto's own reasons and points, beside the winner's per criterion
     assert "Tarjouksenne ei tullut valituksi, koska se ei ollut kokonaistaloudellisesti edullisin (sija 3 / 3)" in aalto
     assert "Tarjouksenne Valittu: Berg Koulutus Oy" in aalto
     assert "K1 Toteutussuunnitelma (25 %) 6 / 10 → 15,00 9 / 10 → 22,50" in aalto
     assert "K2 Työelämäyhteistyö (15 %) 5 / 10 → 7,50 8 / 10 → 12,00" in aalto
     assert "Yhteensä 82,50 90,50" in aalto
-    assert "PERUSTE-Aalto-K1: suunnitelma." in aalto
-    assert "PERUSTE-Castren-K1" not in aalto  # another bidder's reasons are in the decision, not in this letter
+    assert "PERUSTE_Aalto_K1: suunnitelma." in aalto
+    assert "PERUSTE_Castren_K1" not in aalto  # another bidder's reasons are in the decision, not in this letter
 
 
 def test_the_rejected_bidders_letter_states_its_grounds(decided, providers):
@@ -338,9 +338,9 @@ def test_the_rejected_bidders_letter_states_its_grounds(decided, providers):
     gronlund = rendered(decided, DocumentKind.LETTER, providers["Grönlund"])
 
     assert "Tarjouksenne on hylätty eikä sitä ole pisteytetty." in dahl
-    assert "hankintalain 80 §:n pakollisella poissulkemisperusteella" in dahl and "VERO-80X" in dahl
-    assert "EPÄMUKAINEN-F" in forsman and "Tarjous ei ole tarjouspyynnön mukainen" in forsman
-    assert "HINTA-96X" in gronlund and "(hankintalain 96 §)" in gronlund
+    assert "hankintalain 80 §:n pakollisella poissulkemisperusteella" in dahl and "VERO_80X" in dahl
+    assert "EPÄMUKAINEN_F" in forsman and "Tarjous ei ole tarjouspyynnön mukainen" in forsman
+    assert "HINTA_96X" in gronlund and "(hankintalain 96 §)" in gronlund
     # the winner's points per criterion, for comparison
     assert "Valittu: Berg Koulutus Oy" in forsman and "9 / 10 → 22,50" in forsman
 
@@ -435,3 +435,37 @@ def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_f
         ],
     )
     assert _context_queries(small, small_providers[0]) == _context_queries(decided, providers["Aalto"])
+
+
+def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bilingual, officer, member_a, member_b):
+    from evaluation.requests import offer_reject_nonconforming
+    from tenders.models import Lot, LotStatus
+    from tests.helpers import qualify_all, score_all, submitted_call
+
+    # given both offers of lot 2 rejected as not conforming to the call
+    tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender_close(actor=officer, tender_id=tender.pk)
+    seat_panel(tender, officer)
+    open_bids(tender, officer)
+    qualify_all(tender, officer)
+    for offer in LotOffer.objects.filter(bid__tender=tender, lot__number=2):
+        offer_reject_nonconforming(
+            actor=officer, tender_id=tender.pk, lot_offer_id=offer.pk, reason=f"EPÄMUKAINEN{offer.pk} ryhmäkoko 30."
+        )
+    score_all(tender, officer, offers=LotOffer.objects.filter(bid__tender=tender, lot__number=1))
+    tender_evaluate(actor=officer, tender_id=tender.pk)
+    tender_propose(actor=officer, tender_id=tender.pk)
+    tender_decide(actor=officer, tender_id=tender.pk)
+    lot_2 = Lot.objects.get(tender=tender, number=2)
+    assert lot_2.status == LotStatus.UNSUCCESSFUL
+    Lot.objects.filter(pk=lot_2.pk).update(status_reason="TULOKSETON_2: kumpikaan tarjous ei vastannut pyyntöä.")
+
+    # when the decision is rendered
+    finnish, swedish = fi_sv(rendered(tender, DocumentKind.DECISION), "UPPHANDLINGSBESLUT")
+
+    # then lot 2 has no winner, its reason, and each rejected offer with its ground and reason
+    lot_fi = finnish.split("Osa 2:", 1)[1].split("Odotusaika", 1)[0]
+    assert "Osaan ei saatu hyväksyttävää tarjousta. Perustelut: TULOKSETON_2" in lot_fi
+    for offer in LotOffer.objects.filter(bid__tender=tender, lot__number=2):
+        assert f"{offer.bid.provider.name}" in lot_fi and f"Perustelu: EPÄMUKAINEN{offer.pk} ryhmäkoko 30." in lot_fi
+    assert "Inget godtagbart anbud erhölls för delområdet. Motivering: TULOKSETON_2" in swedish

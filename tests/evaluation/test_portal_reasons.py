@@ -77,9 +77,7 @@ def test_the_scores_page_records_a_public_reason(opened, officer, browser_for):
     assert score.public_reason == "Menetelmä on kuvattu selkeästi." and score.reason.startswith("Oma menetelmä")
 
 
-def test_the_prices_page_rejects_an_offer_that_does_not_conform_to_the_call(
-    opened, officer, provider_b, browser_for
-):
+def test_the_prices_page_rejects_an_offer_that_does_not_conform_to_the_call(opened, officer, provider_b, browser_for):
     qualify_all(opened, officer)
     browser = browser_for(officer)
     url = f"/evaluation/{opened.pk}/prices/"
