@@ -74,7 +74,9 @@ def lot_draws(lot_ids) -> dict[int, list[dict]]:
 
 def _business_secrets(tender) -> dict[int, set[str]]:
     """The parts each bidder marked as business secrets in the version that stands (read from its sealed manifest,
-    which the authority opened at the opening): "quality:<criterion id>", "evidence:<requirement id>", …"""
+    which the authority opened at the opening): "quality:<criterion id>", "evidence:<requirement id>", … An
+    attachment marked secret that answers a criterion or gives evidence for a requirement makes that answer or
+    evidence secret too."""
     from bids.content import version_context
     from bids.models import BidVersion
     from bids.sealing import unseal_json_many
@@ -86,10 +88,16 @@ def _business_secrets(tender) -> dict[int, set[str]]:
     )
     sealed = [(v.sealed_manifest, version_context(v.bid_id, v.number)) for v in versions]
     manifests = unseal_json_many(tender.pk, sealed)
-    return {
-        v.bid_id: set(m.get("content", {}).get("business_secrets", []))
-        for v, m in zip(versions, manifests, strict=True)
-    }
+    secrets = {}
+    for version, manifest in zip(versions, manifests, strict=True):
+        marked = set(manifest.get("content", {}).get("business_secrets", []))
+        for attachment in manifest.get("attachments", []):
+            purpose = str(attachment.get("purpose", ""))
+            if f"attachment:{attachment.get('id')}" in marked and ":" in purpose:
+                kind, _colon, key = purpose.partition(":")
+                marked.add({"criterion": "quality", "requirement": "evidence"}.get(kind, kind) + ":" + key)
+        secrets[version.bid_id] = marked
+    return secrets
 
 
 def _exclusion_ground(code: str) -> dict:

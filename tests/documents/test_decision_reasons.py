@@ -469,3 +469,23 @@ def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bi
     for offer in LotOffer.objects.filter(bid__tender=tender, lot__number=2):
         assert f"{offer.bid.provider.name}" in lot_fi and f"Perustelu: EPÄMUKAINEN{offer.pk} ryhmäkoko 30." in lot_fi
     assert "Inget godtagbart anbud erhölls för delområdet. Motivering: TULOKSETON_2" in swedish
+
+
+def test_an_attachment_marked_secret_makes_the_answer_it_gives_secret(authority, officer, member_a, client_for):
+    from bids.services import bid_update
+    from documents.context import _business_secrets
+    from tests.bids.test_attachments import pdf_bytes, upload
+
+    # given a bid whose answer to K2 is an attachment it marked as a business secret
+    tender = factories.TenderFactory(status=TenderStatus.PUBLISHED, published_at=timezone.now(), authority=authority)
+    k1, k2 = tender.criteria.order_by("number")
+    content = full_content(tender)
+    bid = bid_create(actor=member_a, tender_id=tender.pk, received_at=timezone.now(), content=content)
+    attachment = upload(client_for(member_a), bid.pk, "k2.pdf", pdf_bytes(), purpose=f"criterion:{k2.pk}").json()
+    content["business_secrets"] = [f"attachment:{attachment['id']}"]
+    bid_update(actor=member_a, bid_id=bid.pk, content=content, received_at=timezone.now())
+    bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
+
+    # then the panel's reason on K2 is one about a secret, K1's is not
+    secrets = _business_secrets(tender)[bid.pk]
+    assert f"quality:{k2.pk}" in secrets and f"quality:{k1.pk}" not in secrets
