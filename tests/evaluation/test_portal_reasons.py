@@ -54,6 +54,8 @@ def test_the_qualification_page_asks_the_ground_of_a_failed_exclusion_check(open
     assert recorded.status_code == 302
     check = QualificationCheck.objects.get(bid=failing, subject="exclusion")
     assert (check.passed, check.ground) == (False, "bankruptcy")
+    shown = browser.get(url)
+    assert shown.status_code == 200 and 'value="bankruptcy" selected' in shown.content.decode()
 
 
 def test_the_scores_page_records_a_public_reason(opened, officer, browser_for):
