@@ -915,9 +915,9 @@ def comparison_context(document: GeneratedDocument) -> dict:
 
 BUILDERS = {
     DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-2"),
-    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-3"),
+    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-4"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-1"),
-    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-3"),
+    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-4"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-3"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-1"),
