@@ -65,6 +65,11 @@ api_v1 = [
     path(
         "tenders/<int:pk>/offers/<int:offer_id>/reject/", evaluation_api.OfferRejectView.as_view(), name="offer-reject"
     ),
+    path(
+        "tenders/<int:pk>/offers/<int:offer_id>/reject-nonconforming/",
+        evaluation_api.OfferRejectNonconformingView.as_view(),
+        name="offer-reject-nonconforming",
+    ),
     path("tenders/<int:pk>/evidence/", EvidenceBundleView.as_view(), name="tender-evidence"),
     path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),

@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import UTC
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import lazy
@@ -13,17 +14,19 @@ from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus
 from evaluation.models import AwardDecision, LotResult
+from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.models import Language
 from procurement.periods import HELSINKI
 from procurement.rules import Regime, rules_on
 from tenders.cpv import cpv_name
-from tenders.models import PricingUnit, StudyPath, SuitabilityKind, TenderVersion
+from tenders.models import LotStatus, PricingUnit, StudyPath, SuitabilityKind, TenderVersion
 
 from .models import DocumentKind, GeneratedDocument
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
-TEMPLATE_VERSION = "decision-2"
+TEMPLATE_VERSION = "decision-3"
+EXCLUSION_BY_CODE = {g.code: g for g in EXCLUSION_GROUNDS}
 
 
 def document_languages(document: GeneratedDocument) -> list[str]:
@@ -69,6 +72,268 @@ def lot_draws(lot_ids) -> dict[int, list[dict]]:
     }
 
 
+def _business_secrets(tender) -> dict[int, set[str]]:
+    """The parts each bidder marked as business secrets in the version that stands (read from its sealed manifest,
+    which the authority opened at the opening): "quality:<criterion id>", "evidence:<requirement id>", … An
+    attachment marked secret that answers a criterion or gives evidence for a requirement makes that answer or
+    evidence secret too."""
+    from bids.content import version_context
+    from bids.models import BidVersion
+    from bids.sealing import unseal_json_many
+
+    versions = list(
+        BidVersion.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED, number=F("bid__version")).only(
+            "bid_id", "number", "sealed_manifest"
+        )
+    )
+    sealed = [(v.sealed_manifest, version_context(v.bid_id, v.number)) for v in versions]
+    manifests = unseal_json_many(tender.pk, sealed)
+    secrets = {}
+    for version, manifest in zip(versions, manifests, strict=True):
+        marked = set(manifest.get("content", {}).get("business_secrets", []))
+        for attachment in manifest.get("attachments", []):
+            purpose = str(attachment.get("purpose", ""))
+            if f"attachment:{attachment.get('id')}" in marked and ":" in purpose:
+                kind, _colon, key = purpose.partition(":")
+                marked.add({"criterion": "quality", "requirement": "evidence"}.get(kind, kind) + ":" + key)
+        secrets[version.bid_id] = marked
+    return secrets
+
+
+def _exclusion_ground(code: str) -> dict:
+    ground = EXCLUSION_BY_CODE.get(code)
+    return {
+        "code": code,
+        "section": ground.section.split()[0] if ground else "",
+        "mandatory": ground.mandatory if ground else None,
+        "label": ground.label if ground else code,
+    }
+
+
+def lot_reasons(tender, decision) -> dict:
+    """Per lot, what the decision states as its reasons: each ranked offer's points per criterion (price and each
+    quality criterion, with the panel's reason for each quality score), total and rank; each rejected offer with its
+    legal ground and the officer's specific reason; a cancelled or unsuccessful lot with its reason; and the bids
+    refused at the box for arriving after the deadline. A reason concerning a part its bidder marked as a business
+    secret is flagged `secret`: the decision shows the panel's public summary (or that it is withheld), the bidder's
+    own letter the whole reason. Prices and points are never secret."""
+    from bids.models import Bid, LotOffer
+    from evaluation.models import ConformityRejection, PriceRejection, QualificationCheck, QualityScore
+    from evaluation.qualification import required_subjects
+    from procurement.models import AuditEvent
+
+    lots = list(tender.lots.order_by("number"))
+    criteria = list(tender.criteria.order_by("number"))
+    requirements = {r.pk: r for r in tender.requirements.order_by("number")}
+    secrets = _business_secrets(tender)
+    awards: dict[int, list] = defaultdict(list)
+    if decision is not None:
+        for award in decision.lot_awards.all():
+            awards[award.lot_id].append(award)
+    results = defaultdict(list)
+    for result in LotResult.objects.filter(lot__tender=tender).select_related("lot_offer__bid__provider"):
+        results[result.lot_id].append(result)
+    scores = defaultdict(dict)
+    for score in QualityScore.objects.filter(lot_offer__bid__tender=tender):
+        scores[score.lot_offer_id][score.criterion_id] = score
+    # Qualification: a bid that failed a check is rejected in every lot it offered, with each failed check.
+    subjects = required_subjects(tender)
+    failed_checks = defaultdict(list)
+    for check in QualificationCheck.objects.filter(
+        bid__tender=tender, bid__status=BidStatus.SUBMITTED, passed=False
+    ).order_by("subject"):
+        if check.subject in subjects:
+            failed_checks[check.bid_id].append(check)
+    price_rejections = {
+        r.lot_offer_id: r
+        for r in PriceRejection.objects.filter(lot_offer__bid__tender=tender).select_related("explanation_request")
+    }
+    conformity_rejections = {
+        r.lot_offer_id: r for r in ConformityRejection.objects.filter(lot_offer__bid__tender=tender)
+    }
+    offers = defaultdict(list)
+    for offer in (
+        LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED)
+        .select_related("bid__provider")
+        .order_by("bid__provider__name", "pk")
+    ):
+        offers[offer.lot_id].append(offer)
+    lot_ids = [lot.pk for lot in lots]
+    draws = lot_draws(lot_ids)
+
+    def quality_rows(offer, lot, calculation) -> list[dict]:
+        parts = calculation.get("quality", {})
+        rows = []
+        for criterion in criteria:
+            if criterion.lot_id not in (None, lot.pk):
+                continue
+            score = scores[offer.pk].get(criterion.pk)
+            part = parts.get(str(criterion.pk), {})
+            rows.append(
+                {
+                    "criterion": criterion,
+                    "score": score,
+                    "points": score.points if score else None,
+                    "weighted": Decimal(part["weighted"]) if part.get("weighted") else None,
+                    "secret": f"quality:{criterion.pk}" in secrets.get(offer.bid_id, set()),
+                }
+            )
+        return rows
+
+    def grounds_of(offer) -> list[dict]:
+        grounds = []
+        for check in failed_checks.get(offer.bid_id, []):
+            if check.subject == "exclusion":
+                grounds.append({"kind": "exclusion", "check": check, "exclusion": _exclusion_ground(check.ground)})
+            else:
+                requirement_id = int(check.subject.split(":")[1])
+                grounds.append(
+                    {
+                        "kind": "requirement",
+                        "check": check,
+                        "requirement": requirements.get(requirement_id),
+                        "secret": f"evidence:{requirement_id}" in secrets.get(offer.bid_id, set()),
+                    }
+                )
+        if offer.pk in conformity_rejections:
+            grounds.append({"kind": "nonconforming", "rejection": conformity_rejections[offer.pk]})
+        if offer.pk in price_rejections:
+            grounds.append({"kind": "abnormally_low", "rejection": price_rejections[offer.pk]})
+        return grounds
+
+    items = []
+    for lot in lots:
+        lot_awards = awards.get(lot.pk, [])
+        ranked = []
+        for result in sorted(results.get(lot.pk, []), key=lambda r: (r.rank, r.lot_offer_id)):
+            ranked.append(
+                {
+                    "result": result,
+                    "offer": result.lot_offer,
+                    "provider": result.lot_offer.bid.provider,
+                    "rank": result.rank,
+                    "quality": quality_rows(result.lot_offer, lot, result.calculation),
+                }
+            )
+        rejected = [
+            {"offer": offer, "provider": offer.bid.provider, "grounds": grounds}
+            for offer in offers.get(lot.pk, [])
+            for grounds in [grounds_of(offer)]
+            if grounds
+        ]
+        if not lot_awards and lot.status == LotStatus.OPEN:
+            continue  # not decided (yet): a lot still being evaluated is no part of this decision
+        items.append(
+            {
+                "lot": lot,
+                "status": lot.status,
+                "interrupted": lot.status in (LotStatus.CANCELLED, LotStatus.UNSUCCESSFUL),
+                "cancelled": lot.status == LotStatus.CANCELLED,
+                "status_reason": lot.status_reason,
+                "winners": [a.winner for a in lot_awards if a.winner is not None],
+                "results": [r["result"] for r in ranked],
+                "ranked": ranked,
+                "rejected": rejected,
+                "criteria": [c for c in criteria if c.lot_id in (None, lot.pk)],
+                "draws": draws.get(lot.pk, []),
+            }
+        )
+    # Bids refused at the box for arriving after the deadline: never opened, so only who and when.
+    late_at: dict[int, object] = {}
+    for event in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at"):
+        if event.object_id.isdigit():
+            received = event.detail.get("received_at") if isinstance(event.detail, dict) else None
+            late_at.setdefault(int(event.object_id), parse_datetime(received) if received else event.at)
+    # (The call's bids not in the evaluation, one query whether or not any was late.)
+    late = [
+        {"provider": bid.provider, "received_at": late_at[bid.pk]}
+        for bid in Bid.objects.filter(tender=tender).exclude(status=BidStatus.SUBMITTED).select_related("provider")
+        if bid.pk in late_at
+    ]
+    late.sort(key=lambda item: item["received_at"])
+    return {"lots": items, "late": late, "secrets": secrets}
+
+
+def _reason_data(text: str, public: str, secret: bool, *, full: bool) -> dict:
+    """The reason as a document records it: the whole text, or for a secret part the public summary only."""
+    if secret and not full:
+        return {"reason": public or None, "withheld": not public}
+    return {"reason": text}
+
+
+def lot_source_data(item: dict, *, full_for_bid: int | None = None) -> dict:
+    """A lot's reasons as the document's recorded data: what its text says, no more (a business secret stays out of
+    the decision's source.json as it stays out of its text)."""
+
+    def full(offer) -> bool:
+        return full_for_bid is not None and offer.bid_id == full_for_bid
+
+    def ground_data(ground, offer) -> dict:
+        kind = ground["kind"]
+        if kind == "exclusion":
+            return {
+                "kind": kind,
+                "ground": ground["exclusion"]["code"],
+                "section": ground["exclusion"]["section"],
+                "reason": ground["check"].reason,
+            }
+        if kind == "requirement":
+            check = ground["check"]
+            return {
+                "kind": kind,
+                "requirement": ground["requirement"].number if ground["requirement"] else None,
+                **_reason_data(check.reason, check.public_reason, ground["secret"], full=full(offer)),
+            }
+        rejection = ground["rejection"]
+        data = {"kind": kind, "reason": rejection.reason}
+        if kind == "abnormally_low":
+            data.update({"basis": rejection.basis, "assessment": rejection.assessment})
+        return data
+
+    return {
+        "number": item["lot"].number,
+        "status": item["status"],
+        "status_reason": item["status_reason"],
+        "winners": [w.bid.provider.business_id for w in item["winners"]],
+        "results": [
+            {
+                "rank": row["rank"],
+                "provider": row["provider"].business_id,
+                "comparison_price": row["offer"].comparison_price,
+                "price_points": row["result"].price_points,
+                "quality_points": row["result"].quality_points,
+                "total_points": row["result"].total_points,
+                "criteria": [
+                    {
+                        "criterion": q["criterion"].number,
+                        "weight": q["criterion"].weight,
+                        "points": q["points"],
+                        "weighted": q["weighted"],
+                        **_reason_data(
+                            q["score"].reason if q["score"] else "",
+                            q["score"].public_reason if q["score"] else "",
+                            q["secret"],
+                            full=full(row["offer"]),
+                        ),
+                    }
+                    for q in row["quality"]
+                ],
+                "calculation": row["result"].calculation,
+            }
+            for row in item["ranked"]
+        ],
+        "rejected": [
+            {
+                "provider": r["provider"].business_id,
+                "comparison_price": r["offer"].comparison_price,
+                "grounds": [ground_data(g, r["offer"]) for g in r["grounds"]],
+            }
+            for r in item["rejected"]
+        ],
+        "draws": item["draws"],
+    }
+
+
 def decision_context(document: GeneratedDocument) -> dict:
     tender = document.tender
     decision = (
@@ -76,39 +341,8 @@ def decision_context(document: GeneratedDocument) -> dict:
         .prefetch_related("lot_awards__lot", "lot_awards__winner__bid__provider")
         .get(tender=tender)
     )
-    results = defaultdict(list)
-    for result in (
-        LotResult.objects.filter(lot__tender=tender).select_related("lot_offer__bid__provider").order_by("rank")
-    ):
-        results[result.lot_id].append(result)
-    lots = []
-    awards: dict[int, list] = {}
-    for award in decision.lot_awards.all():
-        awards.setdefault(award.lot_id, []).append(award)
-    draws = lot_draws(awards)
-    for lot_awards in awards.values():
-        lot = lot_awards[0].lot
-        winners = [a.winner for a in lot_awards if a.winner is not None]
-        lots.append(
-            {"lot": lot, "winners": winners, "results": results.get(lot.pk, []), "draws": draws.get(lot.pk, [])}
-        )
-    from bids.models import Bid
-    from evaluation.qualification import qualification_state
-
-    _qualified, failed, _missing = qualification_state(tender)
-    rejected = [
-        {"provider": bid.provider, "reasons": failed[bid.pk]}
-        for bid in Bid.objects.filter(pk__in=failed).select_related("provider").order_by("provider__name")
-    ]
-    from evaluation.models import PriceRejection
-
-    # A price rejection states its lot, its legal ground (§96), what became of the request and the officer's reasons.
-    rejected += [
-        {"provider": r.lot_offer.bid.provider, "reasons": [r.statement()]}
-        for r in PriceRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
-            "lot_offer__bid__provider", "lot_offer__lot"
-        )
-    ]
+    reasons = lot_reasons(tender, decision)
+    lots = reasons["lots"]
     from evaluation.periods import expected_periods
 
     # The periods run from the notification: the sending that counts, or today's if the decision is still unsent.
@@ -119,29 +353,8 @@ def decision_context(document: GeneratedDocument) -> dict:
         "decided_at": decision.decided_at,
         "regime": decision.regime,
         "periods": periods.as_dict(),
-        "lots": [
-            {
-                "number": item["lot"].number,
-                "winners": [w.bid.provider.business_id for w in item["winners"]],
-                "results": [
-                    {
-                        "rank": r.rank,
-                        "provider": r.lot_offer.bid.provider.business_id,
-                        "comparison_price": r.lot_offer.comparison_price,
-                        "price_points": r.price_points,
-                        "quality_points": r.quality_points,
-                        "total_points": r.total_points,
-                        "calculation": r.calculation,
-                    }
-                    for r in item["results"]
-                ],
-                "draws": item["draws"],
-            }
-            for item in lots
-        ],
-        "rejected": [
-            {"provider": r["provider"].business_id, "reasons": [str(x) for x in r["reasons"]]} for r in rejected
-        ],
+        "lots": [lot_source_data(item) for item in lots],
+        "late": [{"provider": x["provider"].business_id, "received_at": x["received_at"]} for x in reasons["late"]],
     }
     return {
         "source_data": source_data,
@@ -151,7 +364,8 @@ def decision_context(document: GeneratedDocument) -> dict:
         "authority": tender.authority,
         "decision": decision,
         "lots": lots,
-        "rejected": rejected,
+        "late": reasons["late"],
+        "secrets": reasons["secrets"],
         "criteria": list(tender.criteria.all()),
         "bid_count": tender.bids.filter(status=BidStatus.SUBMITTED).count(),
         "under_act": decision.regime != Regime.SMALL,
@@ -313,31 +527,40 @@ def opening_record_context(document: GeneratedDocument) -> dict:
 
 
 def letter_context(document: GeneratedDocument) -> dict:
+    """The decision as one bidder is told it: for each lot it offered, its own points per criterion with the panel's
+    whole reasons (a part it marked as a business secret included: the reasons are its own), or why its offer was
+    rejected; the winner's points per criterion for comparison; the draws it took part in."""
     from bids.models import Bid
-    from evaluation.models import PriceRejection
-    from evaluation.qualification import qualification_state
 
     context = decision_context(document)
     bid = Bid.objects.select_related("provider").get(pk=int(document.subject.split(":")[1]))
-    _qualified, failed, _missing = qualification_state(context["tender"])
+    offered = set(bid.lot_offers.values_list("lot_id", flat=True))
     own = []
     for item in context["lots"]:
-        mine = [r for r in item["results"] if r.lot_offer.bid_id == bid.pk]
-        if mine or any(o.lot_id == item["lot"].pk for o in bid.lot_offers.all()):
-            own.append(
-                {
-                    "lot": item["lot"],
-                    "result": mine[0] if mine else None,
-                    "offers": len(item["results"]),
-                    "won": any(w.bid_id == bid.pk for w in item["winners"]),
-                    "winners": item["winners"],
-                    # A draw of lots the bid took part in: how its place was settled.
-                    "draws": [d for d in item["draws"] if bid.pk in d["tied_bids"]],
-                }
-            )
-    price_rejections = [
-        r.statement() for r in PriceRejection.objects.filter(lot_offer__bid=bid).select_related("lot_offer__lot")
-    ]
+        mine = [row for row in item["ranked"] if row["offer"].bid_id == bid.pk]
+        rejected = [row for row in item["rejected"] if row["offer"].bid_id == bid.pk]
+        if not (mine or rejected or item["lot"].pk in offered):
+            continue
+        winner_ids = {w.pk for w in item["winners"]}
+        own.append(
+            {
+                "lot": item["lot"],
+                "item": item,
+                "row": mine[0] if mine else None,
+                "rows": mine[:1],
+                "result": mine[0]["result"] if mine else None,
+                "rejected": rejected[0] if rejected else None,
+                "offers": len(item["ranked"]),
+                "won": any(w.bid_id == bid.pk for w in item["winners"]),
+                "winners": item["winners"],
+                # The winners' points per criterion, to compare with its own (prices and points are never secret).
+                "winner_rows": [
+                    row for row in item["ranked"] if row["offer"].pk in winner_ids and row["offer"].bid_id != bid.pk
+                ],
+                # A draw of lots the bid took part in: how its place was settled.
+                "draws": [d for d in item["draws"] if bid.pk in d["tied_bids"]],
+            }
+        )
     decision_document = (
         GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION)
         .order_by("version")
@@ -346,6 +569,13 @@ def letter_context(document: GeneratedDocument) -> dict:
     from evaluation.periods import expected_periods
 
     periods = expected_periods(context["decision"], lot_ids={item["lot"].pk for item in own})
+    own_data = []
+    for o in own:
+        data = lot_source_data(o["item"], full_for_bid=bid.pk)
+        shown = {bid.provider.business_id} | {w.bid.provider.business_id for w in o["winners"]}
+        data["results"] = [r for r in data["results"] if r["provider"] in shown]
+        data["rejected"] = [r for r in data["rejected"] if r["provider"] == bid.provider.business_id]
+        own_data.append({**data, "won": o["won"], "rank": o["result"].rank if o["result"] else None})
     context.update(
         {
             # The bidder's own language first (the decision's order is the authority's).
@@ -355,21 +585,12 @@ def letter_context(document: GeneratedDocument) -> dict:
             "bid": bid,
             "provider": bid.provider,
             "own": own,
-            "rejection_reasons": failed.get(bid.pk, []) + price_rejections,
+            "rejected_anywhere": any(o["rejected"] for o in own),
             "decision_document": decision_document,
             "source_data": {
                 "bid": bid.pk,
                 "provider": bid.provider.business_id,
-                "lots": [
-                    {
-                        "number": o["lot"].number,
-                        "won": o["won"],
-                        "rank": o["result"].rank if o["result"] else None,
-                        "total_points": o["result"].total_points if o["result"] else None,
-                    }
-                    for o in own
-                ],
-                "rejection_reasons": [str(x) for x in failed.get(bid.pk, []) + price_rejections],
+                "lots": own_data,
                 "decision": context["source_data"],
             },
         }
@@ -513,9 +734,16 @@ def course_in_words(events, *, opened: bool = True) -> list[dict]:
     return course
 
 
-def _qualification_ground(subject: str, requirements: dict):
+def _qualification_ground(subject: str, requirements: dict, code: str = ""):
     """The legal ground of a failed qualification check, lazy."""
     if subject == "exclusion":
+        ground = EXCLUSION_BY_CODE.get(code)
+        if ground is not None:
+            return format_lazy(
+                _("Exclusion ground under section {section} of the Act on Public Procurement: {ground}"),
+                section=ground.section.split()[0],
+                ground=ground.label,
+            )
         return _("Grounds for exclusion (sections 80 and 81 of the Act on Public Procurement)")
     requirement = requirements.get(int(subject.split(":")[1])) if subject.startswith("requirement:") else None
     if requirement is None:
@@ -537,6 +765,7 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
     from bids.models import Bid, BidStatus, LotOffer
     from evaluation.models import (
         AwardDecision,
+        ConformityRejection,
         LotAward,
         OpeningRequest,
         PanelMember,
@@ -574,7 +803,7 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
             rejected.append(
                 {
                     "provider": check.bid.provider,
-                    "ground": _qualification_ground(check.subject, requirements),
+                    "ground": _qualification_ground(check.subject, requirements, check.ground),
                     "reason": check.reason,
                 }
             )
@@ -586,6 +815,12 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
         }
         rejected += [
             {"provider": r.lot_offer.bid.provider, "ground": r.statement(), "reason": ""} for r in rejections.values()
+        ]
+        rejected += [
+            {"provider": r.lot_offer.bid.provider, "ground": r.statement(), "reason": ""}
+            for r in ConformityRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
+                "lot_offer__bid__provider", "lot_offer__lot"
+            )
         ]
         # A bid refused at the box for arriving late (the event's object is the bid); named only after the opening.
         late_at = {
@@ -759,9 +994,9 @@ def comparison_context(document: GeneratedDocument) -> dict:
 
 BUILDERS = {
     DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-3"),
-    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-4"),
+    DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-5"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-2"),
-    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-3"),
+    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-4"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-3"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-2"),

@@ -33,7 +33,12 @@ from .models import (
 )
 from .panel import panel_add, panel_add_check, panel_declare, panel_declare_check
 from .qualification import qualification_check, qualification_record
-from .requests import offer_reject_for_price, panel_work_check, provider_request_create
+from .requests import (
+    offer_reject_for_price,
+    offer_reject_nonconforming,
+    panel_work_check,
+    provider_request_create,
+)
 from .selectors import abnormally_low, lot_results, panel_of, qualification_checks
 
 
@@ -48,6 +53,21 @@ class QualityScoreInputSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="The reason in Swedish (consensus scores): a bilingual authority's decision needs it.",
+    )
+    public_reason = serializers.CharField(
+        max_length=10000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A summary of the reason for the other bidders, shown in the decision when the bidder marked its "
+        "answer to the criterion as a business secret (consensus scores only); the bidder's letter has the reason.",
+    )
+    public_reason_sv = serializers.CharField(
+        max_length=10000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The public reason in Swedish: a bilingual authority's decision needs it when there is one.",
     )
 
 
@@ -189,6 +209,29 @@ class QualificationCheckSerializer(serializers.Serializer):
         default="",
         help_text="The reason in Swedish: a bilingual authority's decision needs it for a failed check.",
     )
+    ground = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A failed exclusion check: the exclusion ground (a code the call asks to declare, e.g. "
+        '"unpaid_taxes", section 80, or "bankruptcy", section 81). Required then; empty for any other check.',
+    )
+    public_reason = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A summary of the reason for the other bidders, shown in the decision when the reason concerns "
+        "evidence the bidder marked as a business secret; the bidder's letter has the reason.",
+    )
+    public_reason_sv = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The public reason in Swedish: a bilingual authority's decision needs it when there is one.",
+    )
 
 
 class QualificationInputSerializer(serializers.Serializer):
@@ -221,6 +264,9 @@ class TenderQualificationView(APIView):
                         "passed": c.passed,
                         "reason": c.reason,
                         "reason_sv": c.reason_sv,
+                        "ground": c.ground,
+                        "public_reason": c.public_reason,
+                        "public_reason_sv": c.public_reason_sv,
                     }
                     for c in saved
                 ],
@@ -326,6 +372,34 @@ class OfferRejectView(APIView):
         serializer = PriceRejectionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         offer_reject_for_price(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
+        return Response(status=204)
+
+
+class ConformityRejectionInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=10_000, help_text="Specifically, in what the offer does not conform to the call for tenders."
+    )
+    reason_sv = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The reason in Swedish: a bilingual authority's decision needs it.",
+    )
+
+
+class OfferRejectNonconformingView(APIView):
+    @extend_schema(
+        request=ConformityRejectionInputSerializer,
+        responses={204: None},
+        summary="Reject an offer as not conforming to the call for tenders, with the specific reason (before the "
+        "evaluation is finished); it is left out of the scoring and the ranking",
+    )
+    def post(self, request, pk, offer_id):
+        panel_work_check(actor=request.user, tender_id=pk)
+        serializer = ConformityRejectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer_reject_nonconforming(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
         return Response(status=204)
 
 

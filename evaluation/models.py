@@ -38,6 +38,11 @@ class QualityScore(models.Model):
     reason = models.TextField(_("reason"))
     # Its Swedish text: a bilingual authority's comparison, decision and letters need it (tenders.languages).
     reason_sv = models.TextField(_("reason in Swedish"), blank=True)
+    # A summary of the reason for the other bidders, when the reason would reveal an answer its bidder marked as a
+    # business secret: the decision shows this (or says that the reason is withheld), the bidder's own letter the
+    # whole reason.
+    public_reason = models.TextField(_("public reason"), blank=True)
+    public_reason_sv = models.TextField(_("public reason in Swedish"), blank=True)
     scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     scored_at = models.DateTimeField(default=timezone.now)
 
@@ -203,13 +208,18 @@ class PanelMember(models.Model):
 
 class QualificationCheck(models.Model):
     """Pass or fail, with the reason, for one bid: its exclusion-grounds declaration, or one suitability
-    requirement ("requirement:<id>")."""
+    requirement ("requirement:<id>"). A failed exclusion check names the ground (a code of
+    procurement.exclusion.EXCLUSION_GROUNDS that the call asks to declare), which gives its section (80 or 81)."""
 
     bid = models.ForeignKey("bids.Bid", on_delete=models.PROTECT, related_name="qualification_checks")
     subject = models.CharField(max_length=40)
     passed = models.BooleanField()
     reason = models.TextField()
     reason_sv = models.TextField(blank=True)
+    ground = models.CharField(_("exclusion ground"), max_length=40, blank=True)
+    # For the other bidders, when the reason would reveal evidence its bidder marked as a business secret.
+    public_reason = models.TextField(_("public reason"), blank=True)
+    public_reason_sv = models.TextField(_("public reason in Swedish"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -282,6 +292,7 @@ class RejectionGround(models.TextChoices):
     """The legal ground of a rejection, as the decision and the letters state it."""
 
     ABNORMALLY_LOW = "abnormally_low", _("Abnormally low price (section 96 of the Act on Public Procurement)")
+    NON_CONFORMING = "non_conforming", _("The offer does not conform to the call for tenders")
 
 
 class PriceRejection(models.Model):
@@ -330,6 +341,36 @@ class PriceRejection(models.Model):
             if officer_text.strip():
                 text = format_lazy("{} {}", text, in_section_language(officer_text.strip(), swedish.strip()))
         return text
+
+
+class ConformityRejection(models.Model):
+    """An offer rejected because it does not conform to the call for tenders (it does not offer what the call asks,
+    or not on its terms), with the officer's specific reason; decided before the evaluation is finished, and the
+    offer is then left out of the scoring and the ranking as a price rejection is."""
+
+    lot_offer = models.OneToOneField(LotOffer, on_delete=models.PROTECT, related_name="conformity_rejection")
+    ground = models.CharField(max_length=30, choices=RejectionGround.choices, default=RejectionGround.NON_CONFORMING)
+    reason = models.TextField()
+    # Its Swedish text: a bilingual authority's decision and letters need it (tenders.languages).
+    reason_sv = models.TextField(blank=True)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rejected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rejection for non-conformity")
+        verbose_name_plural = _("rejections for non-conformity")
+
+    def __str__(self) -> str:
+        return f"offer {self.lot_offer_id} rejected as not conforming to the call"
+
+    def statement(self):
+        """As the decision and the letters state it: the lot, the ground and the officer's reason; lazy."""
+        return format_lazy(
+            "{}: {}. {}",
+            format_lazy(_("Lot {number}"), number=self.lot_offer.lot.number),
+            RejectionGround(self.ground).label,
+            self.reason.strip(),
+        )
 
 
 class AwardProposal(models.Model):

@@ -34,6 +34,32 @@ def qualification_check(*, actor, tender_id: int, for_update: bool = False) -> T
     )
 
 
+def _ground_error(tender: Tender, check: dict) -> dict | None:
+    """A failed exclusion check names its ground, one the call asks to declare (its section 80 or 81 follows from
+    it); no other check has one."""
+    ground = check.get("ground") or ""
+    if check["subject"] != EXCLUSION or check["passed"]:
+        if ground:
+            return {
+                "code": "ground_not_applicable",
+                "message": str(_("Only a failed exclusion check names an exclusion ground.")),
+            }
+        return None
+    if not ground:
+        return {
+            "code": "ground_required",
+            "message": str(
+                _(
+                    "Name the exclusion ground (section 80 or 81 of the Act on Public Procurement) on which the "
+                    "bidder is excluded."
+                )
+            ),
+        }
+    if ground not in tender.exclusion_grounds:
+        return {"code": "unknown_ground", "message": str(_("The call does not name this exclusion ground."))}
+    return None
+
+
 def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[QualificationCheck]:
     """Record (or correct, until the evaluation is finished) pass/fail results with their reasons."""
     with transaction.atomic():
@@ -50,6 +76,10 @@ def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[Q
                 )
             elif not check["reason"].strip():
                 errors.append({"index": index, "code": "reason_required", "message": str(_("Give the reason."))})
+            else:
+                error = _ground_error(tender, check)
+                if error is not None:
+                    errors.append({"index": index, **error})
         if errors:
             raise ValidationFailed(errors={"checks": errors})
         saved = []
@@ -61,6 +91,9 @@ def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[Q
                     "passed": check["passed"],
                     "reason": check["reason"].strip(),
                     "reason_sv": (check.get("reason_sv") or "").strip(),
+                    "ground": (check.get("ground") or "") if not check["passed"] else "",
+                    "public_reason": (check.get("public_reason") or "").strip(),
+                    "public_reason_sv": (check.get("public_reason_sv") or "").strip(),
                     "decided_by": actor,
                     "decided_at": timezone.now(),
                 },
@@ -70,7 +103,11 @@ def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[Q
             action="evaluation.qualify",
             actor=actor,
             obj=tender,
-            after={"checks": [{"bid": c.bid_id, "subject": c.subject, "passed": c.passed} for c in saved]},
+            after={
+                "checks": [
+                    {"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "ground": c.ground} for c in saved
+                ]
+            },
         )
     return saved
 

@@ -1,4 +1,5 @@
-"""Questions to bidders after the opening, abnormally low prices (§96), and rejections for price."""
+"""Questions to bidders after the opening, abnormally low prices (§96), rejections for price and rejections of
+offers that do not conform to the call."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -14,9 +15,9 @@ from procurement.audit import audit_record
 from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.notifications import notify, notify_providers
 from procurement.timers import officers_of
-from tenders.models import Tender
+from tenders.models import LotStatus, Tender
 
-from .models import PriceRejection, ProviderRequest, RejectionGround
+from .models import ConformityRejection, PriceRejection, ProviderRequest, RejectionGround
 from .panel import evaluating_tender
 
 
@@ -237,7 +238,7 @@ def offer_reject_for_price(
         )
         if offer is None:
             raise NotFound()
-        if PriceRejection.objects.filter(lot_offer=offer).exists():
+        if _rejected(offer):
             raise Conflict(_("This offer is already rejected."), code="already_rejected")
         now = timezone.now()
         state = price_explanation_state(offer, now=now)
@@ -306,6 +307,69 @@ def offer_reject_for_price(
                 "assessment": assessment,
                 "reason_sv": rejection.reason_sv,
                 "assessment_sv": rejection.assessment_sv,
+            },
+        )
+    return rejection
+
+
+def _rejected(offer: LotOffer) -> bool:
+    return (
+        PriceRejection.objects.filter(lot_offer=offer).exists()
+        or ConformityRejection.objects.filter(lot_offer=offer).exists()
+    )
+
+
+def offer_reject_nonconforming(
+    *, actor, tender_id: int, lot_offer_id: int, reason: str, reason_sv: str = ""
+) -> ConformityRejection:
+    """Reject an offer that does not conform to the call for tenders, with the officer's specific reason (what the
+    offer lacks or does differently from what the call requires), before the evaluation is finished. The offer is
+    then left out of the scoring and the ranking; the decision and the bidder's letter state the ground and the
+    reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            errors={
+                "reason": [
+                    {
+                        "code": "required",
+                        "message": str(_("Say specifically in what the offer does not conform to the call.")),
+                    }
+                ]
+            }
+        )
+    with transaction.atomic():
+        tender = _panel_tender(actor, tender_id)
+        offer = (
+            LotOffer.objects.select_for_update()
+            .filter(pk=lot_offer_id, bid__tender=tender, bid__status=BidStatus.SUBMITTED)
+            .select_related("lot", "bid")
+            .first()
+        )
+        if offer is None:
+            raise NotFound()
+        if offer.lot.status != LotStatus.OPEN:
+            raise Conflict(_("The lot of this offer is no longer being evaluated."), code="lot_not_open")
+        if _rejected(offer):
+            raise Conflict(_("This offer is already rejected."), code="already_rejected")
+        reason_sv = (reason_sv or "").strip()
+        rejection = ConformityRejection.objects.create(
+            lot_offer=offer,
+            ground=RejectionGround.NON_CONFORMING,
+            reason=reason,
+            reason_sv=reason_sv,
+            rejected_by=actor,
+        )
+        audit_record(
+            action="evaluation.reject_nonconforming",
+            actor=actor,
+            obj=offer.bid,
+            detail={
+                "lot_offer": offer.pk,
+                "lot": offer.lot.number,
+                "ground": rejection.ground,
+                "reason": reason,
+                "reason_sv": reason_sv,
             },
         )
     return rejection

@@ -51,7 +51,16 @@ def qualification_checks(*, user, tender_id):
     tender = tender_get(user=user, tender_id=tender_id)
     evaluation_read_check(user=user, tender=tender)
     return [
-        {"bid": c.bid_id, "subject": c.subject, "passed": c.passed, "reason": c.reason, "reason_sv": c.reason_sv}
+        {
+            "bid": c.bid_id,
+            "subject": c.subject,
+            "passed": c.passed,
+            "reason": c.reason,
+            "reason_sv": c.reason_sv,
+            "ground": c.ground,
+            "public_reason": c.public_reason,
+            "public_reason_sv": c.public_reason_sv,
+        }
         for c in QualificationCheck.objects.filter(bid__tender=tender).order_by("bid_id", "subject")
     ]
 

@@ -50,9 +50,14 @@ logger = logging.getLogger(__name__)
 
 
 def _submitted_offers(tender: Tender):
-    """The offers under evaluation: submitted bids, lots that are still open."""
+    """The offers under evaluation: submitted bids, lots that are still open, offers not rejected (for their price
+    under §96 or as not conforming to the call)."""
     return LotOffer.objects.filter(
-        bid__tender=tender, bid__status=BidStatus.SUBMITTED, lot__status=LotStatus.OPEN, price_rejection__isnull=True
+        bid__tender=tender,
+        bid__status=BidStatus.SUBMITTED,
+        lot__status=LotStatus.OPEN,
+        price_rejection__isnull=True,
+        conformity_rejection__isnull=True,
     ).select_related("bid", "lot")
 
 
@@ -210,7 +215,13 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individu
                 score, _created = QualityScore.objects.update_or_create(
                     lot_offer_id=item["lot_offer"],
                     criterion_id=item["criterion"],
-                    defaults={**values, "reason_sv": (item.get("reason_sv") or "").strip(), "scored_by": actor},
+                    defaults={
+                        **values,
+                        "reason_sv": (item.get("reason_sv") or "").strip(),
+                        "public_reason": (item.get("public_reason") or "").strip(),
+                        "public_reason_sv": (item.get("public_reason_sv") or "").strip(),
+                        "scored_by": actor,
+                    },
                 )
             saved.append(score)
         audit_record(

@@ -122,6 +122,7 @@ def _score_reasons(tender: Tender) -> list[MissingText]:
             lot_offer__bid__in=qualified,
             lot_offer__bid__status=BidStatus.SUBMITTED,
             lot_offer__price_rejection__isnull=True,
+            lot_offer__conformity_rejection__isnull=True,
             lot_offer__lot__status__in=(LotStatus.OPEN, LotStatus.AWARDED),
         )
         .select_related("lot_offer__lot", "lot_offer__bid__provider", "criterion")
@@ -139,6 +140,21 @@ def _score_reasons(tender: Tender) -> list[MissingText]:
         )
         for score in scores
         if _missing(score.reason, score.reason_sv)
+    ] + [
+        MissingText(
+            f"scores.{score.pk}.public_reason_sv",
+            format_lazy(
+                _(
+                    "Lot {lot}: the quality score of {provider} on criterion {number}: reason for the other bidders in "
+                    "Swedish"
+                ),
+                lot=score.lot_offer.lot.number,
+                provider=score.lot_offer.bid.provider.name,
+                number=score.criterion.number,
+            ),
+        )
+        for score in scores
+        if _missing(score.public_reason, score.public_reason_sv)
     ]
 
 
@@ -146,7 +162,7 @@ def _rejection_reasons(tender: Tender) -> list[MissingText]:
     """The reasons the decision and the letters give: failed qualification checks, price rejections, lots cancelled
     or found unsuccessful."""
     from bids.models import BidStatus
-    from evaluation.models import PriceRejection, QualificationCheck
+    from evaluation.models import ConformityRejection, PriceRejection, QualificationCheck
 
     found = []
     requirements = dict(tender.requirements.values_list("pk", "number"))
@@ -155,6 +171,16 @@ def _rejection_reasons(tender: Tender) -> list[MissingText]:
         .select_related("bid__provider")
         .order_by("bid__provider__name", "subject")
     ):
+        if _missing(check.public_reason, check.public_reason_sv):
+            found.append(
+                MissingText(
+                    f"qualification.{check.pk}.public_reason_sv",
+                    format_lazy(
+                        _("Qualification of {provider}: the reason for the other bidders in Swedish"),
+                        provider=check.bid.provider.name,
+                    ),
+                )
+            )
         if not _missing(check.reason, check.reason_sv):
             continue
         if check.subject.startswith("requirement:"):
@@ -190,6 +216,22 @@ def _rejection_reasons(tender: Tender) -> list[MissingText]:
                     format_lazy(
                         _("Lot {lot}: the price rejection of {provider}: assessment of the explanation in Swedish"),
                         **names,
+                    ),
+                )
+            )
+    for rejection in (
+        ConformityRejection.objects.filter(lot_offer__bid__tender=tender)
+        .select_related("lot_offer__lot", "lot_offer__bid__provider")
+        .order_by("lot_offer__lot__number", "lot_offer__bid__provider__name")
+    ):
+        if _missing(rejection.reason, rejection.reason_sv):
+            found.append(
+                MissingText(
+                    f"conformity_rejections.{rejection.pk}.reason_sv",
+                    format_lazy(
+                        _("Lot {lot}: the rejection of {provider} as not conforming to the call: reason in Swedish"),
+                        lot=rejection.lot_offer.lot.number,
+                        provider=rejection.lot_offer.bid.provider.name,
                     ),
                 )
             )

@@ -151,6 +151,8 @@ def qualify_all(tender: Tender, officer, failing: set[int] | None = None) -> Non
             "passed": bid.pk not in failing,
             "reason": "Selvitys puuttuu." if bid.pk in failing else "Täyttää vaatimuksen.",
             "reason_sv": "Utredning saknas." if bid.pk in failing else "Uppfyller kravet.",
+            # A failed exclusion check names its ground (one the call asks to declare).
+            "ground": tender.exclusion_grounds[0] if bid.pk in failing and subject == "exclusion" else "",
         }
         for bid in tender.bids.filter(status=BidStatus.SUBMITTED)
         for subject in required_subjects(tender)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -64,6 +65,8 @@ def _qualification_rows(tender, bids):
                 requirement = requirements[subject]
                 label = f"{requirement.number}. {requirement.text}"
                 shown = evidence.get(requirement.pk) or _("No evidence given.")
+                if f"evidence:{requirement.pk}" in bid.content.get("business_secrets", []):
+                    shown = format_lazy("{} ({})", shown, _("marked as a business secret"))
             rows.append(
                 {
                     "key": f"{bid.pk}-{subject.replace(':', '-')}",
@@ -84,8 +87,27 @@ def _swedish_reason_field() -> forms.CharField:
     )
 
 
+def _public_reason_field(*, swedish: bool = False) -> forms.CharField:
+    """A summary of the reason for the other bidders, when the reason would reveal a business secret."""
+    return forms.CharField(
+        label=_("Reason for the other bidders in Swedish")
+        if swedish
+        else _("Reason for the other bidders (if the reason reveals a business secret)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 1}),
+        max_length=10_000,
+    )
+
+
+def _ground_choices(tender) -> list[tuple[str, str]]:
+    """The exclusion grounds the call asks to declare, with their section: the choice when an exclusion check fails."""
+    return [("", "–")] + [
+        (g.code, f"{g.section}: {g.label}") for g in EXCLUSION_GROUNDS if g.code in tender.exclusion_grounds
+    ]
+
+
 class QualificationForm(forms.Form):
-    def __init__(self, *args, rows, bilingual: bool = False, **kwargs):
+    def __init__(self, *args, rows, bilingual: bool = False, grounds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
         self.bilingual = bilingual
@@ -98,6 +120,13 @@ class QualificationForm(forms.Form):
             )
             if bilingual:
                 self.fields[f"reason_sv_{row['key']}"] = _swedish_reason_field()
+            if row["subject"] == EXCLUSION:
+                self.fields[f"ground_{row['key']}"] = forms.ChoiceField(
+                    label=_("Exclusion ground (when it fails)"), choices=grounds, required=False
+                )
+            self.fields[f"public_reason_{row['key']}"] = _public_reason_field()
+            if bilingual:
+                self.fields[f"public_reason_sv_{row['key']}"] = _public_reason_field(swedish=True)
 
     def checks(self) -> list[dict]:
         checks = []
@@ -115,6 +144,9 @@ class QualificationForm(forms.Form):
                     "passed": result == "pass",
                     "reason": reason,
                     "reason_sv": self.cleaned_data.get(f"reason_sv_{row['key']}", ""),
+                    "ground": self.cleaned_data.get(f"ground_{row['key']}", "") if result == "fail" else "",
+                    "public_reason": self.cleaned_data.get(f"public_reason_{row['key']}", ""),
+                    "public_reason_sv": self.cleaned_data.get(f"public_reason_sv_{row['key']}", ""),
                 }
             )
             row["index"] = len(checks) - 1
@@ -160,8 +192,13 @@ def qualification(request, pk: int):
             initial[f"result_{row['key']}"] = "pass" if check["passed"] else "fail"
             initial[f"reason_{row['key']}"] = check["reason"]
             initial[f"reason_sv_{row['key']}"] = check["reason_sv"]
+            initial[f"ground_{row['key']}"] = check["ground"]
+            initial[f"public_reason_{row['key']}"] = check["public_reason"]
+            initial[f"public_reason_sv_{row['key']}"] = check["public_reason_sv"]
     bilingual = is_bilingual(tender)
-    form = QualificationForm(request.POST or None, rows=rows, initial=initial, bilingual=bilingual)
+    form = QualificationForm(
+        request.POST or None, rows=rows, initial=initial, bilingual=bilingual, grounds=_ground_choices(tender)
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         checks = form.checks()
@@ -184,8 +221,13 @@ def qualification(request, pk: int):
         row["result"] = form[f"result_{row['key']}"]
         row["reason"] = form[f"reason_{row['key']}"]
         row["reason_sv"] = form[f"reason_sv_{row['key']}"] if bilingual else None
+        row["ground"] = form[f"ground_{row['key']}"] if row["subject"] == EXCLUSION else None
+        row["public_reason"] = form[f"public_reason_{row['key']}"]
+        row["public_reason_sv"] = form[f"public_reason_sv_{row['key']}"] if bilingual else None
         check = existing.get((row["bid"].pk, row["subject"]))
         row["recorded"] = check
+        if check is not None and check["ground"]:
+            row["ground_label"] = GROUND_LABELS.get(check["ground"], check["ground"])
     qualified, failed, missing = qualification_state(tender)
     context = {
         "tender": tender,
@@ -231,6 +273,9 @@ class ScoresForm(forms.Form):
             )
             if bilingual:
                 self.fields[f"reason_sv_{row['key']}"] = _swedish_reason_field()
+            self.fields[f"public_reason_{row['key']}"] = _public_reason_field()
+            if bilingual:
+                self.fields[f"public_reason_sv_{row['key']}"] = _public_reason_field(swedish=True)
 
     def scores(self) -> list[dict]:
         scores = []
@@ -249,6 +294,8 @@ class ScoresForm(forms.Form):
                     "points": points,
                     "reason": reason,
                     "reason_sv": (self.cleaned_data.get(f"reason_sv_{row['key']}") or "").strip(),
+                    "public_reason": (self.cleaned_data.get(f"public_reason_{row['key']}") or "").strip(),
+                    "public_reason_sv": (self.cleaned_data.get(f"public_reason_sv_{row['key']}") or "").strip(),
                 }
             )
             row["index"] = len(scores) - 1
@@ -262,6 +309,7 @@ def _score_rows(tender, bids):
         LotOffer.objects.filter(
             bid_id__in=[b.pk for b in bids if b.pk in qualified],
             price_rejection__isnull=True,
+            conformity_rejection__isnull=True,
             lot__status=LotStatus.OPEN,
         )
         .select_related("lot", "bid__provider")
@@ -270,6 +318,7 @@ def _score_rows(tender, bids):
     answers = {
         bid.pk: {a["criterion"]: a.get("text", "") for a in bid.content.get("quality_answers", [])} for bid in bids
     }
+    secrets = {bid.pk: set(bid.content.get("business_secrets", [])) for bid in bids}
     existing = {(s.lot_offer_id, s.criterion_id): s for s in QualityScore.objects.filter(lot_offer__bid__tender=tender)}
     rows = []
     for offer in offers:
@@ -282,6 +331,8 @@ def _score_rows(tender, bids):
                     "offer": offer,
                     "criterion": criterion,
                     "answer": answers.get(offer.bid_id, {}).get(criterion.pk, ""),
+                    # The bidder marked the answer as a business secret: the decision shows the public reason.
+                    "secret": f"quality:{criterion.pk}" in secrets.get(offer.bid_id, set()),
                     "existing": existing.get((offer.pk, criterion.pk)),
                 }
             )
@@ -301,6 +352,8 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
                 initial[f"points_{row['key']}"] = row["existing"].points
                 initial[f"reason_{row['key']}"] = row["existing"].reason
                 initial[f"reason_sv_{row['key']}"] = row["existing"].reason_sv
+                initial[f"public_reason_{row['key']}"] = row["existing"].public_reason
+                initial[f"public_reason_sv_{row['key']}"] = row["existing"].public_reason_sv
         form = ScoresForm(rows=rows, initial=initial, bilingual=is_bilingual(tender))
     editable = tender.status == TenderStatus.OPENED
     is_officer = may_act_as_officer(request, tender)
@@ -308,6 +361,8 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
         row["points"] = form[f"points_{row['key']}"]
         row["reason"] = form[f"reason_{row['key']}"]
         row["reason_sv"] = form[f"reason_sv_{row['key']}"] if form.bilingual else None
+        row["public_reason"] = form[f"public_reason_{row['key']}"]
+        row["public_reason_sv"] = form[f"public_reason_sv_{row['key']}"] if form.bilingual else None
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:scores"),

@@ -1,5 +1,6 @@
 """Portal page of abnormally low prices (§96): the flag as a prompt per lot, the requests to explain a price, and
-the rejection for price, which needs such a request for the offer, flagged or not."""
+the rejection for price, which needs such a request for the offer, flagged or not; and the rejection of an offer
+that does not conform to the call, with its specific reason."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -13,10 +14,11 @@ from tenders.languages import is_bilingual
 from tenders.models import LotStatus, TenderStatus
 from tenders.portal.officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
 
-from ..models import PriceRejection, ProviderRequest
+from ..models import ConformityRejection, PriceRejection, ProviderRequest
 from ..requests import (
     abnormally_low_offers,
     offer_reject_for_price,
+    offer_reject_nonconforming,
     panel_work_check,
     price_explanation_state,
     provider_request_create,
@@ -74,6 +76,28 @@ class RejectForm(forms.Form):
             del self.fields["assessment_sv"]
 
 
+class NonconformingForm(forms.Form):
+    lot_offer = forms.TypedChoiceField(label=_("Offer"), coerce=int)
+    reason = forms.CharField(
+        label=_("In what the offer does not conform to the call"),
+        help_text=_("Say specifically what the call requires and what the offer does instead."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10_000,
+    )
+    reason_sv = forms.CharField(
+        label=_("In what the offer does not conform to the call, in Swedish"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10_000,
+    )
+
+    def __init__(self, *args, offers, bilingual: bool = False, **kwargs):
+        super().__init__(*args, prefix="nonconforming", **kwargs)
+        self.fields["lot_offer"].choices = offers
+        if not bilingual:
+            del self.fields["reason_sv"]
+
+
 def _rows(tender):
     """Every offer of an open lot, by lot: its price, the flag, where its §96 request stands, and its requests."""
     flagged = abnormally_low_offers(tender)
@@ -89,6 +113,7 @@ def _rows(tender):
     ).order_by("requested_at"):
         requests.setdefault(request.lot_offer_id, []).append(request)
     rejections = {r.lot_offer_id: r for r in PriceRejection.objects.filter(lot_offer__in=offers)}
+    nonconforming = {r.lot_offer_id: r for r in ConformityRejection.objects.filter(lot_offer__in=offers)}
     rows = []
     for offer in offers:
         state = price_explanation_state(offer, now=now)
@@ -101,6 +126,7 @@ def _rows(tender):
                 "deadline": state["request"].deadline if state["request"] else None,
                 "requests": requests.get(offer.pk, []),
                 "rejection": rejections.get(offer.pk),
+                "nonconforming": nonconforming.get(offer.pk),
             }
         )
     return rows
@@ -118,7 +144,7 @@ def _choices(rows):
             },
         )
         for row in rows
-        if row["rejection"] is None
+        if row["rejection"] is None and row["nonconforming"] is None
     ]
 
 
@@ -138,6 +164,9 @@ def prices(request, pk: int):
     action = request.POST.get("action") if request.method == "POST" else None
     ask = AskForm(request.POST if action == "ask" else None, offers=choices)
     reject = RejectForm(request.POST if action == "reject" else None, offers=choices, bilingual=is_bilingual(tender))
+    nonconforming = NonconformingForm(
+        request.POST if action == "nonconforming" else None, offers=choices, bilingual=is_bilingual(tender)
+    )
     status = 200
     if action == "ask":
         status = 400
@@ -178,6 +207,23 @@ def prices(request, pk: int):
                 return redirect("evaluation:prices", tender.pk)
             place_errors(reject, error)
             status = error.status_code
+    elif action == "nonconforming":
+        status = 400
+        if nonconforming.is_valid():
+            _made, error = attempt(
+                lambda: offer_reject_nonconforming(
+                    actor=request.user,
+                    tender_id=tender.pk,
+                    lot_offer_id=nonconforming.cleaned_data["lot_offer"],
+                    reason=nonconforming.cleaned_data["reason"],
+                    reason_sv=nonconforming.cleaned_data.get("reason_sv", ""),
+                )
+            )
+            if error is None:
+                done(request, _("The offer was rejected as not conforming to the call."))
+                return redirect("evaluation:prices", tender.pk)
+            place_errors(nonconforming, error)
+            status = error.status_code
     elif request.method == "POST":
         status = 400
     context = {
@@ -186,6 +232,7 @@ def prices(request, pk: int):
         "rows": rows,
         "ask": ask,
         "reject": reject,
+        "nonconforming": nonconforming,
         "editable": tender.status == TenderStatus.OPENED and bool(choices),
     }
     return render(request, "evaluation/portal/prices.html", context, status=status)

@@ -103,6 +103,7 @@ def decided(bilingual, officer, officer2, providers):
                 "reason_sv": "SKATTESKULD-81: skatteskuld 40 000 euro."
                 if bid.pk == excluded.pk and subject == "exclusion"
                 else "Uppfyller kravet.",
+                "ground": "unpaid_taxes" if bid.pk == excluded.pk and subject == "exclusion" else "",
             }
             for bid in tender.bids.filter(status=BidStatus.SUBMITTED)
             for subject in required_subjects(tender)
@@ -158,10 +159,12 @@ def test_the_report_states_the_exclusion_and_the_section_96_rejection_with_their
     finnish, swedish = sections(latest_report(decided))
 
     assert "Sulj-Koulutus Oy" in finnish.split("Hylätyt tarjoukset ja poissuljetut tarjoajat")[1]
-    assert "Poissulkemisperusteet (hankintalain 80 ja 81 §). VEROVELKA-81" in finnish
+    # The exclusion names its ground and section (unpaid taxes: section 80).
+    assert "Poissulkemisperuste, hankintalain 80 §: Verojen tai sosiaaliturvamaksujen" in finnish
+    assert "VEROVELKA-81" in finnish
     assert "Myoh-Koulutus Oy" in finnish and "Tarjous saapui tarjousten jättämisen määräajan jälkeen" in finnish
     assert "Anbudet kom in efter tidsfristen för anbud" in swedish
-    assert "Uteslutningsgrunder (80 och 81 § i upphandlingslagen). VEROVELKA-81" in swedish
+    assert "Uteslutningsgrund enligt 80 § i upphandlingslagen" in swedish and "VEROVELKA-81" in swedish
     assert "Poikkeuksellisen alhainen hinta (hankintalain 96 §). Tarjoaja ei antanut selvitystä" in finnish
     assert "HINTA-96X" in finnish and "PRIS-96X" in swedish  # the officer's reason in each language
     assert "Onormalt lågt pris (96 § i upphandlingslagen)" in swedish

@@ -284,6 +284,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/tenders/{pk}/requests/"): panel_work(CREATED),
     ("GET", "/api/v1/tenders/{pk}/abnormally_low/"): PANEL_READ,
     ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reject/"): panel_work(NO_CONTENT),
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reject-nonconforming/"): panel_work(NO_CONTENT),
     ("POST", "/api/v1/tenders/{pk}/scores/"): panel_work(OK),
     ("POST", "/api/v1/tenders/{pk}/scores/individual/"): panel_work(OK),
     # Only an officer evaluates: after the opening the consensus scores are missing (400).
@@ -569,6 +570,9 @@ BODIES = {
         "deadline": (timezone.now() + timedelta(days=3)).isoformat(),
     },
     ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reject/"): lambda w: {"reason": "Poikkeuksellisen alhainen."},
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reject-nonconforming/"): lambda w: {
+        "reason": "Tarjous koskee 40 opiskelijaa, tarjouspyyntö 60 opiskelijaa."
+    },
     ("POST", "/api/v1/tenders/{pk}/scores/"): lambda w: {
         "scores": [{"lot_offer": w.ids["offer_a"], "criterion": w.ids["criterion"], "points": "6", "reason": "Hyvä."}]
     },
