@@ -15,7 +15,8 @@ from bids.models import BidStatus
 from evaluation.models import AwardDecision, LotResult
 from procurement.models import Language
 from procurement.periods import HELSINKI, at_local_time
-from procurement.rules import Regime, rules_on
+from procurement.redress import redress_for
+from procurement.rules import Regime, rules_for_tender, rules_on, tender_classification
 from tenders.cpv import cpv_name
 from tenders.models import PricingUnit, StudyPath, SuitabilityKind, TenderVersion
 
@@ -113,11 +114,14 @@ def decision_context(document: GeneratedDocument) -> dict:
 
     # The periods run from the notification: the sending that counts, or today's if the decision is still unsent.
     periods = expected_periods(decision)
-    rules = rules_on(periods.notified_on)
+    # The rule set of the call's publication, and the remedy its regime and the authority's kind give.
+    redress = redress_for(tender=tender, regime=decision.regime)
+    rules = redress.rules
     source_data = {
         "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
         "decided_at": decision.decided_at,
         "regime": decision.regime,
+        "redress": redress.as_dict(),
         "periods": periods.as_dict(),
         "lots": [
             {
@@ -157,6 +161,7 @@ def decision_context(document: GeneratedDocument) -> dict:
         "under_act": decision.regime != Regime.SMALL,
         "eu": decision.regime == Regime.EU,
         "rules": rules,
+        "redress": redress,
         "periods": periods,
         "appeal_deadline": periods.appeal_deadline,
         "generated_at": timezone.now(),
@@ -198,8 +203,7 @@ def call_context(document: GeneratedDocument) -> dict:
         }
         for lang in tender.document_languages
     ]
-    day = (tender.published_at or timezone.now()).astimezone(HELSINKI).date()
-    rules = rules_on(day)
+    rules = rules_for_tender(tender)
     return {
         "source_data": {"version": version.number, "reason": version.reason, "call": snapshot},
         "tender": tender,
@@ -215,7 +219,12 @@ def call_context(document: GeneratedDocument) -> dict:
         ],
         "estimated_value": Decimal(str(snapshot["estimated_value"])),
         "criteria": snapshot["criteria"],
-        "regime": rules.regime_for(Decimal(str(snapshot["estimated_value"]))),
+        "regime": rules.regime_for(
+            Decimal(str(snapshot["estimated_value"])),
+            snapshot["cpv_main"],
+            snapshot.get("cpv_additional") or (),
+            central_government=tender.authority.kind == "state_authority",
+        ),
         "generated_at": timezone.now(),
         "document": document,
     }
@@ -635,9 +644,7 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
         "panel": panel,
         "conflicts": [m for m in panel if m.has_conflict],
         "decision": decision,
-        "regime": rules_on((tender.published_at or timezone.now()).astimezone(HELSINKI).date()).regime_for(
-            tender.estimated_value
-        ),
+        "regime": tender_classification(tender).regime,
         "course": course_in_words(events, opened=opened),
         # Lazy: each language section names the code in its own language.
         "cpv_main_name": lazy(lambda: cpv_name(tender.cpv_main, (get_language() or "fi")[:2]), str)(),

@@ -21,7 +21,7 @@ from procurement.portal import _messages_of, done, render_form
 
 from .. import services
 from ..models import TenderStatus
-from ..rules_check import tender_findings
+from ..rules_check import regime_overview, tender_findings
 from ..selectors import questions_for, tender_list
 from . import officer_draft
 from .officer_common import (
@@ -143,6 +143,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         "call_nav": call_nav(request, tender, "tenders:officer_call"),
         "action_forms": action_forms,
         "findings": [*errors, *warnings],
+        "rules_overview": regime_overview(tender),
         "action_error": error,
         "action_error_details": _messages_of(error.errors) if error is not None and error.errors else [],
         "bid_count": bid_count,
