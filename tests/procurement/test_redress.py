@@ -204,6 +204,9 @@ def test_personnel_training_at_100_000_is_above_the_standard_national_threshold(
     assert body["rules"]["category"] == "standard" and body["rules"]["annex_e_item"] is None
     assert body["rules"]["national_threshold"] == "60000" and body["rules"]["notice"] == "E3"
     assert body["rules"]["standstill"] is True and body["rules"]["remedy"] == "procurement_act"
+    text = decision_text(tender)
+    assert "kansallisen kynnysarvon ylittävä palveluhankinta, joka ei kuulu hankintalain liitteeseen E" in text
+    assert "Odotusaika päättyy" in text and "Valitusosoitus markkinaoikeuteen" in text
 
 
 def test_a_call_decided_after_a_later_rule_set_keeps_the_rule_set_of_its_publication(
