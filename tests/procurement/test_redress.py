@@ -290,3 +290,36 @@ def test_an_additional_code_of_another_category_warns_the_officer(authority, off
     _errors, warnings = tender_findings(tender, publication=timezone.now() + timedelta(days=1))
 
     assert [w.code for w in warnings if w.field == "cpv_additional"] == ["cpv_category_differs"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "regime", "heading_fi", "heading_sv"),
+    [
+        ("municipality", Regime.SMALL, "Oikaisuvaatimusohje", "Anvisning om begäran om omprövning"),
+        ("other", Regime.SMALL, "hallintolain (434/2003) 7 a luvun", "7 a kap. i förvaltningslagen (434/2003)"),
+        ("state_authority", Regime.SMALL, "Muutoksenhaku", "Ändringssökande"),
+        ("state_authority", Regime.EU, "Valitusosoitus markkinaoikeuteen", "Besvärsanvisning till marknadsdomstolen"),
+    ],
+)
+def test_the_redress_partials_need_only_redress_periods_and_the_authority(
+    authority, kind, regime, heading_fi, heading_sv
+):
+    """The contract an interruption decision uses too: `redress`, `periods` and `authority`, nothing else."""
+    from django.template.loader import render_to_string
+
+    from procurement.redress import redress_rule
+
+    authority.kind = kind
+    redress = redress_rule(regime=regime, authority_kind=kind, rules=rules_on(date(2026, 12, 3)))
+    periods = periods_from(date(2026, 12, 3), regime, redress=redress)
+    context = {"redress": redress, "periods": periods, "authority": authority}
+
+    finnish = " ".join(render_to_string("documents/redress_fi.html", context).split())
+    swedish = " ".join(render_to_string("documents/redress_sv.html", context).split())
+
+    assert heading_fi in finnish and heading_sv in swedish
+    if redress.self_correction_days:
+        # Sent Thursday 3.12.2026; below the threshold received Sunday 6.12 → Sunday 20.12 → Monday 21.12.2026;
+        # above it received the same day → Thursday 17.12.2026.
+        expected = "21.12.2026" if regime == Regime.SMALL else "17.12.2026"
+        assert expected in finnish and expected in swedish
