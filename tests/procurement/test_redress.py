@@ -15,7 +15,7 @@ from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.models import AwardDecision, LotContract
 from evaluation.periods import decision_key, lot_periods_recompute, periods_from
-from evaluation.services import tender_decide, tender_evaluate, tender_propose
+from evaluation.services import tender_evaluate, tender_propose
 from procurement import rules as rules_module
 from procurement.models import DeliveryStatus, Notification
 from procurement.periods import HELSINKI
@@ -210,7 +210,7 @@ def test_personnel_training_at_100_000_is_above_the_standard_national_threshold(
 
 
 def test_a_call_decided_after_a_later_rule_set_keeps_the_rule_set_of_its_publication(
-    authority, officer, member_a, member_b, monkeypatch
+    authority, officer, member_a, member_b, monkeypatch, client_for
 ):
     # given: a municipality's call of 450 000 € published on 2.6.2025
     authority.kind = "municipality"
@@ -238,8 +238,12 @@ def test_a_call_decided_after_a_later_rule_set_keeps_the_rule_set_of_its_publica
     monkeypatch.setattr(rules_module, "RULE_SETS", (*rules_module.RULE_SETS, inserted))
     assert rules_on(timezone.localdate()).regime_for(Decimal("450000")) == Regime.SMALL
 
-    # when: decided and sent on Thursday 3.12.2026
-    decision = tender_decide(actor=officer, tender_id=tender.pk)
+    # when: decided (through the API) and sent on Thursday 3.12.2026
+    response = client_for(officer).post(f"/api/v1/tenders/{tender.pk}/decide/")
+    assert response.status_code == 201, response.content
+    assert response.json()["redress"]["rules_valid_from"] == "2024-01-01"
+    assert response.json()["redress"]["standstill_days"] == 14
+    decision = AwardDecision.objects.get(tender=tender)
     send_decision(Tender.objects.get(pk=tender.pk), datetime(2026, 12, 3, 9, 0, tzinfo=HELSINKI))
 
     # then: the publication's rules: above 400 000 €, a 14-day standstill (3.12 + 14 = Thursday 17.12.2026)
