@@ -17,7 +17,8 @@ from evaluation.models import AwardDecision, LotResult
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.models import Language
 from procurement.periods import HELSINKI
-from procurement.rules import Regime, rules_on
+from procurement.redress import redress_for
+from procurement.rules import Regime, rules_for_tender, tender_classification
 from tenders.cpv import cpv_name
 from tenders.models import LotStatus, PricingUnit, StudyPath, SuitabilityKind, TenderVersion
 
@@ -25,7 +26,7 @@ from .models import DocumentKind, GeneratedDocument
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
-TEMPLATE_VERSION = "decision-3"
+TEMPLATE_VERSION = "decision-4"
 EXCLUSION_BY_CODE = {g.code: g for g in EXCLUSION_GROUNDS}
 
 
@@ -347,11 +348,14 @@ def decision_context(document: GeneratedDocument) -> dict:
 
     # The periods run from the notification: the sending that counts, or today's if the decision is still unsent.
     periods = expected_periods(decision)
-    rules = rules_on(periods.notified_on)
+    # The rule set of the call's publication, and the remedy its regime and the authority's kind give.
+    redress = redress_for(tender=tender, regime=decision.regime)
+    rules = redress.rules
     source_data = {
         "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
         "decided_at": decision.decided_at,
         "regime": decision.regime,
+        "redress": redress.as_dict(),
         "periods": periods.as_dict(),
         "lots": [lot_source_data(item) for item in lots],
         "late": [{"provider": x["provider"].business_id, "received_at": x["received_at"]} for x in reasons["late"]],
@@ -371,6 +375,7 @@ def decision_context(document: GeneratedDocument) -> dict:
         "under_act": decision.regime != Regime.SMALL,
         "eu": decision.regime == Regime.EU,
         "rules": rules,
+        "redress": redress,
         "periods": periods,
         "appeal_deadline": periods.appeal_deadline,
         "generated_at": timezone.now(),
@@ -412,8 +417,7 @@ def call_context(document: GeneratedDocument) -> dict:
         }
         for lang in tender.document_languages
     ]
-    day = (tender.published_at or timezone.now()).astimezone(HELSINKI).date()
-    rules = rules_on(day)
+    rules = rules_for_tender(tender)
     return {
         "source_data": {"version": version.number, "reason": version.reason, "call": snapshot},
         "tender": tender,
@@ -429,7 +433,12 @@ def call_context(document: GeneratedDocument) -> dict:
         ],
         "estimated_value": Decimal(str(snapshot["estimated_value"])),
         "criteria": snapshot["criteria"],
-        "regime": rules.regime_for(Decimal(str(snapshot["estimated_value"]))),
+        "regime": rules.regime_for(
+            Decimal(str(snapshot["estimated_value"])),
+            snapshot["cpv_main"],
+            snapshot.get("cpv_additional") or (),
+            central_government=tender.authority.kind == "state_authority",
+        ),
         "generated_at": timezone.now(),
         "document": document,
     }
@@ -603,8 +612,8 @@ def interruption_context(document: GeneratedDocument) -> dict:
     decided and why, the bidders and offers it concerns (after the opening only: before it the bids stay sealed), and
     the redress with its periods, counted from the sending (today's while it is unsent).
 
-    The redress sections of the templates read `periods` (an `evaluation.periods.Periods`, no standstill), `rules`,
-    `under_act`, `eu` and `authority`, as the award decision's do."""
+    The redress section is the award decision's partial (documents/redress_*.html) with `redress`, `periods` (an
+    `evaluation.periods.Periods`, no standstill) and `authority`."""
     from bids.models import LotOffer
     from evaluation.models import PriceRejection
     from evaluation.qualification import qualification_state
@@ -618,7 +627,7 @@ def interruption_context(document: GeneratedDocument) -> dict:
     else:  # an edition requested before the decisions were recorded: the call's own
         decision = decisions.get(lot__isnull=True)
     periods = expected_interruption_periods(decision)
-    rules = rules_on(periods.notified_on)
+    rules = rules_for_tender(tender)
     # The bids were opened before the decision: it names the bidders and the offers it concerns.
     opened = tender.opened_at is not None and tender.opened_at <= decision.decided_at
     offers = []
@@ -670,6 +679,8 @@ def interruption_context(document: GeneratedDocument) -> dict:
         "under_act": decision.regime != Regime.SMALL,
         "eu": decision.regime == Regime.EU,
         "rules": rules,
+        # The redress of the authority's kind in the decision's regime, as the award decision gives it.
+        "redress": redress_for(tender=tender, regime=decision.regime),
         "periods": periods,
         "appeal_deadline": periods.appeal_deadline,
         "generated_at": timezone.now(),
@@ -928,9 +939,7 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
             .order_by("decided_at", "pk")
         ),
         "decision": decision,
-        "regime": rules_on((tender.published_at or timezone.now()).astimezone(HELSINKI).date()).regime_for(
-            tender.estimated_value
-        ),
+        "regime": tender_classification(tender).regime,
         "course": course_in_words(events, opened=opened),
         # Lazy: each language section names the code in its own language.
         "cpv_main_name": lazy(lambda: cpv_name(tender.cpv_main, (get_language() or "fi")[:2]), str)(),
@@ -995,8 +1004,8 @@ def comparison_context(document: GeneratedDocument) -> dict:
 BUILDERS = {
     DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-3"),
     DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-5"),
-    DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-2"),
-    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-4"),
+    DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-3"),
+    DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-5"),
     DocumentKind.OPENING_RECORD: ("documents/opening_record.html", opening_record_context, "opening-2"),
     DocumentKind.RECEIPT: ("documents/receipt.html", receipt_context, "receipt-3"),
     DocumentKind.CALL: ("documents/call.html", call_context, "call-2"),

@@ -101,6 +101,7 @@ class LotAwardSerializer(serializers.ModelSerializer):
 
 class AwardDecisionSerializer(serializers.ModelSerializer):
     lot_awards = LotAwardSerializer(many=True)
+    redress = serializers.SerializerMethodField()
 
     class Meta:
         model = AwardDecision
@@ -114,7 +115,14 @@ class AwardDecisionSerializer(serializers.ModelSerializer):
             "appeal_ends_on",
             "self_correction_ends_on",
             "lot_awards",
+            "redress",
         ]
+
+    def get_redress(self, decision) -> dict:
+        """The remedy the decision's regime and the authority's kind give, under the publication's rule set."""
+        from procurement.redress import redress_for
+
+        return redress_for(tender=decision.tender, regime=decision.regime).as_dict()
 
 
 def _tender_response(request, tender_id) -> Response:

@@ -1,9 +1,11 @@
 """The statutory periods of a decision, run from the moment it was notified to each bidder.
 
-An e-mailed decision counts as notified on the day it was sent (Procurement Act, section 127). For a lot, the
-latest sending to its bidders counts. Until every bidder of a lot has been sent the decision, the documents show
-the dates the periods will have if it is sent on the day they are rendered; when a notification is sent again
-(a corrected address), the lot's periods run anew from that sending and the decision gets a new edition."""
+An e-mailed decision counts as notified on the day it was sent (Procurement Act, section 127); below the threshold a
+municipal authority's decision counts as received on the 3rd day after the sending, and what runs (standstill, claim,
+appeal) follows the redress data (procurement.redress) of the call's rule set, the one of its publication.
+For a lot, the latest sending to its bidders counts. Until every bidder of a lot has been sent the decision, the
+documents show the dates the periods will have if it is sent on the day they are rendered; when a notification is
+sent again (a corrected address), the lot's periods run anew from that sending and the decision gets a new edition."""
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,31 +17,55 @@ from procurement.audit import audit_record
 from procurement.fsm import transition_run
 from procurement.models import DeliveryStatus, Notification, Timer
 from procurement.periods import HELSINKI, at_local_time, local_date, period_end
-from procurement.rules import Regime, rules_on
+from procurement.redress import redress_for, redress_rule
+from procurement.rules import rules_on
 
 
 @dataclass(frozen=True)
 class Periods:
-    notified_on: date
+    notified_on: date  # the day the decision was sent
     standstill_ends_on: date | None
     appeal_ends_on: date | None
     appeal_deadline: datetime | None
-    self_correction_ends_on: date
+    self_correction_ends_on: date | None  # None: no claim for rectification (a state authority below the threshold)
+    # The day the decision counts as received, from which the periods run: the sending day, or (an e-mailed decision
+    # below the threshold of a municipal authority) the 3rd day after it.
+    received_on: date | None = None
 
     def as_dict(self) -> dict:
         return {key: value.isoformat() if value else None for key, value in asdict(self).items()}
 
 
-def periods_from(notified_on: date, regime: str) -> Periods:
-    rules = rules_on(notified_on)
-    under_act = regime != Regime.SMALL
-    appeal_ends_on = period_end(notified_on, rules.appeal_days) if under_act else None
+def periods_from(
+    notified_on: date,
+    regime: str,
+    *,
+    tender=None,
+    authority_kind: str | None = None,
+    rules=None,
+    redress=None,
+) -> Periods:
+    """The periods of a decision in `regime` sent on `notified_on`, as the redress data says for the authority.
+
+    Pass `tender` (its authority's kind and the rule set of its publication day decide), or `redress`, or
+    `authority_kind` and `rules`. Without a tender or rules, the rule set in force on `notified_on` is used, and an
+    unknown authority kind gets the cautious option (see procurement.redress)."""
+    if redress is None:
+        if tender is not None:
+            redress = redress_for(tender=tender, regime=regime)
+        else:
+            redress = redress_rule(regime=regime, authority_kind=authority_kind, rules=rules or rules_on(notified_on))
+    received_on = notified_on + timedelta(days=redress.received_after_days)
+    appeal_ends_on = period_end(received_on, redress.appeal_days) if redress.appeal_days else None
     return Periods(
         notified_on=notified_on,
-        standstill_ends_on=period_end(notified_on, rules.standstill_days) if under_act else None,
+        standstill_ends_on=period_end(received_on, redress.standstill_days) if redress.standstill_days else None,
         appeal_ends_on=appeal_ends_on,
-        appeal_deadline=at_local_time(appeal_ends_on, rules.appeal_last_time) if appeal_ends_on else None,
-        self_correction_ends_on=period_end(notified_on, rules.self_correction_days),
+        appeal_deadline=at_local_time(appeal_ends_on, redress.appeal_last_time) if appeal_ends_on else None,
+        self_correction_ends_on=(
+            period_end(received_on, redress.self_correction_days) if redress.self_correction_days else None
+        ),
+        received_on=received_on,
     )
 
 
@@ -87,7 +113,9 @@ def expected_notified_on(
 
 def expected_periods(decision, *, lot_ids=None, sending_on: date | None = None, **loaded) -> Periods:
     return periods_from(
-        expected_notified_on(decision, lot_ids=lot_ids, sending_on=sending_on, **loaded), decision.regime
+        expected_notified_on(decision, lot_ids=lot_ids, sending_on=sending_on, **loaded),
+        decision.regime,
+        tender=decision.tender,
     )
 
 
@@ -110,6 +138,7 @@ def lot_periods_recompute(*, tender_id: int) -> list[int]:
             return []
         notifications = decision_notifications(decision)
         bidders = _lot_bidders(decision)
+        redress = redress_for(tender=decision.tender, regime=decision.regime)
         changed = []
         for contract in LotContract.objects.select_for_update().filter(decision=decision).select_related("lot"):
             sent = [notifications.get(p) for p in bidders.get(contract.lot_id, ())]
@@ -118,7 +147,7 @@ def lot_periods_recompute(*, tender_id: int) -> list[int]:
             notified_at = max(n.sent_at for n in sent)
             if contract.notified_at == notified_at:
                 continue
-            periods = periods_from(local_date(notified_at), decision.regime)
+            periods = periods_from(local_date(notified_at), decision.regime, redress=redress)
             before = {"notified_at": contract.notified_at, "standstill_ends_on": contract.standstill_ends_on}
             contract.notified_at = notified_at
             contract.standstill_ends_on = periods.standstill_ends_on

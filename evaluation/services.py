@@ -23,8 +23,8 @@ from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.notifications import notify
-from procurement.periods import local_date, period_end
-from procurement.rules import Regime, rules_on
+from procurement.periods import local_date
+from procurement.rules import tender_classification
 from procurement.timers import evaluation_timer_schedule
 from tenders.languages import Stage, swedish_texts_check
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
@@ -42,7 +42,7 @@ from .models import (
     QualityScore,
 )
 from .panel import evaluating_tender
-from .periods import decision_key
+from .periods import decision_key, periods_from
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
 
@@ -363,17 +363,17 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
         ties_check(tender)
         # The decision and the letters bind in Finnish and Swedish for a bilingual authority: every reason in both.
         swedish_texts_check(tender, stage=Stage.DECISION)
-        today = local_date(timezone.now())
-        rules = rules_on(today)
-        regime = rules.regime_for(tender.estimated_value)
-        under_act = regime != Regime.SMALL
+        # The rule set of the call's publication and its CPV codes decide the regime; the periods follow the
+        # redress of the authority's kind, as if the decision were sent today (the sendings set them anew).
+        regime = tender_classification(tender).regime
+        periods = periods_from(local_date(timezone.now()), regime, tender=tender)
         decision = AwardDecision.objects.create(
             tender=tender,
             decided_by=actor,
             regime=regime,
-            standstill_ends_on=period_end(today, rules.standstill_days) if under_act else None,
-            appeal_ends_on=period_end(today, rules.appeal_days) if under_act else None,
-            self_correction_ends_on=period_end(today, rules.self_correction_days),
+            standstill_ends_on=periods.standstill_ends_on,
+            appeal_ends_on=periods.appeal_ends_on,
+            self_correction_ends_on=periods.self_correction_ends_on,
         )
         open_lots = list(tender.lots.filter(status=LotStatus.OPEN))
         # A framework agreement takes the N best of each lot, in their order; otherwise the best one.

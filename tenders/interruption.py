@@ -265,11 +265,12 @@ def _call_follows_lots(*, actor, tender: Tender) -> None:
 # --- the periods, from the sending ----------------------------------------------------------------------------
 
 
-def interruption_periods(notified_on: date, regime: str):
-    """The periods of redress from the day the decision was notified; no standstill, since nothing is awarded."""
+def interruption_periods(notified_on: date, regime: str, *, tender: Tender):
+    """The periods of redress from the day the decision was notified (the redress of the authority's kind, under the
+    rule set of the call's publication); no standstill, since nothing is awarded."""
     from evaluation.periods import periods_from
 
-    return replace(periods_from(notified_on, regime), standstill_ends_on=None)
+    return replace(periods_from(notified_on, regime, tender=tender), standstill_ends_on=None)
 
 
 def _notifications(decision: InterruptionDecision) -> list[Notification]:
@@ -290,7 +291,7 @@ def expected_interruption_periods(decision: InterruptionDecision, *, sending_on:
     sent on `sending_on` (today): the dates the PDF shows when it is rendered before its sending."""
     sending_on = sending_on or local_date(timezone.now())
     days = [local_date(moment) if moment else sending_on for moment in map(_delivered_at, _notifications(decision))]
-    return interruption_periods(max(days, default=sending_on), decision.regime)
+    return interruption_periods(max(days, default=sending_on), decision.regime, tender=decision.tender)
 
 
 def interruption_periods_recompute(*, decision_id: int) -> bool:
@@ -306,7 +307,7 @@ def interruption_periods_recompute(*, decision_id: int) -> bool:
         notified_at = max(moments)
         if decision.notified_at == notified_at:
             return False
-        periods = interruption_periods(local_date(notified_at), decision.regime)
+        periods = interruption_periods(local_date(notified_at), decision.regime, tender=decision.tender)
         before = {
             "notified_at": decision.notified_at,
             "self_correction_ends_on": decision.self_correction_ends_on,

@@ -16,7 +16,7 @@ from procurement.access import roles_of
 from procurement.fsm import guard
 from procurement.models import ContractingAuthority, Language
 from procurement.periods import local_date
-from procurement.rules import Regime, rules_on
+from procurement.rules import Regime, tender_classification
 
 
 class TenderStatus(models.TextChoices):
@@ -287,8 +287,8 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     @property
     def regime(self) -> Regime:
-        day = local_date(self.published_at or timezone.now())
-        return rules_on(day).regime_for(self.estimated_value)
+        """What the CPV codes and the value give under the rule set of the publication (planned, before it)."""
+        return tender_classification(self).regime
 
     def accepts_bids_at(self, moment) -> bool:
         """True while the box is open at the given server time, whatever the scheduler has done yet.

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procurement.money import format_money
 from procurement.periods import day_off_name, local_date
-from procurement.rules import Regime, rules_on
+from procurement.redress import Remedy, redress_for
+from procurement.rules import Category, Classification, Regime, rules_on, tender_classification
 
 from .models import Procedure, Tender
 
@@ -28,7 +30,8 @@ def tender_findings(tender: Tender, *, publication=None) -> tuple[list[Finding],
         publication or tender.published_at or max(timezone.now(), tender.planned_publication or timezone.now())
     )
     rules = rules_on(local_date(publication))
-    regime = rules.regime_for(tender.estimated_value)
+    classification = tender_classification(tender, rules=rules)
+    regime = classification.regime
     # The start day is not counted: a deadline on the 30th day after publication is 30 days.
     days = (local_date(tender.submission_deadline) - local_date(publication)).days
     errors: list[Finding] = []
@@ -65,7 +68,100 @@ def tender_findings(tender: Tender, *, publication=None) -> tuple[list[Finding],
             )
         )
     warnings += day_off_warnings(tender)
+    warnings += cpv_warnings(classification)
     return errors, warnings
+
+
+def cpv_warnings(classification: Classification) -> list[Finding]:
+    """The main CPV code decides the regime; an additional code of another category asks the officer to check that
+    the main code names the main subject of the contract (a mixed contract follows its main subject)."""
+    return [
+        Finding(
+            "cpv_category_differs",
+            _(
+                "The additional CPV code %(code)s falls under %(other)s, the main code %(main)s under %(category)s. "
+                "The main code decides the rules: check that it names the main subject of the contract."
+            )
+            % {
+                "code": code,
+                "other": Category(other).label,
+                "main": classification.cpv,
+                "category": classification.category.label,
+            },
+            field="cpv_additional",
+        )
+        for code, other in classification.other_categories
+    ]
+
+
+REMEDY_TEXTS = {
+    Remedy.PROCUREMENT_ACT: _(
+        "Request for rectification (hankintaoikaisu, %(claim)s days) and appeal to the Market Court (%(appeal)s days, "
+        "by %(time)s on the last day), from the day the decision is sent."
+    ),
+    Remedy.LOCAL_GOVERNMENT: _(
+        "Claim for rectification under the Local Government Act 410/2015 (%(claim)s days to the body that decided; "
+        "an e-mailed decision is deemed received on the %(received)srd day after sending)."
+    ),
+    Remedy.ADMINISTRATIVE: _(
+        "Claim for rectification under the Administrative Procedure Act 434/2003 (%(claim)s days; an e-mailed "
+        "decision is deemed received on the %(received)srd day after sending)."
+    ),
+    Remedy.NONE: _("No procurement-law remedy applies; the decision says so."),
+}
+
+
+def regime_overview(tender: Tender) -> dict:
+    """What the CPV codes and the value give, for the officer while drafting: the category (Annex E item or the
+    standard regime), the thresholds, the notice, the standstill and the redress for the authority's kind."""
+    redress = redress_for(tender=tender)
+    c = redress.classification
+    amounts = {"national": format_money(c.national_threshold), "eu": format_money(c.eu_threshold), "cpv": c.cpv}
+    if c.category == Category.STANDARD:
+        category = _(
+            "Standard regime: CPV %(cpv)s is not in Annex E. National threshold %(national)s, EU threshold %(eu)s."
+        )
+    else:
+        category = _("Annex E, item %(item)s (CPV %(cpv)s): national threshold %(national)s, EU threshold %(eu)s.")
+        amounts["item"] = c.annex_e_item
+    if c.notice:
+        notice = _("Notice in Hilma: eForms %(notice)s; award notice %(award)s.") % {
+            "notice": c.notice,
+            "award": c.award_notice,
+        }
+    else:
+        notice = _("Below the national threshold: no notice is required (a voluntary one may be published).")
+    if redress.standstill:
+        standstill = _("Standstill: %(days)s days from the sending of the decision.") % {
+            "days": redress.standstill_days
+        }
+    else:
+        standstill = _("No standstill.")
+    remedy = REMEDY_TEXTS[redress.remedy] % {
+        "claim": redress.self_correction_days,
+        "appeal": redress.appeal_days,
+        "time": redress.appeal_last_time,
+        "received": redress.received_after_days,
+    }
+    lines = [
+        str(category % amounts),
+        str(_("Regime: %(regime)s.") % {"regime": Regime(c.regime).label}),
+        str(notice),
+        str(standstill),
+        str(_("Redress (%(kind)s): %(remedy)s") % {"kind": tender.authority.get_kind_display(), "remedy": remedy}),
+        str(
+            _("Rules in force on the publication day: the rule set of %(day)s.")
+            % {"day": f"{c.rules.valid_from.day}.{c.rules.valid_from.month}.{c.rules.valid_from.year}"}
+        ),
+    ]
+    return {
+        **c.as_dict(),
+        "remedy": str(redress.remedy),
+        "standstill_days": redress.standstill_days,
+        "self_correction_days": redress.self_correction_days,
+        "appeal_days": redress.appeal_days,
+        "lines": lines,
+    }
 
 
 # The deadlines a provider or the authority must meet; one on a day off is lawful but invites trouble.

@@ -19,7 +19,7 @@ from procurement.fsm import allowed_actions, transition_permission_check, transi
 from procurement.models import ContractingAuthority
 from procurement.notifications import notify, notify_providers
 from procurement.periods import HELSINKI
-from procurement.rules import rules_on
+from procurement.rules import rules_for_tender
 from procurement.timers import officers_of, tender_timers_clear, tender_timers_schedule
 
 from .cpv import is_known_cpv
@@ -677,7 +677,7 @@ def answers_publish(
         pending = list(tender.questions.filter(bulletin__isnull=True).exclude(answer=""))
         if not pending:
             raise Conflict(_("There are no answered questions to publish."), code="nothing_to_publish")
-        rules = rules_on(now.astimezone(HELSINKI).date())
+        rules = rules_for_tender(tender)  # the rule set of the call's publication
         minimum = timedelta(days=rules.answers_min_days_before_deadline)
         deadline_before = tender.submission_deadline
         late = deadline_before - now < minimum

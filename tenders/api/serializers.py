@@ -12,7 +12,7 @@ from procurement.walltime import HelsinkiDateTimeField
 
 from ..cpv import cpv_name
 from ..models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
-from ..rules_check import tender_findings
+from ..rules_check import regime_overview, tender_findings
 from ..services import LOT_FIELDS
 
 
@@ -168,9 +168,10 @@ class TenderDetailSerializer(TenderSerializer):
     allowed_actions = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
     approval = serializers.SerializerMethodField()
+    rules = serializers.SerializerMethodField()
 
     class Meta(TenderSerializer.Meta):
-        fields = [*TenderSerializer.Meta.fields, "allowed_actions", "warnings", "approval"]
+        fields = [*TenderSerializer.Meta.fields, "allowed_actions", "warnings", "approval", "rules"]
 
     def _is_authority_user(self, tender) -> bool:
         return roles_of(self.context["request"].user).reads_authority(tender.authority_id)
@@ -183,6 +184,12 @@ class TenderDetailSerializer(TenderSerializer):
             return []
         errors, warnings = tender_findings(tender)
         return [f.as_dict() for f in (*errors, *warnings)]
+
+    def get_rules(self, tender) -> dict | None:
+        """For the authority: the regime the CPV codes and the value give, its notices, standstill and redress."""
+        if not self._is_authority_user(tender):
+            return None
+        return regime_overview(tender)
 
     def get_approval(self, tender) -> dict | None:
         if not self._is_authority_user(tender):

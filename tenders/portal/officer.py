@@ -22,7 +22,7 @@ from procurement.portal import _messages_of, done, render_form
 from .. import services
 from ..languages import Stage, is_bilingual, swedish_texts_missing
 from ..models import TenderStatus
-from ..rules_check import tender_findings
+from ..rules_check import regime_overview, tender_findings
 from ..selectors import questions_for, tender_list
 from . import officer_draft
 from .officer_common import (
@@ -193,6 +193,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         "swedish_missing": swedish_texts_missing(tender, stage=Stage.CALL)
         if officer and tender.status in SWEDISH_CHECKED_STATES
         else [],
+        "rules_overview": regime_overview(tender),
         "action_error": error,
         "action_error_details": _messages_of(error.errors) if error is not None and error.errors else [],
         "bid_count": bid_count,

@@ -30,7 +30,7 @@ from ..models import (
     TenderStatus,
     TieBreak,
 )
-from ..rules_check import day_off_warnings, tender_findings
+from ..rules_check import day_off_warnings, regime_overview, tender_findings
 from .officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
 
 STEPS = (
@@ -264,6 +264,8 @@ def _step_context(request, tender, step, **extra) -> dict:
     context = {"tender": tender, "steps": steps, "step": step, "step_label": dict(STEPS)[step], **extra}
     if tender is not None:
         context["call_nav"] = call_nav(request, tender, "tenders:officer_draft")
+        # Which rules the CPV codes and the value give, as saved: shown on every step while drafting.
+        context["rules_overview"] = regime_overview(tender)
     return context
 
 

@@ -70,8 +70,10 @@ def test_small_procurement_has_no_standstill_or_appeal(authority, officer, membe
 
     text = pdf_text(document)
     assert tender.award_decision.standstill_ends_on is None
-    assert "Odotusaika" not in text and "Valitusosoitus" not in text
-    assert "hankintayksikön omien sääntöjen mukaisesti" in text
+    # A municipality below the threshold: no standstill, no Market Court, the Local Government Act's claim
+    # (tests/procurement/test_redress.py has the dates).
+    assert "Valitusosoitus" not in text and "odotusaikaa ei sovelleta" in text
+    assert "kuntalain (410/2015) 134–139 §:n mukaisesti" in text
 
 
 def status_of(client, url) -> int:

@@ -63,6 +63,9 @@ def test_a_period_counts_from_the_finnish_day_of_the_sending_across_a_dst_change
 def test_a_small_procurement_has_no_standstill_but_a_self_correction_period():
     from evaluation.periods import periods_from
 
-    periods = periods_from(date(2026, 11, 2), Regime.SMALL)
+    # A municipality's decision e-mailed on Monday 2.11.2026 is deemed received on the 3rd day, Thursday 5.11;
+    # 14 days from there: Thursday 19.11 (the old rule counted from the sending: 16.11).
+    periods = periods_from(date(2026, 11, 2), Regime.SMALL, authority_kind="municipality")
     assert periods.standstill_ends_on is None and periods.appeal_deadline is None
-    assert periods.self_correction_ends_on == date(2026, 11, 16)
+    assert periods.received_on == date(2026, 11, 5)
+    assert periods.self_correction_ends_on == date(2026, 11, 19)
