@@ -13,7 +13,10 @@ def test_seed_demo_builds_one_call_per_state(db, settings):
     call_command("seed_demo")
     call_command("seed_demo")  # a second run changes nothing
 
-    assert sorted(Tender.objects.values_list("status", flat=True)) == sorted(TenderStatus.values)
+    # One call in each state, and two more decided ones by other kinds of authority (the redress variants).
+    statuses = list(Tender.objects.values_list("status", flat=True))
+    assert set(statuses) == set(TenderStatus.values)
+    assert sorted(statuses) == sorted([*TenderStatus.values, TenderStatus.DECIDED, TenderStatus.DECIDED])
     for name in ("officer", "officer2", "evaluator", "provider1", "provider2", "auditor"):
         assert User.objects.get(username=name).check_password("demo")
     ely = ContractingAuthority.objects.get(business_id="2296962-1")
@@ -26,7 +29,7 @@ def test_seed_demo_builds_one_call_per_state(db, settings):
     from evaluation.draws import tie_draw_verify
     from evaluation.models import TieDraw
 
-    draws = TieDraw.objects.filter(lot__tender__status=TenderStatus.DECIDED)
+    draws = TieDraw.objects.filter(lot__tender__status=TenderStatus.DECIDED, lot__tender__reference="DEMO-008")
     assert draws.exists() and all(tie_draw_verify(d) and d.started_by_id != d.confirmed_by_id for d in draws)
 
 
@@ -51,3 +54,48 @@ def test_seed_demo_shows_a_price_explanation_and_a_rejection_of_a_silent_bidder(
     rejection = PriceRejection.objects.get()
     assert rejection.lot_offer.bid.tender.status == TenderStatus.DECIDED
     assert (rejection.ground, rejection.basis) == ("abnormally_low", "no_explanation")
+
+
+def test_seed_demo_shows_each_redress_variant_in_its_decision(db, settings):
+    """A municipality below the threshold, a state authority at or above it, a bilingual municipality with every text
+    in Swedish: each decided call's decision PDF, read back, gives the redress that its authority and value call for."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from documents.models import DocumentKind, GeneratedDocument
+    from documents.services import document_render
+
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is needed")
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    def decision_text(tender) -> str:
+        document = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.DECISION).latest("version")
+        pdf = document_render(document_id=document.pk)
+        with pdf.file.open("rb") as handle:
+            out = subprocess.run(  # noqa: S603 (the rendered PDF, to a fixed program)
+                [shutil.which("pdftotext"), "-layout", "-", "-"], input=handle.read(), capture_output=True, check=True
+            )
+        return " ".join(out.stdout.decode().split())
+
+    decided = Tender.objects.filter(status=TenderStatus.DECIDED).select_related("authority")
+    by_kind = {(t.authority.kind, t.authority.language_status): t for t in decided}
+    assert set(by_kind) == {("state_authority", "fi"), ("municipality", "fi"), ("municipality", "bilingual")}
+
+    small = decision_text(by_kind[("municipality", "fi")])
+    assert "kuntalain (410/2015) 134–139 §:n" in small and "kolmantena päivänä" in small
+    assert "Valitusosoitus markkinaoikeuteen" not in small
+
+    state = decision_text(by_kind[("state_authority", "fi")])
+    assert "Valitusosoitus markkinaoikeuteen" in state and "Oikaisuohje" in state and "Odotusaika päättyy" in state
+
+    bilingual = decision_text(by_kind[("municipality", "bilingual")])
+    assert "HANKINTAPÄÄTÖS" in bilingual and "UPPHANDLINGSBESLUT" in bilingual
+    swedish = bilingual.split("UPPHANDLINGSBESLUT", 1)[1]
+    assert "Svenskspråkig integrationsutbildning (Vasa)" in swedish
+    assert "Genomförandeplan och pedagogik" in swedish
+    assert "Planen motsvarar kraven i anbudsförfrågan" in swedish
+    assert "Besvärsanvisning till marknadsdomstolen" in swedish

@@ -388,6 +388,154 @@ class Command(BaseCommand):
             )
             self._contract_each_lot(tender, officer, decided_at=now - timedelta(days=40))
             tender_complete(actor=officer, tender_id=tender.pk)
+        self._variants(officer=officer, officer2=officer2, bidders=(p1, p2, p3))
+
+    def _variants(self, *, officer, officer2, bidders):
+        """Decided calls of other kinds of authority, so that each variant of the redress can be read in a PDF: a
+        municipality below the national threshold (the Local Government Act's claim for a review, the decision deemed
+        received on the third day after sending) and a bilingual municipality above it (hankintaoikaisu and the
+        Market Court, every text in Finnish and Swedish). The elinvoimakeskus's decided call above is the state
+        authority at or above the threshold."""
+        municipality = ContractingAuthority.objects.create(
+            name_fi="Kuopion kaupunki",
+            name_sv="Kuopio stad",
+            name_en="City of Kuopio",
+            business_id="0174120-6",
+            kind="municipality",
+            language_status="fi",
+            region="Pohjois-Savo",
+            email="kirjaamo@kuopio.example",
+            address="Suokatu 42, 70100 Kuopio",
+            valid_from=date(2009, 1, 1),
+        )
+        bilingual = ContractingAuthority.objects.create(
+            name_fi="Vaasan kaupunki",
+            name_sv="Vasa stad",
+            name_en="City of Vaasa",
+            business_id="0209602-6",
+            kind="municipality",
+            language_status="bilingual",
+            region="Pohjanmaa",
+            email="kirjaamo@vaasa.example",
+            address="Kauppapuistikko 11, 65100 Vaasa",
+            valid_from=date(1973, 1, 1),
+        )
+        for authority in (municipality, bilingual):
+            for user in (officer, officer2):
+                Membership.objects.create(user=user, role=Role.OFFICER, authority=authority)
+        for user in (officer, officer2):
+            user.__dict__.pop("_hankinta_roles", None)  # roles_of() read them before these memberships
+        self._decided_call(
+            authority=municipality,
+            officer=officer,
+            officer2=officer2,
+            bidders=bidders,
+            fields={
+                "title_fi": "Kotoutumiskoulutus, Kuopion kaupunki 2027 (pienhankinta)",
+                "reference": "DEMO-KUO-001",
+                "estimated_value": Decimal("250000"),
+            },
+            lots=LOTS[:1],
+        )
+        self._decided_call(
+            authority=bilingual,
+            officer=officer,
+            officer2=officer2,
+            bidders=bidders,
+            fields={
+                "title_fi": "Kotoutumiskoulutus suomeksi ja ruotsiksi, Vaasa 2027",
+                "title_sv": "Integrationsutbildning på finska och svenska, Vasa 2027",
+                "reference": "DEMO-VAA-001",
+                "estimated_value": Decimal("480000"),
+            },
+            lots=[
+                {
+                    **LOTS[0],
+                    "title": "Kotoutumiskoulutus, perustaso (Vaasa)",
+                    "municipality": "Vaasa",
+                    "title_sv": "Integrationsutbildning, grundläggande nivå (Vasa)",
+                },
+                {
+                    **LOTS[1],
+                    "title": "Ruotsinkielinen kotoutumiskoulutus (Vaasa)",
+                    "municipality": "Vaasa",
+                    "title_sv": "Svenskspråkig integrationsutbildning (Vasa)",
+                    "language_of_instruction": "sv",
+                },
+            ],
+        )
+
+    def _decided_call(self, *, authority, officer, officer2, bidders, fields, lots):
+        """A call taken from its draft to the decision: three bids, the opening by two officers, qualification,
+        the panel's scores with reasons in Finnish and Swedish, the proposal and the decision."""
+        now = timezone.now()
+        tender = tender_create(
+            actor=officer,
+            authority=authority,
+            fields={
+                "description_fi": DESCRIPTION,
+                "description_sv": DESCRIPTION_SV,
+                "price_weight": Decimal("60"),
+                "submission_deadline": now + timedelta(days=21),
+                **fields,
+            },
+            children={
+                "lots": [dict(lot) for lot in lots],
+                "criteria": [dict(c) for c in CRITERIA],
+                "requirements": [dict(r) for r in REQUIREMENTS],
+            },
+        )
+        tender_submit_for_approval(actor=officer, tender_id=tender.pk)
+        tender_approve(actor=officer2, tender_id=tender.pk, comment="Tarkistettu.")
+        tender_publish(actor=officer, tender_id=tender.pk)
+        for user, base in zip(bidders, (Decimal("9500"), Decimal("8900"), Decimal("10200")), strict=True):
+            bid = bid_create(
+                actor=user, tender_id=tender.pk, received_at=now, content=self._content(tender, user, base)
+            )
+            bid_submit(actor=user, bid_id=bid.pk, received_at=now)
+        Tender.objects.filter(pk=tender.pk).update(
+            submission_deadline=now - timedelta(hours=1), next_check=now - timedelta(hours=1)
+        )
+        tender_close(actor=officer, tender_id=tender.pk)
+        panel_add(actor=officer, tender_id=tender.pk, user_id=officer.pk)
+        panel_declare(actor=officer, tender_id=tender.pk, has_conflict=False)
+        tender_open(actor=officer, tender_id=tender.pk)
+        tender_open(actor=officer2, tender_id=tender.pk)
+        qualification_record(
+            actor=officer,
+            tender_id=tender.pk,
+            checks=[
+                {
+                    "bid": bid.pk,
+                    "subject": subject,
+                    "passed": True,
+                    "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
+                    "reason_sv": "Kravet uppfylls; utredningen har kontrollerats.",
+                }
+                for bid in Bid.objects.filter(tender=tender)
+                for subject in required_subjects(tender)
+            ],
+        )
+        quality_scores_record(
+            actor=officer,
+            tender_id=tender.pk,
+            scores=[
+                {
+                    "lot_offer": offer.pk,
+                    "criterion": criterion.pk,
+                    "points": Decimal(5 + (bid.provider_id + criterion.number) % 5),
+                    "reason": SCORE_REASON,
+                    "reason_sv": SCORE_REASON_SV,
+                }
+                for bid in Bid.objects.filter(tender=tender).prefetch_related("lot_offers")
+                for offer in bid.lot_offers.all()
+                for criterion in tender.criteria.all()
+            ],
+        )
+        tender_evaluate(actor=officer, tender_id=tender.pk)
+        tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
+        tender_decide(actor=officer2, tender_id=tender.pk)
+        return tender
 
     def _contract_each_lot(self, tender, officer, *, decided_at):
         """History: the decision was notified with it, the standstill ended 25 days ago; today an officer checks that
