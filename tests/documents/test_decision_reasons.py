@@ -112,7 +112,11 @@ def opened(bilingual, officer, providers):
         content=full_content(tender, "20000", lots=[lot_1]),
     )
     lot_cancel(
-        actor=officer, tender_id=tender.pk, lot_number=2, reason="PERUUTUS_2: Iisalmen ryhmää ei saada kokoon 2027."
+        actor=officer,
+        tender_id=tender.pk,
+        lot_number=2,
+        reason="PERUUTUS_2: Iisalmen ryhmää ei saada kokoon 2027.",
+        reason_sv="PERUUTUS_2: gruppen i Idensalmi fylls inte 2027.",
     )
     now = timezone.now()
     Tender.objects.filter(pk=tender.pk).update(
@@ -141,6 +145,7 @@ def decided(opened, officer, providers, client_for):
     client = client_for(officer)
     requirement = tender.requirements.get()
     checks = []
+    # A bilingual authority's documents give every reason in Swedish too: here the Finnish text marked " (SV)".
     for name in NAMES:
         bid = _bid(tender, providers, name)
         exclusion = {"bid": bid.pk, "subject": "exclusion", "passed": True, "reason": "Ei poissulkemisperusteita."}
@@ -158,12 +163,15 @@ def decided(opened, officer, providers, client_for):
             }
         if name == "Eklund":
             suitability |= {"passed": False, "reason": "SALAINEN_CV_E: vastuuopettajan kokemus on 3 vuotta 2 kk."}
-        checks += [exclusion, suitability]
+        checks += [check | {"reason_sv": check["reason"] + " (SV)"} for check in (exclusion, suitability)]
     response = client.post(f"/api/v1/tenders/{tender.pk}/qualification/", {"checks": checks}, format="json")
     assert response.status_code == 200, response.content
     response = client.post(
         f"/api/v1/tenders/{tender.pk}/offers/{_offer(tender, providers, 'Forsman').pk}/reject-nonconforming/",
-        {"reason": "EPÄMUKAINEN_F: tarjous kattaa 15 opiskelijaa, tarjouspyyntö edellyttää 20 opiskelijaa."},
+        {
+            "reason": "EPÄMUKAINEN_F: tarjous kattaa 15 opiskelijaa, tarjouspyyntö edellyttää 20 opiskelijaa.",
+            "reason_sv": "EPÄMUKAINEN_F: anbudet omfattar 15 studerande, förfrågan kräver 20.",
+        },
         format="json",
     )
     assert response.status_code == 204, response.content
@@ -183,6 +191,7 @@ def decided(opened, officer, providers, client_for):
         tender_id=tender.pk,
         lot_offer_id=low.pk,
         reason="HINTA_96X: 9 000 € ei kata opettajien palkkoja.",
+        reason_sv="HINTA_96X: 9 000 € täcker inte lärarlönerna.",
     )
     k1, k2 = tender.criteria.order_by("number")
     scores = []
@@ -197,6 +206,10 @@ def decided(opened, officer, providers, client_for):
                 "reason": "SALAISUUS_C2: sopimukset 14 yrityksen kanssa.",
                 "public_reason": "JULKINEN_C2: laaja.",
             }
+        for score in (first, second):
+            score["reason_sv"] = score["reason"] + " (SV)"
+            if score.get("public_reason"):
+                score["public_reason_sv"] = score["public_reason"] + " (SV)"
         scores += [first, second]
     response = client.post(f"/api/v1/tenders/{tender.pk}/scores/", {"scores": scores}, format="json")
     assert response.status_code == 200, response.content
@@ -245,8 +258,9 @@ def test_the_decision_shows_each_offers_points_per_criterion_with_the_panels_rea
     )
     assert "1 Berg Koulutus Oy 450 000,00 € 56,00 22,50 12,00 34,50 90,50" in swedish
     assert (
-        "Kvalitetskriterium 1 Toteutussuunnitelma (vikt 25 %): 6 / 10 poäng → 15,00 jämförelsepoäng. "
-        "Bedömningsgruppens motivering: PERUSTE_Aalto_K1: suunnitelma."
+        # the criterion's and the reason's Swedish texts in the Swedish section
+        "Kvalitetskriterium 1 Genomförandeplan (vikt 25 %): 6 / 10 poäng → 15,00 jämförelsepoäng. "
+        "Bedömningsgruppens motivering: PERUSTE_Aalto_K1: suunnitelma. (SV)"
     ) in swedish
 
 
@@ -450,7 +464,11 @@ def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bi
     qualify_all(tender, officer)
     for offer in LotOffer.objects.filter(bid__tender=tender, lot__number=2):
         offer_reject_nonconforming(
-            actor=officer, tender_id=tender.pk, lot_offer_id=offer.pk, reason=f"EPÄMUKAINEN{offer.pk} ryhmäkoko 30."
+            actor=officer,
+            tender_id=tender.pk,
+            lot_offer_id=offer.pk,
+            reason=f"EPÄMUKAINEN{offer.pk} ryhmäkoko 30.",
+            reason_sv=f"EPÄMUKAINEN{offer.pk} gruppstorlek 30.",
         )
     score_all(tender, officer, offers=LotOffer.objects.filter(bid__tender=tender, lot__number=1))
     tender_evaluate(actor=officer, tender_id=tender.pk)

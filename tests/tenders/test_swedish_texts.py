@@ -214,7 +214,13 @@ def test_a_failed_qualifications_reason_without_swedish_stops_the_evaluation(
         actor=officer,
         tender_id=tender.pk,
         checks=[
-            {"bid": failing.pk, "subject": subject, "passed": False, "reason": "Selvitys puuttuu."}
+            {
+                "bid": failing.pk,
+                "subject": subject,
+                "passed": False,
+                "reason": "Selvitys puuttuu.",
+                "ground": tender.exclusion_grounds[0] if subject == "exclusion" else "",
+            }
             for subject in required_subjects(tender)
         ],
     )
