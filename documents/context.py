@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus
-from evaluation.models import AwardDecision, LotResult
+from evaluation.models import AwardDecision, LotResult, in_section_language
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.models import Language
 from procurement.periods import HELSINKI
@@ -815,7 +815,8 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
                 {
                     "provider": check.bid.provider,
                     "ground": _qualification_ground(check.subject, requirements, check.ground),
-                    "reason": check.reason,
+                    # Lazy: the Swedish section states the reason's Swedish text.
+                    "reason": in_section_language(check.reason, check.reason_sv),
                 }
             )
         rejections = {

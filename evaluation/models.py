@@ -369,7 +369,7 @@ class ConformityRejection(models.Model):
             "{}: {}. {}",
             format_lazy(_("Lot {number}"), number=self.lot_offer.lot.number),
             RejectionGround(self.ground).label,
-            self.reason.strip(),
+            in_section_language(self.reason.strip(), self.reason_sv.strip()),
         )
 
 

@@ -127,7 +127,7 @@ KINDS: dict[str, Kind] = {
         _("Procurement decision: %(title)s"),
         _(
             "The contracting authority has decided on %(title)s. Your notification letter with your result, "
-            "the decision with its appeal instructions, and their dates are attached."
+            "the decision with its instructions for redress, and their dates are attached."
         ),
     ),
     "standstill.ended": Kind(

@@ -153,6 +153,9 @@ def test_the_report_names_the_authority_subject_value_and_the_bidders(decided, b
         assert bilingual.business_id in part and "80400000-8" in part
         assert all(p.name in part for p in providers.values())
     assert "Hankinnan kohde" in finnish and "Upphandlingens föremål" in swedish
+    # each lot by its title in the section's language
+    assert "Kuopio, perustaso" in finnish and "Kuopio, grundläggande stig" in swedish
+    assert "Kuopio, perustaso" not in swedish
 
 
 def test_the_report_states_the_exclusion_and_the_section_96_rejection_with_their_grounds(decided, providers):
@@ -164,7 +167,9 @@ def test_the_report_states_the_exclusion_and_the_section_96_rejection_with_their
     assert "VEROVELKA-81" in finnish
     assert "Myoh-Koulutus Oy" in finnish and "Tarjous saapui tarjousten jättämisen määräajan jälkeen" in finnish
     assert "Anbudet kom in efter tidsfristen för anbud" in swedish
-    assert "Uteslutningsgrund enligt 80 § i upphandlingslagen" in swedish and "VEROVELKA-81" in swedish
+    assert "Uteslutningsgrund enligt 80 § i upphandlingslagen" in swedish
+    # the officer's reason in Swedish in the Swedish section, the Finnish one only in the Finnish section
+    assert "SKATTESKULD-81" in swedish and "VEROVELKA-81" not in swedish and "SKATTESKULD-81" not in finnish
     assert "Poikkeuksellisen alhainen hinta (hankintalain 96 §). Tarjoaja ei antanut selvitystä" in finnish
     assert "HINTA-96X" in finnish and "PRIS-96X" in swedish  # the officer's reason in each language
     assert "Onormalt lågt pris (96 § i upphandlingslagen)" in swedish
