@@ -966,6 +966,13 @@ def comparison_context(document: GeneratedDocument) -> dict:
         .order_by("criterion__number")
     ):
         scores[score.lot_offer_id].append(score)
+    # The bidders read the report after the decision: a reason about an answer its bidder marked as a business secret
+    # is shown as the panel's public summary, or as withheld, as in the decision (points are never secret).
+    secrets = _business_secrets(lot.tender)
+    bids = {r.lot_offer_id: r.lot_offer.bid_id for r in results}
+    for offer_id, offer_scores in scores.items():
+        for score in offer_scores:
+            score.secret = f"quality:{score.criterion_id}" in secrets.get(bids[offer_id], set())
     draws = lot_draws([lot.pk]).get(lot.pk, [])
     return {
         "source_data": {
@@ -981,8 +988,8 @@ def comparison_context(document: GeneratedDocument) -> dict:
                         {
                             "criterion": s.criterion.number,
                             "points": s.points,
-                            "reason": s.reason,
-                            "reason_sv": s.reason_sv,
+                            **_reason_data(s.reason, s.public_reason, s.secret, full=False),
+                            "reason_sv": (s.public_reason_sv or None) if s.secret else s.reason_sv,
                         }
                         for s in scores[r.lot_offer_id]
                     ],
@@ -1003,7 +1010,7 @@ def comparison_context(document: GeneratedDocument) -> dict:
 
 
 BUILDERS = {
-    DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-3"),
+    DocumentKind.COMPARISON: ("documents/comparison.html", comparison_context, "comparison-4"),
     DocumentKind.PROCEDURE_REPORT: ("documents/procedure_report.html", procedure_report_context, "procedure-5"),
     DocumentKind.INTERRUPTION: ("documents/interruption.html", interruption_context, "interruption-3"),
     DocumentKind.LETTER: ("documents/letter.html", letter_context, "letter-5"),

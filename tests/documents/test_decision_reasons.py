@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from bids.models import LotOffer
 from bids.services import bid_create, bid_submit, submission_receipt
-from documents.context import decision_context, letter_context
+from documents.context import comparison_context, decision_context, letter_context
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.models import ConformityRejection, LotResult, ProviderRequest, QualificationCheck
@@ -325,6 +325,24 @@ def test_a_secret_answers_reason_stays_out_of_the_decision_and_the_other_bidders
     # the decision's recorded data keeps the secret out as its text does
     source = decision_context(GeneratedDocument.objects.filter(tender=decided, kind="decision").first())["source_data"]
     assert "SALAISUUS" not in str(source) and "SALAINEN" not in str(source)
+
+
+def test_the_comparison_report_the_bidders_read_keeps_a_secret_answers_reason_out(decided, providers):
+    # the comparison report of lot 1, which every bidder may read after the decision
+    report = rendered(decided, DocumentKind.COMPARISON)
+
+    # then it carries the public reason, or says the reason is withheld, never the secret, in either language
+    assert "SALAISUUS_B1" not in report and "SALAISUUS_C2" not in report
+    assert "JULKINEN_C2: laaja." in report and "JULKINEN_C2: laaja. (SV)" in report
+    assert (
+        "Perustelu koskee tietoja, jotka tarjoaja on merkinnyt liikesalaisuudeksi" in report and WITHHELD_SV in report
+    )
+    # the other reasons and every point stay
+    assert "PERUSTE_Aalto_K1: suunnitelma." in report and "PERUSTE_Aalto_K1: suunnitelma. (SV)" in report
+    source = comparison_context(
+        GeneratedDocument.objects.filter(tender=decided, kind=DocumentKind.COMPARISON).latest("version")
+    )["source_data"]
+    assert "SALAISUUS" not in str(source) and "JULKINEN_C2" in str(source)
 
 
 def test_each_bidder_reads_its_own_whole_reasons_and_the_winners_points(decided, providers):
