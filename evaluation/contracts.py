@@ -1,7 +1,7 @@
 """After the decision: Market Court appeals, the contractor-liability documents, and the signing of the contract."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +12,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
+from procurement.periods import HELSINKI
 
 from .models import Appeal, ContractStatus, LiabilityDocument, LiabilityDocumentKind, LotContract
 
@@ -123,7 +124,8 @@ def appeal_resolve(*, actor, contract_id: int, appeal_id: int, outcome: str, res
 def lot_contracting_clear(*, actor, contract_id: int, confirmed: bool, note: str = "") -> LotContract:
     """An officer confirms, after the standstill, that no self-correction claim or Market Court appeal concerning
     the lot had arrived when it was checked; only then can the contract be signed. A lot without a standstill (a
-    small procurement) needs the same confirmation, which can be given once the decision has been notified."""
+    small procurement) needs the same confirmation: once the claim period of the authority's redress has run (a
+    municipality's), or once the decision has been notified (a state authority's, which has no claim period)."""
     from .periods import standstill_end_moment
 
     if confirmed is not True:
@@ -152,6 +154,23 @@ def lot_contracting_clear(*, actor, contract_id: int, confirmed: bool, note: str
                 % {"date": contract.standstill_ends_on.strftime("%d.%m.%Y")},
                 code="standstill_running",
                 standstill_ends_on=contract.standstill_ends_on.isoformat(),
+            )
+        # Without a standstill (below the national threshold) a municipality's decision can still be claimed for a
+        # review (Local Government Act, 14 days from the deemed receipt): a contract signed before that period ends
+        # would make a claim pointless, so the check waits for it. A state authority's has no such period.
+        if (
+            not contract.standstill_ends_on
+            and contract.self_correction_ends_on
+            and now < datetime.combine(contract.self_correction_ends_on + timedelta(days=1), time(0, 0), HELSINKI)
+        ):
+            raise Conflict(
+                _(
+                    "A claim for a review of the decision can be made until %(date)s: "
+                    "the check can be made only after it."
+                )
+                % {"date": contract.self_correction_ends_on.strftime("%d.%m.%Y")},
+                code="claim_period_running",
+                self_correction_ends_on=contract.self_correction_ends_on.isoformat(),
             )
         before = {"status": contract.status}
         if contract.status == ContractStatus.STANDSTILL:

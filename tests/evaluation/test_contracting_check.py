@@ -125,15 +125,51 @@ def test_an_appeal_after_the_check_needs_a_new_check(after_standstill, officer, 
 
 
 def test_a_small_procurement_without_standstill_still_needs_the_check(authority, officer, member_a, client_for):
+    # a state authority's small procurement: no standstill and no claim period, the check once it is notified
+    authority.kind = "state_authority"
+    authority.save(update_fields=["kind"])
     tender = decided_call(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
     _send_decision(tender, sent=timezone.now())
     contract = _contracts(tender)[0]
     assert contract.standstill_ends_on is None and contract.status == ContractStatus.CONTRACTING
+    assert contract.self_correction_ends_on is None
     client = client_for(officer)
 
     assert _sign(client, contract).json()["code"] == "contracting_not_cleared"
+    assert _clear(client, contract).status_code == 200
+    assert _sign(client, contract).status_code == 200
+
+
+def test_a_municipalitys_small_procurement_is_checked_after_its_claim_period(authority, officer, member_a, client_for):
+    # a municipality's small procurement: the Local Government Act's claim can be made for 14 days from the third
+    # day after sending, and a contract signed before that would make a claim pointless
+    authority.kind = "municipality"
+    authority.save(update_fields=["kind"])
+    tender = decided_call(
+        officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
+    )
+    _send_decision(tender, sent=timezone.now() - timedelta(days=10))
+    contract = _contracts(tender)[0]
+    assert contract.standstill_ends_on is None and contract.self_correction_ends_on >= timezone.localdate()
+    client = client_for(officer)
+
+    refused = _clear(client, contract)
+    assert refused.status_code == 409 and refused.json()["code"] == "claim_period_running"
+    contract.refresh_from_db()
+    assert contract.cleared_at is None
+    assert _sign(client, contract).json()["code"] == "contracting_not_cleared"
+
+    # once the period has run (history: the decision was e-mailed 20 days ago), the check and the signing
+    from evaluation.periods import lot_periods_recompute
+
+    Notification.objects.filter(kind="decision", tender_id=tender.pk).update(
+        sent_at=timezone.now() - timedelta(days=20)
+    )
+    lot_periods_recompute(tender_id=tender.pk)
+    contract.refresh_from_db()
+    assert contract.self_correction_ends_on < timezone.localdate()
     assert _clear(client, contract).status_code == 200
     assert _sign(client, contract).status_code == 200
 
