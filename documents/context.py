@@ -615,8 +615,7 @@ def interruption_context(document: GeneratedDocument) -> dict:
     The redress section is the award decision's partial (documents/redress_*.html) with `redress`, `periods` (an
     `evaluation.periods.Periods`, no standstill) and `authority`."""
     from bids.models import LotOffer
-    from evaluation.models import PriceRejection
-    from evaluation.qualification import qualification_state
+    from evaluation.models import ConformityRejection, PriceRejection, QualificationCheck
     from tenders.interruption import KEY_PREFIX, expected_interruption_periods
     from tenders.models import InterruptionDecision
 
@@ -637,15 +636,23 @@ def interruption_context(document: GeneratedDocument) -> dict:
         )
         if decision.lot_id is not None:
             rows = rows.filter(lot_id=decision.lot_id)
-        _qualified, failed, _missing = qualification_state(tender)
+        # Each failed qualification check's reason, in the section's language (lazy).
+        failed_checks = defaultdict(list)
+        for check in QualificationCheck.objects.filter(bid__tender=tender, passed=False).order_by("subject"):
+            failed_checks[check.bid_id].append(in_section_language(check.reason, check.reason_sv))
         rejections = {
             r.lot_offer_id: r
             for r in PriceRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
         }
+        nonconforming = {
+            r.lot_offer_id: r
+            for r in ConformityRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
+        }
         for offer in rows.order_by("lot__number", "bid__provider__name", "pk"):
-            grounds = [str(reason) for reason in failed.get(offer.bid_id, [])]
-            if offer.pk in rejections:
-                grounds.append(rejections[offer.pk].statement())
+            grounds = list(failed_checks.get(offer.bid_id, []))
+            for rejection in (rejections.get(offer.pk), nonconforming.get(offer.pk)):
+                if rejection is not None:
+                    grounds.append(rejection.statement())
             offers.append({"offer": offer, "provider": offer.bid.provider, "lot": offer.lot, "grounds": grounds})
     return {
         "source_data": {

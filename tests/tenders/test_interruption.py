@@ -163,7 +163,7 @@ def test_the_periods_run_from_the_sending_and_again_from_a_sending_again(
     assert editions(decision).count() == 2
     text = render_latest(decision)
     assert "tiedoksisaannista 5.6.2026" in text and "viimeistään 22.6.2026 klo 16.15" in text
-    assert "delfåendet av beslutet 5.6.2026" in text and "senast 22.6.2026 kl. 16.15" in text
+    assert "räknats från delfåendet 5.6.2026" in text and "senast 22.6.2026 kl. 16.15" in text
     assert "avtalsspärr" in text.lower() and "ei ole odotusaikaa" in text
 
     # when B's notification is sent again on Tuesday 16 June 2026 (a corrected address)
@@ -495,3 +495,52 @@ def test_a_small_procurement_interrupted_gets_the_below_threshold_instructions(a
     assert "PÄÄTÖS HANKINNAN KESKEYTTÄMISESTÄ OSAN 1 OSALTA" in text and "Ryhmää ei saada kokoon." in text
     assert "alittaa hankintalain kansallisen kynnysarvon" in text and "Valitusosoitus" not in text
     assert "125 §" not in text  # the Procurement Act's section on interruption does not apply
+
+
+def test_an_interruption_decision_states_each_offers_rejection_in_the_sections_language(
+    opened_call, officer, three_bidders, client_for
+):
+    from evaluation.qualification import qualification_record
+
+    # given bidder A excluded (its reason in Finnish and Swedish) and B's lot 1 offer found not conforming
+    bid_a = opened_call.bids.get(provider=three_bidders["a"][0])
+    qualification_record(
+        actor=officer,
+        tender_id=opened_call.pk,
+        checks=[
+            {
+                "bid": bid_a.pk,
+                "subject": "exclusion",
+                "passed": False,
+                "ground": opened_call.exclusion_grounds[0],
+                "reason": "POISSULKU-FI: lainvoimainen verovelka.",
+                "reason_sv": "UTESLUTNING-SV: skatteskuld enligt lagakraftvunnet beslut.",
+            }
+        ],
+    )
+    from bids.models import LotOffer
+    from evaluation.requests import offer_reject_nonconforming
+
+    offer_b = LotOffer.objects.get(bid__tender=opened_call, bid__provider=three_bidders["b"][0], lot__number=1)
+    offer_reject_nonconforming(
+        actor=officer,
+        tender_id=opened_call.pk,
+        lot_offer_id=offer_b.pk,
+        reason="EPÄMUKAINEN-FI: ryhmäkoko 30.",
+        reason_sv="AVVIKANDE-SV: gruppstorlek 30.",
+    )
+
+    # when lot 1 is found unsuccessful
+    response = client_for(officer).post(
+        f"/api/v1/tenders/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        {"reason": "Ei hyväksyttäviä tarjouksia.", "reason_sv": "Inga godtagbara anbud."},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+    # then each offer's ground is stated in each section's own language
+    text = render_latest(InterruptionDecision.objects.get(tender=opened_call))
+    finnish, swedish = text.split("BESLUT OM AVBRYTANDE AV UPPHANDLINGEN FÖR DELOMRÅDE 1")
+    assert "POISSULKU-FI" in finnish and "EPÄMUKAINEN-FI" in finnish
+    assert "UTESLUTNING-SV" in swedish and "AVVIKANDE-SV" in swedish
+    assert "POISSULKU-FI" not in swedish and "EPÄMUKAINEN-FI" not in swedish
