@@ -42,32 +42,23 @@ from .requests import (
 from .selectors import abnormally_low, lot_results, panel_of, qualification_checks
 
 
+def optional_text(help_text: str) -> serializers.CharField:
+    """An optional text of an officer (a Swedish counterpart, a public summary), blank when not given."""
+    return serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="", help_text=help_text)
+
+
 class QualityScoreInputSerializer(serializers.Serializer):
     lot_offer = serializers.IntegerField()
     criterion = serializers.IntegerField()
     points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0"))
     reason = serializers.CharField(max_length=10000)
-    reason_sv = serializers.CharField(
-        max_length=10000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The reason in Swedish (consensus scores): a bilingual authority's decision needs it.",
+    reason_sv = optional_text("The reason in Swedish (consensus scores): a bilingual authority's decision needs it.")
+    public_reason = optional_text(
+        "A summary of the reason for the other bidders, shown in the decision when the bidder marked its "
+        "answer to the criterion as a business secret (consensus scores only); the bidder's letter has the reason."
     )
-    public_reason = serializers.CharField(
-        max_length=10000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="A summary of the reason for the other bidders, shown in the decision when the bidder marked its "
-        "answer to the criterion as a business secret (consensus scores only); the bidder's letter has the reason.",
-    )
-    public_reason_sv = serializers.CharField(
-        max_length=10000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The public reason in Swedish: a bilingual authority's decision needs it when there is one.",
+    public_reason_sv = optional_text(
+        "The public reason in Swedish: a bilingual authority's decision needs it when there is one."
     )
 
 
@@ -210,13 +201,7 @@ class QualificationCheckSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=40, help_text='"exclusion" or "requirement:<id>"')
     passed = serializers.BooleanField()
     reason = serializers.CharField(max_length=10_000)
-    reason_sv = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The reason in Swedish: a bilingual authority's decision needs it for a failed check.",
-    )
+    reason_sv = optional_text("The reason in Swedish: a bilingual authority's decision needs it for a failed check.")
     ground = serializers.CharField(
         max_length=40,
         required=False,
@@ -225,20 +210,12 @@ class QualificationCheckSerializer(serializers.Serializer):
         help_text="A failed exclusion check: the exclusion ground (a code the call asks to declare, e.g. "
         '"unpaid_taxes", section 80, or "bankruptcy", section 81). Required then; empty for any other check.',
     )
-    public_reason = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="A summary of the reason for the other bidders, shown in the decision when the reason concerns "
-        "evidence the bidder marked as a business secret; the bidder's letter has the reason.",
+    public_reason = optional_text(
+        "A summary of the reason for the other bidders, shown in the decision when the reason concerns "
+        "evidence the bidder marked as a business secret; the bidder's letter has the reason."
     )
-    public_reason_sv = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The public reason in Swedish: a bilingual authority's decision needs it when there is one.",
+    public_reason_sv = optional_text(
+        "The public reason in Swedish: a bilingual authority's decision needs it when there is one."
     )
 
 
@@ -302,27 +279,11 @@ class ProviderRequestSerializer(serializers.ModelSerializer):
 
 class PriceRejectionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=10_000, help_text="The officer's specific reason for the rejection.")
-    assessment = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Why the bidder's explanation does not account for the price: required when the bidder answered.",
+    assessment = optional_text(
+        "Why the bidder's explanation does not account for the price: required when the bidder answered."
     )
-    reason_sv = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The reason in Swedish: a bilingual authority's decision needs it.",
-    )
-    assessment_sv = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The assessment in Swedish: a bilingual authority's decision needs it.",
-    )
+    reason_sv = optional_text("The reason in Swedish: a bilingual authority's decision needs it.")
+    assessment_sv = optional_text("The assessment in Swedish: a bilingual authority's decision needs it.")
 
 
 class TenderRequestsView(APIView):
@@ -387,13 +348,7 @@ class ConformityRejectionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=10_000, help_text="Specifically, in what the offer does not conform to the call for tenders."
     )
-    reason_sv = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The reason in Swedish: a bilingual authority's decision needs it.",
-    )
+    reason_sv = optional_text("The reason in Swedish: a bilingual authority's decision needs it.")
 
 
 class OfferRejectNonconformingView(APIView):

@@ -353,21 +353,7 @@ class Command(BaseCommand):
                                 "reason_sv": SCORE_REASON_SV,
                             }
                         )
-            qualification_record(
-                actor=officer,
-                tender_id=tender.pk,
-                checks=[
-                    {
-                        "bid": bid.pk,
-                        "subject": subject,
-                        "passed": True,
-                        "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
-                        "reason_sv": "Kravet uppfylls; utredningen har kontrollerats.",
-                    }
-                    for bid in Bid.objects.filter(tender=tender)
-                    for subject in required_subjects(tender)
-                ],
-            )
+            self._qualify_all(tender, officer)
             quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
             tender_evaluate(actor=officer, tender_id=tender.pk)
             if state == "evaluated":
@@ -501,21 +487,7 @@ class Command(BaseCommand):
         panel_declare(actor=officer, tender_id=tender.pk, has_conflict=False)
         tender_open(actor=officer, tender_id=tender.pk)
         tender_open(actor=officer2, tender_id=tender.pk)
-        qualification_record(
-            actor=officer,
-            tender_id=tender.pk,
-            checks=[
-                {
-                    "bid": bid.pk,
-                    "subject": subject,
-                    "passed": True,
-                    "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
-                    "reason_sv": "Kravet uppfylls; utredningen har kontrollerats.",
-                }
-                for bid in Bid.objects.filter(tender=tender)
-                for subject in required_subjects(tender)
-            ],
-        )
+        self._qualify_all(tender, officer)
         quality_scores_record(
             actor=officer,
             tender_id=tender.pk,
@@ -536,6 +508,24 @@ class Command(BaseCommand):
         tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
         tender_decide(actor=officer2, tender_id=tender.pk)
         return tender
+
+    def _qualify_all(self, tender, officer):
+        """Every bid passes every check: its exclusion-grounds declaration and each suitability requirement."""
+        qualification_record(
+            actor=officer,
+            tender_id=tender.pk,
+            checks=[
+                {
+                    "bid": bid.pk,
+                    "subject": subject,
+                    "passed": True,
+                    "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
+                    "reason_sv": "Kravet uppfylls; utredningen har kontrollerats.",
+                }
+                for bid in Bid.objects.filter(tender=tender)
+                for subject in required_subjects(tender)
+            ],
+        )
 
     def _contract_each_lot(self, tender, officer, *, decided_at):
         """History: the decision was notified with it, the standstill ended 25 days ago; today an officer checks that
