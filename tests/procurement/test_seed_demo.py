@@ -95,7 +95,7 @@ def test_seed_demo_shows_each_redress_variant_in_its_decision(db, settings):
     bilingual = decision_text(by_kind[("municipality", "bilingual")])
     assert "HANKINTAPÄÄTÖS" in bilingual and "UPPHANDLINGSBESLUT" in bilingual
     swedish = bilingual.split("UPPHANDLINGSBESLUT", 1)[1]
-    assert "Svenskspråkig integrationsutbildning (Vasa)" in swedish
+    assert "Delområde 2: Svenskspråkig integrationsutbildning (Vaasa)" in swedish
     assert "Genomförandeplan och pedagogik" in swedish
     assert "Planen motsvarar kraven i anbudsförfrågan" in swedish
     assert "Besvärsanvisning till marknadsdomstolen" in swedish

@@ -437,15 +437,15 @@ class Command(BaseCommand):
             lots=[
                 {
                     **LOTS[0],
-                    "title": "Kotoutumiskoulutus, perustaso (Vaasa)",
+                    "title": "Kotoutumiskoulutus, perustaso",
                     "municipality": "Vaasa",
-                    "title_sv": "Integrationsutbildning, grundläggande nivå (Vasa)",
+                    "title_sv": "Integrationsutbildning, grundläggande nivå",
                 },
                 {
                     **LOTS[1],
-                    "title": "Ruotsinkielinen kotoutumiskoulutus (Vaasa)",
+                    "title": "Ruotsinkielinen kotoutumiskoulutus",
                     "municipality": "Vaasa",
-                    "title_sv": "Svenskspråkig integrationsutbildning (Vasa)",
+                    "title_sv": "Svenskspråkig integrationsutbildning",
                     "language_of_instruction": "sv",
                 },
             ],
