@@ -148,6 +148,19 @@ def _choices(rows):
     ]
 
 
+def _submit(request, form, run, message) -> int | None:
+    """One form of the page: its service run on the valid data (None when done), or the status to show it again
+    with its errors (400 invalid, or the service's refusal)."""
+    if not form.is_valid():
+        return 400
+    _made, error = attempt(lambda: run(form.cleaned_data))
+    if error is None:
+        done(request, message)
+        return None
+    place_errors(form, error)
+    return error.status_code
+
+
 @login_required
 def prices(request, pk: int):
     tender = our_tender(request, pk)
@@ -169,63 +182,52 @@ def prices(request, pk: int):
     )
     status = 200
     if action == "ask":
-        status = 400
-        if ask.is_valid():
-            offer = LotOffer.objects.get(pk=ask.cleaned_data["lot_offer"])
-            _made, error = attempt(
-                lambda: provider_request_create(
-                    actor=request.user,
-                    tender_id=tender.pk,
-                    bid_id=offer.bid_id,
-                    lot_offer_id=offer.pk,
-                    kind=ProviderRequest.Kind.PRICE_EXPLANATION,
-                    message=ask.cleaned_data["message"],
-                    deadline=ask.cleaned_data["deadline"],
-                )
-            )
-            if error is None:
-                done(request, _("The request was sent to the bidder."))
-                return redirect("evaluation:prices", tender.pk)
-            place_errors(ask, error)
-            status = error.status_code
+        status = _submit(
+            request,
+            ask,
+            lambda data: provider_request_create(
+                actor=request.user,
+                tender_id=tender.pk,
+                bid_id=LotOffer.objects.get(pk=data["lot_offer"]).bid_id,
+                lot_offer_id=data["lot_offer"],
+                kind=ProviderRequest.Kind.PRICE_EXPLANATION,
+                message=data["message"],
+                deadline=data["deadline"],
+            ),
+            _("The request was sent to the bidder."),
+        )
     elif action == "reject":
-        status = 400
-        if reject.is_valid():
-            _made, error = attempt(
-                lambda: offer_reject_for_price(
-                    actor=request.user,
-                    tender_id=tender.pk,
-                    lot_offer_id=reject.cleaned_data["lot_offer"],
-                    reason=reject.cleaned_data["reason"],
-                    assessment=reject.cleaned_data["assessment"],
-                    reason_sv=reject.cleaned_data.get("reason_sv", ""),
-                    assessment_sv=reject.cleaned_data.get("assessment_sv", ""),
-                )
-            )
-            if error is None:
-                done(request, _("The offer was rejected for its price."))
-                return redirect("evaluation:prices", tender.pk)
-            place_errors(reject, error)
-            status = error.status_code
+        status = _submit(
+            request,
+            reject,
+            lambda data: offer_reject_for_price(
+                actor=request.user,
+                tender_id=tender.pk,
+                lot_offer_id=data["lot_offer"],
+                reason=data["reason"],
+                assessment=data["assessment"],
+                reason_sv=data.get("reason_sv", ""),
+                assessment_sv=data.get("assessment_sv", ""),
+            ),
+            _("The offer was rejected for its price."),
+        )
     elif action == "nonconforming":
-        status = 400
-        if nonconforming.is_valid():
-            _made, error = attempt(
-                lambda: offer_reject_nonconforming(
-                    actor=request.user,
-                    tender_id=tender.pk,
-                    lot_offer_id=nonconforming.cleaned_data["lot_offer"],
-                    reason=nonconforming.cleaned_data["reason"],
-                    reason_sv=nonconforming.cleaned_data.get("reason_sv", ""),
-                )
-            )
-            if error is None:
-                done(request, _("The offer was rejected as not conforming to the call."))
-                return redirect("evaluation:prices", tender.pk)
-            place_errors(nonconforming, error)
-            status = error.status_code
+        status = _submit(
+            request,
+            nonconforming,
+            lambda data: offer_reject_nonconforming(
+                actor=request.user,
+                tender_id=tender.pk,
+                lot_offer_id=data["lot_offer"],
+                reason=data["reason"],
+                reason_sv=data.get("reason_sv", ""),
+            ),
+            _("The offer was rejected as not conforming to the call."),
+        )
     elif request.method == "POST":
         status = 400
+    if status is None:
+        return redirect("evaluation:prices", tender.pk)
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:prices"),
