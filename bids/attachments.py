@@ -450,6 +450,28 @@ def attachment_chunks_for_read(*, user, bid_id, attachment_id) -> tuple[BidAttac
     return attachment, _plain_chunks(attachment)
 
 
+def attachments_of_read_bids(bids: list[Bid]) -> dict[int, list[BidAttachment]]:
+    """The complete attachments of bids that the reader has already been let in to (`tender_bids`, which checked the
+    seal and the panel and recorded the read), with their names and purposes opened, by bid; oldest first."""
+    by_bid: dict[int, list[BidAttachment]] = {bid.pk: [] for bid in bids}
+    bid_of = {bid.pk: bid for bid in bids}
+    rows = BidAttachment.objects.filter(bid__in=bids, status=AttachmentStatus.READY).order_by("created_at", "pk")
+    for attachment in rows:
+        attachment.bid = bid_of[attachment.bid_id]
+        by_bid[attachment.bid_id].append(attachment)
+    for bid in bids:
+        if by_bid[bid.pk]:
+            _unsealed(bid, by_bid[bid.pk])
+    return by_bid
+
+
+def attachment_plain_chunks(attachment: BidAttachment) -> Iterator[bytes]:
+    """The content of a complete attachment from `attachments_of_read_bids`, decrypted as it is read, for a service
+    that checked its reader and records the read itself (the bids' archive records one event for all its files);
+    a chunk that does not open raises AttachmentDamaged."""
+    return _plain_chunks(attachment)
+
+
 def attachments_purge_abandoned(*, older_than: timedelta = timedelta(hours=24)) -> int:
     """Remove uploads left unfinished for a day: they hold no answer and count against the bid's limit.
     Safe to run twice at once (skip_locked)."""

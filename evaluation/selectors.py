@@ -71,3 +71,40 @@ def abnormally_low(*, user, tender_id) -> dict:
     tender = tender_get(user=user, tender_id=tender_id)
     evaluation_read_check(user=user, tender=tender)
     return abnormally_low_offers(tender)
+
+
+def _after_opening_check(*, user, tender) -> None:
+    """The evaluation's records about the bids are read like them: never before the opening (403 bids_sealed, on
+    record), then as `evaluation_read_check` says."""
+    if tender.bids_are_sealed:
+        audit_record(action="bid.read_sealed", actor=user, obj=tender, denied=True)
+        raise Forbidden(_("Bids are sealed until they are opened after the tender deadline."), code="bids_sealed")
+    evaluation_read_check(user=user, tender=tender)
+
+
+def provider_requests_of_tender(*, user, tender_id):
+    """The requests sent to the call's bidders with their answers, oldest first, for the panel (and auditors) after
+    the opening; each bidder sees only its own, on its bid (`provider_requests_of_bid`)."""
+    from .models import ProviderRequest
+
+    tender = tender_get(user=user, tender_id=tender_id)
+    _after_opening_check(user=user, tender=tender)
+    return list(
+        ProviderRequest.objects.filter(bid__tender=tender)
+        .select_related("bid__provider", "lot_offer__lot", "requested_by", "answered_by")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def individual_scores_of_tender(*, user, tender_id):
+    """The evaluators' own scores before the consensus. The authority's officers (who set the consensus) and its
+    auditors read every evaluator's; an evaluator reads only their own, so that each scores independently."""
+    from .models import IndividualScore
+
+    tender = tender_get(user=user, tender_id=tender_id)
+    _after_opening_check(user=user, tender=tender)
+    scores = IndividualScore.objects.filter(lot_offer__bid__tender=tender).select_related("evaluator")
+    roles = roles_of(user)
+    if not (roles.is_officer(tender.authority_id) or roles.audits(tender.authority_id)):
+        scores = scores.filter(evaluator=user)
+    return list(scores.order_by("evaluator__username", "lot_offer_id", "criterion_id"))

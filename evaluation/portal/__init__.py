@@ -2,14 +2,20 @@
 
 from django.urls import path
 
-from . import assessment, award, opening, prices
+from . import assessment, award, bids, individual, opening, prices, requests
 
 urlpatterns: list = [
     path("<int:pk>/opening/", opening.opening, name="opening"),
     path("<int:pk>/panel/", opening.panel, name="panel"),
     path("<int:pk>/panel/declaration/", opening.declare, name="declare"),
     path("<int:pk>/qualification/", assessment.qualification, name="qualification"),
+    path("<int:pk>/bids/", bids.bids, name="bids"),
+    path("<int:pk>/bids/lots/<int:lot_number>/", bids.bids, name="bids_lot"),
+    path("<int:pk>/bids/all.zip", bids.bids_zip, name="bids_zip"),
+    path("<int:pk>/bids/<int:bid_id>/attachments/<uuid:attachment_id>/", bids.bid_attachment, name="bid_attachment"),
+    path("<int:pk>/requests/", requests.requests, name="requests"),
     path("<int:pk>/scores/", assessment.scores, name="scores"),
+    path("<int:pk>/scores/individual/", individual.individual_scores, name="individual_scores"),
     path("<int:pk>/prices/", prices.prices, name="prices"),
     path("<int:pk>/evaluate/", assessment.evaluate, name="evaluate"),
     path("<int:pk>/results/", award.results, name="results"),

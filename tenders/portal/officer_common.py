@@ -121,8 +121,11 @@ def call_nav(request, tender: Tender, current: str) -> list[CallLink]:
     if after_opening:
         links += [
             ("evaluation:panel", _("Panel")),
+            ("evaluation:bids", _("Bids")),
             ("evaluation:qualification", _("Qualification")),
+            ("evaluation:requests", _("Requests to bidders")),
             ("evaluation:prices", _("Prices (section 96)")),
+            ("evaluation:individual_scores", _("Individual scores")),
             ("evaluation:scores", _("Scores")),
             ("evaluation:results", _("Comparison")),
         ]
