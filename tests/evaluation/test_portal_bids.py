@@ -36,7 +36,7 @@ def _evaluator(authority):
     return user
 
 
-def _bid_with_files(member, tender, price, files):
+def bid_with_files(member, tender, price, files):
     now = timezone.now()
     bid = bid_create(actor=member, tender_id=tender.pk, received_at=now, content=full_content(tender, price))
     for name, data, purpose in files:
@@ -56,10 +56,10 @@ def closed_call(authority, officer, member_a, member_b):
     """A closed call, not yet opened: bidder A gave a PDF for criterion 1 and a PNG as another attachment."""
     tender = factories.TenderFactory(status=TenderStatus.PUBLISHED, published_at=timezone.now(), authority=authority)
     criterion = tender.criteria.order_by("number").first()
-    bid_a = _bid_with_files(
+    bid_a = bid_with_files(
         member_a, tender, "9000", [("Suunnitelma.pdf", PLAN, f"criterion:{criterion.pk}"), ("Kuva.png", PHOTO, "other")]
     )
-    _bid_with_files(member_b, tender, "8000", [])
+    bid_with_files(member_b, tender, "8000", [])
     past = timezone.now() - timedelta(seconds=1)
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=past, next_check=past)
     tender_close(actor=officer, tender_id=tender.pk)
