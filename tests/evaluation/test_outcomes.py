@@ -202,3 +202,33 @@ def test_a_reason_about_a_business_secret_is_withheld_from_the_other_bidders(aut
     assert "Salainen menetelmä X" not in b_html
     assert "Menetelmä on hyvin perusteltu." in b_html
     assert "Salainen menetelmä X toimii." in a_html
+
+
+def test_a_cancelled_call_shows_the_interruption_instead_of_continue_your_bid(authority, officer, member_a):
+    from django.utils import timezone
+
+    from tenders.models import TenderStatus
+    from tenders.services import tender_cancel
+    from tests.helpers import submit_bid
+
+    # given: a call still open for bids, with A's submitted bid, cancelled and the decision sent
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    submit_bid(member_a, tender)
+    client = signed_in(member_a)
+    assert "Continue your bid" in client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
+    tender_cancel(actor=officer, tender_id=tender.pk, reason="Määrärahat eivät riitä.")
+    for document in GeneratedDocument.objects.filter(tender=tender, kind="interruption"):
+        document_render(document_id=document.pk)
+    for notification in Notification.objects.filter(tender_id=tender.pk, kind="tender.cancelled"):
+        assert notification_deliver(notification_id=notification.pk) == "sent"
+
+    # when
+    call = client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
+    mine = client.get(reverse("bids:mine")).content.decode()
+
+    # then
+    for html in (call, mine):
+        assert "Continue your bid" not in html
+        assert outcomes_of(html) == ["interrupted", "interrupted"]
+        assert "Määrärahat eivät riitä." in html
+        assert "The decision to interrupt (PDF)" in html
