@@ -3,6 +3,8 @@
 import hashlib
 import logging
 import operator
+import re
+import unicodedata
 from datetime import timedelta
 from functools import reduce
 
@@ -23,7 +25,7 @@ from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.models import Notification
 from procurement.notifications import INTERRUPTION_KINDS, notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
-from tenders.models import Tender, TenderInterest
+from tenders.models import InterruptionDecision, Lot, Tender, TenderInterest
 
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
 from .renderer import RENDERER, render_pdf
@@ -53,6 +55,41 @@ def document_request(
         audit_record(action="document.request", actor=actor, obj=document, tender_id=tender.pk, detail={"kind": kind})
         outbox_enqueue("documents.render", document.pk)
     return document
+
+
+def _ascii_slug(text: str, limit: int = 60) -> str:
+    """ASCII letters, digits and hyphens, case kept: "Åbo Utbildning Ab" → "Abo-Utbildning-Ab"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
+
+
+def document_filename(document: GeneratedDocument) -> str:
+    """The name a document is downloaded and e-mailed under, telling the call, the kind, the party and the version,
+    e.g. `HANK-2026-0008_receipt_Opintotalo-Oy_v1.pdf`. Only a provider's own documents (a receipt, a letter) name it,
+    as only the provider and the authority read them; the call's other documents (the call, the decision, the
+    comparison, ...) name no bidder. A receipt's version is its submission's."""
+    from bids.models import BidVersion
+
+    parts = [_ascii_slug(document.tender.reference) or f"call-{document.tender_id}", document.kind]
+    version = document.version
+    kind, subject = document.kind, document.subject
+    if kind in (DocumentKind.RECEIPT, DocumentKind.LETTER) and document.provider_id:
+        parts.append(_ascii_slug(document.provider.name) or f"provider-{document.provider_id}")
+    if kind == DocumentKind.RECEIPT and subject.startswith("bid-version:"):
+        number = BidVersion.objects.filter(pk=subject.split(":")[1]).values_list("number", flat=True).first()
+        version = number or version
+    elif kind == DocumentKind.COMPARISON and subject.startswith("lot:"):
+        number = Lot.objects.filter(pk=subject.split(":")[1]).values_list("number", flat=True).first()
+        parts.append(f"lot-{number}")
+    elif kind == DocumentKind.INTERRUPTION and subject.startswith("interruption:"):
+        number = (
+            InterruptionDecision.objects.filter(pk=subject.split(":")[1]).values_list("lot__number", flat=True).first()
+        )
+        if number:
+            parts.append(f"lot-{number}")
+    elif kind == DocumentKind.CALL:
+        parts.append(document.language)
+    return "_".join(parts) + f"_v{version}.pdf"
 
 
 def document_render(*, document_id: int) -> GeneratedDocument | None:
@@ -102,7 +139,7 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
         if document.status == DocumentStatus.READY:
             return document
-        filename = f"{document.kind}-{document.tender_id}-v{document.version}.pdf"
+        filename = document_filename(document)
         document.file.save(
             f"{document.kind}-{document.tender_id}-v{document.version}-{digest[:16]}.pdf", ContentFile(pdf), save=False
         )

@@ -58,18 +58,24 @@ def _provider_choices(user) -> list | None:
 
 @login_required
 def mine(request):
-    """The provider's bids, with their calls, deadlines and latest receipts."""
+    """The provider's bids, with their calls, deadlines, latest receipts and, per lot, where each stands: the award
+    decision's outcome once it was sent to the provider, an interruption, or pending (`evaluation.outcomes`)."""
+    from evaluation.outcomes import bid_outcomes
+
     if not roles_of(request.user).provider_of:
         raise NotFound()
     now = timezone.now()
+    bids = bids_of_provider(user=request.user)
+    outcomes = bid_outcomes(user=request.user, bids=bids)
     rows = []
-    for bid in bids_of_provider(user=request.user):
+    for bid in bids:
         latest = bid.versions.order_by("-number").first()
         rows.append(
             {
                 "bid": bid,
                 "latest": latest,
                 "open": bid.tender.accepts_bids_at(now),
+                "outcome": outcomes[bid.pk],
             }
         )
     return render(request, f"{TEMPLATES}mine.html", {"rows": rows})

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from procurement.auditchain import verify_chain
 from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.models import AuditEvent, ContractingAuthority, SecurityEvent
 from procurement.portal import done
+from tenders.cpv import cpv_codes
 from tenders.models import TenderStatus
 from tenders.selectors import tender_get, tenders_visible_to
 
@@ -31,6 +33,34 @@ def _auditor(user):
     if not (roles.auditor_of_all or roles.auditor_of):
         raise NotFound()
     return roles
+
+
+def _text_search(text: str) -> Q:
+    """Calls whose title (fi, sv, en), reference, authority's name (fi, sv) or CPV code (its digits, or a word of its
+    official Finnish, Swedish or English name) contains the text, in any case."""
+    condition = (
+        Q(title_fi__icontains=text)
+        | Q(title_sv__icontains=text)
+        | Q(title_en__icontains=text)
+        | Q(reference__icontains=text)
+        | Q(authority__name_fi__icontains=text)
+        | Q(authority__name_sv__icontains=text)
+    )
+    digits = text.replace("-", "")
+    if digits.isdigit():
+        condition |= Q(cpv_main__startswith=text) | Q(cpv_additional__icontains=f'"{text}')
+    else:
+        folded = text.casefold()
+        codes = [
+            code
+            for code, row in cpv_codes().items()
+            if any(folded in (row.get(f"name_{lang}") or "").casefold() for lang in ("fi", "sv", "en"))
+        ]
+        if codes:
+            condition |= Q(cpv_main__in=codes)
+            for code in codes[:50]:
+                condition |= Q(cpv_additional__icontains=f'"{code}"')
+    return condition
 
 
 @login_required
@@ -52,6 +82,9 @@ def audit(request):
         calls = calls.filter(authority_id=int(chosen))
     if status in TenderStatus.values:
         calls = calls.filter(status=status)
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        calls = calls.filter(_text_search(query))
     page = Paginator(calls, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -62,6 +95,7 @@ def audit(request):
             "chosen": chosen,
             "status": status,
             "statuses": TenderStatus.choices,
+            "query": query,
         },
     )
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from bids.selectors import bids_of_provider
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import document_download, documents_visible_to
+from evaluation.outcomes import bid_outcomes, comparison_for_bidder
 from procurement.access import roles_of
 from procurement.clientip import client_ip
 from procurement.errors import NotFound
@@ -128,6 +129,7 @@ def _own_bid(user, tender):
 
 def _call_context(request, tender) -> dict:
     roles = roles_of(request.user)
+    bid = _own_bid(request.user, tender)
     questions, _for_authority = questions_for(user=request.user, tender_id=tender.pk)
     now = timezone.now()
     questions_close = tender.questions_deadline or tender.submission_deadline
@@ -154,7 +156,9 @@ def _call_context(request, tender) -> dict:
         "may_ask": bool(roles.provider_of) and tender.status == TenderStatus.PUBLISHED and now < questions_close,
         "questions_close": questions_close,
         "accepts_bids": tender.accepts_bids_at(now),
-        "bid": _own_bid(request.user, tender),
+        "bid": bid,
+        # Where the bid stands: a decided or interrupted call shows its outcome instead of "continue your bid".
+        "outcome": bid_outcomes(user=request.user, bids=[bid])[bid.pk] if bid else None,
     }
 
 
@@ -212,6 +216,19 @@ def document(request, pk: int, document_id: int):
     response["X-Content-SHA256"] = record.sha256
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def comparison(request, pk: int):
+    """The comparison of the call's decided lots, for its bidders once the decision was sent to them (publicity: the
+    bidders read the other bids after the decision, without their business secrets); 404 for anyone else."""
+    context = comparison_for_bidder(user=request.user, tender_id=pk)
+    context["documents"] = list(
+        documents_visible_to(user=request.user)
+        .filter(tender_id=pk, kind=DocumentKind.COMPARISON, status=DocumentStatus.READY)
+        .order_by("subject", "version")
+    )
+    return render(request, "tenders/portal/public/comparison.html", context)
 
 
 class AlertForm(forms.Form):
@@ -275,5 +292,6 @@ urlpatterns = [
     path("alerts/<int:alert_id>/delete/", alert_delete, name="alert-delete"),
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/follow/", follow, name="follow"),
+    path("<int:pk>/comparison/", comparison, name="comparison"),
     path("<int:pk>/documents/<int:document_id>/", document, name="document"),
 ]

@@ -364,6 +364,9 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/calls/{pk}/"): rule(everyone=OK),
     ("POST", "/calls/{pk}/"): page(signed_in=DENIED, providers=by_state(FOUND, CONFLICT, CONFLICT)),  # a question
     ("POST", "/calls/{pk}/follow/"): page(signed_in=DENIED, providers=FOUND),
+    # The bidders' comparison, once the decision was sent to them: this world never sends it, so it is found by nobody
+    # (tests/evaluation/test_outcomes.py reads it after the sending).
+    ("GET", "/calls/{pk}/comparison/"): page(signed_in=HIDDEN),
     **{("GET", "/calls/{pk}/documents/{document_id}/", which): document(which, portal=True) for which in DOCUMENT_READ},
     # --- portal: the authority's calls -----------------------------------------------------------------------------
     ("GET", "/calls/ours/"): page(signed_in=OK),  # the calls of the user's authorities (none for the others)
