@@ -80,6 +80,12 @@ class ContractingAuthority(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     # Whether a procurement officer may also make the award decision, or only a decision-maker of the authority.
     officers_may_decide = models.BooleanField(_("officers may make award decisions"), default=True)
+    # Four eyes on the award: the one who decides is not the one who proposed it.
+    decider_not_proposer = models.BooleanField(
+        _("the award is decided by someone other than its proposer"),
+        default=False,
+        help_text=_("When set, whoever proposed the award cannot also decide it."),
+    )
     successor = models.ForeignKey(
         "self",
         verbose_name=_("successor"),
