@@ -93,6 +93,13 @@ KINDS: dict[str, Kind] = {
         calendar="deadline",
         calendar_summary=_("Questions deadline: %(title)s"),
     ),
+    "tender.approval_requested": Kind(
+        _("A call waits for your approval: %(title)s"),
+        _(
+            "%(requested_by)s has sent the call for tenders %(title)s for approval. Another officer than its author "
+            "approves it or returns it to draft."
+        ),
+    ),
     "tender.closed": Kind(
         _("Bids ready to be opened: %(title)s"),
         _(

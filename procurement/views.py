@@ -285,7 +285,13 @@ def inbox(request):
     tenders = Tender.objects.select_related("authority").in_bulk({n.tender_id for n in rows if n.tender_id})
     for n in rows:
         n._tender = tenders.get(n.tender_id)
-    return render(request, "portal/inbox.html", {"notifications": rows})
+    # What waits for an official comes on top of the messages (computed, so a task done is gone).
+    from evaluation.worklist import tasks_for
+
+    roles = roles_of(request.user)
+    show_tasks = bool(roles.officer_of or roles.evaluator_of or roles.decision_maker_of)
+    tasks = tasks_for(request.user) if show_tasks else []
+    return render(request, "portal/inbox.html", {"notifications": rows, "tasks": tasks, "show_tasks": show_tasks})
 
 
 @login_required
