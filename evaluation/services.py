@@ -22,6 +22,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from procurement.fsm import transition_permission_check, transition_run
+from procurement.models import Membership, Role
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.rules import tender_classification
@@ -352,7 +353,23 @@ def tender_propose(*, actor, tender_id: int, note: str = "") -> AwardProposal:
             defaults={"proposed_by": actor, "proposed_at": timezone.now(), "note": note, "winners": winners},
         )
         audit_record(action="decision.propose", actor=actor, obj=tender, after={"winners": winners, "note": note})
+        notify(
+            kind="award.proposed",
+            key=f"tender:{tender.pk}:proposal:{proposal.proposed_at.isoformat()}",
+            tender_id=tender.pk,
+            users=deciders_of(tender) - {actor.pk},
+            payload={"proposed_by": actor.get_full_name() or actor.username},
+        )
     return proposal
+
+
+def deciders_of(tender: Tender) -> set[int]:
+    """Who may decide the call's award (`tenders.models.may_decide`): its authority's decision-makers, and its
+    officers where the authority lets officers decide."""
+    roles = [Role.DECISION_MAKER, Role.OFFICER] if tender.authority.officers_may_decide else [Role.DECISION_MAKER]
+    return set(
+        Membership.objects.filter(authority_id=tender.authority_id, role__in=roles).values_list("user_id", flat=True)
+    )
 
 
 def decider_is_proposer(tender: Tender, user) -> bool:

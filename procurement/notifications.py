@@ -100,6 +100,17 @@ KINDS: dict[str, Kind] = {
             "approves it or returns it to draft."
         ),
     ),
+    "tender.returned": Kind(
+        _("The call was returned to draft: %(title)s"),
+        _(
+            "The call for tenders %(title)s was returned to draft. Correct it and send it for approval again. "
+            "%(comment)s"
+        ),
+    ),
+    "award.proposed": Kind(
+        _("An award waits for your decision: %(title)s"),
+        _("%(proposed_by)s has proposed the award of %(title)s. The proposal and the comparison are in the portal."),
+    ),
     "tender.closed": Kind(
         _("Bids ready to be opened: %(title)s"),
         _(

@@ -447,7 +447,17 @@ def tender_approve(*, actor, tender_id: int, comment: str = "") -> Tender:
 
 
 def tender_return_to_draft(*, actor, tender_id: int, comment: str) -> Tender:
-    return _reasoned(actor, tender_id, "return_to_draft", comment, field="comment")
+    with transaction.atomic():
+        tender = _reasoned(actor, tender_id, "return_to_draft", comment, field="comment")
+        # The draft waits for its author and whoever sent it: they are told why it came back.
+        notify(
+            kind="tender.returned",
+            key=f"tender:{tender.pk}:returned:{timezone.now().isoformat()}",
+            tender_id=tender.pk,
+            users={tender.created_by_id, tender.submitted_for_approval_by_id} - {None, actor.pk},
+            payload={"comment": tender.approval_comment},
+        )
+        return tender
 
 
 def tender_publish(*, actor, tender_id: int) -> Tender:

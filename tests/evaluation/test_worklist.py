@@ -220,3 +220,31 @@ def test_the_decide_button_is_not_offered_to_the_proposer_where_the_authority_re
 
     assert decide_url not in page(officer)
     assert decide_url in page(head)
+
+
+# --- the notifications that e-mail a task --------------------------------------------------------------------
+
+
+def test_a_returned_draft_is_notified_to_its_author(authority, officer, officer2):
+    from procurement.models import Notification
+
+    tender = factories.TenderFactory(authority=authority, created_by=officer)
+    tender_submit_for_approval(actor=officer, tender_id=tender.pk)
+    tender_return_to_draft(actor=officer2, tender_id=tender.pk, comment="Korjaa painot.")
+
+    returned = Notification.objects.filter(kind="tender.returned", tender_id=tender.pk)
+    assert [n.user_id for n in returned] == [officer.pk]
+    assert "Korjaa painot." in returned.get().payload["comment"]
+
+
+def test_a_proposal_is_notified_to_those_who_may_decide_it_not_the_proposer(authority, officer, officer2, member_a):
+    from procurement.models import Notification
+
+    head = decision_maker_of(authority)
+    tender = proposed_call(authority, officer, member_a)
+
+    recipients = set(
+        Notification.objects.filter(kind="award.proposed", tender_id=tender.pk).values_list("user_id", flat=True)
+    )
+
+    assert head.pk in recipients and officer2.pk in recipients and officer.pk not in recipients

@@ -256,3 +256,20 @@ def test_only_an_officer_edits_the_wording(authority, open_tender, member_a):
 
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="question.edit").exists()
+
+
+def test_the_api_edits_the_wording_for_officers_only_and_keeps_the_words_as_asked(
+    officer, open_tender, member_a, client_for
+):
+    question = asked(open_tender, member_a)
+    url = f"/api/v1/tenders/{open_tender.pk}/questions/{question.pk}/wording/"
+
+    refused = client_for(member_a).post(url, {"text": "Muu"}, format="json")
+    response = client_for(officer).post(url, {"text": "Ryhmäkoko?"}, format="json")
+
+    assert refused.status_code == 403
+    assert response.status_code == 200
+    assert response.json()["text"] == "Ryhmäkoko?"
+    assert response.json()["original_text"] == "Me Koulutus Oy kysymme: ryhmäkoko?"
+    own = client_for(member_a).get(f"/api/v1/tenders/{open_tender.pk}/questions/").json()
+    assert [q["text"] for q in own] == ["Ryhmäkoko?"] and "original_text" not in own[0]
