@@ -26,6 +26,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FINNISH
     )
+    # Whether what waits for the user (an approval, a proposal to decide…) is e-mailed too, or only in the inbox.
+    task_email = models.BooleanField(_("e-mail me when something waits for me"), default=True)
 
     class Meta:
         verbose_name = _("user")

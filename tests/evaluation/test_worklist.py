@@ -248,3 +248,46 @@ def test_a_proposal_is_notified_to_those_who_may_decide_it_not_the_proposer(auth
     )
 
     assert head.pk in recipients and officer2.pk in recipients and officer.pk not in recipients
+
+
+def test_a_task_is_e_mailed_only_to_users_who_chose_it(authority, officer, officer2):
+    from procurement.models import DeliveryStatus, Notification
+
+    inbox_only = factories.officer_of(authority)
+    inbox_only.task_email = False
+    inbox_only.save()
+    tender = factories.TenderFactory(authority=authority, created_by=officer)
+
+    tender_submit_for_approval(actor=officer, tender_id=tender.pk)
+
+    rows = {n.user_id: n for n in Notification.objects.filter(kind="tender.approval_requested", tender_id=tender.pk)}
+    assert rows[officer2.pk].status == DeliveryStatus.PENDING and rows[officer2.pk].email_to == [officer2.email]
+    assert rows[inbox_only.pk].status == DeliveryStatus.INBOX_ONLY and rows[inbox_only.pk].email_to == []
+
+
+def test_the_inbox_shows_the_tasks_on_top_and_saves_the_e_mail_choice(authority, officer, officer2):
+    from django.test import Client
+
+    from procurement.models import AuditEvent, User
+
+    tender = factories.TenderFactory(authority=authority, created_by=officer, title_fi="Kotoutumiskoulutus Rauma")
+    tender_submit_for_approval(actor=officer, tender_id=tender.pk)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(officer2)
+
+    page = client.get("/inbox/").content.decode()
+    response = client.post("/inbox/preferences/", {})
+
+    assert page.index("Approve the call or return it to draft") < page.index("A call waits for your approval")
+    assert response.status_code == 302
+    assert User.objects.get(pk=officer2.pk).task_email is False
+    assert AuditEvent.objects.filter(action="user.preferences", actor=officer2).exists()
+
+
+def test_a_provider_sees_no_task_list_in_the_inbox(member_a):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(member_a)
+
+    assert "Waiting for you" not in client.get("/inbox/").content.decode()
