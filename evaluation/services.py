@@ -21,7 +21,8 @@ from documents.services import document_request, procedure_report_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
-from procurement.fsm import transition_run
+from procurement.fsm import transition_permission_check, transition_run
+from procurement.models import Membership, Role
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.rules import tender_classification
@@ -352,13 +353,48 @@ def tender_propose(*, actor, tender_id: int, note: str = "") -> AwardProposal:
             defaults={"proposed_by": actor, "proposed_at": timezone.now(), "note": note, "winners": winners},
         )
         audit_record(action="decision.propose", actor=actor, obj=tender, after={"winners": winners, "note": note})
+        notify(
+            kind="award.proposed",
+            key=f"tender:{tender.pk}:proposal:{proposal.proposed_at.isoformat()}",
+            tender_id=tender.pk,
+            users=deciders_of(tender) - {actor.pk},
+            payload={"proposed_by": actor.get_full_name() or actor.username},
+        )
     return proposal
+
+
+def deciders_of(tender: Tender) -> set[int]:
+    """Who may decide the call's award (`tenders.models.may_decide`): its authority's decision-makers, and its
+    officers where the authority lets officers decide."""
+    roles = [Role.DECISION_MAKER, Role.OFFICER] if tender.authority.officers_may_decide else [Role.DECISION_MAKER]
+    return set(
+        Membership.objects.filter(authority_id=tender.authority_id, role__in=roles).values_list("user_id", flat=True)
+    )
+
+
+def decider_is_proposer(tender: Tender, user) -> bool:
+    """Whether the authority wants another person than the proposer to decide, and `user` proposed the award."""
+    proposal = getattr(tender, "award_proposal", None)
+    return bool(tender.authority.decider_not_proposer and proposal is not None and proposal.proposed_by_id == user.pk)
+
+
+def tender_decide_check(*, actor, tender_id: int, for_update: bool = False) -> Tender:
+    """Who may decide the award now: the transition's permission (403), and, where the authority requires it,
+    someone other than the proposer (409 `decider_is_proposer`). The decide button is offered on the same checks."""
+    tender = tender_get(user=actor, tender_id=tender_id, for_update=for_update)
+    transition_permission_check(obj=tender, action="decide", actor=actor)
+    if decider_is_proposer(tender, actor):
+        raise Conflict(
+            _("The authority requires that the award is decided by someone other than the one who proposed it."),
+            code="decider_is_proposer",
+        )
+    return tender
 
 
 def tender_decide(*, actor, tender_id: int) -> AwardDecision:
     """Award each lot to its best-ranked offer, set the statutory periods and queue the decision PDF."""
     with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        tender = tender_decide_check(actor=actor, tender_id=tender_id, for_update=True)
         transition_run(obj=tender, action="decide", actor=actor, audit_action="tender.decide")
         ties_check(tender)
         # The decision and the letters bind in Finnish and Swedish for a bilingual authority: every reason in both.

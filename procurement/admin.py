@@ -25,7 +25,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Hankinta", {"fields": ("preferred_language",)}))
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Hankinta", {"fields": ("preferred_language", "task_email")}))
 
 
 @admin.register(ApiToken)

@@ -26,6 +26,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FINNISH
     )
+    # Whether what waits for the user (an approval, a proposal to decide…) is e-mailed too, or only in the inbox.
+    task_email = models.BooleanField(_("e-mail me when something waits for me"), default=True)
 
     class Meta:
         verbose_name = _("user")
@@ -80,6 +82,12 @@ class ContractingAuthority(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     # Whether a procurement officer may also make the award decision, or only a decision-maker of the authority.
     officers_may_decide = models.BooleanField(_("officers may make award decisions"), default=True)
+    # Four eyes on the award: the one who decides is not the one who proposed it.
+    decider_not_proposer = models.BooleanField(
+        _("the award is decided by someone other than its proposer"),
+        default=False,
+        help_text=_("When set, whoever proposed the award cannot also decide it."),
+    )
     successor = models.ForeignKey(
         "self",
         verbose_name=_("successor"),

@@ -43,6 +43,18 @@ class Kind:
 SEALED_KIND_PREFIX = "bid."
 # The notifications of an interruption decision (tenders.interruption): their sending starts its periods.
 INTERRUPTION_KINDS = frozenset({"lot.cancelled", "lot.unsuccessful", "tender.unsuccessful", "tender.cancelled"})
+# Notifications of a task that waits for a user (evaluation.worklist): e-mailed only to users who chose it
+# (`User.task_email`); the others find them in the inbox, with the task list.
+TASK_KINDS = frozenset(
+    {
+        "tender.approval_requested",
+        "tender.returned",
+        "award.proposed",
+        "tender.closed",
+        "request.answered",
+        "standstill.ended",
+    }
+)
 # What an alert sends of a new call: before any bid exists, to the providers whose alerts match it.
 OPEN_KINDS = frozenset({"tender.published"})
 
@@ -92,6 +104,24 @@ KINDS: dict[str, Kind] = {
         _("Questions about %(title)s can be asked until %(deadline)s. A calendar entry is attached."),
         calendar="deadline",
         calendar_summary=_("Questions deadline: %(title)s"),
+    ),
+    "tender.approval_requested": Kind(
+        _("A call waits for your approval: %(title)s"),
+        _(
+            "%(requested_by)s has sent the call for tenders %(title)s for approval. Another officer than its author "
+            "approves it or returns it to draft."
+        ),
+    ),
+    "tender.returned": Kind(
+        _("The call was returned to draft: %(title)s"),
+        _(
+            "The call for tenders %(title)s was returned to draft. Correct it and send it for approval again. "
+            "%(comment)s"
+        ),
+    ),
+    "award.proposed": Kind(
+        _("An award waits for your decision: %(title)s"),
+        _("%(proposed_by)s has proposed the award of %(title)s. The proposal and the comparison are in the portal."),
     ),
     "tender.closed": Kind(
         _("Bids ready to be opened: %(title)s"),
@@ -197,9 +227,8 @@ def notify(
         to = [provider.email, *cc]
         rows.append(_row(kind, key, tender_id, payload, documents, language, to, now, provider=provider))
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
-        rows.append(
-            _row(kind, key, tender_id, payload, documents, user.preferred_language, [user.email], now, user=user)
-        )
+        to = [] if kind in TASK_KINDS and not user.task_email else [user.email]
+        rows.append(_row(kind, key, tender_id, payload, documents, user.preferred_language, to, now, user=user))
     if not rows:
         return 0
     existing = Notification.objects.filter(kind=kind, key=key).count() if count else 0

@@ -155,3 +155,17 @@ def invitation_accept(*, token: str, user=None, new_user: dict | None = None) ->
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         audit_record(action="provider.join", actor=user, obj=invitation.provider, after={"role": invitation.role})
     return membership
+
+
+def user_task_email_set(*, actor, task_email: bool) -> User:
+    """The user's own choice: whether what waits for them is e-mailed too, or shown only in the inbox."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        if user.task_email != task_email:
+            before = {"task_email": user.task_email}
+            user.task_email = task_email
+            user.save(update_fields=["task_email"])
+            audit_record(
+                action="user.preferences", actor=actor, obj=user, before=before, after={"task_email": task_email}
+            )
+    return user

@@ -16,6 +16,7 @@ urlpatterns = [
     path("language/", views.language_set, name="language"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
+    path("inbox/preferences/", views.inbox_preferences, name="inbox-preferences"),
     path("register/", views.register, name="register"),
     path("organisation/", views.organisation, name="organisation"),
     path("invitation/", views.invitation_accept_page, name="invitation"),

@@ -23,7 +23,13 @@ from .models import Invitation, Language, Membership, Notification, ProviderOrga
 from .notifications import notifications_visible_to
 from .portal import done, render_form, run_service
 from .securitylog import login_failure_record, security_record
-from .services import invitation_accept, invitation_create, invitation_create_check, provider_register
+from .services import (
+    invitation_accept,
+    invitation_create,
+    invitation_create_check,
+    provider_register,
+    user_task_email_set,
+)
 from .tokens import api_tokens_revoke_all
 from .validators import NameFormField
 
@@ -285,7 +291,38 @@ def inbox(request):
     tenders = Tender.objects.select_related("authority").in_bulk({n.tender_id for n in rows if n.tender_id})
     for n in rows:
         n._tender = tenders.get(n.tender_id)
-    return render(request, "portal/inbox.html", {"notifications": rows})
+    # What waits for an official comes on top of the messages (computed, so a task done is gone).
+    from evaluation.worklist import tasks_for
+
+    roles = roles_of(request.user)
+    show_tasks = bool(roles.officer_of or roles.evaluator_of or roles.decision_maker_of)
+    tasks = tasks_for(request.user) if show_tasks else []
+    context = {
+        "notifications": rows,
+        "tasks": tasks,
+        "show_tasks": show_tasks,
+        "preferences": TaskEmailForm(initial={"task_email": request.user.task_email}) if show_tasks else None,
+    }
+    return render(request, "portal/inbox.html", context)
+
+
+class TaskEmailForm(forms.Form):
+    task_email = forms.BooleanField(
+        label=_("E-mail me when something waits for me"),
+        required=False,
+        help_text=_("Otherwise the tasks are shown here and on the dashboard only."),
+    )
+
+
+@login_required
+@require_POST
+def inbox_preferences(request):
+    """The user's choice of e-mail for the tasks that wait for them."""
+    form = TaskEmailForm(request.POST)
+    form.is_valid()  # a checkbox: always valid
+    user_task_email_set(actor=request.user, task_email=form.cleaned_data.get("task_email", False))
+    done(request, _("Your choice was saved."))
+    return redirect("portal:inbox")
 
 
 @login_required

@@ -566,7 +566,10 @@ class Question(models.Model):
     provider = models.ForeignKey("procurement.ProviderOrganisation", on_delete=models.PROTECT, related_name="+")
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     asked_at = models.DateTimeField(default=timezone.now)
+    # The public wording, the same for everyone; an officer may edit it before the answer is published (an asker
+    # may have named itself), and the words as asked then stay in `original_text`.
     text = models.TextField(_("question"))
+    original_text = models.TextField(_("question as asked"), blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -415,9 +415,18 @@ def tender_submit_for_approval(*, actor, tender_id: int) -> Tender:
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         if tender.status == TenderStatus.DRAFT and roles_of(actor).is_officer(tender.authority_id):
             _ensure_publishable(tender)
-        return transition_run(
+        transition_run(
             obj=tender, action="submit_for_approval", actor=actor, audit_action="tender.submit_for_approval", by=actor
         )
+        # The other officers are asked: four eyes (the author and the sender cannot approve).
+        notify(
+            kind="tender.approval_requested",
+            key=f"tender:{tender.pk}:approval:{tender.submitted_for_approval_at.isoformat()}",
+            tender_id=tender.pk,
+            users=officers_of(tender.authority_id) - {actor.pk, tender.created_by_id},
+            payload={"requested_by": actor.get_full_name() or actor.username},
+        )
+        return tender
 
 
 def tender_approve(*, actor, tender_id: int, comment: str = "") -> Tender:
@@ -438,7 +447,17 @@ def tender_approve(*, actor, tender_id: int, comment: str = "") -> Tender:
 
 
 def tender_return_to_draft(*, actor, tender_id: int, comment: str) -> Tender:
-    return _reasoned(actor, tender_id, "return_to_draft", comment, field="comment")
+    with transaction.atomic():
+        tender = _reasoned(actor, tender_id, "return_to_draft", comment, field="comment")
+        # The draft waits for its author and whoever sent it: they are told why it came back.
+        notify(
+            kind="tender.returned",
+            key=f"tender:{tender.pk}:returned:{timezone.now().isoformat()}",
+            tender_id=tender.pk,
+            users={tender.created_by_id, tender.submitted_for_approval_by_id} - {None, actor.pk},
+            payload={"comment": tender.approval_comment},
+        )
+        return tender
 
 
 def tender_publish(*, actor, tender_id: int) -> Tender:
@@ -657,6 +676,41 @@ def question_answer(*, actor, tender_id: int, question_id: int, answer: str) -> 
         question.answer, question.answered_by, question.answered_at = answer, actor, timezone.now()
         question.save(update_fields=["answer", "answered_by", "answered_at"])
         audit_record(action="question.answer", actor=actor, obj=question, before=before, after={"answer": answer})
+    return question
+
+
+def question_edit(*, actor, tender_id: int, question_id: int, text: str) -> Question:
+    """Change the public wording of a question before its answer is published (an asker may have named itself or
+    its bid): every provider reads the edited words; the words as asked stay on record, and the change is audited."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(errors={"text": _error("required", _("Write the question."))})
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        _ensure_officer(actor, tender)
+        question = tender.questions.select_for_update().filter(pk=question_id).first()
+        if question is None:
+            raise NotFound()
+        if question.is_published:
+            raise Conflict(
+                _("The answer to this question is already published: its wording can no longer be changed."),
+                code="already_published",
+            )
+        if text == question.text:
+            return question
+        before = {"text": question.text}
+        if not question.original_text:
+            question.original_text = question.text
+        question.text = text
+        question.save(update_fields=["text", "original_text"])
+        audit_record(
+            action="question.edit",
+            actor=actor,
+            obj=question,
+            tender_id=tender.pk,
+            before=before,
+            after={"text": text},
+        )
     return question
 
 

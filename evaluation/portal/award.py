@@ -27,7 +27,7 @@ from ..models import (
     TieDraw,
 )
 from ..selectors import lot_results
-from ..services import tender_decide, tender_propose, tender_propose_check
+from ..services import decider_is_proposer, tender_decide, tender_propose, tender_propose_check
 from .assessment import _blocked
 
 
@@ -227,7 +227,12 @@ def _decision_page(request, tender, *, bound=None, error=None, status=200):
     documents = documents_visible_to(user=request.user).filter(
         tender=tender, kind__in=[DocumentKind.DECISION, DocumentKind.COMPARISON, DocumentKind.LETTER]
     )
-    deciding = decision is None and tender.status == TenderStatus.EVALUATED and may_decide(tender, request.user)
+    deciding = (
+        decision is None
+        and tender.status == TenderStatus.EVALUATED
+        and may_decide(tender, request.user)
+        and not decider_is_proposer(tender, request.user)
+    )
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:decision"),

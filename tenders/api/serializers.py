@@ -246,7 +246,15 @@ class QuestionForAuthoritySerializer(QuestionSerializer):
     asked_by = serializers.CharField(source="asked_by.username", read_only=True)
 
     class Meta(QuestionSerializer.Meta):
-        fields = [*QuestionSerializer.Meta.fields, "provider", "provider_name", "asked_by", "asked_at", "answered_at"]
+        fields = [
+            *QuestionSerializer.Meta.fields,
+            "original_text",
+            "provider",
+            "provider_name",
+            "asked_by",
+            "asked_at",
+            "answered_at",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance):

@@ -245,6 +245,18 @@ class TenderViewSet(viewsets.ModelViewSet):
         )
         return Response(QuestionForAuthoritySerializer(question).data)
 
+    @extend_schema(request=QuestionAskSerializer, responses=QuestionForAuthoritySerializer)
+    @action(detail=True, methods=["post"], url_path=r"questions/(?P<question_id>\d+)/wording")
+    def wording(self, request, pk=None, question_id=None):
+        """Edit the public wording of a question before its answer is published; the words as asked are kept."""
+        services.tender_officer_check(actor=request.user, tender_id=pk)
+        serializer = QuestionAskSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        question = services.question_edit(
+            actor=request.user, tender_id=pk, question_id=int(question_id), text=serializer.validated_data["text"]
+        )
+        return Response(QuestionForAuthoritySerializer(question).data)
+
     @extend_schema(request=AnswersPublishSerializer, responses={201: QuestionSerializer(many=True)})
     @action(detail=True, methods=["post"], url_path="answers/publish")
     def publish_answers(self, request, pk=None):

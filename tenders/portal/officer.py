@@ -14,16 +14,19 @@ from django.views.decorators.http import require_POST
 
 from bids.selectors import tender_bid_count
 from documents.services import documents_visible_to
+from evaluation.worklist import tasks_for
 from procurement.access import roles_of
-from procurement.errors import DomainError
+from procurement.errors import DomainError, NotFound
 from procurement.fsm import allowed_actions
+from procurement.models import DeliveryStatus, Notification
+from procurement.notifications import notification_resend, notification_resend_check, tender_delivery_log
 from procurement.portal import _messages_of, done, render_form
 
 from .. import services
 from ..languages import Stage, is_bilingual, swedish_texts_missing
 from ..models import TenderStatus
 from ..rules_check import regime_overview, tender_findings
-from ..selectors import questions_for, tender_list
+from ..selectors import questions_for, tender_interests, tender_list
 from . import officer_draft
 from .officer_common import (
     HelsinkiDateTimeField,
@@ -77,7 +80,12 @@ def dashboard(request):
     return render(
         request,
         "tenders/portal/officer/dashboard.html",
-        {"groups": groups, "may_draft": bool(roles.officer_of), "has_roles": bool(authorities)},
+        {
+            "groups": groups,
+            "may_draft": bool(roles.officer_of),
+            "has_roles": bool(authorities),
+            "tasks": tasks_for(request.user),
+        },
     )
 
 
@@ -123,6 +131,7 @@ ACTIONS = {
     "return_to_draft": (CommentForm, _("The call was returned to draft.")),
     "publish": (None, _("The call was published.")),
     "close": (None, _("The call was closed.")),
+    "complete": (None, _("The call was completed.")),
     "declare_unsuccessful": (InterruptionForm, _("The call was found unsuccessful; the decision goes to the bidders.")),
     "cancel": (InterruptionForm, _("The procurement was interrupted.")),
 }
@@ -149,6 +158,8 @@ def _run_action(request, tender, action, data):
         return services.tender_publish(actor=actor, tender_id=tender_id)
     if action == "close":
         return services.tender_close(actor=actor, tender_id=tender_id)
+    if action == "complete":
+        return services.tender_complete(actor=actor, tender_id=tender_id)
     if action == "declare_unsuccessful":
         return services.tender_declare_unsuccessful(
             actor=actor, tender_id=tender_id, reason=data.get("reason", ""), reason_sv=data.get("reason_sv", "")
@@ -167,10 +178,10 @@ SWEDISH_CHECKED_STATES = (TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, Ten
 
 
 def _overview(request, tender, *, error: DomainError | None = None, forms_bound: dict | None = None, status=200):
+    # Offered on the checks the services make (the transition's permission and guards, four eyes included), so
+    # that nothing is offered that would be refused (tests/tenders/test_officer_call_pages.py holds them together).
     allowed = set(allowed_actions(tender, request.user))
     officer = may_act_as_officer(request, tender)
-    if officer and tender.status == TenderStatus.PENDING_APPROVAL:
-        allowed.add("approve")  # shown to every officer; the service explains four eyes to the author
     bound = forms_bound or {}
     action_forms = [
         {
@@ -312,13 +323,16 @@ class AnswersPublishForm(forms.Form):
     )
 
 
-def _questions_page(request, tender, *, answer_forms=None, publish_form=None, status=200):
+def _questions_page(request, tender, *, answer_forms=None, wording_forms=None, publish_form=None, status=200):
     questions, _for_authority = questions_for(user=request.user, tender_id=tender.pk)
-    answer_forms = answer_forms or {}
+    answer_forms, wording_forms = answer_forms or {}, wording_forms or {}
     rows = [
         {
             "question": q,
             "form": answer_forms.get(q.pk) or AnswerForm(prefix=f"q{q.pk}", initial={"answer": q.answer})
+            if not q.is_published
+            else None,
+            "wording_form": wording_forms.get(q.pk) or WordingForm(prefix=f"w{q.pk}", initial={"text": q.text})
             if not q.is_published
             else None,
         }
@@ -360,6 +374,39 @@ def question_answer(request, pk: int, question_id: int):
     return _questions_page(request, tender, answer_forms={question_id: form}, status=status)
 
 
+class WordingForm(forms.Form):
+    text = forms.CharField(
+        label=_("Public wording of the question"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+        help_text=_(
+            "Every provider reads these words. Remove anything that names the asker; the question as asked "
+            "stays on record."
+        ),
+    )
+
+
+@login_required
+@require_POST
+def question_wording(request, pk: int, question_id: int):
+    """Edit the public wording of a question before its answer is published."""
+    tender = our_tender(request, pk, check=services.tender_officer_check)
+    form = WordingForm(request.POST, prefix=f"w{question_id}")
+    status = 400
+    if form.is_valid():
+        _result, error = attempt(
+            lambda: services.question_edit(
+                actor=request.user, tender_id=tender.pk, question_id=question_id, text=form.cleaned_data["text"]
+            )
+        )
+        if error is None:
+            done(request, _("The public wording of the question was saved; the question as asked stays on record."))
+            return redirect("tenders:officer_questions", tender.pk)
+        place_errors(form, error)
+        status = error.status_code
+    return _questions_page(request, tender, wording_forms={question_id: form}, status=status)
+
+
 @login_required
 @require_POST
 def answers_publish(request, pk: int):
@@ -381,6 +428,87 @@ def answers_publish(request, pk: int):
         place_errors(form, error)
         status = error.status_code
     return _questions_page(request, tender, publish_form=form, status=status)
+
+
+# --- what the call's notifications did, and who is interested in it ------------------------------------------
+
+
+class ResendForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Send to"),
+        required=False,
+        help_text=_("Empty: the same address again. Otherwise an address the recipient has registered."),
+    )
+
+
+def _resend_offered(request, tender, rows) -> set[int]:
+    """The notifications this user may send again now: the checks of `notification_resend_check` and of
+    `notification_resend` (an officer; every document it carries readable by them; not still waiting), made for the
+    whole log at once. The sealed ones are not in the log at all."""
+    if not may_act_as_officer(request, tender):
+        return set()
+    carried = {pk for row in rows for pk in row.documents}
+    readable = set(documents_visible_to(user=request.user).filter(pk__in=carried).values_list("pk", flat=True))
+    return {row.pk for row in rows if row.status != DeliveryStatus.PENDING and set(row.documents) <= readable}
+
+
+def _deliveries_page(request, tender, *, error=None, bound=None, status=200):
+    rows = list(tender_delivery_log(user=request.user, tender_id=tender.pk))
+    offered = _resend_offered(request, tender, rows)
+    number, form = bound or (None, None)
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "tenders:officer_deliveries"),
+        "rows": [
+            {
+                "notification": n,
+                "form": (form if n.pk == number else ResendForm(prefix=f"n{n.pk}")) if n.pk in offered else None,
+            }
+            for n in rows
+        ],
+        "action_error": error,
+    }
+    return render(request, "tenders/portal/officer/deliveries.html", context, status=status)
+
+
+@login_required
+def deliveries(request, pk: int):
+    """The delivery log of the call's notifications: to whom, when, with what result; officers send one again."""
+    return _deliveries_page(request, our_tender(request, pk))
+
+
+@login_required
+@require_POST
+def delivery_resend(request, pk: int, notification_id: int):
+    tender = our_tender(request, pk)
+    if not Notification.objects.filter(pk=notification_id, tender_id=tender.pk).exists():
+        raise NotFound()
+    notification_resend_check(actor=request.user, notification_id=notification_id)
+    form = ResendForm(request.POST, prefix=f"n{notification_id}")
+    if not form.is_valid():
+        return _deliveries_page(request, tender, bound=(notification_id, form), status=400)
+    _result, error = attempt(
+        lambda: notification_resend(
+            actor=request.user, notification_id=notification_id, email=form.cleaned_data["email"]
+        )
+    )
+    if error is None:
+        done(request, _("The notification is being sent again."))
+        return redirect("tenders:officer_deliveries", tender.pk)
+    place_errors(form, error)
+    return _deliveries_page(request, tender, error=error, bound=(notification_id, form), status=error.status_code)
+
+
+@login_required
+def interested(request, pk: int):
+    """The register of interested providers: who viewed the call, who follows it (told of its changes)."""
+    tender = our_tender(request, pk)
+    context = {
+        "tender": tender,
+        "call_nav": call_nav(request, tender, "tenders:officer_interested"),
+        "interests": list(tender_interests(user=request.user, tender_id=tender.pk)),
+    }
+    return render(request, "tenders/portal/officer/interested.html", context)
 
 
 # --- corrigendum ------------------------------------------------------------------------------------------------
@@ -463,6 +591,10 @@ urlpatterns = [
     path("ours/<int:pk>/lots/<int:lot_number>/<slug:action>/", lot_action, name="officer_lot_action"),
     path("ours/<int:pk>/questions/", questions, name="officer_questions"),
     path("ours/<int:pk>/questions/<int:question_id>/answer/", question_answer, name="officer_answer"),
+    path("ours/<int:pk>/questions/<int:question_id>/wording/", question_wording, name="officer_question_wording"),
     path("ours/<int:pk>/answers/publish/", answers_publish, name="officer_answers_publish"),
+    path("ours/<int:pk>/deliveries/", deliveries, name="officer_deliveries"),
+    path("ours/<int:pk>/deliveries/<int:notification_id>/resend/", delivery_resend, name="officer_resend"),
+    path("ours/<int:pk>/interested/", interested, name="officer_interested"),
     path("ours/<int:pk>/amend/", amend, name="officer_amend"),
 ]

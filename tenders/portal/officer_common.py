@@ -110,7 +110,8 @@ def call_nav(request, tender: Tender, current: str) -> list[CallLink]:
     status = tender.status
     after_opening = tender.opened_at is not None
     links = [("tenders:officer_call", _("Overview"))]
-    if status == TenderStatus.DRAFT:
+    if status == TenderStatus.DRAFT and may_act_as_officer(request, tender):
+        # Only the officers save a draft (tender_update): an evaluator is not offered an editor it cannot save.
         links.append(("tenders:officer_draft", _("Edit the draft")))
     if tender.published_at is not None:
         links.append(("tenders:officer_questions", _("Questions")))
