@@ -25,8 +25,9 @@ browser-deps:
 services:
 	./scripts/services.sh
 
+# `PORT=8001 make run` serves on another port than 8000.
 run: deps venv
-	./scripts/run.sh
+	PORT=$${PORT:-8000} ./scripts/run.sh
 
 test: deps browser-deps venv services
 	$(PY) manage.py compilemessages --ignore=.venv -v 0

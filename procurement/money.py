@@ -24,3 +24,32 @@ def format_money(value, *, language: str | None = None, currency: bool = True) -
     with translation.override(language) if language else nullcontext():
         number = number_format(amount, 2, use_l10n=True, force_grouping=True)
     return f"{number}{NO_BREAK_SPACE}€" if currency else number
+
+
+def format_number(value, *, decimals: int | None = None, language: str | None = None) -> str:
+    """A number as the active or given language writes it (13,5 and 1 200 in Finnish and Swedish, 1,200 in
+    English): with the given number of decimals, or with as many as it has (trailing zeros dropped)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if decimals is None:
+        number = number.normalize()
+        places = max(0, -number.as_tuple().exponent)
+    else:
+        number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        places = decimals
+    with translation.override(language) if language else nullcontext():
+        return number_format(number, places, use_l10n=True, force_grouping=True)
+
+
+def format_percent(value, *, language: str | None = None) -> str:
+    """A percentage: 13,5 % in Finnish and Swedish, 13.5% in English."""
+    number = format_number(value, language=language)
+    if not number:
+        return ""
+    with translation.override(language) if language else nullcontext():
+        english = (translation.get_language() or "fi")[:2] == "en"
+    return f"{number}%" if english else f"{number}{NO_BREAK_SPACE}%"

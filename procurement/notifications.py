@@ -540,7 +540,9 @@ def notifications_visible_to(user):
 def notification_summary(notification: Notification) -> str:
     kind = KINDS.get(notification.kind)
     if kind is None:
-        return notification.kind
+        from .labels import notification_kind_label
+
+        return notification_kind_label(notification.kind)  # never the code itself
     return " ".join((str(kind.subject) % _Safe(_context(notification)["values"])).split())
 
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `make run`: the web server on http://127.0.0.1:8000 with a Celery worker and beat, on the embedded defaults.
+# `make run`: the web server on http://127.0.0.1:8000 (another port: `PORT=8001 make run`) with a Celery worker
+# and beat, on the embedded defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin
+PORT=${PORT:-8000}
+case "$PORT" in '' | *[!0-9]*) echo "PORT must be a number, not '$PORT'." >&2; exit 2 ;; esac
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 
 $PY/python manage.py migrate --noinput -v 0
@@ -15,5 +18,10 @@ $PY/celery -A config worker --beat --scheduler django_celery_beat.schedulers:Dat
 CELERY_PID=$!
 trap 'kill $CELERY_PID 2>/dev/null; wait $CELERY_PID 2>/dev/null' EXIT INT TERM
 echo "Celery worker and beat are running (log: var/log/celery.log)."
-echo "Hankinta: http://127.0.0.1:8000/api/docs/  (users officer, officer2, evaluator, provider1, provider2, auditor; password demo)"
-$PY/python manage.py runserver 127.0.0.1:8000
+echo
+echo "Hankinta is running. Open the portal:  http://127.0.0.1:$PORT/"
+echo "                     The API and its docs: http://127.0.0.1:$PORT/api/docs/"
+$PY/python manage.py seed_demo --users
+echo "Stop with Ctrl+C."
+echo
+$PY/python manage.py runserver "127.0.0.1:$PORT"

@@ -121,6 +121,7 @@ TEMPLATES = [
             "builtins": [
                 "procurement.templatetags.money",
                 "procurement.templatetags.languages",
+                "procurement.templatetags.labels",
                 "tenders.templatetags.cpv_names",
             ],
         },

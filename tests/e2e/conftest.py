@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 # Playwright's sync API runs an event loop in this thread; the test body's ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -54,6 +55,7 @@ def page(browser, live_server):
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.console_errors = errors
+    _track_navigations(page)
     yield page
     context.close()
 
@@ -66,7 +68,9 @@ def pages(browser, live_server):
     def make():
         context = _context(browser, live_server)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        _track_navigations(page)
+        return page
 
     yield make
     for context in contexts:
@@ -85,9 +89,75 @@ def sign_in(page, username: str, password: str = PASSWORD, language: str = "en")
     page.wait_for_load_state()
 
 
+# Screenshots show the portal in its default language, Finnish; these few in Swedish.
+SWEDISH_SCREENSHOTS = frozenset({"provider-call", "provider-bid", "officer-call"})
+PHONE = {"width": 390, "height": 844}
+
+
+def _track_navigations(page) -> None:
+    """Remember the method of the page's last navigation: only a page reached by GET can be loaded again."""
+    page.last_navigation_method = "GET"
+
+    def on_request(request):
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            page.last_navigation_method = request.method
+
+    page.on("request", on_request)
+
+
+def assert_no_horizontal_overflow(page, name: str) -> None:
+    """The page fits its viewport (1 280 px wide) and a 390 px phone without scrolling sideways."""
+    measure = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    scroll, client = page.evaluate(measure)
+    assert scroll <= client, f"{name}: the page is {scroll} px wide in a {client} px window"
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        scroll, client = page.evaluate(measure)
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+                .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                  + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''))"""
+        )
+        assert scroll <= client, f"{name}: the page is {scroll} px wide on a {client} px phone: {wide}"
+    finally:
+        page.set_viewport_size(size)
+
+
+def _screenshot(page, name: str) -> None:
+    """The screenshot in Finnish (a few in Swedish), whatever language the test reads the page in: a page reached
+    by GET is loaded again beside the test's own, with the language cookie set for that load only."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = str(SCREENSHOTS / f"{name}.png")
+    language = "sv" if name in SWEDISH_SCREENSHOTS else "fi"
+    if page.evaluate("document.documentElement.lang") == language or page.last_navigation_method != "GET":
+        page.screenshot(path=path, full_page=True)
+        return
+    context = page.context
+    cookie_name = settings.LANGUAGE_COOKIE_NAME
+    before = [c for c in context.cookies() if c["name"] == cookie_name]
+    url = page.url
+    # Cleared first: a secure cookie (the sign-in sets one) is not overwritten by one set over plain HTTP.
+    context.clear_cookies(name=cookie_name)
+    context.add_cookies([{"name": cookie_name, "value": language, "url": url}])
+    other = context.new_page()
+    try:
+        other.goto(url)
+        other.wait_for_load_state()
+        assert_no_horizontal_overflow(other, f"{name} ({language})")
+        other.screenshot(path=path, full_page=True)
+    finally:
+        other.close()
+        context.clear_cookies(name=cookie_name)
+        if before:
+            context.add_cookies(before)
+
+
 def check_page(page, name: str) -> None:
-    """Run axe-core on the page: no serious or critical violation, and no script or style refused by the CSP.
-    Keeps a screenshot under docs/screenshots/<name>.png."""
+    """Run axe-core on the page: no serious or critical violation, and no script or style refused by the CSP; the
+    page does not scroll sideways at 1 280 px nor on a 390 px phone. Keeps a screenshot under
+    docs/screenshots/<name>.png, in Finnish (the default language) or, for SWEDISH_SCREENSHOTS, in Swedish."""
     page.evaluate(AXE.read_text())  # evaluated through the DevTools protocol, so the page's CSP does not apply
     tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
     result = page.evaluate(
@@ -95,11 +165,11 @@ def check_page(page, name: str) -> None:
         tags,
     )
     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert not serious, json.dumps(
         [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in serious],
         indent=1,
     )
     csp_errors = [e for e in getattr(page, "console_errors", []) if "Content Security Policy" in e]
     assert not csp_errors, csp_errors
+    assert_no_horizontal_overflow(page, name)
+    _screenshot(page, name)

@@ -99,3 +99,43 @@ def test_seed_demo_shows_each_redress_variant_in_its_decision(db, settings):
     assert "Genomförandeplan och pedagogik" in swedish
     assert "Planen motsvarar kraven i anbudsförfrågan" in swedish
     assert "Besvärsanvisning till marknadsdomstolen" in swedish
+
+
+def test_seed_demo_dates_tell_a_possible_story(db, settings):
+    """No call is published after its own deadline; every bid came in while its call was open; bids were opened
+    after the deadline by a panel that had declared first; requests and decisions came after the opening."""
+    from bids.models import Bid, BidStatus
+    from evaluation.models import AwardDecision, OpeningRequest, PanelMember, ProviderRequest
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    for tender in Tender.objects.exclude(published_at=None):
+        assert tender.created_at <= tender.published_at < tender.submission_deadline, tender.reference
+        if tender.questions_deadline:
+            assert tender.questions_deadline <= tender.submission_deadline, tender.reference
+    for bid in Bid.objects.filter(status=BidStatus.SUBMITTED).select_related("tender"):
+        assert bid.tender.published_at <= bid.submitted_at < bid.tender.submission_deadline, bid.tender.reference
+    openings = {o.tender_id: o for o in OpeningRequest.objects.exclude(confirmed_at=None).select_related("tender")}
+    for opening in openings.values():
+        assert opening.confirmed_at >= opening.tender.submission_deadline, opening.tender.reference
+        for member in PanelMember.objects.filter(tender=opening.tender):
+            assert member.declared_at is not None and member.declared_at <= opening.confirmed_at
+    for request in ProviderRequest.objects.select_related("bid"):
+        assert request.requested_at >= openings[request.bid.tender_id].confirmed_at
+        assert request.requested_at < request.deadline
+    for decision in AwardDecision.objects.all():
+        assert decision.decided_at > openings[decision.tender_id].confirmed_at
+
+
+def test_seed_demo_names_every_demo_user_it_creates(db, settings, capsys):
+    from procurement.management.commands.seed_demo import DEMO_USERS
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo", "--users")
+
+    listed = capsys.readouterr().out
+    assert set(User.objects.values_list("username", flat=True)) == {name for name, _role in DEMO_USERS}
+    for name, role in DEMO_USERS:
+        assert f"{name} " in listed and role in listed

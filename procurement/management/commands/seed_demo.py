@@ -122,10 +122,33 @@ SCORE_REASON = "Suunnitelma vastaa tarjouspyynnön vaatimuksia; perustelut arvio
 SCORE_REASON_SV = "Planen motsvarar kraven i anbudsförfrågan; motiveringen finns i bedömningspromemorian."
 
 
+# Every demo user with what they do: `make run` names them (seed_demo --users), so a newcomer can sign in as each.
+DEMO_USERS = [
+    ("officer", "procurement officer of Itä-Suomen elinvoimakeskus and the Pohjois-Savo ELY centre"),
+    ("officer2", "second procurement officer: approves calls, opens bids and draws lots with officer"),
+    ("evaluator", "member of the evaluation panel"),
+    ("provider1", "provider: administrator of Savon Kieliopisto Oy"),
+    ("provider2", "provider: administrator of Kotoutumisen Tuki ry"),
+    ("provider3", "provider: administrator of Opintie Koulutus Oy"),
+    ("auditor", "auditor: reads every authority's calls, records and audit log"),
+]
+
+
+def demo_users_text() -> str:
+    lines = [f"  {username:<10} {role}" for username, role in DEMO_USERS]
+    return "Demo users (password: demo):\n" + "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = "Load demo data (idempotent: does nothing if the demo users exist)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--users", action="store_true", help="Only list the demo users.")
+
     def handle(self, *args, **options):
+        if options["users"]:
+            self.stdout.write(demo_users_text())
+            return
         if not settings.DEBUG:
             raise CommandError("Demo users with the password 'demo' are created only when DEBUG is on.")
         if User.objects.filter(username="officer").exists():
@@ -133,11 +156,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             self._seed()
-        self.stdout.write(
-            self.style.SUCCESS(
-                "Demo data loaded. Users: officer, officer2, evaluator, provider1, provider2, auditor (password: demo)."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(demo_users_text())
 
     def _user(self, username, first, last, **membership):
         password = settings.HANKINTA["DEMO_PASSWORD"]
@@ -296,15 +316,16 @@ class Command(BaseCommand):
             # The decided call shows a tie settled by lot: two equal offers (price and full quality points) in each lot.
             tie = state == "decided"
             third = Decimal("8900") if tie else Decimal("10200")
+            # History: the deadline has passed (the completed call's long ago, the decided call's ten days ago, so
+            # that its price explanation was asked after the opening); the bids came in just before it.
+            deadline = now - HISTORY_DEADLINE_AGO.get(state, timedelta(hours=1))
             for user, base in ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, third)):
+                received = deadline - timedelta(hours=2)
                 bid = bid_create(
-                    actor=user, tender_id=tender.pk, received_at=now, content=self._content(tender, user, base)
+                    actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
                 )
-                bid_submit(actor=user, bid_id=bid.pk, received_at=now)
-            # History: move the deadline into the past, as if three weeks had gone by.
-            Tender.objects.filter(pk=tender.pk).update(
-                submission_deadline=now - timedelta(hours=1), next_check=now - timedelta(hours=1)
-            )
+                bid_submit(actor=user, bid_id=bid.pk, received_at=received)
+            _backdate(tender, deadline)
             tender_close(actor=officer, tender_id=tender.pk)
             if state == "closed":
                 continue
@@ -316,6 +337,7 @@ class Command(BaseCommand):
                 panel_declare(actor=evaluator, tender_id=tender.pk, has_conflict=False)
             tender_open(actor=officer, tender_id=tender.pk)  # two officers open the bids together
             tender_open(actor=officer2, tender_id=tender.pk)
+            _backdate_opening(tender, deadline)
             if state in ("opened", "decided"):
                 self._price_explanation(tender, officer, provider=providers[1], silent=state == "decided")
             if state == "opened":
@@ -474,19 +496,20 @@ class Command(BaseCommand):
         tender_submit_for_approval(actor=officer, tender_id=tender.pk)
         tender_approve(actor=officer2, tender_id=tender.pk, comment="Tarkistettu.")
         tender_publish(actor=officer, tender_id=tender.pk)
+        deadline = now - timedelta(hours=1)
         for user, base in zip(bidders, (Decimal("9500"), Decimal("8900"), Decimal("10200")), strict=True):
+            received = deadline - timedelta(hours=2)
             bid = bid_create(
-                actor=user, tender_id=tender.pk, received_at=now, content=self._content(tender, user, base)
+                actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
             )
-            bid_submit(actor=user, bid_id=bid.pk, received_at=now)
-        Tender.objects.filter(pk=tender.pk).update(
-            submission_deadline=now - timedelta(hours=1), next_check=now - timedelta(hours=1)
-        )
+            bid_submit(actor=user, bid_id=bid.pk, received_at=received)
+        _backdate(tender, deadline)
         tender_close(actor=officer, tender_id=tender.pk)
         panel_add(actor=officer, tender_id=tender.pk, user_id=officer.pk)
         panel_declare(actor=officer, tender_id=tender.pk, has_conflict=False)
         tender_open(actor=officer, tender_id=tender.pk)
         tender_open(actor=officer2, tender_id=tender.pk)
+        _backdate_opening(tender, deadline)
         self._qualify_all(tender, officer)
         quality_scores_record(
             actor=officer,
@@ -582,6 +605,44 @@ class Command(BaseCommand):
             reason_sv="Priset täcker inte lärarlönerna enligt kollektivavtalet med det antal undervisningstimmar "
             "som anbudsförfrågan anger.",
         )
+
+
+# How long ago the deadline of a call in the demo's history passed (an hour unless named here): the completed
+# call was decided 40 days ago, and the decided call's silent bidder was asked to explain its price a week ago.
+HISTORY_DEADLINE_AGO = {"completed": timedelta(days=60), "decided": timedelta(days=10)}
+
+
+def _backdate(tender: Tender, deadline: datetime) -> None:
+    """History: the call was drafted, approved and published three weeks before its deadline, which has passed.
+
+    The services stamp what they do with the present time, so a call of the demo's history is moved back
+    afterwards: no call is published after its own deadline (tests/procurement/test_seed_demo.py)."""
+    published = deadline - timedelta(days=21)
+    Tender.objects.filter(pk=tender.pk).update(
+        submission_deadline=deadline,
+        next_check=deadline,
+        questions_deadline=deadline - timedelta(days=10) if tender.questions_deadline else None,
+        answers_by=deadline - timedelta(days=6) if tender.answers_by else None,
+        opening_at=deadline if tender.opening_at else None,
+        created_at=published - timedelta(days=3),
+        submitted_for_approval_at=published - timedelta(days=2),
+        approved_at=published - timedelta(days=1),
+        published_at=published,
+    )
+    tender.versions.update(created_at=published)
+    tender.refresh_from_db()
+
+
+def _backdate_opening(tender: Tender, deadline: datetime) -> None:
+    """The bids were opened an hour after the deadline; the panel had declared on conflicts of interest before."""
+    from evaluation.models import OpeningRequest, PanelMember
+
+    opened = deadline + timedelta(hours=1)
+    OpeningRequest.objects.filter(tender=tender).update(requested_at=opened - timedelta(minutes=5), confirmed_at=opened)
+    Tender.objects.filter(pk=tender.pk).update(closed_at=deadline, opened_at=opened)
+    PanelMember.objects.filter(tender=tender).update(
+        added_at=opened - timedelta(minutes=30), declared_at=opened - timedelta(minutes=20)
+    )
 
 
 def _christmas_eve_noon(now) -> datetime:

@@ -1,0 +1,227 @@
+"""Human labels for the codes the system keeps: notification kinds, audit actions and objects, languages,
+attachment purposes and document subjects. Pages and documents show these, never the codes themselves
+(templatetags/labels.py makes them filters)."""
+
+from django.apps import apps
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+# The short name of each notification kind, for the inbox (the subject line says the rest).
+NOTIFICATION_KINDS = {
+    "tender.published": _("New call for tenders"),
+    "tender.amended": _("Call changed"),
+    "answers.published": _("Answers to questions"),
+    "bid.sent_back": _("Bid sent back to draft"),
+    "bid.receipt": _("Receipt of a bid"),
+    "deadline.reminder": _("Tender deadline approaching"),
+    "questions.reminder": _("Questions deadline approaching"),
+    "tender.closed": _("Bids ready to be opened"),
+    "request.clarification": _("Request for clarification"),
+    "request.price_explanation": _("Request to explain a price"),
+    "request.answered": _("Answer to a request"),
+    "evaluation.overdue": _("Evaluation overdue"),
+    "decision": _("Procurement decision"),
+    "standstill.ended": _("Standstill ended"),
+    "tender.cancelled": _("Procurement interrupted"),
+    "lot.cancelled": _("Lot cancelled"),
+    "lot.unsuccessful": _("Lot unsuccessful"),
+    "tender.unsuccessful": _("Procurement unsuccessful"),
+}
+
+# What each audited action was, in a few words (the audit pages; the procedure report tells its own sentences).
+AUDIT_ACTIONS = {
+    "access.denied": _("Access refused"),
+    "access.throttled": _("Too many requests refused"),
+    "alert.create": _("Alert created"),
+    "alert.delete": _("Alert removed"),
+    "answers.publish": _("Answers published"),
+    "appeal.register": _("Appeal registered"),
+    "appeal.resolve": _("Appeal resolved"),
+    "attachment.complete": _("Attachment received"),
+    "attachment.damaged": _("Damaged attachment found"),
+    "attachment.delete": _("Attachment removed"),
+    "attachment.purge": _("Attachment deleted for good"),
+    "attachment.read": _("Attachment read"),
+    "attachment.refuse": _("Attachment refused"),
+    "attachment.start": _("Attachment upload started"),
+    "audit.anchor_init": _("Audit log anchored"),
+    "audit.verify": _("Audit log verified"),
+    "auth.locked_out": _("Sign-in locked"),
+    "auth.login": _("Signed in"),
+    "auth.login_failed": _("Sign-in failed"),
+    "auth.login_throttled": _("Sign-in attempts limited"),
+    "auth.password_changed": _("Password changed"),
+    "auth.password_reset": _("Password reset"),
+    "auth.password_reset_requested": _("Password reset requested"),
+    "auth.password_reset_throttled": _("Password reset requests limited"),
+    "auth.token_issued": _("API key issued"),
+    "auth.token_revoked": _("API key revoked"),
+    "auth.tokens_revoked": _("All API keys revoked"),
+    "bid.create": _("Bid started"),
+    "bid.late_refused": _("Late bid refused"),
+    "bid.read": _("Bid read"),
+    "bid.read_all": _("All bids read"),
+    "bid.read_by_bidder": _("Bid read by its bidder"),
+    "bid.read_sealed": _("Sealed bid read"),
+    "bid.receipt_skipped": _("Receipt not sent"),
+    "bid.reopen": _("Bid reopened"),
+    "bid.seal_broken": _("Breach of a bid's seal"),
+    "bid.sent_back": _("Bid sent back to draft"),
+    "bid.submit": _("Bid submitted"),
+    "bid.update": _("Bid saved"),
+    "bid.withdraw": _("Bid withdrawn"),
+    "contract.cancel": _("Contract cancelled"),
+    "contract.clear": _("Contract cleared for signing"),
+    "contract.liability_document": _("Supplier's liability document recorded"),
+    "contract.periods": _("Contract periods set"),
+    "contract.ready": _("Contract ready to be signed"),
+    "contract.resume": _("Contract resumed"),
+    "contract.sign": _("Contract signed"),
+    "contract.standstill_end": _("Standstill ended"),
+    "contract.suspend": _("Contract suspended"),
+    "contract.withdraw": _("Contract withdrawn"),
+    "decision.create": _("Decision drawn up"),
+    "decision.propose": _("Award proposed"),
+    "document.download": _("Document downloaded"),
+    "document.rendered": _("Document made"),
+    "document.request": _("Document requested"),
+    "document.requeued": _("Document queued again"),
+    "document.retry": _("Document retried"),
+    "document.stuck_failed": _("Document failed"),
+    "evaluation.draw_confirmed": _("Draw of lots confirmed"),
+    "evaluation.draw_started": _("Draw of lots started"),
+    "evaluation.qualify": _("Qualification recorded"),
+    "evaluation.reject_for_price": _("Offer rejected for its price"),
+    "evaluation.reject_nonconforming": _("Offer rejected as not conforming"),
+    "evaluation.results_read": _("Results read"),
+    "evaluation.score_individual": _("Evaluator's scores recorded"),
+    "evidence.download": _("Evidence bundle downloaded"),
+    "interruption.decide": _("Interruption decided"),
+    "interruption.periods": _("Interruption periods set"),
+    "lot.cancel": _("Lot cancelled"),
+    "lot.declare_unsuccessful": _("Lot declared unsuccessful"),
+    "notification.failed": _("Notification not delivered"),
+    "notification.resend": _("Notification sent again"),
+    "notification.sent": _("Notification sent"),
+    "panel.add": _("Panel member named"),
+    "panel.declare": _("Conflict of interest declared"),
+    "provider.invite": _("Member invited"),
+    "provider.join": _("Member joined"),
+    "provider.register": _("Provider registered"),
+    "question.answer": _("Question answered"),
+    "question.ask": _("Question asked"),
+    "request.answer": _("Request answered"),
+    "request.clarification": _("Clarification requested"),
+    "request.price_explanation": _("Price explanation requested"),
+    "tender.amend": _("Call amended"),
+    "tender.approve": _("Call approved"),
+    "tender.bids_unsealed": _("Bids unsealed"),
+    "tender.cancel": _("Procurement interrupted"),
+    "tender.close": _("Call closed"),
+    "tender.complete": _("Procedure completed"),
+    "tender.create": _("Call drafted"),
+    "tender.deadline_extended": _("Tender deadline extended"),
+    "tender.decide": _("Procurement decision made"),
+    "tender.declare_unsuccessful": _("Call declared unsuccessful"),
+    "tender.evaluate": _("Evaluation completed"),
+    "tender.follow": _("Call followed"),
+    "tender.unfollow": _("Call no longer followed"),
+    "tender.open": _("Bids opened"),
+    "tender.open_requested": _("Opening requested"),
+    "tender.publish": _("Call published"),
+    "tender.return_to_draft": _("Call returned for editing"),
+    "tender.submit_for_approval": _("Call submitted for approval"),
+    "tender.timeline_changed": _("Timetable changed"),
+    "tender.update": _("Draft saved"),
+    "tender_key.rewrap": _("Call's sealing key renewed"),
+}
+
+# What an audited object of each kind is called, by the first part of its action.
+AUDIT_SUBJECTS = {
+    "access": _("Access"),
+    "alert": _("Alert"),
+    "answers": _("Answers"),
+    "appeal": _("Appeal"),
+    "attachment": _("Attachment"),
+    "audit": _("Audit log"),
+    "auth": _("Sign-in"),
+    "bid": _("Bid"),
+    "contract": _("Contract"),
+    "decision": _("Decision"),
+    "document": _("Document"),
+    "evaluation": _("Evaluation"),
+    "evidence": _("Evidence bundle"),
+    "interruption": _("Interruption"),
+    "lot": _("Lot"),
+    "notification": _("Notification"),
+    "panel": _("Evaluation panel"),
+    "provider": _("Provider"),
+    "question": _("Question"),
+    "request": _("Request"),
+    "tender": _("Call for tenders"),
+    "tender_key": _("Call for tenders"),
+}
+
+
+def notification_kind_label(kind: str) -> str:
+    return str(NOTIFICATION_KINDS.get(kind) or _("Notification"))
+
+
+def audit_action_label(action: str) -> str:
+    """The action in words; an action without its own label is named by what it concerns."""
+    label = AUDIT_ACTIONS.get(action)
+    if label is not None:
+        return str(label)
+    subject = AUDIT_SUBJECTS.get(action.partition(".")[0])
+    return str(_("%(subject)s: other event") % {"subject": subject}) if subject else str(_("Other event"))
+
+
+def audit_object_label(object_type: str, object_id) -> str:
+    """`tenders.tender` 8 as “Call for tenders 8”: the model's own name, then its number."""
+    if not object_type:
+        return ""
+    try:
+        name = capfirst(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        name = _("Record")
+    return f"{name} {object_id}".strip()
+
+
+def language_label(code: str) -> str:
+    """“fi” as Finnish, in the reader's language."""
+    from .models import Language
+
+    code = str(code or "")
+    try:
+        return str(Language(code).label)
+    except ValueError:
+        return code.upper()
+
+
+def attachment_purpose_label(purpose: str, tender=None) -> str:
+    """What a bidder said an attachment is for: “criterion:24” as “Quality criterion 1: Teaching plan”."""
+    kind, _colon, ident = str(purpose or "").partition(":")
+    if kind == "criterion":
+        criterion = tender.criteria.filter(pk=ident).first() if tender is not None and ident.isdigit() else None
+        if criterion is None:
+            return str(_("Quality criterion"))
+        return str(_("Quality criterion %(number)s: %(name)s") % {"number": criterion.number, "name": criterion.name})
+    if kind == "requirement":
+        requirement = tender.requirements.filter(pk=ident).first() if tender is not None and ident.isdigit() else None
+        if requirement is None:
+            return str(_("Suitability requirement"))
+        return str(_("Requirement %(number)s") % {"number": requirement.number})
+    return str(_("Other"))
+
+
+def document_subject_label(subject: str) -> str:
+    """What a generated document is about: “lot:15” as “Lot 2: its title”."""
+    kind, _colon, ident = str(subject or "").partition(":")
+    if kind == "lot" and ident.isdigit():
+        from tenders.models import Lot
+
+        lot = Lot.objects.filter(pk=ident).first()
+        if lot is not None:
+            return str(_("Lot %(number)s: %(title)s") % {"number": lot.number, "title": lot.title})
+        return str(_("Lot"))
+    return ""
