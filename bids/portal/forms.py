@@ -272,15 +272,6 @@ class BidForm(forms.Form):
             data["secret_contact" if key == "contact" else f"{name.get(kind, kind)}{ident}"] = True
         return data
 
-    @classmethod
-    def bound_to_content(cls, content: dict, **kwargs) -> "BidForm":
-        """A bound form showing a stored content, e.g. to show why it cannot be submitted."""
-        values = cls.data_from_content(content)
-        data = {key: ("on" if value is True else value) for key, value in values.items()}
-        form = cls(data, **kwargs)
-        form.is_valid()
-        return form
-
     # --- the service's errors, placed next to the fields -------------------------------------------
 
     def place_errors(self, error: DomainError, content: dict, attachment_purposes=frozenset()) -> None:

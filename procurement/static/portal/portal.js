@@ -224,12 +224,11 @@
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
       var url = form.getAttribute("data-autosave");
       var live = document.querySelector(form.getAttribute("data-autosave-status") || "");
-      var delay = parseInt(form.getAttribute("data-autosave-delay"), 10) || 1500;
       var timer = null, busy = null, typedSince = false;
       function say(text) { if (live && text) { live.textContent = text; } }
       function save() {
         timer = null;
-        if (busy) { timer = setTimeout(save, delay); return; }
+        if (busy) { timer = setTimeout(save, delay()); return; }
         typedSince = false;
         busy = window.AbortController ? new AbortController() : {};
         fetch(url, {
@@ -250,10 +249,11 @@
           say(form.getAttribute("data-autosave-network-error"));
         });
       }
+      function delay() { return parseInt(form.getAttribute("data-autosave-delay"), 10) || 1500; }
       form.addEventListener("portal:changed", function () {
         typedSince = true;
         clearTimeout(timer);
-        timer = setTimeout(save, delay);
+        timer = setTimeout(save, delay());
       });
       form.addEventListener("submit", function (event) {
         if (event.defaultPrevented) { return; }
