@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from bids.content import draft_fingerprint, version_manifest
+from bids.content import version_manifest
 from bids.models import Bid, BidAttachment, BidStatus
 from bids.selectors import bid_get
 from bids.services import bid_create, bid_update
@@ -100,6 +100,8 @@ def test_a_refused_submission_after_the_save_says_the_draft_is_saved(tender, mem
     client = signed_in(member_a)
     criterion = tender.criteria.get(number=1)
     client.post(f"/bids/{draft.pk}/submit/", screen(tender, **{f"criterion_{criterion.pk}": ""}))
+    from bids.content import draft_fingerprint  # the summary's fingerprint (new with the summary)
+
     fingerprint = draft_fingerprint(content_of(member_a, draft), [])
 
     response = client.post(f"/bids/{draft.pk}/submit/", {"draft_sha256": fingerprint})
