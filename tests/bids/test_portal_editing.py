@@ -164,6 +164,8 @@ def test_removing_an_attachment_keeps_the_text_typed_on_the_page(tender, member_
     client = signed_in(member_a)
     attachment = _attach(client, draft)
     criterion = tender.criteria.get(number=1)
+    # the list names the file's purpose in words, not by its code
+    assert "<td>Other</td>" in client.get(f"/bids/{draft.pk}/?part=attachments").content.decode()
 
     response = client.post(
         f"/bids/{draft.pk}/attachments/{attachment.pk}/delete/",
