@@ -1,6 +1,7 @@
 """The content of a bid (offers, answers, declarations, evidence, contact, business secrets): its checks against
 the call, and its sealed storage. Before the opening it exists only as ciphertext."""
 
+import hashlib
 import re
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from procurement.rules import vat_rates_on
 from tenders.models import LotStatus, Tender
 
 from .models import AttachmentStatus, Bid, BidAttachment, BidVersion
-from .sealing import seal_json, unseal_json, unseal_json_many
+from .sealing import canonical_json, seal_json, unseal_json, unseal_json_many
 
 EMPTY_CONTENT: dict = {
     "lot_offers": [],
@@ -190,6 +191,22 @@ def completeness_errors(tender: Tender, content: dict, attachment_purposes: set[
     if not (contact.get("name") and contact.get("email")):
         errors["contact"] = [_err("required", _("Name the contact person and their e-mail."))]
     return errors
+
+
+def submission_errors(tender: Tender, content: dict, attachment_purposes: set[str]) -> dict[str, list]:
+    """Everything that keeps a draft from being submitted: what does not fit the call, and what is missing. The
+    submission refuses on these, and the bidder's summary lists them beforehand."""
+    errors = content_errors(tender, content)
+    for field, problems in completeness_errors(tender, content, attachment_purposes).items():
+        errors.setdefault(field, []).extend(problems)
+    return errors
+
+
+def draft_fingerprint(content: dict, attachments: list[dict]) -> str:
+    """The SHA-256 of a draft as its summary shows it (content and finished attachments): a confirmation made
+    from the summary submits only if the draft is still this one."""
+    files = sorted(attachments, key=lambda entry: entry["id"])
+    return hashlib.sha256(canonical_json({"content": content, "attachments": files})).hexdigest()
 
 
 def ready_attachments(bid: Bid, attachments=None) -> list[dict]:

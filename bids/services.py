@@ -32,11 +32,12 @@ from tenders.selectors import tender_get, tender_lock_shared
 
 from .content import (
     EMPTY_CONTENT,
-    completeness_errors,
     content_errors,
     draft_content,
+    draft_fingerprint,
     ready_attachments,
     store_draft,
+    submission_errors,
     version_context,
 )
 from .models import AttachmentStatus, Bid, BidStatus, BidVersion
@@ -179,10 +180,19 @@ class _LateSubmission(Exception):
         self.bid, self.tender = bid, tender
 
 
-def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: str | None = None) -> BidVersion:
+def bid_submit(
+    *,
+    actor,
+    bid_id: int,
+    received_at: datetime,
+    idempotency_key: str | None = None,
+    draft_sha256: str | None = None,
+) -> BidVersion:
     """Freeze the draft as a new version with its manifest; the receipt follows from a task.
 
-    A retry with the same Idempotency-Key returns the version the first request made, changing nothing.
+    A retry with the same Idempotency-Key returns the version the first request made, changing nothing. With
+    `draft_sha256` (the fingerprint of the draft its summary showed, content.draft_fingerprint) the draft is
+    submitted only if it is still that one: 409 `draft_changed` otherwise.
 
     This is the request of the deadline rush, so it does only what must be atomic with the submission: the
     version, the bid's state, the audit event and one outbox message. The receipt (its PDF and its e-mail) and the
@@ -190,7 +200,7 @@ def bid_submit(*, actor, bid_id: int, received_at: datetime, idempotency_key: st
     the commit; the relay sends it later if the broker is down, so nothing is lost."""
     try:
         with transaction.atomic(), audit_link_deferred():
-            return _submit(actor, bid_id, received_at, idempotency_key)
+            return _submit(actor, bid_id, received_at, idempotency_key, draft_sha256)
     except _LateSubmission as late:
         # Kept on record for the opening record, outside the rolled-back transaction.
         audit_record(
@@ -221,7 +231,9 @@ def _key_reused() -> Conflict:
     )
 
 
-def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -> BidVersion:
+def _submit(
+    actor, bid_id, received_at: datetime, idempotency_key: str | None, draft_sha256: str | None = None
+) -> BidVersion:
     try:
         # The call locked (FOR SHARE) with its rules, then the bid (FOR UPDATE) with its attachments: one round trip.
         tender, bid = bid_lock_with_call(bid_id=int(bid_id), user=actor)
@@ -256,10 +268,16 @@ def _submit(actor, bid_id, received_at: datetime, idempotency_key: str | None) -
         )
     content = draft_content(bid)
     attachments = ready_attachments(bid, files)
+    if draft_sha256 is not None and draft_sha256 != draft_fingerprint(content, attachments):
+        raise Conflict(
+            _(
+                "The bid has changed since its summary was shown (in another window, or by a save): nothing was "
+                "submitted. Check the summary again and confirm."
+            ),
+            code="draft_changed",
+        )
     # The call may have changed since the draft was written (a corrigendum): check it again, and in full.
-    errors = content_errors(tender, content)
-    for field, problems in completeness_errors(tender, content, {a["purpose"] for a in attachments}).items():
-        errors.setdefault(field, []).extend(problems)
+    errors = submission_errors(tender, content, {a["purpose"] for a in attachments})
     if errors:
         raise ValidationFailed(_("The bid is not complete."), code="bid_incomplete", errors=errors)
     number = bid.version + 1

@@ -25,7 +25,13 @@ SECTIONS = (
     "contact",
     "business_secrets",
 )
-DECLARATION_CHOICES = [("", _("Not declared yet")), ("no", _("Does not apply to us")), ("yes", _("Applies to us"))]
+DECLARATION_CHOICES = [("no", _("Does not apply to us")), ("yes", _("Applies to us"))]
+# One declaration for the whole list, and an answer per ground only when one of them applies. Stored as the API
+# takes it: {ground: applies} for every ground declared ("none" declares each of the call's grounds as false).
+EXCLUSION_CHOICES = [
+    ("none", _("None of the grounds listed below applies to us.")),
+    ("some", _("One or more of them applies to us: we answer for each ground below.")),
+]
 
 
 def _rate_text(rate: Decimal) -> str:
@@ -92,10 +98,19 @@ class BidForm(forms.Form):
             self.fields[f"secret_quality_{criterion.pk}"] = forms.BooleanField(
                 label=_("Answer %(number)s is a business secret") % {"number": criterion.number}, required=False
             )
+        if self.grounds:
+            self.fields["exclusion"] = forms.ChoiceField(
+                label=_("Our declaration"), choices=EXCLUSION_CHOICES, required=False, widget=forms.RadioSelect
+            )
         for ground in self.grounds:
             self.fields[f"ground_{ground.code}"] = forms.ChoiceField(
-                label=f"{ground.label} ({ground.section})", choices=DECLARATION_CHOICES, required=False
+                label=f"{ground.label} ({ground.section})",
+                choices=DECLARATION_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
             )
+        if self.grounds and not self.is_bound and "exclusion" not in self.initial:
+            self.initial["exclusion"] = self._declared_as(self.initial)
         for requirement in self.requirements:
             self.fields[f"requirement_{requirement.pk}"] = forms.CharField(
                 label=_("Requirement %(number)s: %(text)s")
@@ -146,6 +161,28 @@ class BidForm(forms.Form):
     def ground_fields(self):
         return [self[f"ground_{g.code}"] for g in self.grounds]
 
+    def ground_groups(self):
+        """The grounds by kind: mandatory (section 80) first, then discretionary (section 81)."""
+        groups = [
+            (_("Mandatory grounds (section 80): a bidder to whom one applies is excluded"), True),
+            (_("Discretionary grounds (section 81): the contracting authority may exclude the bidder"), False),
+        ]
+        return [
+            (title, [(g, self[f"ground_{g.code}"]) for g in self.grounds if g.mandatory == mandatory])
+            for title, mandatory in groups
+            if any(g.mandatory == mandatory for g in self.grounds)
+        ]
+
+    def _declared_as(self, values: dict) -> str:
+        """The one-line declaration that stored answers amount to: "none" when every ground is declared not to
+        apply, "some" when one applies, "" while the declaration is incomplete."""
+        answers = [values.get(f"ground_{g.code}") for g in self.grounds]
+        if "yes" in answers:
+            return "some"
+        if answers and all(answer == "no" for answer in answers):
+            return "none"
+        return ""
+
     def contact_fields(self):
         return [self["contact_name"], self["contact_email"], self["contact_phone"], self["secret_contact"]]
 
@@ -157,7 +194,21 @@ class BidForm(forms.Form):
             price = f"lot_{lot.pk}_unit_price"
             if data.get(f"lot_{lot.pk}_offer") and data.get(price) is None and price not in self.errors:
                 self.add_error(price, _("Give the unit price of the lot you bid for."))
+        if data.get("exclusion") == "none" and any(data.get(f"ground_{g.code}") == "yes" for g in self.grounds):
+            self.add_error(
+                "exclusion",
+                _(
+                    "You declared that none of the grounds applies, but marked some as applying: choose the "
+                    "second option, or change those answers."
+                ),
+            )
         return data
+
+    def _declaration(self) -> dict:
+        data = self.cleaned_data
+        if data.get("exclusion") == "none":
+            return {g.code: False for g in self.grounds}
+        return {g.code: data[f"ground_{g.code}"] == "yes" for g in self.grounds if data.get(f"ground_{g.code}")}
 
     def content(self) -> dict:
         """The content as the bid API takes it, from the cleaned fields."""
@@ -179,7 +230,7 @@ class BidForm(forms.Form):
             for r in self.requirements
             if data[f"requirement_{r.pk}"]
         ]
-        declaration = {g.code: data[f"ground_{g.code}"] == "yes" for g in self.grounds if data.get(f"ground_{g.code}")}
+        declaration = self._declaration()
         contact = {"name": data["contact_name"], "email": data["contact_email"], "phone": data["contact_phone"]}
         secrets = [f"quality:{c.pk}" for c in self.criteria if data.get(f"secret_quality_{c.pk}")]
         secrets += [f"evidence:{r.pk}" for r in self.requirements if data.get(f"secret_evidence_{r.pk}")]
@@ -220,15 +271,6 @@ class BidForm(forms.Form):
             name = {"quality": "secret_quality_", "evidence": "secret_evidence_", "attachment": "secret_attachment_"}
             data["secret_contact" if key == "contact" else f"{name.get(kind, kind)}{ident}"] = True
         return data
-
-    @classmethod
-    def bound_to_content(cls, content: dict, **kwargs) -> "BidForm":
-        """A bound form showing a stored content, e.g. to show why it cannot be submitted."""
-        values = cls.data_from_content(content)
-        data = {key: ("on" if value is True else value) for key, value in values.items()}
-        form = cls(data, **kwargs)
-        form.is_valid()
-        return form
 
     # --- the service's errors, placed next to the fields -------------------------------------------
 
@@ -283,6 +325,8 @@ class BidForm(forms.Form):
                 if not (data.get(f"requirement_{r.pk}") or "").strip() and f"requirement:{r.pk}" not in purposes
             ]
         if section == "exclusion_declaration" and code == "declaration_incomplete":
+            if not data.get("exclusion") and "exclusion" in self.fields:
+                return ["exclusion"]
             return [f"ground_{g.code}" for g in self.grounds if not data.get(f"ground_{g.code}")]
         if section == "contact":
             return [name for name in ("contact_name", "contact_email") if not data.get(name)]

@@ -7,8 +7,9 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -24,10 +25,15 @@ from procurement.portal import done, render_form, run_service
 from tenders.selectors import tender_get
 
 from .. import attachments as attachment_services
-from ..models import AttachmentStatus, Bid, BidStatus
+from ..models import Bid, BidStatus
 from ..selectors import bid_get, bids_of_provider
 from ..services import SubmissionsThrottled, bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
 from .forms import AnswerForm, AttachmentForm, BidForm
+from .summary import bid_summary
+
+# A hidden field of the bid's form: a request that carries it carries what is on the bidder's screen, which is
+# saved (bid_update) before the action it asks for (a submission, removing an attachment).
+BID_FORM = "bid_form"
 
 TEMPLATES = "bids/portal/"
 
@@ -129,7 +135,9 @@ def _bid_context(request, bid, form=None) -> dict:
     if not editable:
         for field in form.fields.values():
             field.disabled = True
+    purposes = dict(AttachmentForm(tender=tender).fields["purpose"].choices)
     for attachment in attachments:
+        attachment.purpose_label = purposes.get(attachment.purpose, attachment.purpose)
         name = f"secret_attachment_{attachment.pk}"
         attachment.secret_field = form[name] if name in form.fields else None
     versions = list(bid.versions.order_by("-number"))
@@ -157,6 +165,32 @@ def _bid_context(request, bid, form=None) -> dict:
     }
 
 
+def _posted_form(request, bid, *, without_attachment=None) -> BidForm:
+    attachments = attachment_services.attachments_of_bid(user=request.user, bid_id=bid.pk)
+    attachments = [a for a in attachments if str(a.pk) != str(without_attachment)]
+    return BidForm(request.POST, tender=bid.tender, attachments=attachments)
+
+
+def _save(request, bid, form: BidForm) -> int | None:
+    """Save what the bidder posted, through the same service as the API's PATCH. None when it is saved; else the
+    status, with the reasons on the form (which keeps the typed values)."""
+    if not form.is_valid():
+        return 400
+    content = form.content()
+    try:
+        bid_update(actor=request.user, bid_id=bid.pk, content=content, received_at=received_at(request))
+    except (ValidationFailed, Conflict) as error:
+        form.place_errors(error, content)
+        return error.status_code
+    return None
+
+
+def _refused_page(request, bid, form: BidForm, status: int, refused: str):
+    context = _bid_context(request, bid, form)
+    context["refused"] = refused
+    return render(request, f"{TEMPLATES}bid.html", context, status=status)
+
+
 @login_required
 def bid_page(request, pk: int):
     """A bid: its content (a form while it is a draft and the box is open), attachments, versions, requests."""
@@ -166,38 +200,84 @@ def bid_page(request, pk: int):
     status = 200
     form = None
     if request.method == "POST":
-        attachments = attachment_services.attachments_of_bid(user=request.user, bid_id=bid.pk)
-        form = BidForm(request.POST, tender=bid.tender, attachments=attachments)
-        if form.is_valid():
-            content = form.content()
-            try:
-                bid_update(actor=request.user, bid_id=bid.pk, content=content, received_at=received_at(request))
-            except (ValidationFailed, Conflict) as error:
-                form.place_errors(error, content)
-                status = error.status_code
-            else:
-                done(request, _("Your changes are saved. The bid is not submitted until you submit it."))
-                return redirect("bids:bid", pk=bid.pk)
+        form = _posted_form(request, bid)
+        status = _save(request, bid, form)
+        if status is None:
+            done(request, _("Your changes are saved. The bid is not submitted until you submit it."))
+            return redirect("bids:bid", pk=bid.pk)
     return render_form(request, f"{TEMPLATES}bid.html", _bid_context(request, bid, form), status)
 
 
 @login_required
 @require_POST
-def submit(request, pk: int):
+def autosave(request, pk: int):
+    """The bid's form, saved as the bidder types (portal.js): the same save as the page's, answered in JSON with a
+    sentence for the page's live region. A bid that is no longer a draft is not changed (409, from bid_update)."""
     bid = _own_bid(request, pk)
-    # The form carries a key made when it was shown: a double click or a resent form gives the same receipt.
+    form = _posted_form(request, bid)
+    status = _save(request, bid, form)
+    if status is None:
+        moment = formats.time_format(timezone.localtime(), "H:i")
+        return JsonResponse({"saved": True, "message": str(_("Saved at %(time)s") % {"time": moment})})
+    reasons = [str(error) for error in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name != "__all__":
+            reasons += [f"{form.fields[name].label}: {error}" for error in errors]
+    message = _("Not saved: %(reason)s") % {"reason": " ".join(reasons)}
+    errors = {name: [str(error) for error in errors] for name, errors in form.errors.items()}
+    return JsonResponse({"saved": False, "message": str(message), "errors": errors}, status=status)
+
+
+@login_required
+def summary(request, pk: int):
+    """The bid as it would be submitted: every part, its problems, and the confirmation that submits exactly this."""
+    bid = _own_bid(request, pk)
+    return render(request, f"{TEMPLATES}summary.html", _summary_context(request, bid))
+
+
+def _summary_context(request, bid) -> dict:
+    attachments = attachment_services.attachments_of_bid(user=request.user, bid_id=bid.pk)
+    now = timezone.now()
+    context = bid_summary(bid, attachments)
+    context.update(
+        bid=bid,
+        tender=bid.tender,
+        editable=bid.status == BidStatus.DRAFT and bid.tender.accepts_bids_at(now),
+        submit_key=f"portal-{uuid.uuid4()}",
+        now=now,
+    )
+    return context
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    """Two steps, one address. From the bid's page ("Submit the bid", the whole form): what is on the screen is
+    saved, then the summary is shown to confirm; a refused save submits nothing and shows why. From the summary
+    (its fingerprint of the draft): the draft is submitted if it is still what the summary showed, else 409."""
+    bid = _own_bid(request, pk)
+    if BID_FORM in request.POST:
+        form = _posted_form(request, bid)
+        status = _save(request, bid, form)
+        if status is not None:
+            return _refused_page(request, bid, form, status, "submit")
+        done(request, _("Your changes are saved. Check the summary of your bid and confirm to submit it."))
+        return redirect("bids:summary", pk=bid.pk)
+    # The summary's form carries a key made when it was shown: a double click or a resent form gives the same
+    # receipt.
     key = (request.POST.get("idempotency_key") or "").strip()[:200] or None
     try:
-        version = bid_submit(actor=request.user, bid_id=bid.pk, received_at=received_at(request), idempotency_key=key)
+        version = bid_submit(
+            actor=request.user,
+            bid_id=bid.pk,
+            received_at=received_at(request),
+            idempotency_key=key,
+            draft_sha256=(request.POST.get("draft_sha256") or "").strip()[:64],
+        )
     except (ValidationFailed, Conflict) as error:
-        # Shown on the bid's page, next to the parts that are missing.
-        attachments = attachment_services.attachments_of_bid(user=request.user, bid_id=bid.pk)
-        form = BidForm.bound_to_content(bid.content, tender=bid.tender, attachments=attachments)
-        purposes = {a.purpose for a in attachments if a.status == AttachmentStatus.READY}
-        form.place_errors(error, bid.content, purposes)
-        context = _bid_context(request, bid, form)
-        context["submit_failed"] = True
-        return render(request, f"{TEMPLATES}bid.html", context, status=error.status_code)
+        context = _summary_context(request, _own_bid(request, pk))
+        context["refusal"] = error.message
+        return render(request, f"{TEMPLATES}summary.html", context, status=error.status_code)
     done(request, _("Your bid is submitted. Keep the receipt."))
     return redirect("bids:receipt", pk=bid.pk, number=version.number)
 
@@ -293,7 +373,14 @@ def attachment_upload(request, pk: int):
 @login_required
 @require_POST
 def attachment_delete(request, pk: int, attachment_id):
+    """Removing a file from the bid's page (its button belongs to the bid's form) saves what is typed there first:
+    if that save is refused, nothing is removed and the page shows why, with the typed values."""
     bid = _own_bid(request, pk)
+    if BID_FORM in request.POST:
+        form = _posted_form(request, bid, without_attachment=attachment_id)
+        status = _save(request, bid, form)
+        if status is not None:
+            return _refused_page(request, bid, form, status, "delete")
     try:
         attachment_services.attachment_delete(
             actor=request.user, bid_id=bid.pk, attachment_id=attachment_id, received_at=received_at(request)

@@ -52,6 +52,15 @@ def form_data(tender, price="9000", **overrides) -> dict:
     return data
 
 
+def confirmation(client, bid) -> dict:
+    """The summary's confirmation form: its idempotency key and the fingerprint of the draft it shows."""
+    page = client.get(f"/bids/{bid.pk}/summary/").content.decode()
+    return {
+        name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+        for name in ("idempotency_key", "draft_sha256")
+    }
+
+
 def test_a_provider_saves_a_new_bid_from_the_page(tender, member_a):
     client = signed_in(member_a)
     assert client.get(f"/bids/new/{tender.pk}/").status_code == 200
@@ -116,13 +125,15 @@ def test_an_incomplete_bid_is_not_submitted_and_the_missing_answer_is_marked(ten
     client.post(f"/bids/new/{tender.pk}/", form_data(tender, **{f"criterion_{criterion.pk}": ""}))
     bid = Bid.objects.get(tender=tender)
 
-    response = client.post(f"/bids/{bid.pk}/submit/")
+    # "Submit the bid" saves the page and shows the summary, with what is missing and no confirmation
+    response = client.post(
+        f"/bids/{bid.pk}/submit/", {**form_data(tender, **{f"criterion_{criterion.pk}": ""}), "bid_form": "1"}
+    )
 
-    assert response.status_code == 400
-    form = response.context["form"]
-    assert [name for name in form.errors if name != "__all__"] == [f"criterion_{criterion.pk}"]
-    assert "The bid is not complete." in form.non_field_errors()
-    assert f'id="id_criterion_{criterion.pk}_error"' in response.content.decode()
+    assert response.status_code == 302 and response["Location"] == f"/bids/{bid.pk}/summary/"
+    summary = client.get(f"/bids/{bid.pk}/summary/").content.decode()
+    assert "Answer the quality criteria 2." in summary and "Not answered." in summary
+    assert 'name="draft_sha256"' not in summary
     bid.refresh_from_db()
     assert bid.status == BidStatus.DRAFT and bid.version == 0
 
@@ -140,11 +151,10 @@ def test_a_bid_is_saved_submitted_and_gets_a_receipt_then_withdrawn_and_reopened
         "vat_rate": "0",
     }
 
-    page = client.get(f"/bids/{bid.pk}/").content.decode()
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
-    submitted = client.post(f"/bids/{bid.pk}/submit/", {"idempotency_key": key})
+    confirm = confirmation(client, bid)
+    submitted = client.post(f"/bids/{bid.pk}/submit/", confirm)
     # a double click sends the same form again: the same receipt, not a second version or a 409
-    again = client.post(f"/bids/{bid.pk}/submit/", {"idempotency_key": key})
+    again = client.post(f"/bids/{bid.pk}/submit/", confirm)
 
     assert submitted.status_code == 302 and submitted["Location"] == f"/bids/{bid.pk}/receipts/1/"
     assert again.status_code == 302 and again["Location"] == submitted["Location"]

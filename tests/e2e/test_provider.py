@@ -55,9 +55,7 @@ def test_a_provider_finds_a_call_prepares_a_bid_uploads_submits_and_gets_the_rec
     page.get_by_label("Lot 1: unit price").fill("8900")
     page.get_by_label("1. Toteutussuunnitelma").fill("Opetus etenee ryhmän tahdissa.")
     page.get_by_label("2. Työelämäyhteistyö").fill("Harjoittelu paikallisissa yrityksissä.")
-    grounds = page.locator("select[name^=ground_]")
-    for index in range(grounds.count()):
-        grounds.nth(index).select_option("no")
+    page.get_by_label("None of the grounds listed below applies to us.").check()
     page.get_by_label("Requirement 1:").fill("Ansioluettelo liitteenä.")
     page.get_by_label("Contact person").fill("Maija Tarjoaja")
     page.get_by_label("Contact e-mail").fill("maija@provider.example")
@@ -81,9 +79,10 @@ def test_a_provider_finds_a_call_prepares_a_bid_uploads_submits_and_gets_the_rec
     assert stored.status == "ready" and stored.purpose.startswith("requirement:") and stored.chunks > 1
     assert stored.sha256 in page.locator("#attachments").inner_text()
 
-    # she submits (confirming) and gets the receipt
-    page.once("dialog", lambda dialog: dialog.accept())
+    # she submits, confirms on the summary and gets the receipt
     page.get_by_role("button", name="Submit the bid").click()
+    page.wait_for_url(f"**/bids/{bid.pk}/summary/")
+    page.get_by_role("button", name="Confirm and submit the bid").click()
     page.wait_for_url(f"**/bids/{bid.pk}/receipts/1/")
     bid.refresh_from_db()
     assert bid.status == BidStatus.SUBMITTED

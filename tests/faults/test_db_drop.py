@@ -237,8 +237,12 @@ def test_the_portal_answers_a_dropped_connection_with_a_503_page_and_the_resent_
     before = _footprint(bid)
     client = Client(headers={"Accept-Language": "en"})
     client.force_login(member)
-    page = client.get(f"/bids/{bid.pk}/").content.decode()
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    # the confirmation on the bid's summary: its idempotency key and the fingerprint of the draft it shows
+    page = client.get(f"/bids/{bid.pk}/summary/").content.decode()
+    form = {
+        name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+        for name in ("idempotency_key", "draft_sha256")
+    }
     # The portal's request authenticates otherwise than the API's: the drop comes at the same point of the
     # submission, its last statement before the commit.
     target = _shape(reference.statements[reference.last - 1])
@@ -253,7 +257,7 @@ def test_the_portal_answers_a_dropped_connection_with_a_503_page_and_the_resent_
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(kill_at_the_last_statement):
-        response = client.post(f"/bids/{bid.pk}/submit/", {"idempotency_key": key})
+        response = client.post(f"/bids/{bid.pk}/submit/", form)
     connection.close()
 
     assert killer.killed_sql is not None and killer.committed_before_kill is False
@@ -262,8 +266,8 @@ def test_the_portal_answers_a_dropped_connection_with_a_503_page_and_the_resent_
     assert "The database could not be reached just now" in response.content.decode()
     assert _footprint(bid) == before
 
-    resent = client.post(f"/bids/{bid.pk}/submit/", {"idempotency_key": key})
-    again = client.post(f"/bids/{bid.pk}/submit/", {"idempotency_key": key})
+    resent = client.post(f"/bids/{bid.pk}/submit/", form)
+    again = client.post(f"/bids/{bid.pk}/submit/", form)
 
     assert resent.status_code == 302 and resent["Location"] == f"/bids/{bid.pk}/receipts/1/"
     assert again.status_code == 302 and again["Location"] == resent["Location"]

@@ -389,6 +389,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/bids/new/{tender_pk}/"): page(signed_in=HIDDEN, providers=FOUND),
     ("GET", "/bids/{pk}/"): own_bid_page(OK),  # never another bidder's, even after the decision
     ("POST", "/bids/{pk}/"): own_bid_page(CONFLICT),
+    ("POST", "/bids/{pk}/autosave/"): own_bid_page(CONFLICT),  # A's bid is submitted: autosave changes nothing
+    ("GET", "/bids/{pk}/summary/"): own_bid_page(OK),
     ("POST", "/bids/{pk}/submit/"): own_bid_page(CONFLICT),
     ("POST", "/bids/{pk}/withdraw/"): own_bid_page(FOUND),  # back to the bid, with the outcome as a message
     ("POST", "/bids/{pk}/reopen/"): own_bid_page(FOUND),

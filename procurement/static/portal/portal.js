@@ -166,3 +166,148 @@
     autosubmit(); countdowns(); confirms(); uploads();
   });
 })();
+
+/* ---- Editing a form without losing what was typed (the bid page; any form can opt in) -------------------------
+ * Self-contained: shares nothing with the block above.
+ * - <form data-warn-unsaved>: leaving the page with changes not yet saved asks first (not when the form itself is
+ *   submitted). Fields outside the form that belong to it (form="id") count too.
+ * - <form data-autosave="URL" data-autosave-status="#live">: the form is posted to URL (JSON answer
+ *   {saved, message}) a moment after the typing stops, one request at a time; the answer's sentence goes to the
+ *   live region. A successful save makes the form clean again (if nothing was typed meanwhile).
+ * - <button data-confirm="question">: asks before the button submits its form.
+ * - [data-exclusion-grounds]: the per-ground answers are shown only when "one applies" is chosen
+ *   (input[name=exclusion]), and are not sent at all when "none applies" is.
+ * - #attachments refreshed by htmx keeps the business-secret ticks not yet saved.
+ */
+(function () {
+  "use strict";
+
+  var submitting = null;
+
+  function token() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) { return decodeURIComponent(match[1]); }
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function tracked(target) {
+    var form = target && target.form;
+    return form && form.hasAttribute("data-warn-unsaved") ? form : null;
+  }
+
+  function changed(event) {
+    var form = tracked(event.target);
+    if (!form) { return; }
+    form.setAttribute("data-dirty", "");
+    form.dispatchEvent(new CustomEvent("portal:changed"));
+  }
+
+  function warnings() {
+    document.addEventListener("input", changed);
+    document.addEventListener("change", changed);
+    // Bubbling: a handler on the form that cancelled the submission (a confirm answered "no") has run already.
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented && event.target.hasAttribute("data-warn-unsaved")) { submitting = event.target; }
+    });
+    window.addEventListener("beforeunload", function (event) {
+      var dirty = Array.prototype.filter.call(
+        document.querySelectorAll("form[data-warn-unsaved][data-dirty]"), function (form) { return form !== submitting; });
+      if (!dirty.length) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
+    window.addEventListener("pageshow", function () { submitting = null; });
+  }
+
+  function autosaves() {
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      var url = form.getAttribute("data-autosave");
+      var live = document.querySelector(form.getAttribute("data-autosave-status") || "");
+      var timer = null, busy = null, typedSince = false;
+      function say(text) { if (live && text) { live.textContent = text; } }
+      function save() {
+        timer = null;
+        if (busy) { timer = setTimeout(save, delay()); return; }
+        typedSince = false;
+        busy = window.AbortController ? new AbortController() : {};
+        fetch(url, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": token(), "Accept": "application/json" },
+          signal: busy.signal
+        }).then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            busy = null;
+            say(body.message || form.getAttribute("data-autosave-network-error"));
+            if (response.ok && !typedSince && !timer) { form.removeAttribute("data-dirty"); }
+          });
+        }).catch(function (error) {
+          busy = null;
+          if (error && error.name === "AbortError") { return; }
+          say(form.getAttribute("data-autosave-network-error"));
+        });
+      }
+      function delay() { return parseInt(form.getAttribute("data-autosave-delay"), 10) || 1500; }
+      form.addEventListener("portal:changed", function () {
+        typedSince = true;
+        clearTimeout(timer);
+        timer = setTimeout(save, delay());
+      });
+      form.addEventListener("submit", function (event) {
+        if (event.defaultPrevented) { return; }
+        clearTimeout(timer);
+        timer = null;
+        if (busy && busy.abort) { busy.abort(); }
+      });
+    });
+  }
+
+  function buttonConfirms() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button[data-confirm]");
+      if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  }
+
+  function exclusionGrounds() {
+    document.querySelectorAll("[data-exclusion-grounds]").forEach(function (list) {
+      var form = list.form || list.closest("form");
+      if (!form) { return; }
+      function apply() {
+        var chosen = form.querySelector("input[name=exclusion]:checked");
+        var mode = chosen ? chosen.value : "";
+        list.setAttribute("data-mode", mode);
+        list.disabled = mode === "none";
+      }
+      form.querySelectorAll("input[name=exclusion]").forEach(function (radio) {
+        radio.addEventListener("change", apply);
+      });
+      apply();
+    });
+  }
+
+  function keepTicksAcrossRefresh() {
+    var ticks = null;
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      if (!event.detail.target || event.detail.target.id !== "attachments") { return; }
+      ticks = {};
+      event.detail.target.querySelectorAll("input[type=checkbox][name]").forEach(function (box) {
+        ticks[box.name] = box.checked;
+      });
+    });
+    document.addEventListener("htmx:afterSettle", function () {
+      var list = document.getElementById("attachments");
+      if (!list || !ticks) { return; }
+      list.querySelectorAll("input[type=checkbox][name]").forEach(function (box) {
+        if (Object.prototype.hasOwnProperty.call(ticks, box.name)) { box.checked = ticks[box.name]; }
+      });
+      ticks = null;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    warnings(); autosaves(); buttonConfirms(); exclusionGrounds(); keepTicksAcrossRefresh();
+  });
+})();
