@@ -26,11 +26,15 @@ NOTIFICATION_KINDS = {
     "lot.cancelled": _("Lot cancelled"),
     "lot.unsuccessful": _("Lot unsuccessful"),
     "tender.unsuccessful": _("Procurement unsuccessful"),
+    "tender.approval_requested": _("Call waiting for approval"),
+    "tender.returned": _("Call returned to draft"),
+    "award.proposed": _("Award proposal to decide"),
 }
 
 # What each audited action was, in a few words (the audit pages; the procedure report tells its own sentences).
 AUDIT_ACTIONS = {
     "access.denied": _("Access refused"),
+    "comparison.read_by_bidder": _("Comparison read by a bidder"),
     "access.throttled": _("Too many requests refused"),
     "alert.create": _("Alert created"),
     "alert.delete": _("Alert removed"),
@@ -58,6 +62,7 @@ AUDIT_ACTIONS = {
     "auth.token_revoked": _("API key revoked"),
     "auth.tokens_revoked": _("All API keys revoked"),
     "bid.create": _("Bid started"),
+    "bid.export_all": _("All bids downloaded"),
     "bid.late_refused": _("Late bid refused"),
     "bid.read": _("Bid read"),
     "bid.read_all": _("All bids read"),
@@ -109,6 +114,7 @@ AUDIT_ACTIONS = {
     "provider.join": _("Member joined"),
     "provider.register": _("Provider registered"),
     "question.answer": _("Question answered"),
+    "question.edit": _("Question's wording edited"),
     "question.ask": _("Question asked"),
     "request.answer": _("Request answered"),
     "request.clarification": _("Clarification requested"),
@@ -134,6 +140,7 @@ AUDIT_ACTIONS = {
     "tender.timeline_changed": _("Timetable changed"),
     "tender.update": _("Draft saved"),
     "tender_key.rewrap": _("Call's sealing key renewed"),
+    "user.preferences": _("Notification choices changed"),
 }
 
 # What an audited object of each kind is called, by the first part of its action.
@@ -146,6 +153,7 @@ AUDIT_SUBJECTS = {
     "audit": _("Audit log"),
     "auth": _("Sign-in"),
     "bid": _("Bid"),
+    "comparison": _("Comparison of tenders"),
     "contract": _("Contract"),
     "decision": _("Decision"),
     "document": _("Document"),
@@ -160,6 +168,7 @@ AUDIT_SUBJECTS = {
     "request": _("Request"),
     "tender": _("Call for tenders"),
     "tender_key": _("Call for tenders"),
+    "user": _("User"),
 }
 
 

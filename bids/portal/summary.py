@@ -6,12 +6,12 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from procurement.exclusion import EXCLUSION_GROUNDS
+from procurement.labels import attachment_purpose_label
 from procurement.money import format_money
 from tenders.languages import in_language
 
 from ..content import comparison_price, draft_fingerprint, ready_attachments, submission_errors
 from ..models import AttachmentStatus, Bid
-from .forms import AttachmentForm
 
 SECTION_TITLES = {
     "lot_offers": _("Prices"),
@@ -37,13 +37,12 @@ def bid_summary(bid: Bid, attachments) -> dict:
     entries = ready_attachments(bid, attachments)
     purposes = {entry["purpose"] for entry in entries}
     secrets = set(content.get("business_secrets", []))
-    purpose_labels = dict(AttachmentForm(tender=tender).fields["purpose"].choices)
     files_for: dict[str, list[dict]] = {}
     files = []
     for entry in entries:
         row = {
             **entry,
-            "purpose_label": purpose_labels.get(entry["purpose"], entry["purpose"]),
+            "purpose_label": attachment_purpose_label(entry["purpose"], tender),
             "secret": f"attachment:{entry['id']}" in secrets,
         }
         files.append(row)

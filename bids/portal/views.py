@@ -135,9 +135,7 @@ def _bid_context(request, bid, form=None) -> dict:
     if not editable:
         for field in form.fields.values():
             field.disabled = True
-    purposes = dict(AttachmentForm(tender=tender).fields["purpose"].choices)
     for attachment in attachments:
-        attachment.purpose_label = purposes.get(attachment.purpose, attachment.purpose)
         name = f"secret_attachment_{attachment.pk}"
         attachment.secret_field = form[name] if name in form.fields else None
     versions = list(bid.versions.order_by("-number"))
