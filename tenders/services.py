@@ -763,12 +763,13 @@ def answers_publish(
         elif late and not late_answer_reason.strip():
             raise Conflict(
                 _(
-                    "Answers published less than %(days)s days before the deadline require a later deadline "
-                    "(new_deadline), or a reason for keeping it (late_answer_reason)."
+                    "Answers published less than %(days)s days before the tender deadline require a later tender "
+                    "deadline, or a reason for keeping it."
                 )
                 % {"days": rules.answers_min_days_before_deadline},
                 code="deadline_extension_required",
                 deadline=deadline_before.isoformat(),
+                fields=["new_deadline", "late_answer_reason"],
             )
         number = (tender.bulletins.aggregate(n=Max("number"))["n"] or 0) + 1
         bulletin = AnswerBulletin.objects.create(

@@ -1,5 +1,6 @@
 """The authority's portal pages of a call: the dashboard, the stepwise draft, four-eyes approval, publication."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -280,3 +281,23 @@ def test_a_new_draft_naming_no_authority_of_the_officer_is_refused_by_the_form(
     assert response.status_code == 400
     assert 'id="id_authority_error"' in response.content.decode()
     assert not Tender.objects.filter(title_fi="Luonnos").exists()
+
+
+def test_late_answers_refused_in_the_portal_name_the_fields_in_words_not_codes(
+    authority, officer, member_a, browser_for
+):
+    """Regression: the refusal read “a later deadline (new_deadline), or a reason … (late_answer_reason)”."""
+    from tests.tenders.test_questions import _late_call
+
+    tender = _late_call(authority, member_a, officer)
+    for language in ("en", "fi", "sv"):
+        client = browser_for(officer)
+        client.cookies["django_language"] = language
+        page = client.post(f"/calls/ours/{tender.pk}/answers/publish/", {"publish-new_deadline": ""})
+        text = re.sub(r"<[^>]*>", " ", page.content.decode())  # what a person reads, not the form's markup
+        assert page.status_code == 409
+        assert "new_deadline" not in text and "late_answer_reason" not in text
+    api = browser_for(officer).post(
+        f"/api/v1/tenders/{tender.pk}/answers/publish/", {}, content_type="application/json"
+    )
+    assert api.json()["fields"] == ["new_deadline", "late_answer_reason"]
