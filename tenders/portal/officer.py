@@ -474,7 +474,9 @@ def amend(request, pk: int):
     formsets = {}
     for step, key in AMEND_FORMSETS:
         initial = officer_draft._formset_initial(step, tender, lots)
-        formsets[key] = officer_draft._formset_for(step, data, initial=initial, lots=lots, bilingual=bilingual)
+        # A form without a table's rows (its management form) leaves those rows as they are.
+        sent = data if data is not None and f"{key}-TOTAL_FORMS" in data else None
+        formsets[key] = officer_draft._formset_for(step, sent, initial=initial, lots=lots, bilingual=bilingual)
         if data is not None and data.get("more_rows") == key:
             formsets[key] = officer_draft._with_more_rows(
                 step, data, initial=initial, lots=lots, bilingual=bilingual, main_form=form
@@ -488,7 +490,7 @@ def amend(request, pk: int):
     child_errors: dict[str, list[str]] = {}
     if data is not None and not adding_rows:
         valid = all(
-            [form.is_valid(), effect.is_valid(), *(f.is_valid() for f in formsets.values())]
+            [form.is_valid(), effect.is_valid(), *(f.is_valid() for f in formsets.values() if f.is_bound)]
             + [f.is_valid() for _d, f in file_forms]
         )
         adds_file = any(data.get(f"add-{name}") for name in ("title_fi", "title_sv")) or files.get("add-file")
@@ -500,7 +502,7 @@ def amend(request, pk: int):
             if fields.get("price_weight") is None:
                 fields.pop("price_weight", None)
             fields = {name: value for name, value in fields.items() if not _same(value, getattr(tender, name))}
-            children = {key: officer_draft._rows(f) for key, f in formsets.items() if f.has_changed()}
+            children = {key: officer_draft._rows(f) for key, f in formsets.items() if f.is_bound and f.has_changed()}
             changes = []
             for document, file_form in file_forms:
                 if file_form.cleaned_data["remove"]:
