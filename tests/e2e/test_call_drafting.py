@@ -1,5 +1,5 @@
 """Drafting a call's criteria several rows at once with the running total, attaching its service description, and a
-corrigendum that replaces it, adds a requirement and sends the submitted bid back: the bidder sees why and what to do."""
+corrigendum that replaces it, adds a requirement and sends the bid back: the bidder sees why, and what to do."""
 
 from django.utils import timezone
 
@@ -42,7 +42,11 @@ def test_criteria_in_one_go_a_call_file_and_a_corrigendum_that_sends_a_bid_back(
     check_page(page, "officer-draft-criteria-rows")
 
     # saving the wrong total is refused once, for the whole table, naming the total; nothing typed is lost
-    page.get_by_role("button", name="Save and continue").click()
+    save = page.get_by_role("button", name="Save and continue")
+    # After the full-page screenshot the page settles first (a click at once lands beside the button).
+    save.scroll_into_view_if_needed()
+    page.evaluate("() => document.activeElement.blur()")
+    save.click()
     assert "now they add up to 150" in page.locator("#criteria-errors").inner_text()
     assert page.locator('[name="criteria-2-name"]').input_value() == "Työelämäyhteistyö"
     page.locator('[name="criteria-0-weight"]').fill("25")

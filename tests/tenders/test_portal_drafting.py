@@ -99,7 +99,7 @@ def test_the_criteria_step_shows_the_saved_total_and_an_empty_row_to_copy(author
 
     page = browser(officer).get(f"/calls/ours/{tender.pk}/draft/criteria/").content.decode()
 
-    assert 'aria-live="polite" data-weight-total-list' in page
+    assert '<div role="status" aria-live="polite"><ul data-weight-total-list>' in page
     assert "Together: 100 % – in order" in page or "Lot 1: 100 % – in order" in page
     assert '<template data-formset-template="criteria">' in page and "criteria-__prefix__-weight" in page
     assert "tenders/formset.js" in page
