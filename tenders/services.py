@@ -124,20 +124,34 @@ def _check_children(fields: dict, children: dict[str, list[dict]], errors: dict[
         errors.setdefault("criteria", []).extend(
             _error("unknown_lot", _("A criterion refers to a lot that the call does not have."))
         )
-    # Weights: for every lot, the price and the quality criteria that apply to it make 100.
-    for lot_number in lot_numbers or [None]:
-        total = Decimal(fields["price_weight"]) + sum(
-            (Decimal(c["weight"]) for c in criteria if c.get("lot_number") in (None, lot_number)), Decimal("0")
+    # Weights: for every lot, the price and the quality criteria that apply to it make 100. One error names the total
+    # when every lot has the same one; otherwise each lot whose total is wrong is named with its own.
+    totals = {
+        lot_number: Decimal(fields["price_weight"])
+        + sum((Decimal(c["weight"]) for c in criteria if c.get("lot_number") in (None, lot_number)), Decimal("0"))
+        for lot_number in lot_numbers or [None]
+    }
+    wrong = {lot_number: total for lot_number, total in totals.items() if total != Decimal("100")}
+    if wrong and len(wrong) == len(totals) and len(set(wrong.values())) == 1:
+        errors.setdefault("criteria", []).extend(
+            _error(
+                "weights_not_100",
+                _("The price weight and the quality weights must add up to 100; now they add up to %(total)s.")
+                % {"total": format(next(iter(wrong.values())).normalize(), "f")},
+            )
         )
-        if total != Decimal("100"):
+    elif wrong:
+        for lot_number, total in wrong.items():
             errors.setdefault("criteria", []).extend(
                 _error(
                     "weights_not_100",
-                    _("The price weight and the quality weights must add up to 100; now they add up to %(total)s.")
-                    % {"total": format(total.normalize(), "f")},
+                    _(
+                        "Lot %(lot)s: the price weight and the quality weights that apply to it must add up to 100; "
+                        "now they add up to %(total)s."
+                    )
+                    % {"lot": lot_number, "total": format(total.normalize(), "f")},
                 )
             )
-            break
     if fields.get("max_lots_per_provider") and lots and fields["max_lots_per_provider"] > len(lots):
         errors["max_lots_per_provider"] = _error("too_many", _("The call has fewer lots than that."))
 

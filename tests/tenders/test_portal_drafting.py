@@ -257,3 +257,21 @@ def test_the_portal_warns_of_an_earlier_deadline_and_publishes_it_once_confirmed
     confirmed = client.post(url, {**data, "effect-confirm_shorter_deadline": "on"})
     assert confirmed.status_code == 302
     assert Tender.objects.get(pk=published.pk).submission_deadline == earlier.replace(second=0, microsecond=0)
+
+
+def test_a_wrong_total_of_one_lot_is_named_with_its_lot(draft, officer):
+    # given a criterion for lot 2 only: lot 1 makes 100, lot 2 does not
+    rows = {**criterion(0, "Suunnitelma", "40"), **criterion(1, "Ruotsin kieli", "10")}
+    rows["criteria-1-lot_number"] = "2"
+
+    response = browser(officer).post(
+        f"/calls/ours/{draft.pk}/draft/criteria/", {**management("criteria", 2), "price_weight": "60", **rows}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        "Lot 2: the price weight and the quality weights that apply to it must add up to 100; now they add up to 110"
+        in page
+    )
+    assert "Lot 1:" not in page.split('id="criteria-errors"')[1].split("</div>")[0]
