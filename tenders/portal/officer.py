@@ -485,6 +485,8 @@ def amend(request, pk: int):
     documents = call_documents_for(user=request.user, tender_id=tender.pk)
     file_forms = [(d, CallFileChangeForm(data, files, prefix=f"file-{d.pk}")) for d in documents]
     add_file = officer_draft.CallFileForm(data, files, authority=tender.authority, prefix="add")
+    for field in add_file.fields.values():  # optional here: a corrigendum need not add a file
+        field.required = False
     adding_rows = data is not None and "more_rows" in data
     status = 200
     child_errors: dict[str, list[str]] = {}
@@ -495,6 +497,7 @@ def amend(request, pk: int):
         )
         adds_file = any(data.get(f"add-{name}") for name in ("title_fi", "title_sv")) or files.get("add-file")
         if adds_file:
+            add_file.fields["file"].required = add_file.fields["kind"].required = True
             valid = add_file.is_valid() and valid
         if valid:
             fields = dict(form.cleaned_data)

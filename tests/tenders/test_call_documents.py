@@ -354,3 +354,39 @@ def test_a_deadline_in_the_past_is_refused_even_when_confirmed(published, office
     )
 
     assert response.status_code == 400 and "deadline_in_past" in str(response.json())
+
+
+def test_a_corrigendum_adds_a_file_and_withdraws_another(published, officer, member_a, client_for):
+    old = published.call_documents.get()
+
+    response = client_for(officer).post(
+        f"/api/v1/tenders/{published.pk}/amend/",
+        {
+            "reason": "Hintalomake lisätty, vanha kuvaus poistettu.",
+            "affects_bids": True,
+            "affects_bids_reason": "Hinnat annetaan lomakkeella.",
+            "call_files": [
+                {
+                    "action": "add",
+                    "kind": "price_form",
+                    "title_fi": "Hintalomake",
+                    "filename": "hintalomake.pdf",
+                    "content_base64": base64.b64encode(pdf_bytes(text="hinnat")).decode(),
+                },
+                {"action": "remove", "document_id": old.pk},
+            ],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    old.refresh_from_db()
+    assert old.withdrawn_in_version == 2
+    current = client_for(member_a).get(f"/api/v1/tenders/{published.pk}/call-files/").json()
+    assert [(d["kind"], d["withdrawn_in_version"]) for d in current if d["withdrawn_in_version"] is None] == [
+        ("price_form", None)
+    ]
+    # the withdrawn file stays readable, as the version that had it
+    assert client_for(member_a).get(f"/api/v1/tenders/{published.pk}/call-files/{old.pk}/").status_code == 200
+    event = AuditEvent.objects.get(action="tender.amend", object_id=str(published.pk))
+    assert [change["action"] for change in event.detail["call_documents"]] == ["add", "remove"]
