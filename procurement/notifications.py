@@ -82,8 +82,10 @@ KINDS: dict[str, Kind] = {
     "bid.sent_back": Kind(
         _("Your bid was sent back to draft: %(title)s"),
         _(
-            "The call for tenders %(title)s was changed (version %(version)s), so your submitted bid was sent back "
-            "to draft. Check it against the new version and submit it again before the deadline."
+            "The call for tenders %(title)s was changed (version %(version)s) in a way that affects the bids already "
+            "submitted, so your bid was sent back to draft: it is no longer submitted. Why: %(affects_bids_reason)s "
+            "Check your bid against the new version and submit it again by %(deadline)s; a bid not submitted again "
+            "by then does not take part."
         ),
     ),
     "bid.receipt": Kind(

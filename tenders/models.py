@@ -604,6 +604,10 @@ class TenderVersion(models.Model):
     reason = models.TextField(_("reason for the change"), blank=True)
     changed_fields = models.JSONField(default=list)
     snapshot = models.JSONField(encoder=DjangoJSONEncoder)
+    # A corrigendum's answer to "does the change affect bids already submitted?" (None: the first version), and
+    # why: only a change that does sends the submitted bids back to draft.
+    affects_bids = models.BooleanField(_("affects submitted bids"), null=True, blank=True)
+    affects_bids_reason = models.TextField(_("why the change affects submitted bids or not"), blank=True)
 
     class Meta:
         verbose_name = _("version of a call")
@@ -613,6 +617,53 @@ class TenderVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender_id} v{self.number}"
+
+
+class CallDocumentKind(models.TextChoices):
+    SERVICE_DESCRIPTION = "service_description", _("Service description")
+    CONTRACT_DRAFT = "contract_draft", _("Contract draft")
+    PRICE_FORM = "price_form", _("Price form")
+    OTHER = "other", _("Other document")
+
+
+class CallDocument(models.Model):
+    """A file of the call itself (service description, contract draft, price form), uploaded by an officer.
+
+    Versioned with the call: a corrigendum that replaces a published file keeps the old row, withdrawn in the
+    call's new version, and links the new row to it; before publication a file is simply replaced or removed."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="call_documents")
+    kind = models.CharField(_("kind"), max_length=30, choices=CallDocumentKind.choices)
+    title_fi = models.CharField(_("title in Finnish"), max_length=300, blank=True)
+    title_sv = models.CharField(_("title in Swedish"), max_length=300, blank=True)
+    file = models.FileField(upload_to="call-documents/%Y/%m/")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=120)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    # The document's own version: 1, then one more each time a corrigendum replaces it.
+    number = models.PositiveSmallIntegerField(default=1)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    added_in_version = models.PositiveSmallIntegerField()
+    withdrawn_in_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call document")
+        verbose_name_plural = _("call documents")
+        ordering = ["tender", "kind", "id"]
+        indexes = [models.Index(fields=["tender", "withdrawn_in_version"])]
+
+    def __str__(self) -> str:
+        return f"{self.tender_id}: {self.filename} v{self.number}"
+
+    @property
+    def title(self) -> str:
+        """The title in the reader's language (Swedish for a Swedish reader when there is one)."""
+        if get_language() == "sv" and self.title_sv:
+            return self.title_sv
+        return self.title_fi or self.title_sv or self.filename
 
 
 class TenderInterest(models.Model):

@@ -22,6 +22,7 @@ from procurement.periods import HELSINKI
 from procurement.rules import rules_for_tender
 from procurement.timers import officers_of, tender_timers_clear, tender_timers_schedule
 
+from .call_documents import CallFileChange, call_documents_amend, stored_files_cleanup
 from .cpv import is_known_cpv
 from .languages import Stage, swedish_reason_check, swedish_texts_check
 from .models import (
@@ -123,20 +124,34 @@ def _check_children(fields: dict, children: dict[str, list[dict]], errors: dict[
         errors.setdefault("criteria", []).extend(
             _error("unknown_lot", _("A criterion refers to a lot that the call does not have."))
         )
-    # Weights: for every lot, the price and the quality criteria that apply to it make 100.
-    for lot_number in lot_numbers or [None]:
-        total = Decimal(fields["price_weight"]) + sum(
-            (Decimal(c["weight"]) for c in criteria if c.get("lot_number") in (None, lot_number)), Decimal("0")
+    # Weights: for every lot, the price and the quality criteria that apply to it make 100. One error names the total
+    # when every lot has the same one; otherwise each lot whose total is wrong is named with its own.
+    totals = {
+        lot_number: Decimal(fields["price_weight"])
+        + sum((Decimal(c["weight"]) for c in criteria if c.get("lot_number") in (None, lot_number)), Decimal("0"))
+        for lot_number in lot_numbers or [None]
+    }
+    wrong = {lot_number: total for lot_number, total in totals.items() if total != Decimal("100")}
+    if wrong and len(wrong) == len(totals) and len(set(wrong.values())) == 1:
+        errors.setdefault("criteria", []).extend(
+            _error(
+                "weights_not_100",
+                _("The price weight and the quality weights must add up to 100; now they add up to %(total)s.")
+                % {"total": format(next(iter(wrong.values())).normalize(), "f")},
+            )
         )
-        if total != Decimal("100"):
+    elif wrong:
+        for lot_number, total in wrong.items():
             errors.setdefault("criteria", []).extend(
                 _error(
                     "weights_not_100",
-                    _("The price weight and the quality weights must add up to 100; now they add up to %(total)s.")
-                    % {"total": format(total.normalize(), "f")},
+                    _(
+                        "Lot %(lot)s: the price weight and the quality weights that apply to it must add up to 100; "
+                        "now they add up to %(total)s."
+                    )
+                    % {"lot": lot_number, "total": format(total.normalize(), "f")},
                 )
             )
-            break
     if fields.get("max_lots_per_provider") and lots and fields["max_lots_per_provider"] > len(lots):
         errors["max_lots_per_provider"] = _error("too_many", _("The call has fewer lots than that."))
 
@@ -832,15 +847,33 @@ def tender_amend(
     reason: str,
     fields: dict,
     children: dict[str, list[dict] | None],
+    affects_bids: bool | None = None,
+    affects_bids_reason: str = "",
+    confirm_shorter_deadline: bool = False,
+    call_files: list[CallFileChange] | None = None,
 ) -> Tender:
     """A corrigendum: a new numbered version of a published call, announced to every interested provider.
 
-    Bids already submitted go back to draft: their owners must check them against the new version and resubmit.
+    `affects_bids`: whether the change affects bids already submitted, with `affects_bids_reason`; if it does, they go
+    back to draft and their owners must check them against the new version and submit them again. Not given (None),
+    it does, as before the question was asked. A deadline earlier than the current one needs
+    `confirm_shorter_deadline`; one the rule set does not allow is refused. `call_files`: the call's files added,
+    replaced or withdrawn by the corrigendum.
     """
     reason = (reason or "").strip()
+    affects_bids_reason = (affects_bids_reason or "").strip()
+    errors = {}
     if not reason:
-        raise ValidationFailed(errors={"reason": _error("required", _("A change to a published call needs a reason."))})
-    with transaction.atomic():
+        errors["reason"] = _error("required", _("A change to a published call needs a reason."))
+    if affects_bids is not None and not affects_bids_reason:
+        errors["affects_bids_reason"] = _error(
+            "required", _("Say why the change affects the bids already submitted, or why it does not.")
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if affects_bids is None:
+        affects_bids, affects_bids_reason = True, reason
+    with stored_files_cleanup(), transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         _ensure_officer(actor, tender)
         now = timezone.now()
@@ -851,6 +884,14 @@ def tender_amend(
                 status=tender.status,
             )
         before = _snapshot(tender)
+        deadline_before = tender.submission_deadline
+        new_deadline = fields.get("submission_deadline")
+        if new_deadline is not None and new_deadline <= now:
+            raise ValidationFailed(
+                errors={
+                    "submission_deadline": _error("deadline_in_past", _("The tender deadline must be in the future."))
+                }
+            )
         merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
         _check_call(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
         for name, value in fields.items():
@@ -858,23 +899,53 @@ def tender_amend(
         errors, _warnings = tender_findings(tender)
         if errors:
             raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
+        shortened = new_deadline is not None and new_deadline < deadline_before
+        if shortened and not confirm_shorter_deadline:
+            raise Conflict(
+                _(
+                    "The corrigendum moves the tender deadline earlier, from %(before)s to %(after)s: providers get "
+                    "less time than they were promised. Confirm the earlier deadline to publish it."
+                )
+                % {
+                    "before": deadline_before.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
+                    "after": new_deadline.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
+                },
+                code="deadline_shortened",
+                deadline_before=deadline_before.isoformat(),
+                deadline_after=new_deadline.isoformat(),
+            )
         _write_children(tender, children)
         swedish_texts_check(tender, stage=Stage.CALL)
         after = _snapshot(tender)
         changed = [key for key in after if after[key] != before[key]]
+        files_changed = call_documents_amend(
+            actor=actor, tender=tender, changes=call_files or [], version=tender.version + 1
+        )
+        if files_changed:
+            changed.append("call_documents")
         if not changed:
             raise ValidationFailed(_("The corrigendum changes nothing."), code="nothing_changed", errors={})
         tender.version += 1
         tender.next_check = tender.submission_deadline
         tender.save()
-        _record_version(tender, actor=actor, reason=reason, changed=changed)
+        version = _record_version(tender, actor=actor, reason=reason, changed=changed)
+        version.affects_bids, version.affects_bids_reason = affects_bids, affects_bids_reason
+        version.save(update_fields=["affects_bids", "affects_bids_reason"])
         audit_record(
             action="tender.amend",
             actor=actor,
             obj=tender,
             before=before,
             after=after,
-            detail={"reason": reason, "version": tender.version, "changed": changed},
+            detail={
+                "reason": reason,
+                "version": tender.version,
+                "changed": changed,
+                "call_documents": files_changed,
+                "affects_bids": affects_bids,
+                "affects_bids_reason": affects_bids_reason,
+                "deadline_shortened": shortened,
+            },
         )
         if {"submission_deadline", "opening_at"} & set(changed):
             audit_record(
@@ -883,19 +954,20 @@ def tender_amend(
                 obj=tender,
                 before={k: before[k] for k in ("submission_deadline", "opening_at")},
                 after={k: after[k] for k in ("submission_deadline", "opening_at")},
-                detail={"reason": reason},
+                detail={"reason": reason, "shortened": shortened},
             )
         sent_back = []
-        for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
-            transition_run(
-                obj=bid,
-                action="send_back",
-                actor=None,
-                audit_action="bid.sent_back",
-                detail={"reason": reason, "version": tender.version},
-                reason=reason,
-            )
-            sent_back.append(bid.provider_id)
+        if affects_bids:
+            for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
+                transition_run(
+                    obj=bid,
+                    action="send_back",
+                    actor=None,
+                    audit_action="bid.sent_back",
+                    detail={"reason": reason, "version": tender.version, "affects_bids_reason": affects_bids_reason},
+                    reason=reason,
+                )
+                sent_back.append(bid.provider_id)
         key = f"tender:{tender.pk}:version:{tender.version}"
         notify_providers(
             kind="tender.amended",
@@ -909,7 +981,12 @@ def tender_amend(
             key=key,
             provider_ids=sent_back,
             tender_id=tender.pk,
-            payload={"version": tender.version, "reason": reason},
+            payload={
+                "version": tender.version,
+                "reason": reason,
+                "affects_bids_reason": affects_bids_reason,
+                "deadline": tender.submission_deadline,
+            },
         )
     return tender
 

@@ -1,5 +1,8 @@
 """Serialisers of calls for tenders; the status is read-only everywhere (transitions are actions)."""
 
+import base64
+import binascii
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -11,7 +14,7 @@ from procurement.models import ContractingAuthority, Language
 from procurement.walltime import HelsinkiDateTimeField
 
 from ..cpv import cpv_name
-from ..models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
+from ..models import CallDocument, CallDocumentKind, Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 from ..rules_check import regime_overview, tender_findings
 from ..services import LOT_FIELDS
 
@@ -274,14 +277,53 @@ class AnswersPublishSerializer(serializers.Serializer):
     late_answer_reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
+class CallFileChangeSerializer(serializers.Serializer):
+    """One change of the call's files in a corrigendum; the file's content in base64."""
+
+    action = serializers.ChoiceField(choices=["add", "replace", "remove"])
+    document_id = serializers.IntegerField(required=False, min_value=1)
+    kind = serializers.ChoiceField(choices=CallDocumentKind.choices, required=False)
+    title_fi = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    title_sv = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    filename = serializers.CharField(max_length=400, required=False)
+    content_base64 = serializers.CharField(required=False, trim_whitespace=False)
+
+    def validate(self, attrs):
+        errors = {}
+        if attrs["action"] in ("replace", "remove") and "document_id" not in attrs:
+            errors["document_id"] = [_("Name the file to replace or remove.")]
+        if attrs["action"] == "add" and "kind" not in attrs:
+            errors["kind"] = [_("Choose the kind of the document.")]
+        if attrs["action"] in ("add", "replace"):
+            if "filename" not in attrs or "content_base64" not in attrs:
+                errors["content_base64"] = [_("Give the file's name and its content.")]
+            else:
+                try:
+                    attrs["content"] = base64.b64decode(attrs.pop("content_base64"), validate=True)
+                except (binascii.Error, ValueError):
+                    errors["content_base64"] = [_("The content is not valid base64.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
 class AmendSerializer(TenderSerializer):
-    """A corrigendum: the fields that change, and why."""
+    """A corrigendum: the fields that change, and why; whether it affects bids already submitted (not given: it
+    does, and they go back to draft), the confirmation of an earlier deadline, and the call's files it changes."""
 
     reason = serializers.CharField(max_length=4000)
+    affects_bids = serializers.BooleanField(required=False, allow_null=True, default=None)
+    affects_bids_reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    confirm_shorter_deadline = serializers.BooleanField(required=False, default=False)
+    call_files = CallFileChangeSerializer(many=True, required=False)
 
     class Meta(TenderSerializer.Meta):
         fields = [
             "reason",
+            "affects_bids",
+            "affects_bids_reason",
+            "confirm_shorter_deadline",
+            "call_files",
             "title_fi",
             "title_sv",
             "title_en",
@@ -314,6 +356,8 @@ class TenderVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     reason = serializers.CharField()
+    affects_bids = serializers.BooleanField(allow_null=True)
+    affects_bids_reason = serializers.CharField()
     changed_fields = serializers.ListField(child=serializers.CharField())
     snapshot = serializers.JSONField()
 
@@ -327,3 +371,40 @@ class InterestSerializer(serializers.Serializer):
     provider_name = serializers.CharField(source="provider.name")
     first_viewed_at = serializers.DateTimeField()
     following = serializers.BooleanField()
+
+
+class CallDocumentSerializer(serializers.ModelSerializer):
+    """A file of the call: current (`withdrawn_in_version` null) or withdrawn by a corrigendum."""
+
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CallDocument
+        fields = [
+            "id",
+            "kind",
+            "title_fi",
+            "title_sv",
+            "filename",
+            "content_type",
+            "sha256",
+            "size",
+            "number",
+            "replaces",
+            "added_in_version",
+            "withdrawn_in_version",
+            "added_at",
+            "download",
+        ]
+        read_only_fields = fields
+
+    def get_download(self, document) -> str:
+        return f"/api/v1/tenders/{document.tender_id}/call-files/{document.pk}/"
+
+
+class CallDocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CallDocumentKind.choices, required=False)
+    title_fi = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    title_sv = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    file = serializers.FileField(max_length=400, allow_empty_file=True)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from procurement.access import roles_of
@@ -16,12 +17,15 @@ from procurement.audit import audit_record
 from procurement.middleware import received_at
 from procurement.models import ProviderOrganisation
 
-from .. import selectors, services
+from .. import call_documents, selectors, services
+from ..call_documents import CallFileChange, Upload
 from ..models import CallAlert, Tender, TenderStatus
 from .serializers import (
     AmendSerializer,
     AnswerSerializer,
     AnswersPublishSerializer,
+    CallDocumentSerializer,
+    CallDocumentUploadSerializer,
     CommentSerializer,
     FollowSerializer,
     InterestSerializer,
@@ -276,10 +280,97 @@ class TenderViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         reason = data.pop("reason", "")
+        affects_bids = data.pop("affects_bids", None)
+        affects_bids_reason = data.pop("affects_bids_reason", "")
+        confirm = data.pop("confirm_shorter_deadline", False)
+        call_files = [
+            CallFileChange(
+                action=change["action"],
+                document_id=change.get("document_id"),
+                kind=change.get("kind", ""),
+                title_fi=change.get("title_fi"),
+                title_sv=change.get("title_sv"),
+                upload=Upload(change["filename"], change["content"]) if "content" in change else None,
+            )
+            for change in data.pop("call_files", None) or []
+        ]
         fields, children, _co = _split(data)
         return self._render(
-            services.tender_amend(actor=request.user, tender_id=pk, reason=reason, fields=fields, children=children)
+            services.tender_amend(
+                actor=request.user,
+                tender_id=pk,
+                reason=reason,
+                fields=fields,
+                children=children,
+                affects_bids=affects_bids,
+                affects_bids_reason=affects_bids_reason,
+                confirm_shorter_deadline=confirm,
+                call_files=call_files,
+            )
         )
+
+    # --- the call's own files ---------------------------------------------------------------
+
+    @extend_schema(
+        methods=["GET"], responses=CallDocumentSerializer(many=True), description="The call's files, withdrawn too."
+    )
+    @extend_schema(methods=["POST"], request=CallDocumentUploadSerializer, responses=CallDocumentSerializer)
+    @action(detail=True, methods=["get", "post"], url_path="call-files", parser_classes=[MultiPartParser, FormParser])
+    def call_files(self, request, pk=None):
+        if request.method == "GET":
+            documents = call_documents.call_documents_for(user=request.user, tender_id=pk, include_withdrawn=True)
+            return Response(CallDocumentSerializer(documents, many=True).data)
+        call_documents.call_document_change_check(actor=request.user, tender_id=pk)
+        serializer = CallDocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        document = call_documents.call_document_add(
+            actor=request.user,
+            tender_id=pk,
+            kind=data.get("kind", ""),
+            title_fi=data.get("title_fi", ""),
+            title_sv=data.get("title_sv", ""),
+            upload=Upload(data["file"].name, data["file"].read()),
+        )
+        return Response(CallDocumentSerializer(document).data, status=201)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"call-files/(?P<call_file_id>\d+)")
+    def call_file(self, request, pk=None, call_file_id=None):
+        from ..portal.call_files import call_file_response
+
+        return call_file_response(
+            call_documents.call_document_get(user=request.user, tender_id=pk, document_id=call_file_id)
+        )
+
+    @extend_schema(request=CallDocumentUploadSerializer, responses=CallDocumentSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"call-files/(?P<call_file_id>\d+)/replace",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def call_file_replace(self, request, pk=None, call_file_id=None):
+        call_documents.call_document_change_check(actor=request.user, tender_id=pk)
+        serializer = CallDocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        document = call_documents.call_document_replace(
+            actor=request.user,
+            tender_id=pk,
+            document_id=call_file_id,
+            title_fi=data.get("title_fi"),
+            title_sv=data.get("title_sv"),
+            upload=Upload(data["file"].name, data["file"].read()),
+        )
+        return Response(CallDocumentSerializer(document).data, status=201)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"], url_path=r"call-files/(?P<call_file_id>\d+)/remove")
+    def call_file_remove(self, request, pk=None, call_file_id=None):
+        call_documents.call_document_change_check(actor=request.user, tender_id=pk)
+        call_documents.call_document_remove(actor=request.user, tender_id=pk, document_id=call_file_id)
+        return Response(status=204)
 
     @extend_schema(responses=TenderVersionSerializer(many=True))
     @action(detail=True, methods=["get"])

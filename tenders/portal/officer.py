@@ -528,6 +528,9 @@ class AmendForm(forms.Form):
     answers_by = HelsinkiDateTimeField(label=_("Answers published by"), required=False)
     submission_deadline = HelsinkiDateTimeField(label=_("Tender deadline"))
     opening_at = HelsinkiDateTimeField(label=_("Opening time"), required=False)
+    price_weight = forms.DecimalField(
+        label=_("Price weight (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
 
     def __init__(self, *args, authority, **kwargs):
         super().__init__(*args, **kwargs)
@@ -538,6 +541,38 @@ class AmendForm(forms.Form):
                 del self.fields[f"description_{lang}"]
 
 
+class AmendEffectForm(forms.Form):
+    """Whether the corrigendum affects bids already submitted (they go back to draft only if it does), and why; and,
+    once the page has warned of it, the confirmation of an earlier deadline."""
+
+    affects_bids = forms.TypedChoiceField(
+        label=_("Does the change affect bids already submitted?"),
+        choices=[
+            ("yes", _("Yes: submitted bids go back to draft, and their bidders must submit them again")),
+            ("no", _("No: submitted bids stay submitted")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    affects_bids_reason = forms.CharField(
+        label=_("Why the change affects the bids, or why it does not"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded with the version; the bidders whose bids go back to draft read it."),
+    )
+
+    def ask_confirmation(self) -> None:
+        self.fields["confirm_shorter_deadline"] = forms.BooleanField(
+            label=_("I confirm the earlier tender deadline"), required=False
+        )
+
+
+class CallFileChangeForm(forms.Form):
+    """A corrigendum's change of one current file of the call: a new file in its place, or its withdrawal."""
+
+    file = forms.FileField(label=_("Replace with a new file"), required=False)
+    remove = forms.BooleanField(label=_("Withdraw this file"), required=False)
+
+
 def _same(given, current) -> bool:
     """The form shows times to the minute: an unchanged time is not a change, whatever its seconds."""
     if isinstance(given, datetime) and isinstance(current, datetime):
@@ -545,37 +580,137 @@ def _same(given, current) -> bool:
     return given == current
 
 
+AMEND_FORMSETS = (("lots", "lots"), ("criteria", "criteria"), ("documents", "requirements"))
+
+
 @login_required
 def amend(request, pk: int):
+    """A corrigendum: texts, dates, weights, lots, criteria, requirements and the call's files, with the question
+    whether it affects submitted bids; an earlier deadline is published only once confirmed."""
+    from ..call_documents import CallFileChange, call_documents_for
+
     tender = our_tender(request, pk, check=services.tender_officer_check)
     names = [n for n in AmendForm.base_fields if n != "reason"]
-    form = AmendForm(
-        request.POST or None,
-        authority=tender.authority,
-        initial={name: getattr(tender, name) for name in names},
-    )
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    form = AmendForm(data, authority=tender.authority, initial={name: getattr(tender, name) for name in names})
+    effect = AmendEffectForm(data, prefix="effect")
+    if data is not None and "effect-confirm_shorter_deadline" in data:
+        effect.ask_confirmation()
+    lots = list(tender.lots.order_by("number"))
+    bilingual = is_bilingual(tender)
+    formsets = {}
+    for step, key in AMEND_FORMSETS:
+        initial = officer_draft._formset_initial(step, tender, lots)
+        # A form without a table's rows (its management form) leaves those rows as they are.
+        sent = data if data is not None and f"{key}-TOTAL_FORMS" in data else None
+        formsets[key] = officer_draft._formset_for(step, sent, initial=initial, lots=lots, bilingual=bilingual)
+        if data is not None and data.get("more_rows") == key:
+            formsets[key] = officer_draft._with_more_rows(
+                step, data, initial=initial, lots=lots, bilingual=bilingual, main_form=form
+            )
+            officer_draft._quiet(effect)
+    documents = call_documents_for(user=request.user, tender_id=tender.pk)
+    file_forms = [(d, CallFileChangeForm(data, files, prefix=f"file-{d.pk}")) for d in documents]
+    add_file = officer_draft.CallFileForm(data, files, authority=tender.authority, prefix="add")
+    for field in add_file.fields.values():  # optional here: a corrigendum need not add a file
+        field.required = False
+    adding_rows = data is not None and "more_rows" in data
     status = 200
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        reason = data.pop("reason")
-        fields = {name: value for name, value in data.items() if not _same(value, getattr(tender, name))}
-        result, error = attempt(
-            lambda: services.tender_amend(
-                actor=request.user, tender_id=tender.pk, reason=reason, fields=fields, children={}
-            )
+    child_errors: dict[str, list[str]] = {}
+    if data is not None and not adding_rows:
+        valid = all(
+            [form.is_valid(), effect.is_valid(), *(f.is_valid() for f in formsets.values() if f.is_bound)]
+            + [f.is_valid() for _d, f in file_forms]
         )
-        if error is None:
-            done(
-                request,
-                _("Version %(version)s of the call was published; bidders were told.") % {"version": result.version},
+        adds_file = any(data.get(f"add-{name}") for name in ("title_fi", "title_sv")) or files.get("add-file")
+        if adds_file:
+            add_file.fields["file"].required = add_file.fields["kind"].required = True
+            valid = add_file.is_valid() and valid
+        if valid:
+            fields = dict(form.cleaned_data)
+            reason = fields.pop("reason")
+            if fields.get("price_weight") is None:
+                fields.pop("price_weight", None)
+            fields = {name: value for name, value in fields.items() if not _same(value, getattr(tender, name))}
+            children = {key: officer_draft._rows(f) for key, f in formsets.items() if f.is_bound and f.has_changed()}
+            changes = []
+            for document, file_form in file_forms:
+                if file_form.cleaned_data["remove"]:
+                    changes.append(CallFileChange(action="remove", document_id=document.pk))
+                elif file_form.cleaned_data["file"]:
+                    changes.append(
+                        CallFileChange(
+                            action="replace",
+                            document_id=document.pk,
+                            upload=officer_draft.upload_of(file_form.cleaned_data["file"]),
+                        )
+                    )
+            if adds_file:
+                added = add_file.cleaned_data
+                changes.append(
+                    CallFileChange(
+                        action="add",
+                        kind=added["kind"],
+                        title_fi=added.get("title_fi", ""),
+                        title_sv=added.get("title_sv", ""),
+                        upload=officer_draft.upload_of(added["file"]),
+                    )
+                )
+            result, error = attempt(
+                lambda: services.tender_amend(
+                    actor=request.user,
+                    tender_id=tender.pk,
+                    reason=reason,
+                    fields=fields,
+                    children=children,
+                    affects_bids=effect.cleaned_data["affects_bids"],
+                    affects_bids_reason=effect.cleaned_data["affects_bids_reason"],
+                    confirm_shorter_deadline=effect.cleaned_data.get("confirm_shorter_deadline", False),
+                    call_files=changes,
+                )
             )
-            return redirect("tenders:officer_call", tender.pk)
-        place_errors(form, error)
-        status = error.status_code
+            if error is None:
+                done(
+                    request,
+                    _("Version %(version)s of the call was published; bidders were told.")
+                    % {"version": result.version},
+                )
+                return redirect("tenders:officer_call", tender.pk)
+            if error.code == "deadline_shortened":
+                effect.ask_confirmation()
+            if "affects_bids_reason" in error.errors:
+                place_errors(effect, error)
+            child_errors = place_errors(form, error, children=tuple(formsets))
+            status = error.status_code
+        else:
+            status = 400
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "tenders:officer_amend"),
         "form": form,
+        "effect": effect,
+        "formsets": [
+            {"formset": formsets["lots"], "caption": _("Lots"), "errors": child_errors.get("lots", [])},
+            {
+                "formset": formsets["criteria"],
+                "caption": _("Quality criteria"),
+                "errors": child_errors.get("criteria", []),
+            },
+            {
+                "formset": formsets["requirements"],
+                "caption": _("Suitability requirements"),
+                "errors": child_errors.get("requirements", []),
+            },
+        ],
+        "adding_rows": adding_rows,
+        "weight_totals": officer_draft.weight_totals(
+            form.data.get("price_weight") if form.is_bound else tender.price_weight,
+            officer_draft._typed_criteria(formsets["criteria"]),
+            lots,
+        ),
+        "file_forms": file_forms,
+        "add_file": add_file,
         "versions": tender.versions.order_by("number"),
     }
     return render_form(request, "tenders/portal/officer/amend.html", context, status)

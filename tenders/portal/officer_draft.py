@@ -1,11 +1,12 @@
 """Drafting a call step by step: basics, lots, criteria, timeline, documents; each step saved through the service."""
 
 from datetime import datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms.utils import ErrorDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +17,14 @@ from procurement.errors import Forbidden
 from procurement.exclusion import EXCLUSION_GROUNDS, MANDATORY_CODES
 from procurement.models import ContractingAuthority, Language
 from procurement.periods import HELSINKI
-from procurement.portal import done, render_form
+from procurement.portal import done, render_form, run_service
 
-from .. import services
+from .. import call_documents, services
+from ..call_documents import Upload
 from ..cpv import cpv_codes, cpv_name
 from ..languages import is_bilingual
 from ..models import (
+    CallDocumentKind,
     PriceMethod,
     PricingUnit,
     Procedure,
@@ -39,6 +42,7 @@ STEPS = (
     ("criteria", _("Criteria")),
     ("timeline", _("Timeline")),
     ("documents", _("Documents")),
+    ("files", _("Files of the call")),
 )
 STEP_NAMES = [name for name, _label in STEPS]
 
@@ -344,6 +348,105 @@ def _initial_basics(tender) -> dict:
     return {name: getattr(tender, name) for name in names}
 
 
+# How many empty rows the "more rows" button adds, without script (with it, one at a time, as many as wanted).
+MORE_ROWS = 3
+FORMSETS = {
+    "lots": (LotFormSet, "lots"),
+    "criteria": (CriterionFormSet, "criteria"),
+    "documents": (RequirementFormSet, "requirements"),
+}
+
+
+def _formset_initial(step, tender, lots) -> list[dict]:
+    if step == "lots":
+        return [
+            {name: getattr(lot, name) for name in services.LOT_FIELDS if name in LotForm.base_fields} for lot in lots
+        ]
+    if step == "criteria":
+        return [
+            {
+                "number": c.number,
+                "name": c.name,
+                "name_sv": c.name_sv,
+                "weight": c.weight,
+                "max_points": c.max_points,
+                "lot_number": c.lot.number if c.lot_id else "",
+                "guidance": c.guidance,
+                "guidance_sv": c.guidance_sv,
+            }
+            for c in tender.criteria.select_related("lot").order_by("number")
+        ]
+    return list(
+        tender.requirements.order_by("number").values("number", "kind", "text", "text_sv", "evidence", "evidence_sv")
+    )
+
+
+def _formset_for(step, data, *, initial, lots, bilingual):
+    formset_class, prefix = FORMSETS[step]
+    kwargs = {"bilingual": bilingual}
+    if step == "criteria":
+        kwargs["lots"] = lots
+    return formset_class(data, prefix=prefix, form_kwargs=kwargs, initial=initial)
+
+
+def _quiet(form) -> None:
+    """Show a bound form as typed, without checking it (its errors are for when the step is saved)."""
+    form._errors = ErrorDict()
+
+
+def _with_more_rows(step, post, *, initial, lots, bilingual, main_form):
+    _formset_class, prefix = FORMSETS[step]
+    data = post.copy()
+    try:
+        total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+    except ValueError:
+        total = 0
+    data[f"{prefix}-TOTAL_FORMS"] = str(max(total, 0) + MORE_ROWS)
+    formset = _formset_for(step, data, initial=initial, lots=lots, bilingual=bilingual)
+    _quiet(main_form)
+    for row in formset.forms:
+        _quiet(row)
+    formset._non_form_errors = formset.error_class()
+    return formset
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(str(value).replace(",", ".").replace("\xa0", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def weight_totals(price_weight, criteria: list[dict], lots) -> list[dict]:
+    """The price weight plus the quality weights that apply to each lot (every lot alike when none is chosen):
+    what the page shows as the officer types, and what must make 100 when the step is saved."""
+    price = _decimal(price_weight) or Decimal("0")
+    rows = [(c.get("lot_number"), _decimal(c.get("weight")) or Decimal("0")) for c in criteria]
+    numbers = [lot.number for lot in lots] or [None]
+    totals = []
+    for number in numbers:
+        total = price + sum((w for lot, w in rows if lot in (None, "", number)), Decimal("0"))
+        totals.append({"lot": number, "total": format(total.normalize(), "f"), "ok": total == Decimal("100")})
+    return totals
+
+
+def _typed_criteria(formset) -> list[dict]:
+    """The criteria rows as typed (not removed), whether or not they are valid yet."""
+    rows = []
+    for form in formset.forms:
+        if form.is_bound:
+            prefix = form.prefix
+            if form.data.get(f"{prefix}-DELETE"):
+                continue
+            lot = form.data.get(f"{prefix}-lot_number") or None
+            rows.append(
+                {"lot_number": int(lot) if lot and lot.isdigit() else None, "weight": form.data.get(f"{prefix}-weight")}
+            )
+        else:
+            rows.append({"lot_number": form.initial.get("lot_number") or None, "weight": form.initial.get("weight")})
+    return rows
+
+
 @login_required
 def draft_step(request, pk: int, step: str):
     tender = our_tender(request, pk)
@@ -353,45 +456,18 @@ def draft_step(request, pk: int, step: str):
         return redirect("tenders:officer_call", tender.pk)
     if request.method == "POST":
         services.tender_officer_check(actor=request.user, tender_id=tender.pk)  # before the form is read
+    if step == "files":
+        return _files_step(request, tender)
     data = request.POST if request.method == "POST" else None
     lots = list(tender.lots.order_by("number"))
     bilingual = is_bilingual(tender)
-    formset = None
-    children_key = None
     if step == "basics":
         form = BasicsForm(data, authority=tender.authority, initial=_initial_basics(tender))
-    elif step == "lots":
-        form = forms.Form(data)
-        children_key = "lots"
-        formset = LotFormSet(
-            data,
-            prefix="lots",
-            form_kwargs={"bilingual": bilingual},
-            initial=[
-                {name: getattr(lot, name) for name in services.LOT_FIELDS if name in LotForm.base_fields}
-                for lot in lots
-            ],
-        )
-    elif step == "criteria":
-        form = CriteriaForm(data, initial={"price_weight": tender.price_weight})
-        children_key = "criteria"
-        formset = CriterionFormSet(
-            data,
-            prefix="criteria",
-            form_kwargs={"lots": lots, "bilingual": bilingual},
-            initial=[
-                {
-                    "number": c.number,
-                    "name": c.name,
-                    "name_sv": c.name_sv,
-                    "weight": c.weight,
-                    "max_points": c.max_points,
-                    "lot_number": c.lot.number if c.lot_id else "",
-                    "guidance": c.guidance,
-                    "guidance_sv": c.guidance_sv,
-                }
-                for c in tender.criteria.select_related("lot").order_by("number")
-            ],
+    elif step in ("lots", "criteria"):
+        form = (
+            CriteriaForm(data, initial={"price_weight": tender.price_weight})
+            if step == "criteria"
+            else forms.Form(data)
         )
     elif step == "timeline":
         form = TimelineForm(
@@ -400,21 +476,20 @@ def draft_step(request, pk: int, step: str):
         )
     else:
         form = DocumentsForm(data, initial={"exclusion_grounds": tender.exclusion_grounds})
-        children_key = "requirements"
-        formset = RequirementFormSet(
-            data,
-            prefix="requirements",
-            form_kwargs={"bilingual": bilingual},
-            initial=list(
-                tender.requirements.order_by("number").values(
-                    "number", "kind", "text", "text_sv", "evidence", "evidence_sv"
-                )
-            ),
-        )
+    formset = None
+    children_key = None
+    if step in FORMSETS:
+        children_key = FORMSETS[step][1]
+        initial = _formset_initial(step, tender, lots)
+        formset = _formset_for(step, data, initial=initial, lots=lots, bilingual=bilingual)
 
     status = 200
     child_errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    adding_rows = request.method == "POST" and formset is not None and "more_rows" in request.POST
+    if adding_rows:
+        # Without script: more empty rows, and what was typed stays as typed, unchecked until the step is saved.
+        formset = _with_more_rows(step, request.POST, initial=initial, lots=lots, bilingual=bilingual, main_form=form)
+    elif request.method == "POST":
         valid = form.is_valid()
         valid = (formset.is_valid() if formset is not None else True) and valid
         if valid:
@@ -444,11 +519,106 @@ def draft_step(request, pk: int, step: str):
         step,
         form=form,
         formset=formset,
+        adding_rows=adding_rows,
         child_errors=child_errors.get(children_key, []) if children_key else [],
         mandatory_grounds=MANDATORY_CODES,
         # The timeline step shows what the rule checks say of the saved dates (periods, days off), without blocking.
         findings=[finding for found in tender_findings(tender) for finding in found] if step == "timeline" else [],
     )
-    if status == 200 and (form.errors or child_errors):
+    if step == "criteria":
+        price = form.data.get("price_weight") if form.is_bound else tender.price_weight
+        context["weight_totals"] = weight_totals(price, _typed_criteria(formset), lots)
+    if status == 200 and not adding_rows and (form.errors or child_errors):
         status = 400
+    return render_form(request, TEMPLATE, context, status)
+
+
+# --- the call's own files -----------------------------------------------------------------------------------
+
+
+class CallFileForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=CallDocumentKind.choices)
+    title_fi = forms.CharField(label=_("Title in Finnish"), max_length=300, required=False)
+    title_sv = forms.CharField(label=_("Title in Swedish"), max_length=300, required=False)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG; the content is checked."),
+    )
+
+    def __init__(self, *args, authority, **kwargs):
+        super().__init__(*args, **kwargs)
+        wanted = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
+        for lang in ("fi", "sv"):
+            if lang not in wanted:
+                del self.fields[f"title_{lang}"]
+
+
+class CallFileReplaceForm(forms.Form):
+    file = forms.FileField(label=_("New file"))
+
+
+def upload_of(file) -> Upload:
+    return Upload(file.name, file.read())
+
+
+def _files_step(request, tender):
+    """The call's files while it is drafted: add one, replace or remove one (each through its service)."""
+    add_form = CallFileForm(None, authority=tender.authority, prefix="add")
+    replace_forms = {}
+    status = 200
+    if request.method == "POST":
+        if "remove" in request.POST:
+            call_documents.call_document_remove(
+                actor=request.user, tender_id=tender.pk, document_id=request.POST["remove"]
+            )
+            done(request, _("The file was removed."))
+            return redirect("tenders:officer_step", tender.pk, "files")
+        if "replace" in request.POST:
+            document_id = request.POST["replace"]
+            form = CallFileReplaceForm(request.POST, request.FILES, prefix=f"replace-{document_id}")
+            replace_forms[str(document_id)] = form
+            if form.is_valid():
+                result, status = run_service(
+                    form,
+                    lambda: call_documents.call_document_replace(
+                        actor=request.user,
+                        tender_id=tender.pk,
+                        document_id=document_id,
+                        upload=upload_of(form.cleaned_data["file"]),
+                    ),
+                )
+                if result is not None:
+                    done(request, _("The file was replaced."))
+                    return redirect("tenders:officer_step", tender.pk, "files")
+            else:
+                status = 400
+        else:
+            add_form = CallFileForm(request.POST, request.FILES, authority=tender.authority, prefix="add")
+            if add_form.is_valid():
+                data = add_form.cleaned_data
+                result, status = run_service(
+                    add_form,
+                    lambda: call_documents.call_document_add(
+                        actor=request.user,
+                        tender_id=tender.pk,
+                        kind=data["kind"],
+                        title_fi=data.get("title_fi", ""),
+                        title_sv=data.get("title_sv", ""),
+                        upload=upload_of(data["file"]),
+                    ),
+                )
+                if result is not None:
+                    done(request, _("The file was added to the call."))
+                    return redirect("tenders:officer_step", tender.pk, "files")
+            else:
+                status = 400
+    documents = call_documents.call_documents_for(user=request.user, tender_id=tender.pk)
+    rows = [
+        {
+            "document": d,
+            "replace_form": replace_forms.get(str(d.pk)) or CallFileReplaceForm(prefix=f"replace-{d.pk}"),
+        }
+        for d in documents
+    ]
+    context = _step_context(request, tender, "files", form=add_form, call_files=rows)
     return render_form(request, TEMPLATE, context, status)

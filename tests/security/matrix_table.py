@@ -237,6 +237,12 @@ TABLE: dict[tuple, dict] = {
     ),
     ("POST", "/api/v1/tenders/{pk}/amend/"): officer_action(by_state(OK, CONFLICT, CONFLICT)),
     ("GET", "/api/v1/tenders/{pk}/versions/"): api(signed_in=OK),
+    # the call's own files: public with the published call; changed only by a corrigendum once it is published (409)
+    ("GET", "/api/v1/tenders/{pk}/call-files/"): api(signed_in=OK),
+    ("POST", "/api/v1/tenders/{pk}/call-files/"): officer_action(CONFLICT),
+    ("GET", "/api/v1/tenders/{pk}/call-files/{call_file_id}/"): api(signed_in=OK),
+    ("POST", "/api/v1/tenders/{pk}/call-files/{call_file_id}/replace/"): officer_action(CONFLICT),
+    ("POST", "/api/v1/tenders/{pk}/call-files/{call_file_id}/remove/"): officer_action(CONFLICT),
     ("POST", "/api/v1/tenders/{pk}/follow/"): api(signed_in=DENIED, providers=OK),
     ("GET", "/api/v1/tenders/{pk}/interested/"): AUTHORITY_READ,
     ("GET", "/api/v1/tenders/{pk}/questions/"): api(signed_in=OK),  # the asker shown to X only (its serializer)
@@ -368,6 +374,7 @@ TABLE: dict[tuple, dict] = {
     # (tests/evaluation/test_outcomes.py reads it after the sending).
     ("GET", "/calls/{pk}/comparison/"): page(signed_in=HIDDEN),
     **{("GET", "/calls/{pk}/documents/{document_id}/", which): document(which, portal=True) for which in DOCUMENT_READ},
+    ("GET", "/calls/{pk}/files/{call_file_id}/"): rule(everyone=OK),  # a file of the published call
     # --- portal: the authority's calls -----------------------------------------------------------------------------
     ("GET", "/calls/ours/"): page(signed_in=OK),  # the calls of the user's authorities (none for the others)
     ("GET", "/calls/ours/new/"): page(signed_in=DENIED, officer_x=OK, officer_y=OK),  # each drafts for its own
@@ -479,6 +486,7 @@ PARAMS = {
     "alert_id": "alert_a",
     "tender_pk": "tender",
     "tender_id": "tender",
+    "call_file_id": "call_file",
     "contract_id": "contract",
     "step": "draft_step",
     "action": "call_action",
@@ -626,6 +634,9 @@ BODIES = {
         "estimated_value": "450000",
         "tender_validity_months": str(w.tender.tender_validity_months),
         "submission_deadline": timezone.localtime(timezone.now() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"),
+        "effect-affects_bids": "yes",
+        "effect-affects_bids_reason": "Korjaus koskee tarjouksia.",
+        "effect-confirm_shorter_deadline": "on",
     },
     ("POST", "/calls/ours/{pk}/questions/{question_id}/answer/"): lambda w: {f"q{w.ids['question_a']}-answer": "Ei."},
     ("POST", "/bids/{pk}/requests/{request_id}/"): lambda w: {"answer": "Tarkennus liitteenä."},

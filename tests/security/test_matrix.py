@@ -43,7 +43,7 @@ from evaluation.requests import provider_request_create
 from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.models import ApiToken, Membership, Notification, Role
 from procurement.services import invitation_create
-from tenders.models import Tender, TenderStatus
+from tenders.models import CallDocument, CallDocumentKind, Tender, TenderStatus
 from tenders.services import call_alert_create, question_ask, tender_close
 from tests import factories
 from tests.bids.test_attachments import pdf_bytes
@@ -206,6 +206,18 @@ def build_world(state: str) -> World:
         actor=users["member_a"], tender_id=tender.pk, text="Onko ryhmäkoko kiinteä?", received_at=now
     )
     alert = call_alert_create(actor=users["member_a"], provider_id=provider_a.pk, cpv_prefix="8058")
+    call_file = CallDocument(
+        tender=tender,
+        kind=CallDocumentKind.SERVICE_DESCRIPTION,
+        title_fi="Palvelukuvaus",
+        filename="kuvaus.pdf",
+        content_type="application/pdf",
+        sha256="0" * 64,
+        size=len(pdf_bytes()),
+        added_in_version=1,
+        added_by=users["officer_x"],
+    )
+    call_file.file.save("kuvaus.pdf", ContentFile(pdf_bytes()), save=True)
     _invitation, token = invitation_create(
         actor=users["admin_a"], provider_id=provider_a.pk, email="kutsuttu@a.example", role=Role.PROVIDER_MEMBER
     )
@@ -316,6 +328,7 @@ def build_world(state: str) -> World:
         doc_opening=document_of(DocumentKind.OPENING_RECORD),
         doc_letter_a=document_of(DocumentKind.LETTER, provider_a),
         draft_step="basics",
+        call_file=call_file.pk,
         call_action="cancel",
         criterion=tender.criteria.order_by("number").first().pk,
         evaluator_unnamed=users["evaluator_unnamed"].pk,

@@ -153,7 +153,7 @@ def test_a_draft_is_saved_step_by_step_and_errors_stay_next_to_their_fields(auth
     response = client.post(
         f"/calls/ours/{tender.pk}/draft/documents/", {**requirement, "exclusion_grounds": list(EXCLUSION_CODES)}
     )
-    assert response.status_code == 302 and response["Location"] == f"/calls/ours/{tender.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/calls/ours/{tender.pk}/draft/files/"
 
     tender.refresh_from_db()
     assert tender.price_weight == 70
@@ -260,7 +260,15 @@ def test_a_corrigendum_needs_a_reason_and_makes_a_new_version(authority, officer
     assert response.status_code == 400
     assert 'value="Uusi otsikko"' in response.content.decode()
 
-    response = client.post(f"/calls/ours/{tender.pk}/amend/", {**data, "reason": "Otsikko korjattu."})
+    response = client.post(
+        f"/calls/ours/{tender.pk}/amend/",
+        {
+            **data,
+            "reason": "Otsikko korjattu.",
+            "effect-affects_bids": "no",
+            "effect-affects_bids_reason": "Vain otsikko.",
+        },
+    )
     assert response.status_code == 302
     tender.refresh_from_db()
     assert tender.version == 2 and tender.title_fi == "Uusi otsikko"

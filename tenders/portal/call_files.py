@@ -1,0 +1,27 @@
+"""Downloading the call's own files: for everyone who sees the call once it is published, before that only for the
+authority's own people (anyone else gets 404)."""
+
+from django.http import FileResponse
+from django.urls import path
+
+from ..call_documents import call_document_get
+from ..models import CallDocument
+
+
+def call_file_response(document: CallDocument) -> FileResponse:
+    """The file as an attachment of its checked type, never sniffed into another (as the call's PDFs are sent)."""
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.filename, content_type=document.content_type
+    )
+    response["X-Content-SHA256"] = document.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def call_file(request, pk: int, call_file_id: int):
+    return call_file_response(call_document_get(user=request.user, tender_id=pk, document_id=call_file_id))
+
+
+urlpatterns = [
+    path("<int:pk>/files/<int:call_file_id>/", call_file, name="call_file"),
+]
