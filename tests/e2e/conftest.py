@@ -105,6 +105,21 @@ def _track_navigations(page) -> None:
     page.on("request", on_request)
 
 
+def assert_accessible(page, name: str) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page as it is now."""
+    page.evaluate(AXE.read_text())  # evaluated through the DevTools protocol, so the page's CSP does not apply
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        tags,
+    )
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, f"{name}: " + json.dumps(
+        [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in serious],
+        indent=1,
+    )
+
+
 def assert_no_horizontal_overflow(page, name: str) -> None:
     """The page fits its viewport (1 280 px wide) and a 390 px phone without scrolling sideways."""
     measure = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
@@ -145,6 +160,7 @@ def _screenshot(page, name: str) -> None:
     try:
         other.goto(url)
         other.wait_for_load_state()
+        assert_accessible(other, f"{name} ({language})")
         assert_no_horizontal_overflow(other, f"{name} ({language})")
         other.screenshot(path=path, full_page=True)
     finally:
@@ -155,20 +171,11 @@ def _screenshot(page, name: str) -> None:
 
 
 def check_page(page, name: str) -> None:
-    """Run axe-core on the page: no serious or critical violation, and no script or style refused by the CSP; the
-    page does not scroll sideways at 1 280 px nor on a 390 px phone. Keeps a screenshot under
-    docs/screenshots/<name>.png, in Finnish (the default language) or, for SWEDISH_SCREENSHOTS, in Swedish."""
-    page.evaluate(AXE.read_text())  # evaluated through the DevTools protocol, so the page's CSP does not apply
-    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        tags,
-    )
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, json.dumps(
-        [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in serious],
-        indent=1,
-    )
+    """Run axe-core on the page, and again on its Finnish or Swedish version: no serious or critical violation, and
+    no script or style refused by the CSP; the page does not scroll sideways at 1 280 px nor on a 390 px phone.
+    Keeps a screenshot under docs/screenshots/<name>.png, in Finnish (the default language) or, for
+    SWEDISH_SCREENSHOTS, in Swedish."""
+    assert_accessible(page, name)
     csp_errors = [e for e in getattr(page, "console_errors", []) if "Content Security Policy" in e]
     assert not csp_errors, csp_errors
     assert_no_horizontal_overflow(page, name)
