@@ -158,6 +158,19 @@ SECURITY_EVENTS = {
     "auth.password_reset_throttled": _("Password reset requests limited"),
 }
 
+# What the audit chain's verification found (procurement.auditchain.ChainReport.code), for the auditors' page; the
+# report's own `problem` adds the details (event and line numbers) in English, for the administrators.
+CHAIN_PROBLEMS = {
+    "event_missing": _("An event is missing from the chain."),
+    "link_broken": _("An event does not link to the one before it."),
+    "event_changed": _("An event was changed after it was written."),
+    "rewritten": _("The chain was rewritten: an event no longer has the hash its anchor recorded."),
+    "tail_missing": _("Events at the end of the chain were deleted."),
+    "anchor_invalid": _("The file of the chain's anchors holds a line that is not a valid anchor."),
+    "anchor_restarted": _("The file of the chain's anchors was cut or started anew."),
+    "anchor_missing": _("The file of the chain's anchors is missing."),
+}
+
 # What an audited object of each kind is called, by the first part of its action.
 AUDIT_SUBJECTS = {
     "access": _("Access"),
@@ -204,6 +217,10 @@ def security_event_label(action: str) -> str:
     """A security-log row's kind in words; one the map does not know yet is named by what it concerns."""
     label = SECURITY_EVENTS.get(action)
     return str(label) if label is not None else audit_action_label(action)
+
+
+def chain_problem_label(code: str) -> str:
+    return str(CHAIN_PROBLEMS.get(code) or _("The chain does not match what was recorded."))
 
 
 def audit_object_label(object_type: str, object_id) -> str:
