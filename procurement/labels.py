@@ -1,5 +1,5 @@
-"""Human labels for the codes the system keeps: notification kinds, audit actions and objects, languages,
-attachment purposes and document subjects. Pages and documents show these, never the codes themselves
+"""Human labels for the codes the system keeps: notification kinds, audit actions and objects, security-log events,
+languages, attachment purposes and document subjects. Pages and documents show these, never the codes themselves
 (templatetags/labels.py makes them filters)."""
 
 from django.apps import apps
@@ -34,6 +34,7 @@ NOTIFICATION_KINDS = {
 # What each audited action was, in a few words (the audit pages; the procedure report tells its own sentences).
 AUDIT_ACTIONS = {
     "access.denied": _("Access refused"),
+    "access.not_found": _("Request for a missing page refused"),
     "comparison.read_by_bidder": _("Comparison read by a bidder"),
     "access.throttled": _("Too many requests refused"),
     "alert.create": _("Alert created"),
@@ -146,6 +147,33 @@ AUDIT_ACTIONS = {
     "user.preferences": _("Notification choices changed"),
 }
 
+# What each kind of security-log row was (refusals that name no user, procurement.securitylog); the test beside
+# the audit one finds every kind the code records.
+SECURITY_EVENTS = {
+    "access.unauthenticated": _("Request without signing in refused"),
+    "access.denied": _("Access refused"),
+    "access.not_found": _("Request for a missing page refused"),
+    "access.throttled": _("Too many requests refused"),
+    "auth.login_failed": _("Sign-in failed"),
+    "auth.locked_out": _("Sign-in locked"),
+    "auth.login_throttled": _("Sign-in attempts limited"),
+    "auth.password_reset_requested": _("Password reset asked for an unknown address"),
+    "auth.password_reset_throttled": _("Password reset requests limited"),
+}
+
+# What the audit chain's verification found (procurement.auditchain.ChainReport.code), for the auditors' page; the
+# report's own `problem` adds the details (event and line numbers) in English, for the administrators.
+CHAIN_PROBLEMS = {
+    "event_missing": _("An event is missing from the chain."),
+    "link_broken": _("An event does not link to the one before it."),
+    "event_changed": _("An event was changed after it was written."),
+    "rewritten": _("The chain was rewritten: an event no longer has the hash its anchor recorded."),
+    "tail_missing": _("Events at the end of the chain were deleted."),
+    "anchor_invalid": _("The file of the chain's anchors holds a line that is not a valid anchor."),
+    "anchor_restarted": _("The file of the chain's anchors was cut or started anew."),
+    "anchor_missing": _("The file of the chain's anchors is missing."),
+}
+
 # What an audited object of each kind is called, by the first part of its action.
 AUDIT_SUBJECTS = {
     "access": _("Access"),
@@ -187,6 +215,16 @@ def audit_action_label(action: str) -> str:
         return str(label)
     subject = AUDIT_SUBJECTS.get(action.partition(".")[0])
     return str(_("%(subject)s: other event") % {"subject": subject}) if subject else str(_("Other event"))
+
+
+def security_event_label(action: str) -> str:
+    """A security-log row's kind in words; one the map does not know yet is named by what it concerns."""
+    label = SECURITY_EVENTS.get(action)
+    return str(label) if label is not None else audit_action_label(action)
+
+
+def chain_problem_label(code: str) -> str:
+    return str(CHAIN_PROBLEMS.get(code) or _("The chain does not match what was recorded."))
 
 
 def audit_object_label(object_type: str, object_id) -> str:

@@ -28,5 +28,16 @@ def cpv_name(code: str, language: str | None = None) -> str:
     return row.get(f"name_{lang}") or row.get("name_en") or ""
 
 
+def cpv_prefix_name(prefix: str, language: str | None = None) -> str:
+    """The name of the group a CPV prefix stands for: “8058” is 80580000-3, the provision of language courses.
+    Empty when no listed code is that group (a prefix that is no group's own, or outside the list)."""
+    digits = str(prefix or "")
+    if not digits.isdigit() or len(digits) > 8:
+        return ""
+    group = digits.ljust(8, "0")
+    code = next((code for code in cpv_codes() if code.partition("-")[0] == group), None)
+    return cpv_name(code, language) if code else ""
+
+
 def is_known_cpv(code: str) -> bool:
     return code in cpv_codes()

@@ -18,6 +18,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_events_shown, audit_record
 from procurement.auditchain import verify_chain
 from procurement.errors import Conflict, Forbidden, NotFound
+from procurement.labels import AUDIT_SUBJECTS
 from procurement.models import AuditEvent, ContractingAuthority, SecurityEvent
 from procurement.portal import done
 from tenders.cpv import cpv_codes
@@ -164,7 +165,16 @@ def call_audit(request, tender_id: int):
     if action:
         events = events.filter(shown_action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "documents/portal/call_audit.html", {"tender": tender, "page": page, "action": action})
+    # The filter offers what the events concern in words; its values are the actions' first parts.
+    subjects = {}
+    for prefix, label in AUDIT_SUBJECTS.items():
+        subjects.setdefault(str(label), f"{prefix}.")
+    choices = sorted(((value, label) for label, value in subjects.items()), key=lambda choice: choice[1])
+    return render(
+        request,
+        "documents/portal/call_audit.html",
+        {"tender": tender, "page": page, "action": action, "subjects": choices},
+    )
 
 
 @login_required

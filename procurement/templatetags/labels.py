@@ -20,6 +20,16 @@ def audit_action(action) -> str:
 
 
 @register.filter
+def security_event(action) -> str:
+    return labels.security_event_label(str(action or ""))
+
+
+@register.filter
+def chain_problem(code) -> str:
+    return labels.chain_problem_label(str(code or ""))
+
+
+@register.filter
 def audit_object(event) -> str:
     """`{{ event|audit_object }}`: the event's object as words (its model's name and number)."""
     return labels.audit_object_label(getattr(event, "object_type", ""), getattr(event, "object_id", ""))

@@ -525,3 +525,18 @@ def test_an_attachment_marked_secret_makes_the_answer_it_gives_secret(authority,
     # then the panel's reason on K2 is one about a secret, K1's is not
     secrets = _business_secrets(tender)[bid.pk]
     assert f"quality:{k2.pk}" in secrets and f"quality:{k1.pk}" not in secrets
+
+
+def test_the_decisions_footer_names_the_document_in_words_in_each_language(decided):
+    import re
+
+    from django.template.loader import render_to_string
+
+    document = GeneratedDocument.objects.filter(tender=decided, kind="decision").latest("version")
+    text = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", render_to_string("documents/decision.html", decision_context(document)))
+    )
+
+    assert f"Hankintapäätös v{document.version} · muodostettu" in text
+    assert f"Upphandlingsbeslut v{document.version} · framställt" in text
+    assert f"decision v{document.version}" not in text

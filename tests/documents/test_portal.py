@@ -21,7 +21,7 @@ def test_an_auditor_browses_calls_and_verifies_the_chain(client, decided, author
     assert page.status_code == 200 and decided.title in page.content.decode()
     assert client.get(f"/records/calls/{decided.pk}/").status_code == 200
     events = client.get(f"/records/calls/{decided.pk}/audit/")
-    assert events.status_code == 200 and "tender.decide" in events.content.decode()
+    assert events.status_code == 200 and "Hankintapäätös tehty" in events.content.decode()  # tender.decide
 
     verified = client.post("/records/audit/verify/", HTTP_ACCEPT_LANGUAGE="en")
 
@@ -68,3 +68,18 @@ def test_a_bidder_sees_only_its_own_letter(client, decided, member_a, provider_a
     other = letters.exclude(provider=provider_a).select_related("provider").get()
     assert own.provider.name in page
     assert other.provider.name not in page
+
+
+def test_an_auditor_filters_a_calls_events_by_what_they_concern_named_in_words(client, decided, authority):
+    import re
+
+    client.force_login(factories.auditor(authority))
+    client.cookies["hankinta_language"] = "fi"
+
+    page = client.get(f"/records/calls/{decided.pk}/audit/").content.decode()
+    bids_only = client.get(f"/records/calls/{decided.pk}/audit/", {"action": "bid."}).content.decode()
+
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert ">Tarjouspyyntö</option>" in page and 'value="tender."' in page
+    assert not re.search(r"\b(tender|bid|question|decision)\.[a-z_]+", text)
+    assert "Tarjous jätetty" in bids_only and "Tarjouspyyntö julkaistu" not in bids_only

@@ -436,3 +436,31 @@ def test_an_operator_starts_a_lost_anchor_file_anew_and_says_so(db, settings, dj
     # (verify_audit's own event, still waiting, is then linked in the place of the anchored one: a rewrite)
     _tamper("DELETE FROM procurement_auditevent WHERE sequence >= %s", [restart.sequence])
     assert verify_chain().code in {"tail_missing", "rewritten"}
+
+
+def test_the_auditors_page_says_what_broke_in_words_and_no_event_number_it_does_not_have(
+    db, settings, django_capture_on_commit_callbacks, client
+):
+    settings.AUDIT_ANCHOR_REQUIRED = True
+    _anchored([audit_record(action="test.event")], django_capture_on_commit_callbacks)
+    anchor_path().unlink()
+    client.force_login(factories.auditor())
+    client.cookies["hankinta_language"] = "fi"
+
+    page = client.post("/records/audit/verify/").content.decode()
+
+    assert "Ketjun ankkuritiedosto puuttuu." in page
+    assert "None" not in page and "anchor_missing" not in page
+
+
+def test_every_problem_the_verification_reports_is_named_in_words():
+    import re
+    from pathlib import Path
+
+    from procurement import labels
+
+    source = (Path(__file__).resolve().parents[2] / "procurement" / "auditchain.py").read_text(encoding="utf-8")
+    # the codes are the last positional text before **checked in each ChainReport(...)
+    codes = set(re.findall(r'"([a-z]+_[a-z_]+|rewritten)",\s*\*\*checked', source))
+    assert {"event_missing", "anchor_missing", "rewritten"} <= codes
+    assert sorted(codes - set(labels.CHAIN_PROBLEMS)) == []

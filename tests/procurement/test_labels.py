@@ -110,3 +110,70 @@ def test_attachment_purposes_and_document_subjects_are_named(db):
     assert labels.attachment_purpose_label("requirement:999999", tender) == "Suitability requirement"
     assert labels.document_subject_label(f"lot:{lot.pk}") == f"Lot {lot.number}: {lot.title}"
     assert labels.document_subject_label("") == ""
+
+
+def _security_event_kinds_in_the_code() -> set[str]:
+    """Every action a function that writes the security log names: the `action=` of its calls and the value it
+    gives a variable called `action` (refusal_record chooses one by the status)."""
+    import ast
+    from pathlib import Path
+
+    writers = {"security_record", "_throttled"}
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for path in root.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts or "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef) or function.name in writers:
+                continue
+            calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
+            if not any(getattr(call.func, "id", getattr(call.func, "attr", None)) in writers for call in calls):
+                continue
+            values = [kw.value for call in calls for kw in call.keywords if kw.arg == "action"]
+            values += [
+                node.value
+                for node in ast.walk(function)
+                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "action" for t in node.targets)
+            ]
+            for value in values:
+                for node in ast.walk(value):
+                    text = node.value if isinstance(node, ast.Constant) else None
+                    if isinstance(text, str) and re.fullmatch(r"[a-z_]+\.[a-z_.]+", text):
+                        found.add(text)
+    return found
+
+
+def test_every_security_event_the_code_records_has_a_label_in_finnish_and_swedish():
+    found = _security_event_kinds_in_the_code()
+    # the finder sees the writers: sign-ins, the throttles, refusals by status and the unknown reset address
+    assert {"auth.login_failed", "auth.login_throttled", "access.unauthenticated", "access.not_found"} <= found
+    assert {"auth.password_reset_requested", "access.throttled", "auth.locked_out"} <= found
+    assert sorted(found - set(labels.SECURITY_EVENTS)) == []
+    for action in found:
+        with translation.override("en"):
+            english = labels.security_event_label(action)
+        assert english and "." not in english, action
+        for language in ("fi", "sv"):
+            with translation.override(language):
+                assert labels.security_event_label(action) != english, (action, language)
+
+
+def test_the_security_log_page_names_each_event_in_words(db, client):
+    from procurement.models import SecurityEvent
+
+    # given a row of every kind the map knows, and one it does not
+    kinds = [*labels.SECURITY_EVENTS, "access.something_new"]
+    for kind in kinds:
+        SecurityEvent.objects.create(action=kind, ip_address="198.51.100.7", method="GET", path="/x/", status=403)
+    client.force_login(factories.auditor())
+
+    for language in ("fi", "sv", "en"):
+        client.cookies["hankinta_language"] = language
+        html = client.get(reverse("documents:audit-security")).content.decode()
+        text = re.sub(r"<[^>]+>", " ", html)
+        # then no `kind.code` is printed, and each row says what it was in the page's language
+        assert [kind for kind in kinds if kind in text] == [], language
+        with translation.override(language):
+            assert labels.security_event_label("access.unauthenticated") in text

@@ -52,3 +52,13 @@ def test_the_api_names_the_codes_in_the_users_language(authority, officer, clien
     assert finnish["cpv_additional_names"] == ["Kielikurssien järjestäminen"]
     assert swedish["cpv_main_name"] == "Vuxen- och annan undervisning"
     assert swedish["cpv_additional_names"] == ["Tillhandahållande av språkkurser"]
+
+
+def test_a_prefix_is_named_by_the_group_it_stands_for():
+    from tenders.cpv import cpv_prefix_name
+
+    assert cpv_prefix_name("8058", "fi") == "Kielikurssien järjestäminen"
+    assert cpv_prefix_name("80580", "sv") == "Tillhandahållande av språkkurser"
+    assert cpv_prefix_name("80", "en") == "Education and training services"
+    assert cpv_prefix_name("8099", "fi") == ""  # no group of its own in the list
+    assert cpv_prefix_name("", "fi") == "" and cpv_prefix_name("80x", "fi") == ""

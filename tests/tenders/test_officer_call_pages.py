@@ -273,3 +273,25 @@ def test_the_api_edits_the_wording_for_officers_only_and_keeps_the_words_as_aske
     assert response.json()["original_text"] == "Me Koulutus Oy kysymme: ryhmäkoko?"
     own = client_for(member_a).get(f"/api/v1/tenders/{open_tender.pk}/questions/").json()
     assert [q["text"] for q in own] == ["Ryhmäkoko?"] and "original_text" not in own[0]
+
+
+def test_the_delivery_log_says_sent_in_words_and_shows_the_mail_servers_answer_only_for_a_failure(
+    authority, officer, officer2
+):
+    notification = sent_approval_request(authority, officer, officer2)
+    Notification.objects.filter(pk=notification.pk).update(delivery_result="accepted for toinen@example.fi")
+    failed = Notification.objects.create(
+        kind="tender.approval_requested",
+        key="failed-one",
+        user=officer2,
+        tender_id=notification.tender_id,
+        status=DeliveryStatus.FAILED,
+        delivery_result="SMTPRecipientsRefused: 550 no such user",
+        payload={"title": "Kutsu"},
+    )
+    client = signed_in(officer)
+
+    page = client.get(f"/calls/ours/{notification.tender_id}/deliveries/").content.decode()
+
+    assert "accepted for" not in page
+    assert f'id="n{failed.pk}-title"' in page and "550 no such user" in page

@@ -147,3 +147,14 @@ def test_a_provider_keeps_alerts_that_bring_new_calls(client, member_a, provider
     assert "8058" in client.get("/calls/alerts/").content.decode()
     assert client.post(f"/calls/alerts/{alert.pk}/delete/").status_code == 302
     assert not CallAlert.objects.filter(provider=provider_a).exists()
+
+
+def test_the_alerts_page_names_each_cpv_prefix_in_the_readers_language(client, member_a, provider_a):
+    from tenders.models import CallAlert
+
+    CallAlert.objects.create(provider=provider_a, cpv_prefix="8058", created_by=member_a)
+    client.force_login(member_a)
+    for language, name in (("fi", "Kielikurssien järjestäminen"), ("sv", "Tillhandahållande av språkkurser")):
+        client.cookies["hankinta_language"] = language
+        html = client.get("/calls/alerts/").content.decode()
+        assert f"8058 {name}" in html, language

@@ -1,0 +1,28 @@
+"""The README promises only what exists: every screenshot it links to is in docs/screenshots/, and every address its
+portal section names is a page of the portal."""
+
+import re
+from pathlib import Path
+
+from django.urls import Resolver404, resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_screenshot_the_readme_links_to_exists():
+    linked = re.findall(r"\]\((docs/screenshots/[^)]+\.png)\)", README)
+    assert linked and [path for path in linked if not (ROOT / path).is_file()] == []
+
+
+def test_every_address_in_the_readmes_portal_section_is_a_page_of_the_portal():
+    section = README.split("## The portal", 1)[1].split("\n## ", 1)[0]
+    addresses = set(re.findall(r"`(/[^`\s]*)`", section))
+    assert len(addresses) > 20
+    unknown = []
+    for address in sorted(addresses):
+        try:
+            resolve(re.sub(r"\{[a-z_]+\}", "1", address))
+        except Resolver404:
+            unknown.append(address)
+    assert unknown == []
