@@ -202,7 +202,7 @@ def test_the_decision_starts_the_periods_when_it_is_sent_and_again_when_re_sent(
         assert contract.notified_at == later
         assert contract.standstill_ends_on == period_end(local_date(later), 14)
     decision_mail = next(m for m in mail.outbox if m.to == [provider_b.email] and "Hankintapäätös" in m.subject)
-    assert sorted(a[0].split("-")[0] for a in decision_mail.attachments) == ["decision", "letter"]
+    assert sorted(a[0].split("_")[1] for a in decision_mail.attachments) == ["decision", "letter"]
     editions = GeneratedDocument.objects.filter(tender=tender, kind="decision").count()
     assert editions == 2  # the first edition counted from the decision day; the sending moved the dates
 
