@@ -180,7 +180,7 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
         assert "Valitusosoitus markkinaoikeuteen" in text
 
     # and each bidder got its receipt by e-mail, with the PDF
-    receipts = [m for m in mail.outbox if m.attachments and m.attachments[0][0].startswith("receipt-")]
+    receipts = [m for m in mail.outbox if m.attachments and "_receipt_" in m.attachments[0][0]]
     assert sorted(address for m in receipts for address in m.to) == sorted(
         ["paula@example.invalid", "pekka@example.invalid", provider_a.email, provider_b.email]
     )

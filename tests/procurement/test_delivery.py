@@ -151,7 +151,7 @@ def test_a_bid_submitted_while_redis_is_down_gets_its_receipt_when_redis_is_back
             app, queues=["default", "documents"], pool="solo", perform_ping_check=False, shutdown_timeout=30
         ):
             relay_task.delay()  # what beat does every few seconds
-            assert wait_for(lambda: any("receipt-" in a[0] for m in mail.outbox for a in m.attachments), 90)
+            assert wait_for(lambda: any("_receipt_" in a[0] for m in mail.outbox for a in m.attachments), 90)
     assert not OutboxMessage.objects.filter(dispatched_at__isnull=True, task="documents.render").exists()
     assert Notification.objects.get(kind="bid.receipt").status == DeliveryStatus.SENT
 

@@ -71,6 +71,20 @@ def _world(state: str) -> World:
     return world
 
 
+def _bid_object_labels() -> list[str]:
+    """How the audit pages name a bid, a bid's version or an attachment (procurement.labels.audit_object_label):
+    the model's name in words, then its number; in English, Finnish and Swedish."""
+    from django.utils import translation
+
+    from bids.models import BidVersion
+
+    names = set()
+    for language in ("en", "fi", "sv"):
+        with translation.override(language):
+            names |= {str(model._meta.verbose_name) for model in (Bid, BidVersion, BidAttachment)}
+    return [rf"(?i)\b{re.escape(name)} (?:\d|[0-9a-f]{{8}}-)" for name in sorted(names)]
+
+
 def bidder_identity(world: World) -> dict[str, list[str]]:
     """What names B (who did nothing openly: no question, no follow) and A's bid, as regular expressions."""
     b, member_b = world.provider_b, world.users["member_b"]
@@ -83,8 +97,9 @@ def bidder_identity(world: World) -> dict[str, list[str]]:
         "B's id": [rf'"provider(?:_id)?":\s*{b.pk}\b'],
         "B's member": [rf"\b{re.escape(member_b.username)}\b", rf"\b{re.escape(member_b.email)}"],
         "B's e-mail": [rf"\b{re.escape(b.email)}"],
-        # an event about a bid, its version or attachment, or a detail naming a bid
-        "a bid's id": [r"bids\.bid", rf'"bid":\s*(?:{ids})\b'],
+        # an event about a bid, its version or attachment (by its code, or named in words on the pages, in any of
+        # the portal's languages), or a detail naming a bid
+        "a bid's id": [r"bids\.bid", rf'"bid":\s*(?:{ids})\b', *_bid_object_labels()],
         "a submission's manifest": [re.escape(m) for m in world.manifests.values()],
         "A's attachment hash": [re.escape(attachment.sha256)],
     }

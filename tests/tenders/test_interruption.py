@@ -188,7 +188,7 @@ def test_the_periods_run_from_the_sending_and_again_from_a_sending_again(
     assert decision.self_correction_ends_on == date(2026, 6, 30)
     assert decision.appeal_deadline == datetime(2026, 6, 30, 16, 15, tzinfo=HELSINKI)
     assert mail.outbox[-1].to == ["oikea@b.example"]
-    assert [a[0].split("-")[0] for a in mail.outbox[-1].attachments] == ["interruption"]
+    assert [a[0].split("_")[1] for a in mail.outbox[-1].attachments] == ["interruption"]
     # a recompute that finds nothing new changes nothing
     assert interruption_periods_recompute(decision_id=decision.pk) is False
 
@@ -273,7 +273,7 @@ def test_the_unsuccessful_call_of_the_demo_now_notifies_its_bidders(
     assert {n.provider_id for n in notifications} == {provider_a.pk, provider_b.pk}
     deliver(decision, now=timezone.now())
     sent = [m for m in mail.outbox if m.to in ([provider_a.email], [provider_b.email]) and m.attachments]
-    assert sorted(m.to[0] for m in sent if m.attachments[0][0].startswith("interruption-")) == sorted(
+    assert sorted(m.to[0] for m in sent if m.attachments[0][0].split("_")[1] == "interruption") == sorted(
         [provider_a.email, provider_b.email]
     )
     text = render_latest(decision)
