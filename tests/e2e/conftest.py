@@ -142,32 +142,32 @@ def assert_no_horizontal_overflow(page, name: str) -> None:
 
 def _screenshot(page, name: str) -> None:
     """The screenshot in Finnish (a few in Swedish), whatever language the test reads the page in: a page reached
-    by GET is loaded again beside the test's own, with the language cookie set for that load only."""
+    by GET is loaded again beside the test's own, in another browser context with that language's cookie."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = str(SCREENSHOTS / f"{name}.png")
     language = "sv" if name in SWEDISH_SCREENSHOTS else "fi"
     if page.evaluate("document.documentElement.lang") == language or page.last_navigation_method != "GET":
         page.screenshot(path=path, full_page=True)
         return
-    context = page.context
+    # In a browser context of its own, signed in as the same user: the test's page keeps its cookies, and its own
+    # background requests (htmx polling) meanwhile are answered in its language, not in the screenshot's.
     cookie_name = settings.LANGUAGE_COOKIE_NAME
-    before = [c for c in context.cookies() if c["name"] == cookie_name]
+    state = page.context.storage_state()
+    state["cookies"] = [c for c in state["cookies"] if c["name"] != cookie_name]
     url = page.url
-    # Cleared first: a secure cookie (the sign-in sets one) is not overwritten by one set over plain HTTP.
-    context.clear_cookies(name=cookie_name)
+    context = page.context.browser.new_context(
+        storage_state=state, locale="en-GB", timezone_id="Europe/Helsinki", viewport=page.viewport_size
+    )
     context.add_cookies([{"name": cookie_name, "value": language, "url": url}])
-    other = context.new_page()
     try:
+        other = context.new_page()
         other.goto(url)
         other.wait_for_load_state()
         assert_accessible(other, f"{name} ({language})")
         assert_no_horizontal_overflow(other, f"{name} ({language})")
         other.screenshot(path=path, full_page=True)
     finally:
-        other.close()
-        context.clear_cookies(name=cookie_name)
-        if before:
-            context.add_cookies(before)
+        context.close()
 
 
 def check_page(page, name: str) -> None:
