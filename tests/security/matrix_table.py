@@ -248,6 +248,8 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/tenders/{pk}/questions/"): api(signed_in=OK),  # the asker shown to X only (its serializer)
     ("POST", "/api/v1/tenders/{pk}/questions/"): api(signed_in=DENIED, providers=by_state(CREATED, CONFLICT, CONFLICT)),
     ("POST", "/api/v1/tenders/{pk}/questions/{question_id}/answer/"): officer_action(OK),
+    # The public wording of A's question, before its answer is published: officer X (an empty body: 400).
+    ("POST", "/api/v1/tenders/{pk}/questions/{question_id}/wording/"): officer_action(BAD),
     ("POST", "/api/v1/tenders/{pk}/answers/publish/"): officer_action(CONFLICT),  # no answer yet, or not open
     # The delivery log, for X's readers; without the bids' own notifications before the opening.
     ("GET", "/api/v1/tenders/{pk}/notifications/"): api(signed_in=HIDDEN, authority=OK),
@@ -356,6 +358,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/i18n/setlang/"): rule(everyone=FOUND),
     ("GET", "/inbox/"): page(signed_in=OK),
     ("POST", "/inbox/{pk}/read/"): page(signed_in=HIDDEN, owner=FOUND),
+    ("POST", "/inbox/preferences/"): page(signed_in=FOUND),  # each sets their own
     ("GET", "/register/"): rule(everyone=OK),
     ("POST", "/register/"): rule(everyone=FOUND),  # a new organisation, whose administrator is signed in
     ("GET", "/organisation/"): page(signed_in=HIDDEN, providers=OK),
@@ -388,6 +391,16 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/calls/ours/{pk}/questions/"): our_page(),
     ("POST", "/calls/ours/{pk}/questions/{question_id}/answer/"): our_form(FOUND),
     ("POST", "/calls/ours/{pk}/answers/publish/"): our_form(CONFLICT),
+    ("POST", "/calls/ours/{pk}/questions/{question_id}/wording/"): our_form(BAD),  # an empty form: 400
+    # The delivery log and the register of interested providers: X's readers (the bids' notifications only after the
+    # opening); a re-send is officer X's, of a notification that may be sent again.
+    ("GET", "/calls/ours/{pk}/deliveries/"): our_page(),
+    ("POST", "/calls/ours/{pk}/deliveries/{notification_id}/resend/"): page(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, DENIED, DENIED),
+        officer_x=by_state(HIDDEN, CONFLICT, CONFLICT),
+    ),
+    ("GET", "/calls/ours/{pk}/interested/"): our_page(),
     ("GET", "/calls/ours/{pk}/amend/"): our_page(),
     ("POST", "/calls/ours/{pk}/amend/"): our_form(by_state(FOUND, CONFLICT, CONFLICT)),
     # --- portal: the tender box ---------------------------------------------------------------------------------------
@@ -429,6 +442,28 @@ TABLE: dict[tuple, dict] = {
     ),
     # After the decision the scoring is over (409, as in the API), refused before the form is read.
     ("POST", "/evaluation/{pk}/scores/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
+    # The panel's bid viewer and the bids' attachments, as the bids are read: the panel and the auditor after the
+    # opening; the ZIP of every bid for officer X only (on the panel).
+    ("GET", "/evaluation/{pk}/bids/"): our_page(
+        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    ("GET", "/evaluation/{pk}/bids/lots/{lot_number}/"): our_page(
+        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    ("GET", "/evaluation/{pk}/bids/{bid_id}/attachments/{attachment_id}/"): our_page(
+        by_state(HIDDEN, DENIED, DENIED), panel=by_state(HIDDEN, OK, OK), auditor_x=by_state(HIDDEN, OK, OK)
+    ),
+    ("GET", "/evaluation/{pk}/bids/all.zip"): our_page(DENIED, officer_x=by_state(DENIED, OK, OK)),
+    ("GET", "/evaluation/{pk}/requests/"): our_page(
+        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    ("POST", "/evaluation/{pk}/requests/"): our_page(
+        DENIED, panel=by_state(CONFLICT, BAD, CONFLICT), evaluator_unnamed=by_state(CONFLICT, DENIED, CONFLICT)
+    ),
+    ("GET", "/evaluation/{pk}/scores/individual/"): our_page(
+        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
+    ),
+    ("POST", "/evaluation/{pk}/scores/individual/"): our_page(DENIED, panel=by_state(DENIED, BAD, CONFLICT)),
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
     ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),
     ("POST", "/evaluation/{pk}/propose/"): our_form(CONFLICT),
@@ -481,6 +516,7 @@ PARAMS = {
     "offer_id": "offer_a",
     "appeal_id": "appeal",
     "question_id": "question_a",
+    "notification_id": "notification_a",
     "lot_number": "lot_number",
     "request_id": "request_a",
     "alert_id": "alert_a",

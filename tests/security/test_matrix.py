@@ -631,6 +631,7 @@ AUDITOR_WRITES = {
     ("POST", "/i18n/setlang/"),
     ("POST", "/records/audit/verify/"),
     ("POST", "/password/"),  # their own password
+    ("POST", "/inbox/preferences/"),  # their own choice of e-mail
     ("POST", "/api/v1/auth/token/"),
     ("POST", "/api/v1/providers/register/"),
     ("POST", "/register/"),
