@@ -1,12 +1,15 @@
 """The portal's shared machinery: running a service from a form, domain errors as pages, the navigation.
 
-Portal views call the same services as the API. A service's ValidationFailed is shown next to the form's fields
-(the user's input is kept), a Conflict above the form with status 409; Forbidden and NotFound become the 403 and
-404 pages, on record like the API's refusals (procurement/securitylog.py)."""
+Portal views call the same services as the API, each through `run_service` (a write, for a form or a button) or
+`read` (a selector). A service's ValidationFailed is shown next to the form's fields (the user's input is kept), a
+Conflict above the form with status 409; Forbidden and NotFound become the 403 and 404 pages, on record like the
+API's refusals (procurement/securitylog.py). A refused read is never discarded: it is the error page, or the page
+the view names for it."""
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -18,25 +21,35 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .access import roles_of
-from .errors import DATABASE_UNAVAILABLE, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from .errors import DATABASE_UNAVAILABLE, Conflict, DomainError, NotFound, ValidationFailed
 from .securitylog import refusal_record
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
-def _messages_of(value) -> list[str]:
+
+def error_messages(value) -> list[str]:
     """Error entries of a service ({"code", "message"} dicts, lists of them, or plain strings) as sentences."""
     if isinstance(value, dict) and "message" in value:
         return [str(value["message"])]
     if isinstance(value, dict):
-        return [m for v in value.values() for m in _messages_of(v)]
+        return [m for v in value.values() for m in error_messages(v)]
     if isinstance(value, list | tuple):
-        return [m for v in value for m in _messages_of(v)]
+        return [m for v in value for m in error_messages(v)]
     return [str(value)]
 
 
-def apply_errors(form: forms.Form, error: DomainError) -> None:
-    """Put a service's errors on the form: on the field they name (nested names too), or above the form."""
+def place_errors(form: forms.Form, error: DomainError, children: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Put a service's errors on the form: on the field they name (nested names too), or above the form; its
+    message above the form too unless it is a validation whose every error found a place.
+
+    Errors about the child rows named in `children` (lots, criteria, requirements) are not put on the form: they are
+    returned by child, to be shown above their table."""
+    child_errors = {key: error_messages(value) for key, value in (error.errors or {}).items() if key in children}
+    rest = {key: value for key, value in (error.errors or {}).items() if key not in children}
+    if child_errors and not rest and isinstance(error, ValidationFailed):
+        return child_errors
     placed = []
 
     def place(name, value):
@@ -44,27 +57,79 @@ def apply_errors(form: forms.Form, error: DomainError) -> None:
             for inner, inner_value in value.items():
                 place(inner, inner_value)
             return
-        for message in _messages_of(value):
+        for message in error_messages(value):
             form.add_error(name if name in form.fields else None, message)
             placed.append(message)
 
-    for name, value in (error.errors or {}).items():
+    for name, value in rest.items():
         place(name, value)
     if not placed or not isinstance(error, ValidationFailed):
         form.add_error(None, str(error.message))
+    return child_errors
 
 
-def run_service(form: forms.Form, call: Callable[[], object]) -> tuple[object | None, int]:
-    """Run `call()` for a valid form. Returns (result, 200), or (None, status) with the errors on the form.
+@dataclass(frozen=True)
+class Outcome:
+    """What running a service for a page gave: its result (`ok`), or the status to show the page again with, and
+    the service's refusal (`error`, None for a form that was not valid) with the errors of its child rows."""
 
-    Forbidden and NotFound are not form errors: they propagate and become the 403/404 page."""
+    result: object = None
+    status: int = 200
+    error: DomainError | None = None
+    child_errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+def run_service(
+    form: forms.Form | None,
+    call: Callable[[], object],
+    *,
+    children: tuple[str, ...] = (),
+    place: Callable[[DomainError], object] | None = None,
+) -> Outcome:
+    """The one way a portal view runs a service for a form (or for a button: `form` None).
+
+    A form that is not valid (its own checks, or errors the view added) is not sent: 400. A ValidationFailed (400)
+    or a Conflict (409) of the service is put on the form, by `place(error)` when the form has its own mapping, else
+    by `place_errors` (with `children`); the page is shown again with `Outcome.status`. Forbidden and NotFound (and
+    any other domain error) are not form errors: they propagate and become the 403/404 page, on record
+    (PortalErrorMiddleware)."""
+    if form is not None and not form.is_valid():
+        return Outcome(status=400)
     try:
-        return call(), 200
-    except (Forbidden, NotFound):
-        raise
+        return Outcome(result=call())
     except (ValidationFailed, Conflict) as error:
-        apply_errors(form, error)
-        return None, error.status_code
+        child_errors: dict[str, list[str]] = {}
+        if place is not None:
+            place(error)
+        elif form is not None:
+            child_errors = place_errors(form, error, children)
+        return Outcome(status=error.status_code, error=error, child_errors=child_errors)
+
+
+class RefusedRead(Exception):
+    """Raised by `read` with the page that says why a read was refused; PortalErrorMiddleware answers with it."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def read(call: Callable[[], T], *, refused: Callable[[DomainError], HttpResponse] | None = None) -> T:
+    """The one way a portal view reads through a selector. A refusal is never discarded: without `refused` it
+    propagates (the 403, 404 or 409 page); with it, a refusal other than NotFound answers the request with the page
+    `refused(error)` (such as the panel's page that says how to get a seat on it)."""
+    try:
+        return call()
+    except NotFound:
+        raise
+    except DomainError as error:
+        if refused is None:
+            raise
+        raise RefusedRead(refused(error)) from error
 
 
 def render_form(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -90,6 +155,8 @@ class PortalErrorMiddleware:
     def process_exception(self, request, exception):
         if request.path.startswith("/api/"):
             return None
+        if isinstance(exception, RefusedRead):
+            return exception.response
         if isinstance(exception, OperationalError | InterfaceError):
             return _database_unavailable(request, exception)
         if not isinstance(exception, DomainError):

@@ -358,7 +358,7 @@ def register(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        result, status = run_service(
+        outcome = run_service(
             form,
             lambda: provider_register(
                 organisation={
@@ -378,8 +378,9 @@ def register(request):
                 ip_address=client_ip(request),
             ),
         )
-        if result is not None:
-            _organisation, user = result
+        status = outcome.status
+        if outcome.ok:
+            _organisation, user = outcome.result
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             done(request, _("The organisation is registered. Welcome!"))
             return redirect("portal:organisation")
@@ -407,7 +408,7 @@ def organisation(request):
     form = InviteForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        result, status = run_service(
+        outcome = run_service(
             form,
             lambda: invitation_create(
                 actor=request.user,
@@ -416,7 +417,8 @@ def organisation(request):
                 role=form.cleaned_data["role"],
             ),
         )
-        if result is not None:
+        status = outcome.status
+        if outcome.ok:
             done(request, _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect(f"{reverse('portal:organisation')}?org={current.pk}")
     context = {
@@ -445,12 +447,13 @@ def invitation_accept_page(request):
         new_user = None
         if not request.user.is_authenticated:
             new_user = {"username": data["username"], "password": data["password"]}
-        result, status = run_service(
+        outcome = run_service(
             form, lambda: invitation_accept(token=data["token"], user=request.user, new_user=new_user)
         )
-        if result is not None:
+        status = outcome.status
+        if outcome.ok:
             if not request.user.is_authenticated:
-                login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
-            done(request, _("You joined %(name)s.") % {"name": result.provider.name})
+                login(request, outcome.result.user, backend="django.contrib.auth.backends.ModelBackend")
+            done(request, _("You joined %(name)s.") % {"name": outcome.result.provider.name})
             return redirect("portal:organisation")
     return render_form(request, "portal/accept.html", {"form": form}, status)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import DomainError, ValidationFailed
 from procurement.exclusion import EXCLUSION_GROUNDS
+from procurement.portal import place_errors
 from procurement.rules import vat_rates_on
 from procurement.validators import NameFormField
 from tenders.languages import in_language
@@ -275,6 +276,8 @@ class BidForm(forms.Form):
     # --- the service's errors, placed next to the fields -------------------------------------------
 
     def place_errors(self, error: DomainError, content: dict, attachment_purposes=frozenset()) -> None:
+        """The bid form's own mapping of a service's errors (an offer's price, a criterion's answer, a section of the
+        form); what it does not map is placed as on every portal form (procurement.portal.place_errors)."""
         if not isinstance(error, ValidationFailed) or not error.errors:
             self.add_error(None, str(error.message))
             return
@@ -292,7 +295,7 @@ class BidForm(forms.Form):
                 elif section in self.section_errors:
                     self.section_errors[section].append(message)
                 else:
-                    self.add_error(section if section in self.fields else None, message)
+                    place_errors(self, ValidationFailed(error.message, code=error.code, errors={section: message}))
 
     def _fields_for(self, section: str, code, content: dict, purposes: set[str]) -> list[str]:
         """The fields a service error concerns; empty when it is about the section as a whole."""

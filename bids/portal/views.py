@@ -101,20 +101,21 @@ def prepare(request, tender_pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         content = form.content()
-        try:
-            bid = bid_create(
+        outcome = run_service(
+            form,
+            lambda: bid_create(
                 actor=request.user,
                 tender_id=tender.pk,
                 content=content,
                 provider_id=form.cleaned_data.get("provider"),
                 received_at=received_at(request),
-            )
-        except (ValidationFailed, Conflict) as error:
-            form.place_errors(error, content)
-            status = error.status_code
-        else:
+            ),
+            place=lambda error: form.place_errors(error, content),
+        )
+        if outcome.ok:
             done(request, _("Your bid is saved as a draft. It is not submitted yet."))
-            return redirect("bids:bid", pk=bid.pk)
+            return redirect("bids:bid", pk=outcome.result.pk)
+        status = outcome.status
     context = {
         "tender": tender,
         "form": form,
@@ -175,12 +176,12 @@ def _save(request, bid, form: BidForm) -> int | None:
     if not form.is_valid():
         return 400
     content = form.content()
-    try:
-        bid_update(actor=request.user, bid_id=bid.pk, content=content, received_at=received_at(request))
-    except (ValidationFailed, Conflict) as error:
-        form.place_errors(error, content)
-        return error.status_code
-    return None
+    outcome = run_service(
+        form,
+        lambda: bid_update(actor=request.user, bid_id=bid.pk, content=content, received_at=received_at(request)),
+        place=lambda error: form.place_errors(error, content),
+    )
+    return None if outcome.ok else outcome.status
 
 
 def _refused_page(request, bid, form: BidForm, status: int, refused: str):
@@ -264,20 +265,22 @@ def submit(request, pk: int):
     # The summary's form carries a key made when it was shown: a double click or a resent form gives the same
     # receipt.
     key = (request.POST.get("idempotency_key") or "").strip()[:200] or None
-    try:
-        version = bid_submit(
+    outcome = run_service(
+        None,
+        lambda: bid_submit(
             actor=request.user,
             bid_id=bid.pk,
             received_at=received_at(request),
             idempotency_key=key,
             draft_sha256=(request.POST.get("draft_sha256") or "").strip()[:64],
-        )
-    except (ValidationFailed, Conflict) as error:
+        ),
+    )
+    if not outcome.ok:
         context = _summary_context(request, _own_bid(request, pk))
-        context["refusal"] = error.message
-        return render(request, f"{TEMPLATES}summary.html", context, status=error.status_code)
+        context["refusal"] = outcome.error.message
+        return render(request, f"{TEMPLATES}summary.html", context, status=outcome.status)
     done(request, _("Your bid is submitted. Keep the receipt."))
-    return redirect("bids:receipt", pk=bid.pk, number=version.number)
+    return redirect("bids:receipt", pk=bid.pk, number=outcome.result.number)
 
 
 @login_required
@@ -400,7 +403,7 @@ def request_answer(request, pk: int, request_id: int):
     form = AnswerForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        result, status = run_service(
+        outcome = run_service(
             form,
             lambda: provider_request_answer(
                 actor=request.user,
@@ -410,7 +413,8 @@ def request_answer(request, pk: int, request_id: int):
                 received_at=received_at(request),
             ),
         )
-        if result is not None:
+        status = outcome.status
+        if outcome.ok:
             done(request, _("Your answer was sent to the contracting authority."))
             return redirect("bids:bid", pk=bid.pk)
     context = {

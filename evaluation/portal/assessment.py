@@ -11,12 +11,12 @@ from django.views.decorators.http import require_POST
 
 from bids.models import LotOffer
 from bids.selectors import tender_bids
-from procurement.errors import Conflict, Forbidden
+from procurement.errors import Conflict
 from procurement.exclusion import EXCLUSION_GROUNDS
-from procurement.portal import _messages_of, done
+from procurement.portal import done, error_messages, place_errors, read, run_service
 from tenders.languages import Stage, is_bilingual, swedish_texts_missing
 from tenders.models import LotStatus, TenderStatus
-from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
+from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
 
 from ..models import QualityScore
 from ..qualification import (
@@ -37,6 +37,20 @@ def _blocked(request, tender, error, current):
     """The panel's pages need a seat on the panel and a clean declaration: say so, with the way there."""
     context = {"tender": tender, "call_nav": call_nav(request, tender, current), "error": error}
     return render(request, "evaluation/portal/blocked.html", context, status=error.status_code)
+
+
+def _panel_read(request, tender, current, call):
+    """A read of the panel's pages (`read`): refused, the page is the one that says why (`_blocked`)."""
+    return read(call, refused=lambda error: _blocked(request, tender, error, current))
+
+
+def _rows_given(form, collect, missing) -> list[dict]:
+    """What a valid form of rows gives (`collect()`, which may add errors to rows); `missing` above the form when it
+    gives nothing. A form with errors is not sent (run_service)."""
+    items = collect() if form.is_valid() else []
+    if form.is_valid() and not items:
+        form.add_error(None, missing)
+    return items
 
 
 def _bids(request, tender):
@@ -166,7 +180,7 @@ def _index_errors(form, error, rows, field_prefix, list_key):
                 form.add_error(f"{field_prefix}{row['key']}", str(item.get("message", "")))
                 placed = True
             else:
-                for message in _messages_of(item):
+                for message in error_messages(item):
                     form.add_error(None, message)
                     placed = True
     if rest or not placed:
@@ -177,9 +191,7 @@ def _index_errors(form, error, rows, field_prefix, list_key):
 @login_required
 def qualification(request, pk: int):
     tender = our_tender(request, pk)
-    bids, error = attempt(lambda: _bids(request, tender))
-    if error is not None:
-        return _blocked(request, tender, error, "evaluation:qualification")
+    bids = _panel_read(request, tender, "evaluation:qualification", lambda: _bids(request, tender))
     if request.method == "POST":
         # The auditor reads the bids but records nothing: refused before the form is read, as in the API.
         qualification_check(actor=request.user, tender_id=tender.pk)
@@ -200,23 +212,17 @@ def qualification(request, pk: int):
         request.POST or None, rows=rows, initial=initial, bilingual=bilingual, grounds=_ground_choices(tender)
     )
     status = 200
-    if request.method == "POST" and form.is_valid():
-        checks = form.checks()
-        if not checks and not form.errors:
-            form.add_error(None, _("Choose pass or fail for at least one requirement."))
-        if not form.errors:
-            _saved, error = attempt(
-                lambda: qualification_record(actor=request.user, tender_id=tender.pk, checks=checks)
-            )
-            if error is None:
-                done(request, _("The qualification was recorded."))
-                return redirect("evaluation:qualification", tender.pk)
-            _index_errors(form, error, rows, "reason_", "checks")
-            status = error.status_code
-        else:
-            status = 400
-    elif request.method == "POST":
-        status = 400
+    if request.method == "POST":
+        checks = _rows_given(form, form.checks, _("Choose pass or fail for at least one requirement."))
+        outcome = run_service(
+            form,
+            lambda: qualification_record(actor=request.user, tender_id=tender.pk, checks=checks),
+            place=lambda error: _index_errors(form, error, rows, "reason_", "checks"),
+        )
+        if outcome.ok:
+            done(request, _("The qualification was recorded."))
+            return redirect("evaluation:qualification", tender.pk)
+        status = outcome.status
     for row in rows:
         row["result"] = form[f"result_{row['key']}"]
         row["reason"] = form[f"reason_{row['key']}"]
@@ -375,7 +381,7 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
         # finishes the evaluation (which fixes the scores, the qualification and the price rejections).
         "swedish_missing": swedish_texts_missing(tender, stage=Stage.DECISION) if editable and is_officer else [],
         "evaluate_error": evaluate_error,
-        "evaluate_details": _messages_of(evaluate_error.errors)[:10]
+        "evaluate_details": error_messages(evaluate_error.errors)[:10]
         if evaluate_error is not None and evaluate_error.errors
         else [],
     }
@@ -385,44 +391,40 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
 @login_required
 def scores(request, pk: int):
     tender = our_tender(request, pk)
-    bids, error = attempt(lambda: _bids(request, tender))
-    if error is not None:
-        return _blocked(request, tender, error, "evaluation:scores")
+    bids = _panel_read(request, tender, "evaluation:scores", lambda: _bids(request, tender))
     if request.method != "POST":
         return _scores_page(request, tender, bids)
     quality_scores_check(actor=request.user, tender_id=tender.pk)  # before the form is read, as in the API
     rows, _not_compared, _failed = _score_rows(tender, bids)
     form = ScoresForm(request.POST, rows=rows, bilingual=is_bilingual(tender))
-    status = 400
-    if form.is_valid():
-        items = form.scores()
-        if not items and not form.errors:
-            form.add_error(None, _("Give points and a reason for at least one criterion."))
-        if not form.errors:
-            _saved, error = attempt(
-                lambda: quality_scores_record(actor=request.user, tender_id=tender.pk, scores=items)
-            )
-            if error is None:
-                done(request, _("The consensus scores were recorded."))
-                return redirect("evaluation:scores", tender.pk)
-            _index_errors(form, error, rows, "points_", "scores")
-            status = error.status_code
-    return _scores_page(request, tender, bids, form=form, rows=rows, status=status)
+    items = _rows_given(form, form.scores, _("Give points and a reason for at least one criterion."))
+    outcome = run_service(
+        form,
+        lambda: quality_scores_record(actor=request.user, tender_id=tender.pk, scores=items),
+        place=lambda error: _index_errors(form, error, rows, "points_", "scores"),
+    )
+    if outcome.ok:
+        done(request, _("The consensus scores were recorded."))
+        return redirect("evaluation:scores", tender.pk)
+    return _scores_page(request, tender, bids, form=form, rows=rows, status=outcome.status)
 
 
 @login_required
 @require_POST
 def evaluate(request, pk: int):
     tender = our_tender(request, pk)
-    _result, error = attempt(lambda: tender_evaluate(actor=request.user, tender_id=tender.pk))
-    if error is None:
+    outcome = run_service(None, lambda: tender_evaluate(actor=request.user, tender_id=tender.pk))
+    if outcome.ok:
         done(request, _("The evaluation is finished: the ranking of every lot was computed."))
         return redirect("evaluation:results", tender.pk)
     tender.refresh_from_db()
-    bids, read_error = attempt(lambda: _bids(request, tender))
-    if read_error is not None:
-        # The evaluation's own refusal comes first (no right: 403; not at this stage: 409, as in the API), else
-        # why the bids cannot be shown.
-        shown = error if isinstance(error, Forbidden | Conflict) else read_error
-        return _blocked(request, tender, shown, "evaluation:scores")
-    return _scores_page(request, tender, bids, evaluate_error=error, status=error.status_code)
+    error = outcome.error
+    # If the bids cannot be shown, the evaluation's own refusal comes first when it is one of its stage (409, as in
+    # the API; no right is the 403 page already), else why they cannot be shown.
+    bids = read(
+        lambda: _bids(request, tender),
+        refused=lambda read_error: _blocked(
+            request, tender, error if isinstance(error, Conflict) else read_error, "evaluation:scores"
+        ),
+    )
+    return _scores_page(request, tender, bids, evaluate_error=error, status=outcome.status)

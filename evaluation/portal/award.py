@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 from documents.models import DocumentKind
 from documents.services import documents_visible_to
 from procurement.access import roles_of
-from procurement.portal import done
+from procurement.portal import done, run_service
 from tenders.languages import Stage, swedish_texts_missing
 from tenders.models import TenderStatus, may_decide
-from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
+from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
 
 from .. import contracts as contract_services
 from ..draws import tie_draw_confirm, tie_draw_start, tie_draw_verify, ties_needing_draw
@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..selectors import lot_results
 from ..services import decider_is_proposer, tender_decide, tender_propose, tender_propose_check
-from .assessment import _blocked
+from .assessment import _panel_read
 
 
 class ProposalForm(forms.Form):
@@ -59,9 +59,9 @@ def _grouped(results) -> list[dict]:
 
 
 def _results_page(request, tender, *, form=None, error=None, status=200):
-    results, read_error = attempt(lambda: list(lot_results(user=request.user, tender_id=tender.pk)))
-    if read_error is not None:
-        return _blocked(request, tender, read_error, "evaluation:results")
+    results = _panel_read(
+        request, tender, "evaluation:results", lambda: list(lot_results(user=request.user, tender_id=tender.pk))
+    )
     criteria = {c.pk: c for c in tender.criteria.all()}
     for result in results:
         quality = (result.calculation or {}).get("quality", {})
@@ -100,16 +100,13 @@ def results(request, pk: int):
 def propose(request, pk: int):
     tender = our_tender(request, pk, check=tender_propose_check)
     form = ProposalForm(request.POST)
-    if not form.is_valid():
-        return _results_page(request, tender, form=form, status=400)
-    _proposal, error = attempt(
-        lambda: tender_propose(actor=request.user, tender_id=tender.pk, note=form.cleaned_data["note"])
+    outcome = run_service(
+        form, lambda: tender_propose(actor=request.user, tender_id=tender.pk, note=form.cleaned_data["note"])
     )
-    if error is None:
+    if outcome.ok:
         done(request, _("The award was proposed. The decision-maker can now decide."))
         return redirect("evaluation:decision", tender.pk)
-    place_errors(form, error)
-    return _results_page(request, tender, form=form, error=error, status=error.status_code)
+    return _results_page(request, tender, form=form, error=outcome.error, status=outcome.status)
 
 
 @login_required
@@ -117,13 +114,13 @@ def propose(request, pk: int):
 def draw(request, pk: int, lot_number: int):
     """The first officer starts drawing lots between the lot's tied offers; the seed's commitment is recorded."""
     tender = our_tender(request, pk)
-    started, error = attempt(lambda: tie_draw_start(actor=request.user, tender_id=tender.pk, lot_number=lot_number))
-    if error is not None:
-        return _results_page(request, tender, error=error, status=error.status_code)
+    outcome = run_service(None, lambda: tie_draw_start(actor=request.user, tender_id=tender.pk, lot_number=lot_number))
+    if not outcome.ok:
+        return _results_page(request, tender, error=outcome.error, status=outcome.status)
     done(
         request,
         _("The draw of lots was started. Another officer must confirm it by %(time)s.")
-        % {"time": timezone.localtime(started.expires_at).strftime("%H:%M")},
+        % {"time": timezone.localtime(outcome.result.expires_at).strftime("%H:%M")},
     )
     return redirect("evaluation:results", tender.pk)
 
@@ -133,9 +130,11 @@ def draw(request, pk: int, lot_number: int):
 def draw_confirm(request, pk: int, lot_number: int):
     """A second officer confirms the draw: the seed is revealed and the tied offers are ranked in the order drawn."""
     tender = our_tender(request, pk)
-    _draw, error = attempt(lambda: tie_draw_confirm(actor=request.user, tender_id=tender.pk, lot_number=lot_number))
-    if error is not None:
-        return _results_page(request, tender, error=error, status=error.status_code)
+    outcome = run_service(
+        None, lambda: tie_draw_confirm(actor=request.user, tender_id=tender.pk, lot_number=lot_number)
+    )
+    if not outcome.ok:
+        return _results_page(request, tender, error=outcome.error, status=outcome.status)
     done(request, _("Lots were drawn. The ranking follows the order drawn."))
     return redirect("evaluation:results", tender.pk)
 
@@ -258,12 +257,12 @@ def decision(request, pk: int):
 @require_POST
 def decide(request, pk: int):
     tender = our_tender(request, pk)
-    _decision, error = attempt(lambda: tender_decide(actor=request.user, tender_id=tender.pk))
-    if error is None:
+    outcome = run_service(None, lambda: tender_decide(actor=request.user, tender_id=tender.pk))
+    if outcome.ok:
         done(request, _("The award was decided. The decision and the letters to the bidders are being prepared."))
         return redirect("evaluation:decision", tender.pk)
     tender.refresh_from_db()
-    return _decision_page(request, tender, error=error, status=error.status_code)
+    return _decision_page(request, tender, error=outcome.error, status=outcome.status)
 
 
 def _contract_action(request, pk: int, contract_id: int, kind: str, call, message, prefix=None, key=None):
@@ -272,16 +271,12 @@ def _contract_action(request, pk: int, contract_id: int, kind: str, call, messag
     contract_services.contract_officer_check(actor=request.user, contract_id=contract_id)
     form_class = AppealResolveForm if kind == "resolve" else CONTRACT_FORMS[kind]
     form = form_class(request.POST, prefix=prefix or f"{kind}-{contract_id}")
-    status = 400
-    if form.is_valid():
-        _result, error = attempt(lambda: call(form.cleaned_data))
-        if error is None:
-            done(request, message(_result) if callable(message) else message)
-            return redirect("evaluation:decision", tender.pk)
-        place_errors(form, error)
-        status = error.status_code
+    outcome = run_service(form, lambda: call(form.cleaned_data))
+    if outcome.ok:
+        done(request, message(outcome.result) if callable(message) else message)
+        return redirect("evaluation:decision", tender.pk)
     tender.refresh_from_db()
-    return _decision_page(request, tender, bound={(contract_id, key or kind): form}, status=status)
+    return _decision_page(request, tender, bound={(contract_id, key or kind): form}, status=outcome.status)
 
 
 @login_required

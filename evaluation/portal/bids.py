@@ -13,10 +13,10 @@ from bids.models import AttachmentStatus, Bid, LotOffer
 from bids.selectors import tender_bids
 from procurement.errors import NotFound
 from procurement.exclusion import EXCLUSION_GROUNDS
-from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender
+from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
 
 from ..archive import tender_bids_archive
-from .assessment import _blocked
+from .assessment import _panel_read
 
 PDF = "application/pdf"
 # Anything but a PDF is downloaded and may not run as a page; a PDF is shown by the browser's own viewer, which a
@@ -81,9 +81,7 @@ def _entry(tender, bid, lot, offer, files, criteria, requirements) -> dict:
 @login_required
 def bids(request, pk: int, lot_number: int | None = None):
     tender = our_tender(request, pk)
-    read, error = attempt(lambda: tender_bids(user=request.user, tender_id=tender.pk))
-    if error is not None:
-        return _blocked(request, tender, error, "evaluation:bids")
+    read = _panel_read(request, tender, "evaluation:bids", lambda: tender_bids(user=request.user, tender_id=tender.pk))
     lots = list(tender.lots.order_by("number"))
     lot = next((x for x in lots if lot_number in (None, x.number)), None)
     if lot is None:

@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from procurement.access import roles_of
-from procurement.portal import done
+from procurement.portal import done, run_service
 from tenders.models import TenderStatus
-from tenders.portal.officer_common import attempt, call_nav, our_tender
+from tenders.portal.officer_common import call_nav, our_tender
 
 from ..selectors import individual_scores_of_tender
 from ..services import quality_scores_check, quality_scores_record
-from .assessment import ScoresForm, _bids, _blocked, _index_errors, _score_rows
+from .assessment import ScoresForm, _bids, _index_errors, _panel_read, _rows_given, _score_rows
 
 
 class IndividualScoresForm(ScoresForm):
@@ -55,9 +55,7 @@ def _page(request, tender, rows, scores, form, status=200):
 @login_required
 def individual_scores(request, pk: int):
     tender = our_tender(request, pk)
-    bids, error = attempt(lambda: _bids(request, tender))
-    if error is not None:
-        return _blocked(request, tender, error, "evaluation:individual_scores")
+    bids = _panel_read(request, tender, "evaluation:individual_scores", lambda: _bids(request, tender))
     if request.method == "POST":
         quality_scores_check(actor=request.user, tender_id=tender.pk)  # before the form is read, as in the API
     scores = individual_scores_of_tender(user=request.user, tender_id=tender.pk)
@@ -70,18 +68,13 @@ def individual_scores(request, pk: int):
                 initial[f"reason_{score.lot_offer_id}-{score.criterion_id}"] = score.reason
         return _page(request, tender, rows, scores, IndividualScoresForm(rows=rows, initial=initial))
     form = IndividualScoresForm(request.POST, rows=rows)
-    status = 400
-    if form.is_valid():
-        items = form.scores()
-        if not items and not form.errors:
-            form.add_error(None, _("Give points and a reason for at least one criterion."))
-        if not form.errors:
-            _saved, error = attempt(
-                lambda: quality_scores_record(actor=request.user, tender_id=tender.pk, scores=items, individual=True)
-            )
-            if error is None:
-                done(request, _("Your own scores were recorded."))
-                return redirect("evaluation:individual_scores", tender.pk)
-            _index_errors(form, error, rows, "points_", "scores")
-            status = error.status_code
-    return _page(request, tender, rows, scores, form, status=status)
+    items = _rows_given(form, form.scores, _("Give points and a reason for at least one criterion."))
+    outcome = run_service(
+        form,
+        lambda: quality_scores_record(actor=request.user, tender_id=tender.pk, scores=items, individual=True),
+        place=lambda error: _index_errors(form, error, rows, "points_", "scores"),
+    )
+    if outcome.ok:
+        done(request, _("Your own scores were recorded."))
+        return redirect("evaluation:individual_scores", tender.pk)
+    return _page(request, tender, rows, scores, form, status=outcome.status)

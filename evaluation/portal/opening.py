@@ -11,8 +11,8 @@ from bids.selectors import tender_bid_count
 from documents.models import DocumentKind
 from documents.services import documents_visible_to
 from procurement.models import Membership, Role
-from procurement.portal import done
-from tenders.portal.officer_common import attempt, call_nav, may_act_as_officer, our_tender, place_errors
+from procurement.portal import done, read, run_service
+from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
 
 from ..panel import panel_add, panel_add_check, panel_declare, panel_declare_check
 from ..selectors import panel_of
@@ -25,7 +25,7 @@ def _opening_page(request, tender, *, error=None, status=200):
     pending = latest if latest is not None and latest.is_pending(now) else None
     bid_count = None
     if tender.submission_deadline <= now and tender.published_at is not None:
-        bid_count, _error = attempt(lambda: tender_bid_count(user=request.user, tender_id=tender.pk))
+        bid_count = read(lambda: tender_bid_count(user=request.user, tender_id=tender.pk))
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "evaluation:opening"),
@@ -46,10 +46,11 @@ def opening(request, pk: int):
     tender = our_tender(request, pk)
     if request.method != "POST":
         return _opening_page(request, tender)
-    result, error = attempt(lambda: tender_open(actor=request.user, tender_id=tender.pk))
-    if error is not None:
+    outcome = run_service(None, lambda: tender_open(actor=request.user, tender_id=tender.pk))
+    if not outcome.ok:
         tender.refresh_from_db()
-        return _opening_page(request, tender, error=error, status=error.status_code)
+        return _opening_page(request, tender, error=outcome.error, status=outcome.status)
+    result = outcome.result
     if result.confirmed_at is None:
         done(
             request,
@@ -115,17 +116,13 @@ def panel(request, pk: int):
     if request.method != "POST":
         return _panel_page(request, tender)
     form = PanelAddForm(request.POST, tender=tender, prefix="add")
-    status = 400
-    if form.is_valid():
-        _member, error = attempt(
-            lambda: panel_add(actor=request.user, tender_id=tender.pk, user_id=form.cleaned_data["user"])
-        )
-        if error is None:
-            done(request, _("The person was named to the panel."))
-            return redirect("evaluation:panel", tender.pk)
-        place_errors(form, error)
-        status = error.status_code
-    return _panel_page(request, tender, add_form=form, status=status)
+    outcome = run_service(
+        form, lambda: panel_add(actor=request.user, tender_id=tender.pk, user_id=form.cleaned_data["user"])
+    )
+    if outcome.ok:
+        done(request, _("The person was named to the panel."))
+        return redirect("evaluation:panel", tender.pk)
+    return _panel_page(request, tender, add_form=form, status=outcome.status)
 
 
 @login_required
@@ -133,19 +130,16 @@ def panel(request, pk: int):
 def declare(request, pk: int):
     tender = our_tender(request, pk, check=panel_declare_check)
     form = DeclarationForm(request.POST, prefix="declare")
-    status = 400
-    if form.is_valid():
-        _member, error = attempt(
-            lambda: panel_declare(
-                actor=request.user,
-                tender_id=tender.pk,
-                has_conflict=form.cleaned_data["has_conflict"],
-                statement=form.cleaned_data["statement"],
-            )
-        )
-        if error is None:
-            done(request, _("Your declaration was recorded."))
-            return redirect("evaluation:panel", tender.pk)
-        place_errors(form, error)
-        status = error.status_code
-    return _panel_page(request, tender, declaration_form=form, status=status)
+    outcome = run_service(
+        form,
+        lambda: panel_declare(
+            actor=request.user,
+            tender_id=tender.pk,
+            has_conflict=form.cleaned_data["has_conflict"],
+            statement=form.cleaned_data["statement"],
+        ),
+    )
+    if outcome.ok:
+        done(request, _("Your declaration was recorded."))
+        return redirect("evaluation:panel", tender.pk)
+    return _panel_page(request, tender, declaration_form=form, status=outcome.status)

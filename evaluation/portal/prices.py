@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus, LotOffer
-from procurement.portal import done
+from procurement.portal import done, run_service
 from tenders.languages import is_bilingual
 from tenders.models import LotStatus, TenderStatus
-from tenders.portal.officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
+from tenders.portal.officer_common import HelsinkiDateTimeField, call_nav, our_tender
 
 from ..models import ConformityRejection, PriceRejection, ProviderRequest
 from ..requests import (
@@ -23,7 +23,7 @@ from ..requests import (
     price_explanation_state,
     provider_request_create,
 )
-from .assessment import _bids, _blocked
+from .assessment import _bids, _panel_read
 
 STATE_LABELS = {
     "not_requested": _("No explanation asked"),
@@ -151,14 +151,11 @@ def _choices(rows):
 def _submit(request, form, run, message) -> int | None:
     """One form of the page: its service run on the valid data (None when done), or the status to show it again
     with its errors (400 invalid, or the service's refusal)."""
-    if not form.is_valid():
-        return 400
-    _made, error = attempt(lambda: run(form.cleaned_data))
-    if error is None:
+    outcome = run_service(form, lambda: run(form.cleaned_data))
+    if outcome.ok:
         done(request, message)
         return None
-    place_errors(form, error)
-    return error.status_code
+    return outcome.status
 
 
 @login_required
@@ -166,12 +163,10 @@ def prices(request, pk: int):
     tender = our_tender(request, pk)
     if request.method == "POST":
         # Permission first: the body's offer ids are never looked up for someone who may not act on them.
-        _ok, error = attempt(lambda: panel_work_check(actor=request.user, tender_id=tender.pk))
-        if error is not None:
-            return _blocked(request, tender, error, "evaluation:prices")
-    _read, error = attempt(lambda: _bids(request, tender))
-    if error is not None:
-        return _blocked(request, tender, error, "evaluation:prices")
+        _panel_read(
+            request, tender, "evaluation:prices", lambda: panel_work_check(actor=request.user, tender_id=tender.pk)
+        )
+    _panel_read(request, tender, "evaluation:prices", lambda: _bids(request, tender))
     rows = _rows(tender)
     choices = _choices(rows)
     action = request.POST.get("action") if request.method == "POST" else None

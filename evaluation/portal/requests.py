@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus, LotOffer
 from tenders.models import TenderStatus
-from tenders.portal.officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender
+from tenders.portal.officer_common import HelsinkiDateTimeField, call_nav, our_tender
 
 from ..models import ProviderRequest
 from ..requests import panel_work_check, provider_request_create
 from ..selectors import provider_requests_of_tender
-from .assessment import _blocked
+from .assessment import _panel_read
 from .prices import _submit
 
 
@@ -50,12 +50,15 @@ def requests(request, pk: int):
     tender = our_tender(request, pk)
     if request.method == "POST":
         # Permission first: the body's bid and offer ids are never looked up for someone who may not ask.
-        _ok, error = attempt(lambda: panel_work_check(actor=request.user, tender_id=tender.pk))
-        if error is not None:
-            return _blocked(request, tender, error, "evaluation:requests")
-    sent, error = attempt(lambda: provider_requests_of_tender(user=request.user, tender_id=tender.pk))
-    if error is not None:
-        return _blocked(request, tender, error, "evaluation:requests")
+        _panel_read(
+            request, tender, "evaluation:requests", lambda: panel_work_check(actor=request.user, tender_id=tender.pk)
+        )
+    sent = _panel_read(
+        request,
+        tender,
+        "evaluation:requests",
+        lambda: provider_requests_of_tender(user=request.user, tender_id=tender.pk),
+    )
     offers = list(
         LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED)
         .select_related("lot", "bid__provider")

@@ -20,7 +20,7 @@ from procurement.errors import DomainError, NotFound
 from procurement.fsm import allowed_actions
 from procurement.models import DeliveryStatus, Notification
 from procurement.notifications import notification_resend, notification_resend_check, tender_delivery_log
-from procurement.portal import _messages_of, done, render_form
+from procurement.portal import done, error_messages, place_errors, read, render_form, run_service
 
 from .. import services
 from ..languages import Stage, is_bilingual, swedish_texts_missing
@@ -30,11 +30,9 @@ from ..selectors import questions_for, tender_interests, tender_list
 from . import officer_draft
 from .officer_common import (
     HelsinkiDateTimeField,
-    attempt,
     call_nav,
     may_act_as_officer,
     our_tender,
-    place_errors,
 )
 
 STATE_ORDER = [
@@ -194,7 +192,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
     errors, warnings = tender_findings(tender) if tender.status not in (TenderStatus.CANCELLED,) else ([], [])
     bid_count = None
     if tender.submission_deadline <= timezone.now() and tender.published_at is not None:
-        bid_count, _error = attempt(lambda: tender_bid_count(user=request.user, tender_id=tender.pk))
+        bid_count = read(lambda: tender_bid_count(user=request.user, tender_id=tender.pk))
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "tenders:officer_call"),
@@ -206,7 +204,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         else [],
         "rules_overview": regime_overview(tender),
         "action_error": error,
-        "action_error_details": _messages_of(error.errors) if error is not None and error.errors else [],
+        "action_error_details": error_messages(error.errors) if error is not None and error.errors else [],
         "bid_count": bid_count,
         "documents": _call_documents(request, tender),
         "lots": tender.lots.order_by("number"),
@@ -253,24 +251,22 @@ def lot_action(request, pk: int, lot_number: int, action: str):
     tender = our_tender(request, pk, check=services.tender_officer_check)
     service, message = LOT_ACTIONS[action]
     form = _action_form(InterruptionForm, tender, request.POST, prefix=f"lot{lot_number}-{action}")
-    if not form.is_valid():
-        return _overview(request, tender, forms_bound={"lot": (lot_number, action, form)}, status=400)
-    _result, error = attempt(
+    outcome = run_service(
+        form,
         lambda: service(
             actor=request.user,
             tender_id=tender.pk,
             lot_number=lot_number,
             reason=form.cleaned_data["reason"],
             reason_sv=form.cleaned_data.get("reason_sv", ""),
-        )
+        ),
     )
-    if error is None:
+    if outcome.ok:
         done(request, message)
         return redirect("tenders:officer_call", tender.pk)
-    place_errors(form, error)
     tender.refresh_from_db()
     return _overview(
-        request, tender, error=error, forms_bound={"lot": (lot_number, action, form)}, status=error.status_code
+        request, tender, error=outcome.error, forms_bound={"lot": (lot_number, action, form)}, status=outcome.status
     )
 
 
@@ -287,18 +283,15 @@ def call_action(request, pk: int, action: str):
     tender = our_tender(request, pk, check=partial(services.tender_transition_check, action=action))
     form_class, message = ACTIONS[action]
     form = _action_form(form_class, tender, request.POST, prefix=action) if form_class else None
-    if form is not None and not form.is_valid():
-        return _overview(request, tender, forms_bound={action: form}, status=400)
-    data = form.cleaned_data if form is not None else {}
-    _result, error = attempt(lambda: _run_action(request, tender, action, data))
-    if error is None:
+    outcome = run_service(
+        form, lambda: _run_action(request, tender, action, form.cleaned_data if form is not None else {})
+    )
+    if outcome.ok:
         done(request, message)
         return redirect("tenders:officer_call", tender.pk)
-    if form is not None:
-        place_errors(form, error)
     tender.refresh_from_db()
     return _overview(
-        request, tender, error=error, forms_bound={action: form} if form else None, status=error.status_code
+        request, tender, error=outcome.error, forms_bound={action: form} if form else None, status=outcome.status
     )
 
 
@@ -359,19 +352,16 @@ def questions(request, pk: int):
 def question_answer(request, pk: int, question_id: int):
     tender = our_tender(request, pk, check=services.tender_officer_check)
     form = AnswerForm(request.POST, prefix=f"q{question_id}")
-    status = 400
-    if form.is_valid():
-        _result, error = attempt(
-            lambda: services.question_answer(
-                actor=request.user, tender_id=tender.pk, question_id=question_id, answer=form.cleaned_data["answer"]
-            )
-        )
-        if error is None:
-            done(request, _("The answer was saved. Publish the answers to send them to everyone."))
-            return redirect("tenders:officer_questions", tender.pk)
-        place_errors(form, error)
-        status = error.status_code
-    return _questions_page(request, tender, answer_forms={question_id: form}, status=status)
+    outcome = run_service(
+        form,
+        lambda: services.question_answer(
+            actor=request.user, tender_id=tender.pk, question_id=question_id, answer=form.cleaned_data["answer"]
+        ),
+    )
+    if outcome.ok:
+        done(request, _("The answer was saved. Publish the answers to send them to everyone."))
+        return redirect("tenders:officer_questions", tender.pk)
+    return _questions_page(request, tender, answer_forms={question_id: form}, status=outcome.status)
 
 
 class WordingForm(forms.Form):
@@ -392,19 +382,16 @@ def question_wording(request, pk: int, question_id: int):
     """Edit the public wording of a question before its answer is published."""
     tender = our_tender(request, pk, check=services.tender_officer_check)
     form = WordingForm(request.POST, prefix=f"w{question_id}")
-    status = 400
-    if form.is_valid():
-        _result, error = attempt(
-            lambda: services.question_edit(
-                actor=request.user, tender_id=tender.pk, question_id=question_id, text=form.cleaned_data["text"]
-            )
-        )
-        if error is None:
-            done(request, _("The public wording of the question was saved; the question as asked stays on record."))
-            return redirect("tenders:officer_questions", tender.pk)
-        place_errors(form, error)
-        status = error.status_code
-    return _questions_page(request, tender, wording_forms={question_id: form}, status=status)
+    outcome = run_service(
+        form,
+        lambda: services.question_edit(
+            actor=request.user, tender_id=tender.pk, question_id=question_id, text=form.cleaned_data["text"]
+        ),
+    )
+    if outcome.ok:
+        done(request, _("The public wording of the question was saved; the question as asked stays on record."))
+        return redirect("tenders:officer_questions", tender.pk)
+    return _questions_page(request, tender, wording_forms={question_id: form}, status=outcome.status)
 
 
 @login_required
@@ -412,22 +399,19 @@ def question_wording(request, pk: int, question_id: int):
 def answers_publish(request, pk: int):
     tender = our_tender(request, pk, check=services.tender_officer_check)
     form = AnswersPublishForm(request.POST, prefix="publish")
-    status = 400
-    if form.is_valid():
-        _result, error = attempt(
-            lambda: services.answers_publish(
-                actor=request.user,
-                tender_id=tender.pk,
-                new_deadline=form.cleaned_data["new_deadline"],
-                late_answer_reason=form.cleaned_data["late_answer_reason"],
-            )
-        )
-        if error is None:
-            done(request, _("The answers were published to every interested provider."))
-            return redirect("tenders:officer_questions", tender.pk)
-        place_errors(form, error)
-        status = error.status_code
-    return _questions_page(request, tender, publish_form=form, status=status)
+    outcome = run_service(
+        form,
+        lambda: services.answers_publish(
+            actor=request.user,
+            tender_id=tender.pk,
+            new_deadline=form.cleaned_data["new_deadline"],
+            late_answer_reason=form.cleaned_data["late_answer_reason"],
+        ),
+    )
+    if outcome.ok:
+        done(request, _("The answers were published to every interested provider."))
+        return redirect("tenders:officer_questions", tender.pk)
+    return _questions_page(request, tender, publish_form=form, status=outcome.status)
 
 
 # --- what the call's notifications did, and who is interested in it ------------------------------------------
@@ -485,18 +469,16 @@ def delivery_resend(request, pk: int, notification_id: int):
         raise NotFound()
     notification_resend_check(actor=request.user, notification_id=notification_id)
     form = ResendForm(request.POST, prefix=f"n{notification_id}")
-    if not form.is_valid():
-        return _deliveries_page(request, tender, bound=(notification_id, form), status=400)
-    _result, error = attempt(
+    outcome = run_service(
+        form,
         lambda: notification_resend(
             actor=request.user, notification_id=notification_id, email=form.cleaned_data["email"]
-        )
+        ),
     )
-    if error is None:
+    if outcome.ok:
         done(request, _("The notification is being sent again."))
         return redirect("tenders:officer_deliveries", tender.pk)
-    place_errors(form, error)
-    return _deliveries_page(request, tender, error=error, bound=(notification_id, form), status=error.status_code)
+    return _deliveries_page(request, tender, error=outcome.error, bound=(notification_id, form), status=outcome.status)
 
 
 @login_required
@@ -657,7 +639,8 @@ def amend(request, pk: int):
                         upload=officer_draft.upload_of(added["file"]),
                     )
                 )
-            result, error = attempt(
+            outcome = run_service(
+                form,
                 lambda: services.tender_amend(
                     actor=request.user,
                     tender_id=tender.pk,
@@ -668,21 +651,22 @@ def amend(request, pk: int):
                     affects_bids_reason=effect.cleaned_data["affects_bids_reason"],
                     confirm_shorter_deadline=effect.cleaned_data.get("confirm_shorter_deadline", False),
                     call_files=changes,
-                )
+                ),
+                children=tuple(formsets),
             )
-            if error is None:
+            if outcome.ok:
                 done(
                     request,
                     _("Version %(version)s of the call was published; bidders were told.")
-                    % {"version": result.version},
+                    % {"version": outcome.result.version},
                 )
                 return redirect("tenders:officer_call", tender.pk)
-            if error.code == "deadline_shortened":
+            if outcome.error.code == "deadline_shortened":
                 effect.ask_confirmation()
-            if "affects_bids_reason" in error.errors:
-                place_errors(effect, error)
-            child_errors = place_errors(form, error, children=tuple(formsets))
-            status = error.status_code
+            if "affects_bids_reason" in outcome.error.errors:
+                place_errors(effect, outcome.error)
+            child_errors = outcome.child_errors
+            status = outcome.status
         else:
             status = 400
     context = {

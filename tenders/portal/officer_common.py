@@ -1,4 +1,4 @@
-"""Shared parts of the authority's portal pages: finding our call, Helsinki wall times, errors, the call's tabs."""
+"""Shared parts of the authority's portal pages: finding our call, Helsinki wall times, the call's tabs."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from procurement.access import roles_of
-from procurement.errors import Conflict, DomainError, NotFound, ValidationFailed
+from procurement.errors import NotFound
 from procurement.periods import HELSINKI
-from procurement.portal import _messages_of, apply_errors
 from procurement.walltime import helsinki_wall_time
 from tenders.models import Tender, TenderStatus
 from tenders.selectors import tender_get
@@ -31,36 +30,6 @@ def our_tender(request, pk, *, check: Callable[..., object] | None = None) -> Te
     if check is not None and request.method == "POST":
         check(actor=request.user, tender_id=tender.pk)
     return tender
-
-
-def attempt(call: Callable[[], object]) -> tuple[object | None, DomainError | None]:
-    """Run a service; (result, None), or (None, error) for a refusal the page shows. NotFound stays a 404 page."""
-    try:
-        return call(), None
-    except NotFound:
-        raise
-    except DomainError as error:
-        return None, error
-
-
-def place_errors(form: forms.Form, error: DomainError, children: tuple[str, ...] = ()) -> dict[str, list[str]]:
-    """Put a service's errors next to the form's fields; errors about child rows (lots, criteria, requirements)
-    are returned by child, to be shown above their table."""
-    child_errors: dict[str, list[str]] = {}
-    rest = {}
-    for key, value in (error.errors or {}).items():
-        if key in children:
-            child_errors[key] = _messages_of(value)
-        else:
-            rest[key] = value
-    if rest or not child_errors or not isinstance(error, ValidationFailed):
-        copy = (
-            ValidationFailed(error.message, code=error.code, errors=rest)
-            if isinstance(error, ValidationFailed)
-            else Conflict(error.message, code=error.code, errors=rest)
-        )
-        apply_errors(form, copy)
-    return child_errors
 
 
 class HelsinkiDateTimeField(forms.DateTimeField):

@@ -34,7 +34,7 @@ from ..models import (
     TieBreak,
 )
 from ..rules_check import day_off_warnings, regime_overview, tender_findings
-from .officer_common import HelsinkiDateTimeField, attempt, call_nav, our_tender, place_errors
+from .officer_common import HelsinkiDateTimeField, call_nav, our_tender
 
 STEPS = (
     ("basics", _("Basics")),
@@ -304,14 +304,13 @@ def draft_new(request):
         authority = fields.pop("authority", chosen)
         # Price and quality weights are set together in the Criteria step; until then the price weighs 100.
         fields.update(price_weight=Decimal("100"), submission_deadline=_default_deadline())
-        tender, error = attempt(
-            lambda: services.tender_create(actor=request.user, authority=authority, fields=fields, children={})
+        outcome = run_service(
+            form, lambda: services.tender_create(actor=request.user, authority=authority, fields=fields, children={})
         )
-        if error is None:
+        if outcome.ok:
             done(request, _("The draft was saved."))
-            return _next(tender, "basics")
-        place_errors(form, error)
-        status = error.status_code
+            return _next(outcome.result, "basics")
+        status = outcome.status
     return render_form(request, TEMPLATE, _step_context(request, None, "basics", form=form), status)
 
 
@@ -497,20 +496,22 @@ def draft_step(request, pk: int, step: str):
             children = {}
             if formset is not None:
                 children[children_key] = _rows(formset)
-            saved, error = attempt(
+            outcome = run_service(
+                form,
                 lambda: services.tender_update(
                     actor=request.user, tender_id=tender.pk, fields=fields, children=children
-                )
+                ),
+                children=(children_key,) if children_key else (),
             )
-            if error is None:
+            if outcome.ok:
                 done(request, _("The step “%(step)s” was saved.") % {"step": dict(STEPS)[step]})
                 if step == "timeline":
                     # Lawful but unwise: the officer reads it on the next page and may come back to change it.
-                    for finding in day_off_warnings(saved):
+                    for finding in day_off_warnings(outcome.result):
                         messages.warning(request, finding.message)
                 return _next(tender, step)
-            child_errors = place_errors(form, error, children=(children_key,) if children_key else ())
-            status = error.status_code
+            child_errors = outcome.child_errors
+            status = outcome.status
         else:
             status = 400
     context = _step_context(
@@ -577,41 +578,36 @@ def _files_step(request, tender):
             document_id = request.POST["replace"]
             form = CallFileReplaceForm(request.POST, request.FILES, prefix=f"replace-{document_id}")
             replace_forms[str(document_id)] = form
-            if form.is_valid():
-                result, status = run_service(
-                    form,
-                    lambda: call_documents.call_document_replace(
-                        actor=request.user,
-                        tender_id=tender.pk,
-                        document_id=document_id,
-                        upload=upload_of(form.cleaned_data["file"]),
-                    ),
-                )
-                if result is not None:
-                    done(request, _("The file was replaced."))
-                    return redirect("tenders:officer_step", tender.pk, "files")
-            else:
-                status = 400
+            outcome = run_service(
+                form,
+                lambda: call_documents.call_document_replace(
+                    actor=request.user,
+                    tender_id=tender.pk,
+                    document_id=document_id,
+                    upload=upload_of(form.cleaned_data["file"]),
+                ),
+            )
+            if outcome.ok:
+                done(request, _("The file was replaced."))
+                return redirect("tenders:officer_step", tender.pk, "files")
+            status = outcome.status
         else:
             add_form = CallFileForm(request.POST, request.FILES, authority=tender.authority, prefix="add")
-            if add_form.is_valid():
-                data = add_form.cleaned_data
-                result, status = run_service(
-                    add_form,
-                    lambda: call_documents.call_document_add(
-                        actor=request.user,
-                        tender_id=tender.pk,
-                        kind=data["kind"],
-                        title_fi=data.get("title_fi", ""),
-                        title_sv=data.get("title_sv", ""),
-                        upload=upload_of(data["file"]),
-                    ),
-                )
-                if result is not None:
-                    done(request, _("The file was added to the call."))
-                    return redirect("tenders:officer_step", tender.pk, "files")
-            else:
-                status = 400
+            outcome = run_service(
+                add_form,
+                lambda: call_documents.call_document_add(
+                    actor=request.user,
+                    tender_id=tender.pk,
+                    kind=add_form.cleaned_data["kind"],
+                    title_fi=add_form.cleaned_data.get("title_fi", ""),
+                    title_sv=add_form.cleaned_data.get("title_sv", ""),
+                    upload=upload_of(add_form.cleaned_data["file"]),
+                ),
+            )
+            if outcome.ok:
+                done(request, _("The file was added to the call."))
+                return redirect("tenders:officer_step", tender.pk, "files")
+            status = outcome.status
     documents = call_documents.call_documents_for(user=request.user, tender_id=tender.pk)
     rows = [
         {

@@ -172,7 +172,7 @@ def detail(request, pk: int):
             return redirect(f"{reverse('portal:login')}?next={request.path}")
         provider_call_check(actor=request.user, tender_id=tender.pk, refusal=ASK_REFUSAL)  # before the form
         if form.is_valid():
-            result, status = run_service(
+            outcome = run_service(
                 form,
                 lambda: question_ask(
                     actor=request.user,
@@ -181,7 +181,8 @@ def detail(request, pk: int):
                     received_at=received_at(request),
                 ),
             )
-            if result is not None:
+            status = outcome.status
+            if outcome.ok:
                 done(request, _("Your question was sent. The answers are published to everyone."))
                 return redirect("tenders:detail", pk=tender.pk)
     else:
@@ -260,7 +261,7 @@ def alerts(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         authority = form.cleaned_data["authority"]
-        result, status = run_service(
+        outcome = run_service(
             form,
             lambda: call_alert_create(
                 actor=request.user,
@@ -269,7 +270,8 @@ def alerts(request):
                 authority_id=authority.pk if authority else None,
             ),
         )
-        if result is not None:
+        status = outcome.status
+        if outcome.ok:
             done(request, _("The alert is saved."))
             return redirect("tenders:alerts")
     rows = CallAlert.objects.filter(provider_id__in=roles.provider_of).select_related("authority").order_by("pk")
