@@ -110,6 +110,17 @@ def run_service(
         return Outcome(status=error.status_code, error=error, child_errors=child_errors)
 
 
+def run_and_tell(request: HttpRequest, call: Callable[[], object], message) -> Outcome:
+    """A service run by a button of a page that is redirected to either way: done, `message` is shown (a callable is
+    given the result); refused with a validation or a conflict, its reason is shown as an error instead."""
+    outcome = run_service(None, call)
+    if outcome.ok:
+        done(request, message(outcome.result) if callable(message) else message)
+    else:
+        messages.error(request, str(outcome.error.message))
+    return outcome
+
+
 class RefusedRead(Exception):
     """Raised by `read` with the page that says why a read was refused; PortalErrorMiddleware answers with it."""
 

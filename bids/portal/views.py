@@ -18,10 +18,10 @@ from documents.services import documents_visible_to
 from evaluation.models import ProviderRequest
 from evaluation.requests import provider_request_answer
 from procurement.access import roles_of
-from procurement.errors import Conflict, NotFound, ValidationFailed
+from procurement.errors import NotFound
 from procurement.middleware import received_at
 from procurement.models import ProviderOrganisation
-from procurement.portal import done, render_form, run_service
+from procurement.portal import done, render_form, run_and_tell, run_service
 from tenders.selectors import tender_get
 
 from .. import attachments as attachment_services
@@ -287,12 +287,11 @@ def submit(request, pk: int):
 @require_POST
 def withdraw(request, pk: int):
     bid = _own_bid(request, pk)
-    try:
-        bid_withdraw(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
-    except Conflict as error:
-        messages.error(request, str(error.message))
-    else:
-        done(request, _("Your bid is withdrawn. You can reopen it until the tender deadline."))
+    run_and_tell(
+        request,
+        lambda: bid_withdraw(actor=request.user, bid_id=bid.pk, received_at=received_at(request)),
+        _("Your bid is withdrawn. You can reopen it until the tender deadline."),
+    )
     return redirect("bids:bid", pk=bid.pk)
 
 
@@ -301,17 +300,17 @@ def withdraw(request, pk: int):
 def reopen(request, pk: int):
     bid = _own_bid(request, pk)
     try:
-        bid_reopen(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
+        run_and_tell(
+            request,
+            lambda: bid_reopen(actor=request.user, bid_id=bid.pk, received_at=received_at(request)),
+            _("Your bid is a draft again: change it and submit it before the deadline."),
+        )
     except SubmissionsThrottled as error:
         # The API's answer (429, Retry-After), on the bid's own page with the reason.
         messages.error(request, str(error.message))
         response = render(request, f"{TEMPLATES}bid.html", _bid_context(request, bid), status=error.status_code)
         response["Retry-After"] = str(error.retry_after)
         return response
-    except Conflict as error:
-        messages.error(request, str(error.message))
-    else:
-        done(request, _("Your bid is a draft again: change it and submit it before the deadline."))
     return redirect("bids:bid", pk=bid.pk)
 
 
@@ -340,35 +339,40 @@ def attachment_upload(request, pk: int):
             for error in errors:
                 messages.error(request, error)
         return redirect("bids:bid", pk=bid.pk)
-    upload = form.cleaned_data["file"]
+    run_and_tell(
+        request,
+        lambda: _attach(request, bid, form.cleaned_data),
+        lambda attachment: _("The file %(name)s is attached.") % {"name": attachment.filename},
+    )
+    return redirect("bids:bid", pk=bid.pk)
+
+
+def _attach(request, bid, data):
+    """The file, passed to the attachment services chunk by chunk as the API would be called."""
+    upload = data["file"]
     moment = received_at(request)
-    try:
-        attachment = attachment_services.attachment_start(
+    attachment = attachment_services.attachment_start(
+        actor=request.user,
+        bid_id=bid.pk,
+        filename=upload.name,
+        size=upload.size,
+        purpose=data["purpose"],
+        received_at=moment,
+    )
+    chunk_size = int(settings.HANKINTA["ATTACHMENT_CHUNK_BYTES"])
+    for number, chunk in enumerate(upload.chunks(chunk_size)):
+        attachment_services.attachment_put_chunk(
             actor=request.user,
             bid_id=bid.pk,
-            filename=upload.name,
-            size=upload.size,
-            purpose=form.cleaned_data["purpose"],
+            attachment_id=attachment.pk,
+            number=number,
+            data=chunk,
             received_at=moment,
         )
-        chunk_size = int(settings.HANKINTA["ATTACHMENT_CHUNK_BYTES"])
-        for number, chunk in enumerate(upload.chunks(chunk_size)):
-            attachment_services.attachment_put_chunk(
-                actor=request.user,
-                bid_id=bid.pk,
-                attachment_id=attachment.pk,
-                number=number,
-                data=chunk,
-                received_at=moment,
-            )
-        attachment_services.attachment_complete(
-            actor=request.user, bid_id=bid.pk, attachment_id=attachment.pk, received_at=moment
-        )
-    except (ValidationFailed, Conflict) as error:
-        messages.error(request, str(error.message))
-    else:
-        done(request, _("The file %(name)s is attached.") % {"name": attachment.filename})
-    return redirect("bids:bid", pk=bid.pk)
+    attachment_services.attachment_complete(
+        actor=request.user, bid_id=bid.pk, attachment_id=attachment.pk, received_at=moment
+    )
+    return attachment
 
 
 @login_required
@@ -382,14 +386,13 @@ def attachment_delete(request, pk: int, attachment_id):
         status = _save(request, bid, form)
         if status is not None:
             return _refused_page(request, bid, form, status, "delete")
-    try:
-        attachment_services.attachment_delete(
+    run_and_tell(
+        request,
+        lambda: attachment_services.attachment_delete(
             actor=request.user, bid_id=bid.pk, attachment_id=attachment_id, received_at=received_at(request)
-        )
-    except Conflict as error:
-        messages.error(request, str(error.message))
-    else:
-        done(request, _("The attachment is removed."))
+        ),
+        _("The attachment is removed."),
+    )
     return redirect("bids:bid", pk=bid.pk)
 
 

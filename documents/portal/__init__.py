@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from procurement.access import roles_of
 from procurement.audit import audit_events_shown, audit_record
 from procurement.auditchain import verify_chain
-from procurement.errors import Conflict, Forbidden, NotFound
+from procurement.errors import Forbidden, NotFound
 from procurement.labels import AUDIT_SUBJECTS
 from procurement.models import AuditEvent, ContractingAuthority, SecurityEvent
-from procurement.portal import done
+from procurement.portal import run_and_tell
 from tenders.cpv import cpv_codes
 from tenders.models import TenderStatus
 from tenders.selectors import tender_get, tenders_visible_to
@@ -138,17 +138,14 @@ def call_records(request, tender_id: int):
 @login_required
 @require_POST
 def retry(request, document_id: int):
-    try:
-        document = document_retry(actor=request.user, document_id=document_id)
-    except Conflict as error:
-        from django.contrib import messages
-
-        messages.error(request, error.message)
-        document = documents_visible_to(user=request.user).filter(pk=document_id).first()
-        if document is None:
-            raise NotFound() from error
-        return redirect("documents:call", tender_id=document.tender_id)
-    done(request, _("The document is queued for rendering again."))
+    outcome = run_and_tell(
+        request,
+        lambda: document_retry(actor=request.user, document_id=document_id),
+        _("The document is queued for rendering again."),
+    )
+    document = outcome.result or documents_visible_to(user=request.user).filter(pk=document_id).first()
+    if document is None:
+        raise NotFound() from outcome.error
     return redirect("documents:call", tender_id=document.tender_id)
 
 
