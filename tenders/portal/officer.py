@@ -347,21 +347,33 @@ def questions(request, pk: int):
     return _questions_page(request, our_tender(request, pk))
 
 
+def _question_change(request, pk, question_id, form_class, prefix, change, message, bound):
+    """An answer to one question, or its public wording: `change(actor=, tender_id=, question_id=, **the form)`."""
+    tender = our_tender(request, pk, check=services.tender_officer_check)
+    form = form_class(request.POST, prefix=f"{prefix}{question_id}")
+    outcome = run_service(
+        form,
+        lambda: change(actor=request.user, tender_id=tender.pk, question_id=question_id, **form.cleaned_data),
+    )
+    if outcome.ok:
+        done(request, message)
+        return redirect("tenders:officer_questions", tender.pk)
+    return _questions_page(request, tender, **{bound: {question_id: form}}, status=outcome.status)
+
+
 @login_required
 @require_POST
 def question_answer(request, pk: int, question_id: int):
-    tender = our_tender(request, pk, check=services.tender_officer_check)
-    form = AnswerForm(request.POST, prefix=f"q{question_id}")
-    outcome = run_service(
-        form,
-        lambda: services.question_answer(
-            actor=request.user, tender_id=tender.pk, question_id=question_id, answer=form.cleaned_data["answer"]
-        ),
+    return _question_change(
+        request,
+        pk,
+        question_id,
+        AnswerForm,
+        "q",
+        services.question_answer,
+        _("The answer was saved. Publish the answers to send them to everyone."),
+        "answer_forms",
     )
-    if outcome.ok:
-        done(request, _("The answer was saved. Publish the answers to send them to everyone."))
-        return redirect("tenders:officer_questions", tender.pk)
-    return _questions_page(request, tender, answer_forms={question_id: form}, status=outcome.status)
 
 
 class WordingForm(forms.Form):
@@ -380,18 +392,16 @@ class WordingForm(forms.Form):
 @require_POST
 def question_wording(request, pk: int, question_id: int):
     """Edit the public wording of a question before its answer is published."""
-    tender = our_tender(request, pk, check=services.tender_officer_check)
-    form = WordingForm(request.POST, prefix=f"w{question_id}")
-    outcome = run_service(
-        form,
-        lambda: services.question_edit(
-            actor=request.user, tender_id=tender.pk, question_id=question_id, text=form.cleaned_data["text"]
-        ),
+    return _question_change(
+        request,
+        pk,
+        question_id,
+        WordingForm,
+        "w",
+        services.question_edit,
+        _("The public wording of the question was saved; the question as asked stays on record."),
+        "wording_forms",
     )
-    if outcome.ok:
-        done(request, _("The public wording of the question was saved; the question as asked stays on record."))
-        return redirect("tenders:officer_questions", tender.pk)
-    return _questions_page(request, tender, wording_forms={question_id: form}, status=outcome.status)
 
 
 @login_required
