@@ -9,4 +9,4 @@ class BidsConfig(AppConfig):
     verbose_name = _("Bids")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system check)
+        from . import checks, timers  # noqa: F401  (the system check; the reminders' timer handlers)
