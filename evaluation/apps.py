@@ -9,4 +9,4 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self) -> None:
-        from . import timers  # noqa: F401  (registers its timer handlers)
+        from . import hooks, notifications, timers  # noqa: F401  (what the kernel asks; its kinds; its timers)
