@@ -14,7 +14,7 @@ from procurement import hooks
 from procurement.access import roles_of
 from procurement.api.auth import LoginThrottle
 from procurement.audit import audit_event_shown, audit_events_shown, audit_record
-from procurement.auditchain import verify_chain
+from procurement.auditchain import EVENT_FIELDS, verify_chain
 from procurement.clientip import client_ip
 from procurement.errors import Forbidden, NotFound
 from procurement.models import (
@@ -340,23 +340,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "sequence",
-            "at",
-            "actor",
-            "actor_name",
-            "action",
-            "outcome",
-            "object_type",
-            "object_id",
-            "tender_id",
-            "before",
-            "after",
-            "detail",
-            "prev_hash",
-            "hash",
-            "sealed",
-        ]
+        # The event's fields (procurement.auditchain.EVENT_FIELDS), with the actor's id beside their name.
+        fields = [*EVENT_FIELDS[:2], "actor", *EVENT_FIELDS[2:], "sealed"]
         read_only_fields = fields
 
     def to_representation(self, event):
