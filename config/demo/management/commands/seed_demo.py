@@ -139,6 +139,60 @@ def demo_users_text() -> str:
     return "Demo users (password: demo):\n" + "\n".join(lines)
 
 
+# The demo's contracting authorities: the ELY centre (until 2025) and its successor, the elinvoimakeskus; a municipality
+# and a bilingual municipality, for the variants of the redress (Command._variants).
+AUTHORITIES = {
+    "ely": {
+        "name_fi": "Pohjois-Savon elinkeino-, liikenne- ja ympäristökeskus",
+        "name_sv": "Närings-, trafik- och miljöcentralen i Norra Savolax",
+        "name_en": "Centre for Economic Development, Transport and the Environment for North Savo",
+        "business_id": "2296962-1",
+        "kind": "state_authority",
+        "language_status": "fi",
+        "region": "Pohjois-Savo",
+        "email": "kirjaamo.pohjois-savo@ely-keskus.fi",
+        "valid_from": date(2010, 1, 1),
+        "valid_to": date(2025, 12, 31),
+    },
+    "successor": {
+        "name_fi": "Itä-Suomen elinvoimakeskus",
+        "name_sv": "Livskraftscentralen i Östra Finland",
+        "name_en": "Eastern Finland Centre for Vitality",
+        "business_id": "3387765-0",
+        "kind": "state_authority",
+        "language_status": "fi",
+        "region": "Pohjois-Savo",
+        "email": "kirjaamo@elinvoimakeskus.example",
+        "address": "Kuopio",
+        "valid_from": date(2026, 1, 1),
+    },
+    "municipality": {
+        "name_fi": "Kuopion kaupunki",
+        "name_sv": "Kuopio stad",
+        "name_en": "City of Kuopio",
+        "business_id": "0174120-6",
+        "kind": "municipality",
+        "language_status": "fi",
+        "region": "Pohjois-Savo",
+        "email": "kirjaamo@kuopio.example",
+        "address": "Suokatu 42, 70100 Kuopio",
+        "valid_from": date(2009, 1, 1),
+    },
+    "bilingual": {
+        "name_fi": "Vaasan kaupunki",
+        "name_sv": "Vasa stad",
+        "name_en": "City of Vaasa",
+        "business_id": "0209602-6",
+        "kind": "municipality",
+        "language_status": "bilingual",
+        "region": "Pohjanmaa",
+        "email": "kirjaamo@vaasa.example",
+        "address": "Kauppapuistikko 11, 65100 Vaasa",
+        "valid_from": date(1973, 1, 1),
+    },
+}
+
+
 class Command(BaseCommand):
     help = "Load demo data (idempotent: does nothing if the demo users exist)."
 
@@ -187,30 +241,7 @@ class Command(BaseCommand):
         }
 
     def _seed(self):
-        ely = ContractingAuthority.objects.create(
-            name_fi="Pohjois-Savon elinkeino-, liikenne- ja ympäristökeskus",
-            name_sv="Närings-, trafik- och miljöcentralen i Norra Savolax",
-            name_en="Centre for Economic Development, Transport and the Environment for North Savo",
-            business_id="2296962-1",
-            kind="state_authority",
-            language_status="fi",
-            region="Pohjois-Savo",
-            email="kirjaamo.pohjois-savo@ely-keskus.fi",
-            valid_from=date(2010, 1, 1),
-            valid_to=date(2025, 12, 31),
-        )
-        successor = ContractingAuthority.objects.create(
-            name_fi="Itä-Suomen elinvoimakeskus",
-            name_sv="Livskraftscentralen i Östra Finland",
-            name_en="Eastern Finland Centre for Vitality",
-            business_id="3387765-0",
-            kind="state_authority",
-            language_status="fi",
-            region="Pohjois-Savo",
-            email="kirjaamo@elinvoimakeskus.example",
-            address="Kuopio",
-            valid_from=date(2026, 1, 1),
-        )
+        ely, successor = (ContractingAuthority.objects.create(**AUTHORITIES[key]) for key in ("ely", "successor"))
         ely.successor = successor
         ely.save(update_fields=["successor"])
         providers = [
@@ -404,29 +435,8 @@ class Command(BaseCommand):
         received on the third day after sending) and a bilingual municipality above it (hankintaoikaisu and the
         Market Court, every text in Finnish and Swedish). The elinvoimakeskus's decided call above is the state
         authority at or above the threshold."""
-        municipality = ContractingAuthority.objects.create(
-            name_fi="Kuopion kaupunki",
-            name_sv="Kuopio stad",
-            name_en="City of Kuopio",
-            business_id="0174120-6",
-            kind="municipality",
-            language_status="fi",
-            region="Pohjois-Savo",
-            email="kirjaamo@kuopio.example",
-            address="Suokatu 42, 70100 Kuopio",
-            valid_from=date(2009, 1, 1),
-        )
-        bilingual = ContractingAuthority.objects.create(
-            name_fi="Vaasan kaupunki",
-            name_sv="Vasa stad",
-            name_en="City of Vaasa",
-            business_id="0209602-6",
-            kind="municipality",
-            language_status="bilingual",
-            region="Pohjanmaa",
-            email="kirjaamo@vaasa.example",
-            address="Kauppapuistikko 11, 65100 Vaasa",
-            valid_from=date(1973, 1, 1),
+        municipality, bilingual = (
+            ContractingAuthority.objects.create(**AUTHORITIES[key]) for key in ("municipality", "bilingual")
         )
         for authority in (municipality, bilingual):
             for user in (officer, officer2):
