@@ -5,18 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.notifications import Kind, register_kind
 
+from .periods import letter_for_resend, lot_periods_recompute
+
 
 def _decision_after_sent(notification) -> None:
     """The decision's notification starts the statutory periods."""
-    from .periods import lot_periods_recompute
-
     lot_periods_recompute(tender_id=notification.tender_id)
-
-
-def _decision_on_resend(*, notification, actor) -> None:
-    from .periods import letter_for_resend
-
-    letter_for_resend(notification=notification, actor=actor)
 
 
 KINDS = {
@@ -62,7 +56,7 @@ KINDS = {
         ),
         label=_("Procurement decision"),
         after_sent=_decision_after_sent,
-        on_resend=_decision_on_resend,
+        on_resend=letter_for_resend,
     ),
     "standstill.ended": Kind(
         _("Standstill ended: %(title)s, lot %(lot)s"),

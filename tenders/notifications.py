@@ -6,20 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.notifications import Kind, register_kind
 
+from .interruption import interruption_after_sent, interruption_for_resend
+
 # The notifications of an interruption decision (tenders.interruption): their sending starts its periods.
 INTERRUPTION = frozenset({"interruption"})
-
-
-def _interruption_after_sent(notification) -> None:
-    from .interruption import interruption_after_sent
-
-    interruption_after_sent(notification)
-
-
-def _interruption_on_resend(*, notification, actor) -> None:
-    from .interruption import interruption_for_resend
-
-    interruption_for_resend(notification=notification, actor=actor)
 
 
 KINDS = {
@@ -96,16 +86,16 @@ KINDS = {
         _("The contracting authority has interrupted the procurement %(title)s. Reason: %(reason)s"),
         label=_("Procurement interrupted"),
         tags=INTERRUPTION,
-        after_sent=_interruption_after_sent,
-        on_resend=_interruption_on_resend,
+        after_sent=interruption_after_sent,
+        on_resend=interruption_for_resend,
     ),
     "lot.cancelled": Kind(
         _("A lot was cancelled: %(title)s"),
         _("Lot %(lot)s of %(title)s was cancelled. Reason: %(reason)s"),
         label=_("Lot cancelled"),
         tags=INTERRUPTION,
-        after_sent=_interruption_after_sent,
-        on_resend=_interruption_on_resend,
+        after_sent=interruption_after_sent,
+        on_resend=interruption_for_resend,
     ),
     "lot.unsuccessful": Kind(
         _("A lot was found unsuccessful: %(title)s"),
@@ -115,8 +105,8 @@ KINDS = {
         ),
         label=_("Lot unsuccessful"),
         tags=INTERRUPTION,
-        after_sent=_interruption_after_sent,
-        on_resend=_interruption_on_resend,
+        after_sent=interruption_after_sent,
+        on_resend=interruption_for_resend,
     ),
     "tender.unsuccessful": Kind(
         _("The procurement was found unsuccessful: %(title)s"),
@@ -126,8 +116,8 @@ KINDS = {
         ),
         label=_("Procurement unsuccessful"),
         tags=INTERRUPTION,
-        after_sent=_interruption_after_sent,
-        on_resend=_interruption_on_resend,
+        after_sent=interruption_after_sent,
+        on_resend=interruption_for_resend,
     ),
 }
 
