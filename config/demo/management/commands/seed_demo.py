@@ -350,14 +350,8 @@ class Command(BaseCommand):
             # History: the deadline has passed (the completed call's long ago, the decided call's ten days ago, so
             # that its price explanation was asked after the opening); the bids came in just before it.
             deadline = now - HISTORY_DEADLINE_AGO.get(state, timedelta(hours=1))
-            for user, base in ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, third)):
-                received = deadline - timedelta(hours=2)
-                bid = bid_create(
-                    actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
-                )
-                bid_submit(actor=user, bid_id=bid.pk, received_at=received)
-            _backdate(tender, deadline)
-            tender_close(actor=officer, tender_id=tender.pk)
+            offers = ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, third))
+            self._bid_and_close(tender, officer, offers, deadline)
             if state == "closed":
                 continue
             # The panel is named and declares no conflict of interest before anyone sees a bid.
@@ -428,6 +422,18 @@ class Command(BaseCommand):
             self._contract_each_lot(tender, officer, decided_at=now - timedelta(days=40))
             tender_complete(actor=officer, tender_id=tender.pk)
         self._variants(officer=officer, officer2=officer2, bidders=(p1, p2, p3))
+
+    def _bid_and_close(self, tender, officer, offers, deadline):
+        """Each bidder's bid at its base price, received two hours before the deadline; then the deadline has passed
+        and the call is closed."""
+        for user, base in offers:
+            received = deadline - timedelta(hours=2)
+            bid = bid_create(
+                actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
+            )
+            bid_submit(actor=user, bid_id=bid.pk, received_at=received)
+        _backdate(tender, deadline)
+        tender_close(actor=officer, tender_id=tender.pk)
 
     def _variants(self, *, officer, officer2, bidders):
         """Decided calls of other kinds of authority, so that each variant of the redress can be read in a PDF: a
@@ -507,14 +513,8 @@ class Command(BaseCommand):
         tender_approve(actor=officer2, tender_id=tender.pk, comment="Tarkistettu.")
         tender_publish(actor=officer, tender_id=tender.pk)
         deadline = now - timedelta(hours=1)
-        for user, base in zip(bidders, (Decimal("9500"), Decimal("8900"), Decimal("10200")), strict=True):
-            received = deadline - timedelta(hours=2)
-            bid = bid_create(
-                actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
-            )
-            bid_submit(actor=user, bid_id=bid.pk, received_at=received)
-        _backdate(tender, deadline)
-        tender_close(actor=officer, tender_id=tender.pk)
+        offers = zip(bidders, (Decimal("9500"), Decimal("8900"), Decimal("10200")), strict=True)
+        self._bid_and_close(tender, officer, offers, deadline)
         panel_add(actor=officer, tender_id=tender.pk, user_id=officer.pk)
         panel_declare(actor=officer, tender_id=tender.pk, has_conflict=False)
         tender_open(actor=officer, tender_id=tender.pk)
