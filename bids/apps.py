@@ -9,4 +9,5 @@ class BidsConfig(AppConfig):
     verbose_name = _("Bids")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system check)
+        # The system check; the reminders' timer handlers; the bids' notification kinds; what the kernel asks.
+        from . import checks, hooks, notifications, timers  # noqa: F401

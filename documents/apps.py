@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from . import hooks  # noqa: F401  (what the kernel asks of it)

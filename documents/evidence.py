@@ -11,29 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.access import roles_of
 from procurement.audit import audit_event_shown, audit_events_shown, audit_record
-from procurement.auditchain import chain_link, verify_chain
+from procurement.auditchain import EVENT_FIELDS, chain_link, verify_chain
 from procurement.errors import Forbidden
 from procurement.models import AuditEvent
 from tenders.selectors import tender_get
 
 from .models import DocumentStatus
 from .services import documents_visible_to
-
-EVENT_FIELDS = (
-    "sequence",
-    "at",
-    "actor_name",
-    "action",
-    "outcome",
-    "object_type",
-    "object_id",
-    "tender_id",
-    "before",
-    "after",
-    "detail",
-    "prev_hash",
-    "hash",
-)
 
 
 def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:

@@ -23,7 +23,7 @@ from procurement.audit import audit_record
 from procurement.auditchain import chain_head
 from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.models import Notification
-from procurement.notifications import INTERRUPTION_KINDS, notifications_wake_for_document
+from procurement.notifications import kinds_tagged, notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
 from tenders.models import InterruptionDecision, Lot, Tender, TenderInterest
 
@@ -215,7 +215,7 @@ def _document_readers(user) -> Q:
         told = Q(
             Exists(
                 Notification.objects.filter(
-                    key=OuterRef("subject"), kind__in=INTERRUPTION_KINDS, provider_id__in=roles.provider_of
+                    key=OuterRef("subject"), kind__in=kinds_tagged("interruption"), provider_id__in=roles.provider_of
                 )
             )
         )

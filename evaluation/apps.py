@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("Evaluation")
+
+    def ready(self) -> None:
+        from . import hooks, notifications, timers  # noqa: F401  (what the kernel asks; its kinds; its timers)

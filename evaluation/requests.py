@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus, LotOffer
-from procurement.access import roles_of
+from procurement.access import officers_of, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.notifications import notify, notify_providers
-from procurement.timers import officers_of
 from tenders.models import LotStatus, Tender
 
 from .models import ConformityRejection, PriceRejection, ProviderRequest, RejectionGround

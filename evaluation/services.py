@@ -26,7 +26,6 @@ from procurement.models import Membership, Role
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.rules import tender_classification
-from procurement.timers import evaluation_timer_schedule
 from tenders.languages import Stage, swedish_texts_check
 from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
@@ -46,6 +45,7 @@ from .panel import evaluating_tender
 from .periods import decision_key, periods_from
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
+from .timers import evaluation_timer_schedule
 
 logger = logging.getLogger(__name__)
 

@@ -108,3 +108,10 @@ def provider_of_sql() -> str:
         f'AND m."role" IN ({provider_roles}) AND NOT EXISTS '
         f'(SELECT 1 FROM "{table}" o WHERE o."user_id" = m."user_id" AND o."role" NOT IN ({provider_roles}))'
     )
+
+
+def officers_of(authority_id: int) -> set[int]:
+    """The users who are procurement officers of this authority (the recipients of its calls' tasks and alerts)."""
+    return set(
+        Membership.objects.filter(authority_id=authority_id, role=Role.OFFICER).values_list("user_id", flat=True)
+    )

@@ -3,6 +3,7 @@ and reading it as the authority may: an event that would say who has a bid or a 
 shown sealed until the opening."""
 
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 
@@ -100,6 +101,20 @@ def _link_quietly() -> None:
 
 SEALED_ACTION = "sealed"
 
+# The events that name a bidder, by the app whose objects they are about: each a function returning a Q over the
+# events (e.g. bids.hooks: every event about a bid); `audit_sealed` hides them until the call's opening.
+SEALED_EVENTS: list[Callable[[], Q]] = []
+
+
+def _sealed_notifications() -> Q:
+    from .notifications import notifications_sealed
+
+    sealed = Notification.objects.filter(notifications_sealed()).annotate(text_id=Cast("pk", CharField()))
+    return Q(object_type="procurement.notification", object_id__in=sealed.values("text_id"))
+
+
+SEALED_EVENTS.append(_sealed_notifications)
+
 
 def audit_sealed() -> Q:
     """The one rule: does this event reveal who has a bid or a draft in a call whose opening has not happened?
@@ -108,25 +123,12 @@ def audit_sealed() -> Q:
     withdrew, uploaded what); a document of a provider's own (its receipt: requested, rendered, downloaded); and a
     notification the delivery log hides (notifications_sealed: one there for a bid or a draft). Not sealed: the
     authority's own refused attempts on the call (bid.read_sealed of the call), and what names no bidder."""
-    from documents.models import GeneratedDocument
-    from tenders.models import Tender
+    from . import hooks
 
-    from .notifications import notifications_sealed
-
-    unopened = Tender.objects.filter(opened_at__isnull=True).values("pk")
-    own_documents = (
-        GeneratedDocument.objects.filter(provider__isnull=False, tender__opened_at__isnull=True)
-        .annotate(text_id=Cast("pk", CharField()))
-        .values("text_id")
-    )
-    sealed_notifications = (
-        Notification.objects.filter(notifications_sealed()).annotate(text_id=Cast("pk", CharField())).values("text_id")
-    )
-    return Q(tender_id__in=unopened) & (
-        Q(object_type__startswith="bids.")
-        | Q(object_type="documents.generateddocument", object_id__in=own_documents)
-        | Q(object_type="procurement.notification", object_id__in=sealed_notifications)
-    )
+    naming_a_bidder = Q()
+    for rule in SEALED_EVENTS:
+        naming_a_bidder |= rule()
+    return Q(tender_id__in=hooks.tenders_unopened()) & naming_a_bidder
 
 
 def audit_events_shown(events: models.QuerySet) -> models.QuerySet:

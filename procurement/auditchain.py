@@ -23,10 +23,11 @@ GENESIS = "0" * 64
 # Any constant: PostgreSQL's transaction-level advisory lock that makes the audit log one queue.
 CHAIN_LOCK = 0x4841_4E4B  # "HANK"
 
-FIELDS = (
+# The one list of what a reader of the log is shown of an event (the evidence bundle; the API adds the actor's id and
+# whether it is sealed, procurement.audit.audit_event_shown): what happened, and its place in the chain.
+EVENT_FIELDS = (
     "sequence",
     "at",
-    "actor_id",
     "actor_name",
     "action",
     "outcome",
@@ -36,9 +37,13 @@ FIELDS = (
     "before",
     "after",
     "detail",
-    "ip_address",
-    "salt",
+    "prev_hash",
+    "hash",
 )
+LINK_FIELDS = ("prev_hash", "hash")
+# What the chain hashes of an event (after the previous hash): what a reader is shown but the hashes themselves, the
+# actor's id and address, and the salt that keeps the fields a sealed event hides from being guessed.
+FIELDS = (*(name for name in EVENT_FIELDS if name not in LINK_FIELDS), "actor_id", "ip_address", "salt")
 
 
 def _normal(value):
@@ -163,7 +168,7 @@ def verify_chain(batch: int = 5000) -> ChainReport:
         rows = list(
             AuditEvent.objects.filter(sequence__gt=last_sequence)
             .order_by("sequence")
-            .values(*FIELDS, "prev_hash", "hash")[:batch]
+            .values(*FIELDS, *LINK_FIELDS)[:batch]
         )
         if not rows:
             break

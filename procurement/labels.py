@@ -2,34 +2,11 @@
 languages, attachment purposes and document subjects. Pages and documents show these, never the codes themselves
 (templatetags/labels.py makes them filters)."""
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-
-# The short name of each notification kind, for the inbox (the subject line says the rest).
-NOTIFICATION_KINDS = {
-    "tender.published": _("New call for tenders"),
-    "tender.amended": _("Call changed"),
-    "answers.published": _("Answers to questions"),
-    "bid.sent_back": _("Bid sent back to draft"),
-    "bid.receipt": _("Receipt of a bid"),
-    "deadline.reminder": _("Tender deadline approaching"),
-    "questions.reminder": _("Questions deadline approaching"),
-    "tender.closed": _("Bids ready to be opened"),
-    "request.clarification": _("Request for clarification"),
-    "request.price_explanation": _("Request to explain a price"),
-    "request.answered": _("Answer to a request"),
-    "evaluation.overdue": _("Evaluation overdue"),
-    "decision": _("Procurement decision"),
-    "standstill.ended": _("Standstill ended"),
-    "tender.cancelled": _("Procurement interrupted"),
-    "lot.cancelled": _("Lot cancelled"),
-    "lot.unsuccessful": _("Lot unsuccessful"),
-    "tender.unsuccessful": _("Procurement unsuccessful"),
-    "tender.approval_requested": _("Call waiting for approval"),
-    "tender.returned": _("Call returned to draft"),
-    "award.proposed": _("Award proposal to decide"),
-}
 
 # What each audited action was, in a few words (the audit pages; the procedure report tells its own sentences).
 AUDIT_ACTIONS = {
@@ -205,7 +182,11 @@ AUDIT_SUBJECTS = {
 
 
 def notification_kind_label(kind: str) -> str:
-    return str(NOTIFICATION_KINDS.get(kind) or _("Notification"))
+    """The short name of a notification kind, for the inbox (from the one registry of kinds, where its app puts it)."""
+    from .notifications import KINDS
+
+    registered = KINDS.get(kind)
+    return str(registered.label if registered is not None else _("Notification"))
 
 
 def audit_action_label(action: str) -> str:
@@ -265,14 +246,15 @@ def attachment_purpose_label(purpose: str, tender=None) -> str:
     return str(_("Other"))
 
 
+# How a document's subject of each kind is named (“lot” -> its number and title), by the app that knows it (e.g.
+# tenders.hooks), given the subject's id.
+DOCUMENT_SUBJECTS: dict[str, Callable[[str], str]] = {}
+
+
 def document_subject_label(subject: str) -> str:
     """What a generated document is about: “lot:15” as “Lot 2: its title”."""
     kind, _colon, ident = str(subject or "").partition(":")
-    if kind == "lot" and ident.isdigit():
-        from tenders.models import Lot
-
-        lot = Lot.objects.filter(pk=ident).first()
-        if lot is not None:
-            return str(_("Lot %(number)s: %(title)s") % {"number": lot.number, "title": lot.title})
-        return str(_("Lot"))
+    label = DOCUMENT_SUBJECTS.get(kind)
+    if label is not None and ident.isdigit():
+        return label(ident)
     return ""

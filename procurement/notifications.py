@@ -6,18 +6,19 @@ The row is its own outbox: it is written in the transaction of the change, and i
 after the commit (and again by the relay if the broker was down)."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from . import hooks
 from .audit import audit_record
 from .models import DeliveryStatus, Notification, ProviderOrganisation, User
 from .outbox import outbox_enqueue
@@ -31,168 +32,42 @@ DOCUMENT_WAIT_SECONDS = 20
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of notification, registered by the app that sends it (its `notifications` module, when it is ready)."""
+
     subject: str
     body: str
+    # Its short name, for the inbox (the subject line says the rest).
+    label: str
     # Deadline notifications carry an iCalendar entry for this payload field.
     calendar: str = ""
     calendar_summary: str = ""
+    # A task that waits for a user (evaluation.worklist): e-mailed only to users who chose it (`User.task_email`);
+    # the others find it in the inbox, with the task list.
+    task: bool = False
+    # What an alert sends of a new call: before any bid exists, to the providers whose alerts match it.
+    open: bool = False
+    # Groups other apps ask for by name (`kinds_tagged`), e.g. "interruption".
+    tags: frozenset[str] = frozenset()
+    # What its sending sets going (e.g. the periods of a decision), called with the sent notification.
+    after_sent: Callable[[Notification], None] | None = None
+    # What sending it again sets going, called with `notification` and `actor` before it goes.
+    on_resend: Callable[..., None] | None = None
 
 
 # Notifications about a provider's own bid (its receipt, its bid sent back by a corrigendum): the authority does
 # not see them before the opening, since they say who bid (nor the others sent only to bidders, notifications_sealed).
 SEALED_KIND_PREFIX = "bid."
-# The notifications of an interruption decision (tenders.interruption): their sending starts its periods.
-INTERRUPTION_KINDS = frozenset({"lot.cancelled", "lot.unsuccessful", "tender.unsuccessful", "tender.cancelled"})
-# Notifications of a task that waits for a user (evaluation.worklist): e-mailed only to users who chose it
-# (`User.task_email`); the others find them in the inbox, with the task list.
-TASK_KINDS = frozenset(
-    {
-        "tender.approval_requested",
-        "tender.returned",
-        "award.proposed",
-        "tender.closed",
-        "request.answered",
-        "standstill.ended",
-    }
-)
-# What an alert sends of a new call: before any bid exists, to the providers whose alerts match it.
-OPEN_KINDS = frozenset({"tender.published"})
 
-KINDS: dict[str, Kind] = {
-    "tender.published": Kind(
-        _("New call for tenders: %(title)s"),
-        _(
-            "%(authority)s has published a call for tenders that matches your alerts: %(title)s. "
-            "The tender deadline is %(deadline)s."
-        ),
-        calendar="deadline",
-        calendar_summary=_("Tender deadline: %(title)s"),
-    ),
-    "tender.amended": Kind(
-        _("The call for tenders has changed: %(title)s"),
-        _("The call for tenders %(title)s has been changed (version %(version)s). Reason: %(reason)s"),
-    ),
-    "answers.published": Kind(
-        _("Answers to questions: %(title)s"),
-        _(
-            "The answers to %(questions)s questions about %(title)s have been published (bulletin %(bulletin)s). "
-            "The tender deadline is %(deadline)s."
-        ),
-    ),
-    "bid.sent_back": Kind(
-        _("Your bid was sent back to draft: %(title)s"),
-        _(
-            "The call for tenders %(title)s was changed (version %(version)s) in a way that affects the bids already "
-            "submitted, so your bid was sent back to draft: it is no longer submitted. Why: %(affects_bids_reason)s "
-            "Check your bid against the new version and submit it again by %(deadline)s; a bid not submitted again "
-            "by then does not take part."
-        ),
-    ),
-    "bid.receipt": Kind(
-        _("Receipt of your bid: %(title)s"),
-        _("Your bid was received at %(received)s. The receipt is attached; its manifest SHA-256 is %(sha)s."),
-    ),
-    "deadline.reminder": Kind(
-        _("Tender deadline approaching: %(title)s"),
-        _(
-            "The tender deadline of %(title)s is %(deadline)s. Bids are accepted only until then; "
-            "a calendar entry is attached."
-        ),
-        calendar="deadline",
-        calendar_summary=_("Tender deadline: %(title)s"),
-    ),
-    "questions.reminder": Kind(
-        _("Questions deadline approaching: %(title)s"),
-        _("Questions about %(title)s can be asked until %(deadline)s. A calendar entry is attached."),
-        calendar="deadline",
-        calendar_summary=_("Questions deadline: %(title)s"),
-    ),
-    "tender.approval_requested": Kind(
-        _("A call waits for your approval: %(title)s"),
-        _(
-            "%(requested_by)s has sent the call for tenders %(title)s for approval. Another officer than its author "
-            "approves it or returns it to draft."
-        ),
-    ),
-    "tender.returned": Kind(
-        _("The call was returned to draft: %(title)s"),
-        _(
-            "The call for tenders %(title)s was returned to draft. Correct it and send it for approval again. "
-            "%(comment)s"
-        ),
-    ),
-    "award.proposed": Kind(
-        _("An award waits for your decision: %(title)s"),
-        _("%(proposed_by)s has proposed the award of %(title)s. The proposal and the comparison are in the portal."),
-    ),
-    "tender.closed": Kind(
-        _("Bids ready to be opened: %(title)s"),
-        _(
-            "The tender deadline of %(title)s passed at %(deadline)s. %(bids)s bids were received; "
-            "two officers can now open them."
-        ),
-    ),
-    "request.clarification": Kind(
-        _("Request for clarification: %(title)s"),
-        _("The contracting authority asks you to clarify your bid by %(deadline)s: %(message)s"),
-        calendar="deadline",
-        calendar_summary=_("Clarification due: %(title)s"),
-    ),
-    "request.price_explanation": Kind(
-        _("Request to explain your price: %(title)s"),
-        _("The contracting authority asks you to explain your price by %(deadline)s: %(message)s"),
-        calendar="deadline",
-        calendar_summary=_("Price explanation due: %(title)s"),
-    ),
-    "request.answered": Kind(
-        _("A bidder has answered: %(title)s"),
-        _("%(provider)s has answered the request of %(requested)s."),
-    ),
-    "evaluation.overdue": Kind(
-        _("Evaluation overdue: %(title)s"),
-        _(
-            "The bids of %(title)s were opened on %(opened)s and no decision has been made in %(days)s days. "
-            "The bids are binding only until %(validity)s."
-        ),
-    ),
-    "decision": Kind(
-        _("Procurement decision: %(title)s"),
-        _(
-            "The contracting authority has decided on %(title)s. Your notification letter with your result, "
-            "the decision with its instructions for redress, and their dates are attached."
-        ),
-    ),
-    "standstill.ended": Kind(
-        _("Standstill ended: %(title)s, lot %(lot)s"),
-        _(
-            "The standstill of lot %(lot)s of %(title)s ended on %(ended)s. Check that no self-correction claim "
-            "or Market Court appeal concerning the lot has arrived and record the check: only then can the contract "
-            "be signed."
-        ),
-    ),
-    "tender.cancelled": Kind(
-        _("The procurement was interrupted: %(title)s"),
-        _("The contracting authority has interrupted the procurement %(title)s. Reason: %(reason)s"),
-    ),
-    "lot.cancelled": Kind(
-        _("A lot was cancelled: %(title)s"),
-        _("Lot %(lot)s of %(title)s was cancelled. Reason: %(reason)s"),
-    ),
-    "lot.unsuccessful": Kind(
-        _("A lot was found unsuccessful: %(title)s"),
-        _(
-            "Lot %(lot)s of %(title)s was found unsuccessful: no acceptable bids. The decision, with its "
-            "instructions for redress and their dates, is attached. Reason: %(reason)s"
-        ),
-    ),
-    "tender.unsuccessful": Kind(
-        _("The procurement was found unsuccessful: %(title)s"),
-        _(
-            "The procurement %(title)s was interrupted: no acceptable bids. The decision, with its instructions "
-            "for redress and their dates, is attached. Reason: %(reason)s"
-        ),
-    ),
-}
+# The one registry of notification kinds, for sending them and for naming them (procurement.labels).
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(code: str, kind: Kind) -> None:
+    KINDS[code] = kind
+
+
+def kinds_tagged(tag: str) -> frozenset[str]:
+    return frozenset(code for code, kind in KINDS.items() if tag in kind.tags)
 
 
 def notify(
@@ -229,7 +104,7 @@ def notify(
         to = [provider.email, *cc]
         rows.append(_row(kind, key, tender_id, payload, documents, language, to, now, provider=provider))
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
-        to = [] if kind in TASK_KINDS and not user.task_email else [user.email]
+        to = [] if KINDS[kind].task and not user.task_email else [user.email]
         rows.append(_row(kind, key, tender_id, payload, documents, user.preferred_language, to, now, user=user))
     if not rows:
         return 0
@@ -241,17 +116,11 @@ def notify(
 
 def _following(kind: str, tender_id: int | None, provider_ids: list[int]) -> set[int]:
     """Of these providers, those who openly follow the call (all of them for what an alert sends)."""
-    if kind in OPEN_KINDS:
+    if KINDS[kind].open:
         return set(provider_ids)
     if kind.startswith(SEALED_KIND_PREFIX) or tender_id is None or len(provider_ids) < 2:
         return set()  # a bid's own notification, or nothing to order
-    from tenders.models import TenderInterest
-
-    return set(
-        TenderInterest.objects.filter(
-            tender_id=tender_id, provider_id__in=provider_ids, following=True, followed_at__isnull=False
-        ).values_list("provider_id", flat=True)
-    )
+    return hooks.tender_followers(tender_id, provider_ids)
 
 
 def _row(kind, key, tender_id, payload, documents, language, to, now, *, provider=None, user=None) -> Notification:
@@ -302,8 +171,6 @@ def notification_deliver(*, notification_id: int, now=None) -> str:
     """Send one notification's e-mail once. Returns what happened: sent, waiting, retry, failed or skipped.
 
     The row is locked while sending, so two workers cannot both send it; skip_locked lets the other one move on."""
-    from documents.models import DocumentStatus, GeneratedDocument
-
     now = now or timezone.now()
     with transaction.atomic():
         notification = (
@@ -314,8 +181,8 @@ def notification_deliver(*, notification_id: int, now=None) -> str:
         )
         if notification is None:
             return "skipped"
-        documents = list(GeneratedDocument.objects.filter(pk__in=notification.documents).order_by("kind", "pk"))
-        if any(d.status != DocumentStatus.READY for d in documents):
+        documents, ready = hooks.documents_for_email(notification.documents)
+        if not ready:
             # The e-mail waits for its attachments; a rendered document wakes it up, the relay is the safety net.
             notification.next_attempt_at = now + timedelta(seconds=DOCUMENT_WAIT_SECONDS)
             notification.save(update_fields=["next_attempt_at"])
@@ -368,21 +235,10 @@ def _delivery_failed(notification: Notification, exc: Exception, now: datetime) 
 
 
 def _after_sent(notification: Notification) -> None:
-    """What the sending itself sets going: the decision's notification starts the statutory periods."""
-    if notification.kind == "decision":
-        from evaluation.periods import lot_periods_recompute
-
-        lot_periods_recompute(tender_id=notification.tender_id)
-    elif notification.kind in INTERRUPTION_KINDS:
-        from tenders.interruption import interruption_after_sent
-
-        interruption_after_sent(notification)
-    elif notification.kind == "bid.receipt":
-        from bids.models import BidVersion
-
-        BidVersion.objects.filter(pk=int(notification.key.split(":")[1]), emailed_at__isnull=True).update(
-            emailed_at=notification.sent_at
-        )
+    """What the sending itself sets going (the kind's own effect: a decision's notification starts its periods)."""
+    after_sent = KINDS[notification.kind].after_sent if notification.kind in KINDS else None
+    if after_sent is not None:
+        after_sent(notification)
 
 
 def notifications_wake_for_document(*, document) -> int:
@@ -404,27 +260,23 @@ def notification_resend_check(*, actor, notification_id: int, for_update: bool =
     The API asks before it reads the body; `notification_resend` asks again, under its lock."""
     from procurement.access import roles_of
     from procurement.errors import Forbidden, NotFound
-    from tenders.models import Tender
 
     notifications = Notification.objects.filter(pk=notification_id)
     notification = (notifications.select_for_update() if for_update else notifications).first()
-    tender = Tender.objects.filter(pk=getattr(notification, "tender_id", None)).first()
+    tender_id = getattr(notification, "tender_id", None)
+    tender = hooks.tenders_in_bulk([tender_id]).get(tender_id) if tender_id else None
     if notification is None or tender is None or not roles_of(actor).reads_authority(tender.authority_id):
         raise NotFound()
     if Notification.objects.filter(notifications_sealed(), pk=notification.pk).exists():
         raise NotFound()  # it says who bid: sealed until the opening, as in the delivery log
     if not roles_of(actor).is_officer(tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
-    if notification.documents:
-        # Sending it again hands its documents to an address: only to one who may read each of them.
-        from documents.services import documents_visible_to
-
-        carried = set(notification.documents)
-        if documents_visible_to(user=actor).filter(pk__in=carried).count() != len(carried):
-            raise Forbidden(
-                _("This notification carries a document you may not read, so you cannot send it again."),
-                code="document_not_readable",
-            )
+    # Sending it again hands its documents to an address: only to one who may read each of them.
+    if notification.documents and not hooks.documents_readable(user=actor, ids=set(notification.documents)):
+        raise Forbidden(
+            _("This notification carries a document you may not read, so you cannot send it again."),
+            code="document_not_readable",
+        )
     return notification
 
 
@@ -471,14 +323,9 @@ def notification_resend(*, actor, notification_id: int, email: str = "") -> Noti
         notification.next_attempt_at = timezone.now()
         notification.delivery_result = ""
         notification.save(update_fields=["email_to", "status", "attempts", "next_attempt_at", "delivery_result"])
-        if notification.kind == "decision":
-            from evaluation.periods import letter_for_resend
-
-            letter_for_resend(notification=notification, actor=actor)
-        elif notification.kind in INTERRUPTION_KINDS:
-            from tenders.interruption import interruption_for_resend
-
-            interruption_for_resend(notification=notification, actor=actor)
+        on_resend = KINDS[notification.kind].on_resend if notification.kind in KINDS else None
+        if on_resend is not None:
+            on_resend(notification=notification, actor=actor)
         audit_record(
             action="notification.resend",
             actor=actor,
@@ -498,18 +345,11 @@ def notifications_sealed() -> Q:
     call when it was written: the corrigenda, answers, cancellations and reminders go to the providers with a bid or
     a draft too, so such a recipient is there for its bid. The providers who follow the call, and those an alert told
     of it, are named: they would have been told whether or not they bid. After the opening, nothing is sealed."""
-    from tenders.models import Tender, TenderInterest
-
-    followed_before = TenderInterest.objects.filter(
-        tender_id=OuterRef("tender_id"),
-        provider_id=OuterRef("provider_id"),
-        following=True,
-        followed_at__lte=OuterRef("created_at"),
-    )
-    unopened = Tender.objects.filter(opened_at__isnull=True).values("pk")
-    return Q(tender_id__in=unopened) & (
+    followed_before = hooks.tender_followed_before()
+    open_kinds = [code for code, kind in KINDS.items() if kind.open]
+    return Q(tender_id__in=hooks.tenders_unopened()) & (
         Q(kind__startswith=SEALED_KIND_PREFIX)
-        | (Q(provider__isnull=False) & ~Q(kind__in=OPEN_KINDS) & ~Exists(followed_before))
+        | (Q(provider__isnull=False) & ~Q(kind__in=open_kinds) & ~Exists(followed_before))
     )
 
 
@@ -518,9 +358,8 @@ def tender_delivery_log(*, user, tender_id):
     any row that would say who has a bid or a draft (neither shown nor counted: they are simply not there)."""
     from procurement.access import roles_of
     from procurement.errors import NotFound
-    from tenders.selectors import tender_get
 
-    tender = tender_get(user=user, tender_id=tender_id)
+    tender = hooks.tender_readable(user=user, tender_id=tender_id)
     if not roles_of(user).reads_authority(tender.authority_id):
         raise NotFound()
     rows = Notification.objects.filter(tender_id=tender.pk).select_related("provider", "user").order_by("pk")
@@ -536,6 +375,19 @@ def notifications_visible_to(user):
     return Notification.objects.filter(Q(user=user) | Q(provider_id__in=roles.provider_of))
 
 
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    """The user has read one of the notifications in their inbox (404 for one they do not see); once is enough."""
+    from procurement.errors import NotFound
+
+    notification = notifications_visible_to(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
 # ---- The e-mail itself -------------------------------------------------------------------------------------------
 
 
@@ -549,13 +401,11 @@ def notification_summary(notification: Notification) -> str:
 
 
 def _context(notification: Notification) -> dict:
-    from tenders.models import Tender
-
     values = {key: _display(value) for key, value in notification.payload.items()}
     # A list of notifications may have attached its calls (`_tender`) to spare a query per row.
     tender = getattr(notification, "_tender", None)
     if tender is None and notification.tender_id:
-        tender = Tender.objects.select_related("authority").filter(pk=notification.tender_id).first()
+        tender = hooks.tenders_in_bulk([notification.tender_id]).get(notification.tender_id)
     if tender is not None:
         values.setdefault("title", tender.title)
         values.setdefault("reference", tender.reference)

@@ -6,10 +6,13 @@ it there; what anyone may send without limit (an anonymous request refused, a th
 a username that does not exist, every attempt while a lock-out lasts) is here, so that it cannot fill the chain or
 hold its lock."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import timezone
 
 from .access import roles_of
@@ -60,7 +63,14 @@ def security_record(
     return event
 
 
-def _id_of(value) -> int | None:
+# Who finds the provider's own object a refused path names (bids.hooks: its bid; documents.hooks: its document):
+# each is called with the resolved path and the user's provider ids, and answers the object (or None when the path
+# is theirs but names no object of the provider's), or NOT_MINE when the path is not of its kind.
+NOT_MINE = object()
+OWN_OBJECTS: list[Callable[[ResolverMatch, set[int]], Any]] = []
+
+
+def id_of(value) -> int | None:
     return int(value) if str(value).isdigit() and len(str(value)) < 19 else None
 
 
@@ -79,17 +89,10 @@ def _own_sealable_object(request, user):
     provider_of = roles_of(user).provider_of
     if not provider_of:
         return None
-    from bids.models import Bid
-    from documents.models import GeneratedDocument
-
-    name, kwargs = match.url_name or "", match.kwargs
-    if match.namespace == "bids" or name.startswith("bid-"):
-        bid_id = _id_of(kwargs.get("bid_id", kwargs.get("pk")))
-        return Bid.objects.filter(pk=bid_id, provider_id__in=provider_of).first() if bid_id else None
-    if name.startswith("document-"):
-        document_id = _id_of(kwargs.get("pk"))
-        if document_id:
-            return GeneratedDocument.objects.filter(pk=document_id, provider_id__in=provider_of).first()
+    for own_object in OWN_OBJECTS:
+        found = own_object(match, provider_of)
+        if found is not NOT_MINE:
+            return found
     return None
 
 

@@ -10,17 +10,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from . import hooks
 from .access import roles_of
 from .audit import audit_record
 from .clientip import client_ip
 from .errors import Forbidden, NotFound
-from .models import Invitation, Language, Membership, Notification, ProviderOrganisation, Role
-from .notifications import notifications_visible_to
+from .models import Invitation, Language, Membership, ProviderOrganisation, Role
+from .notifications import notification_mark_read, notifications_visible_to
 from .portal import done, render_form, run_service
 from .securitylog import login_failure_record, security_record
 from .services import (
@@ -285,18 +286,14 @@ def home(request):
 
 @login_required
 def inbox(request):
-    from tenders.models import Tender
-
     rows = list(notifications_visible_to(request.user).order_by("-created_at", "-id")[:200])
-    tenders = Tender.objects.select_related("authority").in_bulk({n.tender_id for n in rows if n.tender_id})
+    tenders = hooks.tenders_in_bulk({n.tender_id for n in rows if n.tender_id})
     for n in rows:
         n._tender = tenders.get(n.tender_id)
     # What waits for an official comes on top of the messages (computed, so a task done is gone).
-    from evaluation.worklist import tasks_for
-
     roles = roles_of(request.user)
     show_tasks = bool(roles.officer_of or roles.evaluator_of or roles.decision_maker_of)
-    tasks = tasks_for(request.user) if show_tasks else []
+    tasks = hooks.worklist(request.user) if show_tasks else []
     context = {
         "notifications": rows,
         "tasks": tasks,
@@ -328,12 +325,7 @@ def inbox_preferences(request):
 @login_required
 @require_POST
 def inbox_read(request, pk: int):
-    notification = notifications_visible_to(request.user).filter(pk=pk).first()
-    if notification is None:
-        raise NotFound()
-    if notification.read_at is None:
-        Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
-        notification.read_at = timezone.now()
+    notification = notification_mark_read(user=request.user, notification_id=pk)
     if request.headers.get("HX-Request"):
         return render(request, "portal/_notification.html", {"n": notification})
     return redirect("portal:inbox")

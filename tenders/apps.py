@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class TendersConfig(AppConfig):
     name = "tenders"
     verbose_name = _("Calls for tenders")
+
+    def ready(self) -> None:
+        from . import hooks, notifications  # noqa: F401  (what the kernel asks of it; its notification kinds)

@@ -21,7 +21,6 @@ from procurement.fsm import transition_run
 from procurement.models import DeliveryStatus, Notification, Timer
 from procurement.notifications import notify
 from procurement.periods import local_date
-from procurement.timers import tender_timers_clear
 
 from .models import (
     INTERRUPTION_NOTIFICATIONS,
@@ -33,6 +32,7 @@ from .models import (
     TenderStatus,
 )
 from .selectors import tender_get
+from .timers import tender_timers_clear
 
 # The notification kinds that carry an interruption decision (procurement.notifications hooks their sending).
 NOTIFICATION_KINDS = frozenset(INTERRUPTION_NOTIFICATIONS.values())

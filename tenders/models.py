@@ -773,7 +773,7 @@ class InterruptionDecision(models.Model):
         return INTERRUPTION_NOTIFICATIONS[self.kind]
 
 
-# The notification kind of each decision (procurement.notifications.KINDS).
+# The notification kind of each decision (registered in tenders.notifications).
 INTERRUPTION_NOTIFICATIONS = {
     InterruptionKind.LOT_CANCELLED: "lot.cancelled",
     InterruptionKind.LOT_UNSUCCESSFUL: "lot.unsuccessful",

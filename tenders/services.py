@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from bids.models import Bid, BidStatus
 from documents.models import DocumentKind
 from documents.services import document_request
-from procurement.access import roles_of
+from procurement.access import officers_of, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.exclusion import EXCLUSION_CODES, MANDATORY_CODES
@@ -20,7 +20,6 @@ from procurement.models import ContractingAuthority
 from procurement.notifications import notify, notify_providers
 from procurement.periods import HELSINKI
 from procurement.rules import rules_for_tender
-from procurement.timers import officers_of, tender_timers_clear, tender_timers_schedule
 
 from .call_documents import CallFileChange, call_documents_amend, stored_files_cleanup
 from .cpv import is_known_cpv
@@ -44,6 +43,7 @@ from .models import (
 )
 from .rules_check import tender_findings
 from .selectors import tender_get
+from .timers import tender_timers_clear, tender_timers_schedule
 
 EDITABLE_FIELDS = (
     "exclusion_grounds",

@@ -91,10 +91,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 # The client's address as the throttles and the audit log take it (`procurement.clientip`), not django-axes' own.
 AXES_CLIENT_IP_CALLABLE = "procurement.clientip.client_ip"
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "procurement.api.auth.lockout_response"
@@ -311,7 +311,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task taken by a worker that then died outright (SIGKILL, power loss) goes back to the queue after this long; it
 # must stay above the longest retry countdown (300 s) and the render's time limit (180 s), or tasks run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # PDFs render on a queue of their own, so that a burst of documents never delays deadlines and receipts.
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -381,7 +381,7 @@ CELERY_BEAT_SCHEDULE = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Hankinta <noreply@hankinta.invalid>")
 
 LOGGING = {
@@ -404,19 +404,19 @@ HANKINTA = {
     # Demo users with the password "demo" are created only when DEBUG is on.
     "DEMO_PASSWORD": "demo",
     # The tender box: attachment limits, and the ceiling of a plausible unit price.
-    "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)),
-    "BID_ATTACHMENTS_MAX_BYTES": int(os.environ.get("BID_ATTACHMENTS_MAX_BYTES", 200 * 1024 * 1024)),
-    "ATTACHMENT_CHUNK_BYTES": int(os.environ.get("ATTACHMENT_CHUNK_BYTES", 5 * 1024 * 1024)),
+    "ATTACHMENT_MAX_BYTES": env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1),
+    "BID_ATTACHMENTS_MAX_BYTES": env_int("BID_ATTACHMENTS_MAX_BYTES", 200 * 1024 * 1024, minimum=1),
+    "ATTACHMENT_CHUNK_BYTES": env_int("ATTACHMENT_CHUNK_BYTES", 5 * 1024 * 1024, minimum=1),
     "MAX_UNIT_PRICE": os.environ.get("MAX_UNIT_PRICE", "9999999.99"),
     # An offer this many per cent below the mean of the lot's other offers is flagged as abnormally low.
-    "ABNORMALLY_LOW_PERCENT": int(os.environ.get("ABNORMALLY_LOW_PERCENT", "20")),
+    "ABNORMALLY_LOW_PERCENT": env_int("ABNORMALLY_LOW_PERCENT", 20, minimum=0),
     # How often a bid may be submitted ("N/s", "N/min", "N/h", "N/day"), counted per bid and per submitting user from
     # the submitted versions: beyond it the bid is not reopened (each submission renders a receipt and sends an
     # e-mail) until the window has moved on. The submission itself is never refused for it.
     "BID_SUBMISSIONS_PER_BID": os.environ.get("BID_SUBMISSIONS_PER_BID", "3/min"),
     "BID_SUBMISSIONS_PER_USER": os.environ.get("BID_SUBMISSIONS_PER_USER", "10/min"),
     # The second officer confirms an opening within this many minutes of the first one's request.
-    "OPENING_CONFIRMATION_MINUTES": int(os.environ.get("OPENING_CONFIRMATION_MINUTES", "30")),
+    "OPENING_CONFIRMATION_MINUTES": env_int("OPENING_CONFIRMATION_MINUTES", 30, minimum=1),
     # A unit price above these (euros without VAT) is refused as implausible, by pricing unit.
     "PLAUSIBLE_UNIT_PRICE": {
         "per_student": os.environ.get("PLAUSIBLE_PRICE_PER_STUDENT", "60000"),
@@ -429,9 +429,9 @@ HANKINTA = {
     "DEADLINE_REMINDER_HOURS": (7 * 24, 24, 2),
     "QUESTIONS_REMINDER_HOURS": (24,),
     # The evaluation is overdue when no decision has been made this many days after the opening.
-    "EVALUATION_TARGET_DAYS": int(os.environ.get("EVALUATION_TARGET_DAYS", "30")),
+    "EVALUATION_TARGET_DAYS": env_int("EVALUATION_TARGET_DAYS", 30, minimum=1),
     # Delivery attempts of an e-mail before it is marked failed (an officer can send it again).
-    "EMAIL_MAX_ATTEMPTS": int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8")),
+    "EMAIL_MAX_ATTEMPTS": env_int("EMAIL_MAX_ATTEMPTS", 8, minimum=1),
     # Contractor-liability certificates (Act 1233/2006) may be at most this many months old at signing.
     "LIABILITY_DOCUMENT_MAX_MONTHS": 3,
 }

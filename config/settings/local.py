@@ -5,7 +5,7 @@ import socket
 from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env_bool
+from .base import INSTALLED_APPS, VAR_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 # A fixed development key: never use it for real bids.
@@ -14,6 +14,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "local-development-only-not-secret")
 # A fixed development key for the audit chain's anchors (make run only).
 AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "local-development-audit-anchor-key-not-secret")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+# The demo data (`manage.py seed_demo`, run by `make run`): development and tests only, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "config.demo"]
 
 # `make run` serves with runserver, a thread for each browser connection: a persistent database connection would
 # stay open with each of them (see base), so every request closes its own, whatever CONN_MAX_AGE says.

@@ -2,7 +2,6 @@
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -11,10 +10,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement import hooks
 from procurement.access import roles_of
 from procurement.api.auth import LoginThrottle
 from procurement.audit import audit_event_shown, audit_events_shown, audit_record
-from procurement.auditchain import verify_chain
+from procurement.auditchain import EVENT_FIELDS, verify_chain
 from procurement.clientip import client_ip
 from procurement.errors import Forbidden, NotFound
 from procurement.models import (
@@ -28,7 +28,13 @@ from procurement.models import (
     Role,
     SecurityEvent,
 )
-from procurement.notifications import notification_resend, notification_resend_check, tender_delivery_log
+from procurement.notifications import (
+    notification_mark_read,
+    notification_resend,
+    notification_resend_check,
+    notifications_visible_to,
+    tender_delivery_log,
+)
 from procurement.selectors import authority_people
 from procurement.services import invitation_accept, invitation_create, invitation_create_check, provider_register
 from procurement.validators import NameField
@@ -249,20 +255,12 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        roles = roles_of(self.request.user)
-        return Notification.objects.filter(Q(user=self.request.user) | Q(provider_id__in=roles.provider_of)).order_by(
-            "-created_at", "-id"
-        )
+        return notifications_visible_to(self.request.user).order_by("-created_at", "-id")
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        notification = self.get_queryset().filter(pk=pk).first()
-        if notification is None:
-            raise NotFound()
-        if notification.read_at is None:
-            Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
-            notification.refresh_from_db()
+        notification = notification_mark_read(user=request.user, notification_id=int(pk))
         return Response(NotificationSerializer(notification).data)
 
 
@@ -342,23 +340,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "sequence",
-            "at",
-            "actor",
-            "actor_name",
-            "action",
-            "outcome",
-            "object_type",
-            "object_id",
-            "tender_id",
-            "before",
-            "after",
-            "detail",
-            "prev_hash",
-            "hash",
-            "sealed",
-        ]
+        # The event's fields (procurement.auditchain.EVENT_FIELDS), with the actor's id beside their name.
+        fields = [*EVENT_FIELDS[:2], "actor", *EVENT_FIELDS[2:], "sealed"]
         read_only_fields = fields
 
     def to_representation(self, event):
@@ -401,9 +384,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         roles = _auditor_authorities(self.request.user)
         events = AuditEvent.objects.order_by("sequence", "id")
         if not roles.auditor_of_all:
-            from tenders.models import Tender
-
-            events = events.filter(tender_id__in=Tender.objects.filter(authority_id__in=roles.auditor_of).values("pk"))
+            events = events.filter(tender_id__in=hooks.tenders_of_authorities(roles.auditor_of))
         return audit_events_shown(events)
 
     @extend_schema(

@@ -298,8 +298,8 @@ def test_a_hash_cannot_be_matched_by_guessing_the_shown_content(db):
 
 
 def client_fields() -> set[str]:
-    from documents.evidence import EVENT_FIELDS
     from procurement.api.views import AuditEventSerializer
+    from procurement.auditchain import EVENT_FIELDS
 
     return set(AuditEventSerializer.Meta.fields) | set(EVENT_FIELDS)
 

@@ -13,8 +13,9 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from procurement.models import DeliveryStatus, Notification, Timer
 from procurement.notifications import notification_deliver, notifications_relay, notify
-from procurement.timers import tender_timers_schedule, timers_run_due
+from procurement.timers import timers_run_due
 from tenders.models import TenderInterest, TenderStatus
+from tenders.timers import tender_timers_schedule
 from tests import factories
 from tests.helpers import full_content
 

@@ -129,7 +129,7 @@ def test_seed_demo_dates_tell_a_possible_story(db, settings):
 
 
 def test_seed_demo_names_every_demo_user_it_creates(db, settings, capsys):
-    from procurement.management.commands.seed_demo import DEMO_USERS
+    from config.demo.management.commands.seed_demo import DEMO_USERS
 
     settings.DEBUG = True
     call_command("seed_demo")

@@ -139,6 +139,60 @@ def demo_users_text() -> str:
     return "Demo users (password: demo):\n" + "\n".join(lines)
 
 
+# The demo's contracting authorities: the ELY centre (until 2025) and its successor, the elinvoimakeskus; a municipality
+# and a bilingual municipality, for the variants of the redress (Command._variants).
+AUTHORITIES = {
+    "ely": {
+        "name_fi": "Pohjois-Savon elinkeino-, liikenne- ja ympäristökeskus",
+        "name_sv": "Närings-, trafik- och miljöcentralen i Norra Savolax",
+        "name_en": "Centre for Economic Development, Transport and the Environment for North Savo",
+        "business_id": "2296962-1",
+        "kind": "state_authority",
+        "language_status": "fi",
+        "region": "Pohjois-Savo",
+        "email": "kirjaamo.pohjois-savo@ely-keskus.fi",
+        "valid_from": date(2010, 1, 1),
+        "valid_to": date(2025, 12, 31),
+    },
+    "successor": {
+        "name_fi": "Itä-Suomen elinvoimakeskus",
+        "name_sv": "Livskraftscentralen i Östra Finland",
+        "name_en": "Eastern Finland Centre for Vitality",
+        "business_id": "3387765-0",
+        "kind": "state_authority",
+        "language_status": "fi",
+        "region": "Pohjois-Savo",
+        "email": "kirjaamo@elinvoimakeskus.example",
+        "address": "Kuopio",
+        "valid_from": date(2026, 1, 1),
+    },
+    "municipality": {
+        "name_fi": "Kuopion kaupunki",
+        "name_sv": "Kuopio stad",
+        "name_en": "City of Kuopio",
+        "business_id": "0174120-6",
+        "kind": "municipality",
+        "language_status": "fi",
+        "region": "Pohjois-Savo",
+        "email": "kirjaamo@kuopio.example",
+        "address": "Suokatu 42, 70100 Kuopio",
+        "valid_from": date(2009, 1, 1),
+    },
+    "bilingual": {
+        "name_fi": "Vaasan kaupunki",
+        "name_sv": "Vasa stad",
+        "name_en": "City of Vaasa",
+        "business_id": "0209602-6",
+        "kind": "municipality",
+        "language_status": "bilingual",
+        "region": "Pohjanmaa",
+        "email": "kirjaamo@vaasa.example",
+        "address": "Kauppapuistikko 11, 65100 Vaasa",
+        "valid_from": date(1973, 1, 1),
+    },
+}
+
+
 class Command(BaseCommand):
     help = "Load demo data (idempotent: does nothing if the demo users exist)."
 
@@ -187,30 +241,7 @@ class Command(BaseCommand):
         }
 
     def _seed(self):
-        ely = ContractingAuthority.objects.create(
-            name_fi="Pohjois-Savon elinkeino-, liikenne- ja ympäristökeskus",
-            name_sv="Närings-, trafik- och miljöcentralen i Norra Savolax",
-            name_en="Centre for Economic Development, Transport and the Environment for North Savo",
-            business_id="2296962-1",
-            kind="state_authority",
-            language_status="fi",
-            region="Pohjois-Savo",
-            email="kirjaamo.pohjois-savo@ely-keskus.fi",
-            valid_from=date(2010, 1, 1),
-            valid_to=date(2025, 12, 31),
-        )
-        successor = ContractingAuthority.objects.create(
-            name_fi="Itä-Suomen elinvoimakeskus",
-            name_sv="Livskraftscentralen i Östra Finland",
-            name_en="Eastern Finland Centre for Vitality",
-            business_id="3387765-0",
-            kind="state_authority",
-            language_status="fi",
-            region="Pohjois-Savo",
-            email="kirjaamo@elinvoimakeskus.example",
-            address="Kuopio",
-            valid_from=date(2026, 1, 1),
-        )
+        ely, successor = (ContractingAuthority.objects.create(**AUTHORITIES[key]) for key in ("ely", "successor"))
         ely.successor = successor
         ely.save(update_fields=["successor"])
         providers = [
@@ -319,14 +350,8 @@ class Command(BaseCommand):
             # History: the deadline has passed (the completed call's long ago, the decided call's ten days ago, so
             # that its price explanation was asked after the opening); the bids came in just before it.
             deadline = now - HISTORY_DEADLINE_AGO.get(state, timedelta(hours=1))
-            for user, base in ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, third)):
-                received = deadline - timedelta(hours=2)
-                bid = bid_create(
-                    actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
-                )
-                bid_submit(actor=user, bid_id=bid.pk, received_at=received)
-            _backdate(tender, deadline)
-            tender_close(actor=officer, tender_id=tender.pk)
+            offers = ((p1, Decimal("9500")), (p2, Decimal("8900")), (p3, third))
+            self._bid_and_close(tender, officer, offers, deadline)
             if state == "closed":
                 continue
             # The panel is named and declares no conflict of interest before anyone sees a bid.
@@ -398,35 +423,26 @@ class Command(BaseCommand):
             tender_complete(actor=officer, tender_id=tender.pk)
         self._variants(officer=officer, officer2=officer2, bidders=(p1, p2, p3))
 
+    def _bid_and_close(self, tender, officer, offers, deadline):
+        """Each bidder's bid at its base price, received two hours before the deadline; then the deadline has passed
+        and the call is closed."""
+        for user, base in offers:
+            received = deadline - timedelta(hours=2)
+            bid = bid_create(
+                actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
+            )
+            bid_submit(actor=user, bid_id=bid.pk, received_at=received)
+        _backdate(tender, deadline)
+        tender_close(actor=officer, tender_id=tender.pk)
+
     def _variants(self, *, officer, officer2, bidders):
         """Decided calls of other kinds of authority, so that each variant of the redress can be read in a PDF: a
         municipality below the national threshold (the Local Government Act's claim for a review, the decision deemed
         received on the third day after sending) and a bilingual municipality above it (hankintaoikaisu and the
         Market Court, every text in Finnish and Swedish). The elinvoimakeskus's decided call above is the state
         authority at or above the threshold."""
-        municipality = ContractingAuthority.objects.create(
-            name_fi="Kuopion kaupunki",
-            name_sv="Kuopio stad",
-            name_en="City of Kuopio",
-            business_id="0174120-6",
-            kind="municipality",
-            language_status="fi",
-            region="Pohjois-Savo",
-            email="kirjaamo@kuopio.example",
-            address="Suokatu 42, 70100 Kuopio",
-            valid_from=date(2009, 1, 1),
-        )
-        bilingual = ContractingAuthority.objects.create(
-            name_fi="Vaasan kaupunki",
-            name_sv="Vasa stad",
-            name_en="City of Vaasa",
-            business_id="0209602-6",
-            kind="municipality",
-            language_status="bilingual",
-            region="Pohjanmaa",
-            email="kirjaamo@vaasa.example",
-            address="Kauppapuistikko 11, 65100 Vaasa",
-            valid_from=date(1973, 1, 1),
+        municipality, bilingual = (
+            ContractingAuthority.objects.create(**AUTHORITIES[key]) for key in ("municipality", "bilingual")
         )
         for authority in (municipality, bilingual):
             for user in (officer, officer2):
@@ -497,14 +513,8 @@ class Command(BaseCommand):
         tender_approve(actor=officer2, tender_id=tender.pk, comment="Tarkistettu.")
         tender_publish(actor=officer, tender_id=tender.pk)
         deadline = now - timedelta(hours=1)
-        for user, base in zip(bidders, (Decimal("9500"), Decimal("8900"), Decimal("10200")), strict=True):
-            received = deadline - timedelta(hours=2)
-            bid = bid_create(
-                actor=user, tender_id=tender.pk, received_at=received, content=self._content(tender, user, base)
-            )
-            bid_submit(actor=user, bid_id=bid.pk, received_at=received)
-        _backdate(tender, deadline)
-        tender_close(actor=officer, tender_id=tender.pk)
+        offers = zip(bidders, (Decimal("9500"), Decimal("8900"), Decimal("10200")), strict=True)
+        self._bid_and_close(tender, officer, offers, deadline)
         panel_add(actor=officer, tender_id=tender.pk, user_id=officer.pk)
         panel_declare(actor=officer, tender_id=tender.pk, has_conflict=False)
         tender_open(actor=officer, tender_id=tender.pk)

@@ -1,0 +1,82 @@
+"""The evaluation's timers: the evaluation overdue, and the end of a lot's standstill. Registered with
+`procurement.timers.handles` when the app is ready (evaluation.apps)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from procurement.access import officers_of
+from procurement.audit import audit_record
+from procurement.models import Timer
+from procurement.notifications import notify
+from procurement.timers import handles, timers_replace
+from tenders.models import TenderStatus
+from tenders.timers import timer_tender
+
+from .models import ContractStatus, LotContract, PanelMember
+from .periods import standstill_end_moment
+
+
+def evaluation_timer_schedule(tender) -> None:
+    days = settings.HANKINTA["EVALUATION_TARGET_DAYS"]
+    due = (tender.opened_at or timezone.now()) + timedelta(days=days)
+    timers_replace(
+        kinds=["evaluation.overdue"],
+        key=f"tender:{tender.pk}",
+        tender_id=tender.pk,
+        moments={"evaluation.overdue": [due]},
+    )
+
+
+def panel_of(tender) -> set[int]:
+    return set(PanelMember.objects.filter(tender=tender).values_list("user_id", flat=True))
+
+
+@handles("evaluation.overdue")
+def _evaluation_overdue(timer: Timer, now: datetime) -> None:
+    tender = timer_tender(timer)
+    if tender is None or tender.status not in (TenderStatus.OPENED, TenderStatus.EVALUATED):
+        return
+    validity = tender.submission_deadline + timedelta(days=30 * tender.tender_validity_months)
+    notify(
+        kind="evaluation.overdue",
+        key=f"tender:{tender.pk}:evaluation-overdue",
+        tender_id=tender.pk,
+        users=officers_of(tender.authority_id) | panel_of(tender),
+        payload={
+            "opened": tender.opened_at,
+            "days": settings.HANKINTA["EVALUATION_TARGET_DAYS"],
+            "validity": validity.date().isoformat(),
+        },
+    )
+
+
+@handles("standstill.end")
+def _standstill_end(timer: Timer, now: datetime) -> None:
+    """The standstill's end only tells the officers that the check for claims and appeals is due: no lot becomes
+    ready for contracting by a timer (an officer confirms it, evaluation.contracts.lot_contracting_clear)."""
+    contract = (
+        LotContract.objects.select_for_update()
+        .select_related("lot__tender")
+        .filter(pk=int(timer.key.split(":")[1]))
+        .first()
+    )
+    if contract is None or contract.status != ContractStatus.STANDSTILL or standstill_end_moment(contract) > now:
+        return
+    if contract.appeals.filter(resolved_on__isnull=True).exists():
+        return
+    audit_record(
+        action="contract.standstill_end",
+        obj=contract,
+        tender_id=contract.lot.tender_id,
+        after={"standstill_ends_on": contract.standstill_ends_on, "check_due": True},
+    )
+    tender = contract.lot.tender
+    notify(
+        kind="standstill.ended",
+        key=f"lot-contract:{contract.pk}:{contract.standstill_ends_on.isoformat()}",
+        tender_id=tender.pk,
+        users=officers_of(tender.authority_id),
+        payload={"lot": contract.lot.number, "ended": contract.standstill_ends_on.isoformat()},
+    )
