@@ -45,8 +45,10 @@ from .models import (
 from .rules_check import tender_findings
 from .selectors import tender_get
 
+TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
+# What an officer may set on a draft call (tender_create/update), the one list the API's serializer and the portal's
+# draft steps take theirs from; the lots, criteria and requirements are children (CHILDREN).
 EDITABLE_FIELDS = (
-    "exclusion_grounds",
     "reference",
     "title_fi",
     "title_sv",
@@ -67,13 +69,9 @@ EDITABLE_FIELDS = (
     "price_method",
     "tie_break",
     "tender_validity_months",
-    "planned_publication",
-    "questions_deadline",
-    "answers_by",
-    "submission_deadline",
-    "opening_at",
+    *TIMELINE,
+    "exclusion_grounds",
 )
-TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 EDITABLE_STATES = (TenderStatus.DRAFT,)
 
 
