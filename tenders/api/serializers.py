@@ -16,7 +16,7 @@ from procurement.walltime import HelsinkiDateTimeField
 from ..cpv import cpv_name
 from ..models import CallDocument, CallDocumentKind, Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 from ..rules_check import regime_overview, tender_findings
-from ..services import EDITABLE_FIELDS, LOT_FIELDS
+from ..services import AMENDABLE_FIELDS, EDITABLE_FIELDS, LOT_FIELDS
 
 # What the call's state says, read-only everywhere: the state changes by actions (transitions), not by edits.
 STATE_FIELDS = (
@@ -292,28 +292,7 @@ class AmendSerializer(TenderSerializer):
             "affects_bids_reason",
             "confirm_shorter_deadline",
             "call_files",
-            "title_fi",
-            "title_sv",
-            "title_en",
-            "description_fi",
-            "description_sv",
-            "description_en",
-            "bid_languages",
-            "is_framework",
-            "framework_providers_per_lot",
-            "max_lots_per_provider",
-            "cpv_main",
-            "cpv_additional",
-            "estimated_value",
-            "price_weight",
-            "price_method",
-            "tie_break",
-            "tender_validity_months",
-            "questions_deadline",
-            "answers_by",
-            "submission_deadline",
-            "opening_at",
-            "exclusion_grounds",
+            *AMENDABLE_FIELDS,
             "lots",
             "criteria",
             "requirements",

@@ -92,12 +92,9 @@ class TenderFilter(django_filters.FilterSet):
         )
 
 
-CHILD_KEYS = ("lots", "criteria", "requirements")
-
-
 def _split(validated: dict) -> tuple[dict, dict, list | None]:
     """(plain fields, children {lots, criteria, requirements}: None where not given, co-purchasers)."""
-    children = {key: validated.pop(key, None) for key in CHILD_KEYS}
+    children = {key: validated.pop(key, None) for key in services.CHILDREN}
     co_purchasers = validated.pop("co_purchasers", None)
     return validated, children, co_purchasers
 
@@ -169,20 +166,12 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="approve")
-        serializer = CommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(services.tender_approve(actor=request.user, tender_id=pk, **serializer.validated_data))
+        return self._transition(request, pk, "approve", CommentSerializer, services.tender_approve)
 
     @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def return_to_draft(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="return_to_draft")
-        serializer = CommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(
-            services.tender_return_to_draft(actor=request.user, tender_id=pk, **serializer.validated_data)
-        )
+        return self._transition(request, pk, "return_to_draft", CommentSerializer, services.tender_return_to_draft)
 
     @extend_schema(request=None, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -202,20 +191,21 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="cancel")
-        serializer = InterruptionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(services.tender_cancel(actor=request.user, tender_id=pk, **serializer.validated_data))
+        return self._transition(request, pk, "cancel", InterruptionSerializer, services.tender_cancel)
 
     @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def declare_unsuccessful(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="declare_unsuccessful")
-        serializer = InterruptionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(
-            services.tender_declare_unsuccessful(actor=request.user, tender_id=pk, **serializer.validated_data)
+        return self._transition(
+            request, pk, "declare_unsuccessful", InterruptionSerializer, services.tender_declare_unsuccessful
         )
+
+    def _transition(self, request, pk, action_name: str, serializer_class, service):
+        """A transition with a body: the right to take it is checked before the body is read."""
+        services.tender_transition_check(actor=request.user, tender_id=pk, action=action_name)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._render(service(actor=request.user, tender_id=pk, **serializer.validated_data))
 
     # --- questions and answers -----------------------------------------------------------------
 
