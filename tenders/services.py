@@ -602,30 +602,23 @@ def tender_cancel(*, actor, tender_id: int, reason: str, reason_sv: str = "") ->
     (`tenders.interruption`): its PDF with the redress goes to every provider concerned (the bidders, and before the
     opening every provider with a draft or that follows the call). Refused once a lot's contract is signed; the
     awards of the lots not yet contracted are withdrawn. A draft never published needs no decision."""
-    return _call_interrupt(
-        actor=actor,
-        tender_id=tender_id,
-        action="cancel",
-        reason=reason,
-        reason_sv=reason_sv,
-        kind=InterruptionKind.CALL_CANCELLED,
-    )
+    return _call_interrupt(actor, tender_id, InterruptionKind.CALL_CANCELLED, reason, reason_sv)
 
 
 def tender_declare_unsuccessful(*, actor, tender_id: int, reason: str, reason_sv: str = "") -> Tender:
     """No bids, or none acceptable: a decision with its reason and the redress, notified to the bidders (before the
     opening, when no bid came, to every provider with a draft or that follows the call)."""
-    return _call_interrupt(
-        actor=actor,
-        tender_id=tender_id,
-        action="declare_unsuccessful",
-        reason=reason,
-        reason_sv=reason_sv,
-        kind=InterruptionKind.CALL_UNSUCCESSFUL,
-    )
+    return _call_interrupt(actor, tender_id, InterruptionKind.CALL_UNSUCCESSFUL, reason, reason_sv)
 
 
-def _call_interrupt(*, actor, tender_id: int, action: str, reason: str, reason_sv: str, kind: str) -> Tender:
+# The transition that interrupts a whole call, by the kind of its decision.
+CALL_INTERRUPTIONS = {
+    InterruptionKind.CALL_CANCELLED: "cancel",
+    InterruptionKind.CALL_UNSUCCESSFUL: "declare_unsuccessful",
+}
+
+
+def _call_interrupt(actor, tender_id: int, kind: str, reason: str, reason_sv: str) -> Tender:
     """The call cancelled or declared unsuccessful by its reasoned transition, with the decision that interrupts it
     (a draft never published is cancelled without one; a call is declared unsuccessful only once published)."""
     from .interruption import call_interruption_record
@@ -633,7 +626,7 @@ def _call_interrupt(*, actor, tender_id: int, action: str, reason: str, reason_s
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         status_before = tender.status
-        _reasoned(actor, tender_id, action, reason, text_sv=reason_sv, tender=tender)
+        _reasoned(actor, tender_id, CALL_INTERRUPTIONS[kind], reason, text_sv=reason_sv, tender=tender)
         tender_timers_clear(tender)
         if kind == InterruptionKind.CALL_UNSUCCESSFUL or tender.published_at is not None:
             call_interruption_record(
