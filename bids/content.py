@@ -13,7 +13,7 @@ from procurement.money import format_money
 from procurement.rules import vat_rates_on
 from tenders.models import LotStatus, Tender
 
-from .models import AttachmentStatus, Bid, BidAttachment, BidVersion
+from .models import MAX_UNIT_PRICE, MIN_UNIT_PRICE, AttachmentStatus, Bid, BidAttachment, BidVersion
 from .sealing import canonical_json, seal_json, unseal_json, unseal_json_many
 
 EMPTY_CONTENT: dict = {
@@ -25,6 +25,18 @@ EMPTY_CONTENT: dict = {
     "business_secrets": [],
 }
 SECRET_KEY_PATTERN = re.compile(r"^(quality:\d+|evidence:\d+|attachment:[0-9a-f-]{36}|contact)$")
+# A unit price's bounds and the sentences that refuse one beyond them, for the API's serializer and the portal's
+# form alike (the sentence is interpolated by the validator, in either: "at most 1000000.00").
+UNIT_PRICE_BOUNDS = {"max_digits": 12, "decimal_places": 2, "min_value": MIN_UNIT_PRICE, "max_value": MAX_UNIT_PRICE}
+UNIT_PRICE_ERRORS = {
+    "min_value": _("The price must be greater than zero."),
+    "max_value": _("The price is larger than any plausible price (at most %(limit_value)s)."),
+}
+
+
+def unit_price_field(field_class, **kwargs):
+    """A unit price without VAT, as a field of `field_class` (a form's or a serializer's DecimalField)."""
+    return field_class(**UNIT_PRICE_BOUNDS, error_messages=UNIT_PRICE_ERRORS, **kwargs)
 
 
 def draft_context(bid: Bid) -> str:
@@ -147,6 +159,11 @@ def content_errors(tender: Tender, content: dict) -> dict[str, list]:
     return errors
 
 
+def _numbered(code: str, message, numbers: list[int]) -> list[dict]:
+    """The error of the rows still lacking, named by their numbers in the sentence (`%(numbers)s`)."""
+    return [_err(code, message % {"numbers": ", ".join(map(str, numbers))})]
+
+
 def completeness_errors(tender: Tender, content: dict, attachment_purposes: set[str]) -> dict[str, list]:
     """What a submission still lacks: an offer, an answer to each criterion of the offered lots, the whole
     exclusion declaration, evidence for each requirement, a contact person."""
@@ -163,12 +180,7 @@ def completeness_errors(tender: Tender, content: dict, attachment_purposes: set[
         and f"criterion:{c.pk}" not in attachment_purposes
     ]
     if missing:
-        errors["quality_answers"] = [
-            _err(
-                "answer_missing",
-                _("Answer the quality criteria %(numbers)s.") % {"numbers": ", ".join(map(str, missing))},
-            )
-        ]
+        errors["quality_answers"] = _numbered("answer_missing", _("Answer the quality criteria %(numbers)s."), missing)
     declared = content["exclusion_declaration"]
     if set(tender.exclusion_grounds) - set(declared):
         errors["exclusion_declaration"] = [
@@ -181,12 +193,9 @@ def completeness_errors(tender: Tender, content: dict, attachment_purposes: set[
         if r.pk not in evidenced and f"requirement:{r.pk}" not in attachment_purposes
     ]
     if lacking:
-        errors["suitability_evidence"] = [
-            _err(
-                "evidence_missing",
-                _("Give evidence for the requirements %(numbers)s.") % {"numbers": ", ".join(map(str, lacking))},
-            )
-        ]
+        errors["suitability_evidence"] = _numbered(
+            "evidence_missing", _("Give evidence for the requirements %(numbers)s."), lacking
+        )
     contact = content["contact"]
     if not (contact.get("name") and contact.get("email")):
         errors["contact"] = [_err("required", _("Name the contact person and their e-mail."))]

@@ -16,6 +16,7 @@ from procurement.models import ProviderOrganisation
 from tenders.models import Lot, Tender
 
 MAX_UNIT_PRICE = Decimal(settings.HANKINTA["MAX_UNIT_PRICE"])
+MIN_UNIT_PRICE = Decimal("0.01")
 
 
 class TenderKey(models.Model):
@@ -211,7 +212,7 @@ class LotOffer(models.Model):
         _("unit price without VAT"),
         max_digits=12,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_UNIT_PRICE)],
+        validators=[MinValueValidator(MIN_UNIT_PRICE), MaxValueValidator(MAX_UNIT_PRICE)],
     )
     vat_rate = models.DecimalField(_("VAT rate %"), max_digits=4, decimal_places=1, default=Decimal("0"))
     version = models.ForeignKey(BidVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

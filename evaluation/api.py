@@ -39,7 +39,7 @@ from .requests import (
     panel_work_check,
     provider_request_create,
 )
-from .selectors import abnormally_low, lot_results, panel_of, qualification_checks
+from .selectors import abnormally_low, lot_results, panel_of, qualification_check_row, qualification_checks
 
 
 def optional_text(help_text: str) -> serializers.CharField:
@@ -240,24 +240,7 @@ class TenderQualificationView(APIView):
         serializer = QualificationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved = qualification_record(actor=request.user, tender_id=pk, checks=serializer.validated_data["checks"])
-        return Response(
-            QualificationCheckSerializer(
-                [
-                    {
-                        "bid": c.bid_id,
-                        "subject": c.subject,
-                        "passed": c.passed,
-                        "reason": c.reason,
-                        "reason_sv": c.reason_sv,
-                        "ground": c.ground,
-                        "public_reason": c.public_reason,
-                        "public_reason_sv": c.public_reason_sv,
-                    }
-                    for c in saved
-                ],
-                many=True,
-            ).data
-        )
+        return Response(QualificationCheckSerializer([qualification_check_row(c) for c in saved], many=True).data)
 
 
 class ProviderRequestSerializer(serializers.ModelSerializer):
@@ -337,11 +320,16 @@ class OfferRejectView(APIView):
         "unanswered, or with the officer's assessment of the answer",
     )
     def post(self, request, pk, offer_id):
-        panel_work_check(actor=request.user, tender_id=pk)
-        serializer = PriceRejectionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        offer_reject_for_price(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
-        return Response(status=204)
+        return _offer_reject(request, pk, offer_id, PriceRejectionInputSerializer, offer_reject_for_price)
+
+
+def _offer_reject(request, pk, offer_id, serializer_class, service):
+    """A rejection of one offer: the panel's right to work on the call is checked before the body is read."""
+    panel_work_check(actor=request.user, tender_id=pk)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    service(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
+    return Response(status=204)
 
 
 class ConformityRejectionInputSerializer(serializers.Serializer):
@@ -359,11 +347,7 @@ class OfferRejectNonconformingView(APIView):
         "evaluation is finished); it is left out of the scoring and the ranking",
     )
     def post(self, request, pk, offer_id):
-        panel_work_check(actor=request.user, tender_id=pk)
-        serializer = ConformityRejectionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        offer_reject_nonconforming(actor=request.user, tender_id=pk, lot_offer_id=offer_id, **serializer.validated_data)
-        return Response(status=204)
+        return _offer_reject(request, pk, offer_id, ConformityRejectionInputSerializer, offer_reject_nonconforming)
 
 
 class TenderScoresView(APIView):

@@ -142,14 +142,7 @@ def tie_draw_start(*, actor, tender_id: int, lot_number: int) -> TieDraw:
             actor=actor,
             obj=draw,
             tender_id=tender.pk,
-            detail={
-                "lot": lot.pk,
-                "rank": draw.rank,
-                "tied_bids": draw.tied_bids,
-                "algorithm": ALGORITHM,
-                "commitment": draw.commitment,
-                "expires_at": draw.expires_at,
-            },
+            detail=_draw_detail(draw, algorithm=ALGORITHM, commitment=draw.commitment, expires_at=draw.expires_at),
         )
     return draw
 
@@ -204,19 +197,22 @@ def tie_draw_confirm(*, actor, tender_id: int, lot_number: int) -> TieDraw:
             actor=actor,
             obj=draw,
             tender_id=tender.pk,
-            detail={
-                "lot": lot.pk,
-                "rank": draw.rank,
-                "tied_bids": draw.tied_bids,
-                "started_by": draw.started_by_id,
-                "confirmed_by": actor.pk,
-                "algorithm": draw.algorithm,
-                "commitment": draw.commitment,
-                "seed": draw.seed,
-                "order": draw.order,
-            },
+            detail=_draw_detail(
+                draw,
+                started_by=draw.started_by_id,
+                confirmed_by=actor.pk,
+                algorithm=draw.algorithm,
+                commitment=draw.commitment,
+                seed=draw.seed,
+                order=draw.order,
+            ),
         )
     return draw
+
+
+def _draw_detail(draw: TieDraw, **more) -> dict:
+    """What the audit records of a draw: the tie it settles, then what the step adds."""
+    return {"lot": draw.lot_id, "rank": draw.rank, "tied_bids": draw.tied_bids, **more}
 
 
 def tie_draws(*, user, tender_id: int, lot_number: int) -> list[TieDraw]:

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from procurement.access import roles_of
 from procurement.periods import local_date
-from tenders.models import Question, Tender, TenderStatus
+from tenders.models import STATES_IN_PROGRESS, Question, Tender, TenderStatus
 
 from .models import (
     ContractStatus,
@@ -38,19 +38,6 @@ class Task:
     url: str
 
 
-# The states in which a call can hold an officer's or a decision-maker's task.
-ACTIVE_STATES = (
-    TenderStatus.DRAFT,
-    TenderStatus.PENDING_APPROVAL,
-    TenderStatus.APPROVED,
-    TenderStatus.PUBLISHED,
-    TenderStatus.CLOSED,
-    TenderStatus.OPENED,
-    TenderStatus.EVALUATED,
-    TenderStatus.DECIDED,
-)
-
-
 def _url(name: str, tender: Tender) -> str:
     return reverse(name, args=[tender.pk])
 
@@ -64,7 +51,7 @@ def tasks_for(user) -> list[Task]:
     authorities = officer_of | deciding_of
     if authorities:
         tenders = list(
-            Tender.objects.filter(authority_id__in=authorities, status__in=ACTIVE_STATES)
+            Tender.objects.filter(authority_id__in=authorities, status__in=STATES_IN_PROGRESS)
             .select_related("authority", "award_proposal")
             .exclude(status=TenderStatus.DRAFT, submitted_for_approval_at__isnull=True)
         )

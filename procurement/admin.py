@@ -57,11 +57,8 @@ class ProviderOrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "business_id"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor_name", "action", "outcome", "object_type", "object_id", "tender_id"]
-    list_filter = ["outcome", "action"]
-    search_fields = ["actor_name", "action", "object_id"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin that only reads: its rows change through the audited services, never here."""
 
     def has_add_permission(self, request):
         return False
@@ -71,3 +68,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor_name", "action", "outcome", "object_type", "object_id", "tender_id"]
+    list_filter = ["outcome", "action"]
+    search_fields = ["actor_name", "action", "object_id"]

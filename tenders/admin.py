@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from procurement.admin import ReadOnlyAdmin
+
 from .models import Lot, QualityCriterion, Tender
 
 
@@ -25,17 +27,8 @@ class CriterionInline(ReadOnlyInline):
 
 
 @admin.register(Tender)
-class TenderAdmin(admin.ModelAdmin):
+class TenderAdmin(ReadOnlyAdmin):
     list_display = ["id", "reference", "title", "authority", "status", "submission_deadline"]
     list_filter = ["status", "authority"]
     search_fields = ["title", "reference"]
     inlines = [LotInline, CriterionInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -208,23 +208,22 @@ def _delete_after_commit(document: CallDocument) -> None:
     transaction.on_commit(lambda: default_storage.delete(name))
 
 
+def _added(actor, tender: Tender, kind, title_fi: str, title_sv: str, upload, *, version: int) -> CallDocument:
+    """A new file of the call, its kind and titles checked, stored in the given version."""
+    kind = _kind_checked(kind)
+    title_fi, title_sv = _titles_checked(title_fi, title_sv, tender)
+    return _store(
+        actor=actor, tender=tender, kind=kind, title_fi=title_fi, title_sv=title_sv, upload=upload, version=version
+    )
+
+
 def call_document_add(
     *, actor, tender_id: int, kind: str, title_fi: str = "", title_sv: str = "", upload: Upload | None
 ) -> CallDocument:
     """A file of a call being drafted."""
     with stored_files_cleanup(), transaction.atomic():
         tender = _locked_draft(actor, tender_id)
-        kind = _kind_checked(kind)
-        title_fi, title_sv = _titles_checked(title_fi, title_sv, tender)
-        document = _store(
-            actor=actor,
-            tender=tender,
-            kind=kind,
-            title_fi=title_fi,
-            title_sv=title_sv,
-            upload=upload,
-            version=tender.version,
-        )
+        document = _added(actor, tender, kind, title_fi, title_sv, upload, version=tender.version)
         audit_record(
             action="call_document.add", actor=actor, obj=document, tender_id=tender.pk, after=_snapshot(document)
         )
@@ -288,17 +287,8 @@ def call_documents_amend(*, actor, tender: Tender, changes: list[CallFileChange]
     for index, change in enumerate(changes):
         try:
             if change.action == "add":
-                kind = _kind_checked(change.kind)
-                title_fi, title_sv = _titles_checked(change.title_fi or "", change.title_sv or "", tender)
-                document = _store(
-                    actor=actor,
-                    tender=tender,
-                    kind=kind,
-                    title_fi=title_fi,
-                    title_sv=title_sv,
-                    upload=change.upload,
-                    version=version,
-                )
+                titles = (change.title_fi or "", change.title_sv or "")
+                document = _added(actor, tender, change.kind, *titles, change.upload, version=version)
                 done.append({"action": "add", "after": _snapshot(document)})
             elif change.action in ("replace", "remove"):
                 old = _current(tender, change.document_id)

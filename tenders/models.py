@@ -33,6 +33,20 @@ class TenderStatus(models.TextChoices):
     UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
 
 
+# The states of a call in progress, in the order it passes them: it may still be cancelled, and may hold an
+# officer's or a decision-maker's task. The others (completed, unsuccessful, cancelled) are final.
+STATES_IN_PROGRESS = (
+    TenderStatus.DRAFT,
+    TenderStatus.PENDING_APPROVAL,
+    TenderStatus.APPROVED,
+    TenderStatus.PUBLISHED,
+    TenderStatus.CLOSED,
+    TenderStatus.OPENED,
+    TenderStatus.EVALUATED,
+    TenderStatus.DECIDED,
+)
+
+
 class PriceMethod(models.TextChoices):
     RATIO_TO_LOWEST = "ratio_to_lowest", _("Ratio to the lowest price")
     LINEAR = "linear", _("Linear")
@@ -392,16 +406,7 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
-        source=[
-            TenderStatus.DRAFT,
-            TenderStatus.PENDING_APPROVAL,
-            TenderStatus.APPROVED,
-            TenderStatus.PUBLISHED,
-            TenderStatus.CLOSED,
-            TenderStatus.OPENED,
-            TenderStatus.EVALUATED,
-            TenderStatus.DECIDED,
-        ],
+        source=list(STATES_IN_PROGRESS),
         target=TenderStatus.CANCELLED,
         conditions=[no_contract_signed],
         permission=is_officer,

@@ -45,8 +45,10 @@ from .rules_check import tender_findings
 from .selectors import tender_get
 from .timers import tender_timers_clear, tender_timers_schedule
 
+TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
+# What an officer may set on a draft call (tender_create/update), the one list the API's serializer and the portal's
+# draft steps take theirs from; the lots, criteria and requirements are children (CHILDREN).
 EDITABLE_FIELDS = (
-    "exclusion_grounds",
     "reference",
     "title_fi",
     "title_sv",
@@ -67,13 +69,13 @@ EDITABLE_FIELDS = (
     "price_method",
     "tie_break",
     "tender_validity_months",
-    "planned_publication",
-    "questions_deadline",
-    "answers_by",
-    "submission_deadline",
-    "opening_at",
+    *TIMELINE,
+    "exclusion_grounds",
 )
-TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
+# What a corrigendum may change (tender_amend): the editable fields but those that name the procedure itself.
+AMENDABLE_FIELDS = tuple(
+    name for name in EDITABLE_FIELDS if name not in ("reference", "language", "procedure", "planned_publication")
+)
 EDITABLE_STATES = (TenderStatus.DRAFT,)
 
 
@@ -600,43 +602,41 @@ def tender_cancel(*, actor, tender_id: int, reason: str, reason_sv: str = "") ->
     (`tenders.interruption`): its PDF with the redress goes to every provider concerned (the bidders, and before the
     opening every provider with a draft or that follows the call). Refused once a lot's contract is signed; the
     awards of the lots not yet contracted are withdrawn. A draft never published needs no decision."""
-    from .interruption import call_interruption_record
-
-    with transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        status_before = tender.status
-        _reasoned(actor, tender_id, "cancel", reason, text_sv=reason_sv, tender=tender)
-        tender_timers_clear(tender)
-        if tender.published_at is not None:
-            call_interruption_record(
-                actor=actor,
-                tender=tender,
-                kind=InterruptionKind.CALL_CANCELLED,
-                reason=tender.cancel_reason,
-                reason_sv=reason_sv,
-                status_before=status_before,
-            )
-    return tender
+    return _call_interrupt(actor, tender_id, InterruptionKind.CALL_CANCELLED, reason, reason_sv)
 
 
 def tender_declare_unsuccessful(*, actor, tender_id: int, reason: str, reason_sv: str = "") -> Tender:
     """No bids, or none acceptable: a decision with its reason and the redress, notified to the bidders (before the
     opening, when no bid came, to every provider with a draft or that follows the call)."""
+    return _call_interrupt(actor, tender_id, InterruptionKind.CALL_UNSUCCESSFUL, reason, reason_sv)
+
+
+# The transition that interrupts a whole call, by the kind of its decision.
+CALL_INTERRUPTIONS = {
+    InterruptionKind.CALL_CANCELLED: "cancel",
+    InterruptionKind.CALL_UNSUCCESSFUL: "declare_unsuccessful",
+}
+
+
+def _call_interrupt(actor, tender_id: int, kind: str, reason: str, reason_sv: str) -> Tender:
+    """The call cancelled or declared unsuccessful by its reasoned transition, with the decision that interrupts it
+    (a draft never published is cancelled without one; a call is declared unsuccessful only once published)."""
     from .interruption import call_interruption_record
 
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         status_before = tender.status
-        _reasoned(actor, tender_id, "declare_unsuccessful", reason, text_sv=reason_sv, tender=tender)
+        _reasoned(actor, tender_id, CALL_INTERRUPTIONS[kind], reason, text_sv=reason_sv, tender=tender)
         tender_timers_clear(tender)
-        call_interruption_record(
-            actor=actor,
-            tender=tender,
-            kind=InterruptionKind.CALL_UNSUCCESSFUL,
-            reason=tender.unsuccessful_reason,
-            reason_sv=reason_sv,
-            status_before=status_before,
-        )
+        if kind == InterruptionKind.CALL_UNSUCCESSFUL or tender.published_at is not None:
+            call_interruption_record(
+                actor=actor,
+                tender=tender,
+                kind=kind,
+                reason=tender.cancel_reason if kind == InterruptionKind.CALL_CANCELLED else tender.unsuccessful_reason,
+                reason_sv=reason_sv,
+                status_before=status_before,
+            )
     return tender
 
 

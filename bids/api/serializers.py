@@ -2,27 +2,17 @@
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from procurement.validators import NameField
 
-from ..content import comparison_price
-from ..models import MAX_UNIT_PRICE, Bid
+from ..content import comparison_price, unit_price_field
+from ..models import Bid
 
 
 class LotOfferInputSerializer(serializers.Serializer):
     lot = serializers.IntegerField()
-    unit_price = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=MAX_UNIT_PRICE,
-        error_messages={
-            "min_value": _("The price must be greater than zero."),
-            "max_value": _("The price is larger than any plausible price (at most {max_value})."),
-        },
-    )
+    unit_price = unit_price_field(serializers.DecimalField)
     vat_rate = serializers.DecimalField(
         max_digits=4,
         decimal_places=1,

@@ -15,8 +15,8 @@ from procurement.validators import NameFormField
 from tenders.languages import in_language
 from tenders.models import LotStatus, Tender
 
-from ..content import EMPTY_CONTENT, content_errors
-from ..models import MAX_UNIT_PRICE, AttachmentStatus
+from ..content import EMPTY_CONTENT, content_errors, unit_price_field
+from ..models import AttachmentStatus
 
 SECTIONS = (
     "lot_offers",
@@ -62,23 +62,27 @@ class BidForm(forms.Form):
         grounds = {g.code: g for g in EXCLUSION_GROUNDS}
         self.grounds = [grounds[code] for code in tender.exclusion_grounds if code in grounds]
         self.attachments = [a for a in attachments if a.status == AttachmentStatus.READY]
+        self._add_offer_fields()
+        self._add_answer_fields()
+        self._add_declaration_fields()
+        self._add_evidence_fields()
+        self._add_contact_fields()
+        self._add_attachment_fields()
+
+    # --- the fields, section by section, in the page's order ---------------------------------------------------------
+
+    def _add_offer_fields(self) -> None:
+        """Per lot: whether it is offered, its unit price, and its VAT rate (the rates in force today)."""
         rates = [(f"{rate.normalize():f}", _rate_text(rate)) for rate in vat_rates_on(timezone.localdate())]
         for lot in self.lots:
             self.fields[f"lot_{lot.pk}_offer"] = forms.BooleanField(
                 label=_("We bid for lot %(number)s") % {"number": lot.number}, required=False
             )
-            self.fields[f"lot_{lot.pk}_unit_price"] = forms.DecimalField(
+            self.fields[f"lot_{lot.pk}_unit_price"] = unit_price_field(
+                forms.DecimalField,
                 label=_("Lot %(number)s: unit price without VAT (€, %(unit)s)")
                 % {"number": lot.number, "unit": lot.get_pricing_unit_display()},
                 required=False,
-                max_digits=12,
-                decimal_places=2,
-                min_value=Decimal("0.01"),
-                max_value=MAX_UNIT_PRICE,
-                error_messages={
-                    "min_value": _("The price must be greater than zero."),
-                    "max_value": _("The price is larger than any plausible price (at most %(limit_value)s)."),
-                },
                 widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
             )
             self.fields[f"lot_{lot.pk}_vat_rate"] = forms.ChoiceField(
@@ -87,6 +91,9 @@ class BidForm(forms.Form):
                 initial="0",
                 required=False,
             )
+
+    def _add_answer_fields(self) -> None:
+        """Per quality criterion: the answer, and whether it is a business secret."""
         for criterion in self.criteria:
             self.fields[f"criterion_{criterion.pk}"] = forms.CharField(
                 label=_("%(number)s. %(name)s (weight %(weight)s %%)")
@@ -99,6 +106,9 @@ class BidForm(forms.Form):
             self.fields[f"secret_quality_{criterion.pk}"] = forms.BooleanField(
                 label=_("Answer %(number)s is a business secret") % {"number": criterion.number}, required=False
             )
+
+    def _add_declaration_fields(self) -> None:
+        """The one-line declaration of the exclusion grounds, and an answer per ground."""
         if self.grounds:
             self.fields["exclusion"] = forms.ChoiceField(
                 label=_("Our declaration"), choices=EXCLUSION_CHOICES, required=False, widget=forms.RadioSelect
@@ -112,6 +122,9 @@ class BidForm(forms.Form):
             )
         if self.grounds and not self.is_bound and "exclusion" not in self.initial:
             self.initial["exclusion"] = self._declared_as(self.initial)
+
+    def _add_evidence_fields(self) -> None:
+        """Per suitability requirement: the evidence, and whether it is a business secret."""
         for requirement in self.requirements:
             self.fields[f"requirement_{requirement.pk}"] = forms.CharField(
                 label=_("Requirement %(number)s: %(text)s")
@@ -126,12 +139,16 @@ class BidForm(forms.Form):
             self.fields[f"secret_evidence_{requirement.pk}"] = forms.BooleanField(
                 label=_("Evidence %(number)s is a business secret") % {"number": requirement.number}, required=False
             )
+
+    def _add_contact_fields(self) -> None:
         self.fields["contact_name"] = NameFormField(label=_("Contact person"), required=False, max_length=200)
         self.fields["contact_email"] = forms.EmailField(label=_("Contact e-mail"), required=False)
         self.fields["contact_phone"] = forms.CharField(label=_("Contact phone"), required=False, max_length=40)
         self.fields["secret_contact"] = forms.BooleanField(
             label=_("The contact details are a business secret"), required=False
         )
+
+    def _add_attachment_fields(self) -> None:
         for attachment in self.attachments:
             # Rendered next to the file in the list of attachments (outside this form, with form="bid-form").
             self.fields[f"secret_attachment_{attachment.pk}"] = forms.BooleanField(

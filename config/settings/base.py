@@ -330,53 +330,29 @@ DOCUMENT_STUCK_MINUTES = env_int("DOCUMENT_STUCK_MINUTES", 20, minimum=1)
 DOCUMENT_RENDER_MAX_ATTEMPTS = env_int("DOCUMENT_RENDER_MAX_ATTEMPTS", 5, minimum=1)
 # The audit chain's head is anchored outside the database after each link and at least this often (audit.anchor).
 AUDIT_ANCHOR_INTERVAL_SECONDS = env_int("AUDIT_ANCHOR_INTERVAL_SECONDS", 60, minimum=1)
+
+
+def _every(task: str, seconds: float, *, expires: float | None = None) -> dict:
+    """A periodic task; a run not started within `expires` seconds (by default its interval) is dropped: the next
+    one comes."""
+    return {
+        "task": task,
+        "schedule": schedule(timedelta(seconds=seconds)),
+        "options": {"expires": seconds if expires is None else expires},
+    }
+
+
 # The one place where the periodic work is scheduled.
 CELERY_BEAT_SCHEDULE = {
-    "tenders-close-due": {
-        "task": "tenders.close_due",
-        "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
-        "options": {"expires": SCAN_INTERVAL_SECONDS},
-    },
-    "timers-run-due": {
-        "task": "timers.run_due",
-        "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
-        "options": {"expires": SCAN_INTERVAL_SECONDS},
-    },
-    "notifications-relay": {
-        "task": "notifications.relay",
-        "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
-        "options": {"expires": SCAN_INTERVAL_SECONDS},
-    },
-    "audit-link": {
-        "task": "audit.link",
-        "schedule": schedule(timedelta(seconds=SCAN_INTERVAL_SECONDS)),
-        "options": {"expires": SCAN_INTERVAL_SECONDS},
-    },
-    "outbox-purge": {
-        "task": "outbox.purge",
-        "schedule": schedule(timedelta(days=1)),
-        "options": {"expires": 3600},
-    },
-    "auth-tokens-purge": {
-        "task": "auth.tokens_purge",
-        "schedule": schedule(timedelta(days=1)),
-        "options": {"expires": 3600},
-    },
-    "documents-rescue-stuck": {
-        "task": "documents.rescue_stuck",
-        "schedule": schedule(timedelta(minutes=5)),
-        "options": {"expires": 300},
-    },
-    "bids-purge-abandoned-uploads": {
-        "task": "bids.purge_abandoned_uploads",
-        "schedule": schedule(timedelta(hours=1)),
-        "options": {"expires": 3600},
-    },
-    "audit-anchor": {
-        "task": "audit.anchor",
-        "schedule": schedule(timedelta(seconds=AUDIT_ANCHOR_INTERVAL_SECONDS)),
-        "options": {"expires": AUDIT_ANCHOR_INTERVAL_SECONDS},
-    },
+    "tenders-close-due": _every("tenders.close_due", SCAN_INTERVAL_SECONDS),
+    "timers-run-due": _every("timers.run_due", SCAN_INTERVAL_SECONDS),
+    "notifications-relay": _every("notifications.relay", SCAN_INTERVAL_SECONDS),
+    "audit-link": _every("audit.link", SCAN_INTERVAL_SECONDS),
+    "outbox-purge": _every("outbox.purge", 24 * 3600, expires=3600),
+    "auth-tokens-purge": _every("auth.tokens_purge", 24 * 3600, expires=3600),
+    "documents-rescue-stuck": _every("documents.rescue_stuck", 5 * 60),
+    "bids-purge-abandoned-uploads": _every("bids.purge_abandoned_uploads", 3600),
+    "audit-anchor": _every("audit.anchor", AUDIT_ANCHOR_INTERVAL_SECONDS),
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -9,24 +9,15 @@ from procurement.money import format_number, format_percent
 register = template.Library()
 
 
-@register.filter
-def notification_kind(kind) -> str:
-    return labels.notification_kind_label(str(kind or ""))
+def _code_filter(name: str, label_of) -> None:
+    """`{{ code|name }}`: the words for a code (none, or an unknown one, reads as the label function says)."""
+    register.filter(name, lambda code: label_of(str(code or "")))
 
 
-@register.filter
-def audit_action(action) -> str:
-    return labels.audit_action_label(str(action or ""))
-
-
-@register.filter
-def security_event(action) -> str:
-    return labels.security_event_label(str(action or ""))
-
-
-@register.filter
-def chain_problem(code) -> str:
-    return labels.chain_problem_label(str(code or ""))
+_code_filter("notification_kind", labels.notification_kind_label)
+_code_filter("audit_action", labels.audit_action_label)
+_code_filter("security_event", labels.security_event_label)
+_code_filter("chain_problem", labels.chain_problem_label)
 
 
 @register.filter

@@ -16,7 +16,23 @@ from procurement.walltime import HelsinkiDateTimeField
 from ..cpv import cpv_name
 from ..models import CallDocument, CallDocumentKind, Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 from ..rules_check import regime_overview, tender_findings
-from ..services import LOT_FIELDS
+from ..services import AMENDABLE_FIELDS, EDITABLE_FIELDS, LOT_FIELDS
+
+# What the call's state says, read-only everywhere: the state changes by actions (transitions), not by edits.
+STATE_FIELDS = (
+    "status",
+    "published_at",
+    "closed_at",
+    "opened_at",
+    "evaluated_at",
+    "decided_at",
+    "completed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "cancel_reason_sv",
+    "unsuccessful_reason",
+    "unsuccessful_reason_sv",
+)
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -47,9 +63,6 @@ class QualityCriterionSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["lot_number"] = instance.lot.number if instance.lot_id else None
         return data
-
-
-TIMELINE_FIELDS = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
 
 class TenderSerializer(serializers.ModelSerializer):
@@ -85,62 +98,17 @@ class TenderSerializer(serializers.ModelSerializer):
             "authority",
             "authority_name",
             "co_purchasers",
-            "reference",
             "title",
-            "title_fi",
-            "title_sv",
-            "title_en",
-            "description_fi",
-            "description_sv",
-            "description_en",
-            "language",
-            "bid_languages",
-            "procedure",
-            "is_framework",
-            "framework_providers_per_lot",
-            "max_lots_per_provider",
-            "cpv_main",
+            *EDITABLE_FIELDS,
             "cpv_main_name",
-            "cpv_additional",
             "cpv_additional_names",
-            "estimated_value",
             "regime",
-            "price_weight",
-            "price_method",
-            "tie_break",
-            "tender_validity_months",
-            *TIMELINE_FIELDS,
-            "status",
-            "published_at",
-            "closed_at",
-            "opened_at",
-            "evaluated_at",
-            "decided_at",
-            "completed_at",
-            "cancelled_at",
-            "cancel_reason",
-            "cancel_reason_sv",
-            "unsuccessful_reason",
-            "unsuccessful_reason_sv",
-            "exclusion_grounds",
+            *STATE_FIELDS,
             "lots",
             "criteria",
             "requirements",
         ]
-        read_only_fields = [
-            "status",
-            "published_at",
-            "closed_at",
-            "opened_at",
-            "evaluated_at",
-            "decided_at",
-            "completed_at",
-            "cancelled_at",
-            "cancel_reason",
-            "cancel_reason_sv",
-            "unsuccessful_reason",
-            "unsuccessful_reason_sv",
-        ]
+        read_only_fields = list(STATE_FIELDS)
 
     def get_cpv_main_name(self, tender) -> str:
         """The official name (eForms SDK) in the language the user asked for."""
@@ -324,28 +292,7 @@ class AmendSerializer(TenderSerializer):
             "affects_bids_reason",
             "confirm_shorter_deadline",
             "call_files",
-            "title_fi",
-            "title_sv",
-            "title_en",
-            "description_fi",
-            "description_sv",
-            "description_en",
-            "bid_languages",
-            "is_framework",
-            "framework_providers_per_lot",
-            "max_lots_per_provider",
-            "cpv_main",
-            "cpv_additional",
-            "estimated_value",
-            "price_weight",
-            "price_method",
-            "tie_break",
-            "tender_validity_months",
-            "questions_deadline",
-            "answers_by",
-            "submission_deadline",
-            "opening_at",
-            "exclusion_grounds",
+            *AMENDABLE_FIELDS,
             "lots",
             "criteria",
             "requirements",

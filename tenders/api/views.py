@@ -6,14 +6,14 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from procurement.access import roles_of
-from procurement.audit import audit_record
+from procurement.api.schema import ErrorSerializer
 from procurement.middleware import received_at
 from procurement.models import ProviderOrganisation
 
@@ -92,12 +92,9 @@ class TenderFilter(django_filters.FilterSet):
         )
 
 
-CHILD_KEYS = ("lots", "criteria", "requirements")
-
-
 def _split(validated: dict) -> tuple[dict, dict, list | None]:
     """(plain fields, children {lots, criteria, requirements}: None where not given, co-purchasers)."""
-    children = {key: validated.pop(key, None) for key in CHILD_KEYS}
+    children = {key: validated.pop(key, None) for key in services.CHILDREN}
     co_purchasers = validated.pop("co_purchasers", None)
     return validated, children, co_purchasers
 
@@ -169,20 +166,12 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="approve")
-        serializer = CommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(services.tender_approve(actor=request.user, tender_id=pk, **serializer.validated_data))
+        return self._transition(request, pk, "approve", CommentSerializer, services.tender_approve)
 
     @extend_schema(request=CommentSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def return_to_draft(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="return_to_draft")
-        serializer = CommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(
-            services.tender_return_to_draft(actor=request.user, tender_id=pk, **serializer.validated_data)
-        )
+        return self._transition(request, pk, "return_to_draft", CommentSerializer, services.tender_return_to_draft)
 
     @extend_schema(request=None, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -202,20 +191,21 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="cancel")
-        serializer = InterruptionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(services.tender_cancel(actor=request.user, tender_id=pk, **serializer.validated_data))
+        return self._transition(request, pk, "cancel", InterruptionSerializer, services.tender_cancel)
 
     @extend_schema(request=InterruptionSerializer, responses=TenderDetailSerializer)
     @action(detail=True, methods=["post"])
     def declare_unsuccessful(self, request, pk=None):
-        services.tender_transition_check(actor=request.user, tender_id=pk, action="declare_unsuccessful")
-        serializer = InterruptionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._render(
-            services.tender_declare_unsuccessful(actor=request.user, tender_id=pk, **serializer.validated_data)
+        return self._transition(
+            request, pk, "declare_unsuccessful", InterruptionSerializer, services.tender_declare_unsuccessful
         )
+
+    def _transition(self, request, pk, action_name: str, serializer_class, service):
+        """A transition with a body: the right to take it is checked before the body is read."""
+        services.tender_transition_check(actor=request.user, tender_id=pk, action=action_name)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._render(service(actor=request.user, tender_id=pk, **serializer.validated_data))
 
     # --- questions and answers -----------------------------------------------------------------
 
@@ -414,10 +404,17 @@ class TenderViewSet(viewsets.ModelViewSet):
 
 
 class CallAlertSerializer(serializers.ModelSerializer):
+    """An alert as read, and the body that asks for one: its rules (a CPV prefix of digits, one alert per match)
+    are call_alert_create's, as in the portal, so that a duplicate is its 409 `duplicate` here too."""
+
+    # Parsed as the portal's form parses it; call_alert_create says what a prefix may be.
+    cpv_prefix = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+
     class Meta:
         model = CallAlert
         fields = ["id", "provider", "cpv_prefix", "authority", "created_at"]
         read_only_fields = ["id", "created_at"]
+        validators = []  # one alert per match is call_alert_create's rule (409 `duplicate`), not a 400 here
 
     def get_fields(self):
         # Another organisation's alerts are not the user's to set: its id is answered as if it did not exist, with
@@ -428,14 +425,6 @@ class CallAlertSerializer(serializers.ModelSerializer):
         fields["provider"].queryset = ProviderOrganisation.objects.filter(pk__in=own)
         fields["provider"].error_messages["does_not_exist"] = _("Choose one of your own organisations.")
         return fields
-
-    def validate(self, attrs):
-        exists = CallAlert.objects.filter(
-            provider=attrs["provider"], cpv_prefix=attrs.get("cpv_prefix", ""), authority=attrs.get("authority")
-        ).exists()
-        if exists:
-            raise serializers.ValidationError({"cpv_prefix": _("This alert exists already.")}, code="duplicate")
-        return attrs
 
 
 class CallAlertViewSet(
@@ -452,10 +441,25 @@ class CallAlertViewSet(
             return CallAlert.objects.none()
         return CallAlert.objects.filter(provider_id__in=roles_of(self.request.user).provider_of).order_by("pk")
 
-    def perform_create(self, serializer):
-        alert = serializer.save(created_by=self.request.user)
-        audit_record(action="alert.create", actor=self.request.user, obj=alert, after=serializer.data)
+    @extend_schema(
+        responses={
+            201: CallAlertSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The organisation has this alert already (`duplicate`)."),
+        }
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        authority = data.get("authority")
+        alert = services.call_alert_create(
+            actor=request.user,
+            provider_id=data["provider"].pk,
+            cpv_prefix=data["cpv_prefix"],
+            authority_id=authority.pk if authority else None,
+        )
+        return Response(self.get_serializer(alert).data, status=201)
 
-    def perform_destroy(self, instance):
-        audit_record(action="alert.delete", actor=self.request.user, obj=instance)
-        instance.delete()
+    def destroy(self, request, *args, **kwargs):
+        services.call_alert_delete(actor=request.user, alert_id=int(kwargs["pk"]))
+        return Response(status=204)

@@ -24,7 +24,7 @@ from procurement.portal import done, error_messages, place_errors, read, render_
 
 from .. import services
 from ..languages import Stage, is_bilingual, swedish_texts_missing
-from ..models import TenderStatus
+from ..models import STATES_IN_PROGRESS, TenderStatus
 from ..rules_check import regime_overview, tender_findings
 from ..selectors import questions_for, tender_interests, tender_list
 from . import officer_draft
@@ -36,14 +36,7 @@ from .officer_common import (
 )
 
 STATE_ORDER = [
-    TenderStatus.DRAFT,
-    TenderStatus.PENDING_APPROVAL,
-    TenderStatus.APPROVED,
-    TenderStatus.PUBLISHED,
-    TenderStatus.CLOSED,
-    TenderStatus.OPENED,
-    TenderStatus.EVALUATED,
-    TenderStatus.DECIDED,
+    *STATES_IN_PROGRESS,
     TenderStatus.COMPLETED,
     TenderStatus.UNSUCCESSFUL,
     TenderStatus.CANCELLED,

@@ -324,27 +324,8 @@ def draft_edit(request, pk: int):
 
 
 def _initial_basics(tender) -> dict:
-    names = [
-        "reference",
-        "title_fi",
-        "title_sv",
-        "title_en",
-        "description_fi",
-        "description_sv",
-        "description_en",
-        "procedure",
-        "is_framework",
-        "framework_providers_per_lot",
-        "max_lots_per_provider",
-        "estimated_value",
-        "cpv_main",
-        "cpv_additional",
-        "bid_languages",
-        "tender_validity_months",
-        "price_method",
-        "tie_break",
-    ]
-    return {name: getattr(tender, name) for name in names}
+    """The call's editable fields that the basics step shows (the timeline and the grounds are steps of their own)."""
+    return {name: getattr(tender, name) for name in services.EDITABLE_FIELDS if name in BasicsForm.base_fields}
 
 
 # How many empty rows the "more rows" button adds, without script (with it, one at a time, as many as wanted).
@@ -460,27 +441,10 @@ def draft_step(request, pk: int, step: str):
     data = request.POST if request.method == "POST" else None
     lots = list(tender.lots.order_by("number"))
     bilingual = is_bilingual(tender)
-    if step == "basics":
-        form = BasicsForm(data, authority=tender.authority, initial=_initial_basics(tender))
-    elif step in ("lots", "criteria"):
-        form = (
-            CriteriaForm(data, initial={"price_weight": tender.price_weight})
-            if step == "criteria"
-            else forms.Form(data)
-        )
-    elif step == "timeline":
-        form = TimelineForm(
-            data,
-            initial={name: getattr(tender, name) for name in TimelineForm.base_fields},
-        )
-    else:
-        form = DocumentsForm(data, initial={"exclusion_grounds": tender.exclusion_grounds})
-    formset = None
-    children_key = None
-    if step in FORMSETS:
-        children_key = FORMSETS[step][1]
-        initial = _formset_initial(step, tender, lots)
-        formset = _formset_for(step, data, initial=initial, lots=lots, bilingual=bilingual)
+    form = _step_form(step, tender, data)
+    children_key = FORMSETS[step][1] if step in FORMSETS else None
+    initial = _formset_initial(step, tender, lots) if children_key else []
+    formset = _formset_for(step, data, initial=initial, lots=lots, bilingual=bilingual) if children_key else None
 
     status = 200
     child_errors: dict[str, list[str]] = {}
@@ -489,31 +453,64 @@ def draft_step(request, pk: int, step: str):
         # Without script: more empty rows, and what was typed stays as typed, unchecked until the step is saved.
         formset = _with_more_rows(step, request.POST, initial=initial, lots=lots, bilingual=bilingual, main_form=form)
     elif request.method == "POST":
-        valid = form.is_valid()
-        valid = (formset.is_valid() if formset is not None else True) and valid
-        if valid:
-            fields = dict(form.cleaned_data)
-            children = {}
-            if formset is not None:
-                children[children_key] = _rows(formset)
-            outcome = run_service(
-                form,
-                lambda: services.tender_update(
-                    actor=request.user, tender_id=tender.pk, fields=fields, children=children
-                ),
-                children=(children_key,) if children_key else (),
-            )
-            if outcome.ok:
-                done(request, _("The step “%(step)s” was saved.") % {"step": dict(STEPS)[step]})
-                if step == "timeline":
-                    # Lawful but unwise: the officer reads it on the next page and may come back to change it.
-                    for finding in day_off_warnings(outcome.result):
-                        messages.warning(request, finding.message)
-                return _next(tender, step)
-            child_errors = outcome.child_errors
-            status = outcome.status
-        else:
-            status = 400
+        saved_response, status, child_errors = _save_step(request, tender, step, form, formset, children_key)
+        if saved_response is not None:
+            return saved_response
+    context = _step_page_context(
+        request,
+        tender,
+        step,
+        form=form,
+        formset=formset,
+        lots=lots,
+        adding_rows=adding_rows,
+        child_errors=child_errors.get(children_key, []) if children_key else [],
+    )
+    if status == 200 and not adding_rows and (form.errors or child_errors):
+        status = 400
+    return render_form(request, TEMPLATE, context, status)
+
+
+def _step_form(step: str, tender, data) -> forms.Form:
+    """The step's own form (besides its rows), filled with what the call has."""
+    if step == "basics":
+        return BasicsForm(data, authority=tender.authority, initial=_initial_basics(tender))
+    if step == "criteria":
+        return CriteriaForm(data, initial={"price_weight": tender.price_weight})
+    if step == "lots":
+        return forms.Form(data)
+    if step == "timeline":
+        return TimelineForm(data, initial={name: getattr(tender, name) for name in TimelineForm.base_fields})
+    return DocumentsForm(data, initial={"exclusion_grounds": tender.exclusion_grounds})
+
+
+def _save_step(request, tender, step: str, form, formset, children_key):
+    """Save the step if its form and rows are valid: (the response to the next step, or None with the status and
+    the rows' errors to show the step again)."""
+    valid = form.is_valid()
+    valid = (formset.is_valid() if formset is not None else True) and valid
+    if not valid:
+        return None, 400, {}
+    fields = dict(form.cleaned_data)
+    children = {}
+    if formset is not None:
+        children[children_key] = _rows(formset)
+    outcome = run_service(
+        form,
+        lambda: services.tender_update(actor=request.user, tender_id=tender.pk, fields=fields, children=children),
+        children=(children_key,) if children_key else (),
+    )
+    if outcome.ok:
+        done(request, _("The step “%(step)s” was saved.") % {"step": dict(STEPS)[step]})
+        if step == "timeline":
+            # Lawful but unwise: the officer reads it on the next page and may come back to change it.
+            for finding in day_off_warnings(outcome.result):
+                messages.warning(request, finding.message)
+        return _next(tender, step), 200, {}
+    return None, outcome.status, outcome.child_errors
+
+
+def _step_page_context(request, tender, step: str, *, form, formset, lots, adding_rows, child_errors) -> dict:
     context = _step_context(
         request,
         tender,
@@ -521,7 +518,7 @@ def draft_step(request, pk: int, step: str):
         form=form,
         formset=formset,
         adding_rows=adding_rows,
-        child_errors=child_errors.get(children_key, []) if children_key else [],
+        child_errors=child_errors,
         mandatory_grounds=MANDATORY_CODES,
         # The timeline step shows what the rule checks say of the saved dates (periods, days off), without blocking.
         findings=[finding for found in tender_findings(tender) for finding in found] if step == "timeline" else [],
@@ -529,9 +526,7 @@ def draft_step(request, pk: int, step: str):
     if step == "criteria":
         price = form.data.get("price_weight") if form.is_bound else tender.price_weight
         context["weight_totals"] = weight_totals(price, _typed_criteria(formset), lots)
-    if status == 200 and not adding_rows and (form.errors or child_errors):
-        status = 400
-    return render_form(request, TEMPLATE, context, status)
+    return context
 
 
 # --- the call's own files -----------------------------------------------------------------------------------

@@ -310,3 +310,27 @@ def test_implausible_price_for_the_pricing_unit_is_refused(open_tender, member_a
     assert response.status_code == 400
     assert response.json()["errors"]["lot_offers"][0]["code"] == "price_implausible"
     assert not Bid.objects.exists()
+
+
+@pytest.mark.parametrize(("price", "code"), [("0", "min_value"), ("99999999.99", "max_value")])
+def test_the_api_and_the_portal_refuse_a_price_out_of_bounds_alike(open_tender, member_a, client_for, price, code):
+    """Issue 20: one validation of the unit price (bids.content.unit_price_field) for the serializer and the form."""
+    from bids.models import MAX_UNIT_PRICE
+    from bids.portal.forms import BidForm
+
+    lot = open_tender.lots.get(number=1)
+    response = client_for(member_a).post(
+        "/api/v1/bids/",
+        {"tender": open_tender.pk, "lot_offers": [{"lot": lot.pk, "unit_price": price}]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    form = BidForm({f"lot_{lot.pk}_offer": "on", f"lot_{lot.pk}_unit_price": price}, tender=open_tender)
+    form.is_valid()
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]["lot_offers"]["0"]["unit_price"]
+    assert error["code"] == code
+    assert [error["message"]] == form.errors[f"lot_{lot.pk}_unit_price"]
+    if code == "max_value":
+        assert error["message"] == f"The price is larger than any plausible price (at most {MAX_UNIT_PRICE})."

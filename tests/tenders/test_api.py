@@ -152,3 +152,31 @@ def test_an_alert_is_set_for_ones_own_organisation_and_other_ids_cannot_be_probe
     assert other.json()["errors"] == missing.json()["errors"]
     assert other.json()["errors"]["provider"][0]["code"] == "does_not_exist"
     assert list(CallAlert.objects.values_list("provider_id", flat=True)) == [provider_a.pk]
+
+
+def test_the_api_sets_and_removes_alerts_through_the_services_as_the_portal_does(member_a, provider_a, client_for):
+    """Issue 20: the API saved through its serializer (a duplicate was a 400 of its own); it calls
+    call_alert_create/delete, so that a duplicate is the services' 409 `duplicate`, as in the portal."""
+    from procurement.models import AuditEvent
+    from tenders.models import CallAlert
+
+    client = client_for(member_a)
+    body = {"provider": provider_a.pk, "cpv_prefix": "8058"}
+
+    created = client.post("/api/v1/alerts/", body, format="json")
+    again = client.post("/api/v1/alerts/", body, format="json")
+    dashed = client.post("/api/v1/alerts/", {"provider": provider_a.pk, "cpv_prefix": "80-5"}, format="json")
+    letters = client.post("/api/v1/alerts/", {"provider": provider_a.pk, "cpv_prefix": "80x"}, format="json")
+
+    assert created.status_code == 201 and created.json()["cpv_prefix"] == "8058"
+    assert again.status_code == 409 and again.json()["code"] == "duplicate"
+    assert dashed.status_code == 201 and dashed.json()["cpv_prefix"] == "805"  # read as the portal reads it
+    assert letters.status_code == 400
+    assert letters.json()["errors"]["cpv_prefix"][0]["code"] == "invalid_cpv_prefix"
+    assert CallAlert.objects.count() == 2
+    assert AuditEvent.objects.filter(action="alert.create").count() == 2
+
+    removed = client.delete(f"/api/v1/alerts/{created.json()['id']}/")
+    assert removed.status_code == 204
+    assert client.delete(f"/api/v1/alerts/{created.json()['id']}/").status_code == 404
+    assert AuditEvent.objects.filter(action="alert.delete").count() == 1
