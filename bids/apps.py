@@ -9,4 +9,9 @@ class BidsConfig(AppConfig):
     verbose_name = _("Bids")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system check)
+        from . import (
+            checks,  # noqa: F401  (registers the system check)
+            document_contexts,
+        )
+
+        document_contexts.register()

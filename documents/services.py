@@ -25,8 +25,9 @@ from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.models import Notification
 from procurement.notifications import INTERRUPTION_KINDS, notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
-from tenders.models import InterruptionDecision, Lot, Tender, TenderInterest
+from tenders.models import Tender, TenderInterest
 
+from .context import BUILDERS, document_languages
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
 from .renderer import RENDERER, render_pdf
 
@@ -67,35 +68,21 @@ def document_filename(document: GeneratedDocument) -> str:
     """The name a document is downloaded and e-mailed under, telling the call, the kind, the party and the version,
     e.g. `HANK-2026-0008_receipt_Opintotalo-Oy_v1.pdf`. Only a provider's own documents (a receipt, a letter) name it,
     as only the provider and the authority read them; the call's other documents (the call, the decision, the
-    comparison, ...) name no bidder. A receipt's version is its submission's."""
-    from bids.models import BidVersion
-
+    comparison, ...) name no bidder. The kind's registration adds its own parts (a lot, a language) and may show
+    another version (a receipt's is its submission's)."""
     parts = [_ascii_slug(document.tender.reference) or f"call-{document.tender_id}", document.kind]
     version = document.version
-    kind, subject = document.kind, document.subject
-    if kind in (DocumentKind.RECEIPT, DocumentKind.LETTER) and document.provider_id:
+    if document.kind in (DocumentKind.RECEIPT, DocumentKind.LETTER) and document.provider_id:
         parts.append(_ascii_slug(document.provider.name) or f"provider-{document.provider_id}")
-    if kind == DocumentKind.RECEIPT and subject.startswith("bid-version:"):
-        number = BidVersion.objects.filter(pk=subject.split(":")[1]).values_list("number", flat=True).first()
-        version = number or version
-    elif kind == DocumentKind.COMPARISON and subject.startswith("lot:"):
-        number = Lot.objects.filter(pk=subject.split(":")[1]).values_list("number", flat=True).first()
-        parts.append(f"lot-{number}")
-    elif kind == DocumentKind.INTERRUPTION and subject.startswith("interruption:"):
-        number = (
-            InterruptionDecision.objects.filter(pk=subject.split(":")[1]).values_list("lot__number", flat=True).first()
-        )
-        if number:
-            parts.append(f"lot-{number}")
-    elif kind == DocumentKind.CALL:
-        parts.append(document.language)
+    naming = BUILDERS[document.kind].filename
+    if naming is not None:
+        extra, version = naming(document)
+        parts += extra
     return "_".join(parts) + f"_v{version}.pdf"
 
 
 def document_render(*, document_id: int) -> GeneratedDocument | None:
     """Render and store a document once; running it again for a ready document changes nothing."""
-    from .context import BUILDERS, document_languages
-
     with transaction.atomic():
         document = GeneratedDocument.objects.select_for_update().filter(pk=document_id).first()
         if document is None:
@@ -108,7 +95,8 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         document.attempts += 1
         document.save(update_fields=["status", "status_changed_at", "attempts"])
 
-    template, build_context, template_version = BUILDERS[document.kind]
+    document_type = BUILDERS[document.kind]
+    template, build_context, template_version = document_type.template, document_type.build, document_type.version
     try:
         document = GeneratedDocument.objects.select_related("tender__authority").get(pk=document_id)
         context = build_context(document)

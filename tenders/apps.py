@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class TendersConfig(AppConfig):
     name = "tenders"
     verbose_name = _("Calls for tenders")
+
+    def ready(self) -> None:
+        from . import document_contexts
+
+        document_contexts.register()
