@@ -4,6 +4,7 @@ why they were rejected), and the procedure report; registered in `apps.py`. Thei
 records in a fixed number of queries."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
@@ -86,13 +87,25 @@ def _exclusion_ground(code: str) -> dict:
     }
 
 
-def lot_reasons(tender, decision) -> dict:
-    """Per lot, what the decision states as its reasons: each ranked offer's points per criterion (price and each
-    quality criterion, with the panel's reason for each quality score), total and rank; each rejected offer with its
-    legal ground and the officer's specific reason; a cancelled or unsuccessful lot with its reason; and the bids
-    refused at the box for arriving after the deadline. A reason concerning a part its bidder marked as a business
-    secret is flagged `secret`: the decision shows the panel's public summary (or that it is withheld), the bidder's
-    own letter the whole reason. Prices and points are never secret."""
+@dataclass
+class _Evaluated:
+    """The records of a call's evaluation that the reasons of its lots are told from, each read in one query."""
+
+    lots: list
+    criteria: list
+    requirements: dict
+    secrets: dict[int, set[str]]
+    awards: dict[int, list]
+    results: dict[int, list]
+    scores: dict[int, dict]
+    failed_checks: dict[int, list]
+    price_rejections: dict
+    conformity_rejections: dict
+    offers: dict[int, list]
+    draws: dict[int, list[dict]]
+
+
+def _evaluated(tender, decision) -> _Evaluated:
     lots = list(tender.lots.order_by("number"))
     criteria = list(tender.criteria.order_by("number"))
     requirements = {r.pk: r for r in tender.requirements.order_by("number")}
@@ -129,87 +142,104 @@ def lot_reasons(tender, decision) -> dict:
         .order_by("bid__provider__name", "pk")
     ):
         offers[offer.lot_id].append(offer)
-    lot_ids = [lot.pk for lot in lots]
-    draws = lot_draws(lot_ids)
+    return _Evaluated(
+        lots=lots,
+        criteria=criteria,
+        requirements=requirements,
+        secrets=secrets,
+        awards=awards,
+        results=results,
+        scores=scores,
+        failed_checks=failed_checks,
+        price_rejections=price_rejections,
+        conformity_rejections=conformity_rejections,
+        offers=offers,
+        draws=lot_draws([lot.pk for lot in lots]),
+    )
 
-    def quality_rows(offer, lot, calculation) -> list[dict]:
-        parts = calculation.get("quality", {})
-        rows = []
-        for criterion in criteria:
-            if criterion.lot_id not in (None, lot.pk):
-                continue
-            score = scores[offer.pk].get(criterion.pk)
-            part = parts.get(str(criterion.pk), {})
-            rows.append(
-                {
-                    "criterion": criterion,
-                    "score": score,
-                    "points": score.points if score else None,
-                    "weighted": Decimal(part["weighted"]) if part.get("weighted") else None,
-                    "secret": f"quality:{criterion.pk}" in secrets.get(offer.bid_id, set()),
-                }
-            )
-        return rows
 
-    def grounds_of(offer) -> list[dict]:
-        grounds = []
-        for check in failed_checks.get(offer.bid_id, []):
-            if check.subject == "exclusion":
-                grounds.append({"kind": "exclusion", "check": check, "exclusion": _exclusion_ground(check.ground)})
-            else:
-                requirement_id = int(check.subject.split(":")[1])
-                grounds.append(
-                    {
-                        "kind": "requirement",
-                        "check": check,
-                        "requirement": requirements.get(requirement_id),
-                        "secret": f"evidence:{requirement_id}" in secrets.get(offer.bid_id, set()),
-                    }
-                )
-        if offer.pk in conformity_rejections:
-            grounds.append({"kind": "nonconforming", "rejection": conformity_rejections[offer.pk]})
-        if offer.pk in price_rejections:
-            grounds.append({"kind": "abnormally_low", "rejection": price_rejections[offer.pk]})
-        return grounds
-
-    items = []
-    for lot in lots:
-        lot_awards = awards.get(lot.pk, [])
-        ranked = []
-        for result in sorted(results.get(lot.pk, []), key=lambda r: (r.rank, r.lot_offer_id)):
-            ranked.append(
-                {
-                    "result": result,
-                    "offer": result.lot_offer,
-                    "provider": result.lot_offer.bid.provider,
-                    "rank": result.rank,
-                    "quality": quality_rows(result.lot_offer, lot, result.calculation),
-                }
-            )
-        rejected = [
-            {"offer": offer, "provider": offer.bid.provider, "grounds": grounds}
-            for offer in offers.get(lot.pk, [])
-            for grounds in [grounds_of(offer)]
-            if grounds
-        ]
-        if not lot_awards and lot.status == LotStatus.OPEN:
-            continue  # not decided (yet): a lot still being evaluated is no part of this decision
-        items.append(
+def _quality_rows(evaluated: _Evaluated, offer, lot, calculation) -> list[dict]:
+    """A ranked offer's points and the panel's reason for each quality criterion of its lot."""
+    parts = calculation.get("quality", {})
+    rows = []
+    for criterion in evaluated.criteria:
+        if criterion.lot_id not in (None, lot.pk):
+            continue
+        score = evaluated.scores[offer.pk].get(criterion.pk)
+        part = parts.get(str(criterion.pk), {})
+        rows.append(
             {
-                "lot": lot,
-                "status": lot.status,
-                "interrupted": lot.status in (LotStatus.CANCELLED, LotStatus.UNSUCCESSFUL),
-                "cancelled": lot.status == LotStatus.CANCELLED,
-                "status_reason": lot.status_reason,
-                "winners": [a.winner for a in lot_awards if a.winner is not None],
-                "results": [r["result"] for r in ranked],
-                "ranked": ranked,
-                "rejected": rejected,
-                "criteria": [c for c in criteria if c.lot_id in (None, lot.pk)],
-                "draws": draws.get(lot.pk, []),
+                "criterion": criterion,
+                "score": score,
+                "points": score.points if score else None,
+                "weighted": Decimal(part["weighted"]) if part.get("weighted") else None,
+                "secret": f"quality:{criterion.pk}" in evaluated.secrets.get(offer.bid_id, set()),
             }
         )
-    # Bids refused at the box for arriving after the deadline: never opened, so only who and when.
+    return rows
+
+
+def _rejection_grounds(evaluated: _Evaluated, offer) -> list[dict]:
+    """Why an offer was rejected: each failed qualification check, non-conformity, an abnormally low price."""
+    grounds = []
+    for check in evaluated.failed_checks.get(offer.bid_id, []):
+        if check.subject == "exclusion":
+            grounds.append({"kind": "exclusion", "check": check, "exclusion": _exclusion_ground(check.ground)})
+        else:
+            requirement_id = int(check.subject.split(":")[1])
+            grounds.append(
+                {
+                    "kind": "requirement",
+                    "check": check,
+                    "requirement": evaluated.requirements.get(requirement_id),
+                    "secret": f"evidence:{requirement_id}" in evaluated.secrets.get(offer.bid_id, set()),
+                }
+            )
+    if offer.pk in evaluated.conformity_rejections:
+        grounds.append({"kind": "nonconforming", "rejection": evaluated.conformity_rejections[offer.pk]})
+    if offer.pk in evaluated.price_rejections:
+        grounds.append({"kind": "abnormally_low", "rejection": evaluated.price_rejections[offer.pk]})
+    return grounds
+
+
+def _lot_item(evaluated: _Evaluated, lot) -> dict | None:
+    """A decided lot's reasons; none for a lot still being evaluated, which is no part of the decision."""
+    lot_awards = evaluated.awards.get(lot.pk, [])
+    ranked = [
+        {
+            "result": result,
+            "offer": result.lot_offer,
+            "provider": result.lot_offer.bid.provider,
+            "rank": result.rank,
+            "quality": _quality_rows(evaluated, result.lot_offer, lot, result.calculation),
+        }
+        for result in sorted(evaluated.results.get(lot.pk, []), key=lambda r: (r.rank, r.lot_offer_id))
+    ]
+    rejected = [
+        {"offer": offer, "provider": offer.bid.provider, "grounds": grounds}
+        for offer in evaluated.offers.get(lot.pk, [])
+        for grounds in [_rejection_grounds(evaluated, offer)]
+        if grounds
+    ]
+    if not lot_awards and lot.status == LotStatus.OPEN:
+        return None  # not decided (yet): a lot still being evaluated is no part of this decision
+    return {
+        "lot": lot,
+        "status": lot.status,
+        "interrupted": lot.status in (LotStatus.CANCELLED, LotStatus.UNSUCCESSFUL),
+        "cancelled": lot.status == LotStatus.CANCELLED,
+        "status_reason": lot.status_reason,
+        "winners": [a.winner for a in lot_awards if a.winner is not None],
+        "results": [r["result"] for r in ranked],
+        "ranked": ranked,
+        "rejected": rejected,
+        "criteria": [c for c in evaluated.criteria if c.lot_id in (None, lot.pk)],
+        "draws": evaluated.draws.get(lot.pk, []),
+    }
+
+
+def _late_bids(tender) -> list[dict]:
+    """Bids refused at the box for arriving after the deadline: never opened, so only who and when."""
     late_at: dict[int, object] = {}
     for event in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at"):
         if event.object_id.isdigit():
@@ -222,7 +252,19 @@ def lot_reasons(tender, decision) -> dict:
         if bid.pk in late_at
     ]
     late.sort(key=lambda item: item["received_at"])
-    return {"lots": items, "late": late, "secrets": secrets}
+    return late
+
+
+def lot_reasons(tender, decision) -> dict:
+    """Per lot, what the decision states as its reasons: each ranked offer's points per criterion (price and each
+    quality criterion, with the panel's reason for each quality score), total and rank; each rejected offer with its
+    legal ground and the officer's specific reason; a cancelled or unsuccessful lot with its reason; and the bids
+    refused at the box for arriving after the deadline. A reason concerning a part its bidder marked as a business
+    secret is flagged `secret`: the decision shows the panel's public summary (or that it is withheld), the bidder's
+    own letter the whole reason. Prices and points are never secret."""
+    evaluated = _evaluated(tender, decision)
+    items = [item for lot in evaluated.lots if (item := _lot_item(evaluated, lot)) is not None]
+    return {"lots": items, "late": _late_bids(tender), "secrets": evaluated.secrets}
 
 
 def _reason_data(text: str, public: str, secret: bool, *, full: bool) -> dict:
@@ -305,47 +347,62 @@ def lot_source_data(item: dict, *, full_for_bid: int | None = None) -> dict:
     }
 
 
-def decision_context(document: GeneratedDocument) -> dict:
-    tender = document.tender
-    decision = (
+def _decided_award(tender) -> AwardDecision:
+    """The call's award decision, with each lot's award and winner."""
+    return (
         AwardDecision.objects.select_related("tender__authority", "decided_by")
         .prefetch_related("lot_awards__lot", "lot_awards__winner__bid__provider")
         .get(tender=tender)
     )
-    reasons = lot_reasons(tender, decision)
-    lots = reasons["lots"]
-    # The periods run from the notification: the sending that counts, or today's if the decision is still unsent.
-    periods = expected_periods(decision)
-    # The rule set of the call's publication, and the remedy its regime and the authority's kind give.
-    redress = redress_for(tender=tender, regime=decision.regime)
-    rules = redress.rules
-    source_data = {
+
+
+def _decision_source_data(tender, decision, reasons: dict, redress, periods) -> dict:
+    """What the decision records as its source.json: the reasons as its text states them, no business secret."""
+    return {
         "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
         "decided_at": decision.decided_at,
         "regime": decision.regime,
         "redress": redress.as_dict(),
         "periods": periods.as_dict(),
-        "lots": [lot_source_data(item) for item in lots],
+        "lots": [lot_source_data(item) for item in reasons["lots"]],
         "late": [{"provider": x["provider"].business_id, "received_at": x["received_at"]} for x in reasons["late"]],
     }
+
+
+def _decision_redress(decision, redress, periods) -> dict:
+    """The law the decision is made under and the remedy it gives, with the periods it counts."""
     return {
-        "source_data": source_data,
+        "under_act": decision.regime != Regime.SMALL,
+        "eu": decision.regime == Regime.EU,
+        "rules": redress.rules,
+        "redress": redress,
+        "periods": periods,
+        "appeal_deadline": periods.appeal_deadline,
+    }
+
+
+def decision_context(document: GeneratedDocument) -> dict:
+    """The award decision: per lot its reasons (`lot_reasons`), the bids refused as late, and the redress."""
+    tender = document.tender
+    decision = _decided_award(tender)
+    reasons = lot_reasons(tender, decision)
+    # The periods run from the notification: the sending that counts, or today's if the decision is still unsent.
+    periods = expected_periods(decision)
+    # The rule set of the call's publication, and the remedy its regime and the authority's kind give.
+    redress = redress_for(tender=tender, regime=decision.regime)
+    return {
+        "source_data": _decision_source_data(tender, decision, reasons, redress, periods),
         # Decisions bind in Finnish or Swedish: a bilingual authority's decision has both, one after the other.
         "languages": tender.document_languages,
         "tender": tender,
         "authority": tender.authority,
         "decision": decision,
-        "lots": lots,
+        "lots": reasons["lots"],
         "late": reasons["late"],
         "secrets": reasons["secrets"],
         "criteria": list(tender.criteria.all()),
         "bid_count": tender.bids.filter(status=BidStatus.SUBMITTED).count(),
-        "under_act": decision.regime != Regime.SMALL,
-        "eu": decision.regime == Regime.EU,
-        "rules": rules,
-        "redress": redress,
-        "periods": periods,
-        "appeal_deadline": periods.appeal_deadline,
+        **_decision_redress(decision, redress, periods),
         "generated_at": timezone.now(),
         "document": document,
     }
