@@ -1,17 +1,18 @@
-"""The documents of a bid: the receipt of a submission (registered in `apps.py`), and what the documents of the
-evaluation read from the bids' sealed manifests (the business secrets)."""
+"""The documents of a bid: the receipt of a submission; who reads a document as a bidder (registered in
+`apps.py`); and what the documents of the evaluation read from the bids' sealed manifests (the business secrets)."""
 
 from datetime import UTC
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from documents.context import register_context
 from documents.models import DocumentKind, GeneratedDocument
+from documents.readers import BIDDER, INTERESTED, PROVIDER_BID_SUBMITTED, register_reader_condition
 from procurement.periods import HELSINKI
 
 from .content import version_context, version_manifest
-from .models import BidStatus, BidVersion
+from .models import Bid, BidStatus, BidVersion
 from .sealing import unseal_json_many
 
 
@@ -81,7 +82,37 @@ def receipt_filename(document: GeneratedDocument) -> tuple[list[str], int]:
     return [], version
 
 
+def bidder_in_tender(*, user, roles) -> Q:
+    """One of the user's providers has a submitted bid in the document's call."""
+    return Q(
+        Exists(
+            Bid.objects.filter(
+                tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of, status=BidStatus.SUBMITTED
+            )
+        )
+    )
+
+
+def has_bid_in_tender(*, user, roles) -> Q:
+    """One of the user's providers has a bid in the document's call, submitted, withdrawn or a draft."""
+    return Q(Exists(Bid.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
+
+
+def provider_bid_submitted(*, user, roles) -> Q:
+    """The document's own provider has a submitted bid in its call (a receipt of a bid that stands)."""
+    return Q(
+        Exists(
+            Bid.objects.filter(
+                tender_id=OuterRef("tender_id"), provider_id=OuterRef("provider_id"), status=BidStatus.SUBMITTED
+            )
+        )
+    )
+
+
 def register() -> None:
+    register_reader_condition(BIDDER, bidder_in_tender)
+    register_reader_condition(INTERESTED, has_bid_in_tender)
+    register_reader_condition(PROVIDER_BID_SUBMITTED, provider_bid_submitted)
     register_context(
         DocumentKind.RECEIPT,
         template="documents/receipt.html",

@@ -2,7 +2,7 @@
 the decision was sent to it (won, not chosen with its rank, rejected with the legal ground), a lot or call
 interrupted by a decision sent to it, a bid refused as late; otherwise pending. Never another provider's data and
 nothing from the evaluation before the sending. The facts are the decision's own
-(`evaluation.document_contexts.lot_reasons`), so that the portal says what the decision and the letter say."""
+(`evaluation.document_contexts.reasons.lot_reasons`), so that the portal says what the decision and the letter say."""
 
 from dataclasses import dataclass, field
 
@@ -102,7 +102,7 @@ def bid_outcomes(*, user, bids: list[Bid]) -> dict[int, BidOutcome]:
     from documents.models import DocumentKind, DocumentStatus
     from documents.services import documents_visible_to
 
-    from .document_contexts import lot_reasons
+    from .document_contexts.reasons import lot_reasons
 
     outcomes: dict[int, BidOutcome] = {}
     if not bids:
@@ -222,7 +222,7 @@ def comparison_for_bidder(*, user, tender_id) -> dict:
     from procurement.errors import NotFound
     from tenders.selectors import tender_get
 
-    from .document_contexts import lot_reasons
+    from .document_contexts.reasons import lot_reasons
 
     tender = tender_get(user=user, tender_id=tender_id)
     own = list(

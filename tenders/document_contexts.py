@@ -1,17 +1,21 @@
-"""The documents of a call itself: the call for tenders as it stood in each version (registered in `apps.py`)."""
+"""The documents of a call itself: the call for tenders as it stood in each version; and what the documents app
+asks of the call's records (which call a user may see, who showed interest in it). Registered in `apps.py`."""
 
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from documents.context import register_context
 from documents.models import DocumentKind, GeneratedDocument
+from documents.readers import INTERESTED, register_reader_condition, register_tender_lookup
 from procurement.models import Language
 from procurement.rules import rules_for_tender
 
 from .cpv import cpv_name
-from .models import PricingUnit, StudyPath, SuitabilityKind, TenderVersion
+from .models import PricingUnit, StudyPath, SuitabilityKind, TenderInterest, TenderVersion
+from .selectors import tender_get
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
@@ -82,7 +86,14 @@ def call_filename(document: GeneratedDocument) -> tuple[list[str], int]:
     return [document.language], document.version
 
 
+def interested_in_tender(*, user, roles) -> Q:
+    """One of the user's providers viewed or follows the document's call."""
+    return Q(Exists(TenderInterest.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
+
+
 def register() -> None:
+    register_tender_lookup(tender_get)
+    register_reader_condition(INTERESTED, interested_in_tender)
     register_context(
         DocumentKind.CALL,
         template="documents/call.html",

@@ -18,5 +18,23 @@ OWNERS = {
 def test_every_kind_has_a_builder_from_its_owner():
     assert set(BUILDERS) == set(DocumentKind.values) == set(OWNERS)
     for kind, document_type in BUILDERS.items():
-        assert document_type.build.__module__ == f"{OWNERS[kind]}.document_contexts", kind
+        assert document_type.build.__module__.startswith(f"{OWNERS[kind]}.document_contexts"), kind
         assert document_type.template.startswith("documents/")
+
+
+def test_every_reader_condition_and_the_panel_gate_are_registered_by_their_owners():
+    """The rule of each kind (`documents.services._document_readers`) is written in these conditions: one left
+    unregistered would silently read as "nobody"."""
+    from documents import readers
+
+    owners = {
+        readers.CLEAN_PANEL_SEAT: {"evaluation"},
+        readers.SIGNED_AWARD: {"evaluation"},
+        readers.BIDDER: {"bids"},
+        readers.INTERESTED: {"tenders", "bids"},
+        readers.PROVIDER_BID_SUBMITTED: {"bids"},
+    }
+    registered = {name: {c.__module__.split(".")[0] for c in found} for name, found in readers.CONDITIONS.items()}
+    assert registered == owners
+    assert [gate.__module__ for gate in readers.BID_CONTENT_GATES] == ["evaluation.panel"]
+    assert [lookup.__module__ for lookup in readers.TENDER_LOOKUPS] == ["tenders.selectors"]
