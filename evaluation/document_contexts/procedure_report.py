@@ -113,6 +113,127 @@ def _price_explanation_status(request) -> object:
     return _("awaiting an answer")
 
 
+def _rejected(tender) -> tuple[list[dict], dict]:
+    """Each rejection with its legal ground: failed qualification checks, abnormally low prices, non-conformities and
+    the bids refused as late (named only after the opening); and the price rejections by offer."""
+    requirements = {r.pk: r for r in tender.requirements.all()}
+    rejected = [
+        {
+            "provider": check.bid.provider,
+            "ground": _qualification_ground(check.subject, requirements, check.ground),
+            # Lazy: the Swedish section states the reason's Swedish text.
+            "reason": in_section_language(check.reason, check.reason_sv),
+        }
+        for check in (
+            QualificationCheck.objects.filter(bid__tender=tender, passed=False, bid__status=BidStatus.SUBMITTED)
+            .select_related("bid__provider")
+            .order_by("bid__provider__name", "subject")
+        )
+    ]
+    rejections = {
+        r.lot_offer_id: r
+        for r in PriceRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
+            "lot_offer__bid__provider", "lot_offer__lot"
+        )
+    }
+    rejected += [
+        {"provider": r.lot_offer.bid.provider, "ground": r.statement(), "reason": ""} for r in rejections.values()
+    ]
+    rejected += [
+        {"provider": r.lot_offer.bid.provider, "ground": r.statement(), "reason": ""}
+        for r in ConformityRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
+            "lot_offer__bid__provider", "lot_offer__lot"
+        )
+    ]
+    # A bid refused at the box for arriving late (the event's object is the bid); named only after the opening.
+    late_at = {
+        int(e.object_id): e.at
+        for e in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at")
+        if e.object_id.isdigit()
+    }
+    for bid in Bid.objects.filter(pk__in=late_at).select_related("provider").order_by("provider__name"):
+        local = late_at[bid.pk].astimezone(HELSINKI)
+        rejected.append(
+            {
+                "provider": bid.provider,
+                "ground": format_lazy(
+                    _("The bid arrived after the tender deadline, on {date} at {time}, and was not accepted."),
+                    date=f"{local:%-d.%-m.%Y}",
+                    time=f"{local:%H.%M.%S}",
+                ),
+                "reason": "",
+            }
+        )
+    return rejected, rejections
+
+
+def _abnormal(tender, rejections: dict) -> list[dict]:
+    """The offers flagged as abnormally low, asked to explain their price or rejected for it, with the outcome."""
+    flagged = abnormally_low_offers(tender)
+    asked = {}
+    for request in ProviderRequest.objects.filter(
+        bid__tender=tender, kind=ProviderRequest.Kind.PRICE_EXPLANATION, lot_offer__isnull=False
+    ).order_by("requested_at", "pk"):
+        asked[request.lot_offer_id] = request  # the latest request of each offer
+    abnormal = []
+    for offer in (
+        LotOffer.objects.filter(pk__in=set(flagged) | set(asked) | set(rejections))
+        .select_related("bid__provider", "lot")
+        .order_by("lot__number", "bid__provider__name")
+    ):
+        request = asked.get(offer.pk)
+        if offer.pk in rejections:
+            outcome = _("The offer was rejected for its price (section 96).")
+        elif request is not None:
+            outcome = _("The offer was kept in the evaluation.")
+        else:
+            outcome = _("No explanation was asked for; the offer was kept in the evaluation.")
+        abnormal.append(
+            {
+                "lot": offer.lot,
+                "provider": offer.bid.provider,
+                "comparison_price": offer.comparison_price,
+                "flagged": offer.pk in flagged,
+                "request": request,
+                "status": _price_explanation_status(request) if request else None,
+                "outcome": outcome,
+            }
+        )
+    return abnormal
+
+
+def _winners(tender, decision) -> dict[int, list[dict]]:
+    """Each lot's winners with their rank and result."""
+    winners: dict[int, list[dict]] = {}
+    results = {r.lot_offer_id: r for r in LotResult.objects.filter(lot__tender=tender)}
+    for award in LotAward.objects.filter(decision=decision).select_related("winner__bid__provider"):
+        if award.winner is not None:
+            winners.setdefault(award.lot_id, []).append(
+                {"rank": award.rank, "offer": award.winner, "result": results.get(award.winner_id)}
+            )
+    return winners
+
+
+def _source_data(tender, events: list, *, opened: bool, bid_count: int) -> dict:
+    return {
+        "tender": tender.pk,
+        "status": tender.status,
+        "opened": opened,
+        "bids": bid_count,
+        "events": [
+            {
+                "sequence": e.sequence,
+                "at": e.at,
+                "action": e.action,
+                # The PDF carries this as source.json: a sealed bid's submitter stays unnamed there too.
+                "actor": e.actor_name if opened or not e.action.startswith("bid.") else "",
+                "hash": e.hash,
+            }
+            for e in events
+        ],
+    }
+
+
 def procedure_report_context(document: GeneratedDocument) -> dict:
     tender = document.tender
     events = list(
@@ -131,90 +252,10 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
     lots = list(tender.lots.order_by("number"))
     rejected, abnormal, winners, draws = [], [], {}, {}
     if opened:
-        requirements = {r.pk: r for r in tender.requirements.all()}
-        for check in (
-            QualificationCheck.objects.filter(bid__tender=tender, passed=False, bid__status=BidStatus.SUBMITTED)
-            .select_related("bid__provider")
-            .order_by("bid__provider__name", "subject")
-        ):
-            rejected.append(
-                {
-                    "provider": check.bid.provider,
-                    "ground": _qualification_ground(check.subject, requirements, check.ground),
-                    # Lazy: the Swedish section states the reason's Swedish text.
-                    "reason": in_section_language(check.reason, check.reason_sv),
-                }
-            )
-        rejections = {
-            r.lot_offer_id: r
-            for r in PriceRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
-                "lot_offer__bid__provider", "lot_offer__lot"
-            )
-        }
-        rejected += [
-            {"provider": r.lot_offer.bid.provider, "ground": r.statement(), "reason": ""} for r in rejections.values()
-        ]
-        rejected += [
-            {"provider": r.lot_offer.bid.provider, "ground": r.statement(), "reason": ""}
-            for r in ConformityRejection.objects.filter(lot_offer__bid__tender=tender).select_related(
-                "lot_offer__bid__provider", "lot_offer__lot"
-            )
-        ]
-        # A bid refused at the box for arriving late (the event's object is the bid); named only after the opening.
-        late_at = {
-            int(e.object_id): e.at
-            for e in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at")
-            if e.object_id.isdigit()
-        }
-        for bid in Bid.objects.filter(pk__in=late_at).select_related("provider").order_by("provider__name"):
-            local = late_at[bid.pk].astimezone(HELSINKI)
-            rejected.append(
-                {
-                    "provider": bid.provider,
-                    "ground": format_lazy(
-                        _("The bid arrived after the tender deadline, on {date} at {time}, and was not accepted."),
-                        date=f"{local:%-d.%-m.%Y}",
-                        time=f"{local:%H.%M.%S}",
-                    ),
-                    "reason": "",
-                }
-            )
-        flagged = abnormally_low_offers(tender)
-        asked = {}
-        for request in ProviderRequest.objects.filter(
-            bid__tender=tender, kind=ProviderRequest.Kind.PRICE_EXPLANATION, lot_offer__isnull=False
-        ).order_by("requested_at", "pk"):
-            asked[request.lot_offer_id] = request  # the latest request of each offer
-        for offer in (
-            LotOffer.objects.filter(pk__in=set(flagged) | set(asked) | set(rejections))
-            .select_related("bid__provider", "lot")
-            .order_by("lot__number", "bid__provider__name")
-        ):
-            request = asked.get(offer.pk)
-            if offer.pk in rejections:
-                outcome = _("The offer was rejected for its price (section 96).")
-            elif request is not None:
-                outcome = _("The offer was kept in the evaluation.")
-            else:
-                outcome = _("No explanation was asked for; the offer was kept in the evaluation.")
-            abnormal.append(
-                {
-                    "lot": offer.lot,
-                    "provider": offer.bid.provider,
-                    "comparison_price": offer.comparison_price,
-                    "flagged": offer.pk in flagged,
-                    "request": request,
-                    "status": _price_explanation_status(request) if request else None,
-                    "outcome": outcome,
-                }
-            )
+        rejected, rejections = _rejected(tender)
+        abnormal = _abnormal(tender, rejections)
         if decision is not None:
-            results = {r.lot_offer_id: r for r in LotResult.objects.filter(lot__tender=tender)}
-            for award in LotAward.objects.filter(decision=decision).select_related("winner__bid__provider"):
-                if award.winner is not None:
-                    winners.setdefault(award.lot_id, []).append(
-                        {"rank": award.rank, "offer": award.winner, "result": results.get(award.winner_id)}
-                    )
+            winners = _winners(tender, decision)
             draws = lot_draws([lot.pk for lot in lots])
     panel = list(PanelMember.objects.filter(tender=tender).select_related("user"))
     lot_rows = [
@@ -227,23 +268,7 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
         for lot in lots
     ]
     return {
-        "source_data": {
-            "tender": tender.pk,
-            "status": tender.status,
-            "opened": opened,
-            "bids": len(bids),
-            "events": [
-                {
-                    "sequence": e.sequence,
-                    "at": e.at,
-                    "action": e.action,
-                    # The PDF carries this as source.json: a sealed bid's submitter stays unnamed there too.
-                    "actor": e.actor_name if opened or not e.action.startswith("bid.") else "",
-                    "hash": e.hash,
-                }
-                for e in events
-            ],
-        },
+        "source_data": _source_data(tender, events, opened=opened, bid_count=len(bids)),
         "tender": tender,
         "authority": tender.authority,
         "versions": list(tender.versions.order_by("number")),
