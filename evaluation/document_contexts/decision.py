@@ -76,15 +76,11 @@ def decision_context(document: GeneratedDocument) -> dict:
     }
 
 
-def letter_context(document: GeneratedDocument) -> dict:
-    """The decision as one bidder is told it: for each lot it offered, its own points per criterion with the panel's
-    whole reasons (a part it marked as a business secret included: the reasons are its own), or why its offer was
-    rejected; the winner's points per criterion for comparison; the draws it took part in."""
-    context = decision_context(document)
-    bid = Bid.objects.select_related("provider").get(pk=int(document.subject.split(":")[1]))
+def _own_lots(lots: list[dict], bid) -> list[dict]:
+    """The decided lots the bid offered, each with its own row or rejection, the winners' rows and its draws."""
     offered = set(bid.lot_offers.values_list("lot_id", flat=True))
     own = []
-    for item in context["lots"]:
+    for item in lots:
         mine = [row for row in item["ranked"] if row["offer"].bid_id == bid.pk]
         rejected = [row for row in item["rejected"] if row["offer"].bid_id == bid.pk]
         if not (mine or rejected or item["lot"].pk in offered):
@@ -109,12 +105,11 @@ def letter_context(document: GeneratedDocument) -> dict:
                 "draws": [d for d in item["draws"] if bid.pk in d["tied_bids"]],
             }
         )
-    decision_document = (
-        GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION)
-        .order_by("version")
-        .first()
-    )
-    periods = expected_periods(context["decision"], lot_ids={item["lot"].pk for item in own})
+    return own
+
+
+def _own_source_data(own: list[dict], bid) -> list[dict]:
+    """The letter's recorded data of each lot: its own reasons whole, the winners' results, no one else's."""
     own_data = []
     for o in own:
         data = lot_source_data(o["item"], full_for_bid=bid.pk)
@@ -122,6 +117,22 @@ def letter_context(document: GeneratedDocument) -> dict:
         data["results"] = [r for r in data["results"] if r["provider"] in shown]
         data["rejected"] = [r for r in data["rejected"] if r["provider"] == bid.provider.business_id]
         own_data.append({**data, "won": o["won"], "rank": o["result"].rank if o["result"] else None})
+    return own_data
+
+
+def letter_context(document: GeneratedDocument) -> dict:
+    """The decision as one bidder is told it: for each lot it offered, its own points per criterion with the panel's
+    whole reasons (a part it marked as a business secret included: the reasons are its own), or why its offer was
+    rejected; the winner's points per criterion for comparison; the draws it took part in."""
+    context = decision_context(document)
+    bid = Bid.objects.select_related("provider").get(pk=int(document.subject.split(":")[1]))
+    own = _own_lots(context["lots"], bid)
+    decision_document = (
+        GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION)
+        .order_by("version")
+        .first()
+    )
+    periods = expected_periods(context["decision"], lot_ids={item["lot"].pk for item in own})
     context.update(
         {
             # The bidder's own language first (the decision's order is the authority's).
@@ -136,7 +147,7 @@ def letter_context(document: GeneratedDocument) -> dict:
             "source_data": {
                 "bid": bid.pk,
                 "provider": bid.provider.business_id,
-                "lots": own_data,
+                "lots": _own_source_data(own, bid),
                 "decision": context["source_data"],
             },
         }

@@ -14,6 +14,43 @@ from tenders.models import InterruptionDecision
 from ..models import ConformityRejection, PriceRejection, QualificationCheck, in_section_language
 
 
+def _interruption_decision(document: GeneratedDocument) -> InterruptionDecision:
+    """The decision the document records (its subject), or the call's own for an edition requested before the
+    decisions were recorded."""
+    decisions = InterruptionDecision.objects.select_related("lot", "decided_by").filter(tender=document.tender)
+    if document.subject.startswith(KEY_PREFIX):
+        return decisions.get(pk=int(document.subject.removeprefix(KEY_PREFIX)))
+    return decisions.get(lot__isnull=True)
+
+
+def _concerned_offers(tender, decision) -> list[dict]:
+    """The offers the decision concerns (the lot's, or the call's), each with the grounds it was rejected on."""
+    rows = LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED).select_related(
+        "bid__provider", "lot"
+    )
+    if decision.lot_id is not None:
+        rows = rows.filter(lot_id=decision.lot_id)
+    # Each failed qualification check's reason, in the section's language (lazy).
+    failed_checks = defaultdict(list)
+    for check in QualificationCheck.objects.filter(bid__tender=tender, passed=False).order_by("subject"):
+        failed_checks[check.bid_id].append(in_section_language(check.reason, check.reason_sv))
+    rejections = {
+        r.lot_offer_id: r for r in PriceRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
+    }
+    nonconforming = {
+        r.lot_offer_id: r
+        for r in ConformityRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
+    }
+    offers = []
+    for offer in rows.order_by("lot__number", "bid__provider__name", "pk"):
+        grounds = list(failed_checks.get(offer.bid_id, []))
+        for rejection in (rejections.get(offer.pk), nonconforming.get(offer.pk)):
+            if rejection is not None:
+                grounds.append(rejection.statement())
+        offers.append({"offer": offer, "provider": offer.bid.provider, "lot": offer.lot, "grounds": grounds})
+    return offers
+
+
 def interruption_context(document: GeneratedDocument) -> dict:
     """A decision to interrupt the call or a lot (`tenders.interruption`): the authority, the call, the lot, what is
     decided and why, the bidders and offers it concerns (after the opening only: before it the bids stay sealed), and
@@ -22,40 +59,12 @@ def interruption_context(document: GeneratedDocument) -> dict:
     The redress section is the award decision's partial (documents/redress_*.html) with `redress`, `periods` (an
     `evaluation.periods.Periods`, no standstill) and `authority`."""
     tender = document.tender
-    decisions = InterruptionDecision.objects.select_related("lot", "decided_by").filter(tender=tender)
-    if document.subject.startswith(KEY_PREFIX):
-        decision = decisions.get(pk=int(document.subject.removeprefix(KEY_PREFIX)))
-    else:  # an edition requested before the decisions were recorded: the call's own
-        decision = decisions.get(lot__isnull=True)
+    decision = _interruption_decision(document)
     periods = expected_interruption_periods(decision)
     rules = rules_for_tender(tender)
     # The bids were opened before the decision: it names the bidders and the offers it concerns.
     opened = tender.opened_at is not None and tender.opened_at <= decision.decided_at
-    offers = []
-    if opened:
-        rows = LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED).select_related(
-            "bid__provider", "lot"
-        )
-        if decision.lot_id is not None:
-            rows = rows.filter(lot_id=decision.lot_id)
-        # Each failed qualification check's reason, in the section's language (lazy).
-        failed_checks = defaultdict(list)
-        for check in QualificationCheck.objects.filter(bid__tender=tender, passed=False).order_by("subject"):
-            failed_checks[check.bid_id].append(in_section_language(check.reason, check.reason_sv))
-        rejections = {
-            r.lot_offer_id: r
-            for r in PriceRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
-        }
-        nonconforming = {
-            r.lot_offer_id: r
-            for r in ConformityRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
-        }
-        for offer in rows.order_by("lot__number", "bid__provider__name", "pk"):
-            grounds = list(failed_checks.get(offer.bid_id, []))
-            for rejection in (rejections.get(offer.pk), nonconforming.get(offer.pk)):
-                if rejection is not None:
-                    grounds.append(rejection.statement())
-            offers.append({"offer": offer, "provider": offer.bid.provider, "lot": offer.lot, "grounds": grounds})
+    offers = _concerned_offers(tender, decision) if opened else []
     return {
         "source_data": {
             "decision": decision.pk,

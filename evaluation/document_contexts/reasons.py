@@ -246,34 +246,36 @@ def reason_data(text: str, public: str, secret: bool, *, full: bool) -> dict:
     return {"reason": text}
 
 
+def _ground_data(ground: dict, *, full: bool) -> dict:
+    """A rejection ground as the document records it (a secret requirement's reason whole only if `full`)."""
+    kind = ground["kind"]
+    if kind == "exclusion":
+        return {
+            "kind": kind,
+            "ground": ground["exclusion"]["code"],
+            "section": ground["exclusion"]["section"],
+            "reason": ground["check"].reason,
+        }
+    if kind == "requirement":
+        check = ground["check"]
+        return {
+            "kind": kind,
+            "requirement": ground["requirement"].number if ground["requirement"] else None,
+            **reason_data(check.reason, check.public_reason, ground["secret"], full=full),
+        }
+    rejection = ground["rejection"]
+    data = {"kind": kind, "reason": rejection.reason}
+    if kind == "abnormally_low":
+        data.update({"basis": rejection.basis, "assessment": rejection.assessment})
+    return data
+
+
 def lot_source_data(item: dict, *, full_for_bid: int | None = None) -> dict:
     """A lot's reasons as the document's recorded data: what its text says, no more (a business secret stays out of
     the decision's source.json as it stays out of its text)."""
 
     def full(offer) -> bool:
         return full_for_bid is not None and offer.bid_id == full_for_bid
-
-    def ground_data(ground, offer) -> dict:
-        kind = ground["kind"]
-        if kind == "exclusion":
-            return {
-                "kind": kind,
-                "ground": ground["exclusion"]["code"],
-                "section": ground["exclusion"]["section"],
-                "reason": ground["check"].reason,
-            }
-        if kind == "requirement":
-            check = ground["check"]
-            return {
-                "kind": kind,
-                "requirement": ground["requirement"].number if ground["requirement"] else None,
-                **reason_data(check.reason, check.public_reason, ground["secret"], full=full(offer)),
-            }
-        rejection = ground["rejection"]
-        data = {"kind": kind, "reason": rejection.reason}
-        if kind == "abnormally_low":
-            data.update({"basis": rejection.basis, "assessment": rejection.assessment})
-        return data
 
     return {
         "number": item["lot"].number,
@@ -311,7 +313,7 @@ def lot_source_data(item: dict, *, full_for_bid: int | None = None) -> dict:
             {
                 "provider": r["provider"].business_id,
                 "comparison_price": r["offer"].comparison_price,
-                "grounds": [ground_data(g, r["offer"]) for g in r["grounds"]],
+                "grounds": [_ground_data(g, full=full(r["offer"])) for g in r["grounds"]],
             }
             for r in item["rejected"]
         ],
