@@ -10,4 +10,6 @@ class BidsConfig(AppConfig):
 
     def ready(self) -> None:
         # The system check; the reminders' timer handlers; the bids' notification kinds; what the kernel asks.
-        from . import checks, hooks, notifications, timers  # noqa: F401
+        from . import checks, document_contexts, hooks, notifications, timers  # noqa: F401
+
+        document_contexts.register()

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from bids.api.views import BidViewSet
+from documents import urls as documents_urls
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
@@ -23,6 +24,7 @@ from procurement.api.views import (
 )
 from procurement.views import admin_sign_in
 from tenders.api.views import CallAlertViewSet, TenderViewSet
+from tenders.portal import records as tender_records
 
 router = DefaultRouter()
 router.register("authorities", ContractingAuthorityViewSet, basename="authority")
@@ -118,7 +120,8 @@ urlpatterns = [
     path("calls/", include("tenders.urls")),
     path("bids/", include("bids.urls")),
     path("evaluation/", include("evaluation.urls")),
-    path("records/", include("documents.urls")),
+    # The records: the documents' own pages and a call's (tenders.portal.records), under one namespace.
+    path("records/", include(([*documents_urls.urlpatterns, *tender_records.urlpatterns], documents_urls.app_name))),
     path("", include("procurement.urls")),
 ]
 

@@ -14,9 +14,9 @@ from procurement.audit import audit_event_shown, audit_events_shown, audit_recor
 from procurement.auditchain import EVENT_FIELDS, chain_link, verify_chain
 from procurement.errors import Forbidden
 from procurement.models import AuditEvent
-from tenders.selectors import tender_get
 
 from .models import DocumentStatus
+from .readers import tender_get
 from .services import documents_visible_to
 
 

@@ -5,8 +5,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenders.models import Tender
-
 
 class DocumentKind(models.TextChoices):
     CALL = "call", _("Call for tenders")
@@ -28,7 +26,7 @@ class DocumentStatus(models.TextChoices):
 
 class GeneratedDocument(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
-    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="documents")
     version = models.PositiveIntegerField(default=1)
     # What the document is about within the call, when not the call itself, e.g. "bid-version:12".
     subject = models.CharField(max_length=60, blank=True, default="")

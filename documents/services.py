@@ -15,9 +15,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bids.models import Bid, BidStatus
-from evaluation.models import AwardDecision, PanelMember
-from evaluation.panel import panel_access_check
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.auditchain import chain_head
@@ -25,9 +22,18 @@ from procurement.errors import Conflict, Forbidden, NotFound
 from procurement.models import Notification
 from procurement.notifications import kinds_tagged, notifications_wake_for_document
 from procurement.outbox import outbox_enqueue
-from tenders.models import InterruptionDecision, Lot, Tender, TenderInterest
 
+from .context import BUILDERS, document_languages
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
+from .readers import (
+    BIDDER,
+    CLEAN_PANEL_SEAT,
+    INTERESTED,
+    PROVIDER_BID_SUBMITTED,
+    SIGNED_AWARD,
+    bid_content_check,
+    reader_condition,
+)
 from .renderer import RENDERER, render_pdf
 
 logger = logging.getLogger(__name__)
@@ -36,7 +42,7 @@ logger = logging.getLogger(__name__)
 def document_request(
     *,
     kind: str,
-    tender: Tender,
+    tender,
     actor=None,
     version: int = 1,
     subject: str = "",
@@ -67,35 +73,21 @@ def document_filename(document: GeneratedDocument) -> str:
     """The name a document is downloaded and e-mailed under, telling the call, the kind, the party and the version,
     e.g. `HANK-2026-0008_receipt_Opintotalo-Oy_v1.pdf`. Only a provider's own documents (a receipt, a letter) name it,
     as only the provider and the authority read them; the call's other documents (the call, the decision, the
-    comparison, ...) name no bidder. A receipt's version is its submission's."""
-    from bids.models import BidVersion
-
+    comparison, ...) name no bidder. The kind's registration adds its own parts (a lot, a language) and may show
+    another version (a receipt's is its submission's)."""
     parts = [_ascii_slug(document.tender.reference) or f"call-{document.tender_id}", document.kind]
     version = document.version
-    kind, subject = document.kind, document.subject
-    if kind in (DocumentKind.RECEIPT, DocumentKind.LETTER) and document.provider_id:
+    if document.kind in (DocumentKind.RECEIPT, DocumentKind.LETTER) and document.provider_id:
         parts.append(_ascii_slug(document.provider.name) or f"provider-{document.provider_id}")
-    if kind == DocumentKind.RECEIPT and subject.startswith("bid-version:"):
-        number = BidVersion.objects.filter(pk=subject.split(":")[1]).values_list("number", flat=True).first()
-        version = number or version
-    elif kind == DocumentKind.COMPARISON and subject.startswith("lot:"):
-        number = Lot.objects.filter(pk=subject.split(":")[1]).values_list("number", flat=True).first()
-        parts.append(f"lot-{number}")
-    elif kind == DocumentKind.INTERRUPTION and subject.startswith("interruption:"):
-        number = (
-            InterruptionDecision.objects.filter(pk=subject.split(":")[1]).values_list("lot__number", flat=True).first()
-        )
-        if number:
-            parts.append(f"lot-{number}")
-    elif kind == DocumentKind.CALL:
-        parts.append(document.language)
+    naming = BUILDERS[document.kind].filename
+    if naming is not None:
+        extra, version = naming(document)
+        parts += extra
     return "_".join(parts) + f"_v{version}.pdf"
 
 
 def document_render(*, document_id: int) -> GeneratedDocument | None:
     """Render and store a document once; running it again for a ready document changes nothing."""
-    from .context import BUILDERS, document_languages
-
     with transaction.atomic():
         document = GeneratedDocument.objects.select_for_update().filter(pk=document_id).first()
         if document is None:
@@ -108,7 +100,8 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         document.attempts += 1
         document.save(update_fields=["status", "status_changed_at", "attempts"])
 
-    template, build_context, template_version = BUILDERS[document.kind]
+    document_type = BUILDERS[document.kind]
+    template, build_context, template_version = document_type.template, document_type.build, document_type.version
     try:
         document = GeneratedDocument.objects.select_related("tender__authority").get(pk=document_id)
         context = build_context(document)
@@ -191,27 +184,13 @@ def _document_readers(user) -> Q:
     if not roles.is_authority_user:
         bid_content = nothing
     else:
-        clean_panel_seat = PanelMember.objects.filter(
-            tender_id=OuterRef("tender_id"), user_id=user.pk, declared_at__isnull=False, has_conflict=False
-        )
-        bid_content = opened & reads & (audits | Q(Exists(clean_panel_seat)))
-    signed = (
-        Q(Exists(AwardDecision.objects.filter(tender_id=OuterRef("tender_id"), decided_by_id=user.pk)))
-        if roles.is_authority_user
-        else nothing
-    )
+        clean_panel_seat = reader_condition(CLEAN_PANEL_SEAT, user=user, roles=roles)
+        bid_content = opened & reads & (audits | clean_panel_seat)
+    signed = reader_condition(SIGNED_AWARD, user=user, roles=roles) if roles.is_authority_user else nothing
     if roles.provider_of:
         own = Q(provider_id__in=roles.provider_of)
-        bidder = Q(
-            Exists(
-                Bid.objects.filter(
-                    tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of, status=BidStatus.SUBMITTED
-                )
-            )
-        )
-        interested = Q(
-            Exists(TenderInterest.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of))
-        ) | Q(Exists(Bid.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
+        bidder = reader_condition(BIDDER, user=user, roles=roles)
+        interested = reader_condition(INTERESTED, user=user, roles=roles)
         told = Q(
             Exists(
                 Notification.objects.filter(
@@ -222,13 +201,7 @@ def _document_readers(user) -> Q:
     else:
         own = bidder = interested = told = nothing
     decided = Q(tender__decided_at__isnull=False)
-    submitted = Q(
-        Exists(
-            Bid.objects.filter(
-                tender_id=OuterRef("tender_id"), provider_id=OuterRef("provider_id"), status=BidStatus.SUBMITTED
-            )
-        )
-    )
+    submitted = reader_condition(PROVIDER_BID_SUBMITTED, user=user, roles=roles)
     rules = {
         DocumentKind.CALL: Q(tender__published_at__isnull=False) | reads,
         DocumentKind.RECEIPT: own | (bid_content & submitted),
@@ -275,10 +248,10 @@ def _refuse_unreadable(*, user, document_id, tender_id: int | None) -> None:
     if not roles_of(user).reads_authority(document.tender.authority_id):
         return
     if document.kind == DocumentKind.RECEIPT:
-        bids = Bid.objects.filter(tender_id=document.tender_id, provider_id=document.provider_id)
-        if not bids.filter(status=BidStatus.SUBMITTED).exists():
+        submitted = reader_condition(PROVIDER_BID_SUBMITTED, user=user, roles=roles_of(user))
+        if not GeneratedDocument.objects.filter(pk=document.pk).filter(submitted).exists():
             return  # a draft's or a withdrawn bid's receipt: as the bid, not found
-    panel_access_check(user=user, tender=document.tender)
+    bid_content_check(user=user, tender=document.tender)
 
 
 def document_get(*, user, document_id, tender_id: int | None = None) -> GeneratedDocument:
@@ -373,7 +346,7 @@ def documents_rescue_stuck(*, now=None, batch: int = 100) -> dict[str, int]:
     return done
 
 
-def procedure_report_request(*, tender: Tender, actor=None) -> GeneratedDocument:
+def procedure_report_request(*, tender, actor=None) -> GeneratedDocument:
     """A new edition of the procedure report (section 124) each time the procedure reaches an end point."""
     editions = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.PROCEDURE_REPORT).count()
     return document_request(

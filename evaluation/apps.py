@@ -9,4 +9,6 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self) -> None:
-        from . import hooks, notifications, timers  # noqa: F401  (what the kernel asks; its kinds; its timers)
+        from . import document_contexts, hooks, notifications, timers  # noqa: F401  (what the kernel asks; its kinds; its timers)
+
+        document_contexts.register()

@@ -1,8 +1,8 @@
 """Where a provider's own bids stand, lot by lot, as the provider may know it: the award decision's outcome only once
 the decision was sent to it (won, not chosen with its rank, rejected with the legal ground), a lot or call
 interrupted by a decision sent to it, a bid refused as late; otherwise pending. Never another provider's data and
-nothing from the evaluation before the sending. The facts are the decision's own (`documents.context.lot_reasons`),
-so that the portal says what the decision and the letter say."""
+nothing from the evaluation before the sending. The facts are the decision's own
+(`evaluation.document_contexts.reasons.lot_reasons`), so that the portal says what the decision and the letter say."""
 
 from dataclasses import dataclass, field
 
@@ -99,9 +99,10 @@ def _offered_lots(bid: Bid) -> list[int]:
 def bid_outcomes(*, user, bids: list[Bid]) -> dict[int, BidOutcome]:
     """The outcome of each of the user's own bids (from `bids.selectors.bids_of_provider`), with the documents about
     it that the user may read (`documents.services.documents_visible_to`)."""
-    from documents.context import lot_reasons
     from documents.models import DocumentKind, DocumentStatus
     from documents.services import documents_visible_to
+
+    from .document_contexts.reasons import lot_reasons
 
     outcomes: dict[int, BidOutcome] = {}
     if not bids:
@@ -216,11 +217,12 @@ def comparison_for_bidder(*, user, tender_id) -> dict:
     prices and points per criterion with the panel's reasons (a business secret withheld as in the decision and the
     comparison reports), and the offers rejected with their legal grounds. Not found for anyone else, and before the
     sending; every read is on record."""
-    from documents.context import lot_reasons
     from procurement.access import roles_of
     from procurement.audit import audit_record
     from procurement.errors import NotFound
     from tenders.selectors import tender_get
+
+    from .document_contexts.reasons import lot_reasons
 
     tender = tender_get(user=user, tender_id=tender_id)
     own = list(

@@ -9,4 +9,6 @@ class TendersConfig(AppConfig):
     verbose_name = _("Calls for tenders")
 
     def ready(self) -> None:
-        from . import hooks, notifications  # noqa: F401  (what the kernel asks of it; its notification kinds)
+        from . import document_contexts, hooks, notifications  # noqa: F401  (what the kernel asks of it; its notification kinds)
+
+        document_contexts.register()

@@ -1,138 +1,47 @@
-"""Portal pages of documents and of the audit: a call's records with their rendering status, the auditor's view.
+"""Portal pages of documents and of the audit: an officer's re-queueing of a failed document, the chain
+verification (a read that is itself logged), the security log. The pages about a call (the auditor's list of calls,
+a call's records and audit events) are `tenders.portal.records`, under the same URLs and names.
 
-Auditors read everything of their authorities and change nothing: these pages have no form that writes, except
-an officer's re-queueing of a failed document and the chain verification (a read that is itself logged)."""
+Auditors read everything of their authorities and change nothing."""
 
 import ipaddress
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from procurement.access import roles_of
-from procurement.audit import audit_events_shown, audit_record
+from procurement.audit import audit_record
 from procurement.auditchain import verify_chain
 from procurement.errors import Forbidden, NotFound
-from procurement.labels import AUDIT_SUBJECTS
-from procurement.models import AuditEvent, ContractingAuthority, SecurityEvent
+from procurement.models import SecurityEvent
 from procurement.portal import run_and_tell
-from tenders.cpv import cpv_codes
-from tenders.models import TenderStatus
-from tenders.selectors import tender_get, tenders_visible_to
 
-from ..models import DocumentStatus
 from ..services import document_retry, documents_visible_to
 
 
-def _auditor(user):
+def auditor_roles(user):
+    """The roles of an auditor; any other user is told the audit pages do not exist (404)."""
     roles = roles_of(user)
     if not (roles.auditor_of_all or roles.auditor_of):
         raise NotFound()
     return roles
 
 
-def _text_search(text: str) -> Q:
-    """Calls whose title (fi, sv, en), reference, authority's name (fi, sv) or CPV code (its digits, or a word of its
-    official Finnish, Swedish or English name) contains the text, in any case."""
-    condition = (
-        Q(title_fi__icontains=text)
-        | Q(title_sv__icontains=text)
-        | Q(title_en__icontains=text)
-        | Q(reference__icontains=text)
-        | Q(authority__name_fi__icontains=text)
-        | Q(authority__name_sv__icontains=text)
-    )
-    digits = text.replace("-", "")
-    if digits.isdigit():
-        condition |= Q(cpv_main__startswith=text) | Q(cpv_additional__icontains=f'"{text}')
-    else:
-        folded = text.casefold()
-        codes = [
-            code
-            for code, row in cpv_codes().items()
-            if any(folded in (row.get(f"name_{lang}") or "").casefold() for lang in ("fi", "sv", "en"))
-        ]
-        if codes:
-            condition |= Q(cpv_main__in=codes)
-            for code in codes[:50]:
-                condition |= Q(cpv_additional__icontains=f'"{code}"')
-    return condition
-
-
-@login_required
-def audit(request):
-    """The auditor's front page: the authorities they audit, their calls in every state, the chain check."""
-    roles = _auditor(request.user)
-    authorities = ContractingAuthority.objects.order_by("name_fi")
-    if not roles.auditor_of_all:
-        authorities = authorities.filter(pk__in=roles.auditor_of)
-    chosen = request.GET.get("authority", "")
-    status = request.GET.get("status", "")
-    calls = (
-        tenders_visible_to(request.user)
-        .filter(authority__in=authorities)
-        .select_related("authority")
-        .order_by("-created_at", "-id")
-    )
-    if chosen.isdigit():
-        calls = calls.filter(authority_id=int(chosen))
-    if status in TenderStatus.values:
-        calls = calls.filter(status=status)
-    query = request.GET.get("q", "").strip()[:200]
-    if query:
-        calls = calls.filter(_text_search(query))
-    page = Paginator(calls, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "documents/portal/audit.html",
-        {
-            "authorities": authorities,
-            "page": page,
-            "chosen": chosen,
-            "status": status,
-            "statuses": TenderStatus.choices,
-            "query": query,
-        },
-    )
-
-
 @login_required
 @require_POST
 def audit_verify(request):
     """Walk the whole hash chain now and show the result; the verification is itself on record."""
-    _auditor(request.user)
+    auditor_roles(request.user)
     report = verify_chain()
     audit_record(action="audit.verify", actor=request.user, detail=report.as_dict(), denied=not report.intact)
     anchored_at = datetime.fromisoformat(report.anchor["anchored_at"]) if report.anchor else None
     context = {"report": report, "anchored_at": anchored_at}
     return render(request, "documents/portal/verify.html", context, status=200 if report.intact else 409)
-
-
-@login_required
-def call_records(request, tender_id: int):
-    """A call's documents with their rendering status; officers re-queue a failed one, auditors take the bundle."""
-    tender = tender_get(user=request.user, tender_id=tender_id)
-    roles = roles_of(request.user)
-    documents = list(
-        documents_visible_to(user=request.user)
-        .filter(tender=tender)
-        .select_related("provider")
-        .order_by("kind", "subject", "version", "pk")
-    )
-    context = {
-        "tender": tender,
-        "documents": documents,
-        "pending": any(d.status in (DocumentStatus.QUEUED, DocumentStatus.RENDERING) for d in documents),
-        "is_officer": roles.is_officer(tender.authority_id),
-        "is_auditor": roles.audits(tender.authority_id),
-    }
-    template = "documents/portal/_documents.html" if request.headers.get("HX-Request") else "documents/portal/call.html"
-    return render(request, template, context)
 
 
 @login_required
@@ -150,34 +59,9 @@ def retry(request, document_id: int):
 
 
 @login_required
-def call_audit(request, tender_id: int):
-    """The audit events of one call, in order, for its auditors."""
-    roles = _auditor(request.user)
-    tender = tender_get(user=request.user, tender_id=tender_id)
-    if not roles.audits(tender.authority_id):
-        raise Forbidden(_("Only the authority's auditors read its audit log."))
-    # Sealed until the opening: an event that would say who has a bid or a draft shows only that it happened.
-    events = audit_events_shown(AuditEvent.objects.filter(tender_id=tender.pk)).order_by("sequence", "id")
-    action = request.GET.get("action", "").strip()
-    if action:
-        events = events.filter(shown_action__startswith=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    # The filter offers what the events concern in words; its values are the actions' first parts.
-    subjects = {}
-    for prefix, label in AUDIT_SUBJECTS.items():
-        subjects.setdefault(str(label), f"{prefix}.")
-    choices = sorted(((value, label) for label, value in subjects.items()), key=lambda choice: choice[1])
-    return render(
-        request,
-        "documents/portal/call_audit.html",
-        {"tender": tender, "page": page, "action": action, "subjects": choices},
-    )
-
-
-@login_required
 def security_log(request):
     """The security log, read-only, for the auditors of every authority: refusals that name no user."""
-    if not _auditor(request.user).auditor_of_all:
+    if not auditor_roles(request.user).auditor_of_all:
         raise Forbidden(_("Only the auditors of every authority read the security log."))
     events = SecurityEvent.objects.order_by("-at", "-id")
     address = request.GET.get("address", "").strip()
@@ -196,10 +80,7 @@ def _is_address(text: str) -> bool:
 
 
 urlpatterns = [
-    path("audit/", audit, name="audit"),
     path("audit/verify/", audit_verify, name="audit-verify"),
     path("audit/security/", security_log, name="audit-security"),
-    path("calls/<int:tender_id>/", call_records, name="call"),
-    path("calls/<int:tender_id>/audit/", call_audit, name="call-audit"),
     path("documents/<int:document_id>/retry/", retry, name="retry"),
 ]

@@ -28,9 +28,9 @@ from django.utils import timezone
 
 from bids.models import LotOffer
 from bids.services import bid_create, bid_submit, submission_receipt
-from documents.context import comparison_context, decision_context, letter_context
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
+from evaluation.document_contexts import comparison_context, decision_context, letter_context
 from evaluation.models import ConformityRejection, LotResult, ProviderRequest, QualificationCheck
 from evaluation.requests import offer_reject_for_price
 from evaluation.services import tender_decide, tender_evaluate, tender_propose
@@ -508,8 +508,8 @@ def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bi
 
 
 def test_an_attachment_marked_secret_makes_the_answer_it_gives_secret(authority, officer, member_a, client_for):
+    from bids.document_contexts import business_secrets
     from bids.services import bid_update
-    from documents.context import _business_secrets
     from tests.bids.test_attachments import pdf_bytes, upload
 
     # given a bid whose answer to K2 is an attachment it marked as a business secret
@@ -523,7 +523,7 @@ def test_an_attachment_marked_secret_makes_the_answer_it_gives_secret(authority,
     bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
 
     # then the panel's reason on K2 is one about a secret, K1's is not
-    secrets = _business_secrets(tender)[bid.pk]
+    secrets = business_secrets(tender)[bid.pk]
     assert f"quality:{k2.pk}" in secrets and f"quality:{k1.pk}" not in secrets
 
 

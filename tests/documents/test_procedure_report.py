@@ -221,7 +221,7 @@ def test_the_course_of_the_procedure_is_told_in_words_never_in_event_codes(decid
 
 
 def test_every_action_the_report_tells_has_its_sentence_and_nothing_else_is_printed():
-    from documents.context import COURSE_SENTENCES, PROCEDURE_ACTIONS, course_in_words
+    from evaluation.document_contexts.procedure_report import COURSE_SENTENCES, PROCEDURE_ACTIONS, course_in_words
 
     assert set(PROCEDURE_ACTIONS) == set(COURSE_SENTENCES)
 

@@ -163,7 +163,7 @@ def test_a_bidder_reads_the_comparison_after_the_sending_and_the_read_is_on_reco
 
 
 def test_a_reason_about_a_business_secret_is_withheld_from_the_other_bidders(authority, officer, member_a, member_b):
-    """The comparison report's rule (`documents.context._business_secrets`): A marks its answer to criterion 1 as a
+    """The comparison report's rule (`bids.document_contexts.business_secrets`): A marks its answer to criterion 1 as a
     business secret; B reads the panel's public summary instead of the reason; A reads its own reason whole."""
     from django.utils import timezone
 

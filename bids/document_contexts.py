@@ -1,0 +1,122 @@
+"""The documents of a bid: the receipt of a submission; who reads a document as a bidder (registered in
+`apps.py`); and what the documents of the evaluation read from the bids' sealed manifests (the business secrets)."""
+
+from datetime import UTC
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from documents.context import register_context
+from documents.models import DocumentKind, GeneratedDocument
+from documents.readers import BIDDER, INTERESTED, PROVIDER_BID_SUBMITTED, register_reader_condition
+from procurement.periods import HELSINKI
+
+from .content import version_context, version_manifest
+from .models import Bid, BidStatus, BidVersion
+from .sealing import unseal_json_many
+
+
+def business_secrets(tender) -> dict[int, set[str]]:
+    """The parts each bidder marked as business secrets in the version that stands (read from its sealed manifest,
+    which the authority opened at the opening): "quality:<criterion id>", "evidence:<requirement id>", … An
+    attachment marked secret that answers a criterion or gives evidence for a requirement makes that answer or
+    evidence secret too."""
+    versions = list(
+        BidVersion.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED, number=F("bid__version")).only(
+            "bid_id", "number", "sealed_manifest"
+        )
+    )
+    sealed = [(v.sealed_manifest, version_context(v.bid_id, v.number)) for v in versions]
+    manifests = unseal_json_many(tender.pk, sealed)
+    secrets = {}
+    for version, manifest in zip(versions, manifests, strict=True):
+        marked = set(manifest.get("content", {}).get("business_secrets", []))
+        for attachment in manifest.get("attachments", []):
+            purpose = str(attachment.get("purpose", ""))
+            if f"attachment:{attachment.get('id')}" in marked and ":" in purpose:
+                kind, _colon, key = purpose.partition(":")
+                marked.add({"criterion": "quality", "requirement": "evidence"}.get(kind, kind) + ":" + key)
+        secrets[version.bid_id] = marked
+    return secrets
+
+
+def receipt_context(document: GeneratedDocument) -> dict:
+    """The receipt as it is stored (and e-mailed): what the database shows of the submission anyway (who, when, the
+    manifest's SHA-256, each attachment's SHA-256 and size), never what the bid keeps sealed until the opening (the
+    lots it offers, its attachments' names and purposes). The manifest, which the provider alone can download before
+    the opening, has the rest, and the hash on the receipt identifies it."""
+    version_id = int(document.subject.split(":")[1])
+    version = BidVersion.objects.select_related("bid__provider", "bid__tender__authority", "submitted_by").get(
+        pk=version_id
+    )
+    manifest = version_manifest(version)
+    attachments = [{"sha256": a["sha256"], "size": a["size"]} for a in manifest["attachments"]]
+    return {
+        "source_data": {
+            "bid": version.bid_id,
+            "version": version.number,
+            "received_at": version.received_at,
+            "manifest_sha256": version.manifest_sha256,
+            "provider": version.bid.provider.business_id,
+            "attachments": attachments,
+        },
+        "tender": version.bid.tender,
+        "authority": version.bid.tender.authority,
+        "provider": version.bid.provider,
+        "version": version,
+        "received_local": version.received_at.astimezone(HELSINKI),
+        "received_utc": version.received_at.astimezone(UTC),
+        "attachments": attachments,
+        "call_version": manifest["call_version"],  # the version submitted against, not the one of today
+        "generated_at": timezone.now(),
+        "document": document,
+    }
+
+
+def receipt_filename(document: GeneratedDocument) -> tuple[list[str], int]:
+    """A receipt's version is its submission's."""
+    version = document.version
+    if document.subject.startswith("bid-version:"):
+        number = BidVersion.objects.filter(pk=document.subject.split(":")[1]).values_list("number", flat=True).first()
+        version = number or version
+    return [], version
+
+
+def bidder_in_tender(*, user, roles) -> Q:
+    """One of the user's providers has a submitted bid in the document's call."""
+    return Q(
+        Exists(
+            Bid.objects.filter(
+                tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of, status=BidStatus.SUBMITTED
+            )
+        )
+    )
+
+
+def has_bid_in_tender(*, user, roles) -> Q:
+    """One of the user's providers has a bid in the document's call, submitted, withdrawn or a draft."""
+    return Q(Exists(Bid.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
+
+
+def provider_bid_submitted(*, user, roles) -> Q:
+    """The document's own provider has a submitted bid in its call (a receipt of a bid that stands)."""
+    return Q(
+        Exists(
+            Bid.objects.filter(
+                tender_id=OuterRef("tender_id"), provider_id=OuterRef("provider_id"), status=BidStatus.SUBMITTED
+            )
+        )
+    )
+
+
+def register() -> None:
+    register_reader_condition(BIDDER, bidder_in_tender)
+    register_reader_condition(INTERESTED, has_bid_in_tender)
+    register_reader_condition(PROVIDER_BID_SUBMITTED, provider_bid_submitted)
+    register_context(
+        DocumentKind.RECEIPT,
+        template="documents/receipt.html",
+        builder=receipt_context,
+        version="receipt-3",
+        filename=receipt_filename,
+    )

@@ -1,0 +1,59 @@
+"""Who reads a document, in terms of records the documents app does not know: each condition is given by the app
+that owns the records (bids, panels, awards, interest in a call), registered from its `AppConfig.ready()`. The rule
+of each kind, built from these conditions, stays in one place: `documents.services._document_readers`."""
+
+import operator
+from collections import defaultdict
+from collections.abc import Callable
+from functools import reduce
+
+from django.db.models import Q
+
+from procurement.errors import NotFound
+
+# A condition on GeneratedDocument for one user: `condition(user=..., roles=...)` (roles: `procurement.access`).
+ReaderCondition = Callable[..., Q]
+
+# The conditions, by name; several registered under one name are alternatives (either suffices).
+CLEAN_PANEL_SEAT = "clean_panel_seat"  # the user sits on the call's panel, declared with no conflict of interest
+SIGNED_AWARD = "signed_award"  # the user made the call's award decision
+BIDDER = "bidder"  # one of the user's providers has a submitted bid in the call
+INTERESTED = "interested"  # one of the user's providers viewed or follows the call, or has a bid or a draft in it
+PROVIDER_BID_SUBMITTED = "provider_bid_submitted"  # the document's own provider has a submitted bid in the call
+
+CONDITIONS: dict[str, list[ReaderCondition]] = defaultdict(list)
+# Why an authority's reader may not read a bid's content after the opening: each gate raises Forbidden with its
+# reason (the panel's); 404 stands when none is registered.
+BID_CONTENT_GATES: list[Callable[..., None]] = []
+# How the call a user may see is found (404 for any other): the tenders app's rule.
+TENDER_LOOKUPS: list[Callable[..., object]] = []
+
+
+def register_reader_condition(name: str, condition: ReaderCondition) -> None:
+    CONDITIONS[name].append(condition)
+
+
+def register_bid_content_gate(gate: Callable[..., None]) -> None:
+    BID_CONTENT_GATES.append(gate)
+
+
+def register_tender_lookup(lookup: Callable[..., object]) -> None:
+    TENDER_LOOKUPS.append(lookup)
+
+
+def reader_condition(name: str, *, user, roles) -> Q:
+    """The registered conditions of the name, either of which suffices; none registered: no document."""
+    found = [condition(user=user, roles=roles) for condition in CONDITIONS.get(name, [])]
+    return reduce(operator.or_, found) if found else Q(pk__in=[])
+
+
+def bid_content_check(*, user, tender) -> None:
+    for gate in BID_CONTENT_GATES:
+        gate(user=user, tender=tender)
+
+
+def tender_get(*, user, tender_id):
+    """The call the user may see, by the rule of the app that owns calls; 404 otherwise."""
+    if not TENDER_LOOKUPS:
+        raise NotFound()
+    return TENDER_LOOKUPS[0](user=user, tender_id=tender_id)
