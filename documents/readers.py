@@ -9,8 +9,6 @@ from functools import reduce
 
 from django.db.models import Q
 
-from procurement.errors import NotFound
-
 # A condition on GeneratedDocument for one user: `condition(user=..., roles=...)` (roles: `procurement.access`).
 ReaderCondition = Callable[..., Q]
 
@@ -25,8 +23,6 @@ CONDITIONS: dict[str, list[ReaderCondition]] = defaultdict(list)
 # Why an authority's reader may not read a bid's content after the opening: each gate raises Forbidden with its
 # reason (the panel's); 404 stands when none is registered.
 BID_CONTENT_GATES: list[Callable[..., None]] = []
-# How the call a user may see is found (404 for any other): the tenders app's rule.
-TENDER_LOOKUPS: list[Callable[..., object]] = []
 
 
 def register_reader_condition(name: str, condition: ReaderCondition) -> None:
@@ -35,10 +31,6 @@ def register_reader_condition(name: str, condition: ReaderCondition) -> None:
 
 def register_bid_content_gate(gate: Callable[..., None]) -> None:
     BID_CONTENT_GATES.append(gate)
-
-
-def register_tender_lookup(lookup: Callable[..., object]) -> None:
-    TENDER_LOOKUPS.append(lookup)
 
 
 def reader_condition(name: str, *, user, roles) -> Q:
@@ -50,10 +42,3 @@ def reader_condition(name: str, *, user, roles) -> Q:
 def bid_content_check(*, user, tender) -> None:
     for gate in BID_CONTENT_GATES:
         gate(user=user, tender=tender)
-
-
-def tender_get(*, user, tender_id):
-    """The call the user may see, by the rule of the app that owns calls; 404 otherwise."""
-    if not TENDER_LOOKUPS:
-        raise NotFound()
-    return TENDER_LOOKUPS[0](user=user, tender_id=tender_id)

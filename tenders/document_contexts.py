@@ -9,13 +9,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from documents.context import register_context
 from documents.models import DocumentKind, GeneratedDocument
-from documents.readers import INTERESTED, register_reader_condition, register_tender_lookup
+from documents.readers import INTERESTED, register_reader_condition
 from procurement.models import Language
 from procurement.rules import rules_for_tender
 
 from .cpv import cpv_name
 from .models import PricingUnit, StudyPath, SuitabilityKind, TenderInterest, TenderVersion
-from .selectors import tender_get
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
@@ -92,7 +91,6 @@ def interested_in_tender(*, user, roles) -> Q:
 
 
 def register() -> None:
-    register_tender_lookup(tender_get)
     register_reader_condition(INTERESTED, interested_in_tender)
     register_context(
         DocumentKind.CALL,
