@@ -781,6 +781,7 @@ def _price_explanation_status(request) -> object:
 
 def procedure_report_context(document: GeneratedDocument) -> dict:
     from bids.models import Bid, BidStatus, LotOffer
+    from evaluation.clarifications import abnormally_low_offers
     from evaluation.models import (
         AwardDecision,
         ConformityRejection,
@@ -791,7 +792,6 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
         ProviderRequest,
         QualificationCheck,
     )
-    from evaluation.requests import abnormally_low_offers
     from procurement.models import AuditEvent
     from tenders.models import InterruptionDecision, LotStatus
 

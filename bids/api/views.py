@@ -140,7 +140,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=ProviderRequestOutSerializer(many=True), summary="Requests to your bid from the authority")
     @action(detail=True, methods=["get"])
     def requests(self, request, pk=None):
-        from evaluation.requests import provider_requests_of_bid
+        from evaluation.clarifications import provider_requests_of_bid
 
         return Response(
             ProviderRequestOutSerializer(provider_requests_of_bid(user=request.user, bid_id=pk), many=True).data
@@ -149,7 +149,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @extend_schema(request=AnswerInputSerializer, responses=ProviderRequestOutSerializer, summary="Answer a request")
     @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>\d+)/answer")
     def answer_request(self, request, pk=None, request_id=None):
-        from evaluation.requests import provider_request_answer, provider_request_answer_check
+        from evaluation.clarifications import provider_request_answer, provider_request_answer_check
 
         provider_request_answer_check(actor=request.user, bid_id=pk, request_id=int(request_id))
         serializer = AnswerInputSerializer(data=request.data)

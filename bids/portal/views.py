@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import documents_visible_to
+from evaluation.clarifications import provider_request_answer
 from evaluation.models import ProviderRequest
-from evaluation.requests import provider_request_answer
 from procurement.access import roles_of
 from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.middleware import received_at
