@@ -8,7 +8,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bids.models import Bid, BidStatus
 from documents.models import DocumentKind
 from documents.services import document_request
 from procurement.access import roles_of
@@ -22,6 +21,7 @@ from procurement.periods import HELSINKI
 from procurement.rules import rules_for_tender
 from procurement.timers import officers_of, tender_timers_clear, tender_timers_schedule
 
+from . import hooks
 from .call_documents import CallFileChange, call_documents_amend, stored_files_cleanup
 from .cpv import is_known_cpv
 from .languages import Stage, swedish_reason_check, swedish_texts_check
@@ -514,7 +514,7 @@ def _tell_officers_closed(tender: Tender) -> None:
         key=f"tender:{tender.pk}:closed",
         tender_id=tender.pk,
         users=officers_of(tender.authority_id),
-        payload={"bids": tender.bids.filter(status=BidStatus.SUBMITTED).count()},
+        payload={"bids": hooks.submitted_bids(tender).count()},
     )
 
 
@@ -836,7 +836,7 @@ def interested_provider_ids(tender: Tender) -> set[int]:
     """The providers that viewed or follow the call, or have a bid or a draft in it: told of its changes, and of its
     interruption, whose decision they then read (`documents.services._document_readers`)."""
     return set(tender.interests.values_list("provider_id", flat=True)) | set(
-        Bid.objects.filter(tender=tender).values_list("provider_id", flat=True)
+        tender.bids.values_list("provider_id", flat=True)
     )
 
 
@@ -958,16 +958,7 @@ def tender_amend(
             )
         sent_back = []
         if affects_bids:
-            for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
-                transition_run(
-                    obj=bid,
-                    action="send_back",
-                    actor=None,
-                    audit_action="bid.sent_back",
-                    detail={"reason": reason, "version": tender.version, "affects_bids_reason": affects_bids_reason},
-                    reason=reason,
-                )
-                sent_back.append(bid.provider_id)
+            sent_back = hooks.bids_send_back(tender=tender, reason=reason, affects_bids_reason=affects_bids_reason)
         key = f"tender:{tender.pk}:version:{tender.version}"
         notify_providers(
             kind="tender.amended",

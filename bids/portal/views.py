@@ -15,20 +15,19 @@ from django.views.decorators.http import require_POST
 
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import documents_visible_to
-from evaluation.clarifications import provider_request_answer
-from evaluation.models import ProviderRequest
 from procurement.access import roles_of
 from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.middleware import received_at
 from procurement.models import ProviderOrganisation
-from procurement.portal import done, render_form, run_service
+from procurement.portal import done, render_form
 from tenders.selectors import tender_get
 
 from .. import attachments as attachment_services
+from .. import hooks
 from ..models import Bid, BidStatus
 from ..selectors import bid_get, bids_of_provider
 from ..services import SubmissionsThrottled, bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
-from .forms import AnswerForm, AttachmentForm, BidForm
+from .forms import AttachmentForm, BidForm
 from .summary import bid_summary
 
 # A hidden field of the bid's form: a request that carries it carries what is on the bidder's screen, which is
@@ -38,7 +37,7 @@ BID_FORM = "bid_form"
 TEMPLATES = "bids/portal/"
 
 
-def _own_bid(request, pk) -> Bid:
+def own_bid(request, pk) -> Bid:
     """The user's own bid (the selector decides), never another provider's: that is 404."""
     # Checked before the selector, which would let another bidder read the bid after the decision.
     if not Bid.objects.filter(pk=pk, provider_id__in=roles_of(request.user).provider_of).exists():
@@ -66,13 +65,11 @@ def _provider_choices(user) -> list | None:
 def mine(request):
     """The provider's bids, with their calls, deadlines, latest receipts and, per lot, where each stands: the award
     decision's outcome once it was sent to the provider, an interruption, or pending (`evaluation.outcomes`)."""
-    from evaluation.outcomes import bid_outcomes
-
     if not roles_of(request.user).provider_of:
         raise NotFound()
     now = timezone.now()
     bids = bids_of_provider(user=request.user)
-    outcomes = bid_outcomes(user=request.user, bids=bids)
+    outcomes = hooks.bid_outcomes(user=request.user, bids=bids)
     rows = []
     for bid in bids:
         latest = bid.versions.order_by("-number").first()
@@ -157,7 +154,7 @@ def _bid_context(request, bid, form=None) -> dict:
         "attachments": attachments,
         "upload_form": AttachmentForm(tender=tender),
         "versions": versions,
-        "requests": list(ProviderRequest.objects.filter(bid=bid).order_by("requested_at")),
+        "requests": list(bid.requests.order_by("requested_at")),
         "documents": list(documents),
         "now": now,
     }
@@ -192,7 +189,7 @@ def _refused_page(request, bid, form: BidForm, status: int, refused: str):
 @login_required
 def bid_page(request, pk: int):
     """A bid: its content (a form while it is a draft and the box is open), attachments, versions, requests."""
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     if request.GET.get("part") == "attachments":
         return render(request, f"{TEMPLATES}_attachments.html", _bid_context(request, bid))
     status = 200
@@ -211,7 +208,7 @@ def bid_page(request, pk: int):
 def autosave(request, pk: int):
     """The bid's form, saved as the bidder types (portal.js): the same save as the page's, answered in JSON with a
     sentence for the page's live region. A bid that is no longer a draft is not changed (409, from bid_update)."""
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     form = _posted_form(request, bid)
     status = _save(request, bid, form)
     if status is None:
@@ -229,7 +226,7 @@ def autosave(request, pk: int):
 @login_required
 def summary(request, pk: int):
     """The bid as it would be submitted: every part, its problems, and the confirmation that submits exactly this."""
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     return render(request, f"{TEMPLATES}summary.html", _summary_context(request, bid))
 
 
@@ -253,7 +250,7 @@ def submit(request, pk: int):
     """Two steps, one address. From the bid's page ("Submit the bid", the whole form): what is on the screen is
     saved, then the summary is shown to confirm; a refused save submits nothing and shows why. From the summary
     (its fingerprint of the draft): the draft is submitted if it is still what the summary showed, else 409."""
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     if BID_FORM in request.POST:
         form = _posted_form(request, bid)
         status = _save(request, bid, form)
@@ -273,7 +270,7 @@ def submit(request, pk: int):
             draft_sha256=(request.POST.get("draft_sha256") or "").strip()[:64],
         )
     except (ValidationFailed, Conflict) as error:
-        context = _summary_context(request, _own_bid(request, pk))
+        context = _summary_context(request, own_bid(request, pk))
         context["refusal"] = error.message
         return render(request, f"{TEMPLATES}summary.html", context, status=error.status_code)
     done(request, _("Your bid is submitted. Keep the receipt."))
@@ -283,7 +280,7 @@ def submit(request, pk: int):
 @login_required
 @require_POST
 def withdraw(request, pk: int):
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     try:
         bid_withdraw(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
     except Conflict as error:
@@ -296,7 +293,7 @@ def withdraw(request, pk: int):
 @login_required
 @require_POST
 def reopen(request, pk: int):
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     try:
         bid_reopen(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
     except SubmissionsThrottled as error:
@@ -315,7 +312,7 @@ def reopen(request, pk: int):
 @login_required
 def receipt(request, pk: int, number: int):
     """The receipt of a submission: when it was received, the manifest's SHA-256, and the receipt PDF."""
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     version = bid.versions.filter(number=number).first()
     if version is None:
         raise NotFound()
@@ -330,7 +327,7 @@ def receipt(request, pk: int, number: int):
 def attachment_upload(request, pk: int):
     """Without script, the file comes in one request and is passed to the attachment services chunk by chunk,
     as the API would be called."""
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     form = AttachmentForm(request.POST, request.FILES, tender=bid.tender)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -373,7 +370,7 @@ def attachment_upload(request, pk: int):
 def attachment_delete(request, pk: int, attachment_id):
     """Removing a file from the bid's page (its button belongs to the bid's form) saves what is typed there first:
     if that save is refused, nothing is removed and the page shows why, with the typed values."""
-    bid = _own_bid(request, pk)
+    bid = own_bid(request, pk)
     if BID_FORM in request.POST:
         form = _posted_form(request, bid, without_attachment=attachment_id)
         status = _save(request, bid, form)
@@ -388,36 +385,3 @@ def attachment_delete(request, pk: int, attachment_id):
     else:
         done(request, _("The attachment is removed."))
     return redirect("bids:bid", pk=bid.pk)
-
-
-@login_required
-def request_answer(request, pk: int, request_id: int):
-    """Answer a clarification request or a request to explain an abnormally low price."""
-    bid = _own_bid(request, pk)
-    provider_request = ProviderRequest.objects.filter(bid=bid, pk=request_id).first()
-    if provider_request is None:
-        raise NotFound()
-    form = AnswerForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        result, status = run_service(
-            form,
-            lambda: provider_request_answer(
-                actor=request.user,
-                bid_id=bid.pk,
-                request_id=provider_request.pk,
-                answer=form.cleaned_data["answer"],
-                received_at=received_at(request),
-            ),
-        )
-        if result is not None:
-            done(request, _("Your answer was sent to the contracting authority."))
-            return redirect("bids:bid", pk=bid.pk)
-    context = {
-        "bid": bid,
-        "tender": bid.tender,
-        "provider_request": provider_request,
-        "form": form,
-        "open": provider_request.answered_at is None and timezone.now() <= provider_request.deadline,
-    }
-    return render_form(request, f"{TEMPLATES}request.html", context, status)
