@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.portal.forms import AnswerForm
-from bids.portal.views import TEMPLATES, own_bid
+from bids.portal.views import own_bid
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import documents_visible_to
 from procurement.errors import NotFound
@@ -63,4 +63,4 @@ def request_answer(request, pk: int, request_id: int):
         "form": form,
         "open": provider_request.answered_at is None and timezone.now() <= provider_request.deadline,
     }
-    return render_form(request, f"{TEMPLATES}request.html", context, status)
+    return render_form(request, "bids/portal/request.html", context, status)
