@@ -9,14 +9,14 @@ class BidsConfig(AppConfig):
     verbose_name = _("Bids")
 
     def ready(self) -> None:
-        from tenders import hooks as tender_hooks
+        from tenders import asks as tender_asks
 
         from . import checks  # noqa: F401  (registers the system check)
         from .selectors import own_bid_in, submitted_bids, tender_bid_count
         from .services import bids_send_back
 
         # What the calls ask of their bids (tenders may not import bids).
-        tender_hooks.submitted_bids.provide(submitted_bids)
-        tender_hooks.bids_send_back.provide(bids_send_back)
-        tender_hooks.bid_count.provide(tender_bid_count)
-        tender_hooks.own_bid.provide(own_bid_in)
+        tender_asks.submitted_bids.provide(submitted_bids)
+        tender_asks.bids_send_back.provide(bids_send_back)
+        tender_asks.bid_count.provide(tender_bid_count)
+        tender_asks.own_bid.provide(own_bid_in)

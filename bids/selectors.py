@@ -19,7 +19,7 @@ from tenders.selectors import (
     tender_lock_shared_with_rules,
 )
 
-from . import hooks
+from . import asks
 from .content import draft_content, version_manifest
 from .models import Bid, BidAttachment, BidStatus, BidVersion
 
@@ -36,7 +36,7 @@ def bid_call_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
 
 
 def submitted_bids(tender: Tender) -> QuerySet[Bid]:
-    """The call's submitted bids (for `tenders`, which may not import bids: `tenders.hooks.submitted_bids`)."""
+    """The call's submitted bids (for `tenders`, which may not import bids: `tenders.asks.submitted_bids`)."""
     return tender.bids.filter(status=BidStatus.SUBMITTED)
 
 
@@ -128,7 +128,7 @@ def bid_get(*, user, bid_id) -> Bid:
         # same for an id that no bid has; an event of the call here would tell its readers that the id exists.
         raise NotFound()
     if _authority_may_read(user, bid.tender) and bid.status == BidStatus.SUBMITTED:
-        hooks.panel_access_check(user=user, tender=bid.tender)
+        asks.panel_access_check(user=user, tender=bid.tender)
         audit_record(action="bid.read", actor=user, obj=bid)
         return _as_authority(bid)
     raise NotFound()
@@ -141,7 +141,7 @@ def tender_bids(*, user, tender_id) -> list[Bid]:
         raise Forbidden()
     if tender.bids_are_sealed:
         _refuse_sealed(user, tender)
-    hooks.panel_access_check(user=user, tender=tender)
+    asks.panel_access_check(user=user, tender=tender)
     bids = list(_with_relations(tender.bids.filter(status=BidStatus.SUBMITTED)).order_by("submitted_at", "id"))
     audit_record(action="bid.read_all", actor=user, obj=tender, detail={"bids": [b.pk for b in bids]})
     return [_as_authority(bid) for bid in bids]

@@ -1,10 +1,10 @@
 """Portal pages of the tender box."""
 
-from . import hooks
+from . import asks
 from .portal import urlpatterns as portal_urlpatterns
 
 app_name = "bids"
 
-# hooks.portal_urls: the pages the evaluation serves here (a provider's answer to a request of the authority), read
+# asks.portal_urls: the pages the evaluation serves here (a provider's answer to a request of the authority), read
 # when the URLs are loaded, after every app's ready().
-urlpatterns = [*portal_urlpatterns, *hooks.portal_urls]
+urlpatterns = [*portal_urlpatterns, *asks.portal_urls]

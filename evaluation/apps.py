@@ -12,26 +12,26 @@ class EvaluationConfig(AppConfig):
         # What the calls and the bids ask of the evaluation (tenders and bids may not import it).
         from django.urls import path
 
-        from bids import hooks as bid_hooks
-        from tenders import hooks as tender_hooks
+        from bids import asks as bid_asks
+        from tenders import asks as tender_asks
 
         from . import clarifications, contracts, languages, outcomes, panel, worklist
         from .portal import bidders
 
-        tender_hooks.contracts_for_update.provide(contracts.contracts_for_update)
-        tender_hooks.award_withdraw.provide(contracts.award_withdraw)
-        tender_hooks.bid_outcomes.provide(outcomes.bid_outcomes)
-        tender_hooks.officer_tasks.provide(worklist.tasks_for)
-        _register_once(tender_hooks.decision_texts, [languages.score_reasons, languages.rejection_reasons])
-        _register_once(tender_hooks.portal_urls, [path("<int:pk>/comparison/", bidders.comparison, name="comparison")])
+        tender_asks.contracts_for_update.provide(contracts.contracts_for_update)
+        tender_asks.award_withdraw.provide(contracts.award_withdraw)
+        tender_asks.bid_outcomes.provide(outcomes.bid_outcomes)
+        tender_asks.officer_tasks.provide(worklist.tasks_for)
+        _register_once(tender_asks.decision_texts, [languages.score_reasons, languages.rejection_reasons])
+        _register_once(tender_asks.portal_urls, [path("<int:pk>/comparison/", bidders.comparison, name="comparison")])
 
-        bid_hooks.panel_access_check.provide(panel.panel_access_check)
-        bid_hooks.provider_requests_of_bid.provide(clarifications.provider_requests_of_bid)
-        bid_hooks.provider_request_answer_check.provide(clarifications.provider_request_answer_check)
-        bid_hooks.provider_request_answer.provide(clarifications.provider_request_answer)
-        bid_hooks.bid_outcomes.provide(outcomes.bid_outcomes)
+        bid_asks.panel_access_check.provide(panel.panel_access_check)
+        bid_asks.provider_requests_of_bid.provide(clarifications.provider_requests_of_bid)
+        bid_asks.provider_request_answer_check.provide(clarifications.provider_request_answer_check)
+        bid_asks.provider_request_answer.provide(clarifications.provider_request_answer)
+        bid_asks.bid_outcomes.provide(outcomes.bid_outcomes)
         _register_once(
-            bid_hooks.portal_urls,
+            bid_asks.portal_urls,
             [path("<int:pk>/requests/<int:request_id>/", bidders.request_answer, name="request")],
         )
 

@@ -1,6 +1,6 @@
 """The Swedish texts of the evaluation that a bilingual authority's comparison reports, decision and letters need
 (`tenders.languages`, stage "decision"): the panel's reasons and every reason of a rejection or an interruption. They
-join the call's own texts through `tenders.hooks.decision_texts` (registered in `EvaluationConfig.ready()`)."""
+join the call's own texts through `tenders.asks.decision_texts` (registered in `EvaluationConfig.ready()`)."""
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _

@@ -23,7 +23,7 @@ from procurement.periods import local_date
 from procurement.redress import periods_from
 from procurement.timers import tender_timers_clear
 
-from . import hooks
+from . import asks
 from .models import (
     INTERRUPTION_NOTIFICATIONS,
     InterruptionDecision,
@@ -58,7 +58,7 @@ def concerned_providers(tender: Tender, lot: Lot | None = None) -> set[int]:
 
     if tender.opened_at is None:
         return interested_provider_ids(tender)
-    bids = hooks.submitted_bids(tender)
+    bids = asks.submitted_bids(tender)
     if lot is not None:
         bids = bids.filter(lot_offers__lot=lot)
     return set(bids.values_list("provider_id", flat=True))
@@ -125,8 +125,8 @@ def call_interruption_record(*, actor, tender: Tender, kind: str, reason: str, r
     """The decision of a published call cancelled or declared unsuccessful (its transition just run, the call
     locked): the awards of the lots not yet contracted are withdrawn, and the procedure report gets an edition."""
     withdrawn = False
-    for contract in hooks.contracts_for_update(tender=tender):
-        hooks.award_withdraw(actor=actor, contract=contract)
+    for contract in asks.contracts_for_update(tender=tender):
+        asks.award_withdraw(actor=actor, contract=contract)
         withdrawn = True
     decision = _decide(
         actor=actor,
@@ -169,7 +169,7 @@ def _refuse(kind: str, tender: Tender, lot: Lot, contract) -> None:
             _("A lot is found unsuccessful only after the tender deadline; before it, cancel the lot."),
             code="deadline_not_passed",
         )
-    if tender.opened_at is None and hooks.submitted_bids(tender).exists():
+    if tender.opened_at is None and asks.submitted_bids(tender).exists():
         # Sealed, the bids do not tell which lots they offer: only a call without any bid shows a lot without one.
         raise Conflict(
             _("Open the bids first: a lot is found unsuccessful before the opening only when the call got no bids."),
@@ -191,14 +191,14 @@ def lot_interrupt(*, actor, tender_id: int, lot_number: int, reason: str, kind: 
         if lot is None:
             raise NotFound()
         # A cancelled contract is no contract: neither signed (which refuses) nor an award to withdraw.
-        contract = next(iter(hooks.contracts_for_update(tender=tender, lot=lot)), None)
+        contract = next(iter(asks.contracts_for_update(tender=tender, lot=lot)), None)
         _refuse(kind, tender, lot, contract)
         if not reason:
             raise ValidationFailed(errors={"reason": [{"code": "required", "message": str(_("Give the reason."))}]})
         swedish_reason_check(tender, reason=reason, reason_sv=reason_sv)
         withdrawn = contract is not None
         if withdrawn:
-            hooks.award_withdraw(actor=actor, contract=contract)
+            asks.award_withdraw(actor=actor, contract=contract)
         before = {"status": lot.status}
         lot.status = LotStatus.CANCELLED if kind == InterruptionKind.LOT_CANCELLED else LotStatus.UNSUCCESSFUL
         lot.status_reason, lot.status_reason_sv = reason, reason_sv

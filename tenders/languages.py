@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import ValidationFailed
 
-from . import hooks
+from . import asks
 from .models import Tender
 
 CODE = "swedish_text_missing"
@@ -116,7 +116,7 @@ def swedish_texts_missing(tender: Tender, *, stage: str) -> list[MissingText]:
         return []
     if Stage(stage) == Stage.CALL:
         return _call_texts(tender, full=True)
-    return _call_texts(tender, full=False) + [text for texts in hooks.decision_texts for text in texts(tender)]
+    return _call_texts(tender, full=False) + [text for texts in asks.decision_texts for text in texts(tender)]
 
 
 REFUSAL = _(

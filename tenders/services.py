@@ -21,7 +21,7 @@ from procurement.periods import HELSINKI
 from procurement.rules import rules_for_tender
 from procurement.timers import officers_of, tender_timers_clear, tender_timers_schedule
 
-from . import hooks
+from . import asks
 from .call_documents import CallFileChange, call_documents_amend, stored_files_cleanup
 from .cpv import is_known_cpv
 from .languages import Stage, swedish_reason_check, swedish_texts_check
@@ -514,7 +514,7 @@ def _tell_officers_closed(tender: Tender) -> None:
         key=f"tender:{tender.pk}:closed",
         tender_id=tender.pk,
         users=officers_of(tender.authority_id),
-        payload={"bids": hooks.submitted_bids(tender).count()},
+        payload={"bids": asks.submitted_bids(tender).count()},
     )
 
 
@@ -977,7 +977,7 @@ def _amend_announce(
     """The new version told to every interested provider; the bids it affects go back to draft, their owners told."""
     sent_back = []
     if affects_bids:
-        sent_back = hooks.bids_send_back(tender=tender, reason=reason, affects_bids_reason=affects_bids_reason)
+        sent_back = asks.bids_send_back(tender=tender, reason=reason, affects_bids_reason=affects_bids_reason)
     key = f"tender:{tender.pk}:version:{tender.version}"
     notify_providers(
         kind="tender.amended",

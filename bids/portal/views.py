@@ -22,8 +22,8 @@ from procurement.models import ProviderOrganisation
 from procurement.portal import done, render_form
 from tenders.selectors import tender_get
 
+from .. import asks
 from .. import attachments as attachment_services
-from .. import hooks
 from ..models import Bid, BidStatus
 from ..selectors import bid_get, bids_of_provider
 from ..services import SubmissionsThrottled, bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
@@ -69,7 +69,7 @@ def mine(request):
         raise NotFound()
     now = timezone.now()
     bids = bids_of_provider(user=request.user)
-    outcomes = hooks.bid_outcomes(user=request.user, bids=bids)
+    outcomes = asks.bid_outcomes(user=request.user, bids=bids)
     rows = []
     for bid in bids:
         latest = bid.versions.order_by("-number").first()

@@ -20,7 +20,7 @@ from procurement.models import DeliveryStatus, Notification
 from procurement.notifications import notification_resend, notification_resend_check, tender_delivery_log
 from procurement.portal import _messages_of, done, render_form
 
-from .. import hooks, services
+from .. import asks, services
 from ..languages import Stage, is_bilingual, swedish_texts_missing
 from ..models import TenderStatus
 from ..rules_check import regime_overview, tender_findings
@@ -82,7 +82,7 @@ def dashboard(request):
             "groups": groups,
             "may_draft": bool(roles.officer_of),
             "has_roles": bool(authorities),
-            "tasks": hooks.officer_tasks(request.user),
+            "tasks": asks.officer_tasks(request.user),
         },
     )
 
@@ -192,7 +192,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
     errors, warnings = tender_findings(tender) if tender.status not in (TenderStatus.CANCELLED,) else ([], [])
     bid_count = None
     if tender.submission_deadline <= timezone.now() and tender.published_at is not None:
-        bid_count, _error = attempt(lambda: hooks.bid_count(user=request.user, tender_id=tender.pk))
+        bid_count, _error = attempt(lambda: asks.bid_count(user=request.user, tender_id=tender.pk))
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "tenders:officer_call"),

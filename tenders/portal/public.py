@@ -24,7 +24,7 @@ from procurement.models import ContractingAuthority, Language
 from procurement.periods import HELSINKI
 from procurement.portal import done, render_form, run_service
 
-from .. import hooks
+from .. import asks
 from ..api.views import TenderFilter
 from ..models import TenderStatus
 from ..selectors import questions_for, tender_get, tender_list
@@ -123,7 +123,7 @@ class QuestionForm(forms.Form):
 def _own_bid(user, tender):
     if not roles_of(user).provider_of:
         return None
-    return hooks.own_bid(user=user, tender=tender)
+    return asks.own_bid(user=user, tender=tender)
 
 
 def _call_context(request, tender) -> dict:
@@ -157,7 +157,7 @@ def _call_context(request, tender) -> dict:
         "accepts_bids": tender.accepts_bids_at(now),
         "bid": bid,
         # Where the bid stands: a decided or interrupted call shows its outcome instead of "continue your bid".
-        "outcome": hooks.bid_outcomes(user=request.user, bids=[bid])[bid.pk] if bid else None,
+        "outcome": asks.bid_outcomes(user=request.user, bids=[bid])[bid.pk] if bid else None,
     }
 
 

@@ -1,35 +1,35 @@
 """What tenders asks of the apps above it (bids, evaluation), which it may not import: they provide the answers in
-their `AppConfig.ready()` (see `procurement.slots`)."""
+their `AppConfig.ready()` (see `procurement.slots.Hook`)."""
 
-from procurement.slots import Slot
+from procurement.slots import Hook
 
 # --- the bids (provided by bids) -------------------------------------------------------------------------------
 
-submitted_bids = Slot("tenders.hooks.submitted_bids", "submitted_bids(tender) -> the call's submitted bids (QuerySet)")
-bids_send_back = Slot(
-    "tenders.hooks.bids_send_back",
+submitted_bids = Hook("tenders.asks.submitted_bids", "submitted_bids(tender) -> the call's submitted bids (QuerySet)")
+bids_send_back = Hook(
+    "tenders.asks.bids_send_back",
     "bids_send_back(*, tender, reason, affects_bids_reason) -> the providers whose submitted bids a corrigendum sent "
     "back to draft (the call locked by the caller)",
 )
-bid_count = Slot(
-    "tenders.hooks.bid_count", "bid_count(*, user, tender_id) -> how many bids were submitted, as the user may know it"
+bid_count = Hook(
+    "tenders.asks.bid_count", "bid_count(*, user, tender_id) -> how many bids were submitted, as the user may know it"
 )
-own_bid = Slot("tenders.hooks.own_bid", "own_bid(*, user, tender) -> the provider user's own bid in the call, or None")
+own_bid = Hook("tenders.asks.own_bid", "own_bid(*, user, tender) -> the provider user's own bid in the call, or None")
 
 # --- the evaluation and the award (provided by evaluation) -----------------------------------------------------
 
-contracts_for_update = Slot(
-    "tenders.hooks.contracts_for_update",
+contracts_for_update = Hook(
+    "tenders.asks.contracts_for_update",
     "contracts_for_update(*, tender, lot=None) -> the contracts of the call's lots (or of `lot`) not cancelled, locked",
 )
-award_withdraw = Slot(
-    "tenders.hooks.award_withdraw",
+award_withdraw = Hook(
+    "tenders.asks.award_withdraw",
     "award_withdraw(*, actor, contract) -> None: the award of a lot not yet contracted is withdrawn",
 )
-bid_outcomes = Slot(
-    "tenders.hooks.bid_outcomes", "bid_outcomes(*, user, bids) -> {bid id: where the user's own bid stands}"
+bid_outcomes = Hook(
+    "tenders.asks.bid_outcomes", "bid_outcomes(*, user, bids) -> {bid id: where the user's own bid stands}"
 )
-officer_tasks = Slot("tenders.hooks.officer_tasks", "officer_tasks(user) -> the user's tasks in the authority's calls")
+officer_tasks = Hook("tenders.asks.officer_tasks", "officer_tasks(user) -> the user's tasks in the authority's calls")
 
 # The Swedish texts the documents of the decision stage need beyond the call's own (`tenders.languages`): functions
 # (tender) -> [MissingText], the evaluation's reasons.
