@@ -152,6 +152,14 @@ def bid_versions(*, user, bid_id) -> list[BidVersion]:
     return list(bid.versions.order_by("number"))
 
 
+def own_bid_get(*, user, bid_id) -> Bid:
+    """The user's own bid (`bid_get` decides what it shows), never another provider's: that is 404."""
+    # Checked before `bid_get`, which would let another bidder read the bid after the decision.
+    if not Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).exists():
+        raise NotFound()
+    return bid_get(user=user, bid_id=bid_id)
+
+
 def own_bid_in(*, user, tender: Tender) -> Bid | None:
     """The user's own bid in the call, if its provider has one."""
     return next((bid for bid in bids_of_provider(user=user) if bid.tender_id == tender.pk), None)

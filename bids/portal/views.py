@@ -25,7 +25,7 @@ from tenders.selectors import tender_get
 from .. import asks
 from .. import attachments as attachment_services
 from ..models import Bid, BidStatus
-from ..selectors import bid_get, bids_of_provider
+from ..selectors import bids_of_provider, own_bid_get
 from ..services import SubmissionsThrottled, bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
 from .forms import AttachmentForm, BidForm
 from .summary import bid_summary
@@ -37,12 +37,9 @@ BID_FORM = "bid_form"
 TEMPLATES = "bids/portal/"
 
 
-def own_bid(request, pk) -> Bid:
+def _own_bid(request, pk) -> Bid:
     """The user's own bid (the selector decides), never another provider's: that is 404."""
-    # Checked before the selector, which would let another bidder read the bid after the decision.
-    if not Bid.objects.filter(pk=pk, provider_id__in=roles_of(request.user).provider_of).exists():
-        raise NotFound()
-    return bid_get(user=request.user, bid_id=pk)
+    return own_bid_get(user=request.user, bid_id=pk)
 
 
 def _receipt_of(user, version):
@@ -189,7 +186,7 @@ def _refused_page(request, bid, form: BidForm, status: int, refused: str):
 @login_required
 def bid_page(request, pk: int):
     """A bid: its content (a form while it is a draft and the box is open), attachments, versions, requests."""
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     if request.GET.get("part") == "attachments":
         return render(request, f"{TEMPLATES}_attachments.html", _bid_context(request, bid))
     status = 200
@@ -208,7 +205,7 @@ def bid_page(request, pk: int):
 def autosave(request, pk: int):
     """The bid's form, saved as the bidder types (portal.js): the same save as the page's, answered in JSON with a
     sentence for the page's live region. A bid that is no longer a draft is not changed (409, from bid_update)."""
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     form = _posted_form(request, bid)
     status = _save(request, bid, form)
     if status is None:
@@ -226,7 +223,7 @@ def autosave(request, pk: int):
 @login_required
 def summary(request, pk: int):
     """The bid as it would be submitted: every part, its problems, and the confirmation that submits exactly this."""
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     return render(request, f"{TEMPLATES}summary.html", _summary_context(request, bid))
 
 
@@ -250,7 +247,7 @@ def submit(request, pk: int):
     """Two steps, one address. From the bid's page ("Submit the bid", the whole form): what is on the screen is
     saved, then the summary is shown to confirm; a refused save submits nothing and shows why. From the summary
     (its fingerprint of the draft): the draft is submitted if it is still what the summary showed, else 409."""
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     if BID_FORM in request.POST:
         form = _posted_form(request, bid)
         status = _save(request, bid, form)
@@ -270,7 +267,7 @@ def submit(request, pk: int):
             draft_sha256=(request.POST.get("draft_sha256") or "").strip()[:64],
         )
     except (ValidationFailed, Conflict) as error:
-        context = _summary_context(request, own_bid(request, pk))
+        context = _summary_context(request, _own_bid(request, pk))
         context["refusal"] = error.message
         return render(request, f"{TEMPLATES}summary.html", context, status=error.status_code)
     done(request, _("Your bid is submitted. Keep the receipt."))
@@ -280,7 +277,7 @@ def submit(request, pk: int):
 @login_required
 @require_POST
 def withdraw(request, pk: int):
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     try:
         bid_withdraw(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
     except Conflict as error:
@@ -293,7 +290,7 @@ def withdraw(request, pk: int):
 @login_required
 @require_POST
 def reopen(request, pk: int):
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     try:
         bid_reopen(actor=request.user, bid_id=bid.pk, received_at=received_at(request))
     except SubmissionsThrottled as error:
@@ -312,7 +309,7 @@ def reopen(request, pk: int):
 @login_required
 def receipt(request, pk: int, number: int):
     """The receipt of a submission: when it was received, the manifest's SHA-256, and the receipt PDF."""
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     version = bid.versions.filter(number=number).first()
     if version is None:
         raise NotFound()
@@ -327,7 +324,7 @@ def receipt(request, pk: int, number: int):
 def attachment_upload(request, pk: int):
     """Without script, the file comes in one request and is passed to the attachment services chunk by chunk,
     as the API would be called."""
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     form = AttachmentForm(request.POST, request.FILES, tender=bid.tender)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -370,7 +367,7 @@ def attachment_upload(request, pk: int):
 def attachment_delete(request, pk: int, attachment_id):
     """Removing a file from the bid's page (its button belongs to the bid's form) saves what is typed there first:
     if that save is refused, nothing is removed and the page shows why, with the typed values."""
-    bid = own_bid(request, pk)
+    bid = _own_bid(request, pk)
     if BID_FORM in request.POST:
         form = _posted_form(request, bid, without_attachment=attachment_id)
         status = _save(request, bid, form)

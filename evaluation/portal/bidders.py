@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.portal.forms import AnswerForm
-from bids.portal.views import own_bid
+from bids.selectors import own_bid_get
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import documents_visible_to
 from procurement.errors import NotFound
@@ -36,7 +36,7 @@ def comparison(request, pk: int):
 @login_required
 def request_answer(request, pk: int, request_id: int):
     """Answer a clarification request or a request to explain an abnormally low price."""
-    bid = own_bid(request, pk)
+    bid = own_bid_get(user=request.user, bid_id=pk)
     provider_request = ProviderRequest.objects.filter(bid=bid, pk=request_id).first()
     if provider_request is None:
         raise NotFound()
