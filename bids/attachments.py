@@ -5,7 +5,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -20,21 +19,16 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.audit import audit_record
 from procurement.errors import Conflict, DomainError, NotFound, ValidationFailed
+from procurement.filetypes import FileRefused, detect, filename_clean
 from tenders.models import QualityCriterion, SuitabilityRequirement
 
 from .content import attachment_meta_seal, attachments_unseal
-from .filetypes import ALLOWED_TYPES_TEXT, FileRefused, detect, kind_for_name
 from .models import AttachmentStatus, Bid, BidAttachment, is_provider_member
 from .sealing import SealBroken, seal, unseal
 from .selectors import bid_get
 from .services import own_bid_for_change
 
 logger = logging.getLogger(__name__)
-
-MAX_FILENAME_LENGTH = 200
-# Control characters, bidi and zero-width formatting, lone surrogates, line and paragraph separators: they can
-# make a name look like another one (…fdp.exe shown as …exe.pdf) or break the headers it is sent in.
-_STRIPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 class AttachmentDamaged(DomainError):
@@ -70,30 +64,6 @@ def _folder(attachment: BidAttachment) -> str:
 
 
 # --- checks of what the provider declares --------------------------------------------------------------------
-
-
-def filename_clean(raw) -> tuple[str, list[dict]]:
-    """The name as it will be stored and shown, or the errors that refuse it."""
-    if not isinstance(raw, str):
-        return "", _error("required", _("Give the file's name."))
-    if "\x00" in raw or "/" in raw or "\\" in raw:
-        return "", _error("unsafe_filename", _("A file name cannot contain a path, a slash or a NUL character."))
-    name = "".join(ch for ch in raw if unicodedata.category(ch) not in _STRIPPED_CATEGORIES)
-    name = unicodedata.normalize("NFC", name).strip()
-    if name in {".", ".."}:
-        return "", _error("unsafe_filename", _("A file name cannot contain a path, a slash or a NUL character."))
-    if not name:
-        return "", _error("filename_required", _("Give the file's name."))
-    if len(name) > MAX_FILENAME_LENGTH:
-        return "", _error(
-            "filename_too_long", _("A file name can be at most %(n)s characters long.") % {"n": MAX_FILENAME_LENGTH}
-        )
-    if kind_for_name(name) is None:
-        return "", _error(
-            "unsupported_type",
-            _("Files of this type are not accepted. Accepted types: %(types)s.") % {"types": ALLOWED_TYPES_TEXT},
-        )
-    return name, []
 
 
 def _size_errors(bid: Bid, size) -> list[dict]:

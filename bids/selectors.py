@@ -7,21 +7,37 @@ from django.db.models import BinaryField, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.panel import panel_access_check
 from procurement.access import memberships_sql, provider_of_sql, roles_of, roles_remember
 from procurement.audit import audit_record
 from procurement.errors import Forbidden, NotFound
 from procurement.statements import fetch_together, from_json, from_row, json_column
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.selectors import (
-    bid_call_lock_shared_with_rules,
     bid_call_rules_statement,
     tender_from_rules_row,
     tender_get,
+    tender_lock_shared_with_rules,
 )
 
+from . import asks
 from .content import draft_content, version_manifest
 from .models import Bid, BidAttachment, BidStatus, BidVersion
+
+
+def bid_call_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
+    """`tenders.selectors.bid_call_rules_statement` without PostgreSQL, through the ORM: the call of the user's own
+    bid, held still with its rule set."""
+    tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).values_list(
+        "tender_id", flat=True
+    )
+    if not tender_id:
+        raise Tender.DoesNotExist(bid_id)
+    return tender_lock_shared_with_rules(tender_id=tender_id[0])
+
+
+def submitted_bids(tender: Tender) -> QuerySet[Bid]:
+    """The call's submitted bids (for `tenders`, which may not import bids: `tenders.asks.submitted_bids`)."""
+    return tender.bids.filter(status=BidStatus.SUBMITTED)
 
 
 def _with_relations(queryset: QuerySet[Bid]) -> QuerySet[Bid]:
@@ -112,7 +128,7 @@ def bid_get(*, user, bid_id) -> Bid:
         # same for an id that no bid has; an event of the call here would tell its readers that the id exists.
         raise NotFound()
     if _authority_may_read(user, bid.tender) and bid.status == BidStatus.SUBMITTED:
-        panel_access_check(user=user, tender=bid.tender)
+        asks.panel_access_check(user=user, tender=bid.tender)
         audit_record(action="bid.read", actor=user, obj=bid)
         return _as_authority(bid)
     raise NotFound()
@@ -125,7 +141,7 @@ def tender_bids(*, user, tender_id) -> list[Bid]:
         raise Forbidden()
     if tender.bids_are_sealed:
         _refuse_sealed(user, tender)
-    panel_access_check(user=user, tender=tender)
+    asks.panel_access_check(user=user, tender=tender)
     bids = list(_with_relations(tender.bids.filter(status=BidStatus.SUBMITTED)).order_by("submitted_at", "id"))
     audit_record(action="bid.read_all", actor=user, obj=tender, detail={"bids": [b.pk for b in bids]})
     return [_as_authority(bid) for bid in bids]
@@ -134,6 +150,19 @@ def tender_bids(*, user, tender_id) -> list[Bid]:
 def bid_versions(*, user, bid_id) -> list[BidVersion]:
     bid = bid_get(user=user, bid_id=bid_id)
     return list(bid.versions.order_by("number"))
+
+
+def own_bid_get(*, user, bid_id) -> Bid:
+    """The user's own bid (`bid_get` decides what it shows), never another provider's: that is 404."""
+    # Checked before `bid_get`, which would let another bidder read the bid after the decision.
+    if not Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).exists():
+        raise NotFound()
+    return bid_get(user=user, bid_id=bid_id)
+
+
+def own_bid_in(*, user, tender: Tender) -> Bid | None:
+    """The user's own bid in the call, if its provider has one."""
+    return next((bid for bid in bids_of_provider(user=user) if bid.tender_id == tender.pk), None)
 
 
 def tender_bid_count(*, user, tender_id) -> int:

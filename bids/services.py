@@ -510,3 +510,21 @@ def bid_withdraw(*, actor, bid_id: int, received_at: datetime) -> Bid:
             detail={"received_at": received_at.isoformat()},
             received_at=received_at,
         )
+
+
+def bids_send_back(*, tender: Tender, reason: str, affects_bids_reason: str) -> list[int]:
+    """A corrigendum that affects the bids already submitted (the call locked by `tenders.services.tender_amend`)
+    sends them back to draft; their owners must check them against the new version and submit them again. Answers
+    the providers whose bids went back."""
+    sent_back = []
+    for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
+        transition_run(
+            obj=bid,
+            action="send_back",
+            actor=None,
+            audit_action="bid.sent_back",
+            detail={"reason": reason, "version": tender.version, "affects_bids_reason": affects_bids_reason},
+            reason=reason,
+        )
+        sent_back.append(bid.provider_id)
+    return sent_back

@@ -16,6 +16,12 @@ from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
 from . import contracts, services
+from .clarifications import (
+    offer_reject_for_price,
+    offer_reject_nonconforming,
+    panel_work_check,
+    provider_request_create,
+)
 from .draws import tie_draw_confirm, tie_draw_start, tie_draw_verify, tie_draws
 from .exports import comparison_workbook
 from .models import (
@@ -33,12 +39,6 @@ from .models import (
 )
 from .panel import panel_add, panel_add_check, panel_declare, panel_declare_check
 from .qualification import qualification_check, qualification_record
-from .requests import (
-    offer_reject_for_price,
-    offer_reject_nonconforming,
-    panel_work_check,
-    provider_request_create,
-)
 from .selectors import abnormally_low, lot_results, panel_of, qualification_check_row, qualification_checks
 
 

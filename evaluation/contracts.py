@@ -12,6 +12,7 @@ from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
+from procurement.models import Timer
 from procurement.periods import HELSINKI
 
 from .models import Appeal, ContractStatus, LiabilityDocument, LiabilityDocumentKind, LotContract
@@ -41,6 +42,19 @@ def contracts_of_tender(*, user, tender_id: int):
         .select_related("lot", "decision")
         .prefetch_related("appeals", "liability_documents")
     )
+
+
+def contracts_for_update(*, tender, lot=None) -> list[LotContract]:
+    """The contracts of the call's lots (or of one lot) that are not cancelled, locked: an interruption withdraws
+    their awards, and refuses a signed one (`tenders.interruption`)."""
+    contracts = LotContract.objects.select_for_update().exclude(status=ContractStatus.CANCELLED)
+    return list(contracts.filter(lot=lot) if lot is not None else contracts.filter(lot__tender=tender))
+
+
+def award_withdraw(*, actor, contract: LotContract) -> None:
+    """The award of a lot not yet contracted is withdrawn: its contract step ends, its standstill timer goes."""
+    transition_run(obj=contract, action="withdraw", actor=actor, audit_action="contract.withdraw")
+    Timer.objects.filter(kind="standstill.end", key=f"lot-contract:{contract.pk}", done_at__isnull=True).delete()
 
 
 def _contract_for(user, contract_id: int, *, for_update: bool = False) -> LotContract:

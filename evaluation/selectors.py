@@ -69,7 +69,7 @@ def qualification_check_row(check) -> dict:
 
 
 def abnormally_low(*, user, tender_id) -> dict:
-    from .requests import abnormally_low_offers
+    from .clarifications import abnormally_low_offers
 
     tender = tender_get(user=user, tender_id=tender_id)
     evaluation_read_check(user=user, tender=tender)

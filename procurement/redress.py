@@ -14,14 +14,15 @@ depends on who decided (every row is marked check: secondary sources, correct th
   rectification under the Administrative Procedure Act 434/2003, chapter 7 a, with the same 14 days from the
   deemed receipt on the 3rd day (check)."""
 
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import ContractingAuthority
-from procurement.rules import Classification, Regime, RuleSet, publication_day, tender_classification
+from procurement.periods import at_local_time, period_end
+from procurement.rules import Classification, Regime, RuleSet, publication_day, rules_on, tender_classification
 
 Kind = ContractingAuthority.Kind
 
@@ -209,3 +210,54 @@ def redress_for(*, tender, regime: str | None = None) -> Redress:
         standstill=classification.thresholds.standstill,
     )
     return replace(redress, classification=classification)
+
+
+# --- the periods of one decision ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Periods:
+    notified_on: date  # the day the decision was sent
+    standstill_ends_on: date | None
+    appeal_ends_on: date | None
+    appeal_deadline: datetime | None
+    self_correction_ends_on: date | None  # None: no claim for rectification (a state authority below the threshold)
+    # The day the decision counts as received, from which the periods run: the sending day, or (an e-mailed decision
+    # below the threshold of a municipal authority) the 3rd day after it.
+    received_on: date | None = None
+
+    def as_dict(self) -> dict:
+        return {key: value.isoformat() if value else None for key, value in asdict(self).items()}
+
+
+def periods_from(
+    notified_on: date,
+    regime: str,
+    *,
+    tender=None,
+    authority_kind: str | None = None,
+    rules=None,
+    redress=None,
+) -> Periods:
+    """The periods of a decision in `regime` sent on `notified_on`, as the redress data says for the authority.
+
+    Pass `tender` (its authority's kind and the rule set of its publication day decide), or `redress`, or
+    `authority_kind` and `rules`. Without a tender or rules, the rule set in force on `notified_on` is used, and an
+    unknown authority kind gets the cautious option (see procurement.redress)."""
+    if redress is None:
+        if tender is not None:
+            redress = redress_for(tender=tender, regime=regime)
+        else:
+            redress = redress_rule(regime=regime, authority_kind=authority_kind, rules=rules or rules_on(notified_on))
+    received_on = notified_on + timedelta(days=redress.received_after_days)
+    appeal_ends_on = period_end(received_on, redress.appeal_days) if redress.appeal_days else None
+    return Periods(
+        notified_on=notified_on,
+        standstill_ends_on=period_end(received_on, redress.standstill_days) if redress.standstill_days else None,
+        appeal_ends_on=appeal_ends_on,
+        appeal_deadline=at_local_time(appeal_ends_on, redress.appeal_last_time) if appeal_ends_on else None,
+        self_correction_ends_on=(
+            period_end(received_on, redress.self_correction_days) if redress.self_correction_days else None
+        ),
+        received_on=received_on,
+    )

@@ -12,11 +12,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from bids.attachments import filename_clean
-from bids.filetypes import FileRefused, detect
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.filetypes import FileRefused, detect, filename_clean
 
 from .models import CallDocument, CallDocumentKind, Tender, TenderStatus
 from .selectors import tender_get

@@ -11,17 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bids.models import Bid, BidStatus
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_request, procedure_report_request
 from procurement.access import roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
-from procurement.models import DeliveryStatus, Notification, Timer
+from procurement.models import DeliveryStatus, Notification
 from procurement.notifications import notify
 from procurement.periods import local_date
+from procurement.redress import periods_from
 
+from . import asks
 from .models import (
     INTERRUPTION_NOTIFICATIONS,
     InterruptionDecision,
@@ -57,16 +58,10 @@ def concerned_providers(tender: Tender, lot: Lot | None = None) -> set[int]:
 
     if tender.opened_at is None:
         return interested_provider_ids(tender)
-    bids = Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED)
+    bids = asks.submitted_bids(tender)
     if lot is not None:
         bids = bids.filter(lot_offers__lot=lot)
     return set(bids.values_list("provider_id", flat=True))
-
-
-def _withdraw_award(*, actor, contract) -> None:
-    """The award of a lot not yet contracted is withdrawn: its contract step ends, its standstill timer goes."""
-    transition_run(obj=contract, action="withdraw", actor=actor, audit_action="contract.withdraw")
-    Timer.objects.filter(kind="standstill.end", key=f"lot-contract:{contract.pk}", done_at__isnull=True).delete()
 
 
 def _decide(
@@ -129,13 +124,9 @@ def _decide(
 def call_interruption_record(*, actor, tender: Tender, kind: str, reason: str, reason_sv: str, status_before: str):
     """The decision of a published call cancelled or declared unsuccessful (its transition just run, the call
     locked): the awards of the lots not yet contracted are withdrawn, and the procedure report gets an edition."""
-    from evaluation.models import ContractStatus, LotContract
-
     withdrawn = False
-    for contract in (
-        LotContract.objects.select_for_update().filter(lot__tender=tender).exclude(status=ContractStatus.CANCELLED)
-    ):
-        _withdraw_award(actor=actor, contract=contract)
+    for contract in asks.contracts_for_update(tender=tender):
+        asks.award_withdraw(actor=actor, contract=contract)
         withdrawn = True
     decision = _decide(
         actor=actor,
@@ -178,7 +169,7 @@ def _refuse(kind: str, tender: Tender, lot: Lot, contract) -> None:
             _("A lot is found unsuccessful only after the tender deadline; before it, cancel the lot."),
             code="deadline_not_passed",
         )
-    if tender.opened_at is None and tender.bids.filter(status=BidStatus.SUBMITTED).exists():
+    if tender.opened_at is None and asks.submitted_bids(tender).exists():
         # Sealed, the bids do not tell which lots they offer: only a call without any bid shows a lot without one.
         raise Conflict(
             _("Open the bids first: a lot is found unsuccessful before the opening only when the call got no bids."),
@@ -189,8 +180,6 @@ def _refuse(kind: str, tender: Tender, lot: Lot, contract) -> None:
 def lot_interrupt(*, actor, tender_id: int, lot_number: int, reason: str, kind: str, reason_sv: str = "") -> Lot:
     """Cancel a lot, or find it unsuccessful (no acceptable bids), by a decision; the other lots go on. An awarded
     lot whose contract is not signed may be cancelled: its award is withdrawn."""
-    from evaluation.models import LotContract
-
     from .languages import swedish_reason_check
 
     reason, reason_sv = (reason or "").strip(), (reason_sv or "").strip()
@@ -201,14 +190,15 @@ def lot_interrupt(*, actor, tender_id: int, lot_number: int, reason: str, kind: 
         lot = tender.lots.select_for_update().filter(number=lot_number).first()
         if lot is None:
             raise NotFound()
-        contract = LotContract.objects.select_for_update().filter(lot=lot).first()
+        # A cancelled contract is no contract: neither signed (which refuses) nor an award to withdraw.
+        contract = next(iter(asks.contracts_for_update(tender=tender, lot=lot)), None)
         _refuse(kind, tender, lot, contract)
         if not reason:
             raise ValidationFailed(errors={"reason": [{"code": "required", "message": str(_("Give the reason."))}]})
         swedish_reason_check(tender, reason=reason, reason_sv=reason_sv)
-        withdrawn = contract is not None and contract.status != "cancelled"
+        withdrawn = contract is not None
         if withdrawn:
-            _withdraw_award(actor=actor, contract=contract)
+            asks.award_withdraw(actor=actor, contract=contract)
         before = {"status": lot.status}
         lot.status = LotStatus.CANCELLED if kind == InterruptionKind.LOT_CANCELLED else LotStatus.UNSUCCESSFUL
         lot.status_reason, lot.status_reason_sv = reason, reason_sv
@@ -268,8 +258,6 @@ def _call_follows_lots(*, actor, tender: Tender) -> None:
 def interruption_periods(notified_on: date, regime: str, *, tender: Tender):
     """The periods of redress from the day the decision was notified (the redress of the authority's kind, under the
     rule set of the call's publication); no standstill, since nothing is awarded."""
-    from evaluation.periods import periods_from
-
     return replace(periods_from(notified_on, regime, tender=tender), standstill_ends_on=None)
 
 

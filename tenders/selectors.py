@@ -85,18 +85,6 @@ def bid_call_rules_statement() -> str:
     return _rules_sql(of_bid=True)
 
 
-def bid_call_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
-    """The same without PostgreSQL, through the ORM."""
-    from bids.models import Bid
-
-    tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).values_list(
-        "tender_id", flat=True
-    )
-    if not tender_id:
-        raise Tender.DoesNotExist(bid_id)
-    return tender_lock_shared_with_rules(tender_id=tender_id[0])
-
-
 def tender_from_rules_row(columns: list[str], row) -> Tender:
     """The call in a row of the rules statement, with its rules as prefetched relations."""
     tender = from_row(Tender, columns, row)

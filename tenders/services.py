@@ -8,7 +8,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bids.models import Bid, BidStatus
 from documents.models import DocumentKind
 from documents.services import document_request
 from procurement.access import officers_of, roles_of
@@ -21,6 +20,7 @@ from procurement.notifications import notify, notify_providers
 from procurement.periods import HELSINKI
 from procurement.rules import rules_for_tender
 
+from . import asks
 from .call_documents import CallFileChange, call_documents_amend, stored_files_cleanup
 from .cpv import is_known_cpv
 from .languages import Stage, swedish_reason_check, swedish_texts_check
@@ -516,7 +516,7 @@ def _tell_officers_closed(tender: Tender) -> None:
         key=f"tender:{tender.pk}:closed",
         tender_id=tender.pk,
         users=officers_of(tender.authority_id),
-        payload={"bids": tender.bids.filter(status=BidStatus.SUBMITTED).count()},
+        payload={"bids": asks.submitted_bids(tender).count()},
     )
 
 
@@ -729,6 +729,97 @@ def question_edit(*, actor, tender_id: int, question_id: int, text: str) -> Ques
     return question
 
 
+def _answers_pending(actor, tender: Tender) -> list[Question]:
+    """The answered questions not yet published, of an open call of the officer's authority."""
+    _ensure_officer(actor, tender)
+    if tender.status != TenderStatus.PUBLISHED:
+        raise Conflict(_("Answers are published while the call is open."), code="tender_not_open")
+    pending = list(tender.questions.filter(bulletin__isnull=True).exclude(answer=""))
+    if not pending:
+        raise Conflict(_("There are no answered questions to publish."), code="nothing_to_publish")
+    return pending
+
+
+def _answers_deadline_settle(
+    *, actor, tender: Tender, now: datetime, new_deadline: datetime | None, late_answer_reason: str
+) -> None:
+    """Answers published less than the rule set's days before the deadline: the deadline is moved later (with the
+    opening and the timers, on the record), or a reason for keeping it is given; without either, 409."""
+    rules = rules_for_tender(tender)  # the rule set of the call's publication
+    minimum = timedelta(days=rules.answers_min_days_before_deadline)
+    deadline_before = tender.submission_deadline
+    if new_deadline is None:
+        if deadline_before - now < minimum and not late_answer_reason.strip():
+            raise Conflict(
+                _(
+                    "Answers published less than %(days)s days before the tender deadline require a later tender "
+                    "deadline, or a reason for keeping it."
+                )
+                % {"days": rules.answers_min_days_before_deadline},
+                code="deadline_extension_required",
+                deadline=deadline_before.isoformat(),
+                fields=["new_deadline", "late_answer_reason"],
+            )
+        return
+    if new_deadline - now < minimum or new_deadline <= deadline_before:
+        raise ValidationFailed(
+            errors={
+                "new_deadline": _error(
+                    "deadline_too_early",
+                    _("The new deadline must be later than the current one and at least %(days)s days away.")
+                    % {"days": rules.answers_min_days_before_deadline},
+                )
+            }
+        )
+    tender.submission_deadline = new_deadline
+    tender.next_check = new_deadline
+    if tender.opening_at and tender.opening_at < new_deadline:
+        tender.opening_at = new_deadline
+    tender.save(update_fields=["submission_deadline", "next_check", "opening_at", "updated_at"])
+    tender_timers_schedule(tender)
+    audit_record(
+        action="tender.deadline_extended",
+        actor=actor,
+        obj=tender,
+        before={"submission_deadline": deadline_before},
+        after={"submission_deadline": new_deadline},
+        detail={"reason": "answers_published_late"},
+    )
+
+
+def _bulletin_publish(
+    *, actor, tender: Tender, pending: list[Question], now: datetime, deadline_before: datetime, late_answer_reason: str
+) -> AnswerBulletin:
+    """The next bulletin with the pending answers, told to every interested provider, on the record."""
+    number = (tender.bulletins.aggregate(n=Max("number"))["n"] or 0) + 1
+    bulletin = AnswerBulletin.objects.create(
+        tender=tender,
+        number=number,
+        published_at=now,
+        published_by=actor,
+        deadline_before=deadline_before,
+        deadline_after=tender.submission_deadline,
+        late_answer_reason=late_answer_reason.strip(),
+    )
+    Question.objects.filter(pk__in=[q.pk for q in pending]).update(bulletin=bulletin)
+    notify_providers(
+        kind="answers.published",
+        key=f"tender:{tender.pk}:bulletin:{number}",
+        provider_ids=interested_provider_ids(tender),
+        tender_id=tender.pk,
+        payload={"bulletin": number, "questions": len(pending), "deadline": tender.submission_deadline},
+    )
+    audit_record(
+        action="answers.publish",
+        actor=actor,
+        obj=bulletin,
+        tender_id=tender.pk,
+        after={"questions": [q.number for q in pending], "deadline": tender.submission_deadline},
+        detail={"late_answer_reason": late_answer_reason.strip()} if late_answer_reason.strip() else {},
+    )
+    return bulletin
+
+
 def answers_publish(
     *, actor, tender_id: int, new_deadline: datetime | None = None, late_answer_reason: str = ""
 ) -> AnswerBulletin:
@@ -740,79 +831,19 @@ def answers_publish(
     now = timezone.now()
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        _ensure_officer(actor, tender)
-        if tender.status != TenderStatus.PUBLISHED:
-            raise Conflict(_("Answers are published while the call is open."), code="tender_not_open")
-        pending = list(tender.questions.filter(bulletin__isnull=True).exclude(answer=""))
-        if not pending:
-            raise Conflict(_("There are no answered questions to publish."), code="nothing_to_publish")
-        rules = rules_for_tender(tender)  # the rule set of the call's publication
-        minimum = timedelta(days=rules.answers_min_days_before_deadline)
+        pending = _answers_pending(actor, tender)
         deadline_before = tender.submission_deadline
-        late = deadline_before - now < minimum
-        if new_deadline is not None:
-            if new_deadline - now < minimum or new_deadline <= deadline_before:
-                raise ValidationFailed(
-                    errors={
-                        "new_deadline": _error(
-                            "deadline_too_early",
-                            _("The new deadline must be later than the current one and at least %(days)s days away.")
-                            % {"days": rules.answers_min_days_before_deadline},
-                        )
-                    }
-                )
-            tender.submission_deadline = new_deadline
-            tender.next_check = new_deadline
-            if tender.opening_at and tender.opening_at < new_deadline:
-                tender.opening_at = new_deadline
-            tender.save(update_fields=["submission_deadline", "next_check", "opening_at", "updated_at"])
-            tender_timers_schedule(tender)
-            audit_record(
-                action="tender.deadline_extended",
-                actor=actor,
-                obj=tender,
-                before={"submission_deadline": deadline_before},
-                after={"submission_deadline": new_deadline},
-                detail={"reason": "answers_published_late"},
-            )
-        elif late and not late_answer_reason.strip():
-            raise Conflict(
-                _(
-                    "Answers published less than %(days)s days before the tender deadline require a later tender "
-                    "deadline, or a reason for keeping it."
-                )
-                % {"days": rules.answers_min_days_before_deadline},
-                code="deadline_extension_required",
-                deadline=deadline_before.isoformat(),
-                fields=["new_deadline", "late_answer_reason"],
-            )
-        number = (tender.bulletins.aggregate(n=Max("number"))["n"] or 0) + 1
-        bulletin = AnswerBulletin.objects.create(
-            tender=tender,
-            number=number,
-            published_at=now,
-            published_by=actor,
-            deadline_before=deadline_before,
-            deadline_after=tender.submission_deadline,
-            late_answer_reason=late_answer_reason.strip(),
+        _answers_deadline_settle(
+            actor=actor, tender=tender, now=now, new_deadline=new_deadline, late_answer_reason=late_answer_reason
         )
-        Question.objects.filter(pk__in=[q.pk for q in pending]).update(bulletin=bulletin)
-        notify_providers(
-            kind="answers.published",
-            key=f"tender:{tender.pk}:bulletin:{number}",
-            provider_ids=interested_provider_ids(tender),
-            tender_id=tender.pk,
-            payload={"bulletin": number, "questions": len(pending), "deadline": tender.submission_deadline},
-        )
-        audit_record(
-            action="answers.publish",
+        return _bulletin_publish(
             actor=actor,
-            obj=bulletin,
-            tender_id=tender.pk,
-            after={"questions": [q.number for q in pending], "deadline": tender.submission_deadline},
-            detail={"late_answer_reason": late_answer_reason.strip()} if late_answer_reason.strip() else {},
+            tender=tender,
+            pending=pending,
+            now=now,
+            deadline_before=deadline_before,
+            late_answer_reason=late_answer_reason,
         )
-    return bulletin
 
 
 # --- publication record, corrigenda and the register of interested providers --------------------
@@ -836,7 +867,136 @@ def interested_provider_ids(tender: Tender) -> set[int]:
     """The providers that viewed or follow the call, or have a bid or a draft in it: told of its changes, and of its
     interruption, whose decision they then read (`documents.services._document_readers`)."""
     return set(tender.interests.values_list("provider_id", flat=True)) | set(
-        Bid.objects.filter(tender=tender).values_list("provider_id", flat=True)
+        tender.bids.values_list("provider_id", flat=True)
+    )
+
+
+def _amend_reasons(*, reason: str, affects_bids: bool | None, affects_bids_reason: str) -> tuple[str, bool, str]:
+    """The corrigendum's reason, and whether (and why) it affects the bids already submitted; not said (None), it
+    does, for the corrigendum's reason."""
+    reason = (reason or "").strip()
+    affects_bids_reason = (affects_bids_reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _error("required", _("A change to a published call needs a reason."))
+    if affects_bids is not None and not affects_bids_reason:
+        errors["affects_bids_reason"] = _error(
+            "required", _("Say why the change affects the bids already submitted, or why it does not.")
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if affects_bids is None:
+        return reason, True, reason
+    return reason, affects_bids, affects_bids_reason
+
+
+def _amendable(actor, tender_id: int) -> Tender:
+    """The call, locked, for a corrigendum by an officer of its authority: only while it is open for tenders."""
+    tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+    _ensure_officer(actor, tender)
+    if tender.status != TenderStatus.PUBLISHED or tender.submission_deadline <= timezone.now():
+        raise Conflict(
+            _("A call can be changed by a corrigendum only while it is open for tenders."),
+            code="not_amendable",
+            status=tender.status,
+        )
+    return tender
+
+
+def _amend_changes_apply(
+    *, tender: Tender, fields: dict, children: dict[str, list[dict] | None], confirm_shorter_deadline: bool
+) -> bool:
+    """Check and write the corrigendum's changes to the call (locked, open for tenders), as a draft's are checked;
+    a deadline in the past is refused, an earlier one needs `confirm_shorter_deadline`. Answers whether the deadline
+    was moved earlier."""
+    now = timezone.now()
+    deadline_before = tender.submission_deadline
+    new_deadline = fields.get("submission_deadline")
+    if new_deadline is not None and new_deadline <= now:
+        raise ValidationFailed(
+            errors={"submission_deadline": _error("deadline_in_past", _("The tender deadline must be in the future."))}
+        )
+    merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
+    _check_call(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
+    for name, value in fields.items():
+        setattr(tender, name, value)
+    errors, _warnings = tender_findings(tender)
+    if errors:
+        raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
+    shortened = new_deadline is not None and new_deadline < deadline_before
+    if shortened and not confirm_shorter_deadline:
+        raise Conflict(
+            _(
+                "The corrigendum moves the tender deadline earlier, from %(before)s to %(after)s: providers get "
+                "less time than they were promised. Confirm the earlier deadline to publish it."
+            )
+            % {
+                "before": deadline_before.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
+                "after": new_deadline.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
+            },
+            code="deadline_shortened",
+            deadline_before=deadline_before.isoformat(),
+            deadline_after=new_deadline.isoformat(),
+        )
+    _write_children(tender, children)
+    swedish_texts_check(tender, stage=Stage.CALL)
+    return shortened
+
+
+def _amend_version_record(
+    *, actor, tender: Tender, reason: str, changed: list[str], affects_bids: bool, affects_bids_reason: str
+) -> None:
+    """The call's next numbered version (refused when the corrigendum changes nothing), and its PDF queued."""
+    if not changed:
+        raise ValidationFailed(_("The corrigendum changes nothing."), code="nothing_changed", errors={})
+    tender.version += 1
+    tender.next_check = tender.submission_deadline
+    tender.save()
+    version = _record_version(tender, actor=actor, reason=reason, changed=changed)
+    version.affects_bids, version.affects_bids_reason = affects_bids, affects_bids_reason
+    version.save(update_fields=["affects_bids", "affects_bids_reason"])
+
+
+def _amend_audit(*, actor, tender: Tender, before: dict, after: dict, detail: dict) -> None:
+    """The corrigendum on the record, and a change of the timeline as its own event."""
+    audit_record(action="tender.amend", actor=actor, obj=tender, before=before, after=after, detail=detail)
+    if {"submission_deadline", "opening_at"} & set(detail["changed"]):
+        audit_record(
+            action="tender.timeline_changed",
+            actor=actor,
+            obj=tender,
+            before={k: before[k] for k in ("submission_deadline", "opening_at")},
+            after={k: after[k] for k in ("submission_deadline", "opening_at")},
+            detail={"reason": detail["reason"], "shortened": detail["deadline_shortened"]},
+        )
+
+
+def _amend_announce(
+    *, tender: Tender, reason: str, changed: list[str], affects_bids: bool, affects_bids_reason: str
+) -> None:
+    """The new version told to every interested provider; the bids it affects go back to draft, their owners told."""
+    sent_back = []
+    if affects_bids:
+        sent_back = asks.bids_send_back(tender=tender, reason=reason, affects_bids_reason=affects_bids_reason)
+    key = f"tender:{tender.pk}:version:{tender.version}"
+    notify_providers(
+        kind="tender.amended",
+        key=key,
+        provider_ids=interested_provider_ids(tender),
+        tender_id=tender.pk,
+        payload={"version": tender.version, "reason": reason, "changed": changed},
+    )
+    notify_providers(
+        kind="bid.sent_back",
+        key=key,
+        provider_ids=sent_back,
+        tender_id=tender.pk,
+        payload={
+            "version": tender.version,
+            "reason": reason,
+            "affects_bids_reason": affects_bids_reason,
+            "deadline": tender.submission_deadline,
+        },
     )
 
 
@@ -860,62 +1020,15 @@ def tender_amend(
     `confirm_shorter_deadline`; one the rule set does not allow is refused. `call_files`: the call's files added,
     replaced or withdrawn by the corrigendum.
     """
-    reason = (reason or "").strip()
-    affects_bids_reason = (affects_bids_reason or "").strip()
-    errors = {}
-    if not reason:
-        errors["reason"] = _error("required", _("A change to a published call needs a reason."))
-    if affects_bids is not None and not affects_bids_reason:
-        errors["affects_bids_reason"] = _error(
-            "required", _("Say why the change affects the bids already submitted, or why it does not.")
-        )
-    if errors:
-        raise ValidationFailed(errors=errors)
-    if affects_bids is None:
-        affects_bids, affects_bids_reason = True, reason
+    reason, affects_bids, affects_bids_reason = _amend_reasons(
+        reason=reason, affects_bids=affects_bids, affects_bids_reason=affects_bids_reason
+    )
     with stored_files_cleanup(), transaction.atomic():
-        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
-        _ensure_officer(actor, tender)
-        now = timezone.now()
-        if tender.status != TenderStatus.PUBLISHED or tender.submission_deadline <= now:
-            raise Conflict(
-                _("A call can be changed by a corrigendum only while it is open for tenders."),
-                code="not_amendable",
-                status=tender.status,
-            )
+        tender = _amendable(actor, tender_id)
         before = _snapshot(tender)
-        deadline_before = tender.submission_deadline
-        new_deadline = fields.get("submission_deadline")
-        if new_deadline is not None and new_deadline <= now:
-            raise ValidationFailed(
-                errors={
-                    "submission_deadline": _error("deadline_in_past", _("The tender deadline must be in the future."))
-                }
-            )
-        merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-        _check_call(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
-        for name, value in fields.items():
-            setattr(tender, name, value)
-        errors, _warnings = tender_findings(tender)
-        if errors:
-            raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})
-        shortened = new_deadline is not None and new_deadline < deadline_before
-        if shortened and not confirm_shorter_deadline:
-            raise Conflict(
-                _(
-                    "The corrigendum moves the tender deadline earlier, from %(before)s to %(after)s: providers get "
-                    "less time than they were promised. Confirm the earlier deadline to publish it."
-                )
-                % {
-                    "before": deadline_before.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
-                    "after": new_deadline.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
-                },
-                code="deadline_shortened",
-                deadline_before=deadline_before.isoformat(),
-                deadline_after=new_deadline.isoformat(),
-            )
-        _write_children(tender, children)
-        swedish_texts_check(tender, stage=Stage.CALL)
+        shortened = _amend_changes_apply(
+            tender=tender, fields=fields, children=children, confirm_shorter_deadline=confirm_shorter_deadline
+        )
         after = _snapshot(tender)
         changed = [key for key in after if after[key] != before[key]]
         files_changed = call_documents_amend(
@@ -923,18 +1036,17 @@ def tender_amend(
         )
         if files_changed:
             changed.append("call_documents")
-        if not changed:
-            raise ValidationFailed(_("The corrigendum changes nothing."), code="nothing_changed", errors={})
-        tender.version += 1
-        tender.next_check = tender.submission_deadline
-        tender.save()
-        version = _record_version(tender, actor=actor, reason=reason, changed=changed)
-        version.affects_bids, version.affects_bids_reason = affects_bids, affects_bids_reason
-        version.save(update_fields=["affects_bids", "affects_bids_reason"])
-        audit_record(
-            action="tender.amend",
+        _amend_version_record(
             actor=actor,
-            obj=tender,
+            tender=tender,
+            reason=reason,
+            changed=changed,
+            affects_bids=affects_bids,
+            affects_bids_reason=affects_bids_reason,
+        )
+        _amend_audit(
+            actor=actor,
+            tender=tender,
             before=before,
             after=after,
             detail={
@@ -947,46 +1059,12 @@ def tender_amend(
                 "deadline_shortened": shortened,
             },
         )
-        if {"submission_deadline", "opening_at"} & set(changed):
-            audit_record(
-                action="tender.timeline_changed",
-                actor=actor,
-                obj=tender,
-                before={k: before[k] for k in ("submission_deadline", "opening_at")},
-                after={k: after[k] for k in ("submission_deadline", "opening_at")},
-                detail={"reason": reason, "shortened": shortened},
-            )
-        sent_back = []
-        if affects_bids:
-            for bid in Bid.objects.select_for_update().filter(tender=tender, status=BidStatus.SUBMITTED):
-                transition_run(
-                    obj=bid,
-                    action="send_back",
-                    actor=None,
-                    audit_action="bid.sent_back",
-                    detail={"reason": reason, "version": tender.version, "affects_bids_reason": affects_bids_reason},
-                    reason=reason,
-                )
-                sent_back.append(bid.provider_id)
-        key = f"tender:{tender.pk}:version:{tender.version}"
-        notify_providers(
-            kind="tender.amended",
-            key=key,
-            provider_ids=interested_provider_ids(tender),
-            tender_id=tender.pk,
-            payload={"version": tender.version, "reason": reason, "changed": changed},
-        )
-        notify_providers(
-            kind="bid.sent_back",
-            key=key,
-            provider_ids=sent_back,
-            tender_id=tender.pk,
-            payload={
-                "version": tender.version,
-                "reason": reason,
-                "affects_bids_reason": affects_bids_reason,
-                "deadline": tender.submission_deadline,
-            },
+        _amend_announce(
+            tender=tender,
+            reason=reason,
+            changed=changed,
+            affects_bids=affects_bids,
+            affects_bids_reason=affects_bids_reason,
         )
     return tender
 

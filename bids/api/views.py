@@ -12,7 +12,7 @@ from procurement.api.schema import ErrorSerializer
 from procurement.errors import ValidationFailed
 from procurement.middleware import received_at
 
-from .. import selectors, services
+from .. import asks, selectors, services
 from ..models import Bid
 from .serializers import (
     AnswerInputSerializer,
@@ -140,21 +140,17 @@ class BidViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=ProviderRequestOutSerializer(many=True), summary="Requests to your bid from the authority")
     @action(detail=True, methods=["get"])
     def requests(self, request, pk=None):
-        from evaluation.requests import provider_requests_of_bid
-
         return Response(
-            ProviderRequestOutSerializer(provider_requests_of_bid(user=request.user, bid_id=pk), many=True).data
+            ProviderRequestOutSerializer(asks.provider_requests_of_bid(user=request.user, bid_id=pk), many=True).data
         )
 
     @extend_schema(request=AnswerInputSerializer, responses=ProviderRequestOutSerializer, summary="Answer a request")
     @action(detail=True, methods=["post"], url_path=r"requests/(?P<request_id>\d+)/answer")
     def answer_request(self, request, pk=None, request_id=None):
-        from evaluation.requests import provider_request_answer, provider_request_answer_check
-
-        provider_request_answer_check(actor=request.user, bid_id=pk, request_id=int(request_id))
+        asks.provider_request_answer_check(actor=request.user, bid_id=pk, request_id=int(request_id))
         serializer = AnswerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        answered = provider_request_answer(
+        answered = asks.provider_request_answer(
             actor=request.user,
             bid_id=pk,
             request_id=int(request_id),

@@ -16,5 +16,4 @@ urlpatterns = [
     path("<int:pk>/receipts/<int:number>/", views.receipt, name="receipt"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
     path("<int:pk>/attachments/<uuid:attachment_id>/delete/", views.attachment_delete, name="attachment-delete"),
-    path("<int:pk>/requests/<int:request_id>/", views.request_answer, name="request"),
 ]

@@ -15,8 +15,6 @@ from django.views.decorators.http import require_POST
 
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import documents_visible_to
-from evaluation.models import ProviderRequest
-from evaluation.requests import provider_request_answer
 from procurement.access import roles_of
 from procurement.errors import NotFound
 from procurement.middleware import received_at
@@ -24,11 +22,12 @@ from procurement.models import ProviderOrganisation
 from procurement.portal import done, render_form, run_and_tell, run_service
 from tenders.selectors import tender_get
 
+from .. import asks
 from .. import attachments as attachment_services
 from ..models import Bid, BidStatus
-from ..selectors import bid_get, bids_of_provider
+from ..selectors import bids_of_provider, own_bid_get
 from ..services import SubmissionsThrottled, bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
-from .forms import AnswerForm, AttachmentForm, BidForm
+from .forms import AttachmentForm, BidForm
 from .summary import bid_summary
 
 # A hidden field of the bid's form: a request that carries it carries what is on the bidder's screen, which is
@@ -40,10 +39,7 @@ TEMPLATES = "bids/portal/"
 
 def _own_bid(request, pk) -> Bid:
     """The user's own bid (the selector decides), never another provider's: that is 404."""
-    # Checked before the selector, which would let another bidder read the bid after the decision.
-    if not Bid.objects.filter(pk=pk, provider_id__in=roles_of(request.user).provider_of).exists():
-        raise NotFound()
-    return bid_get(user=request.user, bid_id=pk)
+    return own_bid_get(user=request.user, bid_id=pk)
 
 
 def _receipt_of(user, version):
@@ -66,13 +62,11 @@ def _provider_choices(user) -> list | None:
 def mine(request):
     """The provider's bids, with their calls, deadlines, latest receipts and, per lot, where each stands: the award
     decision's outcome once it was sent to the provider, an interruption, or pending (`evaluation.outcomes`)."""
-    from evaluation.outcomes import bid_outcomes
-
     if not roles_of(request.user).provider_of:
         raise NotFound()
     now = timezone.now()
     bids = bids_of_provider(user=request.user)
-    outcomes = bid_outcomes(user=request.user, bids=bids)
+    outcomes = asks.bid_outcomes(user=request.user, bids=bids)
     rows = []
     for bid in bids:
         latest = bid.versions.order_by("-number").first()
@@ -158,7 +152,7 @@ def _bid_context(request, bid, form=None) -> dict:
         "attachments": attachments,
         "upload_form": AttachmentForm(tender=tender),
         "versions": versions,
-        "requests": list(ProviderRequest.objects.filter(bid=bid).order_by("requested_at")),
+        "requests": list(bid.requests.order_by("requested_at")),
         "documents": list(documents),
         "now": now,
     }
@@ -394,37 +388,3 @@ def attachment_delete(request, pk: int, attachment_id):
         _("The attachment is removed."),
     )
     return redirect("bids:bid", pk=bid.pk)
-
-
-@login_required
-def request_answer(request, pk: int, request_id: int):
-    """Answer a clarification request or a request to explain an abnormally low price."""
-    bid = _own_bid(request, pk)
-    provider_request = ProviderRequest.objects.filter(bid=bid, pk=request_id).first()
-    if provider_request is None:
-        raise NotFound()
-    form = AnswerForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        outcome = run_service(
-            form,
-            lambda: provider_request_answer(
-                actor=request.user,
-                bid_id=bid.pk,
-                request_id=provider_request.pk,
-                answer=form.cleaned_data["answer"],
-                received_at=received_at(request),
-            ),
-        )
-        status = outcome.status
-        if outcome.ok:
-            done(request, _("Your answer was sent to the contracting authority."))
-            return redirect("bids:bid", pk=bid.pk)
-    context = {
-        "bid": bid,
-        "tender": bid.tender,
-        "provider_request": provider_request,
-        "form": form,
-        "open": provider_request.answered_at is None and timezone.now() <= provider_request.deadline,
-    }
-    return render_form(request, f"{TEMPLATES}request.html", context, status)

@@ -14,6 +14,7 @@ from procurement.rules import tender_classification
 from tenders.cpv import cpv_name
 from tenders.models import InterruptionDecision, LotStatus
 
+from ..clarifications import abnormally_low_offers
 from ..models import (
     AwardDecision,
     ConformityRejection,
@@ -26,7 +27,6 @@ from ..models import (
     QualificationCheck,
     in_section_language,
 )
-from ..requests import abnormally_low_offers
 from .reasons import EXCLUSION_BY_CODE, lot_draws
 
 # The course of the procedure in words: each action the report tells, as a sentence with its local date and time.

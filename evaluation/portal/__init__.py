@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assessment, award, bids, individual, opening, prices, requests
+from . import assessment, award, bids, clarifications, individual, opening, prices
 
 urlpatterns: list = [
     path("<int:pk>/opening/", opening.opening, name="opening"),
@@ -13,7 +13,7 @@ urlpatterns: list = [
     path("<int:pk>/bids/lots/<int:lot_number>/", bids.bids, name="bids_lot"),
     path("<int:pk>/bids/all.zip", bids.bids_zip, name="bids_zip"),
     path("<int:pk>/bids/<int:bid_id>/attachments/<uuid:attachment_id>/", bids.bid_attachment, name="bid_attachment"),
-    path("<int:pk>/requests/", requests.requests, name="requests"),
+    path("<int:pk>/requests/", clarifications.requests, name="requests"),
     path("<int:pk>/scores/", assessment.scores, name="scores"),
     path("<int:pk>/scores/individual/", individual.individual_scores, name="individual_scores"),
     path("<int:pk>/prices/", prices.prices, name="prices"),

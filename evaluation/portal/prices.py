@@ -14,8 +14,7 @@ from tenders.languages import is_bilingual
 from tenders.models import LotStatus, TenderStatus
 from tenders.portal.officer_common import HelsinkiDateTimeField, call_nav, our_tender
 
-from ..models import ConformityRejection, PriceRejection, ProviderRequest
-from ..requests import (
+from ..clarifications import (
     abnormally_low_offers,
     offer_reject_for_price,
     offer_reject_nonconforming,
@@ -23,6 +22,7 @@ from ..requests import (
     price_explanation_state,
     provider_request_create,
 )
+from ..models import ConformityRejection, PriceRejection, ProviderRequest
 from .assessment import _bids, _panel_read
 
 STATE_LABELS = {

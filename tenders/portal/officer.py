@@ -12,9 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from bids.selectors import tender_bid_count
 from documents.services import documents_visible_to
-from evaluation.worklist import tasks_for
 from procurement.access import roles_of
 from procurement.errors import DomainError, NotFound
 from procurement.fsm import allowed_actions
@@ -22,7 +20,7 @@ from procurement.models import DeliveryStatus, Notification
 from procurement.notifications import notification_resend, notification_resend_check, tender_delivery_log
 from procurement.portal import done, error_messages, place_errors, read, render_form, run_service
 
-from .. import services
+from .. import asks, services
 from ..languages import Stage, is_bilingual, swedish_texts_missing
 from ..models import STATES_IN_PROGRESS, TenderStatus
 from ..rules_check import regime_overview, tender_findings
@@ -75,7 +73,7 @@ def dashboard(request):
             "groups": groups,
             "may_draft": bool(roles.officer_of),
             "has_roles": bool(authorities),
-            "tasks": tasks_for(request.user),
+            "tasks": asks.officer_tasks(request.user),
         },
     )
 
@@ -185,7 +183,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
     errors, warnings = tender_findings(tender) if tender.status not in (TenderStatus.CANCELLED,) else ([], [])
     bid_count = None
     if tender.submission_deadline <= timezone.now() and tender.published_at is not None:
-        bid_count = read(lambda: tender_bid_count(user=request.user, tender_id=tender.pk))
+        bid_count = read(lambda: asks.bid_count(user=request.user, tender_id=tender.pk))
     context = {
         "tender": tender,
         "call_nav": call_nav(request, tender, "tenders:officer_call"),

@@ -13,10 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from bids.selectors import bids_of_provider
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import document_download, documents_visible_to
-from evaluation.outcomes import bid_outcomes, comparison_for_bidder
 from procurement.access import roles_of
 from procurement.clientip import client_ip
 from procurement.errors import NotFound
@@ -26,6 +24,7 @@ from procurement.models import ContractingAuthority, Language
 from procurement.periods import HELSINKI
 from procurement.portal import done, render_form, run_service
 
+from .. import asks
 from ..api.views import TenderFilter
 from ..models import TenderStatus
 from ..selectors import questions_for, tender_get, tender_list
@@ -124,7 +123,7 @@ class QuestionForm(forms.Form):
 def _own_bid(user, tender):
     if not roles_of(user).provider_of:
         return None
-    return next((bid for bid in bids_of_provider(user=user) if bid.tender_id == tender.pk), None)
+    return asks.own_bid(user=user, tender=tender)
 
 
 def _call_context(request, tender) -> dict:
@@ -158,7 +157,7 @@ def _call_context(request, tender) -> dict:
         "accepts_bids": tender.accepts_bids_at(now),
         "bid": bid,
         # Where the bid stands: a decided or interrupted call shows its outcome instead of "continue your bid".
-        "outcome": bid_outcomes(user=request.user, bids=[bid])[bid.pk] if bid else None,
+        "outcome": asks.bid_outcomes(user=request.user, bids=[bid])[bid.pk] if bid else None,
     }
 
 
@@ -217,19 +216,6 @@ def document(request, pk: int, document_id: int):
     response["X-Content-SHA256"] = record.sha256
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@login_required
-def comparison(request, pk: int):
-    """The comparison of the call's decided lots, for its bidders once the decision was sent to them (publicity: the
-    bidders read the other bids after the decision, without their business secrets); 404 for anyone else."""
-    context = comparison_for_bidder(user=request.user, tender_id=pk)
-    context["documents"] = list(
-        documents_visible_to(user=request.user)
-        .filter(tender_id=pk, kind=DocumentKind.COMPARISON, status=DocumentStatus.READY)
-        .order_by("subject", "version")
-    )
-    return render(request, "tenders/portal/public/comparison.html", context)
 
 
 class AlertForm(forms.Form):
@@ -294,6 +280,5 @@ urlpatterns = [
     path("alerts/<int:alert_id>/delete/", alert_delete, name="alert-delete"),
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/follow/", follow, name="follow"),
-    path("<int:pk>/comparison/", comparison, name="comparison"),
     path("<int:pk>/documents/<int:document_id>/", document, name="document"),
 ]

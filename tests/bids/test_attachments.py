@@ -17,9 +17,9 @@ from django.utils import timezone
 from PIL import Image
 
 from bids.attachments import AttachmentDamaged
-from bids.filetypes import FileRefused, detect
 from bids.models import AttachmentStatus, BidAttachment
 from bids.services import bid_create, bid_submit
+from procurement.filetypes import FileRefused, detect
 from procurement.models import AuditEvent
 from tenders.models import Tender
 from tenders.services import tender_close

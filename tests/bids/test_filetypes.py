@@ -1,4 +1,4 @@
-"""The content check of PDF uploads (bids/filetypes.py): a PDF parser reads every object, wherever it hides, and
+"""The content check of PDF uploads (procurement/filetypes.py): a PDF parser reads every object, wherever it hides, and
 refuses what can run code or carry a file, and what it cannot read whole, within limits of time and memory."""
 
 import io
@@ -9,8 +9,8 @@ import zlib
 import pytest
 from pypdf import PdfWriter
 
-from bids import filetypes
-from bids.filetypes import FileRefused, detect
+from procurement import filetypes
+from procurement.filetypes import FileRefused, detect
 
 MAX_FILE = 2 * 1024 * 1024
 JS_ACTION = b"<< /S /JavaScript /JS (app.alert(1)) >>"

@@ -14,8 +14,8 @@ from bids.selectors import bid_get
 from bids.services import bid_create
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
+from evaluation.clarifications import provider_request_create
 from evaluation.models import ProviderRequest
-from evaluation.requests import provider_request_create
 from tenders.models import TenderStatus
 from tenders.services import tender_close
 from tests import factories

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bids.filetypes import FileRefused, detect
 from bids.models import Bid
+from procurement.filetypes import FileRefused, detect
 from procurement.models import AuditEvent, Membership
 from tenders.models import Tender, TenderStatus
 from tests import factories

@@ -30,9 +30,9 @@ from bids.models import LotOffer
 from bids.services import bid_create, bid_submit, submission_receipt
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
+from evaluation.clarifications import offer_reject_for_price
 from evaluation.document_contexts import comparison_context, decision_context, letter_context
 from evaluation.models import ConformityRejection, LotResult, ProviderRequest, QualificationCheck
-from evaluation.requests import offer_reject_for_price
 from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict
 from procurement.models import AuditEvent
@@ -470,7 +470,7 @@ def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_f
 
 
 def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bilingual, officer, member_a, member_b):
-    from evaluation.requests import offer_reject_nonconforming
+    from evaluation.clarifications import offer_reject_nonconforming
     from tenders.models import Lot, LotStatus
     from tests.helpers import qualify_all, score_all, submitted_call
 

@@ -14,11 +14,11 @@ from bids.models import BidStatus, LotOffer
 from bids.services import bid_create, bid_submit
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
+from evaluation.clarifications import offer_reject_for_price
 from evaluation.draws import tie_draw_confirm, tie_draw_start
 from evaluation.models import ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
-from evaluation.requests import offer_reject_for_price
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict
 from procurement.models import AuditEvent

@@ -9,9 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from bids.models import Bid, LotOffer
+from evaluation.clarifications import provider_request_create
 from evaluation.models import IndividualScore, ProviderRequest, QualityScore
 from evaluation.panel import panel_add, panel_declare
-from evaluation.requests import provider_request_create
 from procurement.models import AuditEvent, Membership, Role
 from tenders.services import tender_close
 from tests import factories

@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bids.models import Bid, LotOffer
+from evaluation.clarifications import provider_request_answer, provider_request_create
 from evaluation.models import LotResult, PriceRejection
-from evaluation.requests import provider_request_answer, provider_request_create
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.models import Membership, Role
 from tenders.services import tender_close
@@ -76,8 +76,8 @@ def test_a_flagged_price_needs_an_answered_explanation_before_rejection(
 
 
 def test_a_rejected_offer_is_not_ranked(opened, officer, member_b, provider_b):
+    from evaluation.clarifications import offer_reject_for_price
     from evaluation.models import ProviderRequest
-    from evaluation.requests import offer_reject_for_price
 
     low = LotOffer.objects.filter(bid__provider=provider_b).first()
     ProviderRequest.objects.create(
@@ -108,7 +108,7 @@ def test_a_rejected_offer_is_not_ranked(opened, officer, member_b, provider_b):
 
 
 def test_another_provider_cannot_see_or_answer_the_request(opened, officer, member_a, member_b, provider_b, client_for):
-    from evaluation.requests import provider_request_create
+    from evaluation.clarifications import provider_request_create
 
     bid = opened.bids.get(provider=provider_b)
     request = provider_request_create(
@@ -248,7 +248,7 @@ def test_the_only_offer_of_a_lot_is_not_rejected_for_its_price_without_a_request
 
 
 def test_a_request_about_another_offer_of_the_same_bid_does_not_count(only_bidder, officer):
-    from evaluation.requests import offer_reject_for_price
+    from evaluation.clarifications import offer_reject_for_price
     from procurement.errors import Conflict
 
     lot_1 = LotOffer.objects.get(bid__tender=only_bidder, lot__number=1)
@@ -262,7 +262,7 @@ def test_a_request_about_another_offer_of_the_same_bid_does_not_count(only_bidde
 
 
 def test_a_flagged_offer_is_not_rejected_for_its_price_without_a_request(opened, officer, provider_b):
-    from evaluation.requests import abnormally_low_offers, offer_reject_for_price
+    from evaluation.clarifications import abnormally_low_offers, offer_reject_for_price
     from procurement.errors import Conflict
 
     low = LotOffer.objects.get(bid__provider=provider_b, lot__number=1)
@@ -305,7 +305,7 @@ def test_a_silent_bidder_is_rejected_once_the_time_set_has_passed(opened, office
 
 
 def test_an_unflagged_offer_is_rejected_once_asked_and_the_time_has_passed(only_bidder, officer):
-    from evaluation.requests import offer_reject_for_price
+    from evaluation.clarifications import offer_reject_for_price
 
     offer = LotOffer.objects.get(bid__tender=only_bidder, lot__number=1)
     _made_days_ago(_ask_price(officer, only_bidder, offer), asked=4, deadline=2)
@@ -393,7 +393,7 @@ def test_a_price_explanation_names_the_offer_of_the_bid(opened, officer, provide
 
 def test_the_flag_compares_an_offer_with_the_others_of_its_own_lot(authority, officer, member_a, member_b, provider_b):
     from bids.services import bid_create, bid_submit, submission_receipt
-    from evaluation.requests import abnormally_low_offers
+    from evaluation.clarifications import abnormally_low_offers
     from tenders.models import Tender, TenderStatus
     from tests.helpers import full_content
 
@@ -440,7 +440,7 @@ def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_a
 ):
     from documents.models import GeneratedDocument
     from documents.services import document_render
-    from evaluation.requests import offer_reject_for_price
+    from evaluation.clarifications import offer_reject_for_price
 
     # given a bilingual authority's call, B (3 000 against 9 000) asked about its lot 1 price and silent past the time
     authority.language_status = "bilingual"

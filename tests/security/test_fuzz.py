@@ -33,9 +33,9 @@ from bids.services import bid_create
 from config.wsgi import application
 from documents.models import GeneratedDocument
 from documents.services import document_render
+from evaluation.clarifications import provider_request_create
 from evaluation.contracts import appeal_register
 from evaluation.models import Appeal, LotContract, ProviderRequest
-from evaluation.requests import provider_request_create
 from procurement.models import ApiToken, Membership, Notification, Role
 from tenders.models import CallAlert, Question, Tender, TenderStatus
 from tenders.services import question_answer, question_ask, tender_close

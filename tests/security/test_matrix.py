@@ -37,9 +37,9 @@ from bids.models import LotOffer
 from bids.services import bid_create, bid_submit, submission_receipt
 from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
 from documents.services import document_request
+from evaluation.clarifications import provider_request_create
 from evaluation.contracts import appeal_register
 from evaluation.models import LotContract, ProviderRequest
-from evaluation.requests import provider_request_create
 from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.models import ApiToken, Membership, Notification, Role
 from procurement.services import invitation_create

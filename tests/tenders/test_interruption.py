@@ -519,7 +519,7 @@ def test_an_interruption_decision_states_each_offers_rejection_in_the_sections_l
         ],
     )
     from bids.models import LotOffer
-    from evaluation.requests import offer_reject_nonconforming
+    from evaluation.clarifications import offer_reject_nonconforming
 
     offer_b = LotOffer.objects.get(bid__tender=opened_call, bid__provider=three_bidders["b"][0], lot__number=1)
     offer_reject_nonconforming(

@@ -587,7 +587,7 @@ class Command(BaseCommand):
     def _price_explanation(self, tender, officer, *, provider, silent: bool):
         """§96: the officer asks a bidder to explain its lot 1 price (not flagged: any offer may be asked); in the
         decided call the bidder stayed silent past the time set and the offer was rejected for its price."""
-        from evaluation.requests import offer_reject_for_price, provider_request_create
+        from evaluation.clarifications import offer_reject_for_price, provider_request_create
 
         offer = LotOffer.objects.get(bid__tender=tender, bid__provider=provider, lot__number=1)
         request = provider_request_create(

@@ -1,8 +1,10 @@
-"""Recognising a bid attachment's type by its content, and refusing content that is unsafe to hand on."""
+"""Recognising an uploaded file's type by its content (a bid's attachment, a call's file), refusing content that is
+unsafe to hand on, and cleaning the name it came with."""
 
 import io
 import re
 import struct
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -28,6 +30,11 @@ from procurement.errors import ValidationFailed
 # than this many times the per-file limit: beyond that it is a decompression bomb, not a document.
 MAX_RATIO = 100
 MAX_UNPACKED_PER_LIMIT = 10
+
+MAX_FILENAME_LENGTH = 200
+# Control characters, bidi and zero-width formatting, lone surrogates, line and paragraph separators: they can
+# make a name look like another one (…fdp.exe shown as …exe.pdf) or break the headers it is sent in.
+_STRIPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,34 @@ def kind_for_name(filename: str) -> FileKind | None:
     """The type that the file name's extension promises, if it is one of the allowed types."""
     _stem, dot, extension = filename.rpartition(".")
     return _BY_EXTENSION.get(f".{extension.lower()}") if dot else None
+
+
+def _error(code: str, message) -> list[dict]:
+    return [{"code": code, "message": message}]
+
+
+def filename_clean(raw) -> tuple[str, list[dict]]:
+    """The name as it will be stored and shown, or the errors that refuse it."""
+    if not isinstance(raw, str):
+        return "", _error("required", _("Give the file's name."))
+    if "\x00" in raw or "/" in raw or "\\" in raw:
+        return "", _error("unsafe_filename", _("A file name cannot contain a path, a slash or a NUL character."))
+    name = "".join(ch for ch in raw if unicodedata.category(ch) not in _STRIPPED_CATEGORIES)
+    name = unicodedata.normalize("NFC", name).strip()
+    if name in {".", ".."}:
+        return "", _error("unsafe_filename", _("A file name cannot contain a path, a slash or a NUL character."))
+    if not name:
+        return "", _error("filename_required", _("Give the file's name."))
+    if len(name) > MAX_FILENAME_LENGTH:
+        return "", _error(
+            "filename_too_long", _("A file name can be at most %(n)s characters long.") % {"n": MAX_FILENAME_LENGTH}
+        )
+    if kind_for_name(name) is None:
+        return "", _error(
+            "unsupported_type",
+            _("Files of this type are not accepted. Accepted types: %(types)s.") % {"types": ALLOWED_TYPES_TEXT},
+        )
+    return name, []
 
 
 def unpack_limit(packed_size: int, max_file_bytes: int) -> int:

@@ -11,8 +11,8 @@ from bids.models import BidStatus, LotOffer
 from tenders.models import TenderStatus
 from tenders.portal.officer_common import HelsinkiDateTimeField, call_nav, our_tender
 
+from ..clarifications import panel_work_check, provider_request_create
 from ..models import ProviderRequest
-from ..requests import panel_work_check, provider_request_create
 from ..selectors import provider_requests_of_tender
 from .assessment import _panel_read
 from .prices import _submit
