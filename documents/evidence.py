@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procurement import hooks
+from procurement import asks
 from procurement.access import roles_of
 from procurement.audit import audit_event_shown, audit_events_shown, audit_record
 from procurement.auditchain import EVENT_FIELDS, chain_link, verify_chain
@@ -21,7 +21,7 @@ from .services import documents_visible_to
 
 
 def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
-    tender = hooks.tender_readable(user=user, tender_id=tender_id)
+    tender = asks.tender_readable(user=user, tender_id=tender_id)
     if not roles_of(user).audits(tender.authority_id):
         raise Forbidden(_("The evidence bundle is for auditors."))
     chain_link()  # every committed event of the call is in the chain before it is exported

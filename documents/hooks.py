@@ -1,11 +1,11 @@
-"""What the documents tell the kernel (procurement.hooks, its audit and security logs), provided when the app is ready
+"""What the documents tell the kernel (procurement.asks, its audit and security logs), provided when the app is ready
 (documents.apps): the documents an e-mail carries, who may read them, and a provider's own documents (its receipt),
 which name a bidder until the opening."""
 
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
-from procurement import hooks
+from procurement import asks
 from procurement.audit import SEALED_EVENTS
 from procurement.securitylog import NOT_MINE, OWN_OBJECTS, id_of
 
@@ -13,13 +13,13 @@ from .models import DocumentStatus, GeneratedDocument
 from .services import documents_visible_to
 
 
-@hooks.documents_for_email.provide
+@asks.documents_for_email.provide
 def _for_email(ids):
     documents = list(GeneratedDocument.objects.filter(pk__in=ids).order_by("kind", "pk"))
     return documents, all(d.status == DocumentStatus.READY for d in documents)
 
 
-@hooks.documents_readable.provide
+@asks.documents_readable.provide
 def _readable(*, user, ids) -> bool:
     return documents_visible_to(user=user).filter(pk__in=ids).count() == len(ids)
 

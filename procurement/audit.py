@@ -123,12 +123,12 @@ def audit_sealed() -> Q:
     withdrew, uploaded what); a document of a provider's own (its receipt: requested, rendered, downloaded); and a
     notification the delivery log hides (notifications_sealed: one there for a bid or a draft). Not sealed: the
     authority's own refused attempts on the call (bid.read_sealed of the call), and what names no bidder."""
-    from . import hooks
+    from . import asks
 
     naming_a_bidder = Q()
     for rule in SEALED_EVENTS:
         naming_a_bidder |= rule()
-    return Q(tender_id__in=hooks.tenders_unopened()) & naming_a_bidder
+    return Q(tender_id__in=asks.tenders_unopened()) & naming_a_bidder
 
 
 def audit_events_shown(events: models.QuerySet) -> models.QuerySet:

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import hooks
+from . import asks
 from .audit import audit_record
 from .models import DeliveryStatus, Notification, ProviderOrganisation, User
 from .outbox import outbox_enqueue
@@ -120,7 +120,7 @@ def _following(kind: str, tender_id: int | None, provider_ids: list[int]) -> set
         return set(provider_ids)
     if kind.startswith(SEALED_KIND_PREFIX) or tender_id is None or len(provider_ids) < 2:
         return set()  # a bid's own notification, or nothing to order
-    return hooks.tender_followers(tender_id, provider_ids)
+    return asks.tender_followers(tender_id, provider_ids)
 
 
 def _row(kind, key, tender_id, payload, documents, language, to, now, *, provider=None, user=None) -> Notification:
@@ -181,7 +181,7 @@ def notification_deliver(*, notification_id: int, now=None) -> str:
         )
         if notification is None:
             return "skipped"
-        documents, ready = hooks.documents_for_email(notification.documents)
+        documents, ready = asks.documents_for_email(notification.documents)
         if not ready:
             # The e-mail waits for its attachments; a rendered document wakes it up, the relay is the safety net.
             notification.next_attempt_at = now + timedelta(seconds=DOCUMENT_WAIT_SECONDS)
@@ -264,7 +264,7 @@ def notification_resend_check(*, actor, notification_id: int, for_update: bool =
     notifications = Notification.objects.filter(pk=notification_id)
     notification = (notifications.select_for_update() if for_update else notifications).first()
     tender_id = getattr(notification, "tender_id", None)
-    tender = hooks.tenders_in_bulk([tender_id]).get(tender_id) if tender_id else None
+    tender = asks.tenders_in_bulk([tender_id]).get(tender_id) if tender_id else None
     if notification is None or tender is None or not roles_of(actor).reads_authority(tender.authority_id):
         raise NotFound()
     if Notification.objects.filter(notifications_sealed(), pk=notification.pk).exists():
@@ -272,7 +272,7 @@ def notification_resend_check(*, actor, notification_id: int, for_update: bool =
     if not roles_of(actor).is_officer(tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can send a notification again."))
     # Sending it again hands its documents to an address: only to one who may read each of them.
-    if notification.documents and not hooks.documents_readable(user=actor, ids=set(notification.documents)):
+    if notification.documents and not asks.documents_readable(user=actor, ids=set(notification.documents)):
         raise Forbidden(
             _("This notification carries a document you may not read, so you cannot send it again."),
             code="document_not_readable",
@@ -345,9 +345,9 @@ def notifications_sealed() -> Q:
     call when it was written: the corrigenda, answers, cancellations and reminders go to the providers with a bid or
     a draft too, so such a recipient is there for its bid. The providers who follow the call, and those an alert told
     of it, are named: they would have been told whether or not they bid. After the opening, nothing is sealed."""
-    followed_before = hooks.tender_followed_before()
+    followed_before = asks.tender_followed_before()
     open_kinds = [code for code, kind in KINDS.items() if kind.open]
-    return Q(tender_id__in=hooks.tenders_unopened()) & (
+    return Q(tender_id__in=asks.tenders_unopened()) & (
         Q(kind__startswith=SEALED_KIND_PREFIX)
         | (Q(provider__isnull=False) & ~Q(kind__in=open_kinds) & ~Exists(followed_before))
     )
@@ -359,7 +359,7 @@ def tender_delivery_log(*, user, tender_id):
     from procurement.access import roles_of
     from procurement.errors import NotFound
 
-    tender = hooks.tender_readable(user=user, tender_id=tender_id)
+    tender = asks.tender_readable(user=user, tender_id=tender_id)
     if not roles_of(user).reads_authority(tender.authority_id):
         raise NotFound()
     rows = Notification.objects.filter(tender_id=tender.pk).select_related("provider", "user").order_by("pk")
@@ -405,7 +405,7 @@ def _context(notification: Notification) -> dict:
     # A list of notifications may have attached its calls (`_tender`) to spare a query per row.
     tender = getattr(notification, "_tender", None)
     if tender is None and notification.tender_id:
-        tender = hooks.tenders_in_bulk([notification.tender_id]).get(notification.tender_id)
+        tender = asks.tenders_in_bulk([notification.tender_id]).get(notification.tender_id)
     if tender is not None:
         values.setdefault("title", tender.title)
         values.setdefault("reference", tender.reference)

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from . import hooks
+from . import asks
 from .access import roles_of
 from .audit import audit_record
 from .clientip import client_ip
@@ -287,13 +287,13 @@ def home(request):
 @login_required
 def inbox(request):
     rows = list(notifications_visible_to(request.user).order_by("-created_at", "-id")[:200])
-    tenders = hooks.tenders_in_bulk({n.tender_id for n in rows if n.tender_id})
+    tenders = asks.tenders_in_bulk({n.tender_id for n in rows if n.tender_id})
     for n in rows:
         n._tender = tenders.get(n.tender_id)
     # What waits for an official comes on top of the messages (computed, so a task done is gone).
     roles = roles_of(request.user)
     show_tasks = bool(roles.officer_of or roles.evaluator_of or roles.decision_maker_of)
-    tasks = hooks.worklist(request.user) if show_tasks else []
+    tasks = asks.worklist(request.user) if show_tasks else []
     context = {
         "notifications": rows,
         "tasks": tasks,

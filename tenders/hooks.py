@@ -1,36 +1,36 @@
-"""What the calls for tenders tell the kernel (procurement.hooks), provided when the app is ready (tenders.apps)."""
+"""What the calls for tenders tell the kernel (procurement.asks), provided when the app is ready (tenders.apps)."""
 
 from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from procurement import hooks
+from procurement import asks
 from procurement.labels import DOCUMENT_SUBJECTS
 
 from .models import Lot, Tender, TenderInterest
 from .selectors import tender_get
 
 
-@hooks.tenders_unopened.provide
+@asks.tenders_unopened.provide
 def _unopened():
     return Tender.objects.filter(opened_at__isnull=True).values("pk")
 
 
-@hooks.tenders_of_authorities.provide
+@asks.tenders_of_authorities.provide
 def _of_authorities(authority_ids):
     return Tender.objects.filter(authority_id__in=authority_ids).values("pk")
 
 
-@hooks.tenders_in_bulk.provide
+@asks.tenders_in_bulk.provide
 def _in_bulk(ids):
     return Tender.objects.select_related("authority").in_bulk(ids)
 
 
-@hooks.tender_readable.provide
+@asks.tender_readable.provide
 def _readable(*, user, tender_id):
     return tender_get(user=user, tender_id=tender_id)
 
 
-@hooks.tender_followers.provide
+@asks.tender_followers.provide
 def _followers(tender_id, provider_ids) -> set[int]:
     return set(
         TenderInterest.objects.filter(
@@ -39,7 +39,7 @@ def _followers(tender_id, provider_ids) -> set[int]:
     )
 
 
-@hooks.tender_followed_before.provide
+@asks.tender_followed_before.provide
 def _followed_before():
     return TenderInterest.objects.filter(
         tender_id=OuterRef("tender_id"),

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement import hooks
+from procurement import asks
 from procurement.access import roles_of
 from procurement.api.auth import LoginThrottle
 from procurement.audit import audit_event_shown, audit_events_shown, audit_record
@@ -384,7 +384,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         roles = _auditor_authorities(self.request.user)
         events = AuditEvent.objects.order_by("sequence", "id")
         if not roles.auditor_of_all:
-            events = events.filter(tender_id__in=hooks.tenders_of_authorities(roles.auditor_of))
+            events = events.filter(tender_id__in=asks.tenders_of_authorities(roles.auditor_of))
         return audit_events_shown(events)
 
     @extend_schema(

@@ -2,7 +2,7 @@
 
 from documents.context import BUILDERS
 from documents.models import DocumentKind
-from procurement import hooks
+from procurement import asks
 
 OWNERS = {
     DocumentKind.CALL: "tenders",
@@ -38,4 +38,4 @@ def test_every_reader_condition_and_the_panel_gate_are_registered_by_their_owner
     registered = {name: {c.__module__.split(".")[0] for c in found} for name, found in readers.CONDITIONS.items()}
     assert registered == owners
     assert [gate.__module__ for gate in readers.BID_CONTENT_GATES] == ["evaluation.panel"]
-    assert hooks.tender_readable.function is not None and hooks.tender_readable.function.__module__ == "tenders.hooks"
+    assert asks.tender_readable.function is not None and asks.tender_readable.function.__module__ == "tenders.hooks"

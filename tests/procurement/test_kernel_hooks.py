@@ -1,18 +1,12 @@
-"""The kernel asks the apps above it through hooks and registries they fill when ready (procurement.hooks): each is
+"""The kernel asks the apps above it through hooks and registries they fill when ready (procurement.asks): each is
 filled once the apps are loaded, and the one registry of notification kinds names every kind."""
 
 from django.utils import translation
 
-from procurement import hooks
 from procurement.labels import notification_kind_label
 from procurement.notifications import KINDS, kinds_tagged
 from procurement.timers import HANDLERS
 from tenders.models import INTERRUPTION_NOTIFICATIONS
-
-
-def test_every_kernel_hook_is_provided_by_an_app():
-    missing = [name for name, hook in vars(hooks).items() if isinstance(hook, hooks.Hook) and hook.function is None]
-    assert missing == []
 
 
 def test_every_timer_kind_has_its_handler():

@@ -1,16 +1,17 @@
-"""The hooks through which tenders and bids ask the apps above them: every one is provided once the apps are ready,
-and an empty one is a configuration error, never a silent answer."""
+"""The hooks through which the kernel, tenders and bids ask the apps above them: every one is provided once the apps
+are ready, and an empty one is a configuration error, never a silent answer."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import resolve, reverse
 
 from bids import asks as bid_asks
+from procurement import asks as kernel_asks
 from procurement.hooks import Hook
 from tenders import asks as tender_asks
 
 
-@pytest.mark.parametrize("module", [tender_asks, bid_asks], ids=["tenders", "bids"])
+@pytest.mark.parametrize("module", [kernel_asks, tender_asks, bid_asks], ids=["kernel", "tenders", "bids"])
 def test_every_hook_of_a_lower_app_is_provided(module):
     slots = [value for value in vars(module).values() if isinstance(value, Hook)]
     assert slots
@@ -27,4 +28,4 @@ def test_the_pages_the_evaluation_serves_keep_their_names_and_addresses():
     assert resolve("/calls/7/comparison/").func.__module__ == "evaluation.portal.bidders"
     assert reverse("bids:request", args=[7, 8]) == "/bids/7/requests/8/"
     assert resolve("/bids/7/requests/8/").func.__module__ == "evaluation.portal.bidders"
-    assert len(tender_asks.portal_urls) == 1 and len(bid_asks.portal_urls) == 1
+    assert len(tender_asks.portal_urls) == 1 and len(bid_asks.portal_urls) == 1  # given once, when the app is ready
