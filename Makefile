@@ -41,6 +41,7 @@ bench: deps venv services
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/mypy_ratchet.py
 
 schema: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --file var/openapi.yaml --validate

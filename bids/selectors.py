@@ -10,29 +10,27 @@ from django.utils.translation import gettext_lazy as _
 from procurement.access import memberships_sql, provider_of_sql, roles_of, roles_remember
 from procurement.audit import audit_record
 from procurement.errors import Forbidden, NotFound
-from procurement.statements import fetch_together, from_json, from_row, json_column
+from procurement.fastpath import (
+    attach_prefetched,
+    column,
+    columns_sql,
+    fetch_together,
+    from_json,
+    from_row,
+    json_column,
+    table,
+)
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.selectors import (
-    bid_call_rules_statement,
     tender_from_rules_row,
     tender_get,
     tender_lock_shared_with_rules,
+    tender_rules_statement,
 )
 
 from . import asks
 from .content import draft_content, version_manifest
 from .models import Bid, BidAttachment, BidStatus, BidVersion
-
-
-def bid_call_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
-    """`tenders.selectors.bid_call_rules_statement` without PostgreSQL, through the ORM: the call of the user's own
-    bid, held still with its rule set."""
-    tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).values_list(
-        "tender_id", flat=True
-    )
-    if not tender_id:
-        raise Tender.DoesNotExist(bid_id)
-    return tender_lock_shared_with_rules(tender_id=tender_id[0])
 
 
 def submitted_bids(tender: Tender) -> QuerySet[Bid]:
@@ -193,23 +191,42 @@ def own_version_manifest(*, user, bid_id, number) -> bytes:
 
 
 @lru_cache(maxsize=1)
+def _call_of_bid_sql() -> str:
+    """The id of the call of a bid that is one of the user's (parameters: the bid's id, the user's id)."""
+    return (
+        f"SELECT b.{column(Bid, 'tender')} FROM {table(Bid)} b "  # noqa: S608
+        f"WHERE b.{column(Bid, 'id')} = %s AND b.{column(Bid, 'provider')} IN ({provider_of_sql()})"
+    )
+
+
+@lru_cache(maxsize=1)
 def _bid_lock_sql() -> str:
     """Built once from the models' own metadata (no input reaches it; the ids are parameters). The bid's own
     columns by name (not `b.*`): the prepared statement stays valid when a column is added."""
-    bids, attachments = Bid._meta.db_table, BidAttachment._meta.db_table
-    own = ", ".join(f'b."{f.column}"' for f in Bid._meta.concrete_fields)
     # A bytea column (the sealed name and purpose) goes into JSON as base64, which its field reads back as bytes.
     attachment = "to_jsonb(a)" + "".join(
         f""" || jsonb_build_object('{f.column}', encode(a."{f.column}", 'base64'))"""
         for f in BidAttachment._meta.concrete_fields
         if isinstance(f, BinaryField)
     )
+    oldest_first = f"a.{column(BidAttachment, 'created_at')}, a.{column(BidAttachment, 'id')}"
     return (
-        f"SELECT {own}, (SELECT coalesce(json_agg({attachment} ORDER BY a.created_at, a.id), '[]') "  # noqa: S608
-        f'FROM "{attachments}" a WHERE a.bid_id = b.id) AS "attachments_json", '
-        f'({memberships_sql()}) AS "memberships_json" '
-        f'FROM "{bids}" b WHERE b.id = %s AND b.provider_id IN ({provider_of_sql()}) FOR UPDATE OF b'
+        f"SELECT {columns_sql(Bid, 'b')}, (SELECT coalesce(json_agg({attachment} ORDER BY {oldest_first}), '[]') "  # noqa: S608
+        f"FROM {table(BidAttachment)} a WHERE a.{column(BidAttachment, 'bid')} = b.{column(Bid, 'id')}) "
+        f'AS "attachments_json", ({memberships_sql()}) AS "memberships_json" '
+        f"FROM {table(Bid)} b WHERE b.{column(Bid, 'id')} = %s "
+        f"AND b.{column(Bid, 'provider')} IN ({provider_of_sql()}) FOR UPDATE OF b"
     )
+
+
+def _call_of_bid_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
+    """`tender_lock_shared_with_rules` for the call of one of the user's bids, through the ORM."""
+    tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).values_list(
+        "tender_id", flat=True
+    )
+    if not tender_id:
+        raise Bid.DoesNotExist(bid_id)
+    return tender_lock_shared_with_rules(tender_id=tender_id[0])
 
 
 def bid_lock_with_call(*, bid_id: int, user) -> tuple[Tender, Bid]:
@@ -219,25 +236,19 @@ def bid_lock_with_call(*, bid_id: int, user) -> tuple[Tender, Bid]:
     in one round trip, and neither finds (nor locks) a bid that is not the user's: Bid.DoesNotExist. The user's
     roles are read with the bid and kept for the request (`roles_of`)."""
     if connection.vendor != "postgresql":
-        try:
-            tender = bid_call_lock_shared_with_rules(bid_id=bid_id, user=user)
-        except Tender.DoesNotExist as exc:
-            raise Bid.DoesNotExist(bid_id) from exc
+        tender = _call_of_bid_lock_shared_with_rules(bid_id=bid_id, user=user)
         oldest_first = BidAttachment.objects.order_by("created_at", "id")
         bids = Bid.objects.select_for_update().prefetch_related(Prefetch("attachments", queryset=oldest_first))
         bid = bids.get(pk=bid_id)
         bid.tender = tender
         return tender, bid
     (call_columns, call), (columns, row) = fetch_together(
-        (bid_call_rules_statement(), [bid_id, user.pk]), (_bid_lock_sql(), [user.pk, bid_id, user.pk])
+        (tender_rules_statement(_call_of_bid_sql()), [bid_id, user.pk]), (_bid_lock_sql(), [user.pk, bid_id, user.pk])
     )
     if call is None or row is None:
         raise Bid.DoesNotExist(bid_id)
     roles_remember(user, json_column(row[columns.index("memberships_json")]))
     bid = from_row(Bid, columns, row)
-    attachments = bid.attachments.all()
-    attachments._result_cache = from_json(BidAttachment, row[columns.index("attachments_json")])
-    attachments._prefetch_done = True
-    bid._prefetched_objects_cache = {"attachments": attachments}
+    attach_prefetched(bid, "attachments", from_json(BidAttachment, row[columns.index("attachments_json")]))
     bid.tender = tender_from_rules_row(call_columns, call)
     return bid.tender, bid

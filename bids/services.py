@@ -22,11 +22,11 @@ from procurement.access import roles_of
 from procurement.audit import audit_event, audit_link_deferred, audit_record
 from procurement.auditchain import chain_link
 from procurement.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from procurement.fastpath import save_together
 from procurement.fsm import concurrent_change, transition_apply, transition_run
 from procurement.notifications import notify
 from procurement.outbox import outbox_message, outbox_send_after_commit
 from procurement.periods import HELSINKI
-from procurement.statements import Insert, Update, write_together
 from tenders.models import Tender
 from tenders.selectors import tender_get, tender_lock_shared
 
@@ -348,13 +348,14 @@ def _write_submission(bid: Bid, version: BidVersion, event, message) -> None:
         message.args[0] = version.pk
         message.save()
         return
-    written = write_together(
-        Insert("version", version),
-        Update("bid", bid, SUBMISSION_FIELDS, where={"status": BidStatus.DRAFT}),
-        Insert("event", event),
-        Insert("message", message, {"args": ("jsonb_build_array((SELECT id FROM version), %s)", [message.args[1]])}),
+    written = save_together(
+        version,
+        update=bid,
+        fields=SUBMISSION_FIELDS,
+        where={"status": BidStatus.DRAFT},
+        then=[(event, {}), (message, {"args": ("jsonb_build_array({first_pk}, %s)", [message.args[1]])})],
     )
-    if written["bid"] != 1:
+    if not written:
         raise concurrent_change()
     message.args[0] = version.pk
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from .fastpath import column, columns_sql, table
 from .models import PROVIDER_ROLES, Membership, Role
 
 
@@ -82,9 +83,11 @@ def roles_from_memberships(memberships) -> Roles:
 def memberships_sql() -> str:
     """A user's memberships (the one parameter is the user's id) as one JSON array of [role, authority id,
     provider id], for a statement that reads them beside its own row; `roles_remember` takes them."""
-    columns = 'm."role", m."authority_id", m."provider_id"'
-    table = Membership._meta.db_table  # the table's name, from the code
-    return f'SELECT coalesce(json_agg(json_build_array({columns})), \'[]\') FROM "{table}" m WHERE m."user_id" = %s'  # noqa: S608
+    columns = columns_sql(Membership, "m", ["role", "authority", "provider"])
+    return (
+        f"SELECT coalesce(json_agg(json_build_array({columns})), '[]') FROM {table(Membership)} m "  # noqa: S608
+        f"WHERE m.{column(Membership, 'user')} = %s"
+    )
 
 
 def roles_remember(user, memberships) -> Roles:
@@ -101,12 +104,12 @@ def provider_of_sql() -> str:
     user's (the one parameter is the user's id): the providers the user is a member or an administrator of, and
     none if the user holds any other role (an official never acts for a bidder). `test_access` holds it to
     `roles_of` for every combination of roles."""
-    table = Membership._meta.db_table
     provider_roles = ", ".join(f"'{role}'" for role in sorted(PROVIDER_ROLES))
+    user, role = column(Membership, "user"), column(Membership, "role")
     return (
-        f'SELECT m."provider_id" FROM "{table}" m WHERE m."user_id" = %s '  # noqa: S608 (names and roles from the code)
-        f'AND m."role" IN ({provider_roles}) AND NOT EXISTS '
-        f'(SELECT 1 FROM "{table}" o WHERE o."user_id" = m."user_id" AND o."role" NOT IN ({provider_roles}))'
+        f"SELECT m.{column(Membership, 'provider')} FROM {table(Membership)} m WHERE m.{user} = %s "  # noqa: S608 (names and roles from the code)
+        f"AND m.{role} IN ({provider_roles}) AND NOT EXISTS "
+        f"(SELECT 1 FROM {table(Membership)} o WHERE o.{user} = m.{user} AND o.{role} NOT IN ({provider_roles}))"
     )
 
 

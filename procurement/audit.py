@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .auditchain import chain_link
+from .fastpath import on_commit_registered
 from .models import AuditEvent, Notification
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def audit_link_after_commit() -> None:
     connection = transaction.get_connection()
     if getattr(connection, "_hankinta_link_deferred", False):
         return
-    if not any(hook is _link_quietly for _ids, hook, _robust in connection.run_on_commit):
+    if not on_commit_registered(_link_quietly):
         transaction.on_commit(_link_quietly)
 
 

@@ -18,6 +18,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
+from .fastpath import on_commit_registered
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def outbox_send_after_commit(message: OutboxMessage) -> None:
         return
     batch = getattr(connection, "_hankinta_outbox_batch", None)
     # A batch whose hook went with a rolled-back transaction or savepoint is not reused.
-    if batch is None or not any(hook == batch.flush for _ids, hook, _robust in connection.run_on_commit):
+    if batch is None or not on_commit_registered(batch.flush):
         batch = _Batch()
         connection._hankinta_outbox_batch = batch
         transaction.on_commit(batch.flush)

@@ -1,13 +1,15 @@
 """Reading calls for tenders: who sees which calls."""
 
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Model, Q, QuerySet, prefetch_related_objects
 
-from procurement.access import provider_of_sql, roles_of
+from procurement.access import roles_of
 from procurement.errors import Forbidden, NotFound
-from procurement.statements import fetch_together, from_row, json_column
+from procurement.fastpath import attach_prefetched, column, columns_sql, from_arrays, from_row, table
 
 from .models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 
@@ -29,7 +31,8 @@ def tender_lock_shared(*, tender_id: int) -> Tender:
     makes wait) a corrigendum or the opening, which lock the call FOR UPDATE."""
     if connection.vendor == "postgresql":
         # One round trip: the row is read as it is locked.
-        locked = list(Tender.objects.raw("SELECT * FROM tenders_tender WHERE id = %s FOR SHARE", [tender_id]))
+        sql = f"SELECT * FROM {table(Tender)} WHERE {column(Tender, 'id')} = %s FOR SHARE"  # noqa: S608
+        locked = list(Tender.objects.raw(sql, [tender_id]))
         if not locked:
             raise Tender.DoesNotExist(tender_id)
         return locked[0]
@@ -38,65 +41,46 @@ def tender_lock_shared(*, tender_id: int) -> Tender:
 
 # What a bid is checked against, read with the call in one round trip when a submission locks it: per relation,
 # the model and the fields the checks use (the others load on access, as with `only()`).
-_BID_RULES = {
+_BID_RULES: dict[str, tuple[type[Model], tuple[str, ...]]] = {
     "lots": (Lot, ("id", "tender_id", "number", "status", "pricing_unit")),
     "criteria": (QualityCriterion, ("id", "tender_id", "lot_id", "number")),
     "requirements": (SuitabilityRequirement, ("id", "tender_id", "number")),
 }
 
 
-@lru_cache(maxsize=2)
-def _rules_sql(of_bid: bool) -> str:
-    """Built once from the models' own metadata (no input reaches it; the ids are parameters)."""
+@lru_cache(maxsize=4)
+def tender_rules_statement(tender_id_sql: str) -> str:
+    """The call whose id `tender_id_sql` gives (SQL from the code; its values are parameters) locked FOR SHARE, with
+    its lots, criteria and requirements in the same row, for `fastpath.fetch_together`; `tender_from_rules_row`
+    reads its row. Built once from the models' own metadata. The call's own columns by name (not `t.*`): the
+    prepared statement stays valid when a column is added."""
     parts = []
     for name, (model, fields) in _BID_RULES.items():
-        columns = ", ".join(f'c."{model._meta.get_field(f).column}"' for f in fields)
         parts.append(
-            f"(SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY c.\"number\"), '[]') "  # noqa: S608
-            f'FROM "{model._meta.db_table}" c WHERE c."tender_id" = t."id") AS "rules_{name}"'
+            f"(SELECT coalesce(json_agg(json_build_array({columns_sql(model, 'c', fields)}) "  # noqa: S608
+            f"ORDER BY c.{column(model, 'number')}), '[]') "
+            f'FROM {table(model)} c WHERE c.{column(model, "tender")} = t.{column(Tender, "id")}) AS "rules_{name}"'
         )
-    # The call's own columns by name (not `t.*`): the prepared statement stays valid when a column is added.
-    own = ", ".join(f't."{f.column}"' for f in Tender._meta.concrete_fields)
-    which = (
-        f"(SELECT b.tender_id FROM bids_bid b WHERE b.id = %s AND b.provider_id IN ({provider_of_sql()}))"  # noqa: S608
-        if of_bid
-        else "%s"
+    return (
+        f"SELECT {columns_sql(Tender, 't')}, {', '.join(parts)} FROM {table(Tender)} t "  # noqa: S608
+        f"WHERE t.{column(Tender, 'id')} = ({tender_id_sql}) FOR SHARE OF t"
     )
-    return f"SELECT {own}, {', '.join(parts)} FROM tenders_tender t WHERE t.id = {which} FOR SHARE OF t"  # noqa: S608
 
 
 def tender_lock_shared_with_rules(*, tender_id: int) -> Tender:
-    """`tender_lock_shared`, with the lots, criteria and requirements read in the same statement and set as the
-    call's prefetched relations: one round trip for them instead of four."""
-    if connection.vendor != "postgresql":
-        tender = tender_lock_shared(tender_id=tender_id)
-        prefetch_related_objects([tender], *_BID_RULES)
-        return tender
-    [(columns, row)] = fetch_together((_rules_sql(of_bid=False), [tender_id]))
-    if row is None:
-        raise Tender.DoesNotExist(tender_id)
-    return tender_from_rules_row(columns, row)
+    """`tender_lock_shared`, with the lots, criteria and requirements the bid's checks read as the call's
+    prefetched relations. (The deadline rush's submission reads them with the lock in one statement instead:
+    `tender_rules_statement`.)"""
+    tender = tender_lock_shared(tender_id=tender_id)
+    prefetch_related_objects([tender], *_BID_RULES)
+    return tender
 
 
-def bid_call_rules_statement() -> str:
-    """The statement of `tender_lock_shared_with_rules` for the call of a bid, found only if the bid is one of the
-    user's (parameters: the bid's id, the user's id), for `fetch_together`; `tender_from_rules_row` reads its row.
-    The deadline rush's submission sends it with the bid's own lock in one round trip."""
-    return _rules_sql(of_bid=True)
-
-
-def tender_from_rules_row(columns: list[str], row) -> Tender:
-    """The call in a row of the rules statement, with its rules as prefetched relations."""
+def tender_from_rules_row(columns: list[str], row: Sequence[Any]) -> Tender:
+    """The call in a row of `tender_rules_statement`, with its rules as prefetched relations."""
     tender = from_row(Tender, columns, row)
-    cache = tender._prefetched_objects_cache = {}
     for name, (model, fields) in _BID_RULES.items():
-        order = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
-        rows = json_column(row[columns.index(f"rules_{name}")])
-        rows = [dict(zip(fields, values, strict=True)) for values in rows]
-        queryset = getattr(tender, name).all()
-        queryset._result_cache = [model.from_db(tender._state.db, order, [r[a] for a in order]) for r in rows]
-        queryset._prefetch_done = True
-        cache[name] = queryset
+        attach_prefetched(tender, name, from_arrays(model, fields, row[columns.index(f"rules_{name}")]))
     return tender
 
 

@@ -141,7 +141,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg prepares a statement on its 5th use in a connection, but only the statements sent with server-side
-    # binding: the deadline rush's submission (`procurement.statements`); Django's own queries bind on the client
+    # binding: the deadline rush's submission (`procurement.fastpath`); Django's own queries bind on the client
     # and are never prepared. DB_PREPARE_THRESHOLD=off turns it off, for a pooler in transaction mode that does
     # not keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (

@@ -14,8 +14,8 @@ from bids.selectors import bid_lock_with_call
 from bids.services import bid_create, bid_submit
 from procurement.access import memberships_sql, provider_of_sql, roles_from_memberships, roles_of
 from procurement.errors import Conflict, NotFound
+from procurement.fastpath import fetch_together
 from procurement.models import Membership, Role
-from procurement.statements import fetch_together
 from tenders.models import TenderStatus
 from tests import factories
 from tests.faults.concurrency import second_connection
@@ -151,7 +151,7 @@ def test_the_submissions_statements_are_prepared_once_and_djangos_own_are_not(te
     prepared = _prepared()
     assert len(prepared) == 3, prepared  # the call, the bid, and the write
     assert any("FOR SHARE OF t" in s for s in prepared) and any("FOR UPDATE OF b" in s for s in prepared)
-    assert any(s.startswith("WITH version AS (INSERT") for s in prepared)
+    assert any(s.startswith("WITH inserted_0 AS (INSERT") for s in prepared)
 
     # A rollback lets psycopg drop what it prepared; the next submissions prepare again and succeed.
     member, bid = drafts[0]

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from bids import sealing
 from bids.models import Bid, BidStatus
+from bids.selectors import bid_lock_with_call
 from bids.services import bid_create, bid_submit
 from documents.models import DocumentKind, GeneratedDocument
 from procurement.auditchain import verify_chain
 from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.models import AuditEvent, Notification, OutboxMessage
 from tenders.models import Lot, LotStatus, TenderStatus
-from tenders.selectors import tender_lock_shared_with_rules
 from tenders.services import lot_cancel
 from tests import factories
 from tests.helpers import full_content, run_outbox
@@ -66,10 +66,15 @@ def test_the_request_writes_the_submission_and_one_message_and_the_task_the_rece
     assert again.pk == version.pk and not OutboxMessage.objects.exists()
 
 
-def test_the_rules_read_with_the_lock_are_the_calls_own_and_load_the_rest_on_access(tender, django_assert_num_queries):
+def test_the_rules_read_with_the_lock_are_the_calls_own_and_load_the_rest_on_access(
+    tender, member_a, django_assert_num_queries
+):
     Lot.objects.create(tender=tender, number=7, title="Seitsemäs", municipality="Kuopio", students=10, volume=10)
-    with transaction.atomic(), django_assert_num_queries(1):
-        locked = tender_lock_shared_with_rules(tender_id=tender.pk)
+    bid = _draft(member_a, tender)
+    actor = type(member_a).objects.get(pk=member_a.pk)
+    # the call with its rules and the bid with its attachments: two statements, in one round trip
+    with transaction.atomic(), django_assert_num_queries(2):
+        locked, _bid = bid_lock_with_call(bid_id=bid.pk, user=actor)
         lots = list(locked.lots.all())
         criteria = list(locked.criteria.all())
         requirements = list(locked.requirements.all())
