@@ -41,6 +41,7 @@ bench: deps venv services
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) scripts/mypy_ratchet.py
 
 schema: venv

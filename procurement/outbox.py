@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Min
@@ -72,17 +73,13 @@ def outbox_send_after_commit(message: OutboxMessage) -> None:
 
 
 def _send(message: OutboxMessage, producer=None) -> None:
-    from config.celery_app import app
-
     # No retries here: a broker that is down must not hold up the request that committed the change.
-    app.send_task(message.task, args=message.args, retry=False, producer=producer)
+    current_app.send_task(message.task, args=message.args, retry=False, producer=producer)
 
 
 def _producer():
     """One broker connection for a batch of messages, instead of one taken from the pool for each."""
-    from config.celery_app import app
-
-    return app.producer_or_acquire()
+    return current_app.producer_or_acquire()
 
 
 def _dispatch_quietly(messages: list[OutboxMessage]) -> None:
