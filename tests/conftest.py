@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests import factories
+from tests.fixtures import factories
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def build(lots_count: int = LOTS, bidders: int = BIDDERS):
     from documents.models import DocumentKind, GeneratedDocument
     from evaluation.models import AwardDecision, LotAward, LotResult
     from tenders.models import Lot, QualityCriterion, Tender, TenderStatus
-    from tests import factories
+    from tests.fixtures import factories
 
     authority = factories.AuthorityFactory()
     officer = factories.officer_of(authority)

@@ -28,7 +28,7 @@ def build(bids: int):
     from bids.models import Bid, BidStatus, BidVersion, LotOffer
     from evaluation.models import IndividualScore, PanelMember, QualificationCheck, QualityScore
     from tenders.models import Lot, QualityCriterion, Tender, TenderStatus
-    from tests import factories
+    from tests.fixtures import factories
 
     authority = factories.AuthorityFactory()
     officer = factories.officer_of(authority)

@@ -8,8 +8,8 @@ from django.utils import timezone
 from bids.models import Bid, BidStatus, BidVersion, LotOffer
 from procurement.models import AuditEvent
 from tenders.models import Tender
-from tests import factories
-from tests.helpers import full_content, run_outbox, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, run_outbox, seat_panel
 
 
 def make_bid(client, tender, price="9000.00", **content):

@@ -23,8 +23,8 @@ from bids.services import bid_create, bid_submit
 from procurement.models import AuditEvent
 from tenders.models import Tender
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, open_bids, seat_panel
 
 CHUNK = 1024
 MAX_FILE = 200_000
@@ -684,7 +684,7 @@ def test_submit_waits_for_unfinished_uploads_and_stale_ones_are_purged(open_tend
 
     from bids.attachments import attachments_purge_abandoned
     from bids.models import BidAttachment
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     client = client_for(member_a)
     bid = client.post("/api/v1/bids/", {"tender": open_tender.pk, **full_content(open_tender)}, format="json").json()

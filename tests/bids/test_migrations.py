@@ -9,8 +9,8 @@ from bids.content import attachments_unseal
 from bids.models import Bid, BidAttachment, TenderKey
 from bids.services import bid_create
 from tenders.models import TenderStatus
-from tests import factories
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content
 
 BEFORE = [("bids", "0002_initial")]
 

@@ -18,9 +18,9 @@ from evaluation.models import ProviderRequest
 from evaluation.requests import provider_request_create
 from tenders.models import TenderStatus
 from tenders.services import tender_close
-from tests import factories
 from tests.bids.test_attachments import pdf_bytes
-from tests.helpers import decided_call, full_content, open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call, full_content, open_bids, qualify_all, seat_panel, submitted_call
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from bids.filetypes import FileRefused, detect
 from bids.models import Bid
 from procurement.models import AuditEvent, Membership
 from tenders.models import Tender, TenderStatus
-from tests import factories
 from tests.bids.test_filetypes import pdf_xfa_form
-from tests.helpers import full_content, submit_bid
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, submit_bid
 
 
 def test_an_official_made_a_provider_member_reads_no_bid(open_tender, officer, provider_a, member_a, client_for):
@@ -56,7 +56,7 @@ def test_the_opening_record_waits_for_the_decision_before_bidders_see_it(
     authority, officer, officer2, member_a, client_for
 ):
     from documents.models import GeneratedDocument
-    from tests.helpers import seat_panel
+    from tests.fixtures.stages import seat_panel
 
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     submit_bid(member_a, tender)

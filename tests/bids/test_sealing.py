@@ -13,8 +13,8 @@ from bids.services import bid_submit, bid_withdraw
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, seat_panel, submitted_call
 
 
 def test_a_call_with_bids_cannot_skip_the_opening(authority, officer, member_a, client_for):
@@ -120,7 +120,7 @@ def test_a_submit_waits_for_a_corrigendum_in_progress(transactional_db):
 
 def test_the_authority_learns_only_the_count_after_the_deadline(authority, officer, member_a, client_for):
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
-    from tests.helpers import submit_bid
+    from tests.fixtures.stages import submit_bid
 
     submit_bid(member_a, tender)
     client = client_for(officer)

@@ -25,8 +25,8 @@ from procurement.models import Notification
 from procurement.notifications import notification_deliver
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, run_outbox, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, open_bids, run_outbox, seat_panel
 
 PRICE = "54321.98"
 ANSWER = "SALAINEN-VASTAUS-7Q2X"

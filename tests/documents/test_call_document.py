@@ -8,7 +8,7 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from tenders.models import TenderStatus
 from tenders.services import tender_amend, tender_publish
-from tests import factories
+from tests.fixtures import factories
 
 
 def text_of(document) -> str:

@@ -8,7 +8,7 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from tenders.models import Lot, QualityCriterion, SuitabilityRequirement, TenderStatus
 from tenders.services import tender_publish
-from tests import factories
+from tests.fixtures import factories
 
 
 def pdftotext(document: GeneratedDocument) -> str:

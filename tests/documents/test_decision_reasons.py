@@ -38,8 +38,8 @@ from procurement.errors import Conflict
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, open_bids, seat_panel
 
 NAMES = ("Aalto", "Berg", "Castren", "Dahl", "Eklund", "Forsman", "Grönlund")
 PRICES = {"Aalto": "21000", "Berg": "22500", "Castren": "24000", "Dahl": "20000", "Eklund": "20500"}
@@ -456,7 +456,7 @@ def _context_queries(tender, provider) -> list[int]:
 def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_for_seven(
     decided, providers, bilingual, officer
 ):
-    from tests.helpers import decided_call
+    from tests.fixtures.stages import decided_call
 
     small_providers = [factories.ProviderFactory() for _ in range(2)]
     small = decided_call(
@@ -472,7 +472,7 @@ def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_f
 def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bilingual, officer, member_a, member_b):
     from evaluation.requests import offer_reject_nonconforming
     from tenders.models import Lot, LotStatus
-    from tests.helpers import qualify_all, score_all, submitted_call
+    from tests.fixtures.stages import qualify_all, score_all, submitted_call
 
     # given both offers of lot 2 rejected as not conforming to the call
     tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])

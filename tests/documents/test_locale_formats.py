@@ -11,8 +11,8 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
-from tests import factories
-from tests.helpers import decided_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call
 
 # Django's fi and sv formats group thousands with a no-break space (U+00A0); the euro sign follows after another,
 # so an amount never breaks across lines. pdftotext prints U+00A0 as a plain space, pypdf keeps it: the tests read

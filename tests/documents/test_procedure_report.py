@@ -25,8 +25,8 @@ from procurement.models import AuditEvent
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, seat_panel, submit_bid, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, open_bids, seat_panel, submit_bid, submitted_call
 
 
 def pdftotext(document: GeneratedDocument) -> str:

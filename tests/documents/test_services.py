@@ -14,8 +14,8 @@ from documents.services import document_render
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import decided_call, open_bids, seat_panel, submit_bid
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call, open_bids, seat_panel, submit_bid
 
 
 def pdf_text(document: GeneratedDocument) -> str:
@@ -303,7 +303,7 @@ def test_every_provider_told_of_an_interruption_reads_its_decision(authority, of
     from procurement.models import Notification
     from tenders.models import TenderInterest
     from tenders.services import tender_cancel
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     members = {

@@ -8,8 +8,8 @@ import pytest
 from evaluation.models import IndividualScore, LotAward, QualityScore
 from evaluation.services import quality_scores_record
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import decided_call, open_bids, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call, open_bids, qualify_all, score_all, seat_panel, submitted_call
 
 
 def test_a_framework_awards_the_best_n_of_each_lot_in_order(authority, officer, member_a, member_b):
@@ -70,7 +70,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
 
     from bids.services import bid_create, bid_submit
     from tenders.models import TenderStatus
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     content = full_content(tender, "8000")
@@ -79,7 +79,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
     content["business_secrets"] = [f"quality:{secret_criterion.pk}", "contact"]
     secret_bid = bid_create(actor=member_b, tender_id=tender.pk, received_at=timezone.now(), content=content)
     bid_submit(actor=member_b, bid_id=secret_bid.pk, received_at=timezone.now())
-    from tests.helpers import submit_bid
+    from tests.fixtures.stages import submit_bid
 
     submit_bid(member_a, tender, "9000")
     reader = client_for(member_a)
@@ -88,7 +88,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
     from evaluation.services import tender_decide, tender_evaluate, tender_propose
     from tenders.models import Tender
     from tenders.services import tender_close
-    from tests.helpers import decided_call  # noqa: F401  (the same path, driven by hand below)
+    from tests.fixtures.stages import decided_call  # noqa: F401  (the same path, driven by hand below)
 
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
     tender_close(actor=officer, tender_id=tender.pk)

@@ -14,7 +14,7 @@ from procurement.models import AuditEvent, Notification
 from procurement.notifications import notification_deliver
 from procurement.timers import timers_run_due
 from tenders.models import TenderStatus
-from tests.helpers import decided_call
+from tests.fixtures.stages import decided_call
 
 
 def _send_decision(tender, *, sent):

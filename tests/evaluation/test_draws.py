@@ -19,8 +19,8 @@ from procurement.errors import Conflict, Forbidden
 from procurement.models import AuditEvent
 from tenders.models import Tender
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, score_all, seat_panel, submitted_call
 
 
 def evaluated_tie(*, authority, officer, bidders, **fields) -> Tender:

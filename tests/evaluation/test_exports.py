@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from procurement.models import User
 from procurement.spreadsheets import FORMULA_TRIGGERS, append_row
 from tenders.models import Lot
-from tests import factories
-from tests.helpers import decided_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call
 
 # A provider's name that openpyxl wrote as a live formula: clicked, it sends the cell next to it (D4: a competitor's
 # comparison price) to the address.

@@ -12,8 +12,8 @@ from bids.models import LotOffer
 from evaluation.models import ProviderRequest
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, seat_panel, submit_bid
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, seat_panel, submit_bid
 
 BEFORE = [("evaluation", "0003_lot_contracts")]
 

@@ -15,8 +15,8 @@ from evaluation.models import OpeningRequest
 from procurement.errors import Conflict
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, submit_bid
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, submit_bid
 
 
 def closed_call(authority, officer, bidders):

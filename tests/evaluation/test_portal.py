@@ -9,8 +9,8 @@ from evaluation.models import ContractStatus, LotContract, OpeningRequest, Panel
 from evaluation.qualification import required_subjects
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import decided_call, open_bids, score_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call, open_bids, score_all, seat_panel, submitted_call
 
 
 @pytest.fixture
@@ -211,7 +211,7 @@ def test_a_foreign_authoritys_evaluation_pages_are_not_found(closed_call, other_
 def test_a_decision_maker_decides_on_the_proposal(authority, officer, member_a, browser_for):
     from evaluation.services import tender_evaluate, tender_propose
     from procurement.models import Membership, Role
-    from tests.helpers import qualify_all
+    from tests.fixtures.stages import qualify_all
 
     tender = submitted_call(bidders=[(member_a, "9000")], authority=authority)
     tender_close(actor=officer, tender_id=tender.pk)
@@ -240,7 +240,7 @@ def test_the_prices_page_asks_first_and_rejects_a_silent_bidder_after_the_time_s
     from datetime import timedelta
 
     from evaluation.models import PriceRejection, ProviderRequest
-    from tests.helpers import qualify_all
+    from tests.fixtures.stages import qualify_all
 
     # given B's lot 1 offer (3 000 against A's 9 000) after the opening
     tender = submitted_call(bidders=[(member_a, "9000"), (member_b, "3000")], authority=authority)

@@ -16,9 +16,9 @@ from evaluation.panel import panel_add, panel_declare
 from procurement.models import AuditEvent, Membership, Role
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
 from tests.bids.test_attachments import image_bytes, pdf_bytes
-from tests.helpers import full_content, open_bids, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, open_bids, seat_panel
 
 PLAN = pdf_bytes(text="TOTEUTUSSUUNNITELMA-7Q")
 PHOTO = image_bytes("PNG")

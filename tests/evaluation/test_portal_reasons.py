@@ -8,7 +8,7 @@ from bids.models import LotOffer
 from evaluation.models import ConformityRejection, QualificationCheck, QualityScore
 from evaluation.qualification import required_subjects
 from tenders.services import tender_close
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 @pytest.fixture

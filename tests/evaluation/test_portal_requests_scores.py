@@ -14,8 +14,8 @@ from evaluation.panel import panel_add, panel_declare
 from evaluation.requests import provider_request_create
 from procurement.models import AuditEvent, Membership, Role
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 def _browser(user) -> Client:

@@ -14,8 +14,8 @@ from evaluation.requests import provider_request_answer, provider_request_create
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.models import Membership, Role
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 @pytest.fixture
@@ -395,7 +395,7 @@ def test_the_flag_compares_an_offer_with_the_others_of_its_own_lot(authority, of
     from bids.services import bid_create, bid_submit, submission_receipt
     from evaluation.requests import abnormally_low_offers
     from tenders.models import Tender, TenderStatus
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     # given two lots at different price levels (a student costs about 9 000 € in lot 1 and 3 000 € in lot 2):
     #   lot 1: A 9 000, B 8 000 -> B is 11.1 % below A: not flagged (threshold 20 %)

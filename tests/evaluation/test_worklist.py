@@ -18,8 +18,8 @@ from tenders.services import (
     tender_return_to_draft,
     tender_submit_for_approval,
 )
-from tests import factories
-from tests.helpers import open_bids, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, score_all, seat_panel, submitted_call
 
 pytestmark = pytest.mark.django_db
 

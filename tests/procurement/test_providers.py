@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from procurement.models import AuditEvent, Membership, ProviderOrganisation, User
-from tests import factories
+from tests.fixtures import factories
 
 
 def registration(**organisation):

@@ -23,7 +23,7 @@ from procurement.redress import Remedy, redress_for
 from procurement.rules import Regime, rules_on
 from tenders.models import Tender
 from tenders.services import tender_close
-from tests.helpers import decided_call, open_bids, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures.stages import decided_call, open_bids, qualify_all, score_all, seat_panel, submitted_call
 
 
 def pdftotext(document: GeneratedDocument) -> str:
@@ -267,7 +267,7 @@ def test_periods_from_keeps_its_positional_use_and_an_unknown_kind_gets_the_caut
 def test_the_officer_sees_which_rules_apply_while_drafting(authority, officer):
     from django.test import Client
 
-    from tests import factories
+    from tests.fixtures import factories
 
     tender = factories.TenderFactory(
         authority=authority, created_by=officer, estimated_value=Decimal("100000"), cpv_main="79632000-3"
@@ -286,7 +286,7 @@ def test_the_officer_sees_which_rules_apply_while_drafting(authority, officer):
 
 def test_an_additional_code_of_another_category_warns_the_officer(authority, officer):
     from tenders.rules_check import tender_findings
-    from tests import factories
+    from tests.fixtures import factories
 
     tender = factories.TenderFactory(
         authority=authority, created_by=officer, cpv_main="80400000-8", cpv_additional=["79632000-3"]

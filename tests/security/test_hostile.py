@@ -35,7 +35,6 @@ from procurement.auditchain import verify_chain
 from procurement.models import AuditEvent, ProviderOrganisation, User
 from tenders.models import Question, Tender
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
-from tests import factories
 from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
 from tests.bids.test_filetypes import (
     HOSTILE_PDFS,
@@ -49,7 +48,8 @@ from tests.bids.test_filetypes import (
     pdf_unlisted_action_after_nul,
     pdf_unlisted_action_packed,
 )
-from tests.helpers import full_content, open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, open_bids, qualify_all, seat_panel, submitted_call
 from tests.tenders.test_api import call_payload
 
 CHUNK = 256 * 1024

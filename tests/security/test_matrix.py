@@ -45,9 +45,9 @@ from procurement.models import ApiToken, Membership, Notification, Role
 from procurement.services import invitation_create
 from tenders.models import CallDocument, CallDocumentKind, Tender, TenderStatus
 from tenders.services import call_alert_create, question_ask, tender_close
-from tests import factories
 from tests.bids.test_attachments import pdf_bytes
-from tests.helpers import open_bids, qualify_all, score_all, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, score_all, seat_panel
 
 from .matrix_table import (
     BODIES,

@@ -25,8 +25,8 @@ from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.notifications import notifications_relay
 from tenders.models import Tender
 from tenders.services import answers_publish, question_answer, tender_close, tender_follow
-from tests import factories
-from tests.helpers import open_bids, qualify_all, score_all
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, score_all
 
 from .matrix_table import ROLES, STATES
 from .test_matrix import World, _body_bytes, _clients, build_world

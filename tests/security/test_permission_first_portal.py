@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from procurement.models import Membership, Role
 from tenders.models import Tender
-from tests import factories
+from tests.fixtures import factories
 
 from .matrix_table import BODIES, ROLES, SIGN_IN, STATES, TABLE, expected_for, route_params
 from .test_matrix import MISSING_ID, Clients, World, _clients, _fill, build_world, observe

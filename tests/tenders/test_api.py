@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tenders.models import Tender, TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 
 def call_payload(authority, **overrides):

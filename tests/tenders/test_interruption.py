@@ -19,8 +19,8 @@ from procurement.periods import HELSINKI
 from tenders.interruption import interruption_periods_recompute
 from tenders.models import InterruptionDecision, InterruptionKind, LotStatus, Tender, TenderStatus
 from tenders.services import tender_close, tender_declare_unsuccessful
-from tests import factories
-from tests.helpers import decided_call, open_bids, seat_panel, submit_bid, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call, open_bids, seat_panel, submit_bid, submitted_call
 
 # Friday 5 June 2026, 10.00 in Helsinki. The 14 days end on Friday 19 June, Midsummer Eve, so the periods run
 # to the next working day, Monday 22 June 2026 (Act 150/1930); the appeal is due by 16.15 that day.

@@ -12,9 +12,9 @@ from bids.models import Bid, BidStatus
 from procurement.periods import HELSINKI
 from tenders.models import CallDocument, Tender, TenderStatus
 from tenders.portal.officer_draft import LotForm
-from tests import factories
 from tests.bids.test_attachments import pdf_bytes
-from tests.helpers import submit_bid
+from tests.fixtures import factories
+from tests.fixtures.stages import submit_bid
 
 
 @pytest.fixture(autouse=True)

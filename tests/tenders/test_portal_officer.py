@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 
 @pytest.fixture

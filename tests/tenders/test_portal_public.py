@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tenders.models import Question, TenderInterest, TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from procurement.models import AuditEvent
 from tenders.models import Question, Tender, TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.test import Client
 
 from procurement.periods import HELSINKI
 from tenders.models import TenderStatus
-from tests import factories
+from tests.fixtures import factories
 from tests.tenders.test_api import call_payload
 
 

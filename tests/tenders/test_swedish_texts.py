@@ -18,8 +18,8 @@ from procurement.errors import ValidationFailed
 from tenders.languages import Stage, swedish_texts_missing
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close, tender_publish, tender_submit_for_approval
-from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 def pdftotext(document: GeneratedDocument) -> str:
