@@ -10,8 +10,8 @@ from bids.filetypes import FileRefused, detect
 from bids.models import Bid
 from procurement.models import AuditEvent, Membership
 from tenders.models import Tender, TenderStatus
-from tests.bids.test_filetypes import pdf_xfa_form
 from tests.fixtures import factories
+from tests.fixtures.pdfs import pdf_xfa_form
 from tests.fixtures.stages import full_content, submit_bid
 
 

@@ -37,7 +37,7 @@ LOT_TITLE = "Salainen-Osa-5M1T"
 def _attach(member, bid, purpose: str):
     """A finished PDF attachment of the draft bid, named FILE_NAME, for `purpose`."""
     from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
-    from tests.bids.test_attachments import pdf_bytes
+    from tests.fixtures.files import pdf_bytes
 
     data, now = pdf_bytes(text="Toteutussuunnitelma"), timezone.now()
     attachment = attachment_start(

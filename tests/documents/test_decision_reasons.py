@@ -510,7 +510,7 @@ def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bi
 def test_an_attachment_marked_secret_makes_the_answer_it_gives_secret(authority, officer, member_a, client_for):
     from bids.services import bid_update
     from documents.context import _business_secrets
-    from tests.bids.test_attachments import pdf_bytes, upload
+    from tests.fixtures.files import pdf_bytes, upload
 
     # given a bid whose answer to K2 is an attachment it marked as a business secret
     tender = factories.TenderFactory(status=TenderStatus.PUBLISHED, published_at=timezone.now(), authority=authority)

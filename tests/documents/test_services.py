@@ -160,7 +160,7 @@ def test_the_evidence_bundle_holds_what_its_manifest_says(decided, auditor_user,
 
 
 def test_auditors_change_nothing(decided, auditor_user, client_for):
-    from tests.tenders.test_api import call_payload
+    from tests.fixtures.payloads import call_payload
 
     client = client_for(auditor_user)
     writes = [

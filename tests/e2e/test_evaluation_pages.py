@@ -11,9 +11,9 @@ from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests.e2e.conftest import check_page, sign_in
-from tests.evaluation.test_portal_bids import PLAN, bid_with_files
 from tests.fixtures import factories
-from tests.fixtures.stages import open_bids, qualify_all, seat_panel
+from tests.fixtures.files import PLAN
+from tests.fixtures.stages import bid_with_files, open_bids, qualify_all, seat_panel
 
 
 def _fits(page) -> None:

@@ -128,10 +128,10 @@ def test_the_panel_qualifies_scores_and_the_award_is_decided_through_the_pages(
 def test_the_contract_step_registers_an_appeal_and_signs_with_warnings(authority, officer, member_a, browser_for):
     from datetime import timedelta
 
-    from tests.evaluation.test_contracting_check import _send_decision
+    from tests.fixtures.stages import send_decision
 
     tender = decided_call(officer=officer, bidders=[(member_a, "9000")], authority=authority)
-    _send_decision(tender, sent=timezone.now() - timedelta(days=20))
+    send_decision(tender, sent=timezone.now() - timedelta(days=20))
     contract = LotContract.objects.filter(lot__tender=tender).order_by("lot__number").first()
     client = browser_for(officer)
     url = f"/evaluation/{tender.pk}/decision/"
@@ -287,7 +287,7 @@ def test_two_officers_draw_lots_on_a_tie_through_the_results_page(
 ):
     from evaluation.models import TieDraw
     from evaluation.panel import panel_add, panel_declare
-    from tests.evaluation.test_draws import evaluated_tie
+    from tests.fixtures.stages import evaluated_tie
 
     tender = evaluated_tie(authority=authority, officer=officer, bidders=[(member_a, "9000"), (member_b, "9000")])
     lot = tender.lots.order_by("number").first()

@@ -10,17 +10,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
-from bids.services import bid_create, bid_submit
 from evaluation.panel import panel_add, panel_declare
 from procurement.models import AuditEvent, Membership, Role
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests.bids.test_attachments import image_bytes, pdf_bytes
 from tests.fixtures import factories
-from tests.fixtures.stages import full_content, open_bids, seat_panel
+from tests.fixtures.files import PLAN, image_bytes
+from tests.fixtures.stages import bid_with_files, open_bids, seat_panel
 
-PLAN = pdf_bytes(text="TOTEUTUSSUUNNITELMA-7Q")
 PHOTO = image_bytes("PNG")
 
 
@@ -34,21 +31,6 @@ def _evaluator(authority):
     user = factories.UserFactory()
     Membership.objects.create(user=user, role=Role.EVALUATOR, authority=authority)
     return user
-
-
-def bid_with_files(member, tender, price, files):
-    now = timezone.now()
-    bid = bid_create(actor=member, tender_id=tender.pk, received_at=now, content=full_content(tender, price))
-    for name, data, purpose in files:
-        attachment = attachment_start(
-            actor=member, bid_id=bid.pk, filename=name, size=len(data), purpose=purpose, received_at=now
-        )
-        attachment_put_chunk(
-            actor=member, bid_id=bid.pk, attachment_id=attachment.pk, number=0, data=data, received_at=now
-        )
-        attachment_complete(actor=member, bid_id=bid.pk, attachment_id=attachment.pk, received_at=now)
-    bid_submit(actor=member, bid_id=bid.pk, received_at=now)
-    return bid
 
 
 @pytest.fixture

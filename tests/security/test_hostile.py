@@ -35,8 +35,10 @@ from procurement.auditchain import verify_chain
 from procurement.models import AuditEvent, ProviderOrganisation, User
 from tenders.models import Question, Tender
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
-from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
-from tests.bids.test_filetypes import (
+from tests.fixtures import factories
+from tests.fixtures.files import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
+from tests.fixtures.payloads import call_payload
+from tests.fixtures.pdfs import (
     HOSTILE_PDFS,
     UNSAFE_LINKS,
     encrypted_pdf,
@@ -48,9 +50,7 @@ from tests.bids.test_filetypes import (
     pdf_unlisted_action_after_nul,
     pdf_unlisted_action_packed,
 )
-from tests.fixtures import factories
 from tests.fixtures.stages import full_content, open_bids, qualify_all, seat_panel, submitted_call
-from tests.tenders.test_api import call_payload
 
 CHUNK = 256 * 1024
 MAX_FILE = 2 * 1024 * 1024
@@ -1052,7 +1052,7 @@ EXPORT_NAMES = [
 
 
 def test_formulas_in_providers_names_are_text_in_the_comparison_xlsx(authority, officer, client_for):
-    from tests.evaluation.test_exports import cells, comparison_xlsx
+    from tests.fixtures.exports import cells, comparison_xlsx
 
     found = cells(comparison_xlsx(authority, officer, client_for, EXPORT_NAMES, lot_title="=1+1"))
 

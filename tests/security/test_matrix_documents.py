@@ -30,9 +30,9 @@ from evaluation.panel import panel_add, panel_declare
 from procurement.models import ApiToken, Membership, Role
 from tenders.services import tender_cancel
 from tests.fixtures import factories
+from tests.fixtures.world import build_world
 
 from .matrix_table import ROLES, STATES
-from .test_matrix import build_world
 
 OK, UNAUTHENTICATED, DENIED, HIDDEN = 200, 401, 403, 404
 

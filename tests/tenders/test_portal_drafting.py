@@ -12,8 +12,8 @@ from bids.models import Bid, BidStatus
 from procurement.periods import HELSINKI
 from tenders.models import CallDocument, Tender, TenderStatus
 from tenders.portal.officer_draft import LotForm
-from tests.bids.test_attachments import pdf_bytes
 from tests.fixtures import factories
+from tests.fixtures.files import pdf_bytes
 from tests.fixtures.stages import submit_bid
 
 
