@@ -23,6 +23,7 @@ from tests.fixtures.pdfs import (
     pdf_unlisted_action_after_a_delimiter,
     pdf_unlisted_action_after_nul,
     pdf_unlisted_action_packed,
+    pdf_xfa_form,
 )
 
 MAX_FILE = 2 * 1024 * 1024
@@ -130,3 +131,29 @@ def test_a_long_report_is_checked_quickly():
     assert kind.name == "pdf"
     # some 0.1 s on the development machine; the bound leaves room for a busy CI machine
     assert elapsed < 5, elapsed
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("a.docx", _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>", "word/embeddings/o.bin": b"x"})),
+        ("a.docx", _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>", "word/activeX/a.xml": b"x"})),
+        ("a.odt", _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "Basic/Standard/M.xml": b"x"})),
+        ("a.pdf", pdf_xfa_form()),
+    ],
+)
+def test_active_content_is_refused(name, data):
+    with pytest.raises(FileRefused) as refused:
+        detect(data, filename=name, max_file_bytes=10_000_000)
+    assert refused.value.code == "active_content"
