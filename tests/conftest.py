@@ -5,6 +5,8 @@ from rest_framework.test import APIClient
 
 from tests.fixtures import factories
 
+pytest_plugins = ["tests.fixtures.plugin"]  # the shared fixtures that are not about signing in
+
 
 @pytest.fixture
 def authority(db):

@@ -26,11 +26,12 @@ LOTS, BIDDERS, RUNS = 10, 100, 3
 
 
 def build(lots_count: int = LOTS, bidders: int = BIDDERS):
-    from bids.models import Bid, BidStatus, BidVersion, LotOffer
+    from bids.models import LotOffer
     from documents.models import DocumentKind, GeneratedDocument
     from evaluation.models import AwardDecision, LotAward, LotResult
     from tenders.models import Lot, QualityCriterion, Tender, TenderStatus
     from tests.fixtures import factories
+    from tests.fixtures.bulk import submitted_bids
 
     authority = factories.AuthorityFactory()
     officer = factories.officer_of(authority)
@@ -53,28 +54,7 @@ def build(lots_count: int = LOTS, bidders: int = BIDDERS):
     QualityCriterion.objects.bulk_create(
         QualityCriterion(tender=tender, number=n, name=f"Laatukriteeri {n}", weight=Decimal("10")) for n in range(1, 5)
     )
-    bids = Bid.objects.bulk_create(
-        Bid(
-            tender=tender,
-            provider=factories.ProviderFactory(),
-            created_by=officer,
-            status=BidStatus.SUBMITTED,
-            submitted_at=timezone.now(),
-            version=1,
-        )
-        for _ in range(bidders)
-    )
-    versions = BidVersion.objects.bulk_create(
-        BidVersion(
-            bid=b,
-            number=1,
-            received_at=timezone.now(),
-            submitted_by=officer,
-            sealed_manifest=b"",
-            manifest_sha256="0" * 64,
-        )
-        for b in bids
-    )
+    bids, versions = submitted_bids(tender, [factories.ProviderFactory() for _ in range(bidders)], officer)
     offers = LotOffer.objects.bulk_create(
         LotOffer(bid=b, lot=lot, version=v, unit_price=Decimal(8000 + i), comparison_price=Decimal(8000 + i) * 20)
         for i, (b, v) in enumerate(zip(bids, versions, strict=True))

@@ -16,8 +16,6 @@ Rejected in lot 1: Dahl excluded on unpaid taxes (section 80), Eklund unsuitable
 marked secret), Forsman not conforming to the call, Grönlund abnormally low (section 96, silent past the time set).
 Lot 2 is cancelled before the opening. Hallberg's bid arrived after the deadline and was refused."""
 
-import shutil
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
@@ -39,6 +37,7 @@ from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_close
 from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
 from tests.fixtures.stages import full_content, open_bids, seat_panel
 
 NAMES = ("Aalto", "Berg", "Castren", "Dahl", "Eklund", "Forsman", "Grönlund")
@@ -47,15 +46,6 @@ PRICES |= {"Forsman": "22000", "Grönlund": "9000"}
 POINTS = {"Aalto": (6, 5), "Berg": (9, 8), "Castren": (8, 10)}
 WITHHELD_FI = "tarjoaja on merkinnyt liikesalaisuudeksi"
 WITHHELD_SV = "anbudsgivaren har angett som affärshemligheter"
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return " ".join(text.decode().split())
 
 
 def rendered(tender, kind, provider=None) -> str:
@@ -68,14 +58,6 @@ def rendered(tender, kind, provider=None) -> str:
 def fi_sv(text: str, swedish_heading: str) -> tuple[str, str]:
     split = text.index(swedish_heading)
     return text[:split], text[split:]
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save(update_fields=["language_status", "name_sv"])
-    return authority
 
 
 @pytest.fixture

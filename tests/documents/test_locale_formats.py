@@ -4,7 +4,6 @@ import io
 import subprocess
 from decimal import Decimal
 
-import pytest
 from pypdf import PdfReader
 
 from documents.models import GeneratedDocument
@@ -33,14 +32,6 @@ def read_back(document: GeneratedDocument) -> tuple[str, str]:
 
 def plain(amount: str) -> str:
     return amount.replace("\xa0", " ")
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save()
-    return authority
 
 
 def test_the_call_shows_the_amount_and_the_official_cpv_names_in_finnish_and_swedish(bilingual, officer):

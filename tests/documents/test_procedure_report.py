@@ -1,8 +1,6 @@
 """The procedure report (§ 124): what the law asks, rendered and read back in Finnish and Swedish."""
 
 import io
-import shutil
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,16 +24,8 @@ from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close
 from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
 from tests.fixtures.stages import full_content, open_bids, seat_panel, submit_bid, submitted_call
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return " ".join(text.decode().split())
 
 
 def sections(text: str) -> tuple[str, str]:
@@ -47,14 +37,6 @@ def sections(text: str) -> tuple[str, str]:
 def latest_report(tender: Tender) -> str:
     report = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.PROCEDURE_REPORT).latest("version")
     return pdftotext(document_render(document_id=report.pk))
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save(update_fields=["language_status", "name_sv"])
-    return authority
 
 
 @pytest.fixture

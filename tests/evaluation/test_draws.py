@@ -2,8 +2,6 @@
 
 import hashlib
 import hmac
-import shutil
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -18,6 +16,7 @@ from evaluation.services import tender_decide, tender_propose
 from procurement.errors import Conflict, Forbidden
 from procurement.models import AuditEvent
 from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
 from tests.fixtures.stages import evaluated_tie
 
 
@@ -182,15 +181,6 @@ def test_a_framework_needs_a_draw_only_where_the_tie_touches_its_places(
 
     chosen = [LotOffer.objects.get(pk=pk).bid_id for pk in proposal.winners[str(lot.pk)]]
     assert chosen[1] == draw.order[0] and draw.order[1] not in chosen
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return " ".join(text.decode().split())
 
 
 @pytest.mark.parametrize("kind", [DocumentKind.DECISION, DocumentKind.COMPARISON])

@@ -14,13 +14,8 @@ from documents.services import document_render
 from procurement.models import AuditEvent, Notification
 from procurement.notifications import notification_deliver
 from tests.fixtures import factories
+from tests.fixtures.portal import signed_in
 from tests.fixtures.stages import decided_call
-
-
-def signed_in(user) -> Client:
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(user)
-    return client
 
 
 def send_decision(tender, provider=None) -> None:

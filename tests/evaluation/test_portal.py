@@ -1,7 +1,6 @@
 """The authority's pages after the deadline: opening, panel, qualification, scores, ranking, decision, contract."""
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from bids.models import LotOffer
@@ -10,17 +9,7 @@ from evaluation.qualification import required_subjects
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests.fixtures import factories
-from tests.fixtures.stages import decided_call, open_bids, score_all, seat_panel, submitted_call
-
-
-@pytest.fixture
-def browser_for():
-    def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return make
+from tests.fixtures.stages import decided_call, open_bids, propose_call, seat_panel, submitted_call
 
 
 @pytest.fixture
@@ -209,18 +198,10 @@ def test_a_foreign_authoritys_evaluation_pages_are_not_found(closed_call, other_
 
 
 def test_a_decision_maker_decides_on_the_proposal(authority, officer, member_a, browser_for):
-    from evaluation.services import tender_evaluate, tender_propose
     from procurement.models import Membership, Role
-    from tests.fixtures.stages import qualify_all
 
     tender = submitted_call(bidders=[(member_a, "9000")], authority=authority)
-    tender_close(actor=officer, tender_id=tender.pk)
-    seat_panel(tender, officer)
-    open_bids(tender, officer)
-    qualify_all(tender, officer)
-    score_all(tender, officer)
-    tender_evaluate(actor=officer, tender_id=tender.pk)
-    tender_propose(actor=officer, tender_id=tender.pk)
+    propose_call(tender, officer)
     boss = factories.UserFactory()
     Membership.objects.create(user=boss, role=Role.DECISION_MAKER, authority=authority)
     client = browser_for(boss)

@@ -15,6 +15,7 @@ from evaluation.services import quality_scores_record, tender_decide, tender_eva
 from procurement.models import Membership, Role
 from tenders.services import tender_close
 from tests.fixtures import factories
+from tests.fixtures.documents import pypdf_text
 from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
@@ -426,15 +427,6 @@ def test_the_flag_compares_an_offer_with_the_others_of_its_own_lot(authority, of
     assert flagged[low.pk]["threshold_percent"] == "20"
 
 
-def _pdf_text(document) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    with document.file.open("rb") as handle:
-        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages).split())
-
-
 def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_and_swedish(
     authority, officer, member_a, member_b, provider_b
 ):
@@ -469,8 +461,8 @@ def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_a
     tender_propose(actor=officer, tender_id=tender.pk)
     tender_decide(actor=officer, tender_id=tender.pk)
     documents = GeneratedDocument.objects.filter(tender=tender)
-    decision = _pdf_text(document_render(document_id=documents.get(kind="decision").pk))
-    letter = _pdf_text(document_render(document_id=documents.get(kind="letter", provider=provider_b).pk))
+    decision = pypdf_text(document_render(document_id=documents.get(kind="decision").pk))
+    letter = pypdf_text(document_render(document_id=documents.get(kind="letter", provider=provider_b).pk))
 
     # then each states, under the lot, the legal ground, that no explanation came and the officer's reason, in each
     # language (the Swedish section with the reason's Swedish text)

@@ -19,12 +19,11 @@ import pytest
 from django.utils import timezone
 
 from bids.models import Bid, BidAttachment
-from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.notifications import notifications_relay
 from tenders.models import Tender
 from tenders.services import answers_publish, question_answer, tender_close, tender_follow
 from tests.fixtures import factories
-from tests.fixtures.stages import open_bids, qualify_all, score_all
+from tests.fixtures.stages import open_bids, qualify_all, score_and_decide
 from tests.fixtures.world import World, body_bytes, body_texts, build_world, role_clients
 
 from .matrix_table import ROLES, STATES
@@ -61,10 +60,7 @@ def _world(state: str) -> World:
         open_bids(tender, officer)
         qualify_all(tender, officer)
     if state == "after_decision":
-        score_all(tender, officer)
-        tender_evaluate(actor=officer, tender_id=tender.pk)
-        tender_propose(actor=officer, tender_id=tender.pk)
-        tender_decide(actor=officer, tender_id=tender.pk)
+        score_and_decide(tender, officer)
     world.tender.refresh_from_db()
     return world
 

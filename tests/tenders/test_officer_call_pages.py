@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from procurement.errors import Conflict
@@ -13,6 +12,7 @@ from procurement.models import AuditEvent, DeliveryStatus, Membership, Notificat
 from tenders.models import Lot, LotStatus, Question, Tender, TenderInterest, TenderStatus
 from tenders.services import question_answer, question_ask, question_edit, tender_submit_for_approval
 from tests.fixtures import factories
+from tests.fixtures.portal import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +23,6 @@ ACTION_DATA = {
     "declare_unsuccessful": {"declare_unsuccessful-reason": "Ei hyväksyttäviä tarjouksia."},
 }
 ACTIONS = ["submit_for_approval", "approve", "return_to_draft", "publish", "close", "complete", "declare_unsuccessful"]
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def member(authority, role):

@@ -4,33 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tests.fixtures import factories
-
-
-@pytest.fixture
-def browser_for():
-    """browser_for(user) → a test client signed in with a session, asking for English pages."""
-
-    def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return make
-
-
-def management(prefix: str, total: int, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
+from tests.fixtures.portal import management
 
 
 def test_dashboard_shows_only_the_authoritys_calls(authority, other_authority, officer, browser_for):
