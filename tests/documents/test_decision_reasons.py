@@ -29,7 +29,7 @@ from bids.services import bid_create, bid_submit, submission_receipt
 from documents.context import comparison_context, decision_context, letter_context
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
-from evaluation.models import ConformityRejection, LotResult, ProviderRequest, QualificationCheck
+from evaluation.models import ConformityRejection, LotResult, QualificationCheck
 from evaluation.requests import offer_reject_for_price
 from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict
@@ -38,7 +38,7 @@ from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_close
 from tests.fixtures import factories
 from tests.fixtures.documents import pdftotext
-from tests.fixtures.stages import full_content, open_bids, seat_panel
+from tests.fixtures.stages import full_content, open_bids, reject_unexplained_price, seat_panel
 
 NAMES = ("Aalto", "Berg", "Castren", "Dahl", "Eklund", "Forsman", "Grönlund")
 PRICES = {"Aalto": "21000", "Berg": "22500", "Castren": "24000", "Dahl": "20000", "Eklund": "20500"}
@@ -158,20 +158,11 @@ def decided(opened, officer, providers, client_for):
     )
     assert response.status_code == 204, response.content
     low = _offer(tender, providers, "Grönlund")
-    now = timezone.now()
-    ProviderRequest.objects.create(
-        bid=low.bid,
-        lot_offer=low,
-        kind=ProviderRequest.Kind.PRICE_EXPLANATION,
+    reject_unexplained_price(
+        officer,
+        low,
         message="Selvittäkää hinnan muodostuminen.",
-        requested_by=officer,
-        requested_at=now - timedelta(days=6),
-        deadline=now - timedelta(days=2),
-    )
-    offer_reject_for_price(
-        actor=officer,
-        tender_id=tender.pk,
-        lot_offer_id=low.pk,
+        asked_days_ago=6,
         reason="HINTA_96X: 9 000 € ei kata opettajien palkkoja.",
         reason_sv="HINTA_96X: 9 000 € täcker inte lärarlönerna.",
     )

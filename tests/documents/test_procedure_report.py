@@ -13,10 +13,8 @@ from bids.services import bid_create, bid_submit
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.draws import tie_draw_confirm, tie_draw_start
-from evaluation.models import ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
-from evaluation.requests import offer_reject_for_price
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict
 from procurement.models import AuditEvent
@@ -25,7 +23,14 @@ from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close
 from tests.fixtures import factories
 from tests.fixtures.documents import pdftotext
-from tests.fixtures.stages import full_content, open_bids, seat_panel, submit_bid, submitted_call
+from tests.fixtures.stages import (
+    full_content,
+    open_bids,
+    reject_unexplained_price,
+    seat_panel,
+    submit_bid,
+    submitted_call,
+)
 
 
 def sections(text: str) -> tuple[str, str]:
@@ -92,17 +97,8 @@ def decided(bilingual, officer, officer2, providers):
         ],
     )
     low = LotOffer.objects.get(bid__provider=providers["Halpa"])
-    ProviderRequest.objects.create(
-        bid=low.bid,
-        lot_offer=low,
-        kind=ProviderRequest.Kind.PRICE_EXPLANATION,
-        message="Selvittäkää hinta.",
-        requested_by=officer,
-        requested_at=now - timedelta(days=5),
-        deadline=now - timedelta(days=2),
-    )
-    offer_reject_for_price(
-        actor=officer, tender_id=tender.pk, lot_offer_id=low.pk, reason="HINTA-96X", reason_sv="PRIS-96X"
+    reject_unexplained_price(
+        officer, low, message="Selvittäkää hinta.", asked_days_ago=5, reason="HINTA-96X", reason_sv="PRIS-96X"
     )
     quality_scores_record(
         actor=officer,
