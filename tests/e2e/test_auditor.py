@@ -6,8 +6,8 @@ import zipfile
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
-from tests.e2e.conftest import check_page, sign_in
 from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.stages import decided_call
 
 

@@ -10,8 +10,8 @@ from bids.models import Bid, BidStatus
 from bids.selectors import bid_get
 from bids.services import bid_create
 from tenders.models import TenderStatus
-from tests.e2e.conftest import check_page, sign_in
 from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.stages import full_content
 
 

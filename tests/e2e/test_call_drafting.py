@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from bids.models import Bid, BidStatus
 from tenders.models import CallDocument, Tender, TenderStatus
-from tests.e2e.conftest import check_page, sign_in
 from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.files import pdf_bytes
 from tests.fixtures.stages import submit_bid
 

@@ -10,8 +10,8 @@ from procurement.models import AuditEvent, Membership, Role
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests.e2e.conftest import check_page, sign_in
 from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.files import PLAN
 from tests.fixtures.stages import bid_with_files, open_bids, qualify_all, seat_panel
 

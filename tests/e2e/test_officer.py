@@ -2,8 +2,8 @@
 
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests.e2e.conftest import check_page, sign_in
 from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.stages import submitted_call
 
 

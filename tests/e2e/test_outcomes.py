@@ -7,8 +7,8 @@ from documents.services import document_render
 from procurement.models import Notification
 from procurement.notifications import notification_deliver
 from tenders.models import TenderStatus
-from tests.e2e.conftest import check_page, sign_in
 from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.stages import decided_call
 
 

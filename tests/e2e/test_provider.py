@@ -8,8 +8,8 @@ from django.utils import timezone
 from bids.content import attachments_unseal
 from bids.models import Bid, BidAttachment, BidStatus
 from tenders.models import TenderInterest, TenderStatus
-from tests.e2e.conftest import check_page, sign_in
 from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.files import pdf_bytes
 
 
