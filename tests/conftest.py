@@ -3,7 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests import factories
+from tests.fixtures import factories
+
+pytest_plugins = ["tests.fixtures.plugin"]  # the shared fixtures that are not about signing in
 
 
 @pytest.fixture

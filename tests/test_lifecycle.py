@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from procurement.models import AuditEvent
 from tenders.tasks import close_due_tenders
-from tests import factories
+from tests.fixtures import factories
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):

@@ -23,7 +23,7 @@ from tenders.models import (
     TenderStatus,
     TenderVersion,
 )
-from tests import factories
+from tests.fixtures import factories
 
 pytestmark = pytest.mark.django_db
 

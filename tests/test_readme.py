@@ -26,3 +26,9 @@ def test_every_address_in_the_readmes_portal_section_is_a_page_of_the_portal():
         except Resolver404:
             unknown.append(address)
     assert unknown == []
+
+
+def test_every_test_module_the_readme_and_the_docs_name_exists():
+    texts = [README, *(path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*.md")))]
+    named = {path for text in texts for path in re.findall(r"\btests/[\w/]+\.py\b", text)}
+    assert named and sorted(path for path in named if not (ROOT / path).is_file()) == []

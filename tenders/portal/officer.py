@@ -168,7 +168,8 @@ SWEDISH_CHECKED_STATES = (TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, Ten
 
 def _overview(request, tender, *, error: DomainError | None = None, forms_bound: dict | None = None, status=200):
     # Offered on the checks the services make (the transition's permission and guards, four eyes included), so
-    # that nothing is offered that would be refused (tests/tenders/test_officer_call_pages.py holds them together).
+    # that nothing is offered that would be refused (tests/tenders/test_portal_officer_call_pages.py holds them
+    # together).
     allowed = set(allowed_actions(tender, request.user))
     officer = may_act_as_officer(request, tender)
     bound = forms_bound or {}

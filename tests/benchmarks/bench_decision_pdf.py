@@ -7,7 +7,6 @@ import os
 import statistics
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -20,91 +19,11 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from django.utils import timezone, translation  # noqa: E402
+from django.utils import translation  # noqa: E402
+
+from tests.fixtures.bulk import decided_call_in_bulk  # noqa: E402
 
 LOTS, BIDDERS, RUNS = 10, 100, 3
-
-
-def build(lots_count: int = LOTS, bidders: int = BIDDERS):
-    from bids.models import Bid, BidStatus, BidVersion, LotOffer
-    from documents.models import DocumentKind, GeneratedDocument
-    from evaluation.models import AwardDecision, LotAward, LotResult
-    from tenders.models import Lot, QualityCriterion, Tender, TenderStatus
-    from tests import factories
-
-    authority = factories.AuthorityFactory()
-    officer = factories.officer_of(authority)
-    tender = Tender.objects.create(
-        authority=authority,
-        created_by=officer,
-        title_fi="Kotoutumiskoulutus, benchmark",
-        estimated_value=Decimal("9000000"),
-        price_weight=Decimal("60"),
-        submission_deadline=timezone.now(),
-        status=TenderStatus.DECIDED,
-        opened_at=timezone.now(),
-        decided_at=timezone.now(),
-        bid_languages=["fi"],
-    )
-    lots = Lot.objects.bulk_create(
-        Lot(tender=tender, number=n, title=f"Osa {n}", students=20, volume=Decimal(20))
-        for n in range(1, lots_count + 1)
-    )
-    QualityCriterion.objects.bulk_create(
-        QualityCriterion(tender=tender, number=n, name=f"Laatukriteeri {n}", weight=Decimal("10")) for n in range(1, 5)
-    )
-    bids = Bid.objects.bulk_create(
-        Bid(
-            tender=tender,
-            provider=factories.ProviderFactory(),
-            created_by=officer,
-            status=BidStatus.SUBMITTED,
-            submitted_at=timezone.now(),
-            version=1,
-        )
-        for _ in range(bidders)
-    )
-    versions = BidVersion.objects.bulk_create(
-        BidVersion(
-            bid=b,
-            number=1,
-            received_at=timezone.now(),
-            submitted_by=officer,
-            sealed_manifest=b"",
-            manifest_sha256="0" * 64,
-        )
-        for b in bids
-    )
-    offers = LotOffer.objects.bulk_create(
-        LotOffer(bid=b, lot=lot, version=v, unit_price=Decimal(8000 + i), comparison_price=Decimal(8000 + i) * 20)
-        for i, (b, v) in enumerate(zip(bids, versions, strict=True))
-        for lot in lots
-    )
-    LotResult.objects.bulk_create(
-        LotResult(
-            lot_offer=o,
-            lot=o.lot,
-            price_points=Decimal("50"),
-            quality_points=Decimal("30"),
-            total_points=Decimal("80") - Decimal(index % bidders) / 100,
-            rank=index % bidders + 1,
-            calculation={},
-        )
-        for index, o in enumerate(sorted(offers, key=lambda o: (o.lot_id, o.pk)))
-    )
-    decision = AwardDecision.objects.create(
-        tender=tender,
-        decided_by=officer,
-        regime="eu",
-        standstill_ends_on=timezone.now().date(),
-        appeal_ends_on=timezone.now().date(),
-        self_correction_ends_on=timezone.now().date(),
-    )
-    LotAward.objects.bulk_create(
-        LotAward(decision=decision, lot=lot, rank=1, winner=LotResult.objects.get(lot=lot, rank=1).lot_offer)
-        for lot in lots
-    )
-    return GeneratedDocument.objects.create(kind=DocumentKind.DECISION, tender=tender, language="fi")
 
 
 def main() -> None:
@@ -118,7 +37,7 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         with transaction.atomic():
-            document = build()
+            document = decided_call_in_bulk(LOTS, BIDDERS)
             template, build_context = BUILDERS[document.kind].template, BUILDERS[document.kind].build
             full, alone = [], []
             for _ in range(RUNS):

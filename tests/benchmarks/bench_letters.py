@@ -16,10 +16,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 os.environ["CELERY_BROKER_URL"] = BROKER
 
+import django  # noqa: E402
+
+django.setup()
+
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from tests.benchmarks.bench_decision_pdf import build  # noqa: E402  (sets Django up)
+from tests.fixtures.bulk import decided_call_in_bulk  # noqa: E402
 
 LETTERS, LOTS = 100, 3
 WORKER_COUNTS = (1, 2)
@@ -112,7 +116,7 @@ def main() -> None:
     database_url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{test_name}"
     try:
         app.control.purge()
-        decision = build(lots_count=LOTS, bidders=LETTERS)
+        decision = decided_call_in_bulk(LOTS, LETTERS)
         tender = decision.tender
         bids = list(Bid.objects.filter(tender=tender).select_related("provider").order_by("pk"))
         timings = {n: run(tender, bids, n, database_url) for n in WORKER_COUNTS}

@@ -25,10 +25,11 @@ LOTS, CRITERIA, EVALUATORS, RUNS = 20, 8, 3, 5
 
 
 def build(bids: int):
-    from bids.models import Bid, BidStatus, BidVersion, LotOffer
+    from bids.models import LotOffer
     from evaluation.models import IndividualScore, PanelMember, QualificationCheck, QualityScore
     from tenders.models import Lot, QualityCriterion, Tender, TenderStatus
-    from tests import factories
+    from tests.fixtures import factories
+    from tests.fixtures.bulk import submitted_bids
 
     authority = factories.AuthorityFactory()
     officer = factories.officer_of(authority)
@@ -56,28 +57,7 @@ def build(bids: int):
             tender=tender, user=user, added_by=officer, declared_at=timezone.now(), has_conflict=False
         )
     providers = [factories.ProviderFactory() for _ in range(bids)]
-    bid_rows = Bid.objects.bulk_create(
-        Bid(
-            tender=tender,
-            provider=p,
-            created_by=officer,
-            status=BidStatus.SUBMITTED,
-            submitted_at=timezone.now(),
-            version=1,
-        )
-        for p in providers
-    )
-    versions = BidVersion.objects.bulk_create(
-        BidVersion(
-            bid=b,
-            number=1,
-            received_at=timezone.now(),
-            submitted_by=officer,
-            sealed_manifest=b"",
-            manifest_sha256="0" * 64,
-        )
-        for b in bid_rows
-    )
+    bid_rows, versions = submitted_bids(tender, providers, officer)
     offers = LotOffer.objects.bulk_create(
         LotOffer(
             bid=b,

@@ -52,9 +52,9 @@ def populate() -> list[tuple[str, int]]:
     from bids.services import bid_create
     from procurement.models import ApiToken
     from tenders.models import Lot, TenderStatus
-    from tests import factories
-    from tests.bids.test_attachments import pdf_bytes
-    from tests.helpers import full_content
+    from tests.fixtures import factories
+    from tests.fixtures.files import pdf_bytes
+    from tests.fixtures.stages import full_content
 
     authority = factories.AuthorityFactory()
     tender = factories.TenderFactory(

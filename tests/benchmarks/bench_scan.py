@@ -35,7 +35,7 @@ def populate(first: int, count: int, now) -> None:
     """Calls number `first` .. `first + count - 1`; those numbered below DUE are due."""
     from procurement.models import Timer
     from tenders.models import Tender, TenderInterest, TenderStatus
-    from tests import factories
+    from tests.fixtures import factories
 
     authority = factories.AuthorityFactory()
     officer = factories.officer_of(authority)

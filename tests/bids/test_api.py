@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from bids.models import Bid, BidStatus, BidVersion, LotOffer
-from procurement.models import AuditEvent
+from procurement.models import AuditEvent, Membership
 from tenders.models import Tender
-from tests import factories
-from tests.helpers import full_content, run_outbox, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, run_outbox, seat_panel, submit_bid
 
 
 def make_bid(client, tender, price="9000.00", **content):
@@ -334,3 +334,25 @@ def test_the_api_and_the_portal_refuse_a_price_out_of_bounds_alike(open_tender, 
     assert [error["message"]] == form.errors[f"lot_{lot.pk}_unit_price"]
     if code == "max_value":
         assert error["message"] == f"The price is larger than any plausible price (at most {MAX_UNIT_PRICE})."
+
+
+def test_an_official_made_a_provider_member_reads_no_bid(open_tender, officer, provider_a, member_a, client_for):
+    bid = submit_bid(member_a, open_tender)
+    Membership.objects.create(user=officer, role="provider_member", provider=provider_a)  # e.g. through the shell
+
+    response = client_for(officer).get(f"/api/v1/bids/{bid.pk}/")
+
+    assert response.status_code == 404
+    assert "9000" not in response.content.decode()
+
+
+def test_an_idempotency_key_is_not_replayed_for_a_superseded_version(open_tender, member_a, client_for):
+    client = client_for(member_a)
+    bid = client.post("/api/v1/bids/", {"tender": open_tender.pk, **full_content(open_tender)}, format="json").json()
+    assert client.post(f"/api/v1/bids/{bid['id']}/submit/", HTTP_IDEMPOTENCY_KEY="k1").status_code == 200
+    client.post(f"/api/v1/bids/{bid['id']}/reopen/")
+
+    response = client.post(f"/api/v1/bids/{bid['id']}/submit/", HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_key_reused"
+    assert Bid.objects.get(pk=bid["id"]).status == "draft"

@@ -4,17 +4,13 @@ readable only by the bid's owner, or by the authority after the opening."""
 import base64
 import binascii
 import hashlib
-import io
-import zipfile
 import zlib
 from datetime import timedelta
 from pathlib import Path
 
-import openpyxl
 import pytest
 from django.db import connection
 from django.utils import timezone
-from PIL import Image
 
 from bids.attachments import AttachmentDamaged
 from bids.models import AttachmentStatus, BidAttachment
@@ -23,115 +19,34 @@ from procurement.filetypes import FileRefused, detect
 from procurement.models import AuditEvent
 from tenders.models import Tender
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.files import (
+    MARKER,
+    base,
+    body,
+    complete,
+    docx_bytes,
+    download,
+    executable_bytes,
+    image_bytes,
+    odf_bytes,
+    pdf_bytes,
+    put_chunk,
+    start,
+    stored_files,
+    upload,
+    xlsx_bytes,
+    zip_bomb_bytes,
+    zip_bytes,
+)
+from tests.fixtures.stages import full_content, open_bids, seat_panel
 
 CHUNK = 1024
 MAX_FILE = 200_000
 MAX_BID = 300_000
-MARKER = "SALAINEN-LIITE-4K9Z"
 
 
-# --- files made in memory ------------------------------------------------------------------------------------
-
-
-def pdf_bytes(*, text: str = MARKER, lines: int = 1, catalog_extra: bytes = b"") -> bytes:
-    """A small but well-formed PDF whose page shows the text (uncompressed, so that it is visible in the bytes)."""
-    content = b"".join(b"BT /F1 12 Tf 72 %d Td (%s) Tj ET\n" % (720 - i, text.encode()) for i in range(lines))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    return pdf_assemble(objects)
-
-
-def pdf_assemble(objects: list[bytes], version: bytes = b"1.4") -> bytes:
-    """A PDF file of these objects (numbered from 1, the first being the catalog), with its cross-reference table."""
-    out = b"%PDF-" + version + b"\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
-
-
-def image_bytes(image_format: str) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), "navy").save(buffer, image_format)
-    return buffer.getvalue()
-
-
-def zip_bytes(entries: dict[str, bytes | str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else None)
-    return buffer.getvalue()
-
-
-def docx_bytes() -> bytes:
-    return zip_bytes(
-        {
-            "[Content_Types].xml": (
-                '<?xml version="1.0" encoding="UTF-8"?>'
-                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                '<Default Extension="xml" ContentType="application/xml"/>'
-                '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                'wordprocessingml.document.main+xml"/></Types>'
-            ),
-            "_rels/.rels": (
-                '<?xml version="1.0" encoding="UTF-8"?>'
-                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                'officeDocument" Target="word/document.xml"/></Relationships>'
-            ),
-            "word/document.xml": (
-                '<?xml version="1.0" encoding="UTF-8"?>'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                "<w:body><w:p><w:r><w:t>Toteutussuunnitelma</w:t></w:r></w:p></w:body></w:document>"
-            ),
-        }
-    )
-
-
-def xlsx_bytes() -> bytes:
-    workbook = openpyxl.Workbook()
-    workbook.active["A1"] = "Hinta"
-    workbook.active["B1"] = 9000
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def odf_bytes(mimetype: str) -> bytes:
-    return zip_bytes(
-        {"mimetype": mimetype, "content.xml": "<office:document-content/>", "META-INF/manifest.xml": "<m/>"}
-    )
-
-
-def executable_bytes() -> bytes:
-    return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run"
-
-
-def zip_bomb_bytes() -> bytes:
-    # 3 MB of zeros packs into a few kilobytes: over 100 times its size and over 10 times the per-file limit.
-    return zip_bytes(
-        {
-            "[Content_Types].xml": "<Types/>",
-            "word/document.xml": "<w:document/>",
-            "word/media/padding.bin": b"\x00" * 3_000_000,
-        }
-    )
-
-
-# --- fixtures and steps ----------------------------------------------------------------------------------------
+# --- fixtures ---------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -145,46 +60,6 @@ def storage(settings, tmp_path) -> Path:
         "BID_ATTACHMENTS_MAX_BYTES": MAX_BID,
     }
     return tmp_path / "media"
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-def base(bid_id) -> str:
-    return f"/api/v1/bids/{bid_id}/attachments/"
-
-
-def start(client, bid_id, filename, size, purpose="other"):
-    return client.post(base(bid_id), {"filename": filename, "size": size, "purpose": purpose}, format="json")
-
-
-def put_chunk(client, bid_id, attachment_id, number, data: bytes):
-    return client.put(f"{base(bid_id)}{attachment_id}/chunks/{number}/", data, content_type="application/octet-stream")
-
-
-def complete(client, bid_id, attachment_id):
-    return client.post(f"{base(bid_id)}{attachment_id}/complete/")
-
-
-def upload(client, bid_id, filename, data: bytes, purpose="other"):
-    """Announce, send in chunks of the size the server says, complete; the answer of the completion."""
-    started = start(client, bid_id, filename, len(data), purpose)
-    assert started.status_code == 201, started.content
-    attachment = started.json()
-    size = attachment["chunk_size"]
-    for number, offset in enumerate(range(0, len(data), size)):
-        response = put_chunk(client, bid_id, attachment["id"], number, data[offset : offset + size])
-        assert response.status_code == 200, response.content
-    return complete(client, bid_id, attachment["id"])
-
-
-def download(client, bid_id, attachment_id):
-    return client.get(f"{base(bid_id)}{attachment_id}/download/")
-
-
-def body(response) -> bytes:
-    return b"".join(response.streaming_content)
 
 
 # --- uploading -------------------------------------------------------------------------------------------------
@@ -634,7 +509,7 @@ def test_the_authority_reads_ready_attachments_only_after_the_opening(
 
 def _object_stream(packed: dict[int, bytes], filters: bytes = b"/FlateDecode", encode=zlib.compress, **more) -> bytes:
     """A well-formed PDF whose catalog opens object 5 on opening, object 5 packed in an object stream."""
-    from tests.bids.test_filetypes import one_page, pdf_file
+    from tests.fixtures.pdfs import one_page, pdf_file
 
     plain = one_page(catalog=b"/OpenAction 5 0 R ")
     return pdf_file(plain, packed, packed_filter=filters, packed_encoding=encode, **more)
@@ -644,7 +519,7 @@ HIDDEN_ACTION = {5: b"<< /S /JavaScript /JS (app.alert(1)) >>"}
 
 
 def _encrypted() -> bytes:
-    from tests.bids.test_filetypes import encrypted_pdf
+    from tests.fixtures.pdfs import encrypted_pdf
 
     return encrypted_pdf("")
 
@@ -684,7 +559,7 @@ def test_submit_waits_for_unfinished_uploads_and_stale_ones_are_purged(open_tend
 
     from bids.attachments import attachments_purge_abandoned
     from bids.models import BidAttachment
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     client = client_for(member_a)
     bid = client.post("/api/v1/bids/", {"tender": open_tender.pk, **full_content(open_tender)}, format="json").json()

@@ -2,28 +2,17 @@
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from bids.content import attachments_unseal
 from bids.models import Bid, BidAttachment, TenderKey
 from bids.services import bid_create
 from tenders.models import TenderStatus
-from tests import factories
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.migrations import migrate
+from tests.fixtures.stages import full_content
 
 BEFORE = [("bids", "0002_initial")]
-
-
-def _migrate(target=None):
-    """Migrate the bids app to `target` (every app to its latest if None); answers the models as they are there."""
-    executor = MigrationExecutor(connection)
-    # Forward: every app to its latest migration, since going back also took back the other apps' migrations
-    # that depend on these (the rest of the suite needs their tables).
-    target = target or executor.loader.graph.leaf_nodes()
-    executor.migrate(target)
-    executor.loader.build_graph()
-    return executor.loader.project_state(target).apps
 
 
 def _columns() -> set[str]:
@@ -44,13 +33,13 @@ def test_existing_attachment_names_are_sealed_and_their_plain_columns_dropped(au
     assert not TenderKey.objects.filter(tender=unkeyed).exists()
     purpose = f"criterion:{keyed.criteria.first().pk}"
     try:
-        old = _migrate(BEFORE).get_model("bids", "BidAttachment")
+        old = migrate(BEFORE).get_model("bids", "BidAttachment")
         assert {"filename", "purpose"} <= _columns()
         for bid, name, why in ((bids[0], "Hinnoittelu-4ZQ.pdf", purpose), (bids[1], "Liite-7JD.pdf", "other")):
             old.objects.create(bid_id=bid.pk, filename=name, purpose=why, declared_size=10, uploaded_by_id=member.pk)
 
         # when the migrations run
-        _migrate()
+        migrate()
 
         # then the table has no plain name or purpose left, and each sealed one opens with its call's key
         assert not {"filename", "purpose"} & _columns()
@@ -64,10 +53,10 @@ def test_existing_attachment_names_are_sealed_and_their_plain_columns_dropped(au
         assert TenderKey.objects.filter(tender=unkeyed).exists()
 
         # and going back puts the plain names back
-        old = _migrate(BEFORE).get_model("bids", "BidAttachment")
+        old = migrate(BEFORE).get_model("bids", "BidAttachment")
         assert sorted(old.objects.values_list("filename", "purpose")) == [
             ("Hinnoittelu-4ZQ.pdf", purpose),
             ("Liite-7JD.pdf", "other"),
         ]
     finally:
-        _migrate()
+        migrate()

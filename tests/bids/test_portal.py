@@ -1,7 +1,6 @@
 """The provider's portal pages of the tender box: preparing, saving, submitting and withdrawing a bid, its
 attachments and receipt, and the authority's requests; another provider's bid is never shown."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -18,47 +17,15 @@ from evaluation.clarifications import provider_request_create
 from evaluation.models import ProviderRequest
 from tenders.models import TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.bids.test_attachments import pdf_bytes
-from tests.helpers import decided_call, full_content, open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.files import pdf_bytes
+from tests.fixtures.portal import confirmation, form_data, signed_in
+from tests.fixtures.stages import decided_call, full_content, open_bids, qualify_all, seat_panel, submitted_call
 
 
 @pytest.fixture
 def tender(authority):
     return factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
-
-
-def signed_in(user) -> Client:
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(user)
-    return client
-
-
-def form_data(tender, price="9000", **overrides) -> dict:
-    """What a provider types into the bid page for a complete bid."""
-    data = {}
-    for lot in tender.lots.all():
-        data[f"lot_{lot.pk}_offer"] = "on"
-        data[f"lot_{lot.pk}_unit_price"] = price
-        data[f"lot_{lot.pk}_vat_rate"] = "0"
-    for criterion in tender.criteria.all():
-        data[f"criterion_{criterion.pk}"] = f"Vastaus {criterion.number}"
-    for requirement in tender.requirements.all():
-        data[f"requirement_{requirement.pk}"] = "Liitteenä CV."
-    for code in tender.exclusion_grounds:
-        data[f"ground_{code}"] = "no"
-    data.update(contact_name="Pekka Tarjoaja", contact_email="pekka@provider.example", contact_phone="")
-    data.update(overrides)
-    return data
-
-
-def confirmation(client, bid) -> dict:
-    """The summary's confirmation form: its idempotency key and the fingerprint of the draft it shows."""
-    page = client.get(f"/bids/{bid.pk}/summary/").content.decode()
-    return {
-        name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
-        for name in ("idempotency_key", "draft_sha256")
-    }
 
 
 def test_a_provider_saves_a_new_bid_from_the_page(tender, member_a):

@@ -12,10 +12,10 @@ from bids.models import Bid, BidAttachment, BidStatus
 from bids.selectors import bid_get
 from bids.services import bid_create, bid_update
 from tenders.models import TenderStatus
-from tests import factories
-from tests.bids.test_attachments import pdf_bytes
-from tests.bids.test_portal import confirmation, form_data, signed_in
-from tests.helpers import full_content, submit_bid
+from tests.fixtures import factories
+from tests.fixtures.files import pdf_bytes
+from tests.fixtures.portal import confirmation, form_data, signed_in
+from tests.fixtures.stages import full_content, submit_bid
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from documents.services import document_render
 from procurement.models import AuditEvent, Notification
 from procurement.notifications import notification_deliver
 from tenders.models import TenderStatus
-from tests import factories
-from tests.helpers import full_content, run_outbox
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, run_outbox
 
 CYCLES = 30
 

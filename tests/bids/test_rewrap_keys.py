@@ -14,8 +14,8 @@ from bids.models import Bid, TenderKey
 from bids.services import bid_create
 from procurement.models import AuditEvent
 from tenders.models import TenderStatus
-from tests import factories
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content
 
 pytestmark = pytest.mark.django_db
 

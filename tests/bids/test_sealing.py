@@ -13,8 +13,8 @@ from bids.services import bid_submit, bid_withdraw
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, seat_panel, submit_bid, submitted_call
 
 
 def test_a_call_with_bids_cannot_skip_the_opening(authority, officer, member_a, client_for):
@@ -120,7 +120,7 @@ def test_a_submit_waits_for_a_corrigendum_in_progress(transactional_db):
 
 def test_the_authority_learns_only_the_count_after_the_deadline(authority, officer, member_a, client_for):
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
-    from tests.helpers import submit_bid
+    from tests.fixtures.stages import submit_bid
 
     submit_bid(member_a, tender)
     client = client_for(officer)
@@ -190,3 +190,24 @@ def test_an_authority_probing_bid_ids_leaves_the_same_record_whether_or_not_the_
     assert [event[0] for event in records[999999]] == ["access.not_found"] * 4
     assert {event[5] for event in records[999999]} == {None}
     assert AuditEvent.objects.filter(tender_id__in=calls).count() == in_the_calls
+
+
+def test_a_broken_seal_is_on_record_although_the_opening_rolls_back(authority, officer, officer2, member_a, member_b):
+    from bids.models import BidVersion
+    from evaluation.services import tender_open
+    from procurement.errors import Conflict
+    from tenders.services import tender_close
+
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    submit_bid(member_a, tender)
+    submit_bid(member_b, tender)
+    first, second = BidVersion.objects.order_by("pk")
+    BidVersion.objects.filter(pk=first.pk).update(sealed_manifest=second.sealed_manifest)
+    Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
+    tender_close(actor=officer, tender_id=tender.pk)
+    tender_open(actor=officer, tender_id=tender.pk)
+
+    with pytest.raises(Conflict):
+        tender_open(actor=officer2, tender_id=tender.pk)
+
+    assert AuditEvent.objects.filter(action="bid.seal_broken", tender_id=tender.pk, outcome="denied").exists()

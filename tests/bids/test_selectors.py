@@ -1,7 +1,7 @@
 """Reading bids: what each reader gets of a bid once the call is decided."""
 
 from bids.models import Bid
-from tests.helpers import decided_call
+from tests.fixtures.stages import decided_call
 
 
 def test_a_competitor_reads_the_bid_without_its_exclusion_declaration(

@@ -17,9 +17,9 @@ from procurement.errors import Conflict, NotFound
 from procurement.fastpath import fetch_together
 from procurement.models import Membership, Role
 from tenders.models import TenderStatus
-from tests import factories
-from tests.faults.concurrency import second_connection
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.concurrency import second_connection
+from tests.fixtures.stages import full_content
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from procurement.errors import Conflict, NotFound, ValidationFailed
 from procurement.models import AuditEvent, Notification, OutboxMessage
 from tenders.models import Lot, LotStatus, TenderStatus
 from tenders.services import lot_cancel
-from tests import factories
-from tests.helpers import full_content, run_outbox
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, run_outbox
 
 pytestmark = pytest.mark.django_db
 

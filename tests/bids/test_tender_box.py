@@ -25,8 +25,8 @@ from procurement.models import Notification
 from procurement.notifications import notification_deliver
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, run_outbox, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, open_bids, run_outbox, seat_panel
 
 PRICE = "54321.98"
 ANSWER = "SALAINEN-VASTAUS-7Q2X"
@@ -37,7 +37,7 @@ LOT_TITLE = "Salainen-Osa-5M1T"
 def _attach(member, bid, purpose: str):
     """A finished PDF attachment of the draft bid, named FILE_NAME, for `purpose`."""
     from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
-    from tests.bids.test_attachments import pdf_bytes
+    from tests.fixtures.files import pdf_bytes
 
     data, now = pdf_bytes(text="Toteutussuunnitelma"), timezone.now()
     attachment = attachment_start(

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenders.models import TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 
 @pytest.fixture

@@ -1,20 +1,14 @@
 """The call document (tarjouspyyntö) is rendered from the version it records, in the call's languages."""
 
-import io
-
 from pypdf import PdfReader
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
 from tenders.models import TenderStatus
 from tenders.services import tender_amend, tender_publish
-from tests import factories
-
-
-def text_of(document) -> str:
-    with document.file.open("rb") as handle:
-        raw = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages)
-    return " ".join(raw.split())
+from tests.fixtures import factories
+from tests.fixtures.documents import pypdf_text
+from tests.fixtures.stages import approved_call
 
 
 def test_each_version_renders_its_own_document(authority, officer):
@@ -33,28 +27,18 @@ def test_each_version_renders_its_own_document(authority, officer):
     first = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call", version=1).pk)
     second = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call", version=2).pk)
 
-    assert "TARJOUSPYYNTÖ" in text_of(first) and "Kotoutumiskoulutus Kuopio" in text_of(first)
-    assert "Siilinjärvi" not in text_of(first)
-    assert "Kotoutumiskoulutus Kuopio ja Siilinjärvi" in text_of(second)
-    assert "Otsikko tarkennettu." in text_of(second)
+    assert "TARJOUSPYYNTÖ" in pypdf_text(first) and "Kotoutumiskoulutus Kuopio" in pypdf_text(first)
+    assert "Siilinjärvi" not in pypdf_text(first)
+    assert "Kotoutumiskoulutus Kuopio ja Siilinjärvi" in pypdf_text(second)
+    assert "Otsikko tarkennettu." in pypdf_text(second)
     assert first.sha256 != second.sha256
 
 
-def test_bilingual_authority_gets_finnish_and_swedish(officer, authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save()
-    tender = factories.TenderFactory(
-        authority=authority,
-        created_by=officer,
-        status=TenderStatus.APPROVED,
-        title_fi="Kotoutumiskoulutus",
-        title_sv="Integrationsutbildning",
-        bid_languages=["fi", "sv"],
-    )
+def test_bilingual_authority_gets_finnish_and_swedish(officer, bilingual):
+    tender = approved_call(bilingual, officer)
     tender_publish(actor=officer, tender_id=tender.pk)
 
-    text = text_of(document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk))
+    text = pypdf_text(document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk))
 
     assert "TARJOUSPYYNTÖ" in text and "Kotoutumiskoulutus" in text
     assert "ANBUDSFÖRFRÅGAN" in text and "Integrationsutbildning" in text and "Testkommun" in text

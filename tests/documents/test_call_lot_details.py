@@ -1,37 +1,19 @@
 """The call PDF shows each lot's facts, the suitability requirements and how each criterion is scored (fi and sv)."""
 
-import subprocess
 from datetime import date
 from decimal import Decimal
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
-from tenders.models import Lot, QualityCriterion, SuitabilityRequirement, TenderStatus
+from tenders.models import Lot, QualityCriterion
 from tenders.services import tender_publish
-from tests import factories
+from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
+from tests.fixtures.stages import approved_call
 
 
-def pdftotext(document: GeneratedDocument) -> str:
-    with document.file.open("rb") as handle:
-        raw = handle.read()
-    command = ["pdftotext", "-enc", "UTF-8", "-", "-"]
-    text = subprocess.run(command, input=raw, capture_output=True, check=True).stdout.decode("utf-8")  # noqa: S603
-    return " ".join(text.split())
-
-
-def test_the_call_tells_a_bidder_everything_about_each_lot(authority, officer):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save()
-    tender = factories.TenderFactory(
-        authority=authority,
-        created_by=officer,
-        status=TenderStatus.APPROVED,
-        title_fi="Kotoutumiskoulutus",
-        title_sv="Integrationsutbildning",
-        bid_languages=["fi", "sv"],
-        with_structure=False,
-    )
+def test_the_call_tells_a_bidder_everything_about_each_lot(bilingual, officer):
+    tender = approved_call(bilingual, officer, with_structure=False)
     Lot.objects.create(
         tender=tender,
         number=1,
@@ -48,15 +30,7 @@ def test_the_call_tells_a_bidder_everything_about_each_lot(authority, officer):
         pricing_unit="per_student_day",
         volume=Decimal("5760"),
     )
-    SuitabilityRequirement.objects.create(
-        tender=tender,
-        number=1,
-        kind="technical",
-        text="Vastuuopettajalla 5 vuoden kokemus",
-        text_sv="Den ansvariga läraren har 5 års erfarenhet",
-        evidence="CV",
-        evidence_sv="CV",
-    )
+    factories.suitability_requirement(tender)
     QualityCriterion.objects.create(
         tender=tender,
         number=1,

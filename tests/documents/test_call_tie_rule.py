@@ -9,7 +9,7 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
-from tests import factories
+from tests.fixtures import factories
 
 
 @pytest.mark.parametrize(

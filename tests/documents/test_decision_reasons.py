@@ -16,8 +16,6 @@ Rejected in lot 1: Dahl excluded on unpaid taxes (section 80), Eklund unsuitable
 marked secret), Forsman not conforming to the call, Grönlund abnormally low (section 96, silent past the time set).
 Lot 2 is cancelled before the opening. Hallberg's bid arrived after the deadline and was refused."""
 
-import shutil
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
@@ -32,14 +30,15 @@ from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.clarifications import offer_reject_for_price
 from evaluation.document_contexts import comparison_context, decision_context, letter_context
-from evaluation.models import ConformityRejection, LotResult, ProviderRequest, QualificationCheck
+from evaluation.models import ConformityRejection, LotResult, QualificationCheck
 from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
+from tests.fixtures.stages import full_content, open_bids, reject_unexplained_price, seat_panel
 
 NAMES = ("Aalto", "Berg", "Castren", "Dahl", "Eklund", "Forsman", "Grönlund")
 PRICES = {"Aalto": "21000", "Berg": "22500", "Castren": "24000", "Dahl": "20000", "Eklund": "20500"}
@@ -47,15 +46,6 @@ PRICES |= {"Forsman": "22000", "Grönlund": "9000"}
 POINTS = {"Aalto": (6, 5), "Berg": (9, 8), "Castren": (8, 10)}
 WITHHELD_FI = "tarjoaja on merkinnyt liikesalaisuudeksi"
 WITHHELD_SV = "anbudsgivaren har angett som affärshemligheter"
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return " ".join(text.decode().split())
 
 
 def rendered(tender, kind, provider=None) -> str:
@@ -68,14 +58,6 @@ def rendered(tender, kind, provider=None) -> str:
 def fi_sv(text: str, swedish_heading: str) -> tuple[str, str]:
     split = text.index(swedish_heading)
     return text[:split], text[split:]
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save(update_fields=["language_status", "name_sv"])
-    return authority
 
 
 @pytest.fixture
@@ -176,20 +158,11 @@ def decided(opened, officer, providers, client_for):
     )
     assert response.status_code == 204, response.content
     low = _offer(tender, providers, "Grönlund")
-    now = timezone.now()
-    ProviderRequest.objects.create(
-        bid=low.bid,
-        lot_offer=low,
-        kind=ProviderRequest.Kind.PRICE_EXPLANATION,
+    reject_unexplained_price(
+        officer,
+        low,
         message="Selvittäkää hinnan muodostuminen.",
-        requested_by=officer,
-        requested_at=now - timedelta(days=6),
-        deadline=now - timedelta(days=2),
-    )
-    offer_reject_for_price(
-        actor=officer,
-        tender_id=tender.pk,
-        lot_offer_id=low.pk,
+        asked_days_ago=6,
         reason="HINTA_96X: 9 000 € ei kata opettajien palkkoja.",
         reason_sv="HINTA_96X: 9 000 € täcker inte lärarlönerna.",
     )
@@ -456,7 +429,7 @@ def _context_queries(tender, provider) -> list[int]:
 def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_for_seven(
     decided, providers, bilingual, officer
 ):
-    from tests.helpers import decided_call
+    from tests.fixtures.stages import decided_call
 
     small_providers = [factories.ProviderFactory() for _ in range(2)]
     small = decided_call(
@@ -472,7 +445,7 @@ def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_f
 def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bilingual, officer, member_a, member_b):
     from evaluation.clarifications import offer_reject_nonconforming
     from tenders.models import Lot, LotStatus
-    from tests.helpers import qualify_all, score_all, submitted_call
+    from tests.fixtures.stages import qualify_all, score_all, submitted_call
 
     # given both offers of lot 2 rejected as not conforming to the call
     tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
@@ -510,7 +483,7 @@ def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bi
 def test_an_attachment_marked_secret_makes_the_answer_it_gives_secret(authority, officer, member_a, client_for):
     from bids.document_contexts import business_secrets
     from bids.services import bid_update
-    from tests.bids.test_attachments import pdf_bytes, upload
+    from tests.fixtures.files import pdf_bytes, upload
 
     # given a bid whose answer to K2 is an attachment it marked as a business secret
     tender = factories.TenderFactory(status=TenderStatus.PUBLISHED, published_at=timezone.now(), authority=authority)

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_filename, document_render
-from tests import factories
-from tests.helpers import submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import submitted_call
 
 
 def test_three_bidders_receipts_have_names_that_tell_them_apart(authority):

@@ -4,15 +4,14 @@ import io
 import subprocess
 from decimal import Decimal
 
-import pytest
 from pypdf import PdfReader
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
-from tests import factories
-from tests.helpers import decided_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call
 
 # Django's fi and sv formats group thousands with a no-break space (U+00A0); the euro sign follows after another,
 # so an amount never breaks across lines. pdftotext prints U+00A0 as a plain space, pypdf keeps it: the tests read
@@ -33,14 +32,6 @@ def read_back(document: GeneratedDocument) -> tuple[str, str]:
 
 def plain(amount: str) -> str:
     return amount.replace("\xa0", " ")
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save()
-    return authority
 
 
 def test_the_call_shows_the_amount_and_the_official_cpv_names_in_finnish_and_swedish(bilingual, officer):

@@ -4,8 +4,8 @@ import pytest
 
 from documents.models import DocumentStatus, GeneratedDocument
 from procurement.models import AuditEvent
-from tests import factories
-from tests.helpers import decided_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call
 
 
 @pytest.fixture

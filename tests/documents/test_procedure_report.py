@@ -1,8 +1,6 @@
 """The procedure report (§ 124): what the law asks, rendered and read back in Finnish and Swedish."""
 
 import io
-import shutil
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,9 +12,7 @@ from bids.models import BidStatus, LotOffer
 from bids.services import bid_create, bid_submit
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
-from evaluation.clarifications import offer_reject_for_price
 from evaluation.draws import tie_draw_confirm, tie_draw_start
-from evaluation.models import ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
@@ -25,17 +21,16 @@ from procurement.models import AuditEvent
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close
-from tests import factories
-from tests.helpers import full_content, open_bids, seat_panel, submit_bid, submitted_call
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return " ".join(text.decode().split())
+from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
+from tests.fixtures.stages import (
+    full_content,
+    open_bids,
+    reject_unexplained_price,
+    seat_panel,
+    submit_bid,
+    submitted_call,
+)
 
 
 def sections(text: str) -> tuple[str, str]:
@@ -47,14 +42,6 @@ def sections(text: str) -> tuple[str, str]:
 def latest_report(tender: Tender) -> str:
     report = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.PROCEDURE_REPORT).latest("version")
     return pdftotext(document_render(document_id=report.pk))
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save(update_fields=["language_status", "name_sv"])
-    return authority
 
 
 @pytest.fixture
@@ -110,17 +97,8 @@ def decided(bilingual, officer, officer2, providers):
         ],
     )
     low = LotOffer.objects.get(bid__provider=providers["Halpa"])
-    ProviderRequest.objects.create(
-        bid=low.bid,
-        lot_offer=low,
-        kind=ProviderRequest.Kind.PRICE_EXPLANATION,
-        message="Selvittäkää hinta.",
-        requested_by=officer,
-        requested_at=now - timedelta(days=5),
-        deadline=now - timedelta(days=2),
-    )
-    offer_reject_for_price(
-        actor=officer, tender_id=tender.pk, lot_offer_id=low.pk, reason="HINTA-96X", reason_sv="PRIS-96X"
+    reject_unexplained_price(
+        officer, low, message="Selvittäkää hinta.", asked_days_ago=5, reason="HINTA-96X", reason_sv="PRIS-96X"
     )
     quality_scores_record(
         actor=officer,

@@ -13,8 +13,8 @@ from documents.services import document_retry, documents_rescue_stuck
 from procurement.models import AuditEvent, OutboxMessage
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
-from tests import factories
-from tests.helpers import wait_for
+from tests.fixtures import factories
+from tests.fixtures.stages import wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from documents.models import DocumentStatus, GeneratedDocument
-from tests.helpers import decided_call
+from tests.fixtures.stages import decided_call
 
 BUCKET = "hankinta-test"
 

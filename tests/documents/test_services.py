@@ -14,14 +14,9 @@ from documents.services import document_render
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import decided_call, open_bids, seat_panel, submit_bid
-
-
-def pdf_text(document: GeneratedDocument) -> str:
-    with document.file.open("rb") as handle:
-        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
-    return " ".join(text.split())
+from tests.fixtures import factories
+from tests.fixtures.documents import pypdf_text
+from tests.fixtures.stages import decided_call, open_bids, seat_panel, submit_bid
 
 
 @pytest.fixture
@@ -42,7 +37,7 @@ def test_decision_is_rendered_with_what_the_law_asks(decided, provider_b):
     document = document_render(document_id=document.pk)
 
     assert document.status == DocumentStatus.READY and len(document.sha256) == 64
-    text = pdf_text(document)
+    text = pypdf_text(document)
     decision = decided.award_decision
     assert f"Valittu palveluntuottaja: {provider_b.name}" in text
     assert "Vertailuperusteet" in text and "Oikaisuohje" in text and "Valitusosoitus markkinaoikeuteen" in text
@@ -68,7 +63,7 @@ def test_small_procurement_has_no_standstill_or_appeal(authority, officer, membe
     )
     document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="decision").pk)
 
-    text = pdf_text(document)
+    text = pypdf_text(document)
     assert tender.award_decision.standstill_ends_on is None
     # A municipality below the threshold: no standstill, no Market Court, the Local Government Act's claim
     # (tests/procurement/test_redress.py has the dates).
@@ -160,7 +155,7 @@ def test_the_evidence_bundle_holds_what_its_manifest_says(decided, auditor_user,
 
 
 def test_auditors_change_nothing(decided, auditor_user, client_for):
-    from tests.tenders.test_api import call_payload
+    from tests.fixtures.payloads import call_payload
 
     client = client_for(auditor_user)
     writes = [
@@ -217,7 +212,7 @@ def test_the_decision_binds_in_the_authoritys_languages(
     )
     document = GeneratedDocument.objects.get(tender=tender, kind="decision")
 
-    text = pdf_text(document_render(document_id=document.pk))
+    text = pypdf_text(document_render(document_id=document.pk))
 
     for phrase in present:
         assert phrase in text, phrase
@@ -230,8 +225,8 @@ def test_each_bidder_gets_its_own_letter(decided, provider_a, provider_b, member
     letters = {d.provider_id: d for d in GeneratedDocument.objects.filter(tender=decided, kind="letter")}
     assert set(letters) == {provider_a.pk, provider_b.pk}
 
-    text_a = pdf_text(document_render(document_id=letters[provider_a.pk].pk))
-    text_b = pdf_text(document_render(document_id=letters[provider_b.pk].pk))
+    text_a = pypdf_text(document_render(document_id=letters[provider_a.pk].pk))
+    text_b = pypdf_text(document_render(document_id=letters[provider_b.pk].pk))
 
     assert "ILMOITUS HANKINTAPÄÄTÖKSESTÄ" in text_a and provider_a.name in text_a
     assert "Tarjouksenne ei tullut valituksi" in text_a and f"Valittu palveluntuottaja: {provider_b.name}" in text_a
@@ -303,7 +298,7 @@ def test_every_provider_told_of_an_interruption_reads_its_decision(authority, of
     from procurement.models import Notification
     from tenders.models import TenderInterest
     from tenders.services import tender_cancel
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     members = {
@@ -345,7 +340,7 @@ def test_every_provider_told_of_an_interruption_reads_its_decision(authority, of
 def test_the_procedure_report_tells_the_procedure_in_order(decided):
     report = GeneratedDocument.objects.get(tender=decided, kind="procedure_report")
 
-    text = pdf_text(document_render(document_id=report.pk))
+    text = pypdf_text(document_render(document_id=report.pk))
 
     assert "MENETTELYKERTOMUS" in text and "124 §" in text
     sentences = ("tarjouspyyntö suljettiin", "Tarjoukset avattiin", "Tarjousten vertailu", "Hankintapäätös tehtiin")
@@ -357,16 +352,14 @@ def test_each_lot_gets_a_comparison_report_with_its_calculation(decided, provide
     reports = GeneratedDocument.objects.filter(tender=decided, kind="comparison")
     assert reports.count() == decided.lots.count()
 
-    text = pdf_text(document_render(document_id=reports.order_by("pk").first().pk))
+    text = pypdf_text(document_render(document_id=reports.order_by("pk").first().pk))
 
     assert "Osan vertailuraportti" in text
     assert provider_b.name in text and "→" in text
 
 
-def test_a_bilingual_authoritys_documents_carry_both_languages(authority, officer, member_a, member_b, provider_b):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save()
+def test_a_bilingual_authoritys_documents_carry_both_languages(bilingual, officer, member_a, member_b, provider_b):
+    authority = bilingual
     provider_b.preferred_language = "sv"
     provider_b.save()
     tender = decided_call(
@@ -384,14 +377,14 @@ def test_a_bilingual_authoritys_documents_carry_both_languages(authority, office
     }
     for kind, (finnish, swedish) in headings.items():
         document = GeneratedDocument.objects.filter(tender=tender, kind=kind).order_by("pk").first()
-        text = pdf_text(document_render(document_id=document.pk))
+        text = pypdf_text(document_render(document_id=document.pk))
         assert finnish in text and swedish in text, kind
         # The recipient's own language comes first.
         first, second = (swedish, finnish) if document.language == "sv" else (finnish, swedish)
         assert text.index(first) < text.index(second), kind
     letter_b = GeneratedDocument.objects.get(tender=tender, kind="letter", provider=provider_b)
     assert letter_b.language == "sv"
-    text = pdf_text(document_render(document_id=letter_b.pk))
+    text = pypdf_text(document_render(document_id=letter_b.pk))
     assert text.index("MEDDELANDE OM UPPHANDLINGSBESLUT") < text.index("ILMOITUS HANKINTAPÄÄTÖKSESTÄ")
     assert "Integrationsutbildning" in text
 

@@ -6,9 +6,9 @@ import zipfile
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
-from tests.helpers import decided_call
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
+from tests.fixtures.stages import decided_call
 
 
 def test_an_auditor_downloads_the_evidence_bundle_and_verifies_the_chain(

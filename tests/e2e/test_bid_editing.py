@@ -10,9 +10,9 @@ from bids.models import Bid, BidStatus
 from bids.selectors import bid_get
 from bids.services import bid_create
 from tenders.models import TenderStatus
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
+from tests.fixtures.stages import full_content
 
 
 def test_a_provider_completes_a_bid_with_autosave_and_submits_the_price_on_the_screen(page, authority, provider_a):

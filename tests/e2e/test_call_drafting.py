@@ -5,10 +5,10 @@ from django.utils import timezone
 
 from bids.models import Bid, BidStatus
 from tenders.models import CallDocument, Tender, TenderStatus
-from tests import factories
-from tests.bids.test_attachments import pdf_bytes
-from tests.e2e.conftest import check_page, sign_in
-from tests.helpers import submit_bid
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
+from tests.fixtures.files import pdf_bytes
+from tests.fixtures.stages import submit_bid
 
 
 def fill_criterion(page, index: int, name: str, weight: str) -> None:

@@ -10,10 +10,10 @@ from procurement.models import AuditEvent, Membership, Role
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
-from tests.evaluation.test_portal_bids import PLAN, bid_with_files
-from tests.helpers import open_bids, qualify_all, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
+from tests.fixtures.files import PLAN
+from tests.fixtures.stages import bid_with_files, open_bids, qualify_all, seat_panel
 
 
 def _fits(page) -> None:

@@ -2,9 +2,9 @@
 
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
-from tests.helpers import submitted_call
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
+from tests.fixtures.stages import submitted_call
 
 
 def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, authority, provider_a, provider_b):

@@ -7,8 +7,8 @@ from procurement.models import DeliveryStatus, Notification
 from procurement.notifications import notification_deliver
 from tenders.models import Question, Tender, TenderStatus
 from tenders.services import question_ask
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 
 
 def test_an_approval_waits_for_the_second_officer_who_approves_it(page, pages, transactional_db, authority, member_a):

@@ -7,9 +7,9 @@ from documents.services import document_render
 from procurement.models import Notification
 from procurement.notifications import notification_deliver
 from tenders.models import TenderStatus
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
-from tests.helpers import decided_call
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
+from tests.fixtures.stages import decided_call
 
 
 def test_a_bidder_sees_its_outcome_letter_and_the_comparison_and_an_auditor_finds_the_call(

@@ -6,8 +6,8 @@ import re
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 
 NEW = "Uusi-salasana-2028"
 

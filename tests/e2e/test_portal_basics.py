@@ -5,8 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from procurement.models import Notification
-from tests import factories
-from tests.e2e.conftest import check_page, sign_in
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
 
 
 def test_sign_in_switch_language_read_the_inbox_and_sign_out(page, transactional_db, provider_a):

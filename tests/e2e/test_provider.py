@@ -8,9 +8,9 @@ from django.utils import timezone
 from bids.content import attachments_unseal
 from bids.models import Bid, BidAttachment, BidStatus
 from tenders.models import TenderInterest, TenderStatus
-from tests import factories
-from tests.bids.test_attachments import pdf_bytes
-from tests.e2e.conftest import check_page, sign_in
+from tests.fixtures import factories
+from tests.fixtures.browser import check_page, sign_in
+from tests.fixtures.files import pdf_bytes
 
 
 def test_a_provider_finds_a_call_prepares_a_bid_uploads_submits_and_gets_the_receipt(

@@ -8,8 +8,15 @@ import pytest
 from evaluation.models import IndividualScore, LotAward, QualityScore
 from evaluation.services import quality_scores_record
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import decided_call, open_bids, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import (
+    decided_call,
+    open_bids,
+    propose_call,
+    qualify_all,
+    seat_panel,
+    submitted_call,
+)
 
 
 def test_a_framework_awards_the_best_n_of_each_lot_in_order(authority, officer, member_a, member_b):
@@ -70,7 +77,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
 
     from bids.services import bid_create, bid_submit
     from tenders.models import TenderStatus
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     content = full_content(tender, "8000")
@@ -79,25 +86,17 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
     content["business_secrets"] = [f"quality:{secret_criterion.pk}", "contact"]
     secret_bid = bid_create(actor=member_b, tender_id=tender.pk, received_at=timezone.now(), content=content)
     bid_submit(actor=member_b, bid_id=secret_bid.pk, received_at=timezone.now())
-    from tests.helpers import submit_bid
+    from tests.fixtures.stages import submit_bid
 
     submit_bid(member_a, tender, "9000")
     reader = client_for(member_a)
     assert reader.get(f"/api/v1/bids/{secret_bid.pk}/").status_code == 404  # before the decision
 
-    from evaluation.services import tender_decide, tender_evaluate, tender_propose
+    from evaluation.services import tender_decide
     from tenders.models import Tender
-    from tenders.services import tender_close
-    from tests.helpers import decided_call  # noqa: F401  (the same path, driven by hand below)
 
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
-    tender_close(actor=officer, tender_id=tender.pk)
-    seat_panel(tender, officer)
-    open_bids(tender, officer)
-    qualify_all(tender, officer)
-    score_all(tender, officer)
-    tender_evaluate(actor=officer, tender_id=tender.pk)
-    tender_propose(actor=officer, tender_id=tender.pk)
+    propose_call(tender, officer)
     tender_decide(actor=officer, tender_id=tender.pk)
 
     response = reader.get(f"/api/v1/bids/{secret_bid.pk}/")
@@ -110,7 +109,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
 
 
 def test_where_officers_may_not_decide_only_a_decision_maker_does(authority, officer, member_a):
-    from evaluation.services import tender_decide, tender_evaluate, tender_propose
+    from evaluation.services import tender_decide
     from procurement.errors import Forbidden
     from procurement.models import Membership
     from tenders.models import Tender, TenderStatus
@@ -118,13 +117,7 @@ def test_where_officers_may_not_decide_only_a_decision_maker_does(authority, off
     authority.officers_may_decide = False
     authority.save()
     tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
-    tender_close(actor=officer, tender_id=tender.pk)
-    seat_panel(tender, officer)
-    open_bids(tender, officer)
-    qualify_all(tender, officer)
-    score_all(tender, officer)
-    tender_evaluate(actor=officer, tender_id=tender.pk)
-    tender_propose(actor=officer, tender_id=tender.pk)
+    propose_call(tender, officer)
 
     with pytest.raises(Forbidden):
         tender_decide(actor=officer, tender_id=tender.pk)

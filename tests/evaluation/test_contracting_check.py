@@ -7,28 +7,18 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from documents.models import GeneratedDocument
-from documents.services import document_render
 from evaluation.models import ContractStatus, LotContract
 from procurement.models import AuditEvent, Notification
-from procurement.notifications import notification_deliver
 from procurement.timers import timers_run_due
 from tenders.models import TenderStatus
-from tests.helpers import decided_call
-
-
-def _send_decision(tender, *, sent):
-    for document in GeneratedDocument.objects.filter(tender=tender, kind__in=["letter", "decision"]):
-        document_render(document_id=document.pk)
-    for notification in Notification.objects.filter(kind="decision", tender_id=tender.pk):
-        assert notification_deliver(notification_id=notification.pk, now=sent) == "sent"
+from tests.fixtures.stages import decided_call, send_decision
 
 
 @pytest.fixture
 def after_standstill(authority, officer, member_a, member_b):
     """A two-lot call whose decision was e-mailed 20 days ago: the standstill is over, its timers are due."""
     tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
-    _send_decision(tender, sent=timezone.now() - timedelta(days=20))
+    send_decision(tender, sent=timezone.now() - timedelta(days=20))
     return tender
 
 
@@ -65,7 +55,7 @@ def test_the_standstill_timer_does_not_make_the_lot_ready_to_sign(after_standsti
 
 def test_the_check_is_refused_while_the_standstill_runs(authority, officer, member_a, member_b, client_for):
     tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
-    _send_decision(tender, sent=timezone.now())
+    send_decision(tender, sent=timezone.now())
     contract = _contracts(tender)[0]
 
     response = _clear(client_for(officer), contract)
@@ -131,7 +121,7 @@ def test_a_small_procurement_without_standstill_still_needs_the_check(authority,
     tender = decided_call(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
-    _send_decision(tender, sent=timezone.now())
+    send_decision(tender, sent=timezone.now())
     contract = _contracts(tender)[0]
     assert contract.standstill_ends_on is None and contract.status == ContractStatus.CONTRACTING
     assert contract.self_correction_ends_on is None
@@ -150,7 +140,7 @@ def test_a_municipalitys_small_procurement_is_checked_after_its_claim_period(aut
     tender = decided_call(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
-    _send_decision(tender, sent=timezone.now() - timedelta(days=10))
+    send_decision(tender, sent=timezone.now() - timedelta(days=10))
     contract = _contracts(tender)[0]
     assert contract.standstill_ends_on is None and contract.self_correction_ends_on >= timezone.localdate()
     client = client_for(officer)

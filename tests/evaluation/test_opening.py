@@ -15,8 +15,8 @@ from evaluation.models import OpeningRequest
 from procurement.errors import Conflict
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import full_content, submit_bid
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, submit_bid
 
 
 def closed_call(authority, officer, bidders):
@@ -125,3 +125,22 @@ def test_an_evaluator_without_a_declaration_sees_no_bid(authority, officer, offi
     assert excluded.status_code == 403 and excluded.json()["code"] == "conflict_of_interest"
     again = client.post(f"/api/v1/tenders/{tender.pk}/declaration/", {"has_conflict": False}, format="json")
     assert again.status_code == 409
+
+
+def test_the_opening_record_waits_for_the_decision_before_bidders_see_it(
+    authority, officer, officer2, member_a, client_for
+):
+    from documents.models import GeneratedDocument
+    from tests.fixtures.stages import seat_panel
+
+    tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    submit_bid(member_a, tender)
+    Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
+    client_for(officer).post(f"/api/v1/tenders/{tender.pk}/close/")
+    seat_panel(tender, officer)
+    client_for(officer).post(f"/api/v1/tenders/{tender.pk}/open/")
+    client_for(officer2).post(f"/api/v1/tenders/{tender.pk}/open/")
+    record = GeneratedDocument.objects.get(tender=tender, kind="opening_record")
+
+    assert client_for(member_a).get(f"/api/v1/documents/{record.pk}/").status_code == 404
+    assert client_for(officer).get(f"/api/v1/documents/{record.pk}/").status_code == 200

@@ -13,14 +13,9 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from procurement.models import AuditEvent, Notification
 from procurement.notifications import notification_deliver
-from tests import factories
-from tests.helpers import decided_call
-
-
-def signed_in(user) -> Client:
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(user)
-    return client
+from tests.fixtures import factories
+from tests.fixtures.portal import signed_in
+from tests.fixtures.stages import decided_call
 
 
 def send_decision(tender, provider=None) -> None:
@@ -105,7 +100,7 @@ def test_the_winner_sees_it_won_and_the_call_no_longer_offers_to_continue_the_bi
 def test_a_rejected_offer_shows_its_legal_ground_only_to_its_own_bidder(authority, officer, member_a, member_b):
     from evaluation.services import tender_decide, tender_evaluate, tender_propose
     from tenders.services import tender_close
-    from tests.helpers import open_bids, qualify_all, score_all, seat_panel, submitted_call
+    from tests.fixtures.stages import open_bids, qualify_all, score_all, seat_panel, submitted_call
 
     # given: B fails its qualification (an exclusion ground); A wins
     tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
@@ -172,7 +167,7 @@ def test_a_reason_about_a_business_secret_is_withheld_from_the_other_bidders(aut
     from evaluation.services import tender_decide, tender_evaluate, tender_propose
     from tenders.models import Tender, TenderStatus
     from tenders.services import tender_close
-    from tests.helpers import full_content, open_bids, qualify_all, score_all, seat_panel, submit_bid
+    from tests.fixtures.stages import full_content, open_bids, qualify_all, score_all, seat_panel, submit_bid
 
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     criterion = tender.criteria.order_by("number").first()
@@ -209,7 +204,7 @@ def test_a_cancelled_call_shows_the_interruption_instead_of_continue_your_bid(au
 
     from tenders.models import TenderStatus
     from tenders.services import tender_cancel
-    from tests.helpers import submit_bid
+    from tests.fixtures.stages import submit_bid
 
     # given: a call still open for bids, with A's submitted bid, cancelled and the decision sent
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())

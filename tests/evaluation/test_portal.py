@@ -1,7 +1,6 @@
 """The authority's pages after the deadline: opening, panel, qualification, scores, ranking, decision, contract."""
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from bids.models import LotOffer
@@ -9,18 +8,8 @@ from evaluation.models import ContractStatus, LotContract, OpeningRequest, Panel
 from evaluation.qualification import required_subjects
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import decided_call, open_bids, score_all, seat_panel, submitted_call
-
-
-@pytest.fixture
-def browser_for():
-    def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return make
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call, open_bids, propose_call, seat_panel, submitted_call
 
 
 @pytest.fixture
@@ -128,10 +117,10 @@ def test_the_panel_qualifies_scores_and_the_award_is_decided_through_the_pages(
 def test_the_contract_step_registers_an_appeal_and_signs_with_warnings(authority, officer, member_a, browser_for):
     from datetime import timedelta
 
-    from tests.evaluation.test_contracting_check import _send_decision
+    from tests.fixtures.stages import send_decision
 
     tender = decided_call(officer=officer, bidders=[(member_a, "9000")], authority=authority)
-    _send_decision(tender, sent=timezone.now() - timedelta(days=20))
+    send_decision(tender, sent=timezone.now() - timedelta(days=20))
     contract = LotContract.objects.filter(lot__tender=tender).order_by("lot__number").first()
     client = browser_for(officer)
     url = f"/evaluation/{tender.pk}/decision/"
@@ -209,18 +198,10 @@ def test_a_foreign_authoritys_evaluation_pages_are_not_found(closed_call, other_
 
 
 def test_a_decision_maker_decides_on_the_proposal(authority, officer, member_a, browser_for):
-    from evaluation.services import tender_evaluate, tender_propose
     from procurement.models import Membership, Role
-    from tests.helpers import qualify_all
 
     tender = submitted_call(bidders=[(member_a, "9000")], authority=authority)
-    tender_close(actor=officer, tender_id=tender.pk)
-    seat_panel(tender, officer)
-    open_bids(tender, officer)
-    qualify_all(tender, officer)
-    score_all(tender, officer)
-    tender_evaluate(actor=officer, tender_id=tender.pk)
-    tender_propose(actor=officer, tender_id=tender.pk)
+    propose_call(tender, officer)
     boss = factories.UserFactory()
     Membership.objects.create(user=boss, role=Role.DECISION_MAKER, authority=authority)
     client = browser_for(boss)
@@ -240,7 +221,7 @@ def test_the_prices_page_asks_first_and_rejects_a_silent_bidder_after_the_time_s
     from datetime import timedelta
 
     from evaluation.models import PriceRejection, ProviderRequest
-    from tests.helpers import qualify_all
+    from tests.fixtures.stages import qualify_all
 
     # given B's lot 1 offer (3 000 against A's 9 000) after the opening
     tender = submitted_call(bidders=[(member_a, "9000"), (member_b, "3000")], authority=authority)
@@ -287,7 +268,7 @@ def test_two_officers_draw_lots_on_a_tie_through_the_results_page(
 ):
     from evaluation.models import TieDraw
     from evaluation.panel import panel_add, panel_declare
-    from tests.evaluation.test_draws import evaluated_tie
+    from tests.fixtures.stages import evaluated_tie
 
     tender = evaluated_tie(authority=authority, officer=officer, bidders=[(member_a, "9000"), (member_b, "9000")])
     lot = tender.lots.order_by("number").first()

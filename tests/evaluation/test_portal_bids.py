@@ -7,48 +7,24 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
-from bids.services import bid_create, bid_submit
 from evaluation.panel import panel_add, panel_declare
 from procurement.models import AuditEvent, Membership, Role
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.bids.test_attachments import image_bytes, pdf_bytes
-from tests.helpers import full_content, open_bids, seat_panel
+from tests.fixtures import factories
+from tests.fixtures.files import PLAN, image_bytes
+from tests.fixtures.portal import signed_in
+from tests.fixtures.stages import bid_with_files, open_bids, seat_panel
 
-PLAN = pdf_bytes(text="TOTEUTUSSUUNNITELMA-7Q")
 PHOTO = image_bytes("PNG")
-
-
-def _browser(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def _evaluator(authority):
     user = factories.UserFactory()
     Membership.objects.create(user=user, role=Role.EVALUATOR, authority=authority)
     return user
-
-
-def bid_with_files(member, tender, price, files):
-    now = timezone.now()
-    bid = bid_create(actor=member, tender_id=tender.pk, received_at=now, content=full_content(tender, price))
-    for name, data, purpose in files:
-        attachment = attachment_start(
-            actor=member, bid_id=bid.pk, filename=name, size=len(data), purpose=purpose, received_at=now
-        )
-        attachment_put_chunk(
-            actor=member, bid_id=bid.pk, attachment_id=attachment.pk, number=0, data=data, received_at=now
-        )
-        attachment_complete(actor=member, bid_id=bid.pk, attachment_id=attachment.pk, received_at=now)
-    bid_submit(actor=member, bid_id=bid.pk, received_at=now)
-    return bid
 
 
 @pytest.fixture
@@ -87,7 +63,7 @@ def _attachment_url(tender, attachment) -> str:
 
 def test_the_panel_reads_a_lots_bids_with_the_answers_beside_their_attachments(opened_call, officer):
     # when a declared panel member opens the bids of lot 1
-    response = _browser(officer).get(f"/evaluation/{opened_call.pk}/bids/")
+    response = signed_in(officer).get(f"/evaluation/{opened_call.pk}/bids/")
 
     # then every bid is shown with its price and answers, the PDF linked under the criterion it answers
     assert response.status_code == 200
@@ -103,7 +79,7 @@ def test_the_panel_reads_a_lots_bids_with_the_answers_beside_their_attachments(o
 
 
 def test_a_pdf_opens_inline_and_any_other_file_downloads_each_read_audited_as_the_apis(opened_call, officer):
-    client = _browser(officer)
+    client = signed_in(officer)
     pdf, png = _files(opened_call)
 
     shown = client.get(_attachment_url(opened_call, pdf))
@@ -127,7 +103,7 @@ def test_a_pdf_opens_inline_and_any_other_file_downloads_each_read_audited_as_th
 def test_nothing_is_shown_before_the_opening(closed_call, officer):
     # given an officer already on the panel, before the opening
     seat_panel(closed_call, officer)
-    client = _browser(officer)
+    client = signed_in(officer)
     pdf, _png = _files(closed_call)
 
     viewer = client.get(f"/evaluation/{closed_call.pk}/bids/")
@@ -140,7 +116,7 @@ def test_nothing_is_shown_before_the_opening(closed_call, officer):
 def test_a_provider_never_reads_the_bids_not_even_its_own_file_through_these_pages(opened_call, member_a, member_b):
     pdf, _png = _files(opened_call)
     for member in (member_a, member_b):
-        client = _browser(member)
+        client = signed_in(member)
         assert client.get(f"/evaluation/{opened_call.pk}/bids/").status_code == 404
         assert client.get(_attachment_url(opened_call, pdf)).status_code == 404
         assert client.get(f"/evaluation/{opened_call.pk}/bids/all.zip").status_code == 404
@@ -150,7 +126,7 @@ def test_a_panel_member_without_a_signed_declaration_reads_no_bid(opened_call, o
     # given an evaluator named to the panel who has not declared on conflicts of interest
     evaluator = _evaluator(authority)
     panel_add(actor=officer, tender_id=opened_call.pk, user_id=evaluator.pk)
-    client = _browser(evaluator)
+    client = signed_in(evaluator)
     pdf, _png = _files(opened_call)
 
     viewer = client.get(f"/evaluation/{opened_call.pk}/bids/")
@@ -161,7 +137,7 @@ def test_a_panel_member_without_a_signed_declaration_reads_no_bid(opened_call, o
 
 
 def test_the_zip_holds_every_bid_with_its_files_and_is_one_audit_event(opened_call, officer):
-    response = _browser(officer).get(f"/evaluation/{opened_call.pk}/bids/all.zip")
+    response = signed_in(officer).get(f"/evaluation/{opened_call.pk}/bids/all.zip")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -192,7 +168,7 @@ def test_only_officers_download_every_bid(opened_call, authority, officer):
     panel_declare(actor=evaluator, tender_id=opened_call.pk, has_conflict=False)
     auditor = factories.auditor(authority)
     for user in (evaluator, auditor):
-        client = _browser(user)
+        client = signed_in(user)
         assert client.get(f"/evaluation/{opened_call.pk}/bids/").status_code == 200
         refused = client.get(f"/evaluation/{opened_call.pk}/bids/all.zip")
         assert refused.status_code == 403
@@ -202,6 +178,6 @@ def test_only_officers_download_every_bid(opened_call, authority, officer):
 
 def test_an_officer_off_the_panel_downloads_nothing(opened_call, authority):
     other_officer = factories.officer_of(authority)
-    refused = _browser(other_officer).get(f"/evaluation/{opened_call.pk}/bids/all.zip")
+    refused = signed_in(other_officer).get(f"/evaluation/{opened_call.pk}/bids/all.zip")
     assert refused.status_code == 403
     assert not AuditEvent.objects.filter(action="bid.export_all").exists()

@@ -2,23 +2,12 @@
 beside a reason about a business secret, and the rejection of an offer that does not conform to the call."""
 
 import pytest
-from django.test import Client
 
 from bids.models import LotOffer
 from evaluation.models import ConformityRejection, QualificationCheck, QualityScore
 from evaluation.qualification import required_subjects
 from tenders.services import tender_close
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
-
-
-@pytest.fixture
-def browser_for():
-    def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return make
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from bids.models import Bid, LotOffer
@@ -14,14 +13,9 @@ from evaluation.models import IndividualScore, ProviderRequest, QualityScore
 from evaluation.panel import panel_add, panel_declare
 from procurement.models import AuditEvent, Membership, Role
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
-
-
-def _browser(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+from tests.fixtures import factories
+from tests.fixtures.portal import signed_in
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 def _evaluator(authority, **kwargs):
@@ -54,7 +48,7 @@ def test_an_officer_asks_in_the_portal_the_bidder_answers_in_its_own_and_the_off
     opened, officer, provider_a, member_a
 ):
     bid = Bid.objects.get(tender=opened, provider=provider_a)
-    officer_page = _browser(officer)
+    officer_page = signed_in(officer)
     url = f"/evaluation/{opened.pk}/requests/"
     assert "Send a request" in officer_page.get(url).content.decode()
 
@@ -75,7 +69,7 @@ def test_an_officer_asks_in_the_portal_the_bidder_answers_in_its_own_and_the_off
     assert "Waiting for the answer" in officer_page.get(url).content.decode()
 
     # then the bidder finds it on its bid and answers it in the portal
-    bidder = _browser(member_a)
+    bidder = signed_in(member_a)
     assert f"/bids/{bid.pk}/requests/{request.pk}/" in bidder.get(f"/bids/{bid.pk}/").content.decode()
     answered = bidder.post(f"/bids/{bid.pk}/requests/{request.pk}/", {"answer": "VASTAUS-3K: kolme."})
     assert answered.status_code == 302
@@ -89,7 +83,7 @@ def test_a_deadline_in_the_past_is_refused_next_to_its_field_with_a_stable_code(
     opened, officer, provider_a, client_for
 ):
     bid = Bid.objects.get(tender=opened, provider=provider_a)
-    refused = _browser(officer).post(
+    refused = signed_in(officer).post(
         f"/evaluation/{opened.pk}/requests/",
         {
             "request-bid": bid.pk,
@@ -112,7 +106,7 @@ def test_a_deadline_in_the_past_is_refused_next_to_its_field_with_a_stable_code(
 
 def test_a_price_explanation_names_the_offer(opened, officer, provider_a):
     bid = Bid.objects.get(tender=opened, provider=provider_a)
-    refused = _browser(officer).post(
+    refused = signed_in(officer).post(
         f"/evaluation/{opened.pk}/requests/",
         {
             "request-bid": bid.pk,
@@ -141,11 +135,11 @@ def test_the_requests_page_is_the_panels(opened, officer, authority, provider_a,
     panel_add(actor=officer, tender_id=opened.pk, user_id=undeclared.pk)
     off_panel = factories.officer_of(authority)
     for user, status in ((member_a, 404), (undeclared, 403), (off_panel, 403)):
-        response = _browser(user).get(url)
+        response = signed_in(user).get(url)
         assert response.status_code == status
         assert "SALAINEN-PYYNTO" not in response.content.decode()
     # nor may they send one
-    sent = _browser(undeclared).post(
+    sent = signed_in(undeclared).post(
         url,
         {
             "request-bid": bid.pk,
@@ -180,8 +174,8 @@ def test_evaluators_score_on_their_own_and_the_officer_sees_them_side_by_side(op
     url = f"/evaluation/{opened.pk}/scores/individual/"
 
     # when each records their own scores in the portal
-    assert _browser(eeva).post(url, _score_data(opened, "7", "EEVAN-PERUSTE")).status_code == 302
-    assert _browser(ville).post(url, _score_data(opened, "4", "VILLEN-PERUSTE")).status_code == 302
+    assert signed_in(eeva).post(url, _score_data(opened, "7", "EEVAN-PERUSTE")).status_code == 302
+    assert signed_in(ville).post(url, _score_data(opened, "4", "VILLEN-PERUSTE")).status_code == 302
 
     # then they are on record as individual scores, and no consensus score was made
     assert set(IndividualScore.objects.values_list("evaluator__username", "points").distinct()) == {
@@ -192,16 +186,16 @@ def test_evaluators_score_on_their_own_and_the_officer_sees_them_side_by_side(op
     assert AuditEvent.objects.filter(action="evaluation.score_individual", actor=eeva).exists()
 
     # the officer sees both side by side; an evaluator sees only their own
-    page = _browser(officer).get(url).content.decode()
+    page = signed_in(officer).get(url).content.decode()
     assert "Eeva Arvioija" in page and "Ville Arvioija" in page
     assert "EEVAN-PERUSTE" in page and "VILLEN-PERUSTE" in page
-    own = _browser(eeva).get(url).content.decode()
+    own = signed_in(eeva).get(url).content.decode()
     assert "EEVAN-PERUSTE" in own and "VILLEN-PERUSTE" not in own
 
 
 def test_a_reason_is_needed_and_points_over_the_maximum_are_refused(opened, authority, officer):
     url = f"/evaluation/{opened.pk}/scores/individual/"
-    client = _browser(officer)
+    client = signed_in(officer)
     data = _score_data(opened, "5", "")
     missing = client.post(url, data)
     assert missing.status_code == 400 and "Give the reason." in missing.content.decode()
@@ -214,7 +208,7 @@ def test_individual_scores_are_the_panels_only(opened, officer, authority, membe
     url = f"/evaluation/{opened.pk}/scores/individual/"
     undeclared = _evaluator(authority)
     panel_add(actor=officer, tender_id=opened.pk, user_id=undeclared.pk)
-    assert _browser(member_a).get(url).status_code == 404
-    assert _browser(undeclared).get(url).status_code == 403
-    assert _browser(undeclared).post(url, _score_data(opened, "5", "x")).status_code == 403
+    assert signed_in(member_a).get(url).status_code == 404
+    assert signed_in(undeclared).get(url).status_code == 403
+    assert signed_in(undeclared).post(url, _score_data(opened, "5", "x")).status_code == 403
     assert not IndividualScore.objects.exists()

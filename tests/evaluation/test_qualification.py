@@ -13,8 +13,8 @@ from evaluation.qualification import qualification_record
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from evaluation.models import LotResult, PriceRejection
 from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
 from procurement.models import Membership, Role
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.documents import pypdf_text
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
 
 
 @pytest.fixture
@@ -395,7 +396,7 @@ def test_the_flag_compares_an_offer_with_the_others_of_its_own_lot(authority, of
     from bids.services import bid_create, bid_submit, submission_receipt
     from evaluation.clarifications import abnormally_low_offers
     from tenders.models import Tender, TenderStatus
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     # given two lots at different price levels (a student costs about 9 000 € in lot 1 and 3 000 € in lot 2):
     #   lot 1: A 9 000, B 8 000 -> B is 11.1 % below A: not flagged (threshold 20 %)
@@ -424,15 +425,6 @@ def test_the_flag_compares_an_offer_with_the_others_of_its_own_lot(authority, of
     assert list(flagged) == [low.pk]
     assert flagged[low.pk]["below_percent"] == "33.3" and flagged[low.pk]["lot"] == lot_2.pk
     assert flagged[low.pk]["threshold_percent"] == "20"
-
-
-def _pdf_text(document) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    with document.file.open("rb") as handle:
-        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages).split())
 
 
 def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_and_swedish(
@@ -469,8 +461,8 @@ def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_a
     tender_propose(actor=officer, tender_id=tender.pk)
     tender_decide(actor=officer, tender_id=tender.pk)
     documents = GeneratedDocument.objects.filter(tender=tender)
-    decision = _pdf_text(document_render(document_id=documents.get(kind="decision").pk))
-    letter = _pdf_text(document_render(document_id=documents.get(kind="letter", provider=provider_b).pk))
+    decision = pypdf_text(document_render(document_id=documents.get(kind="decision").pk))
+    letter = pypdf_text(document_render(document_id=documents.get(kind="letter", provider=provider_b).pk))
 
     # then each states, under the lot, the legal ground, that no explanation came and the officer's reason, in each
     # language (the Swedish section with the reason's Swedish text)

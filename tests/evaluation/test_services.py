@@ -10,8 +10,8 @@ from evaluation.services import quality_scores_record, tender_evaluate, tender_o
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from tenders.models import TenderStatus
 from tenders.services import tender_close
-from tests import factories
-from tests.helpers import decided_call, open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call, open_bids, qualify_all, seat_panel, submitted_call
 
 
 def test_evaluation_needs_every_score(authority, officer, member_a):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from evaluation.services import tender_decide, tender_evaluate, tender_propose
+from evaluation.services import tender_decide
 from evaluation.worklist import tasks_for
 from procurement.errors import Conflict
 from procurement.models import Membership, Role
@@ -18,8 +18,8 @@ from tenders.services import (
     tender_return_to_draft,
     tender_submit_for_approval,
 )
-from tests import factories
-from tests.helpers import open_bids, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, propose_call, qualify_all, score_all, seat_panel, submitted_call
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +37,7 @@ def decision_maker_of(authority):
 def proposed_call(authority, officer, member):
     """A call evaluated and proposed by `officer`, waiting for its decision."""
     tender = submitted_call(authority=authority, bidders=[(member, "9000")])
-    tender_close(actor=officer, tender_id=tender.pk)
-    seat_panel(tender, officer)
-    open_bids(tender, officer)
-    qualify_all(tender, officer)
-    score_all(tender, officer)
-    tender_evaluate(actor=officer, tender_id=tender.pk)
-    tender_propose(actor=officer, tender_id=tender.pk)
+    propose_call(tender, officer)
     return tender
 
 

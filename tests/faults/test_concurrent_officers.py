@@ -1,7 +1,7 @@
 """Two officers of one authority act on the same call at the same moment: one succeeds, the other gets 409.
 
 Each officer's request runs in a thread of its own, with its own database connection, through the API. The two
-requests are made to overlap for certain (tests.faults.concurrency.Rendezvous): both wait at a barrier just before
+requests are made to overlap for certain (tests.fixtures.concurrency.Rendezvous): both wait at a barrier just before
 they read the call for update, and the one that gets the row first keeps its transaction open until the other either
 waits for the row lock in PostgreSQL, or, were there no lock, has read the same state. (Two officers publishing a
 call at once is tests/tenders/test_state_machine.py::test_two_concurrent_transitions_do_not_both_succeed.)"""
@@ -15,9 +15,9 @@ from bids.services import bid_create
 from documents.models import DocumentKind, GeneratedDocument
 from procurement.models import AuditEvent, Notification
 from tenders.models import Tender, TenderStatus
-from tests import factories
-from tests.faults.concurrency import run_together
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.concurrency import run_together
+from tests.fixtures.stages import full_content
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,9 +25,9 @@ from documents.models import DocumentKind, GeneratedDocument
 from procurement.auditchain import chain_link, verify_chain
 from procurement.models import AuditEvent, Notification, OutboxMessage
 from tenders.models import TenderStatus
-from tests import factories
-from tests.faults.concurrency import second_connection
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.concurrency import second_connection
+from tests.fixtures.stages import full_content
 
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
 

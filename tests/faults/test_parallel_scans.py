@@ -4,7 +4,7 @@ is handled once.
 The reminders' timers and the e-mail relay are in tests/procurement/test_notifications.py
 (test_reminders_go_once_even_when_two_scans_run_at_the_same_time); here are the other two scans of the beat: the
 closing of calls whose deadline has passed, and the outbox relay that hands the committed work to the broker. The
-two runs meet at the statement that picks the due rows (tests.faults.concurrency.Rendezvous)."""
+two runs meet at the statement that picks the due rows (tests.fixtures.concurrency.Rendezvous)."""
 
 from datetime import timedelta
 
@@ -17,8 +17,8 @@ from procurement import outbox
 from procurement.models import AuditEvent, Notification, OutboxMessage
 from tenders.models import Tender, TenderStatus
 from tenders.services import tenders_close_due
-from tests import factories
-from tests.faults.concurrency import run_together
+from tests.fixtures import factories
+from tests.fixtures.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

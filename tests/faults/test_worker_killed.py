@@ -29,8 +29,8 @@ from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
 from procurement.models import AuditEvent
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
-from tests import factories
-from tests.faults.concurrency import second_connection
+from tests.fixtures import factories
+from tests.fixtures.concurrency import second_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCKED_TABLE = "tenders_tenderversion"  # read first by the call document's context builder

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from procurement.models import AuditEvent
-from tests import factories
+from tests.fixtures import factories
 
 
 def test_token_for_right_password(db, client_for):

@@ -8,7 +8,7 @@ from django.test import RequestFactory, override_settings
 from rest_framework.test import APIClient
 
 from procurement.models import AuditEvent
-from tests import factories
+from tests.fixtures import factories
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"  # the factories' password

@@ -15,8 +15,8 @@ from django.utils import timezone
 from bids.services import bid_create, bid_submit
 from procurement.models import DeliveryStatus, Notification, OutboxMessage
 from tenders.models import TenderStatus
-from tests import factories
-from tests.helpers import full_content, wait_for
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content, wait_for
 
 
 def _free_port() -> int:

@@ -12,7 +12,7 @@ from procurement import fastpath
 from procurement.fastpath import attach_prefetched, mark_saved, on_commit_registered
 from procurement.models import OutboxMessage
 from tenders.models import Lot, Tender
-from tests import factories
+from tests.fixtures import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 

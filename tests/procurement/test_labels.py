@@ -11,7 +11,7 @@ from django.utils import translation
 from procurement import labels
 from procurement.models import Notification
 from procurement.notifications import KINDS
-from tests import factories
+from tests.fixtures import factories
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from procurement.models import AuditEvent
-from tests import factories
+from tests.fixtures import factories
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"  # the factories' password

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from procurement.audit import audit_record
 from procurement.models import AuditEvent
 from procurement.validators import normalise_business_id
-from tests import factories
+from tests.fixtures import factories
 
 
 def test_business_id_is_checked_by_its_check_digit():

@@ -16,8 +16,8 @@ from procurement.notifications import notification_deliver, notifications_relay,
 from procurement.timers import timers_run_due
 from tenders.models import TenderInterest, TenderStatus
 from tenders.timers import tender_timers_schedule
-from tests import factories
-from tests.helpers import full_content
+from tests.fixtures import factories
+from tests.fixtures.stages import full_content
 
 
 def _parallel(function, times: int = 2) -> list:
@@ -179,7 +179,7 @@ def test_the_decision_starts_the_periods_when_it_is_sent_and_again_when_re_sent(
 ):
     from evaluation.models import ContractStatus, LotContract
     from procurement.periods import local_date, period_end
-    from tests.helpers import decided_call
+    from tests.fixtures.stages import decided_call
 
     tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     notifications = {n.provider_id: n for n in Notification.objects.filter(kind="decision", tender_id=tender.pk)}
@@ -241,7 +241,7 @@ def call_with_followers_and_bidders(authority, officer):
     Then answers are published, which go to all four."""
     from bids.services import bid_create
     from tenders.services import answers_publish, question_answer, question_ask, tender_follow
-    from tests.helpers import submit_bid
+    from tests.fixtures.stages import submit_bid
 
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     names = ("Seuraaja Yksi Oy", "Luonnostelija Oy", "Tarjoaja Oy", "Seuraaja Kaksi Oy")
@@ -304,7 +304,7 @@ def test_the_rows_shown_before_the_opening_leave_no_gap_for_those_hidden(call_wi
 
 def test_the_delivery_log_is_whole_after_the_opening(call_with_followers_and_bidders, officer, client_for):
     from tenders.services import tender_close
-    from tests.helpers import open_bids
+    from tests.fixtures.stages import open_bids
 
     tender, providers, _members = call_with_followers_and_bidders
     past = timezone.now() - timedelta(seconds=1)
@@ -325,7 +325,7 @@ def test_the_delivery_log_is_whole_after_the_opening(call_with_followers_and_bid
 def opened_call_with_receipts(authority, officer, member_a, member_b):
     from procurement.models import DeliveryStatus
     from tenders.services import tender_close
-    from tests.helpers import open_bids, seat_panel, submitted_call
+    from tests.fixtures.stages import open_bids, seat_panel, submitted_call
 
     tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     tender_close(actor=officer, tender_id=tender.pk)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from documents.models import DocumentStatus, GeneratedDocument
 from procurement import outbox
 from procurement.models import OutboxMessage
-from tests.helpers import full_content, wait_for
+from tests.fixtures.stages import full_content, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 IDLE = 120.0  # far longer than any wait below: what is sent in time was sent because a commit woke the relay

@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from procurement.models import AuditEvent
-from tests import factories
+from tests.fixtures import factories
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"  # the factories' password

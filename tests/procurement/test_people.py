@@ -4,7 +4,7 @@ evaluation panels of its calls with their ids; nobody else sees an authority's p
 import pytest
 
 from procurement.models import Membership, Role
-from tests import factories
+from tests.fixtures import factories
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import re
 from django.core import mail
 
 from procurement.models import AuditEvent, Membership, Notification, ProviderOrganisation, Role, User
-from tests import factories
+from tests.fixtures import factories
 
 
 def test_a_failed_sign_in_is_audited_and_keeps_the_username(client, db):

@@ -16,7 +16,7 @@ from procurement.models import AuditEvent
 from procurement.portal import place_errors, read, run_service
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_submit_for_approval
-from tests import factories
+from tests.fixtures import factories
 
 pytestmark = pytest.mark.django_db
 

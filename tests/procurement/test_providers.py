@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from procurement.models import AuditEvent, Membership, ProviderOrganisation, User
-from tests import factories
+from tests.fixtures import factories
 
 
 def registration(**organisation):
@@ -99,3 +99,34 @@ def test_only_the_admin_invites(db, client_for, provider_a, member_a, member_b):
     assert client_for(member_a).post(url, {"email": "x@x.fi"}, format="json").status_code == 403
     assert client_for(member_b).post(url, {"email": "x@x.fi"}, format="json").status_code == 404
     assert not mail.outbox
+
+
+def test_an_invitation_is_for_its_addressee_only(db, provider_a, officer, client_for):
+    from procurement.services import invitation_create
+
+    admin = factories.UserFactory(email="admin@provider.example")
+    Membership.objects.create(user=admin, role="provider_admin", provider=provider_a)
+    _invitation, token = invitation_create(
+        actor=admin, provider_id=provider_a.pk, email="uusi@provider.example", role="provider_member"
+    )
+    stranger = factories.UserFactory(email="joku@muu.example")
+
+    assert client_for(stranger).post("/api/v1/invitations/accept/", {"token": token}, format="json").status_code == 403
+    assert client_for(officer).post("/api/v1/invitations/accept/", {"token": token}, format="json").status_code == 403
+    assert not Membership.objects.filter(provider=provider_a).exclude(user=admin).exists()
+
+
+def test_lookalike_usernames_are_one_name(db, client_for):
+    def register(username, business_id):
+        return client_for().post(
+            "/api/v1/providers/register/",
+            {
+                "organisation": {"name": "X Oy", "business_id": business_id, "email": "x@x.example"},
+                "admin": {"username": username, "email": "x@x.example", "password": "kotoutuminen-2027!"},
+            },
+            format="json",
+        )
+
+    assert register("alice", "3345678-4").status_code == 201
+    response = register("ａｌｉｃｅ", "3234567-9")  # fullwidth letters
+    assert response.status_code == 400 and response.json()["errors"]["username"][0]["code"] == "username_taken"

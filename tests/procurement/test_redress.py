@@ -2,8 +2,6 @@
 Finnish and Swedish; every step under the rule set in force when the call was published."""
 
 import re
-import shutil
-import subprocess
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,25 +13,23 @@ from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.models import AwardDecision, LotContract
 from evaluation.periods import decision_key, lot_periods_recompute, periods_from
-from evaluation.services import tender_evaluate, tender_propose
 from procurement import rules as rules_module
 from procurement.models import DeliveryStatus, Notification
 from procurement.periods import HELSINKI
 from procurement.redress import Remedy, redress_for
 from procurement.rules import Regime, rules_on
 from tenders.models import Tender
-from tenders.services import tender_close
-from tests.helpers import decided_call, open_bids, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures.documents import pdftotext as pdf_text
+from tests.fixtures.stages import (
+    decided_call,
+    propose_call,
+    submitted_call,
+)
 
 
 def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed and the page numbers ("1/2") left out, so a
-    sentence across a page break reads whole."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-enc", "UTF-8", "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return re.sub(r" \d+/\d+(?= |$)", "", " ".join(text.decode().split()))
+    """The rendered PDF as text, the page numbers ("1/2") left out, so a sentence across a page break reads whole."""
+    return re.sub(r" \d+/\d+(?= |$)", "", pdf_text(document))
 
 
 def call_of(authority, officer, members, *, kind, value, language="fi", cpv="80400000-8") -> Tender:
@@ -217,13 +213,7 @@ def test_a_call_decided_after_a_later_rule_set_keeps_the_rule_set_of_its_publica
     authority.save()
     tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     Tender.objects.filter(pk=tender.pk).update(published_at=datetime(2025, 6, 2, 9, 0, tzinfo=HELSINKI))
-    tender_close(actor=officer, tender_id=tender.pk)
-    seat_panel(tender, officer)
-    open_bids(tender, officer)
-    qualify_all(tender, officer)
-    score_all(tender, officer)
-    tender_evaluate(actor=officer, tender_id=tender.pk)
-    tender_propose(actor=officer, tender_id=tender.pk)
+    propose_call(tender, officer)
     # and a rule set in force from 1.12.2026 (inserted by the test) that raises Annex E's threshold to 500 000 €
     # and shortens the standstill to 10 days
     later = rules_on(date(2026, 12, 1))
@@ -267,7 +257,7 @@ def test_periods_from_keeps_its_positional_use_and_an_unknown_kind_gets_the_caut
 def test_the_officer_sees_which_rules_apply_while_drafting(authority, officer):
     from django.test import Client
 
-    from tests import factories
+    from tests.fixtures import factories
 
     tender = factories.TenderFactory(
         authority=authority, created_by=officer, estimated_value=Decimal("100000"), cpv_main="79632000-3"
@@ -286,7 +276,7 @@ def test_the_officer_sees_which_rules_apply_while_drafting(authority, officer):
 
 def test_an_additional_code_of_another_category_warns_the_officer(authority, officer):
     from tenders.rules_check import tender_findings
-    from tests import factories
+    from tests.fixtures import factories
 
     tender = factories.TenderFactory(
         authority=authority, created_by=officer, cpv_main="80400000-8", cpv_additional=["79632000-3"]

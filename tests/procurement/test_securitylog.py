@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from procurement.models import AuditEvent
-from tests import factories
+from tests.fixtures import factories
 
 
 def _anonymous_refusals(count: int, address: str = "198.51.100.7") -> list[int]:
@@ -119,11 +119,11 @@ def test_a_providers_refusal_on_its_own_bid_is_sealed_with_the_bid_until_the_ope
     import uuid
 
     from bids.models import Bid
-    from tests.helpers import open_bids, seat_panel
+    from tests.fixtures.stages import open_bids, seat_panel
 
     officer = factories.officer_of(authority)
     member = factories.provider_member_of(factories.ProviderFactory())
-    from tests.helpers import submitted_call
+    from tests.fixtures.stages import submitted_call
 
     tender = submitted_call(authority=authority, bidders=[(member, "9000")])
     bid = Bid.objects.get(tender=tender)

@@ -11,7 +11,7 @@ from procurement.audit import audit_event
 from procurement.fastpath import from_json, from_row, save_together
 from procurement.models import AuditEvent, OutboxMessage
 from tenders.models import Tender, TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     from bids.models import BidAttachment
     from bids.selectors import bid_lock_with_call
     from bids.services import bid_create
-    from tests.helpers import full_content
+    from tests.fixtures.stages import full_content
 
     tender = factories.TenderFactory(
         status=TenderStatus.PUBLISHED, published_at=timezone.now(), cpv_additional=["80580000-3"], bid_languages=["fi"]

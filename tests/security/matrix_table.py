@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+PASSWORD = "correct horse battery staple"  # tests.fixtures.factories.UserFactory's
 ROLES = (
     "anonymous",
     "member_a",

@@ -39,8 +39,16 @@ from evaluation.models import Appeal, LotContract, ProviderRequest
 from procurement.models import ApiToken, Membership, Notification, Role
 from tenders.models import CallAlert, Question, Tender, TenderStatus
 from tenders.services import question_answer, question_ask, tender_close
-from tests import factories
-from tests.helpers import decided_call, full_content, open_bids, qualify_all, seat_panel, submit_bid, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.stages import (
+    decided_call,
+    full_content,
+    open_bids,
+    qualify_all,
+    seat_panel,
+    submit_bid,
+    submitted_call,
+)
 
 # Examples per operation and role: 104 operations × 6 roles. The fuzz was the largest part of the suite (about
 # 4.5 of 25 minutes at 10 examples), so CI runs 6, which keeps the whole suite well within CI's 30 minutes;

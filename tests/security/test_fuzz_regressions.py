@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from evaluation.models import LotContract
 from tenders.models import TenderStatus
-from tests import factories
-from tests.helpers import decided_call
+from tests.fixtures import factories
+from tests.fixtures.stages import decided_call
 
 
 @pytest.mark.parametrize("bound", ["deadline_before", "deadline_after"])

@@ -8,12 +8,9 @@ import html
 import http.server
 import io
 import json
-import struct
 import threading
-import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +32,31 @@ from procurement.auditchain import verify_chain
 from procurement.models import AuditEvent, ProviderOrganisation, User
 from tenders.models import Question, Tender
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
-from tests import factories
-from tests.bids.test_attachments import docx_bytes, image_bytes, pdf_assemble, pdf_bytes, stored_files, zip_bytes
-from tests.bids.test_filetypes import (
+from tests.fixtures import factories
+from tests.fixtures.documents import pypdf_text
+from tests.fixtures.files import docx_bytes, image_bytes, pdf_bytes, stored_files
+from tests.fixtures.hostile_files import (
+    ELF,
+    HTML_PAGE,
+    PE,
+    SHELL,
+    SVG_SCRIPT,
+    docx_bzip2_member,
+    docx_duplicate_names,
+    docx_stored_short,
+    docx_truncated,
+    docx_with_macros,
+    docx_with_wrong_crc,
+    lying_zip_bomb_docx,
+    odt_with_basic_macros,
+    pdf_flate_bomb,
+    pdf_page_action,
+    pdf_with,
+    pdf_with_embedded_exe,
+    zip_bomb_docx,
+)
+from tests.fixtures.payloads import call_payload
+from tests.fixtures.pdfs import (
     HOSTILE_PDFS,
     UNSAFE_LINKS,
     encrypted_pdf,
@@ -49,169 +68,11 @@ from tests.bids.test_filetypes import (
     pdf_unlisted_action_after_nul,
     pdf_unlisted_action_packed,
 )
-from tests.helpers import full_content, open_bids, qualify_all, seat_panel, submitted_call
-from tests.tenders.test_api import call_payload
+from tests.fixtures.stages import full_content, open_bids, qualify_all, run_outbox, seat_panel, submitted_call
 
 CHUNK = 256 * 1024
 MAX_FILE = 2 * 1024 * 1024
 MAX_BID = 8 * 1024 * 1024
-GIB = 1024**3
-
-
-# --- hostile files, made in memory ------------------------------------------------------------------------------
-
-
-@cache
-def zeros_deflated(size: int = GIB) -> tuple[bytes, int, int]:
-    """`size` zero bytes as a raw deflate stream of about a thousandth of it, with their CRC-32 and Adler-32.
-
-    A block of 16 MiB is compressed once and its bytes repeated (each ends with a full flush, so each stands
-    alone): a second instead of the minute that compressing a gigabyte takes."""
-    block = 16 * 1024 * 1024
-    assert size % block == 0
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    piece = compressor.compress(bytes(block)) + compressor.flush(zlib.Z_FULL_FLUSH)
-    crc, adler = 0, 1
-    zero_block = bytes(block)
-    for _ in range(size // block):
-        crc = zlib.crc32(zero_block, crc)
-        adler = zlib.adler32(zero_block, adler)
-    return piece * (size // block) + compressor.flush(zlib.Z_FINISH), crc, adler
-
-
-def raw_zip(members: list[tuple[str, bytes, int, int, int]]) -> bytes:
-    """A ZIP written field by field, so that it can lie: (name, data as stored, method, CRC-32, declared size)."""
-    out, central = b"", b""
-    for name, payload, method, crc, size in members:
-        encoded = name.encode()
-        offset = len(out)
-        out += struct.pack(
-            "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0x21, crc, len(payload), size, len(encoded), 0
-        )
-        out += encoded + payload
-        fields = (b"PK\x01\x02", 20, 20, 0, method, 0, 0x21, crc, len(payload), size, len(encoded), 0, 0, 0, 0, 0)
-        central += struct.pack("<4sHHHHHHIIIHHHHHII", *fields, offset)
-        central += encoded
-    count = len(members)
-    return out + central + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(central), len(out), 0)
-
-
-DOCX_PARTS = [
-    ("[Content_Types].xml", b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'),
-    ("word/document.xml", b'<?xml version="1.0"?><w:document xmlns:w="urn:w"><w:body/></w:document>'),
-]
-
-
-def docx_with(member: tuple[str, bytes, int, int, int]) -> bytes:
-    """A DOCX-looking ZIP (content types and a document) with one more member as given."""
-    parts = [(name, data, 0, zlib.crc32(data), len(data)) for name, data in DOCX_PARTS]
-    return raw_zip([*parts, member])
-
-
-def zip_bomb_docx() -> bytes:
-    """1 GiB of zeros in a DOCX of about 1 MB, its sizes told truthfully."""
-    data, crc, _adler = zeros_deflated()
-    return docx_with(("word/media/image1.png", data, 8, crc, GIB))
-
-
-def lying_zip_bomb_docx() -> bytes:
-    """The same gigabyte, but the directory says 4 KiB (with the CRC of the first 4 KiB): a reader that believes
-    the data rather than the directory unpacks a gigabyte."""
-    data, _crc, _adler = zeros_deflated()
-    return docx_with(("word/media/image1.png", data, 8, zlib.crc32(bytes(4096)), 4096))
-
-
-def docx_with_wrong_crc() -> bytes:
-    data = b"<w:p>Toteutussuunnitelma</w:p>" * 10
-    return docx_with(("word/header1.xml", zlib.compress(data)[2:-4], 8, zlib.crc32(data) ^ 1, len(data)))
-
-
-def docx_stored_short() -> bytes:
-    """A stored (uncompressed) member whose data is shorter than its declared size."""
-    return docx_with(("word/header1.xml", b"<w:hdr/>", 0, zlib.crc32(b"<w:hdr/>"), 5000))
-
-
-def docx_bzip2_member() -> bytes:
-    return docx_with(("word/header1.xml", b"BZh91AY&SY" + bytes(40), 12, 0, 100))
-
-
-def docx_with_macros() -> bytes:
-    return zip_bytes(
-        {
-            "[Content_Types].xml": "<Types/>",
-            "word/document.xml": "<w:document/>",
-            "word/vbaProject.bin": b"\xd0\xcf\x11\xe0" + bytes(60),
-        }
-    )
-
-
-def odt_with_basic_macros() -> bytes:
-    return zip_bytes(
-        {
-            "mimetype": "application/vnd.oasis.opendocument.text",
-            "content.xml": "<office:document-content/>",
-            "Basic/Standard/Module1.xml": '<script:module>Sub Main: Shell("calc"): End Sub</script:module>',
-        }
-    )
-
-
-def docx_duplicate_names() -> bytes:
-    data = b"<w:document/>"
-    parts = [(name, body, 0, zlib.crc32(body), len(body)) for name, body in DOCX_PARTS]
-    return raw_zip([*parts, ("word/document.xml", data, 0, zlib.crc32(data), len(data))])
-
-
-def docx_truncated() -> bytes:
-    whole = docx_bytes()
-    return whole[: len(whole) // 2]
-
-
-def pdf_with(catalog_extra: bytes) -> bytes:
-    return pdf_bytes(catalog_extra=catalog_extra)
-
-
-def _pdf_objects(catalog_extra: bytes, extra: list[bytes]) -> bytes:
-    """A one-page PDF with more objects, numbered from 5."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length 0 >>\nstream\n\nendstream",
-        *extra,
-    ]
-    return pdf_assemble(objects, version=b"1.7")
-
-
-def pdf_flate_bomb() -> bytes:
-    """A PDF with a FlateDecode stream of 1 GiB of zeros (about 1 MB in the file)."""
-    data, _crc, adler = zeros_deflated()
-    stream = b"\x78\xda" + data + struct.pack(">I", adler)
-    return _pdf_objects(
-        b"", [b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    )
-
-
-def pdf_page_action() -> bytes:
-    return _pdf_objects(b"/Names << /JavaScript 5 0 R >> ", [b"<< /Names [(a) << /S /JavaScript /JS (x) >>] >>"])
-
-
-def pdf_with_embedded_exe() -> bytes:
-    exe = b"MZ\x90\x00" + bytes(60)
-    return _pdf_objects(
-        b"/Names << /EmbeddedFiles 5 0 R >> ",
-        [
-            b"<< /Names [(setup.exe) 6 0 R] >>",
-            b"<< /Type /Filespec /F (setup.exe) /EF << /F 7 0 R >> >>",
-            b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(exe) + exe + b"\nendstream",
-        ],
-    )
-
-
-ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + bytes(100)
-PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(48) + b"This program cannot be run"
-SHELL = b"#!/bin/sh\ncurl http://127.0.0.1/x | sh\n"
-HTML_PAGE = b"<!DOCTYPE html><html><body><script>fetch('/api/v1/bids/')</script></body></html>"
-SVG_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 
 # --- the corpus of uploads ----------------------------------------------------------------------------------------
@@ -896,21 +757,8 @@ def shown(field_name: str) -> str:
 
 
 def pdf_text(document: GeneratedDocument) -> str:
-    with document.file.open("rb") as handle:
-        reader = PdfReader(io.BytesIO(handle.read()))
-    return "".join("".join(page.extract_text() for page in reader.pages).split())
-
-
-def run_pending_outbox() -> None:
-    """What a worker does after a submission's commit (its receipt): inside a test's transaction nothing is
-    dispatched, so a waiting message is run here."""
-    from config.celery_app import app
-    from procurement.models import OutboxMessage
-
-    app.loader.import_default_modules()  # the apps' tasks, as a worker registers them when it starts
-    for message in OutboxMessage.objects.filter(task="bids.after_submit", dispatched_at__isnull=True).order_by("pk"):
-        app.tasks[message.task].apply(args=message.args, throw=True)
-        OutboxMessage.objects.filter(pk=message.pk).update(dispatched_at=timezone.now())
+    """The PDF's text with no white space at all."""
+    return "".join(pypdf_text(document).split())
 
 
 def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and_as_text_in_pdfs(
@@ -986,7 +834,7 @@ def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and
 
     submitted = provider.post(f"/api/v1/bids/{bid.pk}/submit/")
     assert submitted.status_code == 200, submitted.content
-    run_pending_outbox()
+    run_outbox("bids.after_submit")  # its receipt, as a worker sends it after the commit
 
     # the documents, rendered as the worker renders them
     call_document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk)
@@ -1052,7 +900,7 @@ EXPORT_NAMES = [
 
 
 def test_formulas_in_providers_names_are_text_in_the_comparison_xlsx(authority, officer, client_for):
-    from tests.evaluation.test_exports import cells, comparison_xlsx
+    from tests.fixtures.exports import cells, comparison_xlsx
 
     found = cells(comparison_xlsx(authority, officer, client_for, EXPORT_NAMES, lot_title="=1+1"))
 

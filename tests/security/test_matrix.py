@@ -11,49 +11,39 @@ world as it was for the next cell. Besides its status, each answer is checked fo
   who bid (a submission's manifest hash), and for a bidder before the decision who else bid;
 - a refused request (4xx) that changed a table anyway, and an auditor's request that changed anything."""
 
-import io
-import json
 import re
-import zipfile
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from drf_spectacular.generators import SchemaGenerator
 
-from bids.attachments import attachment_complete, attachment_put_chunk, attachment_start
-from bids.models import LotOffer
-from bids.services import bid_create, bid_submit, submission_receipt
-from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
-from documents.services import document_request
-from evaluation.clarifications import provider_request_create
-from evaluation.contracts import appeal_register
-from evaluation.models import LotContract, ProviderRequest
-from evaluation.services import tender_decide, tender_evaluate, tender_propose
-from procurement.models import ApiToken, Membership, Notification, Role
-from procurement.services import invitation_create
-from tenders.models import CallDocument, CallDocumentKind, Tender, TenderStatus
-from tenders.services import call_alert_create, question_ask, tender_close
-from tests import factories
-from tests.bids.test_attachments import pdf_bytes
-from tests.helpers import open_bids, qualify_all, score_all, seat_panel
+from tests.fixtures.world import (
+    ATTACHMENT_MARKER_A,
+    MARKER_A,
+    MARKER_B,
+    PRICE_A,
+    PRICE_B,
+    SECRET_A,
+    VOLUMES,
+    Clients,
+    World,
+    body_bytes,
+    body_texts,
+    build_world,
+    fill_path,
+    observe,
+    role_clients,
+    table_digests,
+)
 
 from .matrix_table import (
     BODIES,
     EXCLUDED_PREFIXES,
     ROLES,
-    SIGN_IN,
     STATES,
     TABLE,
     UNSAFE,
@@ -61,15 +51,6 @@ from .matrix_table import (
     expected_for,
     route_params,
 )
-
-MISSING_ID = 2_000_000_000  # an id that no row has: the object does not exist (yet) in this state
-
-PRICE_A, PRICE_B = "9137.11", "8264.33"
-VOLUMES = (Decimal("20"), Decimal("15"))  # the lots of TenderFactory
-MARKER_A, MARKER_B = "SISALTO-A-3KQ", "SISALTO-B-9MW"  # in every answer, evidence and contact of the bid
-SECRET_A = "LIIKESALAISUUS-A-7QX"  # A's answer to criterion 1, marked as a business secret
-ATTACHMENT_MARKER_A = "LIITE-A-5TZ"  # inside A's attached PDF
-
 
 # --- what may not be seen ------------------------------------------------------------------------------------------
 
@@ -126,217 +107,6 @@ def forbidden_patterns(world, role: str, state: str) -> dict[str, list[str]]:
     if role not in OWNER_A | (PANEL_AND_AUDITOR if opened else set()):
         forbidden["A's business secret"] = [re.escape(SECRET_A)]
     return forbidden
-
-
-# --- the world -----------------------------------------------------------------------------------------------------
-
-
-def _pdf(text: str) -> bytes:
-    """A small well-formed PDF whose (uncompressed) page shows the text."""
-    return pdf_bytes(text=text)
-
-
-def _content(tender: Tender, *, price: str, marker: str, secret: str | None = None) -> dict:
-    criteria = list(tender.criteria.order_by("number"))
-    answers = [{"criterion": c.pk, "text": f"{marker} vastaa kriteeriin {c.number}."} for c in criteria]
-    secrets = []
-    if secret:
-        answers[0]["text"] = f"{secret} {marker}"
-        secrets.append(f"quality:{criteria[0].pk}")
-    return {
-        "lot_offers": [{"lot": lot.pk, "unit_price": price, "vat_rate": "0"} for lot in tender.lots.order_by("number")],
-        "quality_answers": answers,
-        "exclusion_declaration": dict.fromkeys(tender.exclusion_grounds, False),
-        "suitability_evidence": [
-            {"requirement": r.pk, "text": f"{marker} näyttö {r.number}."} for r in tender.requirements.all()
-        ],
-        "contact": {"name": f"{marker} Yhteyshenkilö", "email": "tarjous@provider.example", "phone": ""},
-        "business_secrets": secrets,
-    }
-
-
-@dataclass
-class World:
-    """One call of authority X in one state, with bids of providers A and B, and the users of every role."""
-
-    state: str
-    tender: Tender
-    users: dict
-    provider_a: object
-    provider_b: object
-    ids: dict = field(default_factory=dict)
-    invitation_token: str = ""
-    digests: dict = field(default_factory=dict)  # of every table, as the world is before each cell
-    manifests: dict = field(default_factory=dict)  # the SHA-256 of A's and B's submitted manifests
-
-
-def _user(role, **membership):
-    user = factories.UserFactory()
-    Membership.objects.create(user=user, role=role, **membership)
-    return user
-
-
-def build_world(state: str) -> World:
-    """The call, published with A's and B's bids submitted, its panel named (officer X and one evaluator), a question
-    and an alert of A, an invitation to A; then, by state, closed, opened (two officers), with a request to A and
-    the bids qualified; scored, evaluated, proposed and decided, with an appeal on the second lot's contract."""
-    now = timezone.now()
-    authority_x, authority_y = factories.AuthorityFactory(), factories.AuthorityFactory()
-    provider_a = factories.ProviderFactory(name="Aaltokoulutus Oy")
-    provider_b = factories.ProviderFactory(name="Beetaopisto Oy")
-    users = {
-        "member_a": factories.provider_member_of(provider_a),
-        "member_b": factories.provider_member_of(provider_b),
-        "admin_a": _user(Role.PROVIDER_ADMIN, provider=provider_a),
-        "officer_x": factories.officer_of(authority_x),
-        "officer_y": factories.officer_of(authority_y),
-        "evaluator_named": _user(Role.EVALUATOR, authority=authority_x),
-        "evaluator_unnamed": _user(Role.EVALUATOR, authority=authority_x),
-        "auditor_x": factories.auditor(authority_x),
-        "auditor_y": factories.auditor(authority_y),
-        "superuser": factories.UserFactory(is_superuser=True, is_staff=True),
-    }
-    second_officer = factories.officer_of(authority_x)  # confirms the opening; not a role of the matrix
-    tender = factories.TenderFactory(
-        authority=authority_x, status=TenderStatus.PUBLISHED, published_at=now, created_by=users["officer_x"]
-    )
-    document_request(kind=DocumentKind.CALL, tender=tender, actor=users["officer_x"])
-    seat_panel(tender, users["officer_x"], users["evaluator_named"])
-    question = question_ask(
-        actor=users["member_a"], tender_id=tender.pk, text="Onko ryhmäkoko kiinteä?", received_at=now
-    )
-    alert = call_alert_create(actor=users["member_a"], provider_id=provider_a.pk, cpv_prefix="8058")
-    call_file = CallDocument(
-        tender=tender,
-        kind=CallDocumentKind.SERVICE_DESCRIPTION,
-        title_fi="Palvelukuvaus",
-        filename="kuvaus.pdf",
-        content_type="application/pdf",
-        sha256="0" * 64,
-        size=len(pdf_bytes()),
-        added_in_version=1,
-        added_by=users["officer_x"],
-    )
-    call_file.file.save("kuvaus.pdf", ContentFile(pdf_bytes()), save=True)
-    _invitation, token = invitation_create(
-        actor=users["admin_a"], provider_id=provider_a.pk, email="kutsuttu@a.example", role=Role.PROVIDER_MEMBER
-    )
-
-    bid_a = bid_create(
-        actor=users["member_a"],
-        tender_id=tender.pk,
-        received_at=now,
-        content=_content(tender, price=PRICE_A, marker=MARKER_A, secret=SECRET_A),
-    )
-    pdf = _pdf(ATTACHMENT_MARKER_A)
-    attachment = attachment_start(
-        actor=users["member_a"],
-        bid_id=bid_a.pk,
-        filename="suunnitelma.pdf",
-        size=len(pdf),
-        purpose="other",
-        received_at=now,
-    )
-    attachment_put_chunk(
-        actor=users["member_a"], bid_id=bid_a.pk, attachment_id=attachment.pk, number=0, data=pdf, received_at=now
-    )
-    attachment_complete(actor=users["member_a"], bid_id=bid_a.pk, attachment_id=attachment.pk, received_at=now)
-    submission_receipt(version_id=bid_submit(actor=users["member_a"], bid_id=bid_a.pk, received_at=now).pk)
-    bid_b = bid_create(
-        actor=users["member_b"],
-        tender_id=tender.pk,
-        received_at=now,
-        content=_content(tender, price=PRICE_B, marker=MARKER_B),
-    )
-    submission_receipt(version_id=bid_submit(actor=users["member_b"], bid_id=bid_b.pk, received_at=now).pk)
-
-    world = World(state=state, tender=tender, users=users, provider_a=provider_a, provider_b=provider_b)
-    world.manifests = {
-        name: bid.versions.order_by("-number").values_list("manifest_sha256", flat=True).first()
-        for name, bid in (("A", bid_a), ("B", bid_b))
-    }
-    world.invitation_token = token
-    officer = users["officer_x"]
-    if state != "before_deadline":
-        past = timezone.now() - timedelta(seconds=1)
-        Tender.objects.filter(pk=tender.pk).update(submission_deadline=past, next_check=past)
-        tender_close(actor=officer, tender_id=tender.pk)
-        open_bids(tender, officer, second_officer)
-        request = provider_request_create(
-            actor=officer,
-            tender_id=tender.pk,
-            bid_id=bid_a.pk,
-            kind="clarification",
-            message="Tarkentakaa toteutussuunnitelmaa.",
-            deadline=timezone.now() + timedelta(days=5),
-        )
-        world.ids["request_a"] = request.pk
-        # §96: A was asked to explain its lot 1 price and let the time pass, so that its rejection can go through.
-        price_request = provider_request_create(
-            actor=officer,
-            tender_id=tender.pk,
-            bid_id=bid_a.pk,
-            lot_offer_id=LotOffer.objects.filter(bid=bid_a).order_by("lot__number").values_list("pk", flat=True)[0],
-            kind="price_explanation",
-            message="Selvittäkää hinta.",
-            deadline=timezone.now() + timedelta(days=5),
-        )
-        ProviderRequest.objects.filter(pk=price_request.pk).update(deadline=timezone.now() - timedelta(seconds=1))
-        qualify_all(tender, officer)
-    if state == "after_decision":
-        score_all(tender, officer)
-        tender_evaluate(actor=officer, tender_id=tender.pk)
-        tender_propose(actor=officer, tender_id=tender.pk)
-        tender_decide(actor=officer, tender_id=tender.pk)
-        contracts = list(LotContract.objects.filter(lot__tender=tender).order_by("lot__number"))
-        appeal = appeal_register(
-            actor=officer, contract_id=contracts[-1].pk, filed_on=timezone.localdate(), reference="MAO:100/2026"
-        )
-        world.ids.update(contract=contracts[0].pk, appealed_contract=contracts[-1].pk, appeal=appeal.pk)
-
-    # The documents are made ready without rendering them (WeasyPrint is tested elsewhere): who may download
-    # them is what counts here.
-    for document in GeneratedDocument.objects.filter(tender=tender):
-        document.file.save(f"matrix-{document.pk}.pdf", ContentFile(_pdf(document.kind)), save=False)
-        document.status, document.filename, document.sha256 = DocumentStatus.READY, f"{document.kind}.pdf", "0" * 64
-        document.save()
-
-    def document_of(kind, provider=None):
-        found = GeneratedDocument.objects.filter(tender=tender, kind=kind)
-        if provider is not None:
-            found = found.filter(provider=provider)
-        return found.values_list("pk", flat=True).first() or MISSING_ID
-
-    offer_a = LotOffer.objects.filter(bid=bid_a).order_by("lot__number").values_list("pk", flat=True).first()
-    notification_a = Notification.objects.filter(provider=provider_a, tender_id=tender.pk).order_by("pk").first()
-    assert notification_a is not None, "the world needs a notification to A (its receipt)"
-    world.ids.update(
-        tender=tender.pk,
-        lot_number=1,
-        authority_x=authority_x.pk,
-        provider_a=provider_a.pk,
-        bid_a=bid_a.pk,
-        attachment_a=str(attachment.pk),
-        offer_a=offer_a or MISSING_ID,
-        question_a=question.pk,
-        alert_a=alert.pk,
-        notification_a=notification_a.pk,
-        version=1,
-        chunk=0,
-        doc_call=document_of(DocumentKind.CALL),
-        doc_receipt_a=document_of(DocumentKind.RECEIPT, provider_a),
-        doc_opening=document_of(DocumentKind.OPENING_RECORD),
-        doc_letter_a=document_of(DocumentKind.LETTER, provider_a),
-        draft_step="basics",
-        call_file=call_file.pk,
-        call_action="cancel",
-        criterion=tender.criteria.order_by("number").first().pk,
-        evaluator_unnamed=users["evaluator_unnamed"].pk,
-    )
-    world.ids.setdefault("request_a", MISSING_ID)
-    for key in ("contract", "appealed_contract", "appeal"):
-        world.ids.setdefault(key, MISSING_ID)
-    return world
 
 
 # --- the routes ------------------------------------------------------------------------------------------------------
@@ -430,79 +200,6 @@ def test_every_route_and_schema_operation_has_a_declared_expectation():
 # --- running the cells -----------------------------------------------------------------------------------------------
 
 
-def _body_bytes(response) -> bytes:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content)
-    return response.content
-
-
-def _texts(raw: bytes) -> list[str]:
-    """The body as text; a ZIP (an XLSX, the evidence bundle) by its members."""
-    if raw[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            return [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
-    return [raw.decode("utf-8", "replace")]
-
-
-def observe(response) -> Observed:
-    if 300 <= response.status_code < 400:
-        location = response.get("Location", "")
-        return SIGN_IN if location.startswith("/sign-in/") else response.status_code
-    return response.status_code
-
-
-@dataclass
-class Clients:
-    tokens: dict
-    sessions: dict
-
-    def send(self, role: str, method: str, path: str, body, *, api: bool):
-        """One request on a fresh client (so that a sign-out or a sign-in changes nothing for the next cell)."""
-        client = Client()
-        extra = {}
-        if api and role in self.tokens:
-            extra["HTTP_AUTHORIZATION"] = f"Token {self.tokens[role]}"
-        if not api and role in self.sessions:
-            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
-        if method == "GET":
-            return client.get(path, **extra)
-        if isinstance(body, bytes):
-            return client.generic(method, path, body, content_type="application/octet-stream", **extra)
-        if api:
-            return client.generic(method, path, json.dumps(body or {}), content_type="application/json", **extra)
-        if method == "POST":
-            return client.post(path, body or {}, **extra)
-        return client.generic(method, path, **extra)  # a form's PUT: Django reads no form from it
-
-
-def _clients(world: World) -> Clients:
-    """Each role's token and session; then the digests of the world that every cell starts from."""
-    tokens, sessions = {}, {}
-    for role, user in world.users.items():
-        token, tokens[role] = ApiToken.objects.create(user=user)
-        if role == "member_a":
-            world.ids["token_a"] = token.public_id  # the token that A may revoke, and nobody else may
-        client = Client()
-        client.force_login(user)
-        sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    # A's link to set a new password, made after the sign-ins above (a sign-in voids an earlier link)
-    member_a = world.users["member_a"]
-    world.ids["reset_uid"] = urlsafe_base64_encode(force_bytes(member_a.pk))
-    world.ids["reset_token"] = default_token_generator.make_token(type(member_a).objects.get(pk=member_a.pk))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_stat_xact_user_tables")
-        world.digests = _digests(row[0] for row in cursor.fetchall())
-    return Clients(tokens=tokens, sessions=sessions)
-
-
-def _fill(path: str, params: dict[str, str], world: World) -> str:
-    def value(match):
-        name = match.group(1)
-        return str(world.ids[params[name]])
-
-    return re.sub(r"\{(\w+)\}", value, path)
-
-
 # Tables that a refused request may still write: the refusal itself is on record (the audit chain, or the security log
 # for an anonymous one), and the session and the API token (its last use and sliding expiry) are the client's.
 WRITTEN_BY_REFUSALS = {"procurement_auditevent", "procurement_securityevent", "django_session", "procurement_apitoken"}
@@ -516,21 +213,6 @@ def _touched() -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def _digests(tables) -> dict[str, str]:
-    """A digest of each table's rows, to tell a real change from a write that was rolled back."""
-    tables = sorted(tables)
-    if not tables:
-        return {}
-    quote = connection.ops.quote_name
-    sql = " UNION ALL ".join(
-        f"SELECT %s, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {quote(table)} t"  # noqa: S608
-        for table in tables  # the database's own table names, quoted
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, tables)
-        return dict(cursor.fetchall())
-
-
 @dataclass
 class Answer:
     got: Observed
@@ -541,7 +223,7 @@ class Answer:
 def run_cell(clients: Clients, world: World, key: tuple, role: str) -> Answer:
     """One request in a savepoint that is rolled back afterwards: every cell starts from the same world."""
     method, path, *_variant = key
-    url = _fill(path, route_params(key), world)
+    url = fill_path(path, route_params(key), world)
     body_of = BODIES.get(key)
     body = body_of(world) if body_of else None
     cache.clear()  # the sign-in throttle counts requests per address: each cell starts afresh
@@ -549,10 +231,10 @@ def run_cell(clients: Clients, world: World, key: tuple, role: str) -> Answer:
     with transaction.atomic():
         before = _touched() if unsafe else {}
         response = clients.send(role, method, url, body, api=path.startswith("/api/"))
-        raw = _body_bytes(response)
+        raw = body_bytes(response)
         if unsafe:
             touched = {t for t, count in _touched().items() if count != before.get(t, 0)} - WRITTEN_BY_REFUSALS
-            digests = _digests(touched)
+            digests = table_digests(touched)
         transaction.set_rollback(True)
     changed = {table for table, digest in digests.items() if digest != world.digests[table]} if unsafe else set()
     return Answer(got=observe(response), raw=raw, changed=changed)
@@ -574,7 +256,7 @@ def check_cell(world: World, key: tuple, role: str, state: str, answer: Answer) 
         elif role.startswith("auditor") and key[:2] not in AUDITOR_WRITES:
             problems.append(f"{where}: an auditor changed {sorted(answer.changed)} ({answer.got})")
     for what, patterns in forbidden_patterns(world, role, state).items():
-        if any(re.search(pattern, text) for text in _texts(answer.raw) for pattern in patterns):
+        if any(re.search(pattern, text) for text in body_texts(answer.raw) for pattern in patterns):
             problems.append(f"{where}: the answer ({answer.got}) shows {what}")
     return problems
 
@@ -599,7 +281,7 @@ CELLS_RUN: dict[str, int] = {}
 @pytest.mark.parametrize("state", STATES)
 def test_the_matrix_holds(state, db, capsys):
     world = build_world(state)
-    clients = _clients(world)
+    clients = role_clients(world)
     _the_leak_checks_see_the_owners_content(world, clients)
     failures: list[str] = []
     cells = 0

@@ -11,25 +11,22 @@ The world is the authorisation matrix's (test_matrix.build_world): A and B bid (
 question), and here also provider C follows the call, and the answers are published and every e-mail sent before
 the opening, so that the log holds answers to bidders, receipts, and their deliveries."""
 
-import io
 import json
 import re
-import zipfile
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from bids.models import Bid, BidAttachment
-from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.notifications import notifications_relay
 from tenders.models import Tender
 from tenders.services import answers_publish, question_answer, tender_close, tender_follow
-from tests import factories
-from tests.helpers import open_bids, qualify_all, score_all
+from tests.fixtures import factories
+from tests.fixtures.stages import open_bids, qualify_all, score_and_decide
+from tests.fixtures.world import World, body_bytes, body_texts, build_world, role_clients
 
 from .matrix_table import ROLES, STATES
-from .test_matrix import World, _body_bytes, _clients, build_world
 
 EVENTS_API = "/api/v1/audit/events/?limit=1000&tender_id={tender}"
 EVENTS_PAGE = "/records/calls/{tender}/audit/"
@@ -63,10 +60,7 @@ def _world(state: str) -> World:
         open_bids(tender, officer)
         qualify_all(tender, officer)
     if state == "after_decision":
-        score_all(tender, officer)
-        tender_evaluate(actor=officer, tender_id=tender.pk)
-        tender_propose(actor=officer, tender_id=tender.pk)
-        tender_decide(actor=officer, tender_id=tender.pk)
+        score_and_decide(tender, officer)
     world.tender.refresh_from_db()
     return world
 
@@ -105,16 +99,9 @@ def bidder_identity(world: World) -> dict[str, list[str]]:
     }
 
 
-def _texts(raw: bytes) -> list[str]:
-    if raw[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            return [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
-    return [raw.decode("utf-8", "replace")]
-
-
 def _get(clients, role: str, url: str):
     response = clients.send(role, "GET", url, None, api=url.startswith("/api/"))
-    return response.status_code, _body_bytes(response)
+    return response.status_code, body_bytes(response)
 
 
 def _leaks(texts: list[str], identity: dict[str, list[str]]) -> list[str]:
@@ -124,7 +111,7 @@ def _leaks(texts: list[str], identity: dict[str, list[str]]) -> list[str]:
 @pytest.mark.parametrize("state", STATES)
 def test_the_logs_name_no_bidder_before_the_opening_and_every_bidder_after_it(state, db):
     world = _world(state)
-    clients = _clients(world)
+    clients = role_clients(world)
     identity = bidder_identity(world)
     opened = state != "before_deadline"
     failures, cells = [], 0
@@ -133,7 +120,7 @@ def test_the_logs_name_no_bidder_before_the_opening_and_every_bidder_after_it(st
         for role in ROLES:
             cells += 1
             status, raw = _get(clients, role, url)
-            texts = _texts(raw)
+            texts = body_texts(raw)
             # B's own people may know B; after the decision A may know B too (the bidders read each other's bids)
             knows = role == "member_b" or (state == "after_decision" and role in ("member_a", "admin_a"))
             leaks = [] if knows or (opened and role in AUTHORITY_ROLES) else _leaks(texts, identity)
@@ -150,11 +137,11 @@ def test_the_logs_name_no_bidder_before_the_opening_and_every_bidder_after_it(st
 def test_the_bidders_appear_in_the_logs_at_the_opening(state, db):
     # given the call in a state, when X's auditor reads the events and X's officer the delivery log
     world = _world(state)
-    clients = _clients(world)
+    clients = role_clients(world)
     identity = bidder_identity(world)
     tender = world.tender.pk
     seen = {
-        url: _leaks(_texts(_get(clients, role, url.format(tender=tender))[1]), identity)
+        url: _leaks(body_texts(_get(clients, role, url.format(tender=tender))[1]), identity)
         for url, role in (
             (EVENTS_API, "auditor_x"),
             (EVENTS_PAGE, "auditor_x"),
@@ -186,7 +173,7 @@ def test_the_bidders_appear_in_the_logs_at_the_opening(state, db):
 @pytest.mark.parametrize("state", STATES)
 def test_the_evaluation_data_answers_the_auditor_as_the_bids_do(state, db):
     world = _world(state)
-    clients = _clients(world)
+    clients = role_clients(world)
     expected = {
         # the auditor reads what the evaluation makes of the bids only once they are opened
         "auditor_x": 403 if state == "before_deadline" else 200,

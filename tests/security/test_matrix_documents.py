@@ -29,10 +29,10 @@ from documents.models import DocumentKind, DocumentStatus, GeneratedDocument
 from evaluation.panel import panel_add, panel_declare
 from procurement.models import ApiToken, Membership, Role
 from tenders.services import tender_cancel
-from tests import factories
+from tests.fixtures import factories
+from tests.fixtures.world import build_world
 
 from .matrix_table import ROLES, STATES
-from .test_matrix import build_world
 
 OK, UNAUTHENTICATED, DENIED, HIDDEN = 200, 401, 403, 404
 

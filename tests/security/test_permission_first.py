@@ -14,8 +14,9 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
+from tests.fixtures.world import MISSING_ID, Clients, World, body_bytes, build_world, fill_path, observe, role_clients
+
 from .matrix_table import BODIES, ROLES, STATES, TABLE, UNSAFE, expected_for, route_params
-from .test_matrix import MISSING_ID, Clients, World, _body_bytes, _clients, _fill, build_world, observe
 
 REFUSALS = {401, 403, 404}
 
@@ -63,11 +64,11 @@ def wrong_bodies(valid: Any) -> dict[str, Any]:
 def send(clients: Clients, world: World, key: tuple, role: str, body: Any) -> tuple[int | str, str]:
     """One request in a savepoint that is rolled back: its status and its error code."""
     method, path, *_variant = key
-    url = _fill(path, route_params(key), world)
+    url = fill_path(path, route_params(key), world)
     cache.clear()  # the throttles count per address: each request starts afresh
     with transaction.atomic():
         response = clients.send(role, method, url, body, api=True)
-        raw = _body_bytes(response)
+        raw = body_bytes(response)
         transaction.set_rollback(True)
     code = ""
     if raw[:1] == b"{":
@@ -83,7 +84,7 @@ UNSAFE_API = [
 @pytest.mark.parametrize("state", STATES)
 def test_a_refused_caller_gets_the_same_answer_whatever_the_body(state, db, capsys):
     world = build_world(state)
-    clients = _clients(world)
+    clients = role_clients(world)
     failures, tried, validated = [], 0, set()
     for key in UNSAFE_API:
         body_of = BODIES.get(key)

@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from procurement.models import Membership, Role
 from tenders.models import Tender
-from tests import factories
+from tests.fixtures import factories
+from tests.fixtures.world import MISSING_ID, Clients, World, build_world, fill_path, observe, role_clients
 
 from .matrix_table import BODIES, ROLES, SIGN_IN, STATES, TABLE, expected_for, route_params
-from .test_matrix import MISSING_ID, Clients, World, _clients, _fill, build_world, observe
 
 REFUSALS = {403, 404, SIGN_IN}
 
@@ -60,7 +60,7 @@ def wrong_forms(valid: dict[str, str] | None) -> dict[str, dict[str, Any]]:
 def send(clients: Clients, world: World, key: tuple, role: str, body: dict | None) -> int | str:
     """One form, sent in a savepoint that is rolled back: what the matrix observes of its answer."""
     _method, path, *_variant = key
-    url = _fill(path, route_params(key), world)
+    url = fill_path(path, route_params(key), world)
     cache.clear()  # the throttles count per address: each request starts afresh
     with transaction.atomic():
         response = clients.send(role, "POST", url, body, api=False)
@@ -78,7 +78,7 @@ PORTAL_FORMS = [
 @pytest.mark.parametrize("state", STATES)
 def test_a_refused_caller_gets_the_same_answer_whatever_the_form(state, db, capsys):
     world = build_world(state)
-    clients = _clients(world)
+    clients = role_clients(world)
     failures, tried, validated = [], 0, set()
     for key in PORTAL_FORMS:
         body_of = BODIES.get(key)

@@ -1,28 +1,13 @@
 """Drafting and listing calls through the API: validation, visibility and query counts."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tenders.models import Tender, TenderStatus
-from tests import factories
-
-
-def call_payload(authority, **overrides):
-    payload = {
-        "authority": authority.pk,
-        "title_fi": "Kotoutumiskoulutus 2027",
-        "estimated_value": "480000",
-        "price_weight": "60",
-        "submission_deadline": (timezone.now() + timedelta(days=30)).isoformat(),
-        "lots": [{"number": 1, "title": "Kuopio", "students": 20}],
-        "criteria": [{"number": 1, "name": "Toteutussuunnitelma", "weight": "40", "max_points": "10"}],
-    }
-    payload.update(overrides)
-    return payload
+from tests.fixtures import factories
+from tests.fixtures.payloads import call_payload
 
 
 def test_officer_drafts_a_call(authority, officer, client_for):

@@ -1,7 +1,7 @@
 """Four eyes: a call is published only after another officer of the authority approved it."""
 
 from tenders.models import Tender, TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 
 def test_author_cannot_approve_own_call(authority, officer, officer2, client_for):

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from procurement.models import Notification
 from tenders.models import LotStatus, Tender, TenderStatus
-from tests import factories
-from tests.tenders.test_api import call_payload
+from tests.fixtures import factories
+from tests.fixtures.payloads import call_payload
 
 
 def post(client, authority, **overrides):

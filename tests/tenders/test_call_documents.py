@@ -14,9 +14,9 @@ from procurement.notifications import notification_summary
 from tenders.call_documents import Upload, call_document_add
 from tenders.models import CallDocument, Tender, TenderStatus
 from tenders.services import tender_amend
-from tests import factories
-from tests.bids.test_attachments import docx_bytes, pdf_bytes
-from tests.helpers import submit_bid
+from tests.fixtures import factories
+from tests.fixtures.files import docx_bytes, pdf_bytes
+from tests.fixtures.stages import submit_bid
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,8 @@ from documents.models import GeneratedDocument
 from procurement.models import AuditEvent, Notification
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
-from tests import factories
-from tests.helpers import submit_bid
+from tests.fixtures import factories
+from tests.fixtures.stages import submit_bid
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_the_template_filter_names_a_code_in_the_active_language():
 
 
 def test_the_api_names_the_codes_in_the_users_language(authority, officer, client_for):
-    from tests.tenders.test_api import call_payload
+    from tests.fixtures.payloads import call_payload
 
     client = client_for(officer)
     created = client.post(

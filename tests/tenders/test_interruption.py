@@ -2,8 +2,6 @@
 published call each produce a reasoned decision PDF with the redress, notified to every provider concerned, with
 periods counted from the sending; nothing is interrupted once a contract is signed."""
 
-import shutil
-import subprocess
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -19,23 +17,15 @@ from procurement.periods import HELSINKI
 from tenders.interruption import interruption_periods_recompute
 from tenders.models import InterruptionDecision, InterruptionKind, LotStatus, Tender, TenderStatus
 from tenders.services import tender_close, tender_declare_unsuccessful
-from tests import factories
-from tests.helpers import decided_call, open_bids, seat_panel, submit_bid, submitted_call
+from tests.fixtures import factories
+from tests.fixtures.documents import pdftotext
+from tests.fixtures.stages import decided_call, open_bids, seat_panel, submit_bid, submitted_call
 
 # Friday 5 June 2026, 10.00 in Helsinki. The 14 days end on Friday 19 June, Midsummer Eve, so the periods run
 # to the next working day, Monday 22 June 2026 (Act 150/1930); the appeal is due by 16.15 that day.
 SENT = datetime(2026, 6, 5, 10, 0, tzinfo=HELSINKI)
 # Tuesday 16 June 2026: sent again, the periods end 14 days later on Tuesday 30 June 2026.
 SENT_AGAIN = datetime(2026, 6, 16, 9, 30, tzinfo=HELSINKI)
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    """The rendered PDF read back with pdftotext, whitespace collapsed."""
-    with document.file.open("rb") as handle:
-        text = subprocess.run(  # noqa: S603 (the test's own file, to a fixed program)
-            [shutil.which("pdftotext"), "-", "-"], input=handle.read(), capture_output=True, check=True
-        ).stdout
-    return " ".join(text.decode().split())
 
 
 def editions(decision: InterruptionDecision):
@@ -53,14 +43,6 @@ def deliver(decision: InterruptionDecision, *, now) -> None:
         document_render(document_id=document.pk)
     for notification in Notification.objects.filter(kind=decision.notification_kind, key=decision.key):
         assert notification_deliver(notification_id=notification.pk, now=now) == "sent"
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save(update_fields=["language_status", "name_sv"])
-    return authority
 
 
 @pytest.fixture

@@ -4,33 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from procurement.periods import HELSINKI
 from tenders.models import Tender, TenderStatus
-from tests import factories
-
-
-@pytest.fixture
-def browser_for():
-    """browser_for(user) → a test client signed in with a session, asking for English pages."""
-
-    def make(user) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return make
-
-
-def management(prefix: str, total: int, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
+from tests.fixtures import factories
+from tests.fixtures.portal import management
 
 
 def test_dashboard_shows_only_the_authoritys_calls(authority, other_authority, officer, browser_for):
@@ -295,9 +274,9 @@ def test_late_answers_refused_in_the_portal_name_the_fields_in_words_not_codes(
     authority, officer, member_a, browser_for
 ):
     """Regression: the refusal read “a later deadline (new_deadline), or a reason … (late_answer_reason)”."""
-    from tests.tenders.test_questions import _late_call
+    from tests.fixtures.stages import late_answered_call
 
-    tender = _late_call(authority, member_a, officer)
+    tender = late_answered_call(authority, member_a, officer)
     for language in ("en", "fi", "sv"):
         client = browser_for(officer)
         client.cookies["django_language"] = language

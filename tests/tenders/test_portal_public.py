@@ -7,7 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from tenders.models import Question, TenderInterest, TenderStatus
-from tests import factories
+from tests.fixtures import factories
+from tests.fixtures.portal import signed_in
 
 
 @pytest.fixture
@@ -19,12 +20,6 @@ def published(authority):
         published_at=timezone.now(),
         cpv_main="80580000-3",
     )
-
-
-def signed_in(user) -> Client:
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(user)
-    return client
 
 
 def test_anyone_finds_published_calls_but_not_drafts(published, authority):

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from procurement.models import AuditEvent
 from tenders.models import Question, Tender, TenderStatus
-from tests import factories
+from tests.fixtures import factories
+from tests.fixtures.stages import late_answered_call
 
 
 @pytest.fixture
@@ -77,22 +78,8 @@ def test_officers_do_not_ask_questions(open_call, officer, client_for):
     assert response.status_code == 403
 
 
-def _late_call(authority, member, officer):
-    from tenders.services import question_answer, question_ask
-
-    tender = factories.TenderFactory(
-        authority=authority,
-        status=TenderStatus.PUBLISHED,
-        published_at=timezone.now(),
-        submission_deadline=timezone.now() + timedelta(days=4),
-    )
-    question = question_ask(actor=member, tender_id=tender.pk, text="Kysymys", received_at=timezone.now())
-    question_answer(actor=officer, tender_id=tender.pk, question_id=question.pk, answer="Vastaus")
-    return tender
-
-
 def test_late_answers_require_a_deadline_extension(authority, officer, member_a, client_for):
-    tender = _late_call(authority, member_a, officer)
+    tender = late_answered_call(authority, member_a, officer)
     client = client_for(officer)
     url = f"/api/v1/tenders/{tender.pk}/answers/publish/"
 
@@ -113,7 +100,7 @@ def test_late_answers_require_a_deadline_extension(authority, officer, member_a,
 
 
 def test_late_answers_with_a_logged_reason_keep_the_deadline(authority, officer, member_a, client_for):
-    tender = _late_call(authority, member_a, officer)
+    tender = late_answered_call(authority, member_a, officer)
     deadline = tender.submission_deadline
 
     response = client_for(officer).post(

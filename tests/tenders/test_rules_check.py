@@ -7,8 +7,8 @@ from django.test import Client
 
 from procurement.periods import HELSINKI
 from tenders.models import TenderStatus
-from tests import factories
-from tests.tenders.test_api import call_payload
+from tests.fixtures import factories
+from tests.fixtures.payloads import call_payload
 
 
 def codes_by_field(response) -> dict[str, list[str]]:

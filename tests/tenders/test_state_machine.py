@@ -10,7 +10,7 @@ from django_fsm import ConcurrentTransition
 
 from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
-from tests import factories
+from tests.fixtures import factories
 
 ACTIONS = [
     "submit_for_approval",

@@ -2,7 +2,6 @@
 publishing, finishing the evaluation, proposing and deciding are refused while one is missing, naming each one
 (tenders.languages). A Finnish-only authority writes Finnish only."""
 
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -18,36 +17,8 @@ from procurement.errors import ValidationFailed
 from tenders.languages import Stage, swedish_texts_missing
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close, tender_publish, tender_submit_for_approval
-from tests import factories
-from tests.helpers import open_bids, qualify_all, seat_panel, submitted_call
-
-
-def pdftotext(document: GeneratedDocument) -> str:
-    with document.file.open("rb") as handle:
-        raw = handle.read()
-    command = ["pdftotext", "-enc", "UTF-8", "-", "-"]
-    text = subprocess.run(command, input=raw, capture_output=True, check=True).stdout.decode("utf-8")  # noqa: S603
-    return " ".join(text.split())
-
-
-@pytest.fixture
-def bilingual(authority):
-    authority.language_status = "bilingual"
-    authority.name_sv = "Testkommun"
-    authority.save(update_fields=["language_status", "name_sv"])
-    return authority
-
-
-def approved_call(authority, officer, **fields) -> Tender:
-    fields.setdefault("status", TenderStatus.APPROVED)
-    return factories.TenderFactory(
-        authority=authority,
-        created_by=officer,
-        title_fi="Kotoutumiskoulutus Pohjanmaa",
-        title_sv="Integrationsutbildning Österbotten" if authority.language_status == "bilingual" else "",
-        bid_languages=["fi", "sv"],
-        **fields,
-    )
+from tests.fixtures.documents import pdftotext
+from tests.fixtures.stages import approved_call, open_bids, qualify_all, seat_panel, submitted_call
 
 
 def scores(tender: Tender, *, without_swedish: LotOffer | None = None) -> list[dict]:

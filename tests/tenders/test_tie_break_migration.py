@@ -5,7 +5,7 @@ import importlib
 from django.apps import apps
 
 from tenders.models import Tender
-from tests import factories
+from tests.fixtures import factories
 
 migration = importlib.import_module("tenders.migrations.0003_tie_break_by_lot")
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tenders.models import Tender
-from tests.tenders.test_api import call_payload
+from tests.fixtures.payloads import call_payload
 
 
 def post(client, authority, **overrides):

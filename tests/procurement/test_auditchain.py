@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 from procurement.audit import audit_record
 from procurement.auditchain import FIELDS, GENESIS, anchor_path, anchor_write, chain_link, event_hash, verify_chain
 from procurement.models import AuditEvent
-from tests import factories
+from tests.fixtures import factories
 
 
 def _tamper(sql: str, params: list) -> None:
@@ -270,7 +270,7 @@ def test_every_rendered_pdf_carries_the_chain_head(open_tender, member_a):
 
     from documents.models import DocumentKind, GeneratedDocument
     from documents.services import document_render
-    from tests.helpers import submit_bid
+    from tests.fixtures.stages import submit_bid
 
     submit_bid(member_a, open_tender)
     document = GeneratedDocument.objects.get(tender=open_tender, kind=DocumentKind.RECEIPT)

@@ -5,14 +5,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from procurement.errors import Conflict
 from procurement.models import AuditEvent, DeliveryStatus, Membership, Notification, Role
 from tenders.models import Lot, LotStatus, Question, Tender, TenderInterest, TenderStatus
 from tenders.services import question_answer, question_ask, question_edit, tender_submit_for_approval
-from tests import factories
+from tests.fixtures import factories
+from tests.fixtures.portal import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +23,6 @@ ACTION_DATA = {
     "declare_unsuccessful": {"declare_unsuccessful-reason": "Ei hyväksyttäviä tarjouksia."},
 }
 ACTIONS = ["submit_for_approval", "approve", "return_to_draft", "publish", "close", "complete", "declare_unsuccessful"]
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def member(authority, role):
@@ -99,7 +93,7 @@ def test_an_evaluator_is_not_offered_the_draft_editor(authority, officer):
 
 
 def test_the_call_is_completed_from_its_page_once_every_lot_is_finished(authority, officer, member_a):
-    from tests.helpers import decided_call
+    from tests.fixtures.stages import decided_call
 
     tender = decided_call(officer=officer, bidders=[(member_a, "9000")], authority=authority)
     client = signed_in(officer)

@@ -5,36 +5,21 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
 from bids.models import Bid, BidStatus
 from procurement.periods import HELSINKI
 from tenders.models import CallDocument, Tender, TenderStatus
 from tenders.portal.officer_draft import LotForm
-from tests import factories
-from tests.bids.test_attachments import pdf_bytes
-from tests.helpers import submit_bid
+from tests.fixtures import factories
+from tests.fixtures.files import pdf_bytes
+from tests.fixtures.portal import management, signed_in
+from tests.fixtures.stages import submit_bid
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def browser(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
-def management(prefix: str, total: int, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
 
 
 def criterion(index: int, name: str, weight: str) -> dict:
@@ -59,7 +44,7 @@ def test_more_rows_keeps_what_was_typed_and_saves_nothing(draft, officer):
     data = {**management("criteria", 1), "price_weight": "50", **criterion(0, "Toteutussuunnitelma", "25")}
 
     # when the officer asks for more rows (no script)
-    response = browser(officer).post(f"/calls/ours/{draft.pk}/draft/criteria/", {**data, "more_rows": "criteria"})
+    response = signed_in(officer).post(f"/calls/ours/{draft.pk}/draft/criteria/", {**data, "more_rows": "criteria"})
 
     # then the page comes back with three more empty rows, the typed row as typed, and no error about the total
     page = response.content.decode()
@@ -74,7 +59,7 @@ def test_more_rows_keeps_what_was_typed_and_saves_nothing(draft, officer):
 
 def test_several_criteria_are_saved_at_once_and_the_total_is_checked_only_on_saving(draft, officer):
     rows = {**criterion(0, "Suunnitelma", "25"), **criterion(1, "Ohjaus", "15"), **criterion(2, "Yhteistyö", "5")}
-    client = browser(officer)
+    client = signed_in(officer)
 
     wrong = client.post(
         f"/calls/ours/{draft.pk}/draft/criteria/", {**management("criteria", 3), "price_weight": "50", **rows}
@@ -97,7 +82,7 @@ def test_several_criteria_are_saved_at_once_and_the_total_is_checked_only_on_sav
 def test_the_criteria_step_shows_the_saved_total_and_an_empty_row_to_copy(authority, officer):
     tender = factories.TenderFactory(authority=authority, created_by=officer)
 
-    page = browser(officer).get(f"/calls/ours/{tender.pk}/draft/criteria/").content.decode()
+    page = signed_in(officer).get(f"/calls/ours/{tender.pk}/draft/criteria/").content.decode()
 
     assert '<div role="status" aria-live="polite"><ul data-weight-total-list>' in page
     assert "Together: 100 % – in order" in page or "Lot 1: 100 % – in order" in page
@@ -106,7 +91,7 @@ def test_the_criteria_step_shows_the_saved_total_and_an_empty_row_to_copy(author
 
 
 def test_the_files_step_adds_replaces_and_removes_a_file(draft, officer):
-    client = browser(officer)
+    client = signed_in(officer)
     url = f"/calls/ours/{draft.pk}/draft/files/"
 
     refused = client.post(
@@ -181,7 +166,7 @@ def amend_data(tender, **extra) -> dict:
 
 def test_the_portals_corrigendum_asks_whether_bids_are_affected(published, officer, member_a):
     bid = submit_bid(member_a, published, lots=[published.lots.get(number=1)])
-    client = browser(officer)
+    client = signed_in(officer)
     url = f"/calls/ours/{published.pk}/amend/"
 
     unanswered = client.post(url, amend_data(published, title_fi="Uusi otsikko"))
@@ -213,7 +198,7 @@ def test_the_portals_corrigendum_adds_a_requirement_and_replaces_a_file(publishe
     document.file.save("k.pdf", SimpleUploadedFile("k.pdf", pdf_bytes()), save=True)
     bid = submit_bid(member_a, published, lots=[published.lots.get(number=1)])
 
-    response = browser(officer).post(
+    response = signed_in(officer).post(
         f"/calls/ours/{published.pk}/amend/",
         amend_data(
             published,
@@ -238,7 +223,7 @@ def test_the_portals_corrigendum_adds_a_requirement_and_replaces_a_file(publishe
 
 
 def test_the_portal_warns_of_an_earlier_deadline_and_publishes_it_once_confirmed(published, officer):
-    client = browser(officer)
+    client = signed_in(officer)
     url = f"/calls/ours/{published.pk}/amend/"
     earlier = (published.submission_deadline - timedelta(days=3)).astimezone(HELSINKI)
     data = amend_data(
@@ -264,7 +249,7 @@ def test_a_wrong_total_of_one_lot_is_named_with_its_lot(draft, officer):
     rows = {**criterion(0, "Suunnitelma", "40"), **criterion(1, "Ruotsin kieli", "10")}
     rows["criteria-1-lot_number"] = "2"
 
-    response = browser(officer).post(
+    response = signed_in(officer).post(
         f"/calls/ours/{draft.pk}/draft/criteria/", {**management("criteria", 2), "price_weight": "60", **rows}
     )
 
