@@ -191,7 +191,7 @@ def own_version_manifest(*, user, bid_id, number) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _call_of_bid_sql() -> str:
+def _tender_of_bid_sql() -> str:
     """The id of the call of a bid that is one of the user's (parameters: the bid's id, the user's id)."""
     return (
         f"SELECT b.{column(Bid, 'tender')} FROM {table(Bid)} b "  # noqa: S608
@@ -219,7 +219,7 @@ def _bid_lock_sql() -> str:
     )
 
 
-def _call_of_bid_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
+def _tender_of_bid_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
     """`tender_lock_shared_with_rules` for the call of one of the user's bids, through the ORM."""
     tender_id = Bid.objects.filter(pk=bid_id, provider_id__in=roles_of(user).provider_of).values_list(
         "tender_id", flat=True
@@ -229,26 +229,26 @@ def _call_of_bid_lock_shared_with_rules(*, bid_id: int, user) -> Tender:
     return tender_lock_shared_with_rules(tender_id=tender_id[0])
 
 
-def bid_lock_with_call(*, bid_id: int, user) -> tuple[Tender, Bid]:
+def bid_lock_with_tender(*, bid_id: int, user) -> tuple[Tender, Bid]:
     """For the deadline rush's submission: the call of one of the user's bids locked FOR SHARE with its rules
     (`tender_lock_shared_with_rules`), then the bid locked FOR UPDATE with its attachments (oldest first) as its
     prefetched `attachments`. The call is locked before the bid, as everywhere; on PostgreSQL both statements go
     in one round trip, and neither finds (nor locks) a bid that is not the user's: Bid.DoesNotExist. The user's
     roles are read with the bid and kept for the request (`roles_of`)."""
     if connection.vendor != "postgresql":
-        tender = _call_of_bid_lock_shared_with_rules(bid_id=bid_id, user=user)
+        tender = _tender_of_bid_lock_shared_with_rules(bid_id=bid_id, user=user)
         oldest_first = BidAttachment.objects.order_by("created_at", "id")
         bids = Bid.objects.select_for_update().prefetch_related(Prefetch("attachments", queryset=oldest_first))
         bid = bids.get(pk=bid_id)
         bid.tender = tender
         return tender, bid
-    (call_columns, call), (columns, row) = fetch_together(
-        (tender_rules_statement(_call_of_bid_sql()), [bid_id, user.pk]), (_bid_lock_sql(), [user.pk, bid_id, user.pk])
+    (tender_columns, tender_row), (columns, row) = fetch_together(
+        (tender_rules_statement(_tender_of_bid_sql()), [bid_id, user.pk]), (_bid_lock_sql(), [user.pk, bid_id, user.pk])
     )
-    if call is None or row is None:
+    if tender_row is None or row is None:
         raise Bid.DoesNotExist(bid_id)
     roles_remember(user, json_column(row[columns.index("memberships_json")]))
     bid = from_row(Bid, columns, row)
     attach_prefetched(bid, "attachments", from_json(BidAttachment, row[columns.index("attachments_json")]))
-    bid.tender = tender_from_rules_row(call_columns, call)
+    bid.tender = tender_from_rules_row(tender_columns, tender_row)
     return bid.tender, bid

@@ -42,7 +42,7 @@ from .content import (
 )
 from .models import AttachmentStatus, Bid, BidStatus, BidVersion
 from .sealing import canonical_json, seal
-from .selectors import bid_lock_with_call
+from .selectors import bid_lock_with_tender
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ def _submit(
 ) -> BidVersion:
     try:
         # The call locked (FOR SHARE) with its rules, then the bid (FOR UPDATE) with its attachments: one round trip.
-        tender, bid = bid_lock_with_call(bid_id=int(bid_id), user=actor)
+        tender, bid = bid_lock_with_tender(bid_id=int(bid_id), user=actor)
     except (Bid.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
     in_time = tender.accepts_bids_at(received_at)
@@ -360,7 +360,7 @@ def _write_submission(bid: Bid, version: BidVersion, event, message) -> None:
     message.args[0] = version.pk
 
 
-def submission_receipt(*, version_id: int, call_version: int | None = None) -> GeneratedDocument | None:
+def submission_receipt(*, version_id: int, tender_version: int | None = None) -> GeneratedDocument | None:
     """The receipt of a submission: its PDF queued, its e-mail to the organisation and to the person who
     submitted; then the submission's audit events are linked into the chain. Running it again adds nothing.
 
@@ -381,7 +381,7 @@ def submission_receipt(*, version_id: int, call_version: int | None = None) -> G
             .exists()
         )
         if stands:
-            receipt = _receipt_request(version, subject, call_version)
+            receipt = _receipt_request(version, subject, tender_version)
         else:
             # A receipt requested by an earlier run, while the version still stood, stays as it is.
             receipt = GeneratedDocument.objects.filter(kind=DocumentKind.RECEIPT, tender=bid.tender, subject=subject)
@@ -399,13 +399,13 @@ def submission_receipt(*, version_id: int, call_version: int | None = None) -> G
     return receipt
 
 
-def _receipt_request(version: BidVersion, subject: str, call_version: int | None) -> GeneratedDocument:
+def _receipt_request(version: BidVersion, subject: str, tender_version: int | None) -> GeneratedDocument:
     bid = version.bid
     receipt = document_request(
         kind=DocumentKind.RECEIPT,
         tender=bid.tender,
         actor=version.submitted_by,
-        version=call_version or bid.tender.version,
+        version=tender_version or bid.tender.version,
         subject=subject,
         provider=bid.provider,
         language=bid.provider.preferred_language,

@@ -19,8 +19,8 @@ def purge_abandoned_uploads() -> int:
     retry_backoff_max=300,
     max_retries=None,
 )
-def after_submit(version_id: int, call_version: int | None = None) -> None:
+def after_submit(version_id: int, tender_version: int | None = None) -> None:
     """What follows a submission, out of the deadline rush's request: the receipt, its e-mail, the audit chain."""
     from .services import submission_receipt
 
-    submission_receipt(version_id=version_id, call_version=call_version)
+    submission_receipt(version_id=version_id, tender_version=tender_version)

@@ -23,7 +23,7 @@ from procurement.api.views import (
     TenderNotificationsView,
 )
 from procurement.views import admin_sign_in
-from tenders.api.views import CallAlertViewSet, TenderViewSet
+from tenders.api.views import TenderAlertViewSet, TenderViewSet
 from tenders.portal import records as tender_records
 
 router = DefaultRouter()
@@ -33,7 +33,7 @@ router.register("tenders", TenderViewSet, basename="tender")
 router.register("bids", BidViewSet, basename="bid")
 router.register("documents", GeneratedDocumentViewSet, basename="document")
 router.register("notifications", NotificationViewSet, basename="notification")
-router.register("alerts", CallAlertViewSet, basename="alert")
+router.register("alerts", TenderAlertViewSet, basename="alert")
 router.register("audit/events", AuditEventViewSet, basename="audit-event")
 router.register("audit/security-events", SecurityEventViewSet, basename="security-event")
 

@@ -43,7 +43,7 @@ class BidOutcome:
     decided: bool = False  # the award decision was sent to the bidder
     interrupted: bool = False  # the whole call was interrupted by a decision sent to the bidder
     late: bool = False  # the bid was refused at the box for arriving after the deadline
-    call_reason: object = ""
+    tender_reason: object = ""
     lots: list[LotOutcome] = field(default_factory=list)
     # The PDFs the bidder may read about it: its own letter, the decision, the interruption decisions sent to it.
     letter: object = None
@@ -142,7 +142,7 @@ def bid_outcomes(*, user, bids: list[Bid]) -> dict[int, BidOutcome]:
             reason = in_section_language(interruption.reason, interruption.reason_sv)
             if interruption.lot_id is None:
                 outcome.interrupted = bid.tender.status in (TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL)
-                outcome.call_reason = format_lazy("{}: {}", interruption.get_kind_display(), reason)
+                outcome.tender_reason = format_lazy("{}: {}", interruption.get_kind_display(), reason)
                 targets = list(by_lot.values())
             else:
                 targets = [by_lot[interruption.lot_id]] if interruption.lot_id in by_lot else []

@@ -85,7 +85,7 @@ class Outcome:
 
 def run_service(
     form: forms.Form | None,
-    call: Callable[[], object],
+    action: Callable[[], object],
     *,
     children: tuple[str, ...] = (),
     place: Callable[[DomainError], object] | None = None,
@@ -100,7 +100,7 @@ def run_service(
     if form is not None and not form.is_valid():
         return Outcome(status=400)
     try:
-        return Outcome(result=call())
+        return Outcome(result=action())
     except (ValidationFailed, Conflict) as error:
         child_errors: dict[str, list[str]] = {}
         if place is not None:
@@ -110,10 +110,10 @@ def run_service(
         return Outcome(status=error.status_code, error=error, child_errors=child_errors)
 
 
-def run_and_tell(request: HttpRequest, call: Callable[[], object], message) -> Outcome:
+def run_and_tell(request: HttpRequest, action: Callable[[], object], message) -> Outcome:
     """A service run by a button of a page that is redirected to either way: done, `message` is shown (a callable is
     given the result); refused with a validation or a conflict, its reason is shown as an error instead."""
-    outcome = run_service(None, call)
+    outcome = run_service(None, action)
     if outcome.ok:
         done(request, message(outcome.result) if callable(message) else message)
     else:
@@ -129,12 +129,12 @@ class RefusedRead(Exception):
         self.response = response
 
 
-def read(call: Callable[[], T], *, refused: Callable[[DomainError], HttpResponse] | None = None) -> T:
+def read(action: Callable[[], T], *, refused: Callable[[DomainError], HttpResponse] | None = None) -> T:
     """The one way a portal view reads through a selector. A refusal is never discarded: without `refused` it
     propagates (the 403, 404 or 409 page); with it, a refusal other than NotFound answers the request with the page
     `refused(error)` (such as the panel's page that says how to get a seat on it)."""
     try:
-        return call()
+        return action()
     except NotFound:
         raise
     except DomainError as error:

@@ -23,7 +23,7 @@ def _moment(value):
     return parse_datetime(value) if isinstance(value, str) else value
 
 
-def _call_lot(lot: dict) -> dict:
+def _tender_lot(lot: dict) -> dict:
     """A lot of the snapshot with what a bidder reads: labels in the section's language, dates and numbers parsed."""
     start = lot.get("planned_start")
     return {
@@ -37,7 +37,7 @@ def _call_lot(lot: dict) -> dict:
     }
 
 
-def call_context(document: GeneratedDocument) -> dict:
+def tender_context(document: GeneratedDocument) -> dict:
     """The call as it stood in the version this document records, from the stored snapshot."""
     tender = document.tender
     version = TenderVersion.objects.select_related("created_by").get(tender=tender, number=document.version)
@@ -63,7 +63,7 @@ def call_context(document: GeneratedDocument) -> dict:
         "snapshot": snapshot,
         "timeline": timeline,
         "sections": sections,
-        "lots": [_call_lot(lot) for lot in snapshot["lots"]],
+        "lots": [_tender_lot(lot) for lot in snapshot["lots"]],
         "requirements": [
             {**r, "kind_label": SuitabilityKind(r["kind"]).label} for r in snapshot.get("requirements") or []
         ],
@@ -80,7 +80,7 @@ def call_context(document: GeneratedDocument) -> dict:
     }
 
 
-def call_filename(document: GeneratedDocument) -> tuple[list[str], int]:
+def tender_filename(document: GeneratedDocument) -> tuple[list[str], int]:
     """A call's document is named by its language as well: each language has its own."""
     return [document.language], document.version
 
@@ -95,7 +95,7 @@ def register() -> None:
     register_context(
         DocumentKind.CALL,
         template="documents/call.html",
-        builder=call_context,
+        builder=tender_context,
         version="call-2",
-        filename=call_filename,
+        filename=tender_filename,
     )

@@ -121,7 +121,7 @@ def _decide(
     return decision
 
 
-def call_interruption_record(*, actor, tender: Tender, kind: str, reason: str, reason_sv: str, status_before: str):
+def tender_interruption_record(*, actor, tender: Tender, kind: str, reason: str, reason_sv: str, status_before: str):
     """The decision of a published call cancelled or declared unsuccessful (its transition just run, the call
     locked): the awards of the lots not yet contracted are withdrawn, and the procedure report gets an edition."""
     withdrawn = False
@@ -222,11 +222,11 @@ def lot_interrupt(*, actor, tender_id: int, lot_number: int, reason: str, kind: 
             status_before=tender.status,
             award_withdrawn=withdrawn,
         )
-        _call_follows_lots(actor=actor, tender=tender)
+        _tender_follows_lots(actor=actor, tender=tender)
     return lot
 
 
-def _call_follows_lots(*, actor, tender: Tender) -> None:
+def _tender_follows_lots(*, actor, tender: Tender) -> None:
     """A call whose every lot is interrupted ends with them: unsuccessful when every lot was found so (and the call
     can be), cancelled otherwise. Each lot's decision was notified; the call's end needs no decision of its own."""
     lots = list(tender.lots.order_by("number"))

@@ -62,7 +62,7 @@ def swedish_missing(main: str, swedish: str) -> bool:
     return bool((main or "").strip()) and not (swedish or "").strip()
 
 
-def _call_texts(tender: Tender, *, full: bool) -> list[MissingText]:
+def _tender_texts(tender: Tender, *, full: bool) -> list[MissingText]:
     """The call's own texts; `full`: also those only the call shows (description, guidance, evidence)."""
     found = []
     if swedish_missing(tender.title_fi or "-", tender.title_sv):
@@ -115,8 +115,8 @@ def swedish_texts_missing(tender: Tender, *, stage: str) -> list[MissingText]:
     if not is_bilingual(tender):
         return []
     if Stage(stage) == Stage.CALL:
-        return _call_texts(tender, full=True)
-    return _call_texts(tender, full=False) + [text for texts in asks.decision_texts for text in texts(tender)]
+        return _tender_texts(tender, full=True)
+    return _tender_texts(tender, full=False) + [text for texts in asks.decision_texts for text in texts(tender)]
 
 
 REFUSAL = _(

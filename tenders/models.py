@@ -624,21 +624,21 @@ class TenderVersion(models.Model):
         return f"{self.tender_id} v{self.number}"
 
 
-class CallDocumentKind(models.TextChoices):
+class TenderDocumentKind(models.TextChoices):
     SERVICE_DESCRIPTION = "service_description", _("Service description")
     CONTRACT_DRAFT = "contract_draft", _("Contract draft")
     PRICE_FORM = "price_form", _("Price form")
     OTHER = "other", _("Other document")
 
 
-class CallDocument(models.Model):
+class TenderDocument(models.Model):
     """A file of the call itself (service description, contract draft, price form), uploaded by an officer.
 
     Versioned with the call: a corrigendum that replaces a published file keeps the old row, withdrawn in the
     call's new version, and links the new row to it; before publication a file is simply replaced or removed."""
 
-    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="call_documents")
-    kind = models.CharField(_("kind"), max_length=30, choices=CallDocumentKind.choices)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="tender_documents")
+    kind = models.CharField(_("kind"), max_length=30, choices=TenderDocumentKind.choices)
     title_fi = models.CharField(_("title in Finnish"), max_length=300, blank=True)
     title_sv = models.CharField(_("title in Swedish"), max_length=300, blank=True)
     file = models.FileField(upload_to="call-documents/%Y/%m/")
@@ -689,7 +689,7 @@ class TenderInterest(models.Model):
         return f"{self.provider_id} → {self.tender_id}"
 
 
-class CallAlert(models.Model):
+class TenderAlert(models.Model):
     """A provider's standing interest: it is told of every new call whose CPV codes (and authority) match."""
 
     provider = models.ForeignKey("procurement.ProviderOrganisation", on_delete=models.CASCADE, related_name="alerts")

@@ -21,12 +21,10 @@ from procurement.periods import HELSINKI
 from procurement.rules import rules_for_tender
 
 from . import asks
-from .call_documents import CallFileChange, call_documents_amend, stored_files_cleanup
 from .cpv import is_known_cpv
 from .languages import Stage, swedish_reason_check, swedish_texts_check
 from .models import (
     AnswerBulletin,
-    CallAlert,
     InterruptionKind,
     Lot,
     PricingUnit,
@@ -34,6 +32,7 @@ from .models import (
     Question,
     SuitabilityRequirement,
     Tender,
+    TenderAlert,
     TenderInterest,
     TenderStatus,
     TenderVersion,
@@ -43,6 +42,7 @@ from .models import (
 )
 from .rules_check import tender_findings
 from .selectors import tender_get
+from .tender_documents import TenderFileChange, stored_files_cleanup, tender_documents_amend
 from .timers import tender_timers_clear, tender_timers_schedule
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
@@ -158,7 +158,7 @@ def _check_children(fields: dict, children: dict[str, list[dict]], errors: dict[
         errors["max_lots_per_provider"] = _error("too_many", _("The call has fewer lots than that."))
 
 
-def _check_call(*, authority: ContractingAuthority, fields: dict, children: dict[str, list[dict]]) -> None:
+def _check_tender(*, authority: ContractingAuthority, fields: dict, children: dict[str, list[dict]]) -> None:
     """Every rule a draft must meet; raises one ValidationFailed with all the field errors."""
     errors: dict[str, list] = {}
 
@@ -343,7 +343,7 @@ def tender_transition_check(*, actor, tender_id, action: str) -> None:
     transition_permission_check(obj=tender, action=action, actor=actor)
 
 
-def provider_call_check(*, actor, tender_id, refusal) -> None:
+def provider_tender_check(*, actor, tender_id, refusal) -> None:
     """What only a training provider does on a call it sees (asks a question, follows it): 403 with `refusal`
     for everyone else, 404 for a call the provider does not see."""
     if not roles_of(actor).provider_of:
@@ -373,7 +373,7 @@ def tender_create(
     fields.setdefault("cpv_main", Tender._meta.get_field("cpv_main").default)
     fields.setdefault("exclusion_grounds", list(EXCLUSION_CODES))
     children = {key: children.get(key) or [] for key in CHILDREN}
-    _check_call(authority=authority, fields=fields, children=children)
+    _check_tender(authority=authority, fields=fields, children=children)
     with transaction.atomic():
         tender = Tender.objects.create(authority=authority, created_by=actor, **fields)
         if co_purchasers:
@@ -400,7 +400,7 @@ def tender_update(
             )
         before = _snapshot(tender)
         merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-        _check_call(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
+        _check_tender(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
         for name, value in fields.items():
             setattr(tender, name, value)
         tender.save()
@@ -415,7 +415,7 @@ def _ensure_publishable(tender: Tender) -> None:
     children = _children(tender)
     if not children["lots"]:
         raise ValidationFailed(errors={"lots": _error("no_lots", _("A call needs at least one lot."))})
-    _check_call(
+    _check_tender(
         authority=tender.authority,
         fields={name: getattr(tender, name) for name in EDITABLE_FIELDS},
         children=children,
@@ -498,7 +498,7 @@ def tender_publish(*, actor, tender_id: int) -> Tender:
 
 def _alert_followers(tender: Tender) -> int:
     """Providers whose alerts match the new call are told of it."""
-    matching = {alert.provider_id for alert in CallAlert.objects.all() if alert.matches(tender)}
+    matching = {alert.provider_id for alert in TenderAlert.objects.all() if alert.matches(tender)}
     return notify(
         kind="tender.published",
         key=f"tender:{tender.pk}",
@@ -602,13 +602,13 @@ def tender_cancel(*, actor, tender_id: int, reason: str, reason_sv: str = "") ->
     (`tenders.interruption`): its PDF with the redress goes to every provider concerned (the bidders, and before the
     opening every provider with a draft or that follows the call). Refused once a lot's contract is signed; the
     awards of the lots not yet contracted are withdrawn. A draft never published needs no decision."""
-    return _call_interrupt(actor, tender_id, InterruptionKind.CALL_CANCELLED, reason, reason_sv)
+    return _tender_interrupt(actor, tender_id, InterruptionKind.CALL_CANCELLED, reason, reason_sv)
 
 
 def tender_declare_unsuccessful(*, actor, tender_id: int, reason: str, reason_sv: str = "") -> Tender:
     """No bids, or none acceptable: a decision with its reason and the redress, notified to the bidders (before the
     opening, when no bid came, to every provider with a draft or that follows the call)."""
-    return _call_interrupt(actor, tender_id, InterruptionKind.CALL_UNSUCCESSFUL, reason, reason_sv)
+    return _tender_interrupt(actor, tender_id, InterruptionKind.CALL_UNSUCCESSFUL, reason, reason_sv)
 
 
 # The transition that interrupts a whole call, by the kind of its decision.
@@ -618,10 +618,10 @@ CALL_INTERRUPTIONS = {
 }
 
 
-def _call_interrupt(actor, tender_id: int, kind: str, reason: str, reason_sv: str) -> Tender:
+def _tender_interrupt(actor, tender_id: int, kind: str, reason: str, reason_sv: str) -> Tender:
     """The call cancelled or declared unsuccessful by its reasoned transition, with the decision that interrupts it
     (a draft never published is cancelled without one; a call is declared unsuccessful only once published)."""
-    from .interruption import call_interruption_record
+    from .interruption import tender_interruption_record
 
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
@@ -629,7 +629,7 @@ def _call_interrupt(actor, tender_id: int, kind: str, reason: str, reason_sv: st
         _reasoned(actor, tender_id, CALL_INTERRUPTIONS[kind], reason, text_sv=reason_sv, tender=tender)
         tender_timers_clear(tender)
         if kind == InterruptionKind.CALL_UNSUCCESSFUL or tender.published_at is not None:
-            call_interruption_record(
+            tender_interruption_record(
                 actor=actor,
                 tender=tender,
                 kind=kind,
@@ -917,7 +917,7 @@ def _amend_changes_apply(
             errors={"submission_deadline": _error("deadline_in_past", _("The tender deadline must be in the future."))}
         )
     merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-    _check_call(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
+    _check_tender(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
     for name, value in fields.items():
         setattr(tender, name, value)
     errors, _warnings = tender_findings(tender)
@@ -1010,7 +1010,7 @@ def tender_amend(
     affects_bids: bool | None = None,
     affects_bids_reason: str = "",
     confirm_shorter_deadline: bool = False,
-    call_files: list[CallFileChange] | None = None,
+    tender_files: list[TenderFileChange] | None = None,
 ) -> Tender:
     """A corrigendum: a new numbered version of a published call, announced to every interested provider.
 
@@ -1031,8 +1031,8 @@ def tender_amend(
         )
         after = _snapshot(tender)
         changed = [key for key in after if after[key] != before[key]]
-        files_changed = call_documents_amend(
-            actor=actor, tender=tender, changes=call_files or [], version=tender.version + 1
+        files_changed = tender_documents_amend(
+            actor=actor, tender=tender, changes=tender_files or [], version=tender.version + 1
         )
         if files_changed:
             changed.append("call_documents")
@@ -1123,7 +1123,9 @@ def lot_declare_unsuccessful(*, actor, tender_id: int, lot_number: int, reason: 
     )
 
 
-def call_alert_create(*, actor, provider_id: int, cpv_prefix: str = "", authority_id: int | None = None) -> CallAlert:
+def tender_alert_create(
+    *, actor, provider_id: int, cpv_prefix: str = "", authority_id: int | None = None
+) -> TenderAlert:
     """A provider asks to be told of new calls whose CPV code begins with the prefix (and of one authority)."""
     if provider_id not in roles_of(actor).provider_of:
         raise NotFound()
@@ -1135,9 +1137,9 @@ def call_alert_create(*, actor, provider_id: int, cpv_prefix: str = "", authorit
     if authority_id is not None and not ContractingAuthority.objects.filter(pk=authority_id).exists():
         raise ValidationFailed(errors={"authority": _error("invalid_choice", _("Choose a contracting authority."))})
     with transaction.atomic():
-        if CallAlert.objects.filter(provider_id=provider_id, cpv_prefix=prefix, authority_id=authority_id).exists():
+        if TenderAlert.objects.filter(provider_id=provider_id, cpv_prefix=prefix, authority_id=authority_id).exists():
             raise Conflict(_("This alert exists already."), code="duplicate")
-        alert = CallAlert.objects.create(
+        alert = TenderAlert.objects.create(
             provider_id=provider_id, cpv_prefix=prefix, authority_id=authority_id, created_by=actor
         )
         audit_record(
@@ -1146,9 +1148,9 @@ def call_alert_create(*, actor, provider_id: int, cpv_prefix: str = "", authorit
     return alert
 
 
-def call_alert_delete(*, actor, alert_id: int) -> None:
+def tender_alert_delete(*, actor, alert_id: int) -> None:
     with transaction.atomic():
-        alert = CallAlert.objects.filter(pk=alert_id, provider_id__in=roles_of(actor).provider_of).first()
+        alert = TenderAlert.objects.filter(pk=alert_id, provider_id__in=roles_of(actor).provider_of).first()
         if alert is None:
             raise NotFound()
         audit_record(action="alert.delete", actor=actor, obj=alert)

@@ -82,13 +82,15 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
 
     # and two providers submit their bids
     bids = {}
-    call = response.json()
+    published = response.json()
     for client, price, name in ((pekka, "9000.00", "Pekka"), (paula, "10000.00", "Paula")):
         bid = {
             "tender": tender_id,
             "lot_offers": [{"lot": lot_id, "unit_price": price, "vat_rate": "0"}],
-            "quality_answers": [{"criterion": c["id"], "text": "Suunnitelma liitteenä."} for c in call["criteria"]],
-            "exclusion_declaration": dict.fromkeys(call["exclusion_grounds"], False),
+            "quality_answers": [
+                {"criterion": c["id"], "text": "Suunnitelma liitteenä."} for c in published["criteria"]
+            ],
+            "exclusion_declaration": dict.fromkeys(published["exclusion_grounds"], False),
             "contact": {"name": name, "email": f"{name.lower()}@provider.example"},
         }
         response = client.post("/api/v1/bids/", bid, format="json")

@@ -14,11 +14,11 @@ from documents.models import GeneratedDocument
 from procurement.audit import audit_record
 from procurement.models import Notification
 from tenders.models import (
-    CallAlert,
     Lot,
     QualityCriterion,
     Question,
     Tender,
+    TenderAlert,
     TenderInterest,
     TenderStatus,
     TenderVersion,
@@ -115,8 +115,8 @@ def _setup_audit(ctx, n):
 
 
 def _setup_alerts(ctx, n):
-    CallAlert.objects.bulk_create(
-        CallAlert(provider=ctx["provider"], cpv_prefix=str(80000 + i), created_by=ctx["member"]) for i in range(n)
+    TenderAlert.objects.bulk_create(
+        TenderAlert(provider=ctx["provider"], cpv_prefix=str(80000 + i), created_by=ctx["member"]) for i in range(n)
     )
     return ctx["member"], "/api/v1/alerts/?limit=1000"
 
@@ -205,29 +205,29 @@ def test_queries_do_not_grow_with_the_rows(case, client_for, django_db_blocker):
     assert counts[0] == counts[1], f"{case}: {counts[0]} queries for 10 rows, {counts[1]} for 500"
 
 
-def _calls_waiting(authority, author, other, n) -> list[Tender]:
+def _tenders_waiting(authority, author, other, n) -> list[Tender]:
     """n calls in each state that holds a task: sent for approval, returned, approved, with a new question, closed
     with an opening to confirm, evaluated with a proposal to decide; the other officer sits undeclared on a panel."""
     from evaluation.models import AwardProposal, OpeningRequest, PanelMember
 
     now = timezone.now()
-    calls = {}
+    by_state = {}
     for state in ("pending_approval", "draft", "approved", "published", "closed", "evaluated"):
-        calls[state] = _tenders(authority, author, n)
-        Tender.objects.filter(pk__in=[t.pk for t in calls[state]]).update(
+        by_state[state] = _tenders(authority, author, n)
+        Tender.objects.filter(pk__in=[t.pk for t in by_state[state]]).update(
             status=state, submitted_for_approval_by=author, submitted_for_approval_at=now
         )
     Question.objects.bulk_create(
         Question(tender=t, number=1, provider=factories.ProviderFactory(), asked_by=author, text="?")
-        for t in calls["published"]
+        for t in by_state["published"]
     )
     OpeningRequest.objects.bulk_create(
         OpeningRequest(tender=t, requested_by=author, expires_at=now + timezone.timedelta(minutes=30))
-        for t in calls["closed"]
+        for t in by_state["closed"]
     )
-    AwardProposal.objects.bulk_create(AwardProposal(tender=t, proposed_by=author) for t in calls["evaluated"])
-    PanelMember.objects.bulk_create(PanelMember(tender=t, user=other, added_by=author) for t in calls["published"])
-    return [t for ts in calls.values() for t in ts]
+    AwardProposal.objects.bulk_create(AwardProposal(tender=t, proposed_by=author) for t in by_state["evaluated"])
+    PanelMember.objects.bulk_create(PanelMember(tender=t, user=other, added_by=author) for t in by_state["published"])
+    return [t for ts in by_state.values() for t in ts]
 
 
 def test_the_task_list_queries_do_not_grow_with_the_calls():
@@ -238,7 +238,7 @@ def test_the_task_list_queries_do_not_grow_with_the_calls():
     for n in (2, 40):
         authority = factories.AuthorityFactory()
         author, other = factories.officer_of(authority), factories.officer_of(authority)
-        _calls_waiting(authority, author, other, n)
+        _tenders_waiting(authority, author, other, n)
         tasks_for(User.objects.get(pk=other.pk))  # warm the per-process caches (content types, translations)
         user = User.objects.get(pk=other.pk)  # a fresh user: its roles are read again, as in a request
         with CaptureQueriesContext(connection) as captured:

@@ -293,7 +293,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "procurement.models.DeliveryStatus",
         "LiabilityDocumentKindEnum": "evaluation.models.LiabilityDocumentKind",
         "RoleEnum": "procurement.models.Role",
-        "CallDocumentKindEnum": "tenders.models.CallDocumentKind",
+        "CallDocumentKindEnum": "tenders.models.TenderDocumentKind",
     },
 }
 

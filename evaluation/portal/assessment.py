@@ -16,7 +16,7 @@ from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.portal import done, error_messages, place_errors, read, run_service
 from tenders.languages import Stage, is_bilingual, swedish_texts_missing
 from tenders.models import LotStatus, TenderStatus
-from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
+from tenders.portal.officer_common import may_act_as_officer, our_tender, tender_nav
 
 from ..models import QualityScore
 from ..qualification import (
@@ -35,13 +35,13 @@ GROUND_LABELS = {g.code: g.label for g in EXCLUSION_GROUNDS}
 
 def _blocked(request, tender, error, current):
     """The panel's pages need a seat on the panel and a clean declaration: say so, with the way there."""
-    context = {"tender": tender, "call_nav": call_nav(request, tender, current), "error": error}
+    context = {"tender": tender, "call_nav": tender_nav(request, tender, current), "error": error}
     return render(request, "evaluation/portal/blocked.html", context, status=error.status_code)
 
 
-def _panel_read(request, tender, current, call):
+def _panel_read(request, tender, current, action):
     """A read of the panel's pages (`read`): refused, the page is the one that says why (`_blocked`)."""
-    return read(call, refused=lambda error: _blocked(request, tender, error, current))
+    return read(action, refused=lambda error: _blocked(request, tender, error, current))
 
 
 def _rows_given(form, collect, missing) -> list[dict]:
@@ -237,7 +237,7 @@ def qualification(request, pk: int):
     qualified, failed, missing = qualification_state(tender)
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:qualification"),
+        "call_nav": tender_nav(request, tender, "evaluation:qualification"),
         "form": form,
         "rows": rows,
         "editable": tender.status == TenderStatus.OPENED,
@@ -371,7 +371,7 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
         row["public_reason_sv"] = form[f"public_reason_sv_{row['key']}"] if form.bilingual else None
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:scores"),
+        "call_nav": tender_nav(request, tender, "evaluation:scores"),
         "form": form,
         "rows": rows,
         "not_compared": [{"bid": b, "failed": b.pk in failed} for b in not_compared],

@@ -13,7 +13,7 @@ from procurement.access import roles_of
 from procurement.portal import done, run_service
 from tenders.languages import Stage, swedish_texts_missing
 from tenders.models import TenderStatus, may_decide
-from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
+from tenders.portal.officer_common import may_act_as_officer, our_tender, tender_nav
 
 from .. import contracts as contract_services
 from ..draws import tie_draw_confirm, tie_draw_start, tie_draw_verify, ties_needing_draw
@@ -76,7 +76,7 @@ def _results_page(request, tender, *, form=None, error=None, status=200):
             group["needs_draw"] = group["lot"].pk in needs_draw
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:results"),
+        "call_nav": tender_nav(request, tender, "evaluation:results"),
         "lots": lots,
         "xlsx_url": f"/api/v1/tenders/{tender.pk}/results/xlsx/",
         "proposal": AwardProposal.objects.filter(tender=tender).select_related("proposed_by").first(),
@@ -234,7 +234,7 @@ def _decision_page(request, tender, *, bound=None, error=None, status=200):
     )
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:decision"),
+        "call_nav": tender_nav(request, tender, "evaluation:decision"),
         "proposal": proposal,
         "proposed": _winner_names(tender, proposal),
         "decision": decision,
@@ -265,13 +265,13 @@ def decide(request, pk: int):
     return _decision_page(request, tender, error=outcome.error, status=outcome.status)
 
 
-def _contract_action(request, pk: int, contract_id: int, kind: str, call, message, prefix=None, key=None):
+def _contract_action(request, pk: int, contract_id: int, kind: str, action, message, prefix=None, key=None):
     tender = our_tender(request, pk)
     # Before the form is read: 404 for a contract the user does not see, 403 to the authority's other readers.
     contract_services.contract_officer_check(actor=request.user, contract_id=contract_id)
     form_class = AppealResolveForm if kind == "resolve" else CONTRACT_FORMS[kind]
     form = form_class(request.POST, prefix=prefix or f"{kind}-{contract_id}")
-    outcome = run_service(form, lambda: call(form.cleaned_data))
+    outcome = run_service(form, lambda: action(form.cleaned_data))
     if outcome.ok:
         done(request, message(outcome.result) if callable(message) else message)
         return redirect("evaluation:decision", tender.pk)

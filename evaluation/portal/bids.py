@@ -13,7 +13,7 @@ from bids.models import AttachmentStatus, Bid, LotOffer
 from bids.selectors import tender_bids
 from procurement.errors import NotFound
 from procurement.exclusion import EXCLUSION_GROUNDS
-from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
+from tenders.portal.officer_common import may_act_as_officer, our_tender, tender_nav
 
 from ..archive import tender_bids_archive
 from .assessment import _panel_read
@@ -97,7 +97,7 @@ def bids(request, pk: int, lot_number: int | None = None):
     ]
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:bids"),
+        "call_nav": tender_nav(request, tender, "evaluation:bids"),
         "lots": lots,
         "lot": lot,
         "entries": entries,

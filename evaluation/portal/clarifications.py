@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus, LotOffer
 from tenders.models import TenderStatus
-from tenders.portal.officer_common import HelsinkiDateTimeField, call_nav, our_tender
+from tenders.portal.officer_common import HelsinkiDateTimeField, our_tender, tender_nav
 
 from ..clarifications import panel_work_check, provider_request_create
 from ..models import ProviderRequest
@@ -97,7 +97,7 @@ def requests(request, pk: int):
         rows.append({"request": sent_request, "state": state, "state_label": label})
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:requests"),
+        "call_nav": tender_nav(request, tender, "evaluation:requests"),
         "rows": rows,
         "form": form,
         "editable": tender.status == TenderStatus.OPENED and bool(bids),

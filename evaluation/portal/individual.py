@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.access import roles_of
 from procurement.portal import done, run_service
 from tenders.models import TenderStatus
-from tenders.portal.officer_common import call_nav, our_tender
+from tenders.portal.officer_common import our_tender, tender_nav
 
 from ..selectors import individual_scores_of_tender
 from ..services import quality_scores_check, quality_scores_record
@@ -38,7 +38,7 @@ def _page(request, tender, rows, scores, form, status=200):
         row["by_evaluator"] = [by_key.get((*key, e.pk)) for e in evaluators]
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:individual_scores"),
+        "call_nav": tender_nav(request, tender, "evaluation:individual_scores"),
         "form": form,
         "rows": rows,
         # An auditor reads, and records nothing.

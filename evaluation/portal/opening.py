@@ -12,7 +12,7 @@ from documents.models import DocumentKind
 from documents.services import documents_visible_to
 from procurement.models import Membership, Role
 from procurement.portal import done, read, run_service
-from tenders.portal.officer_common import call_nav, may_act_as_officer, our_tender
+from tenders.portal.officer_common import may_act_as_officer, our_tender, tender_nav
 
 from ..panel import panel_add, panel_add_check, panel_declare, panel_declare_check
 from ..selectors import panel_of
@@ -28,7 +28,7 @@ def _opening_page(request, tender, *, error=None, status=200):
         bid_count = read(lambda: tender_bid_count(user=request.user, tender_id=tender.pk))
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:opening"),
+        "call_nav": tender_nav(request, tender, "evaluation:opening"),
         "latest": latest,
         "pending": pending,
         "requested_by_me": pending is not None and pending.requested_by_id == request.user.pk,
@@ -100,7 +100,7 @@ def _panel_page(request, tender, *, add_form=None, declaration_form=None, status
     mine = next((m for m in members if m.user_id == request.user.pk), None)
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:panel"),
+        "call_nav": tender_nav(request, tender, "evaluation:panel"),
         "members": members,
         "mine": mine,
         "is_officer": may_act_as_officer(request, tender),

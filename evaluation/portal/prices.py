@@ -12,7 +12,7 @@ from bids.models import BidStatus, LotOffer
 from procurement.portal import done, run_service
 from tenders.languages import is_bilingual
 from tenders.models import LotStatus, TenderStatus
-from tenders.portal.officer_common import HelsinkiDateTimeField, call_nav, our_tender
+from tenders.portal.officer_common import HelsinkiDateTimeField, our_tender, tender_nav
 
 from ..clarifications import (
     abnormally_low_offers,
@@ -225,7 +225,7 @@ def prices(request, pk: int):
         return redirect("evaluation:prices", tender.pk)
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "evaluation:prices"),
+        "call_nav": tender_nav(request, tender, "evaluation:prices"),
         "rows": rows,
         "ask": ask,
         "reject": reject,

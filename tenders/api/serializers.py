@@ -14,7 +14,7 @@ from procurement.models import ContractingAuthority, Language
 from procurement.walltime import HelsinkiDateTimeField
 
 from ..cpv import cpv_name
-from ..models import CallDocument, CallDocumentKind, Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
+from ..models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender, TenderDocument, TenderDocumentKind
 from ..rules_check import regime_overview, tender_findings
 from ..services import AMENDABLE_FIELDS, EDITABLE_FIELDS, LOT_FIELDS
 
@@ -245,12 +245,12 @@ class AnswersPublishSerializer(serializers.Serializer):
     late_answer_reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class CallFileChangeSerializer(serializers.Serializer):
+class TenderFileChangeSerializer(serializers.Serializer):
     """One change of the call's files in a corrigendum; the file's content in base64."""
 
     action = serializers.ChoiceField(choices=["add", "replace", "remove"])
     document_id = serializers.IntegerField(required=False, min_value=1)
-    kind = serializers.ChoiceField(choices=CallDocumentKind.choices, required=False)
+    kind = serializers.ChoiceField(choices=TenderDocumentKind.choices, required=False)
     title_fi = serializers.CharField(max_length=300, required=False, allow_blank=True)
     title_sv = serializers.CharField(max_length=300, required=False, allow_blank=True)
     filename = serializers.CharField(max_length=400, required=False)
@@ -283,7 +283,7 @@ class AmendSerializer(TenderSerializer):
     affects_bids = serializers.BooleanField(required=False, allow_null=True, default=None)
     affects_bids_reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     confirm_shorter_deadline = serializers.BooleanField(required=False, default=False)
-    call_files = CallFileChangeSerializer(many=True, required=False)
+    call_files = TenderFileChangeSerializer(many=True, required=False)
 
     class Meta(TenderSerializer.Meta):
         fields = [
@@ -320,14 +320,14 @@ class InterestSerializer(serializers.Serializer):
     following = serializers.BooleanField()
 
 
-class CallDocumentSerializer(serializers.ModelSerializer):
+class TenderDocumentSerializer(serializers.ModelSerializer):
     """A file of the call: current (`withdrawn_in_version` null) or withdrawn by a corrigendum."""
 
     replaces = serializers.PrimaryKeyRelatedField(read_only=True)
     download = serializers.SerializerMethodField()
 
     class Meta:
-        model = CallDocument
+        model = TenderDocument
         fields = [
             "id",
             "kind",
@@ -350,8 +350,8 @@ class CallDocumentSerializer(serializers.ModelSerializer):
         return f"/api/v1/tenders/{document.tender_id}/call-files/{document.pk}/"
 
 
-class CallDocumentUploadSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CallDocumentKind.choices, required=False)
+class TenderDocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TenderDocumentKind.choices, required=False)
     title_fi = serializers.CharField(max_length=300, required=False, allow_blank=True)
     title_sv = serializers.CharField(max_length=300, required=False, allow_blank=True)
     file = serializers.FileField(max_length=400, allow_empty_file=True)

@@ -17,15 +17,13 @@ from procurement.api.schema import ErrorSerializer
 from procurement.middleware import received_at
 from procurement.models import ProviderOrganisation
 
-from .. import call_documents, selectors, services
-from ..call_documents import CallFileChange, Upload
-from ..models import CallAlert, Tender, TenderStatus
+from .. import selectors, services, tender_documents
+from ..models import Tender, TenderAlert, TenderStatus
+from ..tender_documents import TenderFileChange, Upload
 from .serializers import (
     AmendSerializer,
     AnswerSerializer,
     AnswersPublishSerializer,
-    CallDocumentSerializer,
-    CallDocumentUploadSerializer,
     CommentSerializer,
     FollowSerializer,
     InterestSerializer,
@@ -34,6 +32,8 @@ from .serializers import (
     QuestionForAuthoritySerializer,
     QuestionSerializer,
     TenderDetailSerializer,
+    TenderDocumentSerializer,
+    TenderDocumentUploadSerializer,
     TenderSerializer,
     TenderVersionSerializer,
 )
@@ -214,7 +214,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get", "post"])
     def questions(self, request, pk=None):
         if request.method == "POST":
-            services.provider_call_check(actor=request.user, tender_id=pk, refusal=services.ASK_REFUSAL)
+            services.provider_tender_check(actor=request.user, tender_id=pk, refusal=services.ASK_REFUSAL)
             serializer = QuestionAskSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             question = services.question_ask(
@@ -273,8 +273,8 @@ class TenderViewSet(viewsets.ModelViewSet):
         affects_bids = data.pop("affects_bids", None)
         affects_bids_reason = data.pop("affects_bids_reason", "")
         confirm = data.pop("confirm_shorter_deadline", False)
-        call_files = [
-            CallFileChange(
+        tender_files = [
+            TenderFileChange(
                 action=change["action"],
                 document_id=change.get("document_id"),
                 kind=change.get("kind", ""),
@@ -295,26 +295,26 @@ class TenderViewSet(viewsets.ModelViewSet):
                 affects_bids=affects_bids,
                 affects_bids_reason=affects_bids_reason,
                 confirm_shorter_deadline=confirm,
-                call_files=call_files,
+                tender_files=tender_files,
             )
         )
 
     # --- the call's own files ---------------------------------------------------------------
 
     @extend_schema(
-        methods=["GET"], responses=CallDocumentSerializer(many=True), description="The call's files, withdrawn too."
+        methods=["GET"], responses=TenderDocumentSerializer(many=True), description="The call's files, withdrawn too."
     )
-    @extend_schema(methods=["POST"], request=CallDocumentUploadSerializer, responses=CallDocumentSerializer)
+    @extend_schema(methods=["POST"], request=TenderDocumentUploadSerializer, responses=TenderDocumentSerializer)
     @action(detail=True, methods=["get", "post"], url_path="call-files", parser_classes=[MultiPartParser, FormParser])
-    def call_files(self, request, pk=None):
+    def tender_files(self, request, pk=None):
         if request.method == "GET":
-            documents = call_documents.call_documents_for(user=request.user, tender_id=pk, include_withdrawn=True)
-            return Response(CallDocumentSerializer(documents, many=True).data)
-        call_documents.call_document_change_check(actor=request.user, tender_id=pk)
-        serializer = CallDocumentUploadSerializer(data=request.data)
+            documents = tender_documents.tender_documents_for(user=request.user, tender_id=pk, include_withdrawn=True)
+            return Response(TenderDocumentSerializer(documents, many=True).data)
+        tender_documents.tender_document_change_check(actor=request.user, tender_id=pk)
+        serializer = TenderDocumentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        document = call_documents.call_document_add(
+        document = tender_documents.tender_document_add(
             actor=request.user,
             tender_id=pk,
             kind=data.get("kind", ""),
@@ -322,30 +322,30 @@ class TenderViewSet(viewsets.ModelViewSet):
             title_sv=data.get("title_sv", ""),
             upload=Upload(data["file"].name, data["file"].read()),
         )
-        return Response(CallDocumentSerializer(document).data, status=201)
+        return Response(TenderDocumentSerializer(document).data, status=201)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"call-files/(?P<call_file_id>\d+)")
-    def call_file(self, request, pk=None, call_file_id=None):
-        from ..portal.call_files import call_file_response
+    def tender_file(self, request, pk=None, call_file_id=None):
+        from ..portal.tender_files import tender_file_response
 
-        return call_file_response(
-            call_documents.call_document_get(user=request.user, tender_id=pk, document_id=call_file_id)
+        return tender_file_response(
+            tender_documents.tender_document_get(user=request.user, tender_id=pk, document_id=call_file_id)
         )
 
-    @extend_schema(request=CallDocumentUploadSerializer, responses=CallDocumentSerializer)
+    @extend_schema(request=TenderDocumentUploadSerializer, responses=TenderDocumentSerializer)
     @action(
         detail=True,
         methods=["post"],
         url_path=r"call-files/(?P<call_file_id>\d+)/replace",
         parser_classes=[MultiPartParser, FormParser],
     )
-    def call_file_replace(self, request, pk=None, call_file_id=None):
-        call_documents.call_document_change_check(actor=request.user, tender_id=pk)
-        serializer = CallDocumentUploadSerializer(data=request.data)
+    def tender_file_replace(self, request, pk=None, call_file_id=None):
+        tender_documents.tender_document_change_check(actor=request.user, tender_id=pk)
+        serializer = TenderDocumentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        document = call_documents.call_document_replace(
+        document = tender_documents.tender_document_replace(
             actor=request.user,
             tender_id=pk,
             document_id=call_file_id,
@@ -353,13 +353,13 @@ class TenderViewSet(viewsets.ModelViewSet):
             title_sv=data.get("title_sv"),
             upload=Upload(data["file"].name, data["file"].read()),
         )
-        return Response(CallDocumentSerializer(document).data, status=201)
+        return Response(TenderDocumentSerializer(document).data, status=201)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"], url_path=r"call-files/(?P<call_file_id>\d+)/remove")
-    def call_file_remove(self, request, pk=None, call_file_id=None):
-        call_documents.call_document_change_check(actor=request.user, tender_id=pk)
-        call_documents.call_document_remove(actor=request.user, tender_id=pk, document_id=call_file_id)
+    def tender_file_remove(self, request, pk=None, call_file_id=None):
+        tender_documents.tender_document_change_check(actor=request.user, tender_id=pk)
+        tender_documents.tender_document_remove(actor=request.user, tender_id=pk, document_id=call_file_id)
         return Response(status=204)
 
     @extend_schema(responses=TenderVersionSerializer(many=True))
@@ -371,7 +371,7 @@ class TenderViewSet(viewsets.ModelViewSet):
     @extend_schema(request=FollowSerializer, responses=InterestSerializer)
     @action(detail=True, methods=["post"])
     def follow(self, request, pk=None):
-        services.provider_call_check(actor=request.user, tender_id=pk, refusal=services.FOLLOW_REFUSAL)
+        services.provider_tender_check(actor=request.user, tender_id=pk, refusal=services.FOLLOW_REFUSAL)
         serializer = FollowSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         interest = services.tender_follow(actor=request.user, tender_id=pk, **serializer.validated_data)
@@ -403,7 +403,7 @@ class TenderViewSet(viewsets.ModelViewSet):
         return self._render(selectors.tender_get(user=request.user, tender_id=pk))
 
 
-class CallAlertSerializer(serializers.ModelSerializer):
+class TenderAlertSerializer(serializers.ModelSerializer):
     """An alert as read, and the body that asks for one: its rules (a CPV prefix of digits, one alert per match)
     are call_alert_create's, as in the portal, so that a duplicate is its 409 `duplicate` here too."""
 
@@ -411,7 +411,7 @@ class CallAlertSerializer(serializers.ModelSerializer):
     cpv_prefix = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
 
     class Meta:
-        model = CallAlert
+        model = TenderAlert
         fields = ["id", "provider", "cpv_prefix", "authority", "created_at"]
         read_only_fields = ["id", "created_at"]
         validators = []  # one alert per match is call_alert_create's rule (409 `duplicate`), not a 400 here
@@ -427,23 +427,23 @@ class CallAlertSerializer(serializers.ModelSerializer):
         return fields
 
 
-class CallAlertViewSet(
+class TenderAlertViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
     """A provider's alerts: it is told of every new call whose CPV codes (and authority) match."""
 
-    serializer_class = CallAlertSerializer
-    queryset = CallAlert.objects.none()
+    serializer_class = TenderAlertSerializer
+    queryset = TenderAlert.objects.none()
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return CallAlert.objects.none()
-        return CallAlert.objects.filter(provider_id__in=roles_of(self.request.user).provider_of).order_by("pk")
+            return TenderAlert.objects.none()
+        return TenderAlert.objects.filter(provider_id__in=roles_of(self.request.user).provider_of).order_by("pk")
 
     @extend_schema(
         responses={
-            201: CallAlertSerializer,
+            201: TenderAlertSerializer,
             409: OpenApiResponse(ErrorSerializer, description="The organisation has this alert already (`duplicate`)."),
         }
     )
@@ -452,7 +452,7 @@ class CallAlertViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         authority = data.get("authority")
-        alert = services.call_alert_create(
+        alert = services.tender_alert_create(
             actor=request.user,
             provider_id=data["provider"].pk,
             cpv_prefix=data["cpv_prefix"],
@@ -461,5 +461,5 @@ class CallAlertViewSet(
         return Response(self.get_serializer(alert).data, status=201)
 
     def destroy(self, request, *args, **kwargs):
-        services.call_alert_delete(actor=request.user, alert_id=int(kwargs["pk"]))
+        services.tender_alert_delete(actor=request.user, alert_id=int(kwargs["pk"]))
         return Response(status=204)

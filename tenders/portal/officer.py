@@ -28,9 +28,9 @@ from ..selectors import questions_for, tender_interests, tender_list
 from . import officer_draft
 from .officer_common import (
     HelsinkiDateTimeField,
-    call_nav,
     may_act_as_officer,
     our_tender,
+    tender_nav,
 )
 
 STATE_ORDER = [
@@ -158,7 +158,7 @@ def _run_action(request, tender, action, data):
     )
 
 
-def _call_documents(request, tender):
+def _tender_documents(request, tender):
     return list(documents_visible_to(user=request.user).filter(tender=tender).order_by("kind", "version", "id"))
 
 
@@ -187,7 +187,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         bid_count = read(lambda: asks.bid_count(user=request.user, tender_id=tender.pk))
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "tenders:officer_call"),
+        "call_nav": tender_nav(request, tender, "tenders:officer_call"),
         "action_forms": action_forms,
         "findings": [*errors, *warnings],
         # What a bilingual authority's call still lacks in Swedish: named before the officer submits or publishes.
@@ -198,7 +198,7 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         "action_error": error,
         "action_error_details": error_messages(error.errors) if error is not None and error.errors else [],
         "bid_count": bid_count,
-        "documents": _call_documents(request, tender),
+        "documents": _tender_documents(request, tender),
         "lots": tender.lots.order_by("number"),
         "lot_forms": _lot_forms(tender, officer, forms_bound=bound.get("lot")),
         "criteria": tender.criteria.select_related("lot").order_by("number"),
@@ -263,13 +263,13 @@ def lot_action(request, pk: int, lot_number: int, action: str):
 
 
 @login_required
-def call_overview(request, pk: int):
+def tender_overview(request, pk: int):
     return _overview(request, our_tender(request, pk))
 
 
 @login_required
 @require_POST
-def call_action(request, pk: int, action: str):
+def tender_action(request, pk: int, action: str):
     if action not in ACTIONS:
         return redirect("tenders:officer_call", our_tender(request, pk).pk)
     tender = our_tender(request, pk, check=partial(services.tender_transition_check, action=action))
@@ -325,7 +325,7 @@ def _questions_page(request, tender, *, answer_forms=None, wording_forms=None, p
     ]
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "tenders:officer_questions"),
+        "call_nav": tender_nav(request, tender, "tenders:officer_questions"),
         "rows": rows,
         "pending": [q for q in questions if not q.is_published and q.answer],
         "publish_form": publish_form or AnswersPublishForm(prefix="publish"),
@@ -444,7 +444,7 @@ def _deliveries_page(request, tender, *, error=None, bound=None, status=200):
     number, form = bound or (None, None)
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "tenders:officer_deliveries"),
+        "call_nav": tender_nav(request, tender, "tenders:officer_deliveries"),
         "rows": [
             {
                 "notification": n,
@@ -489,7 +489,7 @@ def interested(request, pk: int):
     tender = our_tender(request, pk)
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "tenders:officer_interested"),
+        "call_nav": tender_nav(request, tender, "tenders:officer_interested"),
         "interests": list(tender_interests(user=request.user, tender_id=tender.pk)),
     }
     return render(request, "tenders/portal/officer/interested.html", context)
@@ -550,7 +550,7 @@ class AmendEffectForm(forms.Form):
         )
 
 
-class CallFileChangeForm(forms.Form):
+class TenderFileChangeForm(forms.Form):
     """A corrigendum's change of one current file of the call: a new file in its place, or its withdrawal."""
 
     file = forms.FileField(label=_("Replace with a new file"), required=False)
@@ -571,7 +571,7 @@ AMEND_FORMSETS = (("lots", "lots"), ("criteria", "criteria"), ("documents", "req
 def amend(request, pk: int):
     """A corrigendum: texts, dates, weights, lots, criteria, requirements and the call's files, with the question
     whether it affects submitted bids; an earlier deadline is published only once confirmed."""
-    from ..call_documents import CallFileChange, call_documents_for
+    from ..tender_documents import TenderFileChange, tender_documents_for
 
     tender = our_tender(request, pk, check=services.tender_officer_check)
     names = [n for n in AmendForm.base_fields if n != "reason"]
@@ -594,9 +594,9 @@ def amend(request, pk: int):
                 step, data, initial=initial, lots=lots, bilingual=bilingual, main_form=form
             )
             officer_draft._quiet(effect)
-    documents = call_documents_for(user=request.user, tender_id=tender.pk)
-    file_forms = [(d, CallFileChangeForm(data, files, prefix=f"file-{d.pk}")) for d in documents]
-    add_file = officer_draft.CallFileForm(data, files, authority=tender.authority, prefix="add")
+    documents = tender_documents_for(user=request.user, tender_id=tender.pk)
+    file_forms = [(d, TenderFileChangeForm(data, files, prefix=f"file-{d.pk}")) for d in documents]
+    add_file = officer_draft.TenderFileForm(data, files, authority=tender.authority, prefix="add")
     for field in add_file.fields.values():  # optional here: a corrigendum need not add a file
         field.required = False
     adding_rows = data is not None and "more_rows" in data
@@ -621,10 +621,10 @@ def amend(request, pk: int):
             changes = []
             for document, file_form in file_forms:
                 if file_form.cleaned_data["remove"]:
-                    changes.append(CallFileChange(action="remove", document_id=document.pk))
+                    changes.append(TenderFileChange(action="remove", document_id=document.pk))
                 elif file_form.cleaned_data["file"]:
                     changes.append(
-                        CallFileChange(
+                        TenderFileChange(
                             action="replace",
                             document_id=document.pk,
                             upload=officer_draft.upload_of(file_form.cleaned_data["file"]),
@@ -633,7 +633,7 @@ def amend(request, pk: int):
             if adds_file:
                 added = add_file.cleaned_data
                 changes.append(
-                    CallFileChange(
+                    TenderFileChange(
                         action="add",
                         kind=added["kind"],
                         title_fi=added.get("title_fi", ""),
@@ -652,7 +652,7 @@ def amend(request, pk: int):
                     affects_bids=effect.cleaned_data["affects_bids"],
                     affects_bids_reason=effect.cleaned_data["affects_bids_reason"],
                     confirm_shorter_deadline=effect.cleaned_data.get("confirm_shorter_deadline", False),
-                    call_files=changes,
+                    tender_files=changes,
                 ),
                 children=tuple(formsets),
             )
@@ -673,7 +673,7 @@ def amend(request, pk: int):
             status = 400
     context = {
         "tender": tender,
-        "call_nav": call_nav(request, tender, "tenders:officer_amend"),
+        "call_nav": tender_nav(request, tender, "tenders:officer_amend"),
         "form": form,
         "effect": effect,
         "formsets": [
@@ -705,10 +705,10 @@ def amend(request, pk: int):
 urlpatterns = [
     path("ours/", dashboard, name="dashboard"),
     path("ours/new/", officer_draft.draft_new, name="officer_new"),
-    path("ours/<int:pk>/", call_overview, name="officer_call"),
+    path("ours/<int:pk>/", tender_overview, name="officer_call"),
     path("ours/<int:pk>/draft/", officer_draft.draft_edit, name="officer_draft"),
     path("ours/<int:pk>/draft/<slug:step>/", officer_draft.draft_step, name="officer_step"),
-    path("ours/<int:pk>/do/<slug:action>/", call_action, name="officer_action"),
+    path("ours/<int:pk>/do/<slug:action>/", tender_action, name="officer_action"),
     path("ours/<int:pk>/lots/<int:lot_number>/<slug:action>/", lot_action, name="officer_lot_action"),
     path("ours/<int:pk>/questions/", questions, name="officer_questions"),
     path("ours/<int:pk>/questions/<int:question_id>/answer/", question_answer, name="officer_answer"),

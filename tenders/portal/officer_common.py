@@ -68,13 +68,13 @@ class HelsinkiDateTimeField(forms.DateTimeField):
 
 
 @dataclass(frozen=True)
-class CallLink:
+class TenderLink:
     url: str
     label: str
     current: bool
 
 
-def call_nav(request, tender: Tender, current: str) -> list[CallLink]:
+def tender_nav(request, tender: Tender, current: str) -> list[TenderLink]:
     """The tabs of one call for the authority: what exists at its stage."""
     status = tender.status
     after_opening = tender.opened_at is not None
@@ -101,7 +101,7 @@ def call_nav(request, tender: Tender, current: str) -> list[CallLink]:
         ]
     if tender.decided_at is not None or status == TenderStatus.EVALUATED:
         links.append(("evaluation:decision", _("Decision and contracts")))
-    return [CallLink(reverse(name, args=[tender.pk]), label, name == current) for name, label in links]
+    return [TenderLink(reverse(name, args=[tender.pk]), label, name == current) for name, label in links]
 
 
 def may_act_as_officer(request, tender: Tender) -> bool:

@@ -19,22 +19,22 @@ from procurement.models import ContractingAuthority, Language
 from procurement.periods import HELSINKI
 from procurement.portal import done, render_form, run_service
 
-from .. import call_documents, services
-from ..call_documents import Upload
+from .. import services, tender_documents
 from ..cpv import cpv_codes, cpv_name
 from ..languages import is_bilingual
 from ..models import (
-    CallDocumentKind,
     PriceMethod,
     PricingUnit,
     Procedure,
     StudyPath,
     SuitabilityKind,
+    TenderDocumentKind,
     TenderStatus,
     TieBreak,
 )
 from ..rules_check import day_off_warnings, regime_overview, tender_findings
-from .officer_common import HelsinkiDateTimeField, call_nav, our_tender
+from ..tender_documents import Upload
+from .officer_common import HelsinkiDateTimeField, our_tender, tender_nav
 
 STEPS = (
     ("basics", _("Basics")),
@@ -267,7 +267,7 @@ def _step_context(request, tender, step, **extra) -> dict:
     ]
     context = {"tender": tender, "steps": steps, "step": step, "step_label": dict(STEPS)[step], **extra}
     if tender is not None:
-        context["call_nav"] = call_nav(request, tender, "tenders:officer_draft")
+        context["call_nav"] = tender_nav(request, tender, "tenders:officer_draft")
         # Which rules the CPV codes and the value give, as saved: shown on every step while drafting.
         context["rules_overview"] = regime_overview(tender)
     return context
@@ -532,8 +532,8 @@ def _step_page_context(request, tender, step: str, *, form, formset, lots, addin
 # --- the call's own files -----------------------------------------------------------------------------------
 
 
-class CallFileForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of document"), choices=CallDocumentKind.choices)
+class TenderFileForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=TenderDocumentKind.choices)
     title_fi = forms.CharField(label=_("Title in Finnish"), max_length=300, required=False)
     title_sv = forms.CharField(label=_("Title in Swedish"), max_length=300, required=False)
     file = forms.FileField(
@@ -549,7 +549,7 @@ class CallFileForm(forms.Form):
                 del self.fields[f"title_{lang}"]
 
 
-class CallFileReplaceForm(forms.Form):
+class TenderFileReplaceForm(forms.Form):
     file = forms.FileField(label=_("New file"))
 
 
@@ -559,23 +559,23 @@ def upload_of(file) -> Upload:
 
 def _files_step(request, tender):
     """The call's files while it is drafted: add one, replace or remove one (each through its service)."""
-    add_form = CallFileForm(None, authority=tender.authority, prefix="add")
+    add_form = TenderFileForm(None, authority=tender.authority, prefix="add")
     replace_forms = {}
     status = 200
     if request.method == "POST":
         if "remove" in request.POST:
-            call_documents.call_document_remove(
+            tender_documents.tender_document_remove(
                 actor=request.user, tender_id=tender.pk, document_id=request.POST["remove"]
             )
             done(request, _("The file was removed."))
             return redirect("tenders:officer_step", tender.pk, "files")
         if "replace" in request.POST:
             document_id = request.POST["replace"]
-            form = CallFileReplaceForm(request.POST, request.FILES, prefix=f"replace-{document_id}")
+            form = TenderFileReplaceForm(request.POST, request.FILES, prefix=f"replace-{document_id}")
             replace_forms[str(document_id)] = form
             outcome = run_service(
                 form,
-                lambda: call_documents.call_document_replace(
+                lambda: tender_documents.tender_document_replace(
                     actor=request.user,
                     tender_id=tender.pk,
                     document_id=document_id,
@@ -587,10 +587,10 @@ def _files_step(request, tender):
                 return redirect("tenders:officer_step", tender.pk, "files")
             status = outcome.status
         else:
-            add_form = CallFileForm(request.POST, request.FILES, authority=tender.authority, prefix="add")
+            add_form = TenderFileForm(request.POST, request.FILES, authority=tender.authority, prefix="add")
             outcome = run_service(
                 add_form,
-                lambda: call_documents.call_document_add(
+                lambda: tender_documents.tender_document_add(
                     actor=request.user,
                     tender_id=tender.pk,
                     kind=add_form.cleaned_data["kind"],
@@ -603,11 +603,11 @@ def _files_step(request, tender):
                 done(request, _("The file was added to the call."))
                 return redirect("tenders:officer_step", tender.pk, "files")
             status = outcome.status
-    documents = call_documents.call_documents_for(user=request.user, tender_id=tender.pk)
+    documents = tender_documents.tender_documents_for(user=request.user, tender_id=tender.pk)
     rows = [
         {
             "document": d,
-            "replace_form": replace_forms.get(str(d.pk)) or CallFileReplaceForm(prefix=f"replace-{d.pk}"),
+            "replace_form": replace_forms.get(str(d.pk)) or TenderFileReplaceForm(prefix=f"replace-{d.pk}"),
         }
         for d in documents
     ]

@@ -28,12 +28,12 @@ from .. import asks
 from ..api.views import TenderFilter
 from ..models import TenderStatus
 from ..selectors import questions_for, tender_get, tender_list
-from ..services import ASK_REFUSAL, provider_call_check, question_ask, tender_follow, tender_view_register
+from ..services import ASK_REFUSAL, provider_tender_check, question_ask, tender_follow, tender_view_register
 
 PAGE_SIZE = 20
 
 
-class CallSearchForm(forms.Form):
+class TenderSearchForm(forms.Form):
     q = forms.CharField(label=_("Search in titles and descriptions"), required=False, max_length=200)
     authority = forms.ModelChoiceField(
         label=_("Contracting authority"),
@@ -69,38 +69,38 @@ def _day_start(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=HELSINKI)
 
 
-def _search(form: CallSearchForm, user):
-    calls = tender_list(user=user).filter(published_at__isnull=False)
+def _search(form: TenderSearchForm, user):
+    tenders = tender_list(user=user).filter(published_at__isnull=False)
     if not form.is_valid():
-        return calls.none()
+        return tenders.none()
     data = form.cleaned_data
     if not data["include_closed"]:
-        calls = calls.filter(status=TenderStatus.PUBLISHED, submission_deadline__gt=timezone.now())
+        tenders = tenders.filter(status=TenderStatus.PUBLISHED, submission_deadline__gt=timezone.now())
     # The API's filters, so that the portal and the API find the same calls.
     shared = {key: data[key] for key in ("q", "region", "municipality") if data[key]}
     if data["authority"]:
         shared["authority"] = data["authority"].pk
     if shared:
-        calls = TenderFilter(shared, queryset=calls).qs
+        tenders = TenderFilter(shared, queryset=tenders).qs
     if data["cpv"]:
         digits = data["cpv"].split("-")[0]
-        calls = calls.filter(Q(cpv_main__startswith=digits) | Q(cpv_additional__icontains=f'"{digits}'))
+        tenders = tenders.filter(Q(cpv_main__startswith=digits) | Q(cpv_additional__icontains=f'"{digits}'))
     if data["language"]:
         code = data["language"]
-        calls = calls.filter(Q(bid_languages__icontains=f'"{code}"') | Q(lots__language_of_instruction=code))
+        tenders = tenders.filter(Q(bid_languages__icontains=f'"{code}"') | Q(lots__language_of_instruction=code))
     if data["deadline_after"]:
-        calls = calls.filter(submission_deadline__gte=_day_start(data["deadline_after"]))
+        tenders = tenders.filter(submission_deadline__gte=_day_start(data["deadline_after"]))
     if data["deadline_before"]:
-        calls = calls.filter(submission_deadline__lt=_day_start(data["deadline_before"] + timedelta(days=1)))
-    return calls.distinct().annotate(lot_count=Count("lots", distinct=True)).order_by("submission_deadline", "id")
+        tenders = tenders.filter(submission_deadline__lt=_day_start(data["deadline_before"] + timedelta(days=1)))
+    return tenders.distinct().annotate(lot_count=Count("lots", distinct=True)).order_by("submission_deadline", "id")
 
 
 def search(request):
     """Published calls, filtered with a GET form; open to everyone."""
-    form = CallSearchForm(request.GET or None)
+    form = TenderSearchForm(request.GET or None)
     # Without a query, the open calls: the same search with every filter empty.
-    calls = _search(form if request.GET else CallSearchForm({}), request.user)
-    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    tenders = _search(form if request.GET else TenderSearchForm({}), request.user)
+    page = Paginator(tenders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -126,7 +126,7 @@ def _own_bid(user, tender):
     return asks.own_bid(user=user, tender=tender)
 
 
-def _call_context(request, tender) -> dict:
+def _tender_context(request, tender) -> dict:
     roles = roles_of(request.user)
     bid = _own_bid(request.user, tender)
     questions, _for_authority = questions_for(user=request.user, tender_id=tender.pk)
@@ -169,7 +169,7 @@ def detail(request, pk: int):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('portal:login')}?next={request.path}")
-        provider_call_check(actor=request.user, tender_id=tender.pk, refusal=ASK_REFUSAL)  # before the form
+        provider_tender_check(actor=request.user, tender_id=tender.pk, refusal=ASK_REFUSAL)  # before the form
         if form.is_valid():
             outcome = run_service(
                 form,
@@ -186,7 +186,7 @@ def detail(request, pk: int):
                 return redirect("tenders:detail", pk=tender.pk)
     else:
         tender_view_register(user=request.user, tender=tender)
-    context = _call_context(request, tender)
+    context = _tender_context(request, tender)
     context["form"] = form
     return render_form(request, "tenders/portal/public/detail.html", context, status)
 
@@ -236,8 +236,8 @@ class AlertForm(forms.Form):
 @login_required
 def alerts(request):
     """A provider's alerts: it is told of every new call that matches one (in the inbox and by e-mail)."""
-    from ..models import CallAlert
-    from ..services import call_alert_create
+    from ..models import TenderAlert
+    from ..services import tender_alert_create
 
     roles = roles_of(request.user)
     if not roles.provider_of:
@@ -249,7 +249,7 @@ def alerts(request):
         authority = form.cleaned_data["authority"]
         outcome = run_service(
             form,
-            lambda: call_alert_create(
+            lambda: tender_alert_create(
                 actor=request.user,
                 provider_id=provider_id,
                 cpv_prefix=form.cleaned_data["cpv_prefix"],
@@ -260,16 +260,16 @@ def alerts(request):
         if outcome.ok:
             done(request, _("The alert is saved."))
             return redirect("tenders:alerts")
-    rows = CallAlert.objects.filter(provider_id__in=roles.provider_of).select_related("authority").order_by("pk")
+    rows = TenderAlert.objects.filter(provider_id__in=roles.provider_of).select_related("authority").order_by("pk")
     return render_form(request, "tenders/portal/public/alerts.html", {"form": form, "alerts": rows}, status)
 
 
 @login_required
 @require_POST
 def alert_delete(request, alert_id: int):
-    from ..services import call_alert_delete
+    from ..services import tender_alert_delete
 
-    call_alert_delete(actor=request.user, alert_id=alert_id)
+    tender_alert_delete(actor=request.user, alert_id=alert_id)
     done(request, _("The alert is removed."))
     return redirect("tenders:alerts")
 

@@ -61,20 +61,20 @@ def audit(request):
         authorities = authorities.filter(pk__in=roles.auditor_of)
     chosen = request.GET.get("authority", "")
     status = request.GET.get("status", "")
-    calls = (
+    tenders = (
         tenders_visible_to(request.user)
         .filter(authority__in=authorities)
         .select_related("authority")
         .order_by("-created_at", "-id")
     )
     if chosen.isdigit():
-        calls = calls.filter(authority_id=int(chosen))
+        tenders = tenders.filter(authority_id=int(chosen))
     if status in TenderStatus.values:
-        calls = calls.filter(status=status)
+        tenders = tenders.filter(status=status)
     query = request.GET.get("q", "").strip()[:200]
     if query:
-        calls = calls.filter(_text_search(query))
-    page = Paginator(calls, 25).get_page(request.GET.get("page"))
+        tenders = tenders.filter(_text_search(query))
+    page = Paginator(tenders, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "documents/portal/audit.html",
@@ -90,7 +90,7 @@ def audit(request):
 
 
 @login_required
-def call_records(request, tender_id: int):
+def tender_records(request, tender_id: int):
     """A call's documents with their rendering status; officers re-queue a failed one, auditors take the bundle."""
     tender = tender_get(user=request.user, tender_id=tender_id)
     roles = roles_of(request.user)
@@ -112,7 +112,7 @@ def call_records(request, tender_id: int):
 
 
 @login_required
-def call_audit(request, tender_id: int):
+def tender_audit(request, tender_id: int):
     """The audit events of one call, in order, for its auditors."""
     roles = auditor_roles(request.user)
     tender = tender_get(user=request.user, tender_id=tender_id)
@@ -138,6 +138,6 @@ def call_audit(request, tender_id: int):
 
 urlpatterns = [
     path("audit/", audit, name="audit"),
-    path("calls/<int:tender_id>/", call_records, name="call"),
-    path("calls/<int:tender_id>/audit/", call_audit, name="call-audit"),
+    path("calls/<int:tender_id>/", tender_records, name="call"),
+    path("calls/<int:tender_id>/audit/", tender_audit, name="call-audit"),
 ]

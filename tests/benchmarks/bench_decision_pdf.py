@@ -21,7 +21,7 @@ from django.template.loader import render_to_string  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from tests.fixtures.bulk import decided_call_in_bulk  # noqa: E402
+from tests.fixtures.bulk import decided_tender_in_bulk  # noqa: E402
 
 LOTS, BIDDERS, RUNS = 10, 100, 3
 
@@ -37,7 +37,7 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         with transaction.atomic():
-            document = decided_call_in_bulk(LOTS, BIDDERS)
+            document = decided_tender_in_bulk(LOTS, BIDDERS)
             template, build_context = BUILDERS[document.kind].template, BUILDERS[document.kind].build
             full, alone = [], []
             for _ in range(RUNS):

@@ -23,7 +23,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from tests.fixtures.bulk import decided_call_in_bulk  # noqa: E402
+from tests.fixtures.bulk import decided_tender_in_bulk  # noqa: E402
 
 LETTERS, LOTS = 100, 3
 WORKER_COUNTS = (1, 2)
@@ -116,7 +116,7 @@ def main() -> None:
     database_url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{test_name}"
     try:
         app.control.purge()
-        decision = decided_call_in_bulk(LOTS, LETTERS)
+        decision = decided_tender_in_bulk(LOTS, LETTERS)
         tender = decision.tender
         bids = list(Bid.objects.filter(tender=tender).select_related("provider").order_by("pk"))
         timings = {n: run(tender, bids, n, database_url) for n in WORKER_COUNTS}

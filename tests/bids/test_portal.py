@@ -20,7 +20,7 @@ from tenders.services import tender_close
 from tests.fixtures import factories
 from tests.fixtures.files import pdf_bytes
 from tests.fixtures.portal import confirmation, form_data, signed_in
-from tests.fixtures.stages import decided_call, full_content, open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import decided_tender, full_content, open_bids, qualify_all, seat_panel, submitted_tender
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_a_refused_file_is_reported(tender, member_a):
 
 
 def test_a_provider_answers_a_clarification_request(authority, officer, member_a, member_b):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "8800")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "8800")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -232,7 +232,7 @@ def test_a_provider_answers_a_clarification_request(authority, officer, member_a
 def test_after_the_decision_the_bid_page_links_the_decision_and_the_own_letter_only(
     authority, officer, member_a, member_b
 ):
-    tender = decided_call(officer=officer, bidders=[(member_a, "9000"), (member_b, "8000")], authority=authority)
+    tender = decided_tender(officer=officer, bidders=[(member_a, "9000"), (member_b, "8000")], authority=authority)
     for document in GeneratedDocument.objects.filter(
         tender=tender, kind__in=[DocumentKind.DECISION, DocumentKind.LETTER]
     ):

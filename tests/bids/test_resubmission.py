@@ -134,11 +134,11 @@ def test_a_receipt_requested_while_the_version_stood_is_kept(tender, member_a):
 def test_the_limit_per_user_counts_the_users_submissions_of_every_bid(authority, member_a, settings):
     # given a limit of 2 submissions a minute per user, and a user who has submitted bids in two calls
     settings.HANKINTA = {**settings.HANKINTA, "BID_SUBMISSIONS_PER_USER": "2/min"}
-    calls = [
+    several = [
         factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
         for _ in range(2)
     ]
-    bids = [_draft(member_a, call) for call in calls]
+    bids = [_draft(member_a, one) for one in several]
     now = timezone.now()
     for bid in bids:
         bid_submit(actor=member_a, bid_id=bid.pk, received_at=now)

@@ -14,12 +14,12 @@ from procurement.models import AuditEvent
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests.fixtures import factories
-from tests.fixtures.stages import full_content, seat_panel, submit_bid, submitted_call
+from tests.fixtures.stages import full_content, seat_panel, submit_bid, submitted_tender
 
 
 def test_a_call_with_bids_cannot_skip_the_opening(authority, officer, member_a, client_for):
     # given a closed call with a submitted bid
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000")])
     tender_close(actor=officer, tender_id=tender.pk)
     client = client_for(officer)
 
@@ -39,7 +39,7 @@ def test_sealing_follows_the_opening_record_not_the_status(authority):
 
 
 def test_withdrawn_bid_is_not_read_after_opening(authority, officer, member_a, member_b, client_for):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "1234")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "1234")])
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() + timedelta(hours=1))
     withdrawn = Bid.objects.get(tender=tender, provider__memberships__user=member_b)
     bid_withdraw(actor=member_b, bid_id=withdrawn.pk, received_at=timezone.now())
@@ -171,11 +171,11 @@ def test_an_authority_probing_bid_ids_leaves_the_same_record_whether_or_not_the_
 ):
     # given a draft and a submitted bid in a call not yet opened, and a reader of its authority
     draft = Bid.objects.create(tender=open_tender, provider=member_a.memberships.get().provider, created_by=member_a)
-    submitted = submitted_call(authority=authority, bidders=[(member_a, "9000")]).bids.get()
+    submitted = submitted_tender(authority=authority, bidders=[(member_a, "9000")]).bids.get()
     reader = factories.officer_of(authority) if role == "officer" else factories.auditor(authority)
     client = client_for(reader)
-    calls = [open_tender.pk, submitted.tender_id]
-    in_the_calls = AuditEvent.objects.filter(tender_id__in=calls).count()
+    tender_ids = [open_tender.pk, submitted.tender_id]
+    in_the_tenders = AuditEvent.objects.filter(tender_id__in=tender_ids).count()
 
     # when the reader asks for the bids' ids and for ids that no bid has
     seen = {bid_id: _probe(client, bid_id) for bid_id in (draft.pk, submitted.pk, 999998, 999999)}
@@ -189,7 +189,7 @@ def test_an_authority_probing_bid_ids_leaves_the_same_record_whether_or_not_the_
     assert records[draft.pk] == records[submitted.pk] == records[999998] == records[999999]
     assert [event[0] for event in records[999999]] == ["access.not_found"] * 4
     assert {event[5] for event in records[999999]} == {None}
-    assert AuditEvent.objects.filter(tender_id__in=calls).count() == in_the_calls
+    assert AuditEvent.objects.filter(tender_id__in=tender_ids).count() == in_the_tenders
 
 
 def test_a_broken_seal_is_on_record_although_the_opening_rolls_back(authority, officer, officer2, member_a, member_b):

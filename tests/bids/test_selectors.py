@@ -1,14 +1,14 @@
 """Reading bids: what each reader gets of a bid once the call is decided."""
 
 from bids.models import Bid
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 
 def test_a_competitor_reads_the_bid_without_its_exclusion_declaration(
     authority, officer, provider_a, member_a, member_b, client_for
 ):
     # given a decided call in which A and B bid, A declaring on every exclusion ground of the call
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     bid_a = Bid.objects.get(tender=tender, provider=provider_a)
     grounds = set(tender.exclusion_grounds)
     assert grounds

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bids.models import Bid, BidStatus
-from bids.selectors import bid_lock_with_call
+from bids.selectors import bid_lock_with_tender
 from bids.services import bid_create, bid_submit
 from procurement.access import memberships_sql, provider_of_sql, roles_from_memberships, roles_of
 from procurement.errors import Conflict, NotFound
@@ -90,12 +90,12 @@ def test_the_call_and_the_bid_are_read_in_one_round_trip_with_the_roles(tender, 
         return execute(sql, params, many, context)
 
     with transaction.atomic(), CaptureQueriesContext(connection) as captured, connection.execute_wrapper(watch):
-        call, locked = bid_lock_with_call(bid_id=bid.pk, user=user)
+        locked_tender, locked = bid_lock_with_tender(bid_id=bid.pk, user=user)
         assert roles_of(user) == expected  # read with the bid, not looked up again
     statements = [q["sql"] for q in captured.captured_queries]
     assert len(statements) == 2 and "FOR SHARE OF t" in statements[0] and "FOR UPDATE OF b" in statements[1]
     assert pipelined == [True, True]  # sent together, the call first
-    assert (call.pk, locked.pk, locked.tender is call) == (tender.pk, bid.pk, True)
+    assert (locked_tender.pk, locked.pk, locked.tender is locked_tender) == (tender.pk, bid.pk, True)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -105,7 +105,7 @@ def test_another_providers_bid_is_neither_found_nor_locked(tender, member_a, mem
     with transaction.atomic():
         for stranger in (member_b, officer):
             with pytest.raises(Bid.DoesNotExist):
-                bid_lock_with_call(bid_id=bid.pk, user=_fresh(stranger))
+                bid_lock_with_tender(bid_id=bid.pk, user=_fresh(stranger))
         # while this transaction is still open, another connection can lock the bid at once
         with second_connection(autocommit=True) as other:
             row = other.execute("SELECT status FROM bids_bid WHERE id = %s FOR UPDATE NOWAIT", [bid.pk]).fetchone()
@@ -184,8 +184,8 @@ def test_elsewhere_than_on_postgresql_the_orm_reads_the_same(tender, member_a, m
     bid = _draft(member_a, tender)
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with transaction.atomic():
-        call, locked = bid_lock_with_call(bid_id=bid.pk, user=_fresh(member_a))
+        locked_tender, locked = bid_lock_with_tender(bid_id=bid.pk, user=_fresh(member_a))
         with pytest.raises(Bid.DoesNotExist):
-            bid_lock_with_call(bid_id=bid.pk, user=_fresh(member_b))
-    assert (call.pk, locked.pk, locked.tender is call) == (tender.pk, bid.pk, True)
-    assert [lot.pk for lot in call.lots.all()] == [lot.pk for lot in tender.lots.order_by("number")]
+            bid_lock_with_tender(bid_id=bid.pk, user=_fresh(member_b))
+    assert (locked_tender.pk, locked.pk, locked.tender is locked_tender) == (tender.pk, bid.pk, True)
+    assert [lot.pk for lot in locked_tender.lots.all()] == [lot.pk for lot in tender.lots.order_by("number")]

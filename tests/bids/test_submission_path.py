@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from bids import sealing
 from bids.models import Bid, BidStatus
-from bids.selectors import bid_lock_with_call
+from bids.selectors import bid_lock_with_tender
 from bids.services import bid_create, bid_submit
 from documents.models import DocumentKind, GeneratedDocument
 from procurement.auditchain import verify_chain
@@ -74,7 +74,7 @@ def test_the_rules_read_with_the_lock_are_the_calls_own_and_load_the_rest_on_acc
     actor = type(member_a).objects.get(pk=member_a.pk)
     # the call with its rules and the bid with its attachments: two statements, in one round trip
     with transaction.atomic(), django_assert_num_queries(2):
-        locked, _bid = bid_lock_with_call(bid_id=bid.pk, user=actor)
+        locked, _bid = bid_lock_with_tender(bid_id=bid.pk, user=actor)
         lots = list(locked.lots.all())
         criteria = list(locked.criteria.all())
         requirements = list(locked.requirements.all())

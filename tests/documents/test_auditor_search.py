@@ -10,7 +10,7 @@ from tests.fixtures import factories
 
 
 @pytest.fixture
-def calls(authority):
+def tenders_by_key(authority):
     other = factories.AuthorityFactory(name_fi="Vaasan kaupunki", name_sv="Vasa stad")
     return {
         "pori": factories.TenderFactory(
@@ -50,7 +50,7 @@ def found(query: str) -> str:
         ("ei mitään tällaista", set()),
     ],
 )
-def test_an_auditor_searches_the_calls_by_text(calls, query, expected):
+def test_an_auditor_searches_the_calls_by_text(tenders_by_key, query, expected):
     html = found(query)
 
-    assert {key for key, tender in calls.items() if tender.title_fi in html} == expected
+    assert {key for key, tender in tenders_by_key.items() if tender.title_fi in html} == expected

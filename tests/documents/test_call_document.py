@@ -8,7 +8,7 @@ from tenders.models import TenderStatus
 from tenders.services import tender_amend, tender_publish
 from tests.fixtures import factories
 from tests.fixtures.documents import pypdf_text
-from tests.fixtures.stages import approved_call
+from tests.fixtures.stages import approved_tender
 
 
 def test_each_version_renders_its_own_document(authority, officer):
@@ -35,7 +35,7 @@ def test_each_version_renders_its_own_document(authority, officer):
 
 
 def test_bilingual_authority_gets_finnish_and_swedish(officer, bilingual):
-    tender = approved_call(bilingual, officer)
+    tender = approved_tender(bilingual, officer)
     tender_publish(actor=officer, tender_id=tender.pk)
 
     text = pypdf_text(document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk))

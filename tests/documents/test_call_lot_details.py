@@ -9,11 +9,11 @@ from tenders.models import Lot, QualityCriterion
 from tenders.services import tender_publish
 from tests.fixtures import factories
 from tests.fixtures.documents import pdftotext
-from tests.fixtures.stages import approved_call
+from tests.fixtures.stages import approved_tender
 
 
 def test_the_call_tells_a_bidder_everything_about_each_lot(bilingual, officer):
-    tender = approved_call(bilingual, officer, with_structure=False)
+    tender = approved_tender(bilingual, officer, with_structure=False)
     Lot.objects.create(
         tender=tender,
         number=1,

@@ -429,10 +429,10 @@ def _context_queries(tender, provider) -> list[int]:
 def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_for_seven(
     decided, providers, bilingual, officer
 ):
-    from tests.fixtures.stages import decided_call
+    from tests.fixtures.stages import decided_tender
 
     small_providers = [factories.ProviderFactory() for _ in range(2)]
-    small = decided_call(
+    small = decided_tender(
         officer=officer,
         authority=bilingual,
         bidders=[
@@ -445,10 +445,10 @@ def test_the_decision_and_letter_contexts_take_as_many_queries_for_two_bids_as_f
 def test_an_unsuccessful_lot_shows_why_each_offer_was_rejected_and_its_reason(bilingual, officer, member_a, member_b):
     from evaluation.clarifications import offer_reject_nonconforming
     from tenders.models import Lot, LotStatus
-    from tests.fixtures.stages import qualify_all, score_all, submitted_call
+    from tests.fixtures.stages import qualify_all, score_all, submitted_tender
 
     # given both offers of lot 2 rejected as not conforming to the call
-    tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = submitted_tender(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_filename, document_render
 from tests.fixtures import factories
-from tests.fixtures.stages import submitted_call
+from tests.fixtures.stages import submitted_tender
 
 
 def test_three_bidders_receipts_have_names_that_tell_them_apart(authority):
@@ -16,7 +16,7 @@ def test_three_bidders_receipts_have_names_that_tell_them_apart(authority):
         factories.provider_member_of(factories.ProviderFactory(name=name))
         for name in ("Opintotalo Oy", "Åbo Utbildning Ab", "Kieli & Työ ry")
     ]
-    tender = submitted_call(authority=authority, reference="HANK-2026-0008", bidders=[(m, "9000") for m in members])
+    tender = submitted_tender(authority=authority, reference="HANK-2026-0008", bidders=[(m, "9000") for m in members])
 
     # when: their receipts are rendered
     receipts = [
@@ -34,7 +34,7 @@ def test_three_bidders_receipts_have_names_that_tell_them_apart(authority):
 
 def test_the_provider_downloads_its_receipt_under_its_name(authority):
     member = factories.provider_member_of(factories.ProviderFactory(name="Åbo Utbildning Ab"))
-    tender = submitted_call(authority=authority, reference="HANK-2026-0009", bidders=[(member, "9000")])
+    tender = submitted_tender(authority=authority, reference="HANK-2026-0009", bidders=[(member, "9000")])
     receipt = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="receipt").pk)
     client = Client()
     client.force_login(member)
@@ -49,7 +49,7 @@ def test_the_documents_of_the_whole_call_name_no_bidder(authority):
     """The call's own documents and those every bidder reads (the comparison, the decision) name the call and what
     they are about, never a bidder."""
     member = factories.provider_member_of(factories.ProviderFactory(name="Opintotalo Oy"))
-    tender = submitted_call(authority=authority, reference="", bidders=[(member, "9000")])
+    tender = submitted_tender(authority=authority, reference="", bidders=[(member, "9000")])
     lot = tender.lots.order_by("number").first()
     kinds = {
         DocumentKind.CALL: ("", "fi"),

@@ -11,7 +11,7 @@ from documents.services import document_render
 from tenders.models import TenderStatus
 from tenders.services import tender_publish
 from tests.fixtures import factories
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 # Django's fi and sv formats group thousands with a no-break space (U+00A0); the euro sign follows after another,
 # so an amount never breaks across lines. pdftotext prints U+00A0 as a plain space, pypdf keeps it: the tests read
@@ -64,7 +64,7 @@ def test_every_document_of_a_decided_call_groups_amounts_as_finnish_and_swedish_
     bilingual, officer, member_a, member_b, provider_a
 ):
     # Lot 1 has 20 students: unit prices of 21 000 and 21 500 € compare as 420 000 and 430 000 €.
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer,
         authority=bilingual,
         bidders=[(member_a, "21000"), (member_b, "21500")],

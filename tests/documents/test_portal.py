@@ -5,12 +5,12 @@ import pytest
 from documents.models import DocumentStatus, GeneratedDocument
 from procurement.models import AuditEvent
 from tests.fixtures import factories
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 
 @pytest.fixture
 def decided(authority, officer, member_a, member_b):
-    return decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    return decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
 
 
 def test_an_auditor_browses_calls_and_verifies_the_chain(client, decided, authority):

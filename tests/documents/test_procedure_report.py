@@ -29,7 +29,7 @@ from tests.fixtures.stages import (
     reject_unexplained_price,
     seat_panel,
     submit_bid,
-    submitted_call,
+    submitted_tender,
 )
 
 
@@ -216,7 +216,7 @@ def test_every_action_the_report_tells_has_its_sentence_and_nothing_else_is_prin
 def test_a_call_interrupted_before_the_opening_names_no_bidder(
     bilingual, officer, member_a, member_b, provider_a, provider_b
 ):
-    tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = submitted_tender(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
     tender_close(actor=officer, tender_id=tender.pk)
     lot_cancel(
         actor=officer, tender_id=tender.pk, lot_number=2, reason="OSA-X: tarve poistui.", reason_sv="OSA-X: behovet."

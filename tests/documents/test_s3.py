@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from documents.models import DocumentStatus, GeneratedDocument
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 BUCKET = "hankinta-test"
 
@@ -56,7 +56,7 @@ def test_a_worker_stores_the_decision_in_s3_and_the_web_serves_it(
     s3, celery_worker_redis, authority, officer, member_a, member_b, client
 ):
     assert default_storage.__class__.__name__ == "S3Storage"
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     decision = GeneratedDocument.objects.get(tender=tender, kind="decision")
 
     deadline = time.monotonic() + 120

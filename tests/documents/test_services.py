@@ -16,12 +16,12 @@ from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests.fixtures import factories
 from tests.fixtures.documents import pypdf_text
-from tests.fixtures.stages import decided_call, open_bids, seat_panel, submit_bid
+from tests.fixtures.stages import decided_tender, open_bids, seat_panel, submit_bid
 
 
 @pytest.fixture
 def decided(authority, officer, member_a, member_b, provider_b):
-    return decided_call(
+    return decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "9500")],
@@ -58,7 +58,7 @@ def test_rendering_twice_stores_one_document(decided):
 
 
 def test_small_procurement_has_no_standstill_or_appeal(authority, officer, member_a):
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
     document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="decision").pk)
@@ -155,7 +155,7 @@ def test_the_evidence_bundle_holds_what_its_manifest_says(decided, auditor_user,
 
 
 def test_auditors_change_nothing(decided, auditor_user, client_for):
-    from tests.fixtures.payloads import call_payload
+    from tests.fixtures.payloads import tender_payload
 
     client = client_for(auditor_user)
     writes = [
@@ -167,7 +167,7 @@ def test_auditors_change_nothing(decided, auditor_user, client_for):
             f"/api/v1/tenders/{decided.pk}/scores/",
             {"scores": [{"lot_offer": 1, "criterion": 1, "points": 1, "reason": "x"}]},
         ),
-        ("post", "/api/v1/tenders/", call_payload(decided.authority)),
+        ("post", "/api/v1/tenders/", tender_payload(decided.authority)),
         ("post", "/api/v1/bids/", {"tender": decided.pk}),
         ("post", f"/api/v1/tenders/{decided.pk}/panel/", {"user": auditor_user.pk}),
     ]
@@ -203,7 +203,7 @@ def test_the_decision_binds_in_the_authoritys_languages(
     authority.language_status = language_status
     authority.name_sv = "Testkommun"
     authority.save()
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "9500")],
@@ -250,7 +250,7 @@ def test_the_decision_and_the_letters_are_read_as_the_comparison_and_by_the_one_
     decision_maker, other_decision_maker = factories.UserFactory(), factories.UserFactory()
     for user in (decision_maker, other_decision_maker):
         Membership.objects.create(user=user, role=Role.DECISION_MAKER, authority=authority)
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")], decider=decision_maker
     )
     conflicted, undeclared = factories.UserFactory(), factories.UserFactory()
@@ -362,7 +362,7 @@ def test_a_bilingual_authoritys_documents_carry_both_languages(bilingual, office
     authority = bilingual
     provider_b.preferred_language = "sv"
     provider_b.save()
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "9500")],

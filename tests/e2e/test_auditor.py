@@ -8,13 +8,13 @@ from documents.models import GeneratedDocument
 from documents.services import document_render
 from tests.fixtures import factories
 from tests.fixtures.browser import check_page, sign_in
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 
 def test_an_auditor_downloads_the_evidence_bundle_and_verifies_the_chain(
     page, transactional_db, authority, officer, member_a, member_b
 ):
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     for document in GeneratedDocument.objects.filter(tender=tender):
         document_render(document_id=document.pk)
     factories.auditor(authority, username="auditor", first_name="Aino", last_name="Tarkastaja")

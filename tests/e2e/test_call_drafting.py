@@ -4,7 +4,7 @@ corrigendum that replaces it, adds a requirement and sends the bid back: the bid
 from django.utils import timezone
 
 from bids.models import Bid, BidStatus
-from tenders.models import CallDocument, Tender, TenderStatus
+from tenders.models import Tender, TenderDocument, TenderStatus
 from tests.fixtures import factories
 from tests.fixtures.browser import check_page, sign_in
 from tests.fixtures.files import pdf_bytes
@@ -75,7 +75,7 @@ def test_criteria_in_one_go_a_call_file_and_a_corrigendum_that_sends_a_bid_back(
     bid = submit_bid(bidder, tender, lots=[tender.lots.get(number=1)])
 
     # a corrigendum replaces the service description, adds a requirement and says that it affects bids
-    document = CallDocument.objects.get(tender=tender)
+    document = TenderDocument.objects.get(tender=tender)
     page.goto(f"/calls/ours/{tender.pk}/amend/")
     page.get_by_label("Reason for the change").fill("Palvelukuvausta tarkennettiin ja lisättiin vaatimus.")
     page.locator(f'[name="file-{document.pk}-file"]').set_input_files(

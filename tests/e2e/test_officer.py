@@ -4,7 +4,7 @@ from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests.fixtures import factories
 from tests.fixtures.browser import check_page, sign_in
-from tests.fixtures.stages import submitted_call
+from tests.fixtures.stages import submitted_tender
 
 
 def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, authority, provider_a, provider_b):
@@ -13,7 +13,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     outi = factories.officer_of(authority, username="outi", first_name="Outi", last_name="Ostaja")
     bidder_a = factories.provider_member_of(provider_a)
     bidder_b = factories.provider_member_of(provider_b)
-    tender = submitted_call(
+    tender = submitted_tender(
         bidders=[(bidder_a, "9000"), (bidder_b, "8000")], authority=authority, title_fi="Kotoutumiskoulutus Kuopio"
     )
     tender_close(actor=olli, tender_id=tender.pk)

@@ -9,14 +9,14 @@ from procurement.notifications import notification_deliver
 from tenders.models import TenderStatus
 from tests.fixtures import factories
 from tests.fixtures.browser import check_page, sign_in
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 
 def test_a_bidder_sees_its_outcome_letter_and_the_comparison_and_an_auditor_finds_the_call(
     pages, transactional_db, authority, officer, member_a, member_b
 ):
     # given: a decided call whose decision was sent; B's offers came second
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "9500")],

@@ -10,19 +10,19 @@ from evaluation.services import quality_scores_record
 from tenders.services import tender_close
 from tests.fixtures import factories
 from tests.fixtures.stages import (
-    decided_call,
+    decided_tender,
     open_bids,
-    propose_call,
+    propose_tender,
     qualify_all,
     seat_panel,
-    submitted_call,
+    submitted_tender,
 )
 
 
 def test_a_framework_awards_the_best_n_of_each_lot_in_order(authority, officer, member_a, member_b):
     third = factories.provider_member_of(factories.ProviderFactory())
 
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "8000"), (third, "9500")],
@@ -41,7 +41,7 @@ def test_individual_scores_stay_beside_the_consensus(authority, officer, member_
     from procurement.models import Membership
 
     Membership.objects.create(user=evaluator, role="evaluator", authority=authority)
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer, evaluator)
     open_bids(tender, officer)
@@ -96,7 +96,7 @@ def test_after_the_decision_bidders_read_each_other_without_business_secrets(
     from tenders.models import Tender
 
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
-    propose_call(tender, officer)
+    propose_tender(tender, officer)
     tender_decide(actor=officer, tender_id=tender.pk)
 
     response = reader.get(f"/api/v1/bids/{secret_bid.pk}/")
@@ -116,8 +116,8 @@ def test_where_officers_may_not_decide_only_a_decision_maker_does(authority, off
 
     authority.officers_may_decide = False
     authority.save()
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
-    propose_call(tender, officer)
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000")])
+    propose_tender(tender, officer)
 
     with pytest.raises(Forbidden):
         tender_decide(actor=officer, tender_id=tender.pk)

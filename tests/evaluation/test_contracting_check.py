@@ -11,13 +11,13 @@ from evaluation.models import ContractStatus, LotContract
 from procurement.models import AuditEvent, Notification
 from procurement.timers import timers_run_due
 from tenders.models import TenderStatus
-from tests.fixtures.stages import decided_call, send_decision
+from tests.fixtures.stages import decided_tender, send_decision
 
 
 @pytest.fixture
 def after_standstill(authority, officer, member_a, member_b):
     """A two-lot call whose decision was e-mailed 20 days ago: the standstill is over, its timers are due."""
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     send_decision(tender, sent=timezone.now() - timedelta(days=20))
     return tender
 
@@ -54,7 +54,7 @@ def test_the_standstill_timer_does_not_make_the_lot_ready_to_sign(after_standsti
 
 
 def test_the_check_is_refused_while_the_standstill_runs(authority, officer, member_a, member_b, client_for):
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     send_decision(tender, sent=timezone.now())
     contract = _contracts(tender)[0]
 
@@ -118,7 +118,7 @@ def test_a_small_procurement_without_standstill_still_needs_the_check(authority,
     # a state authority's small procurement: no standstill and no claim period, the check once it is notified
     authority.kind = "state_authority"
     authority.save(update_fields=["kind"])
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
     send_decision(tender, sent=timezone.now())
@@ -137,7 +137,7 @@ def test_a_municipalitys_small_procurement_is_checked_after_its_claim_period(aut
     # day after sending, and a contract signed before that would make a claim pointless
     authority.kind = "municipality"
     authority.save(update_fields=["kind"])
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
     send_decision(tender, sent=timezone.now() - timedelta(days=10))

@@ -11,13 +11,13 @@ from evaluation.models import ContractStatus, LotContract
 from procurement.models import Notification
 from procurement.notifications import notification_deliver
 from procurement.timers import timers_run_due
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 
 @pytest.fixture
 def notified(authority, officer, member_a, member_b):
     """A decided call whose decision was e-mailed to both bidders 20 days ago: the standstill is over."""
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     for document in GeneratedDocument.objects.filter(tender=tender, kind__in=["letter", "decision"]):
         document_render(document_id=document.pk)
     sent = timezone.now() - timedelta(days=20)
@@ -99,7 +99,7 @@ def test_signing_warns_of_stale_liability_documents_and_is_recorded(notified, of
 
 
 def test_no_signing_during_the_standstill(authority, officer, member_a, member_b, client_for):
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     for document in GeneratedDocument.objects.filter(tender=tender, kind__in=["letter", "decision"]):
         document_render(document_id=document.pk)
     for notification in Notification.objects.filter(kind="decision", tender_id=tender.pk):

@@ -19,7 +19,7 @@ from tests.fixtures import factories
 from tests.fixtures.stages import full_content, submit_bid
 
 
-def closed_call(authority, officer, bidders):
+def closed_tender(authority, officer, bidders):
     tender = factories.TenderFactory(authority=authority, status=TenderStatus.PUBLISHED, published_at=timezone.now())
     for member, price in bidders:
         submit_bid(member, tender, price)
@@ -29,7 +29,7 @@ def closed_call(authority, officer, bidders):
 
 
 def test_one_officer_alone_cannot_open(authority, officer, member_a, client_for):
-    tender = closed_call(authority, officer, [(member_a, "9000")])
+    tender = closed_tender(authority, officer, [(member_a, "9000")])
     client = client_for(officer)
 
     first = client.post(f"/api/v1/tenders/{tender.pk}/open/")
@@ -43,7 +43,7 @@ def test_one_officer_alone_cannot_open(authority, officer, member_a, client_for)
 
 
 def test_a_second_officer_confirms_and_the_bids_open(authority, officer, officer2, member_a, client_for):
-    tender = closed_call(authority, officer, [(member_a, "9000")])
+    tender = closed_tender(authority, officer, [(member_a, "9000")])
     client_for(officer).post(f"/api/v1/tenders/{tender.pk}/open/")
 
     response = client_for(officer2).post(f"/api/v1/tenders/{tender.pk}/open/")
@@ -57,7 +57,7 @@ def test_a_second_officer_confirms_and_the_bids_open(authority, officer, officer
 def test_an_expired_request_does_not_count(authority, officer, officer2, member_a):
     from evaluation.services import tender_open
 
-    tender = closed_call(authority, officer, [(member_a, "9000")])
+    tender = closed_tender(authority, officer, [(member_a, "9000")])
     tender_open(actor=officer, tender_id=tender.pk)
     OpeningRequest.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -105,7 +105,7 @@ def test_an_evaluator_without_a_declaration_sees_no_bid(authority, officer, offi
 
     evaluator = factories.UserFactory()
     Membership.objects.create(user=evaluator, role="evaluator", authority=authority)
-    tender = closed_call(authority, officer, [(member_a, "9000")])
+    tender = closed_tender(authority, officer, [(member_a, "9000")])
     client_for(officer).post(f"/api/v1/tenders/{tender.pk}/panel/", {"user": evaluator.pk}, format="json")
     client_for(officer).post(f"/api/v1/tenders/{tender.pk}/open/")
     client_for(officer2).post(f"/api/v1/tenders/{tender.pk}/open/")

@@ -15,7 +15,7 @@ from procurement.models import AuditEvent, Notification
 from procurement.notifications import notification_deliver
 from tests.fixtures import factories
 from tests.fixtures.portal import signed_in
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 
 def send_decision(tender, provider=None) -> None:
@@ -38,7 +38,7 @@ def three_bidders(authority, officer, provider_a, member_a, member_b):
     """A decided call (two lots) with three bidders: A cheapest (wins both lots), B second, C third."""
     provider_c = factories.ProviderFactory(name="Åbo Utbildning Ab")
     member_c = factories.provider_member_of(provider_c)
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "9500"), (member_c, "9900")],
@@ -55,14 +55,14 @@ def test_before_the_decision_is_sent_my_bids_and_the_call_show_no_outcome(three_
 
     # when
     mine = client.get(reverse("bids:mine")).content.decode()
-    call = client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
+    public_page = client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
 
     # then: pending in every lot, no rank, no letter, no comparison
     assert outcomes_of(mine) == ["pending", "pending"]
     assert "rank" not in mine.lower()
     assert "notification letter" not in mine
-    assert reverse("tenders:comparison", args=[tender.pk]) not in mine + call
-    assert outcomes_of(call) == ["pending", "pending"]
+    assert reverse("tenders:comparison", args=[tender.pk]) not in mine + public_page
+    assert outcomes_of(public_page) == ["pending", "pending"]
 
 
 def test_after_the_sending_my_bids_shows_each_lot_with_its_rank_and_the_letter(three_bidders, member_b, provider_b):
@@ -89,21 +89,21 @@ def test_the_winner_sees_it_won_and_the_call_no_longer_offers_to_continue_the_bi
     send_decision(tender)
     client = signed_in(member_a)
 
-    call = client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
+    public_page = client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
     mine = client.get(reverse("bids:mine")).content.decode()
 
-    assert outcomes_of(call) == ["won", "won"]
-    assert "Continue your bid" not in call and "Continue your bid" not in mine
-    assert "View your bid" in call
+    assert outcomes_of(public_page) == ["won", "won"]
+    assert "Continue your bid" not in public_page and "Continue your bid" not in mine
+    assert "View your bid" in public_page
 
 
 def test_a_rejected_offer_shows_its_legal_ground_only_to_its_own_bidder(authority, officer, member_a, member_b):
     from evaluation.services import tender_decide, tender_evaluate, tender_propose
     from tenders.services import tender_close
-    from tests.fixtures.stages import open_bids, qualify_all, score_all, seat_panel, submitted_call
+    from tests.fixtures.stages import open_bids, qualify_all, score_all, seat_panel, submitted_tender
 
     # given: B fails its qualification (an exclusion ground); A wins
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
 
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
@@ -218,11 +218,11 @@ def test_a_cancelled_call_shows_the_interruption_instead_of_continue_your_bid(au
         assert notification_deliver(notification_id=notification.pk) == "sent"
 
     # when
-    call = client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
+    public_page = client.get(reverse("tenders:detail", args=[tender.pk])).content.decode()
     mine = client.get(reverse("bids:mine")).content.decode()
 
     # then
-    for html in (call, mine):
+    for html in (public_page, mine):
         assert "Continue your bid" not in html
         assert outcomes_of(html) == ["interrupted", "interrupted"]
         assert "Määrärahat eivät riitä." in html

@@ -9,47 +9,47 @@ from evaluation.qualification import required_subjects
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests.fixtures import factories
-from tests.fixtures.stages import decided_call, open_bids, propose_call, seat_panel, submitted_call
+from tests.fixtures.stages import decided_tender, open_bids, propose_tender, seat_panel, submitted_tender
 
 
 @pytest.fixture
-def closed_call(authority, officer, member_a, member_b):
-    tender = submitted_call(bidders=[(member_a, "9000"), (member_b, "8000")], authority=authority)
+def closed_tender(authority, officer, member_a, member_b):
+    tender = submitted_tender(bidders=[(member_a, "9000"), (member_b, "8000")], authority=authority)
     tender_close(actor=officer, tender_id=tender.pk)
     return tender
 
 
-def test_opening_needs_two_officers(closed_call, officer, officer2, browser_for):
+def test_opening_needs_two_officers(closed_tender, officer, officer2, browser_for):
     first = browser_for(officer)
-    url = f"/evaluation/{closed_call.pk}/opening/"
+    url = f"/evaluation/{closed_tender.pk}/opening/"
     assert "Request the opening" in first.get(url).content.decode()
 
     requested = first.post(url, follow=True)
     page = requested.content.decode()
     assert "Another officer must confirm it by" in page
     assert "You requested the opening" in page
-    assert OpeningRequest.objects.filter(tender=closed_call, confirmed_at__isnull=True).count() == 1
+    assert OpeningRequest.objects.filter(tender=closed_tender, confirmed_at__isnull=True).count() == 1
 
     # the same officer cannot confirm their own request
     again = first.post(url)
     assert again.status_code == 409
     assert "Another officer of the authority must confirm the opening" in again.content.decode()
-    assert Tender.objects.get(pk=closed_call.pk).status == TenderStatus.CLOSED
+    assert Tender.objects.get(pk=closed_tender.pk).status == TenderStatus.CLOSED
 
     second = browser_for(officer2)
     page = second.get(url).content.decode()
     assert "Confirm the opening" in page and officer.username in page
     confirmed = second.post(url, follow=True)
     assert "The bids were opened" in confirmed.content.decode()
-    tender = Tender.objects.get(pk=closed_call.pk)
+    tender = Tender.objects.get(pk=closed_tender.pk)
     assert tender.status == TenderStatus.OPENED and tender.opened_by == officer2
     assert LotOffer.objects.filter(bid__tender=tender).count() == 4
 
 
 def test_the_panel_qualifies_scores_and_the_award_is_decided_through_the_pages(
-    closed_call, officer, officer2, browser_for
+    closed_tender, officer, officer2, browser_for
 ):
-    tender = closed_call
+    tender = closed_tender
     open_bids(tender, officer, officer2)
     client = browser_for(officer)
 
@@ -119,7 +119,7 @@ def test_the_contract_step_registers_an_appeal_and_signs_with_warnings(authority
 
     from tests.fixtures.stages import send_decision
 
-    tender = decided_call(officer=officer, bidders=[(member_a, "9000")], authority=authority)
+    tender = decided_tender(officer=officer, bidders=[(member_a, "9000")], authority=authority)
     send_decision(tender, sent=timezone.now() - timedelta(days=20))
     contract = LotContract.objects.filter(lot__tender=tender).order_by("lot__number").first()
     client = browser_for(officer)
@@ -175,7 +175,7 @@ def test_the_contract_step_registers_an_appeal_and_signs_with_warnings(authority
 
 
 def test_a_refused_contract_action_is_shown_on_the_page(authority, officer, member_a, browser_for):
-    tender = decided_call(officer=officer, bidders=[(member_a, "9000")], authority=authority)
+    tender = decided_tender(officer=officer, bidders=[(member_a, "9000")], authority=authority)
     contract = LotContract.objects.filter(lot__tender=tender).first()
 
     response = browser_for(officer).post(
@@ -188,20 +188,20 @@ def test_a_refused_contract_action_is_shown_on_the_page(authority, officer, memb
     assert LotContract.objects.get(pk=contract.pk).status != ContractStatus.SIGNED
 
 
-def test_a_foreign_authoritys_evaluation_pages_are_not_found(closed_call, other_authority, browser_for):
+def test_a_foreign_authoritys_evaluation_pages_are_not_found(closed_tender, other_authority, browser_for):
     stranger = factories.officer_of(other_authority)
     client = browser_for(stranger)
     for name in ("opening", "panel", "qualification", "scores", "results", "decision"):
-        assert client.get(f"/evaluation/{closed_call.pk}/{name}/").status_code == 404, name
-    assert client.post(f"/evaluation/{closed_call.pk}/opening/").status_code == 404
-    assert not OpeningRequest.objects.filter(tender=closed_call).exists()
+        assert client.get(f"/evaluation/{closed_tender.pk}/{name}/").status_code == 404, name
+    assert client.post(f"/evaluation/{closed_tender.pk}/opening/").status_code == 404
+    assert not OpeningRequest.objects.filter(tender=closed_tender).exists()
 
 
 def test_a_decision_maker_decides_on_the_proposal(authority, officer, member_a, browser_for):
     from procurement.models import Membership, Role
 
-    tender = submitted_call(bidders=[(member_a, "9000")], authority=authority)
-    propose_call(tender, officer)
+    tender = submitted_tender(bidders=[(member_a, "9000")], authority=authority)
+    propose_tender(tender, officer)
     boss = factories.UserFactory()
     Membership.objects.create(user=boss, role=Role.DECISION_MAKER, authority=authority)
     client = browser_for(boss)
@@ -224,7 +224,7 @@ def test_the_prices_page_asks_first_and_rejects_a_silent_bidder_after_the_time_s
     from tests.fixtures.stages import qualify_all
 
     # given B's lot 1 offer (3 000 against A's 9 000) after the opening
-    tender = submitted_call(bidders=[(member_a, "9000"), (member_b, "3000")], authority=authority)
+    tender = submitted_tender(bidders=[(member_a, "9000"), (member_b, "3000")], authority=authority)
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)

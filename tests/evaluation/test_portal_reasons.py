@@ -7,12 +7,12 @@ from bids.models import LotOffer
 from evaluation.models import ConformityRejection, QualificationCheck, QualityScore
 from evaluation.qualification import required_subjects
 from tenders.services import tender_close
-from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_tender
 
 
 @pytest.fixture
 def opened(authority, officer, member_a, member_b):
-    tender = submitted_call(bidders=[(member_a, "9000"), (member_b, "8000")], authority=authority)
+    tender = submitted_tender(bidders=[(member_a, "9000"), (member_b, "8000")], authority=authority)
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)

@@ -15,7 +15,7 @@ from procurement.models import AuditEvent, Membership, Role
 from tenders.services import tender_close
 from tests.fixtures import factories
 from tests.fixtures.portal import signed_in
-from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_tender
 
 
 def _evaluator(authority, **kwargs):
@@ -26,7 +26,7 @@ def _evaluator(authority, **kwargs):
 
 @pytest.fixture
 def opened(authority, officer, officer2, member_a, member_b):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "8000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "8000")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer, officer2)

@@ -14,12 +14,12 @@ from evaluation.services import quality_scores_record, tender_decide, tender_eva
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from tenders.services import tender_close
 from tests.fixtures import factories
-from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_tender
 
 
 @pytest.fixture
 def opened(authority, officer, member_a, member_b):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "8000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "8000")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -84,7 +84,7 @@ def test_only_the_declared_panel_qualifies(opened, authority):
 
 
 def test_qualification_waits_for_the_opening(authority, officer, member_a):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000")])
     tender_close(actor=officer, tender_id=tender.pk)
     check = {"bid": tender.bids.first().pk, "subject": "exclusion", "passed": True, "reason": "x"}
     with pytest.raises(Conflict):

@@ -16,13 +16,13 @@ from procurement.models import Membership, Role
 from tenders.services import tender_close
 from tests.fixtures import factories
 from tests.fixtures.documents import pypdf_text
-from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import open_bids, qualify_all, seat_panel, submitted_tender
 
 
 @pytest.fixture
 def opened(authority, officer, member_a, member_b, provider_b):
     # B's price is far below A's: 3000 against 9000
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "3000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "3000")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -214,7 +214,7 @@ def _made_days_ago(request, *, asked: int, deadline: int):
 @pytest.fixture
 def only_bidder(authority, officer, member_a):
     """One bid on the call (9 000 € a student in each lot): the only offer of each lot, so nothing is flagged."""
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -439,7 +439,7 @@ def test_the_decision_and_the_letter_state_the_section_96_rejection_in_finnish_a
     authority.save(update_fields=["language_status"])
     provider_b.preferred_language = "sv"
     provider_b.save(update_fields=["preferred_language"])
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "3000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "3000")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)

@@ -11,11 +11,11 @@ from procurement.errors import Conflict, Forbidden, ValidationFailed
 from tenders.models import TenderStatus
 from tenders.services import tender_close
 from tests.fixtures import factories
-from tests.fixtures.stages import decided_call, open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import decided_tender, open_bids, qualify_all, seat_panel, submitted_tender
 
 
 def test_evaluation_needs_every_score(authority, officer, member_a):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "100")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "100")])
     tender_close(actor=officer, tender_id=tender.pk)
     open_bids(tender, officer)
     seat_panel(tender, officer)
@@ -30,7 +30,7 @@ def test_evaluation_needs_every_score(authority, officer, member_a):
 
 
 def test_scores_are_checked_against_the_criterion(authority, officer, member_a):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "100")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "100")])
     tender_close(actor=officer, tender_id=tender.pk)
     criterion = tender.criteria.first()
     with pytest.raises(Conflict):  # not opened yet
@@ -52,7 +52,7 @@ def test_scores_are_checked_against_the_criterion(authority, officer, member_a):
 
 
 def test_decision_awards_each_lot_and_sets_the_standstill(authority, officer, member_a, member_b, provider_b):
-    tender = decided_call(
+    tender = decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(member_a, "9000"), (member_b, "9500")],
@@ -68,7 +68,7 @@ def test_decision_awards_each_lot_and_sets_the_standstill(authority, officer, me
 
 
 def test_officer_of_another_authority_cannot_open(authority, other_authority, member_a):
-    tender = submitted_call(authority=authority, bidders=[(member_a, "100")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "100")])
     stranger = factories.officer_of(other_authority)
 
     with pytest.raises(Forbidden):  # the call is public, but its bids are not theirs to open

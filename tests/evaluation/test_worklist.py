@@ -19,7 +19,7 @@ from tenders.services import (
     tender_submit_for_approval,
 )
 from tests.fixtures import factories
-from tests.fixtures.stages import open_bids, propose_call, qualify_all, score_all, seat_panel, submitted_call
+from tests.fixtures.stages import open_bids, propose_tender, qualify_all, score_all, seat_panel, submitted_tender
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +34,10 @@ def decision_maker_of(authority):
     return user
 
 
-def proposed_call(authority, officer, member):
+def proposed_tender(authority, officer, member):
     """A call evaluated and proposed by `officer`, waiting for its decision."""
-    tender = submitted_call(authority=authority, bidders=[(member, "9000")])
-    propose_call(tender, officer)
+    tender = submitted_tender(authority=authority, bidders=[(member, "9000")])
+    propose_tender(tender, officer)
     return tender
 
 
@@ -78,7 +78,7 @@ def test_new_questions_then_answers_to_publish_wait_for_the_officers(authority, 
 def test_an_opening_to_confirm_waits_for_the_second_officer_within_its_window(authority, officer, officer2, member_a):
     from evaluation.services import tender_open
 
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000")])
     tender_close(actor=officer, tender_id=tender.pk)
     assert kinds(officer) == [("open", tender.pk)]
 
@@ -97,7 +97,7 @@ def test_an_evaluator_is_asked_to_declare_then_to_score(authority, officer, memb
 
     evaluator = factories.UserFactory()
     Membership.objects.create(user=evaluator, role=Role.EVALUATOR, authority=authority)
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000")])
     tender_close(actor=officer, tender_id=tender.pk)
     panel_add(actor=officer, tender_id=tender.pk, user_id=evaluator.pk)
 
@@ -116,7 +116,7 @@ def test_an_evaluator_is_asked_to_declare_then_to_score(authority, officer, memb
 
 def test_a_proposal_waits_for_the_decision_maker_and_goes_when_decided(authority, officer, member_a):
     head = decision_maker_of(authority)
-    tender = proposed_call(authority, officer, member_a)
+    tender = proposed_tender(authority, officer, member_a)
 
     assert kinds(head) == [("decide", tender.pk)]
     assert ("decide", tender.pk) in kinds(officer)  # officers may decide here
@@ -168,7 +168,7 @@ def test_where_the_authority_requires_it_the_proposer_cannot_decide(authority, o
     authority.decider_not_proposer = True
     authority.save()
     head = decision_maker_of(authority)
-    tender = proposed_call(authority, officer, member_a)
+    tender = proposed_tender(authority, officer, member_a)
 
     with pytest.raises(Conflict) as refused:
         tender_decide(actor=officer, tender_id=tender.pk)
@@ -181,7 +181,7 @@ def test_where_the_authority_requires_it_the_proposer_cannot_decide(authority, o
 
 
 def test_without_the_setting_the_proposer_may_decide(authority, officer, member_a):
-    tender = proposed_call(authority, officer, member_a)
+    tender = proposed_tender(authority, officer, member_a)
 
     assert tender_decide(actor=officer, tender_id=tender.pk).decided_by == officer
 
@@ -189,7 +189,7 @@ def test_without_the_setting_the_proposer_may_decide(authority, officer, member_
 def test_the_api_refuses_the_proposer_with_409_and_a_stable_code(authority, officer, member_a, client_for):
     authority.decider_not_proposer = True
     authority.save()
-    tender = proposed_call(authority, officer, member_a)
+    tender = proposed_tender(authority, officer, member_a)
 
     response = client_for(officer).post(f"/api/v1/tenders/{tender.pk}/decide/", HTTP_ACCEPT_LANGUAGE="fi")
 
@@ -204,7 +204,7 @@ def test_the_decide_button_is_not_offered_to_the_proposer_where_the_authority_re
     authority.decider_not_proposer = True
     authority.save()
     head = decision_maker_of(authority)
-    tender = proposed_call(authority, officer, member_a)
+    tender = proposed_tender(authority, officer, member_a)
     decide_url = f"/evaluation/{tender.pk}/decide/"
 
     def page(user):
@@ -235,7 +235,7 @@ def test_a_proposal_is_notified_to_those_who_may_decide_it_not_the_proposer(auth
     from procurement.models import Notification
 
     head = decision_maker_of(authority)
-    tender = proposed_call(authority, officer, member_a)
+    tender = proposed_tender(authority, officer, member_a)
 
     recipients = set(
         Notification.objects.filter(kind="award.proposed", tender_id=tender.pk).values_list("user_id", flat=True)

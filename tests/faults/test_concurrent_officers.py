@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CONFLICT_CODES = {"transition_not_allowed", "concurrent_transition"}
 
 
-def _reads_the_call(sql: str) -> bool:
+def _reads_the_tender(sql: str) -> bool:
     """The service's first read of the call (SELECT ... FOR UPDATE, as long as the services lock the call)."""
     return sql.startswith("SELECT") and 'FROM "tenders_tender"' in sql
 
@@ -36,7 +36,7 @@ def _at_once(requests: dict[str, tuple]) -> dict[str, object]:
             name: (lambda client=client, path=path, data=data: client.post(path, data, format="json"))
             for name, (client, path, data) in requests.items()
         },
-        meets=_reads_the_call,
+        meets=_reads_the_tender,
     )
 
 

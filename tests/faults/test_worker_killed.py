@@ -141,7 +141,7 @@ def _fresh_broker() -> None:
 
 
 @pytest.fixture
-def call_document_queued(transactional_db, settings, tmp_path):
+def tender_document_queued(transactional_db, settings, tmp_path):
     """A call just published by its officer: its call document is queued for rendering on the broker."""
     settings.MEDIA_ROOT = tmp_path / "test-media"
     _fresh_broker()
@@ -224,9 +224,9 @@ def _assert_stored_once(document: GeneratedDocument, media: Path) -> None:
 
 
 def test_a_worker_killed_outright_mid_render_is_replaced_and_the_document_stored_once(
-    call_document_queued, workers, tmp_path
+    tender_document_queued, workers, tmp_path
 ):
-    document = call_document_queued
+    document = tender_document_queued
     make, started = workers
     with TableLock() as lock:
         first = make("first")
@@ -247,8 +247,8 @@ def test_a_worker_killed_outright_mid_render_is_replaced_and_the_document_stored
     _assert_stored_once(document, tmp_path / "test-media")
 
 
-def test_a_pool_process_killed_mid_render_gives_the_task_back_at_once(call_document_queued, workers, tmp_path):
-    document = call_document_queued
+def test_a_pool_process_killed_mid_render_gives_the_task_back_at_once(tender_document_queued, workers, tmp_path):
+    document = tender_document_queued
     make, started = workers
     with TableLock() as lock:
         worker = make("oom")  # the project's own visibility timeout (15 minutes): no help from the broker here

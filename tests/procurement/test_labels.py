@@ -128,10 +128,13 @@ def _security_event_kinds_in_the_code() -> set[str]:
         for function in ast.walk(tree):
             if not isinstance(function, ast.FunctionDef) or function.name in writers:
                 continue
-            calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
-            if not any(getattr(call.func, "id", getattr(call.func, "attr", None)) in writers for call in calls):
+            invocations = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
+            if not any(
+                getattr(invocation.func, "id", getattr(invocation.func, "attr", None)) in writers
+                for invocation in invocations
+            ):
                 continue
-            values = [kw.value for call in calls for kw in call.keywords if kw.arg == "action"]
+            values = [kw.value for invocation in invocations for kw in invocation.keywords if kw.arg == "action"]
             values += [
                 node.value
                 for node in ast.walk(function)

@@ -44,7 +44,7 @@ def _parallel(function, times: int = 2) -> list:
 
 
 @pytest.fixture
-def reminded_call(transactional_db, authority, member_a, member_b, provider_a, provider_b):
+def reminded_tender(transactional_db, authority, member_a, member_b, provider_a, provider_b):
     """A published call six days and an hour before its deadline: A has a draft, B follows the call."""
     from bids.services import bid_create
 
@@ -61,8 +61,8 @@ def reminded_call(transactional_db, authority, member_a, member_b, provider_a, p
     return tender
 
 
-def test_reminders_go_once_even_when_two_scans_run_at_the_same_time(reminded_call, provider_a, provider_b):
-    tender = reminded_call
+def test_reminders_go_once_even_when_two_scans_run_at_the_same_time(reminded_tender, provider_a, provider_b):
+    tender = reminded_tender
     timers = Timer.objects.filter(key=f"tender:{tender.pk}", done_at__isnull=True)
     # The 7-day reminder would already be past; the 1-day and 2-hour ones and the questions reminder are pending.
     assert timers.filter(kind="deadline.reminder").count() == 2
@@ -90,8 +90,8 @@ def test_reminders_go_once_even_when_two_scans_run_at_the_same_time(reminded_cal
     assert event.decoded("dtend") == tender.submission_deadline.replace(microsecond=0)
 
 
-def test_a_moved_deadline_gets_its_own_reminders(reminded_call):
-    tender = reminded_call
+def test_a_moved_deadline_gets_its_own_reminders(reminded_tender):
+    tender = reminded_tender
     timers_run_due(now=tender.submission_deadline - timedelta(hours=23))
     assert Notification.objects.filter(kind="deadline.reminder").count() == 2
     tender.submission_deadline += timedelta(days=7)
@@ -104,8 +104,8 @@ def test_a_moved_deadline_gets_its_own_reminders(reminded_call):
     assert len(keys) == 2  # one per deadline
 
 
-def test_a_closed_call_is_not_reminded(reminded_call):
-    tender = reminded_call
+def test_a_closed_call_is_not_reminded(reminded_tender):
+    tender = reminded_tender
     factories.TenderFactory._meta.model.objects.filter(pk=tender.pk).update(status=TenderStatus.CANCELLED)
 
     timers_run_due(now=tender.submission_deadline - timedelta(hours=1))
@@ -179,9 +179,9 @@ def test_the_decision_starts_the_periods_when_it_is_sent_and_again_when_re_sent(
 ):
     from evaluation.models import ContractStatus, LotContract
     from procurement.periods import local_date, period_end
-    from tests.fixtures.stages import decided_call
+    from tests.fixtures.stages import decided_tender
 
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     notifications = {n.provider_id: n for n in Notification.objects.filter(kind="decision", tender_id=tender.pk)}
     assert set(notifications) == {provider_a.pk, provider_b.pk}
     contracts = LotContract.objects.filter(lot__tender=tender)
@@ -236,7 +236,7 @@ def test_the_decision_starts_the_periods_when_it_is_sent_and_again_when_re_sent(
 
 
 @pytest.fixture
-def call_with_followers_and_bidders(authority, officer):
+def tender_with_followers_and_bidders(authority, officer):
     """A published call; in the order of their ids: F1 follows it, D has a draft, S has submitted a bid, F2 follows it.
     Then answers are published, which go to all four."""
     from bids.services import bid_create
@@ -257,9 +257,9 @@ def call_with_followers_and_bidders(authority, officer):
     return tender, {"f1": f1, "d": d, "s": s, "f2": f2}, members
 
 
-def test_the_delivery_log_names_no_bidder_before_the_opening(call_with_followers_and_bidders, officer, client_for):
+def test_the_delivery_log_names_no_bidder_before_the_opening(tender_with_followers_and_bidders, officer, client_for):
     # given answers sent to two followers, a provider with a draft and a bidder
-    tender, providers, members = call_with_followers_and_bidders
+    tender, providers, members = tender_with_followers_and_bidders
     sealed = [providers["d"], providers["s"]]
     evaluator = factories.UserFactory()
     from procurement.models import Membership, Role
@@ -292,9 +292,9 @@ def test_the_delivery_log_names_no_bidder_before_the_opening(call_with_followers
     assert list(hidden.values_list("status", "email_to", "attempts")) == before
 
 
-def test_the_rows_shown_before_the_opening_leave_no_gap_for_those_hidden(call_with_followers_and_bidders):
+def test_the_rows_shown_before_the_opening_leave_no_gap_for_those_hidden(tender_with_followers_and_bidders):
     # given answers to F1 < D < S < F2 (by id): the followers' rows are written first, at one moment, sent first
-    tender, providers, _members = call_with_followers_and_bidders
+    tender, providers, _members = tender_with_followers_and_bidders
     rows = list(Notification.objects.filter(tender_id=tender.pk, kind="answers.published").order_by("pk"))
 
     assert [row.provider_id for row in rows[:2]] == [providers["f1"].pk, providers["f2"].pk]
@@ -302,11 +302,11 @@ def test_the_rows_shown_before_the_opening_leave_no_gap_for_those_hidden(call_wi
     assert len({row.created_at for row in rows}) == 1
 
 
-def test_the_delivery_log_is_whole_after_the_opening(call_with_followers_and_bidders, officer, client_for):
+def test_the_delivery_log_is_whole_after_the_opening(tender_with_followers_and_bidders, officer, client_for):
     from tenders.services import tender_close
     from tests.fixtures.stages import open_bids
 
-    tender, providers, _members = call_with_followers_and_bidders
+    tender, providers, _members = tender_with_followers_and_bidders
     past = timezone.now() - timedelta(seconds=1)
     type(tender).objects.filter(pk=tender.pk).update(submission_deadline=past, next_check=past)
     tender_close(actor=officer, tender_id=tender.pk)
@@ -322,12 +322,12 @@ def test_the_delivery_log_is_whole_after_the_opening(call_with_followers_and_bid
 
 
 @pytest.fixture
-def opened_call_with_receipts(authority, officer, member_a, member_b):
+def opened_tender_with_receipts(authority, officer, member_a, member_b):
     from procurement.models import DeliveryStatus
     from tenders.services import tender_close
-    from tests.fixtures.stages import open_bids, seat_panel, submitted_call
+    from tests.fixtures.stages import open_bids, seat_panel, submitted_tender
 
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -337,10 +337,10 @@ def opened_call_with_receipts(authority, officer, member_a, member_b):
 
 
 def test_an_officer_who_may_not_read_its_document_cannot_send_a_notification_again(
-    opened_call_with_receipts, authority, provider_a, client_for
+    opened_tender_with_receipts, authority, provider_a, client_for
 ):
     # given a receipt's notification after the opening, and an officer not on the panel (its download answers 403)
-    _tender, receipts = opened_call_with_receipts
+    _tender, receipts = opened_tender_with_receipts
     receipt = receipts.get(provider=provider_a)
     off_panel = factories.officer_of(authority)
     assert client_for(off_panel).get(f"/api/v1/documents/{receipt.documents[0]}/download/").status_code == 403
@@ -359,9 +359,9 @@ def test_an_officer_who_may_not_read_its_document_cannot_send_a_notification_aga
 
 
 def test_a_notification_is_sent_again_only_to_an_address_of_its_recipient(
-    opened_call_with_receipts, officer, provider_a, member_a, client_for
+    opened_tender_with_receipts, officer, provider_a, member_a, client_for
 ):
-    _tender, receipts = opened_call_with_receipts
+    _tender, receipts = opened_tender_with_receipts
     receipt = receipts.get(provider=provider_a)
     url = f"/api/v1/notifications/{receipt.pk}/resend/"
 

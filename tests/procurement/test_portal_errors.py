@@ -33,10 +33,10 @@ def _valid_form() -> _Form:
 
 
 def _raise(error):
-    def call():
+    def action():
         raise error
 
-    return call
+    return action
 
 
 def test_a_refused_service_is_placed_on_the_form_with_its_status():

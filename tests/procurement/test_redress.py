@@ -21,9 +21,9 @@ from procurement.rules import Regime, rules_on
 from tenders.models import Tender
 from tests.fixtures.documents import pdftotext as pdf_text
 from tests.fixtures.stages import (
-    decided_call,
-    propose_call,
-    submitted_call,
+    decided_tender,
+    propose_tender,
+    submitted_tender,
 )
 
 
@@ -32,12 +32,12 @@ def pdftotext(document: GeneratedDocument) -> str:
     return re.sub(r" \d+/\d+(?= |$)", "", pdf_text(document))
 
 
-def call_of(authority, officer, members, *, kind, value, language="fi", cpv="80400000-8") -> Tender:
+def tender_of(authority, officer, members, *, kind, value, language="fi", cpv="80400000-8") -> Tender:
     authority.kind = kind
     authority.language_status = language
     authority.name_sv = "Testkommun"
     authority.save()
-    return decided_call(
+    return decided_tender(
         officer=officer,
         authority=authority,
         bidders=[(m, price) for m, price in zip(members, ("9000", "9500"), strict=False)],
@@ -74,7 +74,7 @@ def test_a_municipality_below_the_threshold_gets_the_local_government_acts_claim
     authority, officer, member_a, member_b, language
 ):
     # given: a municipality's call of 300 000 € under the education code (Annex E item 2, threshold 400 000 €)
-    tender = call_of(authority, officer, [member_a, member_b], kind="municipality", value="300000", language=language)
+    tender = tender_of(authority, officer, [member_a, member_b], kind="municipality", value="300000", language=language)
     assert tender.award_decision.regime == Regime.SMALL
 
     # when: the decision is e-mailed on Thursday 11.3.2027
@@ -114,7 +114,7 @@ def test_a_municipality_below_the_threshold_gets_the_local_government_acts_claim
 def test_an_employment_area_below_the_threshold_is_answered_by_its_responsible_municipalitys_body(
     authority, officer, member_a
 ):
-    tender = call_of(authority, officer, [member_a], kind="employment_area", value="250000")
+    tender = tender_of(authority, officer, [member_a], kind="employment_area", value="250000")
 
     # Sent on Thursday 3.12.2026: deemed received Sunday 6.12 (Independence Day); 14 days: Sunday 20.12.2026,
     # so the period ends on Monday 21.12.2026.
@@ -132,7 +132,7 @@ def test_an_employment_area_below_the_threshold_is_answered_by_its_responsible_m
 def test_a_state_authority_below_the_threshold_states_that_no_procurement_law_remedy_applies(
     authority, officer, member_a, language
 ):
-    tender = call_of(authority, officer, [member_a], kind="state_authority", value="300000", language=language)
+    tender = tender_of(authority, officer, [member_a], kind="state_authority", value="300000", language=language)
 
     send_decision(tender, THURSDAY)
 
@@ -155,7 +155,7 @@ def test_a_state_authority_below_the_threshold_states_that_no_procurement_law_re
 def test_above_the_threshold_the_decision_gives_hankintaoikaisu_and_the_market_court_with_its_e_service(
     authority, officer, member_a, member_b, language
 ):
-    tender = call_of(authority, officer, [member_a, member_b], kind="municipality", value="450000", language=language)
+    tender = tender_of(authority, officer, [member_a, member_b], kind="municipality", value="450000", language=language)
     assert tender.award_decision.regime == Regime.NATIONAL
 
     send_decision(tender, THURSDAY)
@@ -189,7 +189,7 @@ def test_personnel_training_at_100_000_is_above_the_standard_national_threshold(
     authority, officer, member_a, client_for
 ):
     # 79632000-3 is outside Annex E: 100 000 € is above the standard regime's 60 000 € (the old rule: small).
-    tender = call_of(authority, officer, [member_a], kind="municipality", value="100000", cpv="79632000-3")
+    tender = tender_of(authority, officer, [member_a], kind="municipality", value="100000", cpv="79632000-3")
 
     assert tender.award_decision.regime == Regime.NATIONAL
     assert tender.award_decision.standstill_ends_on is not None
@@ -211,9 +211,9 @@ def test_a_call_decided_after_a_later_rule_set_keeps_the_rule_set_of_its_publica
     # given: a municipality's call of 450 000 € published on 2.6.2025
     authority.kind = "municipality"
     authority.save()
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     Tender.objects.filter(pk=tender.pk).update(published_at=datetime(2025, 6, 2, 9, 0, tzinfo=HELSINKI))
-    propose_call(tender, officer)
+    propose_tender(tender, officer)
     # and a rule set in force from 1.12.2026 (inserted by the test) that raises Annex E's threshold to 500 000 €
     # and shortens the standstill to 10 days
     later = rules_on(date(2026, 12, 1))

@@ -123,9 +123,9 @@ def test_a_providers_refusal_on_its_own_bid_is_sealed_with_the_bid_until_the_ope
 
     officer = factories.officer_of(authority)
     member = factories.provider_member_of(factories.ProviderFactory())
-    from tests.fixtures.stages import submitted_call
+    from tests.fixtures.stages import submitted_tender
 
-    tender = submitted_call(authority=authority, bidders=[(member, "9000")])
+    tender = submitted_tender(authority=authority, bidders=[(member, "9000")])
     bid = Bid.objects.get(tender=tender)
     auditor = client_for(factories.auditor())
     path = f"/api/v1/bids/{bid.pk}/attachments/{uuid.uuid4()}/download/"

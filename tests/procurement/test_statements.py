@@ -102,7 +102,7 @@ def _fields(instance: Model) -> dict:
 def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     from bids.content import attachment_meta_seal, attachments_unseal
     from bids.models import BidAttachment
-    from bids.selectors import bid_lock_with_call
+    from bids.selectors import bid_lock_with_tender
     from bids.services import bid_create
     from tests.fixtures.stages import full_content
 
@@ -123,7 +123,7 @@ def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
         attachment_meta_seal(attachment, tender.pk, filename=name, purpose="other")
         attachment.save()
     with transaction.atomic():
-        call, locked = bid_lock_with_call(bid_id=bid.pk, user=member)
+        locked_tender, locked = bid_lock_with_tender(bid_id=bid.pk, user=member)
         with CaptureQueriesContext(connection) as captured:
             attachments = list(locked.attachments.all())
     assert not captured.captured_queries  # read with the bid
@@ -132,5 +132,5 @@ def test_a_row_and_rows_as_json_become_the_instances_a_queryset_makes(officer):
     assert [_fields(a) for a in attachments] == [_fields(a) for a in expected]
     # oldest first, and the sealed name (bytea, as base64 in the JSON) opens
     assert [a.filename for a in attachments_unseal(tender.pk, attachments)] == ["b.pdf", "a.pdf"]
-    assert _fields(call) == _fields(Tender.objects.get(pk=tender.pk)) and locked.tender is call
+    assert _fields(locked_tender) == _fields(Tender.objects.get(pk=tender.pk)) and locked.tender is locked_tender
     assert from_json(BidAttachment, "[]") == []

@@ -562,7 +562,7 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
-def _call_payload(w) -> dict:
+def _tender_payload(w) -> dict:
     return {
         "authority": w.ids["authority_x"],
         "title_fi": "Kotoutumiskoulutus 2028",
@@ -586,7 +586,7 @@ BODIES = {
     },
     ("POST", "/api/v1/invitations/accept/"): lambda w: {"token": w.invitation_token},
     ("POST", "/api/v1/providers/{pk}/invitations/"): lambda w: {"email": "uusi@a.example", "role": "provider_member"},
-    ("POST", "/api/v1/tenders/"): _call_payload,
+    ("POST", "/api/v1/tenders/"): _tender_payload,
     ("PATCH", "/api/v1/tenders/{pk}/"): lambda w: {"title_fi": "Muutettu otsikko"},
     ("POST", "/api/v1/tenders/{pk}/approve/"): lambda w: {"comment": ""},
     ("POST", "/api/v1/tenders/{pk}/return_to_draft/"): lambda w: {"comment": "Korjattavaa."},

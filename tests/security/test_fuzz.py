@@ -37,17 +37,17 @@ from evaluation.clarifications import provider_request_create
 from evaluation.contracts import appeal_register
 from evaluation.models import Appeal, LotContract, ProviderRequest
 from procurement.models import ApiToken, Membership, Notification, Role
-from tenders.models import CallAlert, Question, Tender, TenderStatus
+from tenders.models import Question, Tender, TenderAlert, TenderStatus
 from tenders.services import question_answer, question_ask, tender_close
 from tests.fixtures import factories
 from tests.fixtures.stages import (
-    decided_call,
+    decided_tender,
     full_content,
     open_bids,
     qualify_all,
     seat_panel,
     submit_bid,
-    submitted_call,
+    submitted_tender,
 )
 
 # Examples per operation and role: 104 operations × 6 roles. The fuzz was the largest part of the suite (about
@@ -105,9 +105,9 @@ def build_world() -> dict:
     )
     submit_bid(member_b, published, "9100")
 
-    closed = submitted_call(authority=authority, bidders=[(member_b, "9900")])
+    closed = submitted_tender(authority=authority, bidders=[(member_b, "9900")])
     tender_close(actor=officer, tender_id=closed.pk)
-    opened = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "3000")])
+    opened = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "3000")])
     tender_close(actor=officer, tender_id=opened.pk)
     seat_panel(opened, officer, evaluator)
     open_bids(opened, officer)
@@ -123,12 +123,12 @@ def build_world() -> dict:
         deadline=timezone.now() + timedelta(days=5),
     )
 
-    decided = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    decided = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     contract = LotContract.objects.filter(lot__tender=decided).order_by("lot__number").first()
     appeal_register(actor=officer, contract_id=contract.pk, filed_on=timezone.localdate(), reference="MAO:1/2026")
     decision = GeneratedDocument.objects.filter(tender=decided, kind="decision").first()
     document_render(document_id=decision.pk)  # one ready PDF to download; the others stay queued
-    CallAlert.objects.create(provider=provider_a, cpv_prefix="8058", created_by=admin_a)
+    TenderAlert.objects.create(provider=provider_a, cpv_prefix="8058", created_by=admin_a)
     # Someone else's call, which nobody of ours may touch.
     factories.TenderFactory(status=TenderStatus.PUBLISHED, published_at=timezone.now())
 
@@ -149,7 +149,7 @@ def build_world() -> dict:
             "authority": [authority.pk],
             "document": list(GeneratedDocument.objects.values_list("pk", flat=True)),
             "notification": list(Notification.objects.values_list("pk", flat=True)),
-            "alert": list(CallAlert.objects.values_list("pk", flat=True)),
+            "alert": list(TenderAlert.objects.values_list("pk", flat=True)),
             "contract": list(LotContract.objects.values_list("pk", flat=True)),
             "attachment": [str(pk) for pk in BidAttachment.objects.values_list("pk", flat=True)] + [str(uuid.uuid4())],
             "question": list(Question.objects.values_list("pk", flat=True)),

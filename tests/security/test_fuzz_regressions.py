@@ -9,7 +9,7 @@ from django.utils import timezone
 from evaluation.models import LotContract
 from tenders.models import TenderStatus
 from tests.fixtures import factories
-from tests.fixtures.stages import decided_call
+from tests.fixtures.stages import decided_tender
 
 
 @pytest.mark.parametrize("bound", ["deadline_before", "deadline_after"])
@@ -41,7 +41,7 @@ def test_a_deadline_filter_outside_the_range_of_utc_times_is_invalid(moment, off
 @pytest.mark.parametrize("signed_on", ["0001-02-01", "2020-01-01"])
 def test_a_contract_cannot_be_signed_before_the_decision(signed_on, authority, officer, member_a, member_b, client_for):
     # given a decided call (a date three months before 1 February of the year 1 does not exist: this was a 500)
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     contract = LotContract.objects.filter(lot__tender=tender).order_by("lot__number").first()
 
     response = client_for(officer).post(

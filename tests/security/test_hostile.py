@@ -55,7 +55,7 @@ from tests.fixtures.hostile_files import (
     pdf_with_embedded_exe,
     zip_bomb_docx,
 )
-from tests.fixtures.payloads import call_payload
+from tests.fixtures.payloads import tender_payload
 from tests.fixtures.pdfs import (
     HOSTILE_PDFS,
     UNSAFE_LINKS,
@@ -68,7 +68,7 @@ from tests.fixtures.pdfs import (
     pdf_unlisted_action_after_nul,
     pdf_unlisted_action_packed,
 )
-from tests.fixtures.stages import full_content, open_bids, qualify_all, run_outbox, seat_panel, submitted_call
+from tests.fixtures.stages import full_content, open_bids, qualify_all, run_outbox, seat_panel, submitted_tender
 
 CHUNK = 256 * 1024
 MAX_FILE = 2 * 1024 * 1024
@@ -476,7 +476,7 @@ def send(case: Field, *, provider, officer, tender, authority):
     if case.target in ("students", "lot_number"):
         lot = {"number": 1, "title": "Kuopio", "students": 20}
         lot["students" if case.target == "students" else "number"] = put
-        body = call_payload(authority, lots=[lot])
+        body = tender_payload(authority, lots=[lot])
         if case.raw:
             return officer.post(
                 "/api/v1/tenders/", _with_literal(body, placeholder, value), content_type="application/json"
@@ -489,7 +489,7 @@ def send(case: Field, *, provider, officer, tender, authority):
         return provider.post(f"/api/v1/bids/{bid['id']}/submit/", HTTP_IDEMPOTENCY_KEY=value)
     if case.target in ("limit", "offset"):
         return provider.get(f"/api/v1/tenders/?{case.target}={value}")
-    return officer.post("/api/v1/tenders/", call_payload(authority, **{case.target: value}), format="json")
+    return officer.post("/api/v1/tenders/", tender_payload(authority, **{case.target: value}), format="json")
 
 
 def stored_counts() -> dict[str, int]:
@@ -538,7 +538,7 @@ OPENED_FIELDS = [
 
 def test_hostile_scores_and_request_deadlines_on_an_opened_call_are_refused(authority, officer, member_a, client_for):
     # given an opened call whose bid has passed the qualification (set up once: it takes a while)
-    tender = submitted_call(bidders=[(member_a, "9000")], authority=authority)
+    tender = submitted_tender(bidders=[(member_a, "9000")], authority=authority)
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -775,7 +775,7 @@ def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and
     # an officer drafts a call with hostile text in each field, and it is approved and published
     created = officers.post(
         "/api/v1/tenders/",
-        call_payload(
+        tender_payload(
             authority,
             title_fi=payload("title"),
             description_fi=payload("description") + "\n" + payload("description"),
@@ -837,12 +837,12 @@ def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and
     run_outbox("bids.after_submit")  # its receipt, as a worker sends it after the commit
 
     # the documents, rendered as the worker renders them
-    call_document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk)
+    tender_document = document_render(document_id=GeneratedDocument.objects.get(tender=tender, kind="call").pk)
     version = BidVersion.objects.get(bid=bid)
     receipt = document_render(
         document_id=GeneratedDocument.objects.get(kind="receipt", subject=f"bid-version:{version.pk}").pk
     )
-    pdfs = {"call": pdf_text(call_document), "receipt": pdf_text(receipt)}
+    pdfs = {"call": pdf_text(tender_document), "receipt": pdf_text(receipt)}
 
     # after the deadline: the opening, a clarification request and its answer, the scores page
     Tender.objects.filter(pk=tender.pk).update(submission_deadline=timezone.now() - timedelta(seconds=1))
@@ -1006,7 +1006,7 @@ def test_urls_in_a_call_description_reach_the_pdf_as_text_and_are_never_fetched(
     description = "\n".join(markup for _path, markup in fetch_vectors(base))
     created = client_for(officer).post(
         "/api/v1/tenders/",
-        call_payload(authority, description_fi=description, title_fi=f"Ks. {base}/title.png ja file:///etc/passwd"),
+        tender_payload(authority, description_fi=description, title_fi=f"Ks. {base}/title.png ja file:///etc/passwd"),
         format="json",
     )
     assert created.status_code == 201, created.content

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from tenders.models import Tender, TenderStatus
 from tests.fixtures import factories
-from tests.fixtures.payloads import call_payload
+from tests.fixtures.payloads import tender_payload
 
 
 def test_officer_drafts_a_call(authority, officer, client_for):
-    response = client_for(officer).post("/api/v1/tenders/", call_payload(authority), format="json")
+    response = client_for(officer).post("/api/v1/tenders/", tender_payload(authority), format="json")
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -21,7 +21,7 @@ def test_officer_drafts_a_call(authority, officer, client_for):
 
 
 def test_weights_that_do_not_add_up_are_refused(authority, officer, client_for):
-    payload = call_payload(authority, price_weight="50")
+    payload = tender_payload(authority, price_weight="50")
 
     response = client_for(officer).post("/api/v1/tenders/", payload, format="json")
 
@@ -42,7 +42,7 @@ def test_weights_that_do_not_add_up_are_refused(authority, officer, client_for):
     ],
 )
 def test_bad_call_data_is_refused_field_by_field(override, field, authority, officer, client_for):
-    response = client_for(officer).post("/api/v1/tenders/", call_payload(authority, **override), format="json")
+    response = client_for(officer).post("/api/v1/tenders/", tender_payload(authority, **override), format="json")
 
     assert response.status_code == 400
     assert field in response.json()["errors"]
@@ -52,7 +52,7 @@ def test_bad_call_data_is_refused_field_by_field(override, field, authority, off
 def test_only_the_authoritys_officers_draft_its_calls(authority, other_authority, member_a, client_for):
     stranger = factories.officer_of(other_authority)
     for user in (member_a, stranger):
-        response = client_for(user).post("/api/v1/tenders/", call_payload(authority), format="json")
+        response = client_for(user).post("/api/v1/tenders/", tender_payload(authority), format="json")
         assert response.status_code == 403
     assert not Tender.objects.exists()
 
@@ -89,7 +89,7 @@ def test_cancel_needs_a_reason(authority, officer, client_for):
 
 def test_errors_are_translated(authority, officer, client_for):
     client = client_for(officer)
-    payload = call_payload(authority, price_weight="50")
+    payload = tender_payload(authority, price_weight="50")
 
     finnish = client.post("/api/v1/tenders/", payload, format="json", HTTP_ACCEPT_LANGUAGE="fi").json()
     swedish = client.post("/api/v1/tenders/", payload, format="json", HTTP_ACCEPT_LANGUAGE="sv").json()
@@ -123,7 +123,7 @@ def test_call_list_query_count_does_not_grow_with_calls(authority, officer, clie
 def test_an_alert_is_set_for_ones_own_organisation_and_other_ids_cannot_be_probed(
     member_a, provider_a, provider_b, client_for
 ):
-    from tenders.models import CallAlert
+    from tenders.models import TenderAlert
 
     client = client_for(member_a)
 
@@ -136,14 +136,14 @@ def test_an_alert_is_set_for_ones_own_organisation_and_other_ids_cannot_be_probe
     assert other.status_code == missing.status_code == 400
     assert other.json()["errors"] == missing.json()["errors"]
     assert other.json()["errors"]["provider"][0]["code"] == "does_not_exist"
-    assert list(CallAlert.objects.values_list("provider_id", flat=True)) == [provider_a.pk]
+    assert list(TenderAlert.objects.values_list("provider_id", flat=True)) == [provider_a.pk]
 
 
 def test_the_api_sets_and_removes_alerts_through_the_services_as_the_portal_does(member_a, provider_a, client_for):
     """Issue 20: the API saved through its serializer (a duplicate was a 400 of its own); it calls
     call_alert_create/delete, so that a duplicate is the services' 409 `duplicate`, as in the portal."""
     from procurement.models import AuditEvent
-    from tenders.models import CallAlert
+    from tenders.models import TenderAlert
 
     client = client_for(member_a)
     body = {"provider": provider_a.pk, "cpv_prefix": "8058"}
@@ -158,7 +158,7 @@ def test_the_api_sets_and_removes_alerts_through_the_services_as_the_portal_does
     assert dashed.status_code == 201 and dashed.json()["cpv_prefix"] == "805"  # read as the portal reads it
     assert letters.status_code == 400
     assert letters.json()["errors"]["cpv_prefix"][0]["code"] == "invalid_cpv_prefix"
-    assert CallAlert.objects.count() == 2
+    assert TenderAlert.objects.count() == 2
     assert AuditEvent.objects.filter(action="alert.create").count() == 2
 
     removed = client.delete(f"/api/v1/alerts/{created.json()['id']}/")

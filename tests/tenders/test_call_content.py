@@ -8,11 +8,11 @@ from django.utils import timezone
 from procurement.models import Notification
 from tenders.models import LotStatus, Tender, TenderStatus
 from tests.fixtures import factories
-from tests.fixtures.payloads import call_payload
+from tests.fixtures.payloads import tender_payload
 
 
 def post(client, authority, **overrides):
-    return client.post("/api/v1/tenders/", call_payload(authority, **overrides), format="json")
+    return client.post("/api/v1/tenders/", tender_payload(authority, **overrides), format="json")
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from django.utils import timezone
 from bids.models import Bid, BidStatus
 from procurement.models import AuditEvent, Notification
 from procurement.notifications import notification_summary
-from tenders.call_documents import Upload, call_document_add
-from tenders.models import CallDocument, Tender, TenderStatus
+from tenders.models import Tender, TenderDocument, TenderStatus
 from tenders.services import tender_amend
+from tenders.tender_documents import Upload, tender_document_add
 from tests.fixtures import factories
 from tests.fixtures.files import docx_bytes, pdf_bytes
 from tests.fixtures.stages import submit_bid
@@ -45,7 +45,7 @@ def upload(client, tender, name="palvelukuvaus.pdf", content=None, **fields):
 
 
 def add_file(tender, officer, name="palvelukuvaus.pdf", content=None):
-    return call_document_add(
+    return tender_document_add(
         actor=officer,
         tender_id=tender.pk,
         kind="service_description",
@@ -89,7 +89,7 @@ def test_a_file_of_the_wrong_type_is_refused_with_a_stable_code(draft, officer, 
 
     assert response.status_code == 400
     assert code in str(response.json())
-    assert not CallDocument.objects.exists()
+    assert not TenderDocument.objects.exists()
 
 
 def test_a_file_over_the_size_limit_is_refused(draft, officer, client_for, settings):
@@ -98,7 +98,7 @@ def test_a_file_over_the_size_limit_is_refused(draft, officer, client_for, setti
     response = upload(client_for(officer), draft)
 
     assert response.status_code == 400 and "file_too_large" in str(response.json())
-    assert not CallDocument.objects.exists()
+    assert not TenderDocument.objects.exists()
 
 
 def test_a_provider_cannot_see_or_download_a_drafts_files(draft, officer, member_a, client_for):
@@ -146,7 +146,7 @@ def test_a_published_calls_files_change_only_through_a_corrigendum(draft, office
 
     for response in (added, replaced, removed):
         assert response.status_code == 409 and response.json()["code"] == "call_published"
-    assert list(CallDocument.objects.values_list("pk", flat=True)) == [document.pk]
+    assert list(TenderDocument.objects.values_list("pk", flat=True)) == [document.pk]
 
 
 def test_a_drafts_file_is_replaced_and_removed(draft, officer, client_for):
@@ -163,10 +163,10 @@ def test_a_drafts_file_is_replaced_and_removed(draft, officer, client_for):
 
     assert response.status_code == 201, response.content
     assert response.json()["filename"] == "kuvaus-2.pdf" and response.json()["title_fi"] == "Palvelukuvaus"
-    assert not CallDocument.objects.filter(pk=document.pk).exists()  # never published: nothing to keep
+    assert not TenderDocument.objects.filter(pk=document.pk).exists()  # never published: nothing to keep
     new_id = response.json()["id"]
     assert client.post(f"/api/v1/tenders/{draft.pk}/call-files/{new_id}/remove/").status_code == 204
-    assert not CallDocument.objects.exists()
+    assert not TenderDocument.objects.exists()
     assert AuditEvent.objects.filter(action="call_document.remove").exists()
 
 
@@ -181,7 +181,7 @@ def published(authority, officer):
 
 
 def test_a_corrigendum_replaces_a_published_file_and_keeps_the_old_one(published, officer, member_a, client_for):
-    old = published.call_documents.get()
+    old = published.tender_documents.get()
 
     response = client_for(officer).post(
         f"/api/v1/tenders/{published.pk}/amend/",
@@ -203,7 +203,7 @@ def test_a_corrigendum_replaces_a_published_file_and_keeps_the_old_one(published
 
     assert response.status_code == 200, response.content
     old.refresh_from_db()
-    new = CallDocument.objects.get(replaces=old)
+    new = TenderDocument.objects.get(replaces=old)
     assert old.withdrawn_in_version == 2 and new.added_in_version == 2 and new.number == 2
     version = published.versions.get(number=2)
     assert version.changed_fields == ["call_documents"]
@@ -215,7 +215,7 @@ def test_a_corrigendum_replaces_a_published_file_and_keeps_the_old_one(published
 
 
 def test_a_corrigendum_with_a_hostile_file_is_refused_and_changes_nothing(published, officer, client_for):
-    old = published.call_documents.get()
+    old = published.tender_documents.get()
 
     response = client_for(officer).post(
         f"/api/v1/tenders/{published.pk}/amend/",
@@ -236,7 +236,7 @@ def test_a_corrigendum_with_a_hostile_file_is_refused_and_changes_nothing(publis
     assert response.status_code == 400 and "unsupported_type" in str(response.json())
     old.refresh_from_db()
     published.refresh_from_db()
-    assert old.withdrawn_in_version is None and published.version == 1 and CallDocument.objects.count() == 1
+    assert old.withdrawn_in_version is None and published.version == 1 and TenderDocument.objects.count() == 1
 
 
 def test_a_corrigendum_that_does_not_affect_bids_keeps_them_submitted(published, officer, member_a):
@@ -357,7 +357,7 @@ def test_a_deadline_in_the_past_is_refused_even_when_confirmed(published, office
 
 
 def test_a_corrigendum_adds_a_file_and_withdraws_another(published, officer, member_a, client_for):
-    old = published.call_documents.get()
+    old = published.tender_documents.get()
 
     response = client_for(officer).post(
         f"/api/v1/tenders/{published.pk}/amend/",

@@ -38,11 +38,11 @@ def test_the_template_filter_names_a_code_in_the_active_language():
 
 
 def test_the_api_names_the_codes_in_the_users_language(authority, officer, client_for):
-    from tests.fixtures.payloads import call_payload
+    from tests.fixtures.payloads import tender_payload
 
     client = client_for(officer)
     created = client.post(
-        "/api/v1/tenders/", call_payload(authority, cpv_additional=["80580000-3"]), format="json"
+        "/api/v1/tenders/", tender_payload(authority, cpv_additional=["80580000-3"]), format="json"
     ).json()
 
     finnish = client.get(f"/api/v1/tenders/{created['id']}/", HTTP_ACCEPT_LANGUAGE="fi").json()

@@ -19,7 +19,7 @@ from tenders.models import InterruptionDecision, InterruptionKind, LotStatus, Te
 from tenders.services import tender_close, tender_declare_unsuccessful
 from tests.fixtures import factories
 from tests.fixtures.documents import pdftotext
-from tests.fixtures.stages import decided_call, open_bids, seat_panel, submit_bid, submitted_call
+from tests.fixtures.stages import decided_tender, open_bids, seat_panel, submit_bid, submitted_tender
 
 # Friday 5 June 2026, 10.00 in Helsinki. The 14 days end on Friday 19 June, Midsummer Eve, so the periods run
 # to the next working day, Monday 22 June 2026 (Act 150/1930); the appeal is due by 16.15 that day.
@@ -56,7 +56,7 @@ def three_bidders(provider_a, provider_b, member_a, member_b):
 
 
 @pytest.fixture
-def opened_call(bilingual, officer, three_bidders):
+def opened_tender(bilingual, officer, three_bidders):
     """A bilingual authority's call (450 000 €: national regime) with its bids opened: A offers lot 1, B both lots,
     C lot 2."""
     tender = factories.TenderFactory(
@@ -77,11 +77,11 @@ def opened_call(bilingual, officer, three_bidders):
 
 
 def test_an_unsuccessful_lot_gets_its_decision_and_only_its_bidders_are_told(
-    opened_call, officer, three_bidders, client_for
+    opened_tender, officer, three_bidders, client_for
 ):
     # when the officer finds lot 1 unsuccessful, with the reason in Finnish and Swedish
     response = client_for(officer).post(
-        f"/api/v1/tenders/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        f"/api/v1/tenders/{opened_tender.pk}/lots/1/declare-unsuccessful/",
         {
             "reason": "Molemmat osan 1 tarjoukset ylittivät määrärahan 120 000 €.",
             "reason_sv": "Båda anbuden för delområde 1 överskred anslaget på 120 000 €.",
@@ -96,14 +96,14 @@ def test_an_unsuccessful_lot_gets_its_decision_and_only_its_bidders_are_told(
         2: LotStatus.OPEN,
     }
     assert response.json()["status"] == TenderStatus.OPENED
-    decision = InterruptionDecision.objects.get(tender=opened_call)
+    decision = InterruptionDecision.objects.get(tender=opened_tender)
     assert (decision.kind, decision.lot.number, decision.regime) == (InterruptionKind.LOT_UNSUCCESSFUL, 1, "national")
     # its bidders A and B are told with the PDF attached, C (lot 2 only) is not
-    notifications = Notification.objects.filter(kind="lot.unsuccessful", tender_id=opened_call.pk)
+    notifications = Notification.objects.filter(kind="lot.unsuccessful", tender_id=opened_tender.pk)
     assert {n.provider_id for n in notifications} == {three_bidders["a"][0].pk, three_bidders["b"][0].pk}
     assert all(n.documents == [editions(decision).get().pk] for n in notifications)
     # and the audit log has the lot's change and the decision
-    actions = set(AuditEvent.objects.filter(tender_id=opened_call.pk).values_list("action", flat=True))
+    actions = set(AuditEvent.objects.filter(tender_id=opened_tender.pk).values_list("action", flat=True))
     assert {"lot.declare_unsuccessful", "interruption.decide", "document.request"} <= actions
 
     # the PDF: the decision in Finnish, then in Swedish, with the bidders concerned and the redress
@@ -122,15 +122,15 @@ def test_an_unsuccessful_lot_gets_its_decision_and_only_its_bidders_are_told(
 
 
 def test_the_periods_run_from_the_sending_and_again_from_a_sending_again(
-    opened_call, officer, three_bidders, client_for
+    opened_tender, officer, three_bidders, client_for
 ):
     # given the lot 1 decision, e-mailed to both its bidders on Friday 5 June 2026
     client_for(officer).post(
-        f"/api/v1/tenders/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        f"/api/v1/tenders/{opened_tender.pk}/lots/1/declare-unsuccessful/",
         {"reason": "Ei hyväksyttäviä tarjouksia.", "reason_sv": "Inga godtagbara anbud."},
         format="json",
     )
-    decision = InterruptionDecision.objects.get(tender=opened_call)
+    decision = InterruptionDecision.objects.get(tender=opened_tender)
     first = editions(decision).get()
     deliver(decision, now=SENT)
 
@@ -175,20 +175,20 @@ def test_the_periods_run_from_the_sending_and_again_from_a_sending_again(
     assert interruption_periods_recompute(decision_id=decision.pk) is False
 
 
-def test_a_cancelled_call_notifies_every_bidder(opened_call, officer, three_bidders, client_for):
+def test_a_cancelled_call_notifies_every_bidder(opened_tender, officer, three_bidders, client_for):
     # given a provider that follows the call but did not bid
     follower = factories.ProviderFactory(name="Seuraaja Oy")
     factories.provider_member_of(follower)
-    opened_call.interests.create(provider=follower, following=True, followed_at=timezone.now())
+    opened_tender.interests.create(provider=follower, following=True, followed_at=timezone.now())
 
     response = client_for(officer).post(
-        f"/api/v1/tenders/{opened_call.pk}/cancel/",
+        f"/api/v1/tenders/{opened_tender.pk}/cancel/",
         {"reason": "Hankinnan rahoitus peruttiin 1.6.2026.", "reason_sv": "Finansieringen drogs in 1.6.2026."},
         format="json",
     )
 
     assert response.status_code == 200 and response.json()["status"] == TenderStatus.CANCELLED
-    decision = InterruptionDecision.objects.get(tender=opened_call)
+    decision = InterruptionDecision.objects.get(tender=opened_tender)
     assert (decision.kind, decision.lot, decision.tender_status) == (
         InterruptionKind.CALL_CANCELLED,
         None,
@@ -240,7 +240,7 @@ def test_the_unsuccessful_call_of_the_demo_now_notifies_its_bidders(
     authority, officer, member_a, member_b, provider_a, provider_b
 ):
     # as seed_demo's unsuccessful call: bids opened, then no acceptable bids
-    tender = submitted_call(bidders=[(member_a, "9800"), (member_b, "9900")], authority=authority)
+    tender = submitted_tender(bidders=[(member_a, "9800"), (member_b, "9900")], authority=authority)
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -267,7 +267,7 @@ def test_the_unsuccessful_call_of_the_demo_now_notifies_its_bidders(
 @pytest.fixture
 def after_standstill(authority, officer, member_a, member_b):
     """A two-lot call decided and notified 20 days ago: both lots' standstills are over."""
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     for document in GeneratedDocument.objects.filter(tender=tender, kind__in=["letter", "decision"]):
         document_render(document_id=document.pk)
     for notification in Notification.objects.filter(kind="decision", tender_id=tender.pk):
@@ -286,13 +286,13 @@ def test_nothing_is_interrupted_once_a_contract_is_signed(after_standstill, offi
     )
     assert signed.status_code == 200
 
-    cancel_call = client.post(f"/api/v1/tenders/{after_standstill.pk}/cancel/", {"reason": "Rahoitus loppui."})
+    cancel_tender = client.post(f"/api/v1/tenders/{after_standstill.pk}/cancel/", {"reason": "Rahoitus loppui."})
     cancel_lot = client.post(f"/api/v1/tenders/{after_standstill.pk}/lots/1/cancel/", {"reason": "Rahoitus loppui."})
     unsuccessful_lot = client.post(
         f"/api/v1/tenders/{after_standstill.pk}/lots/1/declare-unsuccessful/", {"reason": "Ei hyväksyttäviä."}
     )
 
-    assert (cancel_call.status_code, cancel_call.json()["code"]) == (409, "contract_signed")
+    assert (cancel_tender.status_code, cancel_tender.json()["code"]) == (409, "contract_signed")
     assert (cancel_lot.status_code, cancel_lot.json()["code"]) == (409, "contract_signed")
     assert (unsuccessful_lot.status_code, unsuccessful_lot.json()["code"]) == (409, "contract_signed")
     assert Tender.objects.get(pk=after_standstill.pk).status == TenderStatus.DECIDED
@@ -303,7 +303,7 @@ def test_a_lot_cancelled_in_its_standstill_withdraws_its_award_and_the_call_foll
     authority, officer, member_a, member_b, provider_a, provider_b, client_for
 ):
     # given a decided call whose decision was sent: both lots in their standstill, their timers scheduled
-    tender = decided_call(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = decided_tender(officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     for document in GeneratedDocument.objects.filter(tender=tender, kind__in=["letter", "decision"]):
         document_render(document_id=document.pk)
     for notification in Notification.objects.filter(kind="decision", tender_id=tender.pk):
@@ -382,44 +382,44 @@ def test_a_call_without_bids_finds_its_lot_unsuccessful_before_any_opening(autho
     assert decision.kind == InterruptionKind.LOT_UNSUCCESSFUL and decision.lot.number == 2
 
 
-def test_the_portal_finds_a_lot_unsuccessful_and_shows_a_refusal_on_the_call_page(opened_call, officer):
+def test_the_portal_finds_a_lot_unsuccessful_and_shows_a_refusal_on_the_call_page(opened_tender, officer):
     from django.test import Client
 
     browser = Client(HTTP_ACCEPT_LANGUAGE="en")
     browser.force_login(officer)
-    page = browser.get(f"/calls/ours/{opened_call.pk}/")
-    assert f"/calls/ours/{opened_call.pk}/lots/1/declare-unsuccessful/" in page.content.decode()
-    assert f"/calls/ours/{opened_call.pk}/do/declare_unsuccessful/" in page.content.decode()
+    page = browser.get(f"/calls/ours/{opened_tender.pk}/")
+    assert f"/calls/ours/{opened_tender.pk}/lots/1/declare-unsuccessful/" in page.content.decode()
+    assert f"/calls/ours/{opened_tender.pk}/do/declare_unsuccessful/" in page.content.decode()
 
     # a bilingual authority's decision needs the reason in Swedish too: refused, nothing decided
     refused = browser.post(
-        f"/calls/ours/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        f"/calls/ours/{opened_tender.pk}/lots/1/declare-unsuccessful/",
         {"lot1-declare-unsuccessful-reason": "Ei hyväksyttäviä tarjouksia.", "lot1-declare-unsuccessful-reason_sv": ""},
     )
     assert refused.status_code == 400
-    assert not InterruptionDecision.objects.filter(tender=opened_call).exists()
+    assert not InterruptionDecision.objects.filter(tender=opened_tender).exists()
     done = browser.post(
-        f"/calls/ours/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        f"/calls/ours/{opened_tender.pk}/lots/1/declare-unsuccessful/",
         {
             "lot1-declare-unsuccessful-reason": "Ei hyväksyttäviä tarjouksia.",
             "lot1-declare-unsuccessful-reason_sv": "Inga godtagbara anbud.",
         },
     )
     assert done.status_code == 302
-    lot = opened_call.lots.get(number=1)
+    lot = opened_tender.lots.get(number=1)
     assert (lot.status_reason, lot.status_reason_sv) == ("Ei hyväksyttäviä tarjouksia.", "Inga godtagbara anbud.")
-    assert InterruptionDecision.objects.get(tender=opened_call).lot.number == 1
+    assert InterruptionDecision.objects.get(tender=opened_tender).lot.number == 1
 
     # the lot is interrupted already: its forms are gone, and a form sent again is refused on the page (409)
     again = browser.post(
-        f"/calls/ours/{opened_call.pk}/lots/1/cancel/",
+        f"/calls/ours/{opened_tender.pk}/lots/1/cancel/",
         {"lot1-cancel-reason": "Uudelleen.", "lot1-cancel-reason_sv": ""},
     )
     assert again.status_code == 409 and "already been interrupted" in again.content.decode()
     # the authority's auditor may not
     other = Client(HTTP_ACCEPT_LANGUAGE="en")
-    other.force_login(factories.auditor(opened_call.authority))
-    assert other.post(f"/calls/ours/{opened_call.pk}/lots/2/cancel/", {"lot2-cancel-reason": "x"}).status_code == 403
+    other.force_login(factories.auditor(opened_tender.authority))
+    assert other.post(f"/calls/ours/{opened_tender.pk}/lots/2/cancel/", {"lot2-cancel-reason": "x"}).status_code == 403
 
 
 def test_the_demo_notifies_its_unsuccessful_call_and_shows_an_interrupted_lot(db, settings):
@@ -443,18 +443,18 @@ def test_the_demo_notifies_its_unsuccessful_call_and_shows_an_interrupted_lot(db
     assert "Kaikki osan 2 tarjoukset ylittivät osalle varatun määrärahan" in render_latest(lot_decision)
 
 
-def test_the_procedure_report_gives_each_interruption_with_its_reason(opened_call, officer, client_for):
+def test_the_procedure_report_gives_each_interruption_with_its_reason(opened_tender, officer, client_for):
     client = client_for(officer)
     client.post(
-        f"/api/v1/tenders/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        f"/api/v1/tenders/{opened_tender.pk}/lots/1/declare-unsuccessful/",
         {"reason": "OSA1-SYY: ei hyväksyttäviä.", "reason_sv": "DEL1-SKÄL: inga godtagbara."},
     )
     client.post(
-        f"/api/v1/tenders/{opened_call.pk}/cancel/",
+        f"/api/v1/tenders/{opened_tender.pk}/cancel/",
         {"reason": "KESKEYTYS-SYY: rahoitus loppui.", "reason_sv": "AVBROTT-SKÄL: finansieringen tog slut."},
     )
 
-    report = GeneratedDocument.objects.filter(tender=opened_call, kind=DocumentKind.PROCEDURE_REPORT).last()
+    report = GeneratedDocument.objects.filter(tender=opened_tender, kind=DocumentKind.PROCEDURE_REPORT).last()
     text = pdftotext(document_render(document_id=report.pk))
     finnish, swedish = text.split("Grunderna för avbrytandet")
     assert "Osa keskeytetty: ei hyväksyttäviä tarjouksia (osa 1)" in finnish and "OSA1-SYY" in finnish
@@ -480,21 +480,21 @@ def test_a_small_procurement_interrupted_gets_the_below_threshold_instructions(a
 
 
 def test_an_interruption_decision_states_each_offers_rejection_in_the_sections_language(
-    opened_call, officer, three_bidders, client_for
+    opened_tender, officer, three_bidders, client_for
 ):
     from evaluation.qualification import qualification_record
 
     # given bidder A excluded (its reason in Finnish and Swedish) and B's lot 1 offer found not conforming
-    bid_a = opened_call.bids.get(provider=three_bidders["a"][0])
+    bid_a = opened_tender.bids.get(provider=three_bidders["a"][0])
     qualification_record(
         actor=officer,
-        tender_id=opened_call.pk,
+        tender_id=opened_tender.pk,
         checks=[
             {
                 "bid": bid_a.pk,
                 "subject": "exclusion",
                 "passed": False,
-                "ground": opened_call.exclusion_grounds[0],
+                "ground": opened_tender.exclusion_grounds[0],
                 "reason": "POISSULKU-FI: lainvoimainen verovelka.",
                 "reason_sv": "UTESLUTNING-SV: skatteskuld enligt lagakraftvunnet beslut.",
             }
@@ -503,10 +503,10 @@ def test_an_interruption_decision_states_each_offers_rejection_in_the_sections_l
     from bids.models import LotOffer
     from evaluation.clarifications import offer_reject_nonconforming
 
-    offer_b = LotOffer.objects.get(bid__tender=opened_call, bid__provider=three_bidders["b"][0], lot__number=1)
+    offer_b = LotOffer.objects.get(bid__tender=opened_tender, bid__provider=three_bidders["b"][0], lot__number=1)
     offer_reject_nonconforming(
         actor=officer,
-        tender_id=opened_call.pk,
+        tender_id=opened_tender.pk,
         lot_offer_id=offer_b.pk,
         reason="EPÄMUKAINEN-FI: ryhmäkoko 30.",
         reason_sv="AVVIKANDE-SV: gruppstorlek 30.",
@@ -514,14 +514,14 @@ def test_an_interruption_decision_states_each_offers_rejection_in_the_sections_l
 
     # when lot 1 is found unsuccessful
     response = client_for(officer).post(
-        f"/api/v1/tenders/{opened_call.pk}/lots/1/declare-unsuccessful/",
+        f"/api/v1/tenders/{opened_tender.pk}/lots/1/declare-unsuccessful/",
         {"reason": "Ei hyväksyttäviä tarjouksia.", "reason_sv": "Inga godtagbara anbud."},
         format="json",
     )
     assert response.status_code == 200, response.content
 
     # then each offer's ground is stated in each section's own language
-    text = render_latest(InterruptionDecision.objects.get(tender=opened_call))
+    text = render_latest(InterruptionDecision.objects.get(tender=opened_tender))
     finnish, swedish = text.split("BESLUT OM AVBRYTANDE AV UPPHANDLINGEN FÖR DELOMRÅDE 1")
     assert "POISSULKU-FI" in finnish and "EPÄMUKAINEN-FI" in finnish
     assert "UTESLUTNING-SV" in swedish and "AVVIKANDE-SV" in swedish

@@ -274,9 +274,9 @@ def test_late_answers_refused_in_the_portal_name_the_fields_in_words_not_codes(
     authority, officer, member_a, browser_for
 ):
     """Regression: the refusal read “a later deadline (new_deadline), or a reason … (late_answer_reason)”."""
-    from tests.fixtures.stages import late_answered_call
+    from tests.fixtures.stages import late_answered_tender
 
-    tender = late_answered_call(authority, member_a, officer)
+    tender = late_answered_tender(authority, member_a, officer)
     for language in ("en", "fi", "sv"):
         client = browser_for(officer)
         client.cookies["django_language"] = language

@@ -31,7 +31,7 @@ def member(authority, role):
     return user
 
 
-def call_in(state: str, authority, author) -> Tender:
+def tender_in(state: str, authority, author) -> Tender:
     tender = factories.TenderFactory(authority=authority, created_by=author)
     if state != "draft":
         tender_submit_for_approval(actor=author, tender_id=tender.pk)
@@ -65,10 +65,10 @@ def test_every_offered_action_succeeds_and_no_refused_one_is_offered(authority, 
     }
     for role, user in roles.items():
         client = signed_in(user)
-        offered = offered_actions(client, call_in(state, authority, officer))
+        offered = offered_actions(client, tender_in(state, authority, officer))
         for action in ACTIONS:
             # when each action is tried on a fresh call in that state
-            tender = call_in(state, authority, officer)
+            tender = tender_in(state, authority, officer)
             response = client.post(f"/calls/ours/{tender.pk}/do/{action}/", ACTION_DATA.get(action, {}))
             # then the page offered exactly those that succeed
             succeeded = response.status_code == 302
@@ -76,14 +76,14 @@ def test_every_offered_action_succeeds_and_no_refused_one_is_offered(authority, 
 
 
 def test_the_author_is_not_offered_the_approval_and_the_second_officer_is(authority, officer, officer2):
-    tender = call_in("pending_approval", authority, officer)
+    tender = tender_in("pending_approval", authority, officer)
 
     assert "approve" not in offered_actions(signed_in(officer), tender)
     assert "approve" in offered_actions(signed_in(officer2), tender)
 
 
 def test_an_evaluator_is_not_offered_the_draft_editor(authority, officer):
-    tender = call_in("draft", authority, officer)
+    tender = tender_in("draft", authority, officer)
     evaluator = member(authority, Role.EVALUATOR)
 
     assert (
@@ -93,9 +93,9 @@ def test_an_evaluator_is_not_offered_the_draft_editor(authority, officer):
 
 
 def test_the_call_is_completed_from_its_page_once_every_lot_is_finished(authority, officer, member_a):
-    from tests.fixtures.stages import decided_call
+    from tests.fixtures.stages import decided_tender
 
-    tender = decided_call(officer=officer, bidders=[(member_a, "9000")], authority=authority)
+    tender = decided_tender(officer=officer, bidders=[(member_a, "9000")], authority=authority)
     client = signed_in(officer)
     assert "complete" not in offered_actions(client, tender)  # the standstill runs
 
@@ -123,14 +123,14 @@ def test_the_call_page_links_its_records_delivery_log_and_interested_providers(a
 
 
 def sent_approval_request(authority, author, other) -> Notification:
-    tender = call_in("pending_approval", authority, author)
+    tender = tender_in("pending_approval", authority, author)
     notification = Notification.objects.get(kind="tender.approval_requested", user=other, tender_id=tender.pk)
     Notification.objects.filter(pk=notification.pk).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), sends=1)
     return notification
 
 
 def test_sending_for_approval_notifies_the_other_officers_only(authority, officer, officer2):
-    tender = call_in("pending_approval", authority, officer)
+    tender = tender_in("pending_approval", authority, officer)
 
     recipients = set(
         Notification.objects.filter(kind="tender.approval_requested", tender_id=tender.pk).values_list(

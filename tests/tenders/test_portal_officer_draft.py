@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bids.models import Bid, BidStatus
 from procurement.periods import HELSINKI
-from tenders.models import CallDocument, Tender, TenderStatus
+from tenders.models import Tender, TenderDocument, TenderStatus
 from tenders.portal.officer_draft import LotForm
 from tests.fixtures import factories
 from tests.fixtures.files import pdf_bytes
@@ -105,7 +105,7 @@ def test_the_files_step_adds_replaces_and_removes_a_file(draft, officer):
         {"add-kind": "price_form", "add-title_fi": "Hintalomake", "add-file": SimpleUploadedFile("h.pdf", pdf_bytes())},
     )
     assert added.status_code == 302
-    document = CallDocument.objects.get()
+    document = TenderDocument.objects.get()
     page = client.get(url).content.decode()
     assert "Hintalomake" in page and f"/calls/{draft.pk}/files/{document.pk}/" in page
 
@@ -113,10 +113,10 @@ def test_the_files_step_adds_replaces_and_removes_a_file(draft, officer):
         url, {"replace": document.pk, f"replace-{document.pk}-file": SimpleUploadedFile("h2.pdf", pdf_bytes(text="2"))}
     )
     assert replaced.status_code == 302
-    document = CallDocument.objects.get()
+    document = TenderDocument.objects.get()
     assert document.filename == "h2.pdf" and document.title_fi == "Hintalomake"
     assert client.post(url, {"remove": document.pk}).status_code == 302
-    assert not CallDocument.objects.exists()
+    assert not TenderDocument.objects.exists()
 
 
 # --- the portal's corrigendum ------------------------------------------------------------------------------------
@@ -189,9 +189,9 @@ def test_the_portals_corrigendum_asks_whether_bids_are_affected(published, offic
 
 
 def test_the_portals_corrigendum_adds_a_requirement_and_replaces_a_file(published, officer, member_a):
-    from tenders.call_documents import call_documents_for
+    from tenders.tender_documents import tender_documents_for
 
-    document = CallDocument(
+    document = TenderDocument(
         tender=published, kind="service_description", title_fi="Palvelukuvaus", filename="k.pdf",
         content_type="application/pdf", sha256="0" * 64, size=1, added_in_version=1, added_by=officer,
     )  # fmt: skip
@@ -218,7 +218,7 @@ def test_the_portals_corrigendum_adds_a_requirement_and_replaces_a_file(publishe
     assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT
     version = published.versions.get(number=2)
     assert set(version.changed_fields) == {"requirements", "call_documents"}
-    assert [d.filename for d in call_documents_for(user=member_a, tender_id=published.pk)] == ["k2.pdf"]
+    assert [d.filename for d in tender_documents_for(user=member_a, tender_id=published.pk)] == ["k2.pdf"]
     assert published.requirements.get().text == "S2-opettajan pätevyys"
 
 

@@ -127,27 +127,27 @@ def test_questions_after_their_deadline_are_refused(published, member_a):
 
 
 def test_a_provider_keeps_alerts_that_bring_new_calls(client, member_a, provider_a, provider_b):
-    from tenders.models import CallAlert
+    from tenders.models import TenderAlert
 
     client.force_login(member_a)
     refused = client.post("/calls/alerts/", {"cpv_prefix": "80x"}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 400 and "first digits of a CPV code" in refused.content.decode()
     assert client.post("/calls/alerts/", {"cpv_prefix": "8058"}).status_code == 302
     assert client.post("/calls/alerts/", {"cpv_prefix": "8058"}).status_code == 409  # the same alert twice
-    alert = CallAlert.objects.get(provider=provider_a)
+    alert = TenderAlert.objects.get(provider=provider_a)
     assert alert.cpv_prefix == "8058"
 
-    other = CallAlert.objects.create(provider=provider_b, cpv_prefix="80", created_by=member_a)
+    other = TenderAlert.objects.create(provider=provider_b, cpv_prefix="80", created_by=member_a)
     assert client.post(f"/calls/alerts/{other.pk}/delete/").status_code == 404  # not its own
     assert "8058" in client.get("/calls/alerts/").content.decode()
     assert client.post(f"/calls/alerts/{alert.pk}/delete/").status_code == 302
-    assert not CallAlert.objects.filter(provider=provider_a).exists()
+    assert not TenderAlert.objects.filter(provider=provider_a).exists()
 
 
 def test_the_alerts_page_names_each_cpv_prefix_in_the_readers_language(client, member_a, provider_a):
-    from tenders.models import CallAlert
+    from tenders.models import TenderAlert
 
-    CallAlert.objects.create(provider=provider_a, cpv_prefix="8058", created_by=member_a)
+    TenderAlert.objects.create(provider=provider_a, cpv_prefix="8058", created_by=member_a)
     client.force_login(member_a)
     for language, name in (("fi", "Kielikurssien järjestäminen"), ("sv", "Tillhandahållande av språkkurser")):
         client.cookies["hankinta_language"] = language

@@ -8,7 +8,7 @@ from django.test import Client
 from procurement.periods import HELSINKI
 from tenders.models import TenderStatus
 from tests.fixtures import factories
-from tests.fixtures.payloads import call_payload
+from tests.fixtures.payloads import tender_payload
 
 
 def codes_by_field(response) -> dict[str, list[str]]:
@@ -32,7 +32,7 @@ def test_a_deadline_on_a_day_off_gets_a_warning_that_does_not_block(deadline, da
 
     response = client.post(
         "/api/v1/tenders/",
-        call_payload(authority, submission_deadline=deadline),
+        tender_payload(authority, submission_deadline=deadline),
         format="json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -53,7 +53,7 @@ def test_the_warning_names_each_deadline_and_speaks_the_users_language(authority
     client = client_for(officer)
     response = client.post(
         "/api/v1/tenders/",
-        call_payload(authority, questions_deadline="2027-12-24T12:00", submission_deadline="2028-01-11T12:00"),
+        tender_payload(authority, questions_deadline="2027-12-24T12:00", submission_deadline="2028-01-11T12:00"),
         format="json",
     )
     assert response.status_code == 201, response.content

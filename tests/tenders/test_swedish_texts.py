@@ -18,7 +18,7 @@ from tenders.languages import Stage, swedish_texts_missing
 from tenders.models import Lot, Tender, TenderStatus
 from tenders.services import lot_cancel, tender_cancel, tender_close, tender_publish, tender_submit_for_approval
 from tests.fixtures.documents import pdftotext
-from tests.fixtures.stages import approved_call, open_bids, qualify_all, seat_panel, submitted_call
+from tests.fixtures.stages import approved_tender, open_bids, qualify_all, seat_panel, submitted_tender
 
 
 def scores(tender: Tender, *, without_swedish: LotOffer | None = None) -> list[dict]:
@@ -37,7 +37,7 @@ def scores(tender: Tender, *, without_swedish: LotOffer | None = None) -> list[d
 
 
 def opened(authority, officer, member_a, member_b) -> Tender:
-    tender = submitted_call(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = submitted_tender(authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")])
     tender_close(actor=officer, tender_id=tender.pk)
     seat_panel(tender, officer)
     open_bids(tender, officer)
@@ -51,7 +51,7 @@ def test_a_bilingual_call_without_a_lots_swedish_title_is_refused_at_publication
     bilingual, officer, client_for
 ):
     # given an approved call of a bilingual authority whose lot 2 has no Swedish title
-    tender = approved_call(bilingual, officer)
+    tender = approved_tender(bilingual, officer)
     Lot.objects.filter(tender=tender, number=2).update(title_sv="")
 
     # when the officer publishes it
@@ -72,7 +72,7 @@ def test_a_bilingual_call_without_a_lots_swedish_title_is_refused_at_publication
 
 def test_each_missing_swedish_text_of_the_call_is_named_before_submission(bilingual, officer):
     # given a draft with a criterion, its guidance and a requirement's evidence lacking their Swedish text
-    tender = approved_call(bilingual, officer, status=TenderStatus.DRAFT, description_fi="Kuvaus.")
+    tender = approved_tender(bilingual, officer, status=TenderStatus.DRAFT, description_fi="Kuvaus.")
     tender.criteria.filter(number=1).update(name_sv="", guidance="0–10 pistettä: suunnitelman laatu")
     tender.requirements.filter(number=1).update(evidence_sv="")
 
@@ -91,7 +91,7 @@ def test_each_missing_swedish_text_of_the_call_is_named_before_submission(biling
 
 def test_with_every_swedish_text_the_call_pdf_shows_them_in_its_swedish_section(bilingual, officer):
     # given a bilingual authority's call with its Swedish texts (the factory writes them)
-    tender = approved_call(bilingual, officer)
+    tender = approved_tender(bilingual, officer)
     tender.criteria.filter(number=1).update(guidance="0–10: suunnitelman laatu", guidance_sv="0–10: planens kvalitet")
 
     # when it is published and its PDF read back
@@ -116,7 +116,7 @@ def test_with_every_swedish_text_the_call_pdf_shows_them_in_its_swedish_section(
 
 def test_a_finnish_only_authority_publishes_without_swedish_texts(authority, officer):
     # given a Finnish authority's call with no Swedish text at all
-    tender = approved_call(authority, officer)
+    tender = approved_tender(authority, officer)
     Lot.objects.filter(tender=tender).update(title_sv="")
     tender.criteria.update(name_sv="")
     tender.requirements.update(text_sv="", evidence_sv="")
@@ -250,7 +250,7 @@ def test_a_finnish_only_authority_decides_without_swedish_reasons(authority, off
 
 
 def test_interrupting_a_published_bilingual_call_needs_the_reason_in_swedish(bilingual, officer, member_a, member_b):
-    tender = submitted_call(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
+    tender = submitted_tender(authority=bilingual, bidders=[(member_a, "9000"), (member_b, "9500")])
 
     for interrupt in (
         lambda **sv: lot_cancel(actor=officer, tender_id=tender.pk, lot_number=2, reason="Tarve poistui.", **sv),
@@ -274,7 +274,7 @@ def test_interrupting_a_published_bilingual_call_needs_the_reason_in_swedish(bil
 
 
 def test_the_officer_sees_what_is_missing_in_swedish_beside_the_publish_button(bilingual, officer):
-    tender = approved_call(bilingual, officer)
+    tender = approved_tender(bilingual, officer)
     Lot.objects.filter(tender=tender, number=2).update(title_sv="")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(officer)
@@ -288,7 +288,7 @@ def test_the_officer_sees_what_is_missing_in_swedish_beside_the_publish_button(b
 
 
 def test_the_portal_draft_asks_a_bilingual_authority_for_the_lots_swedish_title(bilingual, authority, officer):
-    tender = approved_call(bilingual, officer, status=TenderStatus.DRAFT)
+    tender = approved_tender(bilingual, officer, status=TenderStatus.DRAFT)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(officer)
 

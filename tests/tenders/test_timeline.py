@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from tenders.models import Tender
-from tests.fixtures.payloads import call_payload
+from tests.fixtures.payloads import tender_payload
 
 
 def post(client, authority, **overrides):
-    return client.post("/api/v1/tenders/", call_payload(authority, **overrides), format="json")
+    return client.post("/api/v1/tenders/", tender_payload(authority, **overrides), format="json")
 
 
 def test_wall_time_is_read_in_helsinki(authority, officer, client_for):

@@ -449,7 +449,7 @@ class Command(BaseCommand):
                 Membership.objects.create(user=user, role=Role.OFFICER, authority=authority)
         for user in (officer, officer2):
             user.__dict__.pop("_hankinta_roles", None)  # roles_of() read them before these memberships
-        self._decided_call(
+        self._decided_tender(
             authority=municipality,
             officer=officer,
             officer2=officer2,
@@ -461,7 +461,7 @@ class Command(BaseCommand):
             },
             lots=LOTS[:1],
         )
-        self._decided_call(
+        self._decided_tender(
             authority=bilingual,
             officer=officer,
             officer2=officer2,
@@ -489,7 +489,7 @@ class Command(BaseCommand):
             ],
         )
 
-    def _decided_call(self, *, authority, officer, officer2, bidders, fields, lots):
+    def _decided_tender(self, *, authority, officer, officer2, bidders, fields, lots):
         """A call taken from its draft to the decision: three bids, the opening by two officers, qualification,
         the panel's scores with reasons in Finnish and Swedish, the proposal and the decision."""
         now = timezone.now()

@@ -4,11 +4,11 @@ authority's own people (anyone else gets 404)."""
 from django.http import FileResponse
 from django.urls import path
 
-from ..call_documents import call_document_get
-from ..models import CallDocument
+from ..models import TenderDocument
+from ..tender_documents import tender_document_get
 
 
-def call_file_response(document: CallDocument) -> FileResponse:
+def tender_file_response(document: TenderDocument) -> FileResponse:
     """The file as an attachment of its checked type, never sniffed into another (as the call's PDFs are sent)."""
     response = FileResponse(
         document.file.open("rb"), as_attachment=True, filename=document.filename, content_type=document.content_type
@@ -18,10 +18,10 @@ def call_file_response(document: CallDocument) -> FileResponse:
     return response
 
 
-def call_file(request, pk: int, call_file_id: int):
-    return call_file_response(call_document_get(user=request.user, tender_id=pk, document_id=call_file_id))
+def tender_file(request, pk: int, call_file_id: int):
+    return tender_file_response(tender_document_get(user=request.user, tender_id=pk, document_id=call_file_id))
 
 
 urlpatterns = [
-    path("<int:pk>/files/<int:call_file_id>/", call_file, name="call_file"),
+    path("<int:pk>/files/<int:call_file_id>/", tender_file, name="call_file"),
 ]

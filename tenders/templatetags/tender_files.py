@@ -7,8 +7,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from procurement.errors import NotFound
-from tenders.call_documents import call_documents_for
 from tenders.models import Tender, TenderVersion
+from tenders.tender_documents import tender_documents_for
 
 register = template.Library()
 
@@ -37,12 +37,12 @@ def change_labels(names) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def call_files_of(context, tender) -> dict:
+def tender_files_of(context, tender) -> dict:
     """{current, withdrawn}: the call's files that the user may read (none before publication, except for the
     authority's people)."""
     request = context.get("request")
     try:
-        documents = call_documents_for(user=request.user, tender_id=tender.pk, include_withdrawn=True)
+        documents = tender_documents_for(user=request.user, tender_id=tender.pk, include_withdrawn=True)
     except NotFound:
         documents = []
     return {

@@ -17,7 +17,7 @@ from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.filetypes import FileRefused, detect, filename_clean
 
-from .models import CallDocument, CallDocumentKind, Tender, TenderStatus
+from .models import Tender, TenderDocument, TenderDocumentKind, TenderStatus
 from .selectors import tender_get
 
 # At most this many current files per call: a call has a handful (service description, contract, price form).
@@ -41,7 +41,7 @@ class Upload:
 
 
 @dataclass(frozen=True)
-class CallFileChange:
+class TenderFileChange:
     """One change of the call's files within a corrigendum: `add` (kind, titles, upload), `replace` (document,
     upload, titles optional) or `remove` (document)."""
 
@@ -74,7 +74,7 @@ def _checked(upload: Upload | None) -> tuple[str, str, bytes]:
 
 
 def _kind_checked(kind: str) -> str:
-    if kind not in CallDocumentKind.values:
+    if kind not in TenderDocumentKind.values:
         raise ValidationFailed(errors={"kind": _error("invalid_choice", _("Choose the kind of the document."))})
     return kind
 
@@ -100,7 +100,7 @@ def _ensure_officer(actor, tender: Tender) -> None:
         raise Forbidden(_("Only the authority's procurement officers can change its calls."))
 
 
-def call_document_change_check(*, actor, tender_id) -> Tender:
+def tender_document_change_check(*, actor, tender_id) -> Tender:
     """What the API asks before it reads the body: 404 for a call the actor does not see, 403 for anyone but the
     authority's officers, 409 once the call is no draft (a published one changes its files by a corrigendum)."""
     return _draft_checked(actor, tender_get(user=actor, tender_id=tender_id))
@@ -125,14 +125,14 @@ def _draft_checked(actor, tender: Tender) -> Tender:
     return tender
 
 
-def _current(tender: Tender, document_id) -> CallDocument:
+def _current(tender: Tender, document_id) -> TenderDocument:
     try:
-        return CallDocument.objects.get(tender=tender, pk=int(document_id), withdrawn_in_version__isnull=True)
-    except (CallDocument.DoesNotExist, TypeError, ValueError) as exc:
+        return TenderDocument.objects.get(tender=tender, pk=int(document_id), withdrawn_in_version__isnull=True)
+    except (TenderDocument.DoesNotExist, TypeError, ValueError) as exc:
         raise NotFound() from exc
 
 
-def _snapshot(document: CallDocument) -> dict:
+def _snapshot(document: TenderDocument) -> dict:
     return {
         "id": document.pk,
         "kind": document.kind,
@@ -147,11 +147,11 @@ def _snapshot(document: CallDocument) -> dict:
 
 def _store(
     *, actor, tender: Tender, kind: str, title_fi: str, title_sv: str, upload, replaces=None, version: int
-) -> CallDocument:
+) -> TenderDocument:
     """Check the upload and write the file and its row (in the caller's transaction). The file is removed again if
     that transaction rolls back (`stored_files_cleanup`)."""
     name, content_type, content = _checked(upload)
-    if replaces is None and tender.call_documents.filter(withdrawn_in_version__isnull=True).count() >= (
+    if replaces is None and tender.tender_documents.filter(withdrawn_in_version__isnull=True).count() >= (
         MAX_CALL_DOCUMENTS
     ):
         raise ValidationFailed(
@@ -161,7 +161,7 @@ def _store(
                 )
             }
         )
-    document = CallDocument(
+    document = TenderDocument(
         tender=tender,
         kind=kind,
         title_fi=title_fi,
@@ -201,13 +201,13 @@ def stored_files_cleanup():
         _stored.reset(token)
 
 
-def _delete_after_commit(document: CallDocument) -> None:
+def _delete_after_commit(document: TenderDocument) -> None:
     name = document.file.name
     document.delete()
     transaction.on_commit(lambda: default_storage.delete(name))
 
 
-def _added(actor, tender: Tender, kind, title_fi: str, title_sv: str, upload, *, version: int) -> CallDocument:
+def _added(actor, tender: Tender, kind, title_fi: str, title_sv: str, upload, *, version: int) -> TenderDocument:
     """A new file of the call, its kind and titles checked, stored in the given version."""
     kind = _kind_checked(kind)
     title_fi, title_sv = _titles_checked(title_fi, title_sv, tender)
@@ -216,9 +216,9 @@ def _added(actor, tender: Tender, kind, title_fi: str, title_sv: str, upload, *,
     )
 
 
-def call_document_add(
+def tender_document_add(
     *, actor, tender_id: int, kind: str, title_fi: str = "", title_sv: str = "", upload: Upload | None
-) -> CallDocument:
+) -> TenderDocument:
     """A file of a call being drafted."""
     with stored_files_cleanup(), transaction.atomic():
         tender = _locked_draft(actor, tender_id)
@@ -229,7 +229,7 @@ def call_document_add(
     return document
 
 
-def call_document_replace(
+def tender_document_replace(
     *,
     actor,
     tender_id: int,
@@ -237,7 +237,7 @@ def call_document_replace(
     upload: Upload | None,
     title_fi: str | None = None,
     title_sv: str | None = None,
-) -> CallDocument:
+) -> TenderDocument:
     """A new file in place of a draft's file (never published, so the old one is not kept)."""
     with stored_files_cleanup(), transaction.atomic():
         tender = _locked_draft(actor, tender_id)
@@ -267,7 +267,7 @@ def call_document_replace(
     return document
 
 
-def call_document_remove(*, actor, tender_id: int, document_id: int) -> None:
+def tender_document_remove(*, actor, tender_id: int, document_id: int) -> None:
     """Remove a draft's file."""
     with transaction.atomic():
         tender = _locked_draft(actor, tender_id)
@@ -278,7 +278,7 @@ def call_document_remove(*, actor, tender_id: int, document_id: int) -> None:
         _delete_after_commit(document)
 
 
-def call_documents_amend(*, actor, tender: Tender, changes: list[CallFileChange], version: int) -> list[dict]:
+def tender_documents_amend(*, actor, tender: Tender, changes: list[TenderFileChange], version: int) -> list[dict]:
     """A corrigendum's changes to the files of a published call (locked by the caller): a replaced or removed file
     is kept, withdrawn in the new version; returns what changed, for the version's record and the audit."""
     done = []
@@ -327,21 +327,21 @@ def call_documents_amend(*, actor, tender: Tender, changes: list[CallFileChange]
 # --- reading -----------------------------------------------------------------------------------------------------
 
 
-def call_documents_for(*, user, tender_id, include_withdrawn: bool = False) -> list[CallDocument]:
+def tender_documents_for(*, user, tender_id, include_withdrawn: bool = False) -> list[TenderDocument]:
     """The call's files for whoever may read them: everyone who sees the call once it is published; before that,
     only the authority's own people (anyone else: 404, as if the call had none)."""
     tender = tender_get(user=user, tender_id=tender_id)
     if tender.published_at is None and not roles_of(user).reads_authority(tender.authority_id):
         raise NotFound()
-    documents = CallDocument.objects.filter(tender=tender)
+    documents = TenderDocument.objects.filter(tender=tender)
     if not include_withdrawn:
         documents = documents.filter(withdrawn_in_version__isnull=True)
     return list(documents.order_by("kind", "added_at", "id"))
 
 
-def call_document_get(*, user, tender_id, document_id) -> CallDocument:
+def tender_document_get(*, user, tender_id, document_id) -> TenderDocument:
     """One file of the call (a withdrawn one too: the old versions stay readable), as `call_documents_for`."""
-    documents = call_documents_for(user=user, tender_id=tender_id, include_withdrawn=True)
+    documents = tender_documents_for(user=user, tender_id=tender_id, include_withdrawn=True)
     found = next((d for d in documents if str(d.pk) == str(document_id)), None)
     if found is None:
         raise NotFound()
