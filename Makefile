@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/hankinta
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# `make test` runs the suite in pytest-xdist worker processes, one per core (TEST_WORKERS=0: in this one process).
+# Each has a database, a Redis database (REDIS_TEST_URL's, then the ones below it) and a media directory of its own.
+TEST_WORKERS ?= auto
 
 .PHONY: run test bench venv deps browser-deps services lint schema messages clean
 
@@ -32,7 +35,7 @@ run: deps venv
 test: deps browser-deps venv services
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} \
-	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+	  $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: deps venv services
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hankinta_bench} \

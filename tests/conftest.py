@@ -126,3 +126,30 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def figures(request):
+    """figures(text): a line for the end of the run's report (how many cells, bodies or inputs a test tried), passed
+    or not. Printed in the terminal summary, so that it is there whether the suite runs in one process or in
+    pytest-xdist workers (whose own output is not shown)."""
+
+    def add(text: str) -> None:
+        request.node.user_properties.append(("figures", text.strip("\n")))
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "figures"
+    ]
+    if lines:
+        terminalreporter.section("figures")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

@@ -1,9 +1,28 @@
 """Settings for the test suite: the real PostgreSQL and Redis named by the environment."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, VAR_DIR
+
+# Under pytest-xdist (`make test` runs the suite in parallel) each worker process, PYTEST_XDIST_WORKER=gw0, gw1, …,
+# has what it writes to of its own: pytest-django gives it its own database (test_<name>_gw0, …), and here it gets a
+# Redis database and a media directory of its own.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_redis(url: str) -> str:
+    """REDIS_URL's database for this worker: gw<n> takes the n-th one above it (below it from the top, 15, down),
+    so REDIS_URL=redis://…/8 gives gw0 8 and gw1 9, and redis://…/15 gives gw0 15 and gw1 14."""
+    if not XDIST_WORKER:
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = int(XDIST_WORKER.removeprefix("gw"))
+    db = base + number if base + number <= 15 else base - number
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
 
 DEBUG = False
 HANKINTA_KEKS = "test1:dGVzdC1vbmx5LWtleS1mb3ItdGhlLXRlc3Qtc3VpdGU="
@@ -16,9 +35,13 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # The demo data (`manage.py seed_demo`): development and tests only, never in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "config.demo"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+# CELERY_BROKER_URL, when given, is taken as it is: the tests give their subprocesses (workers, the outbox relay)
+# their own process's broker that way.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or _worker_redis(
+    os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = VAR_DIR / "test-media"
+MEDIA_ROOT = VAR_DIR / (f"test-media-{XDIST_WORKER}" if XDIST_WORKER else "test-media")
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

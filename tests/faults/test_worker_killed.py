@@ -53,7 +53,8 @@ class Worker:
 
         self.log = directory / f"{name}.log"
         self.env = {
-            **os.environ,
+            # not a pytest-xdist worker itself: it takes the broker and the media directory given here
+            **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,

@@ -1032,7 +1032,7 @@ def test_urls_in_a_call_description_reach_the_pdf_as_text_and_are_never_fetched(
 # --- the corpus ---------------------------------------------------------------------------------------------------
 
 
-def test_the_corpus_size(capsys):
+def test_the_corpus_size(figures):
     sizes = {
         "uploads refused (API)": len(UPLOADS),
         "file names sanitised": len(SANITISED_NAMES),
@@ -1047,8 +1047,5 @@ def test_the_corpus_size(capsys):
         "fetches from what the renderer is given": len(fetch_vectors("http://127.0.0.1:9")) * 2,
     }
     total = sum(sizes.values())
-    with capsys.disabled():
-        print(f"\nHostile inputs tried: {total}")
-        for what, count in sizes.items():
-            print(f"  {count:4} {what}")
+    figures(f"Hostile inputs tried: {total}\n" + "\n".join(f"  {count:4} {what}" for what, count in sizes.items()))
     assert total >= 200

@@ -275,11 +275,8 @@ def _the_leak_checks_see_the_owners_content(world: World, clients: Clients) -> N
     assert ATTACHMENT_MARKER_A.encode() in run_cell(clients, world, download, "member_a").raw
 
 
-CELLS_RUN: dict[str, int] = {}
-
-
 @pytest.mark.parametrize("state", STATES)
-def test_the_matrix_holds(state, db, capsys):
+def test_the_matrix_holds(state, db, figures):
     world = build_world(state)
     clients = role_clients(world)
     _the_leak_checks_see_the_owners_content(world, clients)
@@ -294,12 +291,9 @@ def test_the_matrix_holds(state, db, capsys):
                 failures.append(f"{' '.join(key)} as {role}: raised {type(exc).__name__}: {exc}")
                 continue
             failures += check_cell(world, key, role, state, answer)
-    CELLS_RUN[state] = cells
-    with capsys.disabled():  # the count is part of the report, passed or not
-        print(
-            f"\nauthorisation matrix, {state}: {cells} cells ({len(TABLE)} routes and methods × {len(ROLES)} roles); "
-            f"{sum(CELLS_RUN.values())} in the states run so far"
-        )
+    figures(  # the count is part of the report, passed or not
+        f"authorisation matrix, {state}: {cells} cells ({len(TABLE)} routes and methods × {len(ROLES)} roles)"
+    )
     assert not failures, f"{len(failures)} problems in {cells} cells, {state}:\n" + "\n".join(failures)
 
 

@@ -245,7 +245,7 @@ def _own_provider(world, role: str) -> int:
 
 @pytest.mark.parametrize("interrupted", [False, True], ids=["as_it_is", "interrupted"])
 @pytest.mark.parametrize("state", STATES)
-def test_documents_are_read_by_exactly_the_readers_of_what_they_show(state, interrupted, db, capsys):
+def test_documents_are_read_by_exactly_the_readers_of_what_they_show(state, interrupted, db, figures):
     world = build_world(state)
     _extend(world)
     if interrupted:
@@ -257,9 +257,7 @@ def test_documents_are_read_by_exactly_the_readers_of_what_they_show(state, inte
 
     problems, checked = check_documents(world, interrupted=interrupted)
 
-    with capsys.disabled():
-        print(
-            f"\ndocuments matrix, {state}{', interrupted' if interrupted else ''}: {checked} answers, "
-            f"kinds {sorted(kinds)}"
-        )
+    figures(
+        f"documents matrix, {state}{', interrupted' if interrupted else ''}: {checked} answers, kinds {sorted(kinds)}"
+    )
     assert not problems, f"{len(problems)} problems in {checked} answers:\n" + "\n".join(problems)

@@ -82,7 +82,7 @@ UNSAFE_API = [
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_a_refused_caller_gets_the_same_answer_whatever_the_body(state, db, capsys):
+def test_a_refused_caller_gets_the_same_answer_whatever_the_body(state, db, figures):
     world = build_world(state)
     clients = role_clients(world)
     failures, tried, validated = [], 0, set()
@@ -102,11 +102,10 @@ def test_a_refused_caller_gets_the_same_answer_whatever_the_body(state, db, caps
                 got = send(clients, world, key, role, body)
                 if got != answer:
                     failures.append(f"{' '.join(key)} as {role}, {what}: {got}, with a valid body {answer}")
-    with capsys.disabled():
-        print(
-            f"\npermission before validation, {state}: {tried} wrong bodies on {len(UNSAFE_API)} endpoints; "
-            f"{len(validated)} endpoints refused them to a caller who may act"
-        )
+    figures(
+        f"permission before validation, {state}: {tried} wrong bodies on {len(UNSAFE_API)} endpoints; "
+        f"{len(validated)} endpoints refused them to a caller who may act"
+    )
     assert tried > 100
     # and the wrong bodies are wrong indeed: where someone may act in this state, the validation refuses them
     assert len(validated) >= 10 and ("POST", "/api/v1/tenders/{pk}/panel/") in validated, sorted(validated)

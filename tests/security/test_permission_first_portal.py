@@ -76,7 +76,7 @@ PORTAL_FORMS = [
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_a_refused_caller_gets_the_same_answer_whatever_the_form(state, db, capsys):
+def test_a_refused_caller_gets_the_same_answer_whatever_the_form(state, db, figures):
     world = build_world(state)
     clients = role_clients(world)
     failures, tried, validated = [], 0, set()
@@ -96,11 +96,10 @@ def test_a_refused_caller_gets_the_same_answer_whatever_the_form(state, db, caps
                 got = send(clients, world, key, role, body)
                 if got != answer:
                     failures.append(f"{' '.join(key)} as {role}, {what}: {got}, with a valid form {answer}")
-    with capsys.disabled():
-        print(
-            f"\npermission before validation in the portal, {state}: {tried} wrong forms on {len(PORTAL_FORMS)} "
-            f"forms; {len(validated)} forms refused them to a caller who may send them"
-        )
+    figures(
+        f"permission before validation in the portal, {state}: {tried} wrong forms on {len(PORTAL_FORMS)} "
+        f"forms; {len(validated)} forms refused them to a caller who may send them"
+    )
     assert tried > 500
     # and the wrong forms are wrong indeed: where someone may send a form in this state, its validation refuses them
     assert ("POST", "/evaluation/{pk}/panel/") in validated, sorted(validated)
