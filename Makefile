@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/hankinta
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
-# `make test` runs the suite in pytest-xdist worker processes, one per core (TEST_WORKERS=0: in this one process).
+# `make test` runs the suite in pytest-xdist worker processes, one per core up to 4 (each takes a Redis database of
+# its own; TEST_WORKERS=0: in this one process).
 # Each has a database, a Redis database (REDIS_TEST_URL's, then the ones below it) and a media directory of its own.
-TEST_WORKERS ?= auto
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .PHONY: run test bench venv deps browser-deps services lint schema messages clean
 
