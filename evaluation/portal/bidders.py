@@ -3,6 +3,7 @@
 request of the authority (`bids:request`)."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from ..outcomes import comparison_for_bidder
 
 
 @login_required
-def comparison(request, pk: int):
+def comparison(request: HttpRequest, pk: int) -> HttpResponse:
     """The comparison of the call's decided lots, for its bidders once the decision was sent to them (publicity: the
     bidders read the other bids after the decision, without their business secrets); 404 for anyone else."""
     context = comparison_for_bidder(user=request.user, tender_id=pk)
@@ -34,7 +35,7 @@ def comparison(request, pk: int):
 
 
 @login_required
-def request_answer(request, pk: int, request_id: int):
+def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     """Answer a clarification request or a request to explain an abnormally low price."""
     bid = own_bid_get(user=request.user, bid_id=pk)
     provider_request = ProviderRequest.objects.filter(bid=bid, pk=request_id).first()
