@@ -2,6 +2,8 @@
 `EvaluationConfig.ready()`): the comparison of a decided call (`tenders:comparison`), and a provider's answer to a
 request of the authority (`bids:request`)."""
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +16,7 @@ from documents.models import DocumentKind, DocumentStatus
 from documents.services import documents_visible_to
 from procurement.errors import NotFound
 from procurement.middleware import received_at
+from procurement.models import User
 from procurement.portal import done, render_form, run_service
 
 from ..clarifications import provider_request_answer
@@ -37,6 +40,7 @@ def comparison(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     """Answer a clarification request or a request to explain an abnormally low price."""
+    actor = cast(User, request.user)  # signed in (login_required)
     bid = own_bid_get(user=request.user, bid_id=pk)
     provider_request = ProviderRequest.objects.filter(bid=bid, pk=request_id).first()
     if provider_request is None:
@@ -47,7 +51,7 @@ def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
         outcome = run_service(
             form,
             lambda: provider_request_answer(
-                actor=request.user,
+                actor=actor,
                 bid_id=bid.pk,
                 request_id=provider_request.pk,
                 answer=form.cleaned_data["answer"],
