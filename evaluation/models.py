@@ -1,6 +1,7 @@
 """Quality scores, the computed ranking per lot, and the award decision."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -16,6 +17,9 @@ from bids.models import LotOffer
 from procurement.access import roles_of
 from procurement.rules import Regime
 from tenders.models import Lot, QualityCriterion, Tender
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _in_section_language(main: str, swedish: str) -> str:
@@ -329,7 +333,7 @@ class PriceRejection(models.Model):
     def __str__(self) -> str:
         return f"offer {self.lot_offer_id} rejected for its price"
 
-    def statement(self):
+    def statement(self) -> "StrOrPromise":
         """The rejection as the decision and the letters state it: the lot, the legal ground, what the bidder did
         with the request, and the officer's reasons; lazy, so that each language section renders it in its own."""
         # The choices' own labels, which stay lazy (get_FOO_display() would translate them now).
@@ -363,7 +367,7 @@ class ConformityRejection(models.Model):
     def __str__(self) -> str:
         return f"offer {self.lot_offer_id} rejected as not conforming to the call"
 
-    def statement(self):
+    def statement(self) -> "StrOrPromise":
         """As the decision and the letters state it: the lot, the ground and the officer's reason; lazy."""
         return format_lazy(
             "{}: {}. {}",
