@@ -49,6 +49,9 @@ class QualityScore(models.Model):
     public_reason_sv = models.TextField(_("public reason in Swedish"), blank=True)
     scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     scored_at = models.DateTimeField(default=timezone.now)
+    # Not a field: set by the comparison report on the scores it shows (`evaluation.document_contexts.comparison`),
+    # whether the bidder marked the answer scored a business secret.
+    secret: bool
 
     class Meta:
         verbose_name = _("quality score")
