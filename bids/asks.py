@@ -1,6 +1,8 @@
 """What bids asks of the evaluation, which it may not import: evaluation provides the answers in its
 `AppConfig.ready()` (see `procurement.hooks.Hook`)."""
 
+from django.urls import URLPattern, URLResolver
+
 from procurement.hooks import Hook
 
 panel_access_check = Hook(
@@ -25,4 +27,4 @@ bid_outcomes = Hook(
 )
 
 # Pages of the `bids` URL namespace that the evaluation serves (a provider's answer to a request).
-portal_urls: list = []
+portal_urls: list[URLPattern | URLResolver] = []

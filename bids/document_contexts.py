@@ -2,6 +2,7 @@
 `apps.py`); and what the documents of the evaluation read from the bids' sealed manifests (the business secrets)."""
 
 from datetime import UTC
+from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -9,14 +10,16 @@ from django.utils import timezone
 from documents.context import register_context
 from documents.models import DocumentKind, GeneratedDocument
 from documents.readers import BIDDER, INTERESTED, PROVIDER_BID_SUBMITTED, register_reader_condition
+from procurement.access import AnyUser, Roles
 from procurement.periods import HELSINKI
+from tenders.models import Tender
 
 from .content import version_context, version_manifest
 from .models import Bid, BidStatus, BidVersion
 from .sealing import unseal_json_many
 
 
-def business_secrets(tender) -> dict[int, set[str]]:
+def business_secrets(tender: Tender) -> dict[int, set[str]]:
     """The parts each bidder marked as business secrets in the version that stands (read from its sealed manifest,
     which the authority opened at the opening): "quality:<criterion id>", "evidence:<requirement id>", … An
     attachment marked secret that answers a criterion or gives evidence for a requirement makes that answer or
@@ -40,7 +43,7 @@ def business_secrets(tender) -> dict[int, set[str]]:
     return secrets
 
 
-def receipt_context(document: GeneratedDocument) -> dict:
+def receipt_context(document: GeneratedDocument) -> dict[str, Any]:
     """The receipt as it is stored (and e-mailed): what the database shows of the submission anyway (who, when, the
     manifest's SHA-256, each attachment's SHA-256 and size), never what the bid keeps sealed until the opening (the
     lots it offers, its attachments' names and purposes). The manifest, which the provider alone can download before
@@ -82,7 +85,7 @@ def receipt_filename(document: GeneratedDocument) -> tuple[list[str], int]:
     return [], version
 
 
-def bidder_in_tender(*, user, roles) -> Q:
+def bidder_in_tender(*, user: AnyUser, roles: Roles) -> Q:
     """One of the user's providers has a submitted bid in the document's call."""
     return Q(
         Exists(
@@ -93,12 +96,12 @@ def bidder_in_tender(*, user, roles) -> Q:
     )
 
 
-def has_bid_in_tender(*, user, roles) -> Q:
+def has_bid_in_tender(*, user: AnyUser, roles: Roles) -> Q:
     """One of the user's providers has a bid in the document's call, submitted, withdrawn or a draft."""
     return Q(Exists(Bid.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
 
 
-def provider_bid_submitted(*, user, roles) -> Q:
+def provider_bid_submitted(*, user: AnyUser, roles: Roles) -> Q:
     """The document's own provider has a submitted bid in its call (a receipt of a bid that stands)."""
     return Q(
         Exists(

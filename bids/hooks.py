@@ -3,6 +3,7 @@
 the provider's own bid is tied to it, and the calls learn of their bids without importing them."""
 
 from django.db.models import Q
+from django.urls import ResolverMatch
 
 from procurement.audit import SEALED_EVENTS
 from procurement.securitylog import NOT_MINE, OWN_OBJECTS, id_of
@@ -18,7 +19,7 @@ def _bid_events() -> Q:
     return Q(object_type__startswith="bids.")
 
 
-def _own_bid(match, provider_of):
+def _own_bid(match: ResolverMatch, provider_of: set[int]) -> object:
     name, kwargs = match.url_name or "", match.kwargs
     if not (match.namespace == "bids" or name.startswith("bid-")):
         return NOT_MINE

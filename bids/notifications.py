@@ -4,10 +4,11 @@ of kinds (procurement.notifications) when the app is ready (bids.apps)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from procurement.models import Notification
 from procurement.notifications import Kind, register_kind
 
 
-def _receipt_after_sent(notification) -> None:
+def _receipt_after_sent(notification: Notification) -> None:
     """The receipt's e-mail was accepted: its bid version records when."""
     from .models import BidVersion
 

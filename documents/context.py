@@ -6,6 +6,9 @@ knowing what any of them shows."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from procurement.models import User
 
 from .models import GeneratedDocument
 
@@ -17,7 +20,7 @@ class DocumentType:
     parts and the version shown; the document's own version when none is given)."""
 
     template: str
-    build: Callable[[GeneratedDocument], dict]
+    build: Callable[[GeneratedDocument], dict[str, Any]]
     version: str
     filename: Callable[[GeneratedDocument], tuple[list[str], int]] | None = None
 
@@ -29,7 +32,7 @@ def register_context(
     kind: str,
     *,
     template: str,
-    builder: Callable[[GeneratedDocument], dict],
+    builder: Callable[[GeneratedDocument], dict[str, Any]],
     version: str,
     filename: Callable[[GeneratedDocument], tuple[list[str], int]] | None = None,
 ) -> None:
@@ -47,5 +50,5 @@ def document_languages(document: GeneratedDocument) -> list[str]:
     return [document.language] + [lang for lang in languages if lang != document.language]
 
 
-def person_name(user) -> str:
+def person_name(user: User) -> str:
     return user.get_full_name() or user.username

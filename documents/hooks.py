@@ -2,10 +2,14 @@
 (documents.apps): the documents an e-mail carries, who may read them, and a provider's own documents (its receipt),
 which name a bidder until the opening."""
 
+from collections.abc import Collection, Iterable
+
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.urls import ResolverMatch
 
 from procurement import asks
+from procurement.access import AnyUser
 from procurement.audit import SEALED_EVENTS
 from procurement.securitylog import NOT_MINE, OWN_OBJECTS, id_of
 
@@ -14,13 +18,13 @@ from .services import documents_visible_to
 
 
 @asks.documents_for_email.provide
-def _for_email(ids):
+def _for_email(ids: Iterable[int]) -> tuple[list[GeneratedDocument], bool]:
     documents = list(GeneratedDocument.objects.filter(pk__in=ids).order_by("kind", "pk"))
     return documents, all(d.status == DocumentStatus.READY for d in documents)
 
 
 @asks.documents_readable.provide
-def _readable(*, user, ids) -> bool:
+def _readable(*, user: AnyUser, ids: Collection[int]) -> bool:
     return documents_visible_to(user=user).filter(pk__in=ids).count() == len(ids)
 
 
@@ -33,7 +37,7 @@ def _own_document_events() -> Q:
     return Q(object_type="documents.generateddocument", object_id__in=own_documents)
 
 
-def _own_document(match, provider_of):
+def _own_document(match: ResolverMatch, provider_of: set[int]) -> object:
     if not (match.url_name or "").startswith("document-"):
         return NOT_MINE
     document_id = id_of(match.kwargs.get("pk"))

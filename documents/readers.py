@@ -9,6 +9,8 @@ from functools import reduce
 
 from django.db.models import Q
 
+from procurement.access import AnyUser, Roles
+
 # A condition on GeneratedDocument for one user: `condition(user=..., roles=...)` (roles: `procurement.access`).
 ReaderCondition = Callable[..., Q]
 
@@ -33,12 +35,12 @@ def register_bid_content_gate(gate: Callable[..., None]) -> None:
     BID_CONTENT_GATES.append(gate)
 
 
-def reader_condition(name: str, *, user, roles) -> Q:
+def reader_condition(name: str, *, user: AnyUser, roles: Roles) -> Q:
     """The registered conditions of the name, either of which suffices; none registered: no document."""
     found = [condition(user=user, roles=roles) for condition in CONDITIONS.get(name, [])]
     return reduce(operator.or_, found) if found else Q(pk__in=[])
 
 
-def bid_content_check(*, user, tender) -> None:
+def bid_content_check(*, user: AnyUser, tender: object) -> None:
     for gate in BID_CONTENT_GATES:
         gate(user=user, tender=tender)

@@ -11,11 +11,11 @@ from functools import reduce
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procurement.access import roles_of
+from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.auditchain import chain_head
 from procurement.errors import Conflict, Forbidden, NotFound
@@ -228,7 +228,7 @@ _BEHIND_THE_PANEL = {
 }
 
 
-def documents_visible_to(*, user):
+def documents_visible_to(*, user: AnyUser) -> QuerySet[GeneratedDocument]:
     """The documents the user may read (`_document_readers`): every list and every single read starts here."""
     return GeneratedDocument.objects.select_related("tender").filter(_document_readers(user))
 

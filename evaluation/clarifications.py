@@ -3,16 +3,19 @@ offers that do not conform to the call."""
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus, LotOffer
-from procurement.access import officers_of, roles_of
+from procurement.access import AnyUser, officers_of, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, NotFound, ValidationFailed
+from procurement.models import User
 from procurement.notifications import notify, notify_providers
 from tenders.models import LotStatus, Tender
 
@@ -20,14 +23,14 @@ from .models import ConformityRejection, PriceRejection, ProviderRequest, Reject
 from .panel import evaluating_tender
 
 
-def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
+def abnormally_low_offers(tender: Tender) -> dict[int, dict[str, int | str]]:
     """Offers priced more than the configured percentage below the mean of the other offers of their lot: a prompt
     to the officer to ask for an explanation (§96), assessed per lot; never a condition for asking or rejecting."""
     percent = Decimal(settings.HANKINTA["ABNORMALLY_LOW_PERCENT"])
     by_lot: dict[int, list[LotOffer]] = {}
     for offer in LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED):
         by_lot.setdefault(offer.lot_id, []).append(offer)
-    flagged = {}
+    flagged: dict[int, dict[str, int | str]] = {}
     for offers in by_lot.values():
         for offer in offers:
             others = [o.comparison_price for o in offers if o.pk != offer.pk]
@@ -44,7 +47,7 @@ def abnormally_low_offers(tender: Tender) -> dict[int, dict]:
     return flagged
 
 
-def _panel_tender(actor, tender_id, *, for_update: bool = True) -> Tender:
+def _panel_tender(actor: User, tender_id: int, *, for_update: bool = True) -> Tender:
     return evaluating_tender(
         actor=actor,
         tender_id=tender_id,
@@ -54,7 +57,7 @@ def _panel_tender(actor, tender_id, *, for_update: bool = True) -> Tender:
     )
 
 
-def panel_work_check(*, actor, tender_id: int) -> None:
+def panel_work_check(*, actor: User, tender_id: int) -> None:
     """Who may ask a bidder or reject an offer now (evaluating_tender's 404, 403 and 409); the API asks before it
     reads the body, whose bid and offer ids could otherwise be probed."""
     _panel_tender(actor, tender_id, for_update=False)
@@ -62,7 +65,7 @@ def panel_work_check(*, actor, tender_id: int) -> None:
 
 def provider_request_create(
     *,
-    actor,
+    actor: User,
     tender_id: int,
     bid_id: int,
     kind: str,
@@ -123,19 +126,19 @@ def provider_request_create(
     return request
 
 
-def _own_request(actor, bid_id, request_id):
+def _own_request(actor: AnyUser, bid_id: int, request_id: int) -> QuerySet[ProviderRequest]:
     providers = roles_of(actor).provider_of
     return ProviderRequest.objects.filter(pk=request_id, bid_id=bid_id, bid__provider_id__in=providers)
 
 
-def provider_request_answer_check(*, actor, bid_id: int, request_id: int) -> None:
+def provider_request_answer_check(*, actor: AnyUser, bid_id: int, request_id: int) -> None:
     """An answer to a request: 404 for anyone but the members of the bidder it was sent to."""
     if not _own_request(actor, bid_id, request_id).exists():
         raise NotFound()
 
 
 def provider_request_answer(
-    *, actor, bid_id: int, request_id: int, answer: str, received_at: datetime
+    *, actor: User, bid_id: int, request_id: int, answer: str, received_at: datetime
 ) -> ProviderRequest:
     """The bidder's answer, kept on record; it completes or explains the bid but does not change it."""
     answer = (answer or "").strip()
@@ -172,7 +175,7 @@ def provider_request_answer(
     return request
 
 
-def provider_requests_of_bid(*, user, bid_id) -> list[ProviderRequest]:
+def provider_requests_of_bid(*, user: AnyUser, bid_id: int) -> list[ProviderRequest]:
     """The requests to a bid with their answers, which are between the authority and that bidder: the bidder reads
     them, and the authority as it reads the bid itself (after the opening, the panel without a conflict of interest
     and the auditors, `bid_get`). The other bidders never do, not even after the decision when they may read the bid
@@ -190,7 +193,7 @@ def provider_requests_of_bid(*, user, bid_id) -> list[ProviderRequest]:
     return list(ProviderRequest.objects.filter(bid=bid).order_by("requested_at", "pk"))
 
 
-def price_explanation_state(offer: LotOffer, *, now: datetime) -> dict:
+def price_explanation_state(offer: LotOffer, *, now: datetime) -> dict[str, Any]:
     """Where an offer stands under §96, whatever the flag says: "not_requested" (no price explanation was asked
     for this offer), "pending" (a request is unanswered and its time has not run out), "answered" (the bidder
     explained: a rejection needs the officer's assessment of it) or "unanswered" (every request's time ran out
@@ -213,7 +216,7 @@ def price_explanation_state(offer: LotOffer, *, now: datetime) -> dict:
 
 def offer_reject_for_price(
     *,
-    actor,
+    actor: User,
     tender_id: int,
     lot_offer_id: int,
     reason: str,
@@ -319,7 +322,7 @@ def _rejected(offer: LotOffer) -> bool:
 
 
 def offer_reject_nonconforming(
-    *, actor, tender_id: int, lot_offer_id: int, reason: str, reason_sv: str = ""
+    *, actor: User, tender_id: int, lot_offer_id: int, reason: str, reason_sv: str = ""
 ) -> ConformityRejection:
     """Reject an offer that does not conform to the call for tenders, with the officer's specific reason (what the
     offer lacks or does differently from what the call requires), before the evaluation is finished. The offer is

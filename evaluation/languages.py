@@ -116,19 +116,19 @@ def rejection_reasons(tender: Tender) -> list[MissingText]:
                     ),
                 )
             )
-    for rejection in (
+    for conformity in (
         ConformityRejection.objects.filter(lot_offer__bid__tender=tender)
         .select_related("lot_offer__lot", "lot_offer__bid__provider")
         .order_by("lot_offer__lot__number", "lot_offer__bid__provider__name")
     ):
-        if swedish_missing(rejection.reason, rejection.reason_sv):
+        if swedish_missing(conformity.reason, conformity.reason_sv):
             found.append(
                 MissingText(
-                    f"conformity_rejections.{rejection.pk}.reason_sv",
+                    f"conformity_rejections.{conformity.pk}.reason_sv",
                     format_lazy(
                         _("Lot {lot}: the rejection of {provider} as not conforming to the call: reason in Swedish"),
-                        lot=rejection.lot_offer.lot.number,
-                        provider=rejection.lot_offer.bid.provider.name,
+                        lot=conformity.lot_offer.lot.number,
+                        provider=conformity.lot_offer.bid.provider.name,
                     ),
                 )
             )

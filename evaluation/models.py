@@ -1,6 +1,7 @@
 """Quality scores, the computed ranking per lot, and the award decision."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -16,6 +17,9 @@ from bids.models import LotOffer
 from procurement.access import roles_of
 from procurement.rules import Regime
 from tenders.models import Lot, QualityCriterion, Tender
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _in_section_language(main: str, swedish: str) -> str:
@@ -45,6 +49,9 @@ class QualityScore(models.Model):
     public_reason_sv = models.TextField(_("public reason in Swedish"), blank=True)
     scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     scored_at = models.DateTimeField(default=timezone.now)
+    # Not a field: set by the comparison report on the scores it shows (`evaluation.document_contexts.comparison`),
+    # whether the bidder marked the answer scored a business secret.
+    secret: bool
 
     class Meta:
         verbose_name = _("quality score")
@@ -329,7 +336,7 @@ class PriceRejection(models.Model):
     def __str__(self) -> str:
         return f"offer {self.lot_offer_id} rejected for its price"
 
-    def statement(self):
+    def statement(self) -> "StrOrPromise":
         """The rejection as the decision and the letters state it: the lot, the legal ground, what the bidder did
         with the request, and the officer's reasons; lazy, so that each language section renders it in its own."""
         # The choices' own labels, which stay lazy (get_FOO_display() would translate them now).
@@ -363,7 +370,7 @@ class ConformityRejection(models.Model):
     def __str__(self) -> str:
         return f"offer {self.lot_offer_id} rejected as not conforming to the call"
 
-    def statement(self):
+    def statement(self) -> "StrOrPromise":
         """As the decision and the letters state it: the lot, the ground and the officer's reason; lazy."""
         return format_lazy(
             "{}: {}. {}",

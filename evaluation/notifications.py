@@ -3,14 +3,16 @@ Registered in the one registry of kinds (procurement.notifications) when the app
 
 from django.utils.translation import gettext_lazy as _
 
+from procurement.models import Notification
 from procurement.notifications import Kind, register_kind
 
 from .periods import letter_for_resend, lot_periods_recompute
 
 
-def _decision_after_sent(notification) -> None:
-    """The decision's notification starts the statutory periods."""
-    lot_periods_recompute(tender_id=notification.tender_id)
+def _decision_after_sent(notification: Notification) -> None:
+    """The decision's notification starts the statutory periods (a decision's notification is always about a call)."""
+    if notification.tender_id is not None:
+        lot_periods_recompute(tender_id=notification.tender_id)
 
 
 KINDS = {

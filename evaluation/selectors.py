@@ -3,12 +3,12 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from procurement.access import roles_of
+from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Forbidden
 from tenders.selectors import tender_get
 
-from .models import LotResult
+from .models import LotResult, ProviderRequest
 from .panel import panel_access_check
 
 
@@ -85,11 +85,9 @@ def _after_opening_check(*, user, tender) -> None:
     evaluation_read_check(user=user, tender=tender)
 
 
-def provider_requests_of_tender(*, user, tender_id):
+def provider_requests_of_tender(*, user: AnyUser, tender_id: int) -> list[ProviderRequest]:
     """The requests sent to the call's bidders with their answers, oldest first, for the panel (and auditors) after
     the opening; each bidder sees only its own, on its bid (`provider_requests_of_bid`)."""
-    from .models import ProviderRequest
-
     tender = tender_get(user=user, tender_id=tender_id)
     _after_opening_check(user=user, tender=tender)
     return list(

@@ -11,14 +11,14 @@ from procurement.audit import audit_record
 from procurement.models import Timer
 from procurement.notifications import notify
 from procurement.timers import handles, timers_replace
-from tenders.models import TenderStatus
+from tenders.models import Tender, TenderStatus
 from tenders.timers import timer_tender
 
 from .models import ContractStatus, LotContract, PanelMember
 from .periods import standstill_end_moment
 
 
-def evaluation_timer_schedule(tender) -> None:
+def evaluation_timer_schedule(tender: Tender) -> None:
     days = settings.HANKINTA["EVALUATION_TARGET_DAYS"]
     due = (tender.opened_at or timezone.now()) + timedelta(days=days)
     timers_replace(
@@ -29,7 +29,7 @@ def evaluation_timer_schedule(tender) -> None:
     )
 
 
-def panel_of(tender) -> set[int]:
+def panel_of(tender: Tender) -> set[int]:
     return set(PanelMember.objects.filter(tender=tender).values_list("user_id", flat=True))
 
 

@@ -2,8 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
+
 from .fastpath import column, columns_sql, table
-from .models import PROVIDER_ROLES, Membership, Role
+from .models import PROVIDER_ROLES, Membership, Role, User
+
+# The user of a request, signed in or not.
+AnyUser = User | AnonymousUser
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import puremagic
 from django.utils.translation import gettext_lazy as _
@@ -20,11 +21,18 @@ from pypdf.generic import (
     DictionaryObject,
     IndirectObject,
     NameObject,
+    PdfObject,
     StreamObject,
     TextStringObject,
 )
 
 from procurement.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# An error of a field, as the API returns it: {code, message}.
+FieldError = dict[str, "StrOrPromise"]
 
 # A ZIP (or anything decoded from a PDF) may unpack to at most this many times its own size, and never to more
 # than this many times the per-file limit: beyond that it is a decompression bomb, not a document.
@@ -60,7 +68,7 @@ ALLOWED_TYPES_TEXT = ", ".join(kind.label for kind in KINDS)
 class FileRefused(ValidationFailed):
     """The content is not an allowed file, or not a safe one; `code` says why."""
 
-    def __init__(self, code: str, message):
+    def __init__(self, code: str, message: "StrOrPromise") -> None:
         super().__init__(message, code=code, errors={"file": [{"code": code, "message": message}]})
 
 
@@ -70,11 +78,11 @@ def kind_for_name(filename: str) -> FileKind | None:
     return _BY_EXTENSION.get(f".{extension.lower()}") if dot else None
 
 
-def _error(code: str, message) -> list[dict]:
+def _error(code: str, message: "StrOrPromise") -> list[FieldError]:
     return [{"code": code, "message": message}]
 
 
-def filename_clean(raw) -> tuple[str, list[dict]]:
+def filename_clean(raw: object) -> tuple[str, list[FieldError]]:
     """The name as it will be stored and shown, or the errors that refuse it."""
     if not isinstance(raw, str):
         return "", _error("required", _("Give the file's name."))
@@ -229,8 +237,8 @@ def _zip_kinds(data: bytes, max_file_bytes: int) -> list[FileKind]:
             )
     if "mimetype" in names:
         try:
-            with archive.open("mimetype") as entry:
-                mimetype = entry.read(100)
+            with archive.open("mimetype") as stream:
+                mimetype = stream.read(100)
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, EOFError, OSError, zlib.error):
             raise _corrupt() from None
         if mimetype in _ODF_MIMETYPES:
@@ -362,7 +370,7 @@ def _pdf_check(data: bytes, max_file_bytes: int) -> None:
     that the cross-reference lists, those packed in object streams, and any other that a reference reaches."""
     budget = unpack_limit(len(data), max_file_bytes)
     limit = max(1, min(budget, MAX_PDF_STREAM_UNPACKED))  # never 0: to pypdf, 0 is no limit
-    limits = {
+    limits: dict[str, Any] = {
         "maximum_declared_stream_length": len(data),
         "zlib_maximum_output_length": limit,
         "zlib_maximum_recovery_input_length": 0,  # damaged Flate data is not recovered byte by byte
@@ -425,7 +433,7 @@ class _PdfInspection:
                 raise _uninspectable()
             self.pending.append(reference)
 
-    def _resolve(self, number: int, generation: int):
+    def _resolve(self, number: int, generation: int) -> PdfObject | None:
         reader = self.reader
         listed = number in reader.xref.get(generation, ()) or (generation == 0 and number in reader.xref_objStm)
         if not listed:
@@ -435,8 +443,8 @@ class _PdfInspection:
             raise _uninspectable()
         return reader.get_object(IndirectObject(number, generation, reader))
 
-    def _inspect(self, root) -> None:
-        stack = [(root, 0)]
+    def _inspect(self, root: object) -> None:
+        stack: list[tuple[object, int]] = [(root, 0)]
         while stack:
             value, depth = stack.pop()
             self.values += 1
@@ -457,7 +465,7 @@ class _PdfInspection:
             elif isinstance(value, ArrayObject):
                 stack.extend((item, depth + 1) for item in list.__iter__(value))
 
-    def _check_address(self, key: str, item) -> None:
+    def _check_address(self, key: str, item: object) -> None:
         """A link's address (/URI) or a file's name (/F and its kin), where it is a string: refused if it leads to a
         script or a local file, or makes the viewer connect to a network share."""
         if isinstance(item, IndirectObject):

@@ -7,9 +7,11 @@ imported by its `AppConfig.ready()`. A hook left empty is a configuration error,
 than answered with a silent default."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Hook:
@@ -20,7 +22,7 @@ class Hook:
         self.__doc__ = doc
         self.function: Callable[..., Any] | None = None
 
-    def provide(self, function: Callable[..., Any]) -> Callable[..., Any]:
+    def provide(self, function: F) -> F:
         self.function = function
         return function
 

@@ -1,5 +1,8 @@
 """Stamps each request with the server time it was received: that time decides deadlines."""
 
+from datetime import datetime
+
+from django.http import HttpRequest
 from django.utils import timezone
 
 
@@ -12,6 +15,6 @@ class RequestReceivedMiddleware:
         return self.get_response(request)
 
 
-def received_at(request):
+def received_at(request: HttpRequest) -> datetime:
     """The time the request reached the server (falls back to now outside a request)."""
     return getattr(request, "received_at", None) or timezone.now()

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -24,6 +25,9 @@ from .models import DeliveryStatus, Notification, ProviderOrganisation, User
 from .outbox import outbox_enqueue
 from .periods import HELSINKI
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720)
@@ -34,13 +38,14 @@ DOCUMENT_WAIT_SECONDS = 20
 class Kind:
     """A kind of notification, registered by the app that sends it (its `notifications` module, when it is ready)."""
 
-    subject: str
-    body: str
+    # The texts are translated when the notification is sent (lazy, gettext_lazy).
+    subject: "StrOrPromise"
+    body: "StrOrPromise"
     # Its short name, for the inbox (the subject line says the rest).
-    label: str
+    label: "StrOrPromise"
     # Deadline notifications carry an iCalendar entry for this payload field.
     calendar: str = ""
-    calendar_summary: str = ""
+    calendar_summary: "StrOrPromise" = ""
     # A task that waits for a user (evaluation.worklist): e-mailed only to users who chose it (`User.task_email`);
     # the others find it in the inbox, with the task list.
     task: bool = False

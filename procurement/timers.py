@@ -18,11 +18,12 @@ from .models import Timer
 
 logger = logging.getLogger(__name__)
 
-HANDLERS: dict[str, Callable[[Timer, datetime], None]] = {}
+Handler = Callable[[Timer, datetime], None]
+HANDLERS: dict[str, Handler] = {}
 
 
-def handles(kind: str):
-    def register(function):
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
         return function
 

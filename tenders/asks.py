@@ -1,7 +1,16 @@
 """What tenders asks of the apps above it (bids, evaluation), which it may not import: they provide the answers in
 their `AppConfig.ready()` (see `procurement.hooks.Hook`)."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.urls import URLPattern, URLResolver
+
 from procurement.hooks import Hook
+
+if TYPE_CHECKING:
+    from .languages import MissingText
+    from .models import Tender
 
 # --- the bids (provided by bids) -------------------------------------------------------------------------------
 
@@ -33,7 +42,7 @@ officer_tasks = Hook("tenders.asks.officer_tasks", "officer_tasks(user) -> the u
 
 # The Swedish texts the documents of the decision stage need beyond the call's own (`tenders.languages`): functions
 # (tender) -> [MissingText], the evaluation's reasons.
-decision_texts: list = []
+decision_texts: list[Callable[["Tender"], list["MissingText"]]] = []
 
 # Pages of the `tenders` URL namespace that higher apps serve (evaluation: the comparison for the bidders).
-portal_urls: list = []
+portal_urls: list[URLPattern | URLResolver] = []

@@ -2,6 +2,7 @@
 asks of the call's records (which call a user may see, who showed interest in it). Registered in `apps.py`."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from documents.context import register_context
 from documents.models import DocumentKind, GeneratedDocument
 from documents.readers import INTERESTED, register_reader_condition
+from procurement.access import AnyUser, Roles
 from procurement.models import Language
 from procurement.rules import rules_for_tender
 
@@ -19,11 +21,11 @@ from .models import PricingUnit, StudyPath, SuitabilityKind, TenderInterest, Ten
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
 
-def _moment(value):
+def _moment(value: object) -> object:
     return parse_datetime(value) if isinstance(value, str) else value
 
 
-def _tender_lot(lot: dict) -> dict:
+def _tender_lot(lot: dict[str, Any]) -> dict[str, Any]:
     """A lot of the snapshot with what a bidder reads: labels in the section's language, dates and numbers parsed."""
     start = lot.get("planned_start")
     return {
@@ -37,7 +39,7 @@ def _tender_lot(lot: dict) -> dict:
     }
 
 
-def tender_context(document: GeneratedDocument) -> dict:
+def tender_context(document: GeneratedDocument) -> dict[str, Any]:
     """The call as it stood in the version this document records, from the stored snapshot."""
     tender = document.tender
     version = TenderVersion.objects.select_related("created_by").get(tender=tender, number=document.version)
@@ -85,7 +87,7 @@ def tender_filename(document: GeneratedDocument) -> tuple[list[str], int]:
     return [document.language], document.version
 
 
-def interested_in_tender(*, user, roles) -> Q:
+def interested_in_tender(*, user: AnyUser, roles: Roles) -> Q:
     """One of the user's providers viewed or follows the document's call."""
     return Q(Exists(TenderInterest.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
 

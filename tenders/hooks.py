@@ -1,9 +1,13 @@
 """What the calls for tenders tell the kernel (procurement.asks), provided when the app is ready (tenders.apps)."""
 
-from django.db.models import OuterRef
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from procurement import asks
+from procurement.access import AnyUser
 from procurement.labels import DOCUMENT_SUBJECTS
 
 from .models import Lot, Tender, TenderInterest
@@ -11,27 +15,30 @@ from .selectors import tender_get
 
 
 @asks.tenders_unopened.provide
-def _unopened():
-    return Tender.objects.filter(opened_at__isnull=True).values("pk")
+def _unopened() -> QuerySet[Tender, dict[str, Any]]:
+    unopened: QuerySet[Tender, dict[str, Any]] = Tender.objects.filter(opened_at__isnull=True).values("pk")
+    return unopened
 
 
 @asks.tenders_of_authorities.provide
-def _of_authorities(authority_ids):
-    return Tender.objects.filter(authority_id__in=authority_ids).values("pk")
+def _of_authorities(authority_ids: Iterable[int]) -> QuerySet[Tender, dict[str, Any]]:
+    tenders: QuerySet[Tender, dict[str, Any]] = Tender.objects.filter(authority_id__in=authority_ids).values("pk")
+    return tenders
 
 
 @asks.tenders_in_bulk.provide
-def _in_bulk(ids):
-    return Tender.objects.select_related("authority").in_bulk(ids)
+def _in_bulk(ids: Iterable[int]) -> dict[int, Tender]:
+    tenders: dict[int, Tender] = Tender.objects.select_related("authority").in_bulk(ids)
+    return tenders
 
 
 @asks.tender_readable.provide
-def _readable(*, user, tender_id):
+def _readable(*, user: AnyUser, tender_id: int) -> Tender:
     return tender_get(user=user, tender_id=tender_id)
 
 
 @asks.tender_followers.provide
-def _followers(tender_id, provider_ids) -> set[int]:
+def _followers(tender_id: int, provider_ids: Iterable[int]) -> set[int]:
     return set(
         TenderInterest.objects.filter(
             tender_id=tender_id, provider_id__in=provider_ids, following=True, followed_at__isnull=False
@@ -40,7 +47,7 @@ def _followers(tender_id, provider_ids) -> set[int]:
 
 
 @asks.tender_followed_before.provide
-def _followed_before():
+def _followed_before() -> QuerySet[TenderInterest]:
     return TenderInterest.objects.filter(
         tender_id=OuterRef("tender_id"),
         provider_id=OuterRef("provider_id"),

@@ -2,9 +2,11 @@
 call is drafted, checked by content; once published they change only through a corrigendum (`tender_amend`)."""
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -12,19 +14,23 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from procurement.access import roles_of
+from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.filetypes import FileRefused, detect, filename_clean
+from procurement.models import User
 
 from .models import Tender, TenderDocument, TenderDocumentKind, TenderStatus
 from .selectors import tender_get
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # At most this many current files per call: a call has a handful (service description, contract, price form).
 MAX_CALL_DOCUMENTS = 30
 
 
-def _error(code: str, message) -> list[dict]:
+def _error(code: str, message: "StrOrPromise") -> list[dict[str, str]]:
     return [{"code": code, "message": str(message)}]
 
 
@@ -59,7 +65,7 @@ def _checked(upload: Upload | None) -> tuple[str, str, bytes]:
         raise FileRefused("required", _("Choose the file to upload."))
     name, problems = filename_clean(upload.filename)
     if problems:
-        raise FileRefused(problems[0]["code"], problems[0]["message"])
+        raise FileRefused(str(problems[0]["code"]), problems[0]["message"])
     size = len(upload.content)
     if size == 0:
         raise FileRefused("empty_file", _("The file is empty."))
@@ -95,22 +101,22 @@ def _titles_checked(title_fi: str, title_sv: str, tender: Tender) -> tuple[str, 
     return title_fi, title_sv
 
 
-def _ensure_officer(actor, tender: Tender) -> None:
+def _ensure_officer(actor: User, tender: Tender) -> None:
     if not roles_of(actor).is_officer(tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can change its calls."))
 
 
-def tender_document_change_check(*, actor, tender_id) -> Tender:
+def tender_document_change_check(*, actor: User, tender_id: int) -> Tender:
     """What the API asks before it reads the body: 404 for a call the actor does not see, 403 for anyone but the
     authority's officers, 409 once the call is no draft (a published one changes its files by a corrigendum)."""
     return _draft_checked(actor, tender_get(user=actor, tender_id=tender_id))
 
 
-def _locked_draft(actor, tender_id) -> Tender:
+def _locked_draft(actor: User, tender_id: int) -> Tender:
     return _draft_checked(actor, tender_get(user=actor, tender_id=tender_id, for_update=True))
 
 
-def _draft_checked(actor, tender: Tender) -> Tender:
+def _draft_checked(actor: User, tender: Tender) -> Tender:
     _ensure_officer(actor, tender)
     if tender.published_at is not None:
         raise Conflict(
@@ -125,14 +131,16 @@ def _draft_checked(actor, tender: Tender) -> Tender:
     return tender
 
 
-def _current(tender: Tender, document_id) -> TenderDocument:
+def _current(tender: Tender, document_id: int | None) -> TenderDocument:
+    if document_id is None:  # a change that names no file
+        raise NotFound()
     try:
         return TenderDocument.objects.get(tender=tender, pk=int(document_id), withdrawn_in_version__isnull=True)
     except (TenderDocument.DoesNotExist, TypeError, ValueError) as exc:
         raise NotFound() from exc
 
 
-def _snapshot(document: TenderDocument) -> dict:
+def _snapshot(document: TenderDocument) -> dict[str, Any]:
     return {
         "id": document.pk,
         "kind": document.kind,
@@ -146,7 +154,15 @@ def _snapshot(document: TenderDocument) -> dict:
 
 
 def _store(
-    *, actor, tender: Tender, kind: str, title_fi: str, title_sv: str, upload, replaces=None, version: int
+    *,
+    actor: User,
+    tender: Tender,
+    kind: str,
+    title_fi: str,
+    title_sv: str,
+    upload: Upload | None,
+    replaces: TenderDocument | None = None,
+    version: int,
 ) -> TenderDocument:
     """Check the upload and write the file and its row (in the caller's transaction). The file is removed again if
     that transaction rolls back (`stored_files_cleanup`)."""
@@ -187,7 +203,7 @@ _stored: ContextVar[list[str]] = ContextVar("call_documents_stored")
 
 
 @contextmanager
-def stored_files_cleanup():
+def stored_files_cleanup() -> Iterator[None]:
     """Around a transaction that stores call files: if it fails, the files it stored are deleted (Django has no
     hook for a rollback)."""
     token = _stored.set([])
@@ -207,7 +223,9 @@ def _delete_after_commit(document: TenderDocument) -> None:
     transaction.on_commit(lambda: default_storage.delete(name))
 
 
-def _added(actor, tender: Tender, kind, title_fi: str, title_sv: str, upload, *, version: int) -> TenderDocument:
+def _added(
+    actor: User, tender: Tender, kind: str, title_fi: str, title_sv: str, upload: Upload | None, *, version: int
+) -> TenderDocument:
     """A new file of the call, its kind and titles checked, stored in the given version."""
     kind = _kind_checked(kind)
     title_fi, title_sv = _titles_checked(title_fi, title_sv, tender)
@@ -217,7 +235,7 @@ def _added(actor, tender: Tender, kind, title_fi: str, title_sv: str, upload, *,
 
 
 def tender_document_add(
-    *, actor, tender_id: int, kind: str, title_fi: str = "", title_sv: str = "", upload: Upload | None
+    *, actor: User, tender_id: int, kind: str, title_fi: str = "", title_sv: str = "", upload: Upload | None
 ) -> TenderDocument:
     """A file of a call being drafted."""
     with stored_files_cleanup(), transaction.atomic():
@@ -231,7 +249,7 @@ def tender_document_add(
 
 def tender_document_replace(
     *,
-    actor,
+    actor: User,
     tender_id: int,
     document_id: int,
     upload: Upload | None,
@@ -267,7 +285,7 @@ def tender_document_replace(
     return document
 
 
-def tender_document_remove(*, actor, tender_id: int, document_id: int) -> None:
+def tender_document_remove(*, actor: User, tender_id: int, document_id: int) -> None:
     """Remove a draft's file."""
     with transaction.atomic():
         tender = _locked_draft(actor, tender_id)
@@ -278,11 +296,13 @@ def tender_document_remove(*, actor, tender_id: int, document_id: int) -> None:
         _delete_after_commit(document)
 
 
-def tender_documents_amend(*, actor, tender: Tender, changes: list[TenderFileChange], version: int) -> list[dict]:
+def tender_documents_amend(
+    *, actor: User, tender: Tender, changes: list[TenderFileChange], version: int
+) -> list[dict[str, Any]]:
     """A corrigendum's changes to the files of a published call (locked by the caller): a replaced or removed file
     is kept, withdrawn in the new version; returns what changed, for the version's record and the audit."""
     done = []
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     for index, change in enumerate(changes):
         try:
             if change.action == "add":
@@ -327,7 +347,7 @@ def tender_documents_amend(*, actor, tender: Tender, changes: list[TenderFileCha
 # --- reading -----------------------------------------------------------------------------------------------------
 
 
-def tender_documents_for(*, user, tender_id, include_withdrawn: bool = False) -> list[TenderDocument]:
+def tender_documents_for(*, user: AnyUser, tender_id: int, include_withdrawn: bool = False) -> list[TenderDocument]:
     """The call's files for whoever may read them: everyone who sees the call once it is published; before that,
     only the authority's own people (anyone else: 404, as if the call had none)."""
     tender = tender_get(user=user, tender_id=tender_id)
@@ -339,7 +359,7 @@ def tender_documents_for(*, user, tender_id, include_withdrawn: bool = False) ->
     return list(documents.order_by("kind", "added_at", "id"))
 
 
-def tender_document_get(*, user, tender_id, document_id) -> TenderDocument:
+def tender_document_get(*, user: AnyUser, tender_id: int, document_id: int) -> TenderDocument:
     """One file of the call (a withdrawn one too: the old versions stay readable), as `call_documents_for`."""
     documents = tender_documents_for(user=user, tender_id=tender_id, include_withdrawn=True)
     found = next((d for d in documents if str(d.pk) == str(document_id)), None)

@@ -2,16 +2,20 @@
 drafts), scheduled at publication and at each change of the deadlines."""
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from procurement.models import Timer
 from procurement.timers import timers_replace
 
+if TYPE_CHECKING:
+    from .models import Tender
+
 REMINDER_KINDS = ["deadline.reminder", "questions.reminder"]
 
 
-def tender_timers_schedule(tender) -> None:
+def tender_timers_schedule(tender: "Tender") -> None:
     """The reminders of a published call, from its current deadlines (called at publication and at each change)."""
     hankinta = settings.HANKINTA
     moments = {
@@ -27,12 +31,13 @@ def tender_timers_schedule(tender) -> None:
     timers_replace(kinds=list(moments), key=f"tender:{tender.pk}", tender_id=tender.pk, moments=moments)
 
 
-def tender_timers_clear(tender) -> None:
+def tender_timers_clear(tender: "Tender") -> None:
     Timer.objects.filter(key=f"tender:{tender.pk}", kind__in=REMINDER_KINDS, done_at__isnull=True).delete()
 
 
-def timer_tender(timer: Timer):
+def timer_tender(timer: Timer) -> "Tender | None":
     """The call a timer is about (None when it is gone)."""
     from .models import Tender
 
-    return Tender.objects.select_related("authority").filter(pk=timer.tender_id).first()
+    tender: Tender | None = Tender.objects.select_related("authority").filter(pk=timer.tender_id).first()
+    return tender

@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import schedule
@@ -374,7 +375,7 @@ LOGGING = {
 }
 
 # Domain settings.
-HANKINTA = {
+HANKINTA: dict[str, Any] = {
     # Where a call does not say otherwise, the maximum points of the whole evaluation.
     "TOTAL_POINTS": 100,
     # Demo users with the password "demo" are created only when DEBUG is on.

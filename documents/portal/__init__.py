@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from procurement.access import roles_of
+from procurement.access import AnyUser, Roles, roles_of
 from procurement.audit import audit_record
 from procurement.auditchain import verify_chain
 from procurement.errors import Forbidden, NotFound
@@ -24,7 +24,7 @@ from procurement.portal import run_and_tell
 from ..services import document_retry, documents_visible_to
 
 
-def auditor_roles(user):
+def auditor_roles(user: AnyUser) -> Roles:
     """The roles of an auditor; any other user is told the audit pages do not exist (404)."""
     roles = roles_of(user)
     if not (roles.auditor_of_all or roles.auditor_of):

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from documents.context import register_context
 from documents.models import DocumentKind, GeneratedDocument
 from documents.readers import CLEAN_PANEL_SEAT, SIGNED_AWARD, register_bid_content_gate, register_reader_condition
+from procurement.access import AnyUser, Roles
 from tenders.interruption import KEY_PREFIX
 from tenders.models import InterruptionDecision, Lot
 
@@ -33,7 +34,7 @@ __all__ = [
 
 def interruption_filename(document: GeneratedDocument) -> tuple[list[str], int]:
     """A lot's interruption is named by its lot."""
-    parts = []
+    parts: list[str] = []
     if document.subject.startswith(KEY_PREFIX):
         number = (
             InterruptionDecision.objects.filter(pk=document.subject.split(":")[1])
@@ -47,23 +48,27 @@ def interruption_filename(document: GeneratedDocument) -> tuple[list[str], int]:
 
 def comparison_filename(document: GeneratedDocument) -> tuple[list[str], int]:
     """A comparison report is named by its lot."""
-    parts = []
+    parts: list[str] = []
     if document.subject.startswith("lot:"):
         number = Lot.objects.filter(pk=document.subject.split(":")[1]).values_list("number", flat=True).first()
         parts.append(f"lot-{number}")
     return parts, document.version
 
 
-def clean_panel_seat(*, user, roles) -> Q:
+def clean_panel_seat(*, user: AnyUser, roles: Roles) -> Q:
     """The user sits on the panel of the document's call, declared with no conflict of interest."""
+    if user.pk is None:  # signed out: on no panel
+        return Q(pk__in=[])
     seat = PanelMember.objects.filter(
         tender_id=OuterRef("tender_id"), user_id=user.pk, declared_at__isnull=False, has_conflict=False
     )
     return Q(Exists(seat))
 
 
-def signed_award(*, user, roles) -> Q:
+def signed_award(*, user: AnyUser, roles: Roles) -> Q:
     """The user made the award decision of the document's call (and answers for its documents)."""
+    if user.pk is None:  # signed out: decided nothing
+        return Q(pk__in=[])
     return Q(Exists(AwardDecision.objects.filter(tender_id=OuterRef("tender_id"), decided_by_id=user.pk)))
 
 

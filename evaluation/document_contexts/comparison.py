@@ -1,6 +1,7 @@
 """The comparison report of a lot: its ranking with each offer's points and the panel's reasons."""
 
 from collections import defaultdict
+from typing import Any
 
 from django.utils import timezone
 
@@ -12,14 +13,14 @@ from ..models import LotResult, QualityScore
 from .reasons import lot_draws, reason_data
 
 
-def comparison_context(document: GeneratedDocument) -> dict:
+def comparison_context(document: GeneratedDocument) -> dict[str, Any]:
     """A lot's ranking with each offer's points and the panel's reason for each quality score. A bilingual
     authority's report has a Swedish section with the Swedish texts: the evaluation that requests the report is
     refused while one is missing (tenders.languages), so the report never shows a gap."""
     lot = Lot.objects.select_related("tender__authority").get(pk=int(document.subject.split(":")[1]))
     results = list(LotResult.objects.filter(lot=lot).select_related("lot_offer__bid__provider").order_by("rank"))
     criteria = [c for c in lot.tender.criteria.all() if c.lot_id in (None, lot.pk)]
-    scores = defaultdict(list)
+    scores: defaultdict[int, list[QualityScore]] = defaultdict(list)
     for score in (
         QualityScore.objects.filter(lot_offer__in=[r.lot_offer_id for r in results])
         .select_related("criterion")

@@ -1,12 +1,15 @@
 """The award decision and the letter that tells it to each bidder."""
 
+from typing import Any
+
 from django.utils import timezone
 
 from bids.models import Bid, BidStatus
 from documents.context import document_languages
 from documents.models import DocumentKind, GeneratedDocument
-from procurement.redress import redress_for
+from procurement.redress import Periods, Redress, redress_for
 from procurement.rules import Regime
+from tenders.models import Tender
 
 from ..models import AwardDecision
 from ..periods import expected_periods
@@ -15,7 +18,7 @@ from .reasons import lot_reasons, lot_source_data
 TEMPLATE_VERSION = "decision-4"
 
 
-def _decided_award(tender) -> AwardDecision:
+def _decided_award(tender: Tender) -> AwardDecision:
     """The call's award decision, with each lot's award and winner."""
     return (
         AwardDecision.objects.select_related("tender__authority", "decided_by")
@@ -24,7 +27,9 @@ def _decided_award(tender) -> AwardDecision:
     )
 
 
-def _decision_source_data(tender, decision, reasons: dict, redress, periods) -> dict:
+def _decision_source_data(
+    tender: Tender, decision: AwardDecision, reasons: dict[str, Any], redress: Redress, periods: Periods
+) -> dict[str, Any]:
     """What the decision records as its source.json: the reasons as its text states them, no business secret."""
     return {
         "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
@@ -37,7 +42,7 @@ def _decision_source_data(tender, decision, reasons: dict, redress, periods) -> 
     }
 
 
-def _decision_redress(decision, redress, periods) -> dict:
+def _decision_redress(decision: AwardDecision, redress: Redress, periods: Periods) -> dict[str, Any]:
     """The law the decision is made under and the remedy it gives, with the periods it counts."""
     return {
         "under_act": decision.regime != Regime.SMALL,
@@ -49,7 +54,7 @@ def _decision_redress(decision, redress, periods) -> dict:
     }
 
 
-def decision_context(document: GeneratedDocument) -> dict:
+def decision_context(document: GeneratedDocument) -> dict[str, Any]:
     """The award decision: per lot its reasons (`lot_reasons`), the bids refused as late, and the redress."""
     tender = document.tender
     decision = _decided_award(tender)
@@ -76,10 +81,10 @@ def decision_context(document: GeneratedDocument) -> dict:
     }
 
 
-def _own_lots(lots: list[dict], bid) -> list[dict]:
+def _own_lots(lots: list[dict[str, Any]], bid: Bid) -> list[dict[str, Any]]:
     """The decided lots the bid offered, each with its own row or rejection, the winners' rows and its draws."""
     offered = set(bid.lot_offers.values_list("lot_id", flat=True))
-    own = []
+    own: list[dict[str, Any]] = []
     for item in lots:
         mine = [row for row in item["ranked"] if row["offer"].bid_id == bid.pk]
         rejected = [row for row in item["rejected"] if row["offer"].bid_id == bid.pk]
@@ -108,9 +113,9 @@ def _own_lots(lots: list[dict], bid) -> list[dict]:
     return own
 
 
-def _own_source_data(own: list[dict], bid) -> list[dict]:
+def _own_source_data(own: list[dict[str, Any]], bid: Bid) -> list[dict[str, Any]]:
     """The letter's recorded data of each lot: its own reasons whole, the winners' results, no one else's."""
-    own_data = []
+    own_data: list[dict[str, Any]] = []
     for o in own:
         data = lot_source_data(o["item"], full_for_bid=bid.pk)
         shown = {bid.provider.business_id} | {w.bid.provider.business_id for w in o["winners"]}
@@ -120,7 +125,7 @@ def _own_source_data(own: list[dict], bid) -> list[dict]:
     return own_data
 
 
-def letter_context(document: GeneratedDocument) -> dict:
+def letter_context(document: GeneratedDocument) -> dict[str, Any]:
     """The decision as one bidder is told it: for each lot it offered, its own points per criterion with the panel's
     whole reasons (a part it marked as a business secret included: the reasons are its own), or why its offer was
     rejected; the winner's points per criterion for comparison; the draws it took part in."""

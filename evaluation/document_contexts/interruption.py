@@ -1,6 +1,7 @@
 """The decision to interrupt the call or a lot (`tenders.interruption`), with the offers it concerns."""
 
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -9,7 +10,10 @@ from documents.models import GeneratedDocument
 from procurement.redress import redress_for
 from procurement.rules import Regime, rules_for_tender
 from tenders.interruption import KEY_PREFIX, expected_interruption_periods
-from tenders.models import InterruptionDecision
+from tenders.models import InterruptionDecision, Tender
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from ..models import ConformityRejection, PriceRejection, QualificationCheck, in_section_language
 
@@ -23,7 +27,7 @@ def _interruption_decision(document: GeneratedDocument) -> InterruptionDecision:
     return decisions.get(lot__isnull=True)
 
 
-def _concerned_offers(tender, decision) -> list[dict]:
+def _concerned_offers(tender: Tender, decision: InterruptionDecision) -> list[dict[str, Any]]:
     """The offers the decision concerns (the lot's, or the call's), each with the grounds it was rejected on."""
     rows = LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED).select_related(
         "bid__provider", "lot"
@@ -31,7 +35,7 @@ def _concerned_offers(tender, decision) -> list[dict]:
     if decision.lot_id is not None:
         rows = rows.filter(lot_id=decision.lot_id)
     # Each failed qualification check's reason, in the section's language (lazy).
-    failed_checks = defaultdict(list)
+    failed_checks: defaultdict[int, list[StrOrPromise]] = defaultdict(list)
     for check in QualificationCheck.objects.filter(bid__tender=tender, passed=False).order_by("subject"):
         failed_checks[check.bid_id].append(in_section_language(check.reason, check.reason_sv))
     rejections = {
@@ -41,7 +45,7 @@ def _concerned_offers(tender, decision) -> list[dict]:
         r.lot_offer_id: r
         for r in ConformityRejection.objects.filter(lot_offer__in=rows).select_related("lot_offer__lot")
     }
-    offers = []
+    offers: list[dict[str, Any]] = []
     for offer in rows.order_by("lot__number", "bid__provider__name", "pk"):
         grounds = list(failed_checks.get(offer.bid_id, []))
         for rejection in (rejections.get(offer.pk), nonconforming.get(offer.pk)):
@@ -51,7 +55,7 @@ def _concerned_offers(tender, decision) -> list[dict]:
     return offers
 
 
-def interruption_context(document: GeneratedDocument) -> dict:
+def interruption_context(document: GeneratedDocument) -> dict[str, Any]:
     """A decision to interrupt the call or a lot (`tenders.interruption`): the authority, the call, the lot, what is
     decided and why, the bidders and offers it concerns (after the opening only: before it the bids stay sealed), and
     the redress with its periods, counted from the sending (today's while it is unsent).

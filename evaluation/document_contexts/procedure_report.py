@@ -1,5 +1,8 @@
 """The procedure report (section 124): the course of the procedure in words, with who did what."""
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -12,7 +15,7 @@ from procurement.models import AuditEvent
 from procurement.periods import HELSINKI
 from procurement.rules import tender_classification
 from tenders.cpv import cpv_name
-from tenders.models import InterruptionDecision, LotStatus
+from tenders.models import InterruptionDecision, LotStatus, SuitabilityRequirement, Tender
 
 from ..clarifications import abnormally_low_offers
 from ..models import (
@@ -28,6 +31,9 @@ from ..models import (
     in_section_language,
 )
 from .reasons import EXCLUSION_BY_CODE, lot_draws
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The course of the procedure in words: each action the report tells, as a sentence with its local date and time.
 # The only place that maps an audit action to words; an action not here is left out of the report.
@@ -71,10 +77,10 @@ COURSE_SENTENCES = {
 PROCEDURE_ACTIONS = tuple(COURSE_SENTENCES)
 
 
-def course_in_words(events, *, opened: bool = True) -> list[dict]:
+def course_in_words(events: Iterable[AuditEvent], *, opened: bool = True) -> list[dict[str, Any]]:
     """Each event as its sentence (lazy: each language section renders its own), with who did it; before the
     opening a bid's event does not say who acted, which would name its bidder."""
-    course = []
+    course: list[dict[str, Any]] = []
     for event in events:
         sentence = COURSE_SENTENCES.get(event.action)
         if sentence is None:
@@ -86,7 +92,9 @@ def course_in_words(events, *, opened: bool = True) -> list[dict]:
     return course
 
 
-def _qualification_ground(subject: str, requirements: dict, code: str = ""):
+def _qualification_ground(
+    subject: str, requirements: dict[int, SuitabilityRequirement], code: str = ""
+) -> "StrOrPromise":
     """The legal ground of a failed qualification check, lazy."""
     if subject == "exclusion":
         ground = EXCLUSION_BY_CODE.get(code)
@@ -105,7 +113,7 @@ def _qualification_ground(subject: str, requirements: dict, code: str = ""):
     )
 
 
-def _price_explanation_status(request) -> object:
+def _price_explanation_status(request: ProviderRequest) -> "StrOrPromise":
     if request.answered_at is not None:
         return _("answered")
     if request.deadline < timezone.now():
@@ -113,7 +121,7 @@ def _price_explanation_status(request) -> object:
     return _("awaiting an answer")
 
 
-def _rejected(tender) -> tuple[list[dict], dict]:
+def _rejected(tender: Tender) -> tuple[list[dict[str, Any]], dict[int, PriceRejection]]:
     """Each rejection with its legal ground: failed qualification checks, abnormally low prices, non-conformities and
     the bids refused as late (named only after the opening); and the price rejections by offer."""
     requirements = {r.pk: r for r in tender.requirements.all()}
@@ -167,15 +175,15 @@ def _rejected(tender) -> tuple[list[dict], dict]:
     return rejected, rejections
 
 
-def _abnormal(tender, rejections: dict) -> list[dict]:
+def _abnormal(tender: Tender, rejections: dict[int, PriceRejection]) -> list[dict[str, Any]]:
     """The offers flagged as abnormally low, asked to explain their price or rejected for it, with the outcome."""
     flagged = abnormally_low_offers(tender)
-    asked = {}
-    for request in ProviderRequest.objects.filter(
+    asked: dict[int | None, ProviderRequest] = {}
+    for provider_request in ProviderRequest.objects.filter(
         bid__tender=tender, kind=ProviderRequest.Kind.PRICE_EXPLANATION, lot_offer__isnull=False
     ).order_by("requested_at", "pk"):
-        asked[request.lot_offer_id] = request  # the latest request of each offer
-    abnormal = []
+        asked[provider_request.lot_offer_id] = provider_request  # the latest request of each offer
+    abnormal: list[dict[str, Any]] = []
     for offer in (
         LotOffer.objects.filter(pk__in=set(flagged) | set(asked) | set(rejections))
         .select_related("bid__provider", "lot")
@@ -202,19 +210,19 @@ def _abnormal(tender, rejections: dict) -> list[dict]:
     return abnormal
 
 
-def _winners(tender, decision) -> dict[int, list[dict]]:
+def _winners(tender: Tender, decision: AwardDecision) -> dict[int, list[dict[str, Any]]]:
     """Each lot's winners with their rank and result."""
-    winners: dict[int, list[dict]] = {}
+    winners: dict[int, list[dict[str, Any]]] = {}
     results = {r.lot_offer_id: r for r in LotResult.objects.filter(lot__tender=tender)}
     for award in LotAward.objects.filter(decision=decision).select_related("winner__bid__provider"):
         if award.winner is not None:
             winners.setdefault(award.lot_id, []).append(
-                {"rank": award.rank, "offer": award.winner, "result": results.get(award.winner_id)}
+                {"rank": award.rank, "offer": award.winner, "result": results.get(award.winner.pk)}
             )
     return winners
 
 
-def _source_data(tender, events: list, *, opened: bool, bid_count: int) -> dict:
+def _source_data(tender: Tender, events: list[AuditEvent], *, opened: bool, bid_count: int) -> dict[str, Any]:
     return {
         "tender": tender.pk,
         "status": tender.status,
@@ -234,7 +242,7 @@ def _source_data(tender, events: list, *, opened: bool, bid_count: int) -> dict:
     }
 
 
-def procedure_report_context(document: GeneratedDocument) -> dict:
+def procedure_report_context(document: GeneratedDocument) -> dict[str, Any]:
     tender = document.tender
     events = list(
         AuditEvent.objects.filter(tender_id=tender.pk, action__in=PROCEDURE_ACTIONS).order_by("sequence", "id")
@@ -250,7 +258,10 @@ def procedure_report_context(document: GeneratedDocument) -> dict:
     bids = list(Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED).select_related("provider").order_by("pk"))
     late = AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").count()
     lots = list(tender.lots.order_by("number"))
-    rejected, abnormal, winners, draws = [], [], {}, {}
+    rejected: list[dict[str, Any]] = []
+    abnormal: list[dict[str, Any]] = []
+    winners: dict[int, list[dict[str, Any]]] = {}
+    draws: dict[int, list[dict[str, Any]]] = {}
     if opened:
         rejected, rejections = _rejected(tender)
         abnormal = _abnormal(tender, rejections)

@@ -2,8 +2,10 @@
 confirmed draws of lots."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from django.utils.dateparse import parse_datetime
 
@@ -11,17 +13,25 @@ from bids.document_contexts import business_secrets
 from bids.models import Bid, BidStatus, LotOffer
 from documents.context import person_name
 from procurement.exclusion import EXCLUSION_GROUNDS
-from procurement.models import AuditEvent
-from tenders.models import LotStatus
+from procurement.models import AuditEvent, User
+from tenders.models import Lot, LotStatus, QualityCriterion, SuitabilityRequirement, Tender
 
 from ..draws import confirmed_draws
-from ..models import ConformityRejection, LotResult, PriceRejection, QualificationCheck, QualityScore
+from ..models import (
+    AwardDecision,
+    ConformityRejection,
+    LotAward,
+    LotResult,
+    PriceRejection,
+    QualificationCheck,
+    QualityScore,
+)
 from ..qualification import required_subjects
 
 EXCLUSION_BY_CODE = {g.code: g for g in EXCLUSION_GROUNDS}
 
 
-def lot_draws(lot_ids) -> dict[int, list[dict]]:
+def lot_draws(lot_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """The confirmed draws of lots, as a decision and a comparison report show them: the tied bidders, the order
     drawn, the seed with its commitment and algorithm (to recompute the order), the two officers and the times."""
     draws = confirmed_draws(lot_ids)
@@ -40,7 +50,7 @@ def lot_draws(lot_ids) -> dict[int, list[dict]]:
                 "commitment": draw.commitment,
                 "started_by": person_name(draw.started_by),
                 "started_at": draw.started_at,
-                "confirmed_by": person_name(draw.confirmed_by),
+                "confirmed_by": person_name(cast(User, draw.confirmed_by)),  # a confirmed draw: by someone
                 "confirmed_at": draw.confirmed_at,
             }
             for draw in found
@@ -49,7 +59,7 @@ def lot_draws(lot_ids) -> dict[int, list[dict]]:
     }
 
 
-def _exclusion_ground(code: str) -> dict:
+def _exclusion_ground(code: str) -> dict[str, Any]:
     ground = EXCLUSION_BY_CODE.get(code)
     return {
         "code": code,
@@ -63,38 +73,38 @@ def _exclusion_ground(code: str) -> dict:
 class _Evaluated:
     """The records of a call's evaluation that the reasons of its lots are told from, each read in one query."""
 
-    lots: list
-    criteria: list
-    requirements: dict
+    lots: list[Lot]
+    criteria: list[QualityCriterion]
+    requirements: dict[int, SuitabilityRequirement]
     secrets: dict[int, set[str]]
-    awards: dict[int, list]
-    results: dict[int, list]
-    scores: dict[int, dict]
-    failed_checks: dict[int, list]
-    price_rejections: dict
-    conformity_rejections: dict
-    offers: dict[int, list]
-    draws: dict[int, list[dict]]
+    awards: dict[int, list[LotAward]]
+    results: dict[int, list[LotResult]]
+    scores: dict[int, dict[int, QualityScore]]
+    failed_checks: dict[int, list[QualificationCheck]]
+    price_rejections: dict[int, PriceRejection]
+    conformity_rejections: dict[int, ConformityRejection]
+    offers: dict[int, list[LotOffer]]
+    draws: dict[int, list[dict[str, Any]]]
 
 
-def _evaluated(tender, decision) -> _Evaluated:
+def _evaluated(tender: Tender, decision: AwardDecision | None) -> _Evaluated:
     lots = list(tender.lots.order_by("number"))
     criteria = list(tender.criteria.order_by("number"))
     requirements = {r.pk: r for r in tender.requirements.order_by("number")}
     secrets = business_secrets(tender)
-    awards: dict[int, list] = defaultdict(list)
+    awards: dict[int, list[LotAward]] = defaultdict(list)
     if decision is not None:
         for award in decision.lot_awards.all():
             awards[award.lot_id].append(award)
-    results = defaultdict(list)
+    results: dict[int, list[LotResult]] = defaultdict(list)
     for result in LotResult.objects.filter(lot__tender=tender).select_related("lot_offer__bid__provider"):
         results[result.lot_id].append(result)
-    scores = defaultdict(dict)
+    scores: dict[int, dict[int, QualityScore]] = defaultdict(dict)
     for score in QualityScore.objects.filter(lot_offer__bid__tender=tender):
         scores[score.lot_offer_id][score.criterion_id] = score
     # Qualification: a bid that failed a check is rejected in every lot it offered, with each failed check.
     subjects = required_subjects(tender)
-    failed_checks = defaultdict(list)
+    failed_checks: dict[int, list[QualificationCheck]] = defaultdict(list)
     for check in QualificationCheck.objects.filter(
         bid__tender=tender, bid__status=BidStatus.SUBMITTED, passed=False
     ).order_by("subject"):
@@ -107,7 +117,7 @@ def _evaluated(tender, decision) -> _Evaluated:
     conformity_rejections = {
         r.lot_offer_id: r for r in ConformityRejection.objects.filter(lot_offer__bid__tender=tender)
     }
-    offers = defaultdict(list)
+    offers: dict[int, list[LotOffer]] = defaultdict(list)
     for offer in (
         LotOffer.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED)
         .select_related("bid__provider")
@@ -130,10 +140,12 @@ def _evaluated(tender, decision) -> _Evaluated:
     )
 
 
-def _quality_rows(evaluated: _Evaluated, offer, lot, calculation) -> list[dict]:
+def _quality_rows(
+    evaluated: _Evaluated, offer: LotOffer, lot: Lot, calculation: dict[str, Any]
+) -> list[dict[str, Any]]:
     """A ranked offer's points and the panel's reason for each quality criterion of its lot."""
     parts = calculation.get("quality", {})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for criterion in evaluated.criteria:
         if criterion.lot_id not in (None, lot.pk):
             continue
@@ -151,9 +163,9 @@ def _quality_rows(evaluated: _Evaluated, offer, lot, calculation) -> list[dict]:
     return rows
 
 
-def _rejection_grounds(evaluated: _Evaluated, offer) -> list[dict]:
+def _rejection_grounds(evaluated: _Evaluated, offer: LotOffer) -> list[dict[str, Any]]:
     """Why an offer was rejected: each failed qualification check, non-conformity, an abnormally low price."""
-    grounds = []
+    grounds: list[dict[str, Any]] = []
     for check in evaluated.failed_checks.get(offer.bid_id, []):
         if check.subject == "exclusion":
             grounds.append({"kind": "exclusion", "check": check, "exclusion": _exclusion_ground(check.ground)})
@@ -174,7 +186,7 @@ def _rejection_grounds(evaluated: _Evaluated, offer) -> list[dict]:
     return grounds
 
 
-def _lot_item(evaluated: _Evaluated, lot) -> dict | None:
+def _lot_item(evaluated: _Evaluated, lot: Lot) -> dict[str, Any] | None:
     """A decided lot's reasons; none for a lot still being evaluated, which is no part of the decision."""
     lot_awards = evaluated.awards.get(lot.pk, [])
     ranked = [
@@ -210,7 +222,7 @@ def _lot_item(evaluated: _Evaluated, lot) -> dict | None:
     }
 
 
-def _late_bids(tender) -> list[dict]:
+def _late_bids(tender: Tender) -> list[dict[str, Any]]:
     """Bids refused at the box for arriving after the deadline: never opened, so only who and when."""
     late_at: dict[int, object] = {}
     for event in AuditEvent.objects.filter(tender_id=tender.pk, action="bid.late_refused").order_by("at"):
@@ -227,7 +239,7 @@ def _late_bids(tender) -> list[dict]:
     return late
 
 
-def lot_reasons(tender, decision) -> dict:
+def lot_reasons(tender: Tender, decision: AwardDecision | None) -> dict[str, Any]:
     """Per lot, what the decision states as its reasons: each ranked offer's points per criterion (price and each
     quality criterion, with the panel's reason for each quality score), total and rank; each rejected offer with its
     legal ground and the officer's specific reason; a cancelled or unsuccessful lot with its reason; and the bids
@@ -239,14 +251,14 @@ def lot_reasons(tender, decision) -> dict:
     return {"lots": items, "late": _late_bids(tender), "secrets": evaluated.secrets}
 
 
-def reason_data(text: str, public: str, secret: bool, *, full: bool) -> dict:
+def reason_data(text: str, public: str, secret: bool, *, full: bool) -> dict[str, Any]:
     """The reason as a document records it: the whole text, or for a secret part the public summary only."""
     if secret and not full:
         return {"reason": public or None, "withheld": not public}
     return {"reason": text}
 
 
-def _ground_data(ground: dict, *, full: bool) -> dict:
+def _ground_data(ground: dict[str, Any], *, full: bool) -> dict[str, Any]:
     """A rejection ground as the document records it (a secret requirement's reason whole only if `full`)."""
     kind = ground["kind"]
     if kind == "exclusion":
@@ -264,17 +276,17 @@ def _ground_data(ground: dict, *, full: bool) -> dict:
             **reason_data(check.reason, check.public_reason, ground["secret"], full=full),
         }
     rejection = ground["rejection"]
-    data = {"kind": kind, "reason": rejection.reason}
+    data: dict[str, Any] = {"kind": kind, "reason": rejection.reason}
     if kind == "abnormally_low":
         data.update({"basis": rejection.basis, "assessment": rejection.assessment})
     return data
 
 
-def lot_source_data(item: dict, *, full_for_bid: int | None = None) -> dict:
+def lot_source_data(item: dict[str, Any], *, full_for_bid: int | None = None) -> dict[str, Any]:
     """A lot's reasons as the document's recorded data: what its text says, no more (a business secret stays out of
     the decision's source.json as it stays out of its text)."""
 
-    def full(offer) -> bool:
+    def full(offer: LotOffer) -> bool:
         return full_for_bid is not None and offer.bid_id == full_for_bid
 
     return {

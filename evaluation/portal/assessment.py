@@ -1,9 +1,12 @@
 """Portal pages of the panel's work after the opening: qualification (pass/fail with reasons) and quality scores."""
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +18,7 @@ from procurement.errors import Conflict
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.portal import done, error_messages, place_errors, read, run_service
 from tenders.languages import Stage, is_bilingual, swedish_texts_missing
-from tenders.models import LotStatus, TenderStatus
+from tenders.models import LotStatus, Tender, TenderStatus
 from tenders.portal.officer_common import may_act_as_officer, our_tender, tender_nav
 
 from ..models import QualityScore
@@ -33,13 +36,16 @@ RESULT_CHOICES = [("pass", _("Pass")), ("fail", _("Fail"))]
 GROUND_LABELS = {g.code: g.label for g in EXCLUSION_GROUNDS}
 
 
+T = TypeVar("T")
+
+
 def _blocked(request, tender, error, current):
     """The panel's pages need a seat on the panel and a clean declaration: say so, with the way there."""
     context = {"tender": tender, "call_nav": tender_nav(request, tender, current), "error": error}
     return render(request, "evaluation/portal/blocked.html", context, status=error.status_code)
 
 
-def _panel_read(request, tender, current, action):
+def _panel_read(request: HttpRequest, tender: Tender, current: str, action: Callable[[], T]) -> T:
     """A read of the panel's pages (`read`): refused, the page is the one that says why (`_blocked`)."""
     return read(action, refused=lambda error: _blocked(request, tender, error, current))
 

@@ -2,7 +2,10 @@
 `EvaluationConfig.ready()`): the comparison of a decided call (`tenders:comparison`), and a provider's answer to a
 request of the authority (`bids:request`)."""
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +16,7 @@ from documents.models import DocumentKind, DocumentStatus
 from documents.services import documents_visible_to
 from procurement.errors import NotFound
 from procurement.middleware import received_at
+from procurement.models import User
 from procurement.portal import done, render_form, run_service
 
 from ..clarifications import provider_request_answer
@@ -21,7 +25,7 @@ from ..outcomes import comparison_for_bidder
 
 
 @login_required
-def comparison(request, pk: int):
+def comparison(request: HttpRequest, pk: int) -> HttpResponse:
     """The comparison of the call's decided lots, for its bidders once the decision was sent to them (publicity: the
     bidders read the other bids after the decision, without their business secrets); 404 for anyone else."""
     context = comparison_for_bidder(user=request.user, tender_id=pk)
@@ -34,8 +38,9 @@ def comparison(request, pk: int):
 
 
 @login_required
-def request_answer(request, pk: int, request_id: int):
+def request_answer(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     """Answer a clarification request or a request to explain an abnormally low price."""
+    actor = cast(User, request.user)  # signed in (login_required)
     bid = own_bid_get(user=request.user, bid_id=pk)
     provider_request = ProviderRequest.objects.filter(bid=bid, pk=request_id).first()
     if provider_request is None:
@@ -46,7 +51,7 @@ def request_answer(request, pk: int, request_id: int):
         outcome = run_service(
             form,
             lambda: provider_request_answer(
-                actor=request.user,
+                actor=actor,
                 bid_id=bid.pk,
                 request_id=provider_request.pk,
                 answer=form.cleaned_data["answer"],

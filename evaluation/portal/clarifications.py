@@ -1,13 +1,18 @@
 """Portal page of the requests to bidders after the opening: a clarification of a bid or an explanation of an offer's
 price (§96) with the time set for the answer, and every request sent with where it stands and its answer."""
 
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus, LotOffer
+from procurement.models import User
 from tenders.models import TenderStatus
 from tenders.portal.officer_common import HelsinkiDateTimeField, our_tender, tender_nav
 
@@ -16,6 +21,9 @@ from ..models import ProviderRequest
 from ..selectors import provider_requests_of_tender
 from .assessment import _panel_read
 from .prices import _submit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class RequestForm(forms.Form):
@@ -31,13 +39,16 @@ class RequestForm(forms.Form):
     message = forms.CharField(label=_("Request"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000)
     deadline = HelsinkiDateTimeField(label=_("Answer by"))
 
-    def __init__(self, *args, bids, offers, **kwargs):
-        super().__init__(*args, prefix="request", **kwargs)
-        self.fields["bid"].choices = bids
-        self.fields["lot_offer"].choices = [("", "–"), *offers]
+    def __init__(
+        self, *args: Any, bids: list[tuple[int, str]], offers: list[tuple[int, "StrOrPromise"]], **kwargs: Any
+    ) -> None:
+        kwargs["prefix"] = "request"
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["bid"]).choices = bids
+        cast(forms.ChoiceField, self.fields["lot_offer"]).choices = [("", "–"), *offers]
 
 
-def _state(request: ProviderRequest, now) -> tuple[str, str]:
+def _state(request: ProviderRequest, now: datetime) -> tuple[str, "StrOrPromise"]:
     if request.answered_at is not None:
         return "answered", _("Answered")
     if now <= request.deadline:
@@ -46,13 +57,12 @@ def _state(request: ProviderRequest, now) -> tuple[str, str]:
 
 
 @login_required
-def requests(request, pk: int):
+def requests(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = cast(User, request.user)  # signed in (login_required)
     tender = our_tender(request, pk)
     if request.method == "POST":
         # Permission first: the body's bid and offer ids are never looked up for someone who may not ask.
-        _panel_read(
-            request, tender, "evaluation:requests", lambda: panel_work_check(actor=request.user, tender_id=tender.pk)
-        )
+        _panel_read(request, tender, "evaluation:requests", lambda: panel_work_check(actor=actor, tender_id=tender.pk))
     sent = _panel_read(
         request,
         tender,
@@ -72,13 +82,13 @@ def requests(request, pk: int):
             (o.pk, _("%(bidder)s, lot %(lot)s") % {"bidder": o.bid.provider.name, "lot": o.lot.number}) for o in offers
         ],
     )
-    status = 200
+    status: int | None = 200
     if request.method == "POST":
         status = _submit(
             request,
             form,
             lambda data: provider_request_create(
-                actor=request.user,
+                actor=actor,
                 tender_id=tender.pk,
                 bid_id=data["bid"],
                 kind=data["kind"],

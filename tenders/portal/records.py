@@ -6,6 +6,7 @@ Auditors read everything of their authorities and change nothing: these pages ha
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +54,7 @@ def _text_search(text: str) -> Q:
 
 
 @login_required
-def audit(request):
+def audit(request: HttpRequest) -> HttpResponse:
     """The auditor's front page: the authorities they audit, their calls in every state, the chain check."""
     roles = auditor_roles(request.user)
     authorities = ContractingAuthority.objects.order_by("name_fi")
@@ -90,7 +91,7 @@ def audit(request):
 
 
 @login_required
-def tender_records(request, tender_id: int):
+def tender_records(request: HttpRequest, tender_id: int) -> HttpResponse:
     """A call's documents with their rendering status; officers re-queue a failed one, auditors take the bundle."""
     tender = tender_get(user=request.user, tender_id=tender_id)
     roles = roles_of(request.user)
@@ -112,7 +113,7 @@ def tender_records(request, tender_id: int):
 
 
 @login_required
-def tender_audit(request, tender_id: int):
+def tender_audit(request: HttpRequest, tender_id: int) -> HttpResponse:
     """The audit events of one call, in order, for its auditors."""
     roles = auditor_roles(request.user)
     tender = tender_get(user=request.user, tender_id=tender_id)
@@ -125,7 +126,7 @@ def tender_audit(request, tender_id: int):
         events = events.filter(shown_action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     # The filter offers what the events concern in words; its values are the actions' first parts.
-    subjects = {}
+    subjects: dict[str, str] = {}
     for prefix, label in AUDIT_SUBJECTS.items():
         subjects.setdefault(str(label), f"{prefix}.")
     choices = sorted(((value, label) for label, value in subjects.items()), key=lambda choice: choice[1])

@@ -1,7 +1,7 @@
 """Downloading the call's own files: for everyone who sees the call once it is published, before that only for the
 authority's own people (anyone else gets 404)."""
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest
 from django.urls import path
 
 from ..models import TenderDocument
@@ -18,7 +18,7 @@ def tender_file_response(document: TenderDocument) -> FileResponse:
     return response
 
 
-def tender_file(request, pk: int, call_file_id: int):
+def tender_file(request: HttpRequest, pk: int, call_file_id: int) -> FileResponse:
     return tender_file_response(tender_document_get(user=request.user, tender_id=pk, document_id=call_file_id))
 
 
