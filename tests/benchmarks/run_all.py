@@ -48,8 +48,8 @@ FINDINGS = """## What the figures showed, and what changed
   - the ORM's work on each statement: the version, the bid's new state, the audit event and the outbox message
     are now written in one data-modifying WITH statement, with the values `save()` would write
     (`procurement/fastpath.py`, `save_together`; ~1.6 ms of Django and ~0.3 ms of PostgreSQL less, measured alone);
-    the call with its rules and the bid with its attachments are read by two hand-written statements into model instances with
-    the ORM's own conversions. A submission is now 3 statements between BEGIN and COMMIT (11 before);
+    the call with its rules and the bid with its attachments are read by two hand-written statements into model
+    instances with the ORM's own conversions. A submission is now 3 statements between BEGIN and COMMIT (11 before);
   - the receipt serializer is declared field by field (a model serializer builds its fields on each use).
   Counted in instructions (callgrind, the Django process alone, the same 60 submissions): 23.5 million per
   submission before this pass, 14.0 million after; a floor request is 6.3 million.
