@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.fixtures import factories
+from tests.fixtures.worker import real_worker
 
 pytest_plugins = ["tests.fixtures.plugin"]  # the shared fixtures that are not about signing in
 
@@ -90,20 +91,7 @@ def client_for():
 @pytest.fixture
 def celery_worker_redis(transactional_db):
     """A real Celery worker thread consuming from the Redis broker of the test settings."""
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery_app import app
-
-    app.control.purge()
-    with start_worker(
-        app,
-        queues=["default", "documents"],
-        pool="solo",
-        concurrency=1,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=30,
-    ) as worker:
+    with real_worker() as worker:
         yield worker
 
 

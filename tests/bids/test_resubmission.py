@@ -18,6 +18,7 @@ from procurement.notifications import notification_deliver
 from tenders.models import TenderStatus
 from tests.fixtures import factories
 from tests.fixtures.stages import full_content, run_outbox
+from tests.fixtures.worker import real_worker
 
 CYCLES = 30
 
@@ -186,8 +187,6 @@ def test_an_unreadable_rate_stops_the_start(settings):
 def test_thirty_quick_cycles_with_a_real_worker_render_and_email_only_the_standing_version(
     tender, member_a, client_for
 ):
-    from celery.contrib.testing.worker import start_worker
-
     from config.celery_app import app
 
     # given a complete draft bid, and a worker that comes to the tasks only once the provider has stopped
@@ -196,15 +195,7 @@ def test_thirty_quick_cycles_with_a_real_worker_render_and_email_only_the_standi
 
     # when its provider submits and reopens it 30 times as fast as it can
     submitted, _reopened = _cycles(client_for(member_a), bid.pk)
-    with start_worker(
-        app,
-        queues=["default", "documents"],
-        pool="solo",
-        concurrency=1,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=30,
-    ):
+    with real_worker(purge=False):
         deadline = time.monotonic() + 120
         versions = BidVersion.objects.filter(bid=bid)
         while time.monotonic() < deadline:
