@@ -45,6 +45,20 @@ def audit_link_after_commit() -> None:
         transaction.on_commit(_link_quietly)
 
 
+# An audited object's type is a stored code (in the hash chain, the API and its filter): a model renamed in code
+# keeps the code its events have always had.
+STABLE_OBJECT_TYPES = {
+    "tenders.tenderdocument": "tenders.calldocument",
+    "tenders.tenderalert": "tenders.callalert",
+}
+
+
+def audit_object_type(obj) -> str:
+    """The code an audit event names the object's type by: the model's label, as it was when first recorded."""
+    label = obj._meta.label_lower
+    return STABLE_OBJECT_TYPES.get(label, label)
+
+
 def audit_event(
     *,
     action: str,
@@ -64,7 +78,7 @@ def audit_event(
         at=timezone.now(),
         action=action,
         outcome=AuditEvent.Outcome.DENIED if denied else AuditEvent.Outcome.OK,
-        object_type=obj._meta.label_lower if obj is not None else "",
+        object_type=audit_object_type(obj) if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         tender_id=tender_id,
         before=before,

@@ -8,6 +8,8 @@ from django.apps import apps
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .audit import STABLE_OBJECT_TYPES
+
 # What each audited action was, in a few words (the audit pages; the procedure report tells its own sentences).
 AUDIT_ACTIONS = {
     "access.denied": _("Access refused"),
@@ -212,8 +214,9 @@ def audit_object_label(object_type: str, object_id) -> str:
     """`tenders.tender` 8 as “Call for tenders 8”: the model's own name, then its number."""
     if not object_type:
         return ""
+    model = {code: label for label, code in STABLE_OBJECT_TYPES.items()}.get(object_type, object_type)
     try:
-        name = capfirst(apps.get_model(object_type)._meta.verbose_name)
+        name = capfirst(apps.get_model(model)._meta.verbose_name)
     except (LookupError, ValueError):
         name = _("Record")
     return f"{name} {object_id}".strip()
