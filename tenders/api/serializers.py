@@ -5,6 +5,7 @@ import binascii
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from procurement.access import roles_of
@@ -245,6 +246,7 @@ class AnswersPublishSerializer(serializers.Serializer):
     late_answer_reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="CallFileChange")  # the schema's name before the rename (issue 20)
 class TenderFileChangeSerializer(serializers.Serializer):
     """One change of the call's files in a corrigendum; the file's content in base64."""
 
@@ -320,6 +322,7 @@ class InterestSerializer(serializers.Serializer):
     following = serializers.BooleanField()
 
 
+@extend_schema_serializer(component_name="CallDocument")  # the schema's name before the rename (issue 20)
 class TenderDocumentSerializer(serializers.ModelSerializer):
     """A file of the call: current (`withdrawn_in_version` null) or withdrawn by a corrigendum."""
 
@@ -350,6 +353,7 @@ class TenderDocumentSerializer(serializers.ModelSerializer):
         return f"/api/v1/tenders/{document.tender_id}/call-files/{document.pk}/"
 
 
+@extend_schema_serializer(component_name="CallDocumentUpload")  # the schema's name before the rename (issue 20)
 class TenderDocumentUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TenderDocumentKind.choices, required=False)
     title_fi = serializers.CharField(max_length=300, required=False, allow_blank=True)

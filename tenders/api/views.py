@@ -6,7 +6,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -403,6 +403,7 @@ class TenderViewSet(viewsets.ModelViewSet):
         return self._render(selectors.tender_get(user=request.user, tender_id=pk))
 
 
+@extend_schema_serializer(component_name="CallAlert")  # the schema's name before the rename (issue 20)
 class TenderAlertSerializer(serializers.ModelSerializer):
     """An alert as read, and the body that asks for one: its rules (a CPV prefix of digits, one alert per match)
     are call_alert_create's, as in the portal, so that a duplicate is its 409 `duplicate` here too."""

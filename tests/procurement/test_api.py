@@ -54,6 +54,18 @@ def test_openapi_schema_describes_the_api(db, client_for):
         assert path in schema["paths"], path
 
 
+def test_the_schemas_names_of_the_calls_files_and_alerts_stay_as_clients_generated_them(db, client_for):
+    """Issue 20 renamed the serializers (Call… -> Tender…); generated API clients name their types after the
+    schema's components, which keep their names."""
+    schema = yaml.safe_load(client_for().get("/api/schema/").content)
+
+    names = set(schema["components"]["schemas"])
+
+    assert {"CallAlert", "CallAlertRequest", "PaginatedCallAlertList", "CallDocument"} <= names
+    assert {"CallDocumentUploadRequest", "CallFileChangeRequest", "CallDocumentKindEnum"} <= names
+    assert not {name for name in names if name.startswith(("TenderAlert", "TenderDocument", "TenderFile"))}
+
+
 def test_docs_are_served_from_local_assets(db, client_for):
     response = client_for().get("/api/docs/")
 
