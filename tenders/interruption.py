@@ -35,7 +35,7 @@ from .models import (
 from .selectors import tender_get
 from .timers import tender_timers_clear
 
-# The notification kinds that carry an interruption decision (procurement.notifications hooks their sending).
+# The notification kinds that carry an interruption decision (tenders.notifications registers their sending).
 NOTIFICATION_KINDS = frozenset(INTERRUPTION_NOTIFICATIONS.values())
 KEY_PREFIX = "interruption:"
 

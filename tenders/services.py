@@ -1017,7 +1017,7 @@ def tender_amend(
     `affects_bids`: whether the change affects bids already submitted, with `affects_bids_reason`; if it does, they go
     back to draft and their owners must check them against the new version and submit them again. Not given (None),
     it does, as before the question was asked. A deadline earlier than the current one needs
-    `confirm_shorter_deadline`; one the rule set does not allow is refused. `call_files`: the call's files added,
+    `confirm_shorter_deadline`; one the rule set does not allow is refused. `tender_files`: the call's files added,
     replaced or withdrawn by the corrigendum.
     """
     reason, affects_bids, affects_bids_reason = _amend_reasons(

@@ -360,7 +360,7 @@ def tender_documents_for(*, user: AnyUser, tender_id: int, include_withdrawn: bo
 
 
 def tender_document_get(*, user: AnyUser, tender_id: int, document_id: int) -> TenderDocument:
-    """One file of the call (a withdrawn one too: the old versions stay readable), as `call_documents_for`."""
+    """One file of the call (a withdrawn one too: the old versions stay readable), as `tender_documents_for`."""
     documents = tender_documents_for(user=user, tender_id=tender_id, include_withdrawn=True)
     found = next((d for d in documents if str(d.pk) == str(document_id)), None)
     if found is None:

@@ -406,16 +406,16 @@ class TenderViewSet(viewsets.ModelViewSet):
 @extend_schema_serializer(component_name="CallAlert")  # the schema's name before the rename (issue 20)
 class TenderAlertSerializer(serializers.ModelSerializer):
     """An alert as read, and the body that asks for one: its rules (a CPV prefix of digits, one alert per match)
-    are call_alert_create's, as in the portal, so that a duplicate is its 409 `duplicate` here too."""
+    are tender_alert_create's, as in the portal, so that a duplicate is its 409 `duplicate` here too."""
 
-    # Parsed as the portal's form parses it; call_alert_create says what a prefix may be.
+    # Parsed as the portal's form parses it; tender_alert_create says what a prefix may be.
     cpv_prefix = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
 
     class Meta:
         model = TenderAlert
         fields = ["id", "provider", "cpv_prefix", "authority", "created_at"]
         read_only_fields = ["id", "created_at"]
-        validators = []  # one alert per match is call_alert_create's rule (409 `duplicate`), not a 400 here
+        validators = []  # one alert per match is tender_alert_create's rule (409 `duplicate`), not a 400 here
 
     def get_fields(self):
         # Another organisation's alerts are not the user's to set: its id is answered as if it did not exist, with

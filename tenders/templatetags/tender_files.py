@@ -1,4 +1,4 @@
-"""The call's files on its page (`{% call_files_of tender as files %}`), a version's changes in words
+"""The call's files on its page (`{% tender_files_of tender as files %}`), a version's changes in words
 (`{{ version.changed_fields|change_labels }}`), and what sent a bid back to draft (`{% sent_back_version bid %}`)."""
 
 from collections.abc import Iterable

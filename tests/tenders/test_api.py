@@ -141,7 +141,7 @@ def test_an_alert_is_set_for_ones_own_organisation_and_other_ids_cannot_be_probe
 
 def test_the_api_sets_and_removes_alerts_through_the_services_as_the_portal_does(member_a, provider_a, client_for):
     """Issue 20: the API saved through its serializer (a duplicate was a 400 of its own); it calls
-    call_alert_create/delete, so that a duplicate is the services' 409 `duplicate`, as in the portal."""
+    tender_alert_create/delete, so that a duplicate is the services' 409 `duplicate`, as in the portal."""
     from procurement.models import AuditEvent
     from tenders.models import TenderAlert
 

@@ -1,5 +1,5 @@
-"""The call's own files (tenders/call_documents.py) and the corrigendum that changes them, its effect on submitted bids
-and an earlier deadline (tenders.services.tender_amend)."""
+"""The call's own files (tenders/tender_documents.py) and the corrigendum that changes them, its effect on submitted
+bids and an earlier deadline (tenders.services.tender_amend)."""
 
 import base64
 from datetime import timedelta
