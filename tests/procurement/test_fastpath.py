@@ -64,18 +64,15 @@ def test_an_instance_marked_saved_is_one_save_updates():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_hook_is_registered_until_its_savepoint_rolls_back():
-    def hook():
-        pass
+    def hook() -> None:
+        """Does nothing: only its registration is looked at."""
 
     with transaction.atomic():
         assert not on_commit_registered(hook)
-        try:
-            with transaction.atomic():
-                transaction.on_commit(hook)
-                assert on_commit_registered(hook)
-                raise RuntimeError
-        except RuntimeError:
-            pass
+        with pytest.raises(RuntimeError), transaction.atomic():
+            transaction.on_commit(hook)
+            assert on_commit_registered(hook)
+            raise RuntimeError  # the savepoint rolls back, and its hook with it
         assert not on_commit_registered(hook)
         transaction.on_commit(hook)
         assert on_commit_registered(hook)
