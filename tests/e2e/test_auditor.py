@@ -4,6 +4,8 @@ import io
 import json
 import zipfile
 
+from playwright.sync_api import expect
+
 from documents.models import GeneratedDocument
 from documents.services import document_render
 from tests.fixtures import factories
@@ -42,5 +44,5 @@ def test_an_auditor_downloads_the_evidence_bundle_and_verifies_the_chain(
     assert page.get_by_role("cell", name="tender.decide").count() == 0
     page.get_by_role("link", name="Back to the audit").click()
     page.get_by_role("button", name="Verify the audit chain").click()
-    assert page.get_by_text("The audit chain is intact.").is_visible()
+    expect(page.get_by_text("The audit chain is intact.")).to_be_visible()
     check_page(page, "auditor-verify")

@@ -41,11 +41,11 @@ def test_a_provider_completes_a_bid_with_autosave_and_submits_the_price_on_the_s
 
     # the exclusion declaration: the answers per ground only when one applies
     bankruptcy = page.locator("input[name=ground_bankruptcy][value=yes]")
-    assert not bankruptcy.is_visible()
+    expect(bankruptcy).to_be_hidden()
     page.get_by_label("One or more of them applies to us").check()
-    assert bankruptcy.is_visible()
+    expect(bankruptcy).to_be_visible()
     page.get_by_label("None of the grounds listed below applies to us.").check()
-    assert not bankruptcy.is_visible()
+    expect(bankruptcy).to_be_hidden()
 
     # the answer she types is saved without pressing save, and is there after a reload
     page.get_by_label(f"2. {criterion.name}").fill("Harjoittelu paikallisissa yrityksissä.")

@@ -2,6 +2,7 @@
 corrigendum that replaces it, adds a requirement and sends the bid back: the bidder sees why, and what to do."""
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from bids.models import Bid, BidStatus
 from tenders.models import Tender, TenderDocument, TenderStatus
@@ -65,7 +66,7 @@ def test_criteria_in_one_go_a_call_file_and_a_corrigendum_that_sends_a_bid_back(
         files=[{"name": "palvelukuvaus.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}]
     )
     page.get_by_role("button", name="Add the file").click()
-    assert page.get_by_role("link", name="palvelukuvaus.pdf").is_visible()
+    expect(page.get_by_role("link", name="palvelukuvaus.pdf")).to_be_visible()
     check_page(page, "officer-draft-files")
 
     # the call is published (approval and publication have their own tests) and a provider submits a bid
@@ -88,7 +89,7 @@ def test_criteria_in_one_go_a_call_file_and_a_corrigendum_that_sends_a_bid_back(
     page.get_by_label("Why the change affects the bids, or why it does not").fill("Uusi vaatimus on osoitettava.")
     check_page(page, "officer-amend")
     page.get_by_role("button", name="Publish the corrigendum").click()
-    assert page.get_by_text("Version 2 of the call was published").is_visible()
+    expect(page.get_by_text("Version 2 of the call was published")).to_be_visible()
     assert Bid.objects.get(pk=bid.pk).status == BidStatus.DRAFT
     assert tender.requirements.count() == 2
 
@@ -101,5 +102,5 @@ def test_criteria_in_one_go_a_call_file_and_a_corrigendum_that_sends_a_bid_back(
     assert "Soveltuvuusvaatimukset" in notice.inner_text() and "Uusi vaatimus on osoitettava." in notice.inner_text()
     check_page(provider, "provider-bid-sent-back-fi")
     provider.goto(f"/calls/{tender.pk}/")
-    assert provider.get_by_role("link", name="Palvelukuvaus").is_visible()
+    expect(provider.get_by_role("link", name="Palvelukuvaus")).to_be_visible()
     check_page(provider, "call-files-fi")

@@ -4,6 +4,7 @@ the bid viewer, an officer asks a bidder who answers in the portal, and an evalu
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from evaluation.models import ProviderRequest
 from procurement.models import AuditEvent, Membership, Role
@@ -47,7 +48,7 @@ def test_panel_opens_an_attachment_asks_a_bidder_and_compares_individual_scores(
     sign_in(page, "eeva", language="fi")
     page.goto(f"/evaluation/{tender.pk}/bids/")
     link = page.get_by_role("link", name="Toteutussuunnitelma.pdf")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     _fits(page)
     check_page(page, "evaluator-bids")
     shown = page.request.get(link.get_attribute("href"))
@@ -66,7 +67,7 @@ def test_panel_opens_an_attachment_asks_a_bidder_and_compares_individual_scores(
     for index in range(reasons.count()):
         reasons.nth(index).fill("Eevan perustelu: selkeä suunnitelma.")
     page.locator("main form[method=post] button[type=submit]").click()
-    assert page.get_by_text("Omat pisteesi tallennettiin.").is_visible()
+    expect(page.get_by_text("Omat pisteesi tallennettiin.")).to_be_visible()
 
     # the officer asks bidder A for a clarification with a deadline
     officer = pages()
@@ -78,7 +79,7 @@ def test_panel_opens_an_attachment_asks_a_bidder_and_compares_individual_scores(
     deadline = (timezone.now() + timedelta(days=3)).astimezone(HELSINKI)
     officer.fill("#id_request-deadline", deadline.strftime("%Y-%m-%dT%H:%M"))
     officer.locator("main form[method=post] button[type=submit]").click()
-    assert officer.get_by_text("Pyyntö lähetettiin tarjoajalle.").is_visible()
+    expect(officer.get_by_text("Pyyntö lähetettiin tarjoajalle.")).to_be_visible()
     request = ProviderRequest.objects.get(bid=bid_a)
 
     # the bidder answers it in the portal

@@ -1,5 +1,7 @@
 """The procurement officers' side in a real browser: two officers open the bids, the panel evaluates, one decides."""
 
+from playwright.sync_api import expect
+
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_close
 from tests.fixtures import factories
@@ -24,7 +26,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     page.goto("/calls/ours/")
     check_page(page, "officer-dashboard")
     page.goto("/calls/ours/new/")
-    assert page.get_by_label("Title in Finnish").is_visible()
+    expect(page.get_by_label("Title in Finnish")).to_be_visible()
     check_page(page, "officer-draft-new")
     draft = factories.TenderFactory(authority=authority, created_by=olli, title_fi="Luonnos")
     page.goto(f"/calls/ours/{draft.pk}/draft/criteria/")
@@ -38,7 +40,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     page.get_by_role("link", name="Kotoutumiskoulutus Kuopio").click()
     page.locator("nav.call-nav").get_by_role("link", name="Opening").click()
     page.get_by_role("button", name="Request the opening").click()
-    assert page.get_by_text("Another officer must confirm it by").is_visible()
+    expect(page.get_by_text("Another officer must confirm it by")).to_be_visible()
     check_page(page, "officer-opening")
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.CLOSED
 
@@ -49,7 +51,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     second.goto(f"/evaluation/{tender.pk}/opening/")
     assert "Olli Ostaja" in second.locator("main").inner_text()
     second.get_by_role("button", name="Confirm the opening").click()
-    assert second.get_by_text("The bids were opened").is_visible()
+    expect(second.get_by_text("The bids were opened")).to_be_visible()
     opened = Tender.objects.get(pk=tender.pk)
     assert opened.status == TenderStatus.OPENED and opened.opened_by == outi
 
@@ -59,7 +61,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     page.get_by_role("button", name="Add to the panel").click()
     page.get_by_label("No, I have no conflict of interest").check()
     page.get_by_role("button", name="Make the declaration").click()
-    assert page.get_by_text("Your declaration was recorded.").is_visible()
+    expect(page.get_by_text("Your declaration was recorded.")).to_be_visible()
 
     # qualification: every requirement of every bid passes, with a reason
     page.get_by_role("link", name="Next: qualification").click()
@@ -70,7 +72,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     for index in range(reasons.count()):
         reasons.nth(index).fill("Täyttää vaatimuksen.")
     page.get_by_role("button", name="Record the qualification").click()
-    assert page.get_by_text("The qualification was recorded.").is_visible()
+    expect(page.get_by_text("The qualification was recorded.")).to_be_visible()
 
     # consensus scores for every offer and criterion, then the evaluation
     page.get_by_role("link", name="Next: quality scores").click()
@@ -81,22 +83,22 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     for index in range(reasons.count()):
         reasons.nth(index).fill("Selkeä suunnitelma.")
     page.get_by_role("button", name="Record the scores").click()
-    assert page.get_by_text("The consensus scores were recorded.").is_visible()
+    expect(page.get_by_text("The consensus scores were recorded.")).to_be_visible()
     page.get_by_role("button", name="Evaluate").click()
 
     # the comparison table with the calculation and the spreadsheet, then the proposal
-    assert page.get_by_role("heading", name="Lot 1: Kuopio, perustaso").is_visible()
-    assert page.get_by_role("link", name="Download the comparison table (XLSX)").is_visible()
+    expect(page.get_by_role("heading", name="Lot 1: Kuopio, perustaso")).to_be_visible()
+    expect(page.get_by_role("link", name="Download the comparison table (XLSX)")).to_be_visible()
     check_page(page, "officer-comparison")
     page.get_by_label("Note for the decision-maker").fill("Parhaat pisteet.")
     page.get_by_role("button", name="Propose the award").click()
-    assert page.get_by_text("The award was proposed.").is_visible()
+    expect(page.get_by_text("The award was proposed.")).to_be_visible()
 
     # the other officer decides; the decision with its periods is shown
     second.goto(f"/evaluation/{tender.pk}/decision/")
     second.get_by_role("button", name="Decide the award").click()
-    assert second.get_by_text("The award was decided.").is_visible()
-    assert second.get_by_role("table", name="Winners by lot").is_visible()
-    assert second.get_by_text("Standstill ends on").first.is_visible()
+    expect(second.get_by_text("The award was decided.")).to_be_visible()
+    expect(second.get_by_role("table", name="Winners by lot")).to_be_visible()
+    expect(second.get_by_text("Standstill ends on").first).to_be_visible()
     check_page(second, "officer-decision")
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.DECIDED

@@ -2,6 +2,7 @@
 inbox; the delivery log re-sends a notification; a question's public wording is edited before it is answered."""
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from procurement.models import DeliveryStatus, Notification
 from procurement.notifications import notification_deliver
@@ -21,9 +22,9 @@ def test_an_approval_waits_for_the_second_officer_who_approves_it(page, pages, t
     sign_in(page, "olli")
     page.goto(f"/calls/ours/{tender.pk}/")
     page.get_by_role("button", name="Submit for approval").click()
-    assert page.get_by_text("The call was sent for approval.").is_visible()
+    expect(page.get_by_text("The call was sent for approval.")).to_be_visible()
     assert page.get_by_role("button", name="Approve").count() == 0
-    assert page.get_by_role("button", name="Return to draft").is_visible()
+    expect(page.get_by_role("button", name="Return to draft")).to_be_visible()
 
     # the second officer, in Finnish, finds the approval on the dashboard and atop the inbox
     second = pages()
@@ -38,7 +39,7 @@ def test_an_approval_waits_for_the_second_officer_who_approves_it(page, pages, t
     check_page(second, "officer-inbox-fi")
     second.locator("section.tasks").get_by_role("link", name="Hyväksy tarjouspyyntö").click()
     second.get_by_role("button", name="Hyväksy", exact=True).click()
-    assert second.get_by_text("Tarjouspyyntö hyväksyttiin.").is_visible()
+    expect(second.get_by_text("Tarjouspyyntö hyväksyttiin.")).to_be_visible()
     assert Tender.objects.get(pk=tender.pk).status == TenderStatus.APPROVED
     second.goto("/calls/ours/")
     assert "Hyväksy tarjouspyyntö" not in second.locator("section.tasks").inner_text()  # done, so gone
@@ -46,7 +47,7 @@ def test_an_approval_waits_for_the_second_officer_who_approves_it(page, pages, t
     # the author publishes; the delivery log shows the request for approval, sent, and sends it again
     page.goto(f"/calls/ours/{tender.pk}/")
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text("The call was published.").is_visible()
+    expect(page.get_by_text("The call was published.")).to_be_visible()
     request = Notification.objects.get(kind="tender.approval_requested", tender_id=tender.pk)
     notification_deliver(notification_id=request.pk)
     assert Notification.objects.get(pk=request.pk).status == DeliveryStatus.SENT
@@ -55,7 +56,7 @@ def test_an_approval_waits_for_the_second_officer_who_approves_it(page, pages, t
     assert "A call waits for your approval" in entry.inner_text() and "Outi Ostaja" in entry.inner_text()
     check_page(page, "officer-deliveries")
     entry.get_by_role("button", name="Send again").click()
-    assert page.get_by_text("The notification is being sent again.").is_visible()
+    expect(page.get_by_text("The notification is being sent again.")).to_be_visible()
     assert Notification.objects.get(pk=request.pk).status in (DeliveryStatus.PENDING, DeliveryStatus.SENT)
     page.goto(f"/calls/ours/{tender.pk}/")
     page.get_by_role("link", name="Interested providers").click()
@@ -69,7 +70,7 @@ def test_an_approval_waits_for_the_second_officer_who_approves_it(page, pages, t
     page.get_by_text("Edit the public wording").click()
     page.get_by_label("Public wording of the question").fill("Mikä on ryhmäkoko?")
     page.get_by_role("button", name="Save the wording").click()
-    assert page.get_by_text("The public wording of the question was saved").is_visible()
+    expect(page.get_by_text("The public wording of the question was saved")).to_be_visible()
     page.get_by_text("The question as asked", exact=True).click()
     check_page(page, "officer-questions-wording")
     question.refresh_from_db()

@@ -1,6 +1,7 @@
 """Where providers stand after the decision, and the auditor's search, in a real browser."""
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
@@ -46,15 +47,15 @@ def test_a_bidder_sees_its_outcome_letter_and_the_comparison_and_an_auditor_find
         page.get_by_role("link", name="Your notification letter (PDF)").click()
     assert download.value.suggested_filename.startswith("HANK-2026-0042_letter_")
     page.get_by_role("link", name="Comparison of the bids").click()
-    assert page.get_by_role("heading", name="Comparison of the bids").is_visible()
+    expect(page.get_by_role("heading", name="Comparison of the bids")).to_be_visible()
     assert page.get_by_text("Your offer").count() == 2
     check_page(page, "provider-comparison")
 
     # The call's own page: the outcome, no longer "continue your bid"
     page.get_by_role("link", name="Kotoutumiskoulutus Pori").click()
     assert page.get_by_role("link", name="Continue your bid").count() == 0
-    assert page.get_by_role("link", name="View your bid").is_visible()
-    assert page.get_by_role("table", name="Outcome per lot").is_visible()
+    expect(page.get_by_role("link", name="View your bid")).to_be_visible()
+    expect(page.get_by_role("table", name="Outcome per lot")).to_be_visible()
 
     # and in Finnish
     finnish = pages()

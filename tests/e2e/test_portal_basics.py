@@ -18,7 +18,7 @@ def test_sign_in_switch_language_read_the_inbox_and_sign_out(page, transactional
     page.get_by_label("Username").fill("maija")
     page.get_by_label("Password").fill("wrong")
     page.locator("main").get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert page.get_by_label("Username").input_value() == "maija"  # what was typed is kept
 
     sign_in(page, "maija")

@@ -4,6 +4,7 @@ in chunks, submit it and download the receipt rendered by a real Celery worker."
 import re
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from bids.content import attachments_unseal
 from bids.models import Bid, BidAttachment, BidStatus
@@ -61,7 +62,7 @@ def test_a_provider_finds_a_call_prepares_a_bid_uploads_submits_and_gets_the_rec
     page.get_by_label("Contact e-mail").fill("maija@provider.example")
     page.get_by_role("button", name="Save as a draft").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").filter(has_text="saved as a draft").is_visible()
+    expect(page.get_by_role("status").filter(has_text="saved as a draft")).to_be_visible()
     bid = Bid.objects.get(tender=tender, provider=provider_a)
     check_page(page, "provider-bid")
 
@@ -72,7 +73,7 @@ def test_a_provider_finds_a_call_prepares_a_bid_uploads_submits_and_gets_the_rec
     page.get_by_role("button", name="Upload", exact=True).click()
     page.locator("[data-upload-status]").filter(has_text="Upload complete.").wait_for()
     progress = page.locator("progress")
-    assert progress.is_visible()
+    expect(progress).to_be_visible()
     assert progress.evaluate("bar => bar.value === bar.max")
     page.locator("#attachments").get_by_role("link", name="ansioluettelo.pdf").wait_for()
     (stored,) = attachments_unseal(bid.tender_id, [BidAttachment.objects.get(bid=bid)])
@@ -101,6 +102,6 @@ def test_a_provider_finds_a_call_prepares_a_bid_uploads_submits_and_gets_the_rec
     # and her bids list shows the submitted bid with its receipt
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My bids").click()
     page.wait_for_load_state()
-    assert page.get_by_role("link", name="Receipt of version 1").is_visible()
+    expect(page.get_by_role("link", name="Receipt of version 1")).to_be_visible()
     # no script error on the way (the browser's own request for /favicon.ico answers 404, which is not ours)
     assert not [e for e in page.console_errors if "Failed to load resource" not in e], page.console_errors
