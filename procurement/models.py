@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
+from .nuts import validate_nuts3
 from .validators import validate_business_id
 
 
@@ -78,6 +80,19 @@ class ContractingAuthority(models.Model):
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The postal address as notices give it (eForms BT-510, BT-512, BT-513, BT-507) and the buyer's web site (BT-505).
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("postal code"),
+        max_length=5,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[0-9]{5}$", _("A Finnish postal code has five digits."), code="invalid_postal_code")
+        ],
+    )
+    town = models.CharField(_("town"), max_length=100, blank=True)
+    nuts = models.CharField(_("region (NUTS 3)"), max_length=5, blank=True, validators=[validate_nuts3])
+    website = models.URLField(_("web site"), blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     # Whether a procurement officer may also make the award decision, or only a decision-maker of the authority.

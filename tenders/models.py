@@ -1,5 +1,6 @@
 """A call for tenders with its lots and award criteria, and the edges of its state machine."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from procurement.access import roles_of
 from procurement.fsm import guard
 from procurement.models import ContractingAuthority, Language
+from procurement.nuts import validate_nuts3
 from procurement.periods import local_date
 from procurement.rules import Regime, tender_classification
 
@@ -227,6 +229,24 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     answers_by = models.DateTimeField(_("answers published by"), null=True, blank=True)
     submission_deadline = models.DateTimeField(_("tender deadline"))
     opening_at = models.DateTimeField(_("opening time"), null=True, blank=True)
+    # The contract's term and its options, as notices state them (eForms BT-36, BT-53, BT-54, BT-57).
+    contract_months = models.PositiveSmallIntegerField(
+        _("contract term (months)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    option_months = models.PositiveSmallIntegerField(
+        _("options to extend (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    options_description = models.TextField(_("options"), blank=True)
+    options_description_sv = models.TextField(_("options, in Swedish"), blank=True)
+    # Hilma's statistics questions (innovation, sustainability, SMEs…), answered once for the call's lots.
+    hilma_statistics = models.JSONField(_("answers to Hilma's statistics questions"), default=dict, blank=True)
+    # The procedure's identifier in notices (eForms BT-04), the same in every notice and version of the call.
+    procedure_uuid = models.UUIDField(_("procedure identifier"), default=uuid.uuid4, unique=True, editable=False)
+    # The procedure's identifier in Hilma, once Hilma has created it.
+    hilma_procedure_id = models.CharField(max_length=100, blank=True, editable=False)
     status = FSMField(_("status"), default=TenderStatus.DRAFT, choices=TenderStatus.choices, protected=True)
     # The number of the call's current version; a corrigendum makes a new one.
     version = models.PositiveSmallIntegerField(default=1, editable=False)
@@ -458,6 +478,8 @@ class Lot(models.Model):
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("80"))],
     )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    # The place of performance in notices (eForms BT-5071); proposed from the municipality where it is known.
+    nuts = models.CharField(_("region (NUTS 3)"), max_length=5, blank=True, validators=[validate_nuts3])
     # The volume stated in the call, from the pricing unit: comparison price = unit price × volume.
     volume = models.DecimalField(_("volume"), max_digits=12, decimal_places=2, editable=False)
     status = models.CharField(_("status"), max_length=15, choices=LotStatus.choices, default=LotStatus.OPEN)
@@ -785,3 +807,153 @@ INTERRUPTION_NOTIFICATIONS = {
     InterruptionKind.CALL_UNSUCCESSFUL: "tender.unsuccessful",
     InterruptionKind.CALL_CANCELLED: "tender.cancelled",
 }
+
+
+# --- notices in Hilma (eForms) -------------------------------------------------------------------
+
+
+class NoticeKind(models.TextChoices):
+    CONTRACT = "contract", _("Contract notice")
+    CHANGE = "change", _("Change notice")
+    AWARD = "award", _("Contract award notice")
+
+
+class NoticeState(models.TextChoices):
+    DRAFT = "draft", _("Generated, not checked")
+    INVALID = "invalid", _("Fails the rules")
+    VALID = "valid", _("Valid, not sent")
+    QUEUED = "queued", _("Waiting to be sent")
+    SENT = "sent", _("Sent to Hilma")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Notice(ConcurrentTransitionMixin, models.Model):
+    """An eForms notice of a call in Hilma: generated from the call's data (its versioned snapshot and, for an award
+    notice, the decision), checked against the eForms rules, then sent and followed until published.
+
+    The notice keeps its identifier (eForms BT-701) across its versions (BT-757); a new version is made when the
+    notice is corrected after Hilma or TED rejected it. A change notice is a notice of its own that names the notice
+    it changes (`changes`)."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
+    # The eForms notice subtype: E3 and E4 (national), 20 and 33 (EU light regime).
+    subtype = models.CharField(_("notice type"), max_length=4)
+    notice_uuid = models.UUIDField(_("notice identifier"), default=uuid.uuid4, unique=True, editable=False)
+    version = models.PositiveSmallIntegerField(_("notice version"), default=1)
+    changes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="change_notices")
+    # The call's version (TenderVersion.number) the notice was generated from.
+    tender_version = models.PositiveSmallIntegerField()
+    # The language of the notice's texts first; a bilingual call's notice carries both.
+    languages = models.JSONField(default=list)
+    xml = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    state = FSMField(_("state"), default=NoticeState.DRAFT, choices=NoticeState.choices, protected=True)
+    # What the last check found: [{"rule", "severity", "message", "field", "path", "source"}].
+    findings = models.JSONField(default=list, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # Hilma: the ETS identifier chosen by Hankinta for the notice's version, and what Hilma told of it.
+    ets_identifier = models.CharField(max_length=100, blank=True)
+    hilma_state = models.CharField(max_length=40, blank=True)
+    ted_state = models.CharField(max_length=40, blank=True)
+    hilma_number = models.CharField(_("Hilma notice number"), max_length=40, blank=True)
+    ted_number = models.CharField(_("TED publication number"), max_length=40, blank=True)
+    published_on = models.DateTimeField(_("published on"), null=True, blank=True)
+    rejection = models.JSONField(default=list, blank=True)  # Hilma's or TED's reasons, as they gave them
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["tender", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["state", "next_poll_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ets_identifier"], name="notice_ets_identifier_unique", condition=~Q(ets_identifier="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subtype} {self.notice_uuid}-{self.version:02d}"
+
+    @property
+    def key(self) -> str:
+        return f"notice:{self.pk}"
+
+    # --- edges of the state machine -------------------------------------------------------------
+
+    @transition(
+        field=state,
+        source=[NoticeState.DRAFT, NoticeState.INVALID, NoticeState.VALID, NoticeState.REJECTED],
+        target=NoticeState.DRAFT,
+    )
+    def regenerate(self) -> None:
+        """New content from the call's data (after a rejection: a new version of the same notice)."""
+        self.checked_at = None
+
+    @transition(
+        field=state, source=[NoticeState.DRAFT, NoticeState.INVALID, NoticeState.VALID], target=NoticeState.VALID
+    )
+    def pass_check(self) -> None:
+        self.checked_at = timezone.now()
+
+    @transition(
+        field=state, source=[NoticeState.DRAFT, NoticeState.INVALID, NoticeState.VALID], target=NoticeState.INVALID
+    )
+    def fail_check(self) -> None:
+        self.checked_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=NoticeState.VALID,
+        target=NoticeState.QUEUED,
+        permission=lambda n, u: is_officer(n.tender, u),
+    )
+    def queue(self) -> None:
+        self.last_error = ""
+
+    @transition(field=state, source=NoticeState.QUEUED, target=NoticeState.SENT)
+    def accept(self) -> None:
+        self.sent_at = timezone.now()
+
+    @transition(
+        field=state, source=[NoticeState.QUEUED, NoticeState.SENT, NoticeState.PUBLISHED], target=NoticeState.REJECTED
+    )
+    def reject(self) -> None:
+        """Hilma refused it, or TED did not publish it (or withdrew it after Hilma had published it)."""
+
+    @transition(field=state, source=NoticeState.SENT, target=NoticeState.PUBLISHED)
+    def publish(self) -> None:
+        """Hilma (and TED, for an EU notice) published it: its number and date are recorded by the caller."""
+
+
+class NoticeSending(models.Model):
+    """Each time a notice's version went to Hilma: what was sent and what came back (the XML as it left)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="sendings")
+    version = models.PositiveSmallIntegerField()
+    ets_identifier = models.CharField(max_length=100)
+    endpoint = models.CharField(max_length=200)
+    xml = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["notice", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ets_identifier} {self.at:%Y-%m-%d %H:%M} {self.http_status or '-'}"
