@@ -91,6 +91,13 @@ class TenderSerializer(serializers.ModelSerializer):
     answers_by = HelsinkiDateTimeField(required=False, allow_null=True)
     submission_deadline = HelsinkiDateTimeField()
     opening_at = HelsinkiDateTimeField(required=False, allow_null=True)
+    hilma_statistics = serializers.JSONField(
+        required=False,
+        help_text=(
+            "The answers to Hilma's statistics questions, keyed as Hilma names them (innovationConsidered, lowCarbon, "
+            "…): true or false, howManyOpportunitiesIsEstimated a whole number; a follow-up only when it is asked."
+        ),
+    )
 
     class Meta:
         model = Tender
@@ -104,12 +111,13 @@ class TenderSerializer(serializers.ModelSerializer):
             "cpv_main_name",
             "cpv_additional_names",
             "regime",
+            "procedure_uuid",
             *STATE_FIELDS,
             "lots",
             "criteria",
             "requirements",
         ]
-        read_only_fields = list(STATE_FIELDS)
+        read_only_fields = [*STATE_FIELDS, "procedure_uuid"]
 
     def get_cpv_main_name(self, tender) -> str:
         """The official name (eForms SDK) in the language the user asked for."""
