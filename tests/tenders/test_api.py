@@ -251,6 +251,17 @@ def test_the_service_users_question_is_answered_on_a_light_regime_call(authority
 
     assert response.status_code == 201, response.content
     assert response.json()["rules"]["notice"] == "20"
+    assert response.json()["hilma_statistics_missing"] == []
+
+
+def test_the_authority_reads_which_statistics_questions_are_unanswered(authority, officer, client_for):
+    answers = {"lowCarbon": True}
+    response = client_for(officer).post(
+        "/api/v1/tenders/", tender_payload(authority, hilma_statistics=answers), format="json"
+    )
+
+    missing = response.json()["hilma_statistics_missing"]
+    assert "listedGreenCriteriaUsed" in missing and "lowCarbon" not in missing and len(missing) == 12
 
 
 def test_the_procedure_identifier_is_shown_and_cannot_be_set(authority, officer, client_for):
