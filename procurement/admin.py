@@ -1,9 +1,12 @@
 """Admin for organisations, users and the (read-only) audit log."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, AuditEvent, ContractingAuthority, Membership, ProviderOrganisation, User
+from .nuts import NUTS3_CHOICES
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,9 +49,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(ContractingAuthority)
 class ContractingAuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name_fi", "business_id", "kind", "language_status", "region", "valid_from", "valid_to"]
-    list_filter = ["kind", "language_status", "region"]
-    search_fields = ["name_fi", "name_sv", "business_id"]
+    list_display = ["name_fi", "business_id", "kind", "language_status", "town", "nuts", "valid_from", "valid_to"]
+    list_filter = ["kind", "language_status", "region", "nuts"]
+    search_fields = ["name_fi", "name_sv", "business_id", "town"]
+    # The postal address, region and web site as notices in Hilma give them (the free-text address is for letters).
+    fieldsets = (
+        (None, {"fields": ("name_fi", "name_sv", "name_en", "business_id", "kind", "language_status", "region")}),
+        (
+            _("Address and contact"),
+            {"fields": ("street", "postal_code", "town", "nuts", "website", "email", "phone", "address")},
+        ),
+        (
+            None,
+            {"fields": ("valid_from", "valid_to", "successor", "officers_may_decide", "decider_not_proposer")},
+        ),
+    )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "nuts":  # the region from Finland's list, not typed
+            return forms.ChoiceField(
+                label=db_field.verbose_name, choices=[("", "---------"), *NUTS3_CHOICES], required=False
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(ProviderOrganisation)

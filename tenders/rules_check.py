@@ -11,6 +11,7 @@ from procurement.redress import Remedy, redress_for
 from procurement.rules import Category, Classification, Regime, rules_on, tender_classification
 
 from .models import Procedure, Tender
+from .statistics import statistics_missing
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,48 @@ def tender_findings(tender: Tender, *, publication=None) -> tuple[list[Finding],
         )
     warnings += day_off_warnings(tender)
     warnings += cpv_warnings(classification)
+    warnings += notice_data_warnings(tender, classification)
     return errors, warnings
+
+
+def notice_data_warnings(tender: Tender, classification: Classification) -> list[Finding]:
+    """What a notice in Hilma will need and the call does not say yet (a call at or above the national threshold):
+    each lot's region (NUTS), the contract's term, the answers to Hilma's statistics questions."""
+    if not classification.notice:
+        return []
+    warnings = []
+    if tender.pk is not None:
+        unplaced = [lot.number for lot in tender.lots.all() if not lot.nuts]
+        if unplaced:
+            warnings.append(
+                Finding(
+                    "lot_nuts_missing",
+                    str(
+                        _("Lots %(lots)s have no region (NUTS 3): the notice in Hilma needs the place of performance.")
+                        % {"lots": ", ".join(str(number) for number in sorted(unplaced))}
+                    ),
+                    field="lots",
+                )
+            )
+    if not tender.contract_months:
+        warnings.append(
+            Finding(
+                "contract_term_missing",
+                str(_("The contract's term (months) is not given: the notice in Hilma states it.")),
+                field="contract_months",
+            )
+        )
+    missing = statistics_missing(tender.hilma_statistics or {}, notice=classification.notice)
+    if missing:
+        warnings.append(
+            Finding(
+                "statistics_unanswered",
+                _("%(count)s of Hilma's statistics questions are unanswered: the notice in Hilma needs every answer.")
+                % {"count": len(missing)},
+                field="hilma_statistics",
+            )
+        )
+    return warnings
 
 
 def cpv_warnings(classification: Classification) -> list[Finding]:

@@ -17,6 +17,7 @@ from procurement.exclusion import EXCLUSION_CODES, MANDATORY_CODES
 from procurement.fsm import allowed_actions, transition_permission_check, transition_run
 from procurement.models import ContractingAuthority
 from procurement.notifications import notify, notify_providers
+from procurement.nuts import NUTS3_FI, nuts3_for_municipality
 from procurement.periods import HELSINKI
 from procurement.rules import rules_for_tender
 
@@ -42,6 +43,7 @@ from .models import (
 )
 from .rules_check import tender_findings
 from .selectors import tender_get
+from .statistics import statistics_errors, tender_notice_type
 from .tender_documents import TenderFileChange, stored_files_cleanup, tender_documents_amend
 from .timers import tender_timers_clear, tender_timers_schedule
 
@@ -71,12 +73,19 @@ EDITABLE_FIELDS = (
     "tender_validity_months",
     *TIMELINE,
     "exclusion_grounds",
+    # What notices in Hilma state besides: the contract's term and options, and Hilma's statistics answers.
+    "contract_months",
+    "option_months",
+    "options_description",
+    "options_description_sv",
+    "hilma_statistics",
 )
 # What a corrigendum may change (tender_amend): the editable fields but those that name the procedure itself.
 AMENDABLE_FIELDS = tuple(
     name for name in EDITABLE_FIELDS if name not in ("reference", "language", "procedure", "planned_publication")
 )
 EDITABLE_STATES = (TenderStatus.DRAFT,)
+MAX_CONTRACT_MONTHS = 120
 
 
 def _error(code: str, message) -> list[dict]:
@@ -97,6 +106,7 @@ LOT_FIELDS = (
     "credits",
     "planned_start",
     "pricing_unit",
+    "nuts",
 )
 
 
@@ -154,13 +164,52 @@ def _check_children(fields: dict, children: dict[str, list[dict]], errors: dict[
                     % {"lot": lot_number, "total": format(total.normalize(), "f")},
                 )
             )
+    unknown_nuts = sorted({str(lot["nuts"]) for lot in lots if lot.get("nuts") and lot["nuts"] not in NUTS3_FI})
+    if unknown_nuts:
+        errors.setdefault("lots", []).extend(
+            _error(
+                "invalid_nuts",
+                _("%(value)s is not a NUTS 3 region of Finland (for example FI1D2 for Pohjois-Savo).")
+                % {"value": ", ".join(unknown_nuts)},
+            )
+        )
     if fields.get("max_lots_per_provider") and lots and fields["max_lots_per_provider"] > len(lots):
         errors["max_lots_per_provider"] = _error("too_many", _("The call has fewer lots than that."))
 
 
-def _check_tender(*, authority: ContractingAuthority, fields: dict, children: dict[str, list[dict]]) -> None:
-    """Every rule a draft must meet; raises one ValidationFailed with all the field errors."""
+def _check_notice_data(
+    *, authority: ContractingAuthority, fields: dict, given, published_at, errors: dict[str, list]
+) -> None:
+    """The contract's term and options, and Hilma's statistics answers (checked against the notice the call's value
+    and CPV codes give, when they are among the `given` fields: a later change of the value does not refuse them)."""
+    for name in ("contract_months", "option_months"):
+        value = fields.get(name)
+        if value is not None and not 1 <= value <= MAX_CONTRACT_MONTHS:
+            errors[name] = _error(
+                "out_of_range", _("Give a number of months from 1 to %(max)s.") % {"max": MAX_CONTRACT_MONTHS}
+            )
+    if fields.get("option_months") and not fields.get("contract_months"):
+        errors["contract_months"] = _error("required", _("A call with options states the contract's own term."))
+    if "hilma_statistics" in given:
+        probe = Tender(
+            authority=authority,
+            **{name: fields.get(name) for name in ("estimated_value", "cpv_main", "cpv_additional")},
+            planned_publication=fields.get("planned_publication"),
+            published_at=published_at,
+        )
+        notice = tender_notice_type(probe) if probe.estimated_value is not None else ""
+        found = statistics_errors(fields.get("hilma_statistics"), notice=notice)
+        if found:
+            errors["hilma_statistics"] = found
+
+
+def _check_tender(
+    *, authority: ContractingAuthority, fields: dict, children: dict[str, list[dict]], given=(), published_at=None
+) -> None:
+    """Every rule a draft must meet; raises one ValidationFailed with all the field errors. `given`: the names of the
+    fields the caller changes; `published_at`: the call's publication, whose rule set decides its notice."""
     errors: dict[str, list] = {}
+    _check_notice_data(authority=authority, fields=fields, given=given, published_at=published_at, errors=errors)
 
     # The call is written in the authority's language(s).
     required = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
@@ -216,6 +265,9 @@ def _check_tender(*, authority: ContractingAuthority, fields: dict, children: di
 
 def _lot_row(lot: dict) -> dict:
     data = {name: lot[name] for name in LOT_FIELDS if name in lot}
+    # The place of performance in notices: the municipality's region unless the officer named one.
+    if not data.get("nuts"):
+        data["nuts"] = nuts3_for_municipality(data.get("municipality") or "")
     data["volume"] = lot_volume(
         pricing_unit=lot.get("pricing_unit", PricingUnit.PER_STUDENT),
         students=lot["students"],
@@ -373,7 +425,7 @@ def tender_create(
     fields.setdefault("cpv_main", Tender._meta.get_field("cpv_main").default)
     fields.setdefault("exclusion_grounds", list(EXCLUSION_CODES))
     children = {key: children.get(key) or [] for key in CHILDREN}
-    _check_tender(authority=authority, fields=fields, children=children)
+    _check_tender(authority=authority, fields=fields, children=children, given=fields)
     with transaction.atomic():
         tender = Tender.objects.create(authority=authority, created_by=actor, **fields)
         if co_purchasers:
@@ -400,7 +452,9 @@ def tender_update(
             )
         before = _snapshot(tender)
         merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-        _check_tender(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
+        _check_tender(
+            authority=tender.authority, fields=merged, children=_merged_children(tender, children), given=fields
+        )
         for name, value in fields.items():
             setattr(tender, name, value)
         tender.save()
@@ -917,7 +971,13 @@ def _amend_changes_apply(
             errors={"submission_deadline": _error("deadline_in_past", _("The tender deadline must be in the future."))}
         )
     merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-    _check_tender(authority=tender.authority, fields=merged, children=_merged_children(tender, children))
+    _check_tender(
+        authority=tender.authority,
+        fields=merged,
+        children=_merged_children(tender, children),
+        given=fields,
+        published_at=tender.published_at,
+    )
     for name, value in fields.items():
         setattr(tender, name, value)
     errors, _warnings = tender_findings(tender)

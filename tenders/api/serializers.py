@@ -18,6 +18,7 @@ from ..cpv import cpv_name
 from ..models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender, TenderDocument, TenderDocumentKind
 from ..rules_check import regime_overview, tender_findings
 from ..services import AMENDABLE_FIELDS, EDITABLE_FIELDS, LOT_FIELDS
+from ..statistics import tender_statistics_missing
 
 # What the call's state says, read-only everywhere: the state changes by actions (transitions), not by edits.
 STATE_FIELDS = (
@@ -91,6 +92,13 @@ class TenderSerializer(serializers.ModelSerializer):
     answers_by = HelsinkiDateTimeField(required=False, allow_null=True)
     submission_deadline = HelsinkiDateTimeField()
     opening_at = HelsinkiDateTimeField(required=False, allow_null=True)
+    hilma_statistics = serializers.JSONField(
+        required=False,
+        help_text=(
+            "The answers to Hilma's statistics questions, keyed as Hilma names them (innovationConsidered, lowCarbon, "
+            "…): true or false, howManyOpportunitiesIsEstimated a whole number; a follow-up only when it is asked."
+        ),
+    )
 
     class Meta:
         model = Tender
@@ -104,12 +112,13 @@ class TenderSerializer(serializers.ModelSerializer):
             "cpv_main_name",
             "cpv_additional_names",
             "regime",
+            "procedure_uuid",
             *STATE_FIELDS,
             "lots",
             "criteria",
             "requirements",
         ]
-        read_only_fields = list(STATE_FIELDS)
+        read_only_fields = [*STATE_FIELDS, "procedure_uuid"]
 
     def get_cpv_main_name(self, tender) -> str:
         """The official name (eForms SDK) in the language the user asked for."""
@@ -142,8 +151,19 @@ class TenderDetailSerializer(TenderSerializer):
     approval = serializers.SerializerMethodField()
     rules = serializers.SerializerMethodField()
 
+    hilma_statistics_missing = serializers.SerializerMethodField(
+        help_text="For the authority: Hilma's statistics questions still unanswered for the call's notice type."
+    )
+
     class Meta(TenderSerializer.Meta):
-        fields = [*TenderSerializer.Meta.fields, "allowed_actions", "warnings", "approval", "rules"]
+        fields = [
+            *TenderSerializer.Meta.fields,
+            "allowed_actions",
+            "warnings",
+            "approval",
+            "rules",
+            "hilma_statistics_missing",
+        ]
 
     def _is_authority_user(self, tender) -> bool:
         return roles_of(self.context["request"].user).reads_authority(tender.authority_id)
@@ -162,6 +182,11 @@ class TenderDetailSerializer(TenderSerializer):
         if not self._is_authority_user(tender):
             return None
         return regime_overview(tender)
+
+    def get_hilma_statistics_missing(self, tender) -> list[str] | None:
+        if not self._is_authority_user(tender):
+            return None
+        return tender_statistics_missing(tender)
 
     def get_approval(self, tender) -> dict | None:
         if not self._is_authority_user(tender):

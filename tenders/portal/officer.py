@@ -25,7 +25,9 @@ from ..languages import Stage, is_bilingual, swedish_texts_missing
 from ..models import STATES_IN_PROGRESS, TenderStatus
 from ..rules_check import regime_overview, tender_findings
 from ..selectors import questions_for, tender_interests, tender_list
+from ..statistics import tender_notice_type, tender_statistics_missing
 from . import officer_draft
+from .notice_data import TERM_FIELDS, NoticeDataForm
 from .officer_common import (
     HelsinkiDateTimeField,
     may_act_as_officer,
@@ -195,6 +197,8 @@ def _overview(request, tender, *, error: DomainError | None = None, forms_bound:
         if officer and tender.status in SWEDISH_CHECKED_STATES
         else [],
         "rules_overview": regime_overview(tender),
+        "notice_type": tender_notice_type(tender),
+        "statistics_missing": tender_statistics_missing(tender),
         "action_error": error,
         "action_error_details": error_messages(error.errors) if error is not None and error.errors else [],
         "bid_count": bid_count,
@@ -579,6 +583,9 @@ def amend(request, pk: int):
     files = request.FILES if request.method == "POST" else None
     form = AmendForm(data, authority=tender.authority, initial={name: getattr(tender, name) for name in names})
     effect = AmendEffectForm(data, prefix="effect")
+    # The notice's data, when the page sent its fields (a form without them leaves them as they are).
+    notice_sent = data is not None and "notice-contract_months" in data
+    notice_form = NoticeDataForm(data if notice_sent else None, tender=tender, prefix="notice")
     if data is not None and "effect-confirm_shorter_deadline" in data:
         effect.ask_confirmation()
     lots = list(tender.lots.order_by("number"))
@@ -605,6 +612,7 @@ def amend(request, pk: int):
     if data is not None and not adding_rows:
         valid = all(
             [form.is_valid(), effect.is_valid(), *(f.is_valid() for f in formsets.values() if f.is_bound)]
+            + [notice_form.is_valid() if notice_sent else True]
             + [f.is_valid() for _d, f in file_forms]
         )
         adds_file = any(data.get(f"add-{name}") for name in ("title_fi", "title_sv")) or files.get("add-file")
@@ -616,6 +624,8 @@ def amend(request, pk: int):
             reason = fields.pop("reason")
             if fields.get("price_weight") is None:
                 fields.pop("price_weight", None)
+            if notice_sent:
+                fields |= notice_form.cleaned_data
             fields = {name: value for name, value in fields.items() if not _same(value, getattr(tender, name))}
             children = {key: officer_draft._rows(f) for key, f in formsets.items() if f.is_bound and f.has_changed()}
             changes = []
@@ -667,6 +677,9 @@ def amend(request, pk: int):
                 effect.ask_confirmation()
             if "affects_bids_reason" in outcome.error.errors:
                 place_errors(effect, outcome.error)
+            refused = outcome.error
+            if refused is not None and {"hilma_statistics", *TERM_FIELDS} & set(refused.errors):
+                place_errors(notice_form, refused)
             child_errors = outcome.child_errors
             status = outcome.status
         else:
@@ -676,6 +689,7 @@ def amend(request, pk: int):
         "call_nav": tender_nav(request, tender, "tenders:officer_amend"),
         "form": form,
         "effect": effect,
+        "notice_form": notice_form,
         "formsets": [
             {"formset": formsets["lots"], "caption": _("Lots"), "errors": child_errors.get("lots", [])},
             {

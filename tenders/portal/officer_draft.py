@@ -16,6 +16,7 @@ from procurement.access import roles_of
 from procurement.errors import Forbidden
 from procurement.exclusion import EXCLUSION_GROUNDS, MANDATORY_CODES
 from procurement.models import ContractingAuthority, Language
+from procurement.nuts import NUTS3_CHOICES
 from procurement.periods import HELSINKI
 from procurement.portal import done, render_form, run_service
 
@@ -34,6 +35,7 @@ from ..models import (
 )
 from ..rules_check import day_off_warnings, regime_overview, tender_findings
 from ..tender_documents import Upload
+from .notice_data import NoticeDataForm
 from .officer_common import HelsinkiDateTimeField, our_tender, tender_nav
 
 STEPS = (
@@ -42,6 +44,7 @@ STEPS = (
     ("criteria", _("Criteria")),
     ("timeline", _("Timeline")),
     ("documents", _("Documents")),
+    ("notice", _("Notice data")),
     ("files", _("Files of the call")),
 )
 STEP_NAMES = [name for name, _label in STEPS]
@@ -131,6 +134,12 @@ class LotForm(SwedishTextsForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     title_sv = forms.CharField(label=_("Title in Swedish"), max_length=300, required=False)
     municipality = forms.CharField(label=_("Location (municipality)"), max_length=100, required=False)
+    nuts = forms.ChoiceField(
+        label=_("Region (NUTS 3)"),
+        choices=[("", _("From the municipality")), *NUTS3_CHOICES],
+        required=False,
+        help_text=_("The place of performance in notices; empty: the region of the municipality, where it is known."),
+    )
     language_of_instruction = forms.ChoiceField(
         label=_("Language of instruction"), choices=Language.choices, initial=Language.FINNISH
     )
@@ -481,6 +490,8 @@ def _step_form(step: str, tender, data) -> forms.Form:
         return forms.Form(data)
     if step == "timeline":
         return TimelineForm(data, initial={name: getattr(tender, name) for name in TimelineForm.base_fields})
+    if step == "notice":
+        return NoticeDataForm(data, tender=tender)
     return DocumentsForm(data, initial={"exclusion_grounds": tender.exclusion_grounds})
 
 

@@ -139,3 +139,27 @@ def test_seed_demo_names_every_demo_user_it_creates(db, settings, capsys):
     assert set(User.objects.values_list("username", flat=True)) == {name for name, _role in DEMO_USERS}
     for name, role in DEMO_USERS:
         assert f"{name} " in listed and role in listed
+
+
+def test_seed_demo_gives_every_notice_the_data_it_needs(db, settings):
+    from tenders.statistics import tender_notice_type, tender_statistics_missing
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    for authority in ContractingAuthority.objects.all():
+        authority.full_clean()
+        assert authority.street and authority.postal_code and authority.town and authority.nuts and authority.website
+    noticed = [tender for tender in Tender.objects.all() if tender_notice_type(tender)]
+    assert {tender_notice_type(tender) for tender in noticed} == {"E3", "20"}
+    for tender in noticed:
+        assert tender_statistics_missing(tender) == [], tender.reference
+        assert tender.contract_months and tender.option_months and tender.options_description
+        assert all(lot.nuts for lot in tender.lots.all()), tender.reference
+        if tender.authority.language_status == "bilingual":
+            assert tender.options_description_sv
+    light = next(tender for tender in noticed if tender_notice_type(tender) == "20")
+    assert light.hilma_statistics["endUserInvolved"] is True
+    assert light.hilma_statistics["howManyOpportunitiesIsEstimated"] == 4
+    vaasa = Tender.objects.get(reference="DEMO-VAA-001")
+    assert set(vaasa.lots.values_list("nuts", flat=True)) == {"FI195"}

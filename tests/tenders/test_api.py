@@ -165,3 +165,114 @@ def test_the_api_sets_and_removes_alerts_through_the_services_as_the_portal_does
     assert removed.status_code == 204
     assert client.delete(f"/api/v1/alerts/{created.json()['id']}/").status_code == 404
     assert AuditEvent.objects.filter(action="alert.delete").count() == 1
+
+
+# --- what notices in Hilma need: the lots' regions, the contract's term, the statistics answers ---
+
+
+def test_a_lot_without_a_region_gets_its_municipalitys(authority, officer, client_for):
+    lots = [
+        {"number": 1, "title": "Kuopio", "municipality": "Kuopio", "students": 20},
+        {"number": 2, "title": "Vaasa", "municipality": "Vaasa", "students": 20, "nuts": "FI1D2"},
+        {"number": 3, "title": "Etänä", "municipality": "Atlantis", "students": 20},
+    ]
+
+    response = client_for(officer).post("/api/v1/tenders/", tender_payload(authority, lots=lots), format="json")
+
+    assert response.status_code == 201, response.content
+    assert [lot["nuts"] for lot in response.json()["lots"]] == ["FI1D2", "FI1D2", ""]
+
+
+def test_an_unknown_nuts_code_is_refused(authority, officer, client_for):
+    lots = [{"number": 1, "title": "Kuopio", "students": 20, "nuts": "FI1D4"}]
+
+    response = client_for(officer).post("/api/v1/tenders/", tender_payload(authority, lots=lots), format="json")
+
+    assert response.status_code == 400
+    assert "invalid_nuts" in str(response.json()["errors"]["lots"])
+    assert not Tender.objects.exists()
+
+
+def test_the_contract_term_and_options_are_saved_and_checked(authority, officer, client_for):
+    client = client_for(officer)
+    body = client.post("/api/v1/tenders/", tender_payload(authority), format="json").json()
+    assert (body["contract_months"], body["option_months"]) == (24, 12)
+    assert body["options_description"] == "Optio: jatko 12 kuukaudella."
+
+    response = client.patch(f"/api/v1/tenders/{body['id']}/", {"contract_months": 0}, format="json")
+    assert response.status_code == 400 and "contract_months" in response.json()["errors"]
+    response = client.patch(f"/api/v1/tenders/{body['id']}/", {"contract_months": None}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["contract_months"][0]["code"] == "required"  # options without a term
+
+
+def test_statistics_answers_are_saved_and_audited(authority, officer, client_for):
+    from procurement.models import AuditEvent
+
+    client = client_for(officer)
+    tender_id = client.post("/api/v1/tenders/", tender_payload(authority), format="json").json()["id"]
+    answers = {**factories.HILMA_STATISTICS, "lowCarbon": True, "listedGreenCriteriaUsed": True}
+
+    response = client.patch(f"/api/v1/tenders/{tender_id}/", {"hilma_statistics": answers}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["hilma_statistics"] == answers
+    assert Tender.objects.get(pk=tender_id).hilma_statistics == answers
+    event = AuditEvent.objects.filter(action="tender.update", object_id=str(tender_id)).latest("id")
+    assert event.after["hilma_statistics"] == answers and event.before["hilma_statistics"] == {}
+
+
+@pytest.mark.parametrize(
+    ("answers", "code"),
+    [
+        ({"lowCarbon": False, "listedGreenCriteriaUsed": True}, "statistics_not_asked"),
+        ({"employmentCondition": False, "howManyOpportunitiesIsEstimated": 3}, "statistics_not_asked"),
+        ({"endUserInvolved": True}, "statistics_not_asked"),  # E3 does not ask it
+        ({"employmentCondition": True, "howManyOpportunitiesIsEstimated": -2}, "invalid_number"),
+        ({"lowCarbon": "joo"}, "invalid_answer"),
+        ({"carbonNeutral": True}, "unknown_statistics_question"),
+    ],
+)
+def test_wrong_statistics_answers_are_a_400_with_a_stable_code(answers, code, authority, officer, client_for):
+    response = client_for(officer).post(
+        "/api/v1/tenders/", tender_payload(authority, hilma_statistics=answers), format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["hilma_statistics"][0]["code"] == code
+    assert not Tender.objects.exists()
+
+
+def test_the_service_users_question_is_answered_on_a_light_regime_call(authority, officer, client_for):
+    answers = {**factories.HILMA_STATISTICS, "endUserInvolved": False}
+    payload = tender_payload(authority, estimated_value="900000", hilma_statistics=answers)
+
+    response = client_for(officer).post("/api/v1/tenders/", payload, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["rules"]["notice"] == "20"
+    assert response.json()["hilma_statistics_missing"] == []
+
+
+def test_the_authority_reads_which_statistics_questions_are_unanswered(authority, officer, client_for):
+    answers = {"lowCarbon": True}
+    response = client_for(officer).post(
+        "/api/v1/tenders/", tender_payload(authority, hilma_statistics=answers), format="json"
+    )
+
+    missing = response.json()["hilma_statistics_missing"]
+    assert "listedGreenCriteriaUsed" in missing and "lowCarbon" not in missing and len(missing) == 12
+
+
+def test_the_procedure_identifier_is_shown_and_cannot_be_set(authority, officer, client_for):
+    import uuid
+
+    client = client_for(officer)
+    body = client.post(
+        "/api/v1/tenders/", tender_payload(authority, procedure_uuid=str(uuid.uuid4())), format="json"
+    ).json()
+    tender = Tender.objects.get(pk=body["id"])
+
+    assert body["procedure_uuid"] == str(tender.procedure_uuid)
+    client.patch(f"/api/v1/tenders/{tender.pk}/", {"procedure_uuid": str(uuid.uuid4())}, format="json")
+    assert client.get(f"/api/v1/tenders/{tender.pk}/").json()["procedure_uuid"] == str(tender.procedure_uuid)

@@ -157,3 +157,59 @@ def test_resubmission_is_checked_against_the_new_version(published, officer, mem
     with pytest.raises(ValidationFailed) as error:
         bid_submit(actor=member_a, bid_id=bid.pk, received_at=timezone.now())
     assert error.value.errors["lot_offers"][0]["code"] == "too_many_lots"
+
+
+def test_the_published_snapshot_holds_what_notices_need(published):
+    snapshot = published.versions.get(number=1).snapshot
+
+    assert (snapshot["contract_months"], snapshot["option_months"]) == (24, 12)
+    assert snapshot["options_description"].startswith("Hankintayksiköllä")
+    assert snapshot["hilma_statistics"] == factories.HILMA_STATISTICS
+    assert [lot["nuts"] for lot in snapshot["lots"]] == ["FI1D2", "FI1D2"]
+
+
+def test_corrigendum_changes_the_term_the_statistics_and_a_lots_region(published, officer, client_for):
+    # given the officer's corrigendum to the contract's term, one statistics answer and lot 2's region
+    answers = {**factories.HILMA_STATISTICS, "employmentCondition": True, "howManyOpportunitiesIsEstimated": 3}
+    lots = [
+        {"number": lot.number, "title": lot.title, "title_sv": lot.title_sv, "municipality": lot.municipality,
+         "students": lot.students, "nuts": "FI1D3" if lot.number == 2 else lot.nuts}
+        for lot in published.lots.order_by("number")
+    ]  # fmt: skip
+
+    response = client_for(officer).post(
+        f"/api/v1/tenders/{published.pk}/amend/",
+        {
+            "reason": "Sopimuskausi ja työllistämisehto tarkennetaan.",
+            "affects_bids": False,
+            "affects_bids_reason": "Tarjousten sisältö ei muutu.",
+            "contract_months": 36,
+            "hilma_statistics": answers,
+            "lots": lots,
+        },
+        format="json",
+    )
+
+    # then version 2 names the changes and its snapshot holds them
+    assert response.status_code == 200, response.content
+    version = published.versions.get(number=2)
+    assert set(version.changed_fields) == {"contract_months", "hilma_statistics", "lots"}
+    assert version.snapshot["contract_months"] == 36
+    assert version.snapshot["hilma_statistics"]["howManyOpportunitiesIsEstimated"] == 3
+    assert [lot["nuts"] for lot in version.snapshot["lots"]] == ["FI1D2", "FI1D3"]
+    assert published.versions.get(number=1).snapshot["contract_months"] == 24
+
+
+def test_corrigendum_refuses_a_follow_up_that_is_not_asked(published, officer, client_for):
+    response = client_for(officer).post(
+        f"/api/v1/tenders/{published.pk}/amend/",
+        {
+            "reason": "Tilastotiedot.",
+            "hilma_statistics": {**factories.HILMA_STATISTICS, "howManyOpportunitiesIsEstimated": 3},
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["hilma_statistics"][0]["code"] == "statistics_not_asked"
+    assert published.versions.count() == 1

@@ -132,7 +132,7 @@ def test_a_draft_is_saved_step_by_step_and_errors_stay_next_to_their_fields(auth
     response = client.post(
         f"/calls/ours/{tender.pk}/draft/documents/", {**requirement, "exclusion_grounds": list(EXCLUSION_CODES)}
     )
-    assert response.status_code == 302 and response["Location"] == f"/calls/ours/{tender.pk}/draft/files/"
+    assert response.status_code == 302 and response["Location"] == f"/calls/ours/{tender.pk}/draft/notice/"
 
     tender.refresh_from_db()
     assert tender.price_weight == 70

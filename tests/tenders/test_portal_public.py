@@ -153,3 +153,12 @@ def test_the_alerts_page_names_each_cpv_prefix_in_the_readers_language(client, m
         client.cookies["hankinta_language"] = language
         html = client.get("/calls/alerts/").content.decode()
         assert f"8058 {name}" in html, language
+
+
+def test_the_calls_page_gives_the_authoritys_address_and_the_contract_term(published):
+    page = Client(headers={"Accept-Language": "en"}).get(f"/calls/{published.pk}/").content.decode()
+
+    assert "Tulliportinkatu 31, 70100 Kuopio" in page
+    assert 'href="https://www.testikunta.example"' in page
+    assert "24 months, options to extend 12 months" in page
+    assert "Hankintayksiköllä on oikeus jatkaa sopimusta" in page

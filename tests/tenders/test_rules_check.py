@@ -93,3 +93,39 @@ def test_the_portals_timeline_step_shows_the_warning(authority, officer):
         'data-code="deadline_on_day_off"'
         not in browser.get(f"/calls/ours/{tender.pk}/draft/timeline/").content.decode()
     )
+
+
+def test_a_call_above_the_national_threshold_is_warned_of_what_its_notice_lacks(authority):
+    from tenders.rules_check import tender_findings
+
+    # given a national-regime call whose lot 2 has no region, with no contract term and one answer missing
+    tender = factories.TenderFactory(
+        authority=authority,
+        contract_months=None,
+        option_months=None,
+        hilma_statistics={k: v for k, v in factories.HILMA_STATISTICS.items() if k != "codeOfConduct"},
+    )
+    tender.lots.filter(number=2).update(nuts="")
+
+    errors, warnings = tender_findings(tender)
+
+    assert errors == []
+    found = {f.code: f for f in warnings}
+    assert {"lot_nuts_missing", "contract_term_missing", "statistics_unanswered"} <= set(found)
+    assert found["lot_nuts_missing"].field == "lots" and "2" in found["lot_nuts_missing"].message
+
+
+def test_a_complete_call_and_a_small_one_get_no_notice_warnings(authority):
+    from decimal import Decimal
+
+    from tenders.rules_check import tender_findings
+
+    complete = factories.TenderFactory(authority=authority)
+    small = factories.TenderFactory(
+        authority=authority, estimated_value=Decimal("50000"), contract_months=None, hilma_statistics={}
+    )
+    small.lots.update(nuts="")
+
+    for tender in (complete, small):
+        codes = {f.code for f in tender_findings(tender)[1]}
+        assert not codes & {"lot_nuts_missing", "contract_term_missing", "statistics_unanswered"}

@@ -38,6 +38,7 @@ from tenders.services import (
     tender_publish,
     tender_submit_for_approval,
 )
+from tenders.statistics import statistics_asked, tender_notice_type
 
 LOTS = [
     {
@@ -151,6 +152,11 @@ AUTHORITIES = {
         "language_status": "fi",
         "region": "Pohjois-Savo",
         "email": "kirjaamo.pohjois-savo@ely-keskus.fi",
+        "street": "Kallanranta 11",
+        "postal_code": "70110",
+        "town": "Kuopio",
+        "nuts": "FI1D2",
+        "website": "https://www.ely-keskus.fi/pohjois-savo",
         "valid_from": date(2010, 1, 1),
         "valid_to": date(2025, 12, 31),
     },
@@ -163,7 +169,12 @@ AUTHORITIES = {
         "language_status": "fi",
         "region": "Pohjois-Savo",
         "email": "kirjaamo@elinvoimakeskus.example",
-        "address": "Kuopio",
+        "address": "Kallanranta 11, 70110 Kuopio",
+        "street": "Kallanranta 11",
+        "postal_code": "70110",
+        "town": "Kuopio",
+        "nuts": "FI1D2",
+        "website": "https://www.elinvoimakeskus.example",
         "valid_from": date(2026, 1, 1),
     },
     "municipality": {
@@ -176,6 +187,11 @@ AUTHORITIES = {
         "region": "Pohjois-Savo",
         "email": "kirjaamo@kuopio.example",
         "address": "Suokatu 42, 70100 Kuopio",
+        "street": "Suokatu 42",
+        "postal_code": "70100",
+        "town": "Kuopio",
+        "nuts": "FI1D2",
+        "website": "https://www.kuopio.example",
         "valid_from": date(2009, 1, 1),
     },
     "bilingual": {
@@ -188,9 +204,56 @@ AUTHORITIES = {
         "region": "Pohjanmaa",
         "email": "kirjaamo@vaasa.example",
         "address": "Kauppapuistikko 11, 65100 Vaasa",
+        "street": "Kauppapuistikko 11",
+        "postal_code": "65100",
+        "town": "Vaasa",
+        "nuts": "FI195",
+        "website": "https://www.vaasa.example",
         "valid_from": date(1973, 1, 1),
     },
 }
+
+
+# Hilma's statistics answers of the demo calls: a yes to an environmental question and to the employment condition,
+# so that their follow-up questions are answered too (each call keeps the questions its notice type asks).
+STATISTICS = {
+    "innovationConsidered": True,
+    "solutionNewToBuyer": False,
+    "solutionNewToMarketOrIndustry": False,
+    "energyEfficiencyConsidered": False,
+    "lowCarbon": False,
+    "circularEconomy": True,
+    "biodiversity": False,
+    "sustainableFoodProduction": False,
+    "listedGreenCriteriaUsed": False,
+    "justWorkingConditions": True,
+    "employmentCondition": True,
+    "howManyOpportunitiesIsEstimated": 4,
+    "codeOfConduct": False,
+    "smeParticipationConsidered": True,
+    "endUserInvolved": True,
+}
+
+
+def notice_fields(authority: ContractingAuthority, estimated_value: Decimal) -> dict:
+    """The contract's term and options (in Swedish too for a bilingual authority) and the statistics answers the
+    call's notice type asks (none below the national threshold)."""
+    notice = tender_notice_type(Tender(authority=authority, estimated_value=estimated_value))
+    asked = statistics_asked(STATISTICS, notice=notice)
+    return {
+        "contract_months": 24,
+        "option_months": 12,
+        "options_description": "Hankintayksiköllä on oikeus jatkaa sopimusta yhdellä 12 kuukauden optiokaudella.",
+        **(
+            {
+                "options_description_sv": "Den upphandlande enheten har rätt att förlänga avtalet med en option på 12 "
+                "månader."
+            }
+            if authority.language_status == "bilingual"
+            else {}
+        ),
+        "hilma_statistics": {key: value for key, value in STATISTICS.items() if key in asked},
+    }
 
 
 class Command(BaseCommand):
@@ -281,6 +344,7 @@ class Command(BaseCommand):
         now = timezone.now()
         for position, (state, title) in enumerate(titles.items(), start=1):
             authority = ely if state == "completed" else successor
+            value = Decimal("850000") if position % 2 else Decimal("420000")
             tender = tender_create(
                 actor=officer,
                 authority=authority,
@@ -293,7 +357,8 @@ class Command(BaseCommand):
                         if authority.language_status == "bilingual"
                         else {}
                     ),
-                    "estimated_value": Decimal("850000") if position % 2 else Decimal("420000"),
+                    "estimated_value": value,
+                    **notice_fields(authority, value),
                     "price_weight": Decimal("60"),
                     # The draft's deadline falls on Christmas Eve: its timeline step shows the day-off warning.
                     "submission_deadline": _christmas_eve_noon(now) if state == "draft" else now + timedelta(days=21),
@@ -501,6 +566,7 @@ class Command(BaseCommand):
                 "description_sv": DESCRIPTION_SV,
                 "price_weight": Decimal("60"),
                 "submission_deadline": now + timedelta(days=21),
+                **notice_fields(authority, fields["estimated_value"]),
                 **fields,
             },
             children={
