@@ -262,7 +262,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     if value.isdigit():
         return float(value)
     try:
-        return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
+        return max(0.0, float((parsedate_to_datetime(value) - timezone.now()).total_seconds()))
     except (TypeError, ValueError):
         return None
 

@@ -12,7 +12,7 @@ which makes the officer correct the notice, and the correction a new version wit
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procurement.access import officers_of, roles_of
+from procurement.access import AnyUser, officers_of, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, NotFound
 from procurement.fsm import transition_permission_check, transition_run
@@ -83,35 +83,36 @@ statistics_payload: Callable[[Notice], dict[str, Any]] = notice_statistics_from_
 # --- reading ------------------------------------------------------------------------------------------------------
 
 
-def _readable_tender(*, user, tender_id) -> Tender:
+def _readable_tender(*, user: AnyUser, tender_id: int) -> Tender:
     """The call, for the users who read the authority's side of it; anyone else (a provider) gets 404."""
-    tender = tender_get(user=user, tender_id=tender_id)
+    tender: Tender = tender_get(user=user, tender_id=tender_id)
     if not roles_of(user).reads_authority(tender.authority_id):
         raise NotFound()
     return tender
 
 
-def notices_for(*, user, tender_id) -> QuerySet[Notice]:
+def notices_for(*, user: AnyUser, tender_id: int) -> QuerySet[Notice]:
     """The call's notices, newest kind last, for its officers, evaluators, decision-makers and auditors."""
     tender = _readable_tender(user=user, tender_id=tender_id)
-    return Notice.objects.filter(tender=tender).select_related("tender").order_by("created_at", "id")
+    notices = Notice.objects.filter(tender=tender).select_related("tender").order_by("created_at", "id")
+    return cast("QuerySet[Notice]", notices)
 
 
-def notice_for(*, user, tender_id, notice_id) -> Notice:
+def notice_for(*, user: AnyUser, tender_id: int, notice_id: int) -> Notice:
     try:
         return notices_for(user=user, tender_id=tender_id).get(pk=notice_id)
     except (Notice.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 
-def notice_xml_read(*, user, tender_id, notice_id) -> Notice:
+def notice_xml_read(*, user: AnyUser, tender_id: int, notice_id: int) -> Notice:
     """The notice's XML for download (public once sent; its reading is audited all the same)."""
     notice = notice_for(user=user, tender_id=tender_id, notice_id=notice_id)
     audit_record(action="notice.xml_read", actor=user, obj=notice, detail={"sha256": notice.sha256})
     return notice
 
 
-def notice_send_check(*, actor, tender_id, notice_id) -> Notice:
+def notice_send_check(*, actor: AnyUser, tender_id: int, notice_id: int) -> Notice:
     """Who may send the notice: its call's officers (404 for whoever does not read the call's notices, 403 for the
     others), whatever its state."""
     notice = notice_for(user=actor, tender_id=tender_id, notice_id=notice_id)
@@ -122,7 +123,7 @@ def notice_send_check(*, actor, tender_id, notice_id) -> Notice:
 # --- the officer's action ------------------------------------------------------------------------------------------
 
 
-def notice_send(*, actor, notice_id: int, tender_id: int | None = None) -> Notice:
+def notice_send(*, actor: AnyUser, notice_id: int, tender_id: int | None = None) -> Notice:
     """Queue a valid notice for Hilma (409 in any other state); its sending runs after the commit. Without Hilma
     configured it stays valid, marked unsent."""
     with transaction.atomic():
@@ -130,7 +131,7 @@ def notice_send(*, actor, notice_id: int, tender_id: int | None = None) -> Notic
         if found is None or (tender_id is not None and found != int(tender_id)):
             raise NotFound()
         notice_send_check(actor=actor, tender_id=found, notice_id=notice_id)
-        notice = Notice.objects.select_for_update().select_related("tender").get(pk=notice_id)
+        notice: Notice = Notice.objects.select_for_update().select_related("tender").get(pk=notice_id)
         ets = ets_identifier_for(notice)
         if notice.state == NoticeState.VALID and _accepted_before(ets):
             raise Conflict(
@@ -207,55 +208,67 @@ def _lock(notice_id: int) -> tuple[Tender | None, Notice | None]:
     return tender, notice
 
 
-def notice_send_attempt(*, notice_id: int, now: datetime | None = None) -> str:
-    """Send a queued notice to Hilma once it is due: "sent", "rejected", "retry" (after `next_poll_at`),
-    "not_due", "busy" (another worker has it), "not_configured" or "nothing" (not queued)."""
+def _run_locked(
+    notice_id: int, now: datetime | None, states: tuple[str, ...], work: Callable[[HilmaClient, Notice, datetime], str]
+) -> str:
+    """`work` on the notice, with the call and the notice locked, if Hilma is configured and the notice is in one of
+    `states`; else "not_configured", "busy" (another worker has it) or "nothing"."""
     client = hilma_client()
     if client is None:
         return "not_configured"
     with client, transaction.atomic():
-        now = now or timezone.now()
         tender, notice = _lock(notice_id)
         if tender is None:
             return "nothing"
         if notice is None:
             return "busy"
-        if notice.state != NoticeState.QUEUED:
+        if notice.state not in states:
             return "nothing"
-        if notice.next_poll_at is not None and notice.next_poll_at > now:
-            return "not_due"
         notice.tender = tender
-        notice.attempts += 1
-        try:
-            return _send(client, tender, notice, now)
-        except HilmaValidationError as error:
-            _record(notice, endpoint=_endpoint(tender, notice), status=error.status, response=error.body)
-            _reject(notice, error.reasons or [Reason("hilma", str(error))], source="hilma", now=now)
-            return "rejected"
-        except HilmaError as error:
-            maybe_received = isinstance(error, HilmaUnavailable) and error.maybe_received
-            _record(
-                notice,
-                endpoint=_endpoint(tender, notice),
-                status=error.status,
-                response={"body": error.body, "maybe_received": maybe_received},
-                error=str(error),
-            )
-            notice.last_error = str(error)[:2000]
-            notice.next_poll_at = now + _backoff(notice.attempts, error.retry_after)
-            notice.save(update_fields=["attempts", "last_error", "next_poll_at", "updated_at"])
-            audit_record(
-                action="notice.send",
-                obj=notice,
-                detail={
-                    "ets_identifier": notice.ets_identifier,
-                    "outcome": "retry",
-                    "http_status": error.status,
-                    "error": str(error)[:500],
-                    "next_attempt_at": notice.next_poll_at.isoformat(),
-                },
-            )
-            return "retry"
+        return work(client, notice, now or timezone.now())
+
+
+def notice_send_attempt(*, notice_id: int, now: datetime | None = None) -> str:
+    """Send a queued notice to Hilma once it is due: "sent", "rejected", "retry" (after `next_poll_at`),
+    "not_due", "busy" (another worker has it), "not_configured" or "nothing" (not queued)."""
+    return _run_locked(notice_id, now, (NoticeState.QUEUED,), _attempt)
+
+
+def _attempt(client: HilmaClient, notice: Notice, now: datetime) -> str:
+    tender = notice.tender
+    if notice.next_poll_at is not None and notice.next_poll_at > now:
+        return "not_due"
+    notice.attempts += 1
+    try:
+        return _send(client, tender, notice, now)
+    except HilmaValidationError as error:
+        _record(notice, endpoint=_endpoint(tender, notice), status=error.status, response=error.body)
+        _reject(notice, error.reasons or [Reason("hilma", str(error))], source="hilma", now=now)
+        return "rejected"
+    except HilmaError as error:
+        maybe_received = isinstance(error, HilmaUnavailable) and error.maybe_received
+        _record(
+            notice,
+            endpoint=_endpoint(tender, notice),
+            status=error.status,
+            response={"body": error.body, "maybe_received": maybe_received},
+            error=str(error),
+        )
+        notice.last_error = str(error)[:2000]
+        notice.next_poll_at = now + _backoff(notice.attempts, error.retry_after)
+        notice.save(update_fields=["attempts", "last_error", "next_poll_at", "updated_at"])
+        audit_record(
+            action="notice.send",
+            obj=notice,
+            detail={
+                "ets_identifier": notice.ets_identifier,
+                "outcome": "retry",
+                "http_status": error.status,
+                "error": str(error)[:500],
+                "next_attempt_at": notice.next_poll_at.isoformat(),
+            },
+        )
+        return "retry"
 
 
 def _endpoint(tender: Tender, notice: Notice) -> str:
@@ -332,29 +345,21 @@ def _accepted(
 def notice_status_refresh(*, notice_id: int, now: datetime | None = None) -> str:
     """Ask Hilma for a sent notice's state and record what changed: "published", "rejected", "waiting", "retry",
     "busy", "not_configured" or "nothing"."""
-    client = hilma_client()
-    if client is None:
-        return "not_configured"
-    with client, transaction.atomic():
-        now = now or timezone.now()
-        tender, notice = _lock(notice_id)
-        if tender is None:
-            return "nothing"
-        if notice is None:
-            return "busy"
-        if notice.state not in (NoticeState.SENT, NoticeState.PUBLISHED) or not tender.hilma_procedure_id:
-            return "nothing"
-        notice.tender = tender
-        try:
-            status, _exchange = client.notice_status(
-                procedure_id=tender.hilma_procedure_id, ets_identifier=notice.ets_identifier
-            )
-        except HilmaError as error:
-            notice.last_error = str(error)[:2000]
-            notice.next_poll_at = now + max(poll_interval(), _backoff(1, error.retry_after))
-            notice.save(update_fields=["last_error", "next_poll_at", "updated_at"])
-            return "retry"
-        return _apply_status(notice, status, now)
+    return _run_locked(notice_id, now, (NoticeState.SENT, NoticeState.PUBLISHED), _refresh)
+
+
+def _refresh(client: HilmaClient, notice: Notice, now: datetime) -> str:
+    procedure_id = notice.tender.hilma_procedure_id
+    if not procedure_id:
+        return "nothing"
+    try:
+        status, _exchange = client.notice_status(procedure_id=procedure_id, ets_identifier=notice.ets_identifier)
+    except HilmaError as error:
+        notice.last_error = str(error)[:2000]
+        notice.next_poll_at = now + max(poll_interval(), _backoff(1, error.retry_after))
+        notice.save(update_fields=["last_error", "next_poll_at", "updated_at"])
+        return "retry"
+    return _apply_status(notice, status, now)
 
 
 def _apply_status(notice: Notice, status: NoticeStatus, now: datetime) -> str:

@@ -14,25 +14,17 @@ from .. import notice_sending
 from ..models import Notice
 
 
-class NoticeFindingSerializer(serializers.Serializer):
-    rule = serializers.CharField(required=False)
-    severity = serializers.CharField(required=False)
-    message = serializers.CharField(required=False)
-    field = serializers.CharField(required=False)
-    path = serializers.CharField(required=False)
-    source = serializers.CharField(required=False)
-
-
-class NoticeRejectionSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="hilma or ted")
-    message = serializers.CharField()
-    field = serializers.CharField(required=False, allow_blank=True)
-    rule = serializers.CharField(required=False, allow_blank=True)
-
-
-class NoticeSerializer(serializers.ModelSerializer):
-    findings = NoticeFindingSerializer(many=True, read_only=True, help_text="What the last check found.")
-    rejection = NoticeRejectionSerializer(many=True, read_only=True, help_text="Hilma's or TED's reasons.")
+class NoticeSerializer(serializers.ModelSerializer[Notice]):
+    findings = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        read_only=True,
+        help_text="What the last check found: each with its rule, severity, message, field, path and source.",
+    )
+    rejection = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        read_only=True,
+        help_text="Hilma's or TED's reasons: each with its source (hilma, ted), message, field and rule.",
+    )
     sent = serializers.SerializerMethodField(help_text="False while the notice has not gone to Hilma.")
     allowed_actions = serializers.SerializerMethodField()
 

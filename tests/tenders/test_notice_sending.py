@@ -292,3 +292,33 @@ def test_only_the_calls_officers_send_and_only_a_valid_notice(
     assert hilma.requests == [] and notice_sending.notices_for(user=auditor, tender_id=tender.pk).count() == 2
     with pytest.raises(NotFound):
         notice_sending.notices_for(user=member_a, tender_id=tender.pk)
+
+
+@pytest.mark.worker
+def test_a_notice_sent_while_redis_is_down_goes_once_when_redis_is_back(transactional_db, hilma, officer, notice):
+    from procurement.outbox import outbox_dispatch
+    from tenders.models import Notice
+    from tests.fixtures.stages import wait_for
+    from tests.fixtures.worker import broker_down, real_worker
+
+    # given Redis is down when the officer sends: the send is taken, the task waits in the outbox
+    with broker_down():
+        notice_send(actor=officer, notice_id=notice.pk)
+    pending = OutboxMessage.objects.get(task="notices.send")
+    assert pending.dispatched_at is None and pending.last_error
+    assert Notice.objects.get(pk=notice.pk).state == NoticeState.QUEUED and hilma.requests == []
+
+    # when Redis is back, the relay hands it over and a worker runs it; the beat's scan and a second copy of the
+    # message come too
+    with real_worker():
+        assert outbox_dispatch() == 1
+        assert wait_for(lambda: Notice.objects.get(pk=notice.pk).state == NoticeState.SENT, 60)
+        send_notice.delay(notice.pk)
+        # the scan after it (same queue, one at a time) asks Hilma for the state: that GET says both have run
+        Notice.objects.filter(pk=notice.pk).update(next_poll_at=timezone.now())
+        follow_notices.delay()
+        assert wait_for(lambda: len(hilma.sent("status", "GET")) == 1, 60)
+
+    # then Hilma got it once
+    ets = Notice.objects.get(pk=notice.pk).ets_identifier
+    assert hilma.posted(ets) == 1 and len(hilma.notices) == 1 and len(hilma.sent("procedure")) == 1
