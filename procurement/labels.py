@@ -88,6 +88,7 @@ AUDIT_ACTIONS = {
     "interruption.periods": _("Interruption periods set"),
     "lot.cancel": _("Lot cancelled"),
     "lot.declare_unsuccessful": _("Lot declared unsuccessful"),
+    "notice.hilma_check": _("Notice checked by Hilma"),
     "notice.published": _("Notice published in Hilma"),
     "notice.queue": _("Notice queued for Hilma"),
     "notice.rejected": _("Notice rejected"),

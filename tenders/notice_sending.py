@@ -167,6 +167,32 @@ def _accepted_before(ets: str) -> bool:
     return NoticeSending.objects.filter(ets_identifier=ets, http_status__in=(200, 201)).exists()
 
 
+def notice_hilma_check(*, actor: AnyUser, notice_id: int, tender_id: int | None = None) -> list[dict[str, str]]:
+    """Have Hilma check the notice as it would on sending (its own rules and TED's), keeping nothing there: its
+    reasons, none when Hilma would take it. An officer's question; it changes nothing here but the audit log.
+    Without Hilma configured, a Conflict."""
+    found = Notice.objects.filter(pk=notice_id).values_list("tender_id", flat=True).first()
+    if found is None or (tender_id is not None and found != int(tender_id)):
+        raise NotFound()
+    notice = notice_send_check(actor=actor, tender_id=found, notice_id=notice_id)
+    client = hilma_client()
+    if client is None:
+        raise Conflict(_("Hilma is not configured."), code="hilma_not_configured")
+    with client:
+        try:
+            client.notice_validate(xml=notice.xml, statistics=statistics_payload(notice) or None)
+            reasons: list[Reason] = []
+        except HilmaValidationError as error:
+            reasons = error.reasons or [Reason("hilma", str(error))]
+        except HilmaError as error:
+            raise Conflict(
+                _("Hilma could not check the notice just now. Try again later."), code="hilma_unavailable"
+            ) from error
+    found_reasons = [r.as_dict() for r in reasons]
+    audit_record(action="notice.hilma_check", actor=actor, obj=notice, detail={"reasons": found_reasons[:50]})
+    return found_reasons
+
+
 # --- the task's work -----------------------------------------------------------------------------------------------
 
 
@@ -410,7 +436,7 @@ def _reject(notice: Notice, reasons: list[Reason], *, source: str, now: datetime
         detail={"source": source, "reasons": notice.rejection[:50], "ets_identifier": notice.ets_identifier},
     )
     text = "; ".join(r.message[:300] for r in reasons[:5])
-    _tell_officers(notice, "notice.rejected", {"reasons": text, "source": source.upper()})
+    _tell_officers(notice, "notice.rejected", {"reasons": text, "source": "TED" if source == "ted" else "Hilma"})
 
 
 def _tell_officers(notice: Notice, kind: str, payload: dict[str, Any]) -> None:

@@ -322,3 +322,34 @@ def test_a_notice_sent_while_redis_is_down_goes_once_when_redis_is_back(transact
     # then Hilma got it once
     ets = Notice.objects.get(pk=notice.pk).ets_identifier
     assert hilma.posted(ets) == 1 and len(hilma.notices) == 1 and len(hilma.sent("procedure")) == 1
+
+
+def test_hilma_checks_a_notice_without_keeping_it(hilma, officer, notice):
+    assert notice_sending.notice_hilma_check(actor=officer, notice_id=notice.pk) == []
+    hilma.answer_next("validate", problem(400, "Validation error", errors=["BT-01 is required."]))
+    reasons = notice_sending.notice_hilma_check(actor=officer, notice_id=notice.pk)
+    assert reasons == [{"source": "hilma", "message": "BT-01 is required.", "field": "", "rule": ""}]
+    assert hilma.notices == {} and hilma.procedures == {}
+    notice.refresh_from_db()
+    assert notice.state == NoticeState.VALID
+    assert AuditEvent.objects.filter(action="notice.hilma_check", object_id=str(notice.pk)).count() == 2
+    hilma.stop()
+    with pytest.raises(Conflict) as down:
+        notice_sending.notice_hilma_check(actor=officer, notice_id=notice.pk)
+    assert down.value.code == "hilma_unavailable"
+
+
+def test_the_officers_are_told_in_their_language(hilma, officer, tender, notice):
+    from django.utils import translation
+
+    from procurement.notifications import notification_summary
+
+    hilma.answer_next("notice", problem(400, "Validation error", errors={"BT-01": ["Missing legal basis"]}))
+    notice_send(actor=officer, notice_id=notice.pk)
+    notice_send_attempt(notice_id=notice.pk)
+    told = Notification.objects.get(kind="notice.rejected", user=officer)
+    assert told.payload["source"] == "Hilma" and told.payload["reasons"] == "Missing legal basis"
+    with translation.override("fi"):
+        assert notification_summary(told) == f"Ilmoitusta ei julkaistu: {tender.title}"
+    with translation.override("sv"):
+        assert notification_summary(told) == f"Annonsen publicerades inte: {tender.title}"
