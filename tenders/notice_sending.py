@@ -12,10 +12,11 @@ which makes the officer correct the notice, and the correction a new version wit
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -131,7 +132,8 @@ def notice_send(*, actor: AnyUser, notice_id: int, tender_id: int | None = None)
         if found is None or (tender_id is not None and found != int(tender_id)):
             raise NotFound()
         notice_send_check(actor=actor, tender_id=found, notice_id=notice_id)
-        notice: Notice = Notice.objects.select_for_update().select_related("tender").get(pk=notice_id)
+        # The notice's row only (`of`): the call's row is held FOR SHARE by each bid's submission.
+        notice: Notice = Notice.objects.select_for_update(of=("self",)).select_related("tender").get(pk=notice_id)
         ets = ets_identifier_for(notice)
         if notice.state == NoticeState.VALID and _accepted_before(ets):
             raise Conflict(
@@ -223,49 +225,75 @@ def _answer_maybe_lost(notice: Notice) -> bool:
     )
 
 
-def _lock(notice_id: int) -> tuple[Tender | None, Notice | None]:
-    """The call (its procedure is created once) and then the notice, locked in that order; the notice is skipped
-    while another worker holds it."""
-    tender_id = Notice.objects.filter(pk=notice_id).values_list("tender_id", flat=True).first()
-    if tender_id is None:
-        return None, None
-    tender = Tender.objects.select_for_update().get(pk=tender_id)
-    notice = Notice.objects.select_for_update(skip_locked=True).filter(pk=notice_id).first()
-    return tender, notice
-
-
 def _run_locked(
-    notice_id: int, now: datetime | None, states: tuple[str, ...], work: Callable[[HilmaClient, Notice, datetime], str]
+    client: HilmaClient,
+    notice_id: int,
+    now: datetime,
+    states: tuple[str, ...],
+    work: Callable[[HilmaClient, Notice, datetime], str],
 ) -> str:
-    """`work` on the notice, with the call and the notice locked, if Hilma is configured and the notice is in one of
-    `states`; else "not_configured", "busy" (another worker has it) or "nothing"."""
-    client = hilma_client()
-    if client is None:
-        return "not_configured"
-    with client, transaction.atomic():
-        tender, notice = _lock(notice_id)
-        if tender is None:
-            return "nothing"
+    """`work` on the notice under its row lock, if it is in one of `states`; else "busy" (another worker holds it)
+    or "nothing". The call's row is not locked: a bid's submission holds it FOR SHARE, and nothing here may make
+    one wait for Hilma."""
+    with transaction.atomic():
+        # The notice's row only: its default ordering joins the call, which FOR UPDATE would lock too.
+        locked = Notice.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=notice_id)
+        notice = locked.order_by("pk").first()
         if notice is None:
-            return "busy"
+            return "busy" if Notice.objects.filter(pk=notice_id).exists() else "nothing"
         if notice.state not in states:
             return "nothing"
-        notice.tender = tender
-        return work(client, notice, now or timezone.now())
+        return work(client, notice, now)
 
 
 def notice_send_attempt(*, notice_id: int, now: datetime | None = None) -> str:
     """Send a queued notice to Hilma once it is due: "sent", "rejected", "retry" (after `next_poll_at`),
     "not_due", "busy" (another worker has it), "not_configured" or "nothing" (not queued)."""
-    return _run_locked(notice_id, now, (NoticeState.QUEUED,), _attempt)
+    client = hilma_client()
+    if client is None:
+        return "not_configured"
+    now = now or timezone.now()
+    with client:
+        row = Notice.objects.filter(pk=notice_id).values_list("tender_id", "state").first()
+        if row is None or row[1] != NoticeState.QUEUED:
+            return "nothing"
+        try:
+            _procedure_ensure(client, tender_id=row[0])
+            failure = None
+        except HilmaError as error:
+            failure = error  # recorded on the notice, under its lock
+        return _run_locked(client, notice_id, now, (NoticeState.QUEUED,), partial(_attempt, failure=failure))
 
 
-def _attempt(client: HilmaClient, notice: Notice, now: datetime) -> str:
+# Any constant: with the call's id, the transaction-level advisory lock under which a call's procedure is created.
+PROCEDURE_LOCK = 0x48494C4D
+
+
+def _procedure_ensure(client: HilmaClient, *, tender_id: int) -> None:
+    """Create the call's procedure in Hilma once, before its first notice. Two notices of a call sent at once wait
+    for each other here (an advisory lock, not the call's row); the call's row is written only at the end."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PROCEDURE_LOCK, tender_id % 2**31])
+        tender = Tender.objects.select_related("authority").get(pk=tender_id)
+        if tender.hilma_procedure_id:
+            return
+        procedure_id, _exchange = client.procedure_create(
+            identifier=str(tender.procedure_uuid), title=tender.title, buyer_id=tender.authority.business_id
+        )
+        Tender.objects.filter(pk=tender_id).update(hilma_procedure_id=procedure_id)
+        audit_record(action="tender.hilma_procedure", obj=tender, detail={"hilma_procedure_id": procedure_id})
+
+
+def _attempt(client: HilmaClient, notice: Notice, now: datetime, *, failure: HilmaError | None) -> str:
     tender = notice.tender
     if notice.next_poll_at is not None and notice.next_poll_at > now:
         return "not_due"
     notice.attempts += 1
     try:
+        if failure is not None:
+            raise failure  # the procedure could not be created
         return _send(client, tender, notice, now)
     except HilmaValidationError as error:
         _record(notice, endpoint=_endpoint(tender, notice), status=error.status, response=error.body)
@@ -301,19 +329,8 @@ def _endpoint(tender: Tender, notice: Notice) -> str:
     return f"/procedure/{tender.hilma_procedure_id or '?'}/notice/{notice.ets_identifier}"
 
 
-def _procedure_id(client: HilmaClient, tender: Tender) -> str:
-    if not tender.hilma_procedure_id:
-        procedure_id, _exchange = client.procedure_create(
-            identifier=str(tender.procedure_uuid), title=tender.title, buyer_id=tender.authority.business_id
-        )
-        tender.hilma_procedure_id = procedure_id
-        Tender.objects.filter(pk=tender.pk).update(hilma_procedure_id=procedure_id)
-        audit_record(action="tender.hilma_procedure", obj=tender, detail={"hilma_procedure_id": procedure_id})
-    return tender.hilma_procedure_id
-
-
 def _send(client: HilmaClient, tender: Tender, notice: Notice, now: datetime) -> str:
-    procedure_id = _procedure_id(client, tender)
+    procedure_id = tender.hilma_procedure_id
     endpoint = _endpoint(tender, notice)
     if _answer_maybe_lost(notice):
         try:
@@ -371,7 +388,13 @@ def _accepted(
 def notice_status_refresh(*, notice_id: int, now: datetime | None = None) -> str:
     """Ask Hilma for a sent notice's state and record what changed: "published", "rejected", "waiting", "retry",
     "busy", "not_configured" or "nothing"."""
-    return _run_locked(notice_id, now, (NoticeState.SENT, NoticeState.PUBLISHED), _refresh)
+    client = hilma_client()
+    if client is None:
+        return "not_configured"
+    with client:
+        return _run_locked(
+            client, notice_id, now or timezone.now(), (NoticeState.SENT, NoticeState.PUBLISHED), _refresh
+        )
 
 
 def _refresh(client: HilmaClient, notice: Notice, now: datetime) -> str:

@@ -353,3 +353,34 @@ def test_the_officers_are_told_in_their_language(hilma, officer, tender, notice)
         assert notification_summary(told) == f"Ilmoitusta ei julkaistu: {tender.title}"
     with translation.override("sv"):
         assert notification_summary(told) == f"Annonsen publicerades inte: {tender.title}"
+
+
+def test_while_hilma_takes_its_time_the_call_is_not_locked(transactional_db, hilma, officer, tender, notice):
+    """Bids lock the call FOR SHARE as they are submitted: sending a notice must never make them wait for Hilma."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from tenders.models import Tender
+
+    notice_send(actor=officer, notice_id=notice.pk)
+    arrived, release = hilma.hold("notice")
+    outcome = []
+
+    def send():
+        try:
+            outcome.append(notice_send_attempt(notice_id=notice.pk))
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        assert arrived.wait(30)  # the notice is on its way to Hilma, its answer not yet back
+        with transaction.atomic():
+            locked = Tender.objects.select_for_update(nowait=True).get(pk=tender.pk)  # refused if the sender held it
+            assert locked.hilma_procedure_id  # the procedure was created and committed before
+    finally:
+        release.set()
+        sender.join(30)
+    assert outcome == ["sent"] and hilma.posted(ets_identifier_for(notice)) == 1
