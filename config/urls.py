@@ -23,6 +23,7 @@ from procurement.api.views import (
     TenderNotificationsView,
 )
 from procurement.views import admin_sign_in
+from tenders.api import notices as tender_notices
 from tenders.api.views import TenderAlertViewSet, TenderViewSet
 from tenders.portal import records as tender_records
 
@@ -101,6 +102,7 @@ api_v1 = [
     ),
     path("contracts/<int:pk>/clear/", evaluation_api.ContractClearView.as_view(), name="contract-clear"),
     path("contracts/<int:pk>/sign/", evaluation_api.ContractSignView.as_view(), name="contract-sign"),
+    *tender_notices.urlpatterns,
     path("", include("bids.api.attachment_urls")),
     path("", include(router.urls)),
 ]

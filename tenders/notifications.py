@@ -119,6 +119,23 @@ KINDS = {
         after_sent=interruption_after_sent,
         on_resend=interruption_for_resend,
     ),
+    "notice.published": Kind(
+        _("The notice was published in Hilma: %(title)s"),
+        _(
+            "The notice (type %(notice)s, version %(version)s) of %(title)s was published in Hilma on %(date)s "
+            "with the number %(number)s."
+        ),
+        label=_("Notice published"),
+    ),
+    "notice.rejected": Kind(
+        _("The notice was not published: %(title)s"),
+        _(
+            "The notice (type %(notice)s, version %(version)s) of %(title)s was rejected by %(source)s. "
+            "Reasons: %(reasons)s. Correct the notice and send it again: it goes as a new version."
+        ),
+        label=_("Notice rejected"),
+        task=True,
+    ),
 }
 
 for code, kind in KINDS.items():

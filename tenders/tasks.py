@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from .notice_sending import notice_send_attempt, notices_follow_due
 from .services import tenders_close_due
 
 logger = logging.getLogger(__name__)
@@ -15,3 +16,15 @@ def close_due_tenders() -> list[int]:
     if closed:
         logger.info("Closed calls for tenders %s", closed)
     return closed
+
+
+@shared_task(name="notices.send", acks_late=True, ignore_result=True)
+def send_notice(notice_id: int) -> str:
+    """Send a queued notice to Hilma (idempotent: a notice already sent, or not yet due, is left as it is)."""
+    return notice_send_attempt(notice_id=notice_id)
+
+
+@shared_task(name="notices.follow", acks_late=True, ignore_result=True)
+def follow_notices() -> dict[str, int]:
+    """Send again what is due, and ask Hilma about the notices sent (published, rejected by TED)."""
+    return notices_follow_due()

@@ -354,7 +354,16 @@ CELERY_BEAT_SCHEDULE = {
     "documents-rescue-stuck": _every("documents.rescue_stuck", 5 * 60),
     "bids-purge-abandoned-uploads": _every("bids.purge_abandoned_uploads", 3600),
     "audit-anchor": _every("audit.anchor", AUDIT_ANCHOR_INTERVAL_SECONDS),
+    "notices-follow": _every("notices.follow", SCAN_INTERVAL_SECONDS),
 }
+
+# Hilma's ETS (write) API, where the call's eForms notices are sent (tenders/hilma.py). Without both, notices are
+# generated, checked and kept, marked unsent. Its test environment: see the README ("Notices in Hilma").
+HILMA_BASE_URL = os.environ.get("HILMA_BASE_URL", "")
+HILMA_SUBSCRIPTION_KEY = os.environ.get("HILMA_SUBSCRIPTION_KEY", "")
+HILMA_TIMEOUT_SECONDS = env_int("HILMA_TIMEOUT_SECONDS", 30, minimum=1)
+# A sent notice's state is asked of Hilma this often until it is published (or rejected) by TED.
+HILMA_POLL_MINUTES = env_int("HILMA_POLL_MINUTES", 10, minimum=1)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -371,6 +380,7 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # each request to Hilma is recorded as a NoticeSending instead
     },
 }
 

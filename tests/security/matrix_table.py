@@ -253,6 +253,11 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/tenders/{pk}/answers/publish/"): officer_action(CONFLICT),  # no answer yet, or not open
     # The delivery log, for X's readers; without the bids' own notifications before the opening.
     ("GET", "/api/v1/tenders/{pk}/notifications/"): api(signed_in=HIDDEN, authority=OK),
+    # The call's notices in Hilma: X's readers; sent by officer X (no Hilma configured: kept valid, 200).
+    ("GET", "/api/v1/tenders/{pk}/notices/"): api(signed_in=HIDDEN, authority=OK),
+    ("GET", "/api/v1/tenders/{pk}/notices/{notice_id}/"): api(signed_in=HIDDEN, authority=OK),
+    ("GET", "/api/v1/tenders/{pk}/notices/{notice_id}/xml/"): api(signed_in=HIDDEN, authority=OK),
+    ("POST", "/api/v1/tenders/{pk}/notices/{notice_id}/send/"): api(signed_in=HIDDEN, authority=DENIED, officer_x=OK),
     ("GET", "/api/v1/alerts/"): api(signed_in=OK),  # filtered: the own organisation's
     # Another organisation's alert is refused by validation: "choose one of your own organisations".
     ("POST", "/api/v1/alerts/"): api(signed_in=BAD, owner=CREATED),
@@ -401,6 +406,9 @@ TABLE: dict[tuple, dict] = {
         officer_x=by_state(HIDDEN, CONFLICT, CONFLICT),
     ),
     ("GET", "/calls/ours/{pk}/interested/"): our_page(),
+    ("GET", "/calls/ours/{pk}/notices/"): our_page(),
+    ("GET", "/calls/ours/{pk}/notices/{notice_id}/xml/"): our_page(),
+    ("POST", "/calls/ours/{pk}/notices/{notice_id}/send/"): our_form(FOUND),  # kept valid: Hilma is not configured
     ("GET", "/calls/ours/{pk}/amend/"): our_page(),
     ("POST", "/calls/ours/{pk}/amend/"): our_form(by_state(FOUND, CONFLICT, CONFLICT)),
     # --- portal: the tender box ---------------------------------------------------------------------------------------
@@ -523,6 +531,7 @@ PARAMS = {
     "tender_pk": "tender",
     "tender_id": "tender",
     "call_file_id": "call_file",
+    "notice_id": "notice",
     "contract_id": "contract",
     "step": "draft_step",
     "action": "call_action",
