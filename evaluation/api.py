@@ -754,6 +754,7 @@ class OcdsReleasesView(APIView):
     @extend_schema(
         parameters=OCDS_FILTERS,
         responses={200: OpenApiTypes.OBJECT, 304: None},
+        operation_id="ocds_releases_list",
         summary="OCDS release package of the published calls (public, paginated; Link header)",
     )
     def get(self, request):
@@ -784,6 +785,7 @@ class OcdsRecordsView(APIView):
     @extend_schema(
         parameters=[p for p in OCDS_FILTERS if p.name not in ("since", "until")],
         responses={200: OpenApiTypes.OBJECT, 304: None},
+        operation_id="ocds_records_list",
         summary="OCDS record package of the published calls (public, paginated by call; Link header)",
     )
     def get(self, request):
@@ -806,6 +808,7 @@ class OcdsRecordView(APIView):
 
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT, 304: None, 404: OpenApiTypes.OBJECT},
+        operation_id="ocds_record",
         summary="OCDS record package of one published call, by its ocid (public)",
     )
     def get(self, request, ocid: str):
@@ -825,6 +828,7 @@ class OcdsTenderReleasesView(APIView):
 
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT, 304: None, 404: OpenApiTypes.OBJECT},
+        operation_id="ocds_tender_releases",
         summary="OCDS release package of one published call, by its ocid (public)",
     )
     def get(self, request, ocid: str):

@@ -61,7 +61,8 @@ def ocid_of(tender: Tender) -> str:
 
 def published_tenders() -> QuerySet[Tender]:
     """Every call that has been published, whatever happened to it afterwards."""
-    return Tender.objects.exclude(status__in=UNPUBLISHED).filter(published_at__isnull=False)
+    tenders: QuerySet[Tender] = Tender.objects.exclude(status__in=UNPUBLISHED).filter(published_at__isnull=False)
+    return tenders
 
 
 def _when(moment: datetime | str | None) -> str | None:
@@ -80,6 +81,12 @@ def _when(moment: datetime | str | None) -> str | None:
 def _day_start(day: date) -> str:
     """The start of a day in Helsinki, as OCDS wants date-times."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds")
+
+
+def _signed_at(contract: LotContract) -> datetime:
+    """A contract's signing as a moment: the start of its day in Helsinki (only the day is recorded)."""
+    day = contract.signed_on or timezone.localdate()
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def _amount(value: Decimal | str | None) -> float | None:
@@ -407,11 +414,14 @@ class _Events:
         return release
 
     def _add_awards(self, release: Json, moment: datetime) -> None:
+        """The decided awards, naming each winner; a price is public only once the lot's contract is signed
+        (Act 621/1999: the bidders see the bids after the decision, the public after the contract)."""
         withdrawn = {
             decision.lot.number if decision.lot else None
             for decision in self.interruptions_at(moment)
             if decision.award_withdrawn
         }
+        signed = {contract.lot_id: contract for contract in self.contracts if _signed_at(contract) <= moment}
         suppliers: dict[str, Json] = {}
         awards = []
         for award in self.awards:
@@ -421,42 +431,42 @@ class _Events:
                 award.winner.bid.provider.business_id, _supplier_party(award.winner.bid.provider)
             )
             cancelled = None in withdrawn or award.lot.number in withdrawn
-            awards.append(
-                {
-                    "id": f"{award.lot.number}-{award.rank}",
-                    "status": "cancelled" if cancelled else "active",
-                    "date": _when(self.decision.decided_at if self.decision else None),
-                    "value": {"amount": _amount(award.winner.comparison_price), "currency": CURRENCY},
-                    "suppliers": [_reference(supplier)],
-                    "relatedLots": [str(award.lot.number)],
-                }
-            )
+            entry: Json = {
+                "id": f"{award.lot.number}-{award.rank}",
+                "status": "cancelled" if cancelled else "active",
+                "date": _when(self.decision.decided_at if self.decision else None),
+                "suppliers": [_reference(supplier)],
+                "relatedLots": [str(award.lot.number)],
+            }
+            if award.lot_id in signed:
+                entry["value"] = {"amount": _amount(award.winner.comparison_price), "currency": CURRENCY}
+            awards.append(entry)
         release["parties"] = [self.buyer, *suppliers.values()]
         release["awards"] = awards
         contracts = []
-        for contract in self.contracts:
-            if contract.signed_on is None or _day_start(contract.signed_on) > str(_when(moment)):
+        for contract in signed.values():
+            lot_awards = [a for a in self.awards if a.lot_id == contract.lot_id]
+            if not lot_awards or contract.signed_on is None:
                 continue
-            first = next((a for a in self.awards if a.lot_id == contract.lot_id), None)
-            if first is None:
-                continue
-            contracts.append(
-                {
-                    "id": str(contract.lot.number),
-                    "awardID": f"{first.lot.number}-{first.rank}",
-                    "status": "active",
-                    "dateSigned": _day_start(contract.signed_on),
-                    "value": {
-                        "amount": _amount(first.winner.comparison_price if first.winner else None),
-                        "currency": CURRENCY,
-                    },
-                }
-            )
+            first = lot_awards[0]
+            entry = {
+                "id": str(contract.lot.number),
+                "awardID": f"{first.lot.number}-{first.rank}",
+                "status": "active",
+                "dateSigned": _day_start(contract.signed_on),
+            }
+            if len(lot_awards) == 1 and first.winner is not None:
+                entry["value"] = {"amount": _amount(first.winner.comparison_price), "currency": CURRENCY}
+            contracts.append(entry)
         for lot_number in sorted(self.cancelled_contract_lots):
-            first = next((a for a in self.awards if a.lot.number == lot_number), None)
-            if first is not None and (None in withdrawn or lot_number in withdrawn):
+            cancelled_award = next((a for a in self.awards if a.lot.number == lot_number), None)
+            if cancelled_award is not None and (None in withdrawn or lot_number in withdrawn):
                 contracts.append(
-                    {"id": str(lot_number), "awardID": f"{first.lot.number}-{first.rank}", "status": "cancelled"}
+                    {
+                        "id": str(lot_number),
+                        "awardID": f"{cancelled_award.lot.number}-{cancelled_award.rank}",
+                        "status": "cancelled",
+                    }
                 )
         if contracts:
             release["contracts"] = contracts
@@ -480,10 +490,7 @@ class _Events:
         if self.decision is not None and self.awards:
             events.append((self.decision.decided_at, "award", ["award"]))
         for contract in self.contracts:
-            if contract.signed_on is None:  # the query keeps the signed ones
-                continue
-            moment = datetime.combine(contract.signed_on, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-            events.append((moment, f"contract-{contract.lot.number}", ["contract"]))
+            events.append((_signed_at(contract), f"contract-{contract.lot.number}", ["contract"]))
         for decision in self.interruptions:
             whole = decision.lot is None
             tag = ["tenderCancellation"] if whole else ["tenderUpdate"]

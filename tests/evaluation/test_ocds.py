@@ -109,7 +109,8 @@ def test_a_corrigendum_is_an_amendment_release_with_the_new_deadline():
     assert [r["tag"] for r in releases] == [["tender"], ["tenderAmendment"]]
     first, amendment = releases
     assert first["tender"]["tenderPeriod"]["endDate"] != amendment["tender"]["tenderPeriod"]["endDate"]
-    assert amendment["tender"]["tenderPeriod"]["endDate"] == timezone.localtime(new_deadline).isoformat(timespec="seconds")
+    expected_end = timezone.localtime(new_deadline).isoformat(timespec="seconds")
+    assert amendment["tender"]["tenderPeriod"]["endDate"] == expected_end
     assert amendment["tender"]["amendments"][0]["rationale"] == "Lisäaikaa."
     compiled = ocds.tender_record(tender)["compiledRelease"]
     assert compiled["tender"]["tenderPeriod"]["endDate"] == amendment["tender"]["tenderPeriod"]["endDate"]
@@ -263,6 +264,13 @@ def test_every_procedure_the_demo_makes_is_valid_ocds(settings):
         compiled = ocds.tender_record(tender)["compiledRelease"]
         assert_valid(ocds.release_package([compiled], uri="https://hankinta.example/api/v1/ocds/records/"))
     assert {("tender",), ("tenderUpdate",), ("award",), ("contract",), ("tenderCancellation",)} <= stages
+    # a price is public with the contract: the award release has none, the contract release has it
+    completed = next(t for t in tenders if t.status == TenderStatus.COMPLETED)
+    by_tag = {tuple(r["tag"]): r for r in ocds.tender_releases(completed)}
+    assert all("value" not in award for award in by_tag[("award",)]["awards"])
+    contracted = by_tag[("contract",)]
+    signed_lot = contracted["contracts"][0]["id"]
+    assert all(a["value"]["amount"] > 0 for a in contracted["awards"] if a["relatedLots"] == [signed_lot])
     unpublished = Tender.objects.filter(status__in=ocds.UNPUBLISHED)
     assert unpublished.exists()
     assert all(ocds.tender_releases(tender) == [] for tender in unpublished)
