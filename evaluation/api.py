@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from bids.api.serializers import BidSerializer
 from bids.selectors import tender_bid_count, tender_bids
 from procurement.errors import NotFound, ValidationFailed
-from procurement.walltime import HelsinkiDateTimeField
+from procurement.walltime import HelsinkiDateTimeField, helsinki_wall_time
 from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
@@ -696,15 +696,21 @@ def _ocds_moment(request, name: str):
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
-    moment = parse_datetime(raw)
+    try:
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw)
+            moment = None if day is None else datetime.combine(day, time.min)
+        if moment is not None and not timezone.is_aware(moment):
+            moment = helsinki_wall_time(moment)
+    except (ValueError, OverflowError):  # well formed but no such day or time
+        moment = None
+    except serializers.ValidationError as error:  # a wall time that does not exist, or happens twice, in Helsinki
+        raise ValidationFailed(errors={name: [{"code": "invalid", "message": str(error.detail[0])}]}) from None
     if moment is None:
-        day = parse_date(raw)
-        if day is None:
-            raise ValidationFailed(
-                errors={name: [{"code": "invalid", "message": _("Give a date or a date and time.")}]}
-            )
-        moment = datetime.combine(day, time.min)
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        message = _("Give a date or a date and time.")
+        raise ValidationFailed(errors={name: [{"code": "invalid", "message": message}]})
+    return moment
 
 
 def _ocds_page(request) -> tuple[int, int]:

@@ -611,8 +611,10 @@ def feed_tenders(*, authority: str = "") -> QuerySet[Tender]:
     tenders = published_tenders().select_related("authority").order_by("published_at", "pk")
     authority = authority.strip()
     if authority:
-        by_id = Q(authority_id=int(authority)) if authority.isdigit() else Q()
-        tenders = tenders.filter(Q(authority__business_id=authority) | by_id)
+        by_business_id = Q(authority__business_id=authority)
+        # An id, when it is one (a number beyond the database's integers names nothing).
+        by_id = Q(authority_id=int(authority)) if authority.isdigit() and int(authority) < 2**31 else by_business_id
+        tenders = tenders.filter(by_business_id | by_id)
     return tenders
 
 

@@ -244,3 +244,24 @@ def test_the_decided_winner_is_named():
     # the matrix above can see what it looks for: after the decision the winner is public
     data = feed_bytes(build_stage("after_decision")).decode()
     assert "Voittava Koulutus Oy" in data
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "2026-02-30"},
+        {"until": "2026-13-01T10:00:00"},
+        {"since": "2026-03-29T03:30:00"},  # no such wall time in Helsinki
+        {"page_size": "1e10"},
+    ],
+)
+def test_a_malformed_filter_is_refused_not_a_crash(params):
+    response = APIClient().get(RELEASES, params)
+    assert response.status_code == 400
+
+
+def test_an_authority_id_beyond_the_integers_names_nothing():
+    published()
+    response = APIClient().get(RELEASES, {"authority": "9" * 30})
+    assert response.status_code == 200
+    assert response.json()["releases"] == []
