@@ -751,11 +751,26 @@ OCDS_FILTERS = [
 ]
 
 
-class OcdsReleasesView(APIView):
-    """Every release of the published calls, as an OCDS 1.1 release package."""
+class OcdsPublicView(APIView):
+    """The feed's views: for anyone, without signing in (no session, so no CSRF either), read-only."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+
+
+def _published_call(ocid: str):
+    """The published call of the ocid, or 404 (a call never published does not exist in the feed)."""
+    tender = ocds.tender_by_ocid(ocid)
+    if tender is None:
+        raise NotFound(_("No published call has this ocid."))
+    return tender
+
+
+ONE_CALL = {200: OpenApiTypes.OBJECT, 304: None, 404: OpenApiTypes.OBJECT}
+
+
+class OcdsReleasesView(OcdsPublicView):
+    """Every release of the published calls, as an OCDS 1.1 release package."""
 
     @extend_schema(
         parameters=OCDS_FILTERS,
@@ -782,11 +797,8 @@ class OcdsReleasesView(APIView):
         return response
 
 
-class OcdsRecordsView(APIView):
+class OcdsRecordsView(OcdsPublicView):
     """The record of every published call, as an OCDS 1.1 record package."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[p for p in OCDS_FILTERS if p.name not in ("since", "until")],
@@ -806,41 +818,29 @@ class OcdsRecordsView(APIView):
         return response
 
 
-class OcdsRecordView(APIView):
+class OcdsRecordView(OcdsPublicView):
     """One published call's record (its releases and the compiled release), as a record package."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, 304: None, 404: OpenApiTypes.OBJECT},
+        responses=ONE_CALL,
         operation_id="ocds_record",
         summary="OCDS record package of one published call, by its ocid (public)",
     )
     def get(self, request, ocid: str):
-        tender = ocds.tender_by_ocid(ocid)
-        record = ocds.tender_record(tender) if tender is not None else None
-        if record is None:
-            raise NotFound(_("No published call has this ocid."))
-        package = ocds.record_package([record], uri=request.build_absolute_uri())
-        return _ocds_response(request, package, modified=ocds.latest_change(record["releases"]))
+        record = ocds.tender_record(_published_call(ocid))
+        package = ocds.record_package([record] if record else [], uri=request.build_absolute_uri())
+        return _ocds_response(request, package, modified=ocds.latest_change(record["releases"] if record else []))
 
 
-class OcdsTenderReleasesView(APIView):
+class OcdsTenderReleasesView(OcdsPublicView):
     """One published call's releases, as a release package."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, 304: None, 404: OpenApiTypes.OBJECT},
+        responses=ONE_CALL,
         operation_id="ocds_tender_releases",
         summary="OCDS release package of one published call, by its ocid (public)",
     )
     def get(self, request, ocid: str):
-        tender = ocds.tender_by_ocid(ocid)
-        releases = ocds.tender_releases(tender) if tender is not None else []
-        if not releases:
-            raise NotFound(_("No published call has this ocid."))
+        releases = ocds.tender_releases(_published_call(ocid))
         package = ocds.release_package(releases, uri=request.build_absolute_uri())
         return _ocds_response(request, package, modified=ocds.latest_change(releases))

@@ -148,14 +148,18 @@ def test_published_questions_are_enquiries_in_their_published_wording_without_th
     assert "Kysyjä" not in text and "Toinen kysymys" not in text and "Ei vielä julki" not in text
 
 
+def closed_call(officer, bidders: int) -> Tender:
+    """A call of the officer's authority with a bid from each of `bidders` providers, its deadline passed."""
+    members = [factories.provider_member_of(factories.ProviderFactory()) for _ in range(bidders)]
+    tender = submitted_tender(authority=officer.memberships.get().authority, bidders=[(m, "9000") for m in members])
+    return tender_close(actor=officer, tender_id=tender.pk)
+
+
 def test_bids_are_counted_per_lot_only_after_the_opening():
     # given
     authority = factories.AuthorityFactory()
     officer = factories.officer_of(authority)
-    members = [factories.provider_member_of(factories.ProviderFactory()) for _ in range(3)]
-    tender = submitted_tender(authority=authority, bidders=[(m, "9000") for m in members])
-    tender_close(actor=officer, tender_id=tender.pk)
-    tender.refresh_from_db()
+    tender = closed_call(officer, 3)
     assert all("bids" not in release for release in ocds.tender_releases(tender))
     # when
     seat_panel(tender, officer)
@@ -192,11 +196,8 @@ def test_the_decision_is_an_award_release_naming_each_lots_winner():
 
 def test_an_unsuccessful_lot_is_marked_so_from_its_decision():
     # given
-    authority = factories.AuthorityFactory()
-    officer = factories.officer_of(authority)
-    members = [factories.provider_member_of(factories.ProviderFactory()) for _ in range(2)]
-    tender = submitted_tender(authority=authority, bidders=[(m, "9000") for m in members])
-    tender_close(actor=officer, tender_id=tender.pk)
+    officer = factories.officer_of(factories.AuthorityFactory())
+    tender = closed_call(officer, 2)
     seat_panel(tender, officer)
     open_bids(tender, officer)
     qualify_all(tender, officer)
