@@ -706,7 +706,9 @@ def _ocds_moment(request, name: str):
     except (ValueError, OverflowError):  # well formed but no such day or time
         moment = None
     except serializers.ValidationError as error:  # a wall time that does not exist, or happens twice, in Helsinki
-        raise ValidationFailed(errors={name: [{"code": "invalid", "message": str(error.detail[0])}]}) from None
+        detail = error.detail
+        text = str(detail[0]) if isinstance(detail, list) and detail else str(detail)
+        raise ValidationFailed(errors={name: [{"code": "invalid", "message": text}]}) from None
     if moment is None:
         message = _("Give a date or a date and time.")
         raise ValidationFailed(errors={name: [{"code": "invalid", "message": message}]})

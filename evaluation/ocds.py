@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -307,6 +308,11 @@ class _Events:
         )
         self.opened_at = tender.opened_at
 
+    @cached_property
+    def current_data(self) -> Json:
+        """The call as it is, for a call whose published version was not kept (read once)."""
+        return _call_data(self.tender, None)
+
     # --- what was true at a moment -------------------------------------------------------------------------
 
     def version_at(self, moment: datetime) -> TenderVersion | None:
@@ -354,8 +360,9 @@ class _Events:
                 )
         return statuses
 
+    @cached_property
     def bids_statistics(self) -> tuple[int, list[Json]]:
-        """The number of bids, and of offers per lot: counted only once the bids are opened."""
+        """The number of bids, and of offers per lot: counted only once the bids are opened (read once)."""
         submitted = Q(bid__status=BidStatus.SUBMITTED)
         per_lot = (
             LotOffer.objects.filter(submitted, bid__tender=self.tender)
@@ -384,9 +391,9 @@ class _Events:
         """The call as it stood at `moment`: every release repeats what is known then, so that each one reads
         on its own and the compiled record is their merge."""
         version = self.version_at(moment)
-        data = _call_data(self.tender, version)
+        data = _call_data(self.tender, version) if version is not None else self.current_data
         opened = self.opened_at is not None and self.opened_at <= moment
-        bids_count, statistics = self.bids_statistics() if opened else (None, [])
+        bids_count, statistics = self.bids_statistics if opened else (None, [])
         release: Json = {
             "ocid": self.ocid,
             "id": f"{self.ocid}-{release_id}",

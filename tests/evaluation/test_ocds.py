@@ -42,6 +42,7 @@ def assert_valid(package: dict) -> None:
     assert result["validation_errors"] == []
     assert result["additional_closed_codelist_values"] == {}
     assert result["additional_fields"] == []
+    assert result["additional_checks"] == {}  # libcoveocds' other checks (empty fields, unique ids, ...)
 
 
 def test_a_published_call_has_its_tender_release():
