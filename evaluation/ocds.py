@@ -194,6 +194,7 @@ def _tender_section(
     amendments: list[Json],
     buyer: Json,
     bids_count: int | None,
+    withdrawn_lots: list[int],
 ) -> Json:
     language = str(data.get("language") or tender.language)
     lots = data.get("lots") or []
@@ -235,7 +236,10 @@ def _tender_section(
                 "status": lot_statuses.get(int(lot["number"]), status),
             }
             for lot in lots
-        ],
+        ]
+        # A lot that a corrigendum removed stays in the compiled release (the OCDS merge keeps what it has seen),
+        # so it is said to be withdrawn.
+        + [{"id": str(number), "status": "withdrawn"} for number in withdrawn_lots],
     }
     description = _text(data, "description", language)
     if description:
@@ -325,6 +329,17 @@ class _Events:
     def enquiries_at(self, moment: datetime) -> list[Json]:
         return [_enquiry(q) for q in self.questions if q.bulletin is not None and q.bulletin.published_at <= moment]
 
+    def withdrawn_lots_at(self, moment: datetime, data: Json) -> list[int]:
+        """The lots an earlier version published that the call no longer has at `moment`."""
+        current = {int(lot["number"]) for lot in data.get("lots") or []}
+        published = {
+            int(lot["number"])
+            for version in self.versions
+            if version.created_at <= moment
+            for lot in version.snapshot.get("lots") or []
+        }
+        return sorted(published - current)
+
     def amendments_at(self, moment: datetime) -> list[Json]:
         return [
             {
@@ -412,6 +427,7 @@ class _Events:
                 amendments=self.amendments_at(moment),
                 buyer=self.buyer,
                 bids_count=bids_count,
+                withdrawn_lots=self.withdrawn_lots_at(moment, data),
             ),
         }
         if statistics:

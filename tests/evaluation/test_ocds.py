@@ -11,6 +11,7 @@ from django.utils import timezone
 from evaluation import ocds
 from tenders.models import Tender, TenderStatus
 from tenders.services import (
+    LOT_FIELDS,
     answers_publish,
     lot_declare_unsuccessful,
     question_answer,
@@ -115,6 +116,24 @@ def test_a_corrigendum_is_an_amendment_release_with_the_new_deadline():
     assert amendment["tender"]["amendments"][0]["rationale"] == "Lisäaikaa."
     compiled = ocds.tender_record(tender)["compiledRelease"]
     assert compiled["tender"]["tenderPeriod"]["endDate"] == amendment["tender"]["tenderPeriod"]["endDate"]
+
+
+def test_a_lot_a_corrigendum_removes_is_withdrawn_in_the_record():
+    # given
+    authority = factories.AuthorityFactory()
+    officer = factories.officer_of(authority)
+    tender = published_call(authority, officer)
+    first_lot = tender.lots.get(number=1)
+    kept = {name: getattr(first_lot, name) for name in LOT_FIELDS}
+    # when
+    tender_amend(actor=officer, tender_id=tender.pk, fields={}, children={"lots": [kept]}, reason="Osa 2 pois.")
+    tender.refresh_from_db()
+    record = ocds.tender_record(tender)
+    # then
+    assert record["releases"][-1]["tender"]["lots"][1] == {"id": "2", "status": "withdrawn"}
+    lots = {lot["id"]: lot["status"] for lot in record["compiledRelease"]["tender"]["lots"]}
+    assert lots == {"1": "active", "2": "withdrawn"}
+    assert_valid(ocds.release_package(record["releases"], uri="https://hankinta.example/"))
 
 
 def test_published_questions_are_enquiries_in_their_published_wording_without_the_asker():
