@@ -4,6 +4,8 @@ nothing sealed, secret or personal in its bytes at any stage of a call."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -265,3 +267,26 @@ def test_an_authority_id_beyond_the_integers_names_nothing():
     response = APIClient().get(RELEASES, {"authority": "9" * 30})
     assert response.status_code == 200
     assert response.json()["releases"] == []
+
+
+def test_the_feed_reads_a_fixed_number_of_queries_per_call(django_assert_max_num_queries):
+    # given: each call with a published answer (two releases each)
+    def call_with_answers():
+        tender = published()
+        officer = factories.officer_of(tender.authority)
+        member = factories.provider_member_of(factories.ProviderFactory())
+        question = question_ask(actor=member, tender_id=tender.pk, text="Kysymys?", received_at=timezone.now())
+        question_answer(actor=officer, tender_id=tender.pk, question_id=question.pk, answer="Vastaus.")
+        answers_publish(actor=officer, tender_id=tender.pk)
+
+    call_with_answers()
+    client = APIClient()
+    with CaptureQueriesContext(connection) as one:
+        client.get(RELEASES)
+    for _ in range(3):
+        call_with_answers()
+    # then: three more calls cost three times one call's queries, not more (no query per release or per lot)
+    per_call = len(one.captured_queries)
+    with django_assert_max_num_queries(4 * per_call):
+        response = client.get(RELEASES)
+    assert len(response.json()["releases"]) == 8
