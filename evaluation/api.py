@@ -684,6 +684,8 @@ def _ocds_response(request, package: dict, *, modified, links: dict[str, str] | 
     else:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
+    # Anyone may keep a copy, asking each time whether it is still current (the ETag answers).
+    response["Cache-Control"] = "public, no-cache"
     if modified is not None:
         response["Last-Modified"] = http_date(modified.timestamp())
     if links:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from bids.models import BidStatus, LotOffer
@@ -180,6 +180,12 @@ def _award_criteria_details(data: Json, language: str) -> str:
     return "; ".join(parts)
 
 
+def _in_language(label: Any, language: str) -> str:
+    """A translated label in the call's language, whatever language the request is in (the feed is one)."""
+    with translation.override(language):
+        return str(label)
+
+
 def _cpv(code: str) -> Json:
     return {"scheme": "CPV", "id": code}
 
@@ -219,7 +225,7 @@ def _tender_section(
         "items": items,
         "value": {"amount": _amount(data.get("estimated_value")), "currency": CURRENCY},
         "procurementMethod": "open",
-        "procurementMethodDetails": str(Procedure(data.get("procedure") or tender.procedure).label),
+        "procurementMethodDetails": _in_language(Procedure(data.get("procedure") or tender.procedure).label, language),
         "mainProcurementCategory": "services",
         "awardCriteria": "priceOnly" if price_weight >= 100 else "ratedCriteria",
         "awardCriteriaDetails": _award_criteria_details(data, language),

@@ -124,6 +124,8 @@ def test_an_unchanged_feed_answers_304_to_its_etag():
     url = f"{RECORDS}{ocds.ocid_of(tender)}/"
     first = client.get(url)
     assert first["ETag"] and first["Last-Modified"]
+    assert first["Cache-Control"] == "public, no-cache"
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="sv")["ETag"] == first["ETag"]  # one feed, whatever the language
     again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
