@@ -103,6 +103,10 @@ api_v1 = [
     path("contracts/<int:pk>/clear/", evaluation_api.ContractClearView.as_view(), name="contract-clear"),
     path("contracts/<int:pk>/sign/", evaluation_api.ContractSignView.as_view(), name="contract-sign"),
     *tender_notices.urlpatterns,
+    path("ocds/releases/", evaluation_api.OcdsReleasesView.as_view(), name="ocds-releases"),
+    path("ocds/releases/<str:ocid>/", evaluation_api.OcdsTenderReleasesView.as_view(), name="ocds-tender-releases"),
+    path("ocds/records/", evaluation_api.OcdsRecordsView.as_view(), name="ocds-records"),
+    path("ocds/records/<str:ocid>/", evaluation_api.OcdsRecordView.as_view(), name="ocds-record"),
     path("", include("bids.api.attachment_urls")),
     path("", include(router.urls)),
 ]

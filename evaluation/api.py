@@ -1,21 +1,31 @@
 """HTTP endpoints for opening, scoring, ranking and deciding a call."""
 
+import hashlib
+import json
+from datetime import datetime, time
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bids.api.serializers import BidSerializer
 from bids.selectors import tender_bid_count, tender_bids
-from procurement.walltime import HelsinkiDateTimeField
+from procurement.errors import NotFound, ValidationFailed
+from procurement.walltime import HelsinkiDateTimeField, helsinki_wall_time
 from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
-from . import contracts, services
+from . import contracts, ocds, services
 from .clarifications import (
     offer_reject_for_price,
     offer_reject_nonconforming,
@@ -660,3 +670,181 @@ class ContractSignView(APIView):
         body = _contract_data(request, pk)
         body["warnings"] = [w.as_dict() for w in warnings]
         return Response(body)
+
+
+# --- the OCDS feed: public, read-only, published calls only (evaluation/ocds.py) -------------------------------
+
+
+def _ocds_response(request, package: dict, *, modified, links: dict[str, str] | None = None) -> HttpResponse:
+    """The package as JSON with its ETag and Last-Modified; 304 when the client's copy is current."""
+    body = json.dumps(package, ensure_ascii=False, sort_keys=True).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    # Anyone may keep a copy, asking each time whether it is still current (the ETag answers).
+    response["Cache-Control"] = "public, no-cache"
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified.timestamp())
+    if links:
+        response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    return response
+
+
+def _ocds_moment(request, name: str):
+    """A date or date-time query parameter (a date is its day's start in Helsinki), or None when absent."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw)
+            moment = None if day is None else datetime.combine(day, time.min)
+        if moment is not None and not timezone.is_aware(moment):
+            moment = helsinki_wall_time(moment)
+    except (ValueError, OverflowError):  # well formed but no such day or time
+        moment = None
+    except serializers.ValidationError as error:  # a wall time that does not exist, or happens twice, in Helsinki
+        detail = error.detail
+        text = str(detail[0]) if isinstance(detail, list) and detail else str(detail)
+        raise ValidationFailed(errors={name: [{"code": "invalid", "message": text}]}) from None
+    if moment is None:
+        message = _("Give a date or a date and time.")
+        raise ValidationFailed(errors={name: [{"code": "invalid", "message": message}]})
+    return moment
+
+
+def _ocds_page(request) -> tuple[int, int]:
+    """The page asked (from 1) and its size, within the feed's limits."""
+    try:
+        page = int(request.query_params.get("page", "1"))
+        size = int(request.query_params.get("page_size", str(settings.OCDS_PAGE_SIZE)))
+    except ValueError:
+        raise ValidationFailed(
+            errors={"page": [{"code": "invalid", "message": _("The page and its size are whole numbers.")}]}
+        ) from None
+    if page < 1 or size < 1:
+        raise ValidationFailed(
+            errors={"page": [{"code": "invalid", "message": _("The page and its size start at 1.")}]}
+        )
+    return page, min(size, settings.OCDS_MAX_PAGE_SIZE)
+
+
+def _ocds_links(request, page: int, size: int, total: int) -> dict[str, str]:
+    links = {}
+    params = request.query_params.copy()
+    params["page_size"] = str(size)
+    if page * size < total:
+        params["page"] = str(page + 1)
+        links["next"] = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    if page > 1:
+        params["page"] = str(page - 1)
+        links["prev"] = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return links
+
+
+OCDS_FILTERS = [
+    OpenApiParameter("authority", str, description="The contracting authority's business ID (or its id)."),
+    OpenApiParameter("since", str, description="Releases dated at or after this date or date-time (ISO 8601)."),
+    OpenApiParameter("until", str, description="Releases dated before this date or date-time (ISO 8601)."),
+    OpenApiParameter("page", int, description="The page, from 1; the Link header has the next and previous."),
+    OpenApiParameter("page_size", int, description="Items per page (at most 1000)."),
+]
+
+
+class OcdsPublicView(APIView):
+    """The feed's views: for anyone, without signing in (no session, so no CSRF either), read-only."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+def _published_call(ocid: str):
+    """The published call of the ocid, or 404 (a call never published does not exist in the feed)."""
+    tender = ocds.tender_by_ocid(ocid)
+    if tender is None:
+        raise NotFound(_("No published call has this ocid."))
+    return tender
+
+
+ONE_CALL = {200: OpenApiTypes.OBJECT, 304: None, 404: OpenApiTypes.OBJECT}
+
+
+class OcdsReleasesView(OcdsPublicView):
+    """Every release of the published calls, as an OCDS 1.1 release package."""
+
+    @extend_schema(
+        parameters=OCDS_FILTERS,
+        responses={200: OpenApiTypes.OBJECT, 304: None},
+        operation_id="ocds_releases_list",
+        summary="OCDS release package of the published calls (public, paginated; Link header)",
+    )
+    def get(self, request):
+        page, size = _ocds_page(request)
+        releases = ocds.feed_releases(
+            authority=request.query_params.get("authority", ""),
+            since=_ocds_moment(request, "since"),
+            until=_ocds_moment(request, "until"),
+        )
+        chunk = releases[(page - 1) * size : page * size]
+        package = ocds.release_package(chunk, uri=request.build_absolute_uri())
+        response = _ocds_response(
+            request,
+            package,
+            modified=ocds.latest_change(releases),
+            links=_ocds_links(request, page, size, len(releases)),
+        )
+        response["X-Total-Count"] = str(len(releases))
+        return response
+
+
+class OcdsRecordsView(OcdsPublicView):
+    """The record of every published call, as an OCDS 1.1 record package."""
+
+    @extend_schema(
+        parameters=[p for p in OCDS_FILTERS if p.name not in ("since", "until")],
+        responses={200: OpenApiTypes.OBJECT, 304: None},
+        operation_id="ocds_records_list",
+        summary="OCDS record package of the published calls (public, paginated by call; Link header)",
+    )
+    def get(self, request):
+        page, size = _ocds_page(request)
+        tenders = ocds.feed_tenders(authority=request.query_params.get("authority", ""))
+        total = tenders.count()
+        records = [r for t in tenders[(page - 1) * size : page * size] if (r := ocds.tender_record(t)) is not None]
+        package = ocds.record_package(records, uri=request.build_absolute_uri())
+        modified = ocds.latest_change([record["compiledRelease"] for record in records])
+        response = _ocds_response(request, package, modified=modified, links=_ocds_links(request, page, size, total))
+        response["X-Total-Count"] = str(total)
+        return response
+
+
+class OcdsRecordView(OcdsPublicView):
+    """One published call's record (its releases and the compiled release), as a record package."""
+
+    @extend_schema(
+        responses=ONE_CALL,
+        operation_id="ocds_record",
+        summary="OCDS record package of one published call, by its ocid (public)",
+    )
+    def get(self, request, ocid: str):
+        record = ocds.tender_record(_published_call(ocid))
+        package = ocds.record_package([record] if record else [], uri=request.build_absolute_uri())
+        return _ocds_response(request, package, modified=ocds.latest_change(record["releases"] if record else []))
+
+
+class OcdsTenderReleasesView(OcdsPublicView):
+    """One published call's releases, as a release package."""
+
+    @extend_schema(
+        responses=ONE_CALL,
+        operation_id="ocds_tender_releases",
+        summary="OCDS release package of one published call, by its ocid (public)",
+    )
+    def get(self, request, ocid: str):
+        releases = ocds.tender_releases(_published_call(ocid))
+        package = ocds.release_package(releases, uri=request.build_absolute_uri())
+        return _ocds_response(request, package, modified=ocds.latest_change(releases))

@@ -439,3 +439,13 @@ AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "")
 AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
 # A chain with events and no anchor file is reported broken (the file was deleted, or anchoring never worked).
 AUDIT_ANCHOR_REQUIRED = env_bool("AUDIT_ANCHOR_REQUIRED", True)
+
+# The OCDS feed (evaluation/ocds.py, /api/v1/ocds/): each call's ocid is this prefix, "-" and the call's procedure
+# identifier. A publisher registers its own prefix ("ocds-" and six characters) with the Open Contracting Partnership;
+# the default "ocds-hnkdev" is for development and demos only, and must not be published.
+OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-hnkdev").strip() or "ocds-hnkdev"
+OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Hankinta")
+# Releases per page of /api/v1/ocds/releases/ (and records per page of /api/v1/ocds/records/), and the most a
+# client may ask for with page_size.
+OCDS_PAGE_SIZE = env_int("OCDS_PAGE_SIZE", 100, minimum=1)
+OCDS_MAX_PAGE_SIZE = 1000

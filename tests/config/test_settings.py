@@ -157,3 +157,10 @@ def test_the_trusted_proxies_come_from_the_environment_and_drf_reads_the_same(tm
     assert _settings_in("config.settings.production", tmp_path, proxies, TRUSTED_PROXY_COUNT="1") == [1, 1]
     refused = _settings_in("config.settings.production", tmp_path, proxies, TRUSTED_PROXY_COUNT="yes")
     assert "TRUSTED_PROXY_COUNT" in refused["error"]
+
+
+def test_the_ocds_ocid_prefix_comes_from_the_environment(tmp_path):
+    prefix = "settings.OCDS_OCID_PREFIX"
+    # unset (or empty): the development default
+    assert _settings_in("config.settings.production", tmp_path, prefix, OCDS_OCID_PREFIX="") == "ocds-hnkdev"
+    assert _settings_in("config.settings.production", tmp_path, prefix, OCDS_OCID_PREFIX="ocds-abc123") == "ocds-abc123"

@@ -206,6 +206,11 @@ TABLE: dict[tuple, dict] = {
     # an official never joins a provider (403).
     ("POST", "/api/v1/invitations/accept/"): rule(anonymous=BAD, signed_in=DENIED),
     ("GET", "/api/v1/"): api(signed_in=OK),
+    # The OCDS feed: public, read-only, the published call only (its bytes are checked like every answer's).
+    ("GET", "/api/v1/ocds/releases/"): rule(everyone=OK),
+    ("GET", "/api/v1/ocds/releases/{ocid}/"): rule(everyone=OK),
+    ("GET", "/api/v1/ocds/records/"): rule(everyone=OK),
+    ("GET", "/api/v1/ocds/records/{ocid}/"): rule(everyone=OK),
     ("GET", "/api/v1/authorities/"): api(signed_in=OK),
     ("GET", "/api/v1/authorities/{pk}/"): api(signed_in=OK),
     # X's people and their roles (to name a panel): X's officers and auditor, nobody else
@@ -538,6 +543,7 @@ PARAMS = {
     "token_id": "token_a",
     "uidb64": "reset_uid",
     "token": "reset_token",
+    "ocid": "ocid",
 }
 _DOCUMENTS = {
     "call": "doc_call",
