@@ -121,6 +121,9 @@ NATIONAL_FORBIDDEN = {
         1711,
     ),
 }
+# Mandatory terms of a part that a notice may not have: required only where that part is (a winning tender's
+# subcontracting, where a lot has a winner).
+MANDATORY_WITHIN = {"BT-773": "//efac:NoticeResult/efac:LotTender"}
 # Hilma's custom rules on values (validation/custom_validation_rules.json): term, path, lowest, highest.
 HILMA_RANGES = (
     ("BT-36", "//cac:ProcurementProjectLot/cac:ProcurementProject/cac:PlannedPeriod/cbc:DurationMeasure", 1, 999),
@@ -312,7 +315,8 @@ def _required_findings(document: Any, *, subtype: str) -> list[dict[str, Any]]:
         )
     for term_number in NATIONAL_MANDATORY.get(subtype, ()):
         term = f"BT-{term_number:02d}"
-        if is_change is False and term == "BT-141":
+        context = MANDATORY_WITHIN.get(term)
+        if context and not document.xpath(context, namespaces=NS):
             continue
         if not any(document.xpath(path, namespaces=NS) for path in _field_paths().get(term, ())):
             results.append(
