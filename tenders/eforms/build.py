@@ -448,6 +448,11 @@ def put_statistics_fields(project: Any, answers: dict[str, Any], *, sme: bool) -
             el(el(project, "cac:ProcurementAdditionalType"), "cbc:ProcurementTypeCode", code, listName=code_list)
 
 
+def procedure_description(data: CallData) -> Texts:
+    """The call's description (BT-24, mandatory), its title where the call has none."""
+    return data.description if not data.description.missing(data.languages) else data.title
+
+
 def put_classification(project: Any, data: CallData) -> None:
     el(
         el(project, "cac:MainCommodityClassification"),
@@ -693,10 +698,8 @@ def contract_notice_xml(
     put_procedure_terms(root, data)
     put_procedure_process(root, data)
     project = put_project(
-        root, name=data.title, description=data.description or data.title, data=data, ident=data.reference
+        root, name=data.title, description=procedure_description(data), data=data, ident=data.reference
     )
-    if not data.description.by_language.get(data.languages[0]):
-        data.title.put(project, "cbc:Description", data.languages)
     total = el(project, "cac:RequestedTenderTotal")
     el(total, "cbc:EstimatedOverallContractAmount", f"{data.estimated_value:.2f}", currencyID="EUR")
     put_classification(project, data)
@@ -892,9 +895,9 @@ def award_notice_xml(
     put_procedure_terms(root, data, award=True)
     process = el(root, "cac:TenderingProcess")
     el(process, "cbc:ProcedureCode", procedure_code(data), listName="procurement-procedure-type")
-    project = put_project(root, name=data.title, description=data.description, data=data, ident=data.reference)
-    if not data.description.by_language.get(data.languages[0]):
-        data.title.put(project, "cbc:Description", data.languages)
+    project = put_project(
+        root, name=data.title, description=procedure_description(data), data=data, ident=data.reference
+    )
     put_classification(project, data)
     put_place(project, data.buyer.nuts)
     awarded = {outcome.lot_number for outcome in outcomes}

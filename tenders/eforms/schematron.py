@@ -32,6 +32,7 @@ class SchematronFailure:
     severity: str  # "ERROR", "WARN", "INFO" as the rule's role says
     path: str
     text: str
+    field: str = ""  # the SDK field the rule's diagnostic names (BT-5071-Lot), where it names one
 
 
 def sdk_dir() -> Path:
@@ -61,8 +62,11 @@ def subtype_schema(subtype: str) -> str:
         raise ValueError(f"the SDK has no phase for notice subtype {subtype}")
     stages = re.findall(r'pattern="EFORMS-([\w-]+)"', match.group(1))
     head = complete[: complete.index("<phase ")]
+    # The diagnostics name the SDK field each assert is about (BT-5071-Lot…): the report carries them.
+    diagnostics = re.search(r"<diagnostics>.*?</diagnostics>", complete, re.S)
     includes = "".join(f'\t<include href="{(static / f"{stage}.sch").as_uri()}"/>\n' for stage in stages)
-    return f'{head}<phase id="eforms-{subtype}">{match.group(1)}</phase>\n{includes}</schema>\n'
+    tail = diagnostics.group(0) if diagnostics else ""
+    return f'{head}<phase id="eforms-{subtype}">{match.group(1)}</phase>\n{includes}{tail}\n</schema>\n'
 
 
 def _stage_files(schema: str) -> list[Path]:
@@ -102,6 +106,9 @@ def compiled_xslt(subtype: str) -> Path:
         compiler.set_parameter("phase", processor.make_string_value(f"eforms-{subtype}"))
         compiler.transform_to_file(source_file=str(source), output_file=str(output))
         os.replace(output, target)
+    for stale in target.parent.glob(f"eforms-{subtype}-*.xsl"):
+        if stale != target:  # compiled from SDK files that have changed since
+            stale.unlink(missing_ok=True)
     return target
 
 
@@ -138,12 +145,14 @@ def schematron_failures(xml: bytes, *, subtype: str) -> list[SchematronFailure]:
     failures = []
     for node in svrl.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
         text = node.find(f"{{{SVRL}}}text")
+        diagnostic = node.find(f"{{{SVRL}}}diagnostic-reference")
         failures.append(
             SchematronFailure(
                 rule=node.get("id") or "",
                 severity=(node.get("role") or "ERROR").upper(),
                 path=_short_path(node.get("location") or ""),
                 text=" ".join((text.text or "").split()) if text is not None else "",
+                field=diagnostic.get("diagnostic", "") if diagnostic is not None else "",
             )
         )
     return failures

@@ -223,7 +223,7 @@ def schematron_findings(xml: bytes, *, subtype: str) -> list[dict[str, Any]]:
         ]
     results = []
     for failure in schematron_failures(xml, subtype=subtype):
-        term = term_of(failure.rule)
+        term = term_of(failure.field) or term_of(failure.rule)
         label = field_label(term) if term else ""
         message = (
             _("%(label)s (%(term)s) does not meet eForms rule %(rule)s.")

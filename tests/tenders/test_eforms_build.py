@@ -226,3 +226,12 @@ def test_statistics_payload_problems_name_the_lot():
     )
     # national notices do not ask about service users
     assert lot_answers(STATISTICS, subtype="E3")["endUserInvolved"] is None
+
+
+def test_a_call_without_a_description_is_described_by_its_title(db):
+    tender = notice_ready_tender(description_fi="")
+
+    document = build(tender)
+
+    assert texts(document, "/*/cac:ProcurementProject/cbc:Description/text()") == [tender.title_fi]
+    assert xsd_findings(document) == []
