@@ -168,39 +168,24 @@ def notice_generate(*, actor: User, tender_id: int, kind: str = NoticeKind.CONTR
                 )
             if latest.number <= published.tender_version:
                 raise Conflict(_("The call has not changed since its notice was published."), code="no_change")
-            return _store_change(actor=actor, tender=tender, subtype=subtype, version=latest, published=published)
+            return _store(actor=actor, tender=tender, subtype=subtype, version=latest, published=published)
         first = _published_version(tender, 1)
         return _store(actor=actor, tender=tender, subtype=subtype, version=first)
 
 
-def _store(*, actor: User, tender: Tender, subtype: str, version: TenderVersion) -> Notice:
+def _store(
+    *, actor: User, tender: Tender, subtype: str, version: TenderVersion, published: Notice | None = None
+) -> Notice:
+    """The contract notice of `version`; with the `published` notice it changes, the change notice."""
     snapshot = version.snapshot
-
-    def build(notice_uuid: str, number: int) -> bytes:
-        return contract_notice_xml(
-            tender, snapshot, subtype=subtype, notice_uuid=notice_uuid, version=number, issued_at=timezone.now()
+    change = None
+    if published is not None:
+        reason = version.reason or _("The call was corrected.")
+        change = ChangeInfo(
+            changed_notice=f"{published.notice_uuid}-{published.version:02d}",
+            sections=_changed_sections(version, list(snapshot.get("lots") or [])),
+            reason=Texts(dict.fromkeys(tender.document_languages, reason)),
         )
-
-    return _stored(
-        actor=actor,
-        tender=tender,
-        kind=NoticeKind.CONTRACT,
-        subtype=subtype,
-        version=version,
-        changes=None,
-        build=build,
-    )
-
-
-def _store_change(*, actor: User, tender: Tender, subtype: str, version: TenderVersion, published: Notice) -> Notice:
-    snapshot = version.snapshot
-    reason = version.reason or _("The call was corrected.")
-    languages = tender.document_languages
-    change = ChangeInfo(
-        changed_notice=f"{published.notice_uuid}-{published.version:02d}",
-        sections=_changed_sections(version, list(snapshot.get("lots") or [])),
-        reason=Texts(dict.fromkeys(languages, reason)),
-    )
 
     def build(notice_uuid: str, number: int) -> bytes:
         return contract_notice_xml(
@@ -213,37 +198,16 @@ def _store_change(*, actor: User, tender: Tender, subtype: str, version: TenderV
             change=change,
         )
 
-    return _stored(
-        actor=actor,
-        tender=tender,
-        kind=NoticeKind.CHANGE,
-        subtype=subtype,
-        version=version,
-        changes=published,
-        build=build,
-    )
-
-
-def _stored(
-    *,
-    actor: User,
-    tender: Tender,
-    kind: str,
-    subtype: str,
-    version: TenderVersion,
-    changes: Notice | None,
-    build: Callable[[str, int], bytes],
-) -> Notice:
     try:
         return notice_store(
             actor=actor,
             tender=tender,
-            kind=kind,
+            kind=NoticeKind.CONTRACT if published is None else NoticeKind.CHANGE,
             subtype=subtype,
             tender_version=version.number,
-            changes=changes,
+            changes=published,
             build=build,
-            languages=_languages(tender, version.snapshot),
+            languages=_languages(tender, snapshot),
         )
     except UnsupportedNotice as exc:
         raise ValidationFailed(str(exc), code="notice_not_supported") from exc

@@ -576,13 +576,7 @@ def put_lot_terms(lot_node: Any, lot: dict[str, Any], data: CallData) -> Any:
     # Bids are submitted in Hankinta, on the call's page.
     el(el(terms, "cac:TenderRecipientParty"), "cbc:EndpointID", data.call_url)
     el(el(terms, "cac:TenderValidityPeriod"), "cbc:DurationMeasure", data.tender_validity_months, unitCode="MONTH")
-    appeal = el(terms, "cac:AppealTerms")
-    el(
-        el(el(appeal, "cac:AppealReceiverParty"), "cac:PartyIdentification"),
-        "cbc:ID",
-        REVIEW_BODY,
-        schemeName="organization",
-    )
+    put_appeal_terms(terms)
     for lang in data.bid_languages:
         el(el(terms, "cac:Language"), "cbc:ID", LANGUAGE_CODES.get(lang, "FIN"))
     return terms
@@ -604,20 +598,11 @@ def put_lot_process(lot_node: Any, data: CallData) -> None:
         agreement = el(process, "cac:FrameworkAgreement")
         if data.framework_providers_per_lot:
             el(agreement, "cbc:MaximumOperatorQuantity", data.framework_providers_per_lot)
-    el(
-        el(process, "cac:ContractingSystem"),
-        "cbc:ContractingSystemTypeCode",
-        "fa-wo-rc" if data.is_framework else "none",
-        listName="framework-agreement",
-    )
-    el(el(process, "cac:ContractingSystem"), "cbc:ContractingSystemTypeCode", "none", listName="dps-usage")
+    put_contracting_systems(process, data)
 
 
-def put_lot(root: Any, lot: dict[str, Any], data: CallData) -> None:
-    node = el(root, "cac:ProcurementProjectLot")
-    el(node, "cbc:ID", lot_id(lot["number"]), schemeName="Lot")
-    put_lot_terms(node, lot, data)
-    put_lot_process(node, data)
+def put_lot_project(node: Any, lot: dict[str, Any], data: CallData) -> Any:
+    """The lot's own procurement project: its title, description, CPV codes and place."""
     project = put_project(
         node,
         name=_counterpart(lot.get("title") or "", lot.get("title_sv") or "", data.languages),
@@ -627,6 +612,32 @@ def put_lot(root: Any, lot: dict[str, Any], data: CallData) -> None:
     )
     put_classification(project, data)
     put_place(project, lot.get("nuts") or "")
+    return project
+
+
+def put_contracting_systems(process: Any, data: CallData) -> None:
+    """A framework agreement without reopening of competition, or none; never a dynamic purchasing system."""
+    el(
+        el(process, "cac:ContractingSystem"),
+        "cbc:ContractingSystemTypeCode",
+        "fa-wo-rc" if data.is_framework else "none",
+        listName="framework-agreement",
+    )
+    el(el(process, "cac:ContractingSystem"), "cbc:ContractingSystemTypeCode", "none", listName="dps-usage")
+
+
+def put_appeal_terms(terms: Any) -> None:
+    appeal = el(terms, "cac:AppealTerms")
+    receiver = el(el(appeal, "cac:AppealReceiverParty"), "cac:PartyIdentification")
+    el(receiver, "cbc:ID", REVIEW_BODY, schemeName="organization")
+
+
+def put_lot(root: Any, lot: dict[str, Any], data: CallData) -> None:
+    node = el(root, "cac:ProcurementProjectLot")
+    el(node, "cbc:ID", lot_id(lot["number"]), schemeName="Lot")
+    put_lot_terms(node, lot, data)
+    put_lot_process(node, data)
+    project = put_lot_project(node, lot, data)
     if data.contract_months:
         el(el(project, "cac:PlannedPeriod"), "cbc:DurationMeasure", data.contract_months, unitCode="MONTH")
     if data.option_months or data.options.by_language.get(data.languages[0]):
@@ -842,31 +853,11 @@ def put_award_lot(root: Any, lot: dict[str, Any], data: CallData) -> None:
     terms = el(node, "cac:TenderingTerms")
     el(terms, "cbc:FundingProgramCode", "no-eu-funds", listName="eu-funded")
     put_awarding_terms(terms, lot, data)
-    appeal = el(terms, "cac:AppealTerms")
-    el(
-        el(el(appeal, "cac:AppealReceiverParty"), "cac:PartyIdentification"),
-        "cbc:ID",
-        REVIEW_BODY,
-        schemeName="organization",
-    )
+    put_appeal_terms(terms)
     process = el(node, "cac:TenderingProcess")
     el(el(process, "cac:AuctionTerms"), "cbc:AuctionConstraintIndicator", "false")
-    el(
-        el(process, "cac:ContractingSystem"),
-        "cbc:ContractingSystemTypeCode",
-        "fa-wo-rc" if data.is_framework else "none",
-        listName="framework-agreement",
-    )
-    el(el(process, "cac:ContractingSystem"), "cbc:ContractingSystemTypeCode", "none", listName="dps-usage")
-    project = put_project(
-        node,
-        name=_counterpart(lot.get("title") or "", lot.get("title_sv") or "", data.languages),
-        description=lot_description(lot, data),
-        data=data,
-        lot=True,
-    )
-    put_classification(project, data)
-    put_place(project, lot.get("nuts") or "")
+    put_contracting_systems(process, data)
+    put_lot_project(node, lot, data)
 
 
 def award_notice_xml(
