@@ -26,16 +26,9 @@ from .selectors import tender_get
 
 # A notice in these states is with Hilma (or on its way): it is not rebuilt, a change notice is made instead.
 OUT_STATES = (NoticeState.QUEUED, NoticeState.SENT, NoticeState.PUBLISHED)
-# The notice's sections (eForms BT-13716) a change of these fields concerns: the procedure, or every lot.
-PROCEDURE_FIELDS = (
-    "title_fi",
-    "title_sv",
-    "title_en",
-    "description_fi",
-    "description_sv",
-    "description_en",
-    "cpv_main",
-)
+# What a corrigendum may change that the notice states per lot (BT-13716 names the lots only); any other change
+# concerns the procedure too.
+LOT_FIELDS_CHANGED = frozenset({"lots", "criteria", "submission_deadline", "questions_deadline", "price_weight"})
 
 
 def ensure_officer(actor: User, tender: Tender) -> None:
@@ -124,20 +117,14 @@ def notice_store(
     return notice
 
 
-def _changed_sections(version: TenderVersion, lots: list[dict[str, Any]]) -> list[str]:
+def changed_sections(version: TenderVersion, lots: list[dict[str, Any]]) -> list[str]:
+    """The notice's sections (BT-13716) the version's changes concern: the lots, and PROCEDURE unless only what each
+    lot states (its data, criteria, time limits) changed."""
     changed = set(version.changed_fields or [])
-    if not changed:
-        return [lot_id(lot["number"]) for lot in lots]
-    sections = []
-    if changed & set(PROCEDURE_FIELDS) or not changed <= {
-        "lots",
-        "criteria",
-        "submission_deadline",
-        "questions_deadline",
-    }:
-        sections.append(str(version.tender.procedure_uuid))
-    sections += [lot_id(lot["number"]) for lot in lots]
-    return sections
+    lot_sections = [lot_id(lot["number"]) for lot in lots]
+    if changed and changed <= LOT_FIELDS_CHANGED:
+        return lot_sections
+    return ["PROCEDURE", *lot_sections]
 
 
 def notice_generate(*, actor: User, tender_id: int, kind: str = NoticeKind.CONTRACT) -> Notice:
@@ -183,7 +170,7 @@ def _store(
         reason = version.reason or _("The call was corrected.")
         change = ChangeInfo(
             changed_notice=f"{published.notice_uuid}-{published.version:02d}",
-            sections=_changed_sections(version, list(snapshot.get("lots") or [])),
+            sections=changed_sections(version, list(snapshot.get("lots") or [])),
             reason=Texts(dict.fromkeys(tender.document_languages, reason)),
         )
 

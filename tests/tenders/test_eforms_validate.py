@@ -78,7 +78,7 @@ def test_change_notice_after_a_corrigendum_passes_every_check(db):
 
     change = ChangeInfo(
         changed_notice=f"{uuid.uuid4()}-01",
-        sections=["LOT-0001", "LOT-0002"],
+        sections=["PROCEDURE", "LOT-0001", "LOT-0002"],
         reason=Texts({"fi": tender.versions.get(number=2).reason}),
     )
 

@@ -98,6 +98,26 @@ def test_corrigendum_after_publication_makes_a_change_notice(tender):
     assert f"{published.notice_uuid}-01" in change.xml and "Tarjousten määräaikaa jatketaan viikolla." in change.xml
     assert change.notice_uuid != published.notice_uuid
     assert checked.findings == [] and checked.state == NoticeState.VALID
+    # the deadline is stated per lot: the change concerns the lots
+    assert "<efbc:ChangedSectionIdentifier>LOT-0001</efbc:ChangedSectionIdentifier>" in change.xml
+    assert "PROCEDURE" not in change.xml
+
+
+def test_a_change_of_the_call_itself_concerns_the_procedure_section(tender):
+    mark_published(notice_generate(actor=officer(tender), tender_id=tender.pk))
+    tender_amend(
+        actor=officer(tender),
+        tender_id=tender.pk,
+        reason="Hankinnan kuvausta tarkennetaan.",
+        fields={"description_fi": "Kotoutumiskoulutus aikuisille maahanmuuttajille, tarkennettu kuvaus."},
+        children={},
+    )
+
+    change = notice_generate(actor=officer(tender), tender_id=tender.pk)
+    checked = notice_check(actor=officer(tender), notice_id=change.pk)
+
+    assert "<efbc:ChangedSectionIdentifier>PROCEDURE</efbc:ChangedSectionIdentifier>" in change.xml
+    assert checked.findings == []
 
 
 def test_change_notice_needs_a_published_notice_and_a_change(tender):
