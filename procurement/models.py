@@ -135,6 +135,15 @@ class ContractingAuthority(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+class CompanySize(models.TextChoices):
+    """A provider's size in the EU's SME definition, as award notices state it for winners (eForms BT-165)."""
+
+    MICRO = "micro", _("Micro enterprise")
+    SMALL = "small", _("Small enterprise")
+    MEDIUM = "medium", _("Medium-sized enterprise")
+    LARGE = "large", _("Large enterprise")
+
+
 class ProviderOrganisation(models.Model):
     """A training provider: a company, a foundation or an association."""
 
@@ -142,6 +151,7 @@ class ProviderOrganisation(models.Model):
     business_id = models.CharField(_("business ID"), max_length=9, unique=True, validators=[validate_business_id])
     email = models.EmailField(_("e-mail for notifications"))
     address = models.CharField(_("address"), max_length=300, blank=True)
+    company_size = models.CharField(_("company size"), max_length=10, choices=CompanySize.choices, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FINNISH
     )

@@ -449,3 +449,10 @@ OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Hankinta")
 # client may ask for with page_size.
 OCDS_PAGE_SIZE = env_int("OCDS_PAGE_SIZE", 100, minimum=1)
 OCDS_MAX_PAGE_SIZE = 1000
+# eForms notices for Hilma (tenders.eforms). The SDK's rules: the copy vendored in tenders/eforms/sdk (the files
+# notices E3, E4, 20 and 33 need), or a whole SDK 1.13 directory; without its Schematron a notice cannot pass.
+EFORMS_SDK_DIR = Path(os.environ["EFORMS_SDK_DIR"]) if os.environ.get("EFORMS_SDK_DIR") else None
+# The Schematron compiled per notice subtype (about 9 MB each), rebuilt when the SDK files change.
+EFORMS_CACHE_DIR = Path(os.environ.get("EFORMS_CACHE_DIR", VAR_DIR / "eforms"))
+# The review body's registration number (BT-501), which notice 20 requires for every organisation it names.
+EFORMS_REVIEW_BODY_BUSINESS_ID = os.environ.get("EFORMS_REVIEW_BODY_BUSINESS_ID", "")

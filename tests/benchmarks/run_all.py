@@ -16,6 +16,7 @@ BENCHMARKS = [
     ("Notification letters with one and two worker processes (documents, scaling)", "bench_letters.py"),
     ("Periodic scan with 1 000 and 100 000 calls (notifications)", "bench_scan.py"),
     ("Deadline rush under gunicorn (tender box)", "bench_rush.py"),
+    ("An eForms notice with 100 lots, generated and validated (notices)", "bench_notice.py"),
 ]
 
 

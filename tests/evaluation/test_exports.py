@@ -4,6 +4,7 @@ import io
 import zipfile
 
 import openpyxl
+import openpyxl.xml
 import pytest
 from openpyxl import Workbook
 
@@ -48,7 +49,9 @@ def test_every_text_that_a_spreadsheet_takes_for_a_formula_is_written_as_text(tr
     workbook.save(buffer)
 
     row = next(openpyxl.load_workbook(buffer).active.iter_rows())
-    shown = text.replace("\r", "\n")  # XML reads a carriage return as a line feed
+    # openpyxl's own XML writer leaves a carriage return as is, which XML reads as a line feed; with lxml (installed
+    # for the eForms notices) it is written as a character reference and read back unchanged
+    shown = text if openpyxl.xml.LXML else text.replace("\r", "\n")
     assert (row[0].value, row[0].data_type, row[0].quotePrefix) == (shown, "s", True)
     assert (row[1].value, row[1].data_type, row[1].quotePrefix) == ("Koulutus Oy", "s", False)
     assert (row[2].value, row[3].value) == (12, 3.5) and row[2].data_type == row[3].data_type == "n"

@@ -1,0 +1,253 @@
+"""A call's notices in Hilma: generated from the call's published version (the contract notice, a change notice
+after a corrigendum), checked against the eForms rules and Hilma's, kept with what the check found."""
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from procurement.access import roles_of
+from procurement.audit import audit_record
+from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from procurement.fsm import transition_run
+from procurement.models import User
+from procurement.rules import tender_classification
+
+from .eforms.build import ChangeInfo, Texts, UnsupportedNotice, contract_notice_xml, lot_id, notice_languages
+from .eforms.namespaces import NS
+from .eforms.statistics import lot_answers
+from .eforms.validate import notice_findings, notice_passes
+from .models import Notice, NoticeKind, NoticeState, Tender, TenderStatus, TenderVersion
+from .selectors import tender_get
+
+# A notice in these states is with Hilma (or on its way): it is not rebuilt, a change notice is made instead.
+OUT_STATES = (NoticeState.QUEUED, NoticeState.SENT, NoticeState.PUBLISHED)
+# What a corrigendum may change that the notice states per lot (BT-13716 names the lots only); any other change
+# concerns the procedure too.
+LOT_FIELDS_CHANGED = frozenset({"lots", "criteria", "submission_deadline", "questions_deadline", "price_weight"})
+
+
+def ensure_officer(actor: User, tender: Tender) -> None:
+    if not roles_of(actor).is_officer(tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers can prepare its notices."))
+
+
+def notice_subtype(tender: Tender, *, award: bool = False) -> str:
+    """The eForms subtype the call's regime asks for (E3/20, or E4/33 for the award), or a refusal."""
+    classification = tender_classification(tender)
+    subtype = classification.award_notice if award else classification.notice
+    if subtype not in ("E3", "20", "E4", "33"):
+        raise ValidationFailed(
+            _("Hankinta does not support notices for this call's regime (%(regime)s): no notice was made.")
+            % {"regime": classification.regime},
+            code="notice_not_supported",
+        )
+    return subtype
+
+
+def _published_version(tender: Tender, number: int | None = None) -> TenderVersion:
+    versions = tender.versions.order_by("-number")
+    version = versions.filter(number=number).first() if number else versions.first()
+    if version is None:
+        raise Conflict(
+            _("The call has not been published: there is no version to make a notice of."), code="not_published"
+        )
+    return version
+
+
+def notice_store(
+    *,
+    actor: User,
+    tender: Tender,
+    kind: str,
+    subtype: str,
+    tender_version: int,
+    changes: Notice | None,
+    build: Callable[[str, int], bytes],
+    languages: list[str],
+) -> Notice:
+    """Write the notice built by `build(notice_uuid, version)`: the unsent one of this kind regenerated in place, a
+    rejected one as its next version, else a new notice. Audited as notice.generate."""
+    current = (
+        Notice.objects.select_for_update()
+        .filter(tender=tender, kind=kind, changes=changes)
+        .exclude(state__in=OUT_STATES)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if (
+        current is None
+        and Notice.objects.filter(tender=tender, kind=kind, changes=changes, state__in=OUT_STATES).exists()
+    ):
+        raise Conflict(
+            _(
+                "This notice has already been sent to Hilma: correct the call with a corrigendum, or wait for "
+                "Hilma's answer."
+            ),
+            code="notice_sent",
+        )
+    notice: Notice = current or Notice(tender=tender, kind=kind, created_by=actor, changes=changes)
+    before = {"state": notice.state, "version": notice.version} if notice.pk else None
+    if notice.pk:
+        if notice.state == NoticeState.REJECTED:
+            notice.version += 1
+            notice.ets_identifier = ""
+        transition_run(obj=notice, action="regenerate", actor=actor, field="state", audit_action="notice.regenerate")
+    notice.subtype = subtype
+    notice.tender_version = tender_version
+    notice.languages = languages
+    xml = build(str(notice.notice_uuid), notice.version)
+    notice.xml = xml.decode("utf-8")
+    notice.sha256 = hashlib.sha256(xml).hexdigest()
+    notice.findings = []
+    notice.save()
+    audit_record(
+        action="notice.generate",
+        actor=actor,
+        obj=notice,
+        tender_id=tender.pk,
+        before=before,
+        after={"state": notice.state, "version": notice.version, "sha256": notice.sha256},
+        detail={"kind": kind, "subtype": subtype, "tender_version": tender_version},
+    )
+    return notice
+
+
+def changed_sections(version: TenderVersion, lots: list[dict[str, Any]]) -> list[str]:
+    """The notice's sections (BT-13716) the version's changes concern: the lots, and PROCEDURE unless only what each
+    lot states (its data, criteria, time limits) changed."""
+    changed = set(version.changed_fields or [])
+    lot_sections = [lot_id(lot["number"]) for lot in lots]
+    if changed and changed <= LOT_FIELDS_CHANGED:
+        return lot_sections
+    return ["PROCEDURE", *lot_sections]
+
+
+def notice_generate(*, actor: User, tender_id: int, kind: str = NoticeKind.CONTRACT) -> Notice:
+    """The call's contract notice from its first published version, or (kind "change", or "contract" once the
+    contract notice is published and the call has a newer version) the change notice of its latest version."""
+    if kind not in (NoticeKind.CONTRACT, NoticeKind.CHANGE):
+        raise ValidationFailed(_("Choose a contract notice or a change notice."), code="invalid_kind")
+    with transaction.atomic():
+        tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
+        ensure_officer(actor, tender)
+        if tender.status in (TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, TenderStatus.APPROVED):
+            raise Conflict(
+                _("The call has not been published: there is no version to make a notice of."), code="not_published"
+            )
+        subtype = notice_subtype(tender)
+        latest = _published_version(tender)
+        published = (
+            Notice.objects.filter(tender=tender, kind=NoticeKind.CONTRACT, state=NoticeState.PUBLISHED)
+            .order_by("-version")
+            .first()
+        )
+        if kind == NoticeKind.CONTRACT and published is not None and latest.number > published.tender_version:
+            kind = NoticeKind.CHANGE
+        if kind == NoticeKind.CHANGE:
+            if published is None:
+                raise Conflict(
+                    _("A change notice needs the contract notice published in Hilma first."), code="no_published_notice"
+                )
+            if latest.number <= published.tender_version:
+                raise Conflict(_("The call has not changed since its notice was published."), code="no_change")
+            return _store(actor=actor, tender=tender, subtype=subtype, version=latest, published=published)
+        first = _published_version(tender, 1)
+        return _store(actor=actor, tender=tender, subtype=subtype, version=first)
+
+
+def _store(
+    *, actor: User, tender: Tender, subtype: str, version: TenderVersion, published: Notice | None = None
+) -> Notice:
+    """The contract notice of `version`; with the `published` notice it changes, the change notice."""
+    snapshot = version.snapshot
+    change = None
+    if published is not None:
+        reason = version.reason or _("The call was corrected.")
+        change = ChangeInfo(
+            changed_notice=f"{published.notice_uuid}-{published.version:02d}",
+            sections=changed_sections(version, list(snapshot.get("lots") or [])),
+            reason=Texts(dict.fromkeys(tender.document_languages, reason)),
+        )
+
+    def build(notice_uuid: str, number: int) -> bytes:
+        return contract_notice_xml(
+            tender,
+            snapshot,
+            subtype=subtype,
+            notice_uuid=notice_uuid,
+            version=number,
+            issued_at=timezone.now(),
+            change=change,
+        )
+
+    try:
+        return notice_store(
+            actor=actor,
+            tender=tender,
+            kind=NoticeKind.CONTRACT if published is None else NoticeKind.CHANGE,
+            subtype=subtype,
+            tender_version=version.number,
+            changes=published,
+            build=build,
+            languages=_languages(tender, snapshot),
+        )
+    except UnsupportedNotice as exc:
+        raise ValidationFailed(str(exc), code="notice_not_supported") from exc
+
+
+def _languages(tender: Tender, snapshot: dict[str, Any]) -> list[str]:
+    return notice_languages(tender, snapshot)
+
+
+def hilma_statistics_payload(notice: Notice) -> dict[str, Any]:
+    """The statistics answers Hilma takes with the notice, keyed by lot ID (in an award notice, the lots won)."""
+    document = etree.fromstring(notice.xml.encode("utf-8"))
+    lots = document.xpath("/*/cac:ProcurementProjectLot/cbc:ID[@schemeName='Lot']/text()", namespaces=NS)
+    if notice.kind == NoticeKind.AWARD:
+        won = set(
+            document.xpath(
+                "//efac:NoticeResult/efac:LotResult[cbc:TenderResultCode='selec-w']/efac:TenderLot/cbc:ID/text()",
+                namespaces=NS,
+            )
+        )
+        lots = [lot for lot in lots if lot in won]
+    answers = notice.tender.hilma_statistics or {}
+    return {str(lot): lot_answers(answers, subtype=notice.subtype) for lot in lots}
+
+
+def notice_check(*, actor: User, notice_id: int) -> Notice:
+    """Check the notice against the XSD, the Schematron of its subtype and Hilma's rules; keep the findings; the
+    notice becomes valid (may be sent) or invalid."""
+    with transaction.atomic():
+        notice: Notice | None = (
+            Notice.objects.select_for_update().select_related("tender__authority").filter(pk=notice_id).first()
+        )
+        if notice is None:
+            raise NotFound()
+        tender_get(user=actor, tender_id=notice.tender_id)
+        ensure_officer(actor, notice.tender)
+        if notice.state not in (NoticeState.DRAFT, NoticeState.INVALID, NoticeState.VALID):
+            raise Conflict(
+                _("The notice is already with Hilma; it is checked again only when it is made anew."),
+                code="notice_not_checkable",
+            )
+        findings = notice_findings(
+            notice.xml.encode("utf-8"), subtype=notice.subtype, statistics=hilma_statistics_payload(notice)
+        )
+        notice.findings = findings
+        action = "pass_check" if notice_passes(findings) else "fail_check"
+        transition_run(
+            obj=notice,
+            action=action,
+            actor=actor,
+            field="state",
+            audit_action="notice.check",
+            detail={"findings": len(findings), "rules": sorted({f["rule"] for f in findings})[:50]},
+            update_fields=["findings", "checked_at"],
+        )
+        return notice
