@@ -9,7 +9,6 @@ later (Retry-After honoured). The beat task `notices.follow` (`notices_follow_du
 Hilma for the state of the notices sent (`notice_status_refresh`): published (number, date) or rejected by TED,
 which makes the officer correct the notice, and the correction a new version with a new ETS identifier."""
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -43,6 +42,7 @@ from .hilma import (
     status_from,
 )
 from .models import Notice, NoticeSending, NoticeState, Tender
+from .notices import hilma_statistics_payload
 from .selectors import tender_get
 
 # What an unsent notice says when there is no Hilma to send it to (`make run`, tests): it stays valid.
@@ -60,25 +60,6 @@ def ets_identifier_for(notice: Notice) -> str:
     """Our ETS identifier of the notice's version: the notice's identifier (BT-701) and its version (BT-757), so
     that each version is a notice of its own in Hilma."""
     return f"{notice.notice_uuid}-{notice.version:02d}"
-
-
-def _lot_ids(xml: str) -> list[str]:
-    return list(dict.fromkeys(re.findall(r'<cbc:ID schemeName="Lot">([^<]+)</cbc:ID>', xml)))
-
-
-def notice_statistics_from_call(notice: Notice) -> dict[str, Any]:
-    """The answers to Hilma's statistics questions per lot of the notice, from the call's answers
-    (`Tender.hilma_statistics`: either by lot id already, or one set of answers for every lot)."""
-    answers = notice.tender.hilma_statistics or {}
-    if not answers:
-        return {}
-    if all(str(key).startswith("LOT-") for key in answers):
-        return dict(answers)
-    return {lot: dict(answers) for lot in _lot_ids(notice.xml)}
-
-
-# What a notice says to Hilma's statistics questions; the notices module (eForms generation) may put its own here.
-statistics_payload: Callable[[Notice], dict[str, Any]] = notice_statistics_from_call
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
@@ -182,7 +163,7 @@ def notice_hilma_check(*, actor: AnyUser, notice_id: int, tender_id: int | None 
         raise Conflict(_("Hilma is not configured."), code="hilma_not_configured")
     with client:
         try:
-            client.notice_validate(xml=notice.xml, statistics=statistics_payload(notice) or None)
+            client.notice_validate(xml=notice.xml, statistics=hilma_statistics_payload(notice) or None)
             reasons: list[Reason] = []
         except HilmaValidationError as error:
             reasons = error.reasons or [Reason("hilma", str(error))]
@@ -344,7 +325,7 @@ def _send(client: HilmaClient, tender: Tender, notice: Notice, now: datetime) ->
             procedure_id=procedure_id,
             ets_identifier=notice.ets_identifier,
             xml=notice.xml,
-            statistics=statistics_payload(notice) or None,
+            statistics=hilma_statistics_payload(notice) or None,
         )
     except HilmaConflict as conflict:
         # Hilma has this ETS identifier: our earlier request arrived. What it holds is the notice's state.

@@ -156,8 +156,11 @@ def notice_generate(*, actor: User, tender_id: int, kind: str = NoticeKind.CONTR
             if latest.number <= published.tender_version:
                 raise Conflict(_("The call has not changed since its notice was published."), code="no_change")
             return _store(actor=actor, tender=tender, subtype=subtype, version=latest, published=published)
-        first = _published_version(tender, 1)
-        return _store(actor=actor, tender=tender, subtype=subtype, version=first)
+        # Until a contract notice has gone to Hilma, it states the call as it now is (corrigenda included).
+        gone = Notice.objects.filter(tender=tender, kind=NoticeKind.CONTRACT, state__in=OUT_STATES).exists()
+        return _store(
+            actor=actor, tender=tender, subtype=subtype, version=_published_version(tender, 1 if gone else None)
+        )
 
 
 def _store(
@@ -251,3 +254,46 @@ def notice_check(*, actor: User, notice_id: int) -> Notice:
             update_fields=["findings", "checked_at"],
         )
         return notice
+
+
+def _findings_text(findings: list[dict[str, Any]], limit: int = 6) -> str:
+    """The failed rules as an officer reads them: the rule, the field it concerns (the business term and its name),
+    the message; the first `limit`, then how many more."""
+    errors = [f for f in findings if f.get("severity", "ERROR") in ("ERROR", "FATAL", "")] or findings
+    lines = []
+    for finding in errors[:limit]:
+        field = finding.get("field") or ""
+        if finding.get("field_label"):
+            field = f"{field} {finding['field_label']}".strip()
+        lines.append(
+            f"{finding.get('rule', '')} ({field}): {finding.get('message', '')}"
+            if field
+            else f"{finding.get('rule', '')}: {finding.get('message', '')}"
+        )
+    if len(errors) > limit:
+        lines.append(_("and %(count)s more") % {"count": len(errors) - limit})
+    return "; ".join(lines)
+
+
+def tender_notice_follow(*, actor: User, tender: Tender) -> Notice | None:
+    """What publishing or correcting a call does to its notice, in the same transaction: where its regime asks for
+    a notice in Hilma, the contract notice (or, once that is published, the change notice) is made from the call's
+    new version and checked; a notice that fails the rules refuses the change (409 `notice_invalid`, with the failed
+    rules and their fields), since nothing may leave that is not valid. None where no notice is made now: the call
+    needs none, or its contract notice is with Hilma and not yet published (the change notice is made once it is)."""
+    if tender_classification(tender).notice not in ("E3", "20"):
+        return None
+    try:
+        notice = notice_generate(actor=actor, tender_id=tender.pk)
+    except Conflict as exc:
+        if exc.code in ("notice_sent", "no_published_notice", "no_change"):
+            return None
+        raise
+    notice = notice_check(actor=actor, notice_id=notice.pk)
+    if notice.state != NoticeState.VALID:
+        raise Conflict(
+            _("The call's notice for Hilma (%(subtype)s) fails the eForms rules, so nothing was changed: %(findings)s")
+            % {"subtype": notice.subtype, "findings": _findings_text(notice.findings)},
+            code="notice_invalid",
+        )
+    return notice

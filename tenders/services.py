@@ -41,6 +41,8 @@ from .models import (
     lots_unfinished,
     standstill_over,
 )
+from .notice_sending import notice_send
+from .notices import tender_notice_follow
 from .rules_check import tender_findings
 from .selectors import tender_get
 from .statistics import statistics_errors, tender_notice_type
@@ -546,8 +548,17 @@ def tender_publish(*, actor, tender_id: int) -> Tender:
             detail={"warnings": [w.as_dict() for w in warnings]},
         )
         _record_version(tender, actor=actor)
+        _notice_follow(actor, tender)
         _alert_followers(tender)
         return tender
+
+
+def _notice_follow(actor, tender: Tender) -> None:
+    """The call's notice in Hilma follows its publication or correction: made, checked (a notice that fails the
+    rules refuses the change, 409) and sent (kept unsent, valid, where Hilma is not configured)."""
+    notice = tender_notice_follow(actor=actor, tender=tender)
+    if notice is not None:
+        notice_send(actor=actor, notice_id=notice.pk, tender_id=tender.pk)
 
 
 def _alert_followers(tender: Tender) -> int:
@@ -1119,6 +1130,7 @@ def tender_amend(
                 "deadline_shortened": shortened,
             },
         )
+        _notice_follow(actor, tender)
         _amend_announce(
             tender=tender,
             reason=reason,

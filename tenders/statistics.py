@@ -199,8 +199,15 @@ def tender_statistics_missing(tender: Tender) -> list[str]:
     return statistics_missing(tender.hilma_statistics or {}, notice=tender_notice_type(tender))
 
 
-def tender_statistics_payload(tender: Tender, *, notice: str | None = None) -> dict[str, Any]:
-    """Every key Hilma expects for one lot, with the call's answers; `None` for what is not asked (or unanswered)."""
-    answers = tender.hilma_statistics or {}
-    asked = statistics_asked(answers, notice=tender_notice_type(tender) if notice is None else notice)
+def statistics_payload(answers: dict[str, Any], *, notice: str) -> dict[str, Any]:
+    """Every key Hilma expects for one lot of a notice of type `notice`, with the answers; `None` for what is not
+    asked (or unanswered)."""
+    asked = statistics_asked(answers, notice=notice)
     return {key: answers.get(key) if key in asked else None for key in KEYS}
+
+
+def tender_statistics_payload(tender: Tender, *, notice: str | None = None) -> dict[str, Any]:
+    """One lot's entry in Hilma's statistics payload, from the call's answers."""
+    return statistics_payload(
+        tender.hilma_statistics or {}, notice=tender_notice_type(tender) if notice is None else notice
+    )

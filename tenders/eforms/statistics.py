@@ -1,49 +1,28 @@
-"""Hilma's statistics questions (innovation, sustainability, SMEs, service users), mandatory on notices 20, 33, E3
-and E4: the answers a call keeps (Tender.hilma_statistics), the payload Hilma takes with a notice (keyed by lot),
-and what is missing from it."""
+"""Hilma's statistics answers in a notice: one lot's payload and what is wrong with a notice's payload. The
+questions and their rules are `tenders.statistics`'s (the call's form and API use the same)."""
 
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-YES_NO_QUESTIONS = (
-    "innovationConsidered",
-    "solutionNewToBuyer",
-    "solutionNewToMarketOrIndustry",
-    "energyEfficiencyConsidered",
-    "lowCarbon",
-    "circularEconomy",
-    "biodiversity",
-    "sustainableFoodProduction",
-    "justWorkingConditions",
-    "employmentCondition",
-    "codeOfConduct",
-    "smeParticipationConsidered",
-)
-ENVIRONMENTAL = (
-    "energyEfficiencyConsidered",
-    "lowCarbon",
-    "circularEconomy",
-    "biodiversity",
-    "sustainableFoodProduction",
-)
-FOLLOW_UPS = ("listedGreenCriteriaUsed", "howManyOpportunitiesIsEstimated")
-# Asked only in these notices; null in the others.
-END_USER_SUBTYPES = ("14", "20", "21", "33", "34", "35")
-KEYS = (*YES_NO_QUESTIONS, *FOLLOW_UPS, "endUserInvolved")
+from tenders.statistics import KEYS, OPPORTUNITIES, statistics_asked, statistics_payload
 
 
 def lot_answers(answers: dict[str, Any], *, subtype: str) -> dict[str, Any]:
     """One lot's answers as Hilma takes them: every key present, the follow-ups only where asked, null otherwise."""
-    lot = {key: answers.get(key) for key in YES_NO_QUESTIONS}
-    lot["listedGreenCriteriaUsed"] = (
-        answers.get("listedGreenCriteriaUsed") if any(answers.get(key) for key in ENVIRONMENTAL) else None
-    )
-    lot["howManyOpportunitiesIsEstimated"] = (
-        answers.get("howManyOpportunitiesIsEstimated") if answers.get("employmentCondition") else None
-    )
-    lot["endUserInvolved"] = answers.get("endUserInvolved") if subtype in END_USER_SUBTYPES else None
-    return lot
+    return statistics_payload(answers, notice=subtype)
+
+
+def _unanswered(answers: dict[str, Any], *, subtype: str) -> list[str]:
+    missing = []
+    for key in statistics_asked(answers, notice=subtype):
+        value = answers.get(key)
+        if key == OPPORTUNITIES:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                missing.append(key)
+        elif not isinstance(value, bool):
+            missing.append(key)
+    return missing
 
 
 def statistics_problems(
@@ -60,18 +39,7 @@ def statistics_problems(
         answers = payload.get(lot)
         if not isinstance(answers, dict):
             continue
-        unanswered = [key for key in YES_NO_QUESTIONS if not isinstance(answers.get(key), bool)]
-        if any(answers.get(key) for key in ENVIRONMENTAL) and not isinstance(
-            answers.get("listedGreenCriteriaUsed"), bool
-        ):
-            unanswered.append("listedGreenCriteriaUsed")
-        count = answers.get("howManyOpportunitiesIsEstimated")
-        if answers.get("employmentCondition") and not (
-            isinstance(count, int) and not isinstance(count, bool) and count >= 0
-        ):
-            unanswered.append("howManyOpportunitiesIsEstimated")
-        if subtype in END_USER_SUBTYPES and not isinstance(answers.get("endUserInvolved"), bool):
-            unanswered.append("endUserInvolved")
+        unanswered = [key for key in KEYS if key in _unanswered(answers, subtype=subtype)]
         if unanswered:
             problems.append((lot, _("Statistics questions not answered: %(keys)s.") % {"keys": ", ".join(unanswered)}))
     return problems

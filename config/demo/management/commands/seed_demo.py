@@ -152,6 +152,7 @@ AUTHORITIES = {
         "language_status": "fi",
         "region": "Pohjois-Savo",
         "email": "kirjaamo.pohjois-savo@ely-keskus.fi",
+        "phone": "+358 29 502 4500",
         "street": "Kallanranta 11",
         "postal_code": "70110",
         "town": "Kuopio",
@@ -169,6 +170,7 @@ AUTHORITIES = {
         "language_status": "fi",
         "region": "Pohjois-Savo",
         "email": "kirjaamo@elinvoimakeskus.example",
+        "phone": "+358 29 502 4000",
         "address": "Kallanranta 11, 70110 Kuopio",
         "street": "Kallanranta 11",
         "postal_code": "70110",
@@ -186,6 +188,7 @@ AUTHORITIES = {
         "language_status": "fi",
         "region": "Pohjois-Savo",
         "email": "kirjaamo@kuopio.example",
+        "phone": "+358 17 182 111",
         "address": "Suokatu 42, 70100 Kuopio",
         "street": "Suokatu 42",
         "postal_code": "70100",
@@ -203,6 +206,7 @@ AUTHORITIES = {
         "language_status": "bilingual",
         "region": "Pohjanmaa",
         "email": "kirjaamo@vaasa.example",
+        "phone": "+358 6 325 1111",
         "address": "Kauppapuistikko 11, 65100 Vaasa",
         "street": "Kauppapuistikko 11",
         "postal_code": "65100",
@@ -309,13 +313,25 @@ class Command(BaseCommand):
         ely.save(update_fields=["successor"])
         providers = [
             ProviderOrganisation.objects.create(
-                name="Savon Kieliopisto Oy", business_id="3012345-8", email="tarjoukset@kieliopisto.example"
+                name="Savon Kieliopisto Oy",
+                business_id="3012345-8",
+                email="tarjoukset@kieliopisto.example",
+                address="Puijonkatu 12, 70100 Kuopio",
+                company_size="small",
             ),
             ProviderOrganisation.objects.create(
-                name="Kotoutumisen Tuki ry", business_id="3123456-3", email="toimisto@kotoutumisentuki.example"
+                name="Kotoutumisen Tuki ry",
+                business_id="3123456-3",
+                email="toimisto@kotoutumisentuki.example",
+                address="Minna Canthin katu 20, 70100 Kuopio",
+                company_size="micro",
             ),
             ProviderOrganisation.objects.create(
-                name="Opintie Koulutus Oy", business_id="3234567-9", email="myynti@opintie.example"
+                name="Opintie Koulutus Oy",
+                business_id="3234567-9",
+                email="myynti@opintie.example",
+                address="Hämeenkatu 5, 33100 Tampere",
+                company_size="medium",
             ),
         ]
         officer = self._user("officer", "Olli", "Hankkija", role=Role.OFFICER, authority=successor)
