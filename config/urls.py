@@ -107,6 +107,7 @@ api_v1 = [
     path("ocds/releases/<str:ocid>/", evaluation_api.OcdsTenderReleasesView.as_view(), name="ocds-tender-releases"),
     path("ocds/records/", evaluation_api.OcdsRecordsView.as_view(), name="ocds-records"),
     path("ocds/records/<str:ocid>/", evaluation_api.OcdsRecordView.as_view(), name="ocds-record"),
+    path("tenders/<int:pk>/notices/award/", evaluation_api.TenderAwardNoticeView.as_view(), name="tender-award-notice"),
     path("", include("bids.api.attachment_urls")),
     path("", include(router.urls)),
 ]

@@ -22,10 +22,11 @@ from bids.api.serializers import BidSerializer
 from bids.selectors import tender_bid_count, tender_bids
 from procurement.errors import NotFound, ValidationFailed
 from procurement.walltime import HelsinkiDateTimeField, helsinki_wall_time
+from tenders.api.notices import NoticeSerializer, notice_render
 from tenders.api.serializers import TenderDetailSerializer
 from tenders.selectors import tender_get
 
-from . import contracts, ocds, services
+from . import award_notices, contracts, ocds, services
 from .clarifications import (
     offer_reject_for_price,
     offer_reject_nonconforming,
@@ -848,3 +849,13 @@ class OcdsTenderReleasesView(OcdsPublicView):
         releases = ocds.tender_releases(_published_call(ocid))
         package = ocds.release_package(releases, uri=request.build_absolute_uri())
         return _ocds_response(request, package, modified=ocds.latest_change(releases))
+
+
+class TenderAwardNoticeView(APIView):
+    @extend_schema(
+        request=None,
+        responses=NoticeSerializer,
+        summary="Make the call's award notice from its decision and check it; kept whatever the check finds",
+    )
+    def post(self, request, pk: int):
+        return notice_render(request, award_notices.award_notice_prepare(actor=request.user, tender_id=pk))

@@ -17,7 +17,7 @@ from procurement.nuts import nuts3_for_municipality
 from procurement.periods import local_date
 from tenders.eforms.build import LotOutcome, Winner, award_notice_xml, notice_languages
 from tenders.models import InterruptionDecision, InterruptionKind, Notice, NoticeKind, Tender
-from tenders.notices import ensure_officer, notice_store, notice_subtype
+from tenders.notices import ensure_officer, notice_check, notice_store, notice_subtype
 from tenders.selectors import tender_get
 
 from .models import AwardDecision
@@ -145,3 +145,10 @@ def award_notice_generate(*, actor: User, tender_id: int) -> Notice:
             build=build,
             languages=notice_languages(tender, snapshot),
         )
+
+
+def award_notice_prepare(*, actor: User, tender_id: int) -> Notice:
+    """The officer's "make the award notice and check it": kept whatever the check finds, to be read and sent."""
+    with transaction.atomic():
+        notice = award_notice_generate(actor=actor, tender_id=tender_id)
+        return notice_check(actor=actor, notice_id=notice.pk)

@@ -32,7 +32,12 @@ LOT_FIELDS_CHANGED = frozenset({"lots", "criteria", "submission_deadline", "ques
 
 
 def ensure_officer(actor: User, tender: Tender) -> None:
-    if not roles_of(actor).is_officer(tender.authority_id):
+    """The authority's officers make its notices: 404 for whoever does not read the authority's side of the call (a
+    provider does not learn of its notices), 403 for the others who do."""
+    roles = roles_of(actor)
+    if not roles.reads_authority(tender.authority_id):
+        raise NotFound()
+    if not roles.is_officer(tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can prepare its notices."))
 
 
@@ -297,3 +302,12 @@ def tender_notice_follow(*, actor: User, tender: Tender) -> Notice | None:
             code="notice_invalid",
         )
     return notice
+
+
+def notice_prepare(*, actor: User, tender_id: int) -> Notice:
+    """The officer's "make the notice and check it": the contract notice (or the change notice once the contract
+    notice is published and the call has changed since) from the call's data as it now is, checked; a rejected one
+    becomes its next version. It is kept whatever the check finds, for the officer to read the findings."""
+    with transaction.atomic():
+        notice = notice_generate(actor=actor, tender_id=tender_id)
+        return notice_check(actor=actor, notice_id=notice.pk)

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import assessment, award, bids, clarifications, individual, opening, prices
+from . import assessment, award, award_notice, bids, clarifications, individual, opening, prices
 
 urlpatterns: list = [
+    path("<int:pk>/award-notice/", award_notice.award_notice, name="award_notice"),
     path("<int:pk>/opening/", opening.opening, name="opening"),
     path("<int:pk>/panel/", opening.panel, name="panel"),
     path("<int:pk>/panel/declaration/", opening.declare, name="declare"),

@@ -1,4 +1,4 @@
-"""HTTP endpoints of a call's notices in Hilma: the list, one notice, its XML, and sending it."""
+"""HTTP endpoints of a call's notices in Hilma: the list, one notice, its XML, making it anew and sending it."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from procurement.fsm import allowed_actions
 
-from .. import notice_sending
+from .. import notice_sending, notices
 from ..models import Notice
 
 
@@ -69,7 +69,7 @@ class NoticeSerializer(serializers.ModelSerializer[Notice]):
         return ["send"] if "queue" in allowed_actions(notice, request.user, "state") else []
 
 
-def _render(request: Request, notice: Notice, status: int = 200) -> Response:
+def notice_render(request: Request, notice: Notice, status: int = 200) -> Response:
     return Response(NoticeSerializer(notice, context={"request": request}).data, status=status)
 
 
@@ -83,7 +83,7 @@ class TenderNoticesView(APIView):
 class TenderNoticeView(APIView):
     @extend_schema(responses=NoticeSerializer, summary="One notice: its state, findings, Hilma's number and reasons")
     def get(self, request: Request, pk: int, notice_id: int) -> Response:
-        return _render(request, notice_sending.notice_for(user=request.user, tender_id=pk, notice_id=notice_id))
+        return notice_render(request, notice_sending.notice_for(user=request.user, tender_id=pk, notice_id=notice_id))
 
 
 class TenderNoticeXmlView(APIView):
@@ -105,7 +105,17 @@ class TenderNoticeSendView(APIView):
     def post(self, request: Request, pk: int, notice_id: int) -> Response:
         notice_sending.notice_send_check(actor=request.user, tender_id=pk, notice_id=notice_id)
         notice = notice_sending.notice_send(actor=request.user, notice_id=notice_id, tender_id=pk)
-        return _render(request, notice)
+        return notice_render(request, notice)
+
+
+class TenderNoticePrepareView(APIView):
+    @extend_schema(
+        request=None,
+        responses=NoticeSerializer,
+        summary="Make the call's notice (or its change notice) from its data and check it; kept whatever it finds",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return notice_render(request, notices.notice_prepare(actor=request.user, tender_id=pk))
 
 
 def notice_xml_response(notice: Notice) -> HttpResponse:
@@ -119,6 +129,7 @@ def notice_file_stem(notice: Notice) -> str:
 
 
 urlpatterns = [
+    path("tenders/<int:pk>/notices/prepare/", TenderNoticePrepareView.as_view(), name="tender-notice-prepare"),
     path("tenders/<int:pk>/notices/", TenderNoticesView.as_view(), name="tender-notices"),
     path("tenders/<int:pk>/notices/<int:notice_id>/", TenderNoticeView.as_view(), name="tender-notice"),
     path("tenders/<int:pk>/notices/<int:notice_id>/xml/", TenderNoticeXmlView.as_view(), name="tender-notice-xml"),

@@ -263,6 +263,13 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/tenders/{pk}/notices/{notice_id}/"): api(signed_in=HIDDEN, authority=OK),
     ("GET", "/api/v1/tenders/{pk}/notices/{notice_id}/xml/"): api(signed_in=HIDDEN, authority=OK),
     ("POST", "/api/v1/tenders/{pk}/notices/{notice_id}/send/"): api(signed_in=HIDDEN, authority=DENIED, officer_x=OK),
+    # Making the call's notice anew and checking it, and the award notice once decided: officer X's.
+    # (The world's call is built without the publishing service: no published version to make a notice of, 409;
+    # tests/tenders/test_api_notices.py has the officer's 200.)
+    ("POST", "/api/v1/tenders/{pk}/notices/prepare/"): api(signed_in=HIDDEN, authority=DENIED, officer_x=CONFLICT),
+    ("POST", "/api/v1/tenders/{pk}/notices/award/"): api(
+        signed_in=HIDDEN, authority=DENIED, officer_x=by_state(CONFLICT, CONFLICT, OK)
+    ),
     ("GET", "/api/v1/alerts/"): api(signed_in=OK),  # filtered: the own organisation's
     # Another organisation's alert is refused by validation: "choose one of your own organisations".
     ("POST", "/api/v1/alerts/"): api(signed_in=BAD, owner=CREATED),
@@ -414,6 +421,8 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/calls/ours/{pk}/notices/"): our_page(),
     ("GET", "/calls/ours/{pk}/notices/{notice_id}/xml/"): our_page(),
     ("POST", "/calls/ours/{pk}/notices/{notice_id}/send/"): our_form(FOUND),  # kept valid: Hilma is not configured
+    ("POST", "/calls/ours/{pk}/notices/prepare/"): our_form(FOUND),
+    ("POST", "/evaluation/{pk}/award-notice/"): our_form(FOUND),
     ("GET", "/calls/ours/{pk}/amend/"): our_page(),
     ("POST", "/calls/ours/{pk}/amend/"): our_form(by_state(FOUND, CONFLICT, CONFLICT)),
     # --- portal: the tender box ---------------------------------------------------------------------------------------

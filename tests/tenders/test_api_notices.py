@@ -4,7 +4,7 @@ import pytest
 
 from tenders.models import NoticeState
 from tests.fixtures import factories
-from tests.fixtures.notices import valid_notice
+from tests.fixtures.notices import decided_notice_tender, notice_ready_tender, valid_notice
 
 
 @pytest.fixture
@@ -61,3 +61,28 @@ def test_a_notice_of_another_call_is_not_found_under_this_one(officer, tender, n
     api = client_for(officer)
     assert api.get(f"/api/v1/tenders/{other.pk}/notices/{notice.pk}/").status_code == 404
     assert api.post(f"/api/v1/tenders/{other.pk}/notices/{notice.pk}/send/").status_code == 404
+
+
+def test_the_officer_makes_the_notice_anew_then_the_award_notice_through_the_api(db, client_for):
+    provider = factories.ProviderFactory(address="Kauppakatu 1, 70100 Kuopio", company_size="small")
+    decided = decided_notice_tender(bidders=[(factories.provider_member_of(provider), "9000")])
+    api = client_for(decided.created_by)
+    base = f"/api/v1/tenders/{decided.pk}/notices/"
+
+    made = api.post(f"{base}prepare/")
+    assert made.status_code == 200 and (made.json()["subtype"], made.json()["state"]) == ("E3", "valid")
+
+    award = api.post(f"{base}award/")
+    assert award.status_code == 200 and (award.json()["subtype"], award.json()["state"]) == ("E4", "valid")
+    assert award.json()["allowed_actions"] == ["send"]
+    # a provider (a bidder who reads the call) does not even learn that the call has notices
+    bidder = factories.provider_member_of(provider)
+    assert client_for(bidder).post(f"{base}award/").status_code == 404
+
+
+def test_no_award_notice_before_the_decision(db, client_for):
+    tender = notice_ready_tender()
+
+    refused = client_for(tender.created_by).post(f"/api/v1/tenders/{tender.pk}/notices/award/")
+
+    assert refused.status_code == 409 and refused.json()["code"] == "not_decided"

@@ -19,6 +19,7 @@ from tenders.notice_sending import (
     notice_status_refresh,
     notices_follow_due,
 )
+from tenders.statistics import KEYS as STATISTICS_KEYS
 from tenders.tasks import follow_notices, send_notice
 from tests.fixtures import factories
 from tests.fixtures.hilma_server import DROP, Answer, problem
@@ -71,9 +72,12 @@ def test_an_officer_sends_a_valid_notice_it_is_published_with_hilmas_number(hilm
     assert hilma.procedures[tender.hilma_procedure_id]["procedureIdentifier"] == str(tender.procedure_uuid)
     sent = hilma.notices[notice.ets_identifier]
     assert sent["xml"] == notice.xml
-    assert sent["hilmaStatistics"] == {
-        "LOT-0001": {"energyEfficiencyConsidered": False, "smeParticipationConsidered": True}
-    }
+    # the statistics answers of every lot, each of Hilma's keys present (unanswered or not asked: null)
+    assert set(sent["hilmaStatistics"]) == {"LOT-0001"}
+    answers = sent["hilmaStatistics"]["LOT-0001"]
+    assert set(answers) == set(STATISTICS_KEYS)
+    assert (answers["energyEfficiencyConsidered"], answers["smeParticipationConsidered"]) == (False, True)
+    assert answers["endUserInvolved"] is None  # not asked in an E3 notice
     assert notice.hilma_state == "WaitingToBePublished"
     sending = NoticeSending.objects.get(notice=notice)
     assert (sending.http_status, sending.ets_identifier, sending.sha256) == (201, notice.ets_identifier, notice.sha256)

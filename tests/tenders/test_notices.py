@@ -8,12 +8,13 @@ from django.core.management import call_command
 
 from evaluation.award_notices import award_notice_generate
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from procurement.models import AuditEvent
-from tenders.models import Notice, NoticeKind, NoticeState, Tender
-from tenders.notices import hilma_statistics_payload, notice_check, notice_generate
-from tenders.services import tender_amend
+from procurement.models import AuditEvent, OutboxMessage
+from tenders.models import Notice, NoticeKind, NoticeState, Tender, TenderStatus
+from tenders.notice_sending import NOT_CONFIGURED
+from tenders.notices import hilma_statistics_payload, notice_check, notice_generate, notice_prepare
+from tenders.services import tender_amend, tender_publish
 from tests.fixtures import factories
-from tests.fixtures.notices import notice_ready_tender
+from tests.fixtures.notices import notice_authority, notice_ready_tender
 
 
 @pytest.fixture(autouse=True)
@@ -211,3 +212,101 @@ def test_every_notice_of_the_demo_calls_passes_every_check(db, settings):
 
     assert {subtype for _pk, subtype, _findings in checked} == {"E3", "E4", "20", "33"}
     assert [entry for entry in checked if entry[2]] == []
+
+
+# --- the notice follows the call: publication and corrigenda ------------------------------------------------------
+
+
+def test_publishing_a_call_makes_checks_and_keeps_its_notice_unsent_without_hilma(tender):
+    # given a call published (notice_ready_tender publishes it through the service), Hilma not configured
+    # then its contract notice was made from version 1 and checked valid, and marked unsent: Hilma is not configured
+    notice = Notice.objects.get(tender=tender)
+    assert (notice.kind, notice.subtype, notice.tender_version, notice.state) == ("contract", "E3", 1, "valid")
+    assert notice.findings == [] and notice.last_error == NOT_CONFIGURED
+    actions = list(AuditEvent.objects.filter(tender_id=tender.pk).order_by("pk").values_list("action", flat=True))
+    assert actions.index("tender.publish") < actions.index("notice.generate") < actions.index("notice.check")
+    assert "notice.send" in actions
+
+
+def test_publishing_with_hilma_configured_queues_the_notice_for_it(db, hilma):
+    tender = notice_ready_tender()
+
+    notice = Notice.objects.get(tender=tender)
+    assert notice.state == NoticeState.QUEUED and notice.ets_identifier
+    assert OutboxMessage.objects.filter(task="notices.send", args=[notice.pk]).exists()
+
+
+def test_a_call_whose_notice_fails_the_rules_is_not_published(db):
+    # given an approved call whose statistics questions for Hilma are not answered
+    authority = notice_authority()
+    officer_ = factories.officer_of(authority)
+    approved = factories.TenderFactory(
+        authority=authority, created_by=officer_, status=TenderStatus.APPROVED, hilma_statistics={}
+    )
+
+    # when the officer publishes it, it is refused with the failed rules and the fields they concern
+    with pytest.raises(Conflict) as refused:
+        tender_publish(actor=officer_, tender_id=approved.pk)
+
+    assert refused.value.code == "notice_invalid"
+    assert "HILMA-STATISTICS" in str(refused.value.message)
+    # and nothing was changed: the call is still approved, with no version and no notice
+    approved.refresh_from_db()
+    assert approved.status == TenderStatus.APPROVED and approved.published_at is None
+    assert not Notice.objects.filter(tender=approved).exists() and not approved.versions.exists()
+
+
+def test_a_corrigendum_before_the_notice_is_sent_restates_the_contract_notice(tender):
+    notice = Notice.objects.get(tender=tender)
+
+    tender_amend(
+        actor=officer(tender),
+        tender_id=tender.pk,
+        reason="Tarjousten määräaikaa jatketaan viikolla.",
+        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
+        children={},
+    )
+
+    # the unsent contract notice states version 2 now, checked again; no change notice (nothing was published)
+    notice.refresh_from_db()
+    assert (notice.kind, notice.tender_version, notice.state) == ("contract", 2, "valid")
+    assert not Notice.objects.filter(tender=tender, kind=NoticeKind.CHANGE).exists()
+
+
+def test_a_corrigendum_after_the_notice_is_published_makes_and_checks_the_change_notice(tender):
+    mark_published(Notice.objects.get(tender=tender))
+
+    tender_amend(
+        actor=officer(tender),
+        tender_id=tender.pk,
+        reason="Tarjousten määräaikaa jatketaan viikolla.",
+        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
+        children={},
+    )
+
+    change = Notice.objects.get(tender=tender, kind=NoticeKind.CHANGE)
+    assert (change.tender_version, change.state, change.last_error) == (2, "valid", NOT_CONFIGURED)
+
+
+def test_a_corrigendum_while_the_notice_is_with_hilma_waits_for_its_publication(tender):
+    Notice.objects.filter(tender=tender).update(state=NoticeState.SENT)
+
+    tender_amend(
+        actor=officer(tender),
+        tender_id=tender.pk,
+        reason="Tarjousten määräaikaa jatketaan viikolla.",
+        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
+        children={},
+    )
+
+    # the corrigendum is made; the change notice is made once the contract notice is published
+    assert Tender.objects.get(pk=tender.pk).version == 2
+    assert list(Notice.objects.filter(tender=tender).values_list("kind", "state")) == [("contract", "sent")]
+
+
+def test_notice_prepare_keeps_a_failing_notice_with_its_findings(tender):
+    Tender.objects.filter(pk=tender.pk).update(hilma_statistics={})
+
+    notice = notice_prepare(actor=officer(tender), tender_id=tender.pk)
+
+    assert notice.state == NoticeState.INVALID and {f["rule"] for f in notice.findings} == {"HILMA-STATISTICS"}

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from procurement.models import AuditEvent
-from tenders.models import NoticeState
+from tenders.models import NoticeState, Tender
 from tenders.notice_sending import notice_send_attempt, notice_status_refresh
 from tests.fixtures import factories
-from tests.fixtures.notices import valid_notice
+from tests.fixtures.notices import decided_notice_tender, notice_ready_tender, valid_notice
 
 
 @pytest.fixture
@@ -109,3 +109,44 @@ def test_providers_never_see_the_notices(member_a, tender, notice, browser_for):
     assert client.get(f"/calls/ours/{tender.pk}/notices/").status_code == 404
     assert client.get(f"/calls/ours/{tender.pk}/notices/{notice.pk}/xml/").status_code == 404
     assert client.post(f"/calls/ours/{tender.pk}/notices/{notice.pk}/send/").status_code == 404
+
+
+def test_the_officer_makes_the_calls_notice_and_then_the_award_notice(db, browser_for):
+    provider = factories.ProviderFactory(address="Kauppakatu 1, 70100 Kuopio", company_size="small")
+    decided = decided_notice_tender(bidders=[(factories.provider_member_of(provider), "9000")])
+    officer = decided.created_by
+    client = browser_for(officer)
+
+    page = client.get(f"/calls/ours/{decided.pk}/notices/").content.decode()
+    assert "notice from its data and check it" in page
+    assert "Make the award notice from the decision and check it" in page
+
+    # the call's notice made again from its data: it passes every rule
+    made = client.post(f"/calls/ours/{decided.pk}/notices/prepare/", follow=True).content.decode()
+    assert "it passes every rule and may be sent" in made
+
+    # the award notice from the decision: made, checked, listed with the call's notices
+    awarded = client.post(f"/evaluation/{decided.pk}/award-notice/", follow=True).content.decode()
+    assert "it passes every rule and may be sent" in awarded
+    assert "Contract award notice" in awarded and "type E4, version 1" in awarded
+    assert AuditEvent.objects.filter(tender_id=decided.pk, action="notice.generate").count() >= 2
+
+
+def test_a_failing_notice_is_kept_with_its_rules_and_fields(db, browser_for):
+    tender = notice_ready_tender()
+    Tender.objects.filter(pk=tender.pk).update(hilma_statistics={})
+    client = browser_for(tender.created_by)
+
+    page = client.post(f"/calls/ours/{tender.pk}/notices/prepare/", follow=True).content.decode()
+
+    assert "it fails 2 rules, listed with it" in page
+    assert "HILMA-STATISTICS" in page and "Fails the rules" in page
+
+
+def test_a_call_not_decided_offers_no_award_notice_and_refuses_one(db, browser_for):
+    tender = notice_ready_tender()
+    client = browser_for(tender.created_by)
+
+    assert "Make the award notice" not in client.get(f"/calls/ours/{tender.pk}/notices/").content.decode()
+    refused = client.post(f"/evaluation/{tender.pk}/award-notice/", follow=True).content.decode()
+    assert "nothing to announce" in refused
