@@ -10,6 +10,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from procurement.models import AuditEvent
+from tenders.models import Tender
 from tenders.tasks import close_due_tenders
 from tests.fixtures import factories
 
@@ -50,8 +51,9 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     paula = token_client(client_for, "paula", password)
     auditor_api = token_client(client_for, "aino", password)
 
-    # when: the officer drafts and publishes a call whose deadline is a few seconds away
-    deadline = timezone.now() + timedelta(seconds=10)
+    # when: the officer drafts and publishes a call (its notice in Hilma needs a real time limit: a month), and the
+    # clock is then brought to a few seconds before the deadline
+    deadline = timezone.now() + timedelta(days=30)
     response = officer_api.post(
         "/api/v1/tenders/",
         {
@@ -66,6 +68,9 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
                 {"number": 1, "name": "Toteutussuunnitelma", "weight": "25", "max_points": "10"},
                 {"number": 2, "name": "Työelämäyhteistyö", "weight": "15", "max_points": "10"},
             ],
+            # what its notice in Hilma (E3, at this value) states besides: the term, the statistics answers
+            "contract_months": 24,
+            "hilma_statistics": dict(factories.HILMA_STATISTICS),
         },
         format="json",
     )
@@ -78,6 +83,11 @@ def test_tender_lifecycle_end_to_end(celery_worker_redis, client_for):
     assert outi.post(f"/api/v1/tenders/{tender_id}/approve/", {"comment": "Hyvä."}, format="json").status_code == 200
     response = officer_api.post(f"/api/v1/tenders/{tender_id}/publish/")
     assert response.status_code == 200, response.content
+    # its national notice was made with it, checked valid and kept unsent (no Hilma here)
+    notices = officer_api.get(f"/api/v1/tenders/{tender_id}/notices/").json()
+    assert [(n["kind"], n["subtype"], n["state"]) for n in notices] == [("contract", "E3", "valid")]
+    deadline = timezone.now() + timedelta(seconds=10)
+    Tender.objects.filter(pk=tender_id).update(submission_deadline=deadline, next_check=deadline)
     assert response.json()["status"] == "published"
 
     # and two providers submit their bids

@@ -779,7 +779,15 @@ def test_html_and_script_in_every_text_field_are_shown_escaped_in_the_portal_and
             authority,
             title_fi=payload("title"),
             description_fi=payload("description") + "\n" + payload("description"),
-            lots=[{"number": 1, "title": payload("lot"), "municipality": payload("place"), "students": 20}],
+            lots=[
+                {
+                    "number": 1,
+                    "title": payload("lot"),
+                    "municipality": payload("place"),
+                    "nuts": "FI1D2",
+                    "students": 20,
+                }
+            ],
             criteria=[
                 {
                     "number": 1,

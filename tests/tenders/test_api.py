@@ -210,7 +210,8 @@ def test_statistics_answers_are_saved_and_audited(authority, officer, client_for
     from procurement.models import AuditEvent
 
     client = client_for(officer)
-    tender_id = client.post("/api/v1/tenders/", tender_payload(authority), format="json").json()["id"]
+    payload = tender_payload(authority, hilma_statistics={})
+    tender_id = client.post("/api/v1/tenders/", payload, format="json").json()["id"]
     answers = {**factories.HILMA_STATISTICS, "lowCarbon": True, "listedGreenCriteriaUsed": True}
 
     response = client.patch(f"/api/v1/tenders/{tender_id}/", {"hilma_statistics": answers}, format="json")

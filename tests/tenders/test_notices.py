@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from evaluation.award_notices import award_notice_generate
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from procurement.models import AuditEvent, OutboxMessage
+from procurement.models import AuditEvent, Membership, OutboxMessage, Role
 from tenders.models import Notice, NoticeKind, NoticeState, Tender, TenderStatus
 from tenders.notice_sending import NOT_CONFIGURED
 from tenders.notices import hilma_statistics_payload, notice_check, notice_generate, notice_prepare
@@ -158,11 +158,16 @@ def test_only_the_authoritys_officers_generate_and_check(tender):
     member = factories.provider_member_of(factories.ProviderFactory())
     notice = notice_generate(actor=officer(tender), tender_id=tender.pk)
 
-    # an officer of another authority does not see the published call's notices: refused as forbidden
-    with pytest.raises(Forbidden):
+    # an officer of another authority, or a provider, reads the published call but not its notices: not found
+    with pytest.raises(NotFound):
         notice_generate(actor=other_officer, tender_id=tender.pk)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         notice_check(actor=member, notice_id=notice.pk)
+    # the authority's auditor reads them but does not make them: forbidden
+    auditor = factories.UserFactory()
+    Membership.objects.create(user=auditor, role=Role.AUDITOR, authority=tender.authority)
+    with pytest.raises(Forbidden):
+        notice_generate(actor=auditor, tender_id=tender.pk)
     with pytest.raises(NotFound):
         notice_check(actor=officer(tender), notice_id=notice.pk + 1000)
 
