@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bids.models import BidStatus, LotOffer
+from procurement.access import AnyUser
 from procurement.errors import Conflict
-from procurement.models import ProviderOrganisation, User
+from procurement.models import ProviderOrganisation
 from procurement.nuts import nuts3_for_municipality
 from procurement.periods import local_date
 from tenders.eforms.build import LotOutcome, Winner, award_notice_xml, notice_languages
@@ -101,7 +102,7 @@ def lot_outcomes(tender: Tender, decision: AwardDecision | None) -> list[LotOutc
     return outcomes
 
 
-def award_notice_generate(*, actor: User, tender_id: int) -> Notice:
+def award_notice_generate(*, actor: AnyUser, tender_id: int) -> Notice:
     """The call's award notice from its decision (and its lots' interruptions), from the call's latest version;
     an unsent one is made anew in place, a rejected one gets its next version."""
     with transaction.atomic():
@@ -147,7 +148,7 @@ def award_notice_generate(*, actor: User, tender_id: int) -> Notice:
         )
 
 
-def award_notice_prepare(*, actor: User, tender_id: int) -> Notice:
+def award_notice_prepare(*, actor: AnyUser, tender_id: int) -> Notice:
     """The officer's "make the award notice and check it": kept whatever the check finds, to be read and sent."""
     with transaction.atomic():
         notice = award_notice_generate(actor=actor, tender_id=tender_id)

@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from procurement.access import roles_of
+from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
-from procurement.models import User
 from procurement.rules import tender_classification
 
 from .eforms.build import ChangeInfo, Texts, UnsupportedNotice, contract_notice_xml, lot_id, notice_languages
@@ -31,7 +30,7 @@ OUT_STATES = (NoticeState.QUEUED, NoticeState.SENT, NoticeState.PUBLISHED)
 LOT_FIELDS_CHANGED = frozenset({"lots", "criteria", "submission_deadline", "questions_deadline", "price_weight"})
 
 
-def ensure_officer(actor: User, tender: Tender) -> None:
+def ensure_officer(actor: AnyUser, tender: Tender) -> None:
     """The authority's officers make its notices: 404 for whoever does not read the authority's side of the call (a
     provider does not learn of its notices), 403 for the others who do."""
     roles = roles_of(actor)
@@ -66,7 +65,7 @@ def _published_version(tender: Tender, number: int | None = None) -> TenderVersi
 
 def notice_store(
     *,
-    actor: User,
+    actor: AnyUser,
     tender: Tender,
     kind: str,
     subtype: str,
@@ -132,7 +131,7 @@ def changed_sections(version: TenderVersion, lots: list[dict[str, Any]]) -> list
     return ["PROCEDURE", *lot_sections]
 
 
-def notice_generate(*, actor: User, tender_id: int, kind: str = NoticeKind.CONTRACT) -> Notice:
+def notice_generate(*, actor: AnyUser, tender_id: int, kind: str = NoticeKind.CONTRACT) -> Notice:
     """The call's contract notice from its first published version, or (kind "change", or "contract" once the
     contract notice is published and the call has a newer version) the change notice of its latest version."""
     if kind not in (NoticeKind.CONTRACT, NoticeKind.CHANGE):
@@ -169,7 +168,7 @@ def notice_generate(*, actor: User, tender_id: int, kind: str = NoticeKind.CONTR
 
 
 def _store(
-    *, actor: User, tender: Tender, subtype: str, version: TenderVersion, published: Notice | None = None
+    *, actor: AnyUser, tender: Tender, subtype: str, version: TenderVersion, published: Notice | None = None
 ) -> Notice:
     """The contract notice of `version`; with the `published` notice it changes, the change notice."""
     snapshot = version.snapshot
@@ -228,7 +227,7 @@ def hilma_statistics_payload(notice: Notice) -> dict[str, Any]:
     return {str(lot): lot_answers(answers, subtype=notice.subtype) for lot in lots}
 
 
-def notice_check(*, actor: User, notice_id: int) -> Notice:
+def notice_check(*, actor: AnyUser, notice_id: int) -> Notice:
     """Check the notice against the XSD, the Schematron of its subtype and Hilma's rules; keep the findings; the
     notice becomes valid (may be sent) or invalid."""
     with transaction.atomic():
@@ -280,7 +279,7 @@ def _findings_text(findings: list[dict[str, Any]], limit: int = 6) -> str:
     return "; ".join(lines)
 
 
-def tender_notice_follow(*, actor: User, tender: Tender) -> Notice | None:
+def tender_notice_follow(*, actor: AnyUser, tender: Tender) -> Notice | None:
     """What publishing or correcting a call does to its notice, in the same transaction: where its regime asks for
     a notice in Hilma, the contract notice (or, once that is published, the change notice) is made from the call's
     new version and checked; a notice that fails the rules refuses the change (409 `notice_invalid`, with the failed
@@ -304,7 +303,7 @@ def tender_notice_follow(*, actor: User, tender: Tender) -> Notice | None:
     return notice
 
 
-def notice_prepare(*, actor: User, tender_id: int) -> Notice:
+def notice_prepare(*, actor: AnyUser, tender_id: int) -> Notice:
     """The officer's "make the notice and check it": the contract notice (or the change notice once the contract
     notice is published and the call has changed since) from the call's data as it now is, checked; a rejected one
     becomes its next version. It is kept whatever the check finds, for the officer to read the findings."""
