@@ -718,6 +718,9 @@ def _ocds_moment(request, name: str):
     return moment
 
 
+OCDS_MAX_PAGE = 1_000_000  # beyond it a page's offset would not fit the database's integers
+
+
 def _ocds_page(request) -> tuple[int, int]:
     """The page asked (from 1) and its size, within the feed's limits."""
     try:
@@ -731,6 +734,8 @@ def _ocds_page(request) -> tuple[int, int]:
         raise ValidationFailed(
             errors={"page": [{"code": "invalid", "message": _("The page and its size start at 1.")}]}
         )
+    if page > OCDS_MAX_PAGE:
+        raise ValidationFailed(errors={"page": [{"code": "invalid", "message": _("There is no page that far.")}]})
     return page, min(size, settings.OCDS_MAX_PAGE_SIZE)
 
 

@@ -21,7 +21,7 @@ from tenders.models import InterruptionDecision, InterruptionKind, Notice, Notic
 from tenders.notices import ensure_officer, notice_check, notice_store, notice_subtype
 from tenders.selectors import tender_get
 
-from .models import AwardDecision
+from .models import AwardDecision, LotContract
 
 # "Street 1, 00100 Helsinki" (the provider's address as one line: the street, the postal code and the town last).
 POSTAL_ADDRESS = re.compile(r"^(?P<street>.*?)[,\s]*(?P<code>\d{5})\s+(?P<town>[^\d,]+?)\s*$")
@@ -63,6 +63,10 @@ def lot_outcomes(tender: Tender, decision: AwardDecision | None) -> list[LotOutc
         (item.lot.number if item.lot is not None else None): item
         for item in InterruptionDecision.objects.filter(tender=tender).select_related("lot")
     }
+    # The day each lot's contract was signed: the award notice announces concluded contracts (BT-145).
+    signed = dict(
+        LotContract.objects.filter(lot__tender=tender, signed_on__isnull=False).values_list("lot__number", "signed_on")
+    )
     awards: dict[int, list[Any]] = {}
     if decision is not None:
         for award in decision.lot_awards.select_related("lot", "winner__bid__provider").order_by("lot__number", "rank"):
@@ -97,6 +101,7 @@ def lot_outcomes(tender: Tender, decision: AwardDecision | None) -> list[LotOutc
                 tenders_received=count,
                 winners=winners,
                 non_award_reason="" if winners else ("all-rej" if count else "no-rece"),
+                contract_date=signed.get(lot.number),
             )
         )
     return outcomes
@@ -114,6 +119,16 @@ def award_notice_generate(*, actor: AnyUser, tender_id: int) -> Notice:
             raise Conflict(
                 _("The call has no award decision or interruption yet: there is nothing to announce."),
                 code="not_decided",
+            )
+        unsigned = [str(o.lot_number) for o in outcomes if o.winners and o.contract_date is None]
+        if unsigned:
+            raise Conflict(
+                _(
+                    "The award notice announces concluded contracts: the contract of lot %(lots)s is not signed yet. "
+                    "Make the notice once it is."
+                )
+                % {"lots": ", ".join(unsigned)},
+                code="contract_not_signed",
             )
         subtype = notice_subtype(tender, award=True)
         version = tender.versions.order_by("-number").first()

@@ -639,10 +639,13 @@ def feed_tenders(*, authority: str = "") -> QuerySet[Tender]:
     """The published calls, of one authority when `authority` names it (its business ID or its id)."""
     tenders = published_tenders().select_related("authority").order_by("published_at", "pk")
     authority = authority.strip()
+    if "\x00" in authority or len(authority) > 100:
+        return tenders.none()  # names no authority (and the database takes no NUL in a string)
     if authority:
         by_business_id = Q(authority__business_id=authority)
         # An id, when it is one (a number beyond the database's integers names nothing).
-        by_id = Q(authority_id=int(authority)) if authority.isdigit() and int(authority) < 2**31 else by_business_id
+        number = authority.isascii() and authority.isdigit() and len(authority) < 10
+        by_id = Q(authority_id=int(authority)) if number else by_business_id
         tenders = tenders.filter(by_business_id | by_id)
     return tenders
 

@@ -145,9 +145,13 @@ def notice_generate(*, actor: AnyUser, tender_id: int, kind: str = NoticeKind.CO
             )
         subtype = notice_subtype(tender)
         latest = _published_version(tender)
+        # The notice a change notice corrects: the latest published one, the contract notice or a change notice of
+        # an earlier corrigendum (so that each corrigendum after a published one gets a change notice of its own).
         published = (
-            Notice.objects.filter(tender=tender, kind=NoticeKind.CONTRACT, state=NoticeState.PUBLISHED)
-            .order_by("-version")
+            Notice.objects.filter(
+                tender=tender, kind__in=(NoticeKind.CONTRACT, NoticeKind.CHANGE), state=NoticeState.PUBLISHED
+            )
+            .order_by("-tender_version", "-created_at", "-id")
             .first()
         )
         if kind == NoticeKind.CONTRACT and published is not None and latest.number > published.tender_version:
@@ -232,7 +236,11 @@ def notice_check(*, actor: AnyUser, notice_id: int) -> Notice:
     notice becomes valid (may be sent) or invalid."""
     with transaction.atomic():
         notice: Notice | None = (
-            Notice.objects.select_for_update().select_related("tender__authority").filter(pk=notice_id).first()
+            # the notice's row only (`of`): a check takes a while, and bids hold the call's row FOR SHARE meanwhile
+            Notice.objects.select_for_update(of=("self",))
+            .select_related("tender__authority")
+            .filter(pk=notice_id)
+            .first()
         )
         if notice is None:
             raise NotFound()

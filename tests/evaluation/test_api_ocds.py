@@ -257,11 +257,22 @@ def test_the_decided_winner_is_named():
         {"until": "2026-13-01T10:00:00"},
         {"since": "2026-03-29T03:30:00"},  # no such wall time in Helsinki
         {"page_size": "1e10"},
+        {"page": str(10**17)},  # an offset beyond the database's integers
     ],
 )
 def test_a_malformed_filter_is_refused_not_a_crash(params):
     response = APIClient().get(RELEASES, params)
     assert response.status_code == 400
+    if set(params) <= {"page", "page_size"}:  # the records are paged by call, not dated
+        assert APIClient().get("/api/v1/ocds/records/", params).status_code == 400
+
+
+@pytest.mark.parametrize("authority", ["²", "\x00", "1\x002", "x" * 500])
+def test_an_authority_that_is_no_id_nor_business_id_names_nothing(authority):
+    published()
+    for url in (RELEASES, "/api/v1/ocds/records/"):
+        response = APIClient().get(url, {"authority": authority})
+        assert response.status_code == 200, (url, authority)
 
 
 def test_an_authority_id_beyond_the_integers_names_nothing():

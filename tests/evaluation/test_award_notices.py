@@ -13,7 +13,7 @@ from tenders.interruption import lot_interrupt
 from tenders.models import InterruptionKind, NoticeKind, NoticeState
 from tenders.notices import hilma_statistics_payload, notice_check
 from tests.fixtures import factories
-from tests.fixtures.notices import decided_notice_tender, notice_authority, notice_ready_tender
+from tests.fixtures.notices import contracts_signed, decided_notice_tender, notice_authority, notice_ready_tender
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +107,19 @@ def test_winner_postal_address_is_read_from_its_address_line(db):
         "FI1D2",
         "micro",
     )
+
+
+def test_no_award_notice_before_the_contracts_are_signed(db):
+    # given a decided call whose contracts are not signed yet (the standstill runs)
+    authority = notice_authority()
+    officer = factories.officer_of(authority)
+    tender = decided_notice_tender(bidders=bidders("9000", "9500"), authority=authority, officer=officer, signed=False)
+
+    # the award notice is refused: it announces concluded contracts, with their date
+    with pytest.raises(Conflict) as refused:
+        award_notice_generate(actor=officer, tender_id=tender.pk)
+    assert refused.value.code == "contract_not_signed"
+
+    # once they are signed, it is made
+    contracts_signed(tender)
+    assert award_notice_generate(actor=officer, tender_id=tender.pk).kind == NoticeKind.AWARD

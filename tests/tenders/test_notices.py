@@ -14,7 +14,7 @@ from tenders.notice_sending import NOT_CONFIGURED
 from tenders.notices import hilma_statistics_payload, notice_check, notice_generate, notice_prepare
 from tenders.services import tender_amend, tender_publish
 from tests.fixtures import factories
-from tests.fixtures.notices import notice_authority, notice_ready_tender
+from tests.fixtures.notices import contracts_signed, notice_authority, notice_ready_tender
 
 
 @pytest.fixture(autouse=True)
@@ -210,6 +210,8 @@ def test_every_notice_of_the_demo_calls_passes_every_check(db, settings):
         officer = tender.created_by
         notices = [notice_generate(actor=officer, tender_id=tender.pk)]
         if hasattr(tender, "award_decision") or tender.interruptions.exists():
+            # the award notice announces concluded contracts: those of the demo calls not yet signed are signed here
+            contracts_signed(tender)
             notices.append(award_notice_generate(actor=officer, tender_id=tender.pk))
         for notice in notices:
             result = notice_check(actor=officer, notice_id=notice.pk)
@@ -315,3 +317,32 @@ def test_notice_prepare_keeps_a_failing_notice_with_its_findings(tender):
     notice = notice_prepare(actor=officer(tender), tender_id=tender.pk)
 
     assert notice.state == NoticeState.INVALID and {f["rule"] for f in notice.findings} == {"HILMA-STATISTICS"}
+
+
+def test_each_corrigendum_after_a_published_notice_gets_a_change_notice_of_its_own(tender):
+    # given the contract notice published, a corrigendum, and its change notice published in turn
+    mark_published(Notice.objects.get(tender=tender))
+    later = tender.submission_deadline + timedelta(days=7)
+    tender_amend(
+        actor=officer(tender),
+        tender_id=tender.pk,
+        reason="Ensimmäinen oikaisu.",
+        fields={"submission_deadline": later},
+        children={},
+    )
+    first = Notice.objects.get(tender=tender, kind=NoticeKind.CHANGE)
+    mark_published(first)
+
+    # when a second corrigendum is made
+    tender_amend(
+        actor=officer(tender),
+        tender_id=tender.pk,
+        reason="Toinen oikaisu.",
+        fields={"submission_deadline": later + timedelta(days=7)},
+        children={},
+    )
+
+    # then it has a change notice of its own, of version 3, correcting the first change notice, and valid
+    second = Notice.objects.filter(tender=tender, kind=NoticeKind.CHANGE).exclude(pk=first.pk).get()
+    assert (second.tender_version, second.changes_id, second.state) == (3, first.pk, NoticeState.VALID)
+    assert f"{first.notice_uuid}-01" in second.xml and "Toinen oikaisu." in second.xml
