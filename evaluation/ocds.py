@@ -382,6 +382,16 @@ class _Events:
         return statuses
 
     @cached_property
+    def counts_public_at(self) -> datetime | None:
+        """When the number of bids becomes public: with the decision on the opened bids (the award, or an
+        interruption), as the award notice gives it; the opening record itself is not public before that."""
+        if self.opened_at is None:
+            return None
+        moments = [self.decision.decided_at] if self.decision is not None else []
+        moments += [d.decided_at for d in self.interruptions if d.decided_at >= self.opened_at]
+        return min(moments) if moments else None
+
+    @cached_property
     def bids_statistics(self) -> tuple[int, list[Json]]:
         """The number of bids, and of offers per lot: counted only once the bids are opened (read once)."""
         submitted = Q(bid__status=BidStatus.SUBMITTED)
@@ -413,8 +423,8 @@ class _Events:
         on its own and the compiled record is their merge."""
         version = self.version_at(moment)
         data = _call_data(self.tender, version) if version is not None else self.current_data
-        opened = self.opened_at is not None and self.opened_at <= moment
-        bids_count, statistics = self.bids_statistics if opened else (None, [])
+        counted = self.counts_public_at is not None and self.counts_public_at <= moment
+        bids_count, statistics = self.bids_statistics if counted else (None, [])
         release: Json = {
             "ocid": self.ocid,
             "id": f"{self.ocid}-{release_id}",
@@ -514,8 +524,6 @@ class _Events:
         )
         for bulletin in bulletins:
             events.append((bulletin.published_at, f"enquiries-{bulletin.number}", ["tenderUpdate"]))
-        if self.opened_at is not None:
-            events.append((self.opened_at, "opening", ["tenderUpdate"]))
         if self.decision is not None and self.awards:
             events.append((self.decision.decided_at, "award", ["award"]))
         for contract in self.contracts:

@@ -41,8 +41,8 @@ from .hilma import (
     hilma_config,
     status_from,
 )
-from .models import Notice, NoticeSending, NoticeState, Tender
-from .notices import hilma_statistics_payload
+from .models import Notice, NoticeKind, NoticeSending, NoticeState, Tender
+from .notices import hilma_statistics_payload, notice_prepare
 from .selectors import tender_get
 
 # What an unsent notice says when there is no Hilma to send it to (`make run`, tests): it stays valid.
@@ -415,6 +415,9 @@ def _apply_status(notice: Notice, status: NoticeStatus, now: datetime) -> str:
             detail={**after, "hilma_number": notice.hilma_number, "ted_number": notice.ted_number},
         )
         _tell_officers(notice, "notice.published", {"number": notice.hilma_number, "date": notice.published_on})
+        if notice.kind != NoticeKind.AWARD and notice.tender.version > notice.tender_version:
+            # corrected while this notice was with Hilma: the change notice of the corrigendum follows
+            outbox_enqueue("notices.change_follow", notice.pk)
         return "published"
     if notice.state == NoticeState.PUBLISHED:
         notice.ted_number = status.ted_number or notice.ted_number
@@ -472,3 +475,24 @@ def notices_follow_due(*, now: datetime | None = None, limit: int = 100) -> dict
             outcome = notice_status_refresh(notice_id=notice_id, now=now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def notice_change_after_publication(*, notice_id: int) -> str:
+    """A notice Hilma published after the call was corrected: the change notice of the corrigendum is made and
+    checked by the officer who made the published notice, and sent when it passes (kept with its findings for the
+    officers otherwise, on the call's notices page). Idempotent: a change notice already made is made anew in place,
+    one already with Hilma is left as it is."""
+    notice = Notice.objects.select_related("tender", "created_by").filter(pk=notice_id).first()
+    if notice is None or notice.created_by is None:
+        return "no_officer"
+    actor, tender = notice.created_by, notice.tender
+    if not roles_of(actor).is_officer(tender.authority_id):
+        return "no_officer"
+    try:
+        with transaction.atomic():
+            change = notice_prepare(actor=actor, tender_id=tender.pk)
+            if change.state == NoticeState.VALID:
+                notice_send(actor=actor, notice_id=change.pk, tender_id=tender.pk)
+    except Conflict as exc:  # already with Hilma, or nothing changed since
+        return str(exc.code)
+    return str(change.state)

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from .notice_sending import notice_send_attempt, notices_follow_due
+from .notice_sending import notice_change_after_publication, notice_send_attempt, notices_follow_due
 from .services import tenders_close_due
 
 logger = logging.getLogger(__name__)
@@ -28,3 +28,9 @@ def send_notice(notice_id: int) -> str:
 def follow_notices() -> dict[str, int]:
     """Send again what is due, and ask Hilma about the notices sent (published, rejected by TED)."""
     return notices_follow_due()
+
+
+@shared_task(name="notices.change_follow", acks_late=True, ignore_result=True)
+def follow_change(notice_id: int) -> str:
+    """Make and send the change notice of a call corrected while its notice was with Hilma, now published."""
+    return notice_change_after_publication(notice_id=notice_id)

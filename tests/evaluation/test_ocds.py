@@ -19,6 +19,7 @@ from tenders.services import (
     question_edit,
     tender_amend,
     tender_close,
+    tender_declare_unsuccessful,
     tender_publish,
 )
 from tests.fixtures import factories
@@ -175,21 +176,22 @@ def closed_call(officer, bidders: int) -> Tender:
     return tender_close(actor=officer, tender_id=tender.pk)
 
 
-def test_bids_are_counted_per_lot_only_after_the_opening():
-    # given
+def test_bids_are_counted_per_lot_only_with_the_decision_on_the_opened_bids():
+    # given a closed call with three bids
     authority = factories.AuthorityFactory()
     officer = factories.officer_of(authority)
     tender = closed_call(officer, 3)
     assert all("bids" not in release for release in ocds.tender_releases(tender))
-    # when
+    # when its bids are opened, the count stays unsaid (the opening record is not public before the decision)
     seat_panel(tender, officer)
     open_bids(tender, officer)
     tender.refresh_from_db()
-    opening = ocds.tender_releases(tender)[-1]
-    # then
-    assert opening["id"].endswith("-opening")
-    assert opening["tender"]["numberOfTenderers"] == 3
-    statistics = {s["id"]: (s["value"], s.get("relatedLot")) for s in opening["bids"]["statistics"]}
+    assert all("bids" not in r and "numberOfTenderers" not in r["tender"] for r in ocds.tender_releases(tender))
+    # then the decision on them (here: the call found unsuccessful) gives the counts, in all and per lot
+    tender_declare_unsuccessful(actor=officer, tender_id=tender.pk, reason="Ei hyväksyttäviä tarjouksia.")
+    decided = ocds.tender_releases(Tender.objects.get(pk=tender.pk))[-1]
+    assert decided["tender"]["numberOfTenderers"] == 3
+    statistics = {s["id"]: (s["value"], s.get("relatedLot")) for s in decided["bids"]["statistics"]}
     assert statistics == {"bids": (3, None), "bids-lot-1": (3, "1"), "bids-lot-2": (3, "2")}
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from procurement.errors import Conflict, Forbidden, NotFound, TransitionNotAllowed
 from procurement.models import AuditEvent, Notification, OutboxMessage
 from tenders import notice_sending
-from tenders.models import NoticeSending, NoticeState, TenderStatus
+from tenders.models import Notice, NoticeKind, NoticeSending, NoticeState, TenderStatus
 from tenders.notice_sending import (
     NOT_CONFIGURED,
     ets_identifier_for,
@@ -19,11 +19,12 @@ from tenders.notice_sending import (
     notice_status_refresh,
     notices_follow_due,
 )
+from tenders.services import tender_amend
 from tenders.statistics import KEYS as STATISTICS_KEYS
 from tenders.tasks import follow_notices, send_notice
 from tests.fixtures import factories
 from tests.fixtures.hilma_server import DROP, Answer, problem
-from tests.fixtures.notices import corrected, valid_notice
+from tests.fixtures.notices import corrected, notice_ready_tender, valid_notice
 from tests.fixtures.stages import run_outbox
 
 
@@ -388,3 +389,31 @@ def test_while_hilma_takes_its_time_the_call_is_not_locked(transactional_db, hil
         release.set()
         sender.join(30)
     assert outcome == ["sent"] and hilma.posted(ets_identifier_for(notice)) == 1
+
+
+def test_a_call_corrected_while_its_notice_was_with_hilma_gets_its_change_notice_once_published(db, hilma):
+    # given a call published with its notice sent to Hilma, then corrected while Hilma had not yet published it
+    tender = notice_ready_tender()
+    contract = Notice.objects.get(tender=tender)
+    assert run_outbox("notices.send") == 1
+    contract.refresh_from_db()
+    tender_amend(
+        actor=tender.created_by,
+        tender_id=tender.pk,
+        reason="Tarjousten määräaikaa jatketaan viikolla.",
+        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
+        children={},
+    )
+    assert not Notice.objects.filter(tender=tender, kind=NoticeKind.CHANGE).exists()
+
+    # when Hilma publishes the contract notice
+    hilma.publish(contract.ets_identifier, number="2026-045678")
+    assert notices_follow_due(now=_later(minutes=30)) == {"published": 1}
+
+    # then the change notice of the corrigendum is made, checked and sent in its turn
+    assert run_outbox("notices.change_follow") == 1
+    change = Notice.objects.get(tender=tender, kind=NoticeKind.CHANGE)
+    assert (change.changes_id, change.tender_version, change.state) == (contract.pk, 2, NoticeState.QUEUED)
+    assert run_outbox("notices.send") == 1
+    change.refresh_from_db()
+    assert change.state == NoticeState.SENT and change.ets_identifier in hilma.notices
