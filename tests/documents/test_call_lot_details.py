@@ -14,6 +14,9 @@ from tests.fixtures.stages import approved_tender
 
 def test_the_call_tells_a_bidder_everything_about_each_lot(bilingual, officer):
     tender = approved_tender(bilingual, officer, with_structure=False)
+    tender.contract_months, tender.option_months = 24, 12
+    tender.options_description, tender.options_description_sv = "Optio: jatko 12 kk.", "Option: förlängning 12 mån."
+    tender.save(update_fields=["contract_months", "option_months", "options_description", "options_description_sv"])
     Lot.objects.create(
         tender=tender,
         number=1,
@@ -60,6 +63,7 @@ def test_the_call_tells_a_bidder_everything_about_each_lot(bilingual, officer):
         "Vastuuopettajalla 5 vuoden kokemus",
         "0–10: suunnitelman laatu",
         "Pisteet = 60 × halvin hinta ÷ tarjouksen hinta.",
+        "Optio: jatko 12 kk.",
     ):
         assert expected.lower() in finnish.lower(), expected
     for expected in (
@@ -71,5 +75,6 @@ def test_the_call_tells_a_bidder_everything_about_each_lot(bilingual, officer):
         "Planerad start 16.8.2027",
         "Lämplighetskrav",
         "Poäng = 60 × lägsta pris ÷ anbudets pris.",
+        "Option: förlängning 12 mån.",
     ):
         assert expected.lower() in swedish.lower(), expected
