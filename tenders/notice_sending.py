@@ -42,7 +42,7 @@ from .hilma import (
     status_from,
 )
 from .models import Notice, NoticeKind, NoticeSending, NoticeState, Tender
-from .notices import hilma_statistics_payload, notice_prepare
+from .notices import ensure_reads_authority, hilma_statistics_payload, notice_prepare
 from .selectors import tender_get
 
 # What an unsent notice says when there is no Hilma to send it to (`make run`, tests): it stays valid.
@@ -68,8 +68,7 @@ def ets_identifier_for(notice: Notice) -> str:
 def _readable_tender(*, user: AnyUser, tender_id: int) -> Tender:
     """The call, for the users who read the authority's side of it; anyone else (a provider) gets 404."""
     tender: Tender = tender_get(user=user, tender_id=tender_id)
-    if not roles_of(user).reads_authority(tender.authority_id):
-        raise NotFound()
+    ensure_reads_authority(user, tender)
     return tender
 
 

@@ -30,13 +30,18 @@ OUT_STATES = (NoticeState.QUEUED, NoticeState.SENT, NoticeState.PUBLISHED)
 LOT_FIELDS_CHANGED = frozenset({"lots", "criteria", "submission_deadline", "questions_deadline", "price_weight"})
 
 
+def ensure_reads_authority(user: AnyUser, tender: Tender) -> None:
+    """The call's notices are the authority's side of it: whoever does not read that side (a provider, another
+    authority) does not learn of them, 404."""
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise NotFound()
+
+
 def ensure_officer(actor: AnyUser, tender: Tender) -> None:
     """The authority's officers make its notices: 404 for whoever does not read the authority's side of the call (a
     provider does not learn of its notices), 403 for the others who do."""
-    roles = roles_of(actor)
-    if not roles.reads_authority(tender.authority_id):
-        raise NotFound()
-    if not roles.is_officer(tender.authority_id):
+    ensure_reads_authority(actor, tender)
+    if not roles_of(actor).is_officer(tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers can prepare its notices."))
 
 
@@ -205,14 +210,10 @@ def _store(
             tender_version=version.number,
             changes=published,
             build=build,
-            languages=_languages(tender, snapshot),
+            languages=notice_languages(tender, snapshot),
         )
     except UnsupportedNotice as exc:
         raise ValidationFailed(str(exc), code="notice_not_supported") from exc
-
-
-def _languages(tender: Tender, snapshot: dict[str, Any]) -> list[str]:
-    return notice_languages(tender, snapshot)
 
 
 def hilma_statistics_payload(notice: Notice) -> dict[str, Any]:
@@ -298,7 +299,7 @@ def tender_notice_follow(*, actor: AnyUser, tender: Tender) -> Notice | None:
     try:
         notice = notice_generate(actor=actor, tender_id=tender.pk)
     except Conflict as exc:
-        if exc.code in ("notice_sent", "no_published_notice", "no_change"):
+        if exc.code in ("notice_sent", "no_change"):
             return None
         raise
     notice = notice_check(actor=actor, notice_id=notice.pk)
