@@ -587,3 +587,299 @@ class LiabilityDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.issued_on} for {self.contract_id}"
+
+
+# --- framework agreements and their call-offs -------------------------------------------------------------------
+
+
+class FrameworkStatus(models.TextChoices):
+    ACTIVE = "active", _("In force")
+    ENDED = "ended", _("Ended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class CapacityUnit(models.TextChoices):
+    STUDENTS = "students", _("Students per term")
+    GROUPS = "groups", _("Groups per term")
+
+
+def is_officer_of_framework(framework: "Framework", user) -> bool:
+    return roles_of(user).is_officer(framework.tender.authority_id)
+
+
+class Framework(ConcurrentTransitionMixin, models.Model):
+    """The framework agreement of one lot, concluded when the lot's contract is signed: its providers in the award's
+    rank order, its term and options, its maximum value and volume, and how call-offs are made.
+
+    Every call-off locks this row (`select_for_update`) while it checks capacity and the maximum, so that two
+    officers ordering the last capacity at once cannot both succeed."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="frameworks")
+    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="framework")
+    contract = models.OneToOneField(LotContract, on_delete=models.PROTECT, related_name="framework")
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    status = FSMField(_("status"), default=FrameworkStatus.ACTIVE, choices=FrameworkStatus.choices, protected=True)
+    call_off_method = models.CharField(_("how call-offs are made"), max_length=20)  # tenders.CallOffMethod
+    starts_on = models.DateField(_("in force from"))
+    # The last day of the term, options exercised so far included.
+    ends_on = models.DateField(_("in force until"))
+    long_term_reason = models.TextField(_("reason for a term longer than four years"), blank=True)
+    max_value = models.DecimalField(_("maximum value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    max_volume = models.DecimalField(_("maximum volume"), max_digits=12, decimal_places=2, null=True, blank=True)
+    capacity_unit = models.CharField(
+        _("capacity stated in"), max_length=10, choices=CapacityUnit.choices, default=CapacityUnit.STUDENTS
+    )
+    # Working days a provider has to answer an order (the holiday calendar counts: procurement.periods).
+    reply_working_days = models.PositiveSmallIntegerField(
+        _("working days to reply to an order"), default=3, validators=[MinValueValidator(1)]
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    end_reason = models.TextField(_("reason for the end"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("framework agreement")
+        verbose_name_plural = _("framework agreements")
+        ordering = ["tender", "lot__number"]
+
+    def __str__(self) -> str:
+        return f"framework of lot {self.lot_id}"
+
+    @transition(field=status, source=FrameworkStatus.ACTIVE, target=FrameworkStatus.ENDED)
+    def end(self, *, at) -> None:
+        """The term, options exercised included, ran out (a timer): no more call-offs."""
+        self.ended_at = at
+
+    @transition(
+        field=status,
+        source=FrameworkStatus.ACTIVE,
+        target=FrameworkStatus.TERMINATED,
+        permission=is_officer_of_framework,
+    )
+    def terminate(self, *, at, reason: str) -> None:
+        """Ended early by a recorded decision."""
+        self.ended_at, self.end_reason = at, reason
+
+
+class FrameworkMember(models.Model):
+    """A provider of the framework, at its rank from the award, with the unit price of its framework tender (as the
+    contract's price clause has adjusted it) and the capacity it stated."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="members")
+    provider = models.ForeignKey(
+        "procurement.ProviderOrganisation", on_delete=models.PROTECT, related_name="framework_memberships"
+    )
+    lot_offer = models.ForeignKey(LotOffer, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    unit_price = models.DecimalField(_("unit price without VAT"), max_digits=12, decimal_places=2)
+    # Per term (a half-year by the course's start date) in the framework's capacity unit; empty: not limited.
+    capacity = models.PositiveIntegerField(_("capacity per term"), null=True, blank=True)
+    joined_on = models.DateField(_("member from"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("framework provider")
+        verbose_name_plural = _("framework providers")
+        ordering = ["framework", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "provider"], name="one_membership_per_provider"),
+            models.UniqueConstraint(
+                fields=["framework", "rank"],
+                condition=models.Q(left_on__isnull=True),
+                name="one_active_member_per_rank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.provider_id} in {self.framework_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+
+class FrameworkOption(models.Model):
+    """An option period of the framework, stated in the call; exercised (or declined) only by a recorded decision."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Not decided")
+        EXERCISED = "exercised", _("Exercised")
+        DECLINED = "declined", _("Not exercised")
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="options")
+    number = models.PositiveSmallIntegerField(_("number"))
+    months = models.PositiveSmallIntegerField(_("months"), validators=[MinValueValidator(1)])
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+
+    class Meta:
+        verbose_name = _("option period")
+        verbose_name_plural = _("option periods")
+        ordering = ["framework", "number"]
+        constraints = [models.UniqueConstraint(fields=["framework", "number"], name="one_option_per_number")]
+
+    def __str__(self) -> str:
+        return f"option {self.number} of {self.framework_id}"
+
+
+class FrameworkChange(models.Model):
+    """A recorded decision on the framework after its conclusion, with its reasons: an option exercised or not, a
+    provider leaving, the next-ranked bidder taking its place, a price index adjustment the contract allows, a
+    provider's capacity, the early end of the agreement."""
+
+    class Kind(models.TextChoices):
+        OPTION_EXERCISED = "option_exercised", _("Option exercised")
+        OPTION_DECLINED = "option_declined", _("Option not exercised")
+        MEMBER_LEFT = "member_left", _("Provider left the framework")
+        MEMBER_ADDED = "member_added", _("Next-ranked bidder joined the framework")
+        PRICE_INDEX = "price_index", _("Price index adjustment")
+        CAPACITY = "capacity", _("Capacity changed")
+        TERMINATED = "terminated", _("Framework ended early")
+
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="changes")
+    number = models.PositiveSmallIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    member = models.ForeignKey(FrameworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    option = models.ForeignKey(FrameworkOption, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # What changed, as {"field": [before, after]} (e.g. "unit_price", "ends_on", "capacity", "rank").
+    details = models.JSONField(_("what changed"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    reason_sv = models.TextField(_("reason in Swedish"), blank=True)
+    effective_on = models.DateField(_("effective on"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change of a framework agreement")
+        verbose_name_plural = _("changes of framework agreements")
+        ordering = ["framework", "number"]
+        constraints = [models.UniqueConstraint(fields=["framework", "number"], name="one_change_per_number")]
+
+    def __str__(self) -> str:
+        return f"change {self.number} of {self.framework_id}: {self.kind}"
+
+
+class CallOffStatus(models.TextChoices):
+    OFFERED = "offered", _("Waiting for the provider's reply")
+    ACCEPTED = "accepted", _("Accepted")
+    UNFILLED = "unfilled", _("No provider took it")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CallOffMethodUsed(models.TextChoices):
+    PREFERENCE = "preference", _("Order of preference")
+    MINI_COMPETITION = "mini_competition", _("Mini-competition")
+
+
+def is_officer_of_call_off(call_off: "CallOff", user) -> bool:
+    return roles_of(user).is_officer(call_off.framework.tender.authority_id)
+
+
+class CallOff(ConcurrentTransitionMixin, models.Model):
+    """An order of one course start from a framework: by order of preference it is offered to the first-ranked
+    provider with capacity, passes down the ranks on a decline or a missed reply deadline, and is accepted by one;
+    a mini-competition's decision makes an accepted one with its winner.
+
+    While offered or accepted it holds its value and volume (and the current provider's capacity) against the
+    framework's maximum; unfilled or cancelled it holds nothing."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="call_offs")
+    number = models.PositiveIntegerField(_("number"))
+    method = models.CharField(
+        _("method"), max_length=20, choices=CallOffMethodUsed.choices, default=CallOffMethodUsed.PREFERENCE
+    )
+    # The mini-competition that made it (method "mini_competition").
+    mini_competition = models.OneToOneField(
+        Tender, null=True, blank=True, on_delete=models.PROTECT, related_name="call_off"
+    )
+    status = FSMField(_("status"), default=CallOffStatus.OFFERED, choices=CallOffStatus.choices, protected=True)
+    municipality = models.CharField(_("municipality"), max_length=100)
+    language_of_instruction = models.CharField(_("language of instruction"), max_length=2)  # tenders.Language
+    study_path = models.CharField(_("study path"), max_length=10)  # tenders.StudyPath
+    students = models.PositiveIntegerField(_("students"), validators=[MinValueValidator(1)])
+    start_on = models.DateField(_("start date"))
+    training_days = models.PositiveSmallIntegerField(_("training days"), validators=[MinValueValidator(1)])
+    note = models.TextField(_("note to the provider"), blank=True)
+    # In the lot's pricing unit (tenders.models.lot_volume with one group).
+    volume = models.DecimalField(_("volume"), max_digits=12, decimal_places=2)
+    # The provider it is offered to or that accepted it, and that provider's unit price × the volume.
+    member = models.ForeignKey(
+        FrameworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="call_offs"
+    )
+    unit_price = models.DecimalField(_("unit price without VAT"), max_digits=12, decimal_places=2, null=True)
+    value = models.DecimalField(_("value without VAT"), max_digits=14, decimal_places=2, null=True)
+    reply_by = models.DateTimeField(_("reply by"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    close_reason = models.TextField(_("reason"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("call-off order")
+        verbose_name_plural = _("call-off orders")
+        ordering = ["framework", "-number"]
+        constraints = [models.UniqueConstraint(fields=["framework", "number"], name="one_call_off_per_number")]
+        indexes = [models.Index(fields=["status", "reply_by"])]
+
+    def __str__(self) -> str:
+        return f"order {self.number} of {self.framework_id} ({self.status})"
+
+    @transition(field=status, source=CallOffStatus.OFFERED, target=CallOffStatus.OFFERED)
+    def pass_on(self) -> None:
+        """Declined, not answered in time or skipped with a reason: offered to the next provider."""
+
+    @transition(field=status, source=CallOffStatus.OFFERED, target=CallOffStatus.ACCEPTED)
+    def accept(self, *, at) -> None:
+        self.accepted_at = at
+
+    @transition(field=status, source=CallOffStatus.OFFERED, target=CallOffStatus.UNFILLED)
+    def exhaust(self, *, at, reason: str) -> None:
+        """No provider left with capacity (or within the maximum) that has not declined."""
+        self.closed_at, self.close_reason, self.reply_by = at, reason, None
+
+    @transition(
+        field=status,
+        source=[CallOffStatus.OFFERED, CallOffStatus.ACCEPTED],
+        target=CallOffStatus.CANCELLED,
+        permission=is_officer_of_call_off,
+    )
+    def cancel(self, *, at, reason: str) -> None:
+        self.closed_at, self.close_reason, self.reply_by = at, reason, None
+
+
+class CallOffStep(models.Model):
+    """One step of an order down the ranks: offered to a provider and its outcome, or a provider passed over for
+    lack of capacity (recorded by the system) or skipped by an officer with a reason that the order's record shows."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Waiting for a reply")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("No reply by the deadline")
+        NO_CAPACITY = "no_capacity", _("Passed over: no capacity left")
+        OVER_MAXIMUM = "over_maximum", _("Passed over: the framework's maximum would be exceeded")
+        SKIPPED = "skipped", _("Skipped by the officer")
+        WITHDRAWN = "withdrawn", _("Order cancelled")
+
+    call_off = models.ForeignKey(CallOff, on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveSmallIntegerField()
+    member = models.ForeignKey(FrameworkMember, on_delete=models.PROTECT, related_name="call_off_steps")
+    outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, default=Outcome.PENDING)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    reply_by = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    # The provider's reason for a decline, or the officer's for a skip.
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("step of a call-off order")
+        verbose_name_plural = _("steps of call-off orders")
+        ordering = ["call_off", "number"]
+        constraints = [models.UniqueConstraint(fields=["call_off", "number"], name="one_call_off_step_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.call_off_id} step {self.number}: {self.member_id} {self.outcome}"

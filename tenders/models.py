@@ -87,6 +87,20 @@ class SuitabilityKind(models.TextChoices):
     TECHNICAL = "technical", _("Technical and professional ability")
 
 
+class CallOffMethod(models.TextChoices):
+    """How a framework agreement's call-offs are made, as the call states in advance (Act on Public Procurement,
+    section 43): by the order of preference of the award, by mini-competition among the framework's providers,
+    or by a combination whose rule the call states (`call_off_rule`)."""
+
+    PREFERENCE = "preference", _("By order of preference")
+    MINI_COMPETITION = "mini_competition", _("By mini-competition")
+    COMBINED = "combined", _("Order of preference or mini-competition, by the rule stated in the call")
+
+
+# The longest term of a framework agreement, options included, without an especially justified reason (section 45).
+FRAMEWORK_MAX_MONTHS = 48
+
+
 class PricingUnit(models.TextChoices):
     PER_STUDENT = "per_student", _("Price per student (whole training)")
     PER_STUDENT_DAY = "per_student_day", _("Price per student-day")
@@ -196,6 +210,25 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     framework_providers_per_lot = models.PositiveSmallIntegerField(
         _("providers per lot in the framework"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    # How call-offs are made (a framework only) and, for a combination, the rule that chooses between the two.
+    call_off_method = models.CharField(
+        _("how call-offs are made"), max_length=20, choices=CallOffMethod.choices, blank=True
+    )
+    call_off_rule = models.TextField(_("rule for choosing the call-off method"), blank=True)
+    call_off_rule_sv = models.TextField(_("rule for choosing the call-off method, in Swedish"), blank=True)
+    # The especially justified reason for a framework longer than four years with its options (section 45).
+    framework_long_term_reason = models.TextField(_("reason for a framework longer than four years"), blank=True)
+    # A mini-competition among the providers of this lot's framework agreement: only they may bid, it is not
+    # announced, and its decision has no standstill unless the authority chooses one (`standstill_chosen`).
+    framework_lot = models.ForeignKey(
+        "Lot",
+        verbose_name=_("framework agreement (lot)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mini_competitions",
+    )
+    standstill_chosen = models.BooleanField(_("standstill observed although not required"), default=False)
     max_lots_per_provider = models.PositiveSmallIntegerField(
         _("lots one provider may bid for"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
@@ -487,6 +520,24 @@ class Lot(models.Model):
     status_reason_sv = models.TextField(blank=True, editable=False)
     pricing_unit = models.CharField(
         _("pricing unit"), max_length=20, choices=PricingUnit.choices, default=PricingUnit.PER_STUDENT
+    )
+    # A framework agreement's maximum for the lot (EU Court C-216/17, C-23/20): the value without VAT of every
+    # call-off together, and the volume in the lot's pricing unit; the framework refuses call-offs beyond them.
+    max_value = models.DecimalField(
+        _("maximum value of the framework (EUR, VAT 0 %)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+    max_volume = models.DecimalField(
+        _("maximum volume of the framework"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1"))],
     )
 
     class Meta:
