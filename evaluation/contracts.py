@@ -15,6 +15,7 @@ from procurement.fsm import transition_run
 from procurement.models import Timer
 from procurement.periods import HELSINKI
 
+from .frameworks import framework_establish
 from .models import Appeal, ContractStatus, LiabilityDocument, LiabilityDocumentKind, LotContract
 
 
@@ -304,4 +305,6 @@ def contract_sign(
             reference=(reference or "").strip()[:60],
             by=actor,
         )
+        # A framework call's lot becomes its framework agreement, in force from the signing.
+        framework_establish(actor=actor, contract=contract)
     return contract, warnings

@@ -603,7 +603,8 @@ class CapacityUnit(models.TextChoices):
     GROUPS = "groups", _("Groups per term")
 
 
-def is_officer_of_framework(framework: "Framework", user) -> bool:
+def is_officer_of_framework(framework: models.Model, user) -> bool:
+    assert isinstance(framework, Framework)
     return roles_of(user).is_officer(framework.tender.authority_id)
 
 
@@ -771,7 +772,8 @@ class CallOffMethodUsed(models.TextChoices):
     MINI_COMPETITION = "mini_competition", _("Mini-competition")
 
 
-def is_officer_of_call_off(call_off: "CallOff", user) -> bool:
+def is_officer_of_call_off(call_off: models.Model, user) -> bool:
+    assert isinstance(call_off, CallOff)
     return roles_of(user).is_officer(call_off.framework.tender.authority_id)
 
 

@@ -14,7 +14,7 @@ from procurement.timers import handles, timers_replace
 from tenders.models import Tender, TenderStatus
 from tenders.timers import timer_tender
 
-from .models import ContractStatus, LotContract, PanelMember
+from .models import ContractStatus, Framework, FrameworkStatus, LotContract, PanelMember
 from .periods import standstill_end_moment
 
 
@@ -79,4 +79,23 @@ def _standstill_end(timer: Timer, now: datetime) -> None:
         tender_id=tender.pk,
         users=officers_of(tender.authority_id),
         payload={"lot": contract.lot.number, "ended": contract.standstill_ends_on.isoformat()},
+    )
+
+
+@handles("framework.end")
+def _framework_end(timer: Timer, now: datetime) -> None:
+    """A framework whose term (options exercised included) is over ends: no more call-offs. An option exercised
+    after the timer was set moved it (evaluation.frameworks.framework_end_schedule)."""
+    framework = (
+        Framework.objects.select_for_update().select_related("tender").filter(pk=int(timer.key.split(":")[1])).first()
+    )
+    if framework is None or framework.status != FrameworkStatus.ACTIVE or timezone.localdate(now) <= framework.ends_on:
+        return
+    framework.end(at=now)
+    framework.save(update_fields=["status", "ended_at"])
+    audit_record(
+        action="framework.end",
+        obj=framework,
+        tender_id=framework.tender_id,
+        after={"status": framework.status, "ends_on": framework.ends_on},
     )

@@ -71,6 +71,8 @@ AUDIT_ACTIONS = {
     "decision.create": _("Decision drawn up"),
     "decision.propose": _("Award proposed"),
     "document.download": _("Document downloaded"),
+    "framework.end": _("Framework agreement ended"),
+    "framework.establish": _("Framework agreement concluded"),
     "document.rendered": _("Document made"),
     "document.request": _("Document requested"),
     "document.requeued": _("Document queued again"),
