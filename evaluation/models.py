@@ -604,8 +604,7 @@ class CapacityUnit(models.TextChoices):
 
 
 def is_officer_of_framework(framework: models.Model, user) -> bool:
-    assert isinstance(framework, Framework)
-    return roles_of(user).is_officer(framework.tender.authority_id)
+    return isinstance(framework, Framework) and roles_of(user).is_officer(framework.tender.authority_id)
 
 
 class Framework(ConcurrentTransitionMixin, models.Model):
@@ -773,8 +772,7 @@ class CallOffMethodUsed(models.TextChoices):
 
 
 def is_officer_of_call_off(call_off: models.Model, user) -> bool:
-    assert isinstance(call_off, CallOff)
-    return roles_of(user).is_officer(call_off.framework.tender.authority_id)
+    return isinstance(call_off, CallOff) and roles_of(user).is_officer(call_off.framework.tender.authority_id)
 
 
 class CallOff(ConcurrentTransitionMixin, models.Model):
