@@ -72,5 +72,25 @@ KINDS = {
     ),
 }
 
+# A framework agreement's life: its conclusion (each provider told its rank and the term) and each recorded change.
+KINDS |= {
+    "framework.concluded": Kind(
+        _("Framework agreement concluded: %(title)s, lot %(lot)s"),
+        _(
+            "The framework agreement of lot %(lot)s of %(title)s has been concluded. You are its provider at rank "
+            "%(rank)s; it is in force from %(starts_on)s to %(ends_on)s. Orders come to you through the portal."
+        ),
+        label=_("Framework agreement concluded"),
+    ),
+    "framework.changed": Kind(
+        _("Framework agreement changed: %(title)s, lot %(lot)s"),
+        _(
+            "The contracting authority has decided a change of the framework agreement of lot %(lot)s of %(title)s: "
+            "%(change)s, from %(effective_on)s. Reason: %(reason)s"
+        ),
+        label=_("Framework agreement changed"),
+    ),
+}
+
 for code, kind in KINDS.items():
     register_kind(code, kind)
