@@ -163,6 +163,7 @@ class FrameworkListView(APIView):
             OpenApiParameter("tender", int, description="Only the frameworks of this call"),
             OpenApiParameter("status", str, enum=FrameworkStatus.values, description="Only frameworks in this state"),
         ],
+        operation_id="frameworks_list",
         responses=OpenApiTypes.OBJECT,
         summary="The framework agreements the user sees (a provider: only its own memberships)",
     )
@@ -208,7 +209,7 @@ class FrameworkXlsxView(APIView):
         return response
 
 
-class ReasonInput(serializers.Serializer):
+class ReasonInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=10_000)
     reason_sv = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 
@@ -231,7 +232,9 @@ class CapacityInput(ReasonInput):
     capacity = serializers.IntegerField(min_value=0, allow_null=True)
 
 
-def _validated(serializer_class: type[serializers.Serializer], request: Request, framework_id: int) -> dict[str, Any]:
+def _validated(
+    serializer_class: type[serializers.Serializer[Any]], request: Request, framework_id: int
+) -> dict[str, Any]:
     """The body, validated once the caller is known to be an officer who may change the framework."""
     framework_officer_check(actor=request.user, framework_id=framework_id)
     serializer = serializer_class(data=request.data)

@@ -48,7 +48,9 @@ def frameworks_visible(*, user: AnyUser) -> QuerySet[Framework]:
     condition = Q(tender__authority_id__in=roles.officer_of | roles.auditor_of) | Q(
         members__provider_id__in=roles.provider_of
     )
-    frameworks = Framework.objects.all() if roles.auditor_of_all else Framework.objects.filter(condition)
+    frameworks: QuerySet[Framework] = (
+        Framework.objects.all() if roles.auditor_of_all else Framework.objects.filter(condition)
+    )
     return frameworks.select_related("tender", "lot").order_by("-starts_on", "tender_id", "lot__number").distinct()
 
 
