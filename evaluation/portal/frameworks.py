@@ -59,6 +59,7 @@ class ReasonForm(forms.Form):
 
 
 class OptionDecisionForm(ReasonForm):
+    field_order = ["exercise", "reason", "reason_sv"]
     exercise = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("yes", _("Exercise the option")), ("no", _("Do not exercise the option"))],
@@ -80,10 +81,12 @@ class MemberForm(ReasonForm):
 
 
 class LeaveForm(MemberForm):
+    field_order = ["member", "effective_on", "reason", "reason_sv"]
     effective_on = forms.DateField(label=_("Leaves on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class CapacityForm(MemberForm):
+    field_order = ["member", "capacity", "reason", "reason_sv"]
     capacity = forms.IntegerField(
         label=_("Capacity per half-year term"),
         min_value=0,
@@ -93,6 +96,7 @@ class CapacityForm(MemberForm):
 
 
 class PriceForm(ReasonForm):
+    field_order = ["percent", "index_name", "effective_on", "reason", "reason_sv"]
     percent = forms.DecimalField(
         label=_("Change (%)"), max_digits=6, decimal_places=2, help_text=_("From -20 to 20 per cent.")
     )
