@@ -91,7 +91,9 @@ def _reason_check(framework: Framework, *, reason: str, reason_sv: str) -> None:
 
 def _member_of(framework: Framework, member_id: int) -> FrameworkMember:
     member: FrameworkMember | None = (
-        FrameworkMember.objects.select_for_update().select_related("provider").filter(framework=framework, pk=member_id)
+        FrameworkMember.objects.select_for_update(of=("self",))
+        .select_related("provider")
+        .filter(framework=framework, pk=member_id)
     ).first()
     if member is None:
         raise NotFound()
@@ -347,7 +349,7 @@ def framework_price_adjust(
         _active_check(framework)
         _reason_check(framework, reason=reason, reason_sv=reason_sv)
         prices: dict[str, list[str]] = {}
-        members = FrameworkMember.objects.select_for_update().select_related("provider")
+        members = FrameworkMember.objects.select_for_update(of=("self",)).select_related("provider")
         for member in members.filter(framework=framework, left_on__isnull=True).order_by("rank"):
             after = adjusted_price(member.unit_price, percent)
             prices[member.provider.name] = [str(member.unit_price), str(after)]
