@@ -138,13 +138,12 @@ def _change_record(
     if member is not None:
         providers.add(member.provider_id)
     notify(
-        kind="framework.changed",
+        kind=f"framework.{kind}",
         key=f"framework:{framework.pk}:change:{change.number}",
         tender_id=framework.tender_id,
         providers=sorted(providers),
         payload={
             "lot": framework.lot.number,
-            "change": str(change.get_kind_display()),
             "reason": change.reason,
             "effective_on": effective_on.isoformat(),
         },

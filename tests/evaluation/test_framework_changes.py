@@ -61,7 +61,8 @@ def test_exercising_the_option_extends_the_term_and_moves_the_end_timer(framewor
     assert change.number == 1 and change.kind == FrameworkChange.Kind.OPTION_EXERCISED
     assert change.details["ends_on"] == [before.isoformat(), framework.ends_on.isoformat()]
     assert AuditEvent.objects.filter(action="framework.option_exercised", object_id=str(framework.pk)).exists()
-    providers = set(Notification.objects.filter(kind="framework.changed").values_list("provider_id", flat=True))
+    told = Notification.objects.filter(kind="framework.option_exercised")
+    providers = set(told.values_list("provider_id", flat=True))
     assert providers == {m.provider_id for m in _members(framework)}
 
 
