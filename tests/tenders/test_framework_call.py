@@ -153,3 +153,16 @@ def test_the_notice_states_the_framework_by_its_call_off_method_and_each_lots_ma
     )
     assert [(m.text, m.get("currencyID")) for m in maximums] == [("500000.00", "EUR"), ("500000.00", "EUR")]
     assert xsd_findings(document) == []
+
+
+def test_the_draft_asks_a_framework_how_call_offs_are_made_and_each_lots_maximum(bilingual, officer, browser_for):
+    tender = factories.TenderFactory(authority=bilingual, created_by=officer, **FRAMEWORK)
+    client = browser_for(officer)
+
+    basics = client.get(f"/calls/ours/{tender.pk}/draft/basics/").content.decode()
+    lots = client.get(f"/calls/ours/{tender.pk}/draft/lots/").content.decode()
+
+    for name in ("call_off_method", "call_off_rule", "call_off_rule_sv", "framework_long_term_reason"):
+        assert f'name="{name}"' in basics, name
+    assert 'name="lots-0-max_value"' in lots and 'name="lots-0-max_volume"' in lots
+    assert 'value="500000.00"' in lots
