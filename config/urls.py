@@ -9,6 +9,7 @@ from bids.api.views import BidViewSet
 from documents import urls as documents_urls
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
+from evaluation import api_frameworks
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
 from procurement.api.views import (
     AuditEventViewSet,
@@ -108,6 +109,35 @@ api_v1 = [
     path("ocds/records/", evaluation_api.OcdsRecordsView.as_view(), name="ocds-records"),
     path("ocds/records/<str:ocid>/", evaluation_api.OcdsRecordView.as_view(), name="ocds-record"),
     path("tenders/<int:pk>/notices/award/", evaluation_api.TenderAwardNoticeView.as_view(), name="tender-award-notice"),
+    path("frameworks/", api_frameworks.FrameworkListView.as_view(), name="frameworks"),
+    path("frameworks/<int:pk>/", api_frameworks.FrameworkDetailView.as_view(), name="framework-detail"),
+    path("frameworks/<int:pk>/export.xlsx", api_frameworks.FrameworkXlsxView.as_view(), name="framework-xlsx"),
+    path(
+        "frameworks/<int:pk>/options/<int:option_id>/decide/",
+        api_frameworks.FrameworkOptionDecideView.as_view(),
+        name="framework-option-decide",
+    ),
+    path(
+        "frameworks/<int:pk>/members/<int:member_id>/leave/",
+        api_frameworks.FrameworkMemberLeaveView.as_view(),
+        name="framework-member-leave",
+    ),
+    path(
+        "frameworks/<int:pk>/members/replace/",
+        api_frameworks.FrameworkMemberReplaceView.as_view(),
+        name="framework-member-replace",
+    ),
+    path(
+        "frameworks/<int:pk>/members/<int:member_id>/capacity/",
+        api_frameworks.FrameworkMemberCapacityView.as_view(),
+        name="framework-member-capacity",
+    ),
+    path(
+        "frameworks/<int:pk>/price-adjustments/",
+        api_frameworks.FrameworkPriceAdjustView.as_view(),
+        name="framework-price-adjust",
+    ),
+    path("frameworks/<int:pk>/terminate/", api_frameworks.FrameworkTerminateView.as_view(), name="framework-terminate"),
     path("", include("bids.api.attachment_urls")),
     path("", include(router.urls)),
 ]
@@ -127,6 +157,7 @@ urlpatterns = [
     path("calls/", include("tenders.urls")),
     path("bids/", include("bids.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("frameworks/", include("evaluation.portal.frameworks")),
     # The records: the documents' own pages and a call's (tenders.portal.records), under one namespace.
     path("records/", include(([*documents_urls.urlpatterns, *tender_records.urlpatterns], documents_urls.app_name))),
     path("", include("procurement.urls")),

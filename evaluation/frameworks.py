@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from procurement.access import AnyUser
 from procurement.audit import audit_record
 from procurement.errors import Conflict
+from procurement.notifications import notify
 from procurement.periods import at_local_time
 from procurement.timers import timers_replace
 from tenders.models import FRAMEWORK_MAX_MONTHS, CallOffMethod, lot_volume
@@ -123,6 +124,7 @@ def framework_establish(*, actor: AnyUser, contract: LotContract) -> Framework |
             "ends_on": framework.ends_on.isoformat(),
         },
     )
+    framework_concluded_notify(framework)
     return framework
 
 
@@ -253,3 +255,20 @@ def framework_active_check(framework: Framework, *, on: datetime | None = None) 
     today = timezone.localdate(on or timezone.now())
     if framework.status != "active" or today > framework.ends_on or today < framework.starts_on:
         raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
+
+
+def framework_concluded_notify(framework: Framework) -> None:
+    """Tell each provider of a framework just concluded its rank and the term (after the commit, by the outbox)."""
+    for member in framework.members.order_by("rank"):
+        notify(
+            kind="framework.concluded",
+            key=f"framework:{framework.pk}:concluded:{member.pk}",
+            tender_id=framework.tender_id,
+            providers=[member.provider_id],
+            payload={
+                "lot": framework.lot.number,
+                "rank": member.rank,
+                "starts_on": framework.starts_on.isoformat(),
+                "ends_on": framework.ends_on.isoformat(),
+            },
+        )

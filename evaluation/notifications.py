@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import Notification
 from procurement.notifications import Kind, register_kind
 
+from .models import FrameworkChange
 from .periods import letter_for_resend, lot_periods_recompute
 
 
@@ -70,6 +71,37 @@ KINDS = {
         label=_("Standstill ended"),
         task=True,
     ),
+}
+
+# A framework agreement's life: its conclusion (each provider told its rank and the term) and each recorded change.
+KINDS |= {
+    "framework.concluded": Kind(
+        _("Framework agreement concluded: %(title)s, lot %(lot)s"),
+        _(
+            "The framework agreement of lot %(lot)s of %(title)s has been concluded. You are its provider at rank "
+            "%(rank)s; it is in force from %(starts_on)s to %(ends_on)s. Orders come to you through the portal."
+        ),
+        label=_("Framework agreement concluded"),
+    ),
+}
+
+# Each recorded change of a framework agreement, told to its providers in their own language (the kind names it).
+FRAMEWORK_CHANGE_SUBJECTS = {
+    FrameworkChange.Kind.OPTION_EXERCISED: _("Option exercised: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.OPTION_DECLINED: _("Option not exercised: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.MEMBER_LEFT: _("A provider left the framework: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.MEMBER_ADDED: _("A provider joined the framework: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.PRICE_INDEX: _("Prices adjusted by the index: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.CAPACITY: _("A provider's capacity changed: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.TERMINATED: _("Framework agreement ended early: %(title)s, lot %(lot)s"),
+}
+FRAMEWORK_CHANGE_BODY = _(
+    "The contracting authority has recorded a decision on the framework agreement of lot %(lot)s of %(title)s, "
+    "effective from %(effective_on)s. Reason: %(reason)s"
+)
+KINDS |= {
+    f"framework.{change}": Kind(subject, FRAMEWORK_CHANGE_BODY, label=FrameworkChange.Kind(change).label)
+    for change, subject in FRAMEWORK_CHANGE_SUBJECTS.items()
 }
 
 for code, kind in KINDS.items():

@@ -223,6 +223,8 @@ def navigation(request) -> dict:
         ]
     if roles.officer_of or roles.evaluator_of or roles.decision_maker_of:
         links += [_link("tenders:dashboard", _("Our calls"))]
+    if roles.officer_of or roles.auditor_of or roles.auditor_of_all:
+        links += [_link("frameworks:list", _("Framework agreements"))]
     if roles.auditor_of or roles.auditor_of_all:
         links += [_link("documents:audit", _("Audit"))]
     links.append(_link("portal:inbox", _("Notifications")))

@@ -16,7 +16,7 @@ from procurement.models import Language
 from procurement.rules import rules_for_tender
 
 from .cpv import cpv_name
-from .models import PricingUnit, StudyPath, SuitabilityKind, TenderInterest, TenderVersion
+from .models import CallOffMethod, PricingUnit, StudyPath, SuitabilityKind, TenderInterest, TenderVersion
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
@@ -36,6 +36,8 @@ def _tender_lot(lot: dict[str, Any]) -> dict[str, Any]:
         "planned_start": parse_date(start) if isinstance(start, str) else start,
         "credits": Decimal(str(lot["credits"])) if lot.get("credits") not in (None, "") else None,
         "volume": Decimal(str(lot["volume"])) if lot.get("volume") not in (None, "") else None,
+        "max_value": Decimal(str(lot["max_value"])) if lot.get("max_value") not in (None, "") else None,
+        "max_volume": Decimal(str(lot["max_volume"])) if lot.get("max_volume") not in (None, "") else None,
     }
 
 
@@ -64,6 +66,10 @@ def tender_context(document: GeneratedDocument) -> dict[str, Any]:
         "version": version,
         "snapshot": snapshot,
         "timeline": timeline,
+        # A framework's call-off method, in the section's language (the template translates the lazy label).
+        "call_off_method_label": (
+            CallOffMethod(snapshot["call_off_method"]).label if snapshot.get("call_off_method") else ""
+        ),
         "sections": sections,
         "lots": [_tender_lot(lot) for lot in snapshot["lots"]],
         "requirements": [

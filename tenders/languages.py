@@ -69,6 +69,8 @@ def _tender_texts(tender: Tender, *, full: bool) -> list[MissingText]:
         found.append(MissingText("title_sv", _("Title of the call in Swedish")))
     if full and swedish_missing(tender.description_fi, tender.description_sv):
         found.append(MissingText("description_sv", _("Description of the call in Swedish")))
+    if full and tender.is_framework and swedish_missing(tender.call_off_rule, tender.call_off_rule_sv):
+        found.append(MissingText("call_off_rule_sv", _("Rule for choosing the call-off method, in Swedish")))
     for lot in tender.lots.order_by("number"):
         if swedish_missing(lot.title, lot.title_sv):
             found.append(

@@ -25,7 +25,9 @@ from . import asks
 from .cpv import is_known_cpv
 from .languages import Stage, swedish_reason_check, swedish_texts_check
 from .models import (
+    FRAMEWORK_MAX_MONTHS,
     AnswerBulletin,
+    CallOffMethod,
     InterruptionKind,
     Lot,
     PricingUnit,
@@ -65,6 +67,11 @@ EDITABLE_FIELDS = (
     "procedure",
     "is_framework",
     "framework_providers_per_lot",
+    # A framework: how its call-offs are made (and a combination's rule), the reason for more than four years.
+    "call_off_method",
+    "call_off_rule",
+    "call_off_rule_sv",
+    "framework_long_term_reason",
     "max_lots_per_provider",
     "cpv_main",
     "cpv_additional",
@@ -109,6 +116,9 @@ LOT_FIELDS = (
     "planned_start",
     "pricing_unit",
     "nuts",
+    # A framework's maximum value (required before the call is published) and volume.
+    "max_value",
+    "max_volume",
 )
 
 
@@ -205,6 +215,59 @@ def _check_notice_data(
             errors["hilma_statistics"] = found
 
 
+FRAMEWORK_ONLY = ("call_off_method", "call_off_rule", "call_off_rule_sv", "framework_long_term_reason")
+
+
+def _check_framework(fields: dict, children: dict[str, list[dict]], errors: dict[str, list]) -> None:
+    """A framework states how its call-offs are made (section 43) and, beyond four years with its options, an
+    especially justified reason (section 45); a call that is not a framework states none of it."""
+    if not fields.get("is_framework"):
+        for name in FRAMEWORK_ONLY:
+            if fields.get(name):
+                errors[name] = _error("not_a_framework", _("Only a framework agreement states this."))
+        if any(lot.get("max_value") is not None or lot.get("max_volume") is not None for lot in children["lots"]):
+            errors.setdefault("lots", []).extend(
+                _error("not_a_framework", _("Only a framework agreement states a maximum value or volume."))
+            )
+        return
+    method = fields.get("call_off_method")
+    if not method:
+        errors["call_off_method"] = _error("required", _("A framework agreement states how call-offs are made."))
+    elif method == CallOffMethod.COMBINED and not (fields.get("call_off_rule") or "").strip():
+        errors["call_off_rule"] = _error(
+            "required",
+            _("A combination states the rule that chooses between the order of preference and a mini-competition."),
+        )
+    months = (fields.get("contract_months") or 0) + (fields.get("option_months") or 0)
+    if months > FRAMEWORK_MAX_MONTHS and not (fields.get("framework_long_term_reason") or "").strip():
+        errors["framework_long_term_reason"] = _error(
+            "framework_too_long",
+            _(
+                "A framework agreement with its options may last more than %(max)s months only for an especially "
+                "justified reason: state it."
+            )
+            % {"max": FRAMEWORK_MAX_MONTHS},
+        )
+
+
+def _framework_publishable_check(tender: Tender, children: dict[str, list[dict]]) -> None:
+    """A framework call is published with its contract term and each lot's maximum value (EU Court C-216/17 and
+    C-23/20); drafts may leave them for later."""
+    if not tender.is_framework:
+        return
+    errors: dict[str, list] = {}
+    if not tender.contract_months:
+        errors["contract_months"] = _error("required", _("A framework agreement states its term."))
+    for lot in children["lots"]:
+        if lot.get("max_value") is None:
+            errors[f"lots.{lot['number']}.max_value"] = _error(
+                "required",
+                _("Lot %(number)s: a framework agreement states its maximum value.") % {"number": lot["number"]},
+            )
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
 def _check_tender(
     *, authority: ContractingAuthority, fields: dict, children: dict[str, list[dict]], given=(), published_at=None
 ) -> None:
@@ -246,6 +309,7 @@ def _check_tender(
             "not_a_framework", _("Only a framework agreement chooses several providers per lot.")
         )
 
+    _check_framework(fields, children, errors)
     _check_children(fields, children, errors)
 
     # The timeline runs forward: publication, questions, answers, tenders, opening.
@@ -476,6 +540,7 @@ def _ensure_publishable(tender: Tender) -> None:
         fields={name: getattr(tender, name) for name in EDITABLE_FIELDS},
         children=children,
     )
+    _framework_publishable_check(tender, children)
     errors, _warnings = tender_findings(tender)
     if errors:
         raise ValidationFailed(errors={f.field: _error(f.code, f.message) for f in errors})

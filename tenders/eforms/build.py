@@ -157,6 +157,7 @@ class CallData:
     price_weight: Decimal
     is_framework: bool
     framework_providers_per_lot: int | None
+    call_off_method: str
     submission_deadline: datetime.datetime
     questions_deadline: datetime.datetime | None
     tender_validity_months: int
@@ -271,6 +272,7 @@ def call_data(tender: Any, snapshot: dict[str, Any], *, subtype: str) -> CallDat
         price_weight=_as_decimal(snapshot.get("price_weight", tender.price_weight)),
         is_framework=bool(snapshot.get("is_framework", tender.is_framework)),
         framework_providers_per_lot=snapshot.get("framework_providers_per_lot", tender.framework_providers_per_lot),
+        call_off_method=snapshot.get("call_off_method", tender.call_off_method) or "",
         submission_deadline=deadline,
         questions_deadline=_as_datetime(snapshot.get("questions_deadline")),
         tender_validity_months=int(snapshot.get("tender_validity_months") or tender.tender_validity_months or 6),
@@ -610,17 +612,30 @@ def put_lot_project(node: Any, lot: dict[str, Any], data: CallData) -> Any:
         data=data,
         lot=True,
     )
+    if data.is_framework and lot.get("max_value") not in (None, ""):
+        # BT-271: the framework's maximum value for the lot (EU Court C-216/17, C-23/20).
+        total = el(project, "cac:RequestedTenderTotal")
+        el(
+            eforms_extension(total),
+            "efbc:FrameworkMaximumAmount",
+            f"{_as_decimal(lot['max_value']):.2f}",
+            currencyID="EUR",
+        )
     put_classification(project, data)
     put_place(project, lot.get("nuts") or "")
     return project
 
 
+# BT-765: how a framework's call-offs are made, as eForms codes it (without or with reopening of competition, or both).
+FRAMEWORK_CODES = {"preference": "fa-wo-rc", "mini_competition": "fa-w-rc", "combined": "fa-mix"}
+
+
 def put_contracting_systems(process: Any, data: CallData) -> None:
-    """A framework agreement without reopening of competition, or none; never a dynamic purchasing system."""
+    """A framework agreement by its call-off method (BT-765), or none; never a dynamic purchasing system."""
     el(
         el(process, "cac:ContractingSystem"),
         "cbc:ContractingSystemTypeCode",
-        "fa-wo-rc" if data.is_framework else "none",
+        FRAMEWORK_CODES.get(data.call_off_method, "fa-wo-rc") if data.is_framework else "none",
         listName="framework-agreement",
     )
     el(el(process, "cac:ContractingSystem"), "cbc:ContractingSystemTypeCode", "none", listName="dps-usage")

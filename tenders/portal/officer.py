@@ -519,9 +519,28 @@ class AmendForm(forms.Form):
     price_weight = forms.DecimalField(
         label=_("Price weight (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
     )
+    # A framework's texts: the rule that chooses the call-off method, the reason for more than four years.
+    call_off_rule = forms.CharField(
+        label=_("Rule for choosing the call-off method"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    call_off_rule_sv = forms.CharField(
+        label=_("Rule for choosing the call-off method, in Swedish"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    framework_long_term_reason = forms.CharField(
+        label=_("Reason for a framework longer than four years"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
-    def __init__(self, *args, authority, **kwargs):
+    def __init__(self, *args, authority, framework: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not framework:
+            for name in ("call_off_rule", "call_off_rule_sv", "framework_long_term_reason"):
+                del self.fields[name]
+        elif authority.language_status != "bilingual":
+            del self.fields["call_off_rule_sv"]
         wanted = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
         for lang in ("fi", "sv"):
             if lang not in wanted:
@@ -581,7 +600,12 @@ def amend(request, pk: int):
     names = [n for n in AmendForm.base_fields if n != "reason"]
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
-    form = AmendForm(data, authority=tender.authority, initial={name: getattr(tender, name) for name in names})
+    form = AmendForm(
+        data,
+        authority=tender.authority,
+        framework=tender.is_framework,
+        initial={name: getattr(tender, name) for name in names},
+    )
     effect = AmendEffectForm(data, prefix="effect")
     # The notice's data, when the page sent its fields (a form without them leaves them as they are).
     notice_sent = data is not None and "notice-contract_months" in data

@@ -24,6 +24,7 @@ from .. import services, tender_documents
 from ..cpv import cpv_codes, cpv_name
 from ..languages import is_bilingual
 from ..models import (
+    CallOffMethod,
     PriceMethod,
     PricingUnit,
     Procedure,
@@ -73,6 +74,29 @@ class BasicsForm(forms.Form):
     framework_providers_per_lot = forms.IntegerField(
         label=_("Providers per lot in the framework"), min_value=1, required=False
     )
+    # A framework: how its call-offs are made, a combination's rule, and the reason for more than four years.
+    call_off_method = forms.ChoiceField(
+        label=_("How call-offs are made"),
+        choices=[("", _("Not a framework agreement")), *CallOffMethod.choices],
+        required=False,
+    )
+    call_off_rule = forms.CharField(
+        label=_("Rule for choosing the call-off method"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("For a combination: when an order is made by order of preference and when by mini-competition."),
+    )
+    call_off_rule_sv = forms.CharField(
+        label=_("Rule for choosing the call-off method, in Swedish"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    framework_long_term_reason = forms.CharField(
+        label=_("Reason for a framework longer than four years"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Needed when the term with its options is longer than 48 months (an especially justified reason)."),
+    )
     max_lots_per_provider = forms.IntegerField(label=_("Lots one provider may bid for"), min_value=1, required=False)
     estimated_value = forms.DecimalField(
         label=_("Estimated value without VAT (EUR)"),
@@ -99,6 +123,8 @@ class BasicsForm(forms.Form):
         self.fields["cpv_main"].choices = _cpv_choices()
         self.fields["cpv_additional"].choices = _cpv_choices()
         wanted = {"fi": ["fi"], "sv": ["sv"], "bilingual": ["fi", "sv"]}[authority.language_status]
+        if authority.language_status != "bilingual":
+            del self.fields["call_off_rule_sv"]
         for lang in ("fi", "sv"):
             if lang not in wanted:
                 del self.fields[f"title_{lang}"]
@@ -155,6 +181,21 @@ class LotForm(SwedishTextsForm):
     )
     planned_start = forms.DateField(
         label=_("Planned start"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    max_value = forms.DecimalField(
+        label=_("Maximum value of the framework (EUR, VAT 0 %)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("1"),
+        required=False,
+        help_text=_("A framework agreement only; required before the call is published."),
+    )
+    max_volume = forms.DecimalField(
+        label=_("Maximum volume of the framework"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("1"),
+        required=False,
     )
 
 

@@ -510,6 +510,28 @@ TABLE: dict[tuple, dict] = {
         evaluators=by_state(HIDDEN, DENIED, DENIED),
         auditor_x=by_state(HIDDEN, DENIED, DENIED),
     ),
+    # --- framework agreements (API and portal) ----------------------------------------------------------------------
+    # The world's call is not a framework, so no framework is concluded in any state: each one's routes answer 404 to
+    # every signed-in role (who reads or changes a real one: tests/evaluation/test_api_frameworks.py and
+    # test_portal_frameworks.py); the lists are each user's own, empty here.
+    ("GET", "/api/v1/frameworks/"): api(signed_in=OK),
+    ("GET", "/api/v1/frameworks/{pk}/"): api(signed_in=HIDDEN),
+    ("GET", "/api/v1/frameworks/{pk}/export.xlsx"): api(signed_in=HIDDEN),
+    ("POST", "/api/v1/frameworks/{pk}/options/{option_id}/decide/"): api(signed_in=HIDDEN),
+    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/leave/"): api(signed_in=HIDDEN),
+    ("POST", "/api/v1/frameworks/{pk}/members/replace/"): api(signed_in=HIDDEN),
+    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/capacity/"): api(signed_in=HIDDEN),
+    ("POST", "/api/v1/frameworks/{pk}/price-adjustments/"): api(signed_in=HIDDEN),
+    ("POST", "/api/v1/frameworks/{pk}/terminate/"): api(signed_in=HIDDEN),
+    ("GET", "/frameworks/"): page(signed_in=OK),
+    ("GET", "/frameworks/{pk}/"): page(signed_in=HIDDEN),
+    ("GET", "/frameworks/{pk}/export.xlsx"): page(signed_in=HIDDEN),
+    ("POST", "/frameworks/{pk}/options/{option_id}/decide/"): page(signed_in=HIDDEN),
+    ("POST", "/frameworks/{pk}/leave/"): page(signed_in=HIDDEN),
+    ("POST", "/frameworks/{pk}/replace/"): page(signed_in=HIDDEN),
+    ("POST", "/frameworks/{pk}/capacity/"): page(signed_in=HIDDEN),
+    ("POST", "/frameworks/{pk}/prices/"): page(signed_in=HIDDEN),
+    ("POST", "/frameworks/{pk}/terminate/"): page(signed_in=HIDDEN),
 }
 
 
@@ -528,6 +550,8 @@ _PK_BY_PREFIX = (
     ("/bids/", "bid_a"),
     ("/evaluation/", "tender"),
     ("/inbox/", "notification_a"),
+    ("/api/v1/frameworks/", "framework"),
+    ("/frameworks/", "framework"),
 )
 PARAMS = {
     "bid_id": "bid_a",
@@ -551,6 +575,8 @@ PARAMS = {
     "uidb64": "reset_uid",
     "token": "reset_token",
     "ocid": "ocid",
+    "option_id": "framework_option",
+    "member_id": "framework_member",
 }
 _DOCUMENTS = {
     "call": "doc_call",
@@ -734,6 +760,42 @@ BODIES = {
         f"sign-{w.ids['contract']}-signed_on": _today(),
         f"sign-{w.ids['contract']}-signatories": "Anna Hankkija",
     },
+    ("POST", "/api/v1/frameworks/{pk}/options/{option_id}/decide/"): lambda w: {"exercise": True, "reason": "Jatko."},
+    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/leave/"): lambda w: {
+        "reason": "Konkurssi.",
+        "effective_on": _today(),
+    },
+    ("POST", "/api/v1/frameworks/{pk}/members/replace/"): lambda w: {"reason": "Seuraava vertailussa."},
+    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/capacity/"): lambda w: {"capacity": 4, "reason": "Ilmoitus."},
+    ("POST", "/api/v1/frameworks/{pk}/price-adjustments/"): lambda w: {
+        "percent": "2",
+        "index_name": "Ansiotasoindeksi",
+        "reason": "Hintaehto.",
+        "effective_on": _today(),
+    },
+    ("POST", "/api/v1/frameworks/{pk}/terminate/"): lambda w: {"reason": "Rahoitus päättyi."},
+    ("POST", "/frameworks/{pk}/options/{option_id}/decide/"): lambda w: {
+        f"option-{w.ids['framework_option']}-exercise": "yes",
+        f"option-{w.ids['framework_option']}-reason": "Jatko.",
+    },
+    ("POST", "/frameworks/{pk}/leave/"): lambda w: {
+        "leave-member": w.ids["framework_member"],
+        "leave-reason": "Konkurssi.",
+        "leave-effective_on": _today(),
+    },
+    ("POST", "/frameworks/{pk}/replace/"): lambda w: {"replace-reason": "Seuraava vertailussa."},
+    ("POST", "/frameworks/{pk}/capacity/"): lambda w: {
+        "capacity-member": w.ids["framework_member"],
+        "capacity-capacity": "4",
+        "capacity-reason": "Ilmoitus.",
+    },
+    ("POST", "/frameworks/{pk}/prices/"): lambda w: {
+        "price-percent": "2",
+        "price-index_name": "Ansiotasoindeksi",
+        "price-reason": "Hintaehto.",
+        "price-effective_on": _today(),
+    },
+    ("POST", "/frameworks/{pk}/terminate/"): lambda w: {"terminate-reason": "Rahoitus päättyi."},
 }
 
 
