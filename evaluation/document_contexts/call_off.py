@@ -11,7 +11,6 @@ from tenders.models import StudyPath
 
 from ..models import CallOff, CallOffStep
 
-
 OUTCOMES = dict(CallOffStep.Outcome.choices)
 STUDY_PATHS = dict(StudyPath.choices)
 

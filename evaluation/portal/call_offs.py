@@ -56,7 +56,8 @@ class CallOffForm(forms.Form):
         self.members = list(framework.members.filter(left_on__isnull=True).select_related("provider").order_by("rank"))
         for member in self.members:
             self.fields[f"skip_{member.pk}"] = forms.CharField(
-                label=_("Skip rank %(rank)s, %(provider)s: reason") % {"rank": member.rank, "provider": member.provider},
+                label=_("Skip rank %(rank)s, %(provider)s: reason")
+                % {"rank": member.rank, "provider": member.provider},
                 required=False,
                 max_length=2000,
                 help_text=_("Leave empty to follow the order of preference."),
@@ -139,9 +140,7 @@ def order_record(request: HttpRequest, pk: int) -> HttpResponse:
         form = ReasonForm(request.POST, prefix=action)
         forms_by_action[action] = form
         service = call_off_skip if action == "skip" else call_off_cancel
-        outcome = run_service(
-            form, lambda: service(actor=actor, call_off_id=pk, reason=form.cleaned_data["reason"])
-        )
+        outcome = run_service(form, lambda: service(actor=actor, call_off_id=pk, reason=form.cleaned_data["reason"]))
         if outcome.ok:
             done(request, _("The order was passed on.") if action == "skip" else _("The order was cancelled."))
             return redirect("call_offs:record", pk)

@@ -244,7 +244,8 @@ def test_an_officer_skips_a_provider_only_with_a_reason_shown_in_the_record(fram
     assert refused.value.errors["skips"][0]["code"] == "skip_reason_required"
     assert not CallOff.objects.exists() and not CallOffStep.objects.exists()
 
-    call_off = order(officer, framework, skips=[(rank(framework, 1).pk, "Esteellinen: sama kouluttaja kuin tilaajalla.")])
+    reason = "Esteellinen: sama kouluttaja kuin tilaajalla."
+    call_off = order(officer, framework, skips=[(rank(framework, 1).pk, reason)])
     steps = call_off_steps(call_off)
     assert [(s.member.rank, s.outcome, s.reason) for s in steps] == [
         (1, Outcome.SKIPPED, "Esteellinen: sama kouluttaja kuin tilaajalla."),
@@ -338,9 +339,7 @@ def test_a_cancelled_order_holds_nothing_and_its_provider_is_told(framework, off
 
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_ordering_the_last_capacity_at_once_one_gets_409(authority, officer, officer2, member_a, member_b):
-    framework = signed_framework(
-        authority=authority, officer=officer, bidders=[(member_a, "9000"), (member_b, "9500")]
-    )
+    framework = signed_framework(authority=authority, officer=officer, bidders=[(member_a, "9000"), (member_b, "9500")])
     FrameworkMember.objects.filter(framework=framework).update(capacity=15)
     FrameworkMember.objects.filter(framework=framework, rank=2).update(capacity=0)
     barrier = threading.Barrier(2)

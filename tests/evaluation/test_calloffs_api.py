@@ -76,7 +76,8 @@ def test_skips_and_refusals_carry_their_codes(client_for, framework, officer, me
     assert refused.status_code == 400 and refused.json()["errors"]["skips"][0]["code"] == "skip_reason_required"
     assert not CallOff.objects.exists()
     auditor = factories.auditor(authority)
-    assert client_for(auditor).post(f"/api/v1/frameworks/{framework.pk}/orders/", body(), format="json").status_code == 403
+    by_auditor = client_for(auditor).post(f"/api/v1/frameworks/{framework.pk}/orders/", body(), format="json")
+    assert by_auditor.status_code == 403
     assert client_for(auditor).get(f"/api/v1/frameworks/{framework.pk}/orders/").status_code == 200
     outsider = factories.officer_of(factories.AuthorityFactory())
     assert client_for(outsider).get(f"/api/v1/frameworks/{framework.pk}/orders/").status_code == 404
