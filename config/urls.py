@@ -9,7 +9,8 @@ from bids.api.views import BidViewSet
 from documents import urls as documents_urls
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
-from evaluation import api_frameworks
+from evaluation import api_call_offs, api_frameworks
+from evaluation.portal import call_offs as call_offs_portal
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
 from procurement.api.views import (
     AuditEventViewSet,
@@ -103,6 +104,13 @@ api_v1 = [
     ),
     path("contracts/<int:pk>/clear/", evaluation_api.ContractClearView.as_view(), name="contract-clear"),
     path("contracts/<int:pk>/sign/", evaluation_api.ContractSignView.as_view(), name="contract-sign"),
+    path("frameworks/<int:pk>/orders/", api_call_offs.FrameworkOrdersView.as_view(), name="framework-orders"),
+    path("orders/", api_call_offs.OrdersView.as_view(), name="orders"),
+    path("orders/<int:pk>/", api_call_offs.OrderView.as_view(), name="order"),
+    path("orders/<int:pk>/accept/", api_call_offs.OrderAcceptView.as_view(), name="order-accept"),
+    path("orders/<int:pk>/decline/", api_call_offs.OrderDeclineView.as_view(), name="order-decline"),
+    path("orders/<int:pk>/skip/", api_call_offs.OrderSkipView.as_view(), name="order-skip"),
+    path("orders/<int:pk>/cancel/", api_call_offs.OrderCancelView.as_view(), name="order-cancel"),
     *tender_notices.urlpatterns,
     path("ocds/releases/", evaluation_api.OcdsReleasesView.as_view(), name="ocds-releases"),
     path("ocds/releases/<str:ocid>/", evaluation_api.OcdsTenderReleasesView.as_view(), name="ocds-tender-releases"),
@@ -160,6 +168,8 @@ urlpatterns = [
     path("frameworks/", include("evaluation.portal.frameworks")),
     # The records: the documents' own pages and a call's (tenders.portal.records), under one namespace.
     path("records/", include(([*documents_urls.urlpatterns, *tender_records.urlpatterns], documents_urls.app_name))),
+    # Call-off orders: the officers' under /frameworks/, the providers' under /orders/.
+    path("", include((call_offs_portal.urlpatterns, call_offs_portal.app_name))),
     path("", include("procurement.urls")),
 ]
 

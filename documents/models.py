@@ -15,6 +15,8 @@ class DocumentKind(models.TextChoices):
     PROCEDURE_REPORT = "procedure_report", _("Procedure report")
     COMPARISON = "comparison", _("Comparison report of a lot")
     DECISION = "decision", _("Procurement decision")
+    CALL_OFF_ORDER = "call_off_order", _("Call-off order")
+    CALL_OFF_CONFIRMATION = "call_off_confirmation", _("Confirmation of a call-off order")
 
 
 class DocumentStatus(models.TextChoices):

@@ -171,7 +171,8 @@ def _document_readers(user) -> Q:
       recorded (no subject) is read, once the call is cancelled, by every provider that viewed or follows the call,
       or has a bid or a draft in it.
     - The procedure report names the bidders: the authority's, once the bids are opened.
-    - The call document is public once published."""
+    - The call document is public once published.
+    - A call-off order and its confirmation are between the authority and the provider it was offered to."""
     roles = roles_of(user)
     nothing = Q(pk__in=[])
     if roles.auditor_of_all:
@@ -213,6 +214,9 @@ def _document_readers(user) -> Q:
         | (Q(subject__startswith="interruption:") & told)
         | (Q(subject="") & Q(tender__cancelled_at__isnull=False) & interested),
         DocumentKind.PROCEDURE_REPORT: opened & reads,
+        # A framework's call-off order and its confirmation: the provider it was offered to, and the authority.
+        DocumentKind.CALL_OFF_ORDER: own | reads,
+        DocumentKind.CALL_OFF_CONFIRMATION: own | reads,
     }
     # A kind without a rule is read by nobody; tests/security/test_matrix_documents.py reads every kind as every role.
     return reduce(operator.or_, (Q(kind=kind) & readers for kind, readers in rules.items()))

@@ -71,6 +71,79 @@ KINDS = {
         label=_("Standstill ended"),
         task=True,
     ),
+    "call_off.offered": Kind(
+        _("Order %(order)s offered to you: %(municipality)s, starting %(start_on)s"),
+        _(
+            "The contracting authority offers you order %(order)s under framework agreement %(framework)s (lot "
+            "%(lot)s) of %(title)s: a course in %(municipality)s for %(students)s students starting %(start_on)s, "
+            "value %(value)s € without VAT. Accept or decline it in the portal by %(reply_by)s; without a reply it "
+            "passes to the next provider. The order is attached."
+        ),
+        calendar="reply_by",
+        calendar_summary=_("Reply due to order %(order)s: %(municipality)s"),
+        label=_("Call-off order offered"),
+    ),
+    "call_off.accepted": Kind(
+        _("Order %(order)s accepted: %(municipality)s, starting %(start_on)s"),
+        _(
+            "%(provider)s has accepted order %(order)s under framework agreement %(framework)s (lot %(lot)s) of "
+            "%(title)s: %(municipality)s, %(students)s students, starting %(start_on)s, value %(value)s € without "
+            "VAT. The confirmation is attached."
+        ),
+        label=_("Call-off order accepted"),
+    ),
+    "call_off.declined": Kind(
+        _("Order %(order)s declined by %(provider)s"),
+        _(
+            "%(provider)s has declined order %(order)s under framework agreement %(framework)s of %(title)s "
+            "(%(municipality)s, starting %(start_on)s): %(reason)s. The order passes to the next provider in rank."
+        ),
+        label=_("Call-off order declined"),
+    ),
+    "call_off.expired": Kind(
+        _("Order %(order)s not answered in time"),
+        _(
+            "%(provider)s did not reply to order %(order)s under framework agreement %(framework)s of %(title)s "
+            "(%(municipality)s, starting %(start_on)s) by %(reply_by)s. The order passes to the next provider in "
+            "rank."
+        ),
+        label=_("Call-off order not answered in time"),
+    ),
+    "call_off.unfilled": Kind(
+        _("Order %(order)s: no provider left"),
+        _(
+            "No provider of framework agreement %(framework)s of %(title)s is left to take order %(order)s "
+            "(%(municipality)s, starting %(start_on)s): every one has declined, not replied, been skipped or has no "
+            "capacity, or the framework's maximum would be exceeded. The order holds nothing."
+        ),
+        label=_("Call-off order unfilled"),
+        task=True,
+    ),
+    "call_off.withdrawn": Kind(
+        _("Order %(order)s is no longer offered to you"),
+        _(
+            "The contracting authority has passed order %(order)s under framework agreement %(framework)s of "
+            "%(title)s (%(municipality)s, starting %(start_on)s) to another provider. You need not reply to it."
+        ),
+        label=_("Call-off order withdrawn"),
+    ),
+    "call_off.cancelled": Kind(
+        _("Order %(order)s cancelled"),
+        _(
+            "The contracting authority has cancelled order %(order)s under framework agreement %(framework)s of "
+            "%(title)s (%(municipality)s, starting %(start_on)s): %(reason)s"
+        ),
+        label=_("Call-off order cancelled"),
+    ),
+    "framework.usage_warning": Kind(
+        _("Framework agreement %(framework)s: 80 %% of the maximum reached"),
+        _(
+            "The orders of framework agreement %(framework)s (lot %(lot)s) of %(title)s hold %(value_share)s %% of "
+            "its maximum value and %(volume_share)s %% of its maximum volume. An order beyond the maximum will be "
+            "refused."
+        ),
+        label=_("Framework maximum nearly reached"),
+    ),
 }
 
 # A framework agreement's life: its conclusion (each provider told its rank and the term) and each recorded change.

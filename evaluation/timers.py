@@ -99,3 +99,15 @@ def _framework_end(timer: Timer, now: datetime) -> None:
         tender_id=framework.tender_id,
         after={"status": framework.status, "ends_on": framework.ends_on},
     )
+
+
+@handles("call_off.reply_due")
+def _call_off_reply_due(timer: Timer, now: datetime) -> None:
+    """The provider did not reply to an order by its deadline: the order passes to the next in rank
+    (evaluation.calloffs.call_off_expire; nothing if the reply came in the meantime)."""
+    from .calloffs import call_off_expire
+
+    # Marked done first: the next offer replaces the key's pending timers (timers_replace), this one included.
+    timer.done_at = now
+    timer.save(update_fields=["done_at"])
+    call_off_expire(call_off_id=int(timer.key.split(":")[1]), now=now)

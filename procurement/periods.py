@@ -46,6 +46,15 @@ def next_working_day(day: date) -> date:
     return day
 
 
+def working_days_after(day: date, n: int) -> date:
+    """The `n`th working day after `day` (the day itself is not counted; weekends and Finnish holidays, Midsummer
+    Eve and Christmas Eve included, are skipped): a reply due in three working days from Wednesday 23.12.2026 is due
+    on Wednesday 30.12.2026."""
+    for _ in range(n):
+        day = next_working_day(day + timedelta(days=1))
+    return day
+
+
 def period_end(start: date, days: int) -> date:
     """Last day of a period of `days` days from the event on `start`; the start day is not counted."""
     return next_working_day(start + timedelta(days=days))

@@ -218,6 +218,7 @@ def navigation(request) -> dict:
         links += [
             _link("tenders:search", _("Calls for tenders")),
             _link("bids:mine", _("My bids")),
+            _link("call_offs:orders", _("Orders")),
             _link("tenders:alerts", _("Alerts")),
             _link("portal:organisation", _("Organisation")),
         ]

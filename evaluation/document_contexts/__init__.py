@@ -15,6 +15,7 @@ from tenders.models import InterruptionDecision, Lot
 
 from ..models import AwardDecision, PanelMember
 from ..panel import panel_access_check
+from .call_off import call_off_context, call_off_filename
 from .comparison import comparison_context
 from .decision import TEMPLATE_VERSION, decision_context, letter_context
 from .interruption import interruption_context
@@ -22,6 +23,7 @@ from .opening import opening_record_context
 from .procedure_report import procedure_report_context
 
 __all__ = [
+    "call_off_context",
     "comparison_context",
     "decision_context",
     "interruption_context",
@@ -103,6 +105,14 @@ def register() -> None:
         builder=opening_record_context,
         version="opening-2",
     )
+    for kind in (DocumentKind.CALL_OFF_ORDER, DocumentKind.CALL_OFF_CONFIRMATION):
+        register_context(
+            kind,
+            template="documents/call_off.html",
+            builder=call_off_context,
+            version="call-off-1",
+            filename=call_off_filename,
+        )
     register_context(
         DocumentKind.DECISION, template="documents/decision.html", builder=decision_context, version=TEMPLATE_VERSION
     )

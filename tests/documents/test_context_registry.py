@@ -13,6 +13,8 @@ OWNERS = {
     DocumentKind.LETTER: "evaluation",
     DocumentKind.INTERRUPTION: "evaluation",
     DocumentKind.PROCEDURE_REPORT: "evaluation",
+    DocumentKind.CALL_OFF_ORDER: "evaluation",
+    DocumentKind.CALL_OFF_CONFIRMATION: "evaluation",
 }
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from procurement.periods import is_working_day, period_end
+from procurement.periods import is_working_day, period_end, working_days_after
 from procurement.rules import Regime, rules_on
 
 
@@ -69,3 +69,25 @@ def test_a_small_procurement_has_no_standstill_but_a_self_correction_period():
     assert periods.standstill_ends_on is None and periods.appeal_deadline is None
     assert periods.received_on == date(2026, 11, 5)
     assert periods.self_correction_ends_on == date(2026, 11, 19)
+
+
+def test_working_days_after_skip_weekends():
+    # offered Thursday 3.12.2026: Friday 4.12, Monday 7.12, Tuesday 8.12
+    assert working_days_after(date(2026, 12, 3), 1) == date(2026, 12, 4)
+    assert working_days_after(date(2026, 12, 3), 3) == date(2026, 12, 8)
+
+
+def test_working_days_after_skip_christmas():
+    # offered Wednesday 23.12.2026: Christmas Eve, Christmas Day and the weekend are not working days
+    assert working_days_after(date(2026, 12, 23), 1) == date(2026, 12, 28)
+    assert working_days_after(date(2026, 12, 23), 3) == date(2026, 12, 30)
+
+
+def test_working_days_after_skip_independence_day():
+    # offered Friday 3.12.2027: Independence Day is Monday 6.12.2027
+    assert working_days_after(date(2027, 12, 3), 1) == date(2027, 12, 7)
+
+
+def test_working_days_after_counts_from_a_day_off():
+    # offered on Saturday 5.12.2026: the next working day is Monday 7.12
+    assert working_days_after(date(2026, 12, 5), 1) == date(2026, 12, 7)

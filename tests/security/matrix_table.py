@@ -134,6 +134,25 @@ def contract_action(outcome) -> dict:
     )
 
 
+# An officer's change of a framework's orders (which exist only after the decision): officer X; X's other readers are
+# refused (403), everyone else is not told it exists (404).
+def call_off_officer(outcome) -> dict:
+    return api(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, outcome),
+    )
+
+
+# A provider's reply to the order offered to A: A; X's readers are refused (403), everyone else 404.
+def call_off_reply(outcome) -> dict:
+    return api(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        owner=by_state(HIDDEN, HIDDEN, outcome),
+    )
+
+
 # A portal page of the authority's side of the call: X's readers, 404 for everyone else (as in the API).
 def our_page(outcome=OK, **cells) -> dict:
     return page(signed_in=HIDDEN, authority=outcome, **cells)
@@ -327,6 +346,18 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): contract_action(CREATED),
     ("POST", "/api/v1/contracts/{pk}/clear/"): contract_action(CONFLICT),  # the decision is not yet sent
     ("POST", "/api/v1/contracts/{pk}/sign/"): contract_action(CONFLICT),  # the decision is not yet sent
+    # --- API: call-offs of a framework (after the decision, a framework on lot 1 with A first and an order offered
+    # to A; before it nothing exists: 404)
+    ("GET", "/api/v1/frameworks/{pk}/orders/"): api(signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK)),
+    ("POST", "/api/v1/frameworks/{pk}/orders/"): call_off_officer(CREATED),
+    ("GET", "/api/v1/orders/"): api(signed_in=OK),  # each its own (or its authority's): empty for the others
+    ("GET", "/api/v1/orders/{pk}/"): api(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK), owner=by_state(HIDDEN, HIDDEN, OK)
+    ),
+    ("POST", "/api/v1/orders/{pk}/accept/"): call_off_reply(OK),
+    ("POST", "/api/v1/orders/{pk}/decline/"): call_off_reply(OK),
+    ("POST", "/api/v1/orders/{pk}/skip/"): call_off_officer(OK),
+    ("POST", "/api/v1/orders/{pk}/cancel/"): call_off_officer(OK),
     # --- API: documents, notifications, audit ------------------------------------------------------------------------
     ("GET", "/api/v1/documents/"): api(signed_in=OK),  # filtered: the documents each may see
     **{("GET", "/api/v1/documents/{pk}/", which): document(which) for which in DOCUMENT_READ},
@@ -439,6 +470,22 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/bids/{pk}/attachments/{attachment_id}/delete/"): own_bid_page(FOUND),
     ("GET", "/bids/{pk}/requests/{request_id}/"): own_bid_page(by_state(HIDDEN, OK, OK)),
     ("POST", "/bids/{pk}/requests/{request_id}/"): own_bid_page(by_state(HIDDEN, FOUND, FOUND)),
+    # --- portal: call-offs (the officers' under /frameworks/, the providers' under /orders/)
+    ("GET", "/frameworks/{pk}/orders/new/"): page(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, OK)
+    ),
+    ("POST", "/frameworks/{pk}/orders/new/"): page(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, FOUND)
+    ),
+    ("GET", "/frameworks/orders/{pk}/"): page(signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK)),
+    ("POST", "/frameworks/orders/{pk}/"): page(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, FOUND)
+    ),
+    ("GET", "/orders/"): page(signed_in=HIDDEN, providers=OK),
+    ("GET", "/orders/{pk}/"): page(signed_in=HIDDEN, owner=by_state(HIDDEN, HIDDEN, OK)),
+    ("POST", "/orders/{pk}/"): page(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), owner=by_state(HIDDEN, HIDDEN, FOUND)
+    ),
     # --- portal: opening, evaluation, award, contracts -------------------------------------------------------------
     ("GET", "/evaluation/{pk}/opening/"): our_page(),
     ("POST", "/evaluation/{pk}/opening/"): our_form(CONFLICT),
@@ -542,6 +589,11 @@ _PK_BY_PREFIX = (
     ("/api/v1/tenders/", "tender"),
     ("/api/v1/bids/", "bid_a"),
     ("/api/v1/contracts/", "contract"),
+    ("/api/v1/frameworks/", "framework"),
+    ("/api/v1/orders/", "call_off"),
+    ("/frameworks/orders/", "call_off"),
+    ("/frameworks/", "framework"),
+    ("/orders/", "call_off"),
     ("/api/v1/notifications/", "notification_a"),
     ("/api/v1/providers/", "provider_a"),
     ("/api/v1/authorities/", "authority_x"),
@@ -685,6 +737,27 @@ BODIES = {
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): lambda w: {"kind": "tax_debt", "issued_on": _today()},
     ("POST", "/api/v1/contracts/{pk}/clear/"): lambda w: {"confirmed": True, "note": "Kirjaamo tarkistettu."},
     ("POST", "/api/v1/contracts/{pk}/sign/"): lambda w: {"signed_on": _today(), "signatories": ["Anna Hankkija"]},
+    ("POST", "/api/v1/frameworks/{pk}/orders/"): lambda w: {
+        "municipality": "Siilinjärvi",
+        "language_of_instruction": "fi",
+        "study_path": "basic",
+        "students": 10,
+        "start_on": (timezone.localdate() + timedelta(days=40)).isoformat(),
+        "training_days": 80,
+    },
+    ("POST", "/api/v1/orders/{pk}/decline/"): lambda w: {"reason": "Ei opettajaa."},
+    ("POST", "/api/v1/orders/{pk}/skip/"): lambda w: {"reason": "Palveluntuottaja ilmoitti esteestä."},
+    ("POST", "/api/v1/orders/{pk}/cancel/"): lambda w: {"reason": "Ryhmä ei toteudu."},
+    ("POST", "/frameworks/{pk}/orders/new/"): lambda w: {
+        "municipality": "Siilinjärvi",
+        "language_of_instruction": "fi",
+        "study_path": "basic",
+        "students": "10",
+        "start_on": (timezone.localdate() + timedelta(days=40)).isoformat(),
+        "training_days": "80",
+    },
+    ("POST", "/frameworks/orders/{pk}/"): lambda w: {"action": "skip", "skip-reason": "Palveluntuottaja ilmoitti."},
+    ("POST", "/orders/{pk}/"): lambda w: {"action": "accept"},
     ("POST", "/api/v1/notifications/{pk}/resend/"): lambda w: {"email": "korjattu@provider.example"},
     # portal forms
     ("POST", "/sign-in/"): lambda w: {"username": w.users["member_a"].username, "password": PASSWORD},

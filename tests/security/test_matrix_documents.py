@@ -80,6 +80,9 @@ def expected(kind: str, owner: str | None, role: str, *, opened: bool, decided: 
         DocumentKind.DECISION: (bidder and decided) or _bid_content(role, opened),
         DocumentKind.INTERRUPTION: authority or (bidder and interrupted),
         DocumentKind.PROCEDURE_REPORT: authority and opened,  # it names the bidders
+        # a framework's order offered to A and its confirmation: between the authority and A
+        DocumentKind.CALL_OFF_ORDER: own or authority,
+        DocumentKind.CALL_OFF_CONFIRMATION: own or authority,
     }[kind]
     if readers is True:
         return OK
