@@ -126,7 +126,7 @@ class CallOffInput(serializers.Serializer[Any]):
     skips = SkipInput(many=True, required=False, default=list)
 
 
-class ReasonInput(serializers.Serializer[Any]):
+class OrderReasonInput(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
@@ -195,10 +195,12 @@ class OrderAcceptView(APIView):
 
 
 class OrderDeclineView(APIView):
-    @extend_schema(request=ReasonInput, responses=ProviderOrderSerializer, summary="The provider declines the order")
+    @extend_schema(
+        request=OrderReasonInput, responses=ProviderOrderSerializer, summary="The provider declines the order"
+    )
     def post(self, request: Request, pk: int) -> Response:
         calloffs.call_off_provider_check(actor=request.user, call_off_id=pk)
-        serializer = ReasonInput(data=request.data)
+        serializer = OrderReasonInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         calloffs.call_off_decline(actor=_actor(request), call_off_id=pk, reason=serializer.validated_data["reason"])
         return Response(_own(request, pk))
@@ -206,23 +208,23 @@ class OrderDeclineView(APIView):
 
 class OrderSkipView(APIView):
     @extend_schema(
-        request=ReasonInput,
+        request=OrderReasonInput,
         responses=CallOffSerializer,
         summary="An officer passes the order over its current offeree, with a reason",
     )
     def post(self, request: Request, pk: int) -> Response:
         calloffs.call_off_officer_check(actor=request.user, call_off_id=pk)
-        serializer = ReasonInput(data=request.data)
+        serializer = OrderReasonInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         calloffs.call_off_skip(actor=_actor(request), call_off_id=pk, reason=serializer.validated_data["reason"])
         return Response(_record(request, pk))
 
 
 class OrderCancelView(APIView):
-    @extend_schema(request=ReasonInput, responses=CallOffSerializer, summary="An officer cancels the order")
+    @extend_schema(request=OrderReasonInput, responses=CallOffSerializer, summary="An officer cancels the order")
     def post(self, request: Request, pk: int) -> Response:
         calloffs.call_off_officer_check(actor=request.user, call_off_id=pk)
-        serializer = ReasonInput(data=request.data)
+        serializer = OrderReasonInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         calloffs.call_off_cancel(actor=_actor(request), call_off_id=pk, reason=serializer.validated_data["reason"])
         return Response(_record(request, pk))

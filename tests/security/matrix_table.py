@@ -144,6 +144,25 @@ def call_off_officer(outcome) -> dict:
     )
 
 
+# Who reads a framework (after the decision; before it none exists): its authority's officers and auditors whole, its
+# providers (A first, B second) their own membership; the evaluators do not (404).
+FRAMEWORK_WHOLE_READERS = {
+    "officer_x": by_state(HIDDEN, HIDDEN, OK),
+    "auditor_x": by_state(HIDDEN, HIDDEN, OK),
+}
+FRAMEWORK_READERS = {**FRAMEWORK_WHOLE_READERS, "providers": by_state(HIDDEN, HIDDEN, OK)}
+
+
+# A recorded change of the framework: officer X; X's other readers and the framework's providers are refused (403).
+def framework_change(kind, outcome) -> dict:
+    return kind(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        providers=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, outcome),
+    )
+
+
 # A provider's reply to the order offered to A: A; X's readers are refused (403), everyone else 404.
 def call_off_reply(outcome) -> dict:
     return api(
@@ -558,27 +577,27 @@ TABLE: dict[tuple, dict] = {
         auditor_x=by_state(HIDDEN, DENIED, DENIED),
     ),
     # --- framework agreements (API and portal) ----------------------------------------------------------------------
-    # The world's call is not a framework, so no framework is concluded in any state: each one's routes answer 404 to
-    # every signed-in role (who reads or changes a real one: tests/evaluation/test_api_frameworks.py and
-    # test_portal_frameworks.py); the lists are each user's own, empty here.
+    # After the decision the world has a framework on lot 1 with A first and B second (before it none: 404). Its
+    # officers and auditors read it whole, its providers their own membership; only officer X changes it, its other
+    # readers and its providers are refused (403), everyone else is not told it exists (404).
     ("GET", "/api/v1/frameworks/"): api(signed_in=OK),
-    ("GET", "/api/v1/frameworks/{pk}/"): api(signed_in=HIDDEN),
-    ("GET", "/api/v1/frameworks/{pk}/export.xlsx"): api(signed_in=HIDDEN),
-    ("POST", "/api/v1/frameworks/{pk}/options/{option_id}/decide/"): api(signed_in=HIDDEN),
-    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/leave/"): api(signed_in=HIDDEN),
-    ("POST", "/api/v1/frameworks/{pk}/members/replace/"): api(signed_in=HIDDEN),
-    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/capacity/"): api(signed_in=HIDDEN),
-    ("POST", "/api/v1/frameworks/{pk}/price-adjustments/"): api(signed_in=HIDDEN),
-    ("POST", "/api/v1/frameworks/{pk}/terminate/"): api(signed_in=HIDDEN),
+    ("GET", "/api/v1/frameworks/{pk}/"): api(signed_in=HIDDEN, **FRAMEWORK_READERS),
+    ("GET", "/api/v1/frameworks/{pk}/export.xlsx"): api(signed_in=HIDDEN, **FRAMEWORK_WHOLE_READERS),
+    ("POST", "/api/v1/frameworks/{pk}/options/{option_id}/decide/"): framework_change(api, CREATED),
+    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/leave/"): framework_change(api, CREATED),
+    ("POST", "/api/v1/frameworks/{pk}/members/replace/"): framework_change(api, CONFLICT),  # nobody has left
+    ("POST", "/api/v1/frameworks/{pk}/members/{member_id}/capacity/"): framework_change(api, CREATED),
+    ("POST", "/api/v1/frameworks/{pk}/price-adjustments/"): framework_change(api, CREATED),
+    ("POST", "/api/v1/frameworks/{pk}/terminate/"): framework_change(api, CREATED),
     ("GET", "/frameworks/"): page(signed_in=OK),
-    ("GET", "/frameworks/{pk}/"): page(signed_in=HIDDEN),
-    ("GET", "/frameworks/{pk}/export.xlsx"): page(signed_in=HIDDEN),
-    ("POST", "/frameworks/{pk}/options/{option_id}/decide/"): page(signed_in=HIDDEN),
-    ("POST", "/frameworks/{pk}/leave/"): page(signed_in=HIDDEN),
-    ("POST", "/frameworks/{pk}/replace/"): page(signed_in=HIDDEN),
-    ("POST", "/frameworks/{pk}/capacity/"): page(signed_in=HIDDEN),
-    ("POST", "/frameworks/{pk}/prices/"): page(signed_in=HIDDEN),
-    ("POST", "/frameworks/{pk}/terminate/"): page(signed_in=HIDDEN),
+    ("GET", "/frameworks/{pk}/"): page(signed_in=HIDDEN, **FRAMEWORK_WHOLE_READERS),  # providers: /frameworks/
+    ("GET", "/frameworks/{pk}/export.xlsx"): page(signed_in=HIDDEN, **FRAMEWORK_WHOLE_READERS),
+    ("POST", "/frameworks/{pk}/options/{option_id}/decide/"): framework_change(page, FOUND),
+    ("POST", "/frameworks/{pk}/leave/"): framework_change(page, FOUND),
+    ("POST", "/frameworks/{pk}/replace/"): framework_change(page, CONFLICT),  # nobody has left
+    ("POST", "/frameworks/{pk}/capacity/"): framework_change(page, FOUND),
+    ("POST", "/frameworks/{pk}/prices/"): framework_change(page, FOUND),
+    ("POST", "/frameworks/{pk}/terminate/"): framework_change(page, FOUND),
 }
 
 
