@@ -548,8 +548,12 @@ def tender_publish(*, actor, tender_id: int) -> Tender:
             detail={"warnings": [w.as_dict() for w in warnings]},
         )
         _record_version(tender, actor=actor)
-        _notice_follow(actor, tender)
-        _alert_followers(tender)
+        if tender.framework_lot_id is None:
+            _notice_follow(actor, tender)
+            _alert_followers(tender)
+        else:
+            # A mini-competition is not announced: no notice, no alerts; the framework's providers are invited.
+            _invite_framework_members(tender)
         return tender
 
 
@@ -569,6 +573,17 @@ def _alert_followers(tender: Tender) -> int:
         key=f"tender:{tender.pk}",
         tender_id=tender.pk,
         providers=matching,
+        payload={"deadline": tender.submission_deadline},
+    )
+
+
+def _invite_framework_members(tender: Tender) -> int:
+    """A mini-competition's publication invites its framework's active providers (and only them)."""
+    return notify(
+        kind="mini_competition.invited",
+        key=f"tender:{tender.pk}:invited",
+        tender_id=tender.pk,
+        providers=asks.mini_competition_invitees(tender),
         payload={"deadline": tender.submission_deadline},
     )
 
