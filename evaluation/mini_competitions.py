@@ -80,7 +80,9 @@ def framework_of(tender: Tender) -> Framework | None:
     """The framework a mini-competition is held under; None for any other call."""
     if tender.framework_lot_id is None:
         return None
-    found: Framework | None = Framework.objects.select_related("tender", "lot").filter(lot_id=tender.framework_lot_id).first()
+    found: Framework | None = (
+        Framework.objects.select_related("tender", "lot").filter(lot_id=tender.framework_lot_id).first()
+    )
     return found
 
 
@@ -88,7 +90,7 @@ def mini_competitions_of(*, user: AnyUser, framework_id: Any) -> QuerySet[Tender
     """The framework's mini-competitions: all of them to the readers of its authority; to one of its providers
     those it was invited to (published while it was an active member, and it still is)."""
     framework = framework_readable(user=user, framework_id=framework_id)
-    tenders = Tender.objects.filter(framework_lot_id=framework.lot_id).select_related("authority")
+    tenders: QuerySet[Tender] = Tender.objects.filter(framework_lot_id=framework.lot_id).select_related("authority")
     if not roles_of(user).reads_authority(framework.tender.authority_id):
         tenders = tenders.filter(published_at__isnull=False)
     return tenders.order_by("-created_at", "-pk")
@@ -100,11 +102,14 @@ def mini_competitions_open_to(provider_ids: Any) -> QuerySet[Tender, dict[str, A
     lots = FrameworkMember.objects.filter(provider_id__in=provider_ids, left_on__isnull=True).values(
         "framework__lot_id"
     )
-    return Tender.objects.filter(framework_lot_id__in=lots).values("pk")
+    open_to: QuerySet[Tender, dict[str, Any]] = Tender.objects.filter(framework_lot_id__in=lots).values("pk")
+    return open_to
 
 
 def mini_competition_invitees(tender: Tender) -> set[int]:
     """(tenders.asks) The providers a mini-competition invites: its framework's active members."""
+    if tender.framework_lot_id is None:
+        return set()
     return set(
         FrameworkMember.objects.filter(framework__lot_id=tender.framework_lot_id, left_on__isnull=True).values_list(
             "provider_id", flat=True
@@ -143,7 +148,8 @@ def _criteria(call: Tender, framework: Framework, refined: list[dict[str, Any]] 
             raise _invalid("criteria", "invalid", _("Each criterion is named by its number in the agreement.")) from exc
         criterion = criteria.get(number)
         names_differ = criterion is not None and any(
-            key in item and str(item[key] or "").strip() != (criterion[key] or "").strip() for key in ("name", "name_sv")
+            key in item and str(item[key] or "").strip() != str(criterion[key] or "").strip()
+            for key in ("name", "name_sv")
         )
         if criterion is None or names_differ:
             raise _invalid(
@@ -156,6 +162,15 @@ def _criteria(call: Tender, framework: Framework, refined: list[dict[str, Any]] 
             if key in item and item[key] is not None:
                 criterion[key] = Decimal(str(item[key])) if key == "weight" else str(item[key])
     return list(criteria.values())
+
+
+def mini_competition_create_check(*, actor: AnyUser, framework_id: Any) -> Framework:
+    """Who may hold a mini-competition under the framework, before a request's body is read: 404 to whoever may not
+    read the framework, 403 to anyone but the officers of its authority."""
+    framework = framework_readable(user=actor, framework_id=framework_id)
+    if not roles_of(actor).is_officer(framework.tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers can hold a mini-competition."))
+    return framework
 
 
 def mini_competition_create(
@@ -183,10 +198,8 @@ def mini_competition_create(
     403 to anyone but the authority's officers (404 to whoever may not read the framework); 409
     `framework_not_active`, 409 `mini_competition_not_allowed` where the agreement orders by preference only; 400 for
     a criterion that is not the agreement's and for what a call's draft refuses."""
-    framework = framework_readable(user=actor, framework_id=framework_id)
+    framework = mini_competition_create_check(actor=actor, framework_id=framework_id)
     call = framework.tender
-    if not roles_of(actor).is_officer(call.authority_id):
-        raise Forbidden(_("Only the authority's procurement officers can hold a mini-competition."))
     framework_active_check(framework)
     if framework.call_off_method not in MINI_COMPETITION_METHODS:
         raise Conflict(
@@ -259,7 +272,8 @@ def mini_competition_create(
 
 
 def _next_number(framework: Framework) -> int:
-    return Tender.objects.filter(framework_lot_id=framework.lot_id).count() + 1
+    held: int = Tender.objects.filter(framework_lot_id=framework.lot_id).count()
+    return held + 1
 
 
 # --- the decision and the call-off ---------------------------------------------------------------------------------
@@ -276,15 +290,19 @@ def _winner(decision: AwardDecision) -> LotAward | None:
 
 def _order_of(framework: Framework, award: LotAward) -> tuple[FrameworkMember, Decimal, Decimal, Decimal]:
     """The winner's membership, and the order's volume, unit price (of the winning offer) and value."""
-    assert award.winner is not None  # noqa: S101 - _winner keeps the awards with a winner
-    member = FrameworkMember.objects.filter(
-        framework=framework, provider_id=award.winner.bid.provider_id, left_on__isnull=True
-    ).first()
-    if member is None:
+    winner = award.winner
+    member = (
+        FrameworkMember.objects.filter(
+            framework=framework, provider_id=winner.bid.provider_id, left_on__isnull=True
+        ).first()
+        if winner is not None
+        else None
+    )
+    if winner is None or member is None:
         raise Conflict(_("The winner is no longer a provider of the framework agreement."), code="not_a_member")
     lot = award.lot
     volume = call_off_volume(framework, students=lot.students, training_days=lot.training_days or 1)
-    unit_price = award.winner.unit_price
+    unit_price = winner.unit_price
     return member, volume, unit_price, (unit_price * volume).quantize(Decimal("0.01"))
 
 

@@ -31,6 +31,7 @@ from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .draws import award_places, confirmed_draws, ties_check
+from .mini_competitions import mini_competition_maximum_check
 from .models import (
     AwardDecision,
     AwardProposal,
@@ -42,7 +43,6 @@ from .models import (
     QualityScore,
 )
 from .panel import evaluating_tender
-from .mini_competitions import mini_competition_maximum_check
 from .periods import decision_key, decision_periods_from
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
