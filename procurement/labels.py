@@ -73,6 +73,8 @@ AUDIT_ACTIONS = {
     "document.download": _("Document downloaded"),
     "framework.end": _("Framework agreement ended"),
     "framework.establish": _("Framework agreement concluded"),
+    "mini_competition.create": _("Mini-competition drafted"),
+    "call_off.accept": _("Call-off order accepted"),
     "document.rendered": _("Document made"),
     "document.request": _("Document requested"),
     "document.requeued": _("Document queued again"),

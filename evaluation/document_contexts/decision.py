@@ -63,7 +63,8 @@ def _framework_named(tender: Tender) -> dict[str, Any] | None:
         return None
     return {
         "call": framework.tender,
-        "reference": framework.reference or framework.tender.reference,
+        "reference": framework.tender.reference,
+        "agreement": framework.reference,
         "lot": framework.lot,
         "standstill_chosen": tender.standstill_chosen,
     }

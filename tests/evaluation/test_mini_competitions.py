@@ -334,3 +334,26 @@ def test_a_contract_signed_when_the_framework_is_full_is_refused(published, fram
     assert not CallOff.objects.filter(mini_competition=decided).exists()
     assert LotContract.objects.filter(lot__tender=decided).exclude(status=ContractStatus.SIGNED).exists()
     assert Bid.objects.filter(tender=decided).count() == 2
+
+
+def test_the_draft_keeps_within_the_agreement_when_edited(framework, officer):
+    from tenders.services import tender_update
+
+    tender = _create(officer, framework)
+    criteria = [
+        {"number": c.number, "name": c.name, "name_sv": c.name_sv, "weight": c.weight, "lot_number": None}
+        for c in tender.criteria.order_by("number")
+    ]
+    tender_update(actor=officer, tender_id=tender.pk, fields={}, children={"criteria": criteria})  # as agreed
+    criteria[0]["name"] = "Uusi peruste"
+    with pytest.raises(ValidationFailed) as exc:
+        tender_update(actor=officer, tender_id=tender.pk, fields={}, children={"criteria": criteria})
+    assert exc.value.errors["criteria"][0]["code"] == "not_in_agreement"
+    with pytest.raises(ValidationFailed) as exc:
+        tender_update(
+            actor=officer,
+            tender_id=tender.pk,
+            fields={"is_framework": True, "framework_providers_per_lot": 2},
+            children={},
+        )
+    assert exc.value.errors["is_framework"][0]["code"] == "mini_competition"
