@@ -268,7 +268,8 @@ def _check_tender(
 def _framework_terms_check(tender: Tender, fields: dict, children: dict[str, list[dict]]) -> None:
     """A mini-competition keeps within its framework agreement whatever its draft or corrigendum changes: it is no
     framework of its own, and its criteria are the agreement's (their weights and guidance may be refined)."""
-    if tender.framework_lot_id is None:
+    framework_lot = tender.framework_lot
+    if framework_lot is None:
         return
     errors: dict[str, list] = {}
     if fields.get("is_framework"):
@@ -276,8 +277,8 @@ def _framework_terms_check(tender: Tender, fields: dict, children: dict[str, lis
             "mini_competition", _("A mini-competition under a framework agreement is not a framework of its own.")
         )
     agreed = set(
-        QualityCriterion.objects.filter(tender_id=tender.framework_lot.tender_id)
-        .filter(Q(lot__isnull=True) | Q(lot_id=tender.framework_lot_id))
+        QualityCriterion.objects.filter(tender_id=framework_lot.tender_id)
+        .filter(Q(lot__isnull=True) | Q(lot_id=framework_lot.pk))
         .values_list("name", flat=True)
     )
     if any(c["name"] not in agreed for c in children["criteria"]):
