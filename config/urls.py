@@ -11,6 +11,8 @@ from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
 from evaluation import api_call_offs, api_frameworks
 from evaluation.portal import call_offs as call_offs_portal
+from evaluation import api_mini_competitions
+from evaluation.portal import mini_competitions as mini_competition_pages
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
 from procurement.api.views import (
     AuditEventViewSet,
@@ -116,6 +118,11 @@ api_v1 = [
     path("ocds/releases/<str:ocid>/", evaluation_api.OcdsTenderReleasesView.as_view(), name="ocds-tender-releases"),
     path("ocds/records/", evaluation_api.OcdsRecordsView.as_view(), name="ocds-records"),
     path("ocds/records/<str:ocid>/", evaluation_api.OcdsRecordView.as_view(), name="ocds-record"),
+    path(
+        "frameworks/<int:pk>/mini-competitions/",
+        api_mini_competitions.FrameworkMiniCompetitionsView.as_view(),
+        name="framework-mini-competitions",
+    ),
     path("tenders/<int:pk>/notices/award/", evaluation_api.TenderAwardNoticeView.as_view(), name="tender-award-notice"),
     path("frameworks/", api_frameworks.FrameworkListView.as_view(), name="frameworks"),
     path("frameworks/<int:pk>/", api_frameworks.FrameworkDetailView.as_view(), name="framework-detail"),
@@ -166,6 +173,11 @@ urlpatterns = [
     path("bids/", include("bids.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("frameworks/", include("evaluation.portal.frameworks")),
+    path(
+        "frameworks/<int:pk>/mini-competitions/new/",
+        mini_competition_pages.mini_competition_new,
+        name="mini-competition-new",
+    ),
     # The records: the documents' own pages and a call's (tenders.portal.records), under one namespace.
     path("records/", include(([*documents_urls.urlpatterns, *tender_records.urlpatterns], documents_urls.app_name))),
     # Call-off orders: the officers' under /frameworks/, the providers' under /orders/.

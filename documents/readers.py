@@ -20,6 +20,7 @@ SIGNED_AWARD = "signed_award"  # the user made the call's award decision
 BIDDER = "bidder"  # one of the user's providers has a submitted bid in the call
 INTERESTED = "interested"  # one of the user's providers viewed or follows the call, or has a bid or a draft in it
 PROVIDER_BID_SUBMITTED = "provider_bid_submitted"  # the document's own provider has a submitted bid in the call
+CALL_OPEN = "call_open"  # the call is published and open to the user (a mini-competition: to its framework's members)
 
 CONDITIONS: dict[str, list[ReaderCondition]] = defaultdict(list)
 # Why an authority's reader may not read a bid's content after the opening: each gate raises Forbidden with its

@@ -27,6 +27,7 @@ from .context import BUILDERS, document_languages
 from .models import DocumentKind, DocumentStatus, GeneratedDocument
 from .readers import (
     BIDDER,
+    CALL_OPEN,
     CLEAN_PANEL_SEAT,
     INTERESTED,
     PROVIDER_BID_SUBMITTED,
@@ -204,7 +205,7 @@ def _document_readers(user) -> Q:
     decided = Q(tender__decided_at__isnull=False)
     submitted = reader_condition(PROVIDER_BID_SUBMITTED, user=user, roles=roles)
     rules = {
-        DocumentKind.CALL: Q(tender__published_at__isnull=False) | reads,
+        DocumentKind.CALL: reader_condition(CALL_OPEN, user=user, roles=roles) | reads,
         DocumentKind.RECEIPT: own | (bid_content & submitted),
         DocumentKind.OPENING_RECORD: bid_content | (decided & bidder),
         DocumentKind.COMPARISON: bid_content | (decided & bidder),

@@ -18,7 +18,7 @@ from procurement.nuts import nuts3_for_municipality
 from procurement.periods import local_date
 from tenders.eforms.build import LotOutcome, Winner, award_notice_xml, notice_languages
 from tenders.models import InterruptionDecision, InterruptionKind, Notice, NoticeKind, Tender
-from tenders.notices import ensure_officer, notice_check, notice_store, notice_subtype
+from tenders.notices import ensure_officer, not_announced_check, notice_check, notice_store, notice_subtype
 from tenders.selectors import tender_get
 
 from .models import AwardDecision, LotContract
@@ -113,6 +113,7 @@ def award_notice_generate(*, actor: AnyUser, tender_id: int) -> Notice:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         ensure_officer(actor, tender)
+        not_announced_check(tender)
         decision = AwardDecision.objects.filter(tender=tender).first()
         outcomes = lot_outcomes(tender, decision)
         if decision is None and not outcomes:

@@ -16,6 +16,7 @@ from procurement.models import Timer
 from procurement.periods import HELSINKI
 
 from .frameworks import framework_establish
+from .mini_competitions import mini_competition_call_off_record
 from .models import Appeal, ContractStatus, LiabilityDocument, LiabilityDocumentKind, LotContract
 
 
@@ -307,4 +308,6 @@ def contract_sign(
         )
         # A framework call's lot becomes its framework agreement, in force from the signing.
         framework_establish(actor=actor, contract=contract)
+        # A mini-competition's signed contract is its call-off from the framework, counted against the maximum.
+        mini_competition_call_off_record(actor=actor, contract=contract)
     return contract, warnings

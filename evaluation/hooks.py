@@ -7,7 +7,7 @@ from bids import asks as bid_asks
 from procurement import asks
 from tenders import asks as tender_asks
 
-from . import clarifications, contracts, languages, outcomes, panel
+from . import clarifications, contracts, languages, mini_competitions, outcomes, panel
 from .portal import bidders
 from .worklist import tasks_for
 
@@ -17,6 +17,8 @@ tender_asks.contracts_for_update.provide(contracts.contracts_for_update)
 tender_asks.award_withdraw.provide(contracts.award_withdraw)
 tender_asks.bid_outcomes.provide(outcomes.bid_outcomes)
 tender_asks.officer_tasks.provide(tasks_for)
+tender_asks.mini_competitions_open_to.provide(mini_competitions.mini_competitions_open_to)
+tender_asks.mini_competition_invitees.provide(mini_competitions.mini_competition_invitees)
 tender_asks.decision_texts.extend([languages.score_reasons, languages.rejection_reasons])
 tender_asks.portal_urls.append(path("<int:pk>/comparison/", bidders.comparison, name="comparison"))
 

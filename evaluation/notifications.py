@@ -61,6 +61,16 @@ KINDS = {
         after_sent=_decision_after_sent,
         on_resend=letter_for_resend,
     ),
+    "mini_competition.invited": Kind(
+        _("Mini-competition under your framework agreement: %(title)s"),
+        _(
+            "The contracting authority invites the providers of its framework agreement to a mini-competition: "
+            "%(title)s. Tenders by %(deadline)s; the call is in the portal."
+        ),
+        calendar="deadline",
+        calendar_summary=_("Mini-competition deadline: %(title)s"),
+        label=_("Invitation to a mini-competition"),
+    ),
     "standstill.ended": Kind(
         _("Standstill ended: %(title)s, lot %(lot)s"),
         _(

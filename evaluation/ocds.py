@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
 
 from bids.models import BidStatus, LotOffer
 from procurement.models import ContractingAuthority, ProviderOrganisation
@@ -53,6 +54,8 @@ UNPUBLISHED = (TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, TenderStatus.A
 WHOLE_LISTS = frozenset({"additionalClassifications", "identifiers", "relatedLots", "roles", "tag"})
 
 Json = dict[str, Any]
+# How a mini-competition is procured, in the release's language (tender.procurementMethodDetails).
+MINI_COMPETITION_METHOD = gettext_lazy("Mini-competition among the providers of a framework agreement (call-off)")
 
 
 def ocid_of(tender: Tender) -> str:
@@ -61,9 +64,33 @@ def ocid_of(tender: Tender) -> str:
 
 
 def published_tenders() -> QuerySet[Tender]:
-    """Every call that has been published, whatever happened to it afterwards."""
-    tenders: QuerySet[Tender] = Tender.objects.exclude(status__in=UNPUBLISHED).filter(published_at__isnull=False)
+    """Every call that has been published, whatever happened to it afterwards; a mini-competition under a framework
+    agreement (not announced: only the framework's providers were invited) once it is decided."""
+    tenders: QuerySet[Tender] = (
+        Tender.objects.exclude(status__in=UNPUBLISHED)
+        .filter(published_at__isnull=False)
+        .exclude(framework_lot__isnull=False, decided_at__isnull=True)
+    )
     return tenders
+
+
+def _framework_process(tender: Tender) -> Json | None:
+    """A mini-competition's link to its framework agreement's own contracting process (OCDS 1.1 relatedProcesses,
+    relationship "framework"); None for any other call."""
+    if tender.framework_lot_id is None:
+        return None
+    call = Tender.objects.filter(lots=tender.framework_lot_id).first()
+    if call is None:
+        return None
+    language = tender.language
+    title = (call.title_sv if language == "sv" else "") or call.title_fi or call.title_sv
+    return {
+        "id": "1",
+        "relationship": ["framework"],
+        "title": title,
+        "scheme": "ocid",
+        "identifier": ocid_of(call),
+    }
 
 
 def _when(moment: datetime | str | None) -> str | None:
@@ -317,6 +344,7 @@ class _Events:
             )
         )
         self.opened_at = tender.opened_at
+        self.framework_process = _framework_process(tender)
 
     @cached_property
     def current_data(self) -> Json:
@@ -448,6 +476,11 @@ class _Events:
         }
         if statistics:
             release["bids"] = {"statistics": statistics}
+        if self.framework_process is not None:
+            # A call-off under a framework agreement: among the framework's providers only, linked to its process.
+            release["relatedProcesses"] = [self.framework_process]
+            release["tender"]["procurementMethod"] = "selective"
+            release["tender"]["procurementMethodDetails"] = _in_language(MINI_COMPETITION_METHOD, release["language"])
         if self.decision is not None and self.decision.decided_at <= moment:
             self._add_awards(release, moment)
         return release

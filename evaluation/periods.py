@@ -7,6 +7,7 @@ For a lot, the latest sending to its bidders counts. Until every bidder of a lot
 documents show the dates the periods will have if it is sent on the day they are rendered; when a notification is
 sent again (a corrected address), the lot's periods run anew from that sending and the decision gets a new edition."""
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -61,8 +62,21 @@ def expected_notified_on(
     return latest or sending_on
 
 
+def without_standstill(tender) -> bool:
+    """A mini-competition under a framework agreement has no standstill (Procurement Act, section 129(2)(2)) unless
+    the authority chose to observe one (`standstill_chosen`)."""
+    return tender.framework_lot_id is not None and not tender.standstill_chosen
+
+
+def decision_periods_from(notified_on: date, regime: str, *, tender, redress=None) -> Periods:
+    """The periods of the call's decision notified on `notified_on` (procurement.redress.periods_from), without the
+    standstill where none applies to it (`without_standstill`)."""
+    periods = periods_from(notified_on, regime, tender=tender, redress=redress)
+    return replace(periods, standstill_ends_on=None) if without_standstill(tender) else periods
+
+
 def expected_periods(decision, *, lot_ids=None, sending_on: date | None = None, **loaded) -> Periods:
-    return periods_from(
+    return decision_periods_from(
         expected_notified_on(decision, lot_ids=lot_ids, sending_on=sending_on, **loaded),
         decision.regime,
         tender=decision.tender,
@@ -97,7 +111,9 @@ def lot_periods_recompute(*, tender_id: int) -> list[int]:
             notified_at = max(n.sent_at for n in sent)
             if contract.notified_at == notified_at:
                 continue
-            periods = periods_from(local_date(notified_at), decision.regime, redress=redress)
+            periods = decision_periods_from(
+                local_date(notified_at), decision.regime, tender=decision.tender, redress=redress
+            )
             before = {"notified_at": contract.notified_at, "standstill_ends_on": contract.standstill_ends_on}
             contract.notified_at = notified_at
             contract.standstill_ends_on = periods.standstill_ends_on

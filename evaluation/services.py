@@ -31,6 +31,7 @@ from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .draws import award_places, confirmed_draws, ties_check
+from .mini_competitions import mini_competition_maximum_check
 from .models import (
     AwardDecision,
     AwardProposal,
@@ -42,7 +43,7 @@ from .models import (
     QualityScore,
 )
 from .panel import evaluating_tender
-from .periods import decision_key, periods_from
+from .periods import decision_key, decision_periods_from
 from .qualification import qualification_state
 from .scoring import Criterion, Offer, rank_lot
 from .timers import evaluation_timer_schedule
@@ -402,7 +403,7 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
         # The rule set of the call's publication and its CPV codes decide the regime; the periods follow the
         # redress of the authority's kind, as if the decision were sent today (the sendings set them anew).
         regime = tender_classification(tender).regime
-        periods = periods_from(local_date(timezone.now()), regime, tender=tender)
+        periods = decision_periods_from(local_date(timezone.now()), regime, tender=tender)
         decision = AwardDecision.objects.create(
             tender=tender,
             decided_by=actor,
@@ -427,6 +428,8 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
         for lot in open_lots:
             lot.status = LotStatus.AWARDED if lot.pk in winners else LotStatus.UNSUCCESSFUL
         Lot.objects.bulk_update(open_lots, ["status"])
+        # A mini-competition's order must fit its framework's maximum (409 `framework_maximum_exceeded`).
+        mini_competition_maximum_check(tender=tender, decision=decision)
         audit_record(
             action="decision.create",
             actor=actor,

@@ -90,6 +90,7 @@ AUDIT_ACTIONS = {
     "framework.price_index": _("Price index adjustment of a framework agreement"),
     "framework.capacity": _("Capacity of a framework provider recorded"),
     "framework.terminated": _("Early end of a framework agreement recorded"),
+    "mini_competition.create": _("Mini-competition drafted"),
     "document.rendered": _("Document made"),
     "document.request": _("Document requested"),
     "document.requeued": _("Document queued again"),

@@ -46,3 +46,16 @@ decision_texts: list[Callable[["Tender"], list["MissingText"]]] = []
 
 # Pages of the `tenders` URL namespace that higher apps serve (evaluation: the comparison for the bidders).
 portal_urls: list[URLPattern | URLResolver] = []
+
+# --- the framework agreements (provided by evaluation) ----------------------------------------------------------
+
+mini_competitions_open_to = Hook(
+    "tenders.asks.mini_competitions_open_to",
+    "mini_competitions_open_to(provider_ids) -> a values('pk') queryset of the mini-competitions these providers may "
+    "see and bid in: those under the frameworks where one of them is an active member",
+)
+mini_competition_invitees = Hook(
+    "tenders.asks.mini_competition_invitees",
+    "mini_competition_invitees(tender) -> the ids of the providers a mini-competition invites: its framework's active "
+    "members",
+)

@@ -10,13 +10,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from documents.context import register_context
 from documents.models import DocumentKind, GeneratedDocument
-from documents.readers import INTERESTED, register_reader_condition
+from documents.readers import CALL_OPEN, INTERESTED, register_reader_condition
 from procurement.access import AnyUser, Roles
 from procurement.models import Language
 from procurement.rules import rules_for_tender
 
 from .cpv import cpv_name
-from .models import CallOffMethod, PricingUnit, StudyPath, SuitabilityKind, TenderInterest, TenderVersion
+from .models import CallOffMethod, PricingUnit, StudyPath, SuitabilityKind, Tender, TenderInterest, TenderVersion
+from .selectors import published_open_to
 
 TIMELINE = ("planned_publication", "questions_deadline", "answers_by", "submission_deadline", "opening_at")
 
@@ -98,8 +99,15 @@ def interested_in_tender(*, user: AnyUser, roles: Roles) -> Q:
     return Q(Exists(TenderInterest.objects.filter(tender_id=OuterRef("tender_id"), provider_id__in=roles.provider_of)))
 
 
+def call_open_to(*, user: AnyUser, roles: Roles) -> Q:
+    """The document's call is published and open to the user: announced, or a mini-competition of a framework one of
+    the user's providers is an active member of (tenders.selectors.published_open_to)."""
+    return Q(tender__in=Tender.objects.filter(published_open_to(roles)).values("pk"))
+
+
 def register() -> None:
     register_reader_condition(INTERESTED, interested_in_tender)
+    register_reader_condition(CALL_OPEN, call_open_to)
     register_context(
         DocumentKind.CALL,
         template="documents/call.html",

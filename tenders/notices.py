@@ -45,6 +45,16 @@ def ensure_officer(actor: AnyUser, tender: Tender) -> None:
         raise Forbidden(_("Only the authority's procurement officers can prepare its notices."))
 
 
+def not_announced_check(tender: Tender) -> None:
+    """A mini-competition under a framework agreement has no notice in Hilma, neither of the call nor of its award
+    (409 `not_announced`): the framework's own notices announced the procurement."""
+    if tender.framework_lot_id is not None:
+        raise Conflict(
+            _("A mini-competition under a framework agreement is not announced: it has no notice in Hilma."),
+            code="not_announced",
+        )
+
+
 def notice_subtype(tender: Tender, *, award: bool = False) -> str:
     """The eForms subtype the call's regime asks for (E3/20, or E4/33 for the award), or a refusal."""
     classification = tender_classification(tender)
@@ -144,6 +154,7 @@ def notice_generate(*, actor: AnyUser, tender_id: int, kind: str = NoticeKind.CO
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         ensure_officer(actor, tender)
+        not_announced_check(tender)
         if tender.status in (TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, TenderStatus.APPROVED):
             raise Conflict(
                 _("The call has not been published: there is no version to make a notice of."), code="not_published"
@@ -294,8 +305,8 @@ def tender_notice_follow(*, actor: AnyUser, tender: Tender) -> Notice | None:
     new version and checked; a notice that fails the rules refuses the change (409 `notice_invalid`, with the failed
     rules and their fields), since nothing may leave that is not valid. None where no notice is made now: the call
     needs none, or its contract notice is with Hilma and not yet published (the change notice is made once it is)."""
-    if tender_classification(tender).notice not in ("E3", "20"):
-        return None
+    if tender.framework_lot_id is not None or tender_classification(tender).notice not in ("E3", "20"):
+        return None  # a mini-competition under a framework agreement is not announced
     try:
         notice = notice_generate(actor=actor, tender_id=tender.pk)
     except Conflict as exc:

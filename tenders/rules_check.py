@@ -37,7 +37,14 @@ def tender_findings(tender: Tender, *, publication=None) -> tuple[list[Finding],
     days = (local_date(tender.submission_deadline) - local_date(publication)).days
     errors: list[Finding] = []
     warnings: list[Finding] = []
-    if tender.procedure == Procedure.OPEN and regime == Regime.EU and days < rules.eu_open_procedure_min_days:
+    # A mini-competition under a framework agreement is no open procedure of its own: its period is only reasonable.
+    mini_competition = tender.framework_lot_id is not None
+    if (
+        not mini_competition
+        and tender.procedure == Procedure.OPEN
+        and regime == Regime.EU
+        and days < rules.eu_open_procedure_min_days
+    ):
         errors.append(
             Finding(
                 "tender_period_too_short",
@@ -77,8 +84,8 @@ def tender_findings(tender: Tender, *, publication=None) -> tuple[list[Finding],
 def notice_data_warnings(tender: Tender, classification: Classification) -> list[Finding]:
     """What a notice in Hilma will need and the call does not say yet (a call at or above the national threshold):
     each lot's region (NUTS), the contract's term, the answers to Hilma's statistics questions."""
-    if not classification.notice:
-        return []
+    if not classification.notice or tender.framework_lot_id is not None:
+        return []  # a mini-competition has no notice
     warnings = []
     if tender.pk is not None:
         unplaced = [lot.number for lot in tender.lots.all() if not lot.nuts]

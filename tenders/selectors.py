@@ -11,15 +11,26 @@ from procurement.access import roles_of
 from procurement.errors import Forbidden, NotFound
 from procurement.fastpath import attach_prefetched, column, columns_sql, from_arrays, from_row, table
 
+from . import asks
 from .models import Lot, QualityCriterion, Question, SuitabilityRequirement, Tender
 
 
+def published_open_to(roles) -> Q:
+    """The published calls open to everybody: every announced call, and a mini-competition under a framework
+    agreement only to that framework's active providers (it is not announced)."""
+    visible = Q(published_at__isnull=False, framework_lot__isnull=True)
+    if roles.provider_of:
+        visible |= Q(published_at__isnull=False, pk__in=asks.mini_competitions_open_to(roles.provider_of))
+    return visible
+
+
 def tenders_visible_to(user) -> QuerySet[Tender]:
-    """Authority users see their authorities' calls; everybody signed in sees calls that were published."""
+    """Authority users see their authorities' calls; everybody signed in sees calls that were published (a
+    mini-competition: only its framework's active providers, `published_open_to`)."""
     roles = roles_of(user)
-    visible = Q(published_at__isnull=False)
     if roles.auditor_of_all:
         return Tender.objects.all()
+    visible = published_open_to(roles)
     authorities = roles.officer_of | roles.evaluator_of | roles.decision_maker_of | roles.auditor_of
     if authorities:
         visible |= Q(authority_id__in=authorities)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -329,6 +329,31 @@ def _check_tender(
         raise ValidationFailed(errors=errors)
 
 
+def _framework_terms_check(tender: Tender, fields: dict, children: dict[str, list[dict]]) -> None:
+    """A mini-competition keeps within its framework agreement whatever its draft or corrigendum changes: it is no
+    framework of its own, and its criteria are the agreement's (their weights and guidance may be refined)."""
+    framework_lot = tender.framework_lot
+    if framework_lot is None:
+        return
+    errors: dict[str, list] = {}
+    if fields.get("is_framework"):
+        errors["is_framework"] = _error(
+            "mini_competition", _("A mini-competition under a framework agreement is not a framework of its own.")
+        )
+    agreed = set(
+        QualityCriterion.objects.filter(tender_id=framework_lot.tender_id)
+        .filter(Q(lot__isnull=True) | Q(lot_id=framework_lot.pk))
+        .values_list("name", flat=True)
+    )
+    if any(c["name"] not in agreed for c in children["criteria"]):
+        errors["criteria"] = _error(
+            "not_in_agreement",
+            _("A mini-competition uses the criteria of the framework agreement: their names cannot change."),
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
 def _lot_row(lot: dict) -> dict:
     data = {name: lot[name] for name in LOT_FIELDS if name in lot}
     # The place of performance in notices: the municipality's region unless the officer named one.
@@ -518,9 +543,9 @@ def tender_update(
             )
         before = _snapshot(tender)
         merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
-        _check_tender(
-            authority=tender.authority, fields=merged, children=_merged_children(tender, children), given=fields
-        )
+        merged_children = _merged_children(tender, children)
+        _check_tender(authority=tender.authority, fields=merged, children=merged_children, given=fields)
+        _framework_terms_check(tender, merged, merged_children)
         for name, value in fields.items():
             setattr(tender, name, value)
         tender.save()
@@ -535,11 +560,9 @@ def _ensure_publishable(tender: Tender) -> None:
     children = _children(tender)
     if not children["lots"]:
         raise ValidationFailed(errors={"lots": _error("no_lots", _("A call needs at least one lot."))})
-    _check_tender(
-        authority=tender.authority,
-        fields={name: getattr(tender, name) for name in EDITABLE_FIELDS},
-        children=children,
-    )
+    fields = {name: getattr(tender, name) for name in EDITABLE_FIELDS}
+    _check_tender(authority=tender.authority, fields=fields, children=children)
+    _framework_terms_check(tender, fields, children)
     _framework_publishable_check(tender, children)
     errors, _warnings = tender_findings(tender)
     if errors:
@@ -613,8 +636,12 @@ def tender_publish(*, actor, tender_id: int) -> Tender:
             detail={"warnings": [w.as_dict() for w in warnings]},
         )
         _record_version(tender, actor=actor)
-        _notice_follow(actor, tender)
-        _alert_followers(tender)
+        if tender.framework_lot_id is None:
+            _notice_follow(actor, tender)
+            _alert_followers(tender)
+        else:
+            # A mini-competition is not announced: no notice, no alerts; the framework's providers are invited.
+            _invite_framework_members(tender)
         return tender
 
 
@@ -634,6 +661,17 @@ def _alert_followers(tender: Tender) -> int:
         key=f"tender:{tender.pk}",
         tender_id=tender.pk,
         providers=matching,
+        payload={"deadline": tender.submission_deadline},
+    )
+
+
+def _invite_framework_members(tender: Tender) -> int:
+    """A mini-competition's publication invites its framework's active providers (and only them)."""
+    return notify(
+        kind="mini_competition.invited",
+        key=f"tender:{tender.pk}:invited",
+        tender_id=tender.pk,
+        providers=asks.mini_competition_invitees(tender),
         payload={"deadline": tender.submission_deadline},
     )
 
@@ -1047,13 +1085,15 @@ def _amend_changes_apply(
             errors={"submission_deadline": _error("deadline_in_past", _("The tender deadline must be in the future."))}
         )
     merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
+    merged_children = _merged_children(tender, children)
     _check_tender(
         authority=tender.authority,
         fields=merged,
-        children=_merged_children(tender, children),
+        children=merged_children,
         given=fields,
         published_at=tender.published_at,
     )
+    _framework_terms_check(tender, merged, merged_children)
     for name, value in fields.items():
         setattr(tender, name, value)
     errors, _warnings = tender_findings(tender)

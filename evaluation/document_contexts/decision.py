@@ -11,11 +11,12 @@ from procurement.redress import Periods, Redress, redress_for
 from procurement.rules import Regime
 from tenders.models import Tender
 
+from ..mini_competitions import framework_of
 from ..models import AwardDecision
 from ..periods import expected_periods
 from .reasons import lot_reasons, lot_source_data
 
-TEMPLATE_VERSION = "decision-4"
+TEMPLATE_VERSION = "decision-5"
 
 
 def _decided_award(tender: Tender) -> AwardDecision:
@@ -54,6 +55,21 @@ def _decision_redress(decision: AwardDecision, redress: Redress, periods: Period
     }
 
 
+def _framework_named(tender: Tender) -> dict[str, Any] | None:
+    """What the decision and letters of a mini-competition say of its framework: the framework call (its title),
+    the agreement's reference and its lot; None for any other call."""
+    framework = framework_of(tender)
+    if framework is None:
+        return None
+    return {
+        "call": framework.tender,
+        "reference": framework.tender.reference,
+        "agreement": framework.reference,
+        "lot": framework.lot,
+        "standstill_chosen": tender.standstill_chosen,
+    }
+
+
 def decision_context(document: GeneratedDocument) -> dict[str, Any]:
     """The award decision: per lot its reasons (`lot_reasons`), the bids refused as late, and the redress."""
     tender = document.tender
@@ -74,6 +90,8 @@ def decision_context(document: GeneratedDocument) -> dict[str, Any]:
         "late": reasons["late"],
         "secrets": reasons["secrets"],
         "criteria": list(tender.criteria.all()),
+        # A mini-competition names its framework, and its redress states the standstill that applies to a call-off.
+        "framework": _framework_named(tender),
         "bid_count": tender.bids.filter(status=BidStatus.SUBMITTED).count(),
         **_decision_redress(decision, redress, periods),
         "generated_at": timezone.now(),

@@ -92,6 +92,7 @@ def _search(form: TenderSearchForm, user):
         tenders = tenders.filter(submission_deadline__gte=_day_start(data["deadline_after"]))
     if data["deadline_before"]:
         tenders = tenders.filter(submission_deadline__lt=_day_start(data["deadline_before"] + timedelta(days=1)))
+    tenders = tenders.select_related("framework_lot__tender")  # a mini-competition names its framework
     return tenders.distinct().annotate(lot_count=Count("lots", distinct=True)).order_by("submission_deadline", "id")
 
 

@@ -36,6 +36,7 @@ def test_every_reader_condition_and_the_panel_gate_are_registered_by_their_owner
         readers.BIDDER: {"bids"},
         readers.INTERESTED: {"tenders", "bids"},
         readers.PROVIDER_BID_SUBMITTED: {"bids"},
+        readers.CALL_OPEN: {"tenders"},
     }
     registered = {name: {c.__module__.split(".")[0] for c in found} for name, found in readers.CONDITIONS.items()}
     assert registered == owners

@@ -434,6 +434,14 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/calls/"): rule(everyone=OK),
     ("GET", "/calls/alerts/"): page(signed_in=HIDDEN, providers=OK),
     ("POST", "/calls/alerts/"): page(signed_in=HIDDEN, providers=FOUND),
+    # --- mini-competitions under the world's framework (after the decision; combined call-offs): X's readers and
+    # the framework's providers read them, X's officer drafts one; the framework is hidden from everyone else.
+    ("GET", "/api/v1/frameworks/{pk}/mini-competitions/"): api(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK), providers=by_state(HIDDEN, HIDDEN, OK)
+    ),
+    ("POST", "/api/v1/frameworks/{pk}/mini-competitions/"): framework_change(api, CREATED),
+    ("GET", "/frameworks/{pk}/mini-competitions/new/"): framework_change(page, OK),
+    ("POST", "/frameworks/{pk}/mini-competitions/new/"): framework_change(page, FOUND),
     ("POST", "/calls/alerts/{alert_id}/delete/"): page(signed_in=HIDDEN, owner=FOUND),
     ("GET", "/calls/{pk}/"): rule(everyone=OK),
     ("POST", "/calls/{pk}/"): page(signed_in=DENIED, providers=by_state(FOUND, CONFLICT, CONFLICT)),  # a question
@@ -618,6 +626,8 @@ _PK_BY_PREFIX = (
     ("/api/v1/authorities/", "authority_x"),
     ("/api/v1/alerts/", "alert_a"),
     ("/calls/", "tender"),
+    ("/api/v1/frameworks/", "framework"),
+    ("/frameworks/", "framework"),
     ("/bids/", "bid_a"),
     ("/evaluation/", "tender"),
     ("/inbox/", "notification_a"),
@@ -679,6 +689,19 @@ def route_params(key: tuple) -> dict[str, str]:
 
 def _today() -> str:
     return timezone.localdate().isoformat()
+
+
+def _mini_competition_payload() -> dict:
+    return {
+        "title_fi": "Kotoutumiskoulutus Kuopio, kevät",
+        "municipality": "Kuopio",
+        "language_of_instruction": "fi",
+        "study_path": "basic",
+        "students": 12,
+        "start_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        "training_days": 90,
+        "submission_deadline": (timezone.now() + timedelta(days=10)).isoformat(),
+    }
 
 
 def _tender_payload(w) -> dict:
@@ -800,6 +823,13 @@ BODIES = {
     ("POST", "/organisation/"): lambda w: {"email": "uusi@a.example", "role": "provider_member"},
     ("POST", "/invitation/"): lambda w: {"token": w.invitation_token},
     ("POST", "/calls/alerts/"): lambda w: {"cpv_prefix": "8059"},
+    ("POST", "/api/v1/frameworks/{pk}/mini-competitions/"): lambda w: _mini_competition_payload(),
+    ("POST", "/frameworks/{pk}/mini-competitions/new/"): lambda w: {
+        **_mini_competition_payload(),
+        "submission_deadline": (timezone.localtime() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        "weight_1": "25",
+        "weight_2": "15",
+    },
     ("POST", "/calls/{pk}/"): lambda w: {"text": "Voiko osiin tarjota erikseen?"},
     ("POST", "/calls/{pk}/follow/"): lambda w: {"following": "1"},
     ("POST", "/calls/ours/{pk}/do/{action}/"): lambda w: {"cancel-reason": "Määrärahat loppuivat."},

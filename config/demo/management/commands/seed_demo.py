@@ -11,7 +11,7 @@ from django.utils import timezone
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
 from evaluation.draws import tie_draw_confirm, tie_draw_start, ties_needing_draw
-from evaluation.models import AwardDecision, ContractStatus, LotContract, ProviderRequest
+from evaluation.models import AwardDecision, ContractStatus, FrameworkMember, LotContract, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
 from evaluation.qualification import qualification_record, required_subjects
 from evaluation.services import (
@@ -117,6 +117,11 @@ SWEDISH_TITLE = "Integrationsutbildning 2027"
 DESCRIPTION_SV = (
     "Integrationsutbildning för vuxna invandrare som upphandlas som arbetskraftsutbildning "
     "(Utbildningsstyrelsens läroplansgrunder 2022, målnivå B1.1)."
+)
+# How a combined framework chooses between its two ways of ordering, as the demo framework's call states it.
+FRAMEWORK_RULE = (
+    "Koulutukset tilataan etusijajärjestyksessä. Kevennetty kilpailutus järjestetään, kun aloitettava ryhmä on "
+    "tavanomaisesta poikkeava (esimerkiksi työelämäpainotteinen tai yli 16 opiskelijaa)."
 )
 SCORE_REASON = "Suunnitelma vastaa tarjouspyynnön vaatimuksia; perustelut arviointimuistiossa."
 # Every officer-written text has its Swedish counterpart, which a bilingual authority's documents need.
@@ -503,6 +508,7 @@ class Command(BaseCommand):
             self._contract_each_lot(tender, officer, decided_at=now - timedelta(days=40))
             tender_complete(actor=officer, tender_id=tender.pk)
         self._variants(officer=officer, officer2=officer2, bidders=(p1, p2, p3))
+        self._framework(authority=successor, officer=officer, officer2=officer2, bidders=(p1, p2, p3))
 
     def _bid_and_close(self, tender, officer, offers, deadline):
         """Each bidder's bid at its base price, received two hours before the deadline; then the deadline has passed
@@ -623,6 +629,89 @@ class Command(BaseCommand):
         tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
         tender_decide(actor=officer2, tender_id=tender.pk)
         return tender
+
+    def _framework(self, *, authority, officer, officer2, bidders):
+        """A framework agreement in force (its call decided 40 days ago, its contracts signed today) with orders in
+        each state of the order of preference, and a mini-competition among its providers, published."""
+        from evaluation.calloffs import call_off_accept, call_off_create, call_off_decline
+        from evaluation.mini_competitions import mini_competition_create
+
+        now = timezone.now()
+        tender = self._decided_tender(
+            authority=authority,
+            officer=officer,
+            officer2=officer2,
+            bidders=bidders,
+            fields={
+                "title_fi": "Kotoutumiskoulutuksen puitejärjestely 2027–2028, Pohjois-Savo",
+                "reference": "DEMO-PJ-001",
+                "estimated_value": Decimal("900000"),
+                "is_framework": True,
+                "framework_providers_per_lot": 3,
+                "call_off_method": "combined",
+                "call_off_rule": FRAMEWORK_RULE,
+            },
+            lots=[{**lot, "max_value": Decimal("450000"), "max_volume": Decimal("60")} for lot in LOTS],
+        )
+        AwardDecision.objects.filter(tender=tender).update(
+            decided_at=now - timedelta(days=40),
+            standstill_ends_on=(now - timedelta(days=25)).date(),
+            appeal_ends_on=(now - timedelta(days=25)).date(),
+        )
+        self._contract_each_lot(tender, officer, decided_at=now - timedelta(days=40))
+        framework = tender.lots.get(number=1).framework
+        for member, capacity in zip(framework.members.order_by("rank"), (40, 30, 30), strict=True):
+            FrameworkMember.objects.filter(pk=member.pk).update(capacity=capacity)
+        first, second, _third = (member.provider for member in framework.members.order_by("rank"))
+        user_of = {user.memberships.get(provider__isnull=False).provider_id: user for user in bidders}
+        start = timezone.localdate() + timedelta(days=45)
+        course = {"language_of_instruction": "fi", "study_path": "basic", "training_days": 120}
+        # Accepted by the first-ranked provider.
+        accepted = call_off_create(
+            actor=officer, framework_id=framework.pk, municipality="Kuopio", students=16, start_on=start, **course
+        )
+        call_off_accept(actor=user_of[first.pk], call_off_id=accepted.pk)
+        # Declined by the first-ranked provider (no teacher free) and passed on to the second, who accepted.
+        passed = call_off_create(
+            actor=officer,
+            framework_id=framework.pk,
+            municipality="Siilinjärvi",
+            students=14,
+            start_on=start + timedelta(days=14),
+            **course,
+        )
+        call_off_decline(
+            actor=user_of[first.pk],
+            call_off_id=passed.pk,
+            reason="Meillä ei ole vapaata opettajaa Siilinjärvelle tälle aloitusajalle.",
+        )
+        call_off_accept(actor=user_of[second.pk], call_off_id=passed.pk)
+        # Waiting for the first-ranked provider's reply.
+        call_off_create(
+            actor=officer,
+            framework_id=framework.pk,
+            municipality="Kuopio",
+            students=12,
+            start_on=start + timedelta(days=28),
+            note="Ryhmä aloittaa iltaopetuksena.",
+            **course,
+        )
+        # A mini-competition among the lot's providers for a course the order of preference does not fit.
+        mini = mini_competition_create(
+            actor=officer,
+            framework_id=framework.pk,
+            title_fi="Kevennetty kilpailutus: työelämäpainotteinen kotoutumiskoulutus, Kuopio",
+            municipality="Kuopio",
+            language_of_instruction="fi",
+            study_path="fast",
+            students=18,
+            start_on=start + timedelta(days=60),
+            training_days=100,
+            submission_deadline=now + timedelta(days=10),
+        )
+        tender_submit_for_approval(actor=officer, tender_id=mini.pk)
+        tender_approve(actor=officer2, tender_id=mini.pk, comment="Tarkistettu.")
+        tender_publish(actor=officer, tender_id=mini.pk)
 
     def _qualify_all(self, tender, officer):
         """Every bid passes every check: its exclusion-grounds declaration and each suitability requirement."""
