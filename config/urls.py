@@ -9,9 +9,8 @@ from bids.api.views import BidViewSet
 from documents import urls as documents_urls
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
-from evaluation import api_call_offs, api_frameworks
+from evaluation import api_call_offs, api_frameworks, api_mini_competitions
 from evaluation.portal import call_offs as call_offs_portal
-from evaluation import api_mini_competitions
 from evaluation.portal import mini_competitions as mini_competition_pages
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
 from procurement.api.views import (
