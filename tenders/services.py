@@ -544,8 +544,9 @@ def tender_update(
         before = _snapshot(tender)
         merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
         merged_children = _merged_children(tender, children)
-        _check_tender(authority=tender.authority, fields=merged, children=merged_children, given=fields)
+        # A mini-competition's bounds first: what it may not become is said before what that would then lack.
         _framework_terms_check(tender, merged, merged_children)
+        _check_tender(authority=tender.authority, fields=merged, children=merged_children, given=fields)
         for name, value in fields.items():
             setattr(tender, name, value)
         tender.save()
@@ -561,8 +562,8 @@ def _ensure_publishable(tender: Tender) -> None:
     if not children["lots"]:
         raise ValidationFailed(errors={"lots": _error("no_lots", _("A call needs at least one lot."))})
     fields = {name: getattr(tender, name) for name in EDITABLE_FIELDS}
-    _check_tender(authority=tender.authority, fields=fields, children=children)
     _framework_terms_check(tender, fields, children)
+    _check_tender(authority=tender.authority, fields=fields, children=children)
     _framework_publishable_check(tender, children)
     errors, _warnings = tender_findings(tender)
     if errors:
@@ -1086,6 +1087,7 @@ def _amend_changes_apply(
         )
     merged = {**{name: getattr(tender, name) for name in EDITABLE_FIELDS}, **fields}
     merged_children = _merged_children(tender, children)
+    _framework_terms_check(tender, merged, merged_children)
     _check_tender(
         authority=tender.authority,
         fields=merged,
@@ -1093,7 +1095,6 @@ def _amend_changes_apply(
         given=fields,
         published_at=tender.published_at,
     )
-    _framework_terms_check(tender, merged, merged_children)
     for name, value in fields.items():
         setattr(tender, name, value)
     errors, _warnings = tender_findings(tender)
