@@ -186,7 +186,10 @@ def statistics_check(answers: Any, *, notice: str) -> None:
 
 
 def tender_notice_type(tender: Tender) -> str:
-    """The eForms subtype of the call's contract notice ("" when it needs none)."""
+    """The eForms subtype of the call's contract notice ("" when it needs none: a mini-competition under a framework
+    agreement is not announced, the framework's notices announced the procurement)."""
+    if tender.framework_lot_id is not None:
+        return ""
     return tender_classification(tender).notice
 
 

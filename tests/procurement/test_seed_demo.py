@@ -13,10 +13,11 @@ def test_seed_demo_builds_one_call_per_state(db, settings):
     call_command("seed_demo")
     call_command("seed_demo")  # a second run changes nothing
 
-    # One call in each state, and two more decided ones by other kinds of authority (the redress variants).
+    # One call in each state, two more decided ones by other kinds of authority (the redress variants), a decided
+    # framework call whose lots are signed, and a mini-competition under its framework, published.
     statuses = list(Tender.objects.values_list("status", flat=True))
     assert set(statuses) == set(TenderStatus.values)
-    assert sorted(statuses) == sorted([*TenderStatus.values, TenderStatus.DECIDED, TenderStatus.DECIDED])
+    assert sorted(statuses) == sorted([*TenderStatus.values, *[TenderStatus.DECIDED] * 3, TenderStatus.PUBLISHED])
     for name in ("officer", "officer2", "evaluator", "provider1", "provider2", "auditor"):
         assert User.objects.get(username=name).check_password("demo")
     ely = ContractingAuthority.objects.get(business_id="2296962-1")
@@ -99,6 +100,30 @@ def test_seed_demo_shows_each_redress_variant_in_its_decision(db, settings):
     assert "Genomförandeplan och pedagogik" in swedish
     assert "Planen motsvarar kraven i anbudsförfrågan" in swedish
     assert "Besvärsanvisning till marknadsdomstolen" in swedish
+
+
+def test_seed_demo_has_a_framework_in_force_with_orders_in_each_state(db, settings):
+    """A framework agreement in force: an order accepted by the first-ranked provider, one declined by it and passed
+    on to the second, which accepted, one waiting for the first-ranked provider's reply; and a mini-competition
+    among its providers, published."""
+    from evaluation.models import Framework
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    framework = Framework.objects.get(tender__reference="DEMO-PJ-001", lot__number=1)
+    assert framework.status == "active" and framework.members.count() == 3
+    orders = {
+        order.number: (order.status, order.member.rank, [(s.member.rank, s.outcome) for s in order.steps.all()])
+        for order in framework.call_offs.select_related("member").prefetch_related("steps__member")
+    }
+    assert orders == {
+        1: ("accepted", 1, [(1, "accepted")]),
+        2: ("accepted", 2, [(1, "declined"), (2, "accepted")]),
+        3: ("offered", 1, [(1, "pending")]),
+    }
+    mini = framework.lot.mini_competitions.get()
+    assert mini.status == TenderStatus.PUBLISHED
 
 
 def test_seed_demo_dates_tell_a_possible_story(db, settings):

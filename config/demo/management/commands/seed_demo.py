@@ -576,7 +576,7 @@ class Command(BaseCommand):
             ],
         )
 
-    def _decided_tender(self, *, authority, officer, officer2, bidders, fields, lots):
+    def _decided_tender(self, *, authority, officer, officer2, bidders, fields, lots, deadline=None):
         """A call taken from its draft to the decision: three bids, the opening by two officers, qualification,
         the panel's scores with reasons in Finnish and Swedish, the proposal and the decision."""
         now = timezone.now()
@@ -600,7 +600,7 @@ class Command(BaseCommand):
         tender_submit_for_approval(actor=officer, tender_id=tender.pk)
         tender_approve(actor=officer2, tender_id=tender.pk, comment="Tarkistettu.")
         tender_publish(actor=officer, tender_id=tender.pk)
-        deadline = now - timedelta(hours=1)
+        deadline = deadline or now - timedelta(hours=1)
         offers = zip(bidders, (Decimal("9500"), Decimal("8900"), Decimal("10200")), strict=True)
         self._bid_and_close(tender, officer, offers, deadline)
         panel_add(actor=officer, tender_id=tender.pk, user_id=officer.pk)
@@ -652,6 +652,7 @@ class Command(BaseCommand):
                 "call_off_rule": FRAMEWORK_RULE,
             },
             lots=[{**lot, "max_value": Decimal("450000"), "max_volume": Decimal("60")} for lot in LOTS],
+            deadline=now - HISTORY_DEADLINE_AGO["completed"],
         )
         AwardDecision.objects.filter(tender=tender).update(
             decided_at=now - timedelta(days=40),
