@@ -4,20 +4,23 @@ Nothing is stored: a task is there while its step is due, and gone once it is do
 however many calls there are (tests/test_query_budgets.py)."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from procurement.access import roles_of
-from procurement.periods import local_date
+from procurement.periods import at_local_time, local_date
 from tenders.models import STATES_IN_PROGRESS, Question, Tender, TenderStatus
 
 from .models import (
     ContractStatus,
+    Framework,
+    FrameworkOption,
+    FrameworkStatus,
     IndividualScore,
     LotContract,
     OpeningRequest,
@@ -57,6 +60,8 @@ def tasks_for(user) -> list[Task]:
         )
         tasks += _officer_tasks(user, tenders, officer_of)
         tasks += _decision_tasks(user, tenders, officer_of, deciding_of)
+    if officer_of:
+        tasks += _framework_option_tasks(officer_of)
     tasks += _panel_tasks(user)
     far = datetime.max.replace(tzinfo=UTC)
     return sorted(tasks, key=lambda t: (t.due or far, t.tender.pk, t.kind))
@@ -212,6 +217,37 @@ def _contract_tasks(decided: list[Tender]) -> list[Task]:
             }
             tasks.append(Task("contract_clear", title, tender, None, url))
     return tasks
+
+
+# How long before a framework's last day an option still undecided becomes an officer's task.
+OPTION_NOTICE_DAYS = 90
+
+
+def _framework_option_tasks(officer_of) -> list[Task]:
+    """A framework in force whose term ends within OPTION_NOTICE_DAYS with an option still undecided: the officers
+    decide whether to exercise it (a recorded decision) before the term runs out, after which no option can be."""
+    horizon = local_date(timezone.now()) + timedelta(days=OPTION_NOTICE_DAYS)
+    frameworks = (
+        Framework.objects.filter(
+            tender__authority_id__in=officer_of,
+            status=FrameworkStatus.ACTIVE,
+            ends_on__lte=horizon,
+            options__state=FrameworkOption.State.OPEN,
+        )
+        .select_related("tender__authority", "lot")
+        .distinct()
+    )
+    return [
+        Task(
+            "framework_option",
+            _("Decide on the option of the framework agreement of lot %(lot)s: its term ends on %(end)s")
+            % {"lot": framework.lot.number, "end": formats.date_format(framework.ends_on, "SHORT_DATE_FORMAT")},
+            framework.tender,
+            at_local_time(framework.ends_on, "16:00"),
+            reverse("frameworks:detail", args=[framework.pk]),
+        )
+        for framework in frameworks
+    ]
 
 
 def _decision_tasks(user, tenders: list[Tender], officer_of, deciding_of) -> list[Task]:

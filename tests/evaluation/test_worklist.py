@@ -285,3 +285,25 @@ def test_a_provider_sees_no_task_list_in_the_inbox(member_a):
     client.force_login(member_a)
 
     assert "Waiting for you" not in client.get("/inbox/").content.decode()
+
+
+def test_an_undecided_option_waits_for_the_officers_in_the_last_90_days_of_the_framework(
+    authority, officer, member_a, member_b
+):
+    from evaluation.framework_changes import framework_option_decide
+    from evaluation.models import Framework
+    from tests.fixtures.frameworks import signed_framework
+
+    framework = signed_framework(authority=authority, officer=officer, bidders=[(member_a, "9000"), (member_b, "9500")])
+    assert ("framework_option", framework.tender_id) not in kinds(officer)  # two years to go
+    Framework.objects.filter(tender=framework.tender).update(ends_on=timezone.localdate() + timedelta(days=60))
+    with translation.override("fi"):
+        tasks = [task for task in tasks_for(officer) if task.kind == "framework_option"]
+    assert len(tasks) == 2  # both lots' frameworks
+    assert tasks[0].url.startswith("/frameworks/") and "puitejärjestelyn" in tasks[0].title
+    assert kinds(member_a) == []  # a provider has no such task
+    option = framework.options.get()
+    framework_option_decide(
+        actor=officer, framework_id=framework.pk, option_id=option.pk, exercise=False, reason="Tarve päättyy."
+    )
+    assert [task.kind for task in tasks_for(officer)].count("framework_option") == 1
