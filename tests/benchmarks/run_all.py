@@ -17,6 +17,7 @@ BENCHMARKS = [
     ("Periodic scan with 1 000 and 100 000 calls (notifications)", "bench_scan.py"),
     ("Deadline rush under gunicorn (tender box)", "bench_rush.py"),
     ("An eForms notice with 100 lots, generated and validated (notices)", "bench_notice.py"),
+    ("Ordering from a framework agreement, and 16 officers at once (call-offs)", "bench_call_offs.py"),
 ]
 
 
