@@ -119,9 +119,9 @@ class CallOffInput(serializers.Serializer[Any]):
     municipality = serializers.CharField(allow_blank=True, max_length=100)
     language_of_instruction = serializers.CharField(max_length=2, help_text="fi, sv or en")
     study_path = serializers.CharField(max_length=10, help_text="slow, basic, fast or other")
-    students = serializers.IntegerField()
+    students = serializers.IntegerField(max_value=calloffs.MAX_STUDENTS)
     start_on = serializers.DateField()
-    training_days = serializers.IntegerField()
+    training_days = serializers.IntegerField(max_value=calloffs.MAX_TRAINING_DAYS)
     note = serializers.CharField(allow_blank=True, required=False, default="")
     skips = SkipInput(many=True, required=False, default=list)
 

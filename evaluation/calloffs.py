@@ -24,10 +24,12 @@ from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_apply
 from procurement.models import ProviderOrganisation, Timer, User
 from procurement.notifications import notify
+from procurement.outbox import outbox_enqueue
 from procurement.periods import at_local_time, local_date, working_days_after
 from procurement.timers import timers_replace
-from tenders.models import StudyPath
+from tenders.models import CallOffMethod, StudyPath
 
+from .framework_follow import reads_whole_framework
 from .frameworks import (
     call_off_size,
     call_off_volume,
@@ -38,12 +40,16 @@ from .frameworks import (
     member_capacity_left,
     term_of,
 )
-from .models import CallOff, CallOffStatus, CallOffStep, CapacityUnit, Framework, FrameworkMember
+from .models import CallOff, CallOffStatus, CallOffStep, CapacityUnit, Framework, FrameworkMember, FrameworkStatus
 
 # A reply is due by this time (Finnish time) of its last working day.
 REPLY_TIME = "16:00"
 TIMER_KIND = "call_off.reply_due"
+EXPIRE_TASK = "evaluation.call_off_expire"
 LANGUAGES = ("fi", "sv", "en")
+# Bounds of an order's course (the columns are small integers).
+MAX_STUDENTS = 100000
+MAX_TRAINING_DAYS = 3650
 Outcome = CallOffStep.Outcome
 OUTCOME_LABELS = dict(Outcome.choices)
 
@@ -66,6 +72,20 @@ def document_language(framework: Framework, provider: ProviderOrganisation) -> s
     languages = framework.tender.document_languages
     preferred = provider.preferred_language
     return preferred if preferred in ("fi", "sv") and preferred in languages else languages[0]
+
+
+def framework_in_force(framework: Framework, now: datetime) -> bool:
+    """Active and its term not over: only then does an order move to a provider or become binding."""
+    return framework.status == FrameworkStatus.ACTIVE and timezone.localdate(now) <= framework.ends_on
+
+
+def call_off_preference_check(framework: Framework) -> None:
+    """Refuse an order by preference from a framework whose call-offs are by mini-competition only (409)."""
+    if framework.call_off_method == CallOffMethod.MINI_COMPETITION:
+        raise Conflict(
+            _("The framework's call-offs are made by mini-competition only: an order by preference is not allowed."),
+            code="preference_not_allowed",
+        )
 
 
 # --- who may do what ---------------------------------------------------------------------------------------------
@@ -321,6 +341,9 @@ def _pass_on(call_off: CallOff, *, now: datetime, actor: User | None) -> None:
     """After a decline, a missed deadline or a skip: to the next provider in rank with capacity within the maximum,
     none of those already stepped on this order; with no one left the order is unfilled and the officers told."""
     framework = call_off.framework
+    if not framework_in_force(framework, now):
+        _exhaust(call_off, reason=_not_in_force_reason(framework), passed=[], now=now, actor=actor)
+        return
     warned = framework_usage(framework).warning
     asked = set(call_off.steps.values_list("member_id", flat=True))
     passed, member = _next_offeree(framework, _course(call_off), asked=asked, skips={}, call_off_id=call_off.pk)
@@ -340,6 +363,12 @@ def _pass_on(call_off: CallOff, *, now: datetime, actor: User | None) -> None:
         return
     with translation.override(framework.tender.language):
         reason = _("No provider of the framework is left to take the order.")
+    _exhaust(call_off, reason=reason, passed=passed, now=now, actor=actor)
+
+
+def _exhaust(call_off: CallOff, *, reason: str, passed: list[Passed], now: datetime, actor: User | None) -> None:
+    """The order is unfilled: it holds nothing, its reply timer goes, the officers are told."""
+    framework = call_off.framework
     call_off.exhaust(at=now, reason=reason)
     call_off.member, call_off.unit_price, call_off.value = None, None, None
     call_off.save(update_fields=["status", "closed_at", "close_reason", "reply_by", "member", "unit_price", "value"])
@@ -357,8 +386,51 @@ def _pass_on(call_off: CallOff, *, now: datetime, actor: User | None) -> None:
         key=f"call-off:{call_off.pk}:unfilled",
         tender_id=framework.tender_id,
         users=officers_of(framework.tender.authority_id),
-        payload=_payload(call_off),
+        payload={**_payload(call_off), "reason": reason},
     )
+
+
+def _not_in_force_reason(framework: Framework) -> str:
+    with translation.override(framework.tender.language):
+        return str(_("The framework agreement is no longer in force: the order is not offered to anyone else."))
+
+
+def call_offs_withdraw_open(*, framework: Framework, at: datetime, reason: str) -> list[CallOff]:
+    """The framework ends or is terminated (inside that change's transaction, the framework locked): every order
+    still waiting for a provider's reply is withdrawn from it and becomes unfilled, holding nothing; its reply timer
+    goes, and the provider is told."""
+    withdrawn: list[CallOff] = []
+    open_orders = CallOff.objects.select_for_update().filter(framework=framework, status=CallOffStatus.OFFERED)
+    for call_off in open_orders.order_by("pk"):
+        call_off.framework = framework
+        step = _pending_step(call_off)
+        provider = step.member.provider if step is not None else None
+        if step is not None:
+            step.outcome, step.decided_at = Outcome.WITHDRAWN, at
+            step.save(update_fields=["outcome", "decided_at"])
+        call_off.exhaust(at=at, reason=reason)
+        call_off.member, call_off.unit_price, call_off.value = None, None, None
+        call_off.save(
+            update_fields=["status", "closed_at", "close_reason", "reply_by", "member", "unit_price", "value"]
+        )
+        Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
+        audit_record(
+            action="call_off.withdraw",
+            obj=call_off,
+            tender_id=framework.tender_id,
+            before={"status": CallOffStatus.OFFERED, "member": step.member_id if step is not None else None},
+            after={"status": call_off.status, "reason": reason},
+        )
+        if step is not None and provider is not None:
+            notify(
+                kind="call_off.withdrawn",
+                key=f"call-off-step:{step.pk}:withdrawn",
+                tender_id=framework.tender_id,
+                providers=[provider],
+                payload=_payload(call_off),
+            )
+        withdrawn.append(call_off)
+    return withdrawn
 
 
 # --- the services ------------------------------------------------------------------------------------------------
@@ -387,8 +459,16 @@ def _validate(
         add("study_path", "invalid_choice", _("Choose the study path."))
     if students is None or students < 1:
         add("students", "min_value", _("An order is for at least one student."))
+    elif students > MAX_STUDENTS:
+        add("students", "max_value", _("An order is for at most %(max)s students.") % {"max": MAX_STUDENTS})
     if training_days is None or training_days < 1:
         add("training_days", "min_value", _("A course lasts at least one training day."))
+    elif training_days > MAX_TRAINING_DAYS:
+        add(
+            "training_days",
+            "max_value",
+            _("A course lasts at most %(max)s training days.") % {"max": MAX_TRAINING_DAYS},
+        )
     if start_on is None:
         add("start_on", "required", _("Give the start date."))
     elif start_on < timezone.localdate():
@@ -437,6 +517,7 @@ def call_off_create(
     with transaction.atomic():
         framework = framework_for_update(framework_id)
         framework_active_check(framework)
+        call_off_preference_check(framework)
         if not framework.starts_on <= start_on <= framework.ends_on:
             raise _error(
                 "start_on",
@@ -509,6 +590,8 @@ def call_off_accept(*, actor: User, call_off_id: int) -> CallOff:
         step = _own_pending_step(actor, call_off)
         if now > (step.reply_by or now):
             raise Conflict(_("The deadline for the reply has passed."), code="reply_deadline_passed")
+        if not framework_in_force(framework, now):
+            raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
         step.outcome, step.decided_at, step.decided_by = Outcome.ACCEPTED, now, actor
         step.save(update_fields=["outcome", "decided_at", "decided_by"])
         call_off.accept(at=now)
@@ -584,33 +667,46 @@ def call_off_decline(*, actor: User, call_off_id: int, reason: str) -> CallOff:
     return call_off
 
 
+def call_off_expire_queue(*, call_off_id: int, at: datetime) -> None:
+    """The reply timer fired (inside the timer scan, which holds its timers' row locks): the expiry runs in a task
+    of its own, after the scan's commit, so that the scan never waits for the framework's lock (that a reply holds
+    while it removes the timer)."""
+    outbox_enqueue(EXPIRE_TASK, call_off_id, at.isoformat())
+
+
 def call_off_expire(*, call_off_id: int, now: datetime) -> CallOff | None:
-    """The reply deadline passed with no reply (the timer): the step expires and the order passes on. Nothing when
-    the step was answered, or its deadline moved, in the meantime."""
+    """The reply deadline passed with no reply (the timer's task): the step expires and the order passes on. Nothing
+    when the step was answered, or its deadline moved, in the meantime (checked again under the lock: the task may
+    run twice)."""
     if not CallOff.objects.filter(pk=call_off_id).exists():
         return None
-    framework, call_off = _locked(call_off_id)
-    step = _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
-    if step is None or step.reply_by is None or now <= step.reply_by:
-        return None
-    step.outcome, step.decided_at = Outcome.EXPIRED, now
-    step.save(update_fields=["outcome", "decided_at"])
-    audit_record(
-        action="call_off.expire",
-        obj=call_off,
-        tender_id=framework.tender_id,
-        after={"member": step.member_id, "rank": step.member.rank, "reply_by": step.reply_by},
-    )
-    notify(
-        kind="call_off.expired",
-        key=f"call-off-step:{step.pk}:expired",
-        tender_id=framework.tender_id,
-        providers=[step.member.provider],
-        users=officers_of(framework.tender.authority_id),
-        payload={**_payload(call_off), "provider": step.member.provider.name, "reply_by": step.reply_by.isoformat()},
-    )
-    _pass_on(call_off, now=now, actor=None)
-    return call_off
+    with transaction.atomic():
+        framework, call_off = _locked(call_off_id)
+        step = _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
+        if step is None or step.reply_by is None or now <= step.reply_by:
+            return None
+        step.outcome, step.decided_at = Outcome.EXPIRED, now
+        step.save(update_fields=["outcome", "decided_at"])
+        audit_record(
+            action="call_off.expire",
+            obj=call_off,
+            tender_id=framework.tender_id,
+            after={"member": step.member_id, "rank": step.member.rank, "reply_by": step.reply_by},
+        )
+        notify(
+            kind="call_off.expired",
+            key=f"call-off-step:{step.pk}:expired",
+            tender_id=framework.tender_id,
+            providers=[step.member.provider],
+            users=officers_of(framework.tender.authority_id),
+            payload={
+                **_payload(call_off),
+                "provider": step.member.provider.name,
+                "reply_by": step.reply_by.isoformat(),
+            },
+        )
+        _pass_on(call_off, now=now, actor=None)
+        return call_off
 
 
 def call_off_skip(*, actor: User, call_off_id: int, reason: str) -> CallOff:
@@ -688,11 +784,12 @@ def call_off_cancel(*, actor: User, call_off_id: int, reason: str) -> CallOff:
 
 
 def framework_readable(*, user: AnyUser, framework_id: int) -> Framework:
-    """The framework for a reader of its authority's side (officers, auditors…); 404 for everyone else."""
+    """The framework for those who read the whole framework (its authority's officers and auditors,
+    `framework_follow.reads_whole_framework`); 404 for everyone else."""
     framework: Framework | None = (
         Framework.objects.select_related("tender__authority", "lot").filter(pk=framework_id).first()
     )
-    if framework is None or not roles_of(user).reads_authority(framework.tender.authority_id):
+    if framework is None or not reads_whole_framework(user, framework):
         raise NotFound()
     return framework
 
@@ -740,7 +837,8 @@ class ProviderOrder:
 
     @property
     def unit_price(self) -> Decimal | None:
-        return self.current.member.unit_price if self.current is not None else None
+        """The order's own price (a later price index adjustment of the member does not change it)."""
+        return self.call_off.unit_price if self.current is not None else None
 
     @property
     def value(self) -> Decimal | None:
@@ -786,21 +884,22 @@ def call_offs_of_provider(*, user: AnyUser) -> list[ProviderOrder]:
 
 
 def call_offs_of_authority(*, user: AnyUser) -> QuerySet[CallOff]:
-    """The orders of the frameworks of the authorities whose side the user reads."""
+    """The orders of the frameworks of the authorities whose officer or auditor the user is."""
     roles = roles_of(user)
     orders: QuerySet[CallOff] = CallOff.objects.select_related(
         "framework__lot", "framework__tender", "member__provider"
     ).order_by("-created_at")
     if roles.auditor_of_all:
         return orders
-    authorities = roles.officer_of | roles.evaluator_of | roles.decision_maker_of | roles.auditor_of
+    authorities = roles.officer_of | roles.auditor_of
     return orders.filter(framework__tender__authority_id__in=authorities)
 
 
 def call_off_record(*, user: AnyUser, call_off_id: int) -> CallOff:
-    """The order's whole record (every step with its reasons) for a reader of the authority's side; 404 else."""
+    """The order's whole record (every step with its reasons) for those who read the whole framework (its
+    authority's officers and auditors); 404 else."""
     call_off = _call_off_of(call_off_id)
-    if call_off is None or not roles_of(user).reads_authority(call_off.framework.tender.authority_id):
+    if call_off is None or not reads_whole_framework(user, call_off.framework):
         raise NotFound()
     return call_off
 

@@ -410,6 +410,9 @@ def framework_terminate(*, actor: AnyUser, framework_id: int, reason: str, reaso
             obj=framework, action="terminate", actor=actor, audit_action="framework.terminate", at=now, reason=reason
         )
         Timer.objects.filter(kind="framework.end", key=f"framework:{framework.pk}", done_at__isnull=True).delete()
+        from .calloffs import call_offs_withdraw_open  # the orders still waiting for a reply are withdrawn
+
+        call_offs_withdraw_open(framework=framework, at=now, reason=reason)
         return _change_record(
             actor=actor,
             framework=framework,

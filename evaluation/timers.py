@@ -4,7 +4,8 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from procurement.access import officers_of
 from procurement.audit import audit_record
@@ -93,6 +94,11 @@ def _framework_end(timer: Timer, now: datetime) -> None:
         return
     framework.end(at=now)
     framework.save(update_fields=["status", "ended_at"])
+    from .calloffs import call_offs_withdraw_open
+
+    with translation.override(framework.tender.language):
+        reason = str(_("The framework agreement ended: the order was withdrawn."))
+    call_offs_withdraw_open(framework=framework, at=now, reason=reason)
     audit_record(
         action="framework.end",
         obj=framework,
@@ -103,11 +109,10 @@ def _framework_end(timer: Timer, now: datetime) -> None:
 
 @handles("call_off.reply_due")
 def _call_off_reply_due(timer: Timer, now: datetime) -> None:
-    """The provider did not reply to an order by its deadline: the order passes to the next in rank
-    (evaluation.calloffs.call_off_expire; nothing if the reply came in the meantime)."""
-    from .calloffs import call_off_expire
+    """The provider did not reply to an order by its deadline: the order passes to the next in rank, in a task of its
+    own (evaluation.calloffs.call_off_expire, by the outbox after the scan's commit; nothing if the reply came in the
+    meantime). The scan holds its timers' row locks: taking the framework's lock here could deadlock with a reply
+    that holds it and removes this timer."""
+    from .calloffs import call_off_expire_queue
 
-    # Marked done first: the next offer replaces the key's pending timers (timers_replace), this one included.
-    timer.done_at = now
-    timer.save(update_fields=["done_at"])
-    call_off_expire(call_off_id=int(timer.key.split(":")[1]), now=now)
+    call_off_expire_queue(call_off_id=int(timer.key.split(":")[1]), at=now)

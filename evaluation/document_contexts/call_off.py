@@ -1,6 +1,6 @@
 """A call-off order as offered to one provider, and its confirmation once accepted: the authority, the framework,
-the provider and its rank, the course, the price and value, the reply deadline or the acceptance, and the ranks the
-order passed before it (by outcome only: another provider's reasons are not the reader's)."""
+the provider and its rank, the course, the order's own price and value, the reply deadline or the acceptance, and
+only that the order came to it by the order of preference (never what other providers answered)."""
 
 from typing import Any
 
@@ -32,11 +32,9 @@ def call_off_context(document: GeneratedDocument) -> dict[str, Any]:
     step = _step_of(document)
     call_off: CallOff = step.call_off
     framework = call_off.framework
-    before = [
-        # Lazy labels: each is translated in the language of the section it is written in.
-        {"rank": s.member.rank, "outcome": OUTCOMES.get(s.outcome, s.outcome), "code": s.outcome}
-        for s in call_off.steps.select_related("member").filter(number__lt=step.number).order_by("number")
-    ]
+    # Only that the order came down the ranks: what other providers answered (declined, no capacity, skipped) is
+    # not the reader's (with the public ranking of the award it would tell a competitor about another provider).
+    passed_before = call_off.steps.filter(number__lt=step.number).exists()
     return {
         "confirmation": document.kind == DocumentKind.CALL_OFF_CONFIRMATION,
         "tender": framework.tender,
@@ -47,7 +45,7 @@ def call_off_context(document: GeneratedDocument) -> dict[str, Any]:
         "step": step,
         "member": step.member,
         "provider": step.member.provider,
-        "before": before,
+        "passed_before": passed_before,
         "study_path": STUDY_PATHS.get(call_off.study_path, call_off.study_path),
         "generated_at": timezone.now(),
         "document": document,
@@ -58,7 +56,7 @@ def call_off_context(document: GeneratedDocument) -> dict[str, Any]:
             "step": step.number,
             "provider": step.member.provider.business_id,
             "rank": step.member.rank,
-            "unit_price": str(step.member.unit_price),
+            "unit_price": str(call_off.unit_price),
             "volume": str(call_off.volume),
             "value": str(call_off.value),
             "reply_by": step.reply_by,

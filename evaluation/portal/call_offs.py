@@ -19,6 +19,8 @@ from procurement.portal import done, read, run_service
 from tenders.models import StudyPath
 
 from ..calloffs import (
+    MAX_STUDENTS,
+    MAX_TRAINING_DAYS,
     call_off_accept,
     call_off_cancel,
     call_off_create,
@@ -26,6 +28,7 @@ from ..calloffs import (
     call_off_documents,
     call_off_of_provider,
     call_off_officer_check,
+    call_off_preference_check,
     call_off_provider_check,
     call_off_record,
     call_off_skip,
@@ -44,9 +47,9 @@ class CallOffForm(forms.Form):
     municipality = forms.CharField(label=_("Municipality"), max_length=100)
     language_of_instruction = forms.ChoiceField(label=_("Language of instruction"), choices=Language.choices)
     study_path = forms.ChoiceField(label=_("Study path"), choices=StudyPath.choices)
-    students = forms.IntegerField(label=_("Students"), min_value=1)
+    students = forms.IntegerField(label=_("Students"), min_value=1, max_value=MAX_STUDENTS)
     start_on = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    training_days = forms.IntegerField(label=_("Training days"), min_value=1)
+    training_days = forms.IntegerField(label=_("Training days"), min_value=1, max_value=MAX_TRAINING_DAYS)
     note = forms.CharField(
         label=_("Note to the provider"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
@@ -87,6 +90,7 @@ def order_new(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer orders a course start from the framework."""
     actor = cast(User, request.user)
     framework = read(lambda: framework_officer_check(actor=actor, framework_id=pk))
+    read(lambda: call_off_preference_check(framework))  # 409: the framework's call-offs are mini-competitions only
     form = CallOffForm(request.POST or None, framework=framework)
     status = 200
     if request.method == "POST":

@@ -115,7 +115,9 @@ FORMS: dict[str, type[ReasonForm]] = {
 
 def _links(framework: Framework) -> dict[str, str]:
     """The order pages other parts of the portal serve, as plain paths (shown while the framework is in force)."""
-    links = {"new_order": f"/frameworks/{framework.pk}/orders/new/"}
+    links = {}
+    if framework.call_off_method in (CallOffMethod.PREFERENCE, CallOffMethod.COMBINED):
+        links["new_order"] = f"/frameworks/{framework.pk}/orders/new/"
     if framework.call_off_method in (CallOffMethod.MINI_COMPETITION, CallOffMethod.COMBINED):
         links["new_mini_competition"] = f"/frameworks/{framework.pk}/mini-competitions/new/"
     return links

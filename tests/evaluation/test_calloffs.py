@@ -12,6 +12,7 @@ from django.utils import timezone
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.calloffs import (
+    EXPIRE_TASK,
     call_off_accept,
     call_off_cancel,
     call_off_create,
@@ -32,6 +33,7 @@ from procurement.timers import timers_run_due
 from tests.fixtures import factories
 from tests.fixtures.documents import pdftotext
 from tests.fixtures.frameworks import signed_framework, third_member
+from tests.fixtures.stages import run_outbox
 
 pytestmark = pytest.mark.django_db
 Outcome = CallOffStep.Outcome
@@ -216,8 +218,10 @@ def test_no_reply_passes_the_order_on_counting_working_days_across_christmas(fra
     CallOffStep.objects.filter(call_off=call_off).update(reply_by=first_due)
     Timer.objects.filter(kind="call_off.reply_due").update(due_at=first_due)
 
-    # when the timers run just after it
+    # when the timers run just after it (the timer queues the expiry; a worker runs it after the scan's commit)
     timers_run_due(now=first_due + timedelta(minutes=1))
+    assert outcomes(call_off) == [(1, Outcome.PENDING)]
+    assert run_outbox(EXPIRE_TASK) == 1
 
     # then it expired and the second is asked until the third working day after: Christmas Eve, Christmas Day and
     # the weekend do not count
@@ -229,7 +233,9 @@ def test_no_reply_passes_the_order_on_counting_working_days_across_christmas(fra
 
     # a run before the deadline changes nothing; after it, the third is asked
     timers_run_due(now=datetime(2026, 12, 29, 12, 0, tzinfo=HELSINKI))
+    assert run_outbox(EXPIRE_TASK) == 0
     timers_run_due(now=datetime(2026, 12, 30, 16, 1, tzinfo=HELSINKI))
+    assert run_outbox(EXPIRE_TASK) == 1
     call_off.refresh_from_db()
     assert outcomes(call_off) == [(1, Outcome.EXPIRED), (2, Outcome.EXPIRED), (3, Outcome.PENDING)]
     call_off_accept(actor=member_c, call_off_id=call_off.pk)
@@ -374,7 +380,8 @@ def test_the_order_and_its_confirmation_are_in_finnish(framework, officer, membe
     assert "TILAUS PUITEJÄRJESTELYSTÄ 1" in text
     assert "Kuopio" in text and "15" in text and "9 500,00" in text and "142 500,00" in text
     assert framework.reference in text and framework.tender.reference in text
-    assert "Virkailija ohitti" in text and "Esteellinen" not in text
+    assert "Virkailija ohitti" not in text and "Esteellinen" not in text
+    assert "Tilaus tuli teille puitejärjestelyn etusijajärjestyksen mukaisesti." in text
     call_off_accept(actor=member_b_user, call_off_id=call_off.pk)
     confirmation = GeneratedDocument.objects.get(kind=DocumentKind.CALL_OFF_CONFIRMATION)
     text = pdftotext(document_render(document_id=confirmation.pk))

@@ -367,11 +367,12 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/contracts/{pk}/sign/"): contract_action(CONFLICT),  # the decision is not yet sent
     # --- API: call-offs of a framework (after the decision, a framework on lot 1 with A first and an order offered
     # to A; before it nothing exists: 404)
-    ("GET", "/api/v1/frameworks/{pk}/orders/"): api(signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK)),
+    # read like the framework's summary: its authority's officers and auditors (the evaluators get 404)
+    ("GET", "/api/v1/frameworks/{pk}/orders/"): api(signed_in=HIDDEN, **FRAMEWORK_WHOLE_READERS),
     ("POST", "/api/v1/frameworks/{pk}/orders/"): call_off_officer(CREATED),
     ("GET", "/api/v1/orders/"): api(signed_in=OK),  # each its own (or its authority's): empty for the others
     ("GET", "/api/v1/orders/{pk}/"): api(
-        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK), owner=by_state(HIDDEN, HIDDEN, OK)
+        signed_in=HIDDEN, **FRAMEWORK_WHOLE_READERS, owner=by_state(HIDDEN, HIDDEN, OK)
     ),
     ("POST", "/api/v1/orders/{pk}/accept/"): call_off_reply(OK),
     ("POST", "/api/v1/orders/{pk}/decline/"): call_off_reply(OK),
@@ -504,7 +505,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/frameworks/{pk}/orders/new/"): page(
         signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, FOUND)
     ),
-    ("GET", "/frameworks/orders/{pk}/"): page(signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK)),
+    ("GET", "/frameworks/orders/{pk}/"): page(signed_in=HIDDEN, **FRAMEWORK_WHOLE_READERS),
     ("POST", "/frameworks/orders/{pk}/"): page(
         signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, FOUND)
     ),
