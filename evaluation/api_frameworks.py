@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from procurement.errors import NotFound
 
 from .framework_changes import (
+    MAX_CAPACITY,
     framework_member_capacity_set,
     framework_member_leave,
     framework_member_replace,
@@ -229,7 +230,7 @@ class PriceAdjustmentInput(ReasonInput):
 
 
 class CapacityInput(ReasonInput):
-    capacity = serializers.IntegerField(min_value=0, allow_null=True)
+    capacity = serializers.IntegerField(min_value=0, max_value=MAX_CAPACITY, allow_null=True)
 
 
 def _validated(

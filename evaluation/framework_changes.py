@@ -22,7 +22,7 @@ from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.models import Timer
 from procurement.notifications import notify
-from tenders.languages import swedish_reason_check
+from tenders.languages import in_language, is_bilingual, swedish_reason_check
 from tenders.models import FRAMEWORK_MAX_MONTHS
 
 from .frameworks import framework_end_schedule, framework_for_update, term_end
@@ -40,6 +40,14 @@ from .models import (
 
 # The sanity bound of one price index adjustment, in per cent either way.
 MAX_PRICE_ADJUSTMENT = Decimal("20")
+# The sanity bound of a provider's stated capacity per half-year term (students or groups): beyond any real course
+# provider, and well within the database's integer.
+MAX_CAPACITY = 100_000
+# The changes that concern one provider: told to that provider only (its capacity and why, why it left, that it
+# joined), never to its competitors. The others concern every provider of the framework.
+OWN_CHANGES = frozenset(
+    {FrameworkChange.Kind.CAPACITY, FrameworkChange.Kind.MEMBER_LEFT, FrameworkChange.Kind.MEMBER_ADDED}
+)
 CENT = Decimal("0.01")
 
 
@@ -89,6 +97,25 @@ def _reason_check(framework: Framework, *, reason: str, reason_sv: str) -> None:
     swedish_reason_check(framework.tender, reason=reason, reason_sv=reason_sv)
 
 
+def _effective_on_check(framework: Framework, effective_on: date) -> None:
+    """A change recorded as a fact (a provider leaving, a price index adjustment) takes effect on the day it is
+    recorded or earlier, within the framework's term: a later one is recorded when its day comes (400 `in_future`),
+    an earlier one cannot precede the framework itself (400 `before_start`)."""
+    if effective_on > timezone.localdate():
+        raise _error(
+            "effective_on",
+            "in_future",
+            _("The change takes effect on the day it is recorded or earlier: record it when its day comes."),
+        )
+    if effective_on < framework.starts_on:
+        raise _error(
+            "effective_on",
+            "before_start",
+            _("The framework agreement started on %(date)s: the change cannot take effect before it.")
+            % {"date": framework.starts_on.strftime("%d.%m.%Y")},
+        )
+
+
 def _member_of(framework: Framework, member_id: int) -> FrameworkMember:
     member: FrameworkMember | None = (
         FrameworkMember.objects.select_for_update(of=("self",))
@@ -112,8 +139,8 @@ def _change_record(
     member: FrameworkMember | None = None,
     option: FrameworkOption | None = None,
 ) -> FrameworkChange:
-    """The numbered record of the decision, its audit event and the notification to the framework's providers (those
-    in it now, and the one a change is about)."""
+    """The numbered record of the decision, its audit event and the notification of the providers it concerns
+    (`_change_notify`)."""
     last = framework.changes.aggregate(n=Max("number"))["n"] or 0
     change: FrameworkChange = FrameworkChange.objects.create(
         framework=framework,
@@ -134,21 +161,34 @@ def _change_record(
         tender_id=framework.tender_id,
         detail={"change": change.number, "reason": change.reason, **details},
     )
-    providers = set(framework.members.filter(left_on__isnull=True).values_list("provider_id", flat=True))
-    if member is not None:
-        providers.add(member.provider_id)
-    notify(
-        kind=f"framework.{kind}",
-        key=f"framework:{framework.pk}:change:{change.number}",
-        tender_id=framework.tender_id,
-        providers=sorted(providers),
-        payload={
-            "lot": framework.lot.number,
-            "reason": change.reason,
-            "effective_on": effective_on.isoformat(),
-        },
-    )
+    _change_notify(framework, change, member)
     return change
+
+
+def _change_notify(framework: Framework, change: FrameworkChange, member: FrameworkMember | None) -> None:
+    """Tell the providers of a change: one that concerns a provider (`OWN_CHANGES`) only that provider, with its rank
+    when it joined; the others every provider in the framework now. Each reads the reason in its own language: the
+    Swedish one for a provider that prefers Swedish when the authority is bilingual and wrote it."""
+    if change.kind in OWN_CHANGES:
+        recipients = [member] if member is not None else []
+    else:
+        recipients = list(framework.members.filter(left_on__isnull=True).select_related("provider"))
+    bilingual = is_bilingual(framework.tender)
+    by_reason: dict[str, list[int]] = {}
+    for recipient in recipients:
+        language = recipient.provider.preferred_language if bilingual else ""
+        by_reason.setdefault(in_language(change, "reason", language), []).append(recipient.provider_id)
+    payload: dict[str, Any] = {"lot": framework.lot.number, "effective_on": change.effective_on.isoformat()}
+    if change.kind == FrameworkChange.Kind.MEMBER_ADDED and member is not None:
+        payload["rank"] = member.rank
+    for reason, providers in by_reason.items():
+        notify(
+            kind=f"framework.{change.kind}",
+            key=f"framework:{framework.pk}:change:{change.number}",
+            tender_id=framework.tender_id,
+            providers=providers,
+            payload={**payload, "reason": reason},
+        )
 
 
 def framework_option_decide(
@@ -217,8 +257,10 @@ def framework_option_decide(
 def framework_member_leave(
     *, actor: AnyUser, framework_id: int, member_id: int, reason: str, effective_on: date, reason_sv: str = ""
 ) -> FrameworkChange:
-    """A provider leaves the framework from `effective_on`: no further order goes to it. Refused while an order
-    offered to it waits for its reply (409 `member_has_pending_orders`)."""
+    """A provider leaves the framework from `effective_on`, today or a day already past within the term (400
+    `in_future`, `before_start`, `before_joining`): no further order goes to it. A leaving announced for a later day
+    is recorded on that day, so that until then the provider keeps its place in the order of preference. Refused
+    while an order offered to it waits for its reply (409 `member_has_pending_orders`)."""
     with transaction.atomic():
         framework = framework_changeable(actor=actor, framework_id=framework_id)
         _active_check(framework)
@@ -226,6 +268,7 @@ def framework_member_leave(
         if member.left_on is not None:
             raise Conflict(_("The provider has already left the framework."), code="member_left")
         _reason_check(framework, reason=reason, reason_sv=reason_sv)
+        _effective_on_check(framework, effective_on)
         if effective_on < member.joined_on:
             raise _error("effective_on", "before_joining", _("The provider cannot leave before it joined."))
         if CallOff.objects.filter(member=member, status=CallOffStatus.OFFERED).exists():
@@ -333,7 +376,8 @@ def framework_price_adjust(
 ) -> FrameworkChange:
     """A price index adjustment the contract allows: every active provider's unit price changes by `percent` for
     the orders made from now on (orders already made keep their price). More than 20 % either way is refused as a
-    mistake (400 `out_of_range`)."""
+    mistake (400 `out_of_range`). The prices change at once, so `effective_on` is today or a day already past within
+    the term (400 `in_future`, `before_start`): an adjustment for a later day is recorded on that day."""
     percent = Decimal(str(percent))
     if abs(percent) > MAX_PRICE_ADJUSTMENT or percent == 0:
         raise _error(
@@ -347,6 +391,7 @@ def framework_price_adjust(
         framework = framework_changeable(actor=actor, framework_id=framework_id)
         _active_check(framework)
         _reason_check(framework, reason=reason, reason_sv=reason_sv)
+        _effective_on_check(framework, effective_on)
         prices: dict[str, list[str]] = {}
         members = FrameworkMember.objects.select_for_update(of=("self",)).select_related("provider")
         for member in members.filter(framework=framework, left_on__isnull=True).order_by("rank"):
@@ -377,6 +422,8 @@ def framework_member_capacity_set(
     """The capacity a provider stated per half-year term, in the framework's capacity unit (None: not limited)."""
     if capacity is not None and capacity < 0:
         raise _error("capacity", "out_of_range", _("The capacity cannot be negative."))
+    if capacity is not None and capacity > MAX_CAPACITY:
+        raise _error("capacity", "max_value", _("Give a capacity of at most %(max)s.") % {"max": MAX_CAPACITY})
     with transaction.atomic():
         framework = framework_changeable(actor=actor, framework_id=framework_id)
         _active_check(framework)

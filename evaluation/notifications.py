@@ -168,14 +168,15 @@ KINDS |= {
     ),
 }
 
-# Each recorded change of a framework agreement, told to its providers in their own language (the kind names it).
+# Each recorded change of a framework agreement, told in the provider's own language (the kind names it, the reason
+# is the Swedish one for a Swedish reader where written): one about a provider (its capacity, its leaving, its
+# joining) to that provider only, the others to every provider of the framework (evaluation.framework_changes).
 FRAMEWORK_CHANGE_SUBJECTS = {
     FrameworkChange.Kind.OPTION_EXERCISED: _("Option exercised: %(title)s, lot %(lot)s"),
     FrameworkChange.Kind.OPTION_DECLINED: _("Option not exercised: %(title)s, lot %(lot)s"),
-    FrameworkChange.Kind.MEMBER_LEFT: _("A provider left the framework: %(title)s, lot %(lot)s"),
-    FrameworkChange.Kind.MEMBER_ADDED: _("A provider joined the framework: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.MEMBER_LEFT: _("Your leaving of the framework agreement recorded: %(title)s, lot %(lot)s"),
     FrameworkChange.Kind.PRICE_INDEX: _("Prices adjusted by the index: %(title)s, lot %(lot)s"),
-    FrameworkChange.Kind.CAPACITY: _("A provider's capacity changed: %(title)s, lot %(lot)s"),
+    FrameworkChange.Kind.CAPACITY: _("Your capacity in the framework agreement recorded: %(title)s, lot %(lot)s"),
     FrameworkChange.Kind.TERMINATED: _("Framework agreement ended early: %(title)s, lot %(lot)s"),
 }
 FRAMEWORK_CHANGE_BODY = _(
@@ -186,6 +187,15 @@ KINDS |= {
     f"framework.{change}": Kind(subject, FRAMEWORK_CHANGE_BODY, label=FrameworkChange.Kind(change).label)
     for change, subject in FRAMEWORK_CHANGE_SUBJECTS.items()
 }
+KINDS[f"framework.{FrameworkChange.Kind.MEMBER_ADDED}"] = Kind(
+    _("You joined the framework agreement: %(title)s, lot %(lot)s"),
+    _(
+        "The contracting authority has taken you into the framework agreement of lot %(lot)s of %(title)s in place "
+        "of a provider that left, at rank %(rank)s, from %(effective_on)s. Orders come to you through the portal. "
+        "Reason: %(reason)s"
+    ),
+    label=FrameworkChange.Kind.MEMBER_ADDED.label,
+)
 
 for code, kind in KINDS.items():
     register_kind(code, kind)

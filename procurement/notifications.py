@@ -8,7 +8,7 @@ after the commit (and again by the relay if the broker was down)."""
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -421,9 +421,16 @@ def _context(notification: Notification) -> dict:
 
 
 def _display(value):
+    """A payload's value as the text shows it: a moment (an ISO date-time) and a day (an ISO date, "2026-12-04") in
+    the form the other texts use ("04.12.2026 12:00", "04.12.2026"); a list joined."""
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
         try:
             value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value).strftime("%d.%m.%Y")
         except ValueError:
             return value
     if isinstance(value, datetime):

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,7 @@ from tenders.languages import is_bilingual
 from tenders.models import CallOffMethod
 
 from ..framework_changes import (
+    MAX_CAPACITY,
     framework_member_capacity_set,
     framework_member_leave,
     framework_member_replace,
@@ -80,9 +82,19 @@ class MemberForm(ReasonForm):
         self.fields["member"].choices = choices  # type: ignore[attr-defined]
 
 
+def _effective_on_bounds(form: forms.Form, framework: Framework) -> None:
+    """A change takes effect within the term and on the day it is recorded or earlier (the service checks it too)."""
+    bounds = {"min": framework.starts_on.isoformat(), "max": timezone.localdate().isoformat()}
+    form.fields["effective_on"].widget.attrs.update(bounds)
+
+
 class LeaveForm(MemberForm):
     field_order = ["member", "effective_on", "reason", "reason_sv"]
     effective_on = forms.DateField(label=_("Leaves on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, framework: Framework, **kwargs: Any) -> None:
+        super().__init__(*args, framework=framework, **kwargs)
+        _effective_on_bounds(self, framework)
 
 
 class CapacityForm(MemberForm):
@@ -90,6 +102,7 @@ class CapacityForm(MemberForm):
     capacity = forms.IntegerField(
         label=_("Capacity per half-year term"),
         min_value=0,
+        max_value=MAX_CAPACITY,
         required=False,
         help_text=_("In the framework's capacity unit; empty: not limited."),
     )
@@ -102,6 +115,10 @@ class PriceForm(ReasonForm):
     )
     index_name = forms.CharField(label=_("Price index"), max_length=200)
     effective_on = forms.DateField(label=_("Effective on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, framework: Framework, **kwargs: Any) -> None:
+        super().__init__(*args, framework=framework, **kwargs)
+        _effective_on_bounds(self, framework)
 
 
 FORMS: dict[str, type[ReasonForm]] = {

@@ -2,6 +2,7 @@
 recorded decisions and the XLSX."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -90,17 +91,18 @@ def test_leave_capacity_price_replace_and_terminate_through_the_api(framework, o
     api = client_for(officer)
     first = _first(framework)
     base = f"/api/v1/frameworks/{framework.pk}"
+    today = timezone.localdate().isoformat()
     capacity = api.post(f"{base}/members/{first.pk}/capacity/", {"capacity": 5, "reason": "x"}, format="json")
     assert capacity.status_code == 201
     price = api.post(
         f"{base}/price-adjustments/",
-        {"percent": "25", "index_name": "Ansiotasoindeksi", "reason": "x", "effective_on": "2027-01-01"},
+        {"percent": "25", "index_name": "Ansiotasoindeksi", "reason": "x", "effective_on": today},
         format="json",
     )
     assert price.status_code == 400 and price.json()["errors"]["percent"][0]["code"] == "out_of_range"
     price = api.post(
         f"{base}/price-adjustments/",
-        {"percent": "1", "index_name": "Ansiotasoindeksi", "reason": "x", "effective_on": "2027-01-01"},
+        {"percent": "1", "index_name": "Ansiotasoindeksi", "reason": "x", "effective_on": today},
         format="json",
     )
     assert price.status_code == 201
@@ -125,3 +127,53 @@ def test_the_xlsx_of_a_framework(framework, officer, client_for):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert len(load_workbook(io.BytesIO(response.content)).sheetnames) == 4
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "in 90 days"])
+def test_a_leaving_in_the_future_is_refused_in_finnish_and_swedish(framework, officer, client_for, day):
+    first = _first(framework)
+    effective_on = (timezone.localdate() + timedelta(days=90)).isoformat() if day == "in 90 days" else day
+    url = f"/api/v1/frameworks/{framework.pk}/members/{first.pk}/leave/"
+    body = {"reason": "Konkurssi.", "effective_on": effective_on}
+    for language, text in (("fi", "Muutos tulee voimaan kirjauspäivänä"), ("sv", "Ändringen träder i kraft")):
+        officer.preferred_language = language
+        officer.save(update_fields=["preferred_language"])
+        response = client_for(officer).post(url, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 400, response.content
+        error = response.json()["errors"]["effective_on"][0]
+        assert error["code"] == "in_future" and text in error["message"]
+    first.refresh_from_db()
+    assert first.left_on is None and not framework.changes.exists()
+
+
+def test_a_leaving_or_an_adjustment_before_the_framework_started_is_refused(framework, officer, client_for):
+    api = client_for(officer)
+    base = f"/api/v1/frameworks/{framework.pk}"
+    before = (framework.starts_on - timedelta(days=1)).isoformat()
+    leave = api.post(f"{base}/members/{_first(framework).pk}/leave/", {"reason": "x", "effective_on": before})
+    assert leave.status_code == 400 and leave.json()["errors"]["effective_on"][0]["code"] == "before_start"
+    price = {"percent": "1", "index_name": "Indeksi", "reason": "x", "effective_on": before}
+    response = api.post(f"{base}/price-adjustments/", price, format="json")
+    assert response.status_code == 400 and response.json()["errors"]["effective_on"][0]["code"] == "before_start"
+
+
+def test_a_price_adjustment_effective_in_the_future_is_refused(framework, officer, client_for):
+    later = (timezone.localdate() + timedelta(days=90)).isoformat()
+    price = {"percent": "1", "index_name": "Indeksi", "reason": "x", "effective_on": later}
+    response = client_for(officer).post(f"/api/v1/frameworks/{framework.pk}/price-adjustments/", price, format="json")
+    assert response.status_code == 400 and response.json()["errors"]["effective_on"][0]["code"] == "in_future"
+    assert _first(framework).unit_price == Decimal("9000.00") and not framework.changes.exists()
+
+
+@pytest.mark.parametrize("capacity", [3_000_000_000, 100_001])
+def test_a_capacity_beyond_the_bound_is_refused(framework, officer, client_for, capacity):
+    first = _first(framework)
+    response = client_for(officer).post(
+        f"/api/v1/frameworks/{framework.pk}/members/{first.pk}/capacity/",
+        {"capacity": capacity, "reason": "x"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]["capacity"][0]["code"] == "max_value"
+    first.refresh_from_db()
+    assert first.capacity is None

@@ -1,13 +1,15 @@
 """The recorded decisions of a framework agreement after its conclusion: options and the four years, a provider
 leaving and the next-ranked bidder joining, a price index adjustment, capacity, the early end."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from evaluation.framework_changes import (
+    MAX_CAPACITY,
     framework_member_capacity_set,
     framework_member_leave,
     framework_member_replace,
@@ -20,6 +22,7 @@ from evaluation.models import CallOffStatus, FrameworkChange, FrameworkMember, F
 from procurement.audit import AuditEvent
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.models import Notification, Timer
+from procurement.notifications import notification_deliver
 from tests.fixtures import factories
 from tests.fixtures.framework_orders import order_record
 from tests.fixtures.frameworks import signed_framework, third_member
@@ -39,6 +42,13 @@ def framework(authority, officer, member_a, member_b):
 
 def _members(framework) -> list[FrameworkMember]:
     return list(framework.members.select_related("provider").order_by("rank"))
+
+
+def _body(notification) -> str:
+    """The e-mail the notification sends, in its recipient's language."""
+    mail.outbox.clear()
+    assert notification_deliver(notification_id=notification.pk) == "sent"
+    return mail.outbox[-1].body
 
 
 def _timer_due(framework):
@@ -151,13 +161,55 @@ def test_a_bilingual_authority_gives_its_reason_in_swedish_too(bilingual, office
 
 def test_a_provider_leaves_from_the_day_given(framework, officer):
     first = _members(framework)[0]
-    day = timezone.localdate() + timedelta(days=10)
+    day = timezone.localdate()
     change = framework_member_leave(
         actor=officer, framework_id=framework.pk, member_id=first.pk, reason="Konkurssi.", effective_on=day
     )
     first.refresh_from_db()
     assert first.left_on == day
     assert change.kind == FrameworkChange.Kind.MEMBER_LEFT and change.member == first
+
+
+@pytest.mark.parametrize("later", [timedelta(days=1), timedelta(days=90), None])
+def test_a_leaving_in_the_future_is_refused_and_the_provider_keeps_its_rank(framework, officer, later):
+    first = _members(framework)[0]
+    day = timezone.localdate() + later if later else date(9999, 12, 31)
+    with pytest.raises(ValidationFailed) as refused:
+        framework_member_leave(
+            actor=officer, framework_id=framework.pk, member_id=first.pk, reason="Konkurssi.", effective_on=day
+        )
+    assert refused.value.errors["effective_on"][0]["code"] == "in_future"
+    first.refresh_from_db()
+    assert first.left_on is None and not framework.changes.exists()
+    assert not Notification.objects.filter(kind="framework.member_left").exists()
+
+
+def test_a_leaving_before_the_framework_started_is_refused(framework, officer):
+    first = _members(framework)[0]
+    with pytest.raises(ValidationFailed) as refused:
+        framework_member_leave(
+            actor=officer,
+            framework_id=framework.pk,
+            member_id=first.pk,
+            reason="Konkurssi.",
+            effective_on=framework.starts_on - timedelta(days=1),
+        )
+    assert refused.value.errors["effective_on"][0]["code"] == "before_start"
+    first.refresh_from_db()
+    assert first.left_on is None
+
+
+def test_a_leaving_is_told_only_to_the_provider_that_leaves(framework, officer):
+    first = _members(framework)[0]
+    framework_member_leave(
+        actor=officer,
+        framework_id=framework.pk,
+        member_id=first.pk,
+        reason="Sopimusrikkomus B:n tiloissa.",
+        effective_on=timezone.localdate(),
+    )
+    told = Notification.objects.filter(kind="framework.member_left")
+    assert [n.provider_id for n in told] == [first.provider_id]
 
 
 def test_a_provider_with_an_order_waiting_for_its_reply_cannot_leave(framework, officer):
@@ -191,6 +243,20 @@ def test_the_next_ranked_bidder_replaces_a_provider_that_left(framework, officer
     assert joined.provider_id not in {m.provider_id for m in members}
     assert change.details["award_rank"] == 4
     assert framework.members.filter(left_on__isnull=True).count() == 3
+
+
+def test_the_provider_that_joins_is_told_its_rank_and_no_one_else_is(framework, officer):
+    members = _members(framework)
+    framework_member_leave(
+        actor=officer, framework_id=framework.pk, member_id=members[1].pk, reason="x", effective_on=timezone.localdate()
+    )
+    change = framework_member_replace(actor=officer, framework_id=framework.pk, reason="Seuraava vertailussa.")
+
+    told = list(Notification.objects.filter(kind="framework.member_added"))
+    assert [n.provider_id for n in told] == [change.member.provider_id]
+    assert told[0].payload["rank"] == 4
+    expected = {"fi": "sijalle 4", "sv": "plats 4"}.get(told[0].language, "rank 4")
+    assert expected in _body(told[0])
 
 
 def test_no_replacement_while_the_framework_has_all_its_providers(framework, officer):
@@ -230,6 +296,53 @@ def test_a_price_index_adjustment_changes_every_active_providers_price_but_not_o
     assert order.unit_price == Decimal("9000.00")
 
 
+def test_a_price_adjustment_effective_in_the_future_is_refused_and_changes_nothing(framework, officer):
+    prices = [m.unit_price for m in _members(framework)]
+    with pytest.raises(ValidationFailed) as refused:
+        framework_price_adjust(
+            actor=officer,
+            framework_id=framework.pk,
+            percent=Decimal("2.5"),
+            index_name="Ansiotasoindeksi",
+            reason="Sopimuksen hintaehto.",
+            effective_on=timezone.localdate() + timedelta(days=90),
+        )
+    assert refused.value.errors["effective_on"][0]["code"] == "in_future"
+    assert [m.unit_price for m in _members(framework)] == prices
+    assert not framework.changes.exists()
+    assert not Notification.objects.filter(kind="framework.price_index").exists()
+
+
+def test_a_price_adjustment_before_the_framework_started_is_refused(framework, officer):
+    with pytest.raises(ValidationFailed) as refused:
+        framework_price_adjust(
+            actor=officer,
+            framework_id=framework.pk,
+            percent=Decimal("2.5"),
+            index_name="Ansiotasoindeksi",
+            reason="x",
+            effective_on=framework.starts_on - timedelta(days=1),
+        )
+    assert refused.value.errors["effective_on"][0]["code"] == "before_start"
+    assert not framework.changes.exists()
+
+
+def test_a_price_adjustment_is_told_to_every_provider_with_the_day_in_the_finnish_form(framework, officer):
+    framework_price_adjust(
+        actor=officer,
+        framework_id=framework.pk,
+        percent=Decimal("2.5"),
+        index_name="Ansiotasoindeksi",
+        reason="Sopimuksen hintaehto.",
+        effective_on=timezone.localdate(),
+    )
+    told = list(Notification.objects.filter(kind="framework.price_index"))
+    assert {n.provider_id for n in told} == {m.provider_id for m in _members(framework)}
+    body = _body(told[0])
+    assert timezone.localdate().strftime("%d.%m.%Y") in body
+    assert timezone.localdate().isoformat() not in body
+
+
 @pytest.mark.parametrize("percent", ["20.01", "-25", "0"])
 def test_a_price_adjustment_beyond_the_sanity_bound_is_refused(framework, officer, percent):
     with pytest.raises(ValidationFailed) as refused:
@@ -251,6 +364,60 @@ def test_a_providers_capacity_is_recorded(framework, officer):
     )
     first.refresh_from_db()
     assert first.capacity == 3 and change.details["capacity"] == [None, 3]
+
+
+def test_a_capacity_beyond_the_bound_is_refused(framework, officer):
+    first = _members(framework)[0]
+    with pytest.raises(ValidationFailed) as refused:
+        framework_member_capacity_set(
+            actor=officer, framework_id=framework.pk, member_id=first.pk, capacity=3_000_000_000, reason="x"
+        )
+    assert refused.value.errors["capacity"][0]["code"] == "max_value"
+    first.refresh_from_db()
+    assert first.capacity is None and not framework.changes.exists()
+    framework_member_capacity_set(
+        actor=officer, framework_id=framework.pk, member_id=first.pk, capacity=MAX_CAPACITY, reason="x"
+    )
+    first.refresh_from_db()
+    assert first.capacity == MAX_CAPACITY
+
+
+def test_a_capacity_change_and_its_reason_are_told_only_to_that_provider(framework, officer):
+    members = _members(framework)
+    framework_member_capacity_set(
+        actor=officer, framework_id=framework.pk, member_id=members[1].pk, capacity=2, reason="Henkilöstöpula."
+    )
+    told = list(Notification.objects.filter(kind="framework.capacity"))
+    assert [n.provider_id for n in told] == [members[1].provider_id]
+    assert (
+        not Notification.objects.filter(payload__reason="Henkilöstöpula.")
+        .exclude(provider_id=members[1].provider_id)
+        .exists()
+    )
+
+
+def test_each_provider_reads_the_reason_in_its_own_language(bilingual, officer, member_a, member_b):
+    framework = signed_framework(authority=bilingual, officer=officer, bidders=[(member_a, "9000"), (member_b, "9500")])
+    first, second = _members(framework)
+    second.provider.preferred_language = "sv"
+    second.provider.save(update_fields=["preferred_language"])
+    framework_terminate(
+        actor=officer, framework_id=framework.pk, reason="Rahoitus päättyi.", reason_sv="Finansieringen upphörde."
+    )
+    told = {n.provider_id: n for n in Notification.objects.filter(kind="framework.terminated")}
+    assert told[first.provider_id].payload["reason"] == "Rahoitus päättyi."
+    assert told[second.provider_id].payload["reason"] == "Finansieringen upphörde."
+    body = _body(told[second.provider_id])
+    assert "Finansieringen upphörde." in body and "Rahoitus" not in body
+
+
+def test_a_one_language_authority_sends_its_main_reason_to_a_swedish_provider(framework, officer):
+    second = _members(framework)[1]
+    second.provider.preferred_language = "sv"
+    second.provider.save(update_fields=["preferred_language"])
+    framework_terminate(actor=officer, framework_id=framework.pk, reason="Rahoitus päättyi.", reason_sv="Annat.")
+    told = Notification.objects.get(kind="framework.terminated", provider_id=second.provider_id)
+    assert told.payload["reason"] == "Rahoitus päättyi."
 
 
 def test_terminating_ends_the_framework_and_its_timer(framework, officer):

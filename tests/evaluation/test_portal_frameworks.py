@@ -1,6 +1,9 @@
 """The portal's framework agreement pages: the officers' list and summary with the decision forms, the XLSX, a
 provider's own memberships, and the link from the officer's call page."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
@@ -107,3 +110,31 @@ def test_a_provider_sees_only_its_own_memberships(framework, member_a, browser_f
 def test_the_officers_call_page_links_to_the_lots_framework(framework, officer, browser_for):
     html = browser_for(officer).get(f"/calls/ours/{framework.tender_id}/").content.decode()
     assert f'href="/frameworks/{framework.pk}/"' in html
+
+
+def test_a_leaving_in_the_future_is_refused_on_the_page(framework, officer, browser_for):
+    first = framework.members.get(rank=1)
+    form = {"leave-member": first.pk, "leave-reason": "Konkurssi.", "leave-effective_on": "9999-12-31"}
+    response = browser_for(officer).post(f"/frameworks/{framework.pk}/leave/", form)
+    assert response.status_code == 400
+    assert "recorded or earlier" in response.content.decode()
+    first.refresh_from_db()
+    assert first.left_on is None and not framework.changes.exists()
+
+
+def test_a_price_adjustment_in_the_future_is_refused_on_the_page(framework, officer, browser_for):
+    later = (timezone.localdate() + timedelta(days=90)).isoformat()
+    form = {"price-percent": "3", "price-index_name": "Indeksi", "price-reason": "x", "price-effective_on": later}
+    response = browser_for(officer).post(f"/frameworks/{framework.pk}/prices/", form)
+    assert response.status_code == 400
+    assert framework.members.get(rank=1).unit_price == Decimal("9000.00") and not framework.changes.exists()
+
+
+def test_a_capacity_beyond_the_bound_is_a_form_error(framework, officer, browser_for):
+    first = framework.members.get(rank=1)
+    form = {"capacity-member": first.pk, "capacity-capacity": "3000000000", "capacity-reason": "x"}
+    response = browser_for(officer).post(f"/frameworks/{framework.pk}/capacity/", form)
+    assert response.status_code == 400
+    assert "100000" in response.content.decode()
+    first.refresh_from_db()
+    assert first.capacity is None and not framework.changes.exists()
