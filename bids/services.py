@@ -28,7 +28,7 @@ from procurement.notifications import notify
 from procurement.outbox import outbox_message, outbox_send_after_commit
 from procurement.periods import HELSINKI
 from tenders.models import Tender
-from tenders.selectors import tender_get, tender_lock_shared
+from tenders.selectors import bidders_invited, tender_get, tender_lock_shared
 
 from .content import (
     EMPTY_CONTENT,
@@ -73,17 +73,37 @@ def bid_create_check(*, actor) -> frozenset[int]:
     return providers
 
 
-def _provider_for(actor, provider_id: int | None) -> int:
+def _own_provider(actor, provider_id: int | None) -> int | None:
+    """The provider the actor names, which must be one of its own (403); None when it names none."""
     providers = bid_create_check(actor=actor)
+    if provider_id is not None and provider_id not in providers:
+        raise Forbidden(_("You can bid only for your own organisation."))
+    return provider_id
+
+
+def _provider_for(actor, provider_id: int | None, tender: Tender) -> int:
+    """The provider the bid is made for: the one named, or the actor's only provider that may bid in the call. In a
+    mini-competition only the framework's active providers may (tenders.selectors.bidders_invited): another of
+    the actor's providers is answered 404, as the call is to anyone it does not invite."""
+    invited = bidders_invited(tender, roles_of(actor).provider_of)
     if provider_id is None:
-        if len(providers) > 1:
+        if len(invited) > 1:
             raise ValidationFailed(
                 errors={"provider": [{"code": "required", "message": _("Choose the organisation you bid for.")}]}
             )
-        return next(iter(providers))
-    if provider_id not in providers:
-        raise Forbidden(_("You can bid only for your own organisation."))
+        if not invited:
+            raise NotFound()
+        return next(iter(invited))
+    if provider_id not in invited:
+        raise NotFound()
     return provider_id
+
+
+def _invited_check(tender: Tender, provider_id: int) -> None:
+    """A bid of a mini-competition is changed and submitted only while its provider is one of the framework's
+    active providers: 404 otherwise (the call is then no longer open to it)."""
+    if tender.framework_lot_id is not None and provider_id not in bidders_invited(tender, [provider_id]):
+        raise NotFound()
 
 
 def _write_content(bid: Bid, changes: dict) -> dict:
@@ -102,9 +122,10 @@ def _summary(content: dict) -> dict:
 
 
 def bid_create(*, actor, tender_id: int, content: dict, received_at: datetime, provider_id: int | None = None) -> Bid:
-    provider_id = _provider_for(actor, provider_id)
+    provider_id = _own_provider(actor, provider_id)
     with transaction.atomic():
         tender = tender_lock_shared(tender_id=tender_get(user=actor, tender_id=tender_id).pk)
+        provider_id = _provider_for(actor, provider_id, tender)
         _ensure_box_open(tender, received_at)
         try:
             with transaction.atomic():
@@ -124,14 +145,21 @@ def bid_create(*, actor, tender_id: int, content: dict, received_at: datetime, p
 
 
 def own_bid_check(*, actor, bid_id) -> None:
-    """A change to a bid or its files: 404 for anyone but its provider's members (its existence is sealed too).
-    The API asks before it reads the body; the services ask again, under their locks."""
+    """A change to a bid or its files: 404 for anyone but its provider's members (its existence is sealed too), and
+    in a mini-competition for a provider no longer in the framework. The API asks before it reads the body; the
+    services ask again, under their locks."""
     try:
-        own = Bid.objects.filter(provider_id__in=roles_of(actor).provider_of, pk=bid_id).exists()
+        own = (
+            Bid.objects.filter(provider_id__in=roles_of(actor).provider_of, pk=bid_id)
+            .select_related("tender")
+            .only("provider_id", "tender__framework_lot_id")
+            .first()
+        )
     except (ValueError, TypeError) as exc:
         raise NotFound() from exc
-    if not own:
+    if own is None:
         raise NotFound()
+    _invited_check(own.tender, own.provider_id)
 
 
 def _locked_own_bid(actor, bid_id) -> Bid:
@@ -150,8 +178,10 @@ def _locked_own_bid(actor, bid_id) -> Bid:
 def own_bid_for_change(*, actor, bid_id, received_at: datetime) -> Bid:
     """The actor's own draft bid, locked, while its call accepts bids at the request's receipt time.
 
-    404 if it is not the actor's; 409 after the deadline or when the bid is not a draft."""
+    404 if it is not the actor's, or its provider is not (or no longer) invited to the mini-competition; 409 after
+    the deadline or when the bid is not a draft."""
     bid = _locked_own_bid(actor, bid_id)
+    _invited_check(bid.tender, bid.provider_id)
     _ensure_box_open(bid.tender, received_at)
     if bid.status != BidStatus.DRAFT:
         raise Conflict(
@@ -239,6 +269,7 @@ def _submit(
         tender, bid = bid_lock_with_tender(bid_id=int(bid_id), user=actor)
     except (Bid.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
+    _invited_check(tender, bid.provider_id)
     in_time = tender.accepts_bids_at(received_at)
     if idempotency_key and (bid.status != BidStatus.DRAFT or not in_time):
         # A retry: the first request's version. (A key spent on an earlier version of a draft in time is refused by

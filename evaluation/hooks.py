@@ -19,6 +19,7 @@ tender_asks.bid_outcomes.provide(outcomes.bid_outcomes)
 tender_asks.officer_tasks.provide(tasks_for)
 tender_asks.mini_competitions_open_to.provide(mini_competitions.mini_competitions_open_to)
 tender_asks.mini_competition_invitees.provide(mini_competitions.mini_competition_invitees)
+tender_asks.mini_competition_framework_check.provide(mini_competitions.mini_competition_framework_check)
 tender_asks.decision_texts.extend([languages.score_reasons, languages.rejection_reasons])
 tender_asks.portal_urls.append(path("<int:pk>/comparison/", bidders.comparison, name="comparison"))
 

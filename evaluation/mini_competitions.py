@@ -16,6 +16,12 @@ What differs from a call, and where:
 - suitability is not asked again (the providers were qualified for the framework), the exclusion grounds are: a
   ground may have arisen since the framework was concluded, so each bidder declares them and the qualification
   records the exclusion check as for any call;
+- only an active provider of the framework may create, change and submit a bid in it (bids.services, 404 for any
+  other provider of a user); a bid whose provider is not (or no longer) one is rejected as not conforming to the
+  call at the opening, and again when the evaluation is finished (`mini_competition_outsiders_reject`), so that
+  the decision states why rather than being stuck on it;
+- it is a call-off, so the framework must be in force at its publication (`mini_competition_framework_check`,
+  through tenders.asks), its decision and the signing of its contract (409 `framework_not_active`);
 - the decision refuses a winner whose order would take the framework beyond its maximum
   (`mini_competition_maximum_check`, 409 `framework_maximum_exceeded`); the contract step applies as to any call
   (the decision makes the lot's contract, notified without a standstill unless one was chosen), and the signing of
@@ -28,14 +34,15 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bids.models import BidStatus, LotOffer
 from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
-from procurement.models import ContractingAuthority
+from procurement.models import ContractingAuthority, User
 from tenders.models import CallOffMethod, PricingUnit, QualityCriterion, Tender, lot_volume
 from tenders.services import tender_create
 
@@ -46,7 +53,17 @@ from .frameworks import (
     framework_usage,
     maximum_exceeded,
 )
-from .models import AwardDecision, CallOff, CallOffMethodUsed, Framework, FrameworkMember, LotAward, LotContract
+from .models import (
+    AwardDecision,
+    CallOff,
+    CallOffMethodUsed,
+    ConformityRejection,
+    Framework,
+    FrameworkMember,
+    LotAward,
+    LotContract,
+    RejectionGround,
+)
 
 # The call-off methods under which a framework's call-offs may be made by mini-competition.
 MINI_COMPETITION_METHODS = (CallOffMethod.MINI_COMPETITION, CallOffMethod.COMBINED)
@@ -115,6 +132,82 @@ def mini_competition_invitees(tender: Tender) -> set[int]:
             "provider_id", flat=True
         )
     )
+
+
+def mini_competition_framework_check(tender: Tender) -> None:
+    """(tenders.asks) A mini-competition is a call-off: its framework must be in force when it is published (409
+    `framework_not_active`). Nothing for any other call."""
+    if tender.framework_lot_id is None:
+        return
+    framework = framework_of(tender)
+    if framework is None:
+        raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
+    framework_active_check(framework)
+
+
+# --- the bidders -------------------------------------------------------------------------------------------------
+
+
+def _not_a_member_reason(framework: Framework | None, language: str) -> str:
+    reference = (framework.reference or framework.tender.reference) if framework is not None else ""
+    with translation.override(language):
+        return _(
+            "The bidder is not a provider of the framework agreement %(reference)s: only the framework's providers "
+            "may take part in a mini-competition under it."
+        ) % {"reference": reference}
+
+
+def mini_competition_outsiders_reject(*, actor: User, tender: Tender) -> list[ConformityRejection]:
+    """At the opening, and again when the evaluation is finished (in their transactions, the call locked): each
+    offer of a bid whose provider is not (or no longer) an active provider of the framework is rejected as not
+    conforming to the call, with the reason in Finnish and Swedish, on the record. It is then left out of the
+    scoring and the ranking, and the decision and the bidder's letter state why: the decision is never stuck on a
+    winner that may not have the order. Nothing for any other call, nor for an offer already rejected."""
+    if tender.framework_lot_id is None:
+        return []
+    offers = list(
+        LotOffer.objects.select_for_update(of=("self",))
+        .filter(
+            bid__tender=tender,
+            bid__status=BidStatus.SUBMITTED,
+            conformity_rejection__isnull=True,
+            price_rejection__isnull=True,
+        )
+        .exclude(bid__provider_id__in=mini_competition_invitees(tender))
+        .select_related("lot", "bid")
+        .order_by("pk")
+    )
+    if not offers:
+        return []
+    framework = framework_of(tender)
+    reason, reason_sv = _not_a_member_reason(framework, "fi"), _not_a_member_reason(framework, "sv")
+    rejections = []
+    for offer in offers:
+        rejection = ConformityRejection.objects.create(
+            lot_offer=offer,
+            ground=RejectionGround.NON_CONFORMING,
+            reason=reason,
+            reason_sv=reason_sv,
+            rejected_by=actor,
+        )
+        audit_record(
+            action="evaluation.reject_nonconforming",
+            actor=actor,
+            obj=offer.bid,
+            tender_id=tender.pk,
+            detail={
+                "lot_offer": offer.pk,
+                "lot": offer.lot.number,
+                "ground": rejection.ground,
+                "not_a_member": True,
+                "framework": framework.pk if framework is not None else None,
+                "provider": offer.bid.provider_id,
+                "reason": reason,
+                "reason_sv": reason_sv,
+            },
+        )
+        rejections.append(rejection)
+    return rejections
 
 
 # --- drafting ----------------------------------------------------------------------------------------------------
@@ -279,12 +372,12 @@ def _next_number(framework: Framework) -> int:
 # --- the decision and the call-off ---------------------------------------------------------------------------------
 
 
-def _winner(decision: AwardDecision) -> LotAward | None:
-    award: LotAward | None = (
-        LotAward.objects.filter(decision=decision, rank=1, winner__isnull=False)
-        .select_related("winner__bid", "lot")
-        .first()
-    )
+def _winner(decision: AwardDecision, lot_id: int | None = None) -> LotAward | None:
+    """The rank-1 award of the decision (a mini-competition has one lot), or of the lot `lot_id`."""
+    awards = LotAward.objects.filter(decision=decision, rank=1, winner__isnull=False)
+    if lot_id is not None:
+        awards = awards.filter(lot_id=lot_id)
+    award: LotAward | None = awards.select_related("winner__bid", "lot").order_by("lot__number").first()
     return award
 
 
@@ -307,15 +400,19 @@ def _order_of(framework: Framework, award: LotAward) -> tuple[FrameworkMember, D
 
 
 def mini_competition_maximum_check(*, tender: Tender, decision: AwardDecision) -> None:
-    """At the decision (in its transaction): the winner's order must fit the framework's maximum value and volume,
-    as the framework's orders now hold them (409 `framework_maximum_exceeded`). Nothing for any other call."""
+    """At the decision (in its transaction): the framework must be in force (409 `framework_not_active`) and the
+    winner's order must fit its maximum value and volume, as the framework's orders now hold them (409
+    `framework_maximum_exceeded`). Nothing for any other call."""
     if tender.framework_lot_id is None:
         return
     found = framework_of(tender)
-    award = _winner(decision)
-    if found is None or award is None:
-        return
+    if found is None:
+        raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
     framework = framework_for_update(found.pk)
+    framework_active_check(framework)
+    award = _winner(decision)
+    if award is None:
+        return
     _member, volume, _unit_price, value = _order_of(framework, award)
     over = framework_usage(framework).exceeded_by(value=value, volume=volume)
     if over:
@@ -325,8 +422,9 @@ def mini_competition_maximum_check(*, tender: Tender, decision: AwardDecision) -
 def mini_competition_call_off_record(*, actor: AnyUser, contract: LotContract) -> CallOff | None:
     """When the winner's contract of a mini-competition is signed (in the signing's transaction): its call-off,
     accepted by the winner, with the course, the volume and the winning offer's unit price and value, counted
-    against the framework's maximum under its row lock (409 `framework_maximum_exceeded` beyond it). None for any
-    other call; a second signing returns the call-off already recorded."""
+    against the framework's maximum under its row lock (409 `framework_maximum_exceeded` beyond it), the framework
+    in force (409 `framework_not_active`). The winner is the signed contract's lot's. None for any other call; a
+    second signing returns the call-off already recorded."""
     tender = contract.lot.tender
     if tender.framework_lot_id is None:
         return None
@@ -334,10 +432,13 @@ def mini_competition_call_off_record(*, actor: AnyUser, contract: LotContract) -
     if existing is not None:
         return existing
     found = framework_of(tender)
-    award = _winner(contract.decision)
-    if found is None or award is None:
-        return None
+    if found is None:
+        raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
     framework = framework_for_update(found.pk)
+    framework_active_check(framework)
+    award = _winner(contract.decision, lot_id=contract.lot_id)
+    if award is None:
+        return None
     member, volume, unit_price, value = _order_of(framework, award)
     over = framework_usage(framework).exceeded_by(value=value, volume=volume)
     if over:

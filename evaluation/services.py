@@ -31,7 +31,7 @@ from tenders.models import Lot, LotStatus, Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .draws import award_places, confirmed_draws, ties_check
-from .mini_competitions import mini_competition_maximum_check
+from .mini_competitions import mini_competition_maximum_check, mini_competition_outsiders_reject
 from .models import (
     AwardDecision,
     AwardProposal,
@@ -160,6 +160,8 @@ def _tender_open(*, actor, tender_id: int) -> OpeningRequest:
             obj=tender,
             detail={"bids": opened, "count": len(opened)},
         )
+        # A mini-competition's bid from a provider that is not (or no longer) in its framework is rejected, stated.
+        mini_competition_outsiders_reject(actor=actor, tender=tender)
         document_request(kind=DocumentKind.OPENING_RECORD, tender=tender, actor=actor)
         evaluation_timer_schedule(tender)
     return pending
@@ -313,6 +315,8 @@ def tender_evaluate(*, actor, tender_id: int) -> Tender:
     with transaction.atomic():
         tender = tender_get(user=actor, tender_id=tender_id, for_update=True)
         if tender.status == TenderStatus.OPENED and roles_of(actor).is_officer(tender.authority_id):
+            # A provider may have left the mini-competition's framework since the opening: its offers are rejected.
+            mini_competition_outsiders_reject(actor=actor, tender=tender)
             _compute_results(tender)
             # The comparison reports made now, and the decision later, show the panel's reasons and those of every
             # rejection in both languages; none of them can be corrected once the evaluation is finished.

@@ -59,3 +59,8 @@ mini_competition_invitees = Hook(
     "mini_competition_invitees(tender) -> the ids of the providers a mini-competition invites: its framework's active "
     "members",
 )
+mini_competition_framework_check = Hook(
+    "tenders.asks.mini_competition_framework_check",
+    "mini_competition_framework_check(tender) -> None, or Conflict `framework_not_active`: a mini-competition is "
+    "made ready for publication and published only while its framework agreement is in force",
+)

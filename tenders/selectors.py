@@ -24,6 +24,16 @@ def published_open_to(roles) -> Q:
     return visible
 
 
+def bidders_invited(tender: Tender, provider_ids) -> frozenset[int]:
+    """Of the providers, those that may bid in the call: all of them in an announced call; in a mini-competition
+    only its framework's active providers (`asks.mini_competition_invitees`). A user who belongs to several
+    providers sees a mini-competition when one of them is invited, and bids only for that one."""
+    providers = frozenset(provider_ids)
+    if tender.framework_lot_id is None:
+        return providers
+    return providers & frozenset(asks.mini_competition_invitees(tender))
+
+
 def tenders_visible_to(user) -> QuerySet[Tender]:
     """Authority users see their authorities' calls; everybody signed in sees calls that were published (a
     mini-competition: only its framework's active providers, `published_open_to`)."""

@@ -331,7 +331,8 @@ def _check_tender(
 
 def _framework_terms_check(tender: Tender, fields: dict, children: dict[str, list[dict]]) -> None:
     """A mini-competition keeps within its framework agreement whatever its draft or corrigendum changes: it is no
-    framework of its own, and its criteria are the agreement's (their weights and guidance may be refined)."""
+    framework of its own, it orders one course (exactly one lot: its call-off is the signed lot's) and its criteria
+    are the agreement's (their weights and guidance may be refined)."""
     framework_lot = tender.framework_lot
     if framework_lot is None:
         return
@@ -349,6 +350,10 @@ def _framework_terms_check(tender: Tender, fields: dict, children: dict[str, lis
         errors["criteria"] = _error(
             "not_in_agreement",
             _("A mini-competition uses the criteria of the framework agreement: their names cannot change."),
+        )
+    if len(children["lots"]) != 1:
+        errors["lots"] = _error(
+            "one_lot", _("A mini-competition under a framework agreement is for one course: it has exactly one lot.")
         )
     if errors:
         raise ValidationFailed(errors=errors)
@@ -558,6 +563,9 @@ def tender_update(
 
 
 def _ensure_publishable(tender: Tender) -> None:
+    if tender.framework_lot_id is not None:
+        # A mini-competition is a call-off: its framework agreement must be in force (409 `framework_not_active`).
+        asks.mini_competition_framework_check(tender)
     children = _children(tender)
     if not children["lots"]:
         raise ValidationFailed(errors={"lots": _error("no_lots", _("A call needs at least one lot."))})

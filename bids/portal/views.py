@@ -20,7 +20,7 @@ from procurement.errors import NotFound
 from procurement.middleware import received_at
 from procurement.models import ProviderOrganisation
 from procurement.portal import done, render_form, run_and_tell, run_service
-from tenders.selectors import tender_get
+from tenders.selectors import bidders_invited, tender_get
 
 from .. import asks
 from .. import attachments as attachment_services
@@ -51,8 +51,8 @@ def _receipt_of(user, version):
     )
 
 
-def _provider_choices(user) -> list | None:
-    providers = roles_of(user).provider_of
+def _provider_choices(providers) -> list | None:
+    """The organisations a user of several may choose to bid for (those the call invites); None for one."""
     if len(providers) < 2:
         return None
     return list(ProviderOrganisation.objects.filter(pk__in=providers).order_by("name").values_list("pk", "name"))
@@ -88,10 +88,14 @@ def prepare(request, tender_pk: int):
     roles = roles_of(request.user)
     if not roles.provider_of:
         raise NotFound()
-    existing = Bid.objects.filter(tender=tender, provider_id__in=roles.provider_of).values_list("pk", flat=True)
-    if len(roles.provider_of) == 1 and existing:
+    # In a mini-competition only the framework's active providers bid: a user's other organisations are not offered.
+    invited = bidders_invited(tender, roles.provider_of)
+    if not invited:
+        raise NotFound()
+    existing = Bid.objects.filter(tender=tender, provider_id__in=invited).values_list("pk", flat=True)
+    if len(invited) == 1 and existing:
         return redirect("bids:bid", pk=existing[0])
-    form = BidForm(request.POST or None, tender=tender, providers=_provider_choices(request.user))
+    form = BidForm(request.POST or None, tender=tender, providers=_provider_choices(invited))
     status = 200
     if request.method == "POST" and form.is_valid():
         content = form.content()

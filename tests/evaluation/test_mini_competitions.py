@@ -4,25 +4,33 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bids.models import Bid
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render, documents_visible_to
 from evaluation.mini_competitions import mini_competition_create, mini_competitions_of
-from evaluation.models import AwardDecision, CallOff, CallOffStatus, ContractStatus, LotContract
+from evaluation.models import (
+    AwardDecision,
+    CallOff,
+    CallOffStatus,
+    ConformityRejection,
+    ContractStatus,
+    LotContract,
+    LotResult,
+)
 from evaluation.ocds import feed_tenders, ocid_of, release_package, tender_releases
-from evaluation.services import tender_decide
+from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.audit import AuditEvent
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.models import Notification
 from tenders.models import Notice, Tender, TenderStatus
 from tenders.notices import notice_prepare
 from tenders.selectors import tender_get, tender_list
-from tenders.services import tender_approve, tender_publish, tender_submit_for_approval
+from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
 from tests.fixtures import factories
 from tests.fixtures.documents import pdftotext
-from tests.fixtures.frameworks import framework_contracts_sign, signed_framework, third_member
+from tests.fixtures.frameworks import framework_contracts_sign, member_leaves, signed_framework, third_member
 from tests.fixtures.ocds_schema import ocds_result
 from tests.fixtures.stages import decide_submitted, submit_bid
 
@@ -357,3 +365,152 @@ def test_the_draft_keeps_within_the_agreement_when_edited(framework, officer):
             children={},
         )
     assert exc.value.errors["is_framework"][0]["code"] == "mini_competition"
+
+
+# --- the framework's providers only, and while it is in force; one lot ------------------------------------------
+
+
+def _terminate(framework):
+    framework.__class__.objects.filter(pk=framework.pk).update(status="terminated")
+
+
+def _words(document) -> str:
+    return " ".join(pdftotext(document_render(document_id=document.pk)).split())
+
+
+def test_a_provider_that_left_after_submitting_is_rejected_at_the_opening_with_the_reason(
+    published, framework, officer, member_a, member_b, provider_a, provider_b
+):
+    submit_bid(member_a, published, "9100")
+    left = submit_bid(member_b, published, "8000")  # the better price
+    member_leaves(framework, provider_b)
+    _deadline_passes(published)
+
+    decided = decide_submitted(published, officer=officer)  # not stuck on a winner that may not have the order
+
+    (rejection,) = ConformityRejection.objects.filter(lot_offer__bid=left)
+    assert rejection.reason.startswith("Tarjoaja ei ole puitejärjestelyn")
+    assert rejection.reason_sv.startswith("Anbudsgivaren är inte leverantör inom ramavtalet")
+    assert (framework.reference or framework.tender.reference) in rejection.reason
+    decision = AwardDecision.objects.get(tender=decided)
+    assert decision.lot_awards.get(rank=1).winner.bid.provider == provider_a
+    assert AuditEvent.objects.filter(
+        action="evaluation.reject_nonconforming", object_id=str(left.pk), detail__not_a_member=True
+    ).exists()
+    # The decision and the bidder's letter state why.
+    document = GeneratedDocument.objects.get(tender=decided, kind=DocumentKind.DECISION)
+    letter = GeneratedDocument.objects.get(tender=decided, kind=DocumentKind.LETTER, provider=provider_b)
+    for text in (_words(document), _words(letter)):
+        assert "Tarjoaja ei ole puitejärjestelyn" in text
+    framework_contracts_sign(decided, officer=officer)
+    assert CallOff.objects.get(mini_competition=decided).member.provider == provider_a
+
+
+def test_a_provider_that_left_after_the_opening_is_rejected_when_the_evaluation_ends(
+    published, framework, officer, member_a, member_b, provider_a, provider_b
+):
+    from tests.fixtures.stages import open_bids, qualify_all, score_all, seat_panel
+
+    submit_bid(member_a, published, "9100")
+    left = submit_bid(member_b, published, "8000")
+    _deadline_passes(published)
+    tender_close(actor=officer, tender_id=published.pk)
+    seat_panel(published, officer)
+    open_bids(published, officer)
+    assert not ConformityRejection.objects.filter(lot_offer__bid__tender=published).exists()  # both in it then
+    qualify_all(published, officer)
+    score_all(published, officer)
+    member_leaves(framework, provider_b)
+
+    tender_evaluate(actor=officer, tender_id=published.pk)
+
+    assert ConformityRejection.objects.filter(lot_offer__bid=left).exists()
+    (result,) = LotResult.objects.filter(lot__tender=published)
+    assert result.lot_offer.bid.provider == provider_a
+    tender_propose(actor=officer, tender_id=published.pk)
+    decision = tender_decide(actor=officer, tender_id=published.pk)
+    assert decision.lot_awards.get(rank=1).winner.bid.provider == provider_a
+
+
+@pytest.mark.parametrize("how", ["terminated", "ended"])
+def test_a_mini_competition_is_published_only_while_its_framework_is_in_force(framework, officer, officer2, how):
+    tender = _create(officer, framework)
+    tender_submit_for_approval(actor=officer, tender_id=tender.pk)
+    tender_approve(actor=officer2, tender_id=tender.pk)
+    if how == "terminated":
+        _terminate(framework)
+    else:
+        framework.__class__.objects.filter(pk=framework.pk).update(ends_on=timezone.localdate() - timedelta(days=1))
+
+    with pytest.raises(Conflict) as exc:
+        tender_publish(actor=officer, tender_id=tender.pk)
+
+    assert exc.value.code == "framework_not_active"
+    assert Tender.objects.get(pk=tender.pk).status == TenderStatus.APPROVED
+    assert not Notification.objects.filter(kind="mini_competition.invited", tender_id=tender.pk).exists()
+
+
+def test_no_decision_once_the_framework_is_terminated(published, framework, officer, member_a, member_b):
+    submit_bid(member_a, published, "9100")
+    submit_bid(member_b, published, "8000")
+    _deadline_passes(published)
+    _terminate(framework)
+
+    with pytest.raises(Conflict) as exc:
+        decide_submitted(published, officer=officer)
+
+    assert exc.value.code == "framework_not_active"
+    assert Tender.objects.get(pk=published.pk).status == TenderStatus.EVALUATED
+    assert not AwardDecision.objects.filter(tender=published).exists()
+
+
+def test_no_call_off_is_signed_on_a_terminated_framework(published, framework, officer, member_a, member_b):
+    decided = _decide(published, officer, member_a, member_b)
+    _terminate(framework)
+
+    with pytest.raises(Conflict) as exc:
+        framework_contracts_sign(decided, officer=officer)
+
+    assert exc.value.code == "framework_not_active"
+    assert not CallOff.objects.filter(mini_competition=decided).exists()
+    assert not LotContract.objects.filter(lot__tender=decided, status=ContractStatus.SIGNED).exists()
+
+
+def test_the_call_off_is_the_signed_contracts_lots(framework, officer, member_a, member_b, provider_b):
+    # A mini-competition made before it was held to one lot: two lots, each with its own winner.
+    tender = _create(officer, framework)
+    second = tender.lots.get()
+    second.pk, second.number, second.municipality, second.students = None, 2, "Joensuu", 10
+    second.save()
+    first = tender.lots.get(number=1)
+    Tender.objects.filter(pk=tender.pk).update(status=TenderStatus.PUBLISHED, published_at=timezone.now())
+    submit_bid(member_a, tender, "9100", lots=[first])
+    submit_bid(member_b, tender, "8500", lots=[second])
+    _deadline_passes(tender)
+    decided = decide_submitted(tender, officer=officer)
+
+    framework_contracts_sign(decided, officer=officer, lot_numbers=[2])
+
+    call_off = CallOff.objects.get(mini_competition=decided)
+    assert call_off.member.provider == provider_b
+    assert (call_off.municipality, call_off.students, call_off.unit_price) == ("Joensuu", 10, Decimal("8500.00"))
+    assert call_off.volume == Decimal("10.00") and call_off.value == Decimal("85000.00")
+
+
+def test_a_mini_competition_has_exactly_one_lot(framework, officer):
+    from tenders.services import LOT_FIELDS, tender_update
+
+    tender = _create(officer, framework)
+    (lot,) = tender.lots.values(*LOT_FIELDS)
+    tender_update(actor=officer, tender_id=tender.pk, fields={}, children={"lots": [{**lot, "students": 12}]})
+    assert tender.lots.get().students == 12  # its one lot may change
+
+    for lots in ([{**lot, "students": 12}, {**lot, "number": 2, "municipality": "Joensuu"}], []):
+        with pytest.raises(ValidationFailed) as exc:
+            tender_update(actor=officer, tender_id=tender.pk, fields={}, children={"lots": lots})
+        assert exc.value.errors["lots"][0]["code"] == "one_lot"
+    assert tender.lots.count() == 1
+    for language, words in (("fi", "täsmälleen yksi osa"), ("sv", "exakt en del"), ("en", "exactly one lot")):
+        with translation.override(language), pytest.raises(ValidationFailed) as exc:
+            tender_update(actor=officer, tender_id=tender.pk, fields={}, children={"lots": []})
+        assert words in exc.value.errors["lots"][0]["message"]
