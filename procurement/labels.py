@@ -51,6 +51,7 @@ AUDIT_ACTIONS = {
     "call_off.expire": _("Call-off order not answered in time"),
     "call_off.offer": _("Call-off order offered to the next provider"),
     "call_off.skip": _("Provider skipped in the order of preference"),
+    "call_off.withdraw": _("Call-off order withdrawn when the framework ended"),
     "call_document.remove": _("File of the call withdrawn"),
     "call_document.replace": _("File of the call replaced"),
     "bid.export_all": _("All bids downloaded"),
