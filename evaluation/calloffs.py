@@ -256,6 +256,20 @@ def _write_passes(call_off: CallOff, passed: list[Passed], *, now: datetime, act
         )
 
 
+def _step_decide(step: CallOffStep, outcome: str, *, at: datetime, by: User | None = None, reason: str = "") -> None:
+    """Close a pending step with its outcome, when, by whom (none for the system) and the reason (a decline's or a
+    skip's)."""
+    step.outcome, step.decided_at = outcome, at
+    fields = ["outcome", "decided_at"]
+    if by is not None:
+        step.decided_by = by
+        fields.append("decided_by")
+    if reason:
+        step.reason = reason
+        fields.append("reason")
+    step.save(update_fields=fields)
+
+
 def _next_step_number(call_off: CallOff) -> int:
     last = call_off.steps.aggregate(n=Max("number"))["n"]
     return (last or 0) + 1
@@ -406,8 +420,7 @@ def call_offs_withdraw_open(*, framework: Framework, at: datetime, reason: str) 
         step = _pending_step(call_off)
         provider = step.member.provider if step is not None else None
         if step is not None:
-            step.outcome, step.decided_at = Outcome.WITHDRAWN, at
-            step.save(update_fields=["outcome", "decided_at"])
+            _step_decide(step, Outcome.WITHDRAWN, at=at)
         call_off.exhaust(at=at, reason=reason)
         call_off.member, call_off.unit_price, call_off.value = None, None, None
         call_off.save(
@@ -592,8 +605,7 @@ def call_off_accept(*, actor: User, call_off_id: int) -> CallOff:
             raise Conflict(_("The deadline for the reply has passed."), code="reply_deadline_passed")
         if not framework_in_force(framework, now):
             raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
-        step.outcome, step.decided_at, step.decided_by = Outcome.ACCEPTED, now, actor
-        step.save(update_fields=["outcome", "decided_at", "decided_by"])
+        _step_decide(step, Outcome.ACCEPTED, at=now, by=actor)
         call_off.accept(at=now)
         call_off.save(update_fields=["status", "accepted_at"])
         Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
@@ -647,8 +659,7 @@ def call_off_decline(*, actor: User, call_off_id: int, reason: str) -> CallOff:
         step = _own_pending_step(actor, call_off)
         if now > (step.reply_by or now):
             raise Conflict(_("The deadline for the reply has passed."), code="reply_deadline_passed")
-        step.outcome, step.decided_at, step.decided_by, step.reason = Outcome.DECLINED, now, actor, reason
-        step.save(update_fields=["outcome", "decided_at", "decided_by", "reason"])
+        _step_decide(step, Outcome.DECLINED, at=now, by=actor, reason=reason)
         audit_record(
             action="call_off.decline",
             actor=actor,
@@ -685,8 +696,7 @@ def call_off_expire(*, call_off_id: int, now: datetime) -> CallOff | None:
         step = _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
         if step is None or step.reply_by is None or now <= step.reply_by:
             return None
-        step.outcome, step.decided_at = Outcome.EXPIRED, now
-        step.save(update_fields=["outcome", "decided_at"])
+        _step_decide(step, Outcome.EXPIRED, at=now)
         audit_record(
             action="call_off.expire",
             obj=call_off,
@@ -724,8 +734,7 @@ def call_off_skip(*, actor: User, call_off_id: int, reason: str) -> CallOff:
         step = _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
         if step is None:
             raise Conflict(_("The order is not waiting for a provider's reply."), code="call_off_not_offered")
-        step.outcome, step.decided_at, step.decided_by, step.reason = Outcome.SKIPPED, now, actor, reason
-        step.save(update_fields=["outcome", "decided_at", "decided_by", "reason"])
+        _step_decide(step, Outcome.SKIPPED, at=now, by=actor, reason=reason)
         audit_record(
             action="call_off.skip",
             actor=actor,
@@ -758,8 +767,7 @@ def call_off_cancel(*, actor: User, call_off_id: int, reason: str) -> CallOff:
         call_off.save(update_fields=["status", "closed_at", "close_reason", "reply_by"])
         step = _pending_step(call_off)
         if step is not None:
-            step.outcome, step.decided_at, step.decided_by = Outcome.WITHDRAWN, now, actor
-            step.save(update_fields=["outcome", "decided_at", "decided_by"])
+            _step_decide(step, Outcome.WITHDRAWN, at=now, by=actor)
         Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
         audit_record(
             action="call_off.cancel",
