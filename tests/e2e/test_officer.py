@@ -66,6 +66,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     # qualification: every requirement of every bid passes, with a reason
     page.get_by_role("link", name="Next: qualification").click()
     radios = page.get_by_role("radio", name="Pass")
+    expect(radios.first).to_be_visible()  # the link's navigation has finished before the form is counted
     for index in range(radios.count()):
         radios.nth(index).check()
     reasons = page.locator("textarea[name^=reason_]")
@@ -77,6 +78,7 @@ def test_two_officers_opening_and_one_deciding(page, pages, transactional_db, au
     # consensus scores for every offer and criterion, then the evaluation
     page.get_by_role("link", name="Next: quality scores").click()
     points = page.locator("input[name^=points_]")
+    expect(points.first).to_be_visible()
     for index in range(points.count()):
         points.nth(index).fill("8" if index % 2 else "6")
     reasons = page.locator("textarea[name^=reason_]")
