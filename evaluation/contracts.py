@@ -96,7 +96,10 @@ def appeal_register(*, actor, contract_id: int, filed_on: date, reference: str) 
             raise Conflict(_("This appeal is already registered."), code="appeal_exists")
         if contract.status != ContractStatus.SUSPENDED:
             transition_run(obj=contract, action="suspend", actor=actor, audit_action="contract.suspend")
-        appeal = Appeal.objects.create(contract=contract, filed_on=filed_on, reference=reference, registered_by=actor)
+        appeal = Appeal.objects.create(
+            decision=contract.decision, contract=contract, filed_on=filed_on, reference=reference, registered_by=actor
+        )
+        appeal.lots.add(contract.lot)
         audit_record(
             action="appeal.register",
             actor=actor,

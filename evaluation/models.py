@@ -530,19 +530,36 @@ class LotContract(ConcurrentTransitionMixin, models.Model):
 
 
 class Appeal(models.Model):
-    """A Market Court appeal against the decision on a lot, as registered by an officer."""
+    """A Market Court appeal against the decision, about some of its lots, as registered by an officer: the lots are
+    suspended until the officer records the court's outcome."""
 
     class Outcome(models.TextChoices):
         DISMISSED = "dismissed", _("Dismissed or rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         ANNULLED = "annulled", _("Decision annulled")
+        RE_EVALUATE = "re_evaluate", _("Ordered to re-evaluate")
+        CONTRACTING_BAN = "contracting_ban", _("Ban on contracting")
+        COMPENSATION = "compensation", _("Compensation ordered")
+        FINE = "fine", _("Penalty fine ordered")
 
-    contract = models.ForeignKey(LotContract, on_delete=models.PROTECT, related_name="appeals")
+    decision = models.ForeignKey(AwardDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    # The contract of the lot it was first registered on (an appeal about a lot without a winner has none).
+    contract = models.ForeignKey(LotContract, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    lots = models.ManyToManyField(Lot, blank=True, related_name="appeals", verbose_name=_("lots concerned"))
+    appellant = models.ForeignKey(
+        "procurement.ProviderOrganisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appellant_name = models.CharField(_("appellant"), max_length=200, blank=True)
     filed_on = models.DateField(_("filed on"))
+    # The day the court (or the appellant) informed the authority of the appeal.
+    informed_on = models.DateField(_("authority informed on"), null=True, blank=True)
     reference = models.CharField(_("Market Court reference"), max_length=60)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(default=timezone.now)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    # A compensation or a fine: its amount; any outcome: the officer's summary of the ruling.
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    outcome_note = models.TextField(_("summary of the ruling"), blank=True)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -551,11 +568,13 @@ class Appeal(models.Model):
     class Meta:
         verbose_name = _("Market Court appeal")
         verbose_name_plural = _("Market Court appeals")
-        ordering = ["contract", "registered_at"]
-        constraints = [models.UniqueConstraint(fields=["contract", "reference"], name="one_appeal_per_reference")]
+        ordering = ["registered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "reference"], name="one_appeal_per_decision_reference")
+        ]
 
     def __str__(self) -> str:
-        return f"appeal {self.reference} on {self.contract_id}"
+        return f"appeal {self.reference} on decision {self.decision_id}"
 
 
 class LiabilityDocumentKind(models.TextChoices):
@@ -883,3 +902,158 @@ class CallOffStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_off_id} step {self.number}: {self.member_id} {self.outcome}"
+
+
+class Claim(ConcurrentTransitionMixin, models.Model):
+    """A claim for the correction of the decision (hankintaoikaisuvaatimus, or below the threshold a claim for
+    rectification under the Local Government Act or the Administrative Procedure Act, as the decision's redress
+    says), about some of its lots: filed by a bidder through the portal or the API, or registered by an officer
+    when it came by e-mail or post. Until the authority decides on it, contracting of its lots is suspended."""
+
+    class Kind(models.TextChoices):
+        PROCUREMENT_ACT = "procurement_act", _("Request for rectification (Procurement Act)")
+        LOCAL_GOVERNMENT = "local_government", _("Claim for rectification (Local Government Act)")
+        ADMINISTRATIVE = "administrative", _("Claim for rectification (Administrative Procedure Act)")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Portal")
+        API = "api", _("API")
+        EMAIL = "email", _("E-mail")
+        POST = "post", _("Post")
+        BY_HAND = "by_hand", _("Delivered by hand")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being handled")
+        REJECTED = "rejected", _("Rejected")
+        CORRECTED = "corrected", _("Decision corrected")
+        INADMISSIBLE = "inadmissible", _("Not examined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    decision = models.ForeignKey(AwardDecision, on_delete=models.PROTECT, related_name="claims")
+    number = models.PositiveSmallIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("received through"), max_length=10, choices=Channel.choices)
+    # The claimant: a bidder's organisation (a bidder files it), or as registered by an officer.
+    provider = models.ForeignKey(
+        "procurement.ProviderOrganisation", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    claimant_name = models.CharField(_("claimant"), max_length=200, blank=True)
+    lots = models.ManyToManyField(Lot, related_name="claims", verbose_name=_("lots concerned"))
+    arrived_on = models.DateField(_("arrived on"))
+    grounds = models.TextField(_("grounds and demands"))
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(default=timezone.now)
+    status = FSMField(_("status"), default=Status.OPEN, choices=Status.choices, protected=True)
+    # The authority's decision on the claim, with its reasons (in Swedish too for a bilingual authority).
+    reason = models.TextField(_("reasons of the decision on the claim"), blank=True)
+    reason_sv = models.TextField(_("reasons in Swedish"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("claim for rectification")
+        verbose_name_plural = _("claims for rectification")
+        ordering = ["decision", "number"]
+        constraints = [models.UniqueConstraint(fields=["decision", "number"], name="one_claim_per_number")]
+
+    def __str__(self) -> str:
+        return f"claim {self.number} on decision {self.decision_id} ({self.status})"
+
+    @transition(field=status, source=Status.OPEN, target=Status.REJECTED)
+    def reject(self) -> None:
+        """The authority decided that the decision stands."""
+
+    @transition(field=status, source=Status.OPEN, target=Status.CORRECTED)
+    def correct(self) -> None:
+        """The authority corrects its decision on the lots concerned: a correction reopens them."""
+
+    @transition(field=status, source=Status.OPEN, target=Status.INADMISSIBLE)
+    def dismiss(self) -> None:
+        """Not examined (e.g. late, or by someone who is not a party): the decision stands."""
+
+    @transition(field=status, source=Status.OPEN, target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
+        """The claimant withdrew it."""
+
+
+class Correction(models.Model):
+    """The authority's reopening of its decision for some lots: because of a claim it accepted, a Market Court
+    ruling (annulment, an order to re-evaluate), or on its own motion (within 90 days of the decision, section 132).
+    Only what it names is reopened: the lots, and within them the criteria to score again and the bids whose
+    qualification or rejection is examined again. It ends with a new edition of the decision for those lots."""
+
+    class Cause(models.TextChoices):
+        CLAIM = "claim", _("Claim for rectification")
+        APPEAL = "appeal", _("Market Court ruling")
+        OWN_MOTION = "own_motion", _("On the authority's own motion")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Evaluation reopened")
+        DECIDED = "decided", _("New decision made")
+
+    decision = models.ForeignKey(AwardDecision, on_delete=models.PROTECT, related_name="corrections")
+    number = models.PositiveSmallIntegerField(_("number"))
+    cause = models.CharField(_("cause"), max_length=12, choices=Cause.choices)
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    lots = models.ManyToManyField(Lot, related_name="corrections", verbose_name=_("lots reopened"))
+    # What is examined again within those lots: none named means none of that kind.
+    criteria = models.ManyToManyField(
+        QualityCriterion, blank=True, related_name="+", verbose_name=_("criteria scored again")
+    )
+    bids = models.ManyToManyField(
+        "bids.Bid", blank=True, related_name="+", verbose_name=_("bids whose qualification is examined again")
+    )
+    reason = models.TextField(_("reason"))
+    reason_sv = models.TextField(_("reason in Swedish"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("correction of the decision")
+        verbose_name_plural = _("corrections of the decision")
+        ordering = ["decision", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "number"], name="one_correction_per_number"),
+            models.UniqueConstraint(
+                fields=["decision"], condition=models.Q(status="open"), name="one_open_correction_per_decision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"correction {self.number} of decision {self.decision_id} ({self.status})"
+
+
+class DecisionEdition(models.Model):
+    """One edition of the decision: the first is the decision itself; each correction makes a new one for the lots
+    it reopened, with new letters and new periods for those lots. A replaced edition stays on record, marked with
+    the edition that replaced it and why."""
+
+    decision = models.ForeignKey(AwardDecision, on_delete=models.PROTECT, related_name="editions")
+    number = models.PositiveSmallIntegerField(_("edition"))
+    correction = models.OneToOneField(
+        Correction, null=True, blank=True, on_delete=models.PROTECT, related_name="edition"
+    )
+    lots = models.ManyToManyField(Lot, related_name="decision_editions", verbose_name=_("lots decided"))
+    # Each lot's winners in this edition, first place first: {lot id: [lot offer ids]} ([] for no acceptable bid).
+    winners = models.JSONField(_("winners"), default=dict)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    document = models.ForeignKey(
+        "documents.GeneratedDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces")
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    replaced_reason = models.TextField(_("why it was replaced"), blank=True)
+
+    class Meta:
+        verbose_name = _("edition of the decision")
+        verbose_name_plural = _("editions of the decision")
+        ordering = ["decision", "number"]
+        constraints = [models.UniqueConstraint(fields=["decision", "number"], name="one_decision_edition_per_number")]
+
+    def __str__(self) -> str:
+        return f"decision {self.decision_id} edition {self.number}"

@@ -34,6 +34,7 @@ from .draws import award_places, confirmed_draws, ties_check
 from .mini_competitions import mini_competition_maximum_check, mini_competition_outsiders_reject
 from .models import (
     AwardDecision,
+    DecisionEdition,
     AwardProposal,
     IndividualScore,
     LotAward,
@@ -445,6 +446,16 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
             LotContract(decision=decision, lot=lot) for lot in open_lots if lot.pk in winners
         )
         decision_document = document_request(kind=DocumentKind.DECISION, tender=tender, actor=actor)
+        # The decision as first made is its first edition; a correction makes the next one for the lots it reopens.
+        edition = DecisionEdition.objects.create(
+            decision=decision,
+            number=1,
+            winners={str(lot.pk): winners.get(lot.pk, []) for lot in open_lots},
+            decided_by=actor,
+            decided_at=decision.decided_at,
+            document=decision_document,
+        )
+        edition.lots.set(open_lots)
         procedure_report_request(tender=tender, actor=actor)
         # Each bidder gets its own letter (its result, its points and rank, why it lost or was rejected),
         # e-mailed with the decision; the sending starts the standstill and the appeal period.
