@@ -17,6 +17,10 @@ class DocumentKind(models.TextChoices):
     DECISION = "decision", _("Procurement decision")
     CALL_OFF_ORDER = "call_off_order", _("Call-off order")
     CALL_OFF_CONFIRMATION = "call_off_confirmation", _("Confirmation of a call-off order")
+    CLAIM_DECISION = "claim_decision", _("Decision on a claim for rectification")
+    SECRECY_DECISION = "secrecy_decision", _("Decision on business secrets")
+    ACCESS_DECISION = "access_decision", _("Decision on a request for documents")
+    DISCLOSED_COPY = "disclosed_copy", _("Copy disclosed on request, secrets removed")
 
 
 class DocumentStatus(models.TextChoices):

@@ -218,6 +218,12 @@ def _document_readers(user) -> Q:
         # A framework's call-off order and its confirmation: the provider it was offered to, and the authority.
         DocumentKind.CALL_OFF_ORDER: own | reads,
         DocumentKind.CALL_OFF_CONFIRMATION: own | reads,
+        # After the decision: each copy belongs to the provider it is addressed to (the claimant, a bidder the
+        # correction concerns, the bidder whose secrets were reviewed, the requester), and the authority reads all.
+        DocumentKind.CLAIM_DECISION: own | reads,
+        DocumentKind.SECRECY_DECISION: own | reads,
+        DocumentKind.ACCESS_DECISION: own | reads,
+        DocumentKind.DISCLOSED_COPY: own | reads,
     }
     # A kind without a rule is read by nobody; tests/security/test_matrix_documents.py reads every kind as every role.
     return reduce(operator.or_, (Q(kind=kind) & readers for kind, readers in rules.items()))
