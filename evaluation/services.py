@@ -34,8 +34,8 @@ from .draws import award_places, confirmed_draws, ties_check
 from .mini_competitions import mini_competition_maximum_check, mini_competition_outsiders_reject
 from .models import (
     AwardDecision,
-    DecisionEdition,
     AwardProposal,
+    DecisionEdition,
     IndividualScore,
     LotAward,
     LotContract,
