@@ -2,7 +2,7 @@
 claims (the authority's readers all, a bidder its own), filed by a bidder or registered by an officer, decided or
 withdrawn; a call's appeals and their rulings, for the authority."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.access import roles_of
+from procurement.models import User
 from tenders.models import Tender
 
 from . import appeals, claims
@@ -112,10 +113,14 @@ class AppealResolveInput(serializers.Serializer[Any]):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _valid(serializer_class, request: Request) -> dict[str, Any]:
+def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _actor(request: Request) -> User:
+    return cast(User, request.user)
 
 
 def _claim(request: Request, claim_id: int) -> dict[str, Any]:
@@ -123,9 +128,10 @@ def _claim(request: Request, claim_id: int) -> dict[str, Any]:
     return dict(ClaimSerializer(claim, context={"request": request}).data)
 
 
-def _is_officer(request: Request, tender_id: int) -> bool:
+def _is_authority(request: Request, tender_id: int) -> bool:
+    """The user reads the call's authority: it registers a claim (an officer) or may not (its other readers)."""
     authority_id = Tender.objects.filter(pk=tender_id).values_list("authority_id", flat=True).first()
-    return authority_id is not None and roles_of(request.user).is_officer(authority_id)
+    return authority_id is not None and roles_of(request.user).reads_authority(authority_id)
 
 
 class TenderClaimsView(APIView):
@@ -144,10 +150,11 @@ class TenderClaimsView(APIView):
         "e-mail, post or by hand (also arrived_on, channel, provider or claimant_name)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        if _is_officer(request, pk):
+        if _is_authority(request, pk):
+            claims.claim_officer_check(actor=_actor(request), tender_id=pk)
             data = _valid(ClaimRegisterInput, request)
             claim = claims.claim_register(
-                actor=request.user,
+                actor=_actor(request),
                 tender_id=pk,
                 lot_ids=data["lots"],
                 grounds=data["grounds"],
@@ -159,7 +166,7 @@ class TenderClaimsView(APIView):
         else:
             data = _valid(ClaimFileInput, request)
             claim = claims.claim_file(
-                actor=request.user, tender_id=pk, lot_ids=data["lots"], grounds=data["grounds"], channel="api"
+                actor=_actor(request), tender_id=pk, lot_ids=data["lots"], grounds=data["grounds"], channel="api"
             )
         return Response(_claim(request, claim.pk), status=201)
 
@@ -179,14 +186,14 @@ class ClaimDecideView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         claims.claim_get(user=request.user, claim_id=pk)
         data = _valid(ClaimDecideInput, request)
-        claims.claim_decide(actor=request.user, claim_id=pk, **data)
+        claims.claim_decide(actor=_actor(request), claim_id=pk, **data)
         return Response(_claim(request, pk))
 
 
 class ClaimWithdrawView(APIView):
     @extend_schema(request=None, responses=ClaimSerializer, summary="The claimant (or an officer) withdraws a claim")
     def post(self, request: Request, pk: int) -> Response:
-        claims.claim_withdraw(actor=request.user, claim_id=pk)
+        claims.claim_withdraw(actor=_actor(request), claim_id=pk)
         return Response(_claim(request, pk))
 
 
@@ -199,10 +206,10 @@ class TenderAppealsView(APIView):
         request=AppealInput, responses={201: AppealSerializer}, summary="An officer registers a Market Court appeal"
     )
     def post(self, request: Request, pk: int) -> Response:
-        appeals.appeal_officer_check(actor=request.user, tender_id=pk)
+        appeals.appeal_officer_check(actor=_actor(request), tender_id=pk)
         data = _valid(AppealInput, request)
         appeal = appeals.appeal_register(
-            actor=request.user,
+            actor=_actor(request),
             tender_id=pk,
             lot_ids=data["lots"],
             diary_number=data["diary_number"],
@@ -222,9 +229,9 @@ class AppealResolveView(APIView):
         request=AppealResolveInput, responses=AppealSerializer, summary="An officer records the court's ruling"
     )
     def post(self, request: Request, pk: int) -> Response:
-        tender_id = appeals.appeal_tender_check(actor=request.user, appeal_id=pk)
+        tender_id = appeals.appeal_tender_check(actor=_actor(request), appeal_id=pk)
         data = _valid(AppealResolveInput, request)
-        appeals.appeal_resolve(actor=request.user, appeal_id=pk, **data)
+        appeals.appeal_resolve(actor=_actor(request), appeal_id=pk, **data)
         return Response(
             AppealSerializer(appeals.appeals_of_tender(user=request.user, tender_id=tender_id).get(pk=pk)).data
         )

@@ -8,6 +8,7 @@ keeps the lot suspended until a correction of the decision has made a new editio
 calls `lot_suspension_sync` when it does). The lot's contract moves to "suspended" and back (a new check for claims
 and appeals is then needed before the signing); each move is in the audit log with its cause."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import BidStatus, LotOffer
-from procurement.access import roles_of
+from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
+from procurement.models import User
 from procurement.notifications import notify_providers
 from tenders.models import Lot, Tender
 
@@ -59,7 +61,10 @@ class Suspension:
 def holding_claims() -> QuerySet[Claim]:
     """The claims that hold their lots: open, or accepted and not yet followed by a new edition of the decision."""
     decided = Exists(Correction.objects.filter(claim=OuterRef("pk"), status=Correction.Status.DECIDED))
-    return Claim.objects.filter(Q(status=Claim.Status.OPEN) | (Q(status=Claim.Status.CORRECTED) & ~decided))
+    claims: QuerySet[Claim] = Claim.objects.filter(
+        Q(status=Claim.Status.OPEN) | (Q(status=Claim.Status.CORRECTED) & ~decided)
+    )
+    return claims
 
 
 def holding_appeals() -> QuerySet[Appeal]:
@@ -69,7 +74,7 @@ def holding_appeals() -> QuerySet[Appeal]:
     return Appeal.objects.filter(Q(outcome="") | (Q(outcome__in=NEEDS_NEW_EDITION) & ~decided))
 
 
-def lot_suspensions(*, lot_ids) -> dict[int, list[Suspension]]:
+def lot_suspensions(*, lot_ids: Iterable[int]) -> dict[int, list[Suspension]]:
     """Each of these lots that is suspended, with what suspends it (claims first, by number; then appeals)."""
     lot_ids = list(lot_ids)
     held: dict[int, list[Suspension]] = {}
@@ -96,7 +101,7 @@ def lot_suspension_check(*, lot: Lot) -> None:
         )
 
 
-def lot_suspension_sync(*, actor, lot_ids, cause: dict[str, Any]) -> list[int]:
+def lot_suspension_sync(*, actor: User | None, lot_ids: Iterable[int], cause: dict[str, Any]) -> list[int]:
     """Bring the contracts of these lots in line with what holds them, inside the caller's transaction: suspend the
     held ones, release the others that were suspended. `cause` (e.g. {"claim": 3}) goes into the audit log. Returns
     the lots whose contract moved."""
@@ -124,9 +129,11 @@ def lot_suspension_sync(*, actor, lot_ids, cause: dict[str, Any]) -> list[int]:
 # --- appeals --------------------------------------------------------------------------------------------------------
 
 
-def _officer_tender(actor, tender_id: int) -> Tender:
+def _officer_tender(actor: User, tender_id: int) -> Tender:
     """The call, locked, for the authority's officer: 404 to outsiders, 403 to its other readers."""
-    tender = Tender.objects.select_for_update(of=("self",)).select_related("authority").filter(pk=tender_id).first()
+    tender: Tender | None = (
+        Tender.objects.select_for_update(of=("self",)).select_related("authority").filter(pk=tender_id).first()
+    )
     roles = roles_of(actor)
     if tender is None or not roles.reads_authority(tender.authority_id):
         raise NotFound()
@@ -135,7 +142,7 @@ def _officer_tender(actor, tender_id: int) -> Tender:
     return tender
 
 
-def appeal_officer_check(*, actor, tender_id: int) -> None:
+def appeal_officer_check(*, actor: User, tender_id: int) -> None:
     """Who may register an appeal on the call (404, 403), as the API checks it before it reads the body."""
     tender = Tender.objects.filter(pk=tender_id).only("authority_id").first()
     roles = roles_of(actor)
@@ -145,7 +152,7 @@ def appeal_officer_check(*, actor, tender_id: int) -> None:
         raise Forbidden(_("Only the authority's procurement officers can record claims and appeals."))
 
 
-def appeal_tender_check(*, actor, appeal_id: int) -> int:
+def appeal_tender_check(*, actor: User, appeal_id: int) -> int:
     """Who may record the ruling on an appeal (404, 403), before the body is read; returns its call's id."""
     tender_id = Appeal.objects.filter(pk=appeal_id).values_list("decision__tender_id", flat=True).first()
     if tender_id is None:
@@ -161,7 +168,7 @@ def tender_decision(tender: Tender) -> AwardDecision:
     return decision
 
 
-def decision_lots(decision: AwardDecision, lot_ids, *, field: str = "lots") -> list[Lot]:
+def decision_lots(decision: AwardDecision, lot_ids: Iterable[int] | None, *, field: str = "lots") -> list[Lot]:
     """The named lots, each one the decision decided on (400 otherwise, or when none is named)."""
     wanted = {int(pk) for pk in lot_ids or []}
     if not wanted:
@@ -172,7 +179,7 @@ def decision_lots(decision: AwardDecision, lot_ids, *, field: str = "lots") -> l
     return lots
 
 
-def lot_bidders(decision: AwardDecision, lot_ids) -> set[int]:
+def lot_bidders(decision: AwardDecision, lot_ids: Iterable[int]) -> set[int]:
     """The providers with a submitted offer in any of these lots: whom a claim or an appeal about them concerns."""
     return set(
         LotOffer.objects.filter(
@@ -181,15 +188,15 @@ def lot_bidders(decision: AwardDecision, lot_ids) -> set[int]:
     )
 
 
-def _lot_numbers(lots) -> str:
+def _lot_numbers(lots: Iterable[Lot]) -> str:
     return ", ".join(str(lot.number) for lot in lots)
 
 
 def appeal_register(
     *,
-    actor,
+    actor: User,
     tender_id: int,
-    lot_ids,
+    lot_ids: Iterable[int],
     diary_number: str,
     informed_on: date,
     appellant_id: int | None = None,
@@ -255,7 +262,7 @@ def appeal_register(
 
 def appeal_resolve(
     *,
-    actor,
+    actor: User,
     appeal_id: int,
     outcome: str,
     decided_on: date,
@@ -308,7 +315,7 @@ def appeal_resolve(
         notify_providers(
             kind=f"appeal.{outcome}",
             key=f"appeal:{appeal.pk}:resolved",
-            provider_ids=lot_bidders(appeal.decision, [lot.pk for lot in lots]),
+            provider_ids=lot_bidders(tender_decision(tender), [lot.pk for lot in lots]),
             tender_id=tender.pk,
             payload={"reference": appeal.reference, "lots": _lot_numbers(lots), "resolved_on": decided_on.isoformat()},
         )
@@ -318,7 +325,7 @@ def appeal_resolve(
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
-def appeals_of_tender(*, user, tender_id: int) -> QuerySet[Appeal]:
+def appeals_of_tender(*, user: AnyUser, tender_id: int) -> QuerySet[Appeal]:
     """The call's appeals, for the authority's readers (404 to anyone else, the bidders included: the court tells
     them; the notifications name the appeal)."""
     tender = Tender.objects.filter(pk=tender_id).only("authority_id").first()

@@ -4,7 +4,9 @@ when it came by e-mail, post or by hand; decided by the authority (rejected, not
 by evaluation.corrections) with a decision PDF that says what redress follows. An open claim suspends contracting of
 its lots (evaluation.appeals)."""
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -14,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from bids.models import Bid, BidStatus
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_request
-from procurement.access import officers_of, roles_of
+from procurement.access import AnyUser, officers_of, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
-from procurement.models import DeliveryStatus, Notification, ProviderOrganisation
+from procurement.models import DeliveryStatus, Notification, ProviderOrganisation, User
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.redress import Remedy, redress_for
@@ -41,7 +43,7 @@ DECIDE_ACTIONS = {Claim.Status.REJECTED: "reject", Claim.Status.INADMISSIBLE: "d
 KEY_PREFIX = "claim:"
 
 
-def _error(field: str, code: str, message) -> ValidationFailed:
+def _error(field: str, code: str, message: Any) -> ValidationFailed:
     return ValidationFailed(errors={field: [{"code": code, "message": str(message)}]})
 
 
@@ -88,9 +90,9 @@ def claim_is_late(claim: Claim) -> bool:
     return ends_on is not None and claim.arrived_on > ends_on
 
 
-def _bid_of(actor, tender: Tender) -> Bid:
+def _bid_of(actor: AnyUser, tender: Tender) -> Bid:
     """The actor's organisation's submitted bid in the call (404 to anyone without one)."""
-    bid = (
+    bid: Bid | None = (
         Bid.objects.filter(tender=tender, provider_id__in=roles_of(actor).provider_of, status=BidStatus.SUBMITTED)
         .select_related("provider")
         .order_by("pk")
@@ -117,7 +119,7 @@ def _grounds(grounds: str) -> str:
     return grounds[:20000]
 
 
-def _after_create(*, actor, claim: Claim, lots: list[Lot], late: bool) -> None:
+def _after_create(*, actor: User, claim: Claim, lots: list[Lot], late: bool) -> None:
     audit_record(
         action="claim.file" if claim.channel in BIDDER_CHANNELS else "claim.register",
         actor=actor,
@@ -137,7 +139,9 @@ def _after_create(*, actor, claim: Claim, lots: list[Lot], late: bool) -> None:
     lot_suspension_sync(actor=actor, lot_ids=[lot.pk for lot in lots], cause={"claim": claim.pk})
 
 
-def claim_file(*, actor, tender_id: int, lot_ids, grounds: str, channel: str = Claim.Channel.PORTAL) -> Claim:
+def claim_file(
+    *, actor: User, tender_id: int, lot_ids: Iterable[int], grounds: str, channel: str = Claim.Channel.PORTAL
+) -> Claim:
     """A bidder claims the rectification of the decision about lots it bid in, within its period: 14 days (the
     redress's) from its notice of the decision. Refused (409 claim_period_over, naming the last day) after it, and
     before the decision has been sent to the bidder (409 decision_not_notified)."""
@@ -170,7 +174,7 @@ def claim_file(*, actor, tender_id: int, lot_ids, grounds: str, channel: str = C
         lots = decision_lots(decision, lot_ids)
         if not all(bid.provider_id in lot_bidders(decision, [lot.pk]) for lot in lots):
             raise _error("lots", "not_bid", _("Name only lots you bid in."))
-        claim = Claim.objects.create(
+        claim: Claim = Claim.objects.create(
             decision=decision,
             number=_next_number(decision),
             kind=kind,
@@ -193,12 +197,12 @@ def claim_file(*, actor, tender_id: int, lot_ids, grounds: str, channel: str = C
     return claim
 
 
-def _numbers(lots) -> str:
+def _numbers(lots: Iterable[Lot]) -> str:
     return ", ".join(str(lot.number) for lot in lots)
 
 
-def _officer_tender(actor, tender_id: int) -> Tender:
-    tender = Tender.objects.filter(pk=tender_id).select_related("authority").first()
+def _officer_tender(actor: User, tender_id: int) -> Tender:
+    tender: Tender | None = Tender.objects.filter(pk=tender_id).select_related("authority").first()
     roles = roles_of(actor)
     if tender is None or not roles.reads_authority(tender.authority_id):
         raise NotFound()
@@ -207,16 +211,16 @@ def _officer_tender(actor, tender_id: int) -> Tender:
     return tender
 
 
-def claim_officer_check(*, actor, tender_id: int) -> None:
+def claim_officer_check(*, actor: User, tender_id: int) -> None:
     """Who may register a claim on the call (404, 403), as the API checks it before it reads the body."""
     _officer_tender(actor, tender_id)
 
 
 def claim_register(
     *,
-    actor,
+    actor: User,
     tender_id: int,
-    lot_ids,
+    lot_ids: Iterable[int],
     grounds: str,
     arrived_on: date,
     channel: str,
@@ -248,7 +252,7 @@ def claim_register(
             claimant_name = claimant_name or provider.name
         elif not claimant_name:
             raise _error("claimant_name", "required", _("Name the claimant."))
-        claim = Claim.objects.create(
+        claim: Claim = Claim.objects.create(
             decision=decision,
             number=_next_number(decision),
             kind=kind,
@@ -264,8 +268,8 @@ def claim_register(
     return claim
 
 
-def _claim_for_update(actor, claim_id: int) -> Claim:
-    claim = (
+def _claim_for_update(actor: User, claim_id: int) -> Claim:
+    claim: Claim | None = (
         Claim.objects.select_for_update(of=("self",))
         .select_related("decision__tender__authority", "provider")
         .filter(pk=claim_id)
@@ -279,7 +283,7 @@ def _claim_for_update(actor, claim_id: int) -> Claim:
     return claim
 
 
-def claim_decide(*, actor, claim_id: int, outcome: str, reason: str, reason_sv: str = "") -> Claim:
+def claim_decide(*, actor: User, claim_id: int, outcome: str, reason: str, reason_sv: str = "") -> Claim:
     """The authority decides an open claim: rejected (the decision stands) or not examined (e.g. late), with its
     reasons (in Swedish as well for a bilingual authority). Releases the lots (once nothing else holds them) and
     issues the decision on the claim (`claim_decision_issue`). The decision corrected is evaluation.corrections'."""
@@ -300,7 +304,7 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reason: str, reason_sv: 
         claim.decided_by, claim.decided_at = actor, timezone.now()
         transition_run(
             obj=claim,
-            action=DECIDE_ACTIONS[outcome],
+            action=DECIDE_ACTIONS[Claim.Status(outcome)],
             actor=actor,
             audit_action=f"claim.{outcome}",
             detail={"reason": reason, "reason_sv": reason_sv, "late": claim_is_late(claim), "from": before},
@@ -312,7 +316,7 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reason: str, reason_sv: 
     return claim
 
 
-def claim_withdraw(*, actor, claim_id: int) -> Claim:
+def claim_withdraw(*, actor: User, claim_id: int) -> Claim:
     """The claimant withdraws its open claim (or an officer records a withdrawal that came by e-mail or post):
     the lots are released once nothing else holds them."""
     with transaction.atomic():
@@ -342,7 +346,7 @@ def claim_document_subject(claim: Claim, provider_id: int | None = None) -> str:
     return base if provider_id is None else f"{base}:to:{provider_id}"
 
 
-def claim_decision_issue(*, actor, claim: Claim) -> GeneratedDocument:
+def claim_decision_issue(*, actor: User, claim: Claim) -> GeneratedDocument:
     """Render the decision on a decided claim (rejected, not examined or corrected): the CLAIM_DECISION PDF with its
     reasons and the redress that follows, in the decision's languages; notify the claimant and every other bidder of
     the lots concerned, each with its own copy. Called inside the deciding service's transaction (the rendering and
@@ -405,12 +409,13 @@ def claim_decision_issue(*, actor, claim: Claim) -> GeneratedDocument:
 
 
 def _claims() -> QuerySet[Claim]:
-    return Claim.objects.select_related(
+    claims: QuerySet[Claim] = Claim.objects.select_related(
         "decision__tender__authority", "provider", "filed_by", "decided_by"
     ).prefetch_related("lots")
+    return claims
 
 
-def claims_of_tender(*, user, tender_id: int) -> QuerySet[Claim]:
+def claims_of_tender(*, user: AnyUser, tender_id: int) -> QuerySet[Claim]:
     """The call's claims: every one to the authority's readers, its own to a bidder (404 to anyone else)."""
     tender = Tender.objects.filter(pk=tender_id).only("authority_id").first()
     if tender is None:
@@ -424,7 +429,7 @@ def claims_of_tender(*, user, tender_id: int) -> QuerySet[Claim]:
     raise NotFound()
 
 
-def claim_get(*, user, claim_id: int) -> Claim:
+def claim_get(*, user: AnyUser, claim_id: int) -> Claim:
     """One claim: the authority's readers, and the claimant's own users (404 to anyone else)."""
     claim = _claims().filter(pk=claim_id).first()
     if claim is None:
@@ -435,8 +440,8 @@ def claim_get(*, user, claim_id: int) -> Claim:
     return claim
 
 
-def claim_documents(claim: Claim, *, user) -> list[GeneratedDocument]:
-    """The decisions on the claim the user may read: the authority every copy, a bidder its own."""
+def claim_documents(claim: Claim, *, user: AnyUser) -> list[GeneratedDocument]:
+    """The decision on the claim (its claimant's copy, each version), as far as the user may read it."""
     from documents.services import documents_visible_to
 
     return list(
@@ -447,7 +452,7 @@ def claim_documents(claim: Claim, *, user) -> list[GeneratedDocument]:
     )
 
 
-def bidder_claim_status(*, user, tender_id: int) -> dict:
+def bidder_claim_status(*, user: AnyUser, tender_id: int) -> dict[str, Any]:
     """What the bidder's "ask for a correction" form shows: the lots it may name, the last day of its period, whether
     the decision has been sent to it and whether the period is over (404 to anyone who is not a bidder of a decided
     call)."""

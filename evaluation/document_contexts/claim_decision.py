@@ -50,11 +50,12 @@ def claim_redress(claim: Claim, *, sent_on: date) -> ClaimRedress:
 def _claim_of(document: GeneratedDocument) -> Claim:
     """The claim is the document's subject: `claim:<id>`, or `claim:<id>:to:<provider>` for a bidder's copy."""
     claim_id = int(document.subject.split(":")[1])
-    return (
+    claim: Claim = (
         Claim.objects.select_related("decision__tender__authority", "provider", "decided_by")
         .prefetch_related("lots")
         .get(pk=claim_id, decision__tender_id=document.tender_id)
     )
+    return claim
 
 
 def claim_decision_context(document: GeneratedDocument) -> dict[str, Any]:

@@ -365,6 +365,41 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): contract_action(CREATED),
     ("POST", "/api/v1/contracts/{pk}/clear/"): contract_action(CONFLICT),  # the decision is not yet sent
     ("POST", "/api/v1/contracts/{pk}/sign/"): contract_action(CONFLICT),  # the decision is not yet sent
+    # --- API: claims for rectification and Market Court appeals (after the decision: officer X registered A's claim
+    # on the second lot and rejected it, and an appeal is registered on that lot; before it nothing exists)
+    # The authority's readers read every claim, a bidder its own (none before the decision: an empty list).
+    ("GET", "/api/v1/tenders/{pk}/claims/"): api(signed_in=HIDDEN, authority=OK, providers=OK),
+    # An officer registers one (409 before the decision); a bidder files one once the decision is sent to it (409
+    # after it: the world's decision is not sent; 404 before it); the other readers of the authority may not.
+    ("POST", "/api/v1/tenders/{pk}/claims/"): api(
+        signed_in=HIDDEN,
+        authority=DENIED,
+        officer_x=by_state(CONFLICT, CONFLICT, CREATED),
+        providers=by_state(HIDDEN, HIDDEN, CONFLICT),
+    ),
+    ("GET", "/api/v1/claims/{pk}/"): api(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK), owner=by_state(HIDDEN, HIDDEN, OK)
+    ),
+    # The world's claim is decided already: deciding or withdrawing it again is a conflict.
+    ("POST", "/api/v1/claims/{pk}/decide/"): api(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        owner=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, CONFLICT),
+    ),
+    ("POST", "/api/v1/claims/{pk}/withdraw/"): api(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        owner=by_state(HIDDEN, HIDDEN, CONFLICT),
+        officer_x=by_state(HIDDEN, HIDDEN, CONFLICT),
+    ),
+    ("GET", "/api/v1/tenders/{pk}/appeals/"): api(signed_in=HIDDEN, authority=OK),
+    ("POST", "/api/v1/tenders/{pk}/appeals/"): api(
+        signed_in=HIDDEN, authority=DENIED, officer_x=by_state(CONFLICT, CONFLICT, CREATED)
+    ),
+    ("POST", "/api/v1/appeals/{pk}/resolve/"): api(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, OK)
+    ),
     # --- API: call-offs of a framework (after the decision, a framework on lot 1 with A first and an order offered
     # to A; before it nothing exists: 404)
     # read like the framework's summary: its authority's officers and auditors (the evaluators get 404)
@@ -617,6 +652,8 @@ _PK_BY_PREFIX = (
     ("/api/v1/tenders/", "tender"),
     ("/api/v1/bids/", "bid_a"),
     ("/api/v1/contracts/", "contract"),
+    ("/api/v1/claims/", "claim"),
+    ("/api/v1/appeals/", "appeal"),
     ("/api/v1/frameworks/", "framework"),
     ("/api/v1/orders/", "call_off"),
     ("/frameworks/orders/", "call_off"),
@@ -778,6 +815,21 @@ BODIES = {
         "resolved_on": _today(),
     },
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): lambda w: {"kind": "tax_debt", "issued_on": _today()},
+    ("POST", "/api/v1/tenders/{pk}/claims/"): lambda w: {
+        "lots": [w.tender.lots.order_by("number").first().pk],
+        "grounds": "Pisteytys on virheellinen.",
+        "arrived_on": _today(),
+        "channel": "email",
+        "provider": w.ids["provider_a"],
+    },
+    ("POST", "/api/v1/claims/{pk}/decide/"): lambda w: {"outcome": "rejected", "reason": "Ei perusteita."},
+    ("POST", "/api/v1/tenders/{pk}/appeals/"): lambda w: {
+        "lots": [w.tender.lots.order_by("number").first().pk],
+        "diary_number": "MAO:300/2026",
+        "informed_on": _today(),
+        "appellant_name": "Valittaja Oy",
+    },
+    ("POST", "/api/v1/appeals/{pk}/resolve/"): lambda w: {"outcome": "dismissed", "decided_on": _today()},
     ("POST", "/api/v1/contracts/{pk}/clear/"): lambda w: {"confirmed": True, "note": "Kirjaamo tarkistettu."},
     ("POST", "/api/v1/contracts/{pk}/sign/"): lambda w: {"signed_on": _today(), "signatories": ["Anna Hankkija"]},
     ("POST", "/api/v1/frameworks/{pk}/orders/"): lambda w: {
