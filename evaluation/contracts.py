@@ -15,6 +15,7 @@ from procurement.fsm import transition_run
 from procurement.models import Timer
 from procurement.periods import HELSINKI
 
+from . import appeals
 from .frameworks import framework_establish
 from .mini_competitions import mini_competition_call_off_record
 from .models import Appeal, ContractStatus, LiabilityDocument, LiabilityDocumentKind, LotContract
@@ -84,60 +85,25 @@ def contract_officer_check(*, actor, contract_id: int) -> None:
 
 
 def appeal_register(*, actor, contract_id: int, filed_on: date, reference: str) -> Appeal:
-    """An officer registers a Market Court appeal: the lot is suspended until the appeal is resolved."""
-    reference = (reference or "").strip()
-    if not reference:
-        raise _error("reference", "required", _("Give the Market Court's reference."))
-    if filed_on > timezone.localdate():
-        raise _error("filed_on", "in_future", _("An appeal cannot be filed in the future."))
-    with transaction.atomic():
-        contract = _officer_contract(actor, contract_id)
-        if contract.appeals.filter(reference=reference).exists():
-            raise Conflict(_("This appeal is already registered."), code="appeal_exists")
-        if contract.status != ContractStatus.SUSPENDED:
-            transition_run(obj=contract, action="suspend", actor=actor, audit_action="contract.suspend")
-        appeal = Appeal.objects.create(
-            decision=contract.decision, contract=contract, filed_on=filed_on, reference=reference, registered_by=actor
-        )
-        appeal.lots.add(contract.lot)
-        audit_record(
-            action="appeal.register",
-            actor=actor,
-            obj=appeal,
-            tender_id=contract.lot.tender_id,
-            after={"contract": contract.pk, "filed_on": filed_on, "reference": reference},
-        )
-    return appeal
+    """An officer registers a Market Court appeal about the contract's lot (evaluation.appeals.appeal_register):
+    the lot is suspended until the appeal is resolved."""
+    contract = _officer_contract(actor, contract_id, for_update=False)
+    return appeals.appeal_register(
+        actor=actor,
+        tender_id=contract.lot.tender_id,
+        lot_ids=[contract.lot_id],
+        diary_number=reference,
+        informed_on=filed_on,
+        filed_on=filed_on,
+    )
 
 
 def appeal_resolve(*, actor, contract_id: int, appeal_id: int, outcome: str, resolved_on: date) -> Appeal:
-    """Dismissed or withdrawn: the lot goes on to contracting once no appeal is open. Annulled: the lot is
-    cancelled, and the authority must decide again."""
-    if outcome not in Appeal.Outcome.values:
-        raise _error("outcome", "invalid_choice", _("Choose the outcome of the appeal."))
-    with transaction.atomic():
-        contract = _officer_contract(actor, contract_id)
-        appeal = contract.appeals.select_for_update().filter(pk=appeal_id).first()
-        if appeal is None:
-            raise NotFound()
-        if appeal.resolved_on is not None:
-            raise Conflict(_("This appeal is already resolved."), code="appeal_resolved")
-        if resolved_on < appeal.filed_on:
-            raise _error("resolved_on", "before_filing", _("An appeal cannot be resolved before it was filed."))
-        appeal.outcome, appeal.resolved_on, appeal.resolved_by = outcome, resolved_on, actor
-        appeal.save(update_fields=["outcome", "resolved_on", "resolved_by"])
-        if outcome == Appeal.Outcome.ANNULLED:
-            transition_run(obj=contract, action="cancel", actor=actor, audit_action="contract.cancel")
-        elif not contract.appeals.filter(resolved_on__isnull=True).exists():
-            transition_run(obj=contract, action="resume", actor=actor, audit_action="contract.resume")
-        audit_record(
-            action="appeal.resolve",
-            actor=actor,
-            obj=appeal,
-            tender_id=contract.lot.tender_id,
-            after={"outcome": outcome, "resolved_on": resolved_on},
-        )
-    return appeal
+    """The court's ruling on an appeal about the contract's lot (evaluation.appeals.appeal_resolve)."""
+    contract = _officer_contract(actor, contract_id, for_update=False)
+    if not contract.appeals.filter(pk=appeal_id).exists():
+        raise NotFound()
+    return appeals.appeal_resolve(actor=actor, appeal_id=appeal_id, outcome=outcome, decided_on=resolved_on)
 
 
 def lot_contracting_clear(*, actor, contract_id: int, confirmed: bool, note: str = "") -> LotContract:
@@ -160,6 +126,7 @@ def lot_contracting_clear(*, actor, contract_id: int, confirmed: bool, note: str
             raise Conflict(
                 _("The contract is already signed or cancelled."), code="contract_closed", status=contract.status
             )
+        appeals.lot_suspension_check(lot=contract.lot)
         if contract.status == ContractStatus.SUSPENDED:
             raise Conflict(_("A Market Court appeal concerning the lot is open."), code="appeal_open")
         if contract.status == ContractStatus.NOTIFYING or contract.notified_at is None:
@@ -281,6 +248,8 @@ def contract_sign(
         raise _error("signed_on", "in_future", _("A contract cannot be signed in the future."))
     with transaction.atomic():
         contract = _officer_contract(actor, contract_id)
+        # An open claim or a pending appeal about the lot (evaluation.appeals) forbids the signing.
+        appeals.lot_suspension_check(lot=contract.lot)
         if signed_on < timezone.localdate(contract.decision.decided_at):
             raise _error("signed_on", "before_decision", _("A contract cannot be signed before the award decision."))
         if contract.standstill_ends_on and signed_on <= contract.standstill_ends_on:

@@ -9,6 +9,7 @@ from tenders import asks as tender_asks
 
 from . import clarifications, contracts, languages, mini_competitions, outcomes, panel
 from .portal import bidders
+from .portal import claims as claims_portal
 from .worklist import tasks_for
 
 asks.worklist.provide(tasks_for)
@@ -22,6 +23,10 @@ tender_asks.mini_competition_invitees.provide(mini_competitions.mini_competition
 tender_asks.mini_competition_framework_check.provide(mini_competitions.mini_competition_framework_check)
 tender_asks.decision_texts.extend([languages.score_reasons, languages.rejection_reasons])
 tender_asks.portal_urls.append(path("<int:pk>/comparison/", bidders.comparison, name="comparison"))
+tender_asks.portal_urls += [  # a bidder's claims for rectification (evaluation.portal.claims)
+    path("<int:pk>/claims/", claims_portal.bidder_claims, name="claims"),
+    path("<int:pk>/claims/<int:claim_id>/withdraw/", claims_portal.bidder_claim_withdraw, name="claim_withdraw"),
+]
 
 bid_asks.panel_access_check.provide(panel.panel_access_check)
 bid_asks.provider_requests_of_bid.provide(clarifications.provider_requests_of_bid)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import Notification
 from procurement.notifications import Kind, register_kind
 
-from .models import FrameworkChange
+from .models import Appeal, FrameworkChange
 from .periods import letter_for_resend, lot_periods_recompute
 
 
@@ -196,6 +196,79 @@ KINDS[f"framework.{FrameworkChange.Kind.MEMBER_ADDED}"] = Kind(
     ),
     label=FrameworkChange.Kind.MEMBER_ADDED.label,
 )
+
+# Claims for rectification and Market Court appeals (evaluation.claims, evaluation.appeals): a claim filed or withdrawn
+# tells the authority's officers; the decision on a claim goes to the claimant and every bidder of its lots, with
+# the decision attached; an appeal registered or ruled on tells the bidders of its lots.
+CLAIM_DECIDED_BODY = _(
+    "The contracting authority has decided on claim for rectification no. %(number)s about lots %(lots)s of "
+    "%(title)s. The decision, with its reasons and the instructions for redress, is attached."
+)
+APPEAL_RESOLVED_BODY = _(
+    "The Market Court's ruling on appeal %(reference)s about lots %(lots)s of %(title)s has been recorded "
+    "(%(resolved_on)s). Contracting of the lots goes on once nothing else holds it."
+)
+APPEAL_REOPENED_BODY = _(
+    "The Market Court's ruling on appeal %(reference)s about lots %(lots)s of %(title)s has been recorded "
+    "(%(resolved_on)s). A new evaluation is needed: the lots stay suspended until a new decision is made on them, "
+    "and you will be notified of it."
+)
+APPEAL_SUBJECTS = {
+    "dismissed": _("Market Court appeal dismissed: %(title)s"),
+    "withdrawn": _("Market Court appeal withdrawn: %(title)s"),
+    "annulled": _("Market Court annulled the decision: %(title)s"),
+    "re_evaluate": _("Market Court ordered a new evaluation: %(title)s"),
+    "contracting_ban": _("Market Court banned the contract: %(title)s"),
+    "compensation": _("Market Court ordered a compensation: %(title)s"),
+    "fine": _("Market Court ordered a penalty fine: %(title)s"),
+}
+KINDS |= {
+    "claim.filed": Kind(
+        _("Claim for rectification filed: %(title)s"),
+        _(
+            "%(provider)s has filed claim for rectification no. %(number)s about lots %(lots)s of %(title)s. "
+            "Contracting of those lots is suspended until the claim is decided."
+        ),
+        label=_("Claim for rectification to decide"),
+        task=True,
+    ),
+    "claim.withdrawn": Kind(
+        _("Claim for rectification withdrawn: %(title)s"),
+        _("%(provider)s has withdrawn claim for rectification no. %(number)s about %(title)s."),
+        label=_("Claim for rectification withdrawn"),
+    ),
+    "claim.rejected": Kind(
+        _("Decision on a claim for rectification: %(title)s"),
+        CLAIM_DECIDED_BODY,
+        label=_("Claim for rectification rejected"),
+    ),
+    "claim.inadmissible": Kind(
+        _("Decision on a claim for rectification: %(title)s"),
+        CLAIM_DECIDED_BODY,
+        label=_("Claim for rectification not examined"),
+    ),
+    "claim.corrected": Kind(
+        _("Decision on a claim for rectification: %(title)s"),
+        CLAIM_DECIDED_BODY,
+        label=_("Decision corrected on a claim for rectification"),
+    ),
+    "appeal.registered": Kind(
+        _("Market Court appeal registered: %(title)s"),
+        _(
+            "An appeal to the Market Court (%(reference)s) about lots %(lots)s of %(title)s has been registered. "
+            "No contract on those lots is made until the court has ruled."
+        ),
+        label=_("Market Court appeal registered"),
+    ),
+}
+KINDS |= {
+    f"appeal.{outcome}": Kind(
+        subject,
+        APPEAL_REOPENED_BODY if outcome in ("annulled", "re_evaluate", "contracting_ban") else APPEAL_RESOLVED_BODY,
+        label=Appeal.Outcome(outcome).label,
+    )
+    for outcome, subject in APPEAL_SUBJECTS.items()
+}
 
 for code, kind in KINDS.items():
     register_kind(code, kind)

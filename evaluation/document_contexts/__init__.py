@@ -16,6 +16,7 @@ from tenders.models import InterruptionDecision, Lot
 from ..models import AwardDecision, PanelMember
 from ..panel import panel_access_check
 from .call_off import call_off_context, call_off_filename
+from .claim_decision import claim_decision_context, claim_decision_filename
 from .comparison import comparison_context
 from .decision import TEMPLATE_VERSION, decision_context, letter_context
 from .interruption import interruption_context
@@ -24,6 +25,7 @@ from .procedure_report import procedure_report_context
 
 __all__ = [
     "call_off_context",
+    "claim_decision_context",
     "comparison_context",
     "decision_context",
     "interruption_context",
@@ -113,6 +115,13 @@ def register() -> None:
             version="call-off-1",
             filename=call_off_filename,
         )
+    register_context(
+        DocumentKind.CLAIM_DECISION,
+        template="documents/claim_decision.html",
+        builder=claim_decision_context,
+        version="claim-decision-1",
+        filename=claim_decision_filename,
+    )
     register_context(
         DocumentKind.DECISION, template="documents/decision.html", builder=decision_context, version=TEMPLATE_VERSION
     )

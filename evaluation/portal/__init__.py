@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assessment, award, award_notice, bids, clarifications, individual, opening, prices
+from . import assessment, award, award_notice, bids, claims, clarifications, individual, opening, prices
 
 urlpatterns: list = [
     path("<int:pk>/award-notice/", award_notice.award_notice, name="award_notice"),
@@ -34,4 +34,9 @@ urlpatterns: list = [
     path("<int:pk>/contracts/<int:contract_id>/liability-documents/", award.liability_add, name="liability"),
     path("<int:pk>/contracts/<int:contract_id>/clear/", award.contract_clear, name="clear"),
     path("<int:pk>/contracts/<int:contract_id>/sign/", award.contract_sign, name="sign"),
+    path("<int:pk>/claims/", claims.claims, name="claims"),
+    path("<int:pk>/claims/<int:claim_id>/decide/", claims.claim_decide_view, name="claim_decide"),
+    path("<int:pk>/claims/<int:claim_id>/withdraw/", claims.claim_withdraw_view, name="claim_withdraw"),
+    path("<int:pk>/appeals/", claims.appeal_register_view, name="appeal_register"),
+    path("<int:pk>/appeals/<int:appeal_id>/resolve/", claims.appeal_resolve_view, name="appeal_outcome"),
 ]

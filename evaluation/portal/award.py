@@ -12,10 +12,11 @@ from documents.services import documents_visible_to
 from procurement.access import roles_of
 from procurement.portal import done, run_service
 from tenders.languages import Stage, swedish_texts_missing
-from tenders.models import TenderStatus, may_decide
+from tenders.models import Lot, TenderStatus, may_decide
 from tenders.portal.officer_common import may_act_as_officer, our_tender, tender_nav
 
 from .. import contracts as contract_services
+from ..appeals import lot_suspensions
 from ..draws import tie_draw_confirm, tie_draw_start, tie_draw_verify, ties_needing_draw
 from ..models import (
     Appeal,
@@ -200,6 +201,7 @@ def _decision_page(request, tender, *, bound=None, error=None, status=200):
     )
     contract_rows = []
     if decision is not None and roles_of(request.user).reads_authority(tender.authority_id):
+        held = lot_suspensions(lot_ids=Lot.objects.filter(tender=tender).values_list("pk", flat=True))
         for contract in contract_services.contracts_of_tender(user=request.user, tender_id=tender.pk).order_by(
             "lot__number"
         ):
@@ -209,6 +211,7 @@ def _decision_page(request, tender, *, bound=None, error=None, status=200):
                     "contract": contract,
                     "warnings": contract_services.liability_warnings(contract, on=today) if open_contract else [],
                     "open": open_contract,
+                    "suspended_by": held.get(contract.lot_id, []),
                     "appeals": [
                         {
                             "appeal": appeal,

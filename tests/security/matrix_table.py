@@ -365,6 +365,41 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): contract_action(CREATED),
     ("POST", "/api/v1/contracts/{pk}/clear/"): contract_action(CONFLICT),  # the decision is not yet sent
     ("POST", "/api/v1/contracts/{pk}/sign/"): contract_action(CONFLICT),  # the decision is not yet sent
+    # --- API: claims for rectification and Market Court appeals (after the decision: officer X registered A's claim
+    # on the second lot and rejected it, and an appeal is registered on that lot; before it nothing exists)
+    # The authority's readers read every claim, a bidder its own (none before the decision: an empty list).
+    ("GET", "/api/v1/tenders/{pk}/claims/"): api(signed_in=HIDDEN, authority=OK, providers=OK),
+    # An officer registers one (409 before the decision); a bidder files one once the decision is sent to it (409
+    # after it: the world's decision is not sent; 404 before it); the other readers of the authority may not.
+    ("POST", "/api/v1/tenders/{pk}/claims/"): api(
+        signed_in=HIDDEN,
+        authority=DENIED,
+        officer_x=by_state(CONFLICT, CONFLICT, CREATED),
+        providers=by_state(HIDDEN, HIDDEN, CONFLICT),
+    ),
+    ("GET", "/api/v1/claims/{pk}/"): api(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, OK), owner=by_state(HIDDEN, HIDDEN, OK)
+    ),
+    # The world's claim is decided already: deciding or withdrawing it again is a conflict.
+    ("POST", "/api/v1/claims/{pk}/decide/"): api(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        owner=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, CONFLICT),
+    ),
+    ("POST", "/api/v1/claims/{pk}/withdraw/"): api(
+        signed_in=HIDDEN,
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        owner=by_state(HIDDEN, HIDDEN, CONFLICT),
+        officer_x=by_state(HIDDEN, HIDDEN, CONFLICT),
+    ),
+    ("GET", "/api/v1/tenders/{pk}/appeals/"): api(signed_in=HIDDEN, authority=OK),
+    ("POST", "/api/v1/tenders/{pk}/appeals/"): api(
+        signed_in=HIDDEN, authority=DENIED, officer_x=by_state(CONFLICT, CONFLICT, CREATED)
+    ),
+    ("POST", "/api/v1/appeals/{pk}/resolve/"): api(
+        signed_in=HIDDEN, authority=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, OK)
+    ),
     # --- API: call-offs of a framework (after the decision, a framework on lot 1 with A first and an order offered
     # to A; before it nothing exists: 404)
     # read like the framework's summary: its authority's officers and auditors (the evaluators get 404)
@@ -450,6 +485,11 @@ TABLE: dict[tuple, dict] = {
     # The bidders' comparison, once the decision was sent to them: this world never sends it, so it is found by nobody
     # (tests/evaluation/test_outcomes.py reads it after the sending).
     ("GET", "/calls/{pk}/comparison/"): page(signed_in=HIDDEN),
+    # A bidder's "ask for a correction" page, once the call is decided (this world never sends the decision: filing is
+    # refused, 409); withdrawing A's claim that is decided already is refused with a message on the page it returns to.
+    ("GET", "/calls/{pk}/claims/"): page(signed_in=HIDDEN, providers=by_state(HIDDEN, HIDDEN, OK)),
+    ("POST", "/calls/{pk}/claims/"): page(signed_in=HIDDEN, providers=by_state(HIDDEN, HIDDEN, CONFLICT)),
+    ("POST", "/calls/{pk}/claims/{claim_id}/withdraw/"): page(signed_in=HIDDEN, owner=by_state(HIDDEN, HIDDEN, FOUND)),
     **{("GET", "/calls/{pk}/documents/{document_id}/", which): document(which, portal=True) for which in DOCUMENT_READ},
     ("GET", "/calls/{pk}/files/{call_file_id}/"): rule(everyone=OK),  # a file of the published call
     # --- portal: the authority's calls -----------------------------------------------------------------------------
@@ -571,6 +611,14 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/liability-documents/"): contract_form(FOUND),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/clear/"): contract_form(CONFLICT),  # not yet sent
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/sign/"): contract_form(CONFLICT),  # not yet sent
+    # The call's claims and appeals: read by the authority; its officers register a claim or an appeal (before the
+    # decision no lot can be named: 400), decide a claim (the world's is decided: 409), record a ruling.
+    ("GET", "/evaluation/{pk}/claims/"): our_page(OK),
+    ("POST", "/evaluation/{pk}/claims/"): our_form(by_state(BAD, BAD, FOUND)),
+    ("POST", "/evaluation/{pk}/claims/{claim_id}/decide/"): our_form(by_state(HIDDEN, HIDDEN, CONFLICT)),
+    ("POST", "/evaluation/{pk}/claims/{claim_id}/withdraw/"): our_form(by_state(HIDDEN, HIDDEN, CONFLICT)),
+    ("POST", "/evaluation/{pk}/appeals/"): our_form(by_state(BAD, BAD, FOUND)),
+    ("POST", "/evaluation/{pk}/appeals/{appeal_id}/resolve/"): our_form(by_state(HIDDEN, HIDDEN, FOUND)),
     # --- portal: records and the audit --------------------------------------------------------------------------------
     ("GET", "/records/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),
     ("POST", "/records/audit/verify/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=OK),  # a read, logged
@@ -617,6 +665,8 @@ _PK_BY_PREFIX = (
     ("/api/v1/tenders/", "tender"),
     ("/api/v1/bids/", "bid_a"),
     ("/api/v1/contracts/", "contract"),
+    ("/api/v1/claims/", "claim"),
+    ("/api/v1/appeals/", "appeal"),
     ("/api/v1/frameworks/", "framework"),
     ("/api/v1/orders/", "call_off"),
     ("/frameworks/orders/", "call_off"),
@@ -641,6 +691,7 @@ PARAMS = {
     "number": "version",
     "offer_id": "offer_a",
     "appeal_id": "appeal",
+    "claim_id": "claim",
     "question_id": "question_a",
     "notification_id": "notification_a",
     "lot_number": "lot_number",
@@ -778,6 +829,45 @@ BODIES = {
         "resolved_on": _today(),
     },
     ("POST", "/api/v1/contracts/{pk}/liability-documents/"): lambda w: {"kind": "tax_debt", "issued_on": _today()},
+    ("POST", "/api/v1/tenders/{pk}/claims/"): lambda w: {
+        "lots": [w.tender.lots.order_by("number").first().pk],
+        "grounds": "Pisteytys on virheellinen.",
+        "arrived_on": _today(),
+        "channel": "email",
+        "provider": w.ids["provider_a"],
+    },
+    ("POST", "/api/v1/claims/{pk}/decide/"): lambda w: {"outcome": "rejected", "reason": "Ei perusteita."},
+    ("POST", "/api/v1/tenders/{pk}/appeals/"): lambda w: {
+        "lots": [w.tender.lots.order_by("number").first().pk],
+        "diary_number": "MAO:300/2026",
+        "informed_on": _today(),
+        "appellant_name": "Valittaja Oy",
+    },
+    ("POST", "/api/v1/appeals/{pk}/resolve/"): lambda w: {"outcome": "dismissed", "decided_on": _today()},
+    ("POST", "/calls/{pk}/claims/"): lambda w: {
+        "claim-lots": str(w.tender.lots.order_by("number").first().pk),
+        "claim-grounds": "Pisteytys on virheellinen.",
+    },
+    ("POST", "/evaluation/{pk}/claims/"): lambda w: {
+        "claim-lots": str(w.tender.lots.order_by("number").first().pk),
+        "claim-grounds": "Sähköpostilla saapunut vaatimus.",
+        "claim-channel": "email",
+        "claim-arrived_on": _today(),
+        "claim-claimant_name": "Kuntalainen",
+    },
+    ("POST", "/evaluation/{pk}/claims/{claim_id}/decide/"): lambda w: {
+        f"decide-{w.ids['claim']}-outcome": "rejected",
+        f"decide-{w.ids['claim']}-reason": "Ei aihetta oikaisuun.",
+    },
+    ("POST", "/evaluation/{pk}/appeals/"): lambda w: {
+        "appeal-lots": str(w.tender.lots.order_by("number").first().pk),
+        "appeal-diary_number": "MAO:301/2026",
+        "appeal-informed_on": _today(),
+    },
+    ("POST", "/evaluation/{pk}/appeals/{appeal_id}/resolve/"): lambda w: {
+        f"resolve-{w.ids['appeal']}-outcome": "dismissed",
+        f"resolve-{w.ids['appeal']}-decided_on": _today(),
+    },
     ("POST", "/api/v1/contracts/{pk}/clear/"): lambda w: {"confirmed": True, "note": "Kirjaamo tarkistettu."},
     ("POST", "/api/v1/contracts/{pk}/sign/"): lambda w: {"signed_on": _today(), "signatories": ["Anna Hankkija"]},
     ("POST", "/api/v1/frameworks/{pk}/orders/"): lambda w: {

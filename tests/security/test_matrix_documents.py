@@ -83,6 +83,8 @@ def expected(kind: str, owner: str | None, role: str, *, opened: bool, decided: 
         # a framework's order offered to A and its confirmation: between the authority and A
         DocumentKind.CALL_OFF_ORDER: own or authority,
         DocumentKind.CALL_OFF_CONFIRMATION: own or authority,
+        # the decision on A's claim is A's (its copy to B is B's), and the authority's
+        DocumentKind.CLAIM_DECISION: own or authority,
     }[kind]
     if readers is True:
         return OK
