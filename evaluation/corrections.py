@@ -5,22 +5,23 @@ decision's next edition, with its own PDF, letters and periods; the replaced edi
 
 import importlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus, LotOffer
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_request, procedure_report_request
-from procurement.access import roles_of
+from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
-from procurement.models import Timer, User
+from procurement.models import DeliveryStatus, Notification, Timer, User
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.redress import redress_for
@@ -52,7 +53,7 @@ from .models import (
     LotResult,
     PriceRejection,
 )
-from .periods import decision_key
+from .periods import decision_key, lot_editions
 from .reopening import not_reopened, reopened
 from .services import _compute_results
 
@@ -326,6 +327,15 @@ def claim_correct(
     return correction
 
 
+def offer_rejection_withdraw_check(*, actor: User, tender_id: int, lot_offer_id: int) -> LotOffer:
+    """Who may withdraw a rejection (403), of an offer of the call (404): asked before the body is read."""
+    tender = _officer_tender(actor=actor, tender_id=tender_id)
+    offer = LotOffer.objects.filter(pk=lot_offer_id, bid__tender=tender).first()
+    if offer is None:
+        raise NotFound(_("No such offer in this call."))
+    return offer
+
+
 def offer_rejection_withdraw(*, actor: User, tender_id: int, lot_offer_id: int, reason: str) -> LotOffer:
     """Withdraw the rejection of an offer (for its price, or as not conforming) that a correction examines again:
     the offer is compared again with the others of its lot."""
@@ -549,3 +559,91 @@ def _letters_send(
             documents=[letter.pk, document.pk],
             languages={bid.provider_id: language},
         )
+
+
+# ---- Reads ---------------------------------------------------------------------------------------------------------
+
+
+def corrections_of(*, user: AnyUser, tender_id: int) -> list[Correction]:
+    """The call's corrections, for the authority's users (403 for others; 404 for a call they do not see)."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    if not roles_of(user).reads_authority(tender.authority_id):
+        raise Forbidden()
+    return list(
+        Correction.objects.filter(decision__tender=tender)
+        .select_related("claim", "appeal", "started_by")
+        .prefetch_related("lots", "criteria", "bids__provider")
+        .order_by("number")
+    )
+
+
+@dataclass(frozen=True)
+class EditionRow:
+    """An edition of the decision as a reader sees it: in force for which of its lots, replaced for which."""
+
+    edition: DecisionEdition
+    lot_numbers: list[int]
+    in_force_for: list[int]  # lot numbers
+
+    @property
+    def status(self) -> str:
+        if self.in_force_for == self.lot_numbers:
+            return "current"
+        return "partly_replaced" if self.in_force_for else "replaced"
+
+
+def decision_editions(*, user: AnyUser, tender_id: int) -> list[EditionRow]:
+    """Every edition of the call's decision with what it decides and whether it is in force: the authority's users
+    see all; a bidder sees the editions that were sent to it (their public parts: the API shows no more)."""
+    tender = tender_get(user=user, tender_id=tender_id)
+    decision = AwardDecision.objects.filter(tender=tender).first()
+    if decision is None:
+        return []
+    editions = list(
+        DecisionEdition.objects.filter(decision=decision)
+        .select_related("correction", "document", "replaced_by")
+        .prefetch_related("lots")
+        .order_by("number")
+    )
+    roles = roles_of(user)
+    if roles.reads_authority(tender.authority_id):
+        return _edition_rows(decision, editions)
+    return decision_editions_sent(decision=decision, provider_ids=set(roles.provider_of), editions=editions)
+
+
+def decision_editions_sent(
+    *, decision: AwardDecision, provider_ids: set[int], editions: list[DecisionEdition] | None = None
+) -> list[EditionRow]:
+    """The editions of the decision that were sent to (one of) the providers."""
+    if editions is None:
+        editions = list(
+            DecisionEdition.objects.filter(decision=decision)
+            .select_related("correction", "document", "replaced_by")
+            .prefetch_related("lots")
+            .order_by("number")
+        )
+    sent = {
+        n.key
+        for n in Notification.objects.filter(
+            Q(sent_at__isnull=False) | Q(status=DeliveryStatus.INBOX_ONLY),
+            kind="decision",
+            tender_id=decision.tender_id,
+            provider_id__in=provider_ids,
+        )
+    }
+    return _edition_rows(decision, [e for e in editions if decision_key(decision, e.number) in sent])
+
+
+def _edition_rows(decision: AwardDecision, editions: list[DecisionEdition]) -> list[EditionRow]:
+    current = lot_editions(decision)
+    rows = []
+    for edition in editions:
+        lots = sorted(edition.lots.all(), key=lambda lot: lot.number)
+        rows.append(
+            EditionRow(
+                edition=edition,
+                lot_numbers=[lot.number for lot in lots],
+                in_force_for=[lot.number for lot in lots if current.get(lot.pk) == edition.number],
+            )
+        )
+    return rows

@@ -46,7 +46,7 @@ from .models import (
 from .panel import evaluating_tender
 from .periods import decision_key, decision_periods_from
 from .qualification import qualification_state
-from .reopening import not_reopened, reopened
+from .reopening import not_reopened, open_correction, reopened
 from .scoring import Criterion, Offer, rank_lot
 from .timers import evaluation_timer_schedule
 
@@ -421,9 +421,15 @@ def tender_decide_check(*, actor, tender_id: int, for_update: bool = False) -> T
 
 
 def tender_decide(*, actor, tender_id: int) -> AwardDecision:
-    """Award each lot to its best-ranked offer, set the statutory periods and queue the decision PDF."""
+    """Award each lot to its best-ranked offer, set the statutory periods and queue the decision PDF. While a
+    correction reopens the decided call, deciding decides its lots again (`corrections.correction_decide`)."""
     with transaction.atomic():
         tender = tender_decide_check(actor=actor, tender_id=tender_id, for_update=True)
+        if open_correction(tender) is not None:
+            # Imported here: the corrections build on this module's evaluation.
+            from .corrections import correction_decide
+
+            return correction_decide(actor=actor, tender_id=tender.pk).decision
         transition_run(obj=tender, action="decide", actor=actor, audit_action="tender.decide")
         ties_check(tender)
         # The decision and the letters bind in Finnish and Swedish for a bilingual authority: every reason in both.

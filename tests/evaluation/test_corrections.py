@@ -297,3 +297,86 @@ def test_only_the_authoritys_officers_start_a_correction(world, member_a):
     with pytest.raises(Exception) as refused:
         correction_start(actor=member_a, tender=world["tender"], cause="own_motion", lots=[world["lot1"]], reason="x")
     assert refused.type.__name__ in ("NotFound", "Forbidden") or isinstance(refused.value, Forbidden)
+
+
+# ---- API ------------------------------------------------------------------------------------------------------------
+
+
+def test_an_officer_starts_a_correction_and_decides_it_through_the_api(world, clerk, client_for):
+    tender, lot1 = world["tender"], world["lot1"]
+    criterion = tender.criteria.order_by("number").first()
+    api = client_for(clerk)
+
+    started = api.post(
+        f"/api/v1/tenders/{tender.pk}/corrections/",
+        {"cause": "own_motion", "lots": [lot1.pk], "criteria": [criterion.pk], "reason": "Virhe.", "reason_sv": "Fel."},
+        format="json",
+    )
+    locked = api.post(
+        f"/api/v1/tenders/{tender.pk}/scores/",
+        {
+            "scores": [
+                {
+                    "lot_offer": _offer(world["bid_a"], world["lot2"]).pk,
+                    "criterion": criterion.pk,
+                    "points": "1",
+                    "reason": "x",
+                    "reason_sv": "x",
+                }
+            ]
+        },
+        format="json",
+    )
+    decided = api.post(f"/api/v1/tenders/{tender.pk}/decide/")
+    listed = api.get(f"/api/v1/tenders/{tender.pk}/corrections/")
+    editions = api.get(f"/api/v1/tenders/{tender.pk}/decision/editions/")
+
+    assert started.status_code == 201, started.json()
+    assert started.json()["lots"] == [1] and started.json()["status"] == "open"
+    assert locked.status_code == 409 and locked.json()["code"] == "not_reopened"
+    assert decided.status_code == 201, decided.json()
+    assert listed.json()[0]["status"] == "decided" and listed.json()[0]["edition"] == 2
+    rows = editions.json()
+    assert [(r["number"], r["status"], r["in_force_for"]) for r in rows] == [
+        (1, "partly_replaced", [2]),
+        (2, "current", [1]),
+    ]
+    assert rows[0]["replaced_by"] == 2 and rows[0]["replaced_reason"] == "Virhe."
+
+
+def test_a_bidder_sees_an_edition_only_once_it_was_sent_to_it(world, clerk, member_a, client_for):
+    _rescore_correction(world, clerk)
+    correction_decide(actor=clerk, tender_id=world["tender"].pk)
+    api = client_for(member_a)
+    url = f"/api/v1/tenders/{world['tender'].pk}/decision/editions/"
+
+    before = api.get(url).json()
+    edition_send(world["tender"], sent=timezone.now(), edition=2)
+    after = api.get(url).json()
+    outsider = client_for(world["member_c"]).get(url).json()
+
+    assert [r["number"] for r in before] == [1]
+    assert [(r["number"], r["status"]) for r in after] == [(1, "partly_replaced"), (2, "current")]
+    assert [r["number"] for r in outsider] == [1]  # C offered lot 2 only: edition 2 was not sent to it
+
+
+def test_a_claim_is_accepted_with_a_correction_through_the_api(world, clerk, member_a, client_for):
+    claim = Claim.objects.create(
+        decision=world["decision"],
+        number=1,
+        kind=Claim.Kind.PROCUREMENT_ACT,
+        channel=Claim.Channel.PORTAL,
+        claimant_name="B",
+        arrived_on=timezone.localdate(),
+        grounds="Väärin.",
+        filed_by=clerk,
+    )
+    body = {"lots": [world["lot1"].pk], "criteria": [], "reason": "Hyväksytään.", "reason_sv": "Godkänns."}
+
+    refused = client_for(member_a).post(f"/api/v1/claims/{claim.pk}/correct/", body, format="json")
+    accepted = client_for(clerk).post(f"/api/v1/claims/{claim.pk}/correct/", body, format="json")
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 201 and accepted.json()["cause"] == "claim"
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.CORRECTED

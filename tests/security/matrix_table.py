@@ -354,6 +354,17 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/tenders/{pk}/results/xlsx/"): PANEL_READ,
     ("POST", "/api/v1/tenders/{pk}/propose/"): officer_action(CONFLICT),
     ("POST", "/api/v1/tenders/{pk}/decide/"): officer_action(CONFLICT),
+    # Corrections of the decision (issue 23): read by X's people; started by officer X once decided (the world's
+    # lot 1 is reopened: 201); a claim (made after the decision) accepted by officer X; a rejection withdrawn only
+    # within an open correction (409; no offers before the opening: 404); every signed-in user reads the editions
+    # (a bidder those sent to it, the others of a call not theirs none).
+    ("GET", "/api/v1/tenders/{pk}/corrections/"): AUTHORITY_READ,
+    ("POST", "/api/v1/tenders/{pk}/corrections/"): officer_action(by_state(CONFLICT, CONFLICT, CREATED)),
+    ("POST", "/api/v1/claims/{pk}/correct/"): api(
+        signed_in=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, CREATED)
+    ),
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reinstate/"): officer_action(by_state(HIDDEN, CONFLICT, CONFLICT)),
+    ("GET", "/api/v1/tenders/{pk}/decision/editions/"): api(signed_in=OK),
     # Drawing lots on a tie: only after the evaluation (409 before it and after the decision), by X's officers; the
     # record is read like the ranking.
     ("GET", "/api/v1/tenders/{pk}/lots/{lot_number}/draw/"): PANEL_READ,
@@ -566,6 +577,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/lots/{lot_number}/draw/confirm/"): our_form(CONFLICT),
     ("GET", "/evaluation/{pk}/decision/"): our_page(),
     ("POST", "/evaluation/{pk}/decide/"): our_form(CONFLICT),
+    # Starting a correction of the decision (issue 23): officer X, once decided (before it, the page again: 409).
+    ("POST", "/evaluation/{pk}/corrections/"): our_form(by_state(CONFLICT, CONFLICT, FOUND)),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): contract_form(FOUND),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/{appeal_id}/resolve/"): contract_form(FOUND),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/liability-documents/"): contract_form(FOUND),
@@ -626,6 +639,7 @@ _PK_BY_PREFIX = (
     ("/api/v1/providers/", "provider_a"),
     ("/api/v1/authorities/", "authority_x"),
     ("/api/v1/alerts/", "alert_a"),
+    ("/api/v1/claims/", "claim"),
     ("/calls/", "tender"),
     ("/api/v1/frameworks/", "framework"),
     ("/frameworks/", "framework"),
@@ -721,7 +735,20 @@ def _offer(w) -> dict:
     return {"lot_offers": [{"lot": w.tender.lots.order_by("number").first().pk, "unit_price": "7000", "vat_rate": "0"}]}
 
 
+def _correction(w) -> dict:
+    return {
+        "lots": [w.tender.lots.order_by("number").first().pk],
+        "criteria": [w.ids["criterion"]],
+        "reason": "Kriteerin pisteytys oikaistaan.",
+        "reason_sv": "Poängsättningen rättas.",
+    }
+
+
 BODIES = {
+    ("POST", "/api/v1/tenders/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
+    ("POST", "/api/v1/claims/{pk}/correct/"): _correction,
+    ("POST", "/evaluation/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reinstate/"): lambda w: {"reason": "Hylkäys perutaan."},
     ("POST", "/api/v1/auth/token/"): lambda w: {"username": w.users["member_a"].username, "password": PASSWORD},
     ("POST", "/api/v1/providers/register/"): lambda w: {
         "organisation": {"name": "Uusi Koulutus Oy", "business_id": "3012345-8", "email": "uusi@provider.example"},
