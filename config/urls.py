@@ -9,7 +9,7 @@ from bids.api.views import BidViewSet
 from documents import urls as documents_urls
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
-from evaluation import api_call_offs, api_claims, api_frameworks, api_mini_competitions
+from evaluation import api_call_offs, api_claims, api_corrections, api_frameworks, api_mini_competitions
 from evaluation.portal import call_offs as call_offs_portal
 from evaluation.portal import mini_competitions as mini_competition_pages
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
@@ -89,6 +89,19 @@ api_v1 = [
         name="lot-draw-confirm",
     ),
     path("tenders/<int:pk>/decide/", evaluation_api.TenderDecideView.as_view(), name="tender-decide"),
+    # Corrections of the decision and its editions (issue 23).
+    path("tenders/<int:pk>/corrections/", api_corrections.TenderCorrectionsView.as_view(), name="tender-corrections"),
+    path("claims/<int:pk>/correct/", api_corrections.ClaimCorrectView.as_view(), name="claim-correct"),
+    path(
+        "tenders/<int:pk>/offers/<int:offer_id>/reinstate/",
+        api_corrections.OfferRejectionWithdrawView.as_view(),
+        name="offer-reinstate",
+    ),
+    path(
+        "tenders/<int:pk>/decision/editions/",
+        api_corrections.DecisionEditionsView.as_view(),
+        name="tender-decision-editions",
+    ),
     path("tenders/<int:pk>/notifications/", TenderNotificationsView.as_view(), name="tender-notifications"),
     path("notifications/<int:pk>/resend/", NotificationResendView.as_view(), name="notification-resend"),
     path("tenders/<int:pk>/contracts/", evaluation_api.TenderContractsView.as_view(), name="tender-contracts"),

@@ -508,6 +508,24 @@ class LotContract(ConcurrentTransitionMixin, models.Model):
             ContractStatus.STANDSTILL,
             ContractStatus.SUSPENDED,
             ContractStatus.CONTRACTING,
+            ContractStatus.CANCELLED,
+        ],
+        target=ContractStatus.NOTIFYING,
+    )
+    def decided_again(self) -> None:
+        """A new edition of the decision decided the lot again (`evaluation.corrections`): it is notified anew, and
+        its periods run from that notification; an earlier check for claims and appeals no longer counts."""
+        self.notified_at = None
+        self.standstill_ends_on = self.appeal_deadline = self.self_correction_ends_on = None
+        self._clearance_forget()
+
+    @transition(
+        field=status,
+        source=[
+            ContractStatus.NOTIFYING,
+            ContractStatus.STANDSTILL,
+            ContractStatus.SUSPENDED,
+            ContractStatus.CONTRACTING,
         ],
         target=ContractStatus.CANCELLED,
         permission=is_officer_of_contract,

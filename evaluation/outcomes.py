@@ -49,6 +49,8 @@ class BidOutcome:
     letter: object = None
     decision_document: object = None
     interruption_documents: list = field(default_factory=list)
+    # The editions of the decision sent to the bidder when a correction made more than one (`_sent_editions`).
+    editions: list = field(default_factory=list)
 
     @property
     def final(self) -> bool:
@@ -193,12 +195,27 @@ def bid_outcomes(*, user, bids: list[Bid]) -> dict[int, BidOutcome]:
             if outcome.decided:
                 outcome.letter = letters.get(f"bid:{outcome.bid.pk}")
                 outcome.decision_document = latest_decisions.get(outcome.bid.tender_id)
+                outcome.editions = _sent_editions(decisions[outcome.bid.tender_id], outcome.bid.provider_id, readable)
             outcome.interruption_documents = [
                 d
                 for d in interruption_documents
                 if d.tender_id == outcome.bid.tender_id and (d.subject, outcome.bid.provider_id) in sent_interruptions
             ]
     return outcomes
+
+
+def _sent_editions(decision, provider_id: int, readable) -> list[dict]:
+    """The editions of the decision sent to the provider, each in force or replaced (by which edition, when and
+    why), with its PDF where readable; empty while the decision has its first edition only."""
+    from .corrections import decision_editions_sent
+
+    rows = decision_editions_sent(decision=decision, provider_ids={provider_id})
+    if len(rows) < 2:
+        return []
+    documents = {
+        d.pk: d for d in readable.filter(pk__in=[r.edition.document_id for r in rows if r.edition.document_id])
+    }
+    return [{"row": r, "edition": r.edition, "document": documents.get(r.edition.document_id)} for r in rows]
 
 
 def _reason_shown(score, *, secret: bool, own: bool) -> dict:

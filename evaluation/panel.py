@@ -12,6 +12,7 @@ from tenders.models import Tender, TenderStatus
 from tenders.selectors import tender_get
 
 from .models import PanelMember
+from .reopening import open_correction
 
 
 def panel_add_check(*, actor, tender_id: int, for_update: bool = False) -> Tender:
@@ -114,7 +115,8 @@ def evaluating_tender(*, actor, tender_id: int, message, code: str, for_update: 
     roles = roles_of(actor)
     if not (roles.is_officer(tender.authority_id) or tender.authority_id in roles.evaluator_of):
         raise Forbidden()
-    if tender.status != TenderStatus.OPENED:
+    # A correction of the decision reopens some of it (evaluation.reopening): each service checks what it touches.
+    if tender.status != TenderStatus.OPENED and open_correction(tender) is None:
         raise Conflict(message, code=code, status=tender.status)
     panel_access_check(user=actor, tender=tender)
     return tender

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from procurement.audit import audit_record
@@ -20,15 +21,43 @@ from procurement.periods import HELSINKI, local_date
 from procurement.redress import Periods, periods_from, redress_for
 
 
-def decision_notifications(decision) -> dict[int, Notification]:
+def decision_notifications(decision, edition: int = 1) -> dict[int, Notification]:
     return {
         n.provider_id: n
-        for n in Notification.objects.filter(kind="decision", key=decision_key(decision), provider__isnull=False)
+        for n in Notification.objects.filter(
+            kind="decision", key=decision_key(decision, edition), provider__isnull=False
+        )
     }
 
 
-def decision_key(decision) -> str:
-    return f"decision:{decision.pk}"
+def decision_key(decision, edition: int = 1) -> str:
+    """The key of the decision's notifications: each edition after the first is notified (and counted) anew."""
+    return f"decision:{decision.pk}" if edition <= 1 else f"decision:{decision.pk}:edition:{edition}"
+
+
+def lot_editions(decision) -> dict[int, int]:
+    """Each decided lot's current edition of the decision: the latest edition that decided it."""
+    from .models import DecisionEdition
+
+    current: dict[int, int] = {}
+    for lot_id, number in DecisionEdition.lots.through.objects.filter(decisionedition__decision=decision).values_list(
+        "lot_id", "decisionedition__number"
+    ):
+        current[lot_id] = max(number, current.get(lot_id, 0))
+    return current
+
+
+def lot_notifications(decision, editions: dict[int, int] | None = None) -> dict[int, dict[int, Notification]]:
+    """Each lot's notifications by provider: those of the lot's current edition."""
+    editions = lot_editions(decision) if editions is None else editions
+    base = decision_key(decision)
+    by_edition: dict[int, dict[int, Notification]] = {}
+    for n in Notification.objects.filter(
+        Q(key=base) | Q(key__startswith=f"{base}:edition:"), kind="decision", provider__isnull=False
+    ):
+        number = int(n.key.rsplit(":", 1)[1]) if n.key != base else 1
+        by_edition.setdefault(number, {})[n.provider_id] = n
+    return {lot_id: by_edition.get(number, {}) for lot_id, number in editions.items()}
 
 
 def _lot_bidders(decision) -> dict[int, set[int]]:
@@ -49,14 +78,16 @@ def expected_notified_on(
 
     A caller that has already read the decision's notifications and the lots' bidders passes them in."""
     sending_on = sending_on or local_date(timezone.now())
-    notifications = decision_notifications(decision) if notifications is None else notifications
+    # Each lot counts the sending of its current edition (a corrected lot's new decision), unless given one set.
+    per_lot = lot_notifications(decision) if notifications is None else None
     bidders = _lot_bidders(decision) if bidders is None else bidders
     latest = None
     for lot_id, providers in bidders.items():
         if lot_ids is not None and lot_id not in lot_ids:
             continue
+        sendings = per_lot.get(lot_id, {}) if per_lot is not None else notifications
         for provider_id in providers:
-            n = notifications.get(provider_id)
+            n = sendings.get(provider_id)
             day = local_date(n.sent_at) if n and n.status == DeliveryStatus.SENT and n.sent_at else sending_on
             latest = day if latest is None else max(latest, day)
     return latest or sending_on
@@ -100,11 +131,12 @@ def lot_periods_recompute(*, tender_id: int) -> list[int]:
         decision = AwardDecision.objects.select_for_update().filter(tender_id=tender_id).first()
         if decision is None:
             return []
-        notifications = decision_notifications(decision)
+        per_lot = lot_notifications(decision)
         bidders = _lot_bidders(decision)
         redress = redress_for(tender=decision.tender, regime=decision.regime)
         changed = []
         for contract in LotContract.objects.select_for_update().filter(decision=decision).select_related("lot"):
+            notifications = per_lot.get(contract.lot_id, {})
             sent = [notifications.get(p) for p in bidders.get(contract.lot_id, ())]
             if not sent or any(n is None or n.status != DeliveryStatus.SENT for n in sent):
                 continue
@@ -153,7 +185,7 @@ def lot_periods_recompute(*, tender_id: int) -> list[int]:
         if not changed:
             return changed
         # The decision's own dates are the latest of its lots; a change gives the decision a new edition.
-        latest = expected_periods(decision, notifications=notifications, bidders=bidders)
+        latest = expected_periods(decision, bidders=bidders)
         fields = {
             "standstill_ends_on": latest.standstill_ends_on,
             "appeal_ends_on": latest.appeal_ends_on,

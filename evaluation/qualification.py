@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from bids.models import Bid, BidStatus
 from procurement.audit import audit_record
 from procurement.errors import ValidationFailed
-from tenders.models import Tender
+from tenders.models import Tender, TenderStatus
 
 from .models import QualificationCheck
 from .panel import evaluating_tender
+from .reopening import not_reopened, reopened
 
 EXCLUSION = "exclusion"
 
@@ -65,6 +66,16 @@ def qualification_record(*, actor, tender_id: int, checks: list[dict]) -> list[Q
     with transaction.atomic():
         tender = qualification_check(actor=actor, tender_id=tender_id, for_update=True)
         bids = set(tender.bids.filter(status=BidStatus.SUBMITTED).values_list("pk", flat=True))
+        # While a correction reopens the decided call, only the bids it examines again (409 for the others).
+        scope = reopened(tender) if tender.status != TenderStatus.OPENED else None
+        if scope is not None:
+            locked = [
+                {"index": index, "bid": check["bid"]}
+                for index, check in enumerate(checks)
+                if check["bid"] in bids and not scope.may_qualify(bid_id=check["bid"])
+            ]
+            if locked:
+                raise not_reopened(locked)
         subjects = set(required_subjects(tender))
         errors = []
         for index, check in enumerate(checks):

@@ -46,6 +46,7 @@ from .models import (
 from .panel import evaluating_tender
 from .periods import decision_key, decision_periods_from
 from .qualification import qualification_state
+from .reopening import not_reopened, open_correction, reopened
 from .scoring import Criterion, Offer, rank_lot
 from .timers import evaluation_timer_schedule
 
@@ -187,6 +188,7 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individu
         qualified, _failed, _missing = qualification_state(tender)
         offers = {o.pk: o for o in _submitted_offers(tender) if o.bid_id in qualified}
         criteria = {c.pk: c for c in tender.criteria.all()}
+        _correction_scope_check(tender, scores, offers)
         errors: list[dict] = []
         for index, item in enumerate(scores):
             criterion = criteria.get(item["criterion"])
@@ -242,7 +244,25 @@ def quality_scores_record(*, actor, tender_id: int, scores: list[dict], individu
     return saved
 
 
-def _compute_results(tender: Tender) -> list[LotResult]:
+def _correction_scope_check(tender: Tender, scores: list[dict], offers: dict[int, LotOffer]) -> None:
+    """While a correction reopens the decided call, only the scores it reopens may change (409 otherwise)."""
+    scope = reopened(tender) if tender.status == TenderStatus.DECIDED else None
+    if scope is None:
+        return
+    # The offers of the lots that stay decided are not under evaluation: found here to answer 409, not 400.
+    known = {o.pk: o for o in LotOffer.objects.filter(bid__tender=tender, pk__in=[i["lot_offer"] for i in scores])}
+    locked = [
+        {"index": index, "lot_offer": item["lot_offer"], "criterion": item["criterion"]}
+        for index, item in enumerate(scores)
+        if (offer := offers.get(item["lot_offer"]) or known.get(item["lot_offer"])) is not None
+        and not scope.may_score(lot_id=offer.lot_id, bid_id=offer.bid_id, criterion_id=item["criterion"])
+    ]
+    if locked:
+        raise not_reopened(locked)
+
+
+def _compute_results(tender: Tender, lot_ids: set[int] | None = None) -> list[LotResult]:
+    """Rank every open lot (or, for a correction, only the lots it reopened: the others keep their results)."""
     all_criteria = list(tender.criteria.all())
     criteria_of = {
         lot.pk: [
@@ -307,7 +327,10 @@ def _compute_results(tender: Tender) -> list[LotResult]:
                     calculation=scored.calculation,
                 )
             )
-    LotResult.objects.filter(lot__tender=tender).delete()
+    old_results = LotResult.objects.filter(lot__tender=tender)
+    if lot_ids is not None:
+        old_results = old_results.filter(lot_id__in=lot_ids)
+    old_results.delete()
     return LotResult.objects.bulk_create(results)
 
 
@@ -398,9 +421,15 @@ def tender_decide_check(*, actor, tender_id: int, for_update: bool = False) -> T
 
 
 def tender_decide(*, actor, tender_id: int) -> AwardDecision:
-    """Award each lot to its best-ranked offer, set the statutory periods and queue the decision PDF."""
+    """Award each lot to its best-ranked offer, set the statutory periods and queue the decision PDF. While a
+    correction reopens the decided call, deciding decides its lots again (`corrections.correction_decide`)."""
     with transaction.atomic():
         tender = tender_decide_check(actor=actor, tender_id=tender_id, for_update=True)
+        if open_correction(tender) is not None:
+            # Imported here: the corrections build on this module's evaluation.
+            from .corrections import correction_decide
+
+            return correction_decide(actor=actor, tender_id=tender.pk).decision
         transition_run(obj=tender, action="decide", actor=actor, audit_action="tender.decide")
         ties_check(tender)
         # The decision and the letters bind in Finnish and Swedish for a bilingual authority: every reason in both.

@@ -12,11 +12,11 @@ from procurement.rules import Regime
 from tenders.models import Tender
 
 from ..mini_competitions import framework_of
-from ..models import AwardDecision
+from ..models import AwardDecision, DecisionEdition
 from ..periods import expected_periods
 from .reasons import lot_reasons, lot_source_data
 
-TEMPLATE_VERSION = "decision-5"
+TEMPLATE_VERSION = "decision-6"
 
 
 def _decided_award(tender: Tender) -> AwardDecision:
@@ -70,13 +70,48 @@ def _framework_named(tender: Tender) -> dict[str, Any] | None:
     }
 
 
+def edition_header(document: GeneratedDocument) -> dict[str, Any] | None:
+    """A corrected decision's header: its edition, the edition(s) it replaces and the date of those, the lots it
+    decides again and the reason of the correction; None for the decision as first made."""
+    edition = (
+        DecisionEdition.objects.select_related("correction")
+        .prefetch_related("lots", "replaces")
+        .filter(document=document)
+    ).first()
+    if edition is None or edition.number <= 1:
+        return None
+    lot_ids = {lot.pk for lot in edition.lots.all()}
+    replaced = list(
+        DecisionEdition.objects.filter(decision_id=edition.decision_id, number__lt=edition.number, lots__in=lot_ids)
+        .distinct()
+        .order_by("number")
+    )
+    # The edition that was in force for these lots: the latest of the earlier ones that decided them.
+    previous = replaced[-1] if replaced else None
+    correction = edition.correction
+    return {
+        "edition": edition,
+        "number": edition.number,
+        "previous": previous,
+        "lots": sorted(lot.number for lot in edition.lots.all()),
+        "lot_ids": lot_ids,
+        "reason": correction.reason if correction else "",
+        "reason_sv": (correction.reason_sv or correction.reason) if correction else "",
+        "cause": correction.cause if correction else "",
+    }
+
+
 def decision_context(document: GeneratedDocument) -> dict[str, Any]:
-    """The award decision: per lot its reasons (`lot_reasons`), the bids refused as late, and the redress."""
+    """The award decision: per lot its reasons (`lot_reasons`), the bids refused as late, and the redress. A
+    corrected edition decides only its lots again, under a header naming the edition it replaces and why."""
     tender = document.tender
     decision = _decided_award(tender)
     reasons = lot_reasons(tender, decision)
+    edition = edition_header(document)
+    if edition is not None:
+        reasons["lots"] = [item for item in reasons["lots"] if item["lot"].pk in edition["lot_ids"]]
     # The periods run from the notification: the sending that counts, or today's if the decision is still unsent.
-    periods = expected_periods(decision)
+    periods = expected_periods(decision, lot_ids=edition["lot_ids"] if edition is not None else None)
     # The rule set of the call's publication, and the remedy its regime and the authority's kind give.
     redress = redress_for(tender=tender, regime=decision.regime)
     return {
@@ -86,6 +121,7 @@ def decision_context(document: GeneratedDocument) -> dict[str, Any]:
         "tender": tender,
         "authority": tender.authority,
         "decision": decision,
+        "edition": edition,
         "lots": reasons["lots"],
         "late": reasons["late"],
         "secrets": reasons["secrets"],
@@ -150,8 +186,17 @@ def letter_context(document: GeneratedDocument) -> dict[str, Any]:
     context = decision_context(document)
     bid = Bid.objects.select_related("provider").get(pk=int(document.subject.split(":")[1]))
     own = _own_lots(context["lots"], bid)
+    # The edition of the decision the letter goes with: the latest edition when it was asked for.
+    latest = (
+        DecisionEdition.objects.filter(decision=context["decision"], decided_at__lte=document.created_at)
+        .exclude(document=None)
+        .order_by("-number")
+        .first()
+    )
     decision_document = (
-        GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION)
+        latest.document
+        if latest is not None and latest.number > 1
+        else GeneratedDocument.objects.filter(tender=context["tender"], kind=DocumentKind.DECISION)
         .order_by("version")
         .first()
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assessment, award, award_notice, bids, claims, clarifications, individual, opening, prices
+from . import assessment, award, award_notice, bids, claims, clarifications, corrections, individual, opening, prices
 
 urlpatterns: list = [
     path("<int:pk>/award-notice/", award_notice.award_notice, name="award_notice"),
@@ -25,6 +25,7 @@ urlpatterns: list = [
     path("<int:pk>/lots/<int:lot_number>/draw/confirm/", award.draw_confirm, name="draw_confirm"),
     path("<int:pk>/decision/", award.decision, name="decision"),
     path("<int:pk>/decide/", award.decide, name="decide"),
+    path("<int:pk>/corrections/", corrections.correction_new, name="correction_new"),
     path("<int:pk>/contracts/<int:contract_id>/appeals/", award.appeal_register, name="appeal"),
     path(
         "<int:pk>/contracts/<int:contract_id>/appeals/<int:appeal_id>/resolve/",

@@ -29,6 +29,7 @@ from ..qualification import (
     qualification_state,
     required_subjects,
 )
+from ..reopening import reopened
 from ..selectors import qualification_checks
 from ..services import quality_scores_check, quality_scores_record, tender_evaluate
 
@@ -70,7 +71,11 @@ def _bids(request, tender):
 def _qualification_rows(tender, bids):
     requirements = {f"requirement:{r.pk}": r for r in tender.requirements.order_by("number")}
     rows = []
+    # A correction of the decision reopens only the bids it names: the others' rows are not offered.
+    scope = reopened(tender)
     for bid in bids:
+        if scope is not None and not scope.may_qualify(bid_id=bid.pk):
+            continue
         evidence = {e["requirement"]: e.get("text", "") for e in bid.content.get("suitability_evidence", [])}
         declared = [code for code, value in bid.content.get("exclusion_declaration", {}).items() if value]
         for subject in required_subjects(tender):
@@ -246,7 +251,8 @@ def qualification(request, pk: int):
         "call_nav": tender_nav(request, tender, "evaluation:qualification"),
         "form": form,
         "rows": rows,
-        "editable": tender.status == TenderStatus.OPENED,
+        "editable": tender.status == TenderStatus.OPENED or reopened(tender) is not None,
+        "reopened": reopened(tender),
         "summary": [
             {
                 "bid": bid,
@@ -332,11 +338,16 @@ def _score_rows(tender, bids):
     }
     secrets = {bid.pk: set(bid.content.get("business_secrets", [])) for bid in bids}
     existing = {(s.lot_offer_id, s.criterion_id): s for s in QualityScore.objects.filter(lot_offer__bid__tender=tender)}
+    scope = reopened(tender)
     rows = []
     for offer in offers:
         for criterion in criteria:
             if criterion.lot_id not in (None, offer.lot_id):
                 continue
+            if scope is not None and not scope.may_score(
+                lot_id=offer.lot_id, bid_id=offer.bid_id, criterion_id=criterion.pk
+            ):
+                continue  # not reopened by the correction of the decision
             rows.append(
                 {
                     "key": f"{offer.pk}-{criterion.pk}",
@@ -367,7 +378,8 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
                 initial[f"public_reason_{row['key']}"] = row["existing"].public_reason
                 initial[f"public_reason_sv_{row['key']}"] = row["existing"].public_reason_sv
         form = ScoresForm(rows=rows, initial=initial, bilingual=is_bilingual(tender))
-    editable = tender.status == TenderStatus.OPENED
+    scope = reopened(tender)
+    editable = tender.status == TenderStatus.OPENED or scope is not None
     is_officer = may_act_as_officer(request, tender)
     for row in rows:
         row["points"] = form[f"points_{row['key']}"]
@@ -382,6 +394,7 @@ def _scores_page(request, tender, bids, *, form=None, rows=None, evaluate_error=
         "rows": rows,
         "not_compared": [{"bid": b, "failed": b.pk in failed} for b in not_compared],
         "editable": editable,
+        "reopened": scope,
         "is_officer": is_officer,
         # What a bilingual authority's comparison reports and decision still lack in Swedish, before the officer
         # finishes the evaluation (which fixes the scores, the qualification and the price rejections).

@@ -30,6 +30,7 @@ from ..models import (
 from ..selectors import lot_results
 from ..services import decider_is_proposer, tender_decide, tender_propose, tender_propose_check
 from .assessment import _panel_read
+from .corrections import corrections_context
 
 
 class ProposalForm(forms.Form):
@@ -189,7 +190,7 @@ def _winner_names(tender, proposal) -> list[dict]:
     ]
 
 
-def _decision_page(request, tender, *, bound=None, error=None, status=200):
+def _decision_page(request, tender, *, bound=None, error=None, status=200, correction_form=None):
     bound = bound or {}
     today = timezone.localdate()
     proposal = AwardProposal.objects.filter(tender=tender).select_related("proposed_by").first()
@@ -247,6 +248,8 @@ def _decision_page(request, tender, *, bound=None, error=None, status=200):
         "contracts": contract_rows,
         "documents": documents.order_by("kind", "subject", "language"),
         "error": error,
+        # The corrections of the decision and its editions (evaluation.portal.corrections).
+        **corrections_context(request, tender, decision, correction_form),
     }
     return render(request, "evaluation/portal/decision.html", context, status=status)
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from evaluation.models import Claim
+
 PASSWORD = "correct horse battery staple"  # tests.fixtures.factories.UserFactory's
 ROLES = (
     "anonymous",
@@ -354,6 +356,17 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/tenders/{pk}/results/xlsx/"): PANEL_READ,
     ("POST", "/api/v1/tenders/{pk}/propose/"): officer_action(CONFLICT),
     ("POST", "/api/v1/tenders/{pk}/decide/"): officer_action(CONFLICT),
+    # Corrections of the decision (issue 23): read by X's people; started by officer X once decided (the world's
+    # lot 1 is reopened: 201); a claim (made after the decision) accepted by officer X; a rejection withdrawn only
+    # within an open correction (409; no offers before the opening: 404); every signed-in user reads the editions
+    # (a bidder those sent to it, the others of a call not theirs none).
+    ("GET", "/api/v1/tenders/{pk}/corrections/"): AUTHORITY_READ,
+    ("POST", "/api/v1/tenders/{pk}/corrections/"): officer_action(by_state(CONFLICT, CONFLICT, CREATED)),
+    ("POST", "/api/v1/claims/{pk}/correct/"): api(
+        signed_in=by_state(HIDDEN, HIDDEN, DENIED), officer_x=by_state(HIDDEN, HIDDEN, CREATED)
+    ),
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reinstate/"): officer_action(by_state(HIDDEN, CONFLICT, CONFLICT)),
+    ("GET", "/api/v1/tenders/{pk}/decision/editions/"): api(signed_in=OK),
     # Drawing lots on a tie: only after the evaluation (409 before it and after the decision), by X's officers; the
     # record is read like the ranking.
     ("GET", "/api/v1/tenders/{pk}/lots/{lot_number}/draw/"): PANEL_READ,
@@ -606,6 +619,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/lots/{lot_number}/draw/confirm/"): our_form(CONFLICT),
     ("GET", "/evaluation/{pk}/decision/"): our_page(),
     ("POST", "/evaluation/{pk}/decide/"): our_form(CONFLICT),
+    # Starting a correction of the decision (issue 23): officer X, once decided (before it, the page again: 409).
+    ("POST", "/evaluation/{pk}/corrections/"): our_form(by_state(CONFLICT, CONFLICT, FOUND)),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/"): contract_form(FOUND),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/appeals/{appeal_id}/resolve/"): contract_form(FOUND),
     ("POST", "/evaluation/{pk}/contracts/{contract_id}/liability-documents/"): contract_form(FOUND),
@@ -660,6 +675,9 @@ TABLE: dict[tuple, dict] = {
 
 # --- path parameters: which object of the world fills them -----------------------------------------------------------
 
+# A route whose {pk} is another object than its beginning's: the claim a correction accepts is still open.
+_PK_BY_ROUTE = {"/api/v1/claims/{pk}/correct/": "open_claim"}
+
 # By the route's beginning: what its {pk} is.
 _PK_BY_PREFIX = (
     ("/api/v1/tenders/", "tender"),
@@ -676,6 +694,7 @@ _PK_BY_PREFIX = (
     ("/api/v1/providers/", "provider_a"),
     ("/api/v1/authorities/", "authority_x"),
     ("/api/v1/alerts/", "alert_a"),
+    ("/api/v1/claims/", "claim"),
     ("/calls/", "tender"),
     ("/api/v1/frameworks/", "framework"),
     ("/frameworks/", "framework"),
@@ -722,7 +741,9 @@ _DOCUMENTS = {
 def route_params(key: tuple) -> dict[str, str]:
     _method, path, *variant = key
     params = dict(PARAMS)
-    params["pk"] = next((name for prefix, name in _PK_BY_PREFIX if path.startswith(prefix)), "tender")
+    params["pk"] = _PK_BY_ROUTE.get(path) or next(
+        (name for prefix, name in _PK_BY_PREFIX if path.startswith(prefix)), "tender"
+    )
     if variant:  # a document route: which document
         params["document_id"] = _DOCUMENTS[variant[0]]
         if path.startswith("/api/v1/documents/"):
@@ -772,7 +793,23 @@ def _offer(w) -> dict:
     return {"lot_offers": [{"lot": w.tender.lots.order_by("number").first().pk, "unit_price": "7000", "vat_rate": "0"}]}
 
 
+def _correction(w) -> dict:
+    return {
+        "lots": [w.tender.lots.order_by("number").first().pk],
+        "criteria": [w.ids["criterion"]],
+        "reason": "Kriteerin pisteytys oikaistaan.",
+        "reason_sv": "Poängsättningen rättas.",
+    }
+
+
 BODIES = {
+    ("POST", "/api/v1/tenders/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
+    ("POST", "/api/v1/claims/{pk}/correct/"): lambda w: {
+        **_correction(w),
+        "lots": list(Claim.objects.get(pk=w.ids["open_claim"]).lots.values_list("pk", flat=True)),
+    },
+    ("POST", "/evaluation/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
+    ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reinstate/"): lambda w: {"reason": "Hylkäys perutaan."},
     ("POST", "/api/v1/auth/token/"): lambda w: {"username": w.users["member_a"].username, "password": PASSWORD},
     ("POST", "/api/v1/providers/register/"): lambda w: {
         "organisation": {"name": "Uusi Koulutus Oy", "business_id": "3012345-8", "email": "uusi@provider.example"},

@@ -1,0 +1,382 @@
+"""Corrections of the decision: what they reopen, the new edition for the corrected lots only, its letters, its
+periods and its PDF; the replaced edition stays on record."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from documents.models import GeneratedDocument
+from documents.services import document_render
+from evaluation.corrections import claim_correct, correction_decide, correction_start, offer_rejection_withdraw
+from evaluation.models import (
+    Appeal,
+    AwardDecision,
+    Claim,
+    ConformityRejection,
+    ContractStatus,
+    Correction,
+    DecisionEdition,
+    LotAward,
+    LotContract,
+)
+from evaluation.periods import decision_key
+from evaluation.qualification import qualification_record
+from evaluation.services import quality_scores_record
+from procurement.errors import Conflict, Forbidden
+from procurement.models import Notification
+from tenders.models import LotStatus
+from tests.fixtures import factories
+from tests.fixtures.corrections import corrected_world, edition_send, resolved_appeal
+from tests.fixtures.documents import pdftotext
+
+
+@pytest.fixture
+def bilingual(db):
+    return factories.AuthorityFactory(language_status="bilingual")
+
+
+@pytest.fixture
+def clerk(bilingual):
+    return factories.officer_of(bilingual)
+
+
+@pytest.fixture
+def world(bilingual, clerk, member_a, member_b):
+    return corrected_world(authority=bilingual, officer=clerk, member_a=member_a, member_b=member_b)
+
+
+def _rescore(officer, tender, offers, criterion, points):
+    return quality_scores_record(
+        actor=officer,
+        tender_id=tender.pk,
+        scores=[
+            {
+                "lot_offer": offer.pk,
+                "criterion": criterion.pk,
+                "points": Decimal(points),
+                "reason": "Arvioitu uudelleen.",
+                "reason_sv": "Bedömd på nytt.",
+            }
+            for offer in offers
+        ],
+    )
+
+
+def _offer(bid, lot):
+    return bid.lot_offers.get(lot=lot)
+
+
+def _rescore_correction(world, clerk):
+    """Lot 1 reopened for criterion 1, B scored 10 and A 0 there: B wins lot 1 in edition 2."""
+    tender, lot1 = world["tender"], world["lot1"]
+    criterion = tender.criteria.order_by("number").first()
+    correction = correction_start(
+        actor=clerk,
+        tender=tender,
+        cause=Correction.Cause.OWN_MOTION,
+        lots=[lot1],
+        criteria=[criterion],
+        reason="Kriteerin 1 pisteytys oli virheellinen.",
+        reason_sv="Poängsättningen av kriterium 1 var felaktig.",
+    )
+    _rescore(clerk, tender, [_offer(world["bid_b"], lot1)], criterion, "10")
+    _rescore(clerk, tender, [_offer(world["bid_a"], lot1)], criterion, "0")
+    return correction
+
+
+def test_a_correction_rescoring_one_criterion_makes_edition_2_with_new_periods_for_that_lot_only(world, clerk):
+    # given: the decision sent a week ago, both lots in their standstill
+    tender, lot1, lot2 = world["tender"], world["lot1"], world["lot2"]
+    lot2_before = LotContract.objects.get(lot=lot2)
+    lot1_before = LotContract.objects.get(lot=lot1)
+    assert lot1_before.status == lot2_before.status == ContractStatus.STANDSTILL
+
+    # when: lot 1 is reopened for one criterion, scored again and decided again
+    correction = _rescore_correction(world, clerk)
+    assert LotContract.objects.get(lot=lot1).status == ContractStatus.SUSPENDED
+    edition = correction_decide(actor=clerk, tender_id=tender.pk)
+    edition_send(tender, sent=timezone.now(), edition=2)
+
+    # then: edition 2 decides lot 1 only, with B as its winner
+    assert edition.number == 2 and edition.correction == correction
+    assert [lot.pk for lot in edition.lots.all()] == [lot1.pk]
+    assert LotAward.objects.get(lot=lot1).winner.bid == world["bid_b"]
+    assert LotAward.objects.get(lot=lot2).winner.bid == world["bid_a"]
+    correction.refresh_from_db()
+    assert correction.status == Correction.Status.DECIDED
+    # lot 1's periods run from the new sending, lot 2's are unchanged
+    lot1_after, lot2_after = LotContract.objects.get(lot=lot1), LotContract.objects.get(lot=lot2)
+    assert lot1_after.status == ContractStatus.STANDSTILL
+    assert lot1_after.notified_at > lot1_before.notified_at
+    assert lot1_after.standstill_ends_on > lot1_before.standstill_ends_on
+    assert lot1_after.appeal_deadline > lot1_before.appeal_deadline
+    assert (lot2_after.notified_at, lot2_after.standstill_ends_on, lot2_after.appeal_deadline) == (
+        lot2_before.notified_at,
+        lot2_before.standstill_ends_on,
+        lot2_before.appeal_deadline,
+    )
+    assert lot2_after.status == ContractStatus.STANDSTILL
+    assert LotAward.objects.filter(lot=lot1).count() == 1
+    assert lot1.__class__.objects.get(pk=lot1.pk).status == LotStatus.AWARDED
+
+
+def test_the_replaced_edition_stays_on_record_with_the_reason(world, clerk):
+    _rescore_correction(world, clerk)
+
+    edition = correction_decide(actor=clerk, tender_id=world["tender"].pk)
+
+    first = DecisionEdition.objects.get(decision=world["decision"], number=1)
+    assert first.replaced_by == edition
+    assert first.replaced_at is not None
+    assert first.replaced_reason == "Kriteerin 1 pisteytys oli virheellinen."
+    assert first.document is not None and edition.document is not None and first.document != edition.document
+    assert sorted(lot.number for lot in first.lots.all()) == [1, 2]  # still in force for lot 2
+
+
+def test_letters_go_only_to_the_bidders_of_the_corrected_lot(world, clerk):
+    # given: C offered lot 2 only
+    _rescore_correction(world, clerk)
+
+    correction_decide(actor=clerk, tender_id=world["tender"].pk)
+
+    sent_to = set(
+        Notification.objects.filter(kind="decision", key=decision_key(world["decision"], 2)).values_list(
+            "provider_id", flat=True
+        )
+    )
+    assert sent_to == {world["bid_a"].provider_id, world["bid_b"].provider_id}
+    letters = GeneratedDocument.objects.filter(tender=world["tender"], kind="letter", version=2)
+    assert {d.subject for d in letters} == {f"bid:{world['bid_a'].pk}", f"bid:{world['bid_b'].pk}"}
+
+
+def test_the_edition_2_decision_has_the_edition_header_in_finnish_and_swedish(world, clerk):
+    _rescore_correction(world, clerk)
+
+    edition = correction_decide(actor=clerk, tender_id=world["tender"].pk)
+
+    text = " ".join(pdftotext(document_render(document_id=edition.document.pk)).split())
+    assert "Oikaistu päätös, painos 2" in text
+    assert "korvaa" in text and "painoksen 1 osan 1 osalta" in text
+    assert "Oikaisun syy: Kriteerin 1 pisteytys oli virheellinen." in text
+    assert "Rättat beslut, upplaga 2, ersätter upplaga 1" in text
+    assert "för del 1" in text
+    assert "Skäl till rättelsen: Poängsättningen av kriterium 1 var felaktig." in text
+    # the edition decides lot 1 only
+    assert "Idensalmi" not in text and "Iisalmi" not in text
+
+
+def test_touching_what_the_correction_does_not_reopen_is_refused(world, clerk):
+    tender, lot1, lot2 = world["tender"], world["lot1"], world["lot2"]
+    first, second = list(tender.criteria.order_by("number"))
+    correction_start(
+        actor=clerk, tender=tender, cause="own_motion", lots=[lot1], criteria=[first], reason="Virhe pisteissä."
+    )
+
+    with pytest.raises(Conflict) as other_criterion:
+        _rescore(clerk, tender, [_offer(world["bid_a"], lot1)], second, "1")
+    with pytest.raises(Conflict) as other_lot:
+        _rescore(clerk, tender, [_offer(world["bid_a"], lot2)], first, "1")
+    with pytest.raises(Conflict) as other_bid:
+        qualification_record(
+            actor=clerk,
+            tender_id=tender.pk,
+            checks=[{"bid": world["bid_b"].pk, "subject": "exclusion", "passed": True, "reason": "Ok."}],
+        )
+
+    assert other_criterion.value.code == other_lot.value.code == other_bid.value.code == "not_reopened"
+
+
+def test_own_motion_is_refused_more_than_90_days_after_the_decision(world, clerk):
+    AwardDecision.objects.filter(pk=world["decision"].pk).update(decided_at=timezone.now() - timedelta(days=91))
+
+    with pytest.raises(Conflict) as refused:
+        correction_start(
+            actor=clerk, tender=world["tender"], cause="own_motion", lots=[world["lot1"]], reason="Myöhässä."
+        )
+
+    assert refused.value.code == "correction_period_over"
+    assert not Correction.objects.exists()
+    assert LotContract.objects.get(lot=world["lot1"]).status == ContractStatus.STANDSTILL
+
+
+def test_an_annulment_is_followed_by_a_new_evaluation_and_edition_2(world, clerk):
+    # given: C's offer on lot 2 was rejected as not conforming, and the court annulled lot 2's decision
+    tender, lot2 = world["tender"], world["lot2"]
+    offer_c = _offer(world["bid_c"], lot2)
+    ConformityRejection.objects.create(
+        lot_offer=offer_c, reason="Ei vastaa.", reason_sv="Motsvarar inte.", rejected_by=clerk
+    )
+    appeal = resolved_appeal(decision=world["decision"], lots=[lot2], officer=clerk)
+    dismissed = resolved_appeal(
+        decision=world["decision"], lots=[lot2], officer=clerk, outcome=Appeal.Outcome.DISMISSED, reference="MAO:2/26"
+    )
+    with pytest.raises(Conflict) as not_correcting:
+        correction_start(actor=clerk, tender=tender, cause="appeal", appeal=dismissed, lots=[lot2], reason="x")
+    assert not_correcting.value.code == "appeal_outcome_not_correcting"
+
+    # when: the annulment reopens lot 2 for C, whose rejection is withdrawn, qualification confirmed and offer scored
+    correction = correction_start(
+        actor=clerk,
+        tender=tender,
+        cause="appeal",
+        appeal=appeal,
+        lots=[lot2],
+        bids=[world["bid_c"]],
+        reason="Markkinaoikeus kumosi päätöksen osan 2 osalta.",
+        reason_sv="Marknadsdomstolen upphävde beslutet för del 2.",
+    )
+    with pytest.raises(Conflict):  # A's offer is not reinstated
+        offer_rejection_withdraw(
+            actor=clerk, tender_id=tender.pk, lot_offer_id=_offer(world["bid_a"], lot2).pk, reason="x"
+        )
+    offer_rejection_withdraw(actor=clerk, tender_id=tender.pk, lot_offer_id=offer_c.pk, reason="Tarjous vastaa.")
+    qualification_record(
+        actor=clerk,
+        tender_id=tender.pk,
+        checks=[
+            {"bid": world["bid_c"].pk, "subject": "exclusion", "passed": True, "reason": "Ei poissulkemisperustetta."}
+        ],
+    )
+    for criterion in tender.criteria.all():  # every criterion of a reinstated bid's offer
+        _rescore(clerk, tender, [offer_c], criterion, "10")
+    edition = correction_decide(actor=clerk, tender_id=tender.pk)
+
+    # then: C wins lot 2 in edition 2; lot 1 stays with A in edition 1
+    assert not ConformityRejection.objects.filter(lot_offer=offer_c).exists()
+    assert edition.number == 2 and edition.correction == correction
+    assert LotAward.objects.get(lot=lot2).winner.bid == world["bid_c"]
+    assert LotAward.objects.get(lot=world["lot1"]).winner.bid == world["bid_a"]
+    assert LotContract.objects.get(lot=lot2).status == ContractStatus.NOTIFYING
+    assert LotContract.objects.get(lot=world["lot1"]).status == ContractStatus.STANDSTILL
+    assert edition.winners == {str(lot2.pk): [offer_c.pk]}
+
+
+def test_a_claim_corrects_the_decision_through_a_correction(world, clerk):
+    claim = Claim.objects.create(
+        decision=world["decision"],
+        number=1,
+        kind=Claim.Kind.PROCUREMENT_ACT,
+        channel=Claim.Channel.EMAIL,
+        claimant_name="Tarjoaja B",
+        arrived_on=timezone.localdate(),
+        grounds="Pisteytys on väärä.",
+        filed_by=clerk,
+    )
+    claim.lots.set([world["lot1"]])
+
+    correction = claim_correct(
+        actor=clerk,
+        claim=claim,
+        lots=[world["lot1"]],
+        criteria=[world["tender"].criteria.first()],
+        bids=[],
+        reason="Vaatimus hyväksytään.",
+        reason_sv="Begäran godkänns.",
+    )
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.CORRECTED and claim.decided_by == clerk
+    assert correction.cause == "claim" and correction.claim == claim
+    with pytest.raises(Conflict) as second:
+        correction_start(actor=clerk, tender=world["tender"], cause="own_motion", lots=[world["lot2"]], reason="x")
+    assert second.value.code == "correction_open"
+
+
+def test_a_signed_contract_refuses_the_correction_of_its_lot(world, clerk):
+    LotContract.objects.filter(lot=world["lot1"]).update(status=ContractStatus.SIGNED)
+
+    with pytest.raises(Conflict) as refused:
+        correction_start(actor=clerk, tender=world["tender"], cause="own_motion", lots=[world["lot1"]], reason="x")
+
+    assert refused.value.code == "contract_signed"
+
+
+def test_only_the_authoritys_officers_start_a_correction(world, member_a):
+    with pytest.raises(Exception) as refused:
+        correction_start(actor=member_a, tender=world["tender"], cause="own_motion", lots=[world["lot1"]], reason="x")
+    assert refused.type.__name__ in ("NotFound", "Forbidden") or isinstance(refused.value, Forbidden)
+
+
+# ---- API ------------------------------------------------------------------------------------------------------------
+
+
+def test_an_officer_starts_a_correction_and_decides_it_through_the_api(world, clerk, client_for):
+    tender, lot1 = world["tender"], world["lot1"]
+    criterion = tender.criteria.order_by("number").first()
+    api = client_for(clerk)
+
+    started = api.post(
+        f"/api/v1/tenders/{tender.pk}/corrections/",
+        {"cause": "own_motion", "lots": [lot1.pk], "criteria": [criterion.pk], "reason": "Virhe.", "reason_sv": "Fel."},
+        format="json",
+    )
+    locked = api.post(
+        f"/api/v1/tenders/{tender.pk}/scores/",
+        {
+            "scores": [
+                {
+                    "lot_offer": _offer(world["bid_a"], world["lot2"]).pk,
+                    "criterion": criterion.pk,
+                    "points": "1",
+                    "reason": "x",
+                    "reason_sv": "x",
+                }
+            ]
+        },
+        format="json",
+    )
+    decided = api.post(f"/api/v1/tenders/{tender.pk}/decide/")
+    listed = api.get(f"/api/v1/tenders/{tender.pk}/corrections/")
+    editions = api.get(f"/api/v1/tenders/{tender.pk}/decision/editions/")
+
+    assert started.status_code == 201, started.json()
+    assert started.json()["lots"] == [1] and started.json()["status"] == "open"
+    assert locked.status_code == 409 and locked.json()["code"] == "not_reopened"
+    assert decided.status_code == 201, decided.json()
+    assert listed.json()[0]["status"] == "decided" and listed.json()[0]["edition"] == 2
+    rows = editions.json()
+    assert [(r["number"], r["status"], r["in_force_for"]) for r in rows] == [
+        (1, "partly_replaced", [2]),
+        (2, "current", [1]),
+    ]
+    assert rows[0]["replaced_by"] == 2 and rows[0]["replaced_reason"] == "Virhe."
+
+
+def test_a_bidder_sees_an_edition_only_once_it_was_sent_to_it(world, clerk, member_a, client_for):
+    _rescore_correction(world, clerk)
+    correction_decide(actor=clerk, tender_id=world["tender"].pk)
+    api = client_for(member_a)
+    url = f"/api/v1/tenders/{world['tender'].pk}/decision/editions/"
+
+    before = api.get(url).json()
+    edition_send(world["tender"], sent=timezone.now(), edition=2)
+    after = api.get(url).json()
+    outsider = client_for(world["member_c"]).get(url).json()
+
+    assert [r["number"] for r in before] == [1]
+    assert [(r["number"], r["status"]) for r in after] == [(1, "partly_replaced"), (2, "current")]
+    assert [r["number"] for r in outsider] == [1]  # C offered lot 2 only: edition 2 was not sent to it
+
+
+def test_a_claim_is_accepted_with_a_correction_through_the_api(world, clerk, member_a, client_for):
+    claim = Claim.objects.create(
+        decision=world["decision"],
+        number=1,
+        kind=Claim.Kind.PROCUREMENT_ACT,
+        channel=Claim.Channel.PORTAL,
+        claimant_name="B",
+        arrived_on=timezone.localdate(),
+        grounds="Väärin.",
+        filed_by=clerk,
+    )
+    body = {"lots": [world["lot1"].pk], "criteria": [], "reason": "Hyväksytään.", "reason_sv": "Godkänns."}
+
+    refused = client_for(member_a).post(f"/api/v1/claims/{claim.pk}/correct/", body, format="json")
+    accepted = client_for(clerk).post(f"/api/v1/claims/{claim.pk}/correct/", body, format="json")
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 201 and accepted.json()["cause"] == "claim"
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.CORRECTED
