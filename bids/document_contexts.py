@@ -195,7 +195,7 @@ def register() -> None:
     )
     register_context(
         DocumentKind.SECRECY_DECISION,
-        template="bids/documents/secrecy_decision.html",
+        template="documents/secrecy_decision.html",
         builder=secrecy_decision_context,
         version="secrecy-1",
     )

@@ -30,6 +30,7 @@ from procurement.notifications import notify
 from procurement.periods import at_local_time, local_date, period_end
 from tenders.models import Tender
 
+from . import asks
 from .content import SECRET_KEY_PATTERN, version_manifest
 from .document_contexts import business_secrets
 from .models import (
@@ -140,6 +141,7 @@ def _officer_bid(actor: AnyUser, bid_id: int, *, for_update: bool = False) -> Bi
         raise NotFound()
     if not roles.is_officer(bid.tender.authority_id):
         raise Forbidden(_("Only an officer of the authority decides on business secrets."), code="not_an_officer")
+    asks.panel_access_check(user=actor, tender=bid.tender)  # the decision reads the bid's content
     if for_update:
         bid = Bid.objects.select_for_update().select_related("tender__authority", "provider").get(pk=bid.pk)
     return bid
@@ -398,9 +400,13 @@ def secrecy_review_get(*, user: AnyUser, bid_id: int) -> SecrecyView:
     roles = roles_of(user)
     tender = bid.tender
     own = bid.provider_id in roles.provider_of
-    authority = not own and (roles.is_officer(tender.authority_id) or roles.audits(tender.authority_id))
+    authority = not own and roles.reads_authority(tender.authority_id)
     if not (own or authority) or bid.status != BidStatus.SUBMITTED or tender.bids_are_sealed:
         raise NotFound()
+    if authority:
+        if not (roles.is_officer(tender.authority_id) or roles.audits(tender.authority_id)):
+            raise Forbidden(_("The review of business secrets is for the authority's officers and auditors."))
+        asks.panel_access_check(user=user, tender=tender)  # the parts' texts are the bid's content
     review = SecrecyReview.objects.filter(bid=bid).first()
     told = review is not None and review.status == SecrecyReviewStatus.NOTIFIED
     decisions = {d.part: d for d in review.decisions.all()} if review is not None and (authority or told) else {}

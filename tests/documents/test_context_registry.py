@@ -15,6 +15,7 @@ OWNERS = {
     DocumentKind.PROCEDURE_REPORT: "evaluation",
     DocumentKind.CALL_OFF_ORDER: "evaluation",
     DocumentKind.CALL_OFF_CONFIRMATION: "evaluation",
+    DocumentKind.SECRECY_DECISION: "bids",
 }
 
 

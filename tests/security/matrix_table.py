@@ -323,6 +323,30 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/bids/{pk}/requests/"): {**BID_READ, "member_b": dict.fromkeys(STATES, frozenset([HIDDEN]))},
     # The request to A (made after the opening): A answers it; before the opening there is none.
     ("POST", "/api/v1/bids/{pk}/requests/{request_id}/answer/"): api(signed_in=HIDDEN, owner=by_state(HIDDEN, OK, OK)),
+    # The authority's decision on A's business secrets: officer X decides (the review read by the panel's officer
+    # and the auditor, refused to the evaluators); A reads it, and is refused the decisions; after the decision A was
+    # already told (409). Before the opening the bid is sealed (404).
+    ("GET", "/api/v1/bids/{pk}/secrecy/"): api(
+        signed_in=HIDDEN,
+        owner=by_state(HIDDEN, OK, OK),
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        officer_x=by_state(HIDDEN, OK, OK),
+        auditor_x=by_state(HIDDEN, OK, OK),
+    ),
+    ("POST", "/api/v1/bids/{pk}/secrecy/"): api(
+        signed_in=HIDDEN,
+        owner=DENIED,
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        auditor_x=by_state(HIDDEN, DENIED, DENIED),
+        officer_x=by_state(HIDDEN, OK, CONFLICT),
+    ),
+    ("POST", "/api/v1/bids/{pk}/secrecy/notify/"): api(
+        signed_in=HIDDEN,
+        owner=DENIED,
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        auditor_x=by_state(HIDDEN, DENIED, DENIED),
+        officer_x=by_state(HIDDEN, CONFLICT, CONFLICT),
+    ),
     ("GET", "/api/v1/bids/{bid_id}/attachments/"): BID_READ,
     ("POST", "/api/v1/bids/{bid_id}/attachments/"): BID_WRITE,
     ("DELETE", "/api/v1/bids/{bid_id}/attachments/{attachment_id}/"): BID_WRITE,
@@ -728,6 +752,11 @@ BODIES = {
         "admin": {"username": "uusi-admin", "password": "Pitkä-salasana-2028", "email": "admin@uusi.example"},
     },
     ("POST", "/api/v1/invitations/accept/"): lambda w: {"token": w.invitation_token},
+    ("POST", "/api/v1/bids/{pk}/secrecy/"): lambda w: {
+        "part": "contact",
+        "outcome": "upheld",
+        "reason": "Henkilötieto.",
+    },
     ("POST", "/api/v1/providers/{pk}/invitations/"): lambda w: {"email": "uusi@a.example", "role": "provider_member"},
     ("POST", "/api/v1/tenders/"): _tender_payload,
     ("PATCH", "/api/v1/tenders/{pk}/"): lambda w: {"title_fi": "Muutettu otsikko"},

@@ -83,6 +83,8 @@ def expected(kind: str, owner: str | None, role: str, *, opened: bool, decided: 
         # a framework's order offered to A and its confirmation: between the authority and A
         DocumentKind.CALL_OFF_ORDER: own or authority,
         DocumentKind.CALL_OFF_CONFIRMATION: own or authority,
+        # the authority's decision on A's business secrets: A's, and the authority's
+        DocumentKind.SECRECY_DECISION: own or authority,
     }[kind]
     if readers is True:
         return OK
