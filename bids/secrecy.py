@@ -12,7 +12,7 @@ discloses what was marked (overridden, or upheld only in part) counts only once 
 period has run."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from tenders.models import Tender
 
 from . import asks
 from .content import SECRET_KEY_PATTERN, version_manifest
-from .document_contexts import business_secrets
+from .document_contexts import business_secrets, secrecy_part_facts
 from .models import (
     Bid,
     BidStatus,
@@ -181,15 +181,20 @@ def _part_text(content: dict[str, Any], part: str) -> str | None:
     return None
 
 
-def _part_errors(bid: Bid, manifest: dict[str, Any], part: str) -> dict[str, list] | None:
-    if PRICE_PART.match(part):
-        message = _("Prices are never secret: the total price of a bid is always disclosed.")
-        return {"part": [{"code": "price_never_secret", "message": str(message)}]}
+def _bid_parts(manifest: dict[str, Any]) -> set[str]:
+    """Every part of a bid that can be kept secret: its contact, answers, evidence and attachments."""
     known = {"contact"}
     known |= {f"quality:{a.get('criterion')}" for a in manifest.get("content", {}).get("quality_answers", [])}
     known |= {f"evidence:{e.get('requirement')}" for e in manifest.get("content", {}).get("suitability_evidence", [])}
     known |= {f"attachment:{a.get('id')}" for a in manifest.get("attachments", [])}
-    if not SECRET_KEY_PATTERN.match(part) or part not in known:
+    return known
+
+
+def _part_errors(bid: Bid, manifest: dict[str, Any], part: str) -> dict[str, list] | None:
+    if PRICE_PART.match(part):
+        message = _("Prices are never secret: the total price of a bid is always disclosed.")
+        return {"part": [{"code": "price_never_secret", "message": str(message)}]}
+    if not SECRET_KEY_PATTERN.match(part) or part not in _bid_parts(manifest):
         message = _("No such part in this bid: name its contact, an answer, a piece of evidence or an attachment.")
         return {"part": [{"code": "not_a_secret_part", "message": str(message)}]}
     return None
@@ -379,6 +384,8 @@ class SecrecyPart:
     decision: SecrecyDecision | None
     withheld: Withheld | None
     text: str | None = None
+    # What the part is, for a reader (`document_contexts.secrecy_part_facts`): kind, number, name, file name.
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -387,6 +394,9 @@ class SecrecyView:
     review: SecrecyReview | None
     parts: list[SecrecyPart]
     as_authority: bool
+    # For the authority: the bid's other parts, which it may keep secret of its own motion (its staff's personal
+    # data), as (part, facts).
+    other_parts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def secrecy_review_get(*, user: AnyUser, bid_id: int) -> SecrecyView:
@@ -412,17 +422,23 @@ def secrecy_review_get(*, user: AnyUser, bid_id: int) -> SecrecyView:
     decisions = {d.part: d for d in review.decisions.all()} if review is not None and (authority or told) else {}
     marked = business_secrets(tender, bid_ids=[bid.pk]).get(bid.pk, set())
     withheld = {w.part: w for w in bid_withheld(bid)}
-    manifest = _bid_content(bid) if authority else None
+    manifest = _bid_content(bid)
     parts = [
         SecrecyPart(
             part=part,
             marked=part in marked,
             decision=decisions.get(part),
             withheld=withheld.get(part),
-            text=_part_text(manifest, part) if manifest is not None else None,
+            text=_part_text(manifest, part) if authority else None,
+            facts=secrecy_part_facts(tender, manifest, part),
         )
         for part in sorted(marked | set(decisions))
     ]
+    other_parts = []
     if authority:
+        shown = {p.part for p in parts}
+        other_parts = [
+            (part, secrecy_part_facts(tender, manifest, part)) for part in sorted(_bid_parts(manifest) - shown)
+        ]
         audit_record(action="secrecy.read", actor=user, obj=bid, detail={"parts": [p.part for p in parts]})
-    return SecrecyView(bid=bid, review=review, parts=parts, as_authority=authority)
+    return SecrecyView(bid=bid, review=review, parts=parts, as_authority=authority, other_parts=other_parts)

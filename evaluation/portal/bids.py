@@ -113,6 +113,7 @@ def bids(request, pk: int, lot_number: int | None = None):
         "lot": lot,
         "entries": entries,
         "may_download_all": may_act_as_officer(request, tender) and bool(read),
+        "may_review_secrets": may_act_as_officer(request, tender),
     }
     return render(request, "evaluation/portal/bids.html", context)
 

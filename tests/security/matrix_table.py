@@ -518,6 +518,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/bids/{pk}/withdraw/"): own_bid_page(FOUND),  # back to the bid, with the outcome as a message
     ("POST", "/bids/{pk}/reopen/"): own_bid_page(FOUND),
     ("GET", "/bids/{pk}/receipts/{number}/"): own_bid_page(OK),
+    ("GET", "/bids/{pk}/secrecy/"): own_bid_page(by_state(HIDDEN, OK, OK)),  # sealed before the opening
     ("POST", "/bids/{pk}/attachments/"): own_bid_page(FOUND),
     ("POST", "/bids/{pk}/attachments/{attachment_id}/delete/"): own_bid_page(FOUND),
     ("GET", "/bids/{pk}/requests/{request_id}/"): own_bid_page(by_state(HIDDEN, OK, OK)),
@@ -573,6 +574,17 @@ TABLE: dict[tuple, dict] = {
         by_state(HIDDEN, DENIED, DENIED), panel=by_state(HIDDEN, OK, OK), auditor_x=by_state(HIDDEN, OK, OK)
     ),
     ("GET", "/evaluation/{pk}/bids/all.zip"): our_page(DENIED, officer_x=by_state(DENIED, OK, OK)),
+    # The review of A's business secrets, as in the API: read by officer X and the auditor after the opening, decided
+    # and told by officer X (after the decision A was told already: the form answers 409).
+    ("GET", "/evaluation/{pk}/bids/{bid_id}/secrecy/"): our_page(
+        by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, OK, OK), auditor_x=by_state(HIDDEN, OK, OK)
+    ),
+    ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/"): our_page(
+        by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, FOUND, CONFLICT)
+    ),
+    ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/notify/"): our_page(
+        by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, FOUND, FOUND)
+    ),
     ("GET", "/evaluation/{pk}/requests/"): our_page(
         DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
     ),
@@ -756,6 +768,12 @@ BODIES = {
         "part": "contact",
         "outcome": "upheld",
         "reason": "Henkilötieto.",
+    },
+    ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/"): lambda w: {
+        "form": "part-0",
+        "part-0-outcome": "upheld",
+        "part-0-ground": "business_secret",
+        "part-0-reason": "Liikesalaisuus.",
     },
     ("POST", "/api/v1/providers/{pk}/invitations/"): lambda w: {"email": "uusi@a.example", "role": "provider_member"},
     ("POST", "/api/v1/tenders/"): _tender_payload,
