@@ -128,6 +128,7 @@ def _officer_bid(actor: AnyUser, bid_id: int, *, for_update: bool = False) -> Bi
     """A submitted, opened bid whose markings the actor reviews as an officer of its authority: 404 where even its
     existence is not the actor's business (another authority, another provider, a sealed box), 403 for the bid's
     own bidder and for the authority's users who are not officers."""
+    bid: Bid
     try:
         bid = Bid.objects.select_related("tender__authority", "provider").get(pk=bid_id)
     except (Bid.DoesNotExist, ValueError, TypeError) as exc:
@@ -156,6 +157,7 @@ def secrecy_review_start(*, actor: User, bid: Bid) -> SecrecyReview:
     """Open the review of a bid's markings (once; a second call answers the review already open)."""
     with transaction.atomic():
         bid = _officer_bid(actor, bid.pk, for_update=True)
+        review: SecrecyReview
         review, created = SecrecyReview.objects.get_or_create(bid=bid, defaults={"started_by": actor})
         if created:
             audit_record(action="secrecy.start", actor=actor, obj=bid, after={"review": review.pk})
@@ -190,7 +192,7 @@ def _bid_parts(manifest: dict[str, Any]) -> set[str]:
     return known
 
 
-def _part_errors(bid: Bid, manifest: dict[str, Any], part: str) -> dict[str, list] | None:
+def _part_errors(bid: Bid, manifest: dict[str, Any], part: str) -> dict[str, list[dict[str, str]]] | None:
     if PRICE_PART.match(part):
         message = _("Prices are never secret: the total price of a bid is always disclosed.")
         return {"part": [{"code": "price_never_secret", "message": str(message)}]}
@@ -218,7 +220,7 @@ def secrecy_decide_part(
     part = (part or "").strip()
     reason, reason_sv = (reason or "").strip(), (reason_sv or "").strip()
     passages = [p.strip() for p in (passages or []) if p and p.strip()]
-    errors: dict[str, list] = {}
+    errors: dict[str, list[dict[str, str]]] = {}
     if outcome not in SecrecyOutcome.values:
         errors["outcome"] = [{"code": "invalid_choice", "message": str(_("Choose secret, secret in part or not."))}]
     if ground not in SecrecyGround.values:
@@ -320,7 +322,7 @@ def secrecy_review_notify(*, actor: User, bid: Bid) -> SecrecyReview:
     be decided first (409)."""
     with transaction.atomic():
         bid = _officer_bid(actor, bid.pk, for_update=True)
-        review = SecrecyReview.objects.select_for_update().filter(bid=bid).first()
+        review: SecrecyReview | None = SecrecyReview.objects.select_for_update().filter(bid=bid).first()
         undecided = (
             _undecided(bid, review)
             if review is not None
@@ -335,7 +337,8 @@ def secrecy_review_notify(*, actor: User, bid: Bid) -> SecrecyReview:
         if review.status == SecrecyReviewStatus.NOTIFIED:
             raise Conflict(_("The bidder has already been told of this decision."), code="secrecy_notified")
         now = timezone.now()
-        review.notify(by=actor, at=now, effective_from=secrecy_disclosable_from(now))
+        effective_from = secrecy_disclosable_from(now)
+        review.notify(by=actor, at=now, effective_from=effective_from)
         tender = bid.tender
         provider = bid.provider
         language = provider.preferred_language if provider.preferred_language in ("fi", "sv") else None
@@ -366,7 +369,7 @@ def secrecy_review_notify(*, actor: User, bid: Bid) -> SecrecyReview:
             tender_id=tender.pk,
             providers=[provider],
             documents=[document.pk],
-            payload={"bid": bid.pk, "effective_from": review.effective_from.isoformat()},
+            payload={"bid": bid.pk, "effective_from": effective_from.isoformat()},
         )
     return review
 
@@ -403,6 +406,7 @@ def secrecy_review_get(*, user: AnyUser, bid_id: int) -> SecrecyView:
     """The markings of a bid and the authority's decisions on them: for the authority's officers and auditors after
     the opening (with each part's text: a read of sealed content, audited); for the bid's own provider, the decisions
     once it was told of them (before, its markings only). Anyone else: 404."""
+    bid: Bid
     try:
         bid = Bid.objects.select_related("tender__authority", "provider").get(pk=bid_id)
     except (Bid.DoesNotExist, ValueError, TypeError) as exc:

@@ -2,6 +2,7 @@
 the officer's decision on it (secret, secret in part with the passages that stay secret, not secret; the ground and
 the reason), parts kept secret of the authority's own motion (its staff's personal data), and telling the bidder."""
 
+from functools import partial
 from typing import Any, cast
 
 from django import forms
@@ -11,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from bids.models import Bid, SecrecyGround, SecrecyOutcome, SecrecyReviewStatus
+from bids.models import Bid, SecrecyDecision, SecrecyGround, SecrecyOutcome, SecrecyReviewStatus
 from bids.secrecy import (
     SECRECY_NOTICE_DAYS,
     secrecy_decide_part,
@@ -23,6 +24,7 @@ from procurement.errors import NotFound
 from procurement.models import User
 from procurement.portal import done, read, run_and_tell, run_service
 from tenders.languages import is_bilingual
+from tenders.models import Tender
 from tenders.portal.officer_common import may_act_as_officer, our_tender, tender_nav
 
 
@@ -78,7 +80,7 @@ def _part_label(facts: dict[str, Any]) -> str:
     return str(_("Attachment: %(name)s") % {"name": facts.get("filename", "")})
 
 
-def _decide(actor: User, bid: Bid, data: dict[str, Any]):
+def _decide(actor: User, bid: Bid, data: dict[str, Any]) -> SecrecyDecision:
     passages = [line.strip() for line in (data.get("passages") or "").splitlines() if line.strip()]
     return secrecy_decide_part(
         actor=actor,
@@ -92,8 +94,12 @@ def _decide(actor: User, bid: Bid, data: dict[str, Any]):
     )
 
 
-def _bid_of(tender, bid_id: int) -> Bid:
-    bid = Bid.objects.filter(pk=bid_id, tender=tender).select_related("provider").first()
+def _decide_form(actor: User, bid: Bid, form: forms.Form) -> SecrecyDecision:
+    return _decide(actor, bid, form.cleaned_data)
+
+
+def _bid_of(tender: Tender, bid_id: int) -> Bid:
+    bid: Bid | None = Bid.objects.filter(pk=bid_id, tender=tender).select_related("provider").first()
     if bid is None:
         raise NotFound()
     return bid
@@ -123,11 +129,13 @@ def secrecy(request: HttpRequest, pk: int, bid_id: int) -> HttpResponse:
                 reason_sv=part.decision.reason_sv,
             )
         bound = posted == prefix
-        form = PartDecisionForm(request.POST if bound else None, prefix=prefix, initial=initial, bilingual=bilingual)
+        data = None
         if bound:
-            form.data = form.data.copy()
-            form.data[f"{prefix}-part"] = part.part  # the part is the row's, whatever the body says
-            outcome = run_service(form, lambda form=form: _decide(actor, bid, form.cleaned_data))
+            data = request.POST.copy()
+            data[f"{prefix}-part"] = part.part  # the part is the row's, whatever the body says
+        form = PartDecisionForm(data, prefix=prefix, initial=initial, bilingual=bilingual)
+        if bound:
+            outcome = run_service(form, partial(_decide_form, actor, bid, form))
             if outcome.ok:
                 done(request, _("The decision on the part was saved."))
                 return redirect("evaluation:secrecy", tender.pk, bid.pk)
@@ -139,7 +147,7 @@ def secrecy(request: HttpRequest, pk: int, bid_id: int) -> HttpResponse:
         bound = posted == "other"
         other_form = OtherPartForm(request.POST if bound else None, prefix="other", parts=choices, bilingual=bilingual)
         if bound:
-            outcome = run_service(other_form, lambda: _decide(actor, bid, other_form.cleaned_data))
+            outcome = run_service(other_form, partial(_decide_form, actor, bid, other_form))
             if outcome.ok:
                 done(request, _("The decision on the part was saved."))
                 return redirect("evaluation:secrecy", tender.pk, bid.pk)
