@@ -19,16 +19,15 @@ from .models import Bid, BidStatus, BidVersion
 from .sealing import unseal_json_many
 
 
-def business_secrets(tender: Tender) -> dict[int, set[str]]:
+def business_secrets(tender: Tender, *, bid_ids: list[int] | None = None) -> dict[int, set[str]]:
     """The parts each bidder marked as business secrets in the version that stands (read from its sealed manifest,
     which the authority opened at the opening): "quality:<criterion id>", "evidence:<requirement id>", … An
     attachment marked secret that answers a criterion or gives evidence for a requirement makes that answer or
-    evidence secret too."""
-    versions = list(
-        BidVersion.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED, number=F("bid__version")).only(
-            "bid_id", "number", "sealed_manifest"
-        )
-    )
+    evidence secret too. Only the bids named in `bid_ids`, when given."""
+    standing = BidVersion.objects.filter(bid__tender=tender, bid__status=BidStatus.SUBMITTED, number=F("bid__version"))
+    if bid_ids is not None:
+        standing = standing.filter(bid_id__in=bid_ids)
+    versions = list(standing.only("bid_id", "number", "sealed_manifest"))
     sealed = [(v.sealed_manifest, version_context(v.bid_id, v.number)) for v in versions]
     manifests = unseal_json_many(tender.pk, sealed)
     secrets = {}
@@ -41,6 +40,77 @@ def business_secrets(tender: Tender) -> dict[int, set[str]]:
                 marked.add({"criterion": "quality", "requirement": "evidence"}.get(kind, kind) + ":" + key)
         secrets[version.bid_id] = marked
     return secrets
+
+
+def secrecy_part_facts(tender: Tender, manifest: dict[str, Any], part: str) -> dict[str, Any]:
+    """What a part of a bid is, for a reader: its kind ("contact", "quality", "evidence", "attachment") with the
+    criterion's or requirement's number and name in Finnish and Swedish, or the attachment's file name."""
+    kind, _colon, ident = part.partition(":")
+    facts: dict[str, Any] = {"part": part, "kind": kind, "number": None, "name": "", "name_sv": "", "filename": ""}
+    if kind == "quality" and ident.isdigit():
+        criterion = tender.criteria.filter(pk=int(ident)).first()
+        if criterion is not None:
+            facts.update(number=criterion.number, name=criterion.name, name_sv=criterion.name_sv or criterion.name)
+    elif kind == "evidence" and ident.isdigit():
+        requirement = tender.requirements.filter(pk=int(ident)).first()
+        if requirement is not None:
+            facts.update(
+                number=requirement.number, name=requirement.text, name_sv=requirement.text_sv or requirement.text
+            )
+    elif kind == "attachment":
+        attachment = next((a for a in manifest.get("attachments", []) if str(a.get("id")) == ident), None)
+        facts["filename"] = str(attachment.get("filename", "")) if attachment else ident
+    return facts
+
+
+def secrecy_decision_context(document: GeneratedDocument) -> dict[str, Any]:
+    """The authority's decision on the business secrets (and personal data) of one bid, as told to its bidder: each
+    part with the outcome, the passages that stay secret, the ground and the reason; and the day from which what is
+    not kept secret may be disclosed."""
+    from .models import SecrecyReview
+
+    review = SecrecyReview.objects.select_related(
+        "bid__provider", "bid__tender__authority", "notified_by", "started_by"
+    ).get(pk=int(document.subject.split(":")[1]))
+    bid = review.bid
+    tender = bid.tender
+    version = BidVersion.objects.select_related("bid").get(bid=bid, number=bid.version)
+    manifest = version_manifest(version)
+    decisions = list(review.decisions.select_related("decided_by").order_by("part"))
+    parts = [{**secrecy_part_facts(tender, manifest, d.part), "decision": d} for d in decisions]
+    notified_at = review.notified_at or timezone.now()
+    return {
+        "source_data": {
+            "bid": bid.pk,
+            "provider": bid.provider.business_id,
+            "notified_at": notified_at.isoformat(),
+            "effective_from": review.effective_from.isoformat() if review.effective_from else None,
+            "decisions": [
+                {
+                    "part": d.part,
+                    "outcome": d.outcome,
+                    "passages": list(d.passages),
+                    "ground": d.ground,
+                    "reason": d.reason,
+                    "reason_sv": d.reason_sv,
+                    "marked": d.marked,
+                }
+                for d in decisions
+            ],
+        },
+        "review": review,
+        "bid": bid,
+        "tender": tender,
+        "authority": tender.authority,
+        "provider": bid.provider,
+        "parts": parts,
+        "notified_at": notified_at,
+        "effective_from": review.effective_from,
+        "overrides": any(d.outcome != "upheld" and d.marked for d in decisions),
+        "decided_by": review.notified_by or review.started_by,
+        "generated_at": timezone.now(),
+        "document": document,
+    }
 
 
 def receipt_context(document: GeneratedDocument) -> dict[str, Any]:
@@ -122,4 +192,10 @@ def register() -> None:
         builder=receipt_context,
         version="receipt-3",
         filename=receipt_filename,
+    )
+    register_context(
+        DocumentKind.SECRECY_DECISION,
+        template="documents/secrecy_decision.html",
+        builder=secrecy_decision_context,
+        version="secrecy-1",
     )

@@ -227,3 +227,107 @@ class LotOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bid_id} / lot {self.lot_id}: {self.unit_price}"
+
+
+class SecrecyGround(models.TextChoices):
+    """The legal ground on which a part of a bid is kept from others (Act on the Openness of Government Activities
+    621/1999, JulkL / OffL)."""
+
+    BUSINESS_SECRET = "business_secret", _("Business secret (JulkL 24 § 1 mom. 20 k)")
+    PERSONAL_DATA = "personal_data", _("Personal data (JulkL 24 § 1 mom. 32 k)")
+
+
+class SecrecyReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Under review")
+    DECIDED = "decided", _("Decided")
+    NOTIFIED = "notified", _("Bidder told")
+
+
+class SecrecyOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Secret")
+    UPHELD_IN_PART = "upheld_in_part", _("Secret in part")
+    OVERRIDDEN = "overridden", _("Not secret")
+
+
+class SecrecyReview(ConcurrentTransitionMixin, models.Model):
+    """The authority's review of what one bid marked as business secrets (and of its staff's personal data): a
+    decision per part, then the bidder is told, and what it marked is disclosed only after the notice period."""
+
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="secrecy_review")
+    status = FSMField(
+        _("status"), default=SecrecyReviewStatus.DRAFT, choices=SecrecyReviewStatus.choices, protected=True
+    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The moment the decisions that disclose what the bidder marked take effect: the bidder was told and the notice
+    # period has run.
+    effective_from = models.DateTimeField(null=True, blank=True, editable=False)
+    document = models.ForeignKey(
+        "documents.GeneratedDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("review of business secrets")
+        verbose_name_plural = _("reviews of business secrets")
+        ordering = ["bid", "id"]
+
+    def __str__(self) -> str:
+        return f"secrecy of {self.bid_id} ({self.status})"
+
+    @property
+    def key(self) -> str:
+        return f"secrecy-review:{self.pk}"
+
+    def is_effective(self, now=None) -> bool:
+        return (
+            self.status == SecrecyReviewStatus.NOTIFIED
+            and self.effective_from is not None
+            and self.effective_from <= (now or timezone.now())
+        )
+
+    @transition(
+        field=status,
+        source=[SecrecyReviewStatus.DRAFT, SecrecyReviewStatus.DECIDED],
+        target=SecrecyReviewStatus.DECIDED,
+    )
+    def decide(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=status, source=SecrecyReviewStatus.DECIDED, target=SecrecyReviewStatus.NOTIFIED)
+    def notify(self, *, by, at, effective_from) -> None:
+        self.notified_by = by
+        self.notified_at = at
+        self.effective_from = effective_from
+
+
+class SecrecyDecision(models.Model):
+    """The authority's decision on one part of a bid: kept secret, kept secret in part (the passages of its text that
+    stay secret) or not secret, with the legal ground and the reason in Finnish and Swedish."""
+
+    review = models.ForeignKey(SecrecyReview, on_delete=models.CASCADE, related_name="decisions")
+    part = models.CharField(_("part"), max_length=80)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=SecrecyOutcome.choices)
+    passages = models.JSONField(_("passages that stay secret"), default=list, blank=True)
+    ground = models.CharField(
+        _("ground"), max_length=20, choices=SecrecyGround.choices, default=SecrecyGround.BUSINESS_SECRET
+    )
+    reason = models.TextField(_("reason"))
+    reason_sv = models.TextField(_("reason in Swedish"), blank=True)
+    # Whether the bidder marked the part itself (the authority may also keep personal data its bidder did not mark).
+    marked = models.BooleanField(default=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("decision on a business secret")
+        verbose_name_plural = _("decisions on business secrets")
+        ordering = ["review", "part"]
+        constraints = [models.UniqueConstraint(fields=["review", "part"], name="one_secrecy_decision_per_part")]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} {self.part}: {self.outcome}"

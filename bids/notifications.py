@@ -34,6 +34,15 @@ KINDS = {
         label=_("Receipt of a bid"),
         after_sent=_receipt_after_sent,
     ),
+    "secrecy.decision": Kind(
+        _("Decision on your business secrets: %(title)s"),
+        _(
+            "The contracting authority has decided which parts of your bid that you marked as business secrets stay "
+            "secret; the decision and its reasons are attached. What it does not hold secret may be disclosed from "
+            "%(effective_from)s, not before."
+        ),
+        label=_("Decision on business secrets"),
+    ),
 }
 
 for code, kind in KINDS.items():

@@ -31,6 +31,7 @@ from tenders.selectors import (
 from . import asks
 from .content import draft_content, version_manifest
 from .models import Bid, BidAttachment, BidStatus, BidVersion
+from .secrecy import bid_withheld, redact_text
 
 
 def submitted_bids(tender: Tender) -> QuerySet[Bid]:
@@ -71,16 +72,34 @@ def _as_competitor(bid: Bid) -> Bid:
     _as_authority(bid)
     content = dict(bid.content)
     content.pop("exclusion_declaration", None)
-    secrets = set(content.get("business_secrets", []))
-    content["quality_answers"] = [a for a in content["quality_answers"] if f"quality:{a['criterion']}" not in secrets]
-    content["suitability_evidence"] = [
-        e for e in content["suitability_evidence"] if f"evidence:{e['requirement']}" not in secrets
-    ]
-    if "contact" in secrets:
-        content["contact"] = {}
+    # What is withheld is the authority's decision on the markings (`bids.secrecy`), the same everywhere: a part
+    # withheld in part shows its text without the secret passages; an attachment withheld in part is left out here
+    # (its redacted copy is a disclosed copy's business).
+    withheld = {w.part: w for w in bid_withheld(bid)}
+
+    def shown(part: str, entry: dict) -> dict | None:
+        kept = withheld.get(part)
+        if kept is None:
+            return entry
+        if not kept.passages:
+            return None
+        return {**entry, "text": redact_text(entry.get("text", ""), kept.passages)}
+
+    answers = [shown(f"quality:{a['criterion']}", a) for a in content["quality_answers"]]
+    content["quality_answers"] = [a for a in answers if a is not None]
+    evidence = [shown(f"evidence:{e['requirement']}", e) for e in content["suitability_evidence"]]
+    content["suitability_evidence"] = [e for e in evidence if e is not None]
+    contact = withheld.get("contact")
+    if contact is not None:
+        content["contact"] = (
+            {k: redact_text(str(v), contact.passages) for k, v in content["contact"].items()}
+            if contact.passages
+            else {}
+        )
     content["lot_offers"] = [{k: v for k, v in o.items() if k != "lot_offer"} for o in content["lot_offers"]]
+    content["business_secrets"] = sorted(withheld)
     bid.content = content
-    bid.hidden_attachments = {key.split(":", 1)[1] for key in secrets if key.startswith("attachment:")}
+    bid.hidden_attachments = {key.split(":", 1)[1] for key in withheld if key.startswith("attachment:")}
     return bid
 
 

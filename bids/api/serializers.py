@@ -7,7 +7,7 @@ from rest_framework import serializers
 from procurement.validators import NameField
 
 from ..content import comparison_price, unit_price_field
-from ..models import Bid
+from ..models import Bid, SecrecyGround, SecrecyOutcome
 
 
 class LotOfferInputSerializer(serializers.Serializer):
@@ -153,3 +153,69 @@ class ProviderRequestOutSerializer(serializers.Serializer):
 
 class AnswerInputSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=50_000)
+
+
+class SecrecyDecisionInputSerializer(serializers.Serializer):
+    """The authority's decision on one part of a bid (`bids.secrecy.secrecy_decide_part` checks the rest)."""
+
+    part = serializers.CharField(
+        max_length=80, help_text='"contact", "quality:<criterion id>", "evidence:<requirement id>", "attachment:<id>"'
+    )
+    outcome = serializers.ChoiceField(choices=SecrecyOutcome.choices)
+    passages = serializers.ListField(
+        child=serializers.CharField(max_length=5_000),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="The passages of the part's text that stay secret (upheld_in_part), each quoted exactly.",
+    )
+    ground = serializers.ChoiceField(choices=SecrecyGround.choices, default=SecrecyGround.BUSINESS_SECRET)
+    reason = serializers.CharField(max_length=10_000)
+    reason_sv = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class SecrecyDecisionSerializer(serializers.Serializer):
+    part = serializers.CharField()
+    outcome = serializers.CharField()
+    passages = serializers.ListField(child=serializers.CharField())
+    ground = serializers.CharField()
+    reason = serializers.CharField()
+    reason_sv = serializers.CharField()
+    marked = serializers.BooleanField(help_text="Whether the bidder marked the part itself.")
+    decided_at = serializers.DateTimeField()
+
+
+class SecrecyPartSerializer(serializers.Serializer):
+    part = serializers.CharField()
+    marked = serializers.BooleanField()
+    text = serializers.CharField(allow_null=True, help_text="The part's text: for the authority only.")
+    decision = SecrecyDecisionSerializer(allow_null=True)
+    withheld = serializers.SerializerMethodField(help_text="Whether the others are kept from it today.")
+    withheld_passages = serializers.SerializerMethodField(
+        help_text="When only passages are kept from the others today: those passages."
+    )
+
+    def get_withheld(self, part) -> bool:
+        return part.withheld is not None
+
+    def get_withheld_passages(self, part) -> list[str]:
+        return list(part.withheld.passages) if part.withheld is not None else []
+
+
+class SecrecyReviewSerializer(serializers.Serializer):
+    """The markings of a bid and the authority's decisions on them (for its bidder: once it was told)."""
+
+    bid = serializers.IntegerField(source="bid.pk")
+    status = serializers.SerializerMethodField(help_text='"not_started", "draft", "decided" or "notified".')
+    notified_at = serializers.DateTimeField(source="review.notified_at", allow_null=True, default=None)
+    effective_from = serializers.DateTimeField(
+        source="review.effective_from",
+        allow_null=True,
+        default=None,
+        help_text="From when what the authority does not keep secret may be disclosed.",
+    )
+    document = serializers.IntegerField(source="review.document_id", allow_null=True, default=None)
+    parts = SecrecyPartSerializer(many=True)
+
+    def get_status(self, view) -> str:
+        return view.review.status if view.review is not None else "not_started"

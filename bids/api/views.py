@@ -12,7 +12,7 @@ from procurement.api.schema import ErrorSerializer
 from procurement.errors import ValidationFailed
 from procurement.middleware import received_at
 
-from .. import asks, selectors, services
+from .. import asks, secrecy, selectors, services
 from ..models import Bid
 from .serializers import (
     AnswerInputSerializer,
@@ -21,6 +21,9 @@ from .serializers import (
     BidSerializer,
     ProviderRequestOutSerializer,
     ReceiptSerializer,
+    SecrecyDecisionInputSerializer,
+    SecrecyDecisionSerializer,
+    SecrecyReviewSerializer,
 )
 
 
@@ -158,3 +161,34 @@ class BidViewSet(viewsets.GenericViewSet):
             received_at=received_at(request),
         )
         return Response(ProviderRequestOutSerializer(answered).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=SecrecyReviewSerializer,
+        summary="The business secrets a bid marked and the authority's decisions on them",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=SecrecyDecisionInputSerializer,
+        responses=SecrecyDecisionSerializer,
+        summary="Decide on one part of a bid: secret, secret in part (passages) or not secret (officers)",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def secrecy(self, request, pk=None):
+        if request.method == "GET":
+            return Response(SecrecyReviewSerializer(secrecy.secrecy_review_get(user=request.user, bid_id=pk)).data)
+        secrecy.secrecy_review_check(actor=request.user, bid_id=pk)
+        serializer = SecrecyDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision = secrecy.secrecy_decide_part(actor=request.user, bid=Bid(pk=int(pk)), **serializer.validated_data)
+        return Response(SecrecyDecisionSerializer(decision).data)
+
+    @extend_schema(
+        request=None,
+        responses=SecrecyReviewSerializer,
+        summary="Tell the bidder the decision on its business secrets (starts the notice period)",
+    )
+    @action(detail=True, methods=["post"], url_path="secrecy/notify")
+    def secrecy_notify(self, request, pk=None):
+        secrecy.secrecy_review_notify(actor=request.user, bid=Bid(pk=int(pk)))
+        return Response(SecrecyReviewSerializer(secrecy.secrecy_review_get(user=request.user, bid_id=pk)).data)

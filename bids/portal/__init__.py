@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
     path("<int:pk>/receipts/<int:number>/", views.receipt, name="receipt"),
+    path("<int:pk>/secrecy/", views.secrecy, name="secrecy"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
     path("<int:pk>/attachments/<uuid:attachment_id>/delete/", views.attachment_delete, name="attachment-delete"),
 ]

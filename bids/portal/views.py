@@ -19,12 +19,13 @@ from procurement.access import roles_of
 from procurement.errors import NotFound
 from procurement.middleware import received_at
 from procurement.models import ProviderOrganisation
-from procurement.portal import done, render_form, run_and_tell, run_service
+from procurement.portal import done, read, render_form, run_and_tell, run_service
 from tenders.selectors import bidders_invited, tender_get
 
 from .. import asks
 from .. import attachments as attachment_services
-from ..models import Bid, BidStatus
+from ..models import Bid, BidStatus, SecrecyReviewStatus
+from ..secrecy import secrecy_review_get
 from ..selectors import bids_of_provider, own_bid_get
 from ..services import SubmissionsThrottled, bid_create, bid_reopen, bid_submit, bid_update, bid_withdraw
 from .forms import AttachmentForm, BidForm
@@ -392,3 +393,25 @@ def attachment_delete(request, pk: int, attachment_id):
         _("The attachment is removed."),
     )
     return redirect("bids:bid", pk=bid.pk)
+
+
+@login_required
+def secrecy(request, pk: int):
+    """The authority's decision on what the bidder marked as business secrets: once the bidder was told, each part
+    with the decision, the passages that stay secret, the ground and the reason, the PDF, and the date from which
+    what is not kept secret may be disclosed; before, the markings awaiting the decision."""
+    bid = _own_bid(request, pk)
+    view = read(lambda: secrecy_review_get(user=request.user, bid_id=bid.pk))
+    review = view.review
+    told = review is not None and review.status == SecrecyReviewStatus.NOTIFIED
+    document = None
+    if told and review.document_id:
+        document = documents_visible_to(user=request.user).filter(pk=review.document_id).first()
+    context = {
+        "bid": bid,
+        "tender": bid.tender,
+        "review": review if told else None,
+        "parts": view.parts,
+        "document": document,
+    }
+    return render(request, f"{TEMPLATES}secrecy.html", context)

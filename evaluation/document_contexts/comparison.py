@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from bids.document_contexts import business_secrets
+from bids.secrecy import secrecy_withheld, withheld_parts
 from documents.models import GeneratedDocument
 from tenders.models import Lot
 
@@ -29,7 +29,7 @@ def comparison_context(document: GeneratedDocument) -> dict[str, Any]:
         scores[score.lot_offer_id].append(score)
     # The bidders read the report after the decision: a reason about an answer its bidder marked as a business secret
     # is shown as the panel's public summary, or as withheld, as in the decision (points are never secret).
-    secrets = business_secrets(lot.tender)
+    secrets = {bid_id: withheld_parts(parts) for bid_id, parts in secrecy_withheld(lot.tender).items()}
     bids = {r.lot_offer_id: r.lot_offer.bid_id for r in results}
     for offer_id, offer_scores in scores.items():
         for score in offer_scores:

@@ -9,8 +9,8 @@ from typing import Any, cast
 
 from django.utils.dateparse import parse_datetime
 
-from bids.document_contexts import business_secrets
 from bids.models import Bid, BidStatus, LotOffer
+from bids.secrecy import secrecy_withheld, withheld_parts
 from documents.context import person_name
 from procurement.exclusion import EXCLUSION_GROUNDS
 from procurement.models import AuditEvent, User
@@ -91,7 +91,7 @@ def _evaluated(tender: Tender, decision: AwardDecision | None) -> _Evaluated:
     lots = list(tender.lots.order_by("number"))
     criteria = list(tender.criteria.order_by("number"))
     requirements = {r.pk: r for r in tender.requirements.order_by("number")}
-    secrets = business_secrets(tender)
+    secrets = {bid_id: withheld_parts(parts) for bid_id, parts in secrecy_withheld(tender).items()}
     awards: dict[int, list[LotAward]] = defaultdict(list)
     if decision is not None:
         for award in decision.lot_awards.all():

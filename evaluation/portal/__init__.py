@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from . import assessment, award, award_notice, bids, claims, clarifications, corrections, individual, opening, prices
+from . import (
+    assessment,
+    award,
+    award_notice,
+    bids,
+    claims,
+    clarifications,
+    corrections,
+    individual,
+    opening,
+    prices,
+    secrecy,
+)
 
 urlpatterns: list = [
     path("<int:pk>/award-notice/", award_notice.award_notice, name="award_notice"),
@@ -14,6 +26,8 @@ urlpatterns: list = [
     path("<int:pk>/bids/lots/<int:lot_number>/", bids.bids, name="bids_lot"),
     path("<int:pk>/bids/all.zip", bids.bids_zip, name="bids_zip"),
     path("<int:pk>/bids/<int:bid_id>/attachments/<uuid:attachment_id>/", bids.bid_attachment, name="bid_attachment"),
+    path("<int:pk>/bids/<int:bid_id>/secrecy/", secrecy.secrecy, name="secrecy"),
+    path("<int:pk>/bids/<int:bid_id>/secrecy/notify/", secrecy.secrecy_notify, name="secrecy_notify"),
     path("<int:pk>/requests/", clarifications.requests, name="requests"),
     path("<int:pk>/scores/", assessment.scores, name="scores"),
     path("<int:pk>/scores/individual/", individual.individual_scores, name="individual_scores"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from bids.models import LotOffer
+from bids.secrecy import secrecy_withheld, withheld_parts
 from bids.selectors import tender_bids
 from procurement.errors import Conflict
 from procurement.exclusion import EXCLUSION_GROUNDS
@@ -68,8 +69,15 @@ def _bids(request, tender):
 # --- qualification ----------------------------------------------------------------------------------------------
 
 
+def _withheld_by_bid(tender) -> dict[int, set[str]]:
+    """What the others do not see of each bid (`bids.secrecy`: the authority's decision on its markings), which the
+    panel's public reasons must not reveal."""
+    return {bid_id: withheld_parts(parts) for bid_id, parts in secrecy_withheld(tender).items()}
+
+
 def _qualification_rows(tender, bids):
     requirements = {f"requirement:{r.pk}": r for r in tender.requirements.order_by("number")}
+    withheld = _withheld_by_bid(tender)
     rows = []
     # A correction of the decision reopens only the bids it names: the others' rows are not offered.
     scope = reopened(tender)
@@ -90,7 +98,7 @@ def _qualification_rows(tender, bids):
                 requirement = requirements[subject]
                 label = f"{requirement.number}. {requirement.text}"
                 shown = evidence.get(requirement.pk) or _("No evidence given.")
-                if f"evidence:{requirement.pk}" in bid.content.get("business_secrets", []):
+                if f"evidence:{requirement.pk}" in withheld.get(bid.pk, set()):
                     shown = format_lazy("{} ({})", shown, _("marked as a business secret"))
             rows.append(
                 {
@@ -336,7 +344,7 @@ def _score_rows(tender, bids):
     answers = {
         bid.pk: {a["criterion"]: a.get("text", "") for a in bid.content.get("quality_answers", [])} for bid in bids
     }
-    secrets = {bid.pk: set(bid.content.get("business_secrets", [])) for bid in bids}
+    secrets = _withheld_by_bid(tender)
     existing = {(s.lot_offer_id, s.criterion_id): s for s in QualityScore.objects.filter(lot_offer__bid__tender=tender)}
     scope = reopened(tender)
     rows = []

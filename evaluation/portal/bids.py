@@ -10,6 +10,7 @@ from django.shortcuts import render
 from bids.api.attachments import OCTET_STREAM, content_disposition
 from bids.attachments import attachment_chunks_for_read, attachments_of_read_bids
 from bids.models import AttachmentStatus, Bid, LotOffer
+from bids.secrecy import secrecy_withheld, withheld_parts
 from bids.selectors import tender_bids
 from procurement.errors import NotFound
 from procurement.exclusion import EXCLUSION_GROUNDS
@@ -32,11 +33,11 @@ def _purpose_index(files) -> dict[str, list]:
     return by_purpose
 
 
-def _entry(tender, bid, lot, offer, files, criteria, requirements) -> dict:
+def _entry(tender, bid, lot, offer, files, criteria, requirements, secrets: set[str]) -> dict:
     """One bid as the lot's page shows it: its price, each answer and piece of evidence with the files given for it,
-    the declaration, and the rest of its files."""
+    the declaration, and the rest of its files; `secrets` flags what the others do not see of it (`bids.secrecy`: the
+    authority's decision on the markings), while the panel reads it all."""
     content = bid.content
-    secrets = set(content.get("business_secrets", []))
     by_purpose = _purpose_index(files)
     answers = {a["criterion"]: a.get("text", "") for a in content.get("quality_answers", [])}
     evidence = {e["requirement"]: e.get("text", "") for e in content.get("suitability_evidence", [])}
@@ -90,8 +91,18 @@ def bids(request, pk: int, lot_number: int | None = None):
     offers = {o.bid_id: o for o in LotOffer.objects.filter(bid__in=read, lot=lot)}
     criteria = [c for c in tender.criteria.order_by("number") if c.lot_id in (None, lot.pk)]
     requirements = list(tender.requirements.order_by("number"))
+    withheld = secrecy_withheld(tender)
     entries = [
-        _entry(tender, bid, lot, offers[bid.pk], files[bid.pk], criteria, requirements)
+        _entry(
+            tender,
+            bid,
+            lot,
+            offers[bid.pk],
+            files[bid.pk],
+            criteria,
+            requirements,
+            withheld_parts(withheld.get(bid.pk, [])),
+        )
         for bid in read
         if bid.pk in offers
     ]
@@ -102,6 +113,7 @@ def bids(request, pk: int, lot_number: int | None = None):
         "lot": lot,
         "entries": entries,
         "may_download_all": may_act_as_officer(request, tender) and bool(read),
+        "may_review_secrets": may_act_as_officer(request, tender),
     }
     return render(request, "evaluation/portal/bids.html", context)
 

@@ -16,6 +16,7 @@ OWNERS = {
     DocumentKind.CALL_OFF_ORDER: "evaluation",
     DocumentKind.CALL_OFF_CONFIRMATION: "evaluation",
     DocumentKind.CLAIM_DECISION: "evaluation",
+    DocumentKind.SECRECY_DECISION: "bids",
 }
 
 

@@ -325,6 +325,30 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/bids/{pk}/requests/"): {**BID_READ, "member_b": dict.fromkeys(STATES, frozenset([HIDDEN]))},
     # The request to A (made after the opening): A answers it; before the opening there is none.
     ("POST", "/api/v1/bids/{pk}/requests/{request_id}/answer/"): api(signed_in=HIDDEN, owner=by_state(HIDDEN, OK, OK)),
+    # The authority's decision on A's business secrets: officer X decides (the review read by the panel's officer
+    # and the auditor, refused to the evaluators); A reads it, and is refused the decisions; after the decision A was
+    # already told (409). Before the opening the bid is sealed (404).
+    ("GET", "/api/v1/bids/{pk}/secrecy/"): api(
+        signed_in=HIDDEN,
+        owner=by_state(HIDDEN, OK, OK),
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        officer_x=by_state(HIDDEN, OK, OK),
+        auditor_x=by_state(HIDDEN, OK, OK),
+    ),
+    ("POST", "/api/v1/bids/{pk}/secrecy/"): api(
+        signed_in=HIDDEN,
+        owner=DENIED,
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        auditor_x=by_state(HIDDEN, DENIED, DENIED),
+        officer_x=by_state(HIDDEN, OK, CONFLICT),
+    ),
+    ("POST", "/api/v1/bids/{pk}/secrecy/notify/"): api(
+        signed_in=HIDDEN,
+        owner=DENIED,
+        evaluators=by_state(HIDDEN, DENIED, DENIED),
+        auditor_x=by_state(HIDDEN, DENIED, DENIED),
+        officer_x=by_state(HIDDEN, CONFLICT, CONFLICT),
+    ),
     ("GET", "/api/v1/bids/{bid_id}/attachments/"): BID_READ,
     ("POST", "/api/v1/bids/{bid_id}/attachments/"): BID_WRITE,
     ("DELETE", "/api/v1/bids/{bid_id}/attachments/{attachment_id}/"): BID_WRITE,
@@ -547,6 +571,7 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/bids/{pk}/withdraw/"): own_bid_page(FOUND),  # back to the bid, with the outcome as a message
     ("POST", "/bids/{pk}/reopen/"): own_bid_page(FOUND),
     ("GET", "/bids/{pk}/receipts/{number}/"): own_bid_page(OK),
+    ("GET", "/bids/{pk}/secrecy/"): own_bid_page(by_state(HIDDEN, OK, OK)),  # sealed before the opening
     ("POST", "/bids/{pk}/attachments/"): own_bid_page(FOUND),
     ("POST", "/bids/{pk}/attachments/{attachment_id}/delete/"): own_bid_page(FOUND),
     ("GET", "/bids/{pk}/requests/{request_id}/"): own_bid_page(by_state(HIDDEN, OK, OK)),
@@ -602,6 +627,17 @@ TABLE: dict[tuple, dict] = {
         by_state(HIDDEN, DENIED, DENIED), panel=by_state(HIDDEN, OK, OK), auditor_x=by_state(HIDDEN, OK, OK)
     ),
     ("GET", "/evaluation/{pk}/bids/all.zip"): our_page(DENIED, officer_x=by_state(DENIED, OK, OK)),
+    # The review of A's business secrets, as in the API: read by officer X and the auditor after the opening, decided
+    # and told by officer X (after the decision A was told already: the form answers 409).
+    ("GET", "/evaluation/{pk}/bids/{bid_id}/secrecy/"): our_page(
+        by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, OK, OK), auditor_x=by_state(HIDDEN, OK, OK)
+    ),
+    ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/"): our_page(
+        by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, FOUND, CONFLICT)
+    ),
+    ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/notify/"): our_page(
+        by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, FOUND, FOUND)
+    ),
     ("GET", "/evaluation/{pk}/requests/"): our_page(
         DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
     ),
@@ -816,6 +852,17 @@ BODIES = {
         "admin": {"username": "uusi-admin", "password": "Pitkä-salasana-2028", "email": "admin@uusi.example"},
     },
     ("POST", "/api/v1/invitations/accept/"): lambda w: {"token": w.invitation_token},
+    ("POST", "/api/v1/bids/{pk}/secrecy/"): lambda w: {
+        "part": "contact",
+        "outcome": "upheld",
+        "reason": "Henkilötieto.",
+    },
+    ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/"): lambda w: {
+        "form": "part-0",
+        "part-0-outcome": "upheld",
+        "part-0-ground": "business_secret",
+        "part-0-reason": "Liikesalaisuus.",
+    },
     ("POST", "/api/v1/providers/{pk}/invitations/"): lambda w: {"email": "uusi@a.example", "role": "provider_member"},
     ("POST", "/api/v1/tenders/"): _tender_payload,
     ("PATCH", "/api/v1/tenders/{pk}/"): lambda w: {"title_fi": "Muutettu otsikko"},

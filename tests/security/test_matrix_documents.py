@@ -85,6 +85,8 @@ def expected(kind: str, owner: str | None, role: str, *, opened: bool, decided: 
         DocumentKind.CALL_OFF_CONFIRMATION: own or authority,
         # the decision on A's claim is A's (its copy to B is B's), and the authority's
         DocumentKind.CLAIM_DECISION: own or authority,
+        # the authority's decision on A's business secrets: A's, and the authority's
+        DocumentKind.SECRECY_DECISION: own or authority,
     }[kind]
     if readers is True:
         return OK
