@@ -181,6 +181,8 @@ urlpatterns = [
     path("records/", include(([*documents_urls.urlpatterns, *tender_records.urlpatterns], documents_urls.app_name))),
     # Call-off orders: the officers' under /frameworks/, the providers' under /orders/.
     path("", include((call_offs_portal.urlpatterns, call_offs_portal.app_name))),
+    # Requests for documents without an account (evaluation.portal.access_public).
+    path("", include("evaluation.portal.access_public")),
     path("", include("procurement.urls")),
 ]
 
