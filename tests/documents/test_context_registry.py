@@ -15,6 +15,8 @@ OWNERS = {
     DocumentKind.PROCEDURE_REPORT: "evaluation",
     DocumentKind.CALL_OFF_ORDER: "evaluation",
     DocumentKind.CALL_OFF_CONFIRMATION: "evaluation",
+    DocumentKind.ACCESS_DECISION: "evaluation",
+    DocumentKind.DISCLOSED_COPY: "evaluation",
 }
 
 

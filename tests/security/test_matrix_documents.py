@@ -83,6 +83,9 @@ def expected(kind: str, owner: str | None, role: str, *, opened: bool, decided: 
         # a framework's order offered to A and its confirmation: between the authority and A
         DocumentKind.CALL_OFF_ORDER: own or authority,
         DocumentKind.CALL_OFF_CONFIRMATION: own or authority,
+        # a decision on A's request for documents and the copy disclosed to A: between the authority and A
+        DocumentKind.ACCESS_DECISION: own or authority,
+        DocumentKind.DISCLOSED_COPY: own or authority,
     }[kind]
     if readers is True:
         return OK
