@@ -197,6 +197,12 @@ def _create(*, tender: Tender, asked: Asked, own: set[int], language: str, **fie
     return request
 
 
+def access_request_create_check(*, actor: User, tender_id: int) -> None:
+    """Who may ask now (`_requesting_provider`'s 404, 403 and 409); the API asks before it reads the body, whose bid
+    ids could otherwise be probed."""
+    _requesting_provider(tender_get(user=actor, tender_id=tender_id), actor)
+
+
 def access_request_create(
     *, actor: User, tender_id: int, asked: Asked, channel: str = AccessRequest.Channel.PORTAL, language: str = ""
 ) -> AccessRequest:
@@ -423,14 +429,20 @@ def public_document_get(*, token: str, document_id) -> GeneratedDocument:
 # --- The decision ---------------------------------------------------------------------------------------------------
 
 
-def _officer_request(actor: User, request_id) -> AccessRequest:
+def access_request_decide_check(*, actor: User, request_id) -> None:
+    """Who may decide (404 for those who do not see the request, 403 for its other readers), before the body."""
     request = access_request_get(user=actor, request_id=request_id)
     if not roles_of(actor).is_officer(request.tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers decide on requests for documents."))
-    locked = (
-        AccessRequest.objects.select_for_update(of=("self",)).select_related("tender", "provider").get(pk=request.pk)
+
+
+def _officer_request(actor: User, request_id) -> AccessRequest:
+    access_request_decide_check(actor=actor, request_id=request_id)
+    return (
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("tender", "provider")
+        .get(pk=int(request_id))
     )
-    return locked
 
 
 def _granted_items(request: AccessRequest, outcome: str, items: dict[str, Any] | None) -> dict[str, Any]:
