@@ -10,6 +10,6 @@ app_name = "access_public"
 
 urlpatterns = [
     path("public/calls/<int:pk>/request/", pages.public_request, name="request"),
-    path("public/access/<str:token>/", pages.public_token, name="token"),
-    path("public/access/<str:token>/files/<int:document_id>/", pages.public_file, name="file"),
+    path("public/access/<str:access_token>/", pages.public_token, name="token"),
+    path("public/access/<str:access_token>/files/<int:document_id>/", pages.public_file, name="file"),
 ]

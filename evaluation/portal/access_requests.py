@@ -259,8 +259,9 @@ def public_request(request: HttpRequest, pk: int) -> HttpResponse:
     return render_form(request, "evaluation/portal/access_public_request.html", context, status=status)
 
 
-def public_token(request: HttpRequest, token: str) -> HttpResponse:
+def public_token(request: HttpRequest, access_token: str) -> HttpResponse:
     """A public requester's page behind its link: the request, its decision and the files disclosed."""
+    token = access_token
     access = access_request_by_token(token=token)
     context = {
         "access": access,
@@ -275,8 +276,9 @@ def public_token(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def public_file(request: HttpRequest, token: str, document_id: int) -> HttpResponse:
-    document = public_document_get(token=token, document_id=document_id)
+def public_file(request: HttpRequest, access_token: str, document_id: int) -> HttpResponse:
+    """A file of a public requester's request: its decision, a copy, the comparison granted."""
+    document = public_document_get(token=access_token, document_id=document_id)
     is_pdf = document.filename.lower().endswith(".pdf")
     response = FileResponse(
         document.file.open("rb"),
