@@ -100,9 +100,10 @@ def _pages(path: Path) -> list[_Page]:
                 continue
             lines += 1
             for word in line:
-                if word.tag.rsplit("}", 1)[-1] == "word" and (word.text or "").strip():
-                    box = tuple(float(word.get(k, 0)) for k in ("xMin", "yMin", "xMax", "yMax"))
-                    page.words.append(_Word(text=word.text.strip(), box=box, line=lines))  # type: ignore[arg-type]
+                text = (word.text or "").strip()
+                if word.tag.rsplit("}", 1)[-1] == "word" and text:
+                    x0, y0, x1, y1 = (float(word.get(k, 0)) for k in ("xMin", "yMin", "xMax", "yMax"))
+                    page.words.append(_Word(text=text, box=(x0, y0, x1, y1), line=lines))
         pages.append(page)
     if not pages:
         raise RedactionFailed("The PDF has no pages.")

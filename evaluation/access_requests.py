@@ -11,7 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -71,7 +71,8 @@ OUTCOMES = (AccessRequest.Status.GRANTED, AccessRequest.Status.GRANTED_IN_PART, 
 def withheld_mark(ground: str, language: str) -> str:
     """“[Salassa pidettävä: JulkL 24 § 1 mom. 20 k]”: what stands in a copy where a withheld part was."""
     language = "sv" if language == "sv" else "fi"
-    law = GROUND_LAW[language].get(ground, GROUND_LAW[language][AccessGround.BUSINESS_SECRET])
+    laws: dict[str, str] = {str(code): law for code, law in GROUND_LAW[language].items()}
+    law = laws.get(ground, laws[AccessGround.BUSINESS_SECRET])
     return WITHHELD_MARK[language].format(law=law)
 
 
@@ -83,7 +84,7 @@ def copy_subject(request: AccessRequest, bid_id: int) -> str:
     return f"{SUBJECT_PREFIX}{request.pk}:bid:{bid_id}"
 
 
-def attachment_copy_subject(request: AccessRequest, attachment_id) -> str:
+def attachment_copy_subject(request: AccessRequest, attachment_id: object) -> str:
     return f"{SUBJECT_PREFIX}{request.pk}:att:{attachment_id}"
 
 
@@ -93,7 +94,7 @@ def _hash(token: str) -> str:
 
 def contract_signed(tender: Tender) -> bool:
     """A contract of the call is signed: its bids are public from then on (JulkL 6 § 1 mom. 6 k)."""
-    return LotContract.objects.filter(lot__tender=tender, status="signed").exists()
+    return bool(LotContract.objects.filter(lot__tender=tender, status="signed").exists())
 
 
 # --- Who may ask, and when --------------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def _create(*, tender: Tender, asked: Asked, own: set[int], language: str, **fie
     bids = _asked_bids(tender, asked, own=own)
     Tender.objects.select_for_update().filter(pk=tender.pk).first()  # numbers the call's requests one at a time
     number = (AccessRequest.objects.filter(tender=tender).aggregate(n=Max("number"))["n"] or 0) + 1
-    request = AccessRequest.objects.create(
+    request: AccessRequest = AccessRequest.objects.create(
         tender=tender,
         number=number,
         language="sv" if language == "sv" else "fi",
@@ -243,9 +244,12 @@ def _asked_record(request: AccessRequest, asked: Asked) -> dict[str, Any]:
 
 def _public_tender(tender_id: int) -> Tender:
     try:
-        return Tender.objects.exclude(
-            status__in=[TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, TenderStatus.APPROVED]
-        ).get(pk=tender_id)
+        return cast(
+            Tender,
+            Tender.objects.exclude(
+                status__in=[TenderStatus.DRAFT, TenderStatus.PENDING_APPROVAL, TenderStatus.APPROVED]
+            ).get(pk=tender_id),
+        )
     except (Tender.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
@@ -353,9 +357,11 @@ def access_requests_of_tender(*, user: AnyUser, tender_id: int) -> list[AccessRe
     return list(rows.prefetch_related("bids__provider").order_by("number"))
 
 
-def _visible(user: AnyUser) -> QuerySet[AccessRequest]:
+def _visible(user: AnyUser) -> "QuerySet[AccessRequest]":
     roles = roles_of(user)
-    rows = AccessRequest.objects.select_related("tender", "provider", "decision_document", "decided_by")
+    rows: QuerySet[AccessRequest] = AccessRequest.objects.select_related(
+        "tender", "provider", "decision_document", "decided_by"
+    )
     if roles.auditor_of_all:
         return rows
     authorities = roles.officer_of | roles.evaluator_of | roles.decision_maker_of | roles.auditor_of
@@ -364,7 +370,7 @@ def _visible(user: AnyUser) -> QuerySet[AccessRequest]:
     return rows.filter(Q(tender__authority_id__in=authorities) | Q(provider_id__in=roles.provider_of))
 
 
-def access_request_get(*, user: AnyUser, request_id) -> AccessRequest:
+def access_request_get(*, user: AnyUser, request_id: int | str) -> AccessRequest:
     """A request for its requester's members and the authority; 404 for anyone else."""
     try:
         return _visible(user).prefetch_related("bids__provider").get(pk=request_id)
@@ -376,7 +382,7 @@ def access_request_by_token(*, token: str) -> AccessRequest:
     """A public requester's request, by the token of its link: 404 for a wrong or expired one."""
     if not token or len(token) > 100:
         raise NotFound()
-    request = (
+    request: AccessRequest | None = (
         AccessRequest.objects.select_related("tender", "decision_document")
         .prefetch_related("bids__provider")
         .filter(token_hash=_hash(token), token_expires_at__gt=timezone.now())
@@ -410,7 +416,7 @@ def comparison_documents(request: AccessRequest) -> list[GeneratedDocument]:
     )
 
 
-def public_document_get(*, token: str, document_id) -> GeneratedDocument:
+def public_document_get(*, token: str, document_id: int | str) -> GeneratedDocument:
     """A file of a public requester's request, by its token: the decision, the copies, the comparison granted."""
     request = access_request_by_token(token=token)
     readable = {d.pk: d for d in disclosed_documents(request) + comparison_documents(request)}
@@ -429,19 +435,20 @@ def public_document_get(*, token: str, document_id) -> GeneratedDocument:
 # --- The decision ---------------------------------------------------------------------------------------------------
 
 
-def access_request_decide_check(*, actor: User, request_id) -> None:
+def access_request_decide_check(*, actor: User, request_id: int | str) -> None:
     """Who may decide (404 for those who do not see the request, 403 for its other readers), before the body."""
     request = access_request_get(user=actor, request_id=request_id)
     if not roles_of(actor).is_officer(request.tender.authority_id):
         raise Forbidden(_("Only the authority's procurement officers decide on requests for documents."))
 
 
-def _officer_request(actor: User, request_id) -> AccessRequest:
+def _officer_request(actor: User, request_id: int) -> AccessRequest:
     access_request_decide_check(actor=actor, request_id=request_id)
-    return (
+    return cast(
+        AccessRequest,
         AccessRequest.objects.select_for_update(of=("self",))
         .select_related("tender", "provider")
-        .get(pk=int(request_id))
+        .get(pk=int(request_id)),
     )
 
 
@@ -501,11 +508,12 @@ def access_request_decide(
         if request.status != AccessRequest.Status.RECEIVED:
             raise Conflict(_("This request is already decided."), code="already_decided", status=request.status)
         request.granted = _granted_items(request, outcome, items)
-        {
-            AccessRequest.Status.GRANTED: request.grant,
-            AccessRequest.Status.GRANTED_IN_PART: request.grant_in_part,
-            AccessRequest.Status.REFUSED: request.refuse,
-        }[outcome]()
+        transitions = {
+            str(AccessRequest.Status.GRANTED): request.grant,
+            str(AccessRequest.Status.GRANTED_IN_PART): request.grant_in_part,
+            str(AccessRequest.Status.REFUSED): request.refuse,
+        }
+        transitions[outcome]()
         request.grounds = grounds
         request.reason, request.reason_sv = (reason or "").strip(), (reason_sv or "").strip()
         request.decided_by, request.decided_at = actor, now
@@ -571,7 +579,7 @@ def _withheld_of(tender: Tender, bid_ids: list[int]) -> dict[int, list[Withheld]
     return {bid_id: withheld.get(bid_id, []) for bid_id in bid_ids}
 
 
-def _attachment_part(withheld: list[Withheld], attachment_id) -> Withheld | None:
+def _attachment_part(withheld: list[Withheld], attachment_id: object) -> Withheld | None:
     return next((w for w in withheld if w.part == f"attachment:{attachment_id}"), None)
 
 
@@ -604,7 +612,7 @@ def _store_copy(
     return document
 
 
-def _attachment_copy(request: AccessRequest, attachment, withheld: list[Withheld]) -> tuple[str, dict[str, Any]]:
+def _attachment_copy(request: AccessRequest, attachment: Any, withheld: list[Withheld]) -> tuple[str, dict[str, Any]]:
     """Disclose one attachment (or not): "disclosed", "redacted", "withheld" (whole, or not redactable)."""
     part = _attachment_part(withheld, attachment.pk)
     meta = attachment.unsealed_meta
@@ -691,7 +699,7 @@ def access_request_disclose(*, request_id: int) -> int:
                 state, extra = _attachment_copy(request, attachment, withheld[bid.pk])
                 outcome[str(attachment.pk)] = {
                     "bid": bid.pk,
-                    "name": str(attachment.unsealed_meta.get("filename", "")),
+                    "name": str(getattr(attachment, "unsealed_meta", {}).get("filename", "")),
                     "state": state,
                     **extra,
                 }

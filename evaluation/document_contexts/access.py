@@ -28,11 +28,12 @@ MUNICIPAL = {
 
 def _request_of(document: GeneratedDocument) -> AccessRequest:
     number = int(document.subject.split(":")[1])
-    return (
+    request: AccessRequest = (
         AccessRequest.objects.select_related("tender__authority", "provider", "decided_by")
         .prefetch_related("bids__provider")
         .get(pk=number, tender_id=document.tender_id)
     )
+    return request
 
 
 def _grounds(request: AccessRequest) -> list[dict[str, Any]]:

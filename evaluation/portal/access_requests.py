@@ -276,7 +276,7 @@ def public_token(request: HttpRequest, access_token: str) -> HttpResponse:
     return response
 
 
-def public_file(request: HttpRequest, access_token: str, document_id: int) -> HttpResponse:
+def public_file(request: HttpRequest, access_token: str, document_id: int) -> FileResponse:
     """A file of a public requester's request: its decision, a copy, the comparison granted."""
     document = public_document_get(token=access_token, document_id=document_id)
     is_pdf = document.filename.lower().endswith(".pdf")
