@@ -9,7 +9,14 @@ from bids.api.views import BidViewSet
 from documents import urls as documents_urls
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
-from evaluation import api_call_offs, api_claims, api_corrections, api_frameworks, api_mini_competitions
+from evaluation import (
+    api_access_requests,
+    api_call_offs,
+    api_claims,
+    api_corrections,
+    api_frameworks,
+    api_mini_competitions,
+)
 from evaluation.portal import call_offs as call_offs_portal
 from evaluation.portal import mini_competitions as mini_competition_pages
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
@@ -127,6 +134,7 @@ api_v1 = [
     path("orders/<int:pk>/cancel/", api_call_offs.OrderCancelView.as_view(), name="order-cancel"),
     *tender_notices.urlpatterns,
     *api_claims.urlpatterns,
+    *api_access_requests.urlpatterns,
     path("ocds/releases/", evaluation_api.OcdsReleasesView.as_view(), name="ocds-releases"),
     path("ocds/releases/<str:ocid>/", evaluation_api.OcdsTenderReleasesView.as_view(), name="ocds-tender-releases"),
     path("ocds/records/", evaluation_api.OcdsRecordsView.as_view(), name="ocds-records"),
@@ -195,6 +203,9 @@ urlpatterns = [
     path("records/", include(([*documents_urls.urlpatterns, *tender_records.urlpatterns], documents_urls.app_name))),
     # Call-off orders: the officers' under /frameworks/, the providers' under /orders/.
     path("", include((call_offs_portal.urlpatterns, call_offs_portal.app_name))),
+    # Requests for documents: the signed-in pages, and those without an account (evaluation.portal.access_public).
+    path("", include("evaluation.portal.access_requests")),
+    path("", include("evaluation.portal.access_public")),
     path("", include("procurement.urls")),
 ]
 

@@ -1075,3 +1075,105 @@ class DecisionEdition(models.Model):
 
     def __str__(self) -> str:
         return f"decision {self.decision_id} edition {self.number}"
+
+
+class AccessGround(models.TextChoices):
+    """The legal grounds on which the authority withholds a document or a part of it from a requester (the Act on the
+    Openness of Government Activities, 621/1999, JulkL / OffL), or refuses a request."""
+
+    BUSINESS_SECRET = "business_secret", _("Business secret (JulkL 24 § 1 mom. 20 k)")
+    PERSONAL_DATA = "personal_data", _("Personal circumstances of a person (JulkL 24 § 1 mom. 32 k)")
+    SECURITY = "security", _("Security arrangements (JulkL 24 § 1 mom. 7 k)")
+    NOT_HELD = "not_held", _("The authority holds no such document (JulkL 5 §)")
+    NOT_SPECIFIED = "not_specified", _("The request does not say which documents are asked for (JulkL 13 §)")
+
+
+class AccessRequest(ConcurrentTransitionMixin, models.Model):
+    """A request to see documents of a call: by one of its bidders once the decision was sent to it (a party's right,
+    JulkL 11 §), or by anyone once a contract of the call is signed (the bids are then public, JulkL 6 §), a member of
+    the public without an account giving a name and an e-mail address. The officer grants it, grants it in part or
+    refuses it with the legal grounds; a granted request gives the requester copies of what was asked with the
+    secrets removed. A public requester reads the decision through a link with a secret token, kept only as its
+    hash, that expires."""
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Portal")
+        API = "api", _("API")
+        PUBLIC = "public", _("Public form")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Being handled")
+        GRANTED = "granted", _("Granted")
+        GRANTED_IN_PART = "granted_in_part", _("Granted in part")
+        REFUSED = "refused", _("Refused")
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="access_requests")
+    number = models.PositiveSmallIntegerField(_("number"))
+    channel = models.CharField(_("received through"), max_length=10, choices=Channel.choices)
+    # A bidder's organisation and the member who asked; or, for the public, a name and an e-mail address.
+    provider = models.ForeignKey(
+        "procurement.ProviderOrganisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requester_name = models.CharField(_("name"), max_length=200, blank=True)
+    requester_email = models.EmailField(_("e-mail address"), blank=True)
+    language = models.CharField(_("language of the decision"), max_length=2, default="fi")
+    # What is asked: the bids named (their answers and attachments), the comparison, and anything else in words.
+    bids = models.ManyToManyField("bids.Bid", blank=True, related_name="access_requests", verbose_name=_("bids"))
+    answers = models.BooleanField(_("their answers"), default=True)
+    attachments = models.BooleanField(_("their attachments"), default=True)
+    comparison = models.BooleanField(_("the comparison of the bids"), default=False)
+    description = models.TextField(_("what else is asked"), blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = FSMField(_("status"), default=Status.RECEIVED, choices=Status.choices, protected=True)
+    grounds = models.JSONField(_("legal grounds"), default=list, blank=True)  # AccessGround codes
+    reason = models.TextField(_("reasons"), blank=True)
+    reason_sv = models.TextField(_("reasons in Swedish"), blank=True)
+    # The items granted, as the decision lists them: {"bids": [ids], "answers": bool, "attachments": bool, ...}.
+    granted = models.JSONField(_("granted"), default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_document = models.ForeignKey(
+        "documents.GeneratedDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("request for documents")
+        verbose_name_plural = _("requests for documents")
+        ordering = ["tender", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "number"], name="one_access_request_per_number"),
+            models.CheckConstraint(
+                condition=models.Q(provider__isnull=False) | ~models.Q(requester_email=""),
+                name="access_request_has_a_requester",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"access request {self.number} of {self.tender_id} ({self.status})"
+
+    @property
+    def requester(self) -> str:
+        return self.provider.name if self.provider_id and self.provider else self.requester_name
+
+    @transition(field=status, source=Status.RECEIVED, target=Status.GRANTED)
+    def grant(self) -> None:
+        """Everything asked is disclosed (secrets are never part of what may be granted)."""
+
+    @transition(field=status, source=Status.RECEIVED, target=Status.GRANTED_IN_PART)
+    def grant_in_part(self) -> None:
+        """Some of it is disclosed, with the grounds for what is withheld."""
+
+    @transition(field=status, source=Status.RECEIVED, target=Status.REFUSED)
+    def refuse(self) -> None:
+        """Nothing is disclosed, on the grounds given."""

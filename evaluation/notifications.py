@@ -269,6 +269,21 @@ KINDS |= {
     )
     for outcome, subject in APPEAL_SUBJECTS.items()
 }
+# Requests for documents (evaluation.access_requests).
+KINDS["access_request.received"] = Kind(
+    _("A request for documents: %(title)s"),
+    _("%(requester)s asks for documents of %(title)s (request %(number)s). Decide on it in the portal."),
+    label=_("Request for documents"),
+    task=True,
+)
+KINDS["access_request.decided"] = Kind(
+    _("Decision on your request for documents: %(title)s"),
+    _(
+        "The contracting authority has decided on your request %(number)s for documents of %(title)s. The decision "
+        "with its instructions for redress is attached; the documents disclosed to you are in the portal."
+    ),
+    label=_("Decision on a request for documents"),
+)
 
 for code, kind in KINDS.items():
     register_kind(code, kind)

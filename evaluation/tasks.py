@@ -22,3 +22,19 @@ def call_off_expire_task(call_off_id: int, at: str | None = None) -> None:
 
     moment = (parse_datetime(at) if at else None) or timezone.now()
     call_off_expire(call_off_id=call_off_id, now=moment)
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    name="evaluation.access_request_disclose",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def access_request_disclose_task(request_id: int) -> None:
+    """The disclosed copies of a granted request for documents (idempotent: a copy made is not made again)."""
+    from .access_requests import access_request_disclose
+
+    access_request_disclose(request_id=request_id)

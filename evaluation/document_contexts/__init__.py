@@ -15,6 +15,7 @@ from tenders.models import InterruptionDecision, Lot
 
 from ..models import AwardDecision, PanelMember
 from ..panel import panel_access_check
+from .access import access_decision_context, access_filename, disclosed_copy_context
 from .call_off import call_off_context, call_off_filename
 from .claim_decision import claim_decision_context, claim_decision_filename
 from .comparison import comparison_context
@@ -24,10 +25,12 @@ from .opening import opening_record_context
 from .procedure_report import procedure_report_context
 
 __all__ = [
+    "access_decision_context",
     "call_off_context",
     "claim_decision_context",
     "comparison_context",
     "decision_context",
+    "disclosed_copy_context",
     "interruption_context",
     "letter_context",
     "opening_record_context",
@@ -124,4 +127,18 @@ def register() -> None:
     )
     register_context(
         DocumentKind.DECISION, template="documents/decision.html", builder=decision_context, version=TEMPLATE_VERSION
+    )
+    register_context(
+        DocumentKind.ACCESS_DECISION,
+        template="documents/access_decision.html",
+        builder=access_decision_context,
+        version="access-decision-1",
+        filename=access_filename,
+    )
+    register_context(
+        DocumentKind.DISCLOSED_COPY,
+        template="documents/disclosed_copy.html",
+        builder=disclosed_copy_context,
+        version="disclosed-copy-1",
+        filename=access_filename,
     )

@@ -102,6 +102,8 @@ def tender_nav(request, tender: Tender, current: str) -> list[TenderLink]:
         ]
     if tender.decided_at is not None or status == TenderStatus.EVALUATED:
         links.append(("evaluation:decision", _("Decision and contracts")))
+    if tender.decided_at is not None:
+        links.append(("access:list", _("Requests for documents")))
     return [TenderLink(reverse(name, args=[tender.pk]), label, name == current) for name, label in links]
 
 

@@ -17,6 +17,8 @@ OWNERS = {
     DocumentKind.CALL_OFF_CONFIRMATION: "evaluation",
     DocumentKind.CLAIM_DECISION: "evaluation",
     DocumentKind.SECRECY_DECISION: "bids",
+    DocumentKind.ACCESS_DECISION: "evaluation",
+    DocumentKind.DISCLOSED_COPY: "evaluation",
 }
 
 

@@ -706,6 +706,38 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/frameworks/{pk}/capacity/"): framework_change(page, FOUND),
     ("POST", "/frameworks/{pk}/prices/"): framework_change(page, FOUND),
     ("POST", "/frameworks/{pk}/terminate/"): framework_change(page, FOUND),
+    # Requests for documents (evaluation.access_requests). A provider asks once the decision was sent to its bid, or
+    # once a contract is signed: in the world neither is, so every provider's request is 409; users who are no
+    # provider's members are refused (403). A request (A's, after the decision) is A's and the authority's; only
+    # officer X decides it. The public form answers 409 until a contract is signed; the public link opens the
+    # request for anyone who has it (after the decision the world holds one), and its files are only its own.
+    ("GET", "/api/v1/tenders/{pk}/access-requests/"): api(signed_in=OK),
+    ("POST", "/api/v1/tenders/{pk}/access-requests/"): api(signed_in=DENIED, providers=CONFLICT),
+    ("GET", "/api/v1/access-requests/{pk}/"): api(
+        signed_in=HIDDEN, owner=by_state(HIDDEN, HIDDEN, OK), authority=by_state(HIDDEN, HIDDEN, OK)
+    ),
+    ("POST", "/api/v1/access-requests/{pk}/decide/"): api(
+        signed_in=HIDDEN,
+        owner=by_state(HIDDEN, HIDDEN, DENIED),
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, OK),
+    ),
+    ("GET", "/calls/{pk}/access-requests/"): page(signed_in=DENIED, providers=OK),
+    ("POST", "/calls/{pk}/access-requests/"): page(signed_in=DENIED, providers=CONFLICT),
+    ("GET", "/evaluation/{pk}/access-requests/"): our_page(),
+    ("GET", "/access-requests/{pk}/"): page(
+        signed_in=HIDDEN, owner=by_state(HIDDEN, HIDDEN, OK), authority=by_state(HIDDEN, HIDDEN, OK)
+    ),
+    ("POST", "/access-requests/{pk}/"): page(
+        signed_in=HIDDEN,
+        owner=by_state(HIDDEN, HIDDEN, DENIED),
+        authority=by_state(HIDDEN, HIDDEN, DENIED),
+        officer_x=by_state(HIDDEN, HIDDEN, FOUND),
+    ),
+    ("GET", "/public/calls/{pk}/request/"): rule(everyone=CONFLICT),
+    ("POST", "/public/calls/{pk}/request/"): rule(everyone=CONFLICT),
+    ("GET", "/public/access/{access_token}/"): rule(everyone=by_state(HIDDEN, HIDDEN, OK)),
+    ("GET", "/public/access/{access_token}/files/{document_id}/", "call"): rule(everyone=HIDDEN),
 }
 
 
@@ -731,6 +763,8 @@ _PK_BY_PREFIX = (
     ("/api/v1/authorities/", "authority_x"),
     ("/api/v1/alerts/", "alert_a"),
     ("/api/v1/claims/", "claim"),
+    ("/api/v1/access-requests/", "access_request"),
+    ("/access-requests/", "access_request"),
     ("/calls/", "tender"),
     ("/api/v1/frameworks/", "framework"),
     ("/frameworks/", "framework"),
@@ -765,6 +799,7 @@ PARAMS = {
     "ocid": "ocid",
     "option_id": "framework_option",
     "member_id": "framework_member",
+    "access_token": "access_token",
 }
 _DOCUMENTS = {
     "call": "doc_call",
@@ -846,6 +881,16 @@ BODIES = {
     },
     ("POST", "/evaluation/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
     ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reinstate/"): lambda w: {"reason": "Hylkäys perutaan."},
+    ("POST", "/api/v1/tenders/{pk}/access-requests/"): lambda w: {"bids": [w.ids["bid_b"]]},
+    ("POST", "/api/v1/access-requests/{pk}/decide/"): lambda w: {"outcome": "granted"},
+    ("POST", "/calls/{pk}/access-requests/"): lambda w: {"bids": [w.ids["bid_b"]], "answers": "on"},
+    ("POST", "/access-requests/{pk}/"): lambda w: {"outcome": "granted"},
+    ("POST", "/public/calls/{pk}/request/"): lambda w: {
+        "name": "Maija Meikäläinen",
+        "email": "maija@example.org",
+        "bids": [w.ids["bid_b"]],
+        "answers": "on",
+    },
     ("POST", "/api/v1/auth/token/"): lambda w: {"username": w.users["member_a"].username, "password": PASSWORD},
     ("POST", "/api/v1/providers/register/"): lambda w: {
         "organisation": {"name": "Uusi Koulutus Oy", "business_id": "3012345-8", "email": "uusi@provider.example"},

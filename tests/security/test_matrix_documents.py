@@ -87,6 +87,9 @@ def expected(kind: str, owner: str | None, role: str, *, opened: bool, decided: 
         DocumentKind.CLAIM_DECISION: own or authority,
         # the authority's decision on A's business secrets: A's, and the authority's
         DocumentKind.SECRECY_DECISION: own or authority,
+        # a decision on A's request for documents and the copy disclosed to A: between the authority and A
+        DocumentKind.ACCESS_DECISION: own or authority,
+        DocumentKind.DISCLOSED_COPY: own or authority,
     }[kind]
     if readers is True:
         return OK
