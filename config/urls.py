@@ -9,7 +9,7 @@ from bids.api.views import BidViewSet
 from documents import urls as documents_urls
 from documents.api import EvidenceBundleView, GeneratedDocumentViewSet
 from evaluation import api as evaluation_api
-from evaluation import api_call_offs, api_frameworks, api_mini_competitions
+from evaluation import api_call_offs, api_frameworks, api_mini_competitions, api_public
 from evaluation.portal import call_offs as call_offs_portal
 from evaluation.portal import mini_competitions as mini_competition_pages
 from procurement.api.auth import SignOutView, TokenDetailView, TokenListView, TokenView
@@ -117,6 +117,8 @@ api_v1 = [
     path("ocds/releases/<str:ocid>/", evaluation_api.OcdsTenderReleasesView.as_view(), name="ocds-tender-releases"),
     path("ocds/records/", evaluation_api.OcdsRecordsView.as_view(), name="ocds-records"),
     path("ocds/records/<str:ocid>/", evaluation_api.OcdsRecordView.as_view(), name="ocds-record"),
+    path("public/tenders/", api_public.PublicTendersView.as_view(), name="public-tenders"),
+    path("public/tenders/<int:pk>/", api_public.PublicTenderView.as_view(), name="public-tender"),
     path(
         "frameworks/<int:pk>/mini-competitions/",
         api_mini_competitions.FrameworkMiniCompetitionsView.as_view(),

@@ -211,3 +211,47 @@ def test_the_list_finds_by_title_and_authority_and_tells_the_stage(officer):
     listed = {t.pk: t for t in public_tender_list()}
     assert public_stage(listed[tender.pk]) == Stage.CONTRACTED
     assert public_stage(listed[other.pk]) == Stage.OPEN
+
+
+# --- the API -------------------------------------------------------------------------------------------------------
+
+
+def test_anyone_reads_the_record_and_the_list_as_json_without_signing_in(officer, client):
+    # given
+    tender, a = decided(officer)
+    sign(tender, lot_numbers=[1])
+    # when
+    record = client.get(f"/api/v1/public/tenders/{tender.pk}/")
+    listed = client.get("/api/v1/public/tenders/", {"authority": "Kuopion"})
+    # then
+    assert record.status_code == 200
+    assert "public" in record["Cache-Control"]
+    body = record.json()
+    assert body["stage"] == "contracted"
+    assert body["lots"][0]["comparison"][0]["provider"]["business_id"] == a.business_id
+    assert body["lots"][1]["comparison"] is None
+    assert listed.status_code == 200
+    assert [t["id"] for t in listed.json()["results"]] == [tender.pk]
+    assert listed.json()["results"][0]["stage"] == "contracted"
+
+
+def test_a_draft_is_not_found_in_the_api(officer, client):
+    draft = factories.TenderFactory(authority=officer.memberships.get().authority, status=TenderStatus.DRAFT)
+    response = client.get(f"/api/v1/public/tenders/{draft.pk}/")
+    assert response.status_code == 404
+    assert draft.pk not in [t["id"] for t in client.get("/api/v1/public/tenders/").json()["results"]]
+
+
+def test_the_api_limits_the_requests_of_one_address(officer, client, settings):
+    # given
+    from django.core.cache import cache
+
+    cache.clear()
+    tender = published(officer)
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], public_record="3/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    # when
+    statuses = [client.get(f"/api/v1/public/tenders/{tender.pk}/").status_code for _ in range(4)]
+    cache.clear()
+    # then
+    assert statuses == [200, 200, 200, 429]

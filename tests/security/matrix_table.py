@@ -249,6 +249,10 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/ocds/releases/{ocid}/"): rule(everyone=OK),
     ("GET", "/api/v1/ocds/records/"): rule(everyone=OK),
     ("GET", "/api/v1/ocds/records/{ocid}/"): rule(everyone=OK),
+    # The public record of a procedure (evaluation/public_procedure.py): anyone, without signing in; the world's
+    # contracts are not signed, so no price or point is in it (tests/security/test_public_procedure.py: the rest).
+    ("GET", "/api/v1/public/tenders/"): rule(everyone=OK),
+    ("GET", "/api/v1/public/tenders/{pk}/"): rule(everyone=OK),
     ("GET", "/api/v1/authorities/"): api(signed_in=OK),
     ("GET", "/api/v1/authorities/{pk}/"): api(signed_in=OK),
     # X's people and their roles (to name a panel): X's officers and auditor, nobody else
