@@ -1,7 +1,7 @@
 """The public record of the procedures as JSON: for anyone, without signing in, read-only, rate-limited per address
 (evaluation/public_procedure.py says what is in it)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +27,7 @@ class PublicRecordThrottle(ClientAddressMixin, AnonRateThrottle):
     scope = "public_record"
 
     def get_rate(self) -> str | None:
-        rates: dict[str, str] = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        rates = cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
         return rates.get(self.scope, "120/min")
 
 
