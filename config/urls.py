@@ -173,6 +173,7 @@ urlpatterns = [
     path("calls/", include("tenders.urls")),
     path("bids/", include("bids.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("public/calls/", include("evaluation.portal.public_procedure")),  # the public records, no sign-in
     path("frameworks/", include("evaluation.portal.frameworks")),
     path(
         "frameworks/<int:pk>/mini-competitions/new/",

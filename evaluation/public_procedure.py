@@ -28,10 +28,10 @@ from django.utils.translation import gettext_lazy as _
 
 from bids.secrecy import secrecy_withheld
 from procurement.errors import NotFound
-from tenders.models import InterruptionDecision, Procedure, Tender, TenderDocument, TenderStatus
+from tenders.models import InterruptionDecision, LotStatus, Procedure, Tender, TenderDocument, TenderStatus
 
 from .document_contexts.reasons import lot_reasons
-from .models import AwardDecision, LotContract
+from .models import AwardDecision, LotContract, RejectionGround
 from .ocds import ocid_of, published_tenders, signed_contracts
 
 PAGE_SIZE = 20
@@ -112,10 +112,23 @@ class ComparisonRow:
     criteria: list[CriterionPoints]
 
 
+# The kinds of ground a rejected bid is shown with (the ground's details stay in the decision to the bidders).
+GROUND_LABELS = {
+    "exclusion": _("Excluded on a ground for exclusion"),
+    "requirement": _("A suitability requirement was not met"),
+    "nonconforming": RejectionGround.NON_CONFORMING.label,
+    "abnormally_low": RejectionGround.ABNORMALLY_LOW.label,
+}
+
+
 @dataclass(frozen=True)
 class Rejected:
     provider: Party
     grounds: list[str]  # the kinds of ground: exclusion, requirement, nonconforming, abnormally_low
+
+    @property
+    def ground_labels(self) -> list[str]:
+        return [str(GROUND_LABELS.get(ground, ground)) for ground in self.grounds]
 
 
 @dataclass(frozen=True)
@@ -137,6 +150,10 @@ class PublicLot:
     comparison: list[ComparisonRow] | None = None  # None until the lot's contract is signed
     rejected: list[Rejected] = field(default_factory=list)
     contract: Contract | None = None
+
+    @property
+    def status_label(self) -> str:
+        return str(LotStatus(self.status).label)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from bids.models import LotOffer
 from bids.services import bid_create, bid_submit
 from evaluation.models import ContractStatus, LotContract, QualityScore
 from evaluation.public_procedure import Stage, public_record, public_record_json, public_stage, public_tender_list
 from procurement.errors import NotFound
+from procurement.money import format_money
 from tenders.models import Tender, TenderStatus
 from tenders.services import tender_cancel
 from tests.fixtures import factories
@@ -255,3 +257,60 @@ def test_the_api_limits_the_requests_of_one_address(officer, client, settings):
     cache.clear()
     # then
     assert statuses == [200, 200, 200, 429]
+
+
+# --- the portal's pages ------------------------------------------------------------------------------------------
+
+
+def test_anyone_finds_a_procedure_and_reads_its_record_on_the_portal(officer, client):
+    # given
+    tender, a = decided(officer)
+    sign(tender, lot_numbers=[1])
+    # when
+    listed = client.get("/public/calls/", {"q": tender.title_fi, "authority": "Kuopion"})
+    page = client.get(f"/public/calls/{tender.pk}/")
+    # then
+    assert listed.status_code == 200
+    assert f'href="/public/calls/{tender.pk}/"' in listed.content.decode()
+    assert page.status_code == 200
+    assert "private" in page["Cache-Control"]
+    text = page.content.decode()
+    assert "Alfa Koulutus Oy" in text and "Beeta Opisto Oy" in text and a.business_id in text
+    assert 'id="lot-1-heading"' in text and 'id="lot-2-heading"' not in text  # lot 2's contract is not signed
+    assert "Olga Päättäjä" in text
+    assert "Olli Ostaja" not in text
+
+
+def test_before_the_contract_the_page_says_the_comparison_comes_later(officer, client):
+    tender, _a = decided(officer)
+    text = client.get(f"/public/calls/{tender.pk}/").content.decode()
+    assert 'id="comparison-later"' in text
+    assert "Beeta Opisto Oy" not in text  # B did not win: named with the comparison only
+    for offer in LotOffer.objects.filter(bid__tender=tender):
+        assert format_money(offer.comparison_price) not in text
+
+
+def test_a_draft_has_no_public_page(officer, client):
+    draft = factories.TenderFactory(authority=officer.memberships.get().authority, status=TenderStatus.DRAFT)
+    assert client.get(f"/public/calls/{draft.pk}/").status_code == 404
+
+
+def test_the_front_page_links_to_the_public_records(client):
+    text = client.get("/calls/").content.decode()
+    assert 'href="/public/calls/"' in text
+
+
+def test_the_ask_for_documents_button_links_to_the_request_form_when_there_is_one(officer, client):
+    from django.urls import NoReverseMatch, reverse
+
+    tender = published(officer)
+    text = client.get(f"/public/calls/{tender.pk}/").content.decode()
+    try:
+        reverse("access_public:request", args=[tender.pk])
+    except NoReverseMatch:
+        try:
+            reverse("access_public:request")
+        except NoReverseMatch:
+            assert "Ask for documents" not in text
+            return
+    assert "Ask for documents" in text

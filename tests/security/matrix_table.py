@@ -437,6 +437,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/invitation/"): rule(anonymous=BAD, signed_in=DENIED),  # as in the API
     # --- portal: calls, for everyone and for providers ----------------------------------------------------------------
     ("GET", "/calls/"): rule(everyone=OK),
+    ("GET", "/public/calls/"): rule(everyone=OK),  # the public records (evaluation/portal/public_procedure.py)
+    ("GET", "/public/calls/{pk}/"): rule(everyone=OK),
     ("GET", "/calls/alerts/"): page(signed_in=HIDDEN, providers=OK),
     ("POST", "/calls/alerts/"): page(signed_in=HIDDEN, providers=FOUND),
     # --- mini-competitions under the world's framework (after the decision; combined call-offs): X's readers and
