@@ -16,6 +16,7 @@ from evaluation import (
     api_corrections,
     api_frameworks,
     api_mini_competitions,
+    api_public,
 )
 from evaluation.portal import call_offs as call_offs_portal
 from evaluation.portal import mini_competitions as mini_competition_pages
@@ -139,6 +140,8 @@ api_v1 = [
     path("ocds/releases/<str:ocid>/", evaluation_api.OcdsTenderReleasesView.as_view(), name="ocds-tender-releases"),
     path("ocds/records/", evaluation_api.OcdsRecordsView.as_view(), name="ocds-records"),
     path("ocds/records/<str:ocid>/", evaluation_api.OcdsRecordView.as_view(), name="ocds-record"),
+    path("public/tenders/", api_public.PublicTendersView.as_view(), name="public-tenders"),
+    path("public/tenders/<int:pk>/", api_public.PublicTenderView.as_view(), name="public-tender"),
     path(
         "frameworks/<int:pk>/mini-competitions/",
         api_mini_competitions.FrameworkMiniCompetitionsView.as_view(),
@@ -193,6 +196,7 @@ urlpatterns = [
     path("calls/", include("tenders.urls")),
     path("bids/", include("bids.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("public/calls/", include("evaluation.portal.public_procedure")),  # the public records, no sign-in
     path("frameworks/", include("evaluation.portal.frameworks")),
     path(
         "frameworks/<int:pk>/mini-competitions/new/",

@@ -63,6 +63,13 @@ def ocid_of(tender: Tender) -> str:
     return f"{settings.OCDS_OCID_PREFIX}-{tender.procedure_uuid}"
 
 
+def signed_contracts() -> QuerySet[LotContract]:
+    """The lots' contracts that are signed, with the day of signing: from then on the lot's prices are public (Act
+    621/1999 section 6: the public reads the bids after the contract)."""
+    contracts: QuerySet[LotContract] = LotContract.objects.filter(status=ContractStatus.SIGNED, signed_on__isnull=False)
+    return contracts
+
+
 def published_tenders() -> QuerySet[Tender]:
     """Every call that has been published, whatever happened to it afterwards; a mini-competition under a framework
     agreement (not announced: only the framework's providers were invited) once it is decided."""
@@ -334,9 +341,7 @@ class _Events:
             else []
         )
         self.contracts = list(
-            LotContract.objects.filter(lot__tender=tender, status=ContractStatus.SIGNED, signed_on__isnull=False)
-            .select_related("lot")
-            .order_by("signed_on", "lot__number")
+            signed_contracts().filter(lot__tender=tender).select_related("lot").order_by("signed_on", "lot__number")
         )
         self.cancelled_contract_lots = set(
             LotContract.objects.filter(lot__tender=tender, status=ContractStatus.CANCELLED).values_list(

@@ -210,7 +210,7 @@ def navigation(request) -> dict:
     """The links of the header, by the user's roles (a context processor)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        links = [_link("tenders:search", _("Calls for tenders"))]
+        links = [_link("tenders:search", _("Calls for tenders")), _link("public:calls", _("Public records"))]
         return {"nav_links": [x for x in links if x], "portal_roles": roles_of(None)}
     roles = roles_of(user)
     links = [_link("portal:home", _("Front page"))]
@@ -228,5 +228,5 @@ def navigation(request) -> dict:
         links += [_link("frameworks:list", _("Framework agreements"))]
     if roles.auditor_of or roles.auditor_of_all:
         links += [_link("documents:audit", _("Audit"))]
-    links.append(_link("portal:inbox", _("Notifications")))
+    links += [_link("public:calls", _("Public records")), _link("portal:inbox", _("Notifications"))]
     return {"nav_links": [x for x in links if x], "portal_roles": roles}

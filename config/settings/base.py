@@ -246,6 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("LOGIN_THROTTLE_RATE", "20/min"),
         "password_reset": os.environ.get("PASSWORD_RESET_THROTTLE_RATE", "10/hour"),
+        "public_record": os.environ.get("PUBLIC_RECORD_THROTTLE_RATE", "120/min"),
     },
     # DRF's own reading of X-Forwarded-For, for a throttle that does not take `procurement.clientip` (ours do).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

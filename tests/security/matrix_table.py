@@ -251,6 +251,10 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/ocds/releases/{ocid}/"): rule(everyone=OK),
     ("GET", "/api/v1/ocds/records/"): rule(everyone=OK),
     ("GET", "/api/v1/ocds/records/{ocid}/"): rule(everyone=OK),
+    # The public record of a procedure (evaluation/public_procedure.py): anyone, without signing in; the world's
+    # contracts are not signed, so no price or point is in it (tests/security/test_public_procedure.py: the rest).
+    ("GET", "/api/v1/public/tenders/"): rule(everyone=OK),
+    ("GET", "/api/v1/public/tenders/{pk}/"): rule(everyone=OK),
     ("GET", "/api/v1/authorities/"): api(signed_in=OK),
     ("GET", "/api/v1/authorities/{pk}/"): api(signed_in=OK),
     # X's people and their roles (to name a panel): X's officers and auditor, nobody else
@@ -505,6 +509,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/invitation/"): rule(anonymous=BAD, signed_in=DENIED),  # as in the API
     # --- portal: calls, for everyone and for providers ----------------------------------------------------------------
     ("GET", "/calls/"): rule(everyone=OK),
+    ("GET", "/public/calls/"): rule(everyone=OK),  # the public records (evaluation/portal/public_procedure.py)
+    ("GET", "/public/calls/{pk}/"): rule(everyone=OK),
     ("GET", "/calls/alerts/"): page(signed_in=HIDDEN, providers=OK),
     ("POST", "/calls/alerts/"): page(signed_in=HIDDEN, providers=FOUND),
     # --- mini-competitions under the world's framework (after the decision; combined call-offs): X's readers and
