@@ -338,3 +338,20 @@ def test_the_editions_of_the_decision_are_listed_with_the_replaced_one_marked(of
         (1, [1, 2], True),
         (2, [1], False),
     ]
+
+
+def test_the_list_costs_the_same_queries_for_more_procedures(officer, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/public/calls/").status_code == 200
+            assert client.get("/api/v1/public/tenders/").status_code == 200
+        return len(captured)
+
+    published(officer)
+    few = queries()
+    for _ in range(4):
+        published(officer)
+    assert queries() == few
