@@ -31,7 +31,7 @@ from procurement.errors import NotFound
 from tenders.models import InterruptionDecision, LotStatus, Procedure, Tender, TenderDocument, TenderStatus
 
 from .document_contexts.reasons import lot_reasons
-from .models import AwardDecision, LotContract, RejectionGround
+from .models import AwardDecision, DecisionEdition, LotContract, RejectionGround
 from .ocds import ocid_of, published_tenders, signed_contracts
 
 PAGE_SIZE = 20
@@ -165,6 +165,17 @@ class Interruption:
     reason: Text
 
 
+@dataclass(frozen=True)
+class Edition:
+    """An edition of the award decision: the first, or a new one after a correction or the court's annulment (the
+    earlier one stays on record, marked as replaced)."""
+
+    number: int
+    decided_at: datetime
+    lots: list[int]
+    replaced_at: datetime | None
+
+
 @dataclass
 class PublicRecord:
     id: int
@@ -189,6 +200,7 @@ class PublicRecord:
     interruptions: list[Interruption]
     decided_at: datetime | None = None
     decided_by: str = ""  # the official who decided: public with the decision once a contract is signed
+    editions: list[Edition] = field(default_factory=list)
 
     @property
     def stage_label(self) -> str:
@@ -377,6 +389,15 @@ def public_record(*, tender_id: Any) -> PublicRecord:
     if decision is None:
         return record
     record.decided_at = decision.decided_at
+    record.editions = [
+        Edition(
+            number=edition.number,
+            decided_at=edition.decided_at,
+            lots=sorted(lot.number for lot in edition.lots.all()),
+            replaced_at=edition.replaced_at,
+        )
+        for edition in DecisionEdition.objects.filter(decision=decision).prefetch_related("lots").order_by("number")
+    ]
     if contracts:
         # The decision itself is public with the contract: the official who made it is named (no contact data).
         record.decided_by = decision.decided_by.get_full_name()

@@ -300,17 +300,58 @@ def test_the_front_page_links_to_the_public_records(client):
     assert 'href="/public/calls/"' in text
 
 
-def test_the_ask_for_documents_button_links_to_the_request_form_when_there_is_one(officer, client):
+def test_the_ask_for_documents_button_is_shown_once_a_contract_is_signed_where_the_request_form_exists(officer, client):
     from django.urls import NoReverseMatch, reverse
 
-    tender = published(officer)
-    text = client.get(f"/public/calls/{tender.pk}/").content.decode()
+    # given
+    tender, _a = decided(officer)
+    before = client.get(f"/public/calls/{tender.pk}/").content.decode()
+    sign(tender)
+    # when
+    after = client.get(f"/public/calls/{tender.pk}/").content.decode()
+    # then
+    assert "Ask for documents" not in before  # before the contract only the bidders may ask
     try:
-        reverse("access_public:request", args=[tender.pk])
-    except NoReverseMatch:
-        try:
-            reverse("access_public:request")
-        except NoReverseMatch:
-            assert "Ask for documents" not in text
-            return
-    assert "Ask for documents" in text
+        url = reverse("access_public:request", args=[tender.pk])
+    except NoReverseMatch:  # the access requests' form is not installed
+        assert "Ask for documents" not in after
+    else:
+        assert f'href="{url}"' in after
+
+
+def test_the_editions_of_the_decision_are_listed_with_the_replaced_one_marked(officer):
+    from evaluation.models import AwardDecision, DecisionEdition
+
+    # given: a second edition of the decision for lot 1 replaced the first
+    tender, _a = decided(officer)
+    decision = AwardDecision.objects.get(tender=tender)
+    first = DecisionEdition.objects.get(decision=decision, number=1)
+    second = DecisionEdition.objects.create(decision=decision, number=2, decided_by=officer)
+    second.lots.set(tender.lots.filter(number=1))
+    DecisionEdition.objects.filter(pk=first.pk).update(
+        replaced_by=second, replaced_at=timezone.now(), replaced_reason="SISÄINEN-PERUSTELU"
+    )
+    # when
+    record = public_record(tender_id=tender.pk)
+    # then
+    assert [(e.number, e.lots, e.replaced_at is not None) for e in record.editions] == [
+        (1, [1, 2], True),
+        (2, [1], False),
+    ]
+
+
+def test_the_list_costs_the_same_queries_for_more_procedures(officer, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/public/calls/").status_code == 200
+            assert client.get("/api/v1/public/tenders/").status_code == 200
+        return len(captured)
+
+    published(officer)
+    few = queries()
+    for _ in range(4):
+        published(officer)
+    assert queries() == few
