@@ -73,8 +73,9 @@ def test_seed_demo_shows_each_redress_variant_in_its_decision(db, settings):
     settings.DEBUG = True
     call_command("seed_demo")
 
-    def decision_text(tender) -> str:
-        document = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.DECISION).latest("version")
+    def decision_text(tender, *, first: bool = False) -> str:
+        documents = GeneratedDocument.objects.filter(tender=tender, kind=DocumentKind.DECISION)
+        document = documents.earliest("version") if first else documents.latest("version")
         pdf = document_render(document_id=document.pk)
         with pdf.file.open("rb") as handle:
             out = subprocess.run(  # noqa: S603 (the rendered PDF, to a fixed program)
@@ -93,13 +94,44 @@ def test_seed_demo_shows_each_redress_variant_in_its_decision(db, settings):
     state = decision_text(by_kind[("state_authority", "fi")])
     assert "Valitusosoitus markkinaoikeuteen" in state and "Oikaisuohje" in state and "Odotusaika päättyy" in state
 
-    bilingual = decision_text(by_kind[("municipality", "bilingual")])
+    # The bilingual call's decision was corrected for lot 1 (edition 2); edition 1 decided both lots.
+    bilingual = decision_text(by_kind[("municipality", "bilingual")], first=True)
     assert "HANKINTAPÄÄTÖS" in bilingual and "UPPHANDLINGSBESLUT" in bilingual
     swedish = bilingual.split("UPPHANDLINGSBESLUT", 1)[1]
     assert "Delområde 2: Svenskspråkig integrationsutbildning (Vaasa)" in swedish
     assert "Genomförandeplan och pedagogik" in swedish
     assert "Planen motsvarar kraven i anbudsförfrågan" in swedish
     assert "Besvärsanvisning till marknadsdomstolen" in swedish
+    corrected = decision_text(by_kind[("municipality", "bilingual")])
+    assert "Oikaistu päätös" in corrected and "Rättat beslut" in corrected
+
+
+def test_seed_demo_has_claims_a_corrected_decision_and_an_appeal_pending(db, settings):
+    """The municipality's call: a claim for rectification rejected; the bilingual call: a claim accepted, lot 1
+    scored again and decided again (edition 2 replaces edition 1 for lot 1); the elinvoimakeskus's decided call: a
+    Market Court appeal pending that suspends contracting of lot 1."""
+    from documents.models import DocumentKind, GeneratedDocument
+    from evaluation.appeals import lot_suspensions
+    from evaluation.models import Appeal, Claim, DecisionEdition
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    rejected = Claim.objects.get(decision__tender__reference="DEMO-KUO-001")
+    assert rejected.status == Claim.Status.REJECTED and rejected.reason
+    assert GeneratedDocument.objects.filter(kind=DocumentKind.CLAIM_DECISION, tender=rejected.decision.tender).exists()
+
+    corrected = Claim.objects.get(decision__tender__reference="DEMO-VAA-001")
+    assert corrected.status == Claim.Status.CORRECTED
+    editions = list(DecisionEdition.objects.filter(decision=corrected.decision).order_by("number"))
+    assert [e.number for e in editions] == [1, 2]
+    assert editions[0].replaced_by == editions[1] and editions[0].replaced_reason
+    assert [lot.number for lot in editions[1].lots.all()] == [1]
+
+    appeal = Appeal.objects.get(reference="MAO:512/2026")
+    assert not appeal.outcome
+    lot = appeal.lots.get()
+    assert lot_suspensions(lot_ids=[lot.pk])[lot.pk]
 
 
 def test_seed_demo_has_a_framework_in_force_with_orders_in_each_state(db, settings):

@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
+from evaluation.appeals import appeal_register
+from evaluation.claims import claim_decide, claim_register
+from evaluation.corrections import claim_correct, correction_decide
 from evaluation.draws import tie_draw_confirm, tie_draw_start, ties_needing_draw
 from evaluation.models import AwardDecision, ContractStatus, FrameworkMember, LotContract, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
@@ -499,6 +502,7 @@ class Command(BaseCommand):
             tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
             decision = tender_decide(actor=officer2 if state == "decided" else officer, tender_id=tender.pk)
             if state == "decided":
+                self._appeal_pending(tender, officer, appellant=providers[2])
                 continue
             AwardDecision.objects.filter(pk=decision.pk).update(
                 decided_at=now - timedelta(days=40),
@@ -536,7 +540,7 @@ class Command(BaseCommand):
                 Membership.objects.create(user=user, role=Role.OFFICER, authority=authority)
         for user in (officer, officer2):
             user.__dict__.pop("_hankinta_roles", None)  # roles_of() read them before these memberships
-        self._decided_tender(
+        kuopio = self._decided_tender(
             authority=municipality,
             officer=officer,
             officer2=officer2,
@@ -548,7 +552,7 @@ class Command(BaseCommand):
             },
             lots=LOTS[:1],
         )
-        self._decided_tender(
+        vaasa = self._decided_tender(
             authority=bilingual,
             officer=officer,
             officer2=officer2,
@@ -574,6 +578,80 @@ class Command(BaseCommand):
                     "language_of_instruction": "sv",
                 },
             ],
+        )
+
+        self._claim_rejected(kuopio, officer, claimant=bidders[2])
+        self._claim_corrected(vaasa, officer, claimant=bidders[1])
+
+    def _claim_rejected(self, tender, officer, *, claimant):
+        """The municipality's call: a bidder's claim for rectification (Local Government Act) that came by e-mail,
+        rejected with reasons; its decision (PDF) goes to the claimant and the lot's other bidders."""
+        claim = claim_register(
+            actor=officer,
+            tender_id=tender.pk,
+            lot_ids=[tender.lots.get(number=1).pk],
+            grounds="Vaadimme päätöksen oikaisemista: opettajien kokemusta ei ole pisteytetty oikein.",
+            arrived_on=timezone.localdate(),
+            channel="email",
+            provider_id=claimant.memberships.filter(provider__isnull=False).first().provider_id,
+        )
+        claim_decide(
+            actor=officer,
+            claim_id=claim.pk,
+            outcome="rejected",
+            reason="Vertailu on tehty tarjouspyynnön perusteiden mukaisesti; opettajien kokemus on pisteytetty "
+            "ilmoitetun asteikon mukaan.",
+        )
+
+    def _claim_corrected(self, tender, officer, *, claimant):
+        """The bilingual call: a bidder's claim for rectification (hankintaoikaisu) about lot 1 is accepted; the first
+        quality criterion of lot 1 is scored again and lot 1 decided again, which makes edition 2 of the decision with
+        new letters and new periods for lot 1 only (edition 1 stays on record, replaced for lot 1)."""
+        lot = tender.lots.get(number=1)
+        criterion = tender.criteria.order_by("number").first()
+        claim = claim_register(
+            actor=officer,
+            tender_id=tender.pk,
+            lot_ids=[lot.pk],
+            grounds="Tarjouksemme opetussuunnitelma täyttää kriteerin 1 kaikki vaatimukset; pisteytys on virheellinen.",
+            arrived_on=timezone.localdate(),
+            channel="email",
+            provider_id=claimant.memberships.filter(provider__isnull=False).first().provider_id,
+        )
+        claim_correct(
+            actor=officer,
+            claim=claim,
+            lots=[lot],
+            criteria=[criterion],
+            reason="Vaatimus hyväksytään: kriteerin 1 pisteytys tehdään uudelleen osassa 1.",
+            reason_sv="Begäran godkänns: kriterium 1 poängsätts på nytt i delområde 1.",
+        )
+        quality_scores_record(
+            actor=officer,
+            tender_id=tender.pk,
+            scores=[
+                {
+                    "lot_offer": offer.pk,
+                    "criterion": criterion.pk,
+                    "points": Decimal(10 if offer.bid.provider_id == claim.provider_id else 5),
+                    "reason": "Arvioitu uudelleen hankintaoikaisun johdosta.",
+                    "reason_sv": "Bedömd på nytt med anledning av upphandlingsrättelsen.",
+                }
+                for offer in LotOffer.objects.filter(lot=lot, price_rejection__isnull=True).select_related("bid")
+            ],
+        )
+        correction_decide(actor=officer, tender_id=tender.pk)
+
+    def _appeal_pending(self, tender, officer, *, appellant):
+        """The decided call: a bidder has appealed lot 1 to the Market Court; contracting of lot 1 is suspended until
+        the officer records the court's ruling."""
+        appeal_register(
+            actor=officer,
+            tender_id=tender.pk,
+            lot_ids=[tender.lots.get(number=1).pk],
+            diary_number="MAO:512/2026",
+            informed_on=timezone.localdate(),
+            appellant_id=appellant.pk,
         )
 
     def _decided_tender(self, *, authority, officer, officer2, bidders, fields, lots, deadline=None):
