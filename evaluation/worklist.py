@@ -17,6 +17,8 @@ from procurement.periods import at_local_time, local_date
 from tenders.models import STATES_IN_PROGRESS, Question, Tender, TenderStatus
 
 from .models import (
+    Appeal,
+    Claim,
     ContractStatus,
     Framework,
     FrameworkOption,
@@ -216,6 +218,32 @@ def _contract_tasks(decided: list[Tender]) -> list[Task]:
                 "lot": contract.lot.number
             }
             tasks.append(Task("contract_clear", title, tender, None, url))
+    return tasks + _redress_tasks(decided)
+
+
+def _redress_tasks(decided: list[Tender]) -> list[Task]:
+    """An open claim for rectification waits for the authority's decision; a pending Market Court appeal for the
+    court's ruling to be recorded. Each suspends contracting of its lots meanwhile (evaluation.appeals)."""
+    tenders = {t.pk: t for t in decided}
+    tasks = []
+    claims = Claim.objects.filter(decision__tender__in=decided, status=Claim.Status.OPEN).values_list(
+        "decision__tender_id", "number"
+    )
+    for tender_id, number in claims.order_by("number"):
+        tender = tenders[tender_id]
+        title = _("Decide claim for rectification no. %(number)s: contracting of its lots is suspended") % {
+            "number": number
+        }
+        tasks.append(Task("claim_decide", title, tender, None, _url("evaluation:claims", tender)))
+    appeals = Appeal.objects.filter(decision__tender__in=decided, outcome="").values_list(
+        "decision__tender_id", "reference"
+    )
+    for tender_id, reference in appeals.order_by("pk"):
+        tender = tenders[tender_id]
+        title = _("Market Court appeal %(reference)s pending: record the ruling when it comes") % {
+            "reference": reference
+        }
+        tasks.append(Task("appeal_pending", title, tender, None, _url("evaluation:claims", tender)))
     return tasks
 
 

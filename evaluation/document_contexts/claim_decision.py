@@ -10,8 +10,9 @@ from django.utils import timezone
 from documents.models import GeneratedDocument
 from procurement.periods import at_local_time, local_date, period_end
 from procurement.redress import redress_for
+from tenders.models import Tender
 
-from ..models import Claim
+from ..models import Appeal, Claim
 
 # After a claim for rectification under the Local Government Act or the Administrative Procedure Act, the decision
 # on it can be appealed to the administrative court within 30 days of its notice (Local Government Act 410/2015,
@@ -94,3 +95,24 @@ def claim_decision_filename(document: GeneratedDocument) -> tuple[list[str], int
     """Named by the claim's number."""
     number = Claim.objects.filter(pk=int(document.subject.split(":")[1])).values_list("number", flat=True).first()
     return ([f"claim-{number}"] if number else []), document.version
+
+
+def claims_and_appeals(tender: Tender) -> dict[str, Any]:
+    """The call's claims for rectification and Market Court appeals with their course, for the procedure report
+    (documents/_claims_appeals.html): `claims` and `appeals`, each with its lots in order."""
+    claims = (
+        Claim.objects.filter(decision__tender=tender)
+        .select_related("provider", "decided_by", "filed_by")
+        .prefetch_related("lots")
+        .order_by("number")
+    )
+    appeals = (
+        Appeal.objects.filter(decision__tender=tender)
+        .select_related("appellant", "registered_by", "resolved_by")
+        .prefetch_related("lots")
+        .order_by("registered_at", "pk")
+    )
+    return {
+        "claims": [{"claim": c, "lots": sorted(c.lots.all(), key=lambda lot: lot.number)} for c in claims],
+        "appeals": [{"appeal": a, "lots": sorted(a.lots.all(), key=lambda lot: lot.number)} for a in appeals],
+    }

@@ -30,6 +30,7 @@ from ..models import (
     QualificationCheck,
     in_section_language,
 )
+from .claim_decision import claims_and_appeals
 from .reasons import EXCLUSION_BY_CODE, lot_draws
 
 if TYPE_CHECKING:
@@ -304,6 +305,8 @@ def procedure_report_context(document: GeneratedDocument) -> dict[str, Any]:
         "decision": decision,
         "regime": tender_classification(tender).regime,
         "course": course_in_words(events, opened=opened),
+        # The claims for rectification and the Market Court appeals, with their course ("claims", "appeals").
+        **claims_and_appeals(tender),
         # Lazy: each language section names the code in its own language.
         "cpv_main_name": lazy(lambda: cpv_name(tender.cpv_main, (get_language() or "fi")[:2]), str)(),
         "generated_at": timezone.now(),

@@ -174,3 +174,29 @@ def test_a_claim_and_an_appeal_on_one_lot_both_hold_it(authority, officer, membe
     assert _resolve(client_for(officer), appeal.pk, "dismissed").status_code == 200
     # released within the standstill: the lot waits for its end again
     assert LotContract.objects.get(lot=lot).status == ContractStatus.STANDSTILL
+
+
+def test_the_procedure_report_lists_every_claim_and_appeal_with_its_course(authority, officer, member_a, member_b):
+    from documents.services import document_render, procedure_report_request
+    from tests.fixtures.claims import rejected_claim
+    from tests.fixtures.documents import pdftotext
+
+    tender = notified_tender(
+        officer=officer, authority=authority, bidders=[(member_a, "9000"), (member_b, "9500")], sent_days_ago=2
+    )
+    rejected_claim(tender=tender, member=member_a, officer=officer, render=False)
+    appeal = registered_appeal(tender=tender, officer=officer, reference="MAO:55/2026")
+    from evaluation.appeals import appeal_resolve
+
+    appeal_resolve(
+        actor=officer,
+        appeal_id=appeal.pk,
+        outcome="compensation",
+        decided_on=timezone.localdate(),
+        amount=Decimal("5000"),
+    )
+    text = pdftotext(document_render(document_id=procedure_report_request(tender=tender).pk))
+    assert "Oikaisuvaatimukset ja markkinaoikeusvalitukset" in text
+    assert "Oikaisuvaatimus nro 1" in text and "Oikaisuvaatimus hylätty" not in text
+    assert "Pisteytys on tehty vertailuperusteiden mukaisesti." in text
+    assert "Markkinaoikeusvalitus MAO:55/2026" in text and "Hyvitysmaksu määrätty" in text

@@ -183,3 +183,13 @@ def test_the_decision_on_a_claim_can_be_issued_only_once_decided(tender, member_
     claim = filed_claim(tender=tender, member=member_a)
     with pytest.raises(Conflict):
         claim_decision_issue(actor=officer, claim=claim)
+
+
+def test_an_open_claim_is_a_task_of_the_officers_until_it_is_decided(tender, member_a, officer):
+    from evaluation.worklist import tasks_for
+
+    claim = filed_claim(tender=tender, member=member_a)
+    tasks = [t for t in tasks_for(officer) if t.kind == "claim_decide"]
+    assert len(tasks) == 1 and tasks[0].url == f"/evaluation/{tender.pk}/claims/"
+    claim_decide(actor=officer, claim_id=claim.pk, outcome="rejected", reason="Ei perusteita.")
+    assert not [t for t in tasks_for(officer) if t.kind == "claim_decide"]
