@@ -32,7 +32,7 @@ def _ids_field(help_text: str) -> serializers.ListField:
     )
 
 
-class CorrectionInput(serializers.Serializer):
+class CorrectionInput(serializers.Serializer[Any]):
     cause = serializers.ChoiceField(
         choices=[Correction.Cause.OWN_MOTION, Correction.Cause.APPEAL],
         help_text="own_motion, or appeal (with the appeal whose ruling annulled the decision or ordered a new "
@@ -46,7 +46,7 @@ class CorrectionInput(serializers.Serializer):
     reason_sv = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 
 
-class ClaimCorrectInput(serializers.Serializer):
+class ClaimCorrectInput(serializers.Serializer[Any]):
     lots = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=200)
     criteria = _ids_field("The criteria scored again in those lots.")
     bids = _ids_field("The bids whose qualification or rejection is examined again (reinstated).")
@@ -54,7 +54,7 @@ class ClaimCorrectInput(serializers.Serializer):
     reason_sv = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 
 
-class RejectionWithdrawInput(serializers.Serializer):
+class RejectionWithdrawInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=10_000)
 
 
