@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
+from evaluation.clarifications import offer_reject_nonconforming
 from evaluation.corrections import claim_correct, correction_decide, correction_start, offer_rejection_withdraw
 from evaluation.models import (
     Appeal,
@@ -186,7 +187,13 @@ def test_touching_what_the_correction_does_not_reopen_is_refused(world, clerk):
             checks=[{"bid": world["bid_b"].pk, "subject": "exclusion", "passed": True, "reason": "Ok."}],
         )
 
+    with pytest.raises(Conflict) as other_rejection:
+        offer_reject_nonconforming(
+            actor=clerk, tender_id=tender.pk, lot_offer_id=_offer(world["bid_a"], lot1).pk, reason="Ei vastaa."
+        )
+
     assert other_criterion.value.code == other_lot.value.code == other_bid.value.code == "not_reopened"
+    assert other_rejection.value.code == "not_reopened"
 
 
 def test_own_motion_is_refused_more_than_90_days_after_the_decision(world, clerk):
