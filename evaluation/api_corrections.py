@@ -4,7 +4,7 @@ and read the editions of the decision (a bidder: those sent to it)."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,7 +32,7 @@ def _ids_field(help_text: str) -> serializers.ListField:
     )
 
 
-class CorrectionInput(serializers.Serializer):
+class CorrectionInput(serializers.Serializer[Any]):
     cause = serializers.ChoiceField(
         choices=[Correction.Cause.OWN_MOTION, Correction.Cause.APPEAL],
         help_text="own_motion, or appeal (with the appeal whose ruling annulled the decision or ordered a new "
@@ -46,7 +46,7 @@ class CorrectionInput(serializers.Serializer):
     reason_sv = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 
 
-class ClaimCorrectInput(serializers.Serializer):
+class ClaimCorrectInput(serializers.Serializer[Any]):
     lots = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=200)
     criteria = _ids_field("The criteria scored again in those lots.")
     bids = _ids_field("The bids whose qualification or rejection is examined again (reinstated).")
@@ -54,7 +54,7 @@ class ClaimCorrectInput(serializers.Serializer):
     reason_sv = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 
 
-class RejectionWithdrawInput(serializers.Serializer):
+class RejectionWithdrawInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=10_000)
 
 
@@ -78,25 +78,23 @@ def correction_data(correction: Correction) -> dict[str, Any]:
     }
 
 
-CORRECTION_SCHEMA = inline_serializer(
-    "Correction",
-    {
-        "id": serializers.IntegerField(),
-        "number": serializers.IntegerField(),
-        "cause": serializers.CharField(),
-        "claim": serializers.IntegerField(allow_null=True),
-        "appeal": serializers.IntegerField(allow_null=True),
-        "status": serializers.CharField(),
-        "lots": serializers.ListField(child=serializers.IntegerField()),
-        "lot_ids": serializers.ListField(child=serializers.IntegerField()),
-        "criteria": serializers.ListField(child=serializers.IntegerField()),
-        "bids": serializers.ListField(child=serializers.IntegerField()),
-        "reason": serializers.CharField(),
-        "reason_sv": serializers.CharField(),
-        "started_at": serializers.DateTimeField(),
-        "edition": serializers.IntegerField(allow_null=True),
-    },
-)
+class CorrectionOutput(serializers.Serializer[Any]):
+    """The shape of `correction_data` (for the schema)."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    cause = serializers.CharField()
+    claim = serializers.IntegerField(allow_null=True)
+    appeal = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    lots = serializers.ListField(child=serializers.IntegerField())
+    lot_ids = serializers.ListField(child=serializers.IntegerField())
+    criteria = serializers.ListField(child=serializers.IntegerField())
+    bids = serializers.ListField(child=serializers.IntegerField())
+    reason = serializers.CharField()
+    reason_sv = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    edition = serializers.IntegerField(allow_null=True)
 
 
 def edition_data(row: EditionRow) -> dict[str, Any]:
@@ -119,24 +117,21 @@ def edition_data(row: EditionRow) -> dict[str, Any]:
     }
 
 
-EDITION_SCHEMA = inline_serializer(
-    "DecisionEdition",
-    {
-        "number": serializers.IntegerField(),
-        "decided_at": serializers.DateTimeField(),
-        "lots": serializers.ListField(child=serializers.IntegerField()),
-        "status": serializers.ChoiceField(choices=["current", "partly_replaced", "replaced"]),
-        "in_force_for": serializers.ListField(child=serializers.IntegerField()),
-        "cause": serializers.CharField(allow_null=True),
-        "reason": serializers.CharField(),
-        "replaced_by": serializers.IntegerField(allow_null=True),
-        "replaced_at": serializers.DateTimeField(allow_null=True),
-        "replaced_reason": serializers.CharField(),
-        "document": serializers.IntegerField(allow_null=True),
-        "download_url": serializers.CharField(allow_null=True),
-    },
-    many=True,
-)
+class EditionOutput(serializers.Serializer[Any]):
+    """The shape of `edition_data` (for the schema)."""
+
+    number = serializers.IntegerField()
+    decided_at = serializers.DateTimeField()
+    lots = serializers.ListField(child=serializers.IntegerField())
+    status = serializers.ChoiceField(choices=["current", "partly_replaced", "replaced"])
+    in_force_for = serializers.ListField(child=serializers.IntegerField())
+    cause = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    replaced_by = serializers.IntegerField(allow_null=True)
+    replaced_at = serializers.DateTimeField(allow_null=True)
+    replaced_reason = serializers.CharField()
+    document = serializers.IntegerField(allow_null=True)
+    download_url = serializers.CharField(allow_null=True)
 
 
 def _correction_response(correction: Correction, status: int = 200) -> Response:
@@ -145,13 +140,15 @@ def _correction_response(correction: Correction, status: int = 200) -> Response:
 
 
 class TenderCorrectionsView(APIView):
-    @extend_schema(responses=CORRECTION_SCHEMA, summary="The corrections of the call's decision (authority users)")
+    @extend_schema(
+        responses=CorrectionOutput(many=True), summary="The corrections of the call's decision (authority users)"
+    )
     def get(self, request: Request, pk: int) -> Response:
         return Response([correction_data(c) for c in corrections_of(user=request.user, tender_id=pk)])
 
     @extend_schema(
         request=CorrectionInput,
-        responses={201: CORRECTION_SCHEMA},
+        responses={201: CorrectionOutput},
         summary="Reopen lots of the decision on the authority's own motion or after a Market Court ruling: only the "
         "named criteria and bids can then be changed, and the decision on those lots is made again (/decide/)",
     )
@@ -182,7 +179,7 @@ class TenderCorrectionsView(APIView):
 class ClaimCorrectView(APIView):
     @extend_schema(
         request=ClaimCorrectInput,
-        responses={201: CORRECTION_SCHEMA},
+        responses={201: CorrectionOutput},
         summary="Accept a claim for rectification: the decision is corrected on the lots named, which are reopened",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -219,7 +216,7 @@ class OfferRejectionWithdrawView(APIView):
 
 class DecisionEditionsView(APIView):
     @extend_schema(
-        responses=EDITION_SCHEMA,
+        responses=EditionOutput(many=True),
         summary="Every edition of the call's decision, in force or replaced (with the reason); a bidder sees the "
         "editions sent to it",
     )

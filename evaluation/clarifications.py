@@ -21,6 +21,7 @@ from tenders.models import LotStatus, Tender
 
 from .models import ConformityRejection, PriceRejection, ProviderRequest, RejectionGround
 from .panel import evaluating_tender
+from .reopening import not_reopened, reopened
 
 
 def abnormally_low_offers(tender: Tender) -> dict[int, dict[str, int | str]]:
@@ -240,6 +241,7 @@ def offer_reject_for_price(
         )
         if offer is None:
             raise NotFound()
+        _correction_scope_check(tender, offer)
         if _rejected(offer):
             raise Conflict(_("This offer is already rejected."), code="already_rejected")
         now = timezone.now()
@@ -314,6 +316,14 @@ def offer_reject_for_price(
     return rejection
 
 
+def _correction_scope_check(tender: Tender, offer: LotOffer) -> None:
+    """While a correction reopens the decided call, only the offers of the bids it examines again, in its lots, may
+    be rejected (409 for the others)."""
+    scope = reopened(tender)
+    if scope is not None and (offer.lot_id not in scope.lots or offer.bid_id not in scope.bids):
+        raise not_reopened([{"lot_offer": offer.pk}])
+
+
 def _rejected(offer: LotOffer) -> bool:
     return (
         PriceRejection.objects.filter(lot_offer=offer).exists()
@@ -350,6 +360,7 @@ def offer_reject_nonconforming(
         )
         if offer is None:
             raise NotFound()
+        _correction_scope_check(tender, offer)
         if offer.lot.status != LotStatus.OPEN:
             raise Conflict(_("The lot of this offer is no longer being evaluated."), code="lot_not_open")
         if _rejected(offer):

@@ -20,7 +20,7 @@ from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
-from procurement.models import DeliveryStatus, Notification, Timer, User
+from procurement.models import DeliveryStatus, Notification, Timer
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.redress import redress_for
@@ -63,7 +63,7 @@ CORRECTING_OUTCOMES = (Appeal.Outcome.ANNULLED, Appeal.Outcome.RE_EVALUATE)
 SUSPENDABLE = (ContractStatus.NOTIFYING, ContractStatus.STANDSTILL, ContractStatus.CONTRACTING)
 
 
-def _officer_tender(*, actor: User, tender_id: int, for_update: bool = False) -> Tender:
+def _officer_tender(*, actor: AnyUser, tender_id: int, for_update: bool = False) -> Tender:
     """404 for a call the actor does not see, 403 for anyone but its authority's officers."""
     tender = tender_get(user=actor, tender_id=tender_id, for_update=for_update)
     if not roles_of(actor).is_officer(tender.authority_id):
@@ -71,7 +71,7 @@ def _officer_tender(*, actor: User, tender_id: int, for_update: bool = False) ->
     return tender
 
 
-def correction_start_check(*, actor: User, tender_id: int) -> Tender:
+def correction_start_check(*, actor: AnyUser, tender_id: int) -> Tender:
     """Who may start a correction (the API asks before it reads the body)."""
     return _officer_tender(actor=actor, tender_id=tender_id)
 
@@ -189,7 +189,7 @@ def _scope_validate(
     return lot_rows, criterion_rows, bid_rows
 
 
-def _suspend_contracting(*, actor: User, decision: AwardDecision, lots: list[Lot]) -> None:
+def _suspend_contracting(*, actor: AnyUser, decision: AwardDecision, lots: list[Lot]) -> None:
     """No contract for a reopened lot: a signed one refuses the correction (409); the others wait for the new
     edition (their standstill timers are dropped: the new edition's notification sets new periods)."""
     contracts = list(LotContract.objects.select_for_update().filter(decision=decision, lot__in=lots))
@@ -214,7 +214,7 @@ def _suspend_contracting(*, actor: User, decision: AwardDecision, lots: list[Lot
 
 def correction_start(
     *,
-    actor: User,
+    actor: AnyUser,
     tender: Tender | int,
     cause: str,
     lots: Iterable[Any],
@@ -255,7 +255,7 @@ def correction_start(
             appeal=appeal,
             reason=reason.strip(),
             reason_sv=reason_sv.strip(),
-            started_by=actor,
+            started_by=actor,  # type: ignore[misc]  # an officer, signed in (_officer_tender)
         )
         correction.lots.set(lot_rows)
         correction.criteria.set(criterion_rows)
@@ -283,7 +283,7 @@ def correction_start(
 
 def claim_correct(
     *,
-    actor: User,
+    actor: AnyUser,
     claim: Claim | int,
     lots: Iterable[Any],
     criteria: Iterable[Any] = (),
@@ -321,7 +321,7 @@ def claim_correct(
     return correction
 
 
-def offer_rejection_withdraw_check(*, actor: User, tender_id: int, lot_offer_id: int) -> LotOffer:
+def offer_rejection_withdraw_check(*, actor: AnyUser, tender_id: int, lot_offer_id: int) -> LotOffer:
     """Who may withdraw a rejection (403), of an offer of the call (404): asked before the body is read."""
     tender = _officer_tender(actor=actor, tender_id=tender_id)
     offer = LotOffer.objects.filter(pk=lot_offer_id, bid__tender=tender).first()
@@ -330,7 +330,7 @@ def offer_rejection_withdraw_check(*, actor: User, tender_id: int, lot_offer_id:
     return offer
 
 
-def offer_rejection_withdraw(*, actor: User, tender_id: int, lot_offer_id: int, reason: str) -> LotOffer:
+def offer_rejection_withdraw(*, actor: AnyUser, tender_id: int, lot_offer_id: int, reason: str) -> LotOffer:
     """Withdraw the rejection of an offer (for its price, or as not conforming) that a correction examines again:
     the offer is compared again with the others of its lot."""
     with transaction.atomic():
@@ -367,7 +367,7 @@ def offer_rejection_withdraw(*, actor: User, tender_id: int, lot_offer_id: int, 
     return offer
 
 
-def correction_decide_check(*, actor: User, tender_id: int, for_update: bool = False) -> Tender:
+def correction_decide_check(*, actor: AnyUser, tender_id: int, for_update: bool = False) -> Tender:
     """Who may decide the corrected lots: those who may decide the call (403)."""
     tender = tender_get(user=actor, tender_id=tender_id, for_update=for_update)
     if not may_decide(tender, actor):
@@ -399,7 +399,7 @@ def _renew_contracts(*, decision: AwardDecision, lots: list[Lot], winners: dict[
             transition_run(obj=contract, action="withdraw", actor=None, audit_action="contract.withdraw")
 
 
-def _award_notice_follow(*, actor: User, tender: Tender, edition: DecisionEdition) -> str:
+def _award_notice_follow(*, actor: AnyUser, tender: Tender, edition: DecisionEdition) -> str:
     """An award notice already made for the call no longer states the corrected lots: an unsent one is marked to be
     made anew, a sent or published one needs a change notice; both recorded for the officer (`award_notice`)."""
     notice = Notice.objects.filter(tender=tender, kind=NoticeKind.AWARD, changes=None).order_by("-version").first()
@@ -420,7 +420,7 @@ def _award_notice_follow(*, actor: User, tender: Tender, edition: DecisionEditio
     return follow
 
 
-def correction_decide(*, actor: User, tender_id: int) -> DecisionEdition:
+def correction_decide(*, actor: AnyUser, tender_id: int) -> DecisionEdition:
     """Decide the reopened lots again: rank them, award each to its best-ranked offer(s), and make the decision's
     next edition for those lots, with its PDF, new letters to their bidders and new periods (from its own
     notification); the edition in force for those lots is marked replaced, with the reason. The other lots keep
@@ -471,7 +471,7 @@ def correction_decide(*, actor: User, tender_id: int) -> DecisionEdition:
             number=number,
             correction=correction,
             winners={str(lot.pk): winners.get(lot.pk, []) for lot in lots},
-            decided_by=actor,
+            decided_by=actor,  # type: ignore[misc]  # a decision-maker, signed in
             decided_at=now,
             document=document,
         )
@@ -517,7 +517,7 @@ def _winners_of(decision: AwardDecision, lot_ids: set[int]) -> dict[int, list[in
 
 def _letters_send(
     *,
-    actor: User,
+    actor: AnyUser,
     tender: Tender,
     decision: AwardDecision,
     edition: DecisionEdition,

@@ -56,7 +56,8 @@ def lot_notifications(decision, editions: dict[int, int] | None = None) -> dict[
         Q(key=base) | Q(key__startswith=f"{base}:edition:"), kind="decision", provider__isnull=False
     ):
         number = int(n.key.rsplit(":", 1)[1]) if n.key != base else 1
-        by_edition.setdefault(number, {})[n.provider_id] = n
+        if n.provider_id is not None:
+            by_edition.setdefault(number, {})[n.provider_id] = n
     return {lot_id: by_edition.get(number, {}) for lot_id, number in editions.items()}
 
 

@@ -106,7 +106,7 @@ def correction_new(request: HttpRequest, pk: int) -> HttpResponse:
     correction_start_check(actor=request.user, tender_id=tender.pk)  # before the form is read, as in the API
     decision = AwardDecision.objects.filter(tender=tender).first()
     if decision is None:
-        return _decision_page(request, tender, status=409)
+        return _decision_page(request, tender, status=409)  # type: ignore[no-any-return,no-untyped-call]
     form = CorrectionForm(request.POST, tender=tender, decision=decision)
     if form.is_valid() and form.cleaned_data["cause"] == Correction.Cause.APPEAL and not form.cleaned_data["appeal"]:
         form.add_error("appeal", _("Choose the Market Court ruling."))
@@ -134,4 +134,6 @@ def correction_new(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("evaluation:decision", tender.pk)
     tender.refresh_from_db()
-    return _decision_page(request, tender, correction_form=form, status=outcome.status)
+    return _decision_page(  # type: ignore[no-any-return,no-untyped-call]
+        request, tender, correction_form=form, status=outcome.status
+    )

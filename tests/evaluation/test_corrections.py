@@ -1,6 +1,7 @@
 """Corrections of the decision: what they reopen, the new edition for the corrected lots only, its letters, its
 periods and its PDF; the replaced edition stays on record."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from documents.models import GeneratedDocument
 from documents.services import document_render
+from evaluation.clarifications import offer_reject_nonconforming
 from evaluation.corrections import claim_correct, correction_decide, correction_start, offer_rejection_withdraw
 from evaluation.models import (
     Appeal,
@@ -185,7 +187,13 @@ def test_touching_what_the_correction_does_not_reopen_is_refused(world, clerk):
             checks=[{"bid": world["bid_b"].pk, "subject": "exclusion", "passed": True, "reason": "Ok."}],
         )
 
+    with pytest.raises(Conflict) as other_rejection:
+        offer_reject_nonconforming(
+            actor=clerk, tender_id=tender.pk, lot_offer_id=_offer(world["bid_a"], lot1).pk, reason="Ei vastaa."
+        )
+
     assert other_criterion.value.code == other_lot.value.code == other_bid.value.code == "not_reopened"
+    assert other_rejection.value.code == "not_reopened"
 
 
 def test_own_motion_is_refused_more_than_90_days_after_the_decision(world, clerk):
@@ -380,3 +388,70 @@ def test_a_claim_is_accepted_with_a_correction_through_the_api(world, clerk, mem
     assert accepted.status_code == 201 and accepted.json()["cause"] == "claim"
     claim.refresh_from_db()
     assert claim.status == Claim.Status.CORRECTED
+
+
+# ---- portal ---------------------------------------------------------------------------------------------------------
+
+
+def test_an_officer_corrects_the_decision_through_the_pages(world, clerk, member_a, browser_for):
+    # given: the decision page offers to start a correction
+    tender, lot1 = world["tender"], world["lot1"]
+    first = tender.criteria.order_by("number").first()
+    client = browser_for(clerk)
+    page = client.get(f"/evaluation/{tender.pk}/decision/").content.decode()
+    assert "Start a correction" in page and "Editions of the decision" in page
+
+    # when: a correction without a lot is refused on the page, then one on lot 1's first criterion is started
+    refused = client.post(f"/evaluation/{tender.pk}/corrections/", {"cause": "own_motion", "reason": "x"})
+    started = client.post(
+        f"/evaluation/{tender.pk}/corrections/",
+        {"cause": "own_motion", "lots": [lot1.pk], "criteria": [first.pk], "reason": "Virhe.", "reason_sv": "Fel."},
+    )
+
+    # then: the scores page offers lot 1's first criterion only, and says what is reopened
+    assert refused.status_code == 400 and "Start a correction" in refused.content.decode()
+    assert started.status_code == 302
+    scores = client.get(f"/evaluation/{tender.pk}/scores/").content.decode()
+    assert "The decision is being corrected (correction 1)" in scores
+    offered = {key.split("_", 1)[1] for key in re.findall(r'name="(points_[0-9-]+)"', scores)}
+    assert offered == {
+        f"{_offer(world['bid_a'], lot1).pk}-{first.pk}",
+        f"{_offer(world['bid_b'], lot1).pk}-{first.pk}",
+    }
+    decision_page = client.get(f"/evaluation/{tender.pk}/decision/").content.decode()
+    assert "Decide the reopened lots again" in decision_page
+
+    # and deciding again makes edition 2, listed with edition 1 replaced for lot 1
+    decided = client.post(f"/evaluation/{tender.pk}/decide/", follow=True).content.decode()
+    assert 'id="edition-2"' in decided and "In force for lot 2" in decided and "Virhe." in decided
+
+
+def test_the_bidders_outcome_shows_the_current_edition_and_the_replaced_one(world, clerk, member_a, browser_for):
+    _rescore_correction(world, clerk)
+    correction_decide(actor=clerk, tender_id=world["tender"].pk)
+    edition_send(world["tender"], sent=timezone.now(), edition=2)
+
+    page = browser_for(member_a).get("/bids/").content.decode()
+
+    assert "Editions of the decision" in page
+    assert 'data-edition="2" data-status="current"' in page
+    assert 'data-edition="1" data-status="partly_replaced"' in page
+    assert "Kriteerin 1 pisteytys oli virheellinen." in page
+
+
+def test_an_award_notice_already_made_follows_the_new_edition(world, clerk):
+    # given: an award notice made (valid, not sent) before the correction
+    from procurement.models import AuditEvent
+    from tenders.models import NoticeState
+    from tests.fixtures.notices import valid_notice
+
+    notice = valid_notice(world["tender"], subtype="E4")
+    _rescore_correction(world, clerk)
+
+    correction_decide(actor=clerk, tender_id=world["tender"].pk)
+
+    # then: it is to be made anew from the corrected decision, on record
+    notice.refresh_from_db()
+    assert notice.state == NoticeState.DRAFT
+    follow = AuditEvent.objects.get(action="award_notice.follow_correction")
+    assert follow.detail == {"edition": 2, "follow": "remake"}
