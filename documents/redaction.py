@@ -1,7 +1,7 @@
 """Redaction of PDFs for a disclosed copy: the withheld passages (or whole pages) are gone from the file, not covered.
 
-Each page is rendered to an image (poppler's `pdftoppm`, the PDF tools the project installs with
-scripts/system-deps.sh), the withheld words are painted over in black on the image (their boxes from poppler's
+Each page is rendered to an image (poppler's `pdftoppm`: poppler-utils, which scripts/system-deps.sh and the
+Dockerfile install), the withheld words are painted over in black on the image (their boxes from poppler's
 `pdftotext -bbox-layout`), and the copy is written anew by WeasyPrint from those images, with an invisible text
 layer of the words that are not withheld, so that the copy can still be searched and read aloud. Nothing of the
 original's content streams, fonts, metadata, annotations or attachments reaches the copy: the only text in it is the
@@ -78,6 +78,8 @@ def _run(args: list[str]) -> bytes:
         result = subprocess.run(args, capture_output=True, timeout=TOOL_TIMEOUT, check=False)  # noqa: S603
     except subprocess.TimeoutExpired as exc:
         raise RedactionFailed("The PDF took too long to read.") from exc
+    except OSError as exc:  # poppler-utils missing (scripts/system-deps.sh and the Dockerfile install it)
+        raise RedactionFailed(f"The PDF tools cannot run: {exc}") from exc
     if result.returncode != 0:
         raise RedactionFailed(result.stderr.decode("utf-8", "replace")[:500] or "The PDF could not be read.")
     return result.stdout

@@ -65,3 +65,14 @@ def test_a_passage_not_in_the_file_is_reported_and_nothing_else_is_withheld():
 def test_a_file_that_is_not_a_readable_pdf_is_refused(data):
     with pytest.raises(RedactionFailed):
         redact_pdf(data, ["x"])
+
+
+def test_without_the_pdf_tools_the_file_is_refused_not_disclosed(monkeypatch):
+    import documents.redaction as redaction
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("pdftotext")
+
+    monkeypatch.setattr(redaction.subprocess, "run", missing)
+    with pytest.raises(RedactionFailed):
+        redact_pdf(PDF, ["PIILOSANA"])

@@ -249,3 +249,45 @@ def test_a_request_must_name_bids_of_the_call_other_than_ones_own(decided, membe
     for bids in ([own.pk], [999999], []):
         with pytest.raises(ValidationFailed):
             access_request_create(actor=member_a, tender_id=tender.pk, asked=Asked(bids=bids))
+
+
+def test_the_decision_and_the_copy_in_swedish_for_a_state_authority_give_the_appeal_to_the_administrative_court(
+    officer, member_a, member_b, secret_passages
+):
+    from procurement.models import ContractingAuthority
+    from tests.fixtures.access import officer_authority
+
+    ContractingAuthority.objects.filter(pk=officer_authority(officer).pk).update(
+        kind=ContractingAuthority.Kind.STATE_AUTHORITY
+    )
+    tender, bid_b, attachment_b = decided_with_attachments(officer=officer, member_a=member_a, member_b=member_b)
+    from tenders.models import QualityCriterion
+
+    criterion = QualityCriterion.objects.filter(tender=tender).order_by("number").first()
+    send_decision_to_all(tender)
+    secret_passages(bid_b, attachment_b, criterion)
+    request = access_request_create(
+        actor=member_a, tender_id=tender.pk, asked=Asked(bids=[bid_b.pk], attachments=False), language="sv"
+    )
+    access_request_decide(
+        actor=officer,
+        request_id=request.pk,
+        outcome="granted_in_part",
+        grounds=["business_secret", "personal_data"],
+        reason="Liikesalaisuudet poistettu.",
+        reason_sv="Affärshemligheterna har tagits bort.",
+    )
+    run_outbox("evaluation.access_request_disclose")
+    run_outbox("documents.render")
+    request.refresh_from_db()
+    decision = pdftotext(document_render(document_id=request.decision_document_id))
+    assert "BESLUT OM BEGÄRAN OM ATT FÅ TA DEL AV HANDLINGAR" in decision
+    assert "Begäran bifalls delvis" in decision and "Affärshemligheterna har tagits bort." in decision
+    assert "OffL 24 § 1 mom. 20 p." in decision and "OffL 24 § 1 mom. 32 p." in decision
+    assert "förvaltningsdomstolen inom 30 dagar" in decision and "omprövning" not in decision
+    copy = pdftotext(
+        GeneratedDocument.objects.get(kind=DocumentKind.DISCLOSED_COPY, subject=f"access:{request.pk}:bid:{bid_b.pk}")
+    )
+    assert "[Sekretessbelagt: OffL 24 § 1 mom. 20 p.]" in copy and "Bilagor" not in copy
+    # only the answers were asked: no attachment is copied
+    assert not GeneratedDocument.objects.filter(subject__startswith=f"access:{request.pk}:att:").exists()
