@@ -6,7 +6,7 @@ decision's next edition, with its own PDF, letters and periods; the replaced edi
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -20,7 +20,7 @@ from procurement.access import AnyUser, roles_of
 from procurement.audit import audit_record
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
-from procurement.models import DeliveryStatus, Notification, Timer
+from procurement.models import DeliveryStatus, Notification, Timer, User
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.redress import redress_for
@@ -317,7 +317,7 @@ def claim_correct(
             claim=row,
         )
         # The decision on the claim (its PDF and notices to the claimant and the lots' bidders).
-        claim_decision_issue(actor=actor, claim=row)
+        claim_decision_issue(actor=cast(User, actor), claim=row)  # an officer of the authority: signed in
     return correction
 
 
