@@ -163,7 +163,14 @@ def _scope_validate(
     errors: dict[str, list[dict[str, str]]] = {}
     decided = set(LotAward.objects.filter(decision=decision).values_list("lot_id", flat=True))
     lot_ids = _ids(lots)
-    lot_rows = list(Lot.objects.filter(tender=tender, pk__in=[pk for pk in lot_ids if pk in decided]))
+    # A lot interrupted since the decision (cancelled) is not decided again by a correction.
+    lot_rows = list(
+        Lot.objects.filter(
+            tender=tender,
+            pk__in=[pk for pk in lot_ids if pk in decided],
+            status__in=[LotStatus.AWARDED, LotStatus.UNSUCCESSFUL],
+        ).order_by("number")
+    )
     if not lot_ids:
         errors["lots"] = [{"code": "required", "message": str(_("Choose the lots the correction reopens."))}]
     elif len(lot_rows) != len(lot_ids):
