@@ -478,3 +478,28 @@ def test_a_bilingual_authoritys_correction_needs_its_reason_in_swedish(world, cl
 
     assert set(refused.value.errors) == {"reason_sv"}
     assert not Correction.objects.exists()
+
+
+def test_accepting_a_claim_issues_its_decision_through_the_claims_part_when_present(world, clerk, monkeypatch):
+    # given: the claims part's module (evaluation.claims), here a stand-in that records its calls
+    import sys
+    import types
+
+    issued = []
+    claims = types.ModuleType("evaluation.claims")
+    claims.claim_decision_issue = lambda *, actor, claim: issued.append((actor, claim.pk, claim.status))
+    monkeypatch.setitem(sys.modules, "evaluation.claims", claims)
+    claim = Claim.objects.create(
+        decision=world["decision"],
+        number=1,
+        kind=Claim.Kind.PROCUREMENT_ACT,
+        channel=Claim.Channel.POST,
+        claimant_name="B",
+        arrived_on=timezone.localdate(),
+        grounds="Väärin.",
+        filed_by=clerk,
+    )
+
+    claim_correct(actor=clerk, claim=claim, lots=[world["lot1"]], reason="Hyväksytään.", reason_sv="Godkänns.")
+
+    assert issued == [(clerk, claim.pk, Claim.Status.CORRECTED)]
