@@ -503,3 +503,14 @@ def test_accepting_a_claim_issues_its_decision_through_the_claims_part_when_pres
     claim_correct(actor=clerk, claim=claim, lots=[world["lot1"]], reason="Hyväksytään.", reason_sv="Godkänns.")
 
     assert issued == [(clerk, claim.pk, Claim.Status.CORRECTED)]
+
+
+def test_the_procedure_report_records_the_new_edition(world, clerk):
+    _rescore_correction(world, clerk)
+
+    correction_decide(actor=clerk, tender_id=world["tender"].pk)
+
+    report = GeneratedDocument.objects.filter(tender=world["tender"], kind="procedure_report").order_by("-version")[0]
+    text = " ".join(pdftotext(document_render(document_id=report.pk)).split())
+    assert "Päätöksen painos 2" in text and "osa 1." in text
+    assert "Kriteerin 1 pisteytys oli virheellinen." in text
