@@ -24,7 +24,7 @@ from procurement.models import DeliveryStatus, Notification, Timer, User
 from procurement.notifications import notify
 from procurement.periods import local_date
 from procurement.redress import redress_for
-from tenders.languages import Stage, swedish_texts_check
+from tenders.languages import Stage, is_bilingual, swedish_texts_check
 from tenders.models import (
     Lot,
     LotStatus,
@@ -157,13 +157,21 @@ def _scope_validate(
     criteria: Iterable[Any],
     bids: Iterable[Any],
     reason: str,
+    reason_sv: str,
 ) -> tuple[list[Lot], list[QualityCriterion], list[Bid]]:
     """The lots must be lots the decision decided; the criteria, criteria of those lots; the bids, bids with an
     offer in those lots; and the reason given (400 with each field's error)."""
     errors: dict[str, list[dict[str, str]]] = {}
     decided = set(LotAward.objects.filter(decision=decision).values_list("lot_id", flat=True))
     lot_ids = _ids(lots)
-    lot_rows = list(Lot.objects.filter(tender=tender, pk__in=[pk for pk in lot_ids if pk in decided]))
+    # A lot interrupted since the decision (cancelled) is not decided again by a correction.
+    lot_rows = list(
+        Lot.objects.filter(
+            tender=tender,
+            pk__in=[pk for pk in lot_ids if pk in decided],
+            status__in=[LotStatus.AWARDED, LotStatus.UNSUCCESSFUL],
+        ).order_by("number")
+    )
     if not lot_ids:
         errors["lots"] = [{"code": "required", "message": str(_("Choose the lots the correction reopens."))}]
     elif len(lot_rows) != len(lot_ids):
@@ -184,6 +192,11 @@ def _scope_validate(
         errors["bids"] = [{"code": "unknown_bid", "message": str(_("No such bid in these lots."))}]
     if not reason.strip():
         errors["reason"] = [{"code": "required", "message": str(_("Give the reason of the correction."))}]
+    elif is_bilingual(tender) and not reason_sv.strip():
+        # The new edition binds in Swedish too: its header states the reason in both languages.
+        errors["reason_sv"] = [
+            {"code": "required", "message": str(_("Give the reason in Swedish too: the decision is bilingual."))}
+        ]
     if errors:
         raise ValidationFailed(errors=errors)
     return lot_rows, criterion_rows, bid_rows
@@ -235,7 +248,13 @@ def correction_start(
         if Correction.objects.filter(decision=decision, status=Correction.Status.OPEN).exists():
             raise Conflict(_("A correction of this decision is already open: decide it first."), code="correction_open")
         lot_rows, criterion_rows, bid_rows = _scope_validate(
-            decision=decision, tender=tender, lots=lots, criteria=criteria, bids=bids, reason=reason
+            decision=decision,
+            tender=tender,
+            lots=lots,
+            criteria=criteria,
+            bids=bids,
+            reason=reason,
+            reason_sv=reason_sv,
         )
         _cause_check(
             decision=decision,

@@ -14,7 +14,7 @@ from bids.models import Bid, BidStatus
 from procurement.models import AuditEvent, DeliveryStatus, Notification
 from tenders.models import InterruptionDecision, Lot, TenderStatus
 
-from .models import AwardDecision, RejectionGround, in_section_language
+from .models import AwardDecision, DecisionEdition, RejectionGround, in_section_language
 from .periods import decision_key
 
 
@@ -191,11 +191,19 @@ def bid_outcomes(*, user, bids: list[Bid]) -> dict[int, BidOutcome]:
         interruption_documents = list(
             readable.filter(kind=DocumentKind.INTERRUPTION, subject__in=sent_keys).order_by("version", "pk")
         )
+        # The decisions a correction gave a later edition (one query): only their bidders are shown the editions.
+        corrected = set(
+            DecisionEdition.objects.filter(decision__in=list(decisions.values()), number__gt=1).values_list(
+                "decision_id", flat=True
+            )
+        )
         for outcome in told:
             if outcome.decided:
                 outcome.letter = letters.get(f"bid:{outcome.bid.pk}")
                 outcome.decision_document = latest_decisions.get(outcome.bid.tender_id)
-                outcome.editions = _sent_editions(decisions[outcome.bid.tender_id], outcome.bid.provider_id, readable)
+                decision = decisions[outcome.bid.tender_id]
+                if decision.pk in corrected:
+                    outcome.editions = _sent_editions(decision, outcome.bid.provider_id, readable)
             outcome.interruption_documents = [
                 d
                 for d in interruption_documents

@@ -94,7 +94,7 @@ def register() -> None:
         DocumentKind.PROCEDURE_REPORT,
         template="documents/procedure_report.html",
         builder=procedure_report_context,
-        version="procedure-5",
+        version="procedure-7",
     )
     register_context(
         DocumentKind.INTERRUPTION,

@@ -74,7 +74,7 @@ def edition_header(document: GeneratedDocument) -> dict[str, Any] | None:
     """A corrected decision's header: its edition, the edition(s) it replaces and the date of those, the lots it
     decides again and the reason of the correction; None for the decision as first made."""
     edition = (
-        DecisionEdition.objects.select_related("correction")
+        DecisionEdition.objects.select_related("correction", "decided_by")
         .prefetch_related("lots", "replaces")
         .filter(document=document)
     ).first()

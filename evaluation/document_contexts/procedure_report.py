@@ -21,6 +21,7 @@ from ..clarifications import abnormally_low_offers
 from ..models import (
     AwardDecision,
     ConformityRejection,
+    DecisionEdition,
     LotAward,
     LotResult,
     OpeningRequest,
@@ -303,6 +304,8 @@ def procedure_report_context(document: GeneratedDocument) -> dict[str, Any]:
             .order_by("decided_at", "pk")
         ),
         "decision": decision,
+        # The decision's later editions (corrections): each with its lots, cause, reason and what it replaced.
+        "editions": _corrected_editions(decision),
         "regime": tender_classification(tender).regime,
         "course": course_in_words(events, opened=opened),
         # The claims for rectification and the Market Court appeals, with their course ("claims", "appeals").
@@ -312,3 +315,21 @@ def procedure_report_context(document: GeneratedDocument) -> dict[str, Any]:
         "generated_at": timezone.now(),
         "document": document,
     }
+
+
+def _corrected_editions(decision: Any) -> list[dict[str, Any]]:
+    if decision is None:
+        return []
+    editions = (
+        DecisionEdition.objects.filter(decision=decision, number__gt=1)
+        .select_related("correction", "decided_by")
+        .prefetch_related("lots")
+        .order_by("number")
+    )
+    return [
+        {
+            "edition": e,
+            "lots": ", ".join(str(lot.number) for lot in sorted(e.lots.all(), key=lambda lot: lot.number)),
+        }
+        for e in editions
+    ]
