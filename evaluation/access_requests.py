@@ -637,6 +637,10 @@ def _attachment_copy(request: AccessRequest, attachment: Any, withheld: list[Wit
     except RedactionFailed as exc:
         logger.warning("Attachment %s could not be redacted: %s", attachment.pk, exc)
         return "withheld", {"ground": part.ground if part else "", "why": "not_redactable"}
+    if redacted.missing:
+        # A passage the text does not hold may be in a scanned image of the page: it cannot be found, so the
+        # attachment is not disclosed at all rather than disclosed with it.
+        return "withheld", {"ground": part.ground if part else "", "why": "passage_not_found"}
     stem = name.rsplit(".", 1)[0] if "." in name else name
     _store_copy(
         request=request,
@@ -648,10 +652,9 @@ def _attachment_copy(request: AccessRequest, attachment: Any, withheld: list[Wit
             "redacted": bool(passages),
             "words_withheld": redacted.words_withheld,
             "pages_withheld": redacted.pages_withheld,
-            "missing": list(redacted.missing),
         },
     )
-    return ("redacted" if passages else "disclosed"), {"missing": list(redacted.missing)}
+    return ("redacted" if passages else "disclosed"), {}
 
 
 def access_request_disclose(*, request_id: int) -> int:

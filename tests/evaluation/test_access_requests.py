@@ -291,3 +291,19 @@ def test_the_decision_and_the_copy_in_swedish_for_a_state_authority_give_the_app
     assert "[Sekretessbelagt: OffL 24 § 1 mom. 20 p.]" in copy and "Bilagor" not in copy
     # only the answers were asked: no attachment is copied
     assert not GeneratedDocument.objects.filter(subject__startswith=f"access:{request.pk}:att:").exists()
+
+
+def test_an_attachment_whose_withheld_passage_cannot_be_found_is_not_disclosed(decided, officer, member_a, monkeypatch):
+    tender, bid_b, attachment_b, _criterion = decided
+    send_decision_to_all(tender)
+    monkeypatch.setattr(
+        secrecy,
+        "secrecy_withheld",
+        lambda t: {bid_b.pk: [Withheld(part=f"attachment:{attachment_b.pk}", passages=("ei tiedostossa",))]},
+    )
+    request = access_request_create(actor=member_a, tender_id=tender.pk, asked=Asked(bids=[bid_b.pk]))
+    access_request_decide(actor=officer, request_id=request.pk, outcome="granted")
+    run_outbox("evaluation.access_request_disclose")
+    assert not GeneratedDocument.objects.filter(subject=f"access:{request.pk}:att:{attachment_b.pk}").exists()
+    request.refresh_from_db()
+    assert request.granted["files"][str(attachment_b.pk)]["state"] == "withheld"
