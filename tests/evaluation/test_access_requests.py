@@ -307,3 +307,15 @@ def test_an_attachment_whose_withheld_passage_cannot_be_found_is_not_disclosed(d
     assert not GeneratedDocument.objects.filter(subject=f"access:{request.pk}:att:{attachment_b.pk}").exists()
     request.refresh_from_db()
     assert request.granted["files"][str(attachment_b.pk)]["state"] == "withheld"
+
+
+def test_a_waiting_request_is_an_officers_task_until_it_is_decided(decided, officer, member_a):
+    from evaluation.worklist import tasks_for
+
+    tender, bid_b, _attachment, _criterion = decided
+    send_decision_to_all(tender)
+    request = access_request_create(actor=member_a, tender_id=tender.pk, asked=Asked(bids=[bid_b.pk]))
+    task = next(t for t in tasks_for(officer) if t.kind == "access_request")
+    assert task.url == f"/access-requests/{request.pk}/" and (task.due - request.requested_at).days == 14
+    access_request_decide(actor=officer, request_id=request.pk, outcome="granted")
+    assert not [t for t in tasks_for(officer) if t.kind == "access_request"]
