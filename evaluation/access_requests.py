@@ -416,6 +416,32 @@ def comparison_documents(request: AccessRequest) -> list[GeneratedDocument]:
     )
 
 
+def _file_of(request: AccessRequest, document_id: int | str) -> GeneratedDocument:
+    readable = {d.pk: d for d in disclosed_documents(request) + comparison_documents(request)}
+    try:
+        return readable[int(document_id)]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
+def access_file_get(
+    *, user: AnyUser, request_id: int | str, document_id: int | str, ip_address: str | None = None
+) -> GeneratedDocument:
+    """A file of a request for its requester's members and the authority: its decision, the copies, the comparison
+    granted (which a requester that is not a bidder of the call reads only through its request)."""
+    request = access_request_get(user=user, request_id=request_id)
+    document = _file_of(request, document_id)
+    audit_record(
+        action="document.download",
+        actor=user,
+        obj=document,
+        tender_id=document.tender_id,
+        detail={"sha256": document.sha256, "access_request": request.pk},
+        ip_address=ip_address,
+    )
+    return document
+
+
 def public_document_get(*, token: str, document_id: int | str) -> GeneratedDocument:
     """A file of a public requester's request, by its token: the decision, the copies, the comparison granted."""
     request = access_request_by_token(token=token)
