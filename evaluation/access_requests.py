@@ -461,6 +461,44 @@ def public_document_get(*, token: str, document_id: int | str) -> GeneratedDocum
 # --- The decision ---------------------------------------------------------------------------------------------------
 
 
+def access_request_withheld(request: AccessRequest) -> list[dict[str, Any]]:
+    """What the authority withholds from each bid the request names (`bids.secrecy`), in words, for the officer who
+    decides: every copy leaves these parts out, whatever the decision grants."""
+    from tenders.models import QualityCriterion, SuitabilityRequirement
+
+    withheld = secrecy.secrecy_withheld(request.tender)
+    criteria = {c.pk: c for c in QualityCriterion.objects.filter(tender_id=request.tender_id)}
+    requirements = {r.pk: r for r in SuitabilityRequirement.objects.filter(tender_id=request.tender_id)}
+
+    def label(part: str) -> str:
+        kind, _colon, ident = part.partition(":")
+        if kind == "quality" and ident.isdigit() and int(ident) in criteria:
+            criterion = criteria[int(ident)]
+            return str(
+                _("Answer to criterion %(number)s: %(name)s") % {"number": criterion.number, "name": criterion.name}
+            )
+        if kind == "evidence" and ident.isdigit() and int(ident) in requirements:
+            return str(_("Evidence for requirement %(number)s") % {"number": requirements[int(ident)].number})
+        if kind == "attachment":
+            return str(_("An attachment"))
+        if kind == "contact":
+            return str(_("The contact person"))
+        return part
+
+    rows = []
+    for bid in sorted(request.bids.all(), key=lambda b: b.provider.name):
+        parts = [
+            {
+                "part": label(w.part),
+                "passages": len(w.passages),
+                "ground": AccessGround(w.ground).label if w.ground in AccessGround.values else w.ground,
+            }
+            for w in withheld.get(bid.pk, [])
+        ]
+        rows.append({"bid": bid, "provider": bid.provider, "parts": parts})
+    return rows
+
+
 def access_request_decide_check(*, actor: User, request_id: int | str) -> None:
     """Who may decide (404 for those who do not see the request, 403 for its other readers), before the body."""
     request = access_request_get(user=actor, request_id=request_id)

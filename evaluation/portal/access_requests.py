@@ -34,6 +34,7 @@ from ..access_requests import (
     access_request_get,
     access_request_public_check,
     access_request_public_create,
+    access_request_withheld,
     access_requests_of_tender,
     comparison_documents,
     disclosed_documents,
@@ -203,6 +204,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tender": access.tender,
         "form": form,
         "officer": officer and access.status == AccessRequest.Status.RECEIVED,
+        "withheld": access_request_withheld(access) if officer and access.status == "received" else [],
         "documents": disclosed_documents(access),
         "comparisons": comparison_documents(access),
     }

@@ -41,6 +41,8 @@ def test_a_bidder_asks_from_its_outcome_and_the_officer_grants_in_part_and_the_b
     desk = signed_in(officer)
     listed = desk.get(reverse("access:list", args=[tender.pk]))
     assert listed.status_code == 200 and reverse("access:detail", args=[request.pk]) in listed.content.decode()
+    form_page = desk.get(reverse("access:detail", args=[request.pk])).content.decode()
+    assert 'id="access-withheld"' in form_page  # what each bid withholds, before deciding
     refused = desk.post(reverse("access:detail", args=[request.pk]), {"outcome": "granted_in_part", "bids": [bid_b.pk]})
     assert refused.status_code == 400  # no grounds, no reasons
     decided_page = desk.post(
