@@ -416,6 +416,32 @@ def comparison_documents(request: AccessRequest) -> list[GeneratedDocument]:
     )
 
 
+def _file_of(request: AccessRequest, document_id: int | str) -> GeneratedDocument:
+    readable = {d.pk: d for d in disclosed_documents(request) + comparison_documents(request)}
+    try:
+        return readable[int(document_id)]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
+def access_file_get(
+    *, user: AnyUser, request_id: int | str, document_id: int | str, ip_address: str | None = None
+) -> GeneratedDocument:
+    """A file of a request for its requester's members and the authority: its decision, the copies, the comparison
+    granted (which a requester that is not a bidder of the call reads only through its request)."""
+    request = access_request_get(user=user, request_id=request_id)
+    document = _file_of(request, document_id)
+    audit_record(
+        action="document.download",
+        actor=user,
+        obj=document,
+        tender_id=document.tender_id,
+        detail={"sha256": document.sha256, "access_request": request.pk},
+        ip_address=ip_address,
+    )
+    return document
+
+
 def public_document_get(*, token: str, document_id: int | str) -> GeneratedDocument:
     """A file of a public requester's request, by its token: the decision, the copies, the comparison granted."""
     request = access_request_by_token(token=token)
@@ -433,6 +459,44 @@ def public_document_get(*, token: str, document_id: int | str) -> GeneratedDocum
 
 
 # --- The decision ---------------------------------------------------------------------------------------------------
+
+
+def access_request_withheld(request: AccessRequest) -> list[dict[str, Any]]:
+    """What the authority withholds from each bid the request names (`bids.secrecy`), in words, for the officer who
+    decides: every copy leaves these parts out, whatever the decision grants."""
+    from tenders.models import QualityCriterion, SuitabilityRequirement
+
+    withheld = secrecy.secrecy_withheld(request.tender)
+    criteria = {c.pk: c for c in QualityCriterion.objects.filter(tender_id=request.tender_id)}
+    requirements = {r.pk: r for r in SuitabilityRequirement.objects.filter(tender_id=request.tender_id)}
+
+    def label(part: str) -> str:
+        kind, _colon, ident = part.partition(":")
+        if kind == "quality" and ident.isdigit() and int(ident) in criteria:
+            criterion = criteria[int(ident)]
+            return str(
+                _("Answer to criterion %(number)s: %(name)s") % {"number": criterion.number, "name": criterion.name}
+            )
+        if kind == "evidence" and ident.isdigit() and int(ident) in requirements:
+            return str(_("Evidence for requirement %(number)s") % {"number": requirements[int(ident)].number})
+        if kind == "attachment":
+            return str(_("An attachment"))
+        if kind == "contact":
+            return str(_("The contact person"))
+        return part
+
+    rows = []
+    for bid in sorted(request.bids.all(), key=lambda b: b.provider.name):
+        parts = [
+            {
+                "part": label(w.part),
+                "passages": len(w.passages),
+                "ground": AccessGround(w.ground).label if w.ground in AccessGround.values else w.ground,
+            }
+            for w in withheld.get(bid.pk, [])
+        ]
+        rows.append({"bid": bid, "provider": bid.provider, "parts": parts})
+    return rows
 
 
 def access_request_decide_check(*, actor: User, request_id: int | str) -> None:
@@ -637,6 +701,10 @@ def _attachment_copy(request: AccessRequest, attachment: Any, withheld: list[Wit
     except RedactionFailed as exc:
         logger.warning("Attachment %s could not be redacted: %s", attachment.pk, exc)
         return "withheld", {"ground": part.ground if part else "", "why": "not_redactable"}
+    if redacted.missing:
+        # A passage the text does not hold may be in a scanned image of the page: it cannot be found, so the
+        # attachment is not disclosed at all rather than disclosed with it.
+        return "withheld", {"ground": part.ground if part else "", "why": "passage_not_found"}
     stem = name.rsplit(".", 1)[0] if "." in name else name
     _store_copy(
         request=request,
@@ -648,10 +716,9 @@ def _attachment_copy(request: AccessRequest, attachment: Any, withheld: list[Wit
             "redacted": bool(passages),
             "words_withheld": redacted.words_withheld,
             "pages_withheld": redacted.pages_withheld,
-            "missing": list(redacted.missing),
         },
     )
-    return ("redacted" if passages else "disclosed"), {"missing": list(redacted.missing)}
+    return ("redacted" if passages else "disclosed"), {}
 
 
 def access_request_disclose(*, request_id: int) -> int:

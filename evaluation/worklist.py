@@ -64,6 +64,7 @@ def tasks_for(user) -> list[Task]:
         tasks += _decision_tasks(user, tenders, officer_of, deciding_of)
     if officer_of:
         tasks += _framework_option_tasks(officer_of)
+        tasks += _access_request_tasks(officer_of)
     tasks += _panel_tasks(user)
     far = datetime.max.replace(tzinfo=UTC)
     return sorted(tasks, key=lambda t: (t.due or far, t.tender.pk, t.kind))
@@ -275,6 +276,30 @@ def _framework_option_tasks(officer_of) -> list[Task]:
             reverse("frameworks:detail", args=[framework.pk]),
         )
         for framework in frameworks
+    ]
+
+
+# A request for documents is decided without delay, at the latest within two weeks of its arrival (JulkL 14 §).
+ACCESS_REQUEST_DAYS = 14
+
+
+def _access_request_tasks(officer_of) -> list[Task]:
+    """A request for documents that waits for the officers' decision, due two weeks after it arrived."""
+    from .models import AccessRequest
+
+    waiting = AccessRequest.objects.filter(
+        tender__authority_id__in=officer_of, status=AccessRequest.Status.RECEIVED
+    ).select_related("tender__authority", "provider")
+    return [
+        Task(
+            "access_request",
+            _("Decide on request for documents %(number)s from %(requester)s")
+            % {"number": request.number, "requester": request.requester},
+            request.tender,
+            request.requested_at + timedelta(days=ACCESS_REQUEST_DAYS),
+            reverse("access:detail", args=[request.pk]),
+        )
+        for request in waiting
     ]
 
 

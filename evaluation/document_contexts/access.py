@@ -117,16 +117,16 @@ def disclosed_copy_context(document: GeneratedDocument) -> dict[str, Any]:
     bid = Bid.objects.select_related("provider", "tender").get(pk=int(parts[3]), tender_id=document.tender_id)
     version = BidVersion.objects.select_related("bid").get(bid=bid, number=bid.version)
     content = version_manifest(version)["content"]
-    language = "sv" if document.language == "sv" else "fi"
     withheld = {w.part: w for w in secrecy.secrecy_withheld(bid.tender).get(bid.pk, [])}
     lots = {lot.pk: lot for lot in bid.tender.lots.all()}
     criteria = {c.pk: c for c in QualityCriterion.objects.filter(tender=bid.tender)}
     requirements = {r.pk: r for r in SuitabilityRequirement.objects.filter(tender=bid.tender)}
 
-    def shown(part: str, text: str) -> tuple[str, bool]:
+    def shown(part: str, text: str) -> tuple[dict[str, str], bool]:
+        """The text as each language's section shows it (the mark names the law in that language)."""
         if part in withheld:
-            return _replace(text, withheld[part], language), True
-        return text, False
+            return {lang: _replace(text, withheld[part], lang) for lang in ("fi", "sv")}, True
+        return {"fi": text, "sv": text}, False
 
     answers = []
     if request.granted.get("answers"):
@@ -141,8 +141,8 @@ def disclosed_copy_context(document: GeneratedDocument) -> dict[str, Any]:
                 {"requirement": requirements.get(item.get("requirement")), "text": text, "withheld": hidden}
             )
     contact = content.get("contact") or {}
-    contact_text = ", ".join(str(v) for v in (contact.get("name"), contact.get("email"), contact.get("phone")) if v)
-    contact_text, contact_hidden = shown("contact", contact_text)
+    contact_line = ", ".join(str(v) for v in (contact.get("name"), contact.get("email"), contact.get("phone")) if v)
+    contact_text, contact_hidden = shown("contact", contact_line)
     offers = [
         {"lot": lots.get(offer.get("lot")), "unit_price": offer.get("unit_price"), "vat_rate": offer.get("vat_rate")}
         for offer in content.get("lot_offers", [])
@@ -165,11 +165,11 @@ def disclosed_copy_context(document: GeneratedDocument) -> dict[str, Any]:
         "offers": offers,
         "answers": answers,
         "evidence": evidence,
-        "contact": contact_text if request.granted.get("answers") else "",
+        "contact": contact_text if request.granted.get("answers") and contact_line else {},
         "contact_withheld": contact_hidden,
         "files": files,
         "attachments_granted": bool(request.granted.get("attachments")),
-        "withheld_mark": withheld_mark_for(language),
+        "withheld_mark": {lang: withheld_mark_for(lang) for lang in ("fi", "sv")},
         "generated_at": timezone.now(),
     }
 

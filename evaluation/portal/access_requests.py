@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bids.models import Bid, BidStatus
+from documents.models import GeneratedDocument
 from procurement.access import roles_of
 from procurement.clientip import client_ip
 from procurement.errors import Conflict, DomainError, Forbidden
@@ -24,6 +25,7 @@ from tenders.selectors import tender_get
 
 from ..access_requests import (
     Asked,
+    access_file_get,
     access_request_by_token,
     access_request_create,
     access_request_create_check,
@@ -32,6 +34,7 @@ from ..access_requests import (
     access_request_get,
     access_request_public_check,
     access_request_public_create,
+    access_request_withheld,
     access_requests_of_tender,
     comparison_documents,
     disclosed_documents,
@@ -201,10 +204,31 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tender": access.tender,
         "form": form,
         "officer": officer and access.status == AccessRequest.Status.RECEIVED,
+        "withheld": access_request_withheld(access) if officer and access.status == "received" else [],
         "documents": disclosed_documents(access),
         "comparisons": comparison_documents(access),
     }
     return render_form(request, "evaluation/portal/access_detail.html", context, status=status)
+
+
+def _file_response(document: GeneratedDocument) -> FileResponse:
+    is_pdf = document.filename.lower().endswith(".pdf")
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.filename,
+        content_type="application/pdf" if is_pdf else "application/octet-stream",
+    )
+    response["X-Content-SHA256"] = document.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def file(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+    """A file of a request (its decision, a copy, the comparison granted), for its requester and the authority."""
+    document = access_file_get(user=request.user, request_id=pk, document_id=document_id, ip_address=client_ip(request))
+    return _file_response(document)
 
 
 def _throttled(request: HttpRequest) -> bool:
@@ -279,15 +303,7 @@ def public_token(request: HttpRequest, access_token: str) -> HttpResponse:
 def public_file(request: HttpRequest, access_token: str, document_id: int) -> FileResponse:
     """A file of a public requester's request: its decision, a copy, the comparison granted."""
     document = public_document_get(token=access_token, document_id=document_id)
-    is_pdf = document.filename.lower().endswith(".pdf")
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.filename,
-        content_type="application/pdf" if is_pdf else "application/octet-stream",
-    )
-    response["X-Content-SHA256"] = document.sha256
-    response["X-Content-Type-Options"] = "nosniff"
+    response = _file_response(document)
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response
@@ -297,4 +313,5 @@ urlpatterns = [
     path("calls/<int:pk>/access-requests/", ask, name="ask"),
     path("evaluation/<int:pk>/access-requests/", officer_list, name="list"),
     path("access-requests/<int:pk>/", detail, name="detail"),
+    path("access-requests/<int:pk>/files/<int:document_id>/", file, name="file"),
 ]

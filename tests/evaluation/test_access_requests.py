@@ -291,3 +291,54 @@ def test_the_decision_and_the_copy_in_swedish_for_a_state_authority_give_the_app
     assert "[Sekretessbelagt: OffL 24 § 1 mom. 20 p.]" in copy and "Bilagor" not in copy
     # only the answers were asked: no attachment is copied
     assert not GeneratedDocument.objects.filter(subject__startswith=f"access:{request.pk}:att:").exists()
+
+
+def test_an_attachment_whose_withheld_passage_cannot_be_found_is_not_disclosed(decided, officer, member_a, monkeypatch):
+    tender, bid_b, attachment_b, _criterion = decided
+    send_decision_to_all(tender)
+    monkeypatch.setattr(
+        secrecy,
+        "secrecy_withheld",
+        lambda t: {bid_b.pk: [Withheld(part=f"attachment:{attachment_b.pk}", passages=("ei tiedostossa",))]},
+    )
+    request = access_request_create(actor=member_a, tender_id=tender.pk, asked=Asked(bids=[bid_b.pk]))
+    access_request_decide(actor=officer, request_id=request.pk, outcome="granted")
+    run_outbox("evaluation.access_request_disclose")
+    assert not GeneratedDocument.objects.filter(subject=f"access:{request.pk}:att:{attachment_b.pk}").exists()
+    request.refresh_from_db()
+    assert request.granted["files"][str(attachment_b.pk)]["state"] == "withheld"
+
+
+def test_a_waiting_request_is_an_officers_task_until_it_is_decided(decided, officer, member_a):
+    from evaluation.worklist import tasks_for
+
+    tender, bid_b, _attachment, _criterion = decided
+    send_decision_to_all(tender)
+    request = access_request_create(actor=member_a, tender_id=tender.pk, asked=Asked(bids=[bid_b.pk]))
+    task = next(t for t in tasks_for(officer) if t.kind == "access_request")
+    assert task.url == f"/access-requests/{request.pk}/" and (task.due - request.requested_at).days == 14
+    access_request_decide(actor=officer, request_id=request.pk, outcome="granted")
+    assert not [t for t in tasks_for(officer) if t.kind == "access_request"]
+
+
+def test_a_bilingual_authoritys_copy_names_the_ground_in_each_language(
+    bilingual, officer, member_a, member_b, secret_passages
+):
+    from tenders.models import QualityCriterion
+
+    tender, bid_b, attachment_b = decided_with_attachments(officer=officer, member_a=member_a, member_b=member_b)
+    criterion = QualityCriterion.objects.filter(tender=tender).order_by("number").first()
+    send_decision_to_all(tender)
+    secret_passages(bid_b, attachment_b, criterion)
+    request = access_request_create(actor=member_a, tender_id=tender.pk, asked=Asked(bids=[bid_b.pk]), language="fi")
+    access_request_decide(actor=officer, request_id=request.pk, outcome="granted")
+    run_outbox("evaluation.access_request_disclose")
+    run_outbox("documents.render")
+    copy = pdftotext(
+        GeneratedDocument.objects.get(kind=DocumentKind.DISCLOSED_COPY, subject=f"access:{request.pk}:bid:{bid_b.pk}")
+    )
+    assert "[Salassa pidettävä: JulkL 24 § 1 mom. 20 k]" in copy and "[Sekretessbelagt: OffL 24 § 1 mom. 20 p.]" in copy
+    assert f"Vastaus kriteeriin {criterion.number}." not in copy
+    request.refresh_from_db()
+    decision = pdftotext(document_render(document_id=request.decision_document_id))
+    assert "PÄÄTÖS ASIAKIRJAPYYNTÖÖN" in decision and "BESLUT OM BEGÄRAN" in decision

@@ -41,6 +41,8 @@ def test_a_bidder_asks_from_its_outcome_and_the_officer_grants_in_part_and_the_b
     desk = signed_in(officer)
     listed = desk.get(reverse("access:list", args=[tender.pk]))
     assert listed.status_code == 200 and reverse("access:detail", args=[request.pk]) in listed.content.decode()
+    form_page = desk.get(reverse("access:detail", args=[request.pk])).content.decode()
+    assert 'id="access-withheld"' in form_page  # what each bid withholds, before deciding
     refused = desk.post(reverse("access:detail", args=[request.pk]), {"outcome": "granted_in_part", "bids": [bid_b.pk]})
     assert refused.status_code == 400  # no grounds, no reasons
     decided_page = desk.post(
@@ -52,12 +54,13 @@ def test_a_bidder_asks_from_its_outcome_and_the_officer_grants_in_part_and_the_b
     run_outbox("documents.render")
     # the bidder reads the decision and downloads the copies
     page = bidder.get(reverse("access:detail", args=[request.pk])).content.decode()
-    links = re.findall(r'href="(/calls/\d+/documents/\d+/)"', page)
+    links = re.findall(r'href="(/access-requests/\d+/files/\d+/)"', page)
     assert len(links) == 3  # the decision, the answers' copy, the attachment's copy
     for link in links:
         download = bidder.get(link)
         assert download.status_code == 200
         assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    assert signed_in(member_b).get(links[0]).status_code == 404
 
 
 def test_the_public_form_answers_409_before_the_contract_and_takes_a_request_after_it(

@@ -740,6 +740,8 @@ TABLE: dict[tuple, dict] = {
         authority=by_state(HIDDEN, HIDDEN, DENIED),
         officer_x=by_state(HIDDEN, HIDDEN, FOUND),
     ),
+    # a file of a request is one of its own files (the call document is not one: 404 to everyone)
+    ("GET", "/access-requests/{pk}/files/{document_id}/", "call"): page(signed_in=HIDDEN),
     ("GET", "/public/calls/{pk}/request/"): rule(everyone=CONFLICT),
     ("POST", "/public/calls/{pk}/request/"): rule(everyone=CONFLICT),
     ("GET", "/public/access/{access_token}/"): rule(everyone=by_state(HIDDEN, HIDDEN, OK)),
