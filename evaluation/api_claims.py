@@ -164,6 +164,7 @@ class TenderClaimsView(APIView):
                 claimant_name=data["claimant_name"],
             )
         else:
+            claims.claim_file_check(actor=request.user, tender_id=pk)
             data = _valid(ClaimFileInput, request)
             claim = claims.claim_file(
                 actor=_actor(request), tender_id=pk, lot_ids=data["lots"], grounds=data["grounds"], channel="api"
@@ -184,7 +185,7 @@ class ClaimDecideView(APIView):
         summary="An officer decides a claim: rejected or not examined, with reasons (the decision PDF follows)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        claims.claim_get(user=request.user, claim_id=pk)
+        claims.claim_decide_check(actor=request.user, claim_id=pk)
         data = _valid(ClaimDecideInput, request)
         claims.claim_decide(actor=_actor(request), claim_id=pk, **data)
         return Response(_claim(request, pk))
