@@ -91,7 +91,7 @@ def register() -> None:
         DocumentKind.PROCEDURE_REPORT,
         template="documents/procedure_report.html",
         builder=procedure_report_context,
-        version="procedure-5",
+        version="procedure-6",
     )
     register_context(
         DocumentKind.INTERRUPTION,
