@@ -34,6 +34,17 @@ def test_seed_demo_builds_one_call_per_state(db, settings):
     assert draws.exists() and all(tie_draw_verify(d) and d.started_by_id != d.confirmed_by_id for d in draws)
 
 
+def test_seed_demo_shows_a_market_court_appeal_pending_that_suspends_its_lot(db, settings):
+    from evaluation.models import Appeal, ContractStatus, LotContract
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    appeal = Appeal.objects.get()
+    assert appeal.outcome == "" and appeal.reference == "MAO:412/2027"
+    assert LotContract.objects.get(lot=appeal.lots.get()).status == ContractStatus.SUSPENDED
+
+
 def test_seed_demo_refuses_without_debug(db, settings):
     import pytest
     from django.core.management.base import CommandError

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
+from evaluation.appeals import appeal_register
 from evaluation.draws import tie_draw_confirm, tie_draw_start, ties_needing_draw
 from evaluation.models import AwardDecision, ContractStatus, FrameworkMember, LotContract, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
@@ -548,7 +549,7 @@ class Command(BaseCommand):
             },
             lots=LOTS[:1],
         )
-        self._decided_tender(
+        vaasa = self._decided_tender(
             authority=bilingual,
             officer=officer,
             officer2=officer2,
@@ -574,6 +575,22 @@ class Command(BaseCommand):
                     "language_of_instruction": "sv",
                 },
             ],
+        )
+        # A Market Court appeal pending on its Swedish-language lot, by a bidder that did not win it: the lot is
+        # suspended until the officer records the court's ruling (evaluation.appeals).
+        lot = vaasa.lots.get(number=2)
+        winners = LotOffer.objects.filter(
+            lot=lot, pk__in=AwardDecision.objects.filter(tender=vaasa).values("lot_awards__winner")
+        )
+        appellant = LotOffer.objects.filter(lot=lot).exclude(pk__in=winners).order_by("pk").first()
+        appeal_register(
+            actor=officer,
+            tender_id=vaasa.pk,
+            lot_ids=[lot.pk],
+            diary_number="MAO:412/2027",
+            informed_on=timezone.localdate(),
+            appellant_id=appellant.bid.provider_id if appellant else None,
+            appellant_name="" if appellant else "Valittaja Oy",
         )
 
     def _decided_tender(self, *, authority, officer, officer2, bidders, fields, lots, deadline=None):
