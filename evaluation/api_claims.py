@@ -60,11 +60,12 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
         ]
 
 
-class AppealSerializer(serializers.ModelSerializer[Appeal]):
+class MarketCourtAppealSerializer(serializers.ModelSerializer[Appeal]):
     lots = LotRefSerializer(many=True, read_only=True)
     diary_number = serializers.CharField(source="reference", read_only=True)
     appellant_name = serializers.SerializerMethodField()
     new_evaluation_needed = serializers.SerializerMethodField()
+    outcome = serializers.ChoiceField(choices=Appeal.Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Appeal
@@ -97,7 +98,7 @@ class ClaimDecideInput(serializers.Serializer[Any]):
     reason_sv = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
 
 
-class AppealInput(serializers.Serializer[Any]):
+class MarketCourtAppealInput(serializers.Serializer[Any]):
     lots = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, help_text="Lot ids.")
     diary_number = serializers.CharField(max_length=60)
     informed_on = serializers.DateField()
@@ -106,7 +107,7 @@ class AppealInput(serializers.Serializer[Any]):
     appellant_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class AppealResolveInput(serializers.Serializer[Any]):
+class MarketCourtRulingInput(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=Appeal.Outcome.choices)
     decided_on = serializers.DateField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True, default=None)
@@ -164,6 +165,7 @@ class TenderClaimsView(APIView):
                 claimant_name=data["claimant_name"],
             )
         else:
+            claims.claim_file_check(actor=request.user, tender_id=pk)
             data = _valid(ClaimFileInput, request)
             claim = claims.claim_file(
                 actor=_actor(request), tender_id=pk, lot_ids=data["lots"], grounds=data["grounds"], channel="api"
@@ -184,7 +186,7 @@ class ClaimDecideView(APIView):
         summary="An officer decides a claim: rejected or not examined, with reasons (the decision PDF follows)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        claims.claim_get(user=request.user, claim_id=pk)
+        claims.claim_decide_check(actor=request.user, claim_id=pk)
         data = _valid(ClaimDecideInput, request)
         claims.claim_decide(actor=_actor(request), claim_id=pk, **data)
         return Response(_claim(request, pk))
@@ -198,16 +200,22 @@ class ClaimWithdrawView(APIView):
 
 
 class TenderAppealsView(APIView):
-    @extend_schema(responses=AppealSerializer(many=True), summary="A call's Market Court appeals (the authority's)")
+    @extend_schema(
+        responses=MarketCourtAppealSerializer(many=True), summary="A call's Market Court appeals (the authority's)"
+    )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(AppealSerializer(appeals.appeals_of_tender(user=request.user, tender_id=pk), many=True).data)
+        return Response(
+            MarketCourtAppealSerializer(appeals.appeals_of_tender(user=request.user, tender_id=pk), many=True).data
+        )
 
     @extend_schema(
-        request=AppealInput, responses={201: AppealSerializer}, summary="An officer registers a Market Court appeal"
+        request=MarketCourtAppealInput,
+        responses={201: MarketCourtAppealSerializer},
+        summary="An officer registers a Market Court appeal",
     )
     def post(self, request: Request, pk: int) -> Response:
         appeals.appeal_officer_check(actor=_actor(request), tender_id=pk)
-        data = _valid(AppealInput, request)
+        data = _valid(MarketCourtAppealInput, request)
         appeal = appeals.appeal_register(
             actor=_actor(request),
             tender_id=pk,
@@ -219,21 +227,27 @@ class TenderAppealsView(APIView):
             appellant_name=data["appellant_name"],
         )
         return Response(
-            AppealSerializer(appeals.appeals_of_tender(user=request.user, tender_id=pk).get(pk=appeal.pk)).data,
+            MarketCourtAppealSerializer(
+                appeals.appeals_of_tender(user=request.user, tender_id=pk).get(pk=appeal.pk)
+            ).data,
             status=201,
         )
 
 
 class AppealResolveView(APIView):
     @extend_schema(
-        request=AppealResolveInput, responses=AppealSerializer, summary="An officer records the court's ruling"
+        request=MarketCourtRulingInput,
+        responses=MarketCourtAppealSerializer,
+        summary="An officer records the court's ruling",
     )
     def post(self, request: Request, pk: int) -> Response:
         tender_id = appeals.appeal_tender_check(actor=_actor(request), appeal_id=pk)
-        data = _valid(AppealResolveInput, request)
+        data = _valid(MarketCourtRulingInput, request)
         appeals.appeal_resolve(actor=_actor(request), appeal_id=pk, **data)
         return Response(
-            AppealSerializer(appeals.appeals_of_tender(user=request.user, tender_id=tender_id).get(pk=pk)).data
+            MarketCourtAppealSerializer(
+                appeals.appeals_of_tender(user=request.user, tender_id=tender_id).get(pk=pk)
+            ).data
         )
 
 

@@ -139,6 +139,17 @@ def _after_create(*, actor: User, claim: Claim, lots: list[Lot], late: bool) -> 
     lot_suspension_sync(actor=actor, lot_ids=[lot.pk for lot in lots], cause={"claim": claim.pk})
 
 
+def claim_file_check(*, actor: AnyUser, tender_id: int) -> None:
+    """Who may file a claim on the call (404 to anyone without a submitted bid in a decided call), as the API checks
+    it before it reads the body."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    if tender is None:
+        raise NotFound()
+    _bid_of(actor, tender)
+    if not AwardDecision.objects.filter(tender=tender).exists():
+        raise NotFound()
+
+
 def claim_file(
     *, actor: User, tender_id: int, lot_ids: Iterable[int], grounds: str, channel: str = Claim.Channel.PORTAL
 ) -> Claim:
@@ -281,6 +292,14 @@ def _claim_for_update(actor: User, claim_id: int) -> Claim:
     if not roles.reads_authority(claim.decision.tender.authority_id) and claim.provider_id not in roles.provider_of:
         raise NotFound()
     return claim
+
+
+def claim_decide_check(*, actor: AnyUser, claim_id: int) -> None:
+    """Who may decide the claim (404 to those who do not see it, 403 to its other readers: the claimant, the
+    authority's readers who are not officers), as the API checks it before it reads the body."""
+    claim = claim_get(user=actor, claim_id=claim_id)
+    if not roles_of(actor).is_officer(claim.decision.tender.authority_id):
+        raise Forbidden(_("Only the authority's procurement officers can record claims and appeals."))
 
 
 def claim_decide(*, actor: User, claim_id: int, outcome: str, reason: str, reason_sv: str = "") -> Claim:

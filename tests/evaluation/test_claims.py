@@ -193,3 +193,37 @@ def test_an_open_claim_is_a_task_of_the_officers_until_it_is_decided(tender, mem
     assert len(tasks) == 1 and tasks[0].url == f"/evaluation/{tender.pk}/claims/"
     claim_decide(actor=officer, claim_id=claim.pk, outcome="rejected", reason="Ei perusteita.")
     assert not [t for t in tasks_for(officer) if t.kind == "claim_decide"]
+
+
+def test_below_the_threshold_a_municipalitys_decision_gets_the_local_government_claim(authority, officer, member_a):
+    from decimal import Decimal
+
+    # given a municipality's small procurement whose decision was e-mailed 10 days ago: its claim period runs 14 days
+    # from the third day after the sending
+    authority.kind = "municipality"
+    authority.save(update_fields=["kind"])
+    tender = notified_tender(
+        officer=officer,
+        authority=authority,
+        bidders=[(member_a, "100")],
+        sent_days_ago=10,
+        estimated_value=Decimal("120000"),
+    )
+    claim = rejected_claim(tender=tender, member=member_a, officer=officer)
+    assert claim.kind == Claim.Kind.LOCAL_GOVERNMENT
+    assert claim_period_end(claim.decision, claim.provider_id) >= timezone.localdate()
+    text = pdftotext(GeneratedDocument.objects.get(subject=f"claim:{claim.pk}"))
+    assert "PÄÄTÖS OIKAISUVAATIMUKSEEN" in text and "hallinto-oikeuteen" in text and "kunnallisvalitus" in text
+    assert "markkinaoikeu" not in text
+
+
+def test_a_state_authoritys_small_procurement_has_no_claim(authority, officer, member_a, client_for):
+    from decimal import Decimal
+
+    authority.kind = "state_authority"
+    authority.save(update_fields=["kind"])
+    tender = notified_tender(
+        officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
+    )
+    refused = _file(client_for(member_a), tender, lots_of(tender)[:1])
+    assert refused.status_code == 409 and refused.json()["code"] == "no_claim"

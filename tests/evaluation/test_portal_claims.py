@@ -112,3 +112,21 @@ def test_the_officer_registers_decides_and_records_an_appeal(tender, officer, me
 
 def test_a_bidder_cannot_use_the_officers_page(tender, member_a, browser_for):
     assert browser_for(member_a).get(f"/evaluation/{tender.pk}/claims/").status_code == 404
+
+
+def test_the_auditor_reads_the_claims_and_appeals_from_the_records_of_the_call(
+    tender, authority, officer, member_a, browser_for
+):
+    from tests.fixtures import factories
+    from tests.fixtures.claims import registered_appeal
+
+    claim = filed_claim(tender=tender, member=member_a)
+    registered_appeal(tender=tender, officer=officer, reference="MAO:77/2026")
+    auditor = browser_for(factories.auditor(authority))
+    records = auditor.get(f"/records/calls/{tender.pk}/").content.decode()
+    assert f"/evaluation/{tender.pk}/claims/" in records
+    page = auditor.get(f"/evaluation/{tender.pk}/claims/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'id="claim-{claim.pk}"' in html and "MAO:77/2026" in html
+    assert "Record the outcome" not in html and "Decide the claim" not in html  # an auditor changes nothing
