@@ -28,4 +28,7 @@ def test_the_pages_the_evaluation_serves_keep_their_names_and_addresses():
     assert resolve("/calls/7/comparison/").func.__module__ == "evaluation.portal.bidders"
     assert reverse("bids:request", args=[7, 8]) == "/bids/7/requests/8/"
     assert resolve("/bids/7/requests/8/").func.__module__ == "evaluation.portal.bidders"
-    assert len(tender_asks.portal_urls) == 1 and len(bid_asks.portal_urls) == 1  # given once, when the app is ready
+    assert reverse("tenders:claims", args=[7]) == "/calls/7/claims/"
+    assert resolve("/calls/7/claims/").func.__module__ == "evaluation.portal.claims"
+    # given once, when the app is ready: the comparison and the bidder's two claims pages; the request's answer
+    assert len(tender_asks.portal_urls) == 3 and len(bid_asks.portal_urls) == 1
