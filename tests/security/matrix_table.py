@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from evaluation.models import Claim
+from tenders.models import Lot
 
 PASSWORD = "correct horse battery staple"  # tests.fixtures.factories.UserFactory's
 ROLES = (
@@ -885,7 +885,7 @@ BODIES = {
     ("POST", "/api/v1/tenders/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
     ("POST", "/api/v1/claims/{pk}/correct/"): lambda w: {
         **_correction(w),
-        "lots": list(Claim.objects.get(pk=w.ids["open_claim"]).lots.values_list("pk", flat=True)),
+        "lots": list(Lot.objects.filter(claims=w.ids["open_claim"]).values_list("pk", flat=True)),
     },
     ("POST", "/evaluation/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
     ("POST", "/api/v1/tenders/{pk}/offers/{offer_id}/reinstate/"): lambda w: {"reason": "Hylkäys perutaan."},
