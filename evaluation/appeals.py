@@ -129,11 +129,11 @@ def lot_suspension_sync(*, actor: User | None, lot_ids: Iterable[int], cause: di
 # --- appeals --------------------------------------------------------------------------------------------------------
 
 
-def _officer_tender(actor: User, tender_id: int) -> Tender:
-    """The call, locked, for the authority's officer: 404 to outsiders, 403 to its other readers."""
-    tender: Tender | None = (
-        Tender.objects.select_for_update(of=("self",)).select_related("authority").filter(pk=tender_id).first()
-    )
+def officer_tender(actor: User, tender_id: int, *, lock: bool = True) -> Tender:
+    """The call (locked, inside a transaction) for the authority's officer who records claims and appeals: 404 to
+    outsiders, 403 to its other readers."""
+    calls = Tender.objects.select_for_update(of=("self",)) if lock else Tender.objects.all()
+    tender: Tender | None = calls.select_related("authority").filter(pk=tender_id).first()
     roles = roles_of(actor)
     if tender is None or not roles.reads_authority(tender.authority_id):
         raise NotFound()
@@ -216,7 +216,7 @@ def appeal_register(
     if filed_on > today:
         raise _error("filed_on", "in_future", _("An appeal cannot be filed in the future."))
     with transaction.atomic():
-        tender = _officer_tender(actor, tender_id)
+        tender = officer_tender(actor, tender_id)
         decision = tender_decision(tender)
         lots = decision_lots(decision, lot_ids)
         if appellant_id is not None and appellant_id not in lot_bidders(decision, [lot.pk for lot in lots]):
@@ -286,7 +286,7 @@ def appeal_resolve(
         found = Appeal.objects.filter(pk=appeal_id).values_list("decision__tender_id", flat=True).first()
         if found is None:
             raise NotFound()
-        tender = _officer_tender(actor, found)
+        tender = officer_tender(actor, found)
         appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
         if appeal.outcome:
             raise Conflict(_("This appeal is already resolved."), code="appeal_resolved", outcome=appeal.outcome)

@@ -26,7 +26,7 @@ from procurement.periods import local_date
 from procurement.redress import Remedy, redress_for
 from tenders.models import Lot, Tender
 
-from .appeals import decision_lots, lot_bidders, lot_suspension_sync, tender_decision
+from .appeals import decision_lots, lot_bidders, lot_suspension_sync, officer_tender, tender_decision
 from .models import AwardDecision, Claim
 from .periods import decision_periods_from
 
@@ -212,19 +212,9 @@ def _numbers(lots: Iterable[Lot]) -> str:
     return ", ".join(str(lot.number) for lot in lots)
 
 
-def _officer_tender(actor: User, tender_id: int) -> Tender:
-    tender: Tender | None = Tender.objects.filter(pk=tender_id).select_related("authority").first()
-    roles = roles_of(actor)
-    if tender is None or not roles.reads_authority(tender.authority_id):
-        raise NotFound()
-    if not roles.is_officer(tender.authority_id):
-        raise Forbidden(_("Only the authority's procurement officers can record claims and appeals."))
-    return tender
-
-
 def claim_officer_check(*, actor: User, tender_id: int) -> None:
     """Who may register a claim on the call (404, 403), as the API checks it before it reads the body."""
-    _officer_tender(actor, tender_id)
+    officer_tender(actor, tender_id, lock=False)
 
 
 def claim_register(
@@ -248,7 +238,7 @@ def claim_register(
     if arrived_on > timezone.localdate():
         raise _error("arrived_on", "in_future", _("A claim cannot arrive in the future."))
     with transaction.atomic():
-        tender = _officer_tender(actor, tender_id)
+        tender = officer_tender(actor, tender_id, lock=False)
         decision = _locked_decision(tender)
         if arrived_on < timezone.localdate(decision.decided_at):
             raise _error("arrived_on", "before_decision", _("A claim cannot arrive before the decision."))

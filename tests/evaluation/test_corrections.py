@@ -159,11 +159,11 @@ def test_the_edition_2_decision_has_the_edition_header_in_finnish_and_swedish(wo
     edition = correction_decide(actor=clerk, tender_id=world["tender"].pk)
 
     text = " ".join(pdftotext(document_render(document_id=edition.document.pk)).split())
-    assert "Oikaistu päätös, painos 2" in text
-    assert "korvaa" in text and "painoksen 1 osan 1 osalta" in text
+    assert "Oikaistu päätös, versio 2" in text
+    assert "korvaa" in text and "version 1 osan 1 osalta" in text
     assert "Oikaisun syy: Kriteerin 1 pisteytys oli virheellinen." in text
-    assert "Rättat beslut, upplaga 2, ersätter upplaga 1" in text
-    assert "för del 1" in text
+    assert "Rättat beslut, version 2, ersätter version 1" in text
+    assert "för delområde 1" in text
     assert "Skäl till rättelsen: Poängsättningen av kriterium 1 var felaktig." in text
     # the edition decides lot 1 only
     assert "Idensalmi" not in text and "Iisalmi" not in text
@@ -514,5 +514,5 @@ def test_the_procedure_report_records_the_new_edition(world, clerk):
 
     report = GeneratedDocument.objects.filter(tender=world["tender"], kind="procedure_report").order_by("-version")[0]
     text = " ".join(pdftotext(document_render(document_id=report.pk)).split())
-    assert "Päätöksen painos 2" in text and "osa 1." in text
+    assert "Päätöksen versio 2" in text and "osa 1." in text
     assert "Kriteerin 1 pisteytys oli virheellinen." in text
