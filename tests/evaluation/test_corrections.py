@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from documents.models import GeneratedDocument
+from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.clarifications import offer_reject_nonconforming
 from evaluation.corrections import claim_correct, correction_decide, correction_start, offer_rejection_withdraw
@@ -482,15 +482,7 @@ def test_a_bilingual_authoritys_correction_needs_its_reason_in_swedish(world, cl
     assert not Correction.objects.exists()
 
 
-def test_accepting_a_claim_issues_its_decision_through_the_claims_part_when_present(world, clerk, monkeypatch):
-    # given: the claims part's module (evaluation.claims), here a stand-in that records its calls
-    import sys
-    import types
-
-    issued = []
-    claims = types.ModuleType("evaluation.claims")
-    claims.claim_decision_issue = lambda *, actor, claim: issued.append((actor, claim.pk, claim.status))
-    monkeypatch.setitem(sys.modules, "evaluation.claims", claims)
+def test_accepting_a_claim_issues_the_decision_on_the_claim(world, clerk):
     claim = Claim.objects.create(
         decision=world["decision"],
         number=1,
@@ -501,10 +493,15 @@ def test_accepting_a_claim_issues_its_decision_through_the_claims_part_when_pres
         grounds="Väärin.",
         filed_by=clerk,
     )
+    claim.lots.set([world["lot1"]])
 
     claim_correct(actor=clerk, claim=claim, lots=[world["lot1"]], reason="Hyväksytään.", reason_sv="Godkänns.")
 
-    assert issued == [(clerk, claim.pk, Claim.Status.CORRECTED)]
+    # the claim's decision (evaluation.claims.claim_decision_issue) is made in the same step, for the lot's bidders
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.CORRECTED
+    decisions = GeneratedDocument.objects.filter(tender=world["tender"], kind=DocumentKind.CLAIM_DECISION)
+    assert decisions.exists()
 
 
 def test_the_procedure_report_records_the_new_edition(world, clerk):
