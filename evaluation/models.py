@@ -400,7 +400,7 @@ class AwardProposal(models.Model):
 class ContractStatus(models.TextChoices):
     NOTIFYING = "notifying", _("Decision being notified")
     STANDSTILL = "standstill", _("Standstill")
-    SUSPENDED = "suspended", _("Suspended by a Market Court appeal")
+    SUSPENDED = "suspended", _("Suspended: a claim for rectification or an appeal is pending")
     CONTRACTING = "contracting", _("Ready for contracting")
     SIGNED = "signed", _("Contract signed")
     CANCELLED = "cancelled", _("Cancelled")

@@ -42,6 +42,8 @@ def test_a_bidder_files_a_claim_within_its_period_and_the_lot_is_suspended(tende
     claim = Claim.objects.get(pk=body["id"])
     assert body["period_ends_on"] == claim_period_end(claim.decision, claim.provider_id).isoformat()
     assert LotContract.objects.get(lot=first).status == ContractStatus.SUSPENDED
+    # the records name what suspends it, not only an appeal
+    assert "oikaisuvaatimus" in LotContract.objects.get(lot=first).get_status_display()
     assert LotContract.objects.exclude(lot=first).get(lot__tender=tender).status != ContractStatus.SUSPENDED
     assert Notification.objects.filter(kind="claim.filed", user=officer).exists()
     assert AuditEvent.objects.filter(action="claim.file").exists()
