@@ -157,6 +157,7 @@ def test_the_bidder_sees_the_decisions_once_told(marked, officer, member_a, clie
 
     # the bidder sees its markings, not yet the decisions
     before = as_a.get(f"/api/v1/bids/{bid.pk}/secrecy/").json()
+    assert before["status"] == "pending"
     assert {p["part"] for p in before["parts"]} == {part, "contact"}
     assert all(p["decision"] is None and p["text"] is None for p in before["parts"])
 
