@@ -46,7 +46,15 @@ def secrecy_part_facts(tender: Tender, manifest: dict[str, Any], part: str) -> d
     """What a part of a bid is, for a reader: its kind ("contact", "quality", "evidence", "attachment") with the
     criterion's or requirement's number and name in Finnish and Swedish, or the attachment's file name."""
     kind, _colon, ident = part.partition(":")
-    facts: dict[str, Any] = {"part": part, "kind": kind, "number": None, "name": "", "name_sv": "", "filename": ""}
+    facts: dict[str, Any] = {
+        "part": part,
+        "kind": kind,
+        "ident": ident,
+        "number": None,
+        "name": "",
+        "name_sv": "",
+        "filename": "",
+    }
     if kind == "quality" and ident.isdigit():
         criterion = tender.criteria.filter(pk=int(ident)).first()
         if criterion is not None:

@@ -206,7 +206,10 @@ class SecrecyReviewSerializer(serializers.Serializer):
     """The markings of a bid and the authority's decisions on them (for its bidder: once it was told)."""
 
     bid = serializers.IntegerField(source="bid.pk")
-    status = serializers.SerializerMethodField(help_text='"not_started", "draft", "decided" or "notified".')
+    status = serializers.SerializerMethodField(
+        help_text='For the authority "not_started", "draft", "decided" or "notified"; for the bidder "pending" until '
+        'it is told, then "notified".'
+    )
     notified_at = serializers.DateTimeField(source="review.notified_at", allow_null=True, default=None)
     effective_from = serializers.DateTimeField(
         source="review.effective_from",
@@ -218,4 +221,7 @@ class SecrecyReviewSerializer(serializers.Serializer):
     parts = SecrecyPartSerializer(many=True)
 
     def get_status(self, view) -> str:
-        return view.review.status if view.review is not None else "not_started"
+        status = view.review.status if view.review is not None else "not_started"
+        if not view.as_authority and status != "notified":
+            return "pending"  # the authority's work in progress is its own until it tells the bidder
+        return status

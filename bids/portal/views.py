@@ -405,7 +405,7 @@ def secrecy(request, pk: int):
     review = view.review
     told = review is not None and review.status == SecrecyReviewStatus.NOTIFIED
     document = None
-    if told and review is not None and review.document_id:
+    if review is not None and told and review.document_id:
         document = documents_visible_to(user=request.user).filter(pk=review.document_id).first()
     context = {
         "bid": bid,

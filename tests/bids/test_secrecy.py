@@ -157,6 +157,7 @@ def test_the_bidder_sees_the_decisions_once_told(marked, officer, member_a, clie
 
     # the bidder sees its markings, not yet the decisions
     before = as_a.get(f"/api/v1/bids/{bid.pk}/secrecy/").json()
+    assert before["status"] == "pending"
     assert {p["part"] for p in before["parts"]} == {part, "contact"}
     assert all(p["decision"] is None and p["text"] is None for p in before["parts"])
 
@@ -229,3 +230,29 @@ def test_the_decision_pdf_shows_the_parts_and_reasons_in_finnish_and_swedish(bil
     assert review.effective_from.astimezone(HELSINKI).strftime("%-d.%-m.%Y") in text
     document = GeneratedDocument.objects.get(pk=review.document_id)
     assert document.kind == "secrecy_decision" and document.provider_id == bid.provider_id
+
+
+def test_an_overridden_attachment_is_shown_to_the_others_once_the_period_ran(
+    authority, officer, member_a, member_b, client_for
+):
+    from bids.selectors import bid_get
+    from tests.fixtures.secrecy import attachment_marked_tender
+
+    tender, bid, attachment_id = attachment_marked_tender(
+        authority=authority, officer=officer, member_a=member_a, member_b=member_b
+    )
+    part = f"attachment:{attachment_id}"
+    assert bid_get(user=member_b, bid_id=bid.pk).hidden_attachments == {attachment_id}
+
+    # the officer's page offers the file to open beside the decision
+    page = signed_in(officer).get(reverse("evaluation:secrecy", args=[tender.pk, bid.pk])).content.decode()
+    assert reverse("evaluation:bid_attachment", args=[tender.pk, bid.pk, attachment_id]) in page
+    assert "opettajan-cv.pdf" in page
+
+    secrecy_decide_part(actor=officer, bid=bid, part=part, outcome="overridden", reason="Ei salainen.")
+    review = secrecy_review_notify(actor=officer, bid=bid)
+    assert bid_get(user=member_b, bid_id=bid.pk).hidden_attachments == {attachment_id}
+
+    notice_period_over(review)
+    assert bid_get(user=member_b, bid_id=bid.pk).hidden_attachments == set()
+    assert secrecy_withheld(tender)[bid.pk] == []
