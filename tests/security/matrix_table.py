@@ -770,17 +770,12 @@ _PK_BY_PREFIX = (
     ("/api/v1/providers/", "provider_a"),
     ("/api/v1/authorities/", "authority_x"),
     ("/api/v1/alerts/", "alert_a"),
-    ("/api/v1/claims/", "claim"),
     ("/api/v1/access-requests/", "access_request"),
     ("/access-requests/", "access_request"),
     ("/calls/", "tender"),
-    ("/api/v1/frameworks/", "framework"),
-    ("/frameworks/", "framework"),
     ("/bids/", "bid_a"),
     ("/evaluation/", "tender"),
     ("/inbox/", "notification_a"),
-    ("/api/v1/frameworks/", "framework"),
-    ("/frameworks/", "framework"),
 )
 PARAMS = {
     "bid_id": "bid_a",
