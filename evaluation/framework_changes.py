@@ -86,9 +86,13 @@ def framework_changeable(*, actor: AnyUser, framework_id: int) -> Framework:
     return framework
 
 
-def _active_check(framework: Framework) -> None:
+def _framework_in_force(*, actor: AnyUser, framework_id: int) -> Framework:
+    """The framework, locked for the change (`framework_changeable`), while it is in force (409
+    `framework_not_active`)."""
+    framework = framework_changeable(actor=actor, framework_id=framework_id)
     if framework.status != FrameworkStatus.ACTIVE:
         raise Conflict(_("The framework agreement is no longer in force."), code="framework_not_active")
+    return framework
 
 
 def _reason_check(framework: Framework, *, reason: str, reason_sv: str) -> None:
@@ -116,7 +120,8 @@ def _effective_on_check(framework: Framework, effective_on: date) -> None:
         )
 
 
-def _member_of(framework: Framework, member_id: int) -> FrameworkMember:
+def _active_member_of(framework: Framework, member_id: int) -> FrameworkMember:
+    """The provider, locked, while it has not left the framework (409 `member_left`)."""
     member: FrameworkMember | None = (
         FrameworkMember.objects.select_for_update(of=("self",))
         .select_related("provider")
@@ -124,6 +129,8 @@ def _member_of(framework: Framework, member_id: int) -> FrameworkMember:
     ).first()
     if member is None:
         raise NotFound()
+    if member.left_on is not None:
+        raise Conflict(_("The provider has already left the framework."), code="member_left")
     return member
 
 
@@ -198,8 +205,7 @@ def framework_option_decide(
     whole term beyond four years needs the especially justified reason the framework states (409
     `framework_too_long`); an option is decided once (409 `option_decided`)."""
     with transaction.atomic():
-        framework = framework_changeable(actor=actor, framework_id=framework_id)
-        _active_check(framework)
+        framework = _framework_in_force(actor=actor, framework_id=framework_id)
         option: FrameworkOption | None = (
             FrameworkOption.objects.select_for_update().filter(framework=framework, pk=option_id).first()
         )
@@ -262,11 +268,8 @@ def framework_member_leave(
     is recorded on that day, so that until then the provider keeps its place in the order of preference. Refused
     while an order offered to it waits for its reply (409 `member_has_pending_orders`)."""
     with transaction.atomic():
-        framework = framework_changeable(actor=actor, framework_id=framework_id)
-        _active_check(framework)
-        member = _member_of(framework, member_id)
-        if member.left_on is not None:
-            raise Conflict(_("The provider has already left the framework."), code="member_left")
+        framework = _framework_in_force(actor=actor, framework_id=framework_id)
+        member = _active_member_of(framework, member_id)
         _reason_check(framework, reason=reason, reason_sv=reason_sv)
         _effective_on_check(framework, effective_on)
         if effective_on < member.joined_on:
@@ -320,8 +323,7 @@ def framework_member_replace(*, actor: AnyUser, framework_id: int, reason: str, 
     that left. Only while the framework has fewer providers than the call chose (409 `no_vacancy`); 409
     `no_next_bidder` when no bidder is left."""
     with transaction.atomic():
-        framework = framework_changeable(actor=actor, framework_id=framework_id)
-        _active_check(framework)
+        framework = _framework_in_force(actor=actor, framework_id=framework_id)
         active = FrameworkMember.objects.filter(framework=framework, left_on__isnull=True)
         places = framework.tender.framework_providers_per_lot or 0
         has_left = FrameworkMember.objects.filter(framework=framework, left_on__isnull=False).exists()
@@ -388,8 +390,7 @@ def framework_price_adjust(
     if not (index_name or "").strip():
         raise _error("index_name", "required", _("Name the price index the contract refers to."))
     with transaction.atomic():
-        framework = framework_changeable(actor=actor, framework_id=framework_id)
-        _active_check(framework)
+        framework = _framework_in_force(actor=actor, framework_id=framework_id)
         _reason_check(framework, reason=reason, reason_sv=reason_sv)
         _effective_on_check(framework, effective_on)
         prices: dict[str, list[str]] = {}
@@ -425,11 +426,8 @@ def framework_member_capacity_set(
     if capacity is not None and capacity > MAX_CAPACITY:
         raise _error("capacity", "max_value", _("Give a capacity of at most %(max)s.") % {"max": MAX_CAPACITY})
     with transaction.atomic():
-        framework = framework_changeable(actor=actor, framework_id=framework_id)
-        _active_check(framework)
-        member = _member_of(framework, member_id)
-        if member.left_on is not None:
-            raise Conflict(_("The provider has already left the framework."), code="member_left")
+        framework = _framework_in_force(actor=actor, framework_id=framework_id)
+        member = _active_member_of(framework, member_id)
         _reason_check(framework, reason=reason, reason_sv=reason_sv)
         before = member.capacity
         member.capacity = capacity
@@ -449,8 +447,7 @@ def framework_member_capacity_set(
 def framework_terminate(*, actor: AnyUser, framework_id: int, reason: str, reason_sv: str = "") -> FrameworkChange:
     """End the framework early by a recorded decision: no more orders; its end timer goes."""
     with transaction.atomic():
-        framework = framework_changeable(actor=actor, framework_id=framework_id)
-        _active_check(framework)
+        framework = _framework_in_force(actor=actor, framework_id=framework_id)
         _reason_check(framework, reason=reason, reason_sv=reason_sv)
         now = timezone.now()
         transition_run(

@@ -3,6 +3,7 @@ its recorded decisions (options, a provider leaving or replaced, a price index a
 and its XLSX; a provider's member sees its own memberships only."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -121,12 +122,27 @@ class PriceForm(ReasonForm):
         _effective_on_bounds(self, framework)
 
 
-FORMS: dict[str, type[ReasonForm]] = {
-    "leave": LeaveForm,
-    "replace": ReasonForm,
-    "capacity": CapacityForm,
-    "price": PriceForm,
-    "terminate": ReasonForm,
+@dataclass(frozen=True)
+class Decision:
+    """A decision about the framework or one of its providers: the path of its form, the form, the service that
+    records it and what the officer is told then."""
+
+    path: str
+    form_class: type[ReasonForm]
+    service: Callable[..., object]
+    message: Any
+
+
+DECISIONS: dict[str, Decision] = {
+    "leave": Decision("leave/", LeaveForm, framework_member_leave, _("The provider's leaving was recorded.")),
+    "replace": Decision(
+        "replace/", ReasonForm, framework_member_replace, _("The next-ranked bidder joined the framework.")
+    ),
+    "capacity": Decision(
+        "capacity/", CapacityForm, framework_member_capacity_set, _("The provider's capacity was recorded.")
+    ),
+    "price": Decision("prices/", PriceForm, framework_price_adjust, _("The price index adjustment was recorded.")),
+    "terminate": Decision("terminate/", ReasonForm, framework_terminate, _("The framework agreement was ended.")),
 }
 
 
@@ -172,8 +188,8 @@ def _detail_context(request: HttpRequest, summary: FrameworkSummary, bound: dict
             for option in summary.options
             if option.state == "open"
         ]
-        for name, form_class in FORMS.items():
-            context[f"{name}_form"] = bound.get(name) or form_class(framework=framework, prefix=name)
+        for name, decision in DECISIONS.items():
+            context[f"{name}_form"] = bound.get(name) or decision.form_class(framework=framework, prefix=name)
     return context
 
 
@@ -228,74 +244,26 @@ def option_decide(request: HttpRequest, pk: int, option_id: int) -> HttpResponse
     )
 
 
-def _member_data(form: ReasonForm) -> dict[str, Any]:
+def _service_data(form: ReasonForm) -> dict[str, Any]:
+    """The form's fields as the service's arguments: a chosen provider is its `member_id`."""
     data = dict(form.cleaned_data)
-    data["member_id"] = data.pop("member")
+    if "member" in data:
+        data["member_id"] = data.pop("member")
     return data
 
 
 @login_required
 @require_POST
-def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One of the `DECISIONS` about the framework or one of its providers."""
+    decision = DECISIONS[key]
     return _decide(
         request,
         pk,
-        key="leave",
-        form_class=LeaveForm,
-        action=lambda form: framework_member_leave(actor=request.user, framework_id=pk, **_member_data(form)),
-        message=_("The provider's leaving was recorded."),
-    )
-
-
-@login_required
-@require_POST
-def member_replace(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(
-        request,
-        pk,
-        key="replace",
-        form_class=ReasonForm,
-        action=lambda form: framework_member_replace(actor=request.user, framework_id=pk, **form.cleaned_data),
-        message=_("The next-ranked bidder joined the framework."),
-    )
-
-
-@login_required
-@require_POST
-def member_capacity(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(
-        request,
-        pk,
-        key="capacity",
-        form_class=CapacityForm,
-        action=lambda form: framework_member_capacity_set(actor=request.user, framework_id=pk, **_member_data(form)),
-        message=_("The provider's capacity was recorded."),
-    )
-
-
-@login_required
-@require_POST
-def price_adjust(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(
-        request,
-        pk,
-        key="price",
-        form_class=PriceForm,
-        action=lambda form: framework_price_adjust(actor=request.user, framework_id=pk, **form.cleaned_data),
-        message=_("The price index adjustment was recorded."),
-    )
-
-
-@login_required
-@require_POST
-def terminate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(
-        request,
-        pk,
-        key="terminate",
-        form_class=ReasonForm,
-        action=lambda form: framework_terminate(actor=request.user, framework_id=pk, **form.cleaned_data),
-        message=_("The framework agreement was ended."),
+        key=key,
+        form_class=decision.form_class,
+        action=lambda form: decision.service(actor=request.user, framework_id=pk, **_service_data(form)),
+        message=decision.message,
     )
 
 
@@ -304,9 +272,5 @@ urlpatterns = [
     path("<int:pk>/", framework_detail, name="detail"),
     path("<int:pk>/export.xlsx", framework_export, name="export"),
     path("<int:pk>/options/<int:option_id>/decide/", option_decide, name="option_decide"),
-    path("<int:pk>/leave/", member_leave, name="leave"),
-    path("<int:pk>/replace/", member_replace, name="replace"),
-    path("<int:pk>/capacity/", member_capacity, name="capacity"),
-    path("<int:pk>/prices/", price_adjust, name="price"),
-    path("<int:pk>/terminate/", terminate, name="terminate"),
+    *(path(f"<int:pk>/{decision.path}", decide, {"key": key}, name=key) for key, decision in DECISIONS.items()),
 ]
