@@ -159,6 +159,11 @@ def _pending_step(call_off: CallOff) -> CallOffStep | None:
     return step
 
 
+def _offered_step(call_off: CallOff) -> CallOffStep | None:
+    """The step waiting for a provider's reply, locked, while the order is offered."""
+    return _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
+
+
 # --- going down the ranks ----------------------------------------------------------------------------------------
 
 
@@ -599,10 +604,7 @@ def call_off_accept(*, actor: User, call_off_id: int) -> CallOff:
     call_off_provider_check(actor=actor, call_off_id=call_off_id)
     now = timezone.now()
     with transaction.atomic():
-        framework, call_off = _locked(call_off_id)
-        step = _own_pending_step(actor, call_off)
-        if now > (step.reply_by or now):
-            raise Conflict(_("The deadline for the reply has passed."), code="reply_deadline_passed")
+        framework, call_off, step = _reply_open(actor, call_off_id, now=now)
         if not framework_in_force(framework, now):
             raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
         _step_decide(step, Outcome.ACCEPTED, at=now, by=actor)
@@ -640,11 +642,39 @@ def call_off_accept(*, actor: User, call_off_id: int) -> CallOff:
     return call_off
 
 
-def _own_pending_step(actor: AnyUser, call_off: CallOff) -> CallOffStep:
-    step = _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
+def _reply_open(actor: AnyUser, call_off_id: int, *, now: datetime) -> tuple[Framework, CallOff, CallOffStep]:
+    """The order, locked, with its step offered to the actor's provider (409 `call_off_not_offered`) before the reply
+    deadline (409 `reply_deadline_passed`)."""
+    framework, call_off = _locked(call_off_id)
+    step = _offered_step(call_off)
     if step is None or step.member.provider_id not in roles_of(actor).provider_of:
         raise Conflict(_("The order is not offered to you now."), code="call_off_not_offered")
-    return step
+    if now > (step.reply_by or now):
+        raise Conflict(_("The deadline for the reply has passed."), code="reply_deadline_passed")
+    return framework, call_off, step
+
+
+def _step_pass(
+    framework: Framework,
+    call_off: CallOff,
+    step: CallOffStep,
+    outcome: str,
+    *,
+    action: str,
+    actor: User,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The provider's turn ends for a reason (it declined, an officer skipped it): the step's outcome and the audit
+    event."""
+    _step_decide(step, outcome, at=now, by=actor, reason=reason)
+    audit_record(
+        action=action,
+        actor=actor,
+        obj=call_off,
+        tender_id=framework.tender_id,
+        after={"member": step.member_id, "rank": step.member.rank, "reason": reason},
+    )
 
 
 def call_off_decline(*, actor: User, call_off_id: int, reason: str) -> CallOff:
@@ -655,17 +685,9 @@ def call_off_decline(*, actor: User, call_off_id: int, reason: str) -> CallOff:
         raise _error("reason", "reason_required", _("Give the reason for declining the order."))
     now = timezone.now()
     with transaction.atomic():
-        framework, call_off = _locked(call_off_id)
-        step = _own_pending_step(actor, call_off)
-        if now > (step.reply_by or now):
-            raise Conflict(_("The deadline for the reply has passed."), code="reply_deadline_passed")
-        _step_decide(step, Outcome.DECLINED, at=now, by=actor, reason=reason)
-        audit_record(
-            action="call_off.decline",
-            actor=actor,
-            obj=call_off,
-            tender_id=framework.tender_id,
-            after={"member": step.member_id, "rank": step.member.rank, "reason": reason},
+        framework, call_off, step = _reply_open(actor, call_off_id, now=now)
+        _step_pass(
+            framework, call_off, step, Outcome.DECLINED, action="call_off.decline", actor=actor, reason=reason, now=now
         )
         notify(
             kind="call_off.declined",
@@ -693,7 +715,7 @@ def call_off_expire(*, call_off_id: int, now: datetime) -> CallOff | None:
         return None
     with transaction.atomic():
         framework, call_off = _locked(call_off_id)
-        step = _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
+        step = _offered_step(call_off)
         if step is None or step.reply_by is None or now <= step.reply_by:
             return None
         _step_decide(step, Outcome.EXPIRED, at=now)
@@ -731,16 +753,11 @@ def call_off_skip(*, actor: User, call_off_id: int, reason: str) -> CallOff:
     now = timezone.now()
     with transaction.atomic():
         framework, call_off = _locked(call_off_id)
-        step = _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
+        step = _offered_step(call_off)
         if step is None:
             raise Conflict(_("The order is not waiting for a provider's reply."), code="call_off_not_offered")
-        _step_decide(step, Outcome.SKIPPED, at=now, by=actor, reason=reason)
-        audit_record(
-            action="call_off.skip",
-            actor=actor,
-            obj=call_off,
-            tender_id=framework.tender_id,
-            after={"member": step.member_id, "rank": step.member.rank, "reason": reason},
+        _step_pass(
+            framework, call_off, step, Outcome.SKIPPED, action="call_off.skip", actor=actor, reason=reason, now=now
         )
         notify(
             kind="call_off.withdrawn",
