@@ -234,14 +234,7 @@ def offer_reject_for_price(
         raise ValidationFailed(errors={"reason": [{"code": "required", "message": str(_("Give the reason."))}]})
     with transaction.atomic():
         tender = _panel_tender(actor, tender_id)
-        offer = (
-            LotOffer.objects.filter(pk=lot_offer_id, bid__tender=tender, bid__status=BidStatus.SUBMITTED)
-            .select_related("lot", "bid")
-            .first()
-        )
-        if offer is None:
-            raise NotFound()
-        _correction_scope_check(tender, offer)
+        offer = _offer_to_reject(tender, lot_offer_id, lock=False)
         if _rejected(offer):
             raise Conflict(_("This offer is already rejected."), code="already_rejected")
         now = timezone.now()
@@ -295,25 +288,48 @@ def offer_reject_for_price(
             assessment_sv=(assessment_sv or "").strip(),
             rejected_by=actor,
         )
-        audit_record(
-            action="evaluation.reject_for_price",
+        _rejection_audit(
+            "evaluation.reject_for_price",
+            offer,
+            rejection,
             actor=actor,
-            obj=offer.bid,
-            detail={
-                "lot_offer": offer.pk,
-                "lot": offer.lot.number,
-                "ground": rejection.ground,
-                "basis": basis,
-                "request": request.pk,
-                "deadline": request.deadline,
-                "flagged": offer.pk in abnormally_low_offers(tender),
-                "reason": reason,
-                "assessment": assessment,
-                "reason_sv": rejection.reason_sv,
-                "assessment_sv": rejection.assessment_sv,
-            },
+            basis=basis,
+            request=request.pk,
+            deadline=request.deadline,
+            flagged=offer.pk in abnormally_low_offers(tender),
+            reason=reason,
+            assessment=assessment,
+            reason_sv=rejection.reason_sv,
+            assessment_sv=rejection.assessment_sv,
         )
     return rejection
+
+
+def _rejection_audit(
+    action: str, offer: LotOffer, rejection: PriceRejection | ConformityRejection, *, actor: User, **detail: Any
+) -> None:
+    """The audit event of an offer's rejection: the offer, its lot, the ground and the rejection's `detail`."""
+    audit_record(
+        action=action,
+        actor=actor,
+        obj=offer.bid,
+        detail={"lot_offer": offer.pk, "lot": offer.lot.number, "ground": rejection.ground, **detail},
+    )
+
+
+def _offer_to_reject(tender: Tender, lot_offer_id: int, *, lock: bool) -> LotOffer:
+    """A submitted offer of the call (404 for any other), within the scope of a correction that reopens the call
+    (`_correction_scope_check`); locked for the rejection when `lock`."""
+    offers = LotOffer.objects.select_for_update() if lock else LotOffer.objects
+    offer: LotOffer | None = (
+        offers.filter(pk=lot_offer_id, bid__tender=tender, bid__status=BidStatus.SUBMITTED)
+        .select_related("lot", "bid")
+        .first()
+    )
+    if offer is None:
+        raise NotFound()
+    _correction_scope_check(tender, offer)
+    return offer
 
 
 def _correction_scope_check(tender: Tender, offer: LotOffer) -> None:
@@ -352,37 +368,27 @@ def offer_reject_nonconforming(
         )
     with transaction.atomic():
         tender = _panel_tender(actor, tender_id)
-        offer = (
-            LotOffer.objects.select_for_update()
-            .filter(pk=lot_offer_id, bid__tender=tender, bid__status=BidStatus.SUBMITTED)
-            .select_related("lot", "bid")
-            .first()
-        )
-        if offer is None:
-            raise NotFound()
-        _correction_scope_check(tender, offer)
+        offer = _offer_to_reject(tender, lot_offer_id, lock=True)
         if offer.lot.status != LotStatus.OPEN:
             raise Conflict(_("The lot of this offer is no longer being evaluated."), code="lot_not_open")
         if _rejected(offer):
             raise Conflict(_("This offer is already rejected."), code="already_rejected")
-        reason_sv = (reason_sv or "").strip()
-        rejection = ConformityRejection.objects.create(
-            lot_offer=offer,
-            ground=RejectionGround.NON_CONFORMING,
-            reason=reason,
-            reason_sv=reason_sv,
-            rejected_by=actor,
-        )
-        audit_record(
-            action="evaluation.reject_nonconforming",
-            actor=actor,
-            obj=offer.bid,
-            detail={
-                "lot_offer": offer.pk,
-                "lot": offer.lot.number,
-                "ground": rejection.ground,
-                "reason": reason,
-                "reason_sv": reason_sv,
-            },
-        )
+        return conformity_rejection_record(offer, actor=actor, reason=reason, reason_sv=(reason_sv or "").strip())
+
+
+def conformity_rejection_record(
+    offer: LotOffer, *, actor: User, reason: str, reason_sv: str, **detail: Any
+) -> ConformityRejection:
+    """The offer's rejection for not conforming to the call, and its audit event (with the `detail` the caller
+    adds)."""
+    rejection: ConformityRejection = ConformityRejection.objects.create(
+        lot_offer=offer,
+        ground=RejectionGround.NON_CONFORMING,
+        reason=reason,
+        reason_sv=reason_sv,
+        rejected_by=actor,
+    )
+    _rejection_audit(
+        "evaluation.reject_nonconforming", offer, rejection, actor=actor, **detail, reason=reason, reason_sv=reason_sv
+    )
     return rejection

@@ -46,6 +46,7 @@ from procurement.models import ContractingAuthority, User
 from tenders.models import CallOffMethod, PricingUnit, QualityCriterion, Tender, lot_volume
 from tenders.services import tender_create
 
+from .clarifications import conformity_rejection_record
 from .frameworks import (
     call_off_volume,
     framework_active_check,
@@ -62,7 +63,6 @@ from .models import (
     FrameworkMember,
     LotAward,
     LotContract,
-    RejectionGround,
 )
 
 # The call-off methods under which a framework's call-offs may be made by mini-competition.
@@ -183,28 +183,14 @@ def mini_competition_outsiders_reject(*, actor: User, tender: Tender) -> list[Co
     reason, reason_sv = _not_a_member_reason(framework, "fi"), _not_a_member_reason(framework, "sv")
     rejections = []
     for offer in offers:
-        rejection = ConformityRejection.objects.create(
-            lot_offer=offer,
-            ground=RejectionGround.NON_CONFORMING,
+        rejection = conformity_rejection_record(
+            offer,
+            actor=actor,
             reason=reason,
             reason_sv=reason_sv,
-            rejected_by=actor,
-        )
-        audit_record(
-            action="evaluation.reject_nonconforming",
-            actor=actor,
-            obj=offer.bid,
-            tender_id=tender.pk,
-            detail={
-                "lot_offer": offer.pk,
-                "lot": offer.lot.number,
-                "ground": rejection.ground,
-                "not_a_member": True,
-                "framework": framework.pk if framework is not None else None,
-                "provider": offer.bid.provider_id,
-                "reason": reason,
-                "reason_sv": reason_sv,
-            },
+            not_a_member=True,
+            framework=framework.pk if framework is not None else None,
+            provider=offer.bid.provider_id,
         )
         rejections.append(rejection)
     return rejections
