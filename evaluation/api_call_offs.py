@@ -187,6 +187,14 @@ class OrderView(APIView):
             return Response(_own(request, pk))
 
 
+def _reason(request: Request) -> str:
+    """The reason the body gives (400 without one)."""
+    serializer = OrderReasonInput(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    reason: str = serializer.validated_data["reason"]
+    return reason
+
+
 class OrderAcceptView(APIView):
     @extend_schema(request=None, responses=ProviderOrderSerializer, summary="The provider accepts the order")
     def post(self, request: Request, pk: int) -> Response:
@@ -200,9 +208,7 @@ class OrderDeclineView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         calloffs.call_off_provider_check(actor=request.user, call_off_id=pk)
-        serializer = OrderReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        calloffs.call_off_decline(actor=_actor(request), call_off_id=pk, reason=serializer.validated_data["reason"])
+        calloffs.call_off_decline(actor=_actor(request), call_off_id=pk, reason=_reason(request))
         return Response(_own(request, pk))
 
 
@@ -214,9 +220,7 @@ class OrderSkipView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         calloffs.call_off_officer_check(actor=request.user, call_off_id=pk)
-        serializer = OrderReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        calloffs.call_off_skip(actor=_actor(request), call_off_id=pk, reason=serializer.validated_data["reason"])
+        calloffs.call_off_skip(actor=_actor(request), call_off_id=pk, reason=_reason(request))
         return Response(_record(request, pk))
 
 
@@ -224,7 +228,5 @@ class OrderCancelView(APIView):
     @extend_schema(request=OrderReasonInput, responses=CallOffSerializer, summary="An officer cancels the order")
     def post(self, request: Request, pk: int) -> Response:
         calloffs.call_off_officer_check(actor=request.user, call_off_id=pk)
-        serializer = OrderReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        calloffs.call_off_cancel(actor=_actor(request), call_off_id=pk, reason=serializer.validated_data["reason"])
+        calloffs.call_off_cancel(actor=_actor(request), call_off_id=pk, reason=_reason(request))
         return Response(_record(request, pk))
