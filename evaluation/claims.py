@@ -366,44 +366,35 @@ def claim_decision_issue(*, actor: User, claim: Claim) -> GeneratedDocument:
     version = GeneratedDocument.objects.filter(
         kind=DocumentKind.CLAIM_DECISION, tender=tender, subject=claim_document_subject(claim)
     ).count()
-    document = document_request(
-        kind=DocumentKind.CLAIM_DECISION,
-        tender=tender,
-        actor=actor,
-        version=version + 1,
-        subject=claim_document_subject(claim),
-        provider=claim.provider,
-    )
     lot_ids = list(claim.lots.values_list("pk", flat=True))
     key = f"{KEY_PREFIX}{claim.pk}:decided:{version + 1}"
     payload = {"number": claim.number, "lots": _numbers(claim.lots.order_by("number")), "status": claim.status}
-    if claim.provider_id is not None:
-        notify(
-            kind=f"claim.{claim.status}",
-            key=key,
-            tender_id=tender.pk,
-            providers=[claim.provider_id],
-            documents=[document.pk],
-            payload=payload,
-        )
-    others = ProviderOrganisation.objects.filter(pk__in=lot_bidders(claim.decision, lot_ids) - {claim.provider_id})
-    for provider in others.order_by("pk"):
-        copy = document_request(
+
+    def copy_for(provider: ProviderOrganisation | None, subject: str) -> GeneratedDocument:
+        """The decision's copy for a bidder (none for a claimant without an account), and the bidder told of it."""
+        copy: GeneratedDocument = document_request(
             kind=DocumentKind.CLAIM_DECISION,
             tender=tender,
             actor=actor,
             version=version + 1,
-            subject=claim_document_subject(claim, provider.pk),
+            subject=subject,
             provider=provider,
         )
-        notify(
-            kind=f"claim.{claim.status}",
-            key=key,
-            tender_id=tender.pk,
-            providers=[provider.pk],
-            documents=[copy.pk],
-            payload=payload,
-        )
+        if provider is not None:
+            notify(
+                kind=f"claim.{claim.status}",
+                key=key,
+                tender_id=tender.pk,
+                providers=[provider.pk],
+                documents=[copy.pk],
+                payload=payload,
+            )
+        return copy
+
+    document = copy_for(claim.provider, claim_document_subject(claim))
+    others = ProviderOrganisation.objects.filter(pk__in=lot_bidders(claim.decision, lot_ids) - {claim.provider_id})
+    for provider in others.order_by("pk"):
+        copy_for(provider, claim_document_subject(claim, provider.pk))
     audit_record(
         action="claim.decision_issue",
         actor=actor,
