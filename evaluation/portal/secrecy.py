@@ -105,6 +105,16 @@ def _bid_of(tender: Tender, bid_id: int) -> Bid:
     return bid
 
 
+def _part_decide(request: HttpRequest, actor: User, bid: Bid, form: forms.Form) -> tuple[HttpResponse | None, int]:
+    """Save a part's decision from its form: done, the way back to the review; refused, the status to show the
+    form's errors with."""
+    outcome = run_service(form, partial(_decide_form, actor, bid, form))
+    if outcome.ok:
+        done(request, _("The decision on the part was saved."))
+        return redirect("evaluation:secrecy", bid.tender_id, bid.pk), 200
+    return None, outcome.status or 400
+
+
 @login_required
 def secrecy(request: HttpRequest, pk: int, bid_id: int) -> HttpResponse:
     actor = cast(User, request.user)
@@ -135,11 +145,9 @@ def secrecy(request: HttpRequest, pk: int, bid_id: int) -> HttpResponse:
             data[f"{prefix}-part"] = part.part  # the part is the row's, whatever the body says
         form = PartDecisionForm(data, prefix=prefix, initial=initial, bilingual=bilingual)
         if bound:
-            outcome = run_service(form, partial(_decide_form, actor, bid, form))
-            if outcome.ok:
-                done(request, _("The decision on the part was saved."))
-                return redirect("evaluation:secrecy", tender.pk, bid.pk)
-            status = outcome.status or 400
+            saved, status = _part_decide(request, actor, bid, form)
+            if saved is not None:
+                return saved
         rows.append({"part": part, "label": _part_label(part.facts), "form": form, "prefix": prefix})
     other_form = None
     if view.other_parts:
@@ -147,11 +155,9 @@ def secrecy(request: HttpRequest, pk: int, bid_id: int) -> HttpResponse:
         bound = posted == "other"
         other_form = OtherPartForm(request.POST if bound else None, prefix="other", parts=choices, bilingual=bilingual)
         if bound:
-            outcome = run_service(other_form, partial(_decide_form, actor, bid, other_form))
-            if outcome.ok:
-                done(request, _("The decision on the part was saved."))
-                return redirect("evaluation:secrecy", tender.pk, bid.pk)
-            status = outcome.status or 400
+            saved, status = _part_decide(request, actor, bid, other_form)
+            if saved is not None:
+                return saved
     review = view.review
     context = {
         "tender": tender,
