@@ -55,7 +55,7 @@ from .models import (
 )
 from .periods import decision_key, lot_editions
 from .reopening import not_reopened, reopened
-from .services import _compute_results
+from .services import _compute_results, lot_awards_write
 
 # What an appeal's outcome must be for the decision to be made again.
 CORRECTING_OUTCOMES = (Appeal.Outcome.ANNULLED, Appeal.Outcome.RE_EVALUATE)
@@ -469,16 +469,7 @@ def correction_decide(*, actor: AnyUser, tender_id: int) -> DecisionEdition:
             for lot_id, offers in _winners_of(decision, lot_ids).items()  # for the audit record
         }
         LotAward.objects.filter(decision=decision, lot__in=lots).delete()
-        LotAward.objects.bulk_create(
-            [
-                LotAward(decision=decision, lot=lot, rank=position, winner_id=offer_id)
-                for lot in lots
-                for position, offer_id in enumerate(winners.get(lot.pk) or [None], start=1)
-            ]
-        )
-        for lot in lots:
-            lot.status = LotStatus.AWARDED if lot.pk in winners else LotStatus.UNSUCCESSFUL
-        Lot.objects.bulk_update(lots, ["status"])
+        lot_awards_write(decision, lots, winners)
         _renew_contracts(decision=decision, lots=lots, winners=winners)
         now = timezone.now()
         previous = _current_editions(decision, lot_ids)

@@ -261,6 +261,21 @@ def _correction_scope_check(tender: Tender, scores: list[dict], offers: dict[int
         raise not_reopened(locked)
 
 
+def lot_awards_write(decision: AwardDecision, lots: list[Lot], winners: dict[int, list[int]]) -> None:
+    """The decision's award of each lot: its winning offers by rank (`winners`, by lot), or one empty award and the
+    lot unsuccessful when it has none; the lots' status follows."""
+    LotAward.objects.bulk_create(
+        [
+            LotAward(decision=decision, lot=lot, rank=position, winner_id=offer_id)
+            for lot in lots
+            for position, offer_id in enumerate(winners.get(lot.pk) or [None], start=1)
+        ]
+    )
+    for lot in lots:
+        lot.status = LotStatus.AWARDED if lot.pk in winners else LotStatus.UNSUCCESSFUL
+    Lot.objects.bulk_update(lots, ["status"])
+
+
 def _compute_results(tender: Tender, lot_ids: set[int] | None = None) -> list[LotResult]:
     """Rank every open lot (or, for a correction, only the lots it reopened: the others keep their results)."""
     all_criteria = list(tender.criteria.all())
@@ -452,16 +467,7 @@ def tender_decide(*, actor, tender_id: int) -> AwardDecision:
         winners: dict[int, list[int]] = {}
         for result in LotResult.objects.filter(lot__in=open_lots, rank__lte=places).order_by("lot_id", "rank"):
             winners.setdefault(result.lot_id, []).append(result.lot_offer_id)
-        LotAward.objects.bulk_create(
-            [
-                LotAward(decision=decision, lot=lot, rank=position, winner_id=offer_id)
-                for lot in open_lots
-                for position, offer_id in enumerate(winners.get(lot.pk) or [None], start=1)
-            ]
-        )
-        for lot in open_lots:
-            lot.status = LotStatus.AWARDED if lot.pk in winners else LotStatus.UNSUCCESSFUL
-        Lot.objects.bulk_update(open_lots, ["status"])
+        lot_awards_write(decision, open_lots, winners)
         # A mini-competition's order must fit its framework's maximum (409 `framework_maximum_exceeded`).
         mini_competition_maximum_check(tender=tender, decision=decision)
         audit_record(
