@@ -134,15 +134,30 @@ def mini_competition_invitees(tender: Tender) -> set[int]:
     )
 
 
+def _framework_in_force(tender: Tender, *, lock: bool) -> Framework:
+    """The mini-competition's framework, locked for an order when `lock`, in force (409 `framework_not_active`)."""
+    framework = framework_of(tender)
+    if framework is None:
+        raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
+    if lock:
+        framework = framework_for_update(framework.pk)
+    framework_active_check(framework)
+    return framework
+
+
+def _maximum_check(framework: Framework, *, value: Decimal, volume: Decimal) -> None:
+    """An order of this value and volume fits the framework's maximum (409 `framework_maximum_exceeded`)."""
+    over = framework_usage(framework).exceeded_by(value=value, volume=volume)
+    if over:
+        raise maximum_exceeded(over)
+
+
 def mini_competition_framework_check(tender: Tender) -> None:
     """(tenders.asks) A mini-competition is a call-off: its framework must be in force when it is published (409
     `framework_not_active`). Nothing for any other call."""
     if tender.framework_lot_id is None:
         return
-    framework = framework_of(tender)
-    if framework is None:
-        raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
-    framework_active_check(framework)
+    _framework_in_force(tender, lock=False)
 
 
 # --- the bidders -------------------------------------------------------------------------------------------------
@@ -391,18 +406,12 @@ def mini_competition_maximum_check(*, tender: Tender, decision: AwardDecision) -
     `framework_maximum_exceeded`). Nothing for any other call."""
     if tender.framework_lot_id is None:
         return
-    found = framework_of(tender)
-    if found is None:
-        raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
-    framework = framework_for_update(found.pk)
-    framework_active_check(framework)
+    framework = _framework_in_force(tender, lock=True)
     award = _winner(decision)
     if award is None:
         return
     _member, volume, _unit_price, value = _order_of(framework, award)
-    over = framework_usage(framework).exceeded_by(value=value, volume=volume)
-    if over:
-        raise maximum_exceeded(over)
+    _maximum_check(framework, value=value, volume=volume)
 
 
 def mini_competition_call_off_record(*, actor: AnyUser, contract: LotContract) -> CallOff | None:
@@ -417,18 +426,12 @@ def mini_competition_call_off_record(*, actor: AnyUser, contract: LotContract) -
     existing: CallOff | None = CallOff.objects.filter(mini_competition=tender).first()
     if existing is not None:
         return existing
-    found = framework_of(tender)
-    if found is None:
-        raise Conflict(_("The framework agreement is not in force."), code="framework_not_active")
-    framework = framework_for_update(found.pk)
-    framework_active_check(framework)
+    framework = _framework_in_force(tender, lock=True)
     award = _winner(contract.decision, lot_id=contract.lot_id)
     if award is None:
         return None
     member, volume, unit_price, value = _order_of(framework, award)
-    over = framework_usage(framework).exceeded_by(value=value, volume=volume)
-    if over:
-        raise maximum_exceeded(over)
+    _maximum_check(framework, value=value, volume=volume)
     lot = contract.lot
     number = (CallOff.objects.filter(framework=framework).aggregate(n=Max("number"))["n"] or 0) + 1
     call_off: CallOff = CallOff.objects.create(
