@@ -159,6 +159,11 @@ def _pending_step(call_off: CallOff) -> CallOffStep | None:
     return step
 
 
+def _reply_timer_drop(call_off: CallOff) -> None:
+    """The order's reply timer goes: no reply is waited for any more."""
+    Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
+
+
 def _offered_step(call_off: CallOff) -> CallOffStep | None:
     """The step waiting for a provider's reply, locked, while the order is offered."""
     return _pending_step(call_off) if call_off.status == CallOffStatus.OFFERED else None
@@ -305,14 +310,8 @@ def _offer(call_off: CallOff, member: FrameworkMember, *, now: datetime, actor: 
         kinds=[TIMER_KIND], key=timer_key(call_off), tender_id=framework.tender_id, moments={TIMER_KIND: [reply_by]}
     )
     provider = member.provider
-    language = document_language(framework, provider)
-    document = document_request(
-        kind=DocumentKind.CALL_OFF_ORDER,
-        tender=framework.tender,
-        actor=actor,
-        subject=f"call-off-step:{step.pk}",
-        provider=provider,
-        language=language,
+    document, language = _provider_document(
+        framework, provider, kind=DocumentKind.CALL_OFF_ORDER, subject=f"call-off-step:{step.pk}", actor=actor
     )
     notify(
         kind="call_off.offered",
@@ -324,6 +323,17 @@ def _offer(call_off: CallOff, member: FrameworkMember, *, now: datetime, actor: 
         payload={**_payload(call_off), "reply_by": reply_by.isoformat(), "value": str(call_off.value)},
     )
     return step
+
+
+def _provider_document(
+    framework: Framework, provider: ProviderOrganisation, *, kind: str, subject: str, actor: User | None
+) -> tuple[GeneratedDocument, str]:
+    """An order's document for its provider, in the provider's language (returned too, for its notification)."""
+    language = document_language(framework, provider)
+    document = document_request(
+        kind=kind, tender=framework.tender, actor=actor, subject=subject, provider=provider, language=language
+    )
+    return document, language
 
 
 def _payload(call_off: CallOff) -> dict[str, Any]:
@@ -391,7 +401,7 @@ def _exhaust(call_off: CallOff, *, reason: str, passed: list[Passed], now: datet
     call_off.exhaust(at=now, reason=reason)
     call_off.member, call_off.unit_price, call_off.value = None, None, None
     call_off.save(update_fields=["status", "closed_at", "close_reason", "reply_by", "member", "unit_price", "value"])
-    Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
+    _reply_timer_drop(call_off)
     audit_record(
         action="call_off.exhaust",
         actor=actor,
@@ -431,7 +441,7 @@ def call_offs_withdraw_open(*, framework: Framework, at: datetime, reason: str) 
         call_off.save(
             update_fields=["status", "closed_at", "close_reason", "reply_by", "member", "unit_price", "value"]
         )
-        Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
+        _reply_timer_drop(call_off)
         audit_record(
             action="call_off.withdraw",
             obj=call_off,
@@ -610,16 +620,10 @@ def call_off_accept(*, actor: User, call_off_id: int) -> CallOff:
         _step_decide(step, Outcome.ACCEPTED, at=now, by=actor)
         call_off.accept(at=now)
         call_off.save(update_fields=["status", "accepted_at"])
-        Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
+        _reply_timer_drop(call_off)
         provider = step.member.provider
-        language = document_language(framework, provider)
-        document = document_request(
-            kind=DocumentKind.CALL_OFF_CONFIRMATION,
-            tender=framework.tender,
-            actor=actor,
-            subject=f"call-off:{call_off.pk}",
-            provider=provider,
-            language=language,
+        document, language = _provider_document(
+            framework, provider, kind=DocumentKind.CALL_OFF_CONFIRMATION, subject=f"call-off:{call_off.pk}", actor=actor
         )
         audit_record(
             action="call_off.accept",
@@ -785,7 +789,7 @@ def call_off_cancel(*, actor: User, call_off_id: int, reason: str) -> CallOff:
         step = _pending_step(call_off)
         if step is not None:
             _step_decide(step, Outcome.WITHDRAWN, at=now, by=actor)
-        Timer.objects.filter(kind=TIMER_KIND, key=timer_key(call_off), done_at__isnull=True).delete()
+        _reply_timer_drop(call_off)
         audit_record(
             action="call_off.cancel",
             actor=actor,
