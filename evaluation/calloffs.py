@@ -658,6 +658,14 @@ def _reply_open(actor: AnyUser, call_off_id: int, *, now: datetime) -> tuple[Fra
     return framework, call_off, step
 
 
+def _reason_given(reason: str, *, code: str, message: str) -> str:
+    """The reason, stripped; 400 with `code` and `message` without one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise _error("reason", code, message)
+    return reason
+
+
 def _step_pass(
     framework: Framework,
     call_off: CallOff,
@@ -684,9 +692,7 @@ def _step_pass(
 def call_off_decline(*, actor: User, call_off_id: int, reason: str) -> CallOff:
     """The provider the order is offered to declines it, with its reason: the order passes to the next in rank."""
     call_off_provider_check(actor=actor, call_off_id=call_off_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise _error("reason", "reason_required", _("Give the reason for declining the order."))
+    reason = _reason_given(reason, code="reason_required", message=_("Give the reason for declining the order."))
     now = timezone.now()
     with transaction.atomic():
         framework, call_off, step = _reply_open(actor, call_off_id, now=now)
@@ -749,11 +755,11 @@ def call_off_skip(*, actor: User, call_off_id: int, reason: str) -> CallOff:
     """An officer passes the order over the provider it is offered to, with a reason the order's record shows: it
     goes on to the next in rank."""
     call_off_officer_check(actor=actor, call_off_id=call_off_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise _error(
-            "reason", "skip_reason_required", _("Give the reason for skipping a provider in the order of preference.")
-        )
+    reason = _reason_given(
+        reason,
+        code="skip_reason_required",
+        message=_("Give the reason for skipping a provider in the order of preference."),
+    )
     now = timezone.now()
     with transaction.atomic():
         framework, call_off = _locked(call_off_id)
@@ -777,9 +783,7 @@ def call_off_skip(*, actor: User, call_off_id: int, reason: str) -> CallOff:
 def call_off_cancel(*, actor: User, call_off_id: int, reason: str) -> CallOff:
     """An officer cancels an order (offered or accepted): it holds nothing any more; the provider is told."""
     call_off_officer_check(actor=actor, call_off_id=call_off_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise _error("reason", "reason_required", _("Give the reason for cancelling the order."))
+    reason = _reason_given(reason, code="reason_required", message=_("Give the reason for cancelling the order."))
     now = timezone.now()
     with transaction.atomic():
         framework, call_off = _locked(call_off_id)
