@@ -3,11 +3,11 @@ periods and its PDF; the replaced edition stays on record."""
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from config.demo.builders import consensus_scores_record
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.clarifications import offer_reject_nonconforming
@@ -25,7 +25,6 @@ from evaluation.models import (
 )
 from evaluation.periods import decision_key
 from evaluation.qualification import qualification_record
-from evaluation.services import quality_scores_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from procurement.models import Notification
 from tenders.models import LotStatus
@@ -50,19 +49,14 @@ def world(bilingual, clerk, member_a, member_b):
 
 
 def _rescore(officer, tender, offers, criterion, points):
-    return quality_scores_record(
+    return consensus_scores_record(
         actor=officer,
-        tender_id=tender.pk,
-        scores=[
-            {
-                "lot_offer": offer.pk,
-                "criterion": criterion.pk,
-                "points": Decimal(points),
-                "reason": "Arvioitu uudelleen.",
-                "reason_sv": "Bedömd på nytt.",
-            }
-            for offer in offers
-        ],
+        tender=tender,
+        offers=offers,
+        criteria=[criterion],
+        points=points,
+        reason="Arvioitu uudelleen.",
+        reason_sv="Bedömd på nytt.",
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
+from config.demo.builders import consensus_scores_record
 from evaluation.appeals import appeal_register
 from evaluation.claims import claim_decide, claim_register
 from evaluation.corrections import claim_correct, correction_decide
@@ -626,19 +627,14 @@ class Command(BaseCommand):
             reason="Vaatimus hyväksytään: kriteerin 1 pisteytys tehdään uudelleen osassa 1.",
             reason_sv="Begäran godkänns: kriterium 1 poängsätts på nytt i delområde 1.",
         )
-        quality_scores_record(
+        consensus_scores_record(
             actor=officer,
-            tender_id=tender.pk,
-            scores=[
-                {
-                    "lot_offer": offer.pk,
-                    "criterion": criterion.pk,
-                    "points": Decimal(10 if offer.bid.provider_id == claim.provider_id else 5),
-                    "reason": "Arvioitu uudelleen hankintaoikaisun johdosta.",
-                    "reason_sv": "Bedömd på nytt med anledning av upphandlingsrättelsen.",
-                }
-                for offer in LotOffer.objects.filter(lot=lot, price_rejection__isnull=True).select_related("bid")
-            ],
+            tender=tender,
+            offers=LotOffer.objects.filter(lot=lot, price_rejection__isnull=True).select_related("bid"),
+            criteria=[criterion],
+            points=lambda offer: Decimal(10 if offer.bid.provider_id == claim.provider_id else 5),
+            reason="Arvioitu uudelleen hankintaoikaisun johdosta.",
+            reason_sv="Bedömd på nytt med anledning av upphandlingsrättelsen.",
         )
         correction_decide(actor=officer, tender_id=tender.pk)
 
