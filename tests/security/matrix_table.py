@@ -126,24 +126,26 @@ def panel_work(outcome) -> dict:
     )
 
 
+# What exists only after the decision: `actor` (a role or group) gets `outcome` after it, the `refused` groups 403,
+# everyone else 404 (and before the decision everyone 404).
+def after_the_decision(actor: str, outcome, *, refused=("authority",), kind=api) -> dict:
+    return kind(
+        signed_in=HIDDEN,
+        **dict.fromkeys(refused, by_state(HIDDEN, HIDDEN, DENIED)),
+        **{actor: by_state(HIDDEN, HIDDEN, outcome)},
+    )
+
+
 # A contract step (after the decision; before it the contract does not exist): officer X; the other readers of X
 # are refused (403), everyone else is not told it exists (404).
 def contract_action(outcome) -> dict:
-    return api(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome)
 
 
 # An officer's change of a framework's orders (which exist only after the decision): officer X; X's other readers are
 # refused (403), everyone else is not told it exists (404).
 def call_off_officer(outcome) -> dict:
-    return api(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome)
 
 
 # Who reads a framework (after the decision; before it none exists): its authority's officers and auditors whole, its
@@ -157,21 +159,12 @@ FRAMEWORK_READERS = {**FRAMEWORK_WHOLE_READERS, "providers": by_state(HIDDEN, HI
 
 # A recorded change of the framework: officer X; X's other readers and the framework's providers are refused (403).
 def framework_change(kind, outcome) -> dict:
-    return kind(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        providers=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome, refused=("authority", "providers"), kind=kind)
 
 
 # A provider's reply to the order offered to A: A; X's readers are refused (403), everyone else 404.
 def call_off_reply(outcome) -> dict:
-    return api(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        owner=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("owner", outcome)
 
 
 # A portal page of the authority's side of the call: X's readers, 404 for everyone else (as in the API).
