@@ -97,15 +97,21 @@ def test_an_option_is_decided_only_once(framework, officer):
     assert refused.value.code == "option_decided"
 
 
-def test_an_option_beyond_four_years_is_refused_without_a_reason(authority, officer, member_a):
-    framework = signed_framework(
+def _framework_of_four_years_and_an_option(authority, officer, member_a, *, reason):
+    """A's framework of 40 months with an option of 12: exercising it goes beyond four years, allowed only with the
+    especially justified `reason`."""
+    return signed_framework(
         authority=authority,
         officer=officer,
         bidders=[(member_a, "9000")],
         contract_months=40,
         option_months=12,
-        framework_long_term_reason="",
+        framework_long_term_reason=reason,
     )
+
+
+def test_an_option_beyond_four_years_is_refused_without_a_reason(authority, officer, member_a):
+    framework = _framework_of_four_years_and_an_option(authority, officer, member_a, reason="")
     option = framework.options.get()
     with pytest.raises(Conflict) as refused:
         framework_option_decide(
@@ -117,13 +123,8 @@ def test_an_option_beyond_four_years_is_refused_without_a_reason(authority, offi
 
 
 def test_an_option_beyond_four_years_is_allowed_with_the_especially_justified_reason(authority, officer, member_a):
-    framework = signed_framework(
-        authority=authority,
-        officer=officer,
-        bidders=[(member_a, "9000")],
-        contract_months=40,
-        option_months=12,
-        framework_long_term_reason="Koulutusten kesto ja investoinnit edellyttävät pidempää kautta.",
+    framework = _framework_of_four_years_and_an_option(
+        authority, officer, member_a, reason="Koulutusten kesto ja investoinnit edellyttävät pidempää kautta."
     )
     option = framework.options.get()
     framework_option_decide(actor=officer, framework_id=framework.pk, option_id=option.pk, exercise=True, reason="x")
