@@ -172,6 +172,10 @@ def our_page(outcome=OK, **cells) -> dict:
     return page(signed_in=HIDDEN, authority=outcome, **cells)
 
 
+# A page that shows the bids: the panel and the auditor after the opening; sealed before it (403).
+PANEL_PAGE = our_page(DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK))
+
+
 # A form of an officer on such a page: officer X; the other readers of X are refused (403).
 def our_form(outcome) -> dict:
     return page(signed_in=HIDDEN, authority=DENIED, officer_x=outcome)
@@ -179,11 +183,7 @@ def our_form(outcome) -> dict:
 
 # The contract step in the portal: as in the API, on the decision's page of the call (404 to those without it).
 def contract_form(outcome) -> dict:
-    return page(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome, kind=page)
 
 
 # A portal page of A's bid: A only; 404 for everyone else, before and after the decision.
@@ -598,16 +598,10 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/panel/"): our_form(FOUND),
     ("POST", "/evaluation/{pk}/panel/declaration/"): our_page(DENIED, panel=CONFLICT),  # declared already
     # The panel's pages show the bids: to the panel and the auditor after the opening; sealed before it (403).
-    ("GET", "/evaluation/{pk}/qualification/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/qualification/"): PANEL_PAGE,
     ("POST", "/evaluation/{pk}/qualification/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
-    ("GET", "/evaluation/{pk}/scores/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
-    ("GET", "/evaluation/{pk}/prices/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/scores/"): PANEL_PAGE,
+    ("GET", "/evaluation/{pk}/prices/"): PANEL_PAGE,
     # §96 requests and rejections: the panel's work, as in the API (panel_work), on a page of the call.
     ("POST", "/evaluation/{pk}/prices/"): our_page(
         DENIED, panel=by_state(CONFLICT, FOUND, CONFLICT), evaluator_unnamed=by_state(CONFLICT, DENIED, CONFLICT)
@@ -616,12 +610,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/scores/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
     # The panel's bid viewer and the bids' attachments, as the bids are read: the panel and the auditor after the
     # opening; the ZIP of every bid for officer X only (on the panel).
-    ("GET", "/evaluation/{pk}/bids/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
-    ("GET", "/evaluation/{pk}/bids/lots/{lot_number}/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/bids/"): PANEL_PAGE,
+    ("GET", "/evaluation/{pk}/bids/lots/{lot_number}/"): PANEL_PAGE,
     ("GET", "/evaluation/{pk}/bids/{bid_id}/attachments/{attachment_id}/"): our_page(
         by_state(HIDDEN, DENIED, DENIED), panel=by_state(HIDDEN, OK, OK), auditor_x=by_state(HIDDEN, OK, OK)
     ),
@@ -637,15 +627,11 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/notify/"): our_page(
         by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, FOUND, FOUND)
     ),
-    ("GET", "/evaluation/{pk}/requests/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/requests/"): PANEL_PAGE,
     ("POST", "/evaluation/{pk}/requests/"): our_page(
         DENIED, panel=by_state(CONFLICT, BAD, CONFLICT), evaluator_unnamed=by_state(CONFLICT, DENIED, CONFLICT)
     ),
-    ("GET", "/evaluation/{pk}/scores/individual/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/scores/individual/"): PANEL_PAGE,
     ("POST", "/evaluation/{pk}/scores/individual/"): our_page(DENIED, panel=by_state(DENIED, BAD, CONFLICT)),
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
     ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),
