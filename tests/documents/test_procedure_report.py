@@ -9,12 +9,11 @@ from pypdf import PdfReader
 
 from bids.models import BidStatus, LotOffer
 from bids.services import bid_create, bid_submit
-from config.demo.builders import consensus_scores_record
+from config.demo.builders import consensus_scores_record, qualification_checks_record
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.draws import tie_draw_confirm, tie_draw_start
 from evaluation.panel import panel_add, panel_declare
-from evaluation.qualification import qualification_record, required_subjects
 from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict
 from procurement.models import AuditEvent
@@ -76,25 +75,20 @@ def decided(bilingual, officer, officer2, providers):
     )
     open_bids(tender, officer)
     excluded = tender.bids.get(provider=providers["Sulj"])
-    qualification_record(
+    qualification_checks_record(
         actor=officer,
-        tender_id=tender.pk,
-        checks=[
-            {
-                "bid": bid.pk,
-                "subject": subject,
-                "passed": not (bid.pk == excluded.pk and subject == "exclusion"),
-                "reason": "VEROVELKA-81: verovelkaa 40 000 euroa."
-                if bid.pk == excluded.pk and subject == "exclusion"
-                else "Täyttää vaatimuksen.",
-                "reason_sv": "SKATTESKULD-81: skatteskuld 40 000 euro."
-                if bid.pk == excluded.pk and subject == "exclusion"
-                else "Uppfyller kravet.",
-                "ground": "unpaid_taxes" if bid.pk == excluded.pk and subject == "exclusion" else "",
-            }
-            for bid in tender.bids.filter(status=BidStatus.SUBMITTED)
-            for subject in required_subjects(tender)
-        ],
+        tender=tender,
+        bids=tender.bids.filter(status=BidStatus.SUBMITTED),
+        check=lambda bid, subject: {
+            "passed": not (bid.pk == excluded.pk and subject == "exclusion"),
+            "reason": "VEROVELKA-81: verovelkaa 40 000 euroa."
+            if bid.pk == excluded.pk and subject == "exclusion"
+            else "Täyttää vaatimuksen.",
+            "reason_sv": "SKATTESKULD-81: skatteskuld 40 000 euro."
+            if bid.pk == excluded.pk and subject == "exclusion"
+            else "Uppfyller kravet.",
+            "ground": "unpaid_taxes" if bid.pk == excluded.pk and subject == "exclusion" else "",
+        },
     )
     low = LotOffer.objects.get(bid__provider=providers["Halpa"])
     reject_unexplained_price(
@@ -104,7 +98,6 @@ def decided(bilingual, officer, officer2, providers):
         actor=officer,
         tender=tender,
         offers=LotOffer.objects.filter(bid__tender=tender).exclude(pk=low.pk).exclude(bid=excluded),
-        criteria=tender.criteria.all(),
         points="5",
         reason="Yhtä hyvä.",
         reason_sv="Lika bra.",
