@@ -55,6 +55,18 @@ def _timer_due(framework):
     return Timer.objects.get(kind="framework.end", key=f"framework:{framework.pk}", done_at__isnull=True).due_at
 
 
+def _prices_adjusted(framework, officer, *, percent=Decimal("2.5"), reason="Sopimuksen hintaehto.", effective_on=None):
+    """The framework's prices adjusted by `percent` of the earnings level index from `effective_on` (today)."""
+    return framework_price_adjust(
+        actor=officer,
+        framework_id=framework.pk,
+        percent=percent,
+        index_name="Ansiotasoindeksi",
+        reason=reason,
+        effective_on=timezone.localdate() if effective_on is None else effective_on,
+    )
+
+
 def test_exercising_the_option_extends_the_term_and_moves_the_end_timer(framework, officer):
     option = framework.options.get()
     before, timer_before = framework.ends_on, _timer_due(framework)
@@ -282,14 +294,7 @@ def test_a_price_index_adjustment_changes_every_active_providers_price_but_not_o
     members = _members(framework)
     order = order_record(framework, members[0])
 
-    change = framework_price_adjust(
-        actor=officer,
-        framework_id=framework.pk,
-        percent=Decimal("2.5"),
-        index_name="Ansiotasoindeksi",
-        reason="Sopimuksen hintaehto.",
-        effective_on=timezone.localdate(),
-    )
+    change = _prices_adjusted(framework, officer)
 
     assert [m.unit_price for m in _members(framework)] == [Decimal("9225.00"), Decimal("9737.50"), Decimal("10147.50")]
     assert change.details["unit_price"][members[0].provider.name] == ["9000.00", "9225.00"]
@@ -300,14 +305,7 @@ def test_a_price_index_adjustment_changes_every_active_providers_price_but_not_o
 def test_a_price_adjustment_effective_in_the_future_is_refused_and_changes_nothing(framework, officer):
     prices = [m.unit_price for m in _members(framework)]
     with pytest.raises(ValidationFailed) as refused:
-        framework_price_adjust(
-            actor=officer,
-            framework_id=framework.pk,
-            percent=Decimal("2.5"),
-            index_name="Ansiotasoindeksi",
-            reason="Sopimuksen hintaehto.",
-            effective_on=timezone.localdate() + timedelta(days=90),
-        )
+        _prices_adjusted(framework, officer, effective_on=timezone.localdate() + timedelta(days=90))
     assert refused.value.errors["effective_on"][0]["code"] == "in_future"
     assert [m.unit_price for m in _members(framework)] == prices
     assert not framework.changes.exists()
@@ -316,27 +314,13 @@ def test_a_price_adjustment_effective_in_the_future_is_refused_and_changes_nothi
 
 def test_a_price_adjustment_before_the_framework_started_is_refused(framework, officer):
     with pytest.raises(ValidationFailed) as refused:
-        framework_price_adjust(
-            actor=officer,
-            framework_id=framework.pk,
-            percent=Decimal("2.5"),
-            index_name="Ansiotasoindeksi",
-            reason="x",
-            effective_on=framework.starts_on - timedelta(days=1),
-        )
+        _prices_adjusted(framework, officer, reason="x", effective_on=framework.starts_on - timedelta(days=1))
     assert refused.value.errors["effective_on"][0]["code"] == "before_start"
     assert not framework.changes.exists()
 
 
 def test_a_price_adjustment_is_told_to_every_provider_with_the_day_in_the_finnish_form(framework, officer):
-    framework_price_adjust(
-        actor=officer,
-        framework_id=framework.pk,
-        percent=Decimal("2.5"),
-        index_name="Ansiotasoindeksi",
-        reason="Sopimuksen hintaehto.",
-        effective_on=timezone.localdate(),
-    )
+    _prices_adjusted(framework, officer)
     told = list(Notification.objects.filter(kind="framework.price_index"))
     assert {n.provider_id for n in told} == {m.provider_id for m in _members(framework)}
     body = _body(told[0])
@@ -347,14 +331,7 @@ def test_a_price_adjustment_is_told_to_every_provider_with_the_day_in_the_finnis
 @pytest.mark.parametrize("percent", ["20.01", "-25", "0"])
 def test_a_price_adjustment_beyond_the_sanity_bound_is_refused(framework, officer, percent):
     with pytest.raises(ValidationFailed) as refused:
-        framework_price_adjust(
-            actor=officer,
-            framework_id=framework.pk,
-            percent=Decimal(percent),
-            index_name="Ansiotasoindeksi",
-            reason="x",
-            effective_on=timezone.localdate(),
-        )
+        _prices_adjusted(framework, officer, percent=Decimal(percent), reason="x")
     assert refused.value.errors["percent"][0]["code"] == "out_of_range"
 
 
