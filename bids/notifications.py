@@ -5,7 +5,7 @@ of kinds (procurement.notifications) when the app is ready (bids.apps)."""
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Notification
-from procurement.notifications import Kind, register_kind
+from procurement.notifications import Kind, register_kinds
 
 
 def _receipt_after_sent(notification: Notification) -> None:
@@ -45,5 +45,4 @@ KINDS = {
     ),
 }
 
-for code, kind in KINDS.items():
-    register_kind(code, kind)
+register_kinds(KINDS)

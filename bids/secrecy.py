@@ -124,15 +124,21 @@ def redact_text(text: str, passages: tuple[str, ...] | list[str]) -> str:
 # --- the authority's review --------------------------------------------------------------------------------------
 
 
-def _officer_bid(actor: AnyUser, bid_id: int, *, for_update: bool = False) -> Bid:
-    """A submitted, opened bid whose markings the actor reviews as an officer of its authority: 404 where even its
-    existence is not the actor's business (another authority, another provider, a sealed box), 403 for the bid's
-    own bidder and for the authority's users who are not officers."""
+def _bid_or_404(bid_id: int) -> Bid:
+    """The bid with its call's authority and its provider; 404 for an id that no bid has."""
     bid: Bid
     try:
         bid = Bid.objects.select_related("tender__authority", "provider").get(pk=bid_id)
     except (Bid.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
+    return bid
+
+
+def _officer_bid(actor: AnyUser, bid_id: int, *, for_update: bool = False) -> Bid:
+    """A submitted, opened bid whose markings the actor reviews as an officer of its authority: 404 where even its
+    existence is not the actor's business (another authority, another provider, a sealed box), 403 for the bid's
+    own bidder and for the authority's users who are not officers."""
+    bid = _bid_or_404(bid_id)
     roles = roles_of(actor)
     if bid.provider_id in roles.provider_of:
         raise Forbidden(_("The authority decides on the business secrets of a bid."), code="not_an_officer")
@@ -406,11 +412,7 @@ def secrecy_review_get(*, user: AnyUser, bid_id: int) -> SecrecyView:
     """The markings of a bid and the authority's decisions on them: for the authority's officers and auditors after
     the opening (with each part's text: a read of sealed content, audited); for the bid's own provider, the decisions
     once it was told of them (before, its markings only). Anyone else: 404."""
-    bid: Bid
-    try:
-        bid = Bid.objects.select_related("tender__authority", "provider").get(pk=bid_id)
-    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound() from exc
+    bid = _bid_or_404(bid_id)
     roles = roles_of(user)
     tender = bid.tender
     own = bid.provider_id in roles.provider_of

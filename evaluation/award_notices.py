@@ -16,7 +16,7 @@ from procurement.errors import Conflict
 from procurement.models import ProviderOrganisation
 from procurement.nuts import nuts3_for_municipality
 from procurement.periods import local_date
-from tenders.eforms.build import LotOutcome, Winner, award_notice_xml, notice_languages
+from tenders.eforms.build import LotOutcome, Winner, award_notice_xml
 from tenders.models import InterruptionDecision, InterruptionKind, Notice, NoticeKind, Tender
 from tenders.notices import ensure_officer, not_announced_check, notice_check, notice_store, notice_subtype
 from tenders.selectors import tender_get
@@ -137,30 +137,17 @@ def award_notice_generate(*, actor: AnyUser, tender_id: int) -> Notice:
             raise Conflict(
                 _("The call has not been published: there is no version to make a notice of."), code="not_published"
             )
-        snapshot = version.snapshot
         award_date = local_date(decision.decided_at if decision is not None else timezone.now())
-
-        def build(notice_uuid: str, number: int) -> bytes:
-            return award_notice_xml(
-                tender,
-                snapshot,
-                subtype=subtype,
-                notice_uuid=notice_uuid,
-                version=number,
-                issued_at=timezone.now(),
-                outcomes=outcomes,
-                award_date=award_date,
-            )
-
         return notice_store(
             actor=actor,
             tender=tender,
             kind=NoticeKind.AWARD,
             subtype=subtype,
-            tender_version=version.number,
+            version=version,
             changes=None,
-            build=build,
-            languages=notice_languages(tender, snapshot),
+            make_xml=award_notice_xml,
+            outcomes=outcomes,
+            award_date=award_date,
         )
 
 

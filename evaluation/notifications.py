@@ -4,7 +4,7 @@ Registered in the one registry of kinds (procurement.notifications) when the app
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Notification
-from procurement.notifications import Kind, register_kind
+from procurement.notifications import Kind, register_kinds
 
 from .models import Appeal, FrameworkChange
 from .periods import letter_for_resend, lot_periods_recompute
@@ -285,5 +285,4 @@ KINDS["access_request.decided"] = Kind(
     label=_("Decision on a request for documents"),
 )
 
-for code, kind in KINDS.items():
-    register_kind(code, kind)
+register_kinds(KINDS)

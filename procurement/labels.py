@@ -185,19 +185,25 @@ AUDIT_ACTIONS = {
 # the audit one finds every kind the code records.
 SECURITY_EVENTS = {
     "access.unauthenticated": _("Request without signing in refused"),
-    "access.denied": _("Access refused"),
-    "access.not_found": _("Request for a missing page refused"),
-    "access.throttled": _("Too many requests refused"),
-    "access_request.create": _("Request for documents received"),
-    "access_request.decide": _("Request for documents decided"),
-    "access_request.disclose": _("Document disclosed on request"),
-    "access_request.download": _("Disclosed document downloaded through the requester's link"),
-    "bid.read_for_disclosure": _("Bid read to make a disclosed copy"),
-    "auth.login_failed": _("Sign-in failed"),
-    "auth.locked_out": _("Sign-in locked"),
-    "auth.login_throttled": _("Sign-in attempts limited"),
+    # The kinds the audit log records too (where the request names its user) are named as there.
+    **{
+        code: AUDIT_ACTIONS[code]
+        for code in (
+            "access.denied",
+            "access.not_found",
+            "access.throttled",
+            "access_request.create",
+            "access_request.decide",
+            "access_request.disclose",
+            "access_request.download",
+            "bid.read_for_disclosure",
+            "auth.login_failed",
+            "auth.locked_out",
+            "auth.login_throttled",
+        )
+    },
     "auth.password_reset_requested": _("Password reset asked for an unknown address"),
-    "auth.password_reset_throttled": _("Password reset requests limited"),
+    "auth.password_reset_throttled": AUDIT_ACTIONS["auth.password_reset_throttled"],
 }
 
 # What the audit chain's verification found (procurement.auditchain.ChainReport.code), for the auditors' page; the

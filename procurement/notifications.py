@@ -71,6 +71,12 @@ def register_kind(code: str, kind: Kind) -> None:
     KINDS[code] = kind
 
 
+def register_kinds(kinds: dict[str, Kind]) -> None:
+    """Registers an app's kinds (its `notifications.KINDS`) when the app is ready."""
+    for code, kind in kinds.items():
+        register_kind(code, kind)
+
+
 def kinds_tagged(tag: str) -> frozenset[str]:
     return frozenset(code for code, kind in KINDS.items() if tag in kind.tags)
 

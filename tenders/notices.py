@@ -84,13 +84,16 @@ def notice_store(
     tender: Tender,
     kind: str,
     subtype: str,
-    tender_version: int,
+    version: TenderVersion,
     changes: Notice | None,
-    build: Callable[[str, int], bytes],
-    languages: list[str],
+    make_xml: Callable[..., bytes],
+    **xml_fields: Any,
 ) -> Notice:
-    """Write the notice built by `build(notice_uuid, version)`: the unsent one of this kind regenerated in place, a
-    rejected one as its next version, else a new notice. Audited as notice.generate."""
+    """Write the notice of the call's `version`, its XML made by `make_xml` (eforms.build's contract_notice_xml or
+    award_notice_xml, given `xml_fields` too): the unsent one of this kind regenerated in place, a rejected one as its
+    next version, else a new notice. Audited as notice.generate."""
+    snapshot = version.snapshot
+    tender_version = version.number
     current = (
         Notice.objects.select_for_update()
         .filter(tender=tender, kind=kind, changes=changes)
@@ -118,8 +121,16 @@ def notice_store(
         transition_run(obj=notice, action="regenerate", actor=actor, field="state", audit_action="notice.regenerate")
     notice.subtype = subtype
     notice.tender_version = tender_version
-    notice.languages = languages
-    xml = build(str(notice.notice_uuid), notice.version)
+    notice.languages = notice_languages(tender, snapshot)
+    xml = make_xml(
+        tender,
+        snapshot,
+        subtype=subtype,
+        notice_uuid=str(notice.notice_uuid),
+        version=notice.version,
+        issued_at=timezone.now(),
+        **xml_fields,
+    )
     notice.xml = xml.decode("utf-8")
     notice.sha256 = hashlib.sha256(xml).hexdigest()
     notice.findings = []
@@ -200,28 +211,16 @@ def _store(
             sections=changed_sections(version, list(snapshot.get("lots") or [])),
             reason=Texts(dict.fromkeys(tender.document_languages, reason)),
         )
-
-    def build(notice_uuid: str, number: int) -> bytes:
-        return contract_notice_xml(
-            tender,
-            snapshot,
-            subtype=subtype,
-            notice_uuid=notice_uuid,
-            version=number,
-            issued_at=timezone.now(),
-            change=change,
-        )
-
     try:
         return notice_store(
             actor=actor,
             tender=tender,
             kind=NoticeKind.CONTRACT if published is None else NoticeKind.CHANGE,
             subtype=subtype,
-            tender_version=version.number,
+            version=version,
             changes=published,
-            build=build,
-            languages=notice_languages(tender, snapshot),
+            make_xml=contract_notice_xml,
+            change=change,
         )
     except UnsupportedNotice as exc:
         raise ValidationFailed(str(exc), code="notice_not_supported") from exc

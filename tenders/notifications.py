@@ -2,14 +2,32 @@
 going when it is sent (or sent again). Registered in the one registry of kinds (procurement.notifications) when the
 app is ready (tenders.apps)."""
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-from procurement.notifications import Kind, register_kind
+from procurement.notifications import Kind, register_kinds
 
 from .interruption import interruption_after_sent, interruption_for_resend
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # The notifications of an interruption decision (tenders.interruption): their sending starts its periods.
 INTERRUPTION = frozenset({"interruption"})
+
+
+def interruption_kind(subject: "StrOrPromise", body: "StrOrPromise", label: "StrOrPromise") -> Kind:
+    """A kind of an interruption decision's notification: tagged as one, its sending (or sending again) sets the
+    interruption's periods going."""
+    return Kind(
+        subject,
+        body,
+        label=label,
+        tags=INTERRUPTION,
+        after_sent=interruption_after_sent,
+        on_resend=interruption_for_resend,
+    )
 
 
 KINDS = {
@@ -81,43 +99,31 @@ KINDS = {
         label=_("Bids ready to be opened"),
         task=True,
     ),
-    "tender.cancelled": Kind(
+    "tender.cancelled": interruption_kind(
         _("The procurement was interrupted: %(title)s"),
         _("The contracting authority has interrupted the procurement %(title)s. Reason: %(reason)s"),
-        label=_("Procurement interrupted"),
-        tags=INTERRUPTION,
-        after_sent=interruption_after_sent,
-        on_resend=interruption_for_resend,
+        _("Procurement interrupted"),
     ),
-    "lot.cancelled": Kind(
+    "lot.cancelled": interruption_kind(
         _("A lot was cancelled: %(title)s"),
         _("Lot %(lot)s of %(title)s was cancelled. Reason: %(reason)s"),
-        label=_("Lot cancelled"),
-        tags=INTERRUPTION,
-        after_sent=interruption_after_sent,
-        on_resend=interruption_for_resend,
+        _("Lot cancelled"),
     ),
-    "lot.unsuccessful": Kind(
+    "lot.unsuccessful": interruption_kind(
         _("A lot was found unsuccessful: %(title)s"),
         _(
             "Lot %(lot)s of %(title)s was found unsuccessful: no acceptable bids. The decision, with its "
             "instructions for redress and their dates, is attached. Reason: %(reason)s"
         ),
-        label=_("Lot unsuccessful"),
-        tags=INTERRUPTION,
-        after_sent=interruption_after_sent,
-        on_resend=interruption_for_resend,
+        _("Lot unsuccessful"),
     ),
-    "tender.unsuccessful": Kind(
+    "tender.unsuccessful": interruption_kind(
         _("The procurement was found unsuccessful: %(title)s"),
         _(
             "The procurement %(title)s was interrupted: no acceptable bids. The decision, with its instructions "
             "for redress and their dates, is attached. Reason: %(reason)s"
         ),
-        label=_("Procurement unsuccessful"),
-        tags=INTERRUPTION,
-        after_sent=interruption_after_sent,
-        on_resend=interruption_for_resend,
+        _("Procurement unsuccessful"),
     ),
     "notice.published": Kind(
         _("The notice was published in Hilma: %(title)s"),
@@ -138,5 +144,4 @@ KINDS = {
     ),
 }
 
-for code, kind in KINDS.items():
-    register_kind(code, kind)
+register_kinds(KINDS)

@@ -699,6 +699,35 @@ def new_root(subtype: str) -> Any:
     return etree.Element(f"{{{namespace}}}{name}", nsmap=nsmap)
 
 
+def notice_start(tender: Any, snapshot: dict[str, Any], *, subtype: str, name: str) -> tuple[CallData, Any, Any]:
+    """The call's data, the notice's root and its eForms extension, for a `subtype` of the notice `name`
+    (UnsupportedNotice for any other)."""
+    if SUBTYPES.get(subtype, ("",))[0] != name:
+        raise UnsupportedNotice(subtype)
+    data = call_data(tender, snapshot, subtype=subtype)
+    root = new_root(subtype)
+    return data, root, eforms_extension(root)
+
+
+def put_notice_head(
+    root: Any,
+    extension: Any,
+    data: CallData,
+    *,
+    parties: Iterable[Party],
+    subtype: str,
+    notice_uuid: str,
+    version: int,
+    issued_at: datetime.datetime,
+    authority_kind: str,
+) -> None:
+    """The notice's subtype and organisations (in its extension), its header and the contracting party."""
+    el(el(extension, "efac:NoticeSubType"), "cbc:SubTypeCode", subtype, listName="notice-subtype")
+    put_organisations(extension, parties, data.languages)
+    put_header(root, data=data, notice_uuid=notice_uuid, version=version, issued_at=issued_at)
+    put_contracting_party(root, data, authority_kind)
+
+
 def contract_notice_xml(
     tender: Any,
     snapshot: dict[str, Any],
@@ -710,17 +739,20 @@ def contract_notice_xml(
     change: ChangeInfo | None = None,
 ) -> bytes:
     """The contract notice (E3 or 20) of the call as the snapshot has it; with `change`, its change notice."""
-    if SUBTYPES.get(subtype, ("",))[0] != "ContractNotice":
-        raise UnsupportedNotice(subtype)
-    data = call_data(tender, snapshot, subtype=subtype)
-    root = new_root(subtype)
-    extension = eforms_extension(root)
+    data, root, extension = notice_start(tender, snapshot, subtype=subtype, name="ContractNotice")
     if change is not None:
         put_changes(extension, change, data.languages)
-    el(el(extension, "efac:NoticeSubType"), "cbc:SubTypeCode", subtype, listName="notice-subtype")
-    put_organisations(extension, [data.buyer, review_party()], data.languages)
-    put_header(root, data=data, notice_uuid=notice_uuid, version=version, issued_at=issued_at)
-    put_contracting_party(root, data, tender.authority.kind)
+    put_notice_head(
+        root,
+        extension,
+        data,
+        parties=[data.buyer, review_party()],
+        subtype=subtype,
+        notice_uuid=notice_uuid,
+        version=version,
+        issued_at=issued_at,
+        authority_kind=tender.authority.kind,
+    )
     put_procedure_terms(root, data)
     put_procedure_process(root, data)
     project = put_project(
@@ -887,17 +919,20 @@ def award_notice_xml(
     award_date: datetime.date,
 ) -> bytes:
     """The award notice (E4 or 33) of the call's last version with each lot's result."""
-    if SUBTYPES.get(subtype, ("",))[0] != "ContractAwardNotice":
-        raise UnsupportedNotice(subtype)
-    data = call_data(tender, snapshot, subtype=subtype)
-    root = new_root(subtype)
-    extension = eforms_extension(root)
+    data, root, extension = notice_start(tender, snapshot, subtype=subtype, name="ContractAwardNotice")
     winners = _winner_parties(outcomes, data.languages)
     put_notice_result(extension, outcomes, winners, award_date, framework=data.is_framework)
-    el(el(extension, "efac:NoticeSubType"), "cbc:SubTypeCode", subtype, listName="notice-subtype")
-    put_organisations(extension, [data.buyer, review_party(), *winners.values()], data.languages)
-    put_header(root, data=data, notice_uuid=notice_uuid, version=version, issued_at=issued_at)
-    put_contracting_party(root, data, tender.authority.kind)
+    put_notice_head(
+        root,
+        extension,
+        data,
+        parties=[data.buyer, review_party(), *winners.values()],
+        subtype=subtype,
+        notice_uuid=notice_uuid,
+        version=version,
+        issued_at=issued_at,
+        authority_kind=tender.authority.kind,
+    )
     put_procedure_terms(root, data, award=True)
     process = el(root, "cac:TenderingProcess")
     el(process, "cbc:ProcedureCode", procedure_code(data), listName="procurement-procedure-type")

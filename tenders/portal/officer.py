@@ -30,6 +30,9 @@ from . import officer_draft
 from .notice_data import TERM_FIELDS, NoticeDataForm
 from .officer_common import (
     HelsinkiDateTimeField,
+    call_off_rule_field,
+    call_off_rule_sv_field,
+    framework_long_term_reason_field,
     may_act_as_officer,
     our_tender,
     tender_nav,
@@ -520,19 +523,9 @@ class AmendForm(forms.Form):
         label=_("Price weight (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
     )
     # A framework's texts: the rule that chooses the call-off method, the reason for more than four years.
-    call_off_rule = forms.CharField(
-        label=_("Rule for choosing the call-off method"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    call_off_rule_sv = forms.CharField(
-        label=_("Rule for choosing the call-off method, in Swedish"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
-    framework_long_term_reason = forms.CharField(
-        label=_("Reason for a framework longer than four years"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    call_off_rule = call_off_rule_field()
+    call_off_rule_sv = call_off_rule_sv_field()
+    framework_long_term_reason = framework_long_term_reason_field()
 
     def __init__(self, *args, authority, framework: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

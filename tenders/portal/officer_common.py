@@ -109,3 +109,21 @@ def tender_nav(request, tender: Tender, current: str) -> list[TenderLink]:
 
 def may_act_as_officer(request, tender: Tender) -> bool:
     return roles_of(request.user).is_officer(tender.authority_id)
+
+
+# A framework's texts, in the draft and in a corrigendum: the rule that chooses the call-off method (in Swedish too
+# for a bilingual authority), and the reason for a term of more than four years.
+def call_off_rule_field(**kwargs: Any) -> forms.CharField:
+    return _framework_text(_("Rule for choosing the call-off method"), **kwargs)
+
+
+def call_off_rule_sv_field() -> forms.CharField:
+    return _framework_text(_("Rule for choosing the call-off method, in Swedish"))
+
+
+def framework_long_term_reason_field(**kwargs: Any) -> forms.CharField:
+    return _framework_text(_("Reason for a framework longer than four years"), **kwargs)
+
+
+def _framework_text(label: Any, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}), required=False, **kwargs)

@@ -37,7 +37,14 @@ from ..models import (
 from ..rules_check import day_off_warnings, regime_overview, tender_findings
 from ..tender_documents import Upload
 from .notice_data import NoticeDataForm
-from .officer_common import HelsinkiDateTimeField, our_tender, tender_nav
+from .officer_common import (
+    HelsinkiDateTimeField,
+    call_off_rule_field,
+    call_off_rule_sv_field,
+    framework_long_term_reason_field,
+    our_tender,
+    tender_nav,
+)
 
 STEPS = (
     ("basics", _("Basics")),
@@ -80,22 +87,12 @@ class BasicsForm(forms.Form):
         choices=[("", _("Not a framework agreement")), *CallOffMethod.choices],
         required=False,
     )
-    call_off_rule = forms.CharField(
-        label=_("Rule for choosing the call-off method"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        help_text=_("For a combination: when an order is made by order of preference and when by mini-competition."),
+    call_off_rule = call_off_rule_field(
+        help_text=_("For a combination: when an order is made by order of preference and when by mini-competition.")
     )
-    call_off_rule_sv = forms.CharField(
-        label=_("Rule for choosing the call-off method, in Swedish"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
-    framework_long_term_reason = forms.CharField(
-        label=_("Reason for a framework longer than four years"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        help_text=_("Needed when the term with its options is longer than 48 months (an especially justified reason)."),
+    call_off_rule_sv = call_off_rule_sv_field()
+    framework_long_term_reason = framework_long_term_reason_field(
+        help_text=_("Needed when the term with its options is longer than 48 months (an especially justified reason).")
     )
     max_lots_per_provider = forms.IntegerField(label=_("Lots one provider may bid for"), min_value=1, required=False)
     estimated_value = forms.DecimalField(

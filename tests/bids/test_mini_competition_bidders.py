@@ -9,7 +9,11 @@ from bids.services import bid_create, bid_submit, bid_update
 from procurement.errors import NotFound, ValidationFailed
 from procurement.models import Membership, Role
 from tests.fixtures import factories
-from tests.fixtures.frameworks import member_leaves, published_mini_competition, signed_framework
+from tests.fixtures.frameworks import (
+    member_leaves,
+    mini_competition_framework,
+    published_mini_competition,
+)
 from tests.fixtures.portal import form_data
 from tests.fixtures.stages import full_content
 
@@ -18,12 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def framework(authority, officer, member_a, member_b):
-    return signed_framework(
-        authority=authority,
-        officer=officer,
-        bidders=[(member_a, "9000"), (member_b, "9500")],
-        call_off_method="mini_competition",
-    )
+    return mini_competition_framework(authority=authority, officer=officer, member_a=member_a, member_b=member_b)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import io
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -10,12 +9,12 @@ from pypdf import PdfReader
 
 from bids.models import BidStatus, LotOffer
 from bids.services import bid_create, bid_submit
+from config.demo.builders import consensus_scores_record, qualification_checks_record
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.draws import tie_draw_confirm, tie_draw_start
 from evaluation.panel import panel_add, panel_declare
-from evaluation.qualification import qualification_record, required_subjects
-from evaluation.services import quality_scores_record, tender_decide, tender_evaluate, tender_propose
+from evaluation.services import tender_decide, tender_evaluate, tender_propose
 from procurement.errors import Conflict
 from procurement.models import AuditEvent
 from procurement.periods import HELSINKI
@@ -76,44 +75,32 @@ def decided(bilingual, officer, officer2, providers):
     )
     open_bids(tender, officer)
     excluded = tender.bids.get(provider=providers["Sulj"])
-    qualification_record(
+    qualification_checks_record(
         actor=officer,
-        tender_id=tender.pk,
-        checks=[
-            {
-                "bid": bid.pk,
-                "subject": subject,
-                "passed": not (bid.pk == excluded.pk and subject == "exclusion"),
-                "reason": "VEROVELKA-81: verovelkaa 40 000 euroa."
-                if bid.pk == excluded.pk and subject == "exclusion"
-                else "Täyttää vaatimuksen.",
-                "reason_sv": "SKATTESKULD-81: skatteskuld 40 000 euro."
-                if bid.pk == excluded.pk and subject == "exclusion"
-                else "Uppfyller kravet.",
-                "ground": "unpaid_taxes" if bid.pk == excluded.pk and subject == "exclusion" else "",
-            }
-            for bid in tender.bids.filter(status=BidStatus.SUBMITTED)
-            for subject in required_subjects(tender)
-        ],
+        tender=tender,
+        bids=tender.bids.filter(status=BidStatus.SUBMITTED),
+        check=lambda bid, subject: {
+            "passed": not (bid.pk == excluded.pk and subject == "exclusion"),
+            "reason": "VEROVELKA-81: verovelkaa 40 000 euroa."
+            if bid.pk == excluded.pk and subject == "exclusion"
+            else "Täyttää vaatimuksen.",
+            "reason_sv": "SKATTESKULD-81: skatteskuld 40 000 euro."
+            if bid.pk == excluded.pk and subject == "exclusion"
+            else "Uppfyller kravet.",
+            "ground": "unpaid_taxes" if bid.pk == excluded.pk and subject == "exclusion" else "",
+        },
     )
     low = LotOffer.objects.get(bid__provider=providers["Halpa"])
     reject_unexplained_price(
         officer, low, message="Selvittäkää hinta.", asked_days_ago=5, reason="HINTA-96X", reason_sv="PRIS-96X"
     )
-    quality_scores_record(
+    consensus_scores_record(
         actor=officer,
-        tender_id=tender.pk,
-        scores=[
-            {
-                "lot_offer": o.pk,
-                "criterion": c.pk,
-                "points": Decimal("5"),
-                "reason": "Yhtä hyvä.",
-                "reason_sv": "Lika bra.",
-            }
-            for o in LotOffer.objects.filter(bid__tender=tender).exclude(pk=low.pk).exclude(bid=excluded)
-            for c in tender.criteria.all()
-        ],
+        tender=tender,
+        offers=LotOffer.objects.filter(bid__tender=tender).exclude(pk=low.pk).exclude(bid=excluded),
+        points="5",
+        reason="Yhtä hyvä.",
+        reason_sv="Lika bra.",
     )
     tender_evaluate(actor=officer, tender_id=tender.pk)
     for lot in tender.lots.order_by("number"):

@@ -114,13 +114,18 @@ def test_an_appeal_after_the_check_needs_a_new_check(after_standstill, officer, 
     assert _sign(client, contract).status_code == 200
 
 
-def test_a_small_procurement_without_standstill_still_needs_the_check(authority, officer, member_a, client_for):
-    # a state authority's small procurement: no standstill and no claim period, the check once it is notified
-    authority.kind = "state_authority"
+def _small_procurement(authority, kind, officer, member_a):
+    """A decided procurement of 120 000 € (below the national threshold) of `authority`, made a `kind`."""
+    authority.kind = kind
     authority.save(update_fields=["kind"])
-    tender = decided_tender(
+    return decided_tender(
         officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
     )
+
+
+def test_a_small_procurement_without_standstill_still_needs_the_check(authority, officer, member_a, client_for):
+    # a state authority's small procurement: no standstill and no claim period, the check once it is notified
+    tender = _small_procurement(authority, "state_authority", officer, member_a)
     send_decision(tender, sent=timezone.now())
     contract = _contracts(tender)[0]
     assert contract.standstill_ends_on is None and contract.status == ContractStatus.CONTRACTING
@@ -135,11 +140,7 @@ def test_a_small_procurement_without_standstill_still_needs_the_check(authority,
 def test_a_municipalitys_small_procurement_is_checked_after_its_claim_period(authority, officer, member_a, client_for):
     # a municipality's small procurement: the Local Government Act's claim can be made for 14 days from the third
     # day after sending, and a contract signed before that would make a claim pointless
-    authority.kind = "municipality"
-    authority.save(update_fields=["kind"])
-    tender = decided_tender(
-        officer=officer, authority=authority, bidders=[(member_a, "100")], estimated_value=Decimal("120000")
-    )
+    tender = _small_procurement(authority, "municipality", officer, member_a)
     send_decision(tender, sent=timezone.now() - timedelta(days=10))
     contract = _contracts(tender)[0]
     assert contract.standstill_ends_on is None and contract.self_correction_ends_on >= timezone.localdate()

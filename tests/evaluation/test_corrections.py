@@ -3,11 +3,11 @@ periods and its PDF; the replaced edition stays on record."""
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from config.demo.builders import consensus_scores_record
 from documents.models import DocumentKind, GeneratedDocument
 from documents.services import document_render
 from evaluation.clarifications import offer_reject_nonconforming
@@ -25,7 +25,6 @@ from evaluation.models import (
 )
 from evaluation.periods import decision_key
 from evaluation.qualification import qualification_record
-from evaluation.services import quality_scores_record
 from procurement.errors import Conflict, Forbidden, ValidationFailed
 from procurement.models import Notification
 from tenders.models import LotStatus
@@ -50,20 +49,33 @@ def world(bilingual, clerk, member_a, member_b):
 
 
 def _rescore(officer, tender, offers, criterion, points):
-    return quality_scores_record(
+    return consensus_scores_record(
         actor=officer,
-        tender_id=tender.pk,
-        scores=[
-            {
-                "lot_offer": offer.pk,
-                "criterion": criterion.pk,
-                "points": Decimal(points),
-                "reason": "Arvioitu uudelleen.",
-                "reason_sv": "Bedömd på nytt.",
-            }
-            for offer in offers
-        ],
+        tender=tender,
+        offers=offers,
+        criteria=[criterion],
+        points=points,
+        reason="Arvioitu uudelleen.",
+        reason_sv="Bedömd på nytt.",
     )
+
+
+def _claim(world, clerk, *, channel, claimant_name="B", grounds="Väärin.", lots=()):
+    """A claim for rectification under the Procurement Act of the world's decision, recorded by the clerk as it
+    arrived today, about `lots`."""
+    claim = Claim.objects.create(
+        decision=world["decision"],
+        number=1,
+        kind=Claim.Kind.PROCUREMENT_ACT,
+        channel=channel,
+        claimant_name=claimant_name,
+        arrived_on=timezone.localdate(),
+        grounds=grounds,
+        filed_by=clerk,
+    )
+    if lots:
+        claim.lots.set(lots)
+    return claim
 
 
 def _offer(bid, lot):
@@ -275,17 +287,14 @@ def test_an_annulment_is_followed_by_a_new_evaluation_and_edition_2(world, clerk
 
 
 def test_a_claim_corrects_the_decision_through_a_correction(world, clerk):
-    claim = Claim.objects.create(
-        decision=world["decision"],
-        number=1,
-        kind=Claim.Kind.PROCUREMENT_ACT,
+    claim = _claim(
+        world,
+        clerk,
         channel=Claim.Channel.EMAIL,
         claimant_name="Tarjoaja B",
-        arrived_on=timezone.localdate(),
         grounds="Pisteytys on väärä.",
-        filed_by=clerk,
+        lots=[world["lot1"]],
     )
-    claim.lots.set([world["lot1"]])
 
     correction = claim_correct(
         actor=clerk,
@@ -386,16 +395,7 @@ def test_a_bidder_sees_an_edition_only_once_it_was_sent_to_it(world, clerk, memb
 
 
 def test_a_claim_is_accepted_with_a_correction_through_the_api(world, clerk, member_a, client_for):
-    claim = Claim.objects.create(
-        decision=world["decision"],
-        number=1,
-        kind=Claim.Kind.PROCUREMENT_ACT,
-        channel=Claim.Channel.PORTAL,
-        claimant_name="B",
-        arrived_on=timezone.localdate(),
-        grounds="Väärin.",
-        filed_by=clerk,
-    )
+    claim = _claim(world, clerk, channel=Claim.Channel.PORTAL)
     body = {"lots": [world["lot1"].pk], "criteria": [], "reason": "Hyväksytään.", "reason_sv": "Godkänns."}
 
     refused = client_for(member_a).post(f"/api/v1/claims/{claim.pk}/correct/", body, format="json")
@@ -483,17 +483,7 @@ def test_a_bilingual_authoritys_correction_needs_its_reason_in_swedish(world, cl
 
 
 def test_accepting_a_claim_issues_the_decision_on_the_claim(world, clerk):
-    claim = Claim.objects.create(
-        decision=world["decision"],
-        number=1,
-        kind=Claim.Kind.PROCUREMENT_ACT,
-        channel=Claim.Channel.POST,
-        claimant_name="B",
-        arrived_on=timezone.localdate(),
-        grounds="Väärin.",
-        filed_by=clerk,
-    )
-    claim.lots.set([world["lot1"]])
+    claim = _claim(world, clerk, channel=Claim.Channel.POST, lots=[world["lot1"]])
 
     claim_correct(actor=clerk, claim=claim, lots=[world["lot1"]], reason="Hyväksytään.", reason_sv="Godkänns.")
 

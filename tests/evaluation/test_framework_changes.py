@@ -55,6 +55,18 @@ def _timer_due(framework):
     return Timer.objects.get(kind="framework.end", key=f"framework:{framework.pk}", done_at__isnull=True).due_at
 
 
+def _prices_adjusted(framework, officer, *, percent=Decimal("2.5"), reason="Sopimuksen hintaehto.", effective_on=None):
+    """The framework's prices adjusted by `percent` of the earnings level index from `effective_on` (today)."""
+    return framework_price_adjust(
+        actor=officer,
+        framework_id=framework.pk,
+        percent=percent,
+        index_name="Ansiotasoindeksi",
+        reason=reason,
+        effective_on=timezone.localdate() if effective_on is None else effective_on,
+    )
+
+
 def test_exercising_the_option_extends_the_term_and_moves_the_end_timer(framework, officer):
     option = framework.options.get()
     before, timer_before = framework.ends_on, _timer_due(framework)
@@ -97,15 +109,21 @@ def test_an_option_is_decided_only_once(framework, officer):
     assert refused.value.code == "option_decided"
 
 
-def test_an_option_beyond_four_years_is_refused_without_a_reason(authority, officer, member_a):
-    framework = signed_framework(
+def _framework_of_four_years_and_an_option(authority, officer, member_a, *, reason):
+    """A's framework of 40 months with an option of 12: exercising it goes beyond four years, allowed only with the
+    especially justified `reason`."""
+    return signed_framework(
         authority=authority,
         officer=officer,
         bidders=[(member_a, "9000")],
         contract_months=40,
         option_months=12,
-        framework_long_term_reason="",
+        framework_long_term_reason=reason,
     )
+
+
+def test_an_option_beyond_four_years_is_refused_without_a_reason(authority, officer, member_a):
+    framework = _framework_of_four_years_and_an_option(authority, officer, member_a, reason="")
     option = framework.options.get()
     with pytest.raises(Conflict) as refused:
         framework_option_decide(
@@ -117,13 +135,8 @@ def test_an_option_beyond_four_years_is_refused_without_a_reason(authority, offi
 
 
 def test_an_option_beyond_four_years_is_allowed_with_the_especially_justified_reason(authority, officer, member_a):
-    framework = signed_framework(
-        authority=authority,
-        officer=officer,
-        bidders=[(member_a, "9000")],
-        contract_months=40,
-        option_months=12,
-        framework_long_term_reason="Koulutusten kesto ja investoinnit edellyttävät pidempää kautta.",
+    framework = _framework_of_four_years_and_an_option(
+        authority, officer, member_a, reason="Koulutusten kesto ja investoinnit edellyttävät pidempää kautta."
     )
     option = framework.options.get()
     framework_option_decide(actor=officer, framework_id=framework.pk, option_id=option.pk, exercise=True, reason="x")
@@ -281,14 +294,7 @@ def test_a_price_index_adjustment_changes_every_active_providers_price_but_not_o
     members = _members(framework)
     order = order_record(framework, members[0])
 
-    change = framework_price_adjust(
-        actor=officer,
-        framework_id=framework.pk,
-        percent=Decimal("2.5"),
-        index_name="Ansiotasoindeksi",
-        reason="Sopimuksen hintaehto.",
-        effective_on=timezone.localdate(),
-    )
+    change = _prices_adjusted(framework, officer)
 
     assert [m.unit_price for m in _members(framework)] == [Decimal("9225.00"), Decimal("9737.50"), Decimal("10147.50")]
     assert change.details["unit_price"][members[0].provider.name] == ["9000.00", "9225.00"]
@@ -299,14 +305,7 @@ def test_a_price_index_adjustment_changes_every_active_providers_price_but_not_o
 def test_a_price_adjustment_effective_in_the_future_is_refused_and_changes_nothing(framework, officer):
     prices = [m.unit_price for m in _members(framework)]
     with pytest.raises(ValidationFailed) as refused:
-        framework_price_adjust(
-            actor=officer,
-            framework_id=framework.pk,
-            percent=Decimal("2.5"),
-            index_name="Ansiotasoindeksi",
-            reason="Sopimuksen hintaehto.",
-            effective_on=timezone.localdate() + timedelta(days=90),
-        )
+        _prices_adjusted(framework, officer, effective_on=timezone.localdate() + timedelta(days=90))
     assert refused.value.errors["effective_on"][0]["code"] == "in_future"
     assert [m.unit_price for m in _members(framework)] == prices
     assert not framework.changes.exists()
@@ -315,27 +314,13 @@ def test_a_price_adjustment_effective_in_the_future_is_refused_and_changes_nothi
 
 def test_a_price_adjustment_before_the_framework_started_is_refused(framework, officer):
     with pytest.raises(ValidationFailed) as refused:
-        framework_price_adjust(
-            actor=officer,
-            framework_id=framework.pk,
-            percent=Decimal("2.5"),
-            index_name="Ansiotasoindeksi",
-            reason="x",
-            effective_on=framework.starts_on - timedelta(days=1),
-        )
+        _prices_adjusted(framework, officer, reason="x", effective_on=framework.starts_on - timedelta(days=1))
     assert refused.value.errors["effective_on"][0]["code"] == "before_start"
     assert not framework.changes.exists()
 
 
 def test_a_price_adjustment_is_told_to_every_provider_with_the_day_in_the_finnish_form(framework, officer):
-    framework_price_adjust(
-        actor=officer,
-        framework_id=framework.pk,
-        percent=Decimal("2.5"),
-        index_name="Ansiotasoindeksi",
-        reason="Sopimuksen hintaehto.",
-        effective_on=timezone.localdate(),
-    )
+    _prices_adjusted(framework, officer)
     told = list(Notification.objects.filter(kind="framework.price_index"))
     assert {n.provider_id for n in told} == {m.provider_id for m in _members(framework)}
     body = _body(told[0])
@@ -346,14 +331,7 @@ def test_a_price_adjustment_is_told_to_every_provider_with_the_day_in_the_finnis
 @pytest.mark.parametrize("percent", ["20.01", "-25", "0"])
 def test_a_price_adjustment_beyond_the_sanity_bound_is_refused(framework, officer, percent):
     with pytest.raises(ValidationFailed) as refused:
-        framework_price_adjust(
-            actor=officer,
-            framework_id=framework.pk,
-            percent=Decimal(percent),
-            index_name="Ansiotasoindeksi",
-            reason="x",
-            effective_on=timezone.localdate(),
-        )
+        _prices_adjusted(framework, officer, percent=Decimal(percent), reason="x")
     assert refused.value.errors["percent"][0]["code"] == "out_of_range"
 
 

@@ -30,7 +30,13 @@ from tenders.selectors import tender_get, tender_list
 from tenders.services import tender_approve, tender_close, tender_publish, tender_submit_for_approval
 from tests.fixtures import factories
 from tests.fixtures.documents import pdftotext
-from tests.fixtures.frameworks import framework_contracts_sign, member_leaves, signed_framework, third_member
+from tests.fixtures.frameworks import (
+    framework_contracts_sign,
+    member_leaves,
+    mini_competition_framework,
+    signed_framework,
+    third_member,
+)
 from tests.fixtures.ocds_schema import ocds_result
 from tests.fixtures.stages import decide_submitted, submit_bid
 
@@ -70,12 +76,7 @@ def _deadline_passes(tender):
 
 @pytest.fixture
 def framework(authority, officer, member_a, member_b):
-    return signed_framework(
-        authority=authority,
-        officer=officer,
-        bidders=[(member_a, "9000"), (member_b, "9500")],
-        call_off_method="mini_competition",
-    )
+    return mini_competition_framework(authority=authority, officer=officer, member_a=member_a, member_b=member_b)
 
 
 @pytest.fixture
@@ -271,12 +272,8 @@ def test_a_decision_beyond_the_framework_maximum_is_refused(authority, officer, 
 def test_the_decision_and_letter_name_the_framework(officer, officer2, member_a, member_b, language):
     authority = factories.AuthorityFactory(language_status=language)
     officer, officer2 = factories.officer_of(authority), factories.officer_of(authority)
-    framework = signed_framework(
-        authority=authority,
-        officer=officer,
-        bidders=[(member_a, "9000"), (member_b, "9500")],
-        call_off_method="mini_competition",
-        language=language,
+    framework = mini_competition_framework(
+        authority=authority, officer=officer, member_a=member_a, member_b=member_b, language=language
     )
     tender = _publish(_create(officer, framework), officer, officer2)
     decided = _decide(tender, officer, member_a, member_b)

@@ -126,24 +126,26 @@ def panel_work(outcome) -> dict:
     )
 
 
+# What exists only after the decision: `actor` (a role or group) gets `outcome` after it, the `refused` groups 403,
+# everyone else 404 (and before the decision everyone 404).
+def after_the_decision(actor: str, outcome, *, refused=("authority",), kind=api) -> dict:
+    return kind(
+        signed_in=HIDDEN,
+        **dict.fromkeys(refused, by_state(HIDDEN, HIDDEN, DENIED)),
+        **{actor: by_state(HIDDEN, HIDDEN, outcome)},
+    )
+
+
 # A contract step (after the decision; before it the contract does not exist): officer X; the other readers of X
 # are refused (403), everyone else is not told it exists (404).
 def contract_action(outcome) -> dict:
-    return api(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome)
 
 
 # An officer's change of a framework's orders (which exist only after the decision): officer X; X's other readers are
 # refused (403), everyone else is not told it exists (404).
 def call_off_officer(outcome) -> dict:
-    return api(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome)
 
 
 # Who reads a framework (after the decision; before it none exists): its authority's officers and auditors whole, its
@@ -157,26 +159,21 @@ FRAMEWORK_READERS = {**FRAMEWORK_WHOLE_READERS, "providers": by_state(HIDDEN, HI
 
 # A recorded change of the framework: officer X; X's other readers and the framework's providers are refused (403).
 def framework_change(kind, outcome) -> dict:
-    return kind(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        providers=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome, refused=("authority", "providers"), kind=kind)
 
 
 # A provider's reply to the order offered to A: A; X's readers are refused (403), everyone else 404.
 def call_off_reply(outcome) -> dict:
-    return api(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        owner=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("owner", outcome)
 
 
 # A portal page of the authority's side of the call: X's readers, 404 for everyone else (as in the API).
 def our_page(outcome=OK, **cells) -> dict:
     return page(signed_in=HIDDEN, authority=outcome, **cells)
+
+
+# A page that shows the bids: the panel and the auditor after the opening; sealed before it (403).
+PANEL_PAGE = our_page(DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK))
 
 
 # A form of an officer on such a page: officer X; the other readers of X are refused (403).
@@ -186,11 +183,7 @@ def our_form(outcome) -> dict:
 
 # The contract step in the portal: as in the API, on the decision's page of the call (404 to those without it).
 def contract_form(outcome) -> dict:
-    return page(
-        signed_in=HIDDEN,
-        authority=by_state(HIDDEN, HIDDEN, DENIED),
-        officer_x=by_state(HIDDEN, HIDDEN, outcome),
-    )
+    return after_the_decision("officer_x", outcome, kind=page)
 
 
 # A portal page of A's bid: A only; 404 for everyone else, before and after the decision.
@@ -605,16 +598,10 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/panel/"): our_form(FOUND),
     ("POST", "/evaluation/{pk}/panel/declaration/"): our_page(DENIED, panel=CONFLICT),  # declared already
     # The panel's pages show the bids: to the panel and the auditor after the opening; sealed before it (403).
-    ("GET", "/evaluation/{pk}/qualification/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/qualification/"): PANEL_PAGE,
     ("POST", "/evaluation/{pk}/qualification/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
-    ("GET", "/evaluation/{pk}/scores/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
-    ("GET", "/evaluation/{pk}/prices/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/scores/"): PANEL_PAGE,
+    ("GET", "/evaluation/{pk}/prices/"): PANEL_PAGE,
     # §96 requests and rejections: the panel's work, as in the API (panel_work), on a page of the call.
     ("POST", "/evaluation/{pk}/prices/"): our_page(
         DENIED, panel=by_state(CONFLICT, FOUND, CONFLICT), evaluator_unnamed=by_state(CONFLICT, DENIED, CONFLICT)
@@ -623,12 +610,8 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/scores/"): our_page(DENIED, panel=by_state(DENIED, FOUND, CONFLICT)),
     # The panel's bid viewer and the bids' attachments, as the bids are read: the panel and the auditor after the
     # opening; the ZIP of every bid for officer X only (on the panel).
-    ("GET", "/evaluation/{pk}/bids/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
-    ("GET", "/evaluation/{pk}/bids/lots/{lot_number}/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/bids/"): PANEL_PAGE,
+    ("GET", "/evaluation/{pk}/bids/lots/{lot_number}/"): PANEL_PAGE,
     ("GET", "/evaluation/{pk}/bids/{bid_id}/attachments/{attachment_id}/"): our_page(
         by_state(HIDDEN, DENIED, DENIED), panel=by_state(HIDDEN, OK, OK), auditor_x=by_state(HIDDEN, OK, OK)
     ),
@@ -644,15 +627,11 @@ TABLE: dict[tuple, dict] = {
     ("POST", "/evaluation/{pk}/bids/{bid_id}/secrecy/notify/"): our_page(
         by_state(HIDDEN, DENIED, DENIED), officer_x=by_state(HIDDEN, FOUND, FOUND)
     ),
-    ("GET", "/evaluation/{pk}/requests/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/requests/"): PANEL_PAGE,
     ("POST", "/evaluation/{pk}/requests/"): our_page(
         DENIED, panel=by_state(CONFLICT, BAD, CONFLICT), evaluator_unnamed=by_state(CONFLICT, DENIED, CONFLICT)
     ),
-    ("GET", "/evaluation/{pk}/scores/individual/"): our_page(
-        DENIED, panel=by_state(DENIED, OK, OK), auditor_x=by_state(DENIED, OK, OK)
-    ),
+    ("GET", "/evaluation/{pk}/scores/individual/"): PANEL_PAGE,
     ("POST", "/evaluation/{pk}/scores/individual/"): our_page(DENIED, panel=by_state(DENIED, BAD, CONFLICT)),
     ("POST", "/evaluation/{pk}/evaluate/"): our_form(by_state(CONFLICT, BAD, CONFLICT)),
     ("GET", "/evaluation/{pk}/results/"): our_page(DENIED, panel=OK, auditor_x=by_state(DENIED, OK, OK)),

@@ -11,12 +11,11 @@ import json
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 
-from tests.fixtures.world import MISSING_ID, Clients, World, body_bytes, build_world, fill_path, observe, role_clients
+from tests.fixtures.world import MISSING_ID, Clients, World, build_world, observe, role_clients
 
-from .matrix_table import BODIES, ROLES, STATES, TABLE, UNSAFE, expected_for, route_params
+from .matrix_table import BODIES, STATES, TABLE, UNSAFE
+from .permission_first import answers_depending_on_the_body, send_rolled_back
 
 REFUSALS = {401, 403, 404}
 
@@ -63,13 +62,7 @@ def wrong_bodies(valid: Any) -> dict[str, Any]:
 
 def send(clients: Clients, world: World, key: tuple, role: str, body: Any) -> tuple[int | str, str]:
     """One request in a savepoint that is rolled back: its status and its error code."""
-    method, path, *_variant = key
-    url = fill_path(path, route_params(key), world)
-    cache.clear()  # the throttles count per address: each request starts afresh
-    with transaction.atomic():
-        response = clients.send(role, method, url, body, api=True)
-        raw = body_bytes(response)
-        transaction.set_rollback(True)
+    response, raw = send_rolled_back(clients, world, key, role, body, api=True)
     code = ""
     if raw[:1] == b"{":
         code = str(json.loads(raw).get("code", ""))
@@ -85,23 +78,23 @@ UNSAFE_API = [
 def test_a_refused_caller_gets_the_same_answer_whatever_the_body(state, db, figures):
     world = build_world(state)
     clients = role_clients(world)
-    failures, tried, validated = [], 0, set()
-    for key in UNSAFE_API:
-        body_of = BODIES.get(key)
-        valid = body_of(world) if body_of else {}
-        for role in ROLES:
-            if not expected_for(TABLE[key], role, state) <= REFUSALS:
-                # the wrong bodies are wrong: a caller who may act is refused them by the validation
-                wrong = body_of and not isinstance(valid, bytes) and key not in validated
-                if wrong and send(clients, world, key, role, _wrong_types(valid))[0] == 400:
-                    validated.add(key)
-                continue
-            answer = send(clients, world, key, role, valid)
-            for what, body in wrong_bodies(valid).items():
-                tried += 1
-                got = send(clients, world, key, role, body)
-                if got != answer:
-                    failures.append(f"{' '.join(key)} as {role}, {what}: {got}, with a valid body {answer}")
+
+    def validation_refuses(key, role, valid) -> bool:
+        # the wrong bodies are wrong: a caller who may act is refused them by the validation
+        wrong = BODIES.get(key) and not isinstance(valid, bytes)
+        return bool(wrong) and send(clients, world, key, role, _wrong_types(valid))[0] == 400
+
+    failures, tried, validated = answers_depending_on_the_body(
+        world,
+        state,
+        UNSAFE_API,
+        refusals=REFUSALS,
+        no_body={},
+        named="body",
+        send=lambda key, role, body: send(clients, world, key, role, body),
+        wrong_bodies=wrong_bodies,
+        validation_refuses=validation_refuses,
+    )
     figures(
         f"permission before validation, {state}: {tried} wrong bodies on {len(UNSAFE_API)} endpoints; "
         f"{len(validated)} endpoints refused them to a caller who may act"

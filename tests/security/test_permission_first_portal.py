@@ -12,17 +12,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from procurement.models import Membership, Role
 from tenders.models import Tender
 from tests.fixtures import factories
-from tests.fixtures.world import MISSING_ID, Clients, World, build_world, fill_path, observe, role_clients
+from tests.fixtures.world import MISSING_ID, Clients, World, build_world, observe, role_clients
 
-from .matrix_table import BODIES, ROLES, SIGN_IN, STATES, TABLE, expected_for, route_params
+from .matrix_table import SIGN_IN, STATES, TABLE
+from .permission_first import answers_depending_on_the_body, send_rolled_back
 
 REFUSALS = {403, 404, SIGN_IN}
 
@@ -59,12 +58,7 @@ def wrong_forms(valid: dict[str, str] | None) -> dict[str, dict[str, Any]]:
 
 def send(clients: Clients, world: World, key: tuple, role: str, body: dict | None) -> int | str:
     """One form, sent in a savepoint that is rolled back: what the matrix observes of its answer."""
-    _method, path, *_variant = key
-    url = fill_path(path, route_params(key), world)
-    cache.clear()  # the throttles count per address: each request starts afresh
-    with transaction.atomic():
-        response = clients.send(role, "POST", url, body, api=False)
-        transaction.set_rollback(True)
+    response, _raw = send_rolled_back(clients, world, key, role, body, api=False)
     return observe(response)
 
 
@@ -79,23 +73,23 @@ PORTAL_FORMS = [
 def test_a_refused_caller_gets_the_same_answer_whatever_the_form(state, db, figures):
     world = build_world(state)
     clients = role_clients(world)
-    failures, tried, validated = [], 0, set()
-    for key in PORTAL_FORMS:
-        body_of = BODIES.get(key)
-        valid = body_of(world) if body_of else None
-        for role in ROLES:
-            if not expected_for(TABLE[key], role, state) <= REFUSALS:
-                # the wrong forms are wrong: a caller who may send the form has them refused by its validation
-                unreadable = wrong_forms(valid).get("unreadable values")
-                if unreadable and key not in validated and send(clients, world, key, role, unreadable) == 400:
-                    validated.add(key)
-                continue
-            answer = send(clients, world, key, role, valid)
-            for what, body in wrong_forms(valid).items():
-                tried += 1
-                got = send(clients, world, key, role, body)
-                if got != answer:
-                    failures.append(f"{' '.join(key)} as {role}, {what}: {got}, with a valid form {answer}")
+
+    def validation_refuses(key, role, valid) -> bool:
+        # the wrong forms are wrong: a caller who may send the form has them refused by its validation
+        unreadable = wrong_forms(valid).get("unreadable values")
+        return bool(unreadable) and send(clients, world, key, role, unreadable) == 400
+
+    failures, tried, validated = answers_depending_on_the_body(
+        world,
+        state,
+        PORTAL_FORMS,
+        refusals=REFUSALS,
+        no_body=None,
+        named="form",
+        send=lambda key, role, body: send(clients, world, key, role, body),
+        wrong_bodies=wrong_forms,
+        validation_refuses=validation_refuses,
+    )
     figures(
         f"permission before validation in the portal, {state}: {tried} wrong forms on {len(PORTAL_FORMS)} "
         f"forms; {len(validated)} forms refused them to a caller who may send them"

@@ -36,6 +36,17 @@ def mark_published(notice: Notice) -> None:
     Notice.objects.filter(pk=notice.pk).update(state=NoticeState.PUBLISHED, hilma_number="2026-123456")
 
 
+def _deadline_extended_a_week(tender):
+    """A corrigendum of the call: its tender deadline a week later."""
+    tender_amend(
+        actor=officer(tender),
+        tender_id=tender.pk,
+        reason="Tarjousten määräaikaa jatketaan viikolla.",
+        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
+        children={},
+    )
+
+
 def test_contract_notice_of_a_published_call_is_generated_and_checked_valid(tender):
     # when the officer generates the call's notice and checks it
     notice = notice_generate(actor=officer(tender), tender_id=tender.pk)
@@ -84,13 +95,7 @@ def test_corrigendum_after_publication_makes_a_change_notice(tender):
     # given the contract notice published in Hilma, then a corrigendum of the call
     published = notice_generate(actor=officer(tender), tender_id=tender.pk)
     mark_published(published)
-    tender_amend(
-        actor=officer(tender),
-        tender_id=tender.pk,
-        reason="Tarjousten määräaikaa jatketaan viikolla.",
-        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
-        children={},
-    )
+    _deadline_extended_a_week(tender)
 
     # when the officer generates the call's notice
     change = notice_generate(actor=officer(tender), tender_id=tender.pk)
@@ -266,13 +271,7 @@ def test_a_call_whose_notice_fails_the_rules_is_not_published(db):
 def test_a_corrigendum_before_the_notice_is_sent_restates_the_contract_notice(tender):
     notice = Notice.objects.get(tender=tender)
 
-    tender_amend(
-        actor=officer(tender),
-        tender_id=tender.pk,
-        reason="Tarjousten määräaikaa jatketaan viikolla.",
-        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
-        children={},
-    )
+    _deadline_extended_a_week(tender)
 
     # the unsent contract notice states version 2 now, checked again; no change notice (nothing was published)
     notice.refresh_from_db()
@@ -283,13 +282,7 @@ def test_a_corrigendum_before_the_notice_is_sent_restates_the_contract_notice(te
 def test_a_corrigendum_after_the_notice_is_published_makes_and_checks_the_change_notice(tender):
     mark_published(Notice.objects.get(tender=tender))
 
-    tender_amend(
-        actor=officer(tender),
-        tender_id=tender.pk,
-        reason="Tarjousten määräaikaa jatketaan viikolla.",
-        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
-        children={},
-    )
+    _deadline_extended_a_week(tender)
 
     change = Notice.objects.get(tender=tender, kind=NoticeKind.CHANGE)
     assert (change.tender_version, change.state, change.last_error) == (2, "valid", NOT_CONFIGURED)
@@ -298,13 +291,7 @@ def test_a_corrigendum_after_the_notice_is_published_makes_and_checks_the_change
 def test_a_corrigendum_while_the_notice_is_with_hilma_waits_for_its_publication(tender):
     Notice.objects.filter(tender=tender).update(state=NoticeState.SENT)
 
-    tender_amend(
-        actor=officer(tender),
-        tender_id=tender.pk,
-        reason="Tarjousten määräaikaa jatketaan viikolla.",
-        fields={"submission_deadline": tender.submission_deadline + timedelta(days=7)},
-        children={},
-    )
+    _deadline_extended_a_week(tender)
 
     # the corrigendum is made; the change notice is made once the contract notice is published
     assert Tender.objects.get(pk=tender.pk).version == 2

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -10,15 +11,14 @@ from django.utils import timezone
 
 from bids.models import Bid, LotOffer
 from bids.services import bid_create, bid_submit
+from config.demo.builders import consensus_scores_record, qualification_checks_record
 from evaluation.appeals import appeal_register
 from evaluation.claims import claim_decide, claim_register
 from evaluation.corrections import claim_correct, correction_decide
 from evaluation.draws import tie_draw_confirm, tie_draw_start, ties_needing_draw
 from evaluation.models import AwardDecision, ContractStatus, FrameworkMember, LotContract, ProviderRequest
 from evaluation.panel import panel_add, panel_declare
-from evaluation.qualification import qualification_record, required_subjects
 from evaluation.services import (
-    quality_scores_record,
     tender_decide,
     tender_evaluate,
     tender_open,
@@ -226,6 +226,32 @@ AUTHORITIES = {
 }
 
 
+# The demo's training providers (provider1's, provider2's, provider3's).
+PROVIDERS = (
+    {
+        "name": "Savon Kieliopisto Oy",
+        "business_id": "3012345-8",
+        "email": "tarjoukset@kieliopisto.example",
+        "address": "Puijonkatu 12, 70100 Kuopio",
+        "company_size": "small",
+    },
+    {
+        "name": "Kotoutumisen Tuki ry",
+        "business_id": "3123456-3",
+        "email": "toimisto@kotoutumisentuki.example",
+        "address": "Minna Canthin katu 20, 70100 Kuopio",
+        "company_size": "micro",
+    },
+    {
+        "name": "Opintie Koulutus Oy",
+        "business_id": "3234567-9",
+        "email": "myynti@opintie.example",
+        "address": "Hämeenkatu 5, 33100 Tampere",
+        "company_size": "medium",
+    },
+)
+
+
 # Hilma's statistics answers of the demo calls: a yes to an environmental question and to the employment condition,
 # so that their follow-up questions are answered too (each call keeps the questions its notice type asks).
 STATISTICS = {
@@ -245,6 +271,14 @@ STATISTICS = {
     "smeParticipationConsidered": True,
     "endUserInvolved": True,
 }
+
+
+def demo_points(offer: LotOffer, criterion, *, tie_but: int | None = None) -> Decimal:
+    """The panel's points of a demo offer on a criterion: 5 to 9, by its bidder and the criterion; for a tie, 10 for
+    every bidder but the provider `tie_but`."""
+    if tie_but is not None and offer.bid.provider_id != tie_but:
+        return Decimal(10)
+    return Decimal(5 + (offer.bid.provider_id + criterion.number) % 5)
 
 
 def notice_fields(authority: ContractingAuthority, estimated_value: Decimal) -> dict:
@@ -319,29 +353,7 @@ class Command(BaseCommand):
         ely, successor = (ContractingAuthority.objects.create(**AUTHORITIES[key]) for key in ("ely", "successor"))
         ely.successor = successor
         ely.save(update_fields=["successor"])
-        providers = [
-            ProviderOrganisation.objects.create(
-                name="Savon Kieliopisto Oy",
-                business_id="3012345-8",
-                email="tarjoukset@kieliopisto.example",
-                address="Puijonkatu 12, 70100 Kuopio",
-                company_size="small",
-            ),
-            ProviderOrganisation.objects.create(
-                name="Kotoutumisen Tuki ry",
-                business_id="3123456-3",
-                email="toimisto@kotoutumisentuki.example",
-                address="Minna Canthin katu 20, 70100 Kuopio",
-                company_size="micro",
-            ),
-            ProviderOrganisation.objects.create(
-                name="Opintie Koulutus Oy",
-                business_id="3234567-9",
-                email="myynti@opintie.example",
-                address="Hämeenkatu 5, 33100 Tampere",
-                company_size="medium",
-            ),
-        ]
+        providers = [ProviderOrganisation.objects.create(**fields) for fields in PROVIDERS]
         officer = self._user("officer", "Olli", "Hankkija", role=Role.OFFICER, authority=successor)
         Membership.objects.create(user=officer, role=Role.OFFICER, authority=ely)
         officer2 = self._user("officer2", "Outi", "Toinen", role=Role.OFFICER, authority=successor)
@@ -473,24 +485,9 @@ class Command(BaseCommand):
                     reason_sv="Alla anbud överskred det anslag som reserverats för upphandlingen.",
                 )
                 continue
-            scores = []
-            for bid in Bid.objects.filter(tender=tender).prefetch_related("lot_offers"):
-                for offer in bid.lot_offers.filter(price_rejection__isnull=True):
-                    for criterion in tender.criteria.all():
-                        points = Decimal(5 + (bid.provider_id + criterion.number) % 5)
-                        if tie and bid.provider_id != providers[0].pk:
-                            points = Decimal(10)
-                        scores.append(
-                            {
-                                "lot_offer": offer.pk,
-                                "criterion": criterion.pk,
-                                "points": points,
-                                "reason": SCORE_REASON,
-                                "reason_sv": SCORE_REASON_SV,
-                            }
-                        )
-            self._qualify_all(tender, officer)
-            quality_scores_record(actor=officer, tender_id=tender.pk, scores=scores)
+            self._qualified_and_scored(
+                tender, officer, points=partial(demo_points, tie_but=providers[0].pk if tie else None)
+            )
             tender_evaluate(actor=officer, tender_id=tender.pk)
             if state == "evaluated":
                 continue
@@ -626,19 +623,14 @@ class Command(BaseCommand):
             reason="Vaatimus hyväksytään: kriteerin 1 pisteytys tehdään uudelleen osassa 1.",
             reason_sv="Begäran godkänns: kriterium 1 poängsätts på nytt i delområde 1.",
         )
-        quality_scores_record(
+        consensus_scores_record(
             actor=officer,
-            tender_id=tender.pk,
-            scores=[
-                {
-                    "lot_offer": offer.pk,
-                    "criterion": criterion.pk,
-                    "points": Decimal(10 if offer.bid.provider_id == claim.provider_id else 5),
-                    "reason": "Arvioitu uudelleen hankintaoikaisun johdosta.",
-                    "reason_sv": "Bedömd på nytt med anledning av upphandlingsrättelsen.",
-                }
-                for offer in LotOffer.objects.filter(lot=lot, price_rejection__isnull=True).select_related("bid")
-            ],
+            tender=tender,
+            offers=LotOffer.objects.filter(lot=lot, price_rejection__isnull=True).select_related("bid"),
+            criteria=[criterion],
+            points=lambda offer, _criterion: Decimal(10 if offer.bid.provider_id == claim.provider_id else 5),
+            reason="Arvioitu uudelleen hankintaoikaisun johdosta.",
+            reason_sv="Bedömd på nytt med anledning av upphandlingsrättelsen.",
         )
         correction_decide(actor=officer, tender_id=tender.pk)
 
@@ -686,23 +678,7 @@ class Command(BaseCommand):
         tender_open(actor=officer, tender_id=tender.pk)
         tender_open(actor=officer2, tender_id=tender.pk)
         _backdate_opening(tender, deadline)
-        self._qualify_all(tender, officer)
-        quality_scores_record(
-            actor=officer,
-            tender_id=tender.pk,
-            scores=[
-                {
-                    "lot_offer": offer.pk,
-                    "criterion": criterion.pk,
-                    "points": Decimal(5 + (bid.provider_id + criterion.number) % 5),
-                    "reason": SCORE_REASON,
-                    "reason_sv": SCORE_REASON_SV,
-                }
-                for bid in Bid.objects.filter(tender=tender).prefetch_related("lot_offers")
-                for offer in bid.lot_offers.all()
-                for criterion in tender.criteria.all()
-            ],
-        )
+        self._qualified_and_scored(tender, officer)
         tender_evaluate(actor=officer, tender_id=tender.pk)
         tender_propose(actor=officer, tender_id=tender.pk, note="Ehdotus vertailun perusteella.")
         tender_decide(actor=officer2, tender_id=tender.pk)
@@ -792,22 +768,34 @@ class Command(BaseCommand):
         tender_approve(actor=officer2, tender_id=mini.pk, comment="Tarkistettu.")
         tender_publish(actor=officer, tender_id=mini.pk)
 
+    def _qualified_and_scored(self, tender, officer, *, points=demo_points):
+        """Every bid qualified (_qualify_all), then the panel's consensus scores of every offer not rejected for its
+        price, bid by bid, on every criterion, with the demo's reasons."""
+        self._qualify_all(tender, officer)
+        consensus_scores_record(
+            actor=officer,
+            tender=tender,
+            offers=[
+                offer
+                for bid in Bid.objects.filter(tender=tender).prefetch_related("lot_offers")
+                for offer in bid.lot_offers.filter(price_rejection__isnull=True)
+            ],
+            points=points,
+            reason=SCORE_REASON,
+            reason_sv=SCORE_REASON_SV,
+        )
+
     def _qualify_all(self, tender, officer):
         """Every bid passes every check: its exclusion-grounds declaration and each suitability requirement."""
-        qualification_record(
+        qualification_checks_record(
             actor=officer,
-            tender_id=tender.pk,
-            checks=[
-                {
-                    "bid": bid.pk,
-                    "subject": subject,
-                    "passed": True,
-                    "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
-                    "reason_sv": "Kravet uppfylls; utredningen har kontrollerats.",
-                }
-                for bid in Bid.objects.filter(tender=tender)
-                for subject in required_subjects(tender)
-            ],
+            tender=tender,
+            bids=Bid.objects.filter(tender=tender),
+            check=lambda _bid, _subject: {
+                "passed": True,
+                "reason": "Vaatimus täyttyy; selvitys tarkistettu.",
+                "reason_sv": "Kravet uppfylls; utredningen har kontrollerats.",
+            },
         )
 
     def _contract_each_lot(self, tender, officer, *, decided_at):
