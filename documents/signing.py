@@ -189,9 +189,10 @@ def _producer_for_pdfa(writer: IncrementalPdfFileWriter) -> None:
 
 
 def pdf_sign(pdf: bytes, *, key: KeySource, setup: SigningSetup, reason: str = "") -> SignedPdf:
-    """Sign a PDF as PAdES B-LT: a CAdES detached signature (ETSI.CAdES.detached) with an RFC 3161 time stamp from
-    the configured service and the chain's certificates, OCSP responses and CRLs in the document's DSS, so that it
-    verifies offline. The signature is an incremental update: the PDF/A-3b file before it stays as it was."""
+    """Sign a PDF as PAdES B-LTA: a CAdES detached signature (ETSI.CAdES.detached) with an RFC 3161 time stamp from
+    the configured service, the chain's certificates, OCSP responses and CRLs in the document's DSS, so that it
+    verifies offline, and a document time stamp over all of it. Each is an incremental update: the PDF/A-3b file
+    before them stays as it was."""
     signer = key.pyhanko_signer()
     certificate = signer.signing_cert
     if certificate is None:
@@ -203,6 +204,7 @@ def pdf_sign(pdf: bytes, *, key: KeySource, setup: SigningSetup, reason: str = "
         reason=reason or None,
         subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=True,
+        use_pades_lta=True,
         validation_context=ValidationContext(trust_roots=list(setup.trust_roots), allow_fetching=True),
         md_algorithm="sha256",
     )

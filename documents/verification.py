@@ -10,7 +10,7 @@ from typing import Any
 from asn1crypto import ocsp, x509
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
+from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
@@ -58,6 +58,19 @@ def _revocation_at_signing(dss: DocumentSecurityStore | None, signer: x509.Certi
     return {"source": None, "status": "unknown"}
 
 
+def _stamped_at(signature: EmbeddedPdfSignature) -> datetime | None:
+    """The time in the signature's RFC 3161 time stamp token (an unsigned attribute of the CMS signer info)."""
+    try:
+        for attribute in signature.signer_info["unsigned_attrs"]:
+            if attribute["type"].native == "signature_time_stamp_token":
+                token = attribute["values"][0]["content"]
+                moment: datetime = token["encap_content_info"]["content"].parsed["gen_time"].native
+                return moment
+    except (TypeError, KeyError, ValueError):
+        return None
+    return None
+
+
 def _signature_report(
     signature: EmbeddedPdfSignature, *, dss: DocumentSecurityStore | None, roots: list[x509.Certificate]
 ) -> dict[str, Any]:
@@ -72,16 +85,13 @@ def _signature_report(
             kwargs["moment"] = moment
         return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
 
-    # First without a moment, to read the time stamp; then at the time stamp's time with the embedded revocation data,
-    # which is what makes a signature verify years later, after its certificate expired or was revoked.
-    first = validate_pdf_signature(signature, signer_validation_context=context(None))
-    stamped = first.timestamp_validity.timestamp if first.timestamp_validity is not None else None
-    status = (
-        validate_pdf_signature(
-            signature, signer_validation_context=context(stamped), ts_validation_context=context(None)
-        )
-        if stamped is not None
-        else first
+    # The signer's and the time-stamping authority's certificates are validated at the time stamp's time, with the
+    # revocation data embedded then: that is what makes a signature verify years later, after its certificates
+    # expired or were revoked. (The document time stamp, B-LTA, vouches for that data; renewing it before the hash
+    # algorithms age is not done yet.) A signature without a time stamp is validated now.
+    stamped = _stamped_at(signature)
+    status = validate_pdf_signature(
+        signature, signer_validation_context=context(stamped), ts_validation_context=context(stamped)
     )
     timestamp = status.timestamp_validity
     return {
@@ -111,6 +121,25 @@ def _signature_report(
     }
 
 
+def _document_timestamp_report(
+    stamp: EmbeddedPdfSignature, *, dss: DocumentSecurityStore | None, roots: list[x509.Certificate]
+) -> dict[str, Any]:
+    """A document time stamp (PAdES B-LTA): it vouches for the signature and its validation data at its time."""
+    try:
+        kwargs: dict[str, Any] = {"trust_roots": roots, "allow_fetching": False, "retroactive_revinfo": True}
+        context = dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
+        status = validate_pdf_timestamp(stamp, validation_context=context)
+    except Exception as exc:
+        return {"valid": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {
+        "time": _iso(status.timestamp),
+        "authority": status.signing_cert.subject.human_friendly,
+        "intact": status.intact,
+        "trusted": status.trusted,
+        "valid": bool(status.intact and status.valid and status.trusted),
+    }
+
+
 def pdf_validation_report(pdf: bytes) -> dict[str, Any]:
     """What an auditor needs of each signature in the PDF; `valid` is true when every signature holds, none is
     missing, and the file still claims PDF/A-3b."""
@@ -130,13 +159,18 @@ def pdf_validation_report(pdf: bytes) -> dict[str, Any]:
             reports.append(
                 {"field": signature.field_name, "bottom_line": False, "error": f"{type(exc).__name__}: {exc}"}
             )
+    stamps = [_document_timestamp_report(stamp, dss=dss, roots=roots) for stamp in reader.embedded_timestamp_signatures]
     pdfa = _pdfa_claimed(reader)
     return {
         "signed": bool(signatures),
-        "valid": bool(reports) and all(report["bottom_line"] for report in reports) and pdfa,
+        "valid": bool(reports)
+        and all(report["bottom_line"] for report in reports)
+        and all(stamp["valid"] for stamp in stamps)
+        and pdfa,
         "pdfa_claimed": pdfa,
         "long_term": dss is not None,
         "signatures": reports,
+        "document_timestamps": stamps,
     }
 
 

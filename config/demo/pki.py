@@ -116,36 +116,39 @@ def pki_build(directory: Path, *, url_prefix: str, signers: list[PkiSigner], now
             "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": [OCSP]}},
         },
     ]
+
+    def issued(label: str, valid_from: str, valid_to: str, *extensions: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "subject": label,
+            "issuer": ROOT,
+            "validity": {"valid-from": valid_from, "valid-to": valid_to},
+            "extensions": list(extensions),
+        }
+
     certs: dict[str, Any] = {
-        ROOT: {
-            "subject": ROOT,
-            "issuer": ROOT,
-            "validity": {"valid-from": long_ago, "valid-to": far_ahead},
-            "extensions": [
-                {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
-                _key_usage("digital_signature", "key_cert_sign", "crl_sign"),
-            ],
-        },
-        TSA: {
-            "subject": TSA,
-            "issuer": ROOT,
-            "validity": {"valid-from": long_ago, "valid-to": far_ahead},
-            "extensions": [
-                _key_usage("digital_signature"),
-                {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
-                *revocation_info,
-            ],
-        },
-        OCSP: {
-            "subject": OCSP,
-            "issuer": ROOT,
-            "validity": {"valid-from": long_ago, "valid-to": far_ahead},
-            "extensions": [
-                _key_usage("digital_signature"),
-                {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
-                {"id": "ocsp_no_check"},
-            ],
-        },
+        ROOT: issued(
+            ROOT,
+            long_ago,
+            far_ahead,
+            {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
+            _key_usage("digital_signature", "key_cert_sign", "crl_sign"),
+        ),
+        TSA: issued(
+            TSA,
+            long_ago,
+            far_ahead,
+            _key_usage("digital_signature"),
+            {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
+            *revocation_info,
+        ),
+        OCSP: issued(
+            OCSP,
+            long_ago,
+            far_ahead,
+            _key_usage("digital_signature"),
+            {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
+            {"id": "ocsp_no_check"},
+        ),
     }
     entities: dict[str, Any] = {
         ROOT: {"common-name": "Hankinta Test Root CA"},
@@ -154,12 +157,13 @@ def pki_build(directory: Path, *, url_prefix: str, signers: list[PkiSigner], now
     }
     for signer in signers:
         entities[signer.label] = {"common-name": signer.name}
-        certs[signer.label] = {
-            "subject": signer.label,
-            "issuer": ROOT,
-            "validity": {"valid-from": _when(signer.valid_from), "valid-to": _when(signer.valid_to)},
-            "extensions": [_key_usage("digital_signature", "non_repudiation"), *revocation_info],
-        }
+        certs[signer.label] = issued(
+            signer.label,
+            _when(signer.valid_from),
+            _when(signer.valid_to),
+            _key_usage("digital_signature", "non_repudiation"),
+            *revocation_info,
+        )
         if signer.revoked_at is not None:
             certs[signer.label]["revocation"] = {"revoked-since": _when(signer.revoked_at), "reason": "key_compromise"}
     config: dict[str, Any] = {
@@ -217,7 +221,7 @@ class PkiServer:
     def url_prefix(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}"
 
-    def _dispatch(self, environ, start_response):
+    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self._app is None:
             raise RuntimeError("PkiServer.swap() first")
         return self._app(environ, start_response)

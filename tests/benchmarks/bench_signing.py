@@ -61,7 +61,7 @@ def main() -> None:
     a, s, v = statistics.median(alone), statistics.median(signed), statistics.median(validated)
     print(f"A {len(pdf) // 1024} KiB PDF/A-3b ({len(result.pdf) // 1024} KiB signed), median of {DOCUMENTS} documents:")
     print(f"  rendering alone:                     {a * 1000:7.0f} ms per document")
-    print(f"  rendering and signing (PAdES B-LT):  {s * 1000:7.0f} ms per document")
+    print(f"  rendering and signing (PAdES B-LTA): {s * 1000:7.0f} ms per document")
     print(f"  signing cost:                        {(s - a) * 1000:7.0f} ms per document (×{s / a:.2f})")
     print(f"  validating offline afterwards:       {v * 1000:7.0f} ms per document")
 

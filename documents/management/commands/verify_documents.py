@@ -2,6 +2,7 @@
 signature (offline, documents/verification.py), and the audit chain those events are in. Exit 1 on any problem."""
 
 import hashlib
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -39,7 +40,7 @@ def document_problems(document: GeneratedDocument, recorded: dict[str, set[str]]
 class Command(BaseCommand):
     help = "Verify every stored document against its SHA-256, its audit events and its signature."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         documents = GeneratedDocument.objects.filter(status=DocumentStatus.READY).order_by("pk")
         events = AuditEvent.objects.filter(
             object_type=audit_object_type(GeneratedDocument()), action__in=["document.rendered", "document.signed"]

@@ -1,8 +1,10 @@
 """The demo's PKI (`make run`): built once under var/demo-pki (not in git) with a signing key for every authority of
 the demo data and one for the system, then served by certomancer's Animator (time stamps, OCSP, CRLs) with --serve."""
 
+from argparse import ArgumentParser
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -20,11 +22,11 @@ def demo_pki_dir() -> Path:
 class Command(BaseCommand):
     help = "Create the demo PKI under var/demo-pki once; with --serve, serve its TSA, OCSP and CRLs on 127.0.0.1."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--serve", action="store_true", help="Serve the PKI until stopped.")
         parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="The port its URLs name (default 8099).")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         directory, port = demo_pki_dir(), options["port"]
         if not (directory / "certomancer.yml").exists():
             now = datetime.now(UTC)
