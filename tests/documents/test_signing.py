@@ -18,7 +18,7 @@ from procurement.models import AuditEvent, OutboxMessage
 from tenders.models import TenderStatus
 from tenders.services import tender_cancel, tender_publish
 from tests.fixtures import factories
-from tests.fixtures.pki import AUTHORITY, EXPIRED
+from tests.fixtures.pki import EXPIRED
 
 pytestmark = pytest.mark.django_db
 
@@ -196,14 +196,26 @@ def test_signing_gives_up_to_the_officers_after_its_attempts(signing_pki, interr
     assert documents_rescue_stuck() == {"requeued": 0, "failed": 0}
 
 
-def test_a_receipt_is_signed_by_the_system(signing_pki):
+def test_a_providers_receipt_is_signed_by_the_systems_key(signing_pki, open_tender, member_a):
+    from tests.fixtures.stages import submit_bid
+
+    signing_pki.enable()  # the system's key only: a receipt needs no authority's
+    submit_bid(member_a, open_tender)
+    receipt = GeneratedDocument.objects.get(tender=open_tender, kind=DocumentKind.RECEIPT)
+
+    document = document_render(document_id=receipt.pk)
+
+    assert document.signature_status == SignatureStatus.SIGNED and document.signed_by == "system"
+    report = document_validation_report(document)
+    assert report["valid"] is True and "Hankinta" in report["signatures"][0]["signer"]
+
+
+def test_the_call_document_and_the_comparison_are_not_signed():
     from documents.signing import signer_id_for
 
-    receipt = GeneratedDocument(kind=DocumentKind.RECEIPT)
-    call = GeneratedDocument(kind=DocumentKind.CALL)
-
-    assert signer_id_for(receipt) == "system" and signer_id_for(call) is None
-    assert AUTHORITY  # the test PKI's authority signer stands in for every authority's key
+    assert signer_id_for(GeneratedDocument(kind=DocumentKind.CALL)) is None
+    assert signer_id_for(GeneratedDocument(kind=DocumentKind.COMPARISON)) is None
+    assert signer_id_for(GeneratedDocument(kind=DocumentKind.RECEIPT)) == "system"
 
 
 def test_the_api_shows_the_signature_and_its_validation_report(
