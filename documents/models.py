@@ -91,7 +91,13 @@ class GeneratedDocument(models.Model):
                 fields=["status_changed_at"],
                 name="document_unfinished",
                 condition=models.Q(status__in=["queued", "rendering"]),
-            )
+            ),
+            # ... and the documents whose signing failed, which it tries again.
+            models.Index(
+                fields=["status_changed_at"],
+                name="document_signing_failed",
+                condition=models.Q(status="failed", signature_status="failed"),
+            ),
         ]
 
     def __str__(self) -> str:
