@@ -296,3 +296,34 @@ def test_verify_documents_finds_a_changed_file(signing_pki, interruption, author
     assert failed.value.returncode == 1
     assert f"Document {document.pk}" in out.getvalue() and "is not the recorded" in out.getvalue()
     assert "the signature does not validate" in out.getvalue()
+
+
+@pytest.mark.worker
+def test_a_real_worker_retries_the_signing_until_the_time_stamping_service_answers(
+    celery_worker_redis, signing_pki, settings, tmp_path
+):
+    from tests.fixtures.stages import wait_for
+
+    # given a call whose interruption the worker renders while the time-stamping service is down
+    settings.MEDIA_ROOT = tmp_path / "media"
+    authority = factories.AuthorityFactory()
+    officer = factories.officer_of(authority)
+    signing_pki.enable(authority.business_id)
+    signing_pki.tsa_down()
+    tender = factories.TenderFactory(authority=authority, created_by=officer, status=TenderStatus.APPROVED)
+    tender_publish(actor=officer, tender_id=tender.pk)
+    tender_cancel(actor=officer, tender_id=tender.pk, reason="Määrärahat eivät riitä hankintaan.")
+    document = GeneratedDocument.objects.get(tender=tender, kind=DocumentKind.INTERRUPTION)
+
+    def signature() -> str:
+        return GeneratedDocument.objects.values_list("signature_status", flat=True).get(pk=document.pk)
+
+    # when the first attempt fails, and the service comes back
+    assert wait_for(lambda: signature() == SignatureStatus.FAILED, seconds=60)
+    assert not GeneratedDocument.objects.get(pk=document.pk).file  # nothing issued unsigned
+    signing_pki.tsa_up()
+
+    # then Celery's retry signs it
+    assert wait_for(lambda: signature() == SignatureStatus.SIGNED, seconds=90)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.READY and document.signature_attempts >= 2
