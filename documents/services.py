@@ -109,8 +109,8 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         document.status_changed_at = timezone.now()
         document.attempts += 1
         signer_id = signer_id_for(document) if signing_configured() else None
-        if signer_id is not None:
-            document.signature_status = SignatureStatus.PENDING
+        # A document signing was turned off for since its last attempt is rendered unsigned, and says so.
+        document.signature_status = SignatureStatus.PENDING if signer_id is not None else SignatureStatus.NONE
         document.save(update_fields=["status", "status_changed_at", "attempts", "signature_status"])
 
     document_type = BUILDERS[document.kind]
