@@ -15,6 +15,7 @@ from procurement.clientip import client_ip
 from .evidence import evidence_bundle
 from .models import GeneratedDocument
 from .services import document_download, document_get, document_retry, documents_visible_to
+from .verification import document_validation
 
 
 class GeneratedDocumentSerializer(serializers.ModelSerializer):
@@ -36,6 +37,12 @@ class GeneratedDocumentSerializer(serializers.ModelSerializer):
             "renderer",
             "error",
             "attempts",
+            "signature_status",
+            "signature_error",
+            "signature_attempts",
+            "signed_by",
+            "signer_subject",
+            "signed_at",
             "created_at",
             "rendered_at",
             "download_url",
@@ -69,6 +76,14 @@ class GeneratedDocumentViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         return Response(GeneratedDocumentSerializer(document_retry(actor=request.user, document_id=pk)).data)
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 409: ErrorSerializer},
+        summary="The signature's validation report: signer, time stamp, integrity, revocation status at signing",
+    )
+    @action(detail=True, methods=["get"])
+    def validation(self, request, pk=None):
+        return Response(document_validation(user=request.user, document_id=pk))
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: ErrorSerializer})
     @action(detail=True, methods=["get"])

@@ -16,8 +16,9 @@ from procurement.auditchain import EVENT_FIELDS, chain_link, verify_chain
 from procurement.errors import Forbidden
 from procurement.models import AuditEvent
 
-from .models import DocumentStatus
+from .models import DocumentStatus, SignatureStatus
 from .services import documents_visible_to
+from .verification import pdf_validation_report
 
 
 def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
@@ -32,8 +33,13 @@ def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
         .order_by("kind", "version", "pk")
     )
     for document in documents:
+        name = f"{document.kind}-{document.pk}-v{document.version}"
         with document.file.open("rb") as handle:
-            files.append((f"documents/{document.kind}-{document.pk}-v{document.version}.pdf", handle.read()))
+            files.append((f"documents/{name}.pdf", handle.read()))
+        if document.signature_status == SignatureStatus.SIGNED:
+            # The signature checked offline now, against the trust roots and the revocation data in the file.
+            report = pdf_validation_report(files[-1][1])
+            files.append((f"validation/{name}.json", json.dumps(report, ensure_ascii=False, indent=1).encode()))
     # Until the opening, an event that would say who has a bid or a draft is in the bundle sealed, as in the log.
     shown = audit_events_shown(AuditEvent.objects.filter(tender_id=tender.pk)).order_by("sequence", "id")
     events = [{**audit_event_shown(event, EVENT_FIELDS), "sealed": event.sealed} for event in shown]

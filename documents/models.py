@@ -30,6 +30,13 @@ class DocumentStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class SignatureStatus(models.TextChoices):
+    NONE = "none", _("Not signed")
+    PENDING = "pending", _("Waiting for the signature")
+    SIGNED = "signed", _("Signed")
+    FAILED = "failed", _("Signing failed")
+
+
 class GeneratedDocument(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="documents")
@@ -56,6 +63,16 @@ class GeneratedDocument(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The PAdES signature (documents/signing.py): a document to be signed is ready only once signed; one whose signing
+    # failed stays failed, with the reason, until a retry signs it.
+    signature_status = models.CharField(
+        _("signature"), max_length=10, choices=SignatureStatus.choices, default=SignatureStatus.NONE
+    )
+    signature_error = models.TextField(blank=True)
+    signature_attempts = models.PositiveSmallIntegerField(default=0)
+    signed_by = models.CharField(max_length=20, blank=True)  # the signer's id: a business ID or "system"
+    signer_subject = models.CharField(max_length=300, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     rendered_at = models.DateTimeField(null=True, blank=True)
 
@@ -74,7 +91,13 @@ class GeneratedDocument(models.Model):
                 fields=["status_changed_at"],
                 name="document_unfinished",
                 condition=models.Q(status__in=["queued", "rendering"]),
-            )
+            ),
+            # ... and the documents whose signing failed, which it tries again.
+            models.Index(
+                fields=["status_changed_at"],
+                name="document_signing_failed",
+                condition=models.Q(status="failed", signature_status="failed"),
+            ),
         ]
 
     def __str__(self) -> str:

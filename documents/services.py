@@ -24,7 +24,7 @@ from procurement.notifications import kinds_tagged, notifications_wake_for_docum
 from procurement.outbox import outbox_enqueue
 
 from .context import BUILDERS, document_languages
-from .models import DocumentKind, DocumentStatus, GeneratedDocument
+from .models import DocumentKind, DocumentStatus, GeneratedDocument, SignatureStatus
 from .readers import (
     BIDDER,
     CALL_OPEN,
@@ -36,6 +36,15 @@ from .readers import (
     reader_condition,
 )
 from .renderer import RENDERER, render_pdf
+from .signing import (
+    SignedPdf,
+    SigningError,
+    pdf_sign,
+    signer_id_for,
+    signer_load,
+    signing_configured,
+    signing_setup,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +108,10 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         document.status = DocumentStatus.RENDERING
         document.status_changed_at = timezone.now()
         document.attempts += 1
-        document.save(update_fields=["status", "status_changed_at", "attempts"])
+        signer_id = signer_id_for(document) if signing_configured() else None
+        # A document signing was turned off for since its last attempt is rendered unsigned, and says so.
+        document.signature_status = SignatureStatus.PENDING if signer_id is not None else SignatureStatus.NONE
+        document.save(update_fields=["status", "status_changed_at", "attempts", "signature_status"])
 
     document_type = BUILDERS[document.kind]
     template, build_context, template_version = document_type.template, document_type.build, document_type.version
@@ -128,6 +140,10 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         )
         raise
 
+    signed = None
+    if signer_id is not None:
+        signed = _document_sign(document, pdf=pdf, signer_id=signer_id)
+        pdf = signed.pdf
     digest = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
         document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
@@ -145,10 +161,58 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
         document.template_version = template_version
         document.renderer = RENDERER
         document.rendered_at = timezone.now()
+        if signed is not None:
+            document.signature_status, document.signature_error = SignatureStatus.SIGNED, ""
+            document.signature_attempts += 1
+            document.signed_by, document.signer_subject = signer_id or "", signed.signer_subject[:300]
+            document.signed_at = signed.signed_at
         document.save()
         audit_record(action="document.rendered", obj=document, tender_id=document.tender_id, detail={"sha256": digest})
+        if signed is not None:
+            audit_record(
+                action="document.signed",
+                obj=document,
+                tender_id=document.tender_id,
+                detail={"sha256": digest, "signer": signer_id, "subject": signed.signer_subject},
+            )
         notifications_wake_for_document(document=document)
     return document
+
+
+def _document_sign(document: GeneratedDocument, *, pdf: bytes, signer_id: str) -> SignedPdf:
+    """Sign a rendered document; if that fails, the document stays unissued (failed, with the reason for an officer),
+    and the error goes on to Celery's retry; the rescue tries it again later and an officer can queue it again."""
+    try:
+        setup = signing_setup()
+        if setup is None:
+            raise SigningError("Signing is not configured.", code="config")
+        return pdf_sign(pdf, key=signer_load(setup, signer_id), setup=setup, reason=document.get_kind_display())
+    except SigningError as exc:
+        reason = f"Signing failed ({exc.code}): {exc}"[:2000]
+        with transaction.atomic():
+            failed = GeneratedDocument.objects.select_for_update().get(pk=document.pk)
+            if failed.status != DocumentStatus.READY:  # else another worker has signed it meanwhile
+                failed.status, failed.error, failed.status_changed_at = DocumentStatus.FAILED, reason, timezone.now()
+                failed.signature_status, failed.signature_error = SignatureStatus.FAILED, reason
+                failed.signature_attempts += 1
+                failed.save(
+                    update_fields=[
+                        "status",
+                        "error",
+                        "status_changed_at",
+                        "signature_status",
+                        "signature_error",
+                        "signature_attempts",
+                    ]
+                )
+                audit_record(
+                    action="document.signing_failed",
+                    obj=failed,
+                    tender_id=failed.tender_id,
+                    detail={"signer": signer_id, "code": exc.code, "attempts": failed.signature_attempts},
+                )
+        logger.warning("Signing document %s failed: %s", document.pk, reason)
+        raise
 
 
 def _document_readers(user) -> Q:
@@ -328,16 +392,28 @@ def documents_rescue_stuck(*, now=None, batch: int = 100) -> dict[str, int]:
     now = now or timezone.now()
     stuck_before = now - timedelta(minutes=settings.DOCUMENT_STUCK_MINUTES)
     done = {"requeued": 0, "failed": 0}
+    # A document whose signing failed (the time-stamping service or the key's token unreachable) is tried again
+    # as a stuck one is, up to DOCUMENT_SIGN_MAX_ATTEMPTS signing failures; then an officer queues it again.
+    signing_failed = Q(
+        status=DocumentStatus.FAILED,
+        signature_status=SignatureStatus.FAILED,
+        signature_attempts__lt=settings.DOCUMENT_SIGN_MAX_ATTEMPTS,
+    )
     with transaction.atomic():
         stuck = list(
             GeneratedDocument.objects.select_for_update(skip_locked=True)
-            .filter(status__in=[DocumentStatus.QUEUED, DocumentStatus.RENDERING], status_changed_at__lt=stuck_before)
+            .filter(
+                Q(status__in=[DocumentStatus.QUEUED, DocumentStatus.RENDERING]) | signing_failed,
+                status_changed_at__lt=stuck_before,
+            )
             .order_by("status_changed_at")[:batch]
         )
         for document in stuck:
             was, since = document.status, document.status_changed_at
             detail = {"was": was, "since": since.isoformat(), "attempts": document.attempts}
-            if document.attempts >= settings.DOCUMENT_RENDER_MAX_ATTEMPTS:
+            if was == DocumentStatus.FAILED:
+                detail["signature_attempts"] = document.signature_attempts
+            elif document.attempts >= settings.DOCUMENT_RENDER_MAX_ATTEMPTS:
                 document.status = DocumentStatus.FAILED
                 document.error = (
                     f"Rendering did not finish after {document.attempts} attempts; stuck {was} since "

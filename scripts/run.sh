@@ -13,11 +13,16 @@ $PY/python manage.py migrate --noinput -v 0
 $PY/python manage.py audit_anchor_init --install
 $PY/python manage.py seed_demo
 mkdir -p var/log
+# The demo's PKI (var/demo-pki, created once): the worker signs the documents with its keys, and its time-stamping
+# service, OCSP responder and CRLs answer on 127.0.0.1:8099.
+$PY/python manage.py demo_pki
+$PY/python manage.py demo_pki --serve >var/log/demo-pki.log 2>&1 &
+PKI_PID=$!
 $PY/celery -A config worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler \
   --queues default,documents --concurrency 2 --max-tasks-per-child 50 --loglevel INFO --logfile var/log/celery.log &
 CELERY_PID=$!
-trap 'kill $CELERY_PID 2>/dev/null; wait $CELERY_PID 2>/dev/null' EXIT INT TERM
-echo "Celery worker and beat are running (log: var/log/celery.log)."
+trap 'kill $CELERY_PID $PKI_PID 2>/dev/null; wait $CELERY_PID $PKI_PID 2>/dev/null' EXIT INT TERM
+echo "Celery worker and beat are running (log: var/log/celery.log), and the demo PKI (log: var/log/demo-pki.log)."
 echo
 echo "Hankinta is running. Open the portal:  http://127.0.0.1:$PORT/"
 echo "                     The API and its docs: http://127.0.0.1:$PORT/api/docs/"

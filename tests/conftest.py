@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from tests.fixtures import factories
 from tests.fixtures.worker import real_worker
 
-pytest_plugins = ["tests.fixtures.plugin"]  # the shared fixtures that are not about signing in
+pytest_plugins = ["tests.fixtures.plugin", "tests.fixtures.pki"]  # the shared fixtures that are not about signing in
 
 
 @pytest.fixture

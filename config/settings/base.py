@@ -330,6 +330,14 @@ OUTBOX_RELAY = env_bool("OUTBOX_RELAY")
 DOCUMENT_STUCK_MINUTES = env_int("DOCUMENT_STUCK_MINUTES", 20, minimum=1)
 # After this many starts a document that never finishes is marked failed for an officer instead.
 DOCUMENT_RENDER_MAX_ATTEMPTS = env_int("DOCUMENT_RENDER_MAX_ATTEMPTS", 5, minimum=1)
+# Signing the documents the system issues (documents/signing.py): the JSON file naming each authority's key and the
+# system's (outside the repository), the time-stamping service and the trust roots a signature is validated against.
+# Without it nothing is signed. A document whose signing failed is tried again by the rescue up to
+# DOCUMENT_SIGN_MAX_ATTEMPTS times, then waits for an officer.
+HANKINTA_SIGNING_KEYS = os.environ.get("HANKINTA_SIGNING_KEYS", "")
+HANKINTA_TSA_URL = os.environ.get("HANKINTA_TSA_URL", "")
+HANKINTA_TRUST_ROOTS = os.environ.get("HANKINTA_TRUST_ROOTS", "")
+DOCUMENT_SIGN_MAX_ATTEMPTS = env_int("DOCUMENT_SIGN_MAX_ATTEMPTS", 10, minimum=1)
 # The audit chain's head is anchored outside the database after each link and at least this often (audit.anchor).
 AUDIT_ANCHOR_INTERVAL_SECONDS = env_int("AUDIT_ANCHOR_INTERVAL_SECONDS", 60, minimum=1)
 

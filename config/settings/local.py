@@ -17,6 +17,13 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 # The demo data (`manage.py seed_demo`, run by `make run`): development and tests only, never in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "config.demo"]
 
+# The demo PKI (`manage.py demo_pki`, which `make run` runs and serves on 127.0.0.1:8099): the documents are signed
+# with its keys once it exists; HANKINTA_SIGNING_KEYS in the environment names other keys.
+_demo_signing_keys = VAR_DIR / "demo-pki" / "signing-keys.json"
+HANKINTA_SIGNING_KEYS = os.environ.get("HANKINTA_SIGNING_KEYS") or (
+    str(_demo_signing_keys) if _demo_signing_keys.exists() else ""
+)
+
 # `make run` serves with runserver, a thread for each browser connection: a persistent database connection would
 # stay open with each of them (see base), so every request closes its own, whatever CONN_MAX_AGE says.
 DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -52,3 +52,4 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # The Market Court's business ID in notices (eForms BT-501, which notice 20 requires for the review body): a
 # stand-in that is nobody's, for development and the tests; a deployment sets the real one in the environment.
 EFORMS_REVIEW_BODY_BUSINESS_ID = os.environ.get("EFORMS_REVIEW_BODY_BUSINESS_ID", "0000000-0")
+HANKINTA_SIGNING_KEYS = ""  # signing is off unless a test turns it on (tests/fixtures/pki.py)

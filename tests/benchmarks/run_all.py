@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = [
     ("Ranking (evaluation)", "bench_ranking.py"),
     ("Decision PDF against WeasyPrint alone (documents)", "bench_decision_pdf.py"),
+    ("Signing a document against rendering it alone (documents, PAdES B-LTA)", "bench_signing.py"),
     ("Notification letters with one and two worker processes (documents, scaling)", "bench_letters.py"),
     ("Periodic scan with 1 000 and 100 000 calls (notifications)", "bench_scan.py"),
     ("Deadline rush under gunicorn (tender box)", "bench_rush.py"),

@@ -1,6 +1,6 @@
 """The declared expectations of the authorisation matrix (tests/security/test_matrix.py), and the bodies it sends."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 
 from django.utils import timezone
@@ -224,6 +224,21 @@ def document(which: str, *, portal: bool = False) -> dict:
     if not isinstance(readers, dict):
         return rule(anonymous=OK if portal else UNAUTHENTICATED, signed_in=readers)
     return rule(anonymous=HIDDEN if portal else UNAUTHENTICATED, signed_in=HIDDEN, **readers)
+
+
+def document_unsigned(which: str) -> dict:
+    """The validation report of a document: read as the document, and for a reader 409, as the matrix's documents
+    are not signed (signing is off in the tests; tests/documents/test_signing.py reads a signed one's)."""
+
+    def conflict(outcome):
+        if isinstance(outcome, ByState):
+            return ByState(*(conflict(getattr(outcome, f.name)) for f in fields(ByState)))
+        return CONFLICT if outcome == OK else outcome
+
+    readers = DOCUMENT_READ[which]
+    if not isinstance(readers, dict):
+        return api(signed_in=conflict(readers))
+    return api(signed_in=HIDDEN, **{role: conflict(outcome) for role, outcome in readers.items()})
 
 
 TABLE: dict[tuple, dict] = {
@@ -451,6 +466,7 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/api/v1/documents/"): api(signed_in=OK),  # filtered: the documents each may see
     **{("GET", "/api/v1/documents/{pk}/", which): document(which) for which in DOCUMENT_READ},
     **{("GET", "/api/v1/documents/{pk}/download/", which): document(which) for which in DOCUMENT_READ},
+    **{("GET", "/api/v1/documents/{pk}/validation/", which): document_unsigned(which) for which in DOCUMENT_READ},
     # Only a failed document is queued again (these are ready: 409), by officer X; A sees its receipt but may not.
     ("POST", "/api/v1/documents/{pk}/retry/", "call"): officer_action(CONFLICT),
     ("POST", "/api/v1/documents/{pk}/retry/", "receipt_a"): api(
