@@ -20,6 +20,15 @@ from .models import DocumentStatus
 from .services import documents_visible_to
 
 
+def tender_audit_events_json(tender_id: int) -> bytes:
+    """The call's audit events as JSON, in the chain's order (the evidence bundle's, the archive package's).
+
+    Until the opening, an event that would say who has a bid or a draft is in it sealed, as in the log."""
+    shown = audit_events_shown(AuditEvent.objects.filter(tender_id=tender_id)).order_by("sequence", "id")
+    events = [{**audit_event_shown(event, EVENT_FIELDS), "sealed": event.sealed} for event in shown]
+    return json.dumps(events, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
+
+
 def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
     tender = asks.tender_readable(user=user, tender_id=tender_id)
     if not roles_of(user).audits(tender.authority_id):
@@ -34,12 +43,7 @@ def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
     for document in documents:
         with document.file.open("rb") as handle:
             files.append((f"documents/{document.kind}-{document.pk}-v{document.version}.pdf", handle.read()))
-    # Until the opening, an event that would say who has a bid or a draft is in the bundle sealed, as in the log.
-    shown = audit_events_shown(AuditEvent.objects.filter(tender_id=tender.pk)).order_by("sequence", "id")
-    events = [{**audit_event_shown(event, EVENT_FIELDS), "sealed": event.sealed} for event in shown]
-    files.append(
-        ("audit-events.json", json.dumps(events, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode())
-    )
+    files.append(("audit-events.json", tender_audit_events_json(tender.pk)))
     chain = verify_chain()
     manifest = {
         "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},
