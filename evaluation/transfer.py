@@ -223,6 +223,22 @@ def _procedure(case: etree._Element, tender: Tender) -> None:
             _sub(element, "Contract", contract.contract_reference or None, ns=HK, **attrs)
 
 
+def _stored_file(
+    record: etree._Element, *, native_id: str, path: str, sha256: str, size: int | None, mime_type: str
+) -> etree._Element:
+    """SÄHKE2's Document of a record: the file in the bag (its path and SHA-256) and its format."""
+    stored = _sub(record, "Document")
+    _sub(stored, "NativeId", native_id)
+    _sub(stored, "UseType", "Arkistokappale")
+    file = _sub(stored, "File")
+    _sub(file, "Name", path.rsplit("/", 1)[-1])
+    _sub(file, "Path", path)
+    _sub(file, "Checksum", sha256, algorithm="SHA-256")
+    _sub(file, "Size", size, ns=HK)
+    _sub(_sub(stored, "Format"), "MimeType", mime_type)
+    return stored
+
+
 def _record_title(document: GeneratedDocument) -> str:
     with translation.override("fi"):
         title = str(DocumentKind(document.kind).label)
@@ -303,17 +319,15 @@ def sahke2_xml(
             _retention(record, meta)
             if document.provider is not None:
                 _sub(record, "Party", document.provider.name, ns=HK, businessId=document.provider.business_id)
-            stored = _sub(record, "Document")
-            _sub(stored, "NativeId", document.filename or f"document-{document.pk}.pdf")
-            _sub(stored, "UseType", "Arkistokappale")
-            file = _sub(stored, "File")
-            _sub(file, "Name", path.rsplit("/", 1)[-1])
-            _sub(file, "Path", path)
-            _sub(file, "Checksum", document.sha256, algorithm="SHA-256")
-            _sub(file, "Size", document.size, ns=HK)
-            file_format = _sub(stored, "Format")
-            _sub(file_format, "MimeType", "application/pdf")
-            _sub(file_format, "Version", "PDF/A-3b")
+            stored = _stored_file(
+                record,
+                native_id=document.filename or f"document-{document.pk}.pdf",
+                path=path,
+                sha256=document.sha256,
+                size=document.size,
+                mime_type="application/pdf",
+            )
+            _sub(stored.find(f"{{{S2}}}Format"), "Version", "PDF/A-3b")
             if validation is not None:
                 _sub(stored, "ValidationReport", validation, ns=HK)
     if call_files:
@@ -328,15 +342,14 @@ def sahke2_xml(
             _sub(record, "Type", call_file.kind)
             _sub(record, "Created", _day(call_file.added_at))
             _sub(record, "Version", call_file.number)
-            stored = _sub(record, "Document")
-            _sub(stored, "NativeId", call_file.filename)
-            file = _sub(stored, "File")
-            _sub(file, "Name", path.rsplit("/", 1)[-1])
-            _sub(file, "Path", path)
-            _sub(file, "Checksum", call_file.sha256, algorithm="SHA-256")
-            _sub(file, "Size", call_file.size, ns=HK)
-            file_format = _sub(stored, "Format")
-            _sub(file_format, "MimeType", call_file.content_type)
+            _stored_file(
+                record,
+                native_id=call_file.filename,
+                path=path,
+                sha256=call_file.sha256,
+                size=call_file.size,
+                mime_type=call_file.content_type,
+            )
     xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return xml
 

@@ -1,6 +1,7 @@
 """`manage.py archive_export <call>`: write the archive transfer package (a BagIt bag and its zip) of a procedure
 that is over."""
 
+import logging
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,6 +28,8 @@ class Command(BaseCommand):
             tender = Tender.objects.select_related("authority").filter(pk=int(call)).first()
         if tender is None:
             raise CommandError(f"No call {call!r}.")
+        if int(str(options.get("verbosity", 1))) < 2:
+            logging.getLogger("bagit").setLevel(logging.WARNING)  # its line per file checked, unless asked for
         directory = Path(out)
         directory.mkdir(parents=True, exist_ok=True)
         try:
