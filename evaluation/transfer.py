@@ -138,16 +138,31 @@ def archive_package_check(*, actor: AnyUser, tender_id: int) -> Tender:
     return tender
 
 
-def _records(tender: Tender, actor: AnyUser | None) -> list[GeneratedDocument]:
-    """Every ready record of the call; a user must be able to read each of them (documents_visible_to)."""
-    every = GeneratedDocument.objects.select_related("tender", "provider").filter(
+# What a call never opened keeps sealed for good (Annex IV of Directive 2014/24): the records that name its bidders
+# or show their bids' content. They stay out of its package, which says how many were left out.
+SEALED_KINDS = (
+    DocumentKind.RECEIPT,
+    DocumentKind.OPENING_RECORD,
+    DocumentKind.COMPARISON,
+    DocumentKind.LETTER,
+    DocumentKind.DECISION,
+    DocumentKind.PROCEDURE_REPORT,
+)
+
+
+def _records(tender: Tender, actor: AnyUser | None) -> tuple[list[GeneratedDocument], int]:
+    """Every ready record of the call (but those a call never opened keeps sealed), and how many were left out
+    sealed; a user must be able to read each of them (documents_visible_to)."""
+    ready = GeneratedDocument.objects.select_related("tender", "provider").filter(
         tender=tender, status=DocumentStatus.READY
     )
+    included = ready.exclude(kind__in=SEALED_KINDS) if tender.bids_are_sealed else ready
+    sealed = ready.count() - included.count()
     if actor is not None:
-        readable = documents_visible_to(user=actor).filter(tender=tender, status=DocumentStatus.READY)
-        if readable.count() != every.count():
+        readable = documents_visible_to(user=actor).filter(pk__in=included.values("pk"))
+        if readable.count() != included.count():
             raise Forbidden(_("Some of the call's records are not yours to read."), code="records_not_readable")
-    return list(every.order_by("kind", "version", "pk"))
+    return list(included.order_by("kind", "version", "pk")), sealed
 
 
 def _sub(parent: etree._Element, name: str, text: object = None, ns: str = S2, **attrs: str) -> etree._Element:
@@ -254,6 +269,7 @@ def sahke2_xml(
     metadata: dict[int, RecordMetadata],
     call_files: list[tuple[TenderDocument, str]],
     package_id: str,
+    sealed: int = 0,
 ) -> bytes:
     """The SÄHKE2-style description: `records` are (document, its path in the bag, its validation report's path)."""
     root = etree.Element(f"{{{S2}}}Transfer", nsmap=NSMAP)
@@ -293,6 +309,14 @@ def sahke2_xml(
         _sub(case, "RetentionPeriodEnd", max(ends))
     _sub(case, "Status", "valmis")
     _procedure(case, tender)
+    if sealed:
+        _sub(
+            case,
+            "SealedRecords",
+            "Tarjouksia ei avattu: tarjoajat nimeävät asiakirjat pysyvät sinetöityinä eivätkä ole paketissa.",
+            ns=HK,
+            count=str(sealed),
+        )
 
     by_kind: dict[str, list[tuple[GeneratedDocument, str, str | None]]] = {}
     for entry in records:
@@ -405,7 +429,7 @@ def archive_package_build(*, tender: Tender, actor: AnyUser | None, directory: P
             code="procedure_not_over",
             status=tender.status,
         )
-    documents = _records(tender, actor)
+    documents, sealed = _records(tender, actor)
     name = _safe(f"{tender.reference or f'call-{tender.pk}'}-archive-{timezone.now():%Y%m%d-%H%M%S}", "archive")
     bag = Path(directory) / name
     for folder in ("records", "call-files", "metadata", "audit"):
@@ -436,7 +460,14 @@ def archive_package_build(*, tender: Tender, actor: AnyUser | None, directory: P
     package_id = str(uuid.uuid4())
     metadata = records_metadata(documents)
     (bag / "metadata" / "sahke2.xml").write_bytes(
-        sahke2_xml(tender=tender, records=records, metadata=metadata, call_files=call_files, package_id=package_id)
+        sahke2_xml(
+            tender=tender,
+            records=records,
+            metadata=metadata,
+            call_files=call_files,
+            package_id=package_id,
+            sealed=sealed,
+        )
     )
     chain = _chain_extract()  # links what waits first, so that every event of the call has its place in the chain
     (bag / "audit" / "audit-events.json").write_bytes(tender_audit_events_json(tender.pk))
@@ -474,6 +505,7 @@ def archive_package_build(*, tender: Tender, actor: AnyUser | None, directory: P
             "bag": name,
             "tagmanifest_sha256": tagmanifest,
             "records": [d.pk for d in documents],
+            "sealed_left_out": sealed,
             "call_files": len(call_files),
             "chain_intact": chain["verification"]["intact"],
             "by": "user" if actor is not None else "command",

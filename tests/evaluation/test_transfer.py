@@ -220,3 +220,29 @@ def test_a_call_not_published_is_not_found_outside_the_authority(authority, memb
     draft = factories.TenderFactory(authority=authority, status="draft")
     with pytest.raises(NotFound):
         archive_package_download(actor=member_a, tender_id=draft.pk)
+
+
+def test_a_call_never_opened_keeps_its_receipts_sealed_out_of_the_package(authority, officer, member_a, tmp_path):
+    # given: a call cancelled after a bid was submitted, before the opening
+    from django.utils import timezone
+
+    from tests.fixtures.stages import submitted_tender
+
+    tender = submitted_tender(bidders=[(member_a, "9000")], authority=authority)
+    Tender.objects.filter(pk=tender.pk).update(status="cancelled", cancelled_at=timezone.now())
+    tender = Tender.objects.get(pk=tender.pk)
+    _render_all(tender)
+    receipt = GeneratedDocument.objects.get(tender=tender, kind="receipt")
+    assert receipt.status == DocumentStatus.READY
+
+    # when the officer (not on any panel: nothing was opened) makes the package
+    _name, _digest, archive = archive_package_download(actor=officer, tender_id=tender.pk)
+
+    # then the receipt, which names the bidder, is not in it, and the description says one record stays sealed
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        xml = zipped.read(next(n for n in names if n.endswith("data/metadata/sahke2.xml")))
+    assert not any(receipt.filename in n or "receipt" in n for n in names)
+    sealed = etree.fromstring(xml).find("s2:CaseFile/hk:SealedRecords", NS)
+    assert sealed is not None and sealed.get("count") == "1"
+    assert f"document-{receipt.pk}" not in xml.decode()
