@@ -11,6 +11,7 @@ from django.utils import timezone
 from documents.models import DisposalDecision, DocumentStatus, GeneratedDocument, RecordClass
 from documents.records import RecordFacts, add_years, record_metadata
 from documents.retention import record_disposal_decide, records_past_retention
+from documents.services import document_download
 from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.models import AuditEvent
 from tests.fixtures import factories
@@ -129,6 +130,9 @@ def test_destroying_erases_the_file_and_keeps_the_metadata_hash_and_decision(
     event = AuditEvent.objects.get(action="record.dispose", object_id=str(old.pk))
     assert event.detail["sha256"] == digest and event.detail["reason"] == "Säilytysaika päättyi."
     assert records_past_retention(actor=officer, authority_id=authority.pk, on=TODAY) == []
+    with pytest.raises(Conflict) as gone:
+        document_download(user=officer, document_id=old.pk)
+    assert gone.value.code == "document_disposed"
     with pytest.raises(Conflict) as again:
         record_disposal_decide(actor=officer, document_id=old.pk, outcome="destroy", reason="x", on=TODAY)
     assert again.value.code == "record_disposed"
