@@ -17,6 +17,7 @@ from evaluation import (
     api_frameworks,
     api_mini_competitions,
     api_public,
+    api_transfer,
 )
 from evaluation.portal import call_offs as call_offs_portal
 from evaluation.portal import mini_competitions as mini_competition_pages
@@ -85,6 +86,11 @@ api_v1 = [
         name="offer-reject-nonconforming",
     ),
     path("tenders/<int:pk>/evidence/", EvidenceBundleView.as_view(), name="tender-evidence"),
+    path(
+        "tenders/<int:pk>/archive-package/",
+        api_transfer.TenderArchivePackageView.as_view(),
+        name="tender-archive-package",
+    ),
     path("tenders/<int:pk>/scores/", evaluation_api.TenderScoresView.as_view(), name="tender-scores"),
     path("tenders/<int:pk>/evaluate/", evaluation_api.TenderEvaluateView.as_view(), name="tender-evaluate"),
     path("tenders/<int:pk>/results/", evaluation_api.TenderResultsView.as_view(), name="tender-results"),

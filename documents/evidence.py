@@ -21,6 +21,15 @@ from .services import documents_visible_to
 from .verification import pdf_validation_report
 
 
+def tender_audit_events_json(tender_id: int) -> bytes:
+    """The call's audit events as JSON, in the chain's order (the evidence bundle's, the archive package's).
+
+    Until the opening, an event that would say who has a bid or a draft is in it sealed, as in the log."""
+    shown = audit_events_shown(AuditEvent.objects.filter(tender_id=tender_id)).order_by("sequence", "id")
+    events = [{**audit_event_shown(event, EVENT_FIELDS), "sealed": event.sealed} for event in shown]
+    return json.dumps(events, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
+
+
 def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
     tender = asks.tender_readable(user=user, tender_id=tender_id)
     if not roles_of(user).audits(tender.authority_id):
@@ -40,12 +49,7 @@ def evidence_bundle(*, user, tender_id) -> tuple[str, bytes]:
             # The signature checked offline now, against the trust roots and the revocation data in the file.
             report = pdf_validation_report(files[-1][1])
             files.append((f"validation/{name}.json", json.dumps(report, ensure_ascii=False, indent=1).encode()))
-    # Until the opening, an event that would say who has a bid or a draft is in the bundle sealed, as in the log.
-    shown = audit_events_shown(AuditEvent.objects.filter(tender_id=tender.pk)).order_by("sequence", "id")
-    events = [{**audit_event_shown(event, EVENT_FIELDS), "sealed": event.sealed} for event in shown]
-    files.append(
-        ("audit-events.json", json.dumps(events, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode())
-    )
+    files.append(("audit-events.json", tender_audit_events_json(tender.pk)))
     chain = verify_chain()
     manifest = {
         "tender": {"id": tender.pk, "reference": tender.reference, "title": tender.title},

@@ -28,6 +28,9 @@ class DocumentStatus(models.TextChoices):
     RENDERING = "rendering", _("Rendering")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
+    # Destroyed by an officer's disposal decision after its retention period (documents.retention): the file is
+    # erased, the row keeps its metadata, its SHA-256 and the decision.
+    DISPOSED = "disposed", _("Disposed")
 
 
 class SignatureStatus(models.TextChoices):
@@ -102,3 +105,94 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.tender_id} v{self.version} ({self.status})"
+
+
+class Publicity(models.TextChoices):
+    """The publicity class of a record (JHS 191, SÄHKE2's PublicityClass)."""
+
+    PUBLIC = "public", _("Public")
+    SECRET_IN_PART = "secret_in_part", _("Secret in part")
+    SECRET = "secret", _("Secret")
+
+
+class PersonalData(models.TextChoices):
+    NONE = "none", _("No personal data")
+    CONTAINS = "contains", _("Contains personal data")
+    SENSITIVE = "sensitive", _("Contains special categories of personal data")
+
+
+class RetentionFrom(models.TextChoices):
+    """When a record's retention period starts to run."""
+
+    CREATED = "created", _("the record's date")
+    PROCEDURE_END = "procedure_end", _("the end of the procedure")
+    CONTRACT_END = "contract_end", _("the end of the contract term, options included")
+
+
+class RecordClass(models.Model):
+    """One line of an authority's information management plan (tiedonohjaussuunnitelma) for a kind of record: it
+    overrides the plan's default in `documents.records` (a row without an authority, for every authority; one with,
+    for that authority alone). `variant` names a sub-kind the plan treats apart: "not_chosen" for a bidder's records
+    whose bid was not chosen."""
+
+    authority = models.ForeignKey(
+        "procurement.ContractingAuthority",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("authority"),
+    )
+    kind = models.CharField(_("kind of record"), max_length=30, choices=DocumentKind.choices)
+    variant = models.CharField(_("variant"), max_length=20, blank=True, default="")
+    function_code = models.CharField(_("task class code"), max_length=30)
+    function_title = models.CharField(_("task class"), max_length=200)
+    publicity = models.CharField(_("publicity class"), max_length=20, choices=Publicity.choices)
+    secrecy_reason = models.CharField(_("legal basis of secrecy"), max_length=200, blank=True)
+    secrecy_years = models.PositiveSmallIntegerField(_("secrecy period (years)"), null=True, blank=True)
+    # None: kept permanently.
+    retention_years = models.PositiveSmallIntegerField(_("retention period (years)"), null=True, blank=True)
+    retention_from = models.CharField(_("retention runs from"), max_length=20, choices=RetentionFrom.choices)
+    retention_reason = models.CharField(_("basis of the retention period"), max_length=300)
+    personal_data = models.CharField(_("personal data"), max_length=10, choices=PersonalData.choices)
+
+    class Meta:
+        verbose_name = _("record class")
+        verbose_name_plural = _("record classes")
+        ordering = ["authority", "kind", "variant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "kind", "variant"],
+                name="one_record_class_per_authority_kind",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.variant}".strip()
+
+
+class DisposalDecision(models.Model):
+    """An officer's decision on a record past its retention period: destroy it (its file is erased, the record keeps
+    its metadata and hash) or keep it longer, to a new date. Nothing is disposed of without one."""
+
+    class Outcome(models.TextChoices):
+        DESTROY = "destroy", _("Destroy")
+        KEEP = "keep", _("Keep longer")
+
+    document = models.ForeignKey(GeneratedDocument, on_delete=models.PROTECT, related_name="disposal_decisions")
+    outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
+    keep_until = models.DateField(_("kept until"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    retention_ended_on = models.DateField(_("retention period ended on"))
+    sha256 = models.CharField(max_length=64, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("disposal decision")
+        verbose_name_plural = _("disposal decisions")
+        ordering = ["document", "-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: {self.document_id}"

@@ -345,6 +345,11 @@ def document_download(
     *, user, document_id, tender_id: int | None = None, ip_address: str | None = None
 ) -> GeneratedDocument:
     document = document_get(user=user, document_id=document_id, tender_id=tender_id)
+    if document.status == DocumentStatus.DISPOSED:
+        raise Conflict(
+            _("The record was destroyed after its retention period; its metadata and hash are kept."),
+            code="document_disposed",
+        )
     if document.status != DocumentStatus.READY:
         raise Conflict(_("The document is not ready yet."), code="document_not_ready", status=document.status)
     if not user.is_authenticated:

@@ -4,10 +4,11 @@ ready (evaluation.apps): they may not import the evaluation, so they ask, and th
 from django.urls import path
 
 from bids import asks as bid_asks
+from documents.records import register_record_facts
 from procurement import asks
 from tenders import asks as tender_asks
 
-from . import clarifications, contracts, languages, mini_competitions, outcomes, panel
+from . import clarifications, contracts, languages, mini_competitions, outcomes, panel, record_facts
 from .portal import bidders
 from .portal import claims as claims_portal
 from .worklist import tasks_for
@@ -34,3 +35,5 @@ bid_asks.provider_request_answer_check.provide(clarifications.provider_request_a
 bid_asks.provider_request_answer.provide(clarifications.provider_request_answer)
 bid_asks.bid_outcomes.provide(outcomes.bid_outcomes)
 bid_asks.portal_urls.append(path("<int:pk>/requests/<int:request_id>/", bidders.request_answer, name="request"))
+
+register_record_facts(record_facts.call_record_facts)  # what the plan's metadata of a bid's records needs

@@ -22,6 +22,7 @@ from procurement.models import SecurityEvent
 from procurement.portal import run_and_tell
 
 from ..services import document_retry, documents_visible_to
+from .retention import urlpatterns as retention_urls
 
 
 def auditor_roles(user: AnyUser) -> Roles:
@@ -83,4 +84,5 @@ urlpatterns = [
     path("audit/verify/", audit_verify, name="audit-verify"),
     path("audit/security/", security_log, name="audit-security"),
     path("documents/<int:document_id>/retry/", retry, name="retry"),
+    *retention_urls,
 ]

@@ -14,6 +14,7 @@ from . import (
     opening,
     prices,
     secrecy,
+    transfer,
 )
 
 urlpatterns: list = [
@@ -25,6 +26,7 @@ urlpatterns: list = [
     path("<int:pk>/bids/", bids.bids, name="bids"),
     path("<int:pk>/bids/lots/<int:lot_number>/", bids.bids, name="bids_lot"),
     path("<int:pk>/bids/all.zip", bids.bids_zip, name="bids_zip"),
+    path("<int:pk>/archive-package/", transfer.archive_package, name="archive_package"),
     path("<int:pk>/bids/<int:bid_id>/attachments/<uuid:attachment_id>/", bids.bid_attachment, name="bid_attachment"),
     path("<int:pk>/bids/<int:bid_id>/secrecy/", secrecy.secrecy, name="secrecy"),
     path("<int:pk>/bids/<int:bid_id>/secrecy/notify/", secrecy.secrecy_notify, name="secrecy_notify"),

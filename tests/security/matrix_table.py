@@ -477,6 +477,8 @@ TABLE: dict[tuple, dict] = {
         auditor_x=by_state(HIDDEN, DENIED, DENIED),
     ),
     ("GET", "/api/v1/tenders/{pk}/evidence/"): api(signed_in=DENIED, auditor_x=OK),
+    # The archive package: the authority's officers and auditors, once the procedure is over (never in the world).
+    ("POST", "/api/v1/tenders/{pk}/archive-package/"): api(signed_in=DENIED, officer_x=CONFLICT, auditor_x=CONFLICT),
     ("GET", "/api/v1/notifications/"): api(signed_in=OK),  # filtered: the own inbox
     ("POST", "/api/v1/notifications/{pk}/read/"): api(signed_in=HIDDEN, owner=OK),  # A's receipt notification
     # A's receipt is sealed before the opening (404); then officer X may send it again (it waits: 409).
@@ -678,6 +680,10 @@ TABLE: dict[tuple, dict] = {
     ("GET", "/records/calls/{tender_id}/"): page(signed_in=OK),  # the documents each may see
     ("GET", "/records/calls/{tender_id}/audit/"): page(signed_in=HIDDEN, auditor_x=OK, auditor_y=DENIED),
     ("POST", "/records/documents/{document_id}/retry/", "call"): page(signed_in=DENIED, officer_x=FOUND),
+    # Records past their retention period: each officer their own authority's; the world's are not past it (409).
+    ("GET", "/records/retention/"): page(signed_in=HIDDEN, officer_x=OK, officer_y=OK),
+    ("POST", "/records/retention/{document_id}/decide/", "call"): page(signed_in=HIDDEN, officer_x=CONFLICT),
+    ("POST", "/evaluation/{pk}/archive-package/"): page(signed_in=DENIED, officer_x=CONFLICT, auditor_x=CONFLICT),
     ("POST", "/records/documents/{document_id}/retry/", "receipt_a"): page(
         signed_in=HIDDEN,
         owner=DENIED,
@@ -872,6 +878,10 @@ def _correction(w) -> dict:
 
 
 BODIES = {
+    ("POST", "/records/retention/{document_id}/decide/", "call"): lambda w: {
+        f"d{w.ids['doc_call']}-outcome": "destroy",
+        f"d{w.ids['doc_call']}-reason": "Säilytysaika päättyi.",
+    },
     ("POST", "/api/v1/tenders/{pk}/corrections/"): lambda w: {"cause": "own_motion", **_correction(w)},
     ("POST", "/api/v1/claims/{pk}/correct/"): lambda w: {
         **_correction(w),
