@@ -1,6 +1,8 @@
 """PAdES signatures against a real test PKI (tests/fixtures/pki.py): signed, verified offline, tampered, revoked,
 expired, and a time-stamping service that is down."""
 
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -327,3 +329,33 @@ def test_a_real_worker_retries_the_signing_until_the_time_stamping_service_answe
     assert wait_for(lambda: signature() == SignatureStatus.SIGNED, seconds=90)
     document.refresh_from_db()
     assert document.status == DocumentStatus.READY and document.signature_attempts >= 2
+
+
+def _pdfsig_first_signature(path: Path) -> str:
+    """What Poppler's pdfsig says of the file's first signature (its report of the document time stamp that follows
+    is "not yet verified": Poppler 22 does not validate that type)."""
+    pdfsig = shutil.which("pdfsig")  # poppler-utils, which scripts/system-deps.sh installs
+    assert pdfsig is not None
+    shown = subprocess.run([pdfsig, str(path)], capture_output=True, text=True, check=False).stdout  # noqa: S603
+    return shown.split("Signature #2")[0]
+
+
+def test_a_pdf_reader_outside_python_sees_a_valid_signature_field(signing_pki, tmp_path):
+    """Poppler's pdfsig (the signature panel of the PDF readers built on Poppler) reads the signed file on its own:
+    the signature field, the signer, the signature valid (the test root is not in its trust store, so the issuer is
+    "not trusted" there); one byte changed in the signed range and it is no longer valid."""
+    signing_pki.enable()
+    path = tmp_path / "signed.pdf"
+    signed = _sign("system")
+    path.write_bytes(signed)
+
+    first = _pdfsig_first_signature(path)
+
+    assert "Signature Field Name: HankintaSignature" in first and "Common Name: Hankinta" in first
+    assert "Signature Type: ETSI.CAdES.detached" in first
+    assert "Signature Validation: Signature is Valid." in first
+
+    tampered = bytearray(signed)
+    tampered[200] ^= 0x01  # inside the first signed range, which starts at the file's first byte
+    path.write_bytes(bytes(tampered))
+    assert "Signature Validation: Signature is Valid." not in _pdfsig_first_signature(path)
