@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from procurement.tasks import RETRIED_UNTIL_DONE
+
 
 @shared_task(name="bids.purge_abandoned_uploads", acks_late=True, ignore_result=True)
 def purge_abandoned_uploads() -> int:
@@ -10,15 +12,7 @@ def purge_abandoned_uploads() -> int:
     return attachments_purge_abandoned()
 
 
-@shared_task(
-    name="bids.after_submit",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=None,
-)
+@shared_task(name="bids.after_submit", **RETRIED_UNTIL_DONE)
 def after_submit(version_id: int, tender_version: int | None = None) -> None:
     """What follows a submission, out of the deadline rush's request: the receipt, its e-mail, the audit chain."""
     from .services import submission_receipt

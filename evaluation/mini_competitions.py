@@ -44,7 +44,7 @@ from procurement.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from procurement.fsm import transition_run
 from procurement.models import ContractingAuthority, User
 from tenders.models import CallOffMethod, PricingUnit, QualityCriterion, Tender, lot_volume
-from tenders.services import tender_create
+from tenders.services import criterion_copied, tender_create
 
 from .clarifications import conformity_rejection_record
 from .frameworks import (
@@ -222,19 +222,7 @@ def _criteria(call: Tender, framework: Framework, refined: list[dict[str, Any]] 
         .filter(Q(lot__isnull=True) | Q(lot=framework.lot))
         .order_by("number")
     )
-    criteria = {
-        c.number: {
-            "number": c.number,
-            "name": c.name,
-            "name_sv": c.name_sv,
-            "weight": c.weight,
-            "max_points": c.max_points,
-            "guidance": c.guidance,
-            "guidance_sv": c.guidance_sv,
-            "lot_number": None,
-        }
-        for c in agreed
-    }
+    criteria = {c.number: criterion_copied(c, lot_number=None) for c in agreed}
     for item in refined or []:
         try:
             number = int(item.get("number"))  # type: ignore[arg-type]

@@ -3,16 +3,10 @@
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
+from procurement.tasks import RETRIED_UNTIL_DONE
 
-@shared_task(  # type: ignore[untyped-decorator]
-    name="evaluation.call_off_expire",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=None,
-)
+
+@shared_task(name="evaluation.call_off_expire", **RETRIED_UNTIL_DONE)  # type: ignore[untyped-decorator]
 def call_off_expire_task(call_off_id: int, at: str | None = None) -> None:
     """An order's reply deadline passed (its timer fired at `at`): the order passes on, in its own transaction
     (idempotent: nothing when the reply came, or the step changed, in the meantime)."""
@@ -25,13 +19,7 @@ def call_off_expire_task(call_off_id: int, at: str | None = None) -> None:
 
 
 @shared_task(  # type: ignore[untyped-decorator]
-    name="evaluation.access_request_disclose",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=8,
+    name="evaluation.access_request_disclose", **{**RETRIED_UNTIL_DONE, "max_retries": 8}
 )
 def access_request_disclose_task(request_id: int) -> None:
     """The disclosed copies of a granted request for documents (idempotent: a copy made is not made again)."""

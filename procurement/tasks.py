@@ -11,6 +11,19 @@ from .timers import timers_run_due
 logger = logging.getLogger(__name__)
 
 
+# A task that must run once its transaction is committed, however long the cause of a failure lasts (a mail server, a
+# broker, a lock): retried with a backoff of up to five minutes, acknowledged only when done. Tasks spread it in:
+# `@shared_task(name=..., **RETRIED_UNTIL_DONE)`.
+RETRIED_UNTIL_DONE = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": None,
+}
+
+
 @shared_task(name="notifications.deliver_event", acks_late=True, ignore_result=True)
 def deliver_event_task(kind: str, key: str) -> int:
     return deliver_event(kind=kind, key=key)

@@ -405,22 +405,27 @@ def _write_children(tender: Tender, children: dict[str, list[dict] | None]) -> N
         SuitabilityRequirement.objects.bulk_create(SuitabilityRequirement(tender=tender, **r) for r in requirements)
 
 
+def criterion_copied(criterion: QualityCriterion, *, lot_number: int | None) -> dict:
+    """A quality criterion as `tender_create` takes it, for a call made from another (a copy, a mini-competition)."""
+    return {
+        "number": criterion.number,
+        "name": criterion.name,
+        "name_sv": criterion.name_sv,
+        "weight": criterion.weight,
+        "max_points": criterion.max_points,
+        "guidance": criterion.guidance,
+        "guidance_sv": criterion.guidance_sv,
+        "lot_number": lot_number,
+    }
+
+
 def _children(tender: Tender) -> dict[str, list[dict]]:
     lots = [
         {**{name: getattr(lot, name) for name in LOT_FIELDS}, "volume": lot.volume}
         for lot in tender.lots.order_by("number")
     ]
     criteria = [
-        {
-            "number": c.number,
-            "name": c.name,
-            "name_sv": c.name_sv,
-            "weight": c.weight,
-            "max_points": c.max_points,
-            "guidance": c.guidance,
-            "guidance_sv": c.guidance_sv,
-            "lot_number": c.lot.number if c.lot_id else None,
-        }
+        criterion_copied(c, lot_number=c.lot.number if c.lot_id else None)
         for c in tender.criteria.select_related("lot").order_by("number")
     ]
     requirements = list(
