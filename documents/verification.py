@@ -174,10 +174,12 @@ def pdf_validation_report(pdf: bytes) -> dict[str, Any]:
     }
 
 
-def document_validation_report(document: GeneratedDocument) -> dict[str, Any]:
-    """The validation report of a stored document (an archive package may call it too)."""
-    with document.file.open("rb") as stored:
-        pdf = stored.read()
+def document_validation_report(document: GeneratedDocument, *, pdf: bytes | None = None) -> dict[str, Any]:
+    """The validation report of a stored document; `pdf`: its bytes where the caller has read them already (an
+    archive package its copy), so that the storage is not read twice."""
+    if pdf is None:
+        with document.file.open("rb") as stored:
+            pdf = stored.read()
     report = pdf_validation_report(pdf)
     report["document"] = {
         "id": document.pk,

@@ -90,12 +90,13 @@ ACTIONS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-def _validation_report(document: GeneratedDocument) -> dict[str, Any] | None:
+def _validation_report(document: GeneratedDocument, copy: Path) -> dict[str, Any] | None:
     """A signed record's signature validation report (written to data/validation/), checked offline now against the
-    trust roots and the revocation data embedded in the file; an unsigned record has none."""
+    trust roots and the revocation data embedded in the file (its copy in the bag, already checked against its
+    SHA-256); an unsigned record has none."""
     if document.signature_status != SignatureStatus.SIGNED:
         return None
-    return document_validation_report(document)
+    return document_validation_report(document, pdf=copy.read_bytes())
 
 
 @dataclass(frozen=True)
@@ -442,7 +443,7 @@ def archive_package_build(*, tender: Tender, actor: AnyUser | None, directory: P
                 _("A stored record does not match its recorded SHA-256."), code="record_damaged", document=document.pk
             )
         validation = None
-        report = _validation_report(document)
+        report = _validation_report(document, bag / path)
         if report is not None:
             (bag / "validation").mkdir(exist_ok=True)
             validation = f"validation/{document.pk:06d}.json"
